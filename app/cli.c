@@ -1,0 +1,361 @@
+/* Command line: subcommands, option parsing, and the headless `run`. */
+#include "cli.h"
+#include "preset.h"
+#include "results.h"
+#include "qnn/analysis.h"
+#include "qnn/params.h"
+#include "qnn/run.h"
+
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#ifndef QNN_VERSION
+#define QNN_VERSION "0.0.0"
+#endif
+
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    interrupted = 1;
+}
+
+static void usage_short(FILE *f)
+{
+    fputs("usage: qnnlab run PRESET --out DIR [--set KEY=VALUE]... [--steps N] [--instances R]\n"
+          "                   [--seed S] [--threads T] [--quiet]\n"
+          "       qnnlab presets\n"
+          "       qnnlab bench [--quick] [--repeats N]\n"
+          "       qnnlab --help | --version\n", f);
+}
+
+static void print_help(void)
+{
+    printf("qnnlab %s: watch quantum neural networks learn.\n\n", QNN_VERSION);
+    usage_short(stdout);
+    printf("\nCommands\n"
+           "  run PRESET   Run a preset headless and write, into DIR and nothing else:\n"
+           "               trace.csv (one row per recorded step and instance), summary.json\n"
+           "               (parameters, seed, version, theory values with their constants,\n"
+           "               measured ensemble statistics), figure.png/.svg/.pdf.\n"
+           "               PRESET is a name from `qnnlab presets` or a path to an .ini file.\n"
+           "    --out DIR          output directory (created if missing); required\n"
+           "    --set KEY=VALUE    override a preset key (repeatable; applied in order;\n"
+           "                       overriding a swept key stops the sweep over it)\n"
+           "    --steps N          same as --set steps=N\n"
+           "    --instances R      same as --set instances=R\n"
+           "    --seed S           same as --set seed=S\n"
+           "    --threads T        same as --set threads=T (results do not depend on T)\n"
+           "    --quiet            no progress lines on stderr\n"
+           "  presets      List the presets with a one-line description.\n"
+           "  bench        Print steps/s of the engine's reference workloads (median of\n"
+           "               several runs); see docs/PERFORMANCE.md.\n"
+           "\nPreset files (INI): [preset] description = ...; keys below in [model],\n"
+           "[optimiser], [run], [figure]; [sweep] KEY = v1, v2, ... runs the grid of all\n"
+           "swept values (at most %d keys) and adds each swept key as a trace.csv column.\n"
+           "\nKeys\n", QNN_MAX_SWEEP_KEYS);
+    size_t nk;
+    const qnn_key_info *keys = qnn_params_keys(&nk);
+    qnn_params def;
+    qnn_params_default(&def);
+    for (size_t i = 0; i < nk; i++) {
+        char dv[300];
+        qnn_params_get(&def, keys[i].name, dv, sizeof dv);
+        printf("  %-13s %s\n  %-13s allowed: %s; default: %s%s\n", keys[i].name, keys[i].help, "",
+               keys[i].allowed, dv[0] ? dv : "(empty)", keys[i].sweepable ? "; sweepable" : "");
+    }
+    printf("  %-13s alias: d = 2^n sets n (d must be a power of two)\n", "d");
+    printf("  %-13s alias of L (the periodic model's layer count)\n", "p");
+    printf("\nExit status\n"
+           "  0    success\n"
+           "  1    a run failed after it started (for example out of memory)\n"
+           "  2    bad input: unknown command, option, preset or key; malformed or\n"
+           "       out-of-range value; a size that does not fit in memory; an output\n"
+           "       directory that cannot be written. One line on stderr names the key,\n"
+           "       the value and what is allowed; no output file is written.\n"
+           "  3    the run finished and wrote its files, but at least one instance\n"
+           "       diverged (summary.json lists it as \"diverged at step t\")\n"
+           "  130  interrupted (SIGINT/SIGTERM): no output file is written\n"
+           "\nEnvironment\n"
+           "  QNNLAB_PRESETS   directory of preset files (default: %s)\n", qnn_preset_dir());
+}
+
+static void list_preset(void *ctx, const char *name, const char *description)
+{
+    (void)ctx;
+    printf("%-14s %s\n", name, description);
+}
+
+static size_t memory_limit(void)
+{
+    long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
+    double phys = pages > 0 && psz > 0 ? (double)pages * (double)psz : 0.0;
+    double lim = phys * 0.9;
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
+        /* leave room for the program, libraries and thread stacks */
+        double as = (double)rl.rlim_cur - 256.0 * 1024 * 1024;
+        if (as < lim || lim == 0)
+            lim = as > 0 ? as : 1;
+    }
+    return lim > 0 ? (size_t)lim : 0;
+}
+
+typedef struct progress_ctx {
+    int quiet;
+    long point, npoints;
+    char label[256];
+} progress_ctx;
+
+static int on_progress(void *vctx, int done, int total)
+{
+    progress_ctx *c = vctx;
+    if (!c->quiet && isatty(STDERR_FILENO)) {
+        fprintf(stderr, "\r  point %ld/%ld%s%s: %d/%d instances", c->point + 1, c->npoints,
+                c->label[0] ? " " : "", c->label, done, total);
+        fflush(stderr);
+    }
+    return interrupted != 0;
+}
+
+static int fail_usage(const char *msg)
+{
+    fprintf(stderr, "qnnlab: %s\n", msg);
+    return QNN_EXIT_USAGE;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+    const char *preset_name = NULL, *out = NULL;
+    int quiet = 0;
+    const char **over = calloc((size_t)argc + 1, sizeof *over);
+    char **owned = calloc((size_t)argc + 1, sizeof *owned);
+    int nover = 0, nowned = 0, rc = QNN_EXIT_USAGE;
+    char err[1024];
+    qnn_preset *ps = calloc(1, sizeof *ps);
+    qnn_result res;
+    memset(&res, 0, sizeof res);
+    if (!over || !owned || !ps) {
+        fprintf(stderr, "qnnlab: out of memory\n");
+        rc = QNN_EXIT_FAILURE;
+        goto done;
+    }
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        const char *sugar = NULL;
+        if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
+            quiet = 1;
+        } else if (!strcmp(a, "--out") || !strcmp(a, "-o") || !strncmp(a, "--out=", 6)) {
+            if (a[2] == 'o' && a[5] == '=')
+                out = a + 6;
+            else if (i + 1 < argc)
+                out = argv[++i];
+            else {
+                rc = fail_usage("--out: missing value; allowed: a directory path");
+                goto done;
+            }
+        } else if (!strcmp(a, "--set") || !strncmp(a, "--set=", 6)) {
+            if (a[5] == '=')
+                over[nover++] = a + 6;
+            else if (i + 1 < argc)
+                over[nover++] = argv[++i];
+            else {
+                rc = fail_usage("--set: missing KEY=VALUE; allowed: --set KEY=VALUE");
+                goto done;
+            }
+        } else if (!strcmp(a, "--steps")) sugar = "steps";
+        else if (!strcmp(a, "--instances")) sugar = "instances";
+        else if (!strcmp(a, "--seed")) sugar = "seed";
+        else if (!strcmp(a, "--threads")) sugar = "threads";
+        else if (a[0] == '-' && a[1]) {
+            snprintf(err, sizeof err, "run: unknown option '%s'; allowed: --out, --set, --steps, --instances, --seed, --threads, --quiet", a);
+            rc = fail_usage(err);
+            goto done;
+        } else if (!preset_name) {
+            preset_name = a;
+        } else {
+            snprintf(err, sizeof err, "run: unexpected argument '%s'; allowed: one PRESET", a);
+            rc = fail_usage(err);
+            goto done;
+        }
+        if (sugar) {
+            if (i + 1 >= argc) {
+                snprintf(err, sizeof err, "%s: missing value; allowed: see qnnlab --help", a);
+                rc = fail_usage(err);
+                goto done;
+            }
+            size_t l = strlen(sugar) + strlen(argv[i + 1]) + 2;
+            char *s = malloc(l);
+            if (!s) { rc = QNN_EXIT_FAILURE; goto done; }
+            snprintf(s, l, "%s=%s", sugar, argv[++i]);
+            owned[nowned++] = s;
+            over[nover++] = s;
+        }
+    }
+    if (!preset_name) {
+        rc = fail_usage("run: missing PRESET; allowed: a name from `qnnlab presets` or a path to an .ini file");
+        goto done;
+    }
+    if (!out) {
+        rc = fail_usage("run: missing --out DIR; allowed: --out followed by a directory path");
+        goto done;
+    }
+    if (qnn_preset_load(preset_name, ps, err, sizeof err) != 0) {
+        rc = fail_usage(err);
+        goto done;
+    }
+    for (int i = 0; i < nover; i++)
+        if (qnn_preset_override(ps, over[i], err, sizeof err) != 0) {
+            char msg[1200];
+            snprintf(msg, sizeof msg, "--set %s: %s", over[i], err);
+            rc = fail_usage(msg);
+            goto done;
+        }
+
+    /* Validate every grid point (relations, memory) before any work. */
+    const long P = qnn_preset_points(ps);
+    const size_t lim = memory_limit();
+    res.preset = ps;
+    res.overrides = over;
+    res.noverrides = nover;
+    res.npoints = P;
+    res.points = calloc((size_t)P, sizeof *res.points);
+    if (!res.points) {
+        rc = QNN_EXIT_FAILURE;
+        goto done;
+    }
+    for (long k = 0; k < P; k++) {
+        qnn_point *pt = &res.points[k];
+        if (qnn_preset_point(ps, k, &pt->params, pt->value_index, err, sizeof err) != 0 ||
+            qnn_params_check(&pt->params, 0, err, sizeof err) != 0) {
+            rc = fail_usage(err);
+            goto done;
+        }
+        int t = pt->params.threads > 0 ? pt->params.threads : qnn_run_default_threads();
+        if (t > pt->params.instances)
+            t = pt->params.instances;
+        while (t > 1 && qnn_params_run_bytes(&pt->params, t) > lim)
+            t--;
+        pt->params.threads = t;
+        if (qnn_params_check(&pt->params, lim, err, sizeof err) != 0) {
+            rc = fail_usage(err);
+            goto done;
+        }
+    }
+    if (qnn_prepare_outdir(out, err, sizeof err) != 0) {
+        rc = fail_usage(err);
+        goto done;
+    }
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+
+    progress_ctx pc = { quiet, 0, P, "" };
+    int diverged = 0;
+    for (long k = 0; k < P; k++) {
+        qnn_point *pt = &res.points[k];
+        pc.point = k;
+        qnn_point_label(&res, k, pc.label, sizeof pc.label);
+        if (qnn_run_execute(&pt->params, on_progress, &pc, &pt->run, err, sizeof err) != 0) {
+            if (!quiet && isatty(STDERR_FILENO))
+                fputc('\n', stderr);
+            if (interrupted) {
+                fprintf(stderr, "qnnlab: interrupted; no output written\n");
+                rc = QNN_EXIT_INTERRUPTED;
+            } else {
+                fprintf(stderr, "qnnlab: %s\n", err);
+                rc = QNN_EXIT_FAILURE;
+            }
+            goto done;
+        }
+        if (qnn_analyse(pt->run, &pt->sum) != 0) {
+            fprintf(stderr, "qnnlab: out of memory while analysing the run\n");
+            rc = QNN_EXIT_FAILURE;
+            goto done;
+        }
+        diverged += pt->sum.diverged;
+        if (!quiet) {
+            if (isatty(STDERR_FILENO))
+                fputc('\r', stderr);
+            const qnn_summary *s = &pt->sum;
+            fprintf(stderr, "  point %ld/%ld%s%s: %d instances, K(0) = %.4g ± %.2g", k + 1, P,
+                    pc.label[0] ? " " : "", pc.label, s->instances, s->kernel_t0.mean, s->kernel_t0.se);
+            const qnn_theory_value *tv = qnn_summary_theory(s, "mean_qntk");
+            if (tv)
+                fprintf(stderr, " (theory %.4g)", tv->value);
+            if (pt->params.steps > 0)
+                fprintf(stderr, ", final loss %.3g", s->loss_final.mean);
+            if (s->diverged)
+                fprintf(stderr, ", %d diverged", s->diverged);
+            fputc('\n', stderr);
+        }
+    }
+    if (interrupted) {
+        fprintf(stderr, "qnnlab: interrupted; no output written\n");
+        rc = QNN_EXIT_INTERRUPTED;
+        goto done;
+    }
+    if (qnn_write_outputs(&res, out, err, sizeof err) != 0) {
+        rc = fail_usage(err);
+        goto done;
+    }
+    printf("wrote %s/figure.png (and figure.svg, figure.pdf, trace.csv, summary.json)\n", out);
+    if (diverged) {
+        fprintf(stderr, "qnnlab: %d instance(s) diverged; see %s/summary.json\n", diverged, out);
+        rc = QNN_EXIT_DIVERGED;
+    } else {
+        rc = QNN_EXIT_OK;
+    }
+done:
+    if (res.points)
+        for (long k = 0; k < res.npoints; k++)
+            qnn_run_free(res.points[k].run);
+    free(res.points);
+    for (int i = 0; i < nowned; i++)
+        free(owned[i]);
+    free(owned);
+    free(over);
+    free(ps);
+    return rc;
+}
+
+int qnn_cli_run(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage_short(stderr);
+        fputs("(`qnnlab --help` explains every command and key)\n", stderr);
+        return QNN_EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+        print_help();
+        return QNN_EXIT_OK;
+    }
+    if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) {
+        printf("qnnlab %s\n", QNN_VERSION);
+        return QNN_EXIT_OK;
+    }
+    if (!strcmp(cmd, "run"))
+        return cmd_run(argc - 2, argv + 2);
+    if (!strcmp(cmd, "presets")) {
+        char err[512];
+        if (qnn_preset_list(list_preset, NULL, err, sizeof err) != 0)
+            return fail_usage(err);
+        return QNN_EXIT_OK;
+    }
+    if (!strcmp(cmd, "bench"))
+        return qnn_bench_main(argc - 2, argv + 2);
+    char msg[512];
+    snprintf(msg, sizeof msg, "unknown command '%s'; allowed: run, presets, bench, --help, --version", cmd);
+    return fail_usage(msg);
+}

@@ -1,0 +1,16 @@
+#ifndef QNN_CLI_H
+#define QNN_CLI_H
+
+/* Exit statuses of qnnlab (documented in `qnnlab --help` and README.md). */
+enum {
+    QNN_EXIT_OK = 0,
+    QNN_EXIT_FAILURE = 1,     /* a run failed after it started (out of memory ...) */
+    QNN_EXIT_USAGE = 2,       /* bad input: arguments, preset, value, size, output path */
+    QNN_EXIT_DIVERGED = 3,    /* finished and wrote its files, but an instance diverged */
+    QNN_EXIT_INTERRUPTED = 130
+};
+
+int qnn_cli_run(int argc, char **argv);
+int qnn_bench_main(int argc, char **argv);
+
+#endif

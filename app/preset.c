@@ -1,0 +1,321 @@
+#include "preset.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <ini.h>
+
+#ifndef QNN_PRESET_DIR
+#define QNN_PRESET_DIR "presets"
+#endif
+
+const char *qnn_preset_dir(void)
+{
+    const char *e = getenv("QNNLAB_PRESETS");
+    return e && *e ? e : QNN_PRESET_DIR;
+}
+
+typedef struct parse_ctx {
+    qnn_preset *ps;
+    const char *origin;
+    char *err;
+    size_t errlen;
+    int failed;
+    char seen[64][40];   /* "section.key" pairs already set */
+    int nseen;
+} parse_ctx;
+
+static void trim_copy(const char *s, char *out, size_t len)
+{
+    while (*s && isspace((unsigned char)*s))
+        s++;
+    size_t n = strlen(s);
+    while (n > 0 && isspace((unsigned char)s[n - 1]))
+        n--;
+    if (n >= len)
+        n = len - 1;
+    memcpy(out, s, n);
+    out[n] = '\0';
+}
+
+__attribute__((format(printf, 2, 3)))
+static int ctx_fail(parse_ctx *c, const char *fmt, ...)
+{
+    if (!c->failed) {
+        char msg[768];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof msg, fmt, ap);
+        va_end(ap);
+        snprintf(c->err, c->errlen, "%s: %s", c->origin, msg);
+    }
+    c->failed = 1;
+    return 0;
+}
+
+static int parse_sweep(parse_ctx *c, const char *key, const char *value)
+{
+    qnn_preset *ps = c->ps;
+    const qnn_key_info *ki = qnn_params_key(strcmp(key, "p") == 0 ? "L" : key);
+    if (!ki && strcmp(key, "d") != 0)
+        return ctx_fail(c, "[sweep] unknown key '%s' (value '%s'); allowed: %s", key, value,
+                        "a key listed by `qnnlab --help`");
+    if (ki && !ki->sweepable)
+        return ctx_fail(c, "[sweep] key '%s' (value '%s') cannot be swept; allowed: %s", key, value,
+                        "model, task, n/d, L/p, entangler, depth, n_obs, O0, m, gamma, eta, sigma_theta, steps, instances, seed");
+    if (ps->nsweep >= QNN_MAX_SWEEP_KEYS)
+        return ctx_fail(c, "[sweep] key '%s' (value '%s'): too many swept keys; allowed: %s", key, value, "at most 4");
+    qnn_sweep_key *sk = &ps->sweep[ps->nsweep];
+    memset(sk, 0, sizeof *sk);
+    snprintf(sk->key, sizeof sk->key, "%s", key);
+    char buf[1024];
+    snprintf(buf, sizeof buf, "%s", value);
+    char *save = NULL;
+    for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        char v[48];
+        trim_copy(tok, v, sizeof v);
+        if (!*v)
+            continue;
+        if (sk->nvalues >= QNN_MAX_SWEEP_VALUES)
+            return ctx_fail(c, "[sweep] key '%s' (value '%s'): too many values; allowed: %s", key, value, "at most 64");
+        /* Validate now, so a bad value stops the run before any work. */
+        qnn_params scratch = ps->params;
+        char e[512];
+        if (qnn_params_set(&scratch, key, v, e, sizeof e) != 0)
+            return ctx_fail(c, "[sweep] %s", e);
+        snprintf(sk->values[sk->nvalues++], sizeof sk->values[0], "%s", v);
+    }
+    if (sk->nvalues == 0)
+        return ctx_fail(c, "[sweep] key '%s': value '%s' has no entries; allowed: %s", key, value, "a comma-separated list");
+    ps->nsweep++;
+    return 1;
+}
+
+static int handler(void *user, const char *section, const char *name, const char *value)
+{
+    parse_ctx *c = user;
+    if (c->failed)
+        return 0;
+    char pair[40];
+    snprintf(pair, sizeof pair, "%.15s.%.23s", section, name);
+    for (int i = 0; i < c->nseen; i++)
+        if (strcmp(c->seen[i], pair) == 0)
+            return ctx_fail(c, "key '%s' (value '%s') is given twice in [%s]; allowed: each key once", name, value, section);
+    if (c->nseen < 64)
+        snprintf(c->seen[c->nseen++], sizeof c->seen[0], "%s", pair);
+
+    if (strcmp(section, "preset") == 0) {
+        if (strcmp(name, "description") == 0) {
+            snprintf(c->ps->description, sizeof c->ps->description, "%s", value);
+            return 1;
+        }
+        return ctx_fail(c, "[preset] unknown key '%s' (value '%s'); allowed: %s", name, value, "description");
+    }
+    if (strcmp(section, "sweep") == 0)
+        return parse_sweep(c, name, value);
+    if (strcmp(section, "model") && strcmp(section, "optimiser") && strcmp(section, "run") && strcmp(section, "figure"))
+        return ctx_fail(c, "unknown section [%s] (key '%s'); allowed: %s", section, name,
+                        "[preset], [model], [optimiser], [run], [figure], [sweep]");
+    char e[512];
+    if (qnn_params_set(&c->ps->params, name, value, e, sizeof e) != 0) {
+        if (!c->failed)
+            snprintf(c->err, c->errlen, "%s: [%s] %s", c->origin, section, e);
+        c->failed = 1;
+        return 0;
+    }
+    return 1;
+}
+
+int qnn_preset_parse(const char *text, size_t len, const char *origin,
+                     qnn_preset *out, char *err, size_t errlen)
+{
+    if (memchr(text, '\0', len)) {
+        snprintf(err, errlen, "%s: contains a NUL byte; allowed: a text INI file", origin);
+        return -1;
+    }
+    char *copy = malloc(len + 1);
+    if (!copy) {
+        snprintf(err, errlen, "%s: out of memory", origin);
+        return -1;
+    }
+    memcpy(copy, text, len);
+    copy[len] = '\0';
+    /* inih silently splits lines longer than its buffer: refuse them. */
+    size_t col = 0;
+    long line = 1;
+    for (size_t i = 0; i < len; i++) {
+        if (copy[i] == '\n') {
+            col = 0;
+            line++;
+        } else if (++col >= 190) {
+            snprintf(err, errlen, "%s: line %ld is longer than 189 characters; allowed: shorter lines", origin, line);
+            free(copy);
+            return -1;
+        }
+    }
+    parse_ctx c;
+    memset(&c, 0, sizeof c);
+    c.ps = out;
+    c.origin = origin;
+    c.err = err;
+    c.errlen = errlen;
+    int rc = ini_parse_string(copy, handler, &c);
+    free(copy);
+    if (c.failed)
+        return -1;
+    if (rc != 0) {
+        snprintf(err, errlen, "%s: line %d is not 'key = value', '[section]' or a comment; allowed: INI syntax", origin, rc);
+        return -1;
+    }
+    return 0;
+}
+
+int qnn_preset_load(const char *name_or_path, qnn_preset *out, char *err, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    qnn_params_default(&out->params);
+    size_t nl = strlen(name_or_path);
+    int is_path = strchr(name_or_path, '/') != NULL || (nl > 4 && strcmp(name_or_path + nl - 4, ".ini") == 0);
+    if (!is_path) {
+        for (const char *s = name_or_path; *s; s++)
+            if (!isalnum((unsigned char)*s) && *s != '-' && *s != '_') {
+                snprintf(err, errlen, "preset '%s': not a preset name; allowed: letters, digits, '-', '_' (`qnnlab presets` lists them) or a path to an .ini file", name_or_path);
+                return -1;
+            }
+        snprintf(out->path, sizeof out->path, "%s/%s.ini", qnn_preset_dir(), name_or_path);
+        snprintf(out->name, sizeof out->name, "%s", name_or_path);
+    } else {
+        snprintf(out->path, sizeof out->path, "%s", name_or_path);
+        const char *b = strrchr(name_or_path, '/');
+        snprintf(out->name, sizeof out->name, "%s", b ? b + 1 : name_or_path);
+        size_t bl = strlen(out->name);
+        if (bl > 4 && strcmp(out->name + bl - 4, ".ini") == 0)
+            out->name[bl - 4] = '\0';
+    }
+    FILE *f = fopen(out->path, "rb");
+    if (!f) {
+        if (is_path)
+            snprintf(err, errlen, "preset file '%s': %s; allowed: a readable INI file", out->path, strerror(errno));
+        else
+            snprintf(err, errlen, "unknown preset '%s' (no %s); allowed: a name listed by `qnnlab presets`", name_or_path, out->path);
+        return -1;
+    }
+    char *buf = malloc(QNN_PRESET_MAX_BYTES + 1);
+    size_t len = buf ? fread(buf, 1, QNN_PRESET_MAX_BYTES + 1, f) : 0;
+    int rerr = ferror(f);
+    fclose(f);
+    if (!buf || rerr) {
+        free(buf);
+        snprintf(err, errlen, "preset file '%s': cannot be read; allowed: a readable INI file", out->path);
+        return -1;
+    }
+    if (len > QNN_PRESET_MAX_BYTES) {
+        free(buf);
+        snprintf(err, errlen, "preset file '%s': larger than %d bytes; allowed: a small INI file", out->path, QNN_PRESET_MAX_BYTES);
+        return -1;
+    }
+    int rc = qnn_preset_parse(buf, len, out->path, out, err, errlen);
+    free(buf);
+    return rc;
+}
+
+int qnn_preset_override(qnn_preset *ps, const char *assignment, char *err, size_t errlen)
+{
+    const char *eq = strchr(assignment, '=');
+    if (!eq || eq == assignment) {
+        snprintf(err, errlen, "--set '%s': not KEY=VALUE; allowed: KEY=VALUE with a key from `qnnlab --help`", assignment);
+        return -1;
+    }
+    char key[64];
+    size_t kl = (size_t)(eq - assignment);
+    if (kl >= sizeof key)
+        kl = sizeof key - 1;
+    memcpy(key, assignment, kl);
+    key[kl] = '\0';
+    char k2[64];
+    trim_copy(key, k2, sizeof k2);
+    if (qnn_params_set(&ps->params, k2, eq + 1, err, errlen) != 0)
+        return -1;
+    /* An explicit value replaces a sweep over the same key (or its alias). */
+    for (int i = 0; i < ps->nsweep; i++) {
+        const char *sk = ps->sweep[i].key;
+        int same = strcmp(sk, k2) == 0 || (!strcmp(sk, "p") && !strcmp(k2, "L")) ||
+                   (!strcmp(sk, "L") && !strcmp(k2, "p")) || (!strcmp(sk, "d") && !strcmp(k2, "n")) ||
+                   (!strcmp(sk, "n") && !strcmp(k2, "d"));
+        if (same) {
+            memmove(&ps->sweep[i], &ps->sweep[i + 1], (size_t)(ps->nsweep - i - 1) * sizeof ps->sweep[0]);
+            ps->nsweep--;
+            i--;
+        }
+    }
+    return 0;
+}
+
+long qnn_preset_points(const qnn_preset *ps)
+{
+    long n = 1;
+    for (int i = 0; i < ps->nsweep; i++)
+        n *= ps->sweep[i].nvalues;
+    return n;
+}
+
+int qnn_preset_point(const qnn_preset *ps, long k, qnn_params *out, int *value_index,
+                     char *err, size_t errlen)
+{
+    *out = ps->params;
+    long rem = k;
+    int idx[QNN_MAX_SWEEP_KEYS];
+    for (int i = ps->nsweep - 1; i >= 0; i--) {
+        idx[i] = (int)(rem % ps->sweep[i].nvalues);
+        rem /= ps->sweep[i].nvalues;
+    }
+    for (int i = 0; i < ps->nsweep; i++) {
+        if (value_index)
+            value_index[i] = idx[i];
+        if (qnn_params_set(out, ps->sweep[i].key, ps->sweep[i].values[idx[i]], err, errlen) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int qnn_preset_list(qnn_preset_visit fn, void *ctx, char *err, size_t errlen)
+{
+    const char *dir = qnn_preset_dir();
+    DIR *d = opendir(dir);
+    if (!d) {
+        snprintf(err, errlen, "preset directory '%s': %s; allowed: set QNNLAB_PRESETS to the presets/ folder", dir, strerror(errno));
+        return -1;
+    }
+    char *names[512];
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) && n < 512) {
+        size_t l = strlen(e->d_name);
+        if (l > 4 && strcmp(e->d_name + l - 4, ".ini") == 0 && e->d_name[0] != '.') {
+            names[n] = strndup(e->d_name, l - 4);
+            if (names[n])
+                n++;
+        }
+    }
+    closedir(d);
+    qsort(names, (size_t)n, sizeof names[0], name_cmp);
+    for (int i = 0; i < n; i++) {
+        qnn_preset ps;
+        char e2[512];
+        if (qnn_preset_load(names[i], &ps, e2, sizeof e2) == 0)
+            fn(ctx, names[i], ps.description);
+        else
+            fn(ctx, names[i], e2);
+        free(names[i]);
+    }
+    return 0;
+}

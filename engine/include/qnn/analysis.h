@@ -1,0 +1,64 @@
+/* What a finished run measured, reduced over the ensemble, and the theory
+ * values that apply to it (with the constants they were computed from).
+ * Shared by the headless writer, the figures and (later) the live faces. */
+#ifndef QNN_ANALYSIS_H
+#define QNN_ANALYSIS_H
+
+#include <stddef.h>
+#include "qnn/run.h"
+#include "qnn/stats.h"
+
+#define QNN_MAX_THEORY 16
+#define QNN_MAX_CONSTS 12
+
+typedef struct qnn_named { const char *name; double value; } qnn_named;
+
+/* One theory value: what it predicts, for which measured statistic. */
+typedef struct qnn_theory_value {
+    const char *name;       /* e.g. "mean_qntk" */
+    const char *source;     /* e.g. "exact 2-design mean; LIU23 Eq. 9/17" */
+    const char *formula;    /* plain-text formula */
+    const char *statistic;  /* the measured quantity it is compared with */
+    double value;
+    double measured;        /* NaN when not measured here */
+    double measured_se;     /* standard error of `measured`, NaN if none */
+    size_t nconsts;
+    qnn_named consts[QNN_MAX_CONSTS];
+} qnn_theory_value;
+
+typedef struct qnn_summary {
+    int instances, diverged, m;
+    long steps;             /* requested */
+    /* constants averaged over instances */
+    double D, L, gamma, eta, sigma_theta, trO, trO2, trO4, H_op2_sum;
+    /* measured */
+    qnn_stat eps_t0, abs_eps_t0, eps_final, abs_eps_final;
+    qnn_stat loss_t0, loss_final;
+    qnn_stat kernel_t0, kernel_final;
+    qnn_stat lambda_min_t0, lambda_max_t0, lambda_min_final;
+    qnn_stat rate_final;    /* -d ln loss / dt over the last recorded interval */
+    double kernel_rel_std_t0;     /* sd/mean of the kernel at t = 0 */
+    double kernel_rel_std_t0_se;  /* its standard error (normal approximation) */
+    double lambda_min_mean_kernel_t0;    /* smallest eigenvalue of the mean K(0) */
+    double lambda_min_mean_kernel_t0_se; /* SE of vᵀK(0)v over instances, v its eigenvector */
+    size_t ntheory;
+    qnn_theory_value theory[QNN_MAX_THEORY];
+} qnn_summary;
+
+/* Reduces a run. Returns 0, or -1 when memory runs out. */
+int qnn_analyse(const qnn_run *run, qnn_summary *s);
+
+/* The theory value named `name` in s, or NULL. */
+const qnn_theory_value *qnn_summary_theory(const qnn_summary *s, const char *name);
+
+/* Ensemble curve over the records: for record k, the mean and standard
+ * error over the instances that have it of field(obs) (|ε| when
+ * abs_eps). Arrays have run->inst[0].nrec... the longest nrec entries;
+ * returns that length, 0 on failure. The caller frees *t, *mean, *se. */
+typedef enum { QNN_FIELD_EPS, QNN_FIELD_ABS_EPS, QNN_FIELD_LOSS, QNN_FIELD_KERNEL,
+               QNN_FIELD_LAMBDA_MIN, QNN_FIELD_LAMBDA_MAX } qnn_field;
+size_t qnn_ensemble_curve(const qnn_run *run, qnn_field f, double **t,
+                          double **mean, double **se);
+double qnn_obs_field(const qnn_obs *o, qnn_field f);
+
+#endif

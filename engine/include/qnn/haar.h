@@ -1,0 +1,32 @@
+/* Random unitaries: dense Haar unitaries on U(D) and brickwork circuits of
+ * Haar 2-qubit gates (the scalable approximate 2-design). */
+#ifndef QNN_HAAR_H
+#define QNN_HAAR_H
+
+#include <gsl/gsl_rng.h>
+#include "qnn/statevec.h"
+
+/* Fills U (column-major D x D) with a Haar-random unitary: QR decomposition
+ * of a complex Ginibre matrix (entries (N(0,1) + i N(0,1))/sqrt 2), with the
+ * phase fix Q <- Q diag(R_jj/|R_jj|) (Mezzadri 2007) that makes the law
+ * exactly Haar. Returns 0, or -1 when memory runs out. */
+int qnn_haar_unitary(gsl_rng *rng, size_t D, qnn_cplx *U);
+
+/* A brickwork circuit on n qubits: `depth` layers; layer j applies
+ * independent Haar 2-qubit gates to pairs (k, k+1) with k = j mod 2,
+ * j mod 2 + 2, ... (open boundary). For n = 1 every layer is one Haar
+ * 1-qubit gate. Frozen once sampled. */
+typedef struct qnn_brickwork qnn_brickwork;
+
+/* NULL when memory runs out. */
+qnn_brickwork *qnn_brickwork_new(gsl_rng *rng, int n, int depth);
+void qnn_brickwork_free(qnn_brickwork *bw);
+/* psi <- B psi (adjoint = 0) or B^dagger psi (adjoint = 1), in place,
+ * O(D * gates). */
+void qnn_brickwork_apply(const qnn_brickwork *bw, int adjoint, qnn_cplx *psi);
+/* Number of 2-qubit (or 1-qubit) gates. */
+size_t qnn_brickwork_gate_count(const qnn_brickwork *bw);
+/* Bytes it holds. */
+size_t qnn_brickwork_bytes(int n, int depth);
+
+#endif

@@ -1,0 +1,110 @@
+/* The plain parameter struct every run is built from, and the table of keys
+ * that presets, --set overrides and the faces use to change it. Every key is
+ * validated when it is set (type and range) and the whole struct once more
+ * by qnn_params_check (relations between keys, memory). Nothing here prints:
+ * errors come back as one line in a caller-supplied buffer naming the key,
+ * the value and what is allowed. */
+#ifndef QNN_PARAMS_H
+#define QNN_PARAMS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum { QNN_MODEL_RANDOM = 0, QNN_MODEL_PERIODIC = 1 } qnn_model_kind;
+typedef enum { QNN_TASK_OPTIMISE = 0, QNN_TASK_SUPERVISED = 1 } qnn_task;
+typedef enum { QNN_ENT_HAAR = 0, QNN_ENT_BRICKWORK = 1 } qnn_entangler;
+typedef enum { QNN_INPUT_BASIS = 0, QNN_INPUT_RANDOM = 1 } qnn_inputs;
+typedef enum { QNN_LABEL_PM1 = 0, QNN_LABEL_UNIFORM = 1 } qnn_labels;
+typedef enum { QNN_INIT_UNIFORM = 0, QNN_INIT_ZERO = 1, QNN_INIT_NORMAL = 2 } qnn_init;
+typedef enum { QNN_FIG_TRAINING = 0, QNN_FIG_SWEEP = 1 } qnn_figure_kind;
+typedef enum { QNN_RESAMPLE_ALL = 0, QNN_RESAMPLE_THETA = 1 } qnn_resample;
+typedef enum { QNN_CURVE_ABS_EPS = 0, QNN_CURVE_LOSS = 1 } qnn_curve;
+
+#define QNN_PAULI_STR_MAX 32
+#define QNN_TEXT_MAX 256
+
+typedef struct qnn_params {
+    /* model */
+    qnn_model_kind model;
+    qnn_task task;            /* random model only; periodic is supervised */
+    int n;                    /* qubits, D = 2^n */
+    int L;                    /* parameters (random: rotations; periodic: p layers) */
+    qnn_entangler entangler;  /* random model: W_l dense Haar or brickwork */
+    int depth;                /* brickwork layers per W_l */
+    int n_obs;                /* Pauli terms in the observable O (random) */
+    double O0;                /* target value of the optimisation task */
+    int m;                    /* training states |A| (random supervised) or m (periodic) */
+    qnn_inputs inputs;        /* random supervised: basis states or a random orthonormal set */
+    qnn_labels labels;        /* ±1 (half each) or U(-1, 1) */
+    char measure[QNN_PAULI_STR_MAX + 1]; /* periodic: Pauli string M0, "" = Z on qubit 0 */
+    qnn_resample resample;    /* all: every instance draws its own circuit; theta:
+                                 one circuit (W, P, O, data) shared by all
+                                 instances, only the angles differ (LIU23) */
+    qnn_init theta_init;      /* initial angles: U[0, 2π), zero, N(0, theta_scale²) */
+    double theta_scale;
+    /* optimiser */
+    double gamma;             /* measurement scale γ */
+    double eta;               /* learning rate η */
+    int eta_per_L;            /* 1: the step uses η/L (YOU23's η = 10⁻³/p) */
+    double sigma_theta;       /* parameter noise σ_θ per step */
+    /* run */
+    long steps;
+    int instances;
+    uint64_t seed;
+    int kernel_every;         /* kernel eigenvalues every k steps (and at step 0) */
+    int record_every;         /* rows in trace.csv every k steps (and the last) */
+    int threads;              /* worker threads over instances, 0 = all cores */
+    /* presentation */
+    qnn_figure_kind figure;
+    qnn_curve curve;          /* training figure: |ε(t)| or the loss */
+    char stats[QNN_TEXT_MAX]; /* sweep figure: comma list of statistics, one panel each */
+    char title[QNN_TEXT_MAX];
+} qnn_params;
+
+typedef enum { QNN_KEY_INT, QNN_KEY_LONG, QNN_KEY_U64, QNN_KEY_DOUBLE,
+               QNN_KEY_ENUM, QNN_KEY_STRING } qnn_key_type;
+
+typedef struct qnn_key_info {
+    const char *name;
+    qnn_key_type type;
+    const char *allowed;      /* human-readable allowed values/range */
+    const char *help;         /* one line */
+    const char *section;      /* preset section it belongs to */
+    int sweepable;            /* may appear in a [sweep] list */
+} qnn_key_info;
+
+/* Defaults: the `default` preset's model before its file is applied. */
+void qnn_params_default(qnn_params *p);
+
+/* Sets one key from its text value, checking type and range. Aliases:
+ * d = 2^n (sets n; must be a power of two), p = L. Returns 0, or -1 with
+ * "key 'K': value 'V' ...; allowed: ..." in err. */
+int qnn_params_set(qnn_params *p, const char *key, const char *value,
+                   char *err, size_t errlen);
+
+/* Writes the canonical text of a key's current value into buf. Returns 0, or
+ * -1 for an unknown key. */
+int qnn_params_get(const qnn_params *p, const char *key, char *buf, size_t len);
+
+/* Checks relations between keys (m <= D, periodic needs n >= 1 and a Pauli
+ * of length n, ...) and the memory a run needs against `mem_limit` bytes
+ * (0 = no limit). Returns 0, or -1 with a message in err. */
+int qnn_params_check(const qnn_params *p, size_t mem_limit, char *err, size_t errlen);
+
+/* Bytes one instance needs (circuit, states, Jacobian), and a whole run
+ * with `threads` instances alive at once plus the recorded traces. */
+size_t qnn_params_instance_bytes(const qnn_params *p);
+size_t qnn_params_run_bytes(const qnn_params *p, int threads_alive);
+
+/* The key table, for help texts and the faces. */
+const qnn_key_info *qnn_params_keys(size_t *count);
+const qnn_key_info *qnn_params_key(const char *name);
+
+/* The learning rate a step actually uses: eta, or eta / L when eta_per_L. */
+double qnn_params_eta(const qnn_params *p);
+
+/* Canonical names of enum values, e.g. qnn_model_name(QNN_MODEL_RANDOM). */
+const char *qnn_model_name(qnn_model_kind k);
+const char *qnn_task_name(qnn_task t);
+
+#endif

@@ -1,0 +1,44 @@
+/* An ensemble run: R instances of one parameter set, stepped on worker
+ * threads (each instance on one thread from start to end, so results do not
+ * depend on the number of threads), with their records kept in memory. */
+#ifndef QNN_RUN_H
+#define QNN_RUN_H
+
+#include <stddef.h>
+#include "qnn/params.h"
+#include "qnn/instance.h"
+
+typedef struct qnn_run_instance {
+    int index;
+    long diverged_at;     /* step at which a value stopped being finite, or -1 */
+    size_t nrec;
+    qnn_obs *rec;         /* nrec records, increasing step */
+    qnn_consts consts;
+    double *K0;           /* m x m kernel at step 0 (row-major) */
+    double *eig0;         /* its eigenvalues, ascending */
+} qnn_run_instance;
+
+typedef struct qnn_run {
+    qnn_params params;
+    int threads_used;
+    int ninst;
+    int m;
+    qnn_run_instance *inst;
+    double *mean_K0;      /* m x m instance mean of K0 */
+    double *mean_K0_eig;  /* its eigenvalues, ascending */
+} qnn_run;
+
+/* Called from worker threads (serialised by the runner) after each finished
+ * instance; return non-zero to stop early (the run then fails with
+ * "interrupted"). */
+typedef int (*qnn_progress_fn)(void *ctx, int done, int total);
+
+/* Runs a checked parameter set. Returns 0 and *out, or -1 with a message. */
+int qnn_run_execute(const qnn_params *p, qnn_progress_fn progress, void *ctx,
+                    qnn_run **out, char *err, size_t errlen);
+void qnn_run_free(qnn_run *run);
+
+/* Number of worker threads `threads = 0` resolves to here. */
+int qnn_run_default_threads(void);
+
+#endif

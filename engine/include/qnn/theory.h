@@ -1,0 +1,76 @@
+/* Theory overlays (SPEC.md §4). Each function states which statistic its
+ * value is a prediction for; all are pure functions of the constants they
+ * take, so summary.json can list the constants beside the value. */
+#ifndef QNN_THEORY_H
+#define QNN_THEORY_H
+
+/* Exact finite-D ensemble mean of the scalar QNTK K = Σ_l (∂ε/∂θ_l)² for
+ * the random model with W_l Haar (any 2-design), P_l uniform non-identity
+ * Pauli strings and a fixed pure input:
+ *     K̄ = 2 L γ² (D tr O² − tr² O) / ((D + 1)(D² − 1)).
+ * Derived per layer from E_W tr(V†OV C)² (2-design) with C = i[P, |φ><φ|],
+ * tr C² = 2(1 − <φ|P|φ>²) and E <φ|P|φ>² = 1/(D + 1). It is the diagonal of
+ * the mean kernel behind LIU23 Eq. 21 and reduces to 2 L tr O²/D² (LIU23
+ * Eq. 17; Eq. 9 drops the 2) at large D. SPEC.md's
+ * 2Lγ²[(D²−D−1)tr O² + tr² O]/(D(D+1)(D²−1)) disagrees with it (and with the
+ * engine's Monte Carlo, see tests/test_physics_random.c): it does not vanish
+ * for O ∝ I. Statistic: mean of K over instances (circuits and angles). */
+double qnn_theory_mean_qntk(double D, double L, double gamma, double trO, double trO2);
+/* The formula as printed in SPEC.md §4, kept only to show the discrepancy. */
+double qnn_theory_mean_qntk_spec(double D, double L, double gamma, double trO, double trO2);
+/* LIU23 Eq. 9 leading order with the factor 2 of Eq. 17: 2 L γ² tr O²/D². */
+double qnn_theory_mean_qntk_leading(double D, double L, double gamma, double trO2);
+
+/* LIU23 Eq. 12 (4-design, large D): ΔK = √L/D² √(8 tr²(O²) + 12 tr O⁴) γ²,
+ * and the relative fluctuation ΔK/K̄ with K̄ = 2Lγ² tr O²/D² (Eq. 17):
+ * √((2 + 3 tr O⁴ / tr² O²)/L). Statistic: standard deviation of K over the
+ * angles (and circuits) divided by the mean. */
+double qnn_theory_qntk_std(double D, double L, double gamma, double trO2, double trO4);
+double qnn_theory_qntk_rel_std(double L, double trO2, double trO4);
+
+/* LIU23 Eq. 16 concentration conditions, as numbers that must be ≪ 1:
+ * kernel: ΔK/K̄ (above); dQNTK: (√32/2) η ε(0) γ √tr O² / D (the second-
+ * order term ½η²ε²Δμ against ηK̄ε, with Δμ from Eq. 15 without its stray
+ * η, cf. LLJ Eq. 20). */
+double qnn_theory_dqntk_ratio(double D, double eta, double gamma, double eps0, double trO2);
+
+/* Smallest eigenvalue of the ENSEMBLE-MEAN kernel matrix for |A| orthogonal
+ * inputs (LIU23 Eq. 21, times γ²):
+ *     λ = 2 L γ² (D − |A|)(D tr O² − tr² O)/(D² − 1)².
+ * The other |A| − 1 eigenvalues are 2 L γ² D (D tr O² − tr² O)/(D² − 1)².
+ * The mean over instances of each instance's λ_min is lower (Jensen). */
+double qnn_theory_lambda_min_mean_kernel(double D, double L, double A, double gamma, double trO, double trO2);
+double qnn_theory_lambda_bulk_mean_kernel(double D, double L, double gamma, double trO, double trO2);
+
+/* Predicted rate ηK̄ and the curves ε(0) e^{−ηK̄t} (LIU23 Eq. 10) and
+ * (1 − ηK)^t ε(0) (Eq. 7). Statistic: the instance mean of ε(t) (|ε(t)|
+ * when the signs of ε(0) differ). */
+double qnn_theory_eps_exp(double eps0, double eta, double Kbar, double t);
+double qnn_theory_eps_geom(double eps0, double eta, double K, double t);
+
+/* LLJ Eqs. 34-38, parameter noise σ_θ with frozen K:
+ * s = σ²/(η(2 − ηK)); mean ε²(t) = (1 − ηK)^{2t}(ε²(0) − s) + s;
+ * E|ε(∞)| = √(2/π) σ/√(2η − η²K); T_noise from Eq. 37. */
+double qnn_theory_noise_floor(double eta, double K, double sigma);
+double qnn_theory_noise_eps2(double eps0, double eta, double K, double sigma, double t);
+double qnn_theory_noise_abs_eps(double eta, double K, double sigma);
+double qnn_theory_noise_time(double eps0, double eta, double K, double sigma);
+
+/* YOU23 Thm. 3.2 (γ = 1, ±1 labels and measurement eigenvalues): the loss
+ * obeys L(t) ≥ 1/(c0 + c1 t)², c0 = L(0)^{−1/2}, c1 = 12 η Σ_l ‖H_l‖²_op,
+ * t in gradient steps. Statistic: every instance's loss, at every step. */
+double qnn_theory_sublinear_bound(double loss0, double eta, double H_op2_sum, double t);
+
+/* YOU23 Cor. 4.3 (m = 1): the asymptotic kernel k(t) = 2(γ² − ŷ²), so
+ * −d ln L/dt = 2 k in asymptotic time. */
+double qnn_theory_one_sample_kernel(double gamma, double yhat);
+
+/* YOU23 Thm. 4.4: λ_min(K_asym) at global minima ≳ 2γ²(1 − 1/γ²) when
+ * m²/d → 0 (negative for γ < 1: no guarantee). */
+double qnn_theory_global_min_kernel(double gamma);
+
+/* YOU23 Lemma 4.1: time in units of the asymptotic dynamics for a QNN
+ * step count: t_asym = steps · η p tr H² / (m (d² − 1)) = steps · η p / m. */
+double qnn_theory_asymptotic_time(double steps, double eta, double p, double m);
+
+#endif

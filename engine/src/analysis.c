@@ -1,0 +1,345 @@
+#include "qnn/analysis.h"
+#include "qnn/theory.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+double qnn_obs_field(const qnn_obs *o, qnn_field f)
+{
+    switch (f) {
+    case QNN_FIELD_EPS: return o->eps;
+    case QNN_FIELD_ABS_EPS: return fabs(o->eps);
+    case QNN_FIELD_LOSS: return o->loss;
+    case QNN_FIELD_KERNEL: return o->kernel;
+    case QNN_FIELD_LAMBDA_MIN: return o->lambda_min;
+    case QNN_FIELD_LAMBDA_MAX: return o->lambda_max;
+    }
+    return NAN;
+}
+
+/* Records of instance i that lie on the common record grid: a diverged
+ * instance's last record (the non-finite one) is left out. */
+static size_t valid_records(const qnn_run_instance *ri)
+{
+    return ri->diverged_at >= 0 && ri->nrec > 0 ? ri->nrec - 1 : ri->nrec;
+}
+
+size_t qnn_ensemble_curve(const qnn_run *run, qnn_field f, double **t,
+                          double **mean, double **se)
+{
+    size_t len = 0;
+    for (int i = 0; i < run->ninst; i++)
+        if (valid_records(&run->inst[i]) > len)
+            len = valid_records(&run->inst[i]);
+    *t = malloc((len + 1) * sizeof(double));
+    *mean = malloc((len + 1) * sizeof(double));
+    *se = malloc((len + 1) * sizeof(double));
+    double *col = malloc(((size_t)run->ninst + 1) * sizeof(double));
+    if (!*t || !*mean || !*se || !col) {
+        free(*t); free(*mean); free(*se); free(col);
+        *t = *mean = *se = NULL;
+        return 0;
+    }
+    for (size_t k = 0; k < len; k++) {
+        size_t c = 0;
+        double step = NAN;
+        for (int i = 0; i < run->ninst; i++) {
+            const qnn_run_instance *ri = &run->inst[i];
+            if (valid_records(ri) > k) {
+                col[c++] = qnn_obs_field(&ri->rec[k], f);
+                step = (double)ri->rec[k].step;
+            }
+        }
+        qnn_stat s = qnn_stat_of(col, 1, c);
+        (*t)[k] = step;
+        (*mean)[k] = s.mean;
+        (*se)[k] = s.se;
+    }
+    free(col);
+    return len;
+}
+
+const qnn_theory_value *qnn_summary_theory(const qnn_summary *s, const char *name)
+{
+    for (size_t i = 0; i < s->ntheory; i++)
+        if (strcmp(s->theory[i].name, name) == 0)
+            return &s->theory[i];
+    return NULL;
+}
+
+static qnn_theory_value *add_theory(qnn_summary *s, const char *name, const char *source,
+                                    const char *formula, const char *statistic, double value)
+{
+    if (s->ntheory >= QNN_MAX_THEORY)
+        return NULL;
+    qnn_theory_value *v = &s->theory[s->ntheory++];
+    memset(v, 0, sizeof *v);
+    v->name = name;
+    v->source = source;
+    v->formula = formula;
+    v->statistic = statistic;
+    v->value = value;
+    v->measured = NAN;
+    v->measured_se = NAN;
+    return v;
+}
+
+static void add_const(qnn_theory_value *v, const char *name, double value)
+{
+    if (v && v->nconsts < QNN_MAX_CONSTS) {
+        v->consts[v->nconsts].name = name;
+        v->consts[v->nconsts].value = value;
+        v->nconsts++;
+    }
+}
+
+static void set_measured(qnn_theory_value *v, qnn_stat st)
+{
+    if (v) {
+        v->measured = st.mean;
+        v->measured_se = st.se;
+    }
+}
+
+int qnn_analyse(const qnn_run *run, qnn_summary *s)
+{
+    memset(s, 0, sizeof *s);
+    const qnn_params *p = &run->params;
+    const int R = run->ninst;
+    s->instances = R;
+    s->m = run->m;
+    s->steps = p->steps;
+
+    /* Per-instance columns, then statistics over them. */
+    enum { C_EPS0, C_AEPS0, C_EPST, C_AEPST, C_L0, C_LT, C_K0, C_KT, C_LMIN0, C_LMAX0,
+           C_LMINT, C_RATE, C_VKV, C_EPS2T, C_RATEEPS, C_YT, NCOL };
+    double *col = malloc((size_t)R * NCOL * sizeof(double));
+    if (!col)
+        return -1;
+    double D = 0, L = 0, trO = 0, trO2 = 0, trO4 = 0, Hs = 0;
+    const int m = run->m;
+    /* v = lowest eigenvector direction of the mean kernel: all-ones/√m is
+     * the LIU23 Eq. 21 eigenvector; use it for the standard error of the
+     * smallest eigenvalue (first-order perturbation). */
+    for (int i = 0; i < R; i++) {
+        const qnn_run_instance *ri = &run->inst[i];
+        double *c = col + (size_t)i * NCOL;
+        for (int k = 0; k < NCOL; k++)
+            c[k] = NAN;
+        D += ri->consts.D;
+        L += ri->consts.L;
+        trO += ri->consts.trO;
+        trO2 += ri->consts.trO2;
+        trO4 += ri->consts.trO4;
+        Hs += ri->consts.H_op2_sum;
+        if (ri->diverged_at >= 0)
+            s->diverged++;
+        if (ri->nrec == 0)
+            continue;
+        const qnn_obs *o0 = &ri->rec[0];
+        c[C_EPS0] = o0->eps;
+        c[C_AEPS0] = fabs(o0->eps);
+        c[C_L0] = o0->loss;
+        c[C_K0] = o0->kernel;
+        c[C_LMIN0] = o0->lambda_min;
+        c[C_LMAX0] = o0->lambda_max;
+        double vkv = 0.0;
+        for (int a = 0; a < m; a++)
+            for (int b = 0; b < m; b++)
+                vkv += ri->K0[a * m + b];
+        c[C_VKV] = vkv / m;
+        if (ri->diverged_at >= 0)
+            continue;   /* final values of a diverged instance are not finite */
+        const qnn_obs *oT = &ri->rec[ri->nrec - 1];
+        c[C_EPST] = oT->eps;
+        c[C_AEPST] = fabs(oT->eps);
+        c[C_EPS2T] = oT->eps * oT->eps;
+        c[C_LT] = oT->loss;
+        c[C_KT] = oT->kernel;
+        c[C_LMINT] = oT->lambda_min;
+        c[C_YT] = oT->yhat0;
+        if (ri->nrec >= 2) {
+            const qnn_obs *oP = &ri->rec[ri->nrec - 2];
+            double dt = (double)(oT->step - oP->step);
+            if (dt > 0 && oT->loss > 0 && oP->loss > 0)
+                c[C_RATE] = -(log(oT->loss) - log(oP->loss)) / dt;
+            if (oT->step > 0 && oT->eps != 0.0 && o0->eps != 0.0)
+                c[C_RATEEPS] = -(log(fabs(oT->eps)) - log(fabs(o0->eps))) / (double)oT->step;
+        }
+    }
+    s->D = D / R;
+    s->L = L / R;
+    s->trO = trO / R;
+    s->trO2 = trO2 / R;
+    s->trO4 = trO4 / R;
+    s->H_op2_sum = Hs / R;
+    s->gamma = p->gamma;
+    s->eta = qnn_params_eta(p);
+    s->sigma_theta = p->sigma_theta;
+
+#define ST(k) qnn_stat_of(col + (k), NCOL, (size_t)R)
+    s->eps_t0 = ST(C_EPS0);
+    s->abs_eps_t0 = ST(C_AEPS0);
+    s->eps_final = ST(C_EPST);
+    s->abs_eps_final = ST(C_AEPST);
+    s->loss_t0 = ST(C_L0);
+    s->loss_final = ST(C_LT);
+    s->kernel_t0 = ST(C_K0);
+    s->kernel_final = ST(C_KT);
+    s->lambda_min_t0 = ST(C_LMIN0);
+    s->lambda_max_t0 = ST(C_LMAX0);
+    s->lambda_min_final = ST(C_LMINT);
+    s->rate_final = ST(C_RATE);
+    qnn_stat eps2T = ST(C_EPS2T), vkv = ST(C_VKV), rate_eps = ST(C_RATEEPS), yT = ST(C_YT);
+#undef ST
+    free(col);
+
+    s->kernel_rel_std_t0 = s->kernel_t0.sd / s->kernel_t0.mean;
+    /* SE of a sample coefficient of variation, normal approximation:
+     * cv √((1/2 + cv²)/n). */
+    {
+        double cv = s->kernel_rel_std_t0, nn = (double)s->kernel_t0.n;
+        s->kernel_rel_std_t0_se = nn > 1 ? cv * sqrt((0.5 + cv * cv) / nn) : NAN;
+    }
+    s->lambda_min_mean_kernel_t0 = run->mean_K0_eig ? run->mean_K0_eig[0] : NAN;
+    s->lambda_min_mean_kernel_t0_se = m > 1 ? vkv.se : s->kernel_t0.se;
+
+    const double g = p->gamma, eta = qnn_params_eta(p);
+    qnn_theory_value *v;
+
+    if (p->model == QNN_MODEL_RANDOM) {
+        double Kbar = qnn_theory_mean_qntk(s->D, s->L, g, s->trO, s->trO2);
+        v = add_theory(s, "mean_qntk", "exact finite-D 2-design mean (derivation in engine/include/qnn/theory.h); LIU23 Eqs. 9, 17",
+                       "2 L gamma^2 (D trO2 - trO^2) / ((D+1)(D^2-1))",
+                       "mean over instances of tr K(0)/m (the scalar QNTK for one state)", Kbar);
+        add_const(v, "D", s->D); add_const(v, "L", s->L); add_const(v, "gamma", g);
+        add_const(v, "trO", s->trO); add_const(v, "trO2", s->trO2);
+        set_measured(v, s->kernel_t0);
+
+        v = add_theory(s, "mean_qntk_leading", "LIU23 Eq. 17 (Eq. 9 with its missing factor 2)",
+                       "2 L gamma^2 trO2 / D^2", "mean over instances of tr K(0)/m",
+                       qnn_theory_mean_qntk_leading(s->D, s->L, g, s->trO2));
+        add_const(v, "D", s->D); add_const(v, "L", s->L); add_const(v, "gamma", g); add_const(v, "trO2", s->trO2);
+        set_measured(v, s->kernel_t0);
+
+        v = add_theory(s, "mean_qntk_spec_formula", "SPEC.md section 4 as printed; disagrees with the exact mean (see theory.h)",
+                       "2 L gamma^2 ((D^2-D-1) trO2 + trO^2) / (D (D+1) (D^2-1))",
+                       "mean over instances of tr K(0)/m",
+                       qnn_theory_mean_qntk_spec(s->D, s->L, g, s->trO, s->trO2));
+        add_const(v, "D", s->D); add_const(v, "L", s->L); add_const(v, "gamma", g);
+        add_const(v, "trO", s->trO); add_const(v, "trO2", s->trO2);
+        set_measured(v, s->kernel_t0);
+
+        v = add_theory(s, "qntk_rel_std", "LIU23 Eq. 12 over Eq. 17 (4-design, large D)",
+                       "sqrt((2 + 3 trO4/trO2^2) / L)",
+                       "standard deviation over instances of K(0) divided by its mean",
+                       qnn_theory_qntk_rel_std(s->L, s->trO2, s->trO4));
+        add_const(v, "L", s->L); add_const(v, "trO2", s->trO2); add_const(v, "trO4", s->trO4);
+        if (v) {
+            v->measured = s->kernel_rel_std_t0;
+            v->measured_se = s->kernel_rel_std_t0_se;
+        }
+
+        if (p->task == QNN_TASK_OPTIMISE) {
+            v = add_theory(s, "predicted_rate", "LIU23 Eqs. 10-11 (the paper's gamma = eta Kbar)",
+                           "eta * Kbar", "mean over instances of -ln(|eps(T)|/|eps(0)|)/T (noise-free runs)",
+                           eta * Kbar);
+            add_const(v, "eta", eta); add_const(v, "Kbar", Kbar);
+            if (p->sigma_theta == 0.0 && p->steps > 0)
+                set_measured(v, rate_eps);
+
+            v = add_theory(s, "concentration_dqntk", "LIU23 Eqs. 15-16 (without the stray eta of Eq. 15; LLJ Eq. 20)",
+                           "(sqrt(32)/2) eta |eps(0)| gamma sqrt(trO2) / D  (must be << 1)",
+                           "condition, not a measurement",
+                           qnn_theory_dqntk_ratio(s->D, eta, g, s->abs_eps_t0.mean, s->trO2));
+            add_const(v, "D", s->D); add_const(v, "eta", eta); add_const(v, "gamma", g);
+            add_const(v, "abs_eps0", s->abs_eps_t0.mean); add_const(v, "trO2", s->trO2);
+
+            if (p->sigma_theta > 0.0) {
+                double K = s->kernel_final.mean, sg = p->sigma_theta;
+                v = add_theory(s, "noise_floor", "LLJ Eqs. 34-35",
+                               "s = sigma^2 / (eta (2 - eta K))",
+                               "mean over instances of eps(T)^2", qnn_theory_noise_floor(eta, K, sg));
+                add_const(v, "eta", eta); add_const(v, "K", K); add_const(v, "sigma_theta", sg);
+                set_measured(v, eps2T);
+                v = add_theory(s, "noise_abs_eps", "LLJ Eq. 38",
+                               "sqrt(2/pi) sigma / sqrt(2 eta - eta^2 K)",
+                               "mean over instances of |eps(T)|", qnn_theory_noise_abs_eps(eta, K, sg));
+                add_const(v, "eta", eta); add_const(v, "K", K); add_const(v, "sigma_theta", sg);
+                set_measured(v, s->abs_eps_final);
+                v = add_theory(s, "noise_eps_std", "LLJ Eqs. 34-35 (square root of the floor)",
+                               "sqrt(s)", "standard deviation over instances of eps(T)",
+                               sqrt(qnn_theory_noise_floor(eta, K, sg)));
+                add_const(v, "eta", eta); add_const(v, "K", K); add_const(v, "sigma_theta", sg);
+                if (v) {
+                    v->measured = s->eps_final.sd;
+                    v->measured_se = s->eps_final.n > 1 ? s->eps_final.sd / sqrt(2.0 * (s->eps_final.n - 1)) : NAN;
+                }
+                v = add_theory(s, "noise_time", "LLJ Eq. 37",
+                               "log(sigma / sqrt(2 eps0^2 eta - eps0^2 eta^2 K + sigma^2)) / log(1 - eta K)",
+                               "steps until the noise floor is reached", qnn_theory_noise_time(s->abs_eps_t0.mean, eta, K, sg));
+                add_const(v, "eps0", s->abs_eps_t0.mean); add_const(v, "eta", eta); add_const(v, "K", K);
+                add_const(v, "sigma_theta", sg);
+            }
+        } else {
+            double lmin = qnn_theory_lambda_min_mean_kernel(s->D, s->L, (double)m, g, s->trO, s->trO2);
+            v = add_theory(s, "lambda_min_mean_kernel", "LIU23 Eq. 21 (times gamma^2)",
+                           "2 L gamma^2 (D - |A|)(D trO2 - trO^2) / (D^2 - 1)^2",
+                           "smallest eigenvalue of the instance-averaged kernel K(0)", lmin);
+            add_const(v, "D", s->D); add_const(v, "L", s->L); add_const(v, "A", m); add_const(v, "gamma", g);
+            add_const(v, "trO", s->trO); add_const(v, "trO2", s->trO2);
+            if (v) {
+                v->measured = s->lambda_min_mean_kernel_t0;
+                v->measured_se = s->lambda_min_mean_kernel_t0_se;
+            }
+            v = add_theory(s, "lambda_min_instance_mean", "LIU23 Eq. 21 as an upper reference (Jensen: the instance mean lies below)",
+                           "2 L gamma^2 (D - |A|)(D trO2 - trO^2) / (D^2 - 1)^2",
+                           "mean over instances of lambda_min(K(0)); expected strictly below the value", lmin);
+            add_const(v, "D", s->D); add_const(v, "L", s->L); add_const(v, "A", m); add_const(v, "gamma", g);
+            set_measured(v, s->lambda_min_t0);
+            v = add_theory(s, "lambda_bulk_mean_kernel", "LIU23 Eq. 21 discussion (|A| - 1 degenerate eigenvalues)",
+                           "2 L gamma^2 D (D trO2 - trO^2) / (D^2 - 1)^2",
+                           "largest eigenvalue of the instance-averaged kernel K(0)",
+                           qnn_theory_lambda_bulk_mean_kernel(s->D, s->L, g, s->trO, s->trO2));
+            add_const(v, "D", s->D); add_const(v, "L", s->L); add_const(v, "gamma", g);
+            if (v && run->mean_K0_eig)
+                v->measured = run->mean_K0_eig[m - 1];
+        }
+    } else {
+        const double p_layers = s->L;
+        if (g == 1.0) {
+            double b = qnn_theory_sublinear_bound(s->loss_t0.mean, eta, s->H_op2_sum, (double)p->steps);
+            v = add_theory(s, "sublinear_bound", "YOU23 Thm. 3.2 (gamma = 1)",
+                           "L(t) >= 1/(c0 + c1 t)^2, c0 = L(0)^-1/2, c1 = 12 eta sum_l ||H_l||_op^2",
+                           "mean over instances of the loss at the last step (must lie above)", b);
+            add_const(v, "loss0", s->loss_t0.mean); add_const(v, "eta", eta);
+            add_const(v, "sum_H_op2", s->H_op2_sum); add_const(v, "t", (double)p->steps);
+            set_measured(v, s->loss_final);
+        }
+        v = add_theory(s, "global_min_kernel", "YOU23 Thm. 4.4 (leading order in m^2/d)",
+                       "lambda_g = 2 gamma^2 (1 - 1/gamma^2)",
+                       "mean over instances of lambda_min(K(T))/p (K ~ p K_asym, YOU23 Lemma 4.1 with tr H^2 = d^2 - 1)",
+                       qnn_theory_global_min_kernel(g));
+        add_const(v, "gamma", g);
+        if (v && s->lambda_min_final.n > 0) {
+            v->measured = s->lambda_min_final.mean / p_layers;
+            v->measured_se = s->lambda_min_final.se / p_layers;
+        }
+        if (m == 1) {
+            v = add_theory(s, "one_sample_kernel", "YOU23 Cor. 4.3",
+                           "k(T) = 2 (gamma^2 - yhat(T)^2)",
+                           "mean over instances of K(T)/p", qnn_theory_one_sample_kernel(g, yT.mean));
+            add_const(v, "gamma", g); add_const(v, "yhat", yT.mean);
+            if (v && s->kernel_final.n > 0) {
+                v->measured = s->kernel_final.mean / p_layers;
+                v->measured_se = s->kernel_final.se / p_layers;
+            }
+        }
+        v = add_theory(s, "asymptotic_time_per_step", "YOU23 Lemma 4.1",
+                       "eta p tr(H^2) / (m (d^2 - 1)) = eta p / m",
+                       "conversion factor, not a measurement", qnn_theory_asymptotic_time(1.0, eta, p_layers, m));
+        add_const(v, "eta", eta); add_const(v, "p", p_layers); add_const(v, "m", m);
+    }
+    return 0;
+}

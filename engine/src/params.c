@@ -1,0 +1,436 @@
+/* The key table: one row per preset key with its type, range and help text,
+ * and the setters/getters that go through it. */
+#include "qnn/params.h"
+#include "qnn/statevec.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* ------------------------------------------------------------------------ */
+/* Enum names                                                               */
+/* ------------------------------------------------------------------------ */
+
+typedef struct { const char *name; int value; } enum_entry;
+
+static const enum_entry model_names[] = { {"random", QNN_MODEL_RANDOM}, {"periodic", QNN_MODEL_PERIODIC}, {NULL, 0} };
+static const enum_entry task_names[] = { {"optimise", QNN_TASK_OPTIMISE}, {"supervised", QNN_TASK_SUPERVISED}, {NULL, 0} };
+static const enum_entry ent_names[] = { {"haar", QNN_ENT_HAAR}, {"brickwork", QNN_ENT_BRICKWORK}, {NULL, 0} };
+static const enum_entry input_names[] = { {"basis", QNN_INPUT_BASIS}, {"random", QNN_INPUT_RANDOM}, {NULL, 0} };
+static const enum_entry label_names[] = { {"pm1", QNN_LABEL_PM1}, {"uniform", QNN_LABEL_UNIFORM}, {NULL, 0} };
+static const enum_entry init_names[] = { {"uniform", QNN_INIT_UNIFORM}, {"zero", QNN_INIT_ZERO}, {"normal", QNN_INIT_NORMAL}, {NULL, 0} };
+static const enum_entry resample_names[] = { {"all", QNN_RESAMPLE_ALL}, {"theta", QNN_RESAMPLE_THETA}, {NULL, 0} };
+static const enum_entry figure_names[] = { {"training", QNN_FIG_TRAINING}, {"sweep", QNN_FIG_SWEEP}, {NULL, 0} };
+static const enum_entry curve_names[] = { {"abs_eps", QNN_CURVE_ABS_EPS}, {"loss", QNN_CURVE_LOSS}, {NULL, 0} };
+
+static const char *enum_name(const enum_entry *e, int v)
+{
+    for (; e->name; e++)
+        if (e->value == v)
+            return e->name;
+    return "?";
+}
+
+double qnn_params_eta(const qnn_params *p)
+{
+    return p->eta_per_L ? p->eta / (double)p->L : p->eta;
+}
+
+const char *qnn_model_name(qnn_model_kind k) { return enum_name(model_names, (int)k); }
+const char *qnn_task_name(qnn_task t) { return enum_name(task_names, (int)t); }
+
+/* ------------------------------------------------------------------------ */
+/* The table                                                                */
+/* ------------------------------------------------------------------------ */
+
+typedef struct key_row {
+    qnn_key_info info;
+    size_t offset;
+    double lo, hi;              /* numeric range (inclusive) */
+    const enum_entry *enums;    /* for QNN_KEY_ENUM */
+    size_t maxlen;              /* for QNN_KEY_STRING */
+} key_row;
+
+#define OFF(f) offsetof(qnn_params, f)
+
+static const key_row rows[] = {
+    {{"model", QNN_KEY_ENUM, "random | periodic", "model: LIU23 random circuit or YOU23 periodic ansatz", "model", 1}, OFF(model), 0, 0, model_names, 0},
+    {{"task", QNN_KEY_ENUM, "optimise | supervised", "random model: one-state optimisation (Eq. 1) or supervised learning (Eq. 3)", "model", 1}, OFF(task), 0, 0, task_names, 0},
+    {{"n", QNN_KEY_INT, "1 .. 24", "number of qubits; D = 2^n (alias: d = D, a power of two)", "model", 1}, OFF(n), 1, QNN_MAX_QUBITS, NULL, 0},
+    {{"L", QNN_KEY_INT, "1 .. 100000", "trainable parameters: rotations (random) or layers p (periodic; alias p)", "model", 1}, OFF(L), 1, 100000, NULL, 0},
+    {{"entangler", QNN_KEY_ENUM, "haar | brickwork", "the frozen unitaries W_l: dense Haar on U(D), or a brickwork of Haar 2-qubit gates", "model", 1}, OFF(entangler), 0, 0, ent_names, 0},
+    {{"depth", QNN_KEY_INT, "1 .. 256", "brickwork layers in each W_l", "model", 1}, OFF(depth), 1, 256, NULL, 0},
+    {{"n_obs", QNN_KEY_INT, "1 .. 256", "random model: Pauli terms in O = sum c_j P_j, c_j ~ U(0,1)", "model", 1}, OFF(n_obs), 1, 256, NULL, 0},
+    {{"O0", QNN_KEY_DOUBLE, "-1e6 .. 1e6", "random optimisation task: target value, eps = gamma <O> - O0", "model", 1}, OFF(O0), -1e6, 1e6, NULL, 0},
+    {{"m", QNN_KEY_INT, "1 .. D", "training states |A| (random supervised) or m (periodic)", "model", 1}, OFF(m), 1, 1 << QNN_MAX_QUBITS, NULL, 0},
+    {{"inputs", QNN_KEY_ENUM, "basis | random", "random supervised: basis states |0>..|m-1> or a Haar-random orthonormal set", "model", 0}, OFF(inputs), 0, 0, input_names, 0},
+    {{"labels", QNN_KEY_ENUM, "pm1 | uniform", "labels: half +1 / half -1 in random order, or U(-1, 1)", "model", 0}, OFF(labels), 0, 0, label_names, 0},
+    {{"measure", QNN_KEY_STRING, "a Pauli string of n letters from IXYZ, not all I; empty = Z on qubit 0", "periodic: measured Pauli M0 (most significant qubit first)", "model", 0}, OFF(measure), 0, 0, NULL, QNN_PAULI_STR_MAX},
+    {{"resample", QNN_KEY_ENUM, "all | theta", "all: each instance draws its own circuit; theta: one shared circuit, instances differ in the angles only", "run", 0}, OFF(resample), 0, 0, resample_names, 0},
+    {{"theta_init", QNN_KEY_ENUM, "uniform | zero | normal", "initial angles: U[0, 2 pi), all zero, or N(0, theta_scale^2)", "run", 0}, OFF(theta_init), 0, 0, init_names, 0},
+    {{"theta_scale", QNN_KEY_DOUBLE, "0 .. 100", "standard deviation of the normal initial angles", "run", 0}, OFF(theta_scale), 0, 100, NULL, 0},
+    {{"gamma", QNN_KEY_DOUBLE, "0 .. 1000", "measurement scale: every output is gamma tr(rho M)", "optimiser", 1}, OFF(gamma), 0, 1000, NULL, 0},
+    {{"eta", QNN_KEY_DOUBLE, "1e-12 .. 100", "learning rate (random: theta -= eta eps d eps; periodic: theta -= eta grad of (1/2m) sum r^2)", "optimiser", 1}, OFF(eta), 1e-12, 100, NULL, 0},
+    {{"eta_per_L", QNN_KEY_INT, "0 | 1", "1: the step uses eta / L (YOU23 sets eta = 1e-3/p); summary.json reports the effective eta", "optimiser", 1}, OFF(eta_per_L), 0, 1, NULL, 0},
+    {{"sigma_theta", QNN_KEY_DOUBLE, "0 .. 10", "parameter noise: N(0, sigma_theta^2) added to every angle after each step (LLJ App. D)", "optimiser", 1}, OFF(sigma_theta), 0, 10, NULL, 0},
+    {{"steps", QNN_KEY_LONG, "0 .. 100000000", "gradient-descent steps (0: only the statistics at the initial angles)", "run", 1}, OFF(steps), 0, 1e8, NULL, 0},
+    {{"instances", QNN_KEY_INT, "1 .. 1000000", "ensemble size R (instance seeds derived from seed)", "run", 1}, OFF(instances), 1, 1000000, NULL, 0},
+    {{"seed", QNN_KEY_U64, "0 .. 18446744073709551615", "master seed", "run", 1}, OFF(seed), 0, 0, NULL, 0},
+    {{"kernel_every", QNN_KEY_INT, "1 .. 100000000", "kernel eigenvalues every k steps (and at step 0 and the last step)", "run", 0}, OFF(kernel_every), 1, 1e8, NULL, 0},
+    {{"record_every", QNN_KEY_INT, "1 .. 100000000", "a row in trace.csv every k steps (and the last step)", "run", 0}, OFF(record_every), 1, 1e8, NULL, 0},
+    {{"threads", QNN_KEY_INT, "0 .. 256", "worker threads over instances; 0 = all cores (results do not depend on it)", "run", 0}, OFF(threads), 0, 256, NULL, 0},
+    {{"figure", QNN_KEY_ENUM, "training | sweep", "figure layout: curves against the step, or statistics against the swept key", "figure", 0}, OFF(figure), 0, 0, figure_names, 0},
+    {{"curve", QNN_KEY_ENUM, "abs_eps | loss", "training figure: plot |eps(t)| or the loss L(t)", "figure", 0}, OFF(curve), 0, 0, curve_names, 0},
+    {{"stats", QNN_KEY_STRING, "comma list of: kernel_t0, kernel_rel_std_t0, lambda_min_t0, final_abs_eps, final_eps_std, final_loss", "sweep figure: one panel per statistic", "figure", 0}, OFF(stats), 0, 0, NULL, QNN_TEXT_MAX - 1},
+    {{"title", QNN_KEY_STRING, "text up to 255 bytes", "figure title", "figure", 0}, OFF(title), 0, 0, NULL, QNN_TEXT_MAX - 1},
+};
+
+#define NROWS (sizeof rows / sizeof rows[0])
+
+static const char *const sweep_stats[] = { "kernel_t0", "kernel_rel_std_t0", "lambda_min_t0",
+                                           "final_abs_eps", "final_eps_std", "final_loss", NULL };
+
+const qnn_key_info *qnn_params_keys(size_t *count)
+{
+    static qnn_key_info infos[NROWS];
+    static int filled;
+    /* The table is constant; copying is idempotent, so a race only writes
+     * the same bytes twice. */
+    if (!filled) {
+        for (size_t i = 0; i < NROWS; i++)
+            infos[i] = rows[i].info;
+        filled = 1;
+    }
+    if (count)
+        *count = NROWS;
+    return infos;
+}
+
+static const key_row *find_row(const char *name)
+{
+    for (size_t i = 0; i < NROWS; i++)
+        if (strcmp(rows[i].info.name, name) == 0)
+            return &rows[i];
+    return NULL;
+}
+
+const qnn_key_info *qnn_params_key(const char *name)
+{
+    size_t n;
+    const qnn_key_info *all = qnn_params_keys(&n);
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(all[i].name, name) == 0)
+            return &all[i];
+    return NULL;
+}
+
+void qnn_params_default(qnn_params *p)
+{
+    memset(p, 0, sizeof *p);
+    p->model = QNN_MODEL_RANDOM;
+    p->task = QNN_TASK_OPTIMISE;
+    p->n = 4;
+    p->L = 64;
+    p->entangler = QNN_ENT_HAAR;
+    p->depth = 4;
+    p->n_obs = 10;
+    p->O0 = 0.0;
+    p->m = 1;
+    p->inputs = QNN_INPUT_BASIS;
+    p->labels = QNN_LABEL_PM1;
+    p->measure[0] = '\0';
+    p->resample = QNN_RESAMPLE_ALL;
+    p->theta_init = QNN_INIT_UNIFORM;
+    p->theta_scale = 1.0;
+    p->gamma = 1.0;
+    p->eta = 1e-3;
+    p->sigma_theta = 0.0;
+    p->steps = 1000;
+    p->instances = 20;
+    p->seed = 1;
+    p->kernel_every = 1;
+    p->record_every = 1;
+    p->threads = 0;
+    p->figure = QNN_FIG_TRAINING;
+    p->curve = QNN_CURVE_ABS_EPS;
+    p->stats[0] = '\0';
+    p->title[0] = '\0';
+}
+
+/* ------------------------------------------------------------------------ */
+/* Parsing                                                                  */
+/* ------------------------------------------------------------------------ */
+
+static void trim(const char *s, char *out, size_t len)
+{
+    while (*s && isspace((unsigned char)*s))
+        s++;
+    size_t n = strlen(s);
+    while (n > 0 && isspace((unsigned char)s[n - 1]))
+        n--;
+    if (n >= len)
+        n = len - 1;
+    memcpy(out, s, n);
+    out[n] = '\0';
+}
+
+static int fail(char *err, size_t errlen, const char *key, const char *value,
+                const char *what, const char *allowed)
+{
+    if (err && errlen)
+        snprintf(err, errlen, "key '%s': value '%s' %s; allowed: %s", key, value, what, allowed);
+    return -1;
+}
+
+static int parse_double(const char *s, double *out)
+{
+    if (!*s)
+        return -1;
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (*end || errno == ERANGE || !isfinite(v))
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int parse_long(const char *s, long long *out)
+{
+    if (!*s)
+        return -1;
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (*end == '\0' && errno == 0) {
+        *out = v;
+        return 0;
+    }
+    /* Accept integral values written in floating point, e.g. 1e5. */
+    double d;
+    if (parse_double(s, &d) == 0 && d == floor(d) && fabs(d) < 9e18) {
+        *out = (long long)d;
+        return 0;
+    }
+    return -1;
+}
+
+static int check_stats(const char *v)
+{
+    char buf[QNN_TEXT_MAX + 64];
+    snprintf(buf, sizeof buf, "%s", v);
+    char *save = NULL;
+    for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        char t[64];
+        trim(tok, t, sizeof t);
+        int ok = 0;
+        for (const char *const *s = sweep_stats; *s; s++)
+            if (strcmp(*s, t) == 0)
+                ok = 1;
+        if (!ok)
+            return -1;
+    }
+    return 0;
+}
+
+int qnn_params_set(qnn_params *p, const char *key_in, const char *value_in,
+                   char *err, size_t errlen)
+{
+    char key[64], value[QNN_TEXT_MAX + 64];
+    trim(key_in ? key_in : "", key, sizeof key);
+    trim(value_in ? value_in : "", value, sizeof value);
+
+    /* Aliases from the papers' notation. */
+    if (strcmp(key, "d") == 0) {
+        long long v;
+        if (parse_long(value, &v) != 0 || v < 2 || v > (1LL << QNN_MAX_QUBITS) || (v & (v - 1)) != 0)
+            return fail(err, errlen, "d", value, "is not a power of two in range", "2, 4, 8, ... 16777216 (d = 2^n)");
+        int n = 0;
+        while ((1LL << n) < v)
+            n++;
+        p->n = n;
+        return 0;
+    }
+    if (strcmp(key, "p") == 0)
+        key[0] = 'L', key[1] = '\0';
+
+    const key_row *r = find_row(key);
+    if (!r) {
+        if (err && errlen)
+            snprintf(err, errlen, "unknown key '%s' (value '%s'); `qnnlab --help` lists the keys", key, value);
+        return -1;
+    }
+    char *base = (char *)p + r->offset;
+    const char *name = r->info.name;
+    switch (r->info.type) {
+    case QNN_KEY_INT:
+    case QNN_KEY_LONG: {
+        long long v;
+        if (parse_long(value, &v) != 0)
+            return fail(err, errlen, name, value, "is not an integer", r->info.allowed);
+        if ((double)v < r->lo || (double)v > r->hi)
+            return fail(err, errlen, name, value, "is out of range", r->info.allowed);
+        if (r->info.type == QNN_KEY_INT)
+            *(int *)base = (int)v;
+        else
+            *(long *)base = (long)v;
+        return 0;
+    }
+    case QNN_KEY_U64: {
+        if (!*value || value[0] == '-')
+            return fail(err, errlen, name, value, "is not an unsigned integer", r->info.allowed);
+        char *end;
+        errno = 0;
+        unsigned long long v = strtoull(value, &end, 10);
+        if (*end || errno)
+            return fail(err, errlen, name, value, "is not an unsigned integer", r->info.allowed);
+        *(uint64_t *)base = (uint64_t)v;
+        return 0;
+    }
+    case QNN_KEY_DOUBLE: {
+        double v;
+        if (parse_double(value, &v) != 0)
+            return fail(err, errlen, name, value, "is not a finite number", r->info.allowed);
+        if (v < r->lo || v > r->hi)
+            return fail(err, errlen, name, value, "is out of range", r->info.allowed);
+        *(double *)base = v;
+        return 0;
+    }
+    case QNN_KEY_ENUM:
+        for (const enum_entry *e = r->enums; e->name; e++)
+            if (strcmp(e->name, value) == 0) {
+                *(int *)base = e->value;
+                return 0;
+            }
+        return fail(err, errlen, name, value, "is not one of the choices", r->info.allowed);
+    case QNN_KEY_STRING:
+        if (strlen(value) > r->maxlen)
+            return fail(err, errlen, name, value, "is too long", r->info.allowed);
+        if (strcmp(name, "measure") == 0 && *value) {
+            for (const char *c = value; *c; c++)
+                if (!strchr("IXYZixyz", *c))
+                    return fail(err, errlen, name, value, "is not a Pauli string", r->info.allowed);
+        }
+        if (strcmp(name, "stats") == 0 && check_stats(value) != 0)
+            return fail(err, errlen, name, value, "names an unknown statistic", r->info.allowed);
+        memcpy(base, value, strlen(value) + 1);
+        return 0;
+    }
+    return fail(err, errlen, name, value, "cannot be set", r->info.allowed);
+}
+
+int qnn_params_get(const qnn_params *p, const char *key, char *buf, size_t len)
+{
+    const key_row *r = find_row(key);
+    if (!r)
+        return -1;
+    const char *base = (const char *)p + r->offset;
+    switch (r->info.type) {
+    case QNN_KEY_INT: snprintf(buf, len, "%d", *(const int *)base); break;
+    case QNN_KEY_LONG: snprintf(buf, len, "%ld", *(const long *)base); break;
+    case QNN_KEY_U64: snprintf(buf, len, "%" PRIu64, *(const uint64_t *)base); break;
+    case QNN_KEY_DOUBLE: snprintf(buf, len, "%.17g", *(const double *)base); break;
+    case QNN_KEY_ENUM: snprintf(buf, len, "%s", enum_name(r->enums, *(const int *)base)); break;
+    case QNN_KEY_STRING: snprintf(buf, len, "%s", base); break;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Whole-struct checks                                                      */
+/* ------------------------------------------------------------------------ */
+
+size_t qnn_params_instance_bytes(const qnn_params *p)
+{
+    double D = ldexp(1.0, p->n);
+    double m = p->model == QNN_MODEL_RANDOM && p->task == QNN_TASK_OPTIMISE ? 1 : p->m;
+    double c = sizeof(qnn_cplx);
+    double bytes = 0;
+    double layers = p->model == QNN_MODEL_PERIODIC ? p->L + 1.0 : p->L;
+    if (p->entangler == QNN_ENT_HAAR)
+        bytes += layers * D * D * c;
+    else
+        bytes += layers * (double)p->depth * (double)(p->n / 2 + 1) * 16.0 * c;
+    bytes += 4.0 * D * m * c;                /* inputs, forward, adjoint, scratch */
+    bytes += m * (double)p->L * 8.0 * 2.0;   /* Jacobian and its copy */
+    bytes += m * m * 8.0 * 3.0;              /* kernel and eigen workspace */
+    bytes += (double)p->L * 8.0 * 3.0 + 65536.0;
+    if (p->entangler == QNN_ENT_HAAR)
+        bytes += 3.0 * D * D * c;            /* Haar sampling work space */
+    return bytes > (double)SIZE_MAX ? SIZE_MAX : (size_t)bytes;
+}
+
+size_t qnn_params_run_bytes(const qnn_params *p, int threads_alive)
+{
+    double per = (double)qnn_params_instance_bytes(p);
+    double rec = (double)p->steps / (double)p->record_every + 2.0;
+    double trace = rec * (double)p->instances * 64.0;
+    double kern = (double)p->instances * (double)p->m * (double)p->m * 8.0;
+    double shared = p->resample == QNN_RESAMPLE_THETA ? per : 0.0;
+    double total = per * threads_alive + trace + kern + shared;
+    return total > (double)SIZE_MAX ? SIZE_MAX : (size_t)total;
+}
+
+static void human_bytes(double b, char *buf, size_t len)
+{
+    const char *u[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+    int i = 0;
+    while (b >= 1024.0 && i < 6) {
+        b /= 1024.0;
+        i++;
+    }
+    snprintf(buf, len, "%.1f %s", b, u[i]);
+}
+
+int qnn_params_check(const qnn_params *p, size_t mem_limit, char *err, size_t errlen)
+{
+    long long D = 1LL << p->n;
+    char v[64];
+    if (p->model == QNN_MODEL_RANDOM && p->task == QNN_TASK_SUPERVISED && p->m > D) {
+        snprintf(v, sizeof v, "%d", p->m);
+        snprintf(err, errlen, "key 'm': value '%s' is more states than fit in D = 2^%d = %lld dimensions; allowed: 1 .. %lld", v, p->n, D, D);
+        return -1;
+    }
+    if (p->model == QNN_MODEL_PERIODIC) {
+        if (p->m > D) {
+            snprintf(err, errlen, "key 'm': value '%d' is more orthogonal states than D = 2^%d = %lld; allowed: 1 .. %lld", p->m, p->n, D, D);
+            return -1;
+        }
+        if (p->measure[0]) {
+            qnn_pauli P;
+            if (qnn_pauli_parse(p->measure, p->n, &P) != 0 || qnn_pauli_is_identity(P)) {
+                snprintf(err, errlen, "key 'measure': value '%s' is not a non-identity Pauli string of n = %d letters; allowed: %d letters from IXYZ, not all I", p->measure, p->n, p->n);
+                return -1;
+            }
+        }
+    }
+    if (p->figure == QNN_FIG_SWEEP && !p->stats[0]) {
+        snprintf(err, errlen, "key 'stats': value '' is empty but figure = sweep needs at least one statistic; allowed: kernel_t0, kernel_rel_std_t0, lambda_min_t0, final_abs_eps, final_eps_std, final_loss");
+        return -1;
+    }
+    if (mem_limit) {
+        int alive = p->threads > 0 ? p->threads : 1;
+        if (alive > p->instances)
+            alive = p->instances;
+        size_t need = qnn_params_run_bytes(p, alive);
+        if (need > mem_limit) {
+            char a[32], b[32];
+            human_bytes((double)need, a, sizeof a);
+            human_bytes((double)mem_limit, b, sizeof b);
+            const char *key = p->entangler == QNN_ENT_HAAR && p->n >= 9 ? "n" : "L";
+            char val[32];
+            qnn_params_get(p, key, val, sizeof val);
+            snprintf(err, errlen,
+                     "key '%s': value '%s' makes the run need %s of memory (n = %d, L = %d, entangler = %s, m = %d, %d instance(s) at once) but %s is available; allowed: a size that fits (fewer qubits or parameters, entangler = brickwork, or fewer threads)",
+                     key, val, a, p->n, p->L, enum_name(ent_names, p->entangler), p->m, alive, b);
+            return -1;
+        }
+    }
+    return 0;
+}

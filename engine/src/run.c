@@ -1,0 +1,239 @@
+#include "qnn/run.h"
+
+#include <gsl/gsl_cblas.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <gsl/gsl_eigen.h>
+#include <gsl/gsl_sort_vector.h>
+
+/* OpenBLAS runs single-threaded inside the engine: parallelism is over
+ * instances, which keeps every result independent of the thread count. */
+void openblas_set_num_threads(int); /* OpenBLAS; its cblas.h clashes with GSL's */
+
+int qnn_run_default_threads(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (int)n : 1;
+}
+
+void qnn_run_free(qnn_run *run)
+{
+    if (!run)
+        return;
+    for (int i = 0; i < run->ninst; i++) {
+        free(run->inst[i].rec);
+        free(run->inst[i].K0);
+        free(run->inst[i].eig0);
+    }
+    free(run->inst);
+    free(run->mean_K0);
+    free(run->mean_K0_eig);
+    free(run);
+}
+
+typedef struct job {
+    const qnn_params *p;
+    qnn_run *run;
+    const qnn_instance *lender;
+    pthread_mutex_t lock;
+    int next, done, failed, stop;
+    char err[512];
+    qnn_progress_fn progress;
+    void *ctx;
+} job;
+
+static int record_due(long t, long T, int every) { return t % every == 0 || t == T; }
+
+/* Runs instance i to the end; 0, or -1 with job->err set. */
+static int run_one(job *jb, int i)
+{
+    const qnn_params *p = jb->p;
+    qnn_run_instance *ri = &jb->run->inst[i];
+    char err[512];
+    qnn_instance *in = qnn_instance_new(p, i, jb->lender, err, sizeof err);
+    if (!in) {
+        pthread_mutex_lock(&jb->lock);
+        if (!jb->failed)
+            snprintf(jb->err, sizeof jb->err, "%s", err);
+        jb->failed = 1;
+        pthread_mutex_unlock(&jb->lock);
+        return -1;
+    }
+    const long T = p->steps;
+    size_t cap = (size_t)(T / p->record_every) + 2;
+    ri->index = i;
+    ri->diverged_at = -1;
+    ri->rec = malloc(cap * sizeof *ri->rec);
+    int m = 0;
+    qnn_instance_kernel(in, &m);
+    ri->K0 = malloc((size_t)m * (size_t)m * sizeof(double));
+    ri->eig0 = malloc((size_t)m * sizeof(double));
+    if (!ri->rec || !ri->K0 || !ri->eig0) {
+        qnn_instance_free(in);
+        pthread_mutex_lock(&jb->lock);
+        snprintf(jb->err, sizeof jb->err, "out of memory for the records of instance %d (%zu records)", i, cap);
+        jb->failed = 1;
+        pthread_mutex_unlock(&jb->lock);
+        return -1;
+    }
+    qnn_instance_consts(in, &ri->consts);
+    for (long t = 0; t <= T; t++) {
+        int rec = record_due(t, T, p->record_every);
+        int eig = rec && (t == 0 || t == T || t % p->kernel_every == 0);
+        qnn_obs o;
+        int bad = qnn_instance_eval(in, eig, &o);
+        if (t == 0) {
+            memcpy(ri->K0, qnn_instance_kernel(in, NULL), (size_t)m * (size_t)m * sizeof(double));
+            memcpy(ri->eig0, qnn_instance_eigenvalues(in, NULL), (size_t)m * sizeof(double));
+        }
+        if (bad) {
+            ri->diverged_at = t;
+            ri->rec[ri->nrec++] = o;   /* keeps the non-finite values visible */
+            break;
+        }
+        if (rec)
+            ri->rec[ri->nrec++] = o;
+        if (t < T)
+            qnn_instance_step(in);
+        if ((t & 63) == 0 && jb->stop)
+            break;
+    }
+    qnn_instance_free(in);
+    return 0;
+}
+
+static void *worker(void *arg)
+{
+    job *jb = arg;
+    for (;;) {
+        pthread_mutex_lock(&jb->lock);
+        int i = jb->failed || jb->stop ? jb->run->ninst : jb->next++;
+        pthread_mutex_unlock(&jb->lock);
+        if (i >= jb->run->ninst)
+            break;
+        if (run_one(jb, i) != 0)
+            break;
+        pthread_mutex_lock(&jb->lock);
+        jb->done++;
+        if (jb->progress && jb->progress(jb->ctx, jb->done, jb->run->ninst))
+            jb->stop = 1;
+        pthread_mutex_unlock(&jb->lock);
+    }
+    return NULL;
+}
+
+static int mean_kernel(qnn_run *run)
+{
+    const int m = run->m;
+    const size_t mm = (size_t)m * (size_t)m;
+    run->mean_K0 = calloc(mm, sizeof(double));
+    run->mean_K0_eig = calloc((size_t)m, sizeof(double));
+    if (!run->mean_K0 || !run->mean_K0_eig)
+        return -1;
+    int used = 0;
+    for (int i = 0; i < run->ninst; i++) {
+        const qnn_run_instance *ri = &run->inst[i];
+        if (ri->diverged_at == 0)
+            continue;
+        for (size_t k = 0; k < mm; k++)
+            run->mean_K0[k] += ri->K0[k];
+        used++;
+    }
+    if (used == 0) {
+        for (int k = 0; k < m; k++)
+            run->mean_K0_eig[k] = NAN;
+        return 0;
+    }
+    for (size_t k = 0; k < mm; k++)
+        run->mean_K0[k] /= used;
+    gsl_matrix *A = gsl_matrix_alloc((size_t)m, (size_t)m);
+    gsl_vector *ev = gsl_vector_alloc((size_t)m);
+    gsl_eigen_symm_workspace *w = gsl_eigen_symm_alloc((size_t)m);
+    if (!A || !ev || !w) {
+        if (A) gsl_matrix_free(A);
+        if (ev) gsl_vector_free(ev);
+        if (w) gsl_eigen_symm_free(w);
+        return -1;
+    }
+    memcpy(A->data, run->mean_K0, mm * sizeof(double));
+    gsl_eigen_symm(A, ev, w);
+    gsl_sort_vector(ev);
+    memcpy(run->mean_K0_eig, ev->data, (size_t)m * sizeof(double));
+    gsl_matrix_free(A);
+    gsl_vector_free(ev);
+    gsl_eigen_symm_free(w);
+    return 0;
+}
+
+int qnn_run_execute(const qnn_params *p, qnn_progress_fn progress, void *ctx,
+                    qnn_run **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    openblas_set_num_threads(1);
+    qnn_run *run = calloc(1, sizeof *run);
+    if (!run) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    run->params = *p;
+    run->ninst = p->instances;
+    run->m = (p->model == QNN_MODEL_RANDOM && p->task == QNN_TASK_OPTIMISE) ? 1 : p->m;
+    run->inst = calloc((size_t)p->instances, sizeof *run->inst);
+    if (!run->inst) {
+        qnn_run_free(run);
+        snprintf(err, errlen, "out of memory for %d instances", p->instances);
+        return -1;
+    }
+    int threads = p->threads > 0 ? p->threads : qnn_run_default_threads();
+    if (threads > p->instances)
+        threads = p->instances;
+    run->threads_used = threads;
+
+    job jb;
+    memset(&jb, 0, sizeof jb);
+    jb.p = p;
+    jb.run = run;
+    jb.progress = progress;
+    jb.ctx = ctx;
+    pthread_mutex_init(&jb.lock, NULL);
+    qnn_instance *lender = NULL;
+    if (p->resample == QNN_RESAMPLE_THETA) {
+        lender = qnn_instance_new(p, 0, NULL, err, errlen);
+        if (!lender) {
+            pthread_mutex_destroy(&jb.lock);
+            qnn_run_free(run);
+            return -1;
+        }
+        jb.lender = lender;
+    }
+
+    pthread_t *tid = calloc((size_t)threads, sizeof *tid);
+    int started = 0;
+    if (tid)
+        for (; started < threads - 1; started++)
+            if (pthread_create(&tid[started], NULL, worker, &jb) != 0)
+                break;
+    worker(&jb); /* the calling thread works too */
+    for (int t = 0; t < started; t++)
+        pthread_join(tid[t], NULL);
+    free(tid);
+    qnn_instance_free(lender);
+    pthread_mutex_destroy(&jb.lock);
+
+    if (jb.failed || jb.stop) {
+        snprintf(err, errlen, "%s", jb.failed ? jb.err : "interrupted");
+        qnn_run_free(run);
+        return -1;
+    }
+    if (mean_kernel(run) != 0) {
+        snprintf(err, errlen, "out of memory for the mean kernel (m = %d)", run->m);
+        qnn_run_free(run);
+        return -1;
+    }
+    *out = run;
+    return 0;
+}

@@ -1,0 +1,100 @@
+#include "qnn/theory.h"
+
+#include <math.h>
+
+double qnn_theory_mean_qntk(double D, double L, double gamma, double trO, double trO2)
+{
+    return 2.0 * L * gamma * gamma * (D * trO2 - trO * trO) / ((D + 1.0) * (D * D - 1.0));
+}
+
+double qnn_theory_mean_qntk_spec(double D, double L, double gamma, double trO, double trO2)
+{
+    return 2.0 * L * gamma * gamma * ((D * D - D - 1.0) * trO2 + trO * trO)
+           / (D * (D + 1.0) * (D * D - 1.0));
+}
+
+double qnn_theory_mean_qntk_leading(double D, double L, double gamma, double trO2)
+{
+    return 2.0 * L * gamma * gamma * trO2 / (D * D);
+}
+
+double qnn_theory_qntk_std(double D, double L, double gamma, double trO2, double trO4)
+{
+    return gamma * gamma * sqrt(L) / (D * D) * sqrt(8.0 * trO2 * trO2 + 12.0 * trO4);
+}
+
+double qnn_theory_qntk_rel_std(double L, double trO2, double trO4)
+{
+    return sqrt((2.0 + 3.0 * trO4 / (trO2 * trO2)) / L);
+}
+
+double qnn_theory_dqntk_ratio(double D, double eta, double gamma, double eps0, double trO2)
+{
+    return 0.5 * sqrt(32.0) * eta * fabs(eps0) * gamma * sqrt(trO2) / D;
+}
+
+double qnn_theory_lambda_min_mean_kernel(double D, double L, double A, double gamma, double trO, double trO2)
+{
+    double D21 = D * D - 1.0;
+    return 2.0 * L * gamma * gamma * (D - A) * (D * trO2 - trO * trO) / (D21 * D21);
+}
+
+double qnn_theory_lambda_bulk_mean_kernel(double D, double L, double gamma, double trO, double trO2)
+{
+    double D21 = D * D - 1.0;
+    return 2.0 * L * gamma * gamma * D * (D * trO2 - trO * trO) / (D21 * D21);
+}
+
+double qnn_theory_eps_exp(double eps0, double eta, double Kbar, double t)
+{
+    return eps0 * exp(-eta * Kbar * t);
+}
+
+double qnn_theory_eps_geom(double eps0, double eta, double K, double t)
+{
+    return eps0 * pow(1.0 - eta * K, t);
+}
+
+double qnn_theory_noise_floor(double eta, double K, double sigma)
+{
+    return sigma * sigma / (eta * (2.0 - eta * K));
+}
+
+double qnn_theory_noise_eps2(double eps0, double eta, double K, double sigma, double t)
+{
+    double s = qnn_theory_noise_floor(eta, K, sigma);
+    return pow(1.0 - eta * K, 2.0 * t) * (eps0 * eps0 - s) + s;
+}
+
+double qnn_theory_noise_abs_eps(double eta, double K, double sigma)
+{
+    return sqrt(2.0 / M_PI) * sigma / sqrt(2.0 * eta - eta * eta * K);
+}
+
+double qnn_theory_noise_time(double eps0, double eta, double K, double sigma)
+{
+    double e2 = eps0 * eps0;
+    return log(sigma / sqrt(2.0 * e2 * eta - e2 * eta * eta * K + sigma * sigma)) / log(1.0 - eta * K);
+}
+
+double qnn_theory_sublinear_bound(double loss0, double eta, double H_op2_sum, double t)
+{
+    double c0 = 1.0 / sqrt(loss0), c1 = 12.0 * eta * H_op2_sum;
+    double v = c0 + c1 * t;
+    return 1.0 / (v * v);
+}
+
+double qnn_theory_one_sample_kernel(double gamma, double yhat)
+{
+    return 2.0 * (gamma * gamma - yhat * yhat);
+}
+
+double qnn_theory_global_min_kernel(double gamma)
+{
+    return 2.0 * gamma * gamma * (1.0 - 1.0 / (gamma * gamma));
+}
+
+double qnn_theory_asymptotic_time(double steps, double eta, double p, double m)
+{
+    return steps * eta * p / m;
+}

@@ -1,0 +1,81 @@
+/* Figures drawn with cairo: panels with linear or logarithmic axes, curves,
+ * points with error bars, histograms-as-steps, reference lines and legends.
+ * Used by headless runs (PNG/SVG/PDF export) and, later, by the live window
+ * and figure export of the faces. The plot module owns no data: every array
+ * is borrowed for the duration of a call.
+ *
+ * Text: UTF-8 (ε, η, γ, λ, ⟨⟩ ...). "_{...}" and "^{...}" in a label draw a
+ * subscript / superscript (e.g. "λ_{min}", "10^{-3}"); "_x" / "^x" apply to
+ * one character.
+ */
+#ifndef QNN_PLOT_H
+#define QNN_PLOT_H
+
+#include <stddef.h>
+#include <cairo.h>
+
+typedef enum { PLOT_LINEAR = 0, PLOT_LOG = 1 } plot_scale;
+
+typedef enum {
+    PLOT_LINE = 0,      /* solid line, normal width */
+    PLOT_FAINT,         /* thin, translucent line (one instance of many) */
+    PLOT_BOLD,          /* thick line (ensemble mean) */
+    PLOT_DASHED,        /* dashed line (theory) */
+    PLOT_DOTTED,        /* dotted line (a bound) */
+    PLOT_POINTS,        /* markers only; with yerr: error bars */
+    PLOT_LINE_POINTS    /* line through markers; with yerr: error bars */
+} plot_style;
+
+typedef struct plot_series {
+    const double *x;      /* n values; NaN/inf points are skipped (a gap) */
+    const double *y;      /* n values; on a log axis y <= 0 is skipped */
+    const double *yerr;   /* NULL or n symmetric error half-widths */
+    size_t n;
+    plot_style style;
+    int color;            /* index into the palette; -1 = grey */
+    const char *label;    /* NULL: not in the legend */
+} plot_series;
+
+typedef struct plot_panel {
+    const char *title;    /* drawn above the panel, may be NULL */
+    const char *xlabel;
+    const char *ylabel;
+    plot_scale xscale, yscale;
+    /* Axis limits; when lo >= hi the range is chosen from the data
+     * (nice round limits; decades on log axes). */
+    double xmin, xmax, ymin, ymax;
+    const plot_series *series;
+    size_t nseries;
+    const double *vmarks; /* x positions of vertical event markers */
+    size_t nvmarks;
+    const double *hlines; /* y positions of horizontal reference lines */
+    const char *const *hline_labels; /* NULL or nhlines labels */
+    size_t nhlines;
+    const char *note;     /* NULL or a short text drawn in a corner box */
+} plot_panel;
+
+typedef struct plot_figure {
+    const char *title;    /* may be NULL */
+    const plot_panel *panels;
+    size_t npanels;
+    int columns;          /* panels per row (>= 1) */
+    double width, height; /* in points (1/72 in); PNG uses 2 px per point */
+} plot_figure;
+
+typedef enum { PLOT_PNG = 0, PLOT_SVG, PLOT_PDF } plot_format;
+
+/* Draws the figure into an existing cairo context covering w x h user units
+ * (the live window uses this). */
+void plot_draw(cairo_t *cr, const plot_figure *fig, double w, double h);
+
+/* Renders to `path` in the given format. Returns 0, or -1 with a message in
+ * err (errlen bytes) when cairo cannot create or write the file; on failure
+ * the file may exist partially: callers write to a temporary name and
+ * rename. */
+int plot_write(const plot_figure *fig, plot_format fmt, const char *path,
+               char *err, size_t errlen);
+
+/* RGB (0..1) of palette entry i (cycled); i < 0 gives grey. */
+void plot_palette(int i, double rgb[3]);
+
+#endif
