@@ -19,12 +19,21 @@
 #define QNN_VERSION "0.0.0"
 #endif
 
-static volatile sig_atomic_t interrupted;
+static volatile sig_atomic_t interrupted, writing, mid_line;
 
 static void on_signal(int sig)
 {
     (void)sig;
     interrupted = 1;
+    if (!writing) {
+        /* The engine looks for a stop request only between instances, which
+         * can be minutes apart; nothing is written before the run ends, so
+         * leave now. While the files are written, let that finish. */
+        static const char msg[] = "\nqnnlab: interrupted; no output written\n";
+        ssize_t w = write(STDERR_FILENO, msg + !mid_line, sizeof msg - 1 - !mid_line);
+        (void)w;
+        _exit(QNN_EXIT_INTERRUPTED);
+    }
 }
 
 static void usage_short(FILE *f)
@@ -254,6 +263,7 @@ static int cmd_run(int argc, char **argv)
         goto done;
     }
 
+    mid_line = !quiet && isatty(STDERR_FILENO);
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
@@ -305,6 +315,7 @@ static int cmd_run(int argc, char **argv)
         rc = QNN_EXIT_INTERRUPTED;
         goto done;
     }
+    writing = 1;
     if (qnn_write_outputs(&res, out, err, sizeof err) != 0) {
         rc = fail_usage(err);
         goto done;

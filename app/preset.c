@@ -100,11 +100,18 @@ static int handler(void *user, const char *section, const char *name, const char
     parse_ctx *c = user;
     if (c->failed)
         return 0;
+    /* [model], [optimiser], [run] and [figure] all set the one parameter
+     * struct, so a key counts once across them; an alias counts as the key
+     * it sets (d as n, p as L), in [sweep] too. */
+    int params = !strcmp(section, "model") || !strcmp(section, "optimiser") ||
+                 !strcmp(section, "run") || !strcmp(section, "figure");
+    const char *key = !strcmp(name, "d") ? "n" : !strcmp(name, "p") ? "L" : name;
     char pair[40];
-    snprintf(pair, sizeof pair, "%.15s.%.23s", section, name);
+    snprintf(pair, sizeof pair, "%.15s.%.23s", params ? "params" : section, key);
     for (int i = 0; i < c->nseen; i++)
         if (strcmp(c->seen[i], pair) == 0)
-            return ctx_fail(c, "key '%s' (value '%s') is given twice in [%s]; allowed: each key once", name, value, section);
+            return ctx_fail(c, "[%s] key '%s' (value '%s') is given twice; allowed: each key once (d counts as n, p as L)",
+                            section, name, value);
     if (c->nseen < 64)
         snprintf(c->seen[c->nseen++], sizeof c->seen[0], "%s", pair);
 
@@ -127,6 +134,15 @@ static int handler(void *user, const char *section, const char *name, const char
         c->failed = 1;
         return 0;
     }
+    return 1;
+}
+
+static int accept_any(void *user, const char *section, const char *name, const char *value)
+{
+    (void)user;
+    (void)section;
+    (void)name;
+    (void)value;
     return 1;
 }
 
@@ -163,7 +179,12 @@ int qnn_preset_parse(const char *text, size_t len, const char *origin,
     c.origin = origin;
     c.err = err;
     c.errlen = errlen;
-    int rc = ini_parse_string(copy, handler, &c);
+    /* Syntax first: inih goes on after a bad line (after an unclosed
+     * "[model" the keys below stay in the previous section), so an error
+     * reported by the handler could hide the real mistake. */
+    int rc = ini_parse_string(copy, accept_any, NULL);
+    if (rc == 0)
+        rc = ini_parse_string(copy, handler, &c);
     free(copy);
     if (c.failed)
         return -1;

@@ -263,7 +263,7 @@ int qnn_params_set(qnn_params *p, const char *key_in, const char *value_in,
     const key_row *r = find_row(key);
     if (!r) {
         if (err && errlen)
-            snprintf(err, errlen, "unknown key '%s' (value '%s'); `qnnlab --help` lists the keys", key, value);
+            snprintf(err, errlen, "unknown key '%s' (value '%s'); allowed: a key listed by `qnnlab --help`", key, value);
         return -1;
     }
     char *base = (char *)p + r->offset;

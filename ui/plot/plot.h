@@ -6,7 +6,10 @@
  *
  * Text: UTF-8 (ε, η, γ, λ, ⟨⟩ ...). "_{...}" and "^{...}" in a label draw a
  * subscript / superscript (e.g. "λ_{min}", "10^{-3}"); "_x" / "^x" apply to
- * one character.
+ * one character. A backslash makes the next _ ^ { } or backslash literal
+ * (the C literal "a\\_b" draws a_b). Combining accents ("K̄" = K + U+0304)
+ * are placed over the letter before them. A note may hold several lines
+ * separated by '\n'.
  */
 #ifndef QNN_PLOT_H
 #define QNN_PLOT_H
@@ -23,7 +26,10 @@ typedef enum {
     PLOT_DASHED,        /* dashed line (theory) */
     PLOT_DOTTED,        /* dotted line (a bound) */
     PLOT_POINTS,        /* markers only; with yerr: error bars */
-    PLOT_LINE_POINTS    /* line through markers; with yerr: error bars */
+    PLOT_LINE_POINTS,   /* line through markers; with yerr: error bars */
+    PLOT_STEPS          /* histogram outline: y[i] is the bin centred on
+                           x[i]; edges halfway between centres (on the
+                           axis scale), outer bins mirrored */
 } plot_style;
 
 typedef struct plot_series {

@@ -1,0 +1,416 @@
+/* Statevector primitives: Pauli strings applied and rotated in O(D) without
+ * matrices, plus dense column-major helpers on top of CBLAS.
+ *
+ * Notation used below: P = i^ny X^x Z^z, sigma(b) = (-1)^popcount(b & z), so
+ * P|b> = i^ny sigma(b) |b ^ x>. Because sigma is a character,
+ * sigma(b0 | u) = sigma(b0) sigma(u) whenever b0 and u share no bits; the
+ * hot loops use this to read sigma for the low bits of an index from a small
+ * table and fold the high bits into one per-block sign.
+ *
+ * Hot loops work on the interleaved (re, im) doubles directly: the
+ * representation of double complex is an array of two doubles (C11 6.2.5),
+ * and spelling the arithmetic out avoids the NaN-recovery path (__muldc3)
+ * that ISO C mode attaches to every complex multiplication.
+ */
+#include "qnn/statevec.h"
+
+#include <cblas.h>
+#include <math.h>
+
+/* Low index bits whose signs come from the table: 2^10 doubles (8 KiB). */
+#define SIGN_TABLE_BITS 10
+#define SIGN_TABLE_LEN ((size_t)1 << SIGN_TABLE_BITS)
+
+static inline double sign_of(uint32_t b, uint32_t z)
+{
+    return 1.0 - 2.0 * (double)__builtin_parity(b & z);
+}
+
+/* tab[u] = sigma(u) for u < len. */
+static void fill_signs(double *tab, size_t len, uint32_t z)
+{
+    for (size_t u = 0; u < len; u++)
+        tab[u] = sign_of((uint32_t)u, z);
+}
+
+/* i^k as (re, im). */
+static void ipow(int k, double *re, double *im)
+{
+    static const double r[4] = {1.0, 0.0, -1.0, 0.0};
+    static const double s[4] = {0.0, 1.0, 0.0, -1.0};
+    *re = r[k & 3];
+    *im = s[k & 3];
+}
+
+int qnn_pauli_ny(qnn_pauli p)
+{
+    return __builtin_popcount(p.x & p.z);
+}
+
+int qnn_pauli_is_identity(qnn_pauli p)
+{
+    return p.x == 0 && p.z == 0;
+}
+
+int qnn_pauli_parse(const char *s, int n, qnn_pauli *out)
+{
+    if (!s || !out || n < 0 || n > QNN_MAX_QUBITS)
+        return -1;
+    qnn_pauli p = {0u, 0u};
+    for (int i = 0; i < n; i++) {
+        int k = n - 1 - i; /* most-significant qubit first */
+        uint32_t bit = (uint32_t)1 << k;
+        switch (s[i]) {
+        case 'I': case 'i': break;
+        case 'X': case 'x': p.x |= bit; break;
+        case 'Y': case 'y': p.x |= bit; p.z |= bit; break;
+        case 'Z': case 'z': p.z |= bit; break;
+        default: return -1; /* also catches a NUL: string too short */
+        }
+    }
+    if (s[n] != '\0')
+        return -1;
+    *out = p;
+    return 0;
+}
+
+void qnn_pauli_format(qnn_pauli p, int n, char *buf)
+{
+    static const char letter[4] = {'I', 'X', 'Z', 'Y'}; /* index xbit | zbit<<1 */
+    for (int i = 0; i < n; i++) {
+        int k = n - 1 - i;
+        unsigned idx = ((p.x >> k) & 1u) | (((p.z >> k) & 1u) << 1);
+        buf[i] = letter[idx];
+    }
+    buf[n] = '\0';
+}
+
+void qnn_pauli_apply(qnn_pauli p, int n, const qnn_cplx *in, qnn_cplx *out)
+{
+    const size_t D = (size_t)1 << n;
+    const double *a = (const double *)in;
+    double *o = (double *)out;
+    double pr, pi;
+    ipow(qnn_pauli_ny(p), &pr, &pi);
+    for (size_t b = 0; b < D; b++) {
+        const double sg = sign_of((uint32_t)b, p.z);
+        const double fr = sg * pr, fi = sg * pi;
+        const double ar = a[2 * b], ai = a[2 * b + 1];
+        const size_t t = b ^ p.x;
+        o[2 * t] = fr * ar - fi * ai;
+        o[2 * t + 1] = fr * ai + fi * ar;
+    }
+}
+
+/* ---- exp(i theta P) ------------------------------------------------------
+ *
+ * exp(i theta P) psi = c psi + i s P psi (c = cos theta, s = sin theta).
+ *
+ * x = 0 (diagonal): psi_b <- (c + i s sigma(b)) psi_b.
+ *
+ * x != 0: with h the highest bit of x, every pair {b, b ^ x} has exactly one
+ * end with bit h clear; call it b, A = psi_b, B = psi_{b^x}. Then
+ *   A' = c A + i s i^ny sigma(b ^ x) B,   B' = c B + i s i^ny sigma(b) A,
+ * and sigma(b ^ x) = (-1)^ny sigma(b) since popcount(x & z) = ny. The factor
+ * i^(ny+1) is one of +-1, +-i, so with q = kappa sigma(b), kappa = +-s:
+ *   ny even ("imag" form): A' = c A + i q B,  B' = c B + i q A
+ *   ny odd  ("real" form): A' = c A -   q B,  B' = c B +   q A
+ * (kappa: ny mod 4 = 0 -> s, 1 -> -s, 2 -> -s, 3 -> s).
+ *
+ * Memory is walked once, in tiles of W = min(D, 2^SIGN_TABLE_BITS)
+ * amplitudes (16 KiB):
+ *  - h below the tile bits: each aligned tile holds whole pairs;
+ *  - otherwise a tile of lower ends [w0, w0 + W) (bit h of w0 clear) pairs
+ *    with the tile at w0 ^ xhi, entry u with entry u ^ xm (xm = x mod W,
+ *    xhi = x - xm).
+ * Inside a tile, with t the lowest set bit of the within-tile part of x
+ * other than h (t = h, or the tile bits, when there is none), lower ends
+ * come in contiguous runs of 2^t whose partners are contiguous too; runs of
+ * at least 2^RUN_MIN_BITS go to a vectorisable kernel, shorter ones to a
+ * per-pair walk.
+ * Beyond the caches, the hardware prefetchers follow some of these walks
+ * poorly: pairs inside a tile (two interleaved streams per 2^(h+1) block),
+ * and cross-tile pairs whose runs are permuted out of order at cache-line
+ * granularity. Such tiles (the whole tile, or the B tile) are first
+ * streamed in by one sequential load per cache line (touch), which at
+ * n = 22 roughly halves the time of the worst walks; the update is still
+ * in place and each amplitude is read and written once in memory.
+ * Signs: tab[u] = sigma(u) for u < W, times sigma(tile base). */
+
+#define RUN_MIN_BITS 4
+/* Amplitudes per 64-byte cache line. */
+#define LINE_AMPS 4
+/* See qnn_pauli_rotate. */
+#define TOUCH_MIN_HALF 32
+
+static inline __attribute__((always_inline)) void
+diag_body(double *restrict v, size_t len, const double *restrict tab, double sbs,
+          double c)
+{
+    for (size_t u = 0; u < len; u++) {
+        const double q = sbs * tab[u];
+        const double re = v[2 * u], im = v[2 * u + 1];
+        v[2 * u] = c * re - q * im;
+        v[2 * u + 1] = c * im + q * re;
+    }
+}
+
+/* Not inlined so that restrict stays visible to the vectoriser; a full tile
+ * gets a literal trip count, which -O2's cheap cost model needs. */
+static __attribute__((noinline)) void
+diag_run(double *restrict v, size_t len, const double *restrict tab, double sbs,
+         double c)
+{
+    if (len == SIGN_TABLE_LEN)
+        diag_body(v, SIGN_TABLE_LEN, tab, sbs, c);
+    else
+        diag_body(v, len, tab, sbs, c);
+}
+
+/* One pair, q = kappa sigma(b). `imag` is a literal at every call site. */
+static inline __attribute__((always_inline)) void
+pair_update(double *restrict A, double *restrict B, double c, double q, int imag)
+{
+    const double ar = A[0], ai = A[1], br = B[0], bi = B[1];
+    if (imag) {
+        A[0] = c * ar - q * bi;
+        A[1] = c * ai + q * br;
+        B[0] = c * br - q * ai;
+        B[1] = c * bi + q * ar;
+    } else {
+        A[0] = c * ar - q * br;
+        A[1] = c * ai - q * bi;
+        B[0] = c * br + q * ar;
+        B[1] = c * bi + q * ai;
+    }
+}
+
+static inline __attribute__((always_inline)) void
+pair_body(double *restrict A, double *restrict B, size_t len,
+          const double *restrict tab, double c, double sbk, int imag)
+{
+    if (len == SIGN_TABLE_LEN) {
+        for (size_t u = 0; u < SIGN_TABLE_LEN; u++)
+            pair_update(A + 2 * u, B + 2 * u, c, sbk * tab[u], imag);
+    } else {
+        for (size_t u = 0; u < len; u++)
+            pair_update(A + 2 * u, B + 2 * u, c, sbk * tab[u], imag);
+    }
+}
+
+/* Two disjoint contiguous runs A, B (see diag_run for the noinline). */
+static __attribute__((noinline)) void
+pair_run_imag(double *restrict A, double *restrict B, size_t len,
+              const double *restrict tab, double c, double sbk)
+{
+    pair_body(A, B, len, tab, c, sbk, 1);
+}
+
+static __attribute__((noinline)) void
+pair_run_real(double *restrict A, double *restrict B, size_t len,
+              const double *restrict tab, double c, double sbk)
+{
+    pair_body(A, B, len, tab, c, sbk, 0);
+}
+
+typedef struct {
+    uint32_t x, z;
+    int h;          /* highest bit of x */
+    size_t half;    /* 2^h */
+    size_t W;       /* tile length */
+    size_t rest;    /* within-tile part of x, bit h removed */
+    size_t run;     /* 2^t */
+    int touched;    /* stream tiles in before walking them */
+    double c, kappa;
+    const double *tab;
+} rot_plan;
+
+/* A tile holding whole pairs (h below the tile bits). */
+static inline __attribute__((always_inline)) void
+tile_inner(const rot_plan *pl, double *win, double sbk, int imag)
+{
+    const size_t half = pl->half, x = pl->x;
+    if (pl->run >= ((size_t)1 << RUN_MIN_BITS)) {
+        for (size_t base = 0; base < pl->W; base += 2 * half)
+            for (size_t j0 = base; j0 < base + half; j0 += pl->run) {
+                if (imag)
+                    pair_run_imag(win + 2 * j0, win + 2 * (j0 ^ x), pl->run,
+                                  pl->tab + j0, pl->c, sbk);
+                else
+                    pair_run_real(win + 2 * j0, win + 2 * (j0 ^ x), pl->run,
+                                  pl->tab + j0, pl->c, sbk);
+            }
+    } else {
+        for (size_t base = 0; base < pl->W; base += 2 * half)
+            for (size_t u = base; u < base + half; u++)
+                pair_update(win + 2 * u, win + 2 * (u ^ x), pl->c, sbk * pl->tab[u], imag);
+    }
+}
+
+/* A tile of lower ends A paired with the tile B (h at or above the tile bits). */
+static inline __attribute__((always_inline)) void
+tile_cross(const rot_plan *pl, double *A, double *B, double sbk, int imag)
+{
+    const size_t xm = pl->rest;
+    if (pl->run >= ((size_t)1 << RUN_MIN_BITS)) {
+        for (size_t j0 = 0; j0 < pl->W; j0 += pl->run) {
+            if (imag)
+                pair_run_imag(A + 2 * j0, B + 2 * (j0 ^ xm), pl->run, pl->tab + j0,
+                              pl->c, sbk);
+            else
+                pair_run_real(A + 2 * j0, B + 2 * (j0 ^ xm), pl->run, pl->tab + j0,
+                              pl->c, sbk);
+        }
+    } else {
+        for (size_t u = 0; u < pl->W; u++)
+            pair_update(A + 2 * u, B + 2 * (u ^ xm), pl->c, sbk * pl->tab[u], imag);
+    }
+}
+
+/* Streams a tile in: one volatile load per cache line, in address order,
+ * before the out-of-order walk over it. */
+static inline void touch(const double *p, size_t len)
+{
+    const volatile double *q = p;
+    for (size_t k = 0; k < 2 * len; k += 2 * LINE_AMPS)
+        (void)q[k];
+}
+
+static inline __attribute__((always_inline)) void
+rotate_pairs(const rot_plan *pl, double *v, size_t D, int imag)
+{
+    const size_t W = pl->W, half = pl->half;
+    if (half < W) {
+        for (size_t w0 = 0; w0 < D; w0 += W) {
+            const double sbk = sign_of((uint32_t)w0, pl->z) * pl->kappa;
+            double *win = v + 2 * w0;
+            if (pl->touched)
+                touch(win, W);
+            tile_inner(pl, win, sbk, imag);
+        }
+        return;
+    }
+    const size_t xhi = pl->x & ~(W - 1);
+    for (size_t base = 0; base < D; base += 2 * half) {
+        for (size_t w0 = base; w0 < base + half; w0 += W) {
+            const double sbk = sign_of((uint32_t)w0, pl->z) * pl->kappa;
+            double *A = v + 2 * w0, *B = v + 2 * (w0 ^ xhi);
+            if (pl->touched)
+                touch(B, W);
+            tile_cross(pl, A, B, sbk, imag);
+        }
+    }
+}
+
+void qnn_pauli_rotate(qnn_pauli p, int n, double theta, qnn_cplx *psi)
+{
+    const size_t D = (size_t)1 << n;
+    double *v = (double *)psi;
+    const double c = cos(theta), s = sin(theta);
+    const size_t W = D < SIGN_TABLE_LEN ? D : SIGN_TABLE_LEN;
+    double tab[SIGN_TABLE_LEN];
+    fill_signs(tab, W, p.z);
+
+    if (p.x == 0) {
+        for (size_t w0 = 0; w0 < D; w0 += W)
+            diag_run(v + 2 * w0, W, tab, sign_of((uint32_t)w0, p.z) * s, c);
+        return;
+    }
+
+    const int ny = qnn_pauli_ny(p);
+    static const double sgn4[4] = {1.0, -1.0, -1.0, 1.0};
+    rot_plan pl;
+    pl.x = p.x;
+    pl.z = p.z;
+    pl.h = 31 - __builtin_clz(p.x);
+    pl.half = (size_t)1 << pl.h;
+    pl.W = W;
+    pl.rest = (p.x & (W - 1)) & ~pl.half;
+    int t;
+    if (pl.rest)
+        t = __builtin_ctz((uint32_t)pl.rest);
+    else
+        t = pl.half < W ? pl.h : 31 - __builtin_clz((uint32_t)W);
+    pl.run = (size_t)1 << t;
+    if (pl.half < W) {
+        /* Pairs inside a tile: the two halves of each 2^(h+1) block are
+         * walked as interleaved streams, which the hardware prefetchers
+         * follow poorly (measured) once the blocks are TOUCH_MIN_HALF or more
+         * amplitudes apart and the state is larger than the caches. */
+        pl.touched = D > W && pl.half >= TOUCH_MIN_HALF;
+    } else {
+        /* B tile permuted by rest: harmless when the permutation moves cache
+         * lines in order (mask 0) or in descending order (mask 2^k - 1). */
+        const size_t mask = pl.rest / LINE_AMPS;
+        pl.touched = (mask & (mask + 1)) != 0;
+    }
+    pl.c = c;
+    pl.kappa = sgn4[ny & 3] * s;
+    pl.tab = tab;
+
+    if ((ny & 1) == 0)
+        rotate_pairs(&pl, v, D, 1);
+    else
+        rotate_pairs(&pl, v, D, 0);
+}
+
+qnn_cplx qnn_pauli_inner(qnn_pauli p, int n, const qnn_cplx *a, const qnn_cplx *b)
+{
+    /* <a|P|b> = i^ny sum_j sigma(j) conj(a_{j^x}) b_j. */
+    const size_t D = (size_t)1 << n;
+    const double *A = (const double *)a, *B = (const double *)b;
+    double sr = 0.0, si = 0.0;
+    for (size_t j = 0; j < D; j++) {
+        const size_t t = j ^ p.x;
+        const double sg = sign_of((uint32_t)j, p.z);
+        const double ar = A[2 * t], ai = A[2 * t + 1];
+        const double br = B[2 * j], bi = B[2 * j + 1];
+        sr += sg * (ar * br + ai * bi);
+        si += sg * (ar * bi - ai * br);
+    }
+    double pr, pi;
+    ipow(qnn_pauli_ny(p), &pr, &pi);
+    return CMPLX(pr * sr - pi * si, pr * si + pi * sr);
+}
+
+double qnn_pauli_expect(qnn_pauli p, int n, const qnn_cplx *psi)
+{
+    return creal(qnn_pauli_inner(p, n, psi, psi));
+}
+
+qnn_cplx qnn_vec_dot(size_t len, const qnn_cplx *a, const qnn_cplx *b)
+{
+    const double *A = (const double *)a, *B = (const double *)b;
+    double sr = 0.0, si = 0.0;
+    for (size_t j = 0; j < len; j++) {
+        const double ar = A[2 * j], ai = A[2 * j + 1];
+        const double br = B[2 * j], bi = B[2 * j + 1];
+        sr += ar * br + ai * bi;
+        si += ar * bi - ai * br;
+    }
+    return CMPLX(sr, si);
+}
+
+double qnn_vec_norm2(size_t len, const qnn_cplx *a)
+{
+    const double *A = (const double *)a;
+    double s = 0.0;
+    for (size_t j = 0; j < 2 * len; j++)
+        s += A[j] * A[j];
+    return s;
+}
+
+void qnn_dense_apply(size_t D, const qnn_cplx *A, int adjoint, size_t m,
+                     const qnn_cplx *in, qnn_cplx *out)
+{
+    if (D == 0 || m == 0)
+        return;
+    const double one[2] = {1.0, 0.0}, zero[2] = {0.0, 0.0};
+    const enum CBLAS_TRANSPOSE tr = adjoint ? CblasConjTrans : CblasNoTrans;
+    const blasint d = (blasint)D;
+    if (m == 1)
+        cblas_zgemv(CblasColMajor, tr, d, d, one, A, d, in, 1, zero, out, 1);
+    else
+        cblas_zgemm(CblasColMajor, tr, CblasNoTrans, d, (blasint)m, d, one, A, d,
+                    in, d, zero, out, d);
+}

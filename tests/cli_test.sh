@@ -1,0 +1,410 @@
+#!/usr/bin/env bash
+# End-to-end tests of the qnnlab command line, run by ctest as `cli`:
+#   bash cli_test.sh PATH/TO/qnnlab PATH/TO/presets
+# Prints "ok - ..." / "not ok - ..." per check and "N passed, M failed" last;
+# exits non-zero when a check failed. Small runs only (a few seconds).
+set -u
+
+if [ $# -ne 2 ]; then
+    echo "usage: $0 QNNLAB PRESETS_DIR" >&2
+    exit 2
+fi
+QNNLAB=$1
+PRESETS=$2
+export QNNLAB_PRESETS=$PRESETS
+export OPENBLAS_NUM_THREADS=1
+command -v python3 >/dev/null || { echo "python3 is needed" >&2; exit 2; }
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/qnnlab-cli.XXXXXX") || exit 2
+BGPID=
+cleanup() {
+    if [ -n "$BGPID" ]; then kill -KILL "$BGPID" 2>/dev/null; fi
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+PASS=0
+FAIL=0
+ok() { echo "ok - $*"; PASS=$((PASS + 1)); }
+notok() { echo "not ok - $*"; FAIL=$((FAIL + 1)); }
+# check DESCRIPTION COMMAND...: ok when the command succeeds
+check() {
+    local d=$1
+    shift
+    if "$@"; then ok "$d"; else notok "$d"; fi
+}
+py() { python3 -c "$@"; }
+
+# q OUTNAME ARGS...: runs qnnlab; stdout, stderr and status in $TMP/OUTNAME.{out,err,rc}
+q() {
+    local o=$1
+    shift
+    "$QNNLAB" "$@" >"$TMP/$o.out" 2>"$TMP/$o.err"
+    echo $? >"$TMP/$o.rc"
+}
+rc_of() { cat "$TMP/$1.rc"; }
+# runs PRESET into $TMP/NAME (fresh) and checks for status 0
+run_ok() {
+    local name=$1
+    shift
+    rm -rf "${TMP:?}/$name"
+    q "$name" run "$@" --out "$TMP/$name" --quiet
+    check "run $name ($*): exit status 0" test "$(rc_of "$name")" = 0
+}
+same_files() { cmp -s "$TMP/$1/$3" "$TMP/$2/$3"; }
+# summary.json equal once the fields that name the thread count are dropped
+same_summary_but_threads() {
+    py '
+import json, sys
+def load(p):
+    d = json.load(open(p))
+    d.pop("overrides", None)
+    d["parameters"].pop("threads", None)
+    return d
+sys.exit(0 if load(sys.argv[1]) == load(sys.argv[2]) else 1)' "$TMP/$1/summary.json" "$TMP/$2/summary.json"
+}
+
+FIVE="figure.pdf figure.png figure.svg summary.json trace.csv"
+only_five() { test "$(cd "$TMP/$1" && ls -A | LC_ALL=C sort | tr '\n' ' ')" = "$FIVE "; }
+
+# ----------------------------------------------------------------------------
+# 1. Determinism
+# ----------------------------------------------------------------------------
+DEF="default --steps 20 --instances 3 --seed 5"
+PER="you23-fig1 --set d=8 --set p=5 --steps 45 --instances 3"
+FIG3="liu23-fig3 --instances 3"
+# shellcheck disable=SC2086
+{
+    run_ok def1 $DEF
+    run_ok def2 $DEF
+    run_ok per1 $PER
+    run_ok per2 $PER
+    run_ok fig3a $FIG3
+    run_ok fig3b $FIG3
+}
+for pair in "def1 def2" "per1 per2" "fig3a fig3b"; do
+    set -- $pair
+    check "determinism: $1 and $2 give identical trace.csv" same_files "$1" "$2" trace.csv
+    check "determinism: $1 and $2 give identical summary.json" same_files "$1" "$2" summary.json
+done
+run_ok def_seed default --steps 20 --instances 3 --seed 6
+check "determinism: --seed 6 gives a different trace.csv than --seed 5" \
+    eval '! same_files def1 def_seed trace.csv'
+# shellcheck disable=SC2086
+{
+    run_ok def_t1 $DEF --set threads=1
+    run_ok def_t2 $DEF --set threads=2
+    run_ok fig3_t1 $FIG3 --set threads=1
+    run_ok fig3_t2 $FIG3 --set threads=2
+    run_ok per_t1 $PER --threads 1
+    run_ok per_t2 $PER --threads 3
+}
+for pair in "def_t1 def_t2" "fig3_t1 fig3_t2" "per_t1 per_t2" "def1 def_t1"; do
+    set -- $pair
+    check "threads: $1 and $2 give identical trace.csv" same_files "$1" "$2" trace.csv
+    check "threads: $1 and $2 give identical summary.json (but for the thread count)" \
+        same_summary_but_threads "$1" "$2"
+done
+
+# ----------------------------------------------------------------------------
+# 2. Output contents
+# ----------------------------------------------------------------------------
+for d in def1 per1 fig3a; do
+    check "outputs: $d holds exactly $FIVE" only_five "$d"
+    check "outputs: $d/trace.csv header starts with step,instance,eps,loss,kernel,lambda_min,lambda_max" \
+        eval "head -n 1 '$TMP/$d/trace.csv' | grep -q '^step,instance,eps,loss,kernel,lambda_min,lambda_max'"
+    check "outputs: $d/figure.png is a PNG" eval "head -c 8 '$TMP/$d/figure.png' | od -An -tx1 | tr -d ' \n' | grep -qx '89504e470d0a1a0a'"
+    check "outputs: $d/figure.svg is an SVG" eval "head -c 4096 '$TMP/$d/figure.svg' | grep -q '<svg'"
+    check "outputs: $d/figure.pdf is a PDF" eval "head -c 5 '$TMP/$d/figure.pdf' | grep -qx '%PDF-'"
+done
+
+# trace_rows DIR POINTS INSTANCES STEPS RECORD_EVERY [SWEEPCOL]: the rows
+# are every recorded step (0, k*RECORD_EVERY, and STEPS) of every instance
+# of every point; without SWEEPCOL the header has no column after yhat.
+trace_rows() {
+    py '
+import csv, sys
+path, P, R, T, every = sys.argv[1], *map(int, sys.argv[2:6])
+col = sys.argv[6] if len(sys.argv) > 6 else None
+rows = list(csv.reader(open(path)))
+head, data = rows[0], rows[1:]
+base = "step,instance,eps,loss,kernel,lambda_min,lambda_max,grad_norm,yhat".split(",")
+want_head = base + ([col] if col else [])
+if head != want_head:
+    sys.exit("header %s, expected %s" % (head, want_head))
+steps = sorted(set(range(0, T + 1, every)) | {T})
+if len(data) != P * R * len(steps):
+    sys.exit("%d rows, expected %d x %d x %d" % (len(data), P, R, len(steps)))
+got = sorted((int(r[0]), int(r[1])) for r in data)
+want = sorted((s, i) for s in steps for i in range(R) for _ in range(P))
+if got != want:
+    sys.exit("(step, instance) pairs differ from the expected grid")
+if any(len(r) != len(head) for r in data):
+    sys.exit("a row has the wrong number of fields")
+' "$TMP/$1/trace.csv" "${@:2}"
+}
+check "outputs: default trace.csv has 1 point x 3 instances x 21 steps" trace_rows def1 1 3 20 1
+check "outputs: periodic trace.csv has 1 x 3 x {0,20,40,45} rows and no swept column (d, p overridden)" \
+    trace_rows per1 1 3 45 20
+check "outputs: liu23-fig3 trace.csv has column m and 9 points x 3 instances x 1 step" \
+    trace_rows fig3a 9 3 0 1 m
+check "outputs: liu23-fig3 column m runs over 2..10" \
+    eval "test \"\$(tail -n +2 '$TMP/fig3a/trace.csv' | cut -d, -f10 | sort -n -u | tr '\n' ' ')\" = '2 3 4 5 6 7 8 9 10 '"
+run_ok per_sweep you23-fig1 --set d=8 --steps 20 --instances 2
+check "outputs: overriding d keeps the sweep over p (column p, 4 points x 2 x {0,20})" \
+    trace_rows per_sweep 4 2 20 20 p
+
+VERSION=$("$QNNLAB" --version | awk '{print $2}')
+# summary_ok DIR SEED POINTS [M-SWEPT]
+summary_ok() {
+    py '
+import json, math, sys
+d = json.load(open(sys.argv[1]))
+seed, P, version, fig3 = sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5] == "1"
+def fail(msg):
+    sys.exit(msg)
+if not isinstance(d.get("parameters"), dict) or "n" not in d["parameters"]:
+    fail("no parameters")
+if d.get("seed") != seed:
+    fail("seed %r, expected %r" % (d.get("seed"), seed))
+if d.get("version") != version or not version:
+    fail("version %r, expected %r" % (d.get("version"), version))
+pts = d.get("points")
+if not isinstance(pts, list) or len(pts) != P:
+    fail("points: expected %d" % P)
+for k, p in enumerate(pts):
+    th = p.get("theory")
+    objs = {n: t for n, t in (th or {}).items() if isinstance(t, dict)}
+    if not objs:
+        fail("point %d: no theory values" % k)
+    for n, t in objs.items():
+        if not isinstance(t.get("value"), (int, float)) or not math.isfinite(t["value"]):
+            fail("point %d: theory %s has no finite value" % (k, n))
+        if not isinstance(t.get("constants"), dict) or not t["constants"]:
+            fail("point %d: theory %s has no constants" % (k, n))
+    ms = p.get("measured")
+    if not isinstance(ms, dict) or not isinstance(ms.get("kernel_t0"), dict) or ms["kernel_t0"].get("mean") is None:
+        fail("point %d: no measured kernel_t0" % k)
+    if p.get("diverged") != []:
+        fail("point %d: diverged %r" % (k, p.get("diverged")))
+    if fig3:
+        m = int(p["sweep"]["m"])
+        ev = ms.get("mean_kernel_eigenvalues_t0")
+        if not isinstance(ev, list) or len(ev) != m:
+            fail("point %d (m = %d): mean_kernel_eigenvalues_t0 %r" % (k, m, ev))
+' "$TMP/$1/summary.json" "$2" "$3" "$VERSION" "${4:-0}"
+}
+check "outputs: default summary.json has parameters, seed 5, version, theory values with constants, measured" \
+    summary_ok def1 5 1
+check "outputs: periodic summary.json has parameters, seed 31, version, theory, measured" summary_ok per1 31 1
+check "outputs: liu23-fig3 summary.json has 9 points with mean_kernel_eigenvalues_t0 of length m" \
+    summary_ok fig3a 13 9 1
+
+# ----------------------------------------------------------------------------
+# 3. Bad input: status 2, one line on stderr naming key and value, no files
+# ----------------------------------------------------------------------------
+BAD="$TMP/bad"
+# bad DESCRIPTION NEEDLES ARGS...: NEEDLES is a '|'-separated list of fixed
+# strings that must all be on the stderr line; ARGS go to qnnlab as they are
+# ("@OUT" is replaced by an empty output directory)
+bad() {
+    local desc=$1 needles=$2
+    shift 2
+    local args=() a
+    for a in "$@"; do
+        if [ "$a" = "@OUT" ]; then args+=("$BAD"); else args+=("$a"); fi
+    done
+    rm -rf "$BAD"
+    mkdir "$BAD"
+    q bad "${args[@]}"
+    local rc err why=""
+    rc=$(rc_of bad)
+    err=$(cat "$TMP/bad.err")
+    [ "$rc" = 2 ] || why="$why exit status $rc;"
+    [ "$(wc -l <"$TMP/bad.err")" = 1 ] && [ "$(awk 'END { print NR }' "$TMP/bad.err")" = 1 ] ||
+        why="$why stderr is not one line;"
+    [ -s "$TMP/bad.out" ] && why="$why stdout not empty;"
+    [ -z "$(ls -A "$BAD")" ] || why="$why output directory holds: $(ls -A "$BAD" | tr '\n' ' ');"
+    local IFS='|' n
+    for n in $needles; do
+        case "$err" in *"$n"*) ;; *) why="$why no '$n' in the message;" ;; esac
+    done
+    if [ -z "$why" ]; then ok "bad input: $desc"; else notok "bad input: $desc:$why stderr: $err"; fi
+}
+bad "unknown preset" "'nosuch-preset'|allowed" run nosuch-preset --out @OUT
+bad "preset file that does not exist" "$TMP/none.ini|allowed" run "$TMP/none.ini" --out @OUT
+bad "unknown key via --set" "'frobs'|'42'|allowed" run default --out @OUT --set frobs=42
+bad "--set without '='" "eta|allowed" run default --out @OUT --set eta
+bad "malformed value eta=abc" "'eta'|'abc'|allowed" run default --out @OUT --set eta=abc
+bad "malformed value --steps abc" "'steps'|'abc'|allowed" run default --out @OUT --steps abc
+bad "malformed value --seed -1" "'seed'|'-1'|allowed" run default --out @OUT --seed -1
+bad "malformed value model=quantum" "'model'|'quantum'|allowed" run default --out @OUT --set model=quantum
+for kv in n=0 n=25 L=0 eta=-1 eta=1e300 gamma=-1 sigma_theta=-0.1 instances=0 d=12; do
+    bad "out-of-range value $kv" "'${kv%%=*}'|'${kv#*=}'|allowed" run default --out @OUT --set "$kv"
+done
+bad "m > D, random supervised (n=2, m=5)" "'m'|'5'|allowed" \
+    run default --out @OUT --set task=supervised --set n=2 --set m=5
+bad "m > D, periodic (n=2, m=5)" "'m'|'5'|allowed" \
+    run default --out @OUT --set model=periodic --set n=2 --set m=5
+bad "m > D at one point of a sweep (liu23-fig3 with n=3: m=9)" "'m'|'9'|allowed" \
+    run liu23-fig3 --out @OUT --instances 2 --set n=3
+bad "periodic measure of the wrong length (ZZ for n=3)" "'measure'|'ZZ'|allowed" \
+    run you23-fig1 --out @OUT --set d=8 --set p=5 --set measure=ZZ
+bad "periodic measure that is not a Pauli string" "'measure'|'ZQ'|allowed" \
+    run you23-fig1 --out @OUT --set d=4 --set p=5 --set measure=ZQ
+bad "periodic measure that is the identity" "'measure'|'II'|allowed" \
+    run you23-fig1 --out @OUT --set d=4 --set p=5 --set measure=II
+bad "a size that does not fit in memory (n=14, haar, L=200)" "'n'|'14'|iB|allowed" \
+    run default --out @OUT --set n=14 --set entangler=haar --set L=200
+check "bad input: the memory message gives byte amounts" \
+    grep -Eq '[0-9.]+ (KiB|MiB|GiB|TiB|PiB|EiB)' "$TMP/bad.err"
+bad "unwritable --out /proc/qnnlab-x" "--out|/proc/qnnlab-x|allowed" \
+    run default --out /proc/qnnlab-x --steps 2 --instances 1
+check "bad input: /proc/qnnlab-x was not created" test ! -e /proc/qnnlab-x
+: >"$TMP/regular"
+bad "--out under a regular file" "--out|$TMP/regular/sub|allowed" \
+    run default --out "$TMP/regular/sub" --steps 2 --instances 1
+bad "--out that is a regular file" "--out|$TMP/regular|allowed" \
+    run default --out "$TMP/regular" --steps 2 --instances 1
+if [ "$(id -u)" != 0 ]; then
+    mkdir -p "$TMP/ro" && chmod 555 "$TMP/ro"
+    bad "--out in a read-only directory" "--out|$TMP/ro|allowed" run default --out "$TMP/ro" --steps 2 --instances 1
+    check "bad input: the read-only directory stays empty" test -z "$(ls -A "$TMP/ro")"
+    chmod 755 "$TMP/ro"
+fi
+rm -rf "$TMP/notyet"
+q notyet run default --out "$TMP/notyet/sub" --set eta=abc
+check "bad input: a missing output directory is not created for bad input" \
+    eval "test \"\$(rc_of notyet)\" = 2 && test ! -e '$TMP/notyet'"
+
+ini() { printf '%b' "$2" >"$TMP/$1.ini"; }
+HEAD='[preset]\ndescription = test\n'
+ini syntax "${HEAD}this line has no equals sign\n[model]\nn = 2\n"
+ini bracket "${HEAD}[model\nn = 2\n"
+ini section "${HEAD}[bogus]\nn = 2\n"
+ini key "${HEAD}[model]\nqubits = 7\n"
+ini preskey "${HEAD}author = me\n"
+ini dup "${HEAD}[model]\nn = 2\nn = 3\n"
+ini dupsec "${HEAD}[model]\nn = 2\n[optimiser]\neta = 0.01\n[run]\nn = 3\n"
+ini dupalias "${HEAD}[model]\nn = 2\nd = 8\n"
+ini sweepval "${HEAD}[sweep]\nL = 2, x, 4\n"
+ini sweeprange "${HEAD}[sweep]\nL = 2, 0, 4\n"
+ini sweepkey "${HEAD}[sweep]\ntitle = a, b\n"
+ini sweepunk "${HEAD}[sweep]\nqubits = 1, 2\n"
+ini valrange "${HEAD}[optimiser]\ngamma = 2000\n"
+bad "preset with a syntax error" "$TMP/syntax.ini|line 3|allowed" run "$TMP/syntax.ini" --out @OUT
+bad "preset with an unclosed [section" "$TMP/bracket.ini|line 3|allowed" run "$TMP/bracket.ini" --out @OUT
+bad "preset with an unknown section" "[bogus]|allowed" run "$TMP/section.ini" --out @OUT
+bad "preset with an unknown key" "'qubits'|'7'|allowed" run "$TMP/key.ini" --out @OUT
+bad "preset with an unknown key in [preset]" "'author'|'me'|allowed" run "$TMP/preskey.ini" --out @OUT
+bad "preset with a duplicate key" "'n'|'3'|allowed" run "$TMP/dup.ini" --out @OUT
+bad "preset with a key given in two sections" "'n'|'3'|allowed" run "$TMP/dupsec.ini" --out @OUT
+bad "preset with a key and its alias (n and d)" "'d'|'8'|allowed" run "$TMP/dupalias.ini" --out @OUT
+bad "preset with a malformed [sweep] value" "'L'|'x'|allowed" run "$TMP/sweepval.ini" --out @OUT
+bad "preset with an out-of-range [sweep] value" "'L'|'0'|allowed" run "$TMP/sweeprange.ini" --out @OUT
+bad "preset sweeping a key that cannot be swept" "'title'|allowed" run "$TMP/sweepkey.ini" --out @OUT
+bad "preset sweeping an unknown key" "'qubits'|allowed" run "$TMP/sweepunk.ini" --out @OUT
+bad "preset with an out-of-range value" "'gamma'|'2000'|allowed" run "$TMP/valrange.ini" --out @OUT
+bad "missing --out" "--out|allowed" run default --steps 2
+bad "--out without a value" "--out|allowed" run default --out
+bad "missing PRESET" "PRESET|allowed" run --out @OUT
+bad "unknown option" "'--bogus'|allowed" run default --out @OUT --bogus
+bad "unknown command" "'frobnicate'|allowed" frobnicate
+
+# ----------------------------------------------------------------------------
+# 4. Divergence. With every key inside its documented range the dynamics
+#    stays finite (the angles enter through cos/sin only and each step moves
+#    them by a bounded amount), so no input reaches exit status 3. What is
+#    checked: the harshest allowed settings run to the end, write all five
+#    files, and the exit status agrees with summary.json's diverged lists
+#    (3 exactly when one is non-empty, each entry "diverged at step t").
+# ----------------------------------------------------------------------------
+# diverge_consistent NAME
+diverge_consistent() {
+    py '
+import json, sys
+d = json.load(open(sys.argv[1]))
+rc = int(sys.argv[2])
+bad = [e for p in d["points"] for e in p["diverged"]]
+for e in bad:
+    if e.get("status") != "diverged at step %d" % e.get("step", -1) or not isinstance(e.get("instance"), int):
+        sys.exit("bad entry %r" % e)
+if (rc == 3) != bool(bad) or rc not in (0, 3):
+    sys.exit("exit status %d with %d diverged instance(s)" % (rc, len(bad)))
+' "$TMP/$1/summary.json" "$(rc_of "$1")"
+}
+n=0
+for s in "eta=100 gamma=1000 O0=1e6 n_obs=256" \
+         "model=periodic m=4 eta=100 gamma=1000" \
+         "task=supervised m=4 labels=uniform eta=100 gamma=1000 sigma_theta=10"; do
+    n=$((n + 1))
+    args=()
+    for kv in $s; do args+=(--set "$kv"); done
+    rm -rf "${TMP:?}/div$n"
+    q "div$n" run default --out "$TMP/div$n" --quiet --steps 200 --instances 3 "${args[@]}"
+    check "divergence: $s: exit status 0 or 3 (got $(rc_of "div$n"))" eval "case \$(rc_of div$n) in 0|3) true ;; *) false ;; esac"
+    check "divergence: $s: all five files written" only_five "div$n"
+    check "divergence: $s: exit status agrees with summary.json diverged" diverge_consistent "div$n"
+done
+
+# ----------------------------------------------------------------------------
+# 5. presets and --help
+# ----------------------------------------------------------------------------
+q presets presets
+# listed NAME DESCRIPTION: `qnnlab presets` has the line "NAME  DESCRIPTION"
+listed() {
+    test -n "$2" && awk -v n="$1" -v d="$2" '$1 == n { sub(/^[^ ]+ +/, ""); if ($0 == d) f = 1 } END { exit !f }' \
+        "$TMP/presets.out"
+}
+check "presets: exit status 0" test "$(rc_of presets)" = 0
+npre=0
+for f in "$PRESETS"/*.ini; do
+    name=$(basename "$f" .ini)
+    desc=$(sed -n 's/^[[:space:]]*description[[:space:]]*=[[:space:]]*//p' "$f" | head -n 1 | sed 's/[[:space:]]*$//')
+    npre=$((npre + 1))
+    check "presets: lists $name with its description" listed "$name" "$desc"
+done
+check "presets: one line per preset file ($npre)" test "$(wc -l <"$TMP/presets.out")" = "$npre"
+
+q help --help
+check "--help: exit status 0" test "$(rc_of help)" = 0
+for c in run presets bench; do
+    check "--help: mentions the subcommand $c" grep -Eq "qnnlab $c( |$)" "$TMP/help.out"
+done
+keys=$(cat "$PRESETS"/*.ini | sed -n 's/^[[:space:]]*\([A-Za-z_][A-Za-z_0-9]*\)[[:space:]]*=.*/\1/p' |
+       grep -vx description | sort -u)
+for k in $keys; do
+    check "--help: explains the preset key $k" grep -Eq "^  $k( |$)" "$TMP/help.out"
+done
+
+# ----------------------------------------------------------------------------
+# 6. Interruption: status 130, nothing written
+# ----------------------------------------------------------------------------
+for sig in INT TERM; do
+    d="$TMP/sig$sig"
+    rm -rf "$d"
+    mkdir "$d"
+    "$QNNLAB" run default --out "$d" --steps 2000000 --instances 2 --quiet >"$TMP/sig.out" 2>"$TMP/sig.err" &
+    BGPID=$!
+    sleep 1
+    kill -"$sig" "$BGPID" 2>/dev/null
+    for _ in $(seq 1 100); do
+        kill -0 "$BGPID" 2>/dev/null || break
+        sleep 0.1
+    done
+    if kill -0 "$BGPID" 2>/dev/null; then
+        kill -KILL "$BGPID" 2>/dev/null
+        wait "$BGPID" 2>/dev/null
+        BGPID=
+        notok "SIG$sig: still running 10 s after the signal"
+        continue
+    fi
+    wait "$BGPID"
+    st=$?
+    BGPID=
+    check "SIG$sig: exit status 130 (got $st)" test "$st" = 130
+    check "SIG$sig: no files in the output directory" test -z "$(ls -A "$d")"
+done
+
+echo "$PASS passed, $FAIL failed"
+[ "$FAIL" -eq 0 ]

@@ -1,0 +1,27 @@
+/* Slow, plain, obviously-correct dense-matrix references for the tests:
+ * Pauli strings as Kronecker products of 2x2 matrices, matrix products,
+ * and the full circuit unitary multiplied out layer by layer. Column-major
+ * D x D matrices throughout, like the engine. */
+#ifndef QNN_TEST_REFERENCE_H
+#define QNN_TEST_REFERENCE_H
+
+#include <stddef.h>
+#include "qnn/statevec.h"
+
+/* New D x D matrix of the Pauli string (letters most significant qubit
+ * first), built by Kronecker products of the 2x2 Pauli matrices. */
+qnn_cplx *ref_pauli_letters(const char *s, int n);
+/* The same from the engine's bit-mask form, converted letter by letter. */
+qnn_cplx *ref_pauli(qnn_pauli p, int n);
+/* C = A B (all D x D); C must not alias. */
+void ref_matmul(size_t D, const qnn_cplx *A, const qnn_cplx *B, qnn_cplx *C);
+/* y = A x. */
+void ref_matvec(size_t D, const qnn_cplx *A, const qnn_cplx *x, qnn_cplx *y);
+/* exp(i a P) = cos a I + i sin a P for a Pauli matrix P (P² = I). */
+qnn_cplx *ref_pauli_exp(qnn_pauli p, int n, double a);
+/* New identity matrix. */
+qnn_cplx *ref_identity(size_t D);
+/* <x|A|x>. */
+qnn_cplx ref_expect(size_t D, const qnn_cplx *A, const qnn_cplx *x);
+
+#endif

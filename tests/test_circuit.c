@@ -1,0 +1,289 @@
+/* The layered circuit and both models against a dense reference (the full
+ * unitary multiplied out matrix by matrix), and the adjoint Jacobian against
+ * central finite differences. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <complex.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "circuit.h"
+#include "model.h"
+#include "rng.h"
+#include "reference.h"
+#include "qnn/instance.h"
+#include "qnn/params.h"
+
+static qnn_params make_params(const char *const *kv)
+{
+    qnn_params p;
+    qnn_params_default(&p);
+    char err[256];
+    for (; *kv; kv += 2)
+        if (qnn_params_set(&p, kv[0], kv[1], err, sizeof err) != 0)
+            fail_msg("%s", err);
+    if (qnn_params_check(&p, 0, err, sizeof err) != 0)
+        fail_msg("%s", err);
+    return p;
+}
+
+/* Residuals of the dense reference: U = W_L R_L ⋯ W_1 R_1 W_0. */
+static void dense_residuals(const qnn_model_data *md, const double *theta, double *r)
+{
+    const qnn_circuit *c = md->circ;
+    const size_t D = c->D;
+    qnn_cplx *U = ref_identity(D), *T = malloc(D * D * sizeof *T);
+    if (c->has_w0) {
+        memcpy(U, c->W[0], D * D * sizeof *U);
+    }
+    for (int l = 1; l <= c->L; l++) {
+        qnn_cplx *R = ref_pauli_exp(c->gen[l - 1], c->n, c->gen_scale * theta[l - 1]);
+        ref_matmul(D, R, U, T);
+        ref_matmul(D, c->W[l], T, U);
+        free(R);
+    }
+    qnn_cplx *O = calloc(D * D, sizeof *O);
+    for (int k = 0; k < c->nobs; k++) {
+        qnn_cplx *P = ref_pauli(c->obs[k], c->n);
+        for (size_t i = 0; i < D * D; i++)
+            O[i] += c->obs_c[k] * P[i];
+        free(P);
+    }
+    qnn_cplx *phi = malloc(D * sizeof *phi);
+    for (size_t j = 0; j < md->m; j++) {
+        ref_matvec(D, U, md->inputs + j * D, phi);
+        r[j] = c->gamma * creal(ref_expect(D, O, phi)) - md->y[j];
+    }
+    free(phi);
+    free(O);
+    free(U);
+    free(T);
+}
+
+static void check_against_dense(const char *const *kv)
+{
+    qnn_params p = make_params(kv);
+    gsl_rng *rng = qnn_rng_new(77);
+    qnn_model_data md;
+    char err[256];
+    assert_int_equal(qnn_model_build(&p, rng, &md, err, sizeof err), 0);
+    double *theta = malloc((size_t)p.L * sizeof *theta);
+    for (int l = 0; l < p.L; l++)
+        theta[l] = gsl_rng_uniform(rng) * 6.283185307179586;
+    double *r = malloc(md.m * sizeof *r), *rr = malloc(md.m * sizeof *rr);
+    qnn_workspace ws;
+    assert_int_equal(qnn_workspace_init(&ws, md.circ->D, md.m), 0);
+    qnn_circuit_eval(md.circ, theta, md.m, md.inputs, md.y, r, NULL, &ws);
+    dense_residuals(&md, theta, rr);
+    for (size_t j = 0; j < md.m; j++)
+        if (fabs(r[j] - rr[j]) > 1e-10 * (1.0 + fabs(rr[j])))
+            fail_msg("state %zu: engine %.15g, dense reference %.15g", j, r[j], rr[j]);
+
+    /* inputs orthonormal */
+    const size_t D = md.circ->D;
+    for (size_t a = 0; a < md.m; a++)
+        for (size_t b = 0; b < md.m; b++) {
+            qnn_cplx s = qnn_vec_dot(D, md.inputs + a * D, md.inputs + b * D);
+            assert_true(cabs(s - (a == b ? 1.0 : 0.0)) < 1e-12);
+        }
+    /* tr O and tr O² from the Pauli algebra against the dense matrix */
+    double trO, trO2;
+    qnn_circuit_obs_traces(md.circ, &trO, &trO2);
+    qnn_cplx *O = calloc(D * D, sizeof *O), *O2 = malloc(D * D * sizeof *O2);
+    for (int k = 0; k < md.circ->nobs; k++) {
+        qnn_cplx *P = ref_pauli(md.circ->obs[k], md.circ->n);
+        for (size_t i = 0; i < D * D; i++)
+            O[i] += md.circ->obs_c[k] * P[i];
+        free(P);
+    }
+    ref_matmul(D, O, O, O2);
+    qnn_cplx t1 = 0, t2 = 0;
+    for (size_t i = 0; i < D; i++) {
+        t1 += O[i + i * D];
+        t2 += O2[i + i * D];
+    }
+    assert_true(fabs(creal(t1) - trO) < 1e-9 * (1 + fabs(trO)));
+    assert_true(fabs(creal(t2) - trO2) < 1e-9 * (1 + trO2));
+    free(O);
+    free(O2);
+    qnn_workspace_free(&ws);
+    qnn_model_data_free(&md);
+    gsl_rng_free(rng);
+    free(theta);
+    free(r);
+    free(rr);
+}
+
+static void test_random_optimise_dense(void **state)
+{
+    (void)state;
+    const char *n_vals[] = { "1", "2", "3", "4" };
+    const char *L_vals[] = { "1", "5" };
+    for (int i = 0; i < 4; i++)
+        for (int j = 0; j < 2; j++) {
+            const char *kv[] = { "model", "random", "task", "optimise", "n", n_vals[i], "L", L_vals[j],
+                                 "gamma", "1.3", "O0", "0.2", NULL };
+            check_against_dense(kv);
+        }
+}
+
+static void test_random_supervised_dense(void **state)
+{
+    (void)state;
+    const char *inputs[] = { "basis", "random" };
+    for (int i = 0; i < 2; i++) {
+        const char *kv[] = { "model", "random", "task", "supervised", "n", "3", "L", "6", "m", "3",
+                             "inputs", inputs[i], "labels", "uniform", NULL };
+        check_against_dense(kv);
+    }
+}
+
+static void test_periodic_dense(void **state)
+{
+    (void)state;
+    const char *n_vals[] = { "1", "2", "3", "4" };
+    for (int i = 0; i < 4; i++) {
+        const char *kv[] = { "model", "periodic", "n", n_vals[i], "L", "4", "m", "2", "gamma", "2", NULL };
+        check_against_dense(kv);
+    }
+    const char *kv[] = { "model", "periodic", "n", "3", "L", "3", "m", "4", "measure", "XYZ", NULL };
+    check_against_dense(kv);
+}
+
+/* Periodic generator: H = sqrt(d - 1/d) diag(+1 x d/2, -1 x d/2) with
+ * tr H² = d² - 1 (YOU23 App. D.1). */
+static void test_periodic_generator(void **state)
+{
+    (void)state;
+    for (int n = 1; n <= 5; n++) {
+        const char *ns[] = { "", "1", "2", "3", "4", "5" };
+        const char *kv[] = { "model", "periodic", "n", ns[n], "L", "2", "m", "1", NULL };
+        qnn_params p = make_params(kv);
+        gsl_rng *rng = qnn_rng_new(5);
+        qnn_model_data md;
+        char err[128];
+        assert_int_equal(qnn_model_build(&p, rng, &md, err, sizeof err), 0);
+        const double d = (double)md.circ->D;
+        /* exp(-iθH) = exp(i s θ P) with s = -sqrt(d - 1/d), P = Z on the top qubit */
+        assert_true(fabs(md.circ->gen_scale + sqrt(d - 1.0 / d)) < 1e-15);
+        qnn_cplx *P = ref_pauli(md.circ->gen[0], n);
+        double tr2 = 0;
+        for (size_t b = 0; b < md.circ->D; b++) {
+            double h = -md.circ->gen_scale * creal(P[b + b * md.circ->D]);
+            assert_true(fabs(h - (b < md.circ->D / 2 ? 1 : -1) * sqrt(d - 1.0 / d)) < 1e-12);
+            tr2 += h * h;
+        }
+        assert_true(fabs(tr2 - (d * d - 1)) < 1e-9);
+        free(P);
+        qnn_model_data_free(&md);
+        gsl_rng_free(rng);
+    }
+}
+
+/* ---- adjoint Jacobian against central differences ------------------------ */
+
+static void check_gradient(const char *const *kv)
+{
+    qnn_params p = make_params(kv);
+    char err[256];
+    qnn_instance *in = qnn_instance_new(&p, 3, NULL, err, sizeof err);
+    assert_non_null(in);
+    qnn_obs o;
+    assert_int_equal(qnn_instance_eval(in, 1, &o), 0);
+    int m, L;
+    const double *J = qnn_instance_jacobian(in, &m, &L);
+    const double *th0 = qnn_instance_theta(in, NULL);
+    double *th = malloc((size_t)L * sizeof *th);
+    double *rp = malloc((size_t)m * sizeof *rp), *rm = malloc((size_t)m * sizeof *rm);
+    double jmax = 0, dmax = 0;
+    const double h = 1e-5;
+    for (int l = 0; l < L; l++) {
+        memcpy(th, th0, (size_t)L * sizeof *th);
+        th[l] += h;
+        qnn_instance_residuals_at(in, th, rp);
+        th[l] -= 2 * h;
+        qnn_instance_residuals_at(in, th, rm);
+        for (int j = 0; j < m; j++) {
+            double fd = (rp[j] - rm[j]) / (2 * h), a = J[j * L + l];
+            jmax = fmax(jmax, fabs(a));
+            dmax = fmax(dmax, fabs(fd - a));
+            /* element-wise where the derivative is not tiny */
+            if (fabs(a) > 1e-3 * jmax && fabs(fd - a) > 1e-6 * fabs(a) + 1e-9)
+                fail_msg("J[%d][%d]: adjoint %.12g, central difference %.12g", j, l, a, fd);
+        }
+    }
+    /* 1e-9 absolute: the round-off of a central difference with h = 1e-5
+     * (a circuit may have identically zero derivatives, e.g. n = 1, L = 1
+     * with P_1 = Z acting on |0>) */
+    if (dmax > 1e-6 * jmax + 1e-9)
+        fail_msg("max |adjoint - FD| = %.3g > 1e-6 max|J| = %.3g", dmax, 1e-6 * jmax);
+    /* K = J Jᵀ and the scalar kernel */
+    const double *K = qnn_instance_kernel(in, NULL);
+    for (int a = 0; a < m; a++)
+        for (int b = 0; b < m; b++) {
+            double s = 0;
+            for (int l = 0; l < L; l++)
+                s += J[a * L + l] * J[b * L + l];
+            assert_true(fabs(K[a * m + b] - s) <= 1e-12 * (1 + fabs(s)));
+        }
+    /* the loss decreases along the step for a small learning rate */
+    double loss0 = o.loss;
+    qnn_instance_step(in);
+    qnn_obs o1;
+    qnn_instance_eval(in, 0, &o1);
+    if (p.sigma_theta == 0 && o.grad_norm > 1e-8)
+        assert_true(o1.loss < loss0);
+    free(th);
+    free(rp);
+    free(rm);
+    qnn_instance_free(in);
+}
+
+static void test_gradient_random(void **state)
+{
+    (void)state;
+    const char *cfg[][2] = { { "1", "1" }, { "2", "3" }, { "3", "17" }, { "4", "40" }, { "5", "8" } };
+    for (int i = 0; i < 5; i++) {
+        const char *kv[] = { "model", "random", "n", cfg[i][0], "L", cfg[i][1], "eta", "1e-4", "O0", "0.3", NULL };
+        check_gradient(kv);
+    }
+    const char *bw[] = { "model", "random", "n", "6", "L", "12", "entangler", "brickwork", "depth", "3",
+                         "eta", "1e-4", NULL };
+    check_gradient(bw);
+    const char *sup[] = { "model", "random", "task", "supervised", "n", "3", "L", "10", "m", "4",
+                          "inputs", "random", "gamma", "2.5", "eta", "1e-5", NULL };
+    check_gradient(sup);
+}
+
+static void test_gradient_periodic(void **state)
+{
+    (void)state;
+    const char *cfg[][3] = { { "2", "3", "1" }, { "3", "5", "2" }, { "4", "10", "4" }, { "5", "6", "3" } };
+    for (int i = 0; i < 4; i++) {
+        const char *kv[] = { "model", "periodic", "n", cfg[i][0], "L", cfg[i][1], "m", cfg[i][2],
+                             "gamma", "1.7", "eta", "1e-5", NULL };
+        check_gradient(kv);
+    }
+    const char *bw[] = { "model", "periodic", "n", "5", "L", "4", "m", "2", "entangler", "brickwork",
+                         "depth", "4", "eta", "1e-5", NULL };
+    check_gradient(bw);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_random_optimise_dense),
+        cmocka_unit_test(test_random_supervised_dense),
+        cmocka_unit_test(test_periodic_dense),
+        cmocka_unit_test(test_periodic_generator),
+        cmocka_unit_test(test_gradient_random),
+        cmocka_unit_test(test_gradient_periodic),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,123 @@
+/* Keys: parsing, ranges, aliases, relations and the memory estimate. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "qnn/params.h"
+
+static void expect_fail(const char *key, const char *value, const char *must_contain)
+{
+    qnn_params p;
+    qnn_params_default(&p);
+    char err[512] = "";
+    if (qnn_params_set(&p, key, value, err, sizeof err) == 0)
+        fail_msg("%s=%s was accepted", key, value);
+    if (!strstr(err, must_contain) || !strstr(err, "allowed"))
+        fail_msg("message for %s=%s lacks '%s' or 'allowed': %s", key, value, must_contain, err);
+}
+
+static void test_set_and_get(void **state)
+{
+    (void)state;
+    qnn_params p;
+    qnn_params_default(&p);
+    char err[256], buf[64];
+    assert_int_equal(qnn_params_set(&p, " eta ", " 2.5e-3 ", err, sizeof err), 0);
+    assert_true(p.eta == 2.5e-3);
+    assert_int_equal(qnn_params_set(&p, "d", "64", err, sizeof err), 0);
+    assert_int_equal(p.n, 6);
+    assert_int_equal(qnn_params_set(&p, "p", "80", err, sizeof err), 0);
+    assert_int_equal(p.L, 80);
+    assert_int_equal(qnn_params_set(&p, "steps", "1e5", err, sizeof err), 0);
+    assert_int_equal(p.steps, 100000);
+    assert_int_equal(qnn_params_set(&p, "seed", "18446744073709551615", err, sizeof err), 0);
+    qnn_params_get(&p, "seed", buf, sizeof buf);
+    assert_string_equal(buf, "18446744073709551615");
+    assert_int_equal(qnn_params_set(&p, "model", "periodic", err, sizeof err), 0);
+    assert_int_equal(p.model, QNN_MODEL_PERIODIC);
+    assert_int_equal(qnn_params_set(&p, "eta_per_L", "1", err, sizeof err), 0);
+    assert_true(qnn_params_eta(&p) == 2.5e-3 / 80);
+    /* every key round-trips through get/set */
+    size_t nk;
+    const qnn_key_info *keys = qnn_params_keys(&nk);
+    for (size_t i = 0; i < nk; i++) {
+        char v[512];
+        assert_int_equal(qnn_params_get(&p, keys[i].name, v, sizeof v), 0);
+        qnn_params q = p;
+        if (v[0] || keys[i].type == QNN_KEY_STRING)
+            assert_int_equal(qnn_params_set(&q, keys[i].name, v, err, sizeof err), 0);
+        assert_memory_equal(&p, &q, sizeof p);
+    }
+}
+
+static void test_rejections(void **state)
+{
+    (void)state;
+    expect_fail("nope", "1", "nope");
+    expect_fail("eta", "abc", "abc");
+    expect_fail("eta", "-1", "eta");
+    expect_fail("eta", "nan", "eta");
+    expect_fail("eta", "1e999", "eta");
+    expect_fail("n", "0", "'n'");
+    expect_fail("n", "25", "'n'");
+    expect_fail("n", "4.5", "'n'");
+    expect_fail("L", "0", "'L'");
+    expect_fail("gamma", "-1", "gamma");
+    expect_fail("sigma_theta", "-0.1", "sigma_theta");
+    expect_fail("instances", "0", "instances");
+    expect_fail("model", "quantum", "quantum");
+    expect_fail("d", "48", "48");
+    expect_fail("seed", "-3", "seed");
+    expect_fail("measure", "XQ", "XQ");
+    expect_fail("stats", "kernel_t0, bogus", "bogus");
+    expect_fail("steps", "", "steps");
+}
+
+static void test_relations_and_memory(void **state)
+{
+    (void)state;
+    qnn_params p;
+    qnn_params_default(&p);
+    char err[512];
+    qnn_params_set(&p, "task", "supervised", err, sizeof err);
+    qnn_params_set(&p, "n", "2", err, sizeof err);
+    qnn_params_set(&p, "m", "5", err, sizeof err);
+    assert_int_equal(qnn_params_check(&p, 0, err, sizeof err), -1);
+    assert_non_null(strstr(err, "'m'"));
+    qnn_params_set(&p, "m", "4", err, sizeof err);
+    assert_int_equal(qnn_params_check(&p, 0, err, sizeof err), 0);
+
+    qnn_params_default(&p);
+    qnn_params_set(&p, "model", "periodic", err, sizeof err);
+    qnn_params_set(&p, "n", "3", err, sizeof err);
+    qnn_params_set(&p, "measure", "XZ", err, sizeof err);
+    assert_int_equal(qnn_params_check(&p, 0, err, sizeof err), -1);
+    assert_non_null(strstr(err, "measure"));
+    qnn_params_set(&p, "measure", "III", err, sizeof err);
+    assert_int_equal(qnn_params_check(&p, 0, err, sizeof err), -1);
+
+    /* dense Haar at n = 14, L = 200: 200 · 2^28 · 16 bytes ≈ 800 GiB */
+    qnn_params_default(&p);
+    qnn_params_set(&p, "n", "14", err, sizeof err);
+    qnn_params_set(&p, "L", "200", err, sizeof err);
+    assert_true(qnn_params_instance_bytes(&p) > (size_t)800 * 1024 * 1024 * 1024);
+    assert_int_equal(qnn_params_check(&p, (size_t)16 << 30, err, sizeof err), -1);
+    assert_non_null(strstr(err, "GiB"));
+    /* the same as a brickwork fits */
+    qnn_params_set(&p, "entangler", "brickwork", err, sizeof err);
+    assert_int_equal(qnn_params_check(&p, (size_t)16 << 30, err, sizeof err), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_set_and_get),
+        cmocka_unit_test(test_rejections),
+        cmocka_unit_test(test_relations_and_memory),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

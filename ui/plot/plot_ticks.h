@@ -1,0 +1,43 @@
+/* Private helpers of the plot module (axis ranges, ticks, tick labels),
+ * exposed for the unit tests. Not part of the public plot API. */
+#ifndef QNN_PLOT_TICKS_H
+#define QNN_PLOT_TICKS_H
+
+#include <stddef.h>
+
+/* Longest tick label plot_tick_labels writes, terminating NUL included. */
+#define PLOT_TICK_LABEL_MAX 48
+
+/* Major tick positions inside [lo, hi] (lo < hi, finite; lo > 0 when log),
+ * increasing, at most `max` of them; returns how many were written (0 for
+ * an invalid range).
+ * Linear: multiples of a 1, 2 or 5 x 10^k step, 4..8 ticks where `max`
+ * allows (the count closest to ~5, the larger step on a tie).
+ * Log: powers of ten (every 1, 2, 5, 10 ... decades so that at most `max`
+ * fit); when fewer than three decades are inside, the 1, 2, 5 x 10^k
+ * values; when even those are fewer than three, linear nice ticks. */
+size_t plot_nice_ticks(double lo, double hi, int log, double *out, size_t max);
+
+/* Minor ticks of a log axis inside [lo, hi] given its n major ticks:
+ * m x 10^k (m = 1..9) that are not major ticks when the majors are one
+ * decade apart or closer, the skipped decades when they are several
+ * decades apart. Returns the count (<= max). */
+size_t plot_log_minor_ticks(double lo, double hi, const double *major,
+                            size_t n, double *out, size_t max);
+
+/* Labels for ticks from plot_nice_ticks: label i goes to out + i * stride
+ * (stride >= PLOT_TICK_LABEL_MAX), UTF-8 with U+2212 as minus and plot
+ * markup for powers ("10^{−3}", "2×10^{5}"); no trailing zeros. On a log
+ * axis whose ticks are all powers of ten every label is "10^{k}". */
+void plot_tick_labels(const double *ticks, size_t n, int log, char *out,
+                      size_t stride);
+
+/* Axis range from the data extent [lo, hi] (have = 0: no data).
+ * Linear: padded by 4 % per side; all-equal data get +-10 % (or +-1 at 0).
+ * Log (lo > 0): rounded outwards to powers of ten, or to 1, 2, 5 x 10^k
+ * when the data span less than ~1.5 decades. Always returns lo < hi,
+ * finite (and > 0 on a log axis). */
+void plot_auto_range(double lo, double hi, int have, int log,
+                     double *out_lo, double *out_hi);
+
+#endif
