@@ -82,6 +82,37 @@ static size_t valid_nrec(const qnn_run_instance *ri)
     return ri->diverged_at >= 0 && ri->nrec > 0 ? ri->nrec - 1 : ri->nrec;
 }
 
+/* The symbol a key is written with on an axis or in a legend. */
+static const char *key_symbol(const char *key, const qnn_params *p)
+{
+    static const struct { const char *key, *sym; } tab[] = {
+        { "sigma_theta", "σ_{θ}" }, { "eta", "η" }, { "gamma", "γ" }, { "theta_scale", "θ_{scale}" },
+        { "n_obs", "n_{obs}" }, { "O0", "O_{0}" }, { "eta_per_L", "η per L" },
+    };
+    if (!strcmp(key, "m"))
+        return p->model == QNN_MODEL_RANDOM ? "|A|" : "m";
+    for (size_t i = 0; i < sizeof tab / sizeof tab[0]; i++)
+        if (!strcmp(tab[i].key, key))
+            return tab[i].sym;
+    return key;
+}
+
+/* "σ_{θ} = 0.01, L = 64" for point k: the swept keys in plot markup. */
+static void point_caption(const qnn_result *res, long k, char *buf, size_t len)
+{
+    const qnn_preset *ps = res->preset;
+    size_t off = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < ps->nsweep && off < len; i++) {
+        int w = snprintf(buf + off, len - off, "%s%s = %s", i ? ", " : "",
+                         key_symbol(ps->sweep[i].key, &res->points[k].params),
+                         ps->sweep[i].values[res->points[k].value_index[i]]);
+        if (w < 0)
+            break;
+        off += (size_t)w;
+    }
+}
+
 /* ------------------------------------------------------------------------ */
 /* Training figure: error (or loss) against the step, and the kernel.       */
 /* ------------------------------------------------------------------------ */
@@ -140,7 +171,7 @@ static int training_figure(const qnn_result *res, builder *b, plot_figure *fig)
         const qnn_summary *s = &pt->sum;
         const int color = P == 1 ? 0 : (int)k;
         char lab[256];
-        qnn_point_label(res, k, lab, sizeof lab);
+        point_caption(res, k, lab, sizeof lab);
         const double pl = periodic ? (double)pt->params.L : 1.0;
 
         if (faint)
@@ -350,7 +381,7 @@ static int sweep_panel(const qnn_result *res, builder *b, plot_panel *pn, const 
     const long ngroups = P / nx;
     pn->title = sd->title;
     pn->ylabel = sd->ylabel;
-    pn->xlabel = xkey ? xkey : "point";
+    pn->xlabel = xkey ? key_symbol(xkey, &res->points[0].params) : "point";
     size_t cap = (size_t)ngroups * 4 + 4;
     b->cap = cap;
     pn->series = aalloc(a, cap * sizeof(plot_series));
@@ -405,7 +436,7 @@ static int sweep_panel(const qnn_result *res, builder *b, plot_panel *pn, const 
             size_t off = 0;
             for (int k = 1; k < ps->nsweep; k++)
                 off += (size_t)snprintf(lab + off, sizeof lab - off, "%s%s = %s", k > 1 ? ", " : "",
-                                        ps->sweep[k].key, ps->sweep[k].values[pt->value_index[k]]);
+                                        key_symbol(ps->sweep[k].key, &pt->params), ps->sweep[k].values[pt->value_index[k]]);
         }
         const int color = (int)(g % 8);
         plot_series *s1 = add_series(b, pn);
@@ -449,7 +480,8 @@ static int sweep_panel(const qnn_result *res, builder *b, plot_panel *pn, const 
         }
     }
     pn->xscale = xmin > 0 && xmax / xmin >= 8 ? PLOT_LOG : PLOT_LINEAR;
-    pn->yscale = ymin > 0 && ymax / ymin >= 8 ? PLOT_LOG : PLOT_LINEAR;
+    /* power laws read best on log-log axes */
+    pn->yscale = ymin > 0 && (ymax / ymin >= 8 || (pn->xscale == PLOT_LOG && ymax / ymin >= 2)) ? PLOT_LOG : PLOT_LINEAR;
     return 0;
 }
 

@@ -134,6 +134,19 @@ static int all_finite(const double *v, size_t n)
     return 1;
 }
 
+/* Angles beyond 1e15 rad are no longer resolved by a double (its spacing
+ * there is 0.125 rad): a run whose steps throw θ that far has diverged as
+ * surely as one that produced NaN. */
+#define QNN_THETA_MAX 1e15
+
+static int angles_ok(const qnn_instance *in)
+{
+    for (int l = 0; l < in->L; l++)
+        if (!(fabs(in->theta[l]) <= QNN_THETA_MAX))
+            return 0;
+    return 1;
+}
+
 int qnn_instance_eval(qnn_instance *in, int want_eigen, qnn_obs *out)
 {
     const qnn_model_data *md = in->md;
@@ -163,7 +176,7 @@ int qnn_instance_eval(qnn_instance *in, int want_eigen, qnn_obs *out)
     out->yhat0 = in->r[0] + md->y[0];
     out->lambda_min = out->lambda_max = NAN;
 
-    int finite = isfinite(ss) && isfinite(tr) && all_finite(in->grad, (size_t)L);
+    int finite = isfinite(ss) && isfinite(tr) && all_finite(in->grad, (size_t)L) && angles_ok(in);
     if (want_eigen && finite) {
         if (m == 1) {
             in->eig[0] = in->K[0];

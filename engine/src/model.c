@@ -112,13 +112,6 @@ int qnn_model_build(const qnn_params *p, gsl_rng *rng, qnn_model_data *out,
 
     if (periodic) {
         c->gen_scale = -sqrt((double)D - 1.0 / (double)D);
-        for (int l = 0; l < p->L; l++) {
-            c->gen[l].x = 0;
-            c->gen[l].z = (uint32_t)1u << (n - 1);
-        }
-        for (int l = 0; l <= p->L; l++)
-            if (qnn_circuit_sample_entangler(c, l, rng, p->depth) != 0)
-                goto oom;
         if (p->measure[0]) {
             if (qnn_pauli_parse(p->measure, n, &c->obs[0]) != 0) {
                 snprintf(err, errlen, "key 'measure': value '%s' is not a Pauli string of %d letters; allowed: letters IXYZ", p->measure, n);
@@ -133,16 +126,19 @@ int qnn_model_build(const qnn_params *p, gsl_rng *rng, qnn_model_data *out,
         if (qnn_random_orthonormal(rng, D, m, out->inputs) != 0)
             goto oom;
         make_labels(p, rng, m, out->y);
+        for (int l = 0; l <= p->L; l++) {
+            if (l > 0) {
+                c->gen[l - 1].x = 0;
+                c->gen[l - 1].z = (uint32_t)1u << (n - 1);
+            }
+            if (qnn_circuit_sample_entangler(c, l, rng, p->depth) != 0)
+                goto oom;
+        }
         out->loss_scale = 1.0 / (double)m;
         return 0;
     }
 
     c->gen_scale = 1.0;
-    for (int l = 0; l < p->L; l++)
-        c->gen[l] = qnn_pauli_random(rng, n);
-    for (int l = 1; l <= p->L; l++)
-        if (qnn_circuit_sample_entangler(c, l, rng, p->depth) != 0)
-            goto oom;
     for (int k = 0; k < nobs; k++) {
         c->obs[k] = qnn_pauli_random(rng, n);
         c->obs_c[k] = gsl_rng_uniform(rng);
@@ -158,6 +154,11 @@ int qnn_model_build(const qnn_params *p, gsl_rng *rng, qnn_model_data *out,
             goto oom;
         }
         make_labels(p, rng, m, out->y);
+    }
+    for (int l = 1; l <= p->L; l++) {
+        c->gen[l - 1] = qnn_pauli_random(rng, n);
+        if (qnn_circuit_sample_entangler(c, l, rng, p->depth) != 0)
+            goto oom;
     }
     out->loss_scale = 1.0;
     return 0;

@@ -13,8 +13,11 @@ typedef struct qnn_model_data {
     double loss_scale;   /* loss = (loss_scale/2) Σ r² */
 } qnn_model_data;
 
-/* Draws circuit and data from rng in a fixed order: generators, entanglers,
- * observable, input states, labels. Returns 0, or -1 with a message. */
+/* Draws circuit and data from rng in a fixed order: the observable, the
+ * input states, the labels, then layer by layer (P_l, W_l) (periodic: U_0
+ * first). So under one seed a circuit with more layers extends the one with
+ * fewer, with the same observable and data: a sweep over L (or a live change
+ * of L) compares nested circuits. Returns 0, or -1 with a message. */
 int qnn_model_build(const qnn_params *p, gsl_rng *rng, qnn_model_data *out,
                     char *err, size_t errlen);
 void qnn_model_data_free(qnn_model_data *md);

@@ -76,7 +76,7 @@ static const key_row rows[] = {
     {{"theta_init", QNN_KEY_ENUM, "uniform | zero | normal", "initial angles: U[0, 2 pi), all zero, or N(0, theta_scale^2)", "run", 0}, OFF(theta_init), 0, 0, init_names, 0},
     {{"theta_scale", QNN_KEY_DOUBLE, "0 .. 100", "standard deviation of the normal initial angles", "run", 0}, OFF(theta_scale), 0, 100, NULL, 0},
     {{"gamma", QNN_KEY_DOUBLE, "0 .. 1000", "measurement scale: every output is gamma tr(rho M)", "optimiser", 1}, OFF(gamma), 0, 1000, NULL, 0},
-    {{"eta", QNN_KEY_DOUBLE, "1e-12 .. 100", "learning rate (random: theta -= eta eps d eps; periodic: theta -= eta grad of (1/2m) sum r^2)", "optimiser", 1}, OFF(eta), 1e-12, 100, NULL, 0},
+    {{"eta", QNN_KEY_DOUBLE, "1e-12 .. 1e300", "learning rate (random: theta -= eta eps d eps; periodic: theta -= eta grad of (1/2m) sum r^2)", "optimiser", 1}, OFF(eta), 1e-12, 1e300, NULL, 0},
     {{"eta_per_L", QNN_KEY_INT, "0 | 1", "1: the step uses eta / L (YOU23 sets eta = 1e-3/p); summary.json reports the effective eta", "optimiser", 1}, OFF(eta_per_L), 0, 1, NULL, 0},
     {{"sigma_theta", QNN_KEY_DOUBLE, "0 .. 10", "parameter noise: N(0, sigma_theta^2) added to every angle after each step (LLJ App. D)", "optimiser", 1}, OFF(sigma_theta), 0, 10, NULL, 0},
     {{"steps", QNN_KEY_LONG, "0 .. 100000000", "gradient-descent steps (0: only the statistics at the initial angles)", "run", 1}, OFF(steps), 0, 1e8, NULL, 0},

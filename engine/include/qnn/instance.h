@@ -44,8 +44,9 @@ qnn_instance *qnn_instance_new(const qnn_params *p, int index,
 void qnn_instance_free(qnn_instance *in);
 
 /* Evaluates residuals, Jacobian and kernel at the current θ; eigenvalues
- * only when want_eigen. Returns 0, or 1 when a value is not finite (the
- * instance has diverged: do not step it further). */
+ * only when want_eigen. Returns 0, or 1 when the instance has diverged: a
+ * value is not finite, or an angle has grown beyond 1e15 rad where a double
+ * no longer resolves it (do not step it further). */
 int qnn_instance_eval(qnn_instance *in, int want_eigen, qnn_obs *out);
 
 /* One gradient-descent step from the last evaluation (plus the parameter
