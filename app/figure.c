@@ -128,7 +128,8 @@ static int training_figure(const qnn_result *res, builder *b, plot_figure *fig)
     long total_inst = 0;
     for (long k = 0; k < P; k++)
         total_inst += res->points[k].run->ninst;
-    const int faint = total_inst <= 200;
+    /* faint instance curves only while they stay readable */
+    const int faint = P == 1 ? total_inst <= 500 : total_inst <= 60;
 
     plot_panel *pn = aalloc(a, 2 * sizeof *pn);
     size_t cap = (size_t)(total_inst * 2 + P * 6 + 8);
@@ -169,7 +170,13 @@ static int training_figure(const qnn_result *res, builder *b, plot_figure *fig)
         const qnn_point *pt = &res->points[k];
         const qnn_run *run = pt->run;
         const qnn_summary *s = &pt->sum;
-        const int color = P == 1 ? 0 : (int)k;
+        /* Two or more swept keys: colour by the last key's value, line
+         * weight by the first key's (bold, normal, dotted ...). */
+        const int nsw = res->preset->nsweep;
+        const int color = P == 1 ? 0 : nsw >= 2 ? pt->value_index[nsw - 1] : (int)k;
+        const plot_style mstyle = nsw >= 2 ? (pt->value_index[0] == 0 ? PLOT_BOLD
+                                              : pt->value_index[0] == 1 ? PLOT_LINE : PLOT_DOTTED)
+                                           : PLOT_BOLD;
         char lab[256];
         point_caption(res, k, lab, sizeof lab);
         const double pl = periodic ? (double)pt->params.L : 1.0;
@@ -224,7 +231,7 @@ static int training_figure(const qnn_result *res, builder *b, plot_figure *fig)
         sm->x = t;
         sm->y = mean;
         sm->n = n;
-        sm->style = PLOT_BOLD;
+        sm->style = mstyle;
         sm->color = color;
         sm->label = P == 1 ? "ensemble mean" : astr(a, lab);
 
@@ -282,7 +289,7 @@ static int training_figure(const qnn_result *res, builder *b, plot_figure *fig)
             plot_series *sk = add_series(b, &pn[1]);
             if (!sk)
                 return -1;
-            sk->x = x2; sk->y = y2; sk->n = nk; sk->style = PLOT_BOLD; sk->color = color;
+            sk->x = x2; sk->y = y2; sk->n = nk; sk->style = mstyle; sk->color = color;
             sk->label = P == 1 ? "ensemble mean K(t)" : astr(a, lab);
             const qnn_theory_value *kb = qnn_summary_theory(s, "mean_qntk");
             if (kb) {
@@ -313,7 +320,7 @@ static int training_figure(const qnn_result *res, builder *b, plot_figure *fig)
                 if (!sk)
                     return -1;
                 sk->x = x2; sk->y = y2; sk->n = c;
-                sk->style = which == 0 ? PLOT_BOLD : PLOT_LINE;
+                sk->style = which == 0 ? mstyle : PLOT_LINE;
                 sk->color = color;
                 if (P == 1)
                     sk->label = which == 0 ? "mean over instances of λ_{min}" : "mean over instances of λ_{max}";
