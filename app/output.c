@@ -122,6 +122,44 @@ static json_t *jparams(const qnn_params *p)
     return o;
 }
 
+/* The ensemble mean and standard error against the step, at most
+ * QNN_CURVE_MAX records (evenly thinned, the last one always kept). */
+#define QNN_CURVE_MAX 1000
+
+static json_t *jcurve(const qnn_run *run)
+{
+    static const struct { const char *name; qnn_field f; } fields[] = {
+        { "eps", QNN_FIELD_EPS }, { "abs_eps", QNN_FIELD_ABS_EPS }, { "loss", QNN_FIELD_LOSS },
+        { "kernel", QNN_FIELD_KERNEL }, { "lambda_min", QNN_FIELD_LAMBDA_MIN },
+    };
+    json_t *o = json_object();
+    json_t *steps = json_array();
+    json_object_set_new(o, "step", steps);
+    for (size_t f = 0; f < sizeof fields / sizeof fields[0]; f++) {
+        double *t, *mean, *se;
+        size_t n = qnn_ensemble_curve(run, fields[f].f, &t, &mean, &se);
+        size_t stride = n > QNN_CURVE_MAX ? (n + QNN_CURVE_MAX - 1) / QNN_CURVE_MAX : 1;
+        json_t *jm = json_array(), *js = json_array();
+        for (size_t r = 0; r < n; r += stride) {
+            size_t k = r + stride >= n ? n - 1 : r;
+            if (f == 0)
+                json_array_append_new(steps, json_integer((json_int_t)t[k]));
+            json_array_append_new(jm, jnum(mean[k]));
+            json_array_append_new(js, jnum(se[k]));
+            if (k == n - 1)
+                break;
+        }
+        free(t);
+        free(mean);
+        free(se);
+        json_t *e = json_object();
+        json_object_set_new(e, "mean", jm);
+        json_object_set_new(e, "se", js);
+        json_object_set_new(o, fields[f].name, e);
+    }
+    return o;
+}
+
 static json_t *jpoint(const qnn_result *res, long k)
 {
     const qnn_point *pt = &res->points[k];
@@ -185,6 +223,7 @@ static json_t *jpoint(const qnn_result *res, long k)
         json_object_set_new(ms, "lambda_min_mean_kernel_t0_se", jnum(s->lambda_min_mean_kernel_t0_se));
     }
     json_object_set_new(o, "measured", ms);
+    json_object_set_new(o, "ensemble_curve", jcurve(run));
 
     json_t *th = json_object();
     for (size_t i = 0; i < s->ntheory; i++) {
