@@ -3,6 +3,7 @@
 #include <gsl/gsl_cblas.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,7 +41,8 @@ typedef struct job {
     qnn_run *run;
     const qnn_instance *lender;
     pthread_mutex_t lock;
-    int next, done, failed, stop;
+    int next, done, failed;
+    atomic_int stop;          /* read without the lock inside the step loop */
     char err[512];
     qnn_progress_fn progress;
     void *ctx;
@@ -99,7 +101,7 @@ static int run_one(job *jb, int i)
             ri->rec[ri->nrec++] = o;
         if (t < T)
             qnn_instance_step(in);
-        if ((t & 63) == 0 && jb->stop)
+        if ((t & 63) == 0 && atomic_load_explicit(&jb->stop, memory_order_relaxed))
             break;
     }
     qnn_instance_free(in);
@@ -111,7 +113,7 @@ static void *worker(void *arg)
     job *jb = arg;
     for (;;) {
         pthread_mutex_lock(&jb->lock);
-        int i = jb->failed || jb->stop ? jb->run->ninst : jb->next++;
+        int i = jb->failed || atomic_load(&jb->stop) ? jb->run->ninst : jb->next++;
         pthread_mutex_unlock(&jb->lock);
         if (i >= jb->run->ninst)
             break;
@@ -120,7 +122,7 @@ static void *worker(void *arg)
         pthread_mutex_lock(&jb->lock);
         jb->done++;
         if (jb->progress && jb->progress(jb->ctx, jb->done, jb->run->ninst))
-            jb->stop = 1;
+            atomic_store(&jb->stop, 1);
         pthread_mutex_unlock(&jb->lock);
     }
     return NULL;
@@ -195,6 +197,7 @@ int qnn_run_execute(const qnn_params *p, qnn_progress_fn progress, void *ctx,
 
     job jb;
     memset(&jb, 0, sizeof jb);
+    atomic_init(&jb.stop, 0);
     jb.p = p;
     jb.run = run;
     jb.progress = progress;
@@ -224,7 +227,7 @@ int qnn_run_execute(const qnn_params *p, qnn_progress_fn progress, void *ctx,
     qnn_instance_free(lender);
     pthread_mutex_destroy(&jb.lock);
 
-    if (jb.failed || jb.stop) {
+    if (jb.failed || atomic_load(&jb.stop)) {
         snprintf(err, errlen, "%s", jb.failed ? jb.err : "interrupted");
         qnn_run_free(run);
         return -1;
