@@ -84,38 +84,74 @@ static stat3 stat_of(const double *v, int n)
 
 typedef void (*work_fn)(void *ctx);
 
-/* Runs f untimed for warm_time (at least once), then `repeats` timed
- * repeats of k calls each, k chosen from the warm-up so that a repeat lasts
- * at least min_time. sec[i] = seconds per call in repeat i; returns k. */
-static long time_calls(work_fn f, void *ctx, const bench_opts *o, int repeats, double *sec)
+/* In --quick mode a call slower than this is timed once, without warm-up. */
+#define SLOW_CALL_S 2.0
+
+/* Seconds per call over k calls of f, topped up with more calls until at
+ * least min_time has passed (the warm-up may have overestimated the cost). */
+static double timed_repeat(work_fn f, void *ctx, long k, double min_time)
 {
-    long warm = 0;
-    double t0 = now_s(), t = t0;
+    double a = now_s();
+    for (long i = 0; i < k; i++)
+        f(ctx);
+    double b = now_s();
+    long done = k;
+    while (b - a < min_time) {
+        f(ctx);
+        done++;
+        b = now_s();
+    }
+    return (b - a) / (double)done;
+}
+
+/* Untimed warm-up of warm_time (at least one call); returns the number of
+ * calls that lasts min_time, and the seconds per call in *per if not NULL. */
+static long calibrate(work_fn f, void *ctx, const bench_opts *o, double *per_out)
+{
+    long nw = 0;
+    double t0 = now_s(), t;
     do {
         f(ctx);
-        warm++;
+        nw++;
         t = now_s();
     } while (t - t0 < o->warm_time);
-    const double per = (t - t0) / (double)warm;
+    const double per = (t - t0) / (double)nw;
+    if (per_out)
+        *per_out = per;
+    long k = per > 0.0 ? (long)ceil(o->min_time / per) : 1;
+    return k < 1 ? 1 : k;
+}
+
+/* Times f: an untimed warm-up of warm_time (at least one call; none when
+ * !warm), then timed repeats of k calls each, k chosen so that a repeat
+ * lasts at least min_time (a repeat that comes out short is topped up).
+ * sec[i] = seconds per call in repeat i. Returns the number of repeats:
+ * o->repeats, or 1 in --quick mode when one call takes over SLOW_CALL_S.
+ * *calls (if not NULL) = k. */
+static int time_calls(work_fn f, void *ctx, const bench_opts *o, int warm, double *sec, long *calls)
+{
+    int reps = o->repeats, r = 0;
+    double per;
+    if (warm) {
+        calibrate(f, ctx, o, &per);
+    } else {
+        /* the first call is the calibration; it counts when it is long enough */
+        double a = now_s();
+        f(ctx);
+        per = now_s() - a;
+        if (per >= o->min_time)
+            sec[r++] = per;
+    }
+    if (o->quick && per > SLOW_CALL_S)
+        reps = 1;
     long k = per > 0.0 ? (long)ceil(o->min_time / per) : 1;
     if (k < 1)
         k = 1;
-    for (int r = 0; r < repeats; r++) {
-        double a = now_s();
-        for (long i = 0; i < k; i++)
-            f(ctx);
-        double b = now_s();
-        /* A repeat that came out short (the warm-up overestimated the cost)
-         * is topped up, so every repeat lasts at least min_time. */
-        long done = k;
-        while (b - a < o->min_time) {
-            f(ctx);
-            done++;
-            b = now_s();
-        }
-        sec[r] = (b - a) / (double)done;
-    }
-    return k;
+    if (calls)
+        *calls = k;
+    for (; r < reps; r++)
+        sec[r] = timed_repeat(f, ctx, k, o->min_time);
+    return reps;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -308,6 +344,9 @@ static void run_workload(const workload *w, const bench_opts *o, const machine *
                  "skipped: needs %.2f GiB, %.2f GiB available", gib(res->bytes), gib(avail));
         return;
     }
+    if (res->bytes > 1024.0 * 1024.0 * 1024.0)
+        snprintf(res->note, sizeof res->note, "needs %.2f GiB, %.2f GiB available: fits",
+                 gib(res->bytes), gib(avail));
     double t0 = now_s();
     qnn_instance *in = qnn_instance_new(&p, 0, NULL, err, sizeof err);
     res->build_s = now_s() - t0;
@@ -329,25 +368,33 @@ static void run_workload(const workload *w, const bench_opts *o, const machine *
         goto done;
     }
 
-    res->calls = time_calls(do_step, &c, o, o->repeats, sec);
-    for (int i = 0; i < o->repeats; i++) {
+    int nr = time_calls(do_step, &c, o, 1, sec, &res->calls);
+    const int nr_steps = nr;
+    for (int i = 0; i < nr; i++) {
         rate[i] = 1.0 / sec[i];
         sec[i] *= 1e3;
     }
-    res->sps = stat_of(rate, o->repeats);
-    res->step_ms = stat_of(sec, o->repeats);
+    res->sps = stat_of(rate, nr);
+    res->step_ms = stat_of(sec, nr);
 
     if (want_ratio) {
+        /* The instance is warm from the steps; slow ones skip the warm-up. */
+        const int warm = res->step_ms.med < 1e3 * SLOW_CALL_S;
         memcpy(c.theta, th, (size_t)res->L * sizeof(double));
-        time_calls(do_grad, &c, o, o->repeats, sec);
-        for (int i = 0; i < o->repeats; i++)
+        nr = time_calls(do_grad, &c, o, warm, sec, NULL);
+        for (int i = 0; i < nr; i++)
             sec[i] *= 1e3;
-        res->grad_ms = stat_of(sec, o->repeats);
-        time_calls(do_fwd, &c, o, o->repeats, sec);
-        for (int i = 0; i < o->repeats; i++)
+        res->grad_ms = stat_of(sec, nr);
+        nr = time_calls(do_fwd, &c, o, warm, sec, NULL);
+        for (int i = 0; i < nr; i++)
             sec[i] *= 1e3;
-        res->fwd_ms = stat_of(sec, o->repeats);
+        res->fwd_ms = stat_of(sec, nr);
         res->ratio = res->grad_ms.med / res->fwd_ms.med;
+    }
+    if (nr_steps == 1 && o->repeats > 1) {
+        size_t l = strlen(res->note);
+        snprintf(res->note + l, sizeof res->note - l, "%stimed once (--quick, over %.0f s per call)",
+                 l ? "; " : "", SLOW_CALL_S);
     }
     if (c.bad)
         snprintf(res->note, sizeof res->note, "diverged during the timing (values not finite)");
@@ -438,25 +485,31 @@ static void do_triad(void *v)
 }
 
 typedef struct bw_result {
-    double triad_gbs;   /* median GB/s (1e9 bytes) */
-    stat3 triad;
+    stat3 triad;        /* GB/s (1e9 bytes), all interleaved triad repeats */
     stat3 rot[NBW];     /* GB/s */
-    double type_med[3]; /* median over the cases of each type, % of triad */
+    stat3 pct[NBW];     /* per-repeat rotation / triad, % */
+    double type_med[3]; /* median over the cases of each type of pct[].med */
     int ok;
 } bw_result;
 
+/* Each repeat times the triad and then the rotation back to back, and the
+ * percentage is the median of the per-repeat ratios: on a shared machine
+ * the bandwidth drifts between measurements taken seconds apart. */
 static void run_bandwidth(const bench_opts *o, bw_result *res)
 {
     memset(res, 0, sizeof *res);
     const size_t D = (size_t)1 << BW_QUBITS;
     const double state_bytes = (double)D * sizeof(qnn_cplx);
     const size_t N = (size_t)(state_bytes / (3.0 * sizeof(double)));
+    const double triad_bytes = 3.0 * sizeof(double) * (double)N;
+    const size_t R = (size_t)o->repeats;
     qnn_cplx *psi = aligned_alloc(64, D * sizeof(qnn_cplx));
     double *a = aligned_alloc(64, ((N * sizeof(double) + 63) / 64) * 64);
     double *b = aligned_alloc(64, ((N * sizeof(double) + 63) / 64) * 64);
     double *c = aligned_alloc(64, ((N * sizeof(double) + 63) / 64) * 64);
-    double *sec = malloc((size_t)o->repeats * sizeof(double));
-    if (!psi || !a || !b || !c || !sec)
+    double *tri = malloc(R * sizeof(double)), *rot = malloc(R * sizeof(double));
+    double *pc = malloc(R * sizeof(double)), *tri_all = malloc(NBW * R * sizeof(double));
+    if (!psi || !a || !b || !c || !tri || !rot || !pc || !tri_all)
         goto done;
     const double nrm = 1.0 / sqrt((double)D);
     for (size_t i = 0; i < D; i++)
@@ -467,26 +520,28 @@ static void run_bandwidth(const bench_opts *o, bw_result *res)
         c[i] = 2.0 - 1e-6 * (double)(i % 777);
     }
     triad_ctx tc = {N, a, b, c, 0.5};
-    time_calls(do_triad, &tc, o, o->repeats, sec);
-    for (int i = 0; i < o->repeats; i++)
-        sec[i] = 3.0 * sizeof(double) * (double)N / sec[i] / 1e9;
-    res->triad = stat_of(sec, o->repeats);
-    res->triad_gbs = res->triad.med;
+    const long kt = calibrate(do_triad, &tc, o, NULL);
 
     double pct[3][NBW];
-    int np[3] = {0, 0, 0};
+    int np[3] = {0, 0, 0}, nall = 0;
     for (int k = 0; k < NBW; k++) {
         rot_ctx rc;
         if (qnn_pauli_parse(bw_cases[k].pauli, BW_QUBITS, &rc.p) != 0)
             continue;
         rc.psi = psi;
-        time_calls(do_rotate, &rc, o, o->repeats, sec);
-        for (int i = 0; i < o->repeats; i++)
-            sec[i] = 2.0 * state_bytes / sec[i] / 1e9;
-        res->rot[k] = stat_of(sec, o->repeats);
+        const long kr = calibrate(do_rotate, &rc, o, NULL);
+        for (size_t r = 0; r < R; r++) {
+            tri[r] = triad_bytes / timed_repeat(do_triad, &tc, kt, o->min_time) / 1e9;
+            rot[r] = 2.0 * state_bytes / timed_repeat(do_rotate, &rc, kr, o->min_time) / 1e9;
+            pc[r] = 100.0 * rot[r] / tri[r];
+            tri_all[nall++] = tri[r];
+        }
+        res->rot[k] = stat_of(rot, (int)R);
+        res->pct[k] = stat_of(pc, (int)R);
         int t = bw_cases[k].type[0] == 'X' ? 0 : bw_cases[k].type[0] == 'Z' ? 1 : 2;
-        pct[t][np[t]++] = 100.0 * res->rot[k].med / res->triad_gbs;
+        pct[t][np[t]++] = res->pct[k].med;
     }
+    res->triad = stat_of(tri_all, nall);
     for (int t = 0; t < 3; t++)
         res->type_med[t] = stat_of(pct[t], np[t]).med;
     res->ok = 1;
@@ -495,7 +550,10 @@ done:
     free(a);
     free(b);
     free(c);
-    free(sec);
+    free(tri);
+    free(rot);
+    free(pc);
+    free(tri_all);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -546,16 +604,37 @@ static json_t *jworkload(const wl_result *r)
     return o;
 }
 
+static void json_tmp_name(const char *path, char *tmp, size_t len)
+{
+    const char *slash = strrchr(path, '/');
+    if (slash)
+        snprintf(tmp, len, "%.*s/.%s.tmp.%ld", (int)(slash - path), path, slash + 1, (long)getpid());
+    else
+        snprintf(tmp, len, ".%s.tmp.%ld", path, (long)getpid());
+}
+
+/* Checks before any timing that the temporary file can be created. */
+static int json_probe(const char *path)
+{
+    char tmp[PATH_MAX + 64];
+    json_tmp_name(path, tmp, sizeof tmp);
+    FILE *f = fopen(tmp, "w");
+    if (!f) {
+        fprintf(stderr, "qnnlab: bench: --json: value '%s': cannot create '%s': %s; allowed: a path in a writable directory\n",
+                path, tmp, strerror(errno));
+        return -1;
+    }
+    fclose(f);
+    unlink(tmp);
+    return 0;
+}
+
 /* Writes root to path via a temporary name in the same directory and a
  * rename, so the file is either the old one or complete. */
 static int write_json_atomic(json_t *root, const char *path)
 {
     char tmp[PATH_MAX + 64];
-    const char *slash = strrchr(path, '/');
-    if (slash)
-        snprintf(tmp, sizeof tmp, "%.*s/.%s.tmp.%ld", (int)(slash - path), path, slash + 1, (long)getpid());
-    else
-        snprintf(tmp, sizeof tmp, ".%s.tmp.%ld", path, (long)getpid());
+    json_tmp_name(path, tmp, sizeof tmp);
     FILE *f = fopen(tmp, "w");
     if (!f) {
         fprintf(stderr, "qnnlab: --json: cannot create '%s': %s\n", tmp, strerror(errno));
@@ -643,6 +722,25 @@ int qnn_bench_main(int argc, char **argv)
             return QNN_EXIT_USAGE;
         }
     }
+    if (o.only) {
+        /* every listed id must name a workload */
+        for (const char *t = o.only; *t;) {
+            size_t k = strcspn(t, ",");
+            int ok = k == 9 && !strncmp(t, "bandwidth", 9);
+            for (int i = 0; i < NREF && !ok; i++)
+                ok = strlen(reference[i].id) == k && !strncmp(t, reference[i].id, k);
+            if (!ok) {
+                fprintf(stderr, "qnnlab: bench: --only: unknown workload '%.*s'\n", (int)k, t);
+                usage(stderr);
+                return QNN_EXIT_USAGE;
+            }
+            t += k;
+            if (*t == ',')
+                t++;
+        }
+    }
+    if (o.json && json_probe(o.json) != 0)
+        return QNN_EXIT_USAGE;
     if (o.quick) {
         o.repeats = 3;
         o.min_time = 0.1;
@@ -679,7 +777,9 @@ int qnn_bench_main(int argc, char **argv)
     for (int i = 0; i < NREF; i++)
         any |= selected(&o, reference[i].id);
     if (any) {
-        printf("Steps per second (one step = qnn_instance_eval + qnn_instance_step)\n");
+        printf("Steps per second (one step = qnn_instance_eval with eigenvalues + qnn_instance_step;\n"
+               "random: task optimise, m = 1, n_obs = 10; brickwork(2): W_l = brickwork of depth 2;\n"
+               "periodic: gamma = 1, eta = 1e-3/p, M0 = Z on qubit 0)\n");
         printf("  %-32s %10s %10s %10s %11s %8s %7s\n", "workload", "median/s", "min/s", "max/s",
                "ms/step", "mem GiB", "build s");
         for (int i = 0; i < NREF; i++) {
@@ -712,7 +812,7 @@ int qnn_bench_main(int argc, char **argv)
             const double mib = (double)((size_t)1 << BW_QUBITS) * sizeof(qnn_cplx) / (1024.0 * 1024.0);
             printf("Memory bandwidth of qnn_pauli_rotate at n = %d (%.0f MiB state; 2 x %.0f MiB moved per call)\n",
                    BW_QUBITS, mib, mib);
-            printf("  triad a[i] = b[i] + s*c[i], 3 x %.2f MiB: %.1f GB/s (min %.1f, max %.1f)\n",
+            printf("  triad a[i] = b[i] + s*c[i], 3 x %.2f MiB, timed next to each case: %.1f GB/s (min %.1f, max %.1f)\n",
                    mib / 3.0, bw.triad.med, bw.triad.min, bw.triad.max);
             printf("  %-6s %-14s %-22s %9s %9s %9s %8s\n", "type", "case", "Pauli (qubit 19..0)",
                    "GB/s", "min", "max", "% triad");
@@ -720,11 +820,11 @@ int qnn_bench_main(int argc, char **argv)
             for (int k = 0; k < NBW; k++) {
                 printf("  %-6s %-14s %-22s %9.1f %9.1f %9.1f %7.0f%%\n", bw_cases[k].type,
                        bw_cases[k].label, bw_cases[k].pauli, bw.rot[k].med, bw.rot[k].min,
-                       bw.rot[k].max, 100.0 * bw.rot[k].med / bw.triad_gbs);
+                       bw.rot[k].max, bw.pct[k].med);
                 json_array_append_new(jc, json_pack("{s:s, s:s, s:s, s:o, s:o}", "type", bw_cases[k].type,
                                                     "label", bw_cases[k].label, "pauli", bw_cases[k].pauli,
                                                     "gb_per_s", jstat(bw.rot[k]),
-                                                    "percent_of_triad", jnum(100.0 * bw.rot[k].med / bw.triad_gbs)));
+                                                    "percent_of_triad", jstat(bw.pct[k])));
             }
             printf("  median %% of triad by type: X %.0f%%, Z %.0f%%, mixed %.0f%%\n\n",
                    bw.type_med[0], bw.type_med[1], bw.type_med[2]);

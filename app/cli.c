@@ -41,7 +41,7 @@ static void usage_short(FILE *f)
     fputs("usage: qnnlab run PRESET --out DIR [--set KEY=VALUE]... [--steps N] [--instances R]\n"
           "                   [--seed S] [--threads T] [--quiet]\n"
           "       qnnlab presets\n"
-          "       qnnlab bench [--quick] [--repeats N]\n"
+          "       qnnlab bench [--quick] [--repeats N] [--json FILE] [--scaling]\n"
           "       qnnlab --help | --version\n", f);
 }
 
@@ -65,7 +65,13 @@ static void print_help(void)
            "    --quiet            no progress lines on stderr\n"
            "  presets      List the presets with a one-line description.\n"
            "  bench        Print steps/s of the engine's reference workloads (median of\n"
-           "               several runs); see docs/PERFORMANCE.md.\n"
+           "               several runs, single-threaded), the cost of a gradient against a\n"
+           "               forward pass and the bandwidth of the Pauli rotation; see\n"
+           "               docs/PERFORMANCE.md and `qnnlab bench --help`.\n"
+           "    --quick            3 repeats of at least 0.1 s (default 5 of at least 0.3 s)\n"
+           "    --repeats N        timed repeats per measurement\n"
+           "    --json FILE        also write the results as JSON (atomically)\n"
+           "    --scaling          also time the scaling with D and L\n"
            "\nPreset files (INI): [preset] description = ...; keys below in [model],\n"
            "[optimiser], [run], [figure]; [sweep] KEY = v1, v2, ... runs the grid of all\n"
            "swept values (at most %d keys) and adds each swept key as a trace.csv column.\n"

@@ -11,8 +11,9 @@
  *
  * qnn_circuit_eval returns the residuals r_j = ŷ_j - y_j and the Jacobian
  * J_jl = ∂r_j/∂θ_l by the adjoint method: one forward pass, one backward
- * sweep that un-applies each gate to the state and to O U ψ, O(1) extra
- * state vectors per input. */
+ * sweep that un-applies each gate to the state and to O U ψ together (one
+ * product with W_l^† per layer for both), O(1) extra state vectors per
+ * input. */
 #ifndef QNN_CIRCUIT_H
 #define QNN_CIRCUIT_H
 
@@ -38,10 +39,11 @@ typedef struct qnn_circuit {
     double gamma;
 } qnn_circuit;
 
-/* Scratch for a batch of m states: three D x m blocks. */
+/* Scratch for a batch of m states: two 64-byte aligned D x 2m blocks (the
+ * batch and O U ψ side by side, and the target of dense products). */
 typedef struct qnn_workspace {
     size_t D, m;
-    qnn_cplx *phi, *chi, *tmp;
+    qnn_cplx *pc, *tmp;
 } qnn_workspace;
 
 /* Frees everything the circuit owns (NULL-safe). */
@@ -54,6 +56,14 @@ int qnn_circuit_sample_entangler(qnn_circuit *c, int l, gsl_rng *rng, int depth)
 
 int qnn_workspace_init(qnn_workspace *w, size_t D, size_t m);
 void qnn_workspace_free(qnn_workspace *w);
+
+/* out = A in (adjoint: A^† in) for a column-major D x D matrix and a D x m
+ * batch; in and out must not alias. Two AVX-512 kernels that stream A once
+ * do it when qnn_circuit_simd_active(D, m) (chosen at run time), CBLAS
+ * otherwise (see the comment in circuit.c for why). */
+void qnn_circuit_dense_apply(size_t D, const qnn_cplx *A, int adjoint, size_t m,
+                             const qnn_cplx *in, qnn_cplx *out);
+int qnn_circuit_simd_active(size_t D, size_t m);
 
 /* Residuals r[m] and, when J != NULL, the Jacobian J[j*L + l]. Inputs are a
  * column-major D x m block. */

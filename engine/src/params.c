@@ -357,7 +357,7 @@ size_t qnn_params_instance_bytes(const qnn_params *p)
         bytes += layers * D * D * c;
     else
         bytes += layers * (double)p->depth * (double)(p->n / 2 + 1) * 16.0 * c;
-    bytes += 4.0 * D * m * c;                /* inputs, forward, adjoint, scratch */
+    bytes += 5.0 * D * m * c;                /* inputs, two D x 2m work blocks */
     bytes += m * (double)p->L * 8.0 * 2.0;   /* Jacobian and its copy */
     bytes += m * m * 8.0 * 3.0;              /* kernel and eigen workspace */
     bytes += (double)p->L * 8.0 * 3.0 + 65536.0;
