@@ -1,5 +1,13 @@
 #include "reference.h"
 
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <gsl/gsl_randist.h>
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +23,16 @@ static void pauli2(char c, qnn_cplx m[4])
     }
 }
 
+void ref_kron(size_t da, const qnn_cplx *A, size_t db, const qnn_cplx *B, qnn_cplx *C)
+{
+    const size_t dc = da * db;
+    for (size_t ra = 0; ra < da; ra++)
+        for (size_t ca = 0; ca < da; ca++)
+            for (size_t rb = 0; rb < db; rb++)
+                for (size_t cb = 0; cb < db; cb++)
+                    C[(ra * db + rb) + (ca * db + cb) * dc] = A[ra + ca * da] * B[rb + cb * db];
+}
+
 qnn_cplx *ref_pauli_letters(const char *s, int n)
 {
     size_t d = 1;
@@ -22,20 +40,51 @@ qnn_cplx *ref_pauli_letters(const char *s, int n)
     M[0] = 1;
     for (int i = 0; i < n; i++) {
         qnn_cplx p[4];
-        pauli2(s[i], p);
-        size_t dn = 2 * d;
-        qnn_cplx *N = malloc(dn * dn * sizeof *N);
-        /* N = M (x) p: row (r, rb) = r*2 + rb */
-        for (size_t r = 0; r < d; r++)
-            for (size_t c = 0; c < d; c++)
-                for (size_t rb = 0; rb < 2; rb++)
-                    for (size_t cb = 0; cb < 2; cb++)
-                        N[(r * 2 + rb) + (c * 2 + cb) * dn] = M[r + c * d] * p[rb + cb * 2];
+        char c = s[i] >= 'a' ? (char)(s[i] - 'a' + 'A') : s[i];
+        pauli2(c, p);
+        qnn_cplx *N = malloc(4 * d * d * sizeof *N);
+        ref_kron(d, M, 2, p, N);
         free(M);
         M = N;
-        d = dn;
+        d *= 2;
     }
     return M;
+}
+
+void ref_random_state(gsl_rng *r, size_t D, qnn_cplx *v)
+{
+    double nrm = 0.0;
+    for (size_t i = 0; i < D; i++) {
+        double re = gsl_ran_gaussian(r, 1.0), im = gsl_ran_gaussian(r, 1.0);
+        v[i] = re + I * im;
+        nrm += re * re + im * im;
+    }
+    for (size_t i = 0; i < D; i++)
+        v[i] /= sqrt(nrm);
+}
+
+double ref_maxdiff(size_t len, const qnn_cplx *a, const qnn_cplx *b)
+{
+    double m = 0.0;
+    for (size_t i = 0; i < len; i++) {
+        double d = cabs(a[i] - b[i]);
+        if (d > m)
+            m = d;
+    }
+    return m;
+}
+
+qnn_params ref_params(const char *const *kv)
+{
+    qnn_params p;
+    qnn_params_default(&p);
+    char err[256];
+    for (; *kv; kv += 2)
+        if (qnn_params_set(&p, kv[0], kv[1], err, sizeof err) != 0)
+            fail_msg("%s", err);
+    if (qnn_params_check(&p, 0, err, sizeof err) != 0)
+        fail_msg("%s", err);
+    return p;
 }
 
 qnn_cplx *ref_pauli(qnn_pauli p, int n)

@@ -6,10 +6,23 @@
 #define QNN_TEST_REFERENCE_H
 
 #include <stddef.h>
+#include <gsl/gsl_rng.h>
+#include "qnn/params.h"
 #include "qnn/statevec.h"
 
+/* C = A ⊗ B for a da x da A and a db x db B. */
+void ref_kron(size_t da, const qnn_cplx *A, size_t db, const qnn_cplx *B, qnn_cplx *C);
+/* A Haar-random unit vector (normalised complex Gaussian). */
+void ref_random_state(gsl_rng *r, size_t D, qnn_cplx *v);
+/* max_i |a_i - b_i|. */
+double ref_maxdiff(size_t len, const qnn_cplx *a, const qnn_cplx *b);
+/* Defaults, then the NULL-terminated key/value pairs, checked; a bad pair
+ * fails the calling cmocka test. */
+qnn_params ref_params(const char *const *kv);
+
 /* New D x D matrix of the Pauli string (letters most significant qubit
- * first), built by Kronecker products of the 2x2 Pauli matrices. */
+ * first, either case), built by Kronecker products of the 2x2 Pauli
+ * matrices. */
 qnn_cplx *ref_pauli_letters(const char *s, int n);
 /* The same from the engine's bit-mask form, converted letter by letter. */
 qnn_cplx *ref_pauli(qnn_pauli p, int n);

@@ -20,19 +20,6 @@
 #include "qnn/instance.h"
 #include "qnn/params.h"
 
-static qnn_params make_params(const char *const *kv)
-{
-    qnn_params p;
-    qnn_params_default(&p);
-    char err[256];
-    for (; *kv; kv += 2)
-        if (qnn_params_set(&p, kv[0], kv[1], err, sizeof err) != 0)
-            fail_msg("%s", err);
-    if (qnn_params_check(&p, 0, err, sizeof err) != 0)
-        fail_msg("%s", err);
-    return p;
-}
-
 /* Residuals of the dense reference: U = W_L R_L ⋯ W_1 R_1 W_0. */
 static void dense_residuals(const qnn_model_data *md, const double *theta, double *r)
 {
@@ -68,7 +55,7 @@ static void dense_residuals(const qnn_model_data *md, const double *theta, doubl
 
 static void check_against_dense(const char *const *kv)
 {
-    qnn_params p = make_params(kv);
+    qnn_params p = ref_params(kv);
     gsl_rng *rng = qnn_rng_new(77);
     qnn_model_data md;
     char err[256];
@@ -164,7 +151,7 @@ static void test_periodic_generator(void **state)
     for (int n = 1; n <= 5; n++) {
         const char *ns[] = { "", "1", "2", "3", "4", "5" };
         const char *kv[] = { "model", "periodic", "n", ns[n], "L", "2", "m", "1", NULL };
-        qnn_params p = make_params(kv);
+        qnn_params p = ref_params(kv);
         gsl_rng *rng = qnn_rng_new(5);
         qnn_model_data md;
         char err[128];
@@ -190,7 +177,7 @@ static void test_periodic_generator(void **state)
 
 static void check_gradient(const char *const *kv)
 {
-    qnn_params p = make_params(kv);
+    qnn_params p = ref_params(kv);
     char err[256];
     qnn_instance *in = qnn_instance_new(&p, 3, NULL, err, sizeof err);
     assert_non_null(in);

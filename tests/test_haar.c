@@ -17,6 +17,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "qnn/haar.h"
+#include "reference.h"
 
 /* ---- helpers ---------------------------------------------------------------- */
 
@@ -26,18 +27,6 @@ static gsl_rng *new_rng(unsigned long seed)
     assert_non_null(r);
     gsl_rng_set(r, seed);
     return r;
-}
-
-/* C = A B, all column-major D x D. */
-static void matmul(size_t D, const qnn_cplx *A, const qnn_cplx *B, qnn_cplx *C)
-{
-    for (size_t r = 0; r < D; r++)
-        for (size_t c = 0; c < D; c++) {
-            qnn_cplx acc = 0;
-            for (size_t k = 0; k < D; k++)
-                acc += A[r + k * D] * B[k + c * D];
-            C[r + c * D] = acc;
-        }
 }
 
 /* C = A^dagger B. */
@@ -67,39 +56,6 @@ static double unitarity_error(size_t D, const qnn_cplx *U, int which)
             s += creal(acc) * creal(acc) + cimag(acc) * cimag(acc);
         }
     return sqrt(s);
-}
-
-static void kron(size_t da, const qnn_cplx *A, size_t db, const qnn_cplx *B, qnn_cplx *C)
-{
-    const size_t dc = da * db;
-    for (size_t ra = 0; ra < da; ra++)
-        for (size_t ca = 0; ca < da; ca++)
-            for (size_t rb = 0; rb < db; rb++)
-                for (size_t cb = 0; cb < db; cb++)
-                    C[(ra * db + rb) + (ca * db + cb) * dc] = A[ra + ca * da] * B[rb + cb * db];
-}
-
-static void rand_state(gsl_rng *r, size_t D, qnn_cplx *v)
-{
-    double nrm = 0.0;
-    for (size_t i = 0; i < D; i++) {
-        double re = gsl_ran_gaussian(r, 1.0), im = gsl_ran_gaussian(r, 1.0);
-        v[i] = re + I * im;
-        nrm += re * re + im * im;
-    }
-    for (size_t i = 0; i < D; i++)
-        v[i] /= sqrt(nrm);
-}
-
-static double maxdiff(size_t len, const qnn_cplx *a, const qnn_cplx *b)
-{
-    double m = 0.0;
-    for (size_t i = 0; i < len; i++) {
-        double d = cabs(a[i] - b[i]);
-        if (d > m)
-            m = d;
-    }
-    return m;
 }
 
 /* ---- Haar unitaries ----------------------------------------------------------- */
@@ -134,7 +90,7 @@ static void test_reproducible(void **state)
     assert_int_equal(qnn_haar_unitary(r2, D, U2), 0);
     assert_memory_equal(U1, U2, sizeof U1);
     assert_int_equal(qnn_haar_unitary(r1, D, U3), 0);
-    assert_true(maxdiff(D * D, U1, U3) > 1e-3);
+    assert_true(ref_maxdiff(D * D, U1, U3) > 1e-3);
     /* exactly 2 D^2 gaussians were consumed */
     for (size_t i = 0; i < 2 * D * D; i++)
         (void)gsl_ran_gaussian(r2, 1.0);
@@ -171,8 +127,8 @@ static void test_draw_order_and_phase_fix(void **state)
         }
         /* and U R' reproduces G */
         qnn_cplx *G2 = malloc(sizeof *G2 * D * D);
-        matmul(D, U, Rp, G2);
-        assert_true(maxdiff(D * D, G, G2) < 1e-12);
+        ref_matmul(D, U, Rp, G2);
+        assert_true(ref_maxdiff(D * D, G, G2) < 1e-12);
         free(G2);
         free(U);
         free(G);
@@ -299,13 +255,13 @@ static qnn_cplx *ref_brickwork(unsigned long seed, int n, int depth)
                 q -= 1;
             }
             qnn_cplx *L2 = malloc(sizeof *L2 * dl * df * dl * df);
-            kron(dl, L, df, f, L2);
+            ref_kron(dl, L, df, f, L2);
             free(L);
             L = L2;
             dl *= df;
         }
         assert_int_equal(dl, D);
-        matmul(D, L, U, tmp); /* U <- L U */
+        ref_matmul(D, L, U, tmp); /* U <- L U */
         memcpy(U, tmp, sizeof *U * D * D);
         free(L);
         free(gates);
@@ -343,29 +299,29 @@ static void test_brickwork_vs_dense(void **state)
                 qnn_brickwork_apply(bw, 0, psi);
                 for (size_t i = 0; i < D; i++)
                     col[i] = U[i + c * D];
-                if (maxdiff(D, psi, col) >= 1e-12)
+                if (ref_maxdiff(D, psi, col) >= 1e-12)
                     fail_msg("n=%d depth=%d column %zu: diff %g", n, depth, c,
-                             maxdiff(D, psi, col));
+                             ref_maxdiff(D, psi, col));
                 memset(psi, 0, sizeof *psi * D);
                 psi[c] = 1;
                 qnn_brickwork_apply(bw, 1, psi);
                 for (size_t i = 0; i < D; i++)
                     col[i] = conj(U[c + i * D]);
-                if (maxdiff(D, psi, col) >= 1e-12)
+                if (ref_maxdiff(D, psi, col) >= 1e-12)
                     fail_msg("n=%d depth=%d adjoint column %zu: diff %g", n, depth, c,
-                             maxdiff(D, psi, col));
+                             ref_maxdiff(D, psi, col));
             }
             /* adjoint o apply = identity on random states, both orders */
             qnn_cplx *v0 = malloc(sizeof *v0 * D);
             for (int t = 0; t < 3; t++) {
-                rand_state(r, D, v0);
+                ref_random_state(r, D, v0);
                 memcpy(psi, v0, sizeof *psi * D);
                 qnn_brickwork_apply(bw, 0, psi);
                 qnn_brickwork_apply(bw, 1, psi);
-                assert_true(maxdiff(D, psi, v0) < 1e-12);
+                assert_true(ref_maxdiff(D, psi, v0) < 1e-12);
                 qnn_brickwork_apply(bw, 1, psi);
                 qnn_brickwork_apply(bw, 0, psi);
-                assert_true(maxdiff(D, psi, v0) < 1e-12);
+                assert_true(ref_maxdiff(D, psi, v0) < 1e-12);
             }
             free(v0);
             free(psi);
@@ -387,16 +343,16 @@ static void test_brickwork_large_inverse(void **state)
     qnn_brickwork *bw = qnn_brickwork_new(r, n, depth);
     assert_non_null(bw);
     qnn_cplx *v0 = malloc(sizeof *v0 * D), *psi = malloc(sizeof *psi * D);
-    rand_state(r, D, v0);
+    ref_random_state(r, D, v0);
     memcpy(psi, v0, sizeof *psi * D);
     qnn_brickwork_apply(bw, 0, psi);
     double nrm = 0.0;
     for (size_t i = 0; i < D; i++)
         nrm += creal(psi[i] * conj(psi[i]));
     assert_true(fabs(nrm - 1.0) < 1e-12);
-    assert_true(maxdiff(D, psi, v0) > 1e-3);
+    assert_true(ref_maxdiff(D, psi, v0) > 1e-3);
     qnn_brickwork_apply(bw, 1, psi);
-    assert_true(maxdiff(D, psi, v0) < 1e-12);
+    assert_true(ref_maxdiff(D, psi, v0) < 1e-12);
     free(v0);
     free(psi);
     qnn_brickwork_free(bw);

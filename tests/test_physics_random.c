@@ -16,17 +16,12 @@
 #include "qnn/run.h"
 #include "qnn/stats.h"
 #include "qnn/theory.h"
+#include "reference.h"
 
 static qnn_run *run_params(const char *const *kv)
 {
-    qnn_params p;
-    qnn_params_default(&p);
+    qnn_params p = ref_params(kv);
     char err[256];
-    for (; *kv; kv += 2)
-        if (qnn_params_set(&p, kv[0], kv[1], err, sizeof err) != 0)
-            fail_msg("%s", err);
-    if (qnn_params_check(&p, 0, err, sizeof err) != 0)
-        fail_msg("%s", err);
     qnn_run *run = NULL;
     if (qnn_run_execute(&p, NULL, NULL, &run, err, sizeof err) != 0)
         fail_msg("%s", err);

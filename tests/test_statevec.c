@@ -18,6 +18,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "qnn/statevec.h"
+#include "reference.h"
 
 #define TOL 1e-12
 
@@ -36,83 +37,6 @@ static void pauli2(char c, qnn_cplx m[4]) /* column-major 2x2 */
         m[0] = m[1] = m[2] = m[3] = 0;
         fail_msg("bad letter %c", c);
     }
-}
-
-/* C = A (x) B, A is da x da, B is db x db, column-major. */
-static void kron(size_t da, const qnn_cplx *A, size_t db, const qnn_cplx *B, qnn_cplx *C)
-{
-    const size_t dc = da * db;
-    for (size_t ra = 0; ra < da; ra++)
-        for (size_t ca = 0; ca < da; ca++)
-            for (size_t rb = 0; rb < db; rb++)
-                for (size_t cb = 0; cb < db; cb++)
-                    C[(ra * db + rb) + (ca * db + cb) * dc] = A[ra + ca * da] * B[rb + cb * db];
-}
-
-/* Dense P for a string written most-significant qubit first: the leftmost
- * letter is the leftmost Kronecker factor (highest index bit). */
-static qnn_cplx *dense_pauli(const char *s, int n)
-{
-    size_t d = 1;
-    qnn_cplx *M = malloc(sizeof *M);
-    M[0] = 1;
-    for (int i = 0; i < n; i++) {
-        qnn_cplx p[4];
-        char c = s[i];
-        if (c >= 'a')
-            c = (char)(c - 'a' + 'A');
-        pauli2(c, p);
-        qnn_cplx *N = malloc(sizeof *N * 4 * d * d);
-        kron(d, M, 2, p, N);
-        free(M);
-        M = N;
-        d *= 2;
-    }
-    return M;
-}
-
-static void matvec(size_t D, const qnn_cplx *M, const qnn_cplx *in, qnn_cplx *out)
-{
-    for (size_t r = 0; r < D; r++) {
-        qnn_cplx acc = 0;
-        for (size_t c = 0; c < D; c++)
-            acc += M[r + c * D] * in[c];
-        out[r] = acc;
-    }
-}
-
-static void matmul(size_t D, const qnn_cplx *A, const qnn_cplx *B, qnn_cplx *C)
-{
-    for (size_t r = 0; r < D; r++)
-        for (size_t c = 0; c < D; c++) {
-            qnn_cplx acc = 0;
-            for (size_t k = 0; k < D; k++)
-                acc += A[r + k * D] * B[k + c * D];
-            C[r + c * D] = acc;
-        }
-}
-
-static double maxdiff(size_t len, const qnn_cplx *a, const qnn_cplx *b)
-{
-    double m = 0.0;
-    for (size_t i = 0; i < len; i++) {
-        double d = cabs(a[i] - b[i]);
-        if (d > m)
-            m = d;
-    }
-    return m;
-}
-
-static void rand_state(gsl_rng *r, size_t D, qnn_cplx *v)
-{
-    double nrm = 0.0;
-    for (size_t i = 0; i < D; i++) {
-        double re = gsl_ran_gaussian(r, 1.0), im = gsl_ran_gaussian(r, 1.0);
-        v[i] = re + I * im;
-        nrm += re * re + im * im;
-    }
-    for (size_t i = 0; i < D; i++)
-        v[i] /= sqrt(nrm);
 }
 
 static void rand_string(gsl_rng *r, int n, char *s)
@@ -138,7 +62,7 @@ static void taylor_exp(size_t D, const qnn_cplx *P, double theta, qnn_cplx *E)
         term[i + i * D] = 1;
     memcpy(E, term, sizeof *E * D * D);
     for (int k = 1; k < 40; k++) {
-        matmul(D, term, P, tmp);
+        ref_matmul(D, term, P, tmp);
         for (size_t i = 0; i < D * D; i++)
             term[i] = tmp[i] * (I * theta) / k;
         for (size_t i = 0; i < D * D; i++)
@@ -154,12 +78,12 @@ static void check_string_dense(gsl_rng *r, const char *s, int n)
     const size_t D = (size_t)1 << n;
     qnn_pauli p;
     assert_int_equal(qnn_pauli_parse(s, n, &p), 0);
-    qnn_cplx *P = dense_pauli(s, n);
+    qnn_cplx *P = ref_pauli_letters(s, n);
     qnn_cplx *a = malloc(sizeof *a * D), *b = malloc(sizeof *b * D);
     qnn_cplx *out = malloc(sizeof *out * D), *ref = malloc(sizeof *ref * D);
     qnn_cplx *E = malloc(sizeof *E * D * D);
-    rand_state(r, D, a);
-    rand_state(r, D, b);
+    ref_random_state(r, D, a);
+    ref_random_state(r, D, b);
 
     /* sanity of the reference itself: P Hermitian, ny counts Y letters */
     for (size_t i = 0; i < D; i++)
@@ -173,27 +97,27 @@ static void check_string_dense(gsl_rng *r, const char *s, int n)
 
     /* apply */
     qnn_pauli_apply(p, n, b, out);
-    matvec(D, P, b, ref);
-    assert_true(maxdiff(D, out, ref) < TOL);
+    ref_matvec(D, P, b, ref);
+    assert_true(ref_maxdiff(D, out, ref) < TOL);
 
     /* rotate */
     const double thetas[4] = {0.3, -1.1, 1.5707963267948966 + 0.2, 2.5};
     for (int t = 0; t < 4; t++) {
         dense_exp(D, P, thetas[t], E);
-        matvec(D, E, b, ref);
+        ref_matvec(D, E, b, ref);
         memcpy(out, b, sizeof *out * D);
         qnn_pauli_rotate(p, n, thetas[t], out);
-        if (maxdiff(D, out, ref) >= TOL)
-            fail_msg("rotate %s theta %g: diff %g", s, thetas[t], maxdiff(D, out, ref));
+        if (ref_maxdiff(D, out, ref) >= TOL)
+            fail_msg("rotate %s theta %g: diff %g", s, thetas[t], ref_maxdiff(D, out, ref));
     }
 
     /* inner and expect */
-    matvec(D, P, b, ref);
+    ref_matvec(D, P, b, ref);
     qnn_cplx want = 0;
     for (size_t i = 0; i < D; i++)
         want += conj(a[i]) * ref[i];
     assert_true(cabs(qnn_pauli_inner(p, n, a, b) - want) < TOL);
-    matvec(D, P, a, ref);
+    ref_matvec(D, P, a, ref);
     qnn_cplx ew = 0;
     for (size_t i = 0; i < D; i++)
         ew += conj(a[i]) * ref[i];
@@ -301,11 +225,11 @@ static void test_taylor_matches_cos_sin(void **state)
     for (size_t k = 0; k < sizeof strs / sizeof *strs; k++) {
         int n = (int)strlen(strs[k]);
         size_t D = (size_t)1 << n;
-        qnn_cplx *P = dense_pauli(strs[k], n);
+        qnn_cplx *P = ref_pauli_letters(strs[k], n);
         qnn_cplx *E1 = malloc(sizeof *E1 * D * D), *E2 = malloc(sizeof *E2 * D * D);
         dense_exp(D, P, 0.7, E1);
         taylor_exp(D, P, 0.7, E2);
-        assert_true(maxdiff(D * D, E1, E2) < 1e-13);
+        assert_true(ref_maxdiff(D * D, E1, E2) < 1e-13);
         free(P);
         free(E1);
         free(E2);
@@ -390,12 +314,12 @@ static void check_string_sequential(gsl_rng *r, const char *s, int n)
     assert_int_equal(qnn_pauli_parse(s, n, &p), 0);
     qnn_cplx *a = malloc(sizeof *a * D), *Pa = malloc(sizeof *Pa * D);
     qnn_cplx *out = malloc(sizeof *out * D), *b = malloc(sizeof *b * D);
-    rand_state(r, D, a);
-    rand_state(r, D, b);
+    ref_random_state(r, D, a);
+    ref_random_state(r, D, b);
     sequential_apply(s, n, a, Pa);
 
     qnn_pauli_apply(p, n, a, out);
-    assert_true(maxdiff(D, out, Pa) < TOL);
+    assert_true(ref_maxdiff(D, out, Pa) < TOL);
 
     const double theta = 0.41;
     memcpy(out, a, sizeof *out * D);
@@ -531,9 +455,9 @@ static void test_dense_apply(void **state)
                 for (size_t i = 0; i < D * m; i++)
                     out[i] = NAN; /* beta = 0 must overwrite */
                 qnn_dense_apply(D, A, adj, m, in, out);
-                if (maxdiff(D * m, out, ref) >= 1e-12)
+                if (ref_maxdiff(D * m, out, ref) >= 1e-12)
                     fail_msg("dense_apply D=%zu m=%zu adj=%d diff %g", D, m, adj,
-                             maxdiff(D * m, out, ref));
+                             ref_maxdiff(D * m, out, ref));
             }
             free(in);
             free(out);
