@@ -1,4 +1,5 @@
 #include "reference.h"
+#include "qnn/run.h"
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -148,4 +149,14 @@ qnn_cplx ref_expect(size_t D, const qnn_cplx *A, const qnn_cplx *x)
         s += conj(x[i]) * y[i];
     free(y);
     return s;
+}
+
+qnn_run *ref_run(const char *const *kv)
+{
+    qnn_params p = ref_params(kv);
+    char err[256];
+    qnn_run *run = NULL;
+    if (qnn_run_execute(&p, NULL, NULL, &run, err, sizeof err) != 0)
+        fail_msg("%s", err);
+    return run;
 }

@@ -19,6 +19,8 @@ double ref_maxdiff(size_t len, const qnn_cplx *a, const qnn_cplx *b);
 /* Defaults, then the NULL-terminated key/value pairs, checked; a bad pair
  * fails the calling cmocka test. */
 qnn_params ref_params(const char *const *kv);
+/* An ensemble run of ref_params(kv); failure fails the calling test. */
+struct qnn_run *ref_run(const char *const *kv);
 
 /* New D x D matrix of the Pauli string (letters most significant qubit
  * first, either case), built by Kronecker products of the 2x2 Pauli

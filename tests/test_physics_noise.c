@@ -26,19 +26,15 @@
 #include "qnn/run.h"
 #include "qnn/stats.h"
 #include "qnn/theory.h"
+#include "reference.h"
 
 static void test_noise_plateau(void **state)
 {
     (void)state;
-    qnn_params p;
-    qnn_params_default(&p);
-    char err[256];
     const char *kv[] = { "model", "random", "n", "4", "L", "64", "eta", "0.005", "sigma_theta", "0.005",
                          "O0", "0", "steps", "2200", "instances", "40", "seed", "505", NULL };
-    for (const char *const *k = kv; *k; k += 2)
-        assert_int_equal(qnn_params_set(&p, k[0], k[1], err, sizeof err), 0);
-    qnn_run *run = NULL;
-    assert_int_equal(qnn_run_execute(&p, NULL, NULL, &run, err, sizeof err), 0);
+    const qnn_params p = ref_params(kv);
+    qnn_run *run = ref_run(kv);
 
     const long burn = 200; /* (1 - ηK)^{2·200} < 1e-20 for ηK ≈ 0.12 */
     double *r2 = malloc((size_t)run->ninst * sizeof *r2);
@@ -82,15 +78,10 @@ static void test_noise_plateau(void **state)
 static void test_noise_transient(void **state)
 {
     (void)state;
-    qnn_params p;
-    qnn_params_default(&p);
-    char err[256];
     const char *kv[] = { "model", "random", "n", "4", "L", "64", "eta", "0.005", "sigma_theta", "0.01",
                          "O0", "0", "steps", "20", "instances", "400", "seed", "606", NULL };
-    for (const char *const *k = kv; *k; k += 2)
-        assert_int_equal(qnn_params_set(&p, k[0], k[1], err, sizeof err), 0);
-    qnn_run *run = NULL;
-    assert_int_equal(qnn_run_execute(&p, NULL, NULL, &run, err, sizeof err), 0);
+    const qnn_params p = ref_params(kv);
+    qnn_run *run = ref_run(kv);
     const long ts[] = { 5, 10, 20 };
     double *d = malloc((size_t)run->ninst * sizeof *d);
     double *pred = malloc((size_t)run->ninst * sizeof *pred);

@@ -18,16 +18,6 @@
 #include "qnn/theory.h"
 #include "reference.h"
 
-static qnn_run *run_params(const char *const *kv)
-{
-    qnn_params p = ref_params(kv);
-    char err[256];
-    qnn_run *run = NULL;
-    if (qnn_run_execute(&p, NULL, NULL, &run, err, sizeof err) != 0)
-        fail_msg("%s", err);
-    return run;
-}
-
 /* Per instance, K(0) divided by the exact mean for that instance's O
  * (formula `which`: 0 exact, 1 as printed in SPEC.md); statistics of the
  * ratio over instances (independent circuits and angles). */
@@ -56,7 +46,7 @@ static void test_mean_qntk(void **state)
     for (int i = 0; i < 3; i++) {
         const char *kv[] = { "model", "random", "n", "4", "L", Ls[i], "steps", "0", "instances", Ns[i],
                              "gamma", "1", "seed", "101", NULL };
-        qnn_run *run = run_params(kv);
+        qnn_run *run = ref_run(kv);
         qnn_stat s = kernel_ratio(run, 0);
         print_message("n = 4, L = %s: <K/Kbar> = %.4f ± %.4f (N = %zu)\n", Ls[i], s.mean, s.se, s.n);
         if (fabs(s.mean - 1.0) > 3.0 * s.se)
@@ -72,7 +62,7 @@ static void test_qntk_gamma_scaling(void **state)
     (void)state;
     const char *a[] = { "model", "random", "n", "3", "L", "8", "steps", "0", "instances", "5", "gamma", "1", NULL };
     const char *b[] = { "model", "random", "n", "3", "L", "8", "steps", "0", "instances", "5", "gamma", "2.5", NULL };
-    qnn_run *ra = run_params(a), *rb = run_params(b);
+    qnn_run *ra = ref_run(a), *rb = ref_run(b);
     for (int i = 0; i < 5; i++) {
         double ka = ra->inst[i].rec[0].kernel, kb = rb->inst[i].rec[0].kernel;
         assert_true(fabs(kb - 6.25 * ka) <= 1e-10 * kb);
@@ -90,7 +80,7 @@ static void test_spec_formula_rejected(void **state)
     (void)state;
     const char *kv[] = { "model", "random", "n", "2", "L", "16", "steps", "0", "instances", "3000",
                          "seed", "202", NULL };
-    qnn_run *run = run_params(kv);
+    qnn_run *run = ref_run(kv);
     qnn_stat exact = kernel_ratio(run, 0), spec = kernel_ratio(run, 1);
     print_message("n = 2: <K/Kbar_exact> = %.4f ± %.4f, <K/Kbar_spec> = %.4f ± %.4f\n",
                   exact.mean, exact.se, spec.mean, spec.se);
@@ -111,7 +101,7 @@ static void test_lambda_min_eq21(void **state)
     for (int i = 0; i < 3; i++) {
         const char *kv[] = { "model", "random", "task", "supervised", "n", "4", "L", "64", "m", As[i],
                              "inputs", "basis", "steps", "0", "instances", "800", "seed", "303", NULL };
-        qnn_run *run = run_params(kv);
+        qnn_run *run = ref_run(kv);
         qnn_summary s;
         assert_int_equal(qnn_analyse(run, &s), 0);
         const qnn_theory_value *t = qnn_summary_theory(&s, "lambda_min_mean_kernel");
@@ -154,7 +144,7 @@ static void test_gd_first_order(void **state)
     (void)state;
     const char *kv[] = { "model", "random", "n", "4", "L", "64", "eta", "1e-3", "steps", "50",
                          "instances", "6", "O0", "-1", "seed", "404", NULL };
-    qnn_run *run = run_params(kv);
+    qnn_run *run = ref_run(kv);
     for (int i = 0; i < run->ninst; i++) {
         const qnn_run_instance *ri = &run->inst[i];
         const qnn_consts *c = &ri->consts;

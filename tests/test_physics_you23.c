@@ -16,24 +16,16 @@
 #include "qnn/params.h"
 #include "qnn/run.h"
 #include "qnn/theory.h"
+#include "reference.h"
 
 static qnn_run *run_periodic(const char *gamma, const char *eta_p, const char *steps, const char *every)
 {
-    qnn_params p;
-    qnn_params_default(&p);
-    char err[256];
     /* d = 16, m = 2, p = 40, η = eta_p / p. The kernel grows like γ², so
      * γ = 4 takes a 16 times smaller η p to stay near gradient flow. */
     const char *kv[] = { "model", "periodic", "n", "4", "L", "40", "m", "2", "gamma", gamma,
                          "eta", eta_p, "eta_per_L", "1", "steps", steps, "instances", "6",
                          "record_every", every, "kernel_every", every, "seed", "707", NULL };
-    for (const char *const *k = kv; *k; k += 2)
-        if (qnn_params_set(&p, k[0], k[1], err, sizeof err) != 0)
-            fail_msg("%s", err);
-    qnn_run *run = NULL;
-    if (qnn_run_execute(&p, NULL, NULL, &run, err, sizeof err) != 0)
-        fail_msg("%s", err);
-    return run;
+    return ref_run(kv);
 }
 
 /* −d ln L/dt between records a and b. */
