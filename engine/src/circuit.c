@@ -1,5 +1,6 @@
 #include "circuit.h"
 
+#include <gsl/gsl_cblas.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -387,4 +388,53 @@ void qnn_circuit_obs_traces(const qnn_circuit *c, double *trO, double *trO2)
     }
     *trO = t;
     *trO2 = t2;
+}
+
+int qnn_circuit_measurement(const qnn_circuit *c, const double *theta, qnn_cplx *M)
+{
+    const size_t D = c->D;
+    const size_t cb = D < 64 ? D : 64;   /* columns per forward batch */
+    qnn_workspace w;
+    qnn_cplx *U = malloc(D * D * sizeof(qnn_cplx));
+    qnn_cplx *OU = malloc(D * D * sizeof(qnn_cplx));
+    if (!U || !OU || qnn_workspace_init(&w, D, cb) != 0) {
+        free(U);
+        free(OU);
+        return -1;
+    }
+    /* U e_k for the basis states, cb columns at a time. */
+    for (size_t k0 = 0; k0 < D; k0 += cb) {
+        const size_t nb = D - k0 < cb ? D - k0 : cb;
+        qnn_cplx *pc = w.pc, *tmp = w.tmp;
+        memset(pc, 0, D * nb * sizeof(qnn_cplx));
+        for (size_t j = 0; j < nb; j++)
+            pc[j * D + k0 + j] = 1.0;
+        if (c->has_w0)
+            apply_entangler(c, 0, 0, nb, &pc, &tmp);
+        for (int l = 1; l <= c->L; l++) {
+            double a = c->gen_scale * theta[l - 1];
+            for (size_t j = 0; j < nb; j++)
+                qnn_pauli_rotate(c->gen[l - 1], c->n, a, pc + j * D);
+            apply_entangler(c, l, 0, nb, &pc, &tmp);
+        }
+        memcpy(U + k0 * D, pc, D * nb * sizeof(qnn_cplx));
+        w.pc = pc;
+        w.tmp = tmp;
+    }
+    /* OU = Σ_k c_k Q_k U, then M = γ U† (O U). */
+    qnn_cplx *t = w.tmp;
+    memset(OU, 0, D * D * sizeof(qnn_cplx));
+    for (size_t j = 0; j < D; j++)
+        for (int k = 0; k < c->nobs; k++) {
+            qnn_pauli_apply(c->obs[k], c->n, U + j * D, t);
+            for (size_t b = 0; b < D; b++)
+                OU[j * D + b] += c->obs_c[k] * t[b];
+        }
+    const qnn_cplx g = c->gamma, zero = 0.0;
+    const int Di = (int)D;
+    cblas_zgemm(CblasColMajor, CblasConjTrans, CblasNoTrans, Di, Di, Di, &g, U, Di, OU, Di, &zero, M, Di);
+    qnn_workspace_free(&w);
+    free(U);
+    free(OU);
+    return 0;
 }

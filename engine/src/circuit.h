@@ -71,6 +71,12 @@ void qnn_circuit_eval(const qnn_circuit *c, const double *theta, size_t m,
                       const qnn_cplx *inputs, const double *y,
                       double *r, double *J, qnn_workspace *w);
 
+/* The measurement the outputs read at θ, M(θ) = γ U(θ)† O U(θ), as a
+ * column-major D x D matrix (full storage): ŷ_j = <ψ_j|M(θ)|ψ_j>. O(L D²)
+ * for the rotations plus one dense product per entangler and column batch.
+ * 0, or -1 when memory runs out. */
+int qnn_circuit_measurement(const qnn_circuit *c, const double *theta, qnn_cplx *M);
+
 /* tr O and tr O² of the observable (exact, from the Pauli algebra). */
 void qnn_circuit_obs_traces(const qnn_circuit *c, double *trO, double *trO2);
 

@@ -1,4 +1,5 @@
 #include "qnn/instance.h"
+#include "qnn/asym.h"
 #include "model.h"
 #include "rng.h"
 
@@ -30,6 +31,11 @@ struct qnn_instance {
     gsl_eigen_symm_workspace *ew;
     qnn_workspace ws;
     long step;
+    qnn_asym *as;                /* asymptotic / frozen models (no circuit) */
+    double dt;                   /* flow time per step (see qnn_obs.time) */
+    double *K0;                  /* kernel at the first evaluation */
+    double K0norm;
+    int have_K0;
 };
 
 void qnn_instance_free(qnn_instance *in)
@@ -51,6 +57,8 @@ void qnn_instance_free(qnn_instance *in)
     if (in->ew)
         gsl_eigen_symm_free(in->ew);
     qnn_workspace_free(&in->ws);
+    qnn_asym_free(in->as);
+    free(in->K0);
     free(in);
 }
 
@@ -65,10 +73,122 @@ static void init_theta(qnn_instance *in)
     }
 }
 
+/* Common arrays for m states and L angles. 0 or -1. */
+static int alloc_common(qnn_instance *in)
+{
+    const size_t m = (size_t)in->m, L = (size_t)(in->L > 0 ? in->L : 1);
+    in->theta = calloc(L, sizeof(double));
+    in->grad = calloc(L, sizeof(double));
+    in->r = malloc(m * sizeof(double));
+    in->J = in->as ? NULL : malloc(m * L * sizeof(double));
+    in->K = malloc(m * m * sizeof(double));
+    in->K0 = malloc(m * m * sizeof(double));
+    in->eig = malloc(m * sizeof(double));
+    if (!in->rng || !in->theta || !in->grad || !in->r || (!in->as && !in->J) || !in->K || !in->K0 || !in->eig)
+        return -1;
+    for (size_t j = 0; j < m; j++)
+        in->eig[j] = NAN;
+    if (m > 1) {
+        in->Kw = gsl_matrix_alloc(m, m);
+        in->ev = gsl_vector_alloc(m);
+        in->ew = gsl_eigen_symm_alloc(m);
+        if (!in->Kw || !in->ev || !in->ew)
+            return -1;
+    }
+    return 0;
+}
+
+static void init_theta(qnn_instance *in);
+
+/* The asymptotic model and its frozen-kernel companion: M(0) and the data
+ * from Eq. 120 (haar), a file, or the periodic circuit with the same seed,
+ * index and p at its initial angles (circuit), so that a comparison starts
+ * from the very measurement and data set the QNN starts from. */
+static qnn_instance *asym_new(const qnn_params *p, int index, char *err, size_t errlen)
+{
+    qnn_instance *in = calloc(1, sizeof *in);
+    qnn_cplx *M = NULL, *V = NULL;
+    double *y = NULL;
+    if (!in)
+        goto oom;
+    in->p = *p;
+    in->index = index;
+    in->m = p->m;
+    in->L = 0;
+    in->dt = qnn_params_eta(p);
+    gsl_rng *crng = qnn_rng_new(qnn_instance_seed(p->seed ^ STREAM_CIRCUIT, index));
+    in->rng = qnn_rng_new(qnn_instance_seed(p->seed ^ STREAM_ANGLES, index));
+    if (!crng || !in->rng) {
+        if (crng)
+            gsl_rng_free(crng);
+        goto oom;
+    }
+    if (p->m0_init == QNN_M0_CIRCUIT) {
+        qnn_params pp = *p;
+        pp.model = QNN_MODEL_PERIODIC;
+        qnn_model_data md;
+        int rc = qnn_model_build(&pp, crng, &md, err, errlen);
+        gsl_rng_free(crng);
+        if (rc != 0) {
+            qnn_instance_free(in);
+            return NULL;
+        }
+        const size_t d = md.circ->D, m = md.m;
+        double *th = malloc((size_t)p->L * sizeof(double));
+        M = malloc(d * d * sizeof(qnn_cplx));
+        V = malloc(d * m * sizeof(qnn_cplx));
+        y = malloc(m * sizeof(double));
+        if (th && M && V && y) {
+            /* θ0 exactly as the periodic instance draws it */
+            in->L = p->L;
+            in->theta = th;
+            init_theta(in);
+            in->theta = NULL;
+            in->L = 0;
+            rc = qnn_circuit_measurement(md.circ, th, M);
+            memcpy(V, md.inputs, d * m * sizeof(qnn_cplx));
+            memcpy(y, md.y, m * sizeof(double));
+        } else {
+            rc = -1;
+        }
+        free(th);
+        qnn_model_data_free(&md);
+        if (rc != 0)
+            goto oom;
+    } else {
+        int rc = qnn_model_build_asym(p, crng, &M, &V, &y, err, errlen);
+        gsl_rng_free(crng);
+        if (rc != 0) {
+            qnn_instance_free(in);
+            return NULL;
+        }
+    }
+    const size_t d = (size_t)1 << p->n;
+    in->as = qnn_asym_new(d, (size_t)p->m, M, V, y, p->model == QNN_MODEL_FROZEN, p->integrator);
+    free(M);
+    free(V);
+    free(y);
+    M = V = NULL;
+    y = NULL;
+    if (!in->as || alloc_common(in) != 0)
+        goto oom;
+    return in;
+oom:
+    free(M);
+    free(V);
+    free(y);
+    qnn_instance_free(in);
+    snprintf(err, errlen, "out of memory while building instance %d of model %s (d = %d, m = %d)",
+             index, qnn_model_name(p->model), 1 << p->n, p->m);
+    return NULL;
+}
+
 qnn_instance *qnn_instance_new(const qnn_params *p, int index,
                                const qnn_instance *shared,
                                char *err, size_t errlen)
 {
+    if (p->model == QNN_MODEL_ASYMPTOTIC || p->model == QNN_MODEL_FROZEN)
+        return asym_new(p, index, err, errlen);
     qnn_instance *in = calloc(1, sizeof *in);
     if (!in)
         goto oom;
@@ -92,24 +212,13 @@ qnn_instance *qnn_instance_new(const qnn_params *p, int index,
     in->rng = qnn_rng_new(qnn_instance_seed(p->seed ^ STREAM_ANGLES, index));
     in->m = (int)in->md->m;
     in->L = p->L;
-    const size_t m = (size_t)in->m, L = (size_t)in->L;
-    in->theta = malloc(L * sizeof(double));
-    in->grad = malloc(L * sizeof(double));
-    in->r = malloc(m * sizeof(double));
-    in->J = malloc(m * L * sizeof(double));
-    in->K = malloc(m * m * sizeof(double));
-    in->eig = malloc(m * sizeof(double));
-    if (!in->rng || !in->theta || !in->grad || !in->r || !in->J || !in->K || !in->eig)
+    const size_t m = (size_t)in->m;
+    /* flow time per step: random dr/dt = -K r in t = η·step; periodic
+     * dr/dt = -(ηp/m)(tr H²/(d²-1)) K_asym r as p grows (YOU23 Thm. 4.2),
+     * with tr H²/(d²-1) = 1 by the choice of H */
+    in->dt = p->model == QNN_MODEL_PERIODIC ? qnn_params_eta(p) * p->L / (double)m : qnn_params_eta(p);
+    if (alloc_common(in) != 0)
         goto oom;
-    for (size_t j = 0; j < m; j++)
-        in->eig[j] = NAN;
-    if (m > 1) {
-        in->Kw = gsl_matrix_alloc(m, m);
-        in->ev = gsl_vector_alloc(m);
-        in->ew = gsl_eigen_symm_alloc(m);
-        if (!in->Kw || !in->ev || !in->ew)
-            goto oom;
-    }
     if (qnn_workspace_init(&in->ws, in->md->circ->D, m) != 0)
         goto oom;
     init_theta(in);
@@ -122,6 +231,8 @@ oom:
 
 void qnn_instance_resample_theta(qnn_instance *in)
 {
+    if (in->as)
+        return;
     for (int l = 0; l < in->L; l++)
         in->theta[l] = gsl_rng_uniform(in->rng) * 2.0 * M_PI;
 }
@@ -147,8 +258,75 @@ static int angles_ok(const qnn_instance *in)
     return 1;
 }
 
+/* Eigenvalues of in->K into in->eig (ascending) and the extremes into out. */
+static void kernel_eigen(qnn_instance *in, qnn_obs *out)
+{
+    const int m = in->m;
+    if (m == 1) {
+        in->eig[0] = in->K[0];
+    } else {
+        memcpy(in->Kw->data, in->K, (size_t)m * (size_t)m * sizeof(double));
+        gsl_eigen_symm(in->Kw, in->ev, in->ew);
+        gsl_sort_vector(in->ev);
+        memcpy(in->eig, in->ev->data, (size_t)m * sizeof(double));
+    }
+    out->lambda_min = in->eig[0];
+    out->lambda_max = in->eig[m - 1];
+}
+
+/* ‖K - K(0)‖_F / ‖K(0)‖_F (YOU23 Fig. 5), K(0) taken at the first call. */
+static double kernel_change(qnn_instance *in)
+{
+    const size_t mm = (size_t)in->m * (size_t)in->m;
+    if (!in->have_K0) {
+        memcpy(in->K0, in->K, mm * sizeof(double));
+        double s = 0.0;
+        for (size_t k = 0; k < mm; k++)
+            s += in->K0[k] * in->K0[k];
+        in->K0norm = sqrt(s);
+        in->have_K0 = 1;
+    }
+    double s = 0.0;
+    for (size_t k = 0; k < mm; k++)
+        s += (in->K[k] - in->K0[k]) * (in->K[k] - in->K0[k]);
+    return in->K0norm > 0.0 ? sqrt(s) / in->K0norm : NAN;
+}
+
+static int asym_eval(qnn_instance *in, int want_eigen, qnn_obs *out)
+{
+    const int m = in->m;
+    int bad = qnn_asym_eval(in->as);
+    const double *r = qnn_asym_residuals(in->as);
+    memcpy(in->r, r, (size_t)m * sizeof(double));
+    memcpy(in->K, qnn_asym_kernel(in->as), (size_t)m * (size_t)m * sizeof(double));
+    double ss = 0.0, tr = 0.0;
+    for (int j = 0; j < m; j++) {
+        ss += r[j] * r[j];
+        tr += in->K[j * m + j];
+    }
+    out->step = in->step;
+    out->time = (double)in->step * in->dt;
+    out->eps = m == 1 ? r[0] : sqrt(ss / m);
+    out->loss = 0.5 * ss / m;
+    out->kernel = tr / m;
+    out->grad_norm = sqrt(fmax(qnn_asym_rkr(in->as), 0.0)) / m;
+    out->yhat0 = r[0] + qnn_asym_labels(in->as)[0];
+    out->lambda_min = out->lambda_max = NAN;
+    out->kchange = kernel_change(in);
+    out->drift = NAN;
+    if (!bad && !(isfinite(ss) && isfinite(tr)))
+        bad = 1;
+    if (want_eigen && !bad) {
+        kernel_eigen(in, out);
+        out->drift = qnn_asym_spectral_drift(in->as);
+    }
+    return bad;
+}
+
 int qnn_instance_eval(qnn_instance *in, int want_eigen, qnn_obs *out)
 {
+    if (in->as)
+        return asym_eval(in, want_eigen, out);
     const qnn_model_data *md = in->md;
     const int m = in->m, L = in->L;
     qnn_circuit_eval(md->circ, in->theta, (size_t)m, md->inputs, md->y, in->r, in->J, &in->ws);
@@ -169,6 +347,9 @@ int qnn_instance_eval(qnn_instance *in, int want_eigen, qnn_obs *out)
     }
 
     out->step = in->step;
+    out->time = (double)in->step * in->dt;
+    out->kchange = kernel_change(in);
+    out->drift = NAN;
     out->eps = m == 1 ? in->r[0] : sqrt(ss / m);
     out->loss = 0.5 * c * ss;
     out->kernel = tr / m;
@@ -177,23 +358,18 @@ int qnn_instance_eval(qnn_instance *in, int want_eigen, qnn_obs *out)
     out->lambda_min = out->lambda_max = NAN;
 
     int finite = isfinite(ss) && isfinite(tr) && all_finite(in->grad, (size_t)L) && angles_ok(in);
-    if (want_eigen && finite) {
-        if (m == 1) {
-            in->eig[0] = in->K[0];
-        } else {
-            memcpy(in->Kw->data, in->K, (size_t)m * (size_t)m * sizeof(double));
-            gsl_eigen_symm(in->Kw, in->ev, in->ew);
-            gsl_sort_vector(in->ev);
-            memcpy(in->eig, in->ev->data, (size_t)m * sizeof(double));
-        }
-        out->lambda_min = in->eig[0];
-        out->lambda_max = in->eig[m - 1];
-    }
+    if (want_eigen && finite)
+        kernel_eigen(in, out);
     return finite ? 0 : 1;
 }
 
 void qnn_instance_step(qnn_instance *in)
 {
+    if (in->as) {
+        qnn_asym_step(in->as, qnn_params_eta(&in->p));
+        in->step++;
+        return;
+    }
     const double eta = qnn_params_eta(&in->p), sigma = in->p.sigma_theta;
     for (int l = 0; l < in->L; l++)
         in->theta[l] -= eta * in->grad[l];
@@ -251,8 +427,19 @@ static double obs_trace4(const qnn_circuit *circ)
 
 void qnn_instance_consts(const qnn_instance *in, qnn_consts *c)
 {
-    const qnn_circuit *circ = in->md->circ;
     memset(c, 0, sizeof *c);
+    c->dt = in->dt;
+    if (in->as) {
+        c->n = in->p.n;
+        c->D = (double)((size_t)1 << in->p.n);
+        c->L = in->p.L;
+        c->m = in->m;
+        c->gamma = in->p.gamma;
+        c->eta = qnn_params_eta(&in->p);
+        c->loss_scale = 1.0 / in->m;
+        return;
+    }
+    const qnn_circuit *circ = in->md->circ;
     c->n = circ->n;
     c->D = (double)circ->D;
     c->L = in->L;
@@ -267,6 +454,7 @@ void qnn_instance_consts(const qnn_instance *in, qnn_consts *c)
     else
         c->H_op2_sum = in->L; /* ‖P_l‖_op = 1 */
     c->loss_scale = in->md->loss_scale;
+    c->dt = in->dt;
 }
 
 const double *qnn_instance_kernel(const qnn_instance *in, int *m) { if (m) *m = in->m; return in->K; }
@@ -281,7 +469,11 @@ const double *qnn_instance_jacobian(const qnn_instance *in, int *m, int *L)
 }
 long qnn_instance_step_count(const qnn_instance *in) { return in->step; }
 
+const qnn_asym *qnn_instance_asym(const qnn_instance *in) { return in->as; }
+
 void qnn_instance_residuals_at(qnn_instance *in, const double *theta, double *r)
 {
+    if (in->as)
+        return;
     qnn_circuit_eval(in->md->circ, theta, (size_t)in->m, in->md->inputs, in->md->y, r, NULL, &in->ws);
 }

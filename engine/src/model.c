@@ -16,6 +16,7 @@
  *   ŷ_j = γ tr(ρ_j U† M0 U), loss (1/2m) Σ (ŷ_j - y_j)², θ <- θ - η ∇loss,
  *   so dr/dt = -(η/m) K r with K = J Jᵀ (YOU23 Eq. 3). */
 #include "model.h"
+#include "qnn/asym.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -80,6 +81,11 @@ void qnn_model_data_free(qnn_model_data *md)
 
 static void make_labels(const qnn_params *p, gsl_rng *rng, size_t m, double *y)
 {
+    if (p->labels == QNN_LABEL_LIST) {
+        for (size_t j = 0; j < m; j++)
+            y[j] = p->label_list[j];
+        return;
+    }
     if (p->labels == QNN_LABEL_UNIFORM) {
         for (size_t j = 0; j < m; j++)
             y[j] = gsl_ran_flat(rng, -1.0, 1.0);
@@ -166,5 +172,50 @@ oom:
     qnn_model_data_free(out);
     snprintf(err, errlen, "out of memory while building the %s model (n = %d, L = %d)",
              periodic ? "periodic" : "random", n, p->L);
+    return -1;
+}
+
+int qnn_model_build_asym(const qnn_params *p, gsl_rng *rng, qnn_cplx **M, qnn_cplx **V,
+                         double **y, char *err, size_t errlen)
+{
+    const size_t d = (size_t)1 << p->n, m = (size_t)p->m;
+    *M = malloc(d * d * sizeof(qnn_cplx));
+    *V = calloc(d * m, sizeof(qnn_cplx));
+    *y = malloc(m * sizeof(double));
+    if (!*M || !*V || !*y)
+        goto oom;
+    if (p->inputs == QNN_INPUT_BASIS) {
+        for (size_t j = 0; j < m; j++)
+            (*V)[j * d + j] = 1.0;
+    } else if (qnn_random_orthonormal(rng, d, m, *V) != 0) {
+        goto oom;
+    }
+    make_labels(p, rng, m, *y);
+    if (p->m0_init == QNN_M0_FILE) {
+        size_t fd = 0;
+        qnn_cplx *F = NULL;
+        if (qnn_asym_read_matrix(p->m0_file, &fd, &F, err, errlen) != 0)
+            goto fail;
+        if (fd != d) {
+            free(F);
+            snprintf(err, errlen, "key 'm0_file': value '%s' holds a %zu x %zu matrix but d = %zu; allowed: a %zu x %zu Hermitian matrix",
+                     p->m0_file, fd, fd, d, d, d);
+            goto fail;
+        }
+        for (size_t k = 0; k < d * d; k++)
+            (*M)[k] = p->gamma * F[k];
+        free(F);
+    } else if (qnn_asym_haar_measurement(rng, d, p->gamma, *M) != 0) {
+        goto oom;
+    }
+    return 0;
+oom:
+    snprintf(err, errlen, "out of memory while building M(0) (d = %zu, m = %zu)", d, m);
+fail:
+    free(*M);
+    free(*V);
+    free(*y);
+    *M = *V = NULL;
+    *y = NULL;
     return -1;
 }

@@ -22,6 +22,13 @@ int qnn_model_build(const qnn_params *p, gsl_rng *rng, qnn_model_data *out,
                     char *err, size_t errlen);
 void qnn_model_data_free(qnn_model_data *md);
 
+/* Data and M(0) of the asymptotic model for m0_init = haar or file, in this
+ * draw order: the inputs (basis, or a random orthonormal set), the labels,
+ * then U of Eq. 120 (haar). *M (d x d, with γ), *V (d x m), *y (m) are
+ * malloc'd. 0, or -1 with a message. */
+int qnn_model_build_asym(const qnn_params *p, gsl_rng *rng, qnn_cplx **M, qnn_cplx **V,
+                         double **y, char *err, size_t errlen);
+
 /* A Haar-random orthonormal set of m states in C^D: QR of a D x m complex
  * Ginibre matrix, the first m columns of Q. 0 or -1 (memory). */
 int qnn_random_orthonormal(gsl_rng *rng, size_t D, size_t m, qnn_cplx *out);

@@ -2,6 +2,7 @@
  * and the setters/getters that go through it. */
 #include "qnn/params.h"
 #include "qnn/statevec.h"
+#include "qnn/asym.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -19,14 +20,18 @@
 
 typedef struct { const char *name; int value; } enum_entry;
 
-static const enum_entry model_names[] = { {"random", QNN_MODEL_RANDOM}, {"periodic", QNN_MODEL_PERIODIC}, {NULL, 0} };
+static const enum_entry model_names[] = { {"random", QNN_MODEL_RANDOM}, {"periodic", QNN_MODEL_PERIODIC},
+                                          {"asymptotic", QNN_MODEL_ASYMPTOTIC}, {"frozen", QNN_MODEL_FROZEN}, {NULL, 0} };
 static const enum_entry task_names[] = { {"optimise", QNN_TASK_OPTIMISE}, {"supervised", QNN_TASK_SUPERVISED}, {NULL, 0} };
 static const enum_entry ent_names[] = { {"haar", QNN_ENT_HAAR}, {"brickwork", QNN_ENT_BRICKWORK}, {NULL, 0} };
 static const enum_entry input_names[] = { {"basis", QNN_INPUT_BASIS}, {"random", QNN_INPUT_RANDOM}, {NULL, 0} };
 static const enum_entry label_names[] = { {"pm1", QNN_LABEL_PM1}, {"uniform", QNN_LABEL_UNIFORM}, {NULL, 0} };
+static const enum_entry m0_names[] = { {"haar", QNN_M0_HAAR}, {"circuit", QNN_M0_CIRCUIT}, {"file", QNN_M0_FILE}, {NULL, 0} };
+static const enum_entry integ_names[] = { {"cayley", QNN_INTEG_CAYLEY}, {"midpoint", QNN_INTEG_MIDPOINT}, {"euler", QNN_INTEG_EULER}, {NULL, 0} };
 static const enum_entry init_names[] = { {"uniform", QNN_INIT_UNIFORM}, {"zero", QNN_INIT_ZERO}, {"normal", QNN_INIT_NORMAL}, {NULL, 0} };
 static const enum_entry resample_names[] = { {"all", QNN_RESAMPLE_ALL}, {"theta", QNN_RESAMPLE_THETA}, {NULL, 0} };
-static const enum_entry figure_names[] = { {"training", QNN_FIG_TRAINING}, {"sweep", QNN_FIG_SWEEP}, {NULL, 0} };
+static const enum_entry figure_names[] = { {"training", QNN_FIG_TRAINING}, {"sweep", QNN_FIG_SWEEP},
+                                           {"compare", QNN_FIG_COMPARE}, {"rate", QNN_FIG_RATE}, {NULL, 0} };
 static const enum_entry curve_names[] = { {"abs_eps", QNN_CURVE_ABS_EPS}, {"loss", QNN_CURVE_LOSS}, {NULL, 0} };
 
 static const char *enum_name(const enum_entry *e, int v)
@@ -60,7 +65,7 @@ typedef struct key_row {
 #define OFF(f) offsetof(qnn_params, f)
 
 static const key_row rows[] = {
-    {{"model", QNN_KEY_ENUM, "random | periodic", "model: LIU23 random circuit or YOU23 periodic ansatz", "model", 1}, OFF(model), 0, 0, model_names, 0},
+    {{"model", QNN_KEY_ENUM, "random | periodic | asymptotic | frozen", "model: LIU23 random circuit, YOU23 periodic ansatz, the asymptotic dynamics of M(t) (YOU23 Eq. 119), or kernel regression with K_asym frozen at t = 0", "model", 1}, OFF(model), 0, 0, model_names, 0},
     {{"task", QNN_KEY_ENUM, "optimise | supervised", "random model: one-state optimisation (Eq. 1) or supervised learning (Eq. 3)", "model", 1}, OFF(task), 0, 0, task_names, 0},
     {{"n", QNN_KEY_INT, "1 .. 24", "number of qubits; D = 2^n (alias: d = D, a power of two)", "model", 1}, OFF(n), 1, QNN_MAX_QUBITS, NULL, 0},
     {{"L", QNN_KEY_INT, "1 .. 100000", "trainable parameters: rotations (random) or layers p (periodic; alias p)", "model", 1}, OFF(L), 1, 100000, NULL, 0},
@@ -70,13 +75,16 @@ static const key_row rows[] = {
     {{"O0", QNN_KEY_DOUBLE, "-1e6 .. 1e6", "random optimisation task: target value, eps = gamma <O> - O0", "model", 1}, OFF(O0), -1e6, 1e6, NULL, 0},
     {{"m", QNN_KEY_INT, "1 .. D", "training states |A| (random supervised) or m (periodic)", "model", 1}, OFF(m), 1, 1 << QNN_MAX_QUBITS, NULL, 0},
     {{"inputs", QNN_KEY_ENUM, "basis | random", "random supervised: basis states |0>..|m-1> or a Haar-random orthonormal set", "model", 0}, OFF(inputs), 0, 0, input_names, 0},
-    {{"labels", QNN_KEY_ENUM, "pm1 | uniform", "labels: half +1 / half -1 in random order, or U(-1, 1)", "model", 0}, OFF(labels), 0, 0, label_names, 0},
+    {{"labels", QNN_KEY_ENUM, "pm1 | uniform | a comma list of m numbers in -1e6 .. 1e6", "labels: half +1 / half -1 in random order, U(-1, 1), or the given vector y_1, ..., y_m", "model", 0}, OFF(labels), 0, 0, label_names, 0},
+    {{"m0_init", QNN_KEY_ENUM, "haar | circuit | file", "asymptotic/frozen: M(0) = gamma U diag(+1.., -1..) U^dagger with U Haar (YOU23 Eq. 120); the periodic circuit's gamma U(theta0)^dagger M0 U(theta0) with its data (same seed, instance and p); or gamma times the matrix in m0_file", "model", 1}, OFF(m0_init), 0, 0, m0_names, 0},
+    {{"m0_file", QNN_KEY_STRING, "a path to a JSON file {\"re\": [[..]], \"im\": [[..]]}", "asymptotic/frozen with m0_init = file: a Hermitian d x d matrix (d = 2^n)", "model", 0}, OFF(m0_file), 0, 0, NULL, QNN_TEXT_MAX - 1},
+    {{"integrator", QNN_KEY_ENUM, "cayley | midpoint | euler", "asymptotic: isospectral Cayley step (1st order), its 2nd-order midpoint version, or plain explicit Euler (not isospectral: shown only to see the spectral drift)", "optimiser", 1}, OFF(integrator), 0, 0, integ_names, 0},
     {{"measure", QNN_KEY_STRING, "a Pauli string of n letters from IXYZ, not all I; empty = Z on qubit 0", "periodic: measured Pauli M0 (most significant qubit first)", "model", 0}, OFF(measure), 0, 0, NULL, QNN_PAULI_STR_MAX},
     {{"resample", QNN_KEY_ENUM, "all | theta", "all: each instance draws its own circuit; theta: one shared circuit, instances differ in the angles only", "run", 0}, OFF(resample), 0, 0, resample_names, 0},
     {{"theta_init", QNN_KEY_ENUM, "uniform | zero | normal", "initial angles: U[0, 2 pi), all zero, or N(0, theta_scale^2)", "run", 0}, OFF(theta_init), 0, 0, init_names, 0},
     {{"theta_scale", QNN_KEY_DOUBLE, "0 .. 100", "standard deviation of the normal initial angles", "run", 0}, OFF(theta_scale), 0, 100, NULL, 0},
     {{"gamma", QNN_KEY_DOUBLE, "0 .. 1000", "measurement scale: every output is gamma tr(rho M)", "optimiser", 1}, OFF(gamma), 0, 1000, NULL, 0},
-    {{"eta", QNN_KEY_DOUBLE, "1e-12 .. 1e300", "learning rate (random: theta -= eta eps d eps; periodic: theta -= eta grad of (1/2m) sum r^2)", "optimiser", 1}, OFF(eta), 1e-12, 1e300, NULL, 0},
+    {{"eta", QNN_KEY_DOUBLE, "1e-12 .. 1e300", "learning rate (random: theta -= eta eps d eps; periodic: theta -= eta grad of (1/2m) sum r^2; asymptotic/frozen: the time step of YOU23 Eq. 119)", "optimiser", 1}, OFF(eta), 1e-12, 1e300, NULL, 0},
     {{"eta_per_L", QNN_KEY_INT, "0 | 1", "1: the step uses eta / L (YOU23 sets eta = 1e-3/p); summary.json reports the effective eta", "optimiser", 1}, OFF(eta_per_L), 0, 1, NULL, 0},
     {{"sigma_theta", QNN_KEY_DOUBLE, "0 .. 10", "parameter noise: N(0, sigma_theta^2) added to every angle after each step (LLJ App. D)", "optimiser", 1}, OFF(sigma_theta), 0, 10, NULL, 0},
     {{"steps", QNN_KEY_LONG, "0 .. 100000000", "gradient-descent steps (0: only the statistics at the initial angles)", "run", 1}, OFF(steps), 0, 1e8, NULL, 0},
@@ -85,16 +93,18 @@ static const key_row rows[] = {
     {{"kernel_every", QNN_KEY_INT, "1 .. 100000000", "kernel eigenvalues every k steps (and at step 0 and the last step)", "run", 0}, OFF(kernel_every), 1, 1e8, NULL, 0},
     {{"record_every", QNN_KEY_INT, "1 .. 100000000", "a row in trace.csv every k steps (and the last step)", "run", 0}, OFF(record_every), 1, 1e8, NULL, 0},
     {{"threads", QNN_KEY_INT, "0 .. 256", "worker threads over instances; 0 = all cores (results do not depend on it)", "run", 0}, OFF(threads), 0, 256, NULL, 0},
-    {{"figure", QNN_KEY_ENUM, "training | sweep", "figure layout: curves against the step, or statistics against the swept key", "figure", 0}, OFF(figure), 0, 0, figure_names, 0},
+    {{"figure", QNN_KEY_ENUM, "training | sweep | compare | rate", "figure layout: curves against the step; statistics against the swept key; the periodic QNN beside its asymptotic dynamics and the frozen kernel on one time axis; or YOU23 Fig. 2 (m = 1 training curves and the rate against 2(gamma^2 - yhat^2))", "figure", 0}, OFF(figure), 0, 0, figure_names, 0},
     {{"curve", QNN_KEY_ENUM, "abs_eps | loss", "training figure: plot |eps(t)| or the loss L(t)", "figure", 0}, OFF(curve), 0, 0, curve_names, 0},
-    {{"stats", QNN_KEY_STRING, "comma list of: kernel_t0, kernel_rel_std_t0, lambda_min_t0, final_abs_eps, final_eps_std, final_loss", "sweep figure: one panel per statistic", "figure", 0}, OFF(stats), 0, 0, NULL, QNN_TEXT_MAX - 1},
+    {{"stats", QNN_KEY_STRING, "comma list of: kernel_t0, kernel_rel_std_t0, lambda_min_t0, lambda_min_final, lambda_min_least, kernel_change_final, spectral_drift_final, final_abs_eps, final_eps_std, final_loss", "sweep figure: one panel per statistic", "figure", 0}, OFF(stats), 0, 0, NULL, QNN_TEXT_MAX - 1},
     {{"title", QNN_KEY_STRING, "text up to 255 bytes", "figure title", "figure", 0}, OFF(title), 0, 0, NULL, QNN_TEXT_MAX - 1},
 };
 
 #define NROWS (sizeof rows / sizeof rows[0])
 
 static const char *const sweep_stats[] = { "kernel_t0", "kernel_rel_std_t0", "lambda_min_t0",
-                                           "final_abs_eps", "final_eps_std", "final_loss", NULL };
+                                           "lambda_min_final", "lambda_min_least", "kernel_change_final",
+                                           "spectral_drift_final", "final_abs_eps", "final_eps_std",
+                                           "final_loss", NULL };
 
 const qnn_key_info *qnn_params_keys(size_t *count)
 {
@@ -239,6 +249,40 @@ static int check_stats(const char *v)
     return 0;
 }
 
+/* labels = y1, y2, ...: the supplied label vector. */
+static int set_label_list(qnn_params *p, const char *value, char *err, size_t errlen)
+{
+    static const char allowed[] = "pm1, uniform, or a comma list of 1 .. 1024 numbers in -1e6 .. 1e6 (one per training state)";
+    double v[QNN_MAX_LABELS];
+    int n = 0;
+    const char *s = value;
+    for (;;) {
+        const char *comma = strchr(s, ',');
+        size_t len = comma ? (size_t)(comma - s) : strlen(s);
+        char tok[64], t[64];
+        if (len >= sizeof tok)
+            return fail(err, errlen, "labels", value, "has an entry that is not a number", allowed);
+        memcpy(tok, s, len);
+        tok[len] = '\0';
+        trim(tok, t, sizeof t);
+        double x;
+        if (parse_double(t, &x) != 0)
+            return fail(err, errlen, "labels", value, "is not pm1, uniform or a list of numbers", allowed);
+        if (fabs(x) > 1e6)
+            return fail(err, errlen, "labels", value, "has an entry out of range", allowed);
+        if (n >= QNN_MAX_LABELS)
+            return fail(err, errlen, "labels", value, "has too many entries", allowed);
+        v[n++] = x;
+        if (!comma)
+            break;
+        s = comma + 1;
+    }
+    p->labels = QNN_LABEL_LIST;
+    p->nlabels = n;
+    memcpy(p->label_list, v, (size_t)n * sizeof(double));
+    return 0;
+}
+
 int qnn_params_set(qnn_params *p, const char *key_in, const char *value_in,
                    char *err, size_t errlen)
 {
@@ -259,6 +303,9 @@ int qnn_params_set(qnn_params *p, const char *key_in, const char *value_in,
     }
     if (strcmp(key, "p") == 0)
         key[0] = 'L', key[1] = '\0';
+
+    if (strcmp(key, "labels") == 0 && strcmp(value, "pm1") != 0 && strcmp(value, "uniform") != 0)
+        return set_label_list(p, value, err, errlen);
 
     const key_row *r = find_row(key);
     if (!r) {
@@ -330,6 +377,17 @@ int qnn_params_get(const qnn_params *p, const char *key, char *buf, size_t len)
     const key_row *r = find_row(key);
     if (!r)
         return -1;
+    if (strcmp(key, "labels") == 0 && p->labels == QNN_LABEL_LIST) {
+        size_t off = 0;
+        buf[0] = '\0';
+        for (int i = 0; i < p->nlabels && off < len; i++) {
+            int w = snprintf(buf + off, len - off, "%s%.17g", i ? ", " : "", p->label_list[i]);
+            if (w < 0)
+                break;
+            off += (size_t)w;
+        }
+        return 0;
+    }
     const char *base = (const char *)p + r->offset;
     switch (r->info.type) {
     case QNN_KEY_INT: snprintf(buf, len, "%d", *(const int *)base); break;
@@ -352,6 +410,16 @@ size_t qnn_params_instance_bytes(const qnn_params *p)
     double m = p->model == QNN_MODEL_RANDOM && p->task == QNN_TASK_OPTIMISE ? 1 : p->m;
     double c = sizeof(qnn_cplx);
     double bytes = 0;
+    if (p->model == QNN_MODEL_ASYMPTOTIC || p->model == QNN_MODEL_FROZEN) {
+        /* M, the midpoint copy, the eigenvalue work matrix, 4 d x 2m blocks */
+        bytes = D * D * c * (p->integrator == QNN_INTEG_MIDPOINT ? 3.0 : 2.0) + 9.0 * D * m * c +
+                m * m * 8.0 * 6.0 + 65536.0;
+        if (p->m0_init == QNN_M0_CIRCUIT)   /* the periodic circuit M(0) is read from */
+            bytes += (p->L + 4.0) * D * D * c;
+        else
+            bytes += 3.0 * D * D * c;
+        return bytes > (double)SIZE_MAX ? SIZE_MAX : (size_t)bytes;
+    }
     double layers = p->model == QNN_MODEL_PERIODIC ? p->L + 1.0 : p->L;
     if (p->entangler == QNN_ENT_HAAR)
         bytes += layers * D * D * c;
@@ -410,8 +478,80 @@ int qnn_params_check(const qnn_params *p, size_t mem_limit, char *err, size_t er
             }
         }
     }
+    const int asym = p->model == QNN_MODEL_ASYMPTOTIC || p->model == QNN_MODEL_FROZEN;
+    if (asym) {
+        const char *mn = enum_name(model_names, p->model);
+        if (p->n > 10) {
+            snprintf(err, errlen, "key 'n': value '%d' gives d = 2^%d, too large for model = %s (a dense d x d matrix M(t)); allowed: 1 .. 10 (d = 2 .. 1024)", p->n, p->n, mn);
+            return -1;
+        }
+        if (p->m > D) {
+            snprintf(err, errlen, "key 'm': value '%d' is more orthogonal states than d = %lld; allowed: 1 .. %lld", p->m, D, D);
+            return -1;
+        }
+        if (p->resample != QNN_RESAMPLE_ALL) {
+            snprintf(err, errlen, "key 'resample': value 'theta' has no meaning for model = %s (it has no angles); allowed: all", mn);
+            return -1;
+        }
+        if (p->sigma_theta != 0.0) {
+            snprintf(err, errlen, "key 'sigma_theta': value '%g' has no meaning for model = %s (it has no angles); allowed: 0", p->sigma_theta, mn);
+            return -1;
+        }
+        if (p->m0_init == QNN_M0_FILE) {
+            if (!p->m0_file[0]) {
+                snprintf(err, errlen, "key 'm0_file': value '' is empty but m0_init = file needs it; allowed: a path to a JSON file holding a Hermitian d x d matrix");
+                return -1;
+            }
+            size_t d = 0;
+            qnn_cplx *M = NULL;
+            if (qnn_asym_read_matrix(p->m0_file, &d, &M, err, errlen) != 0)
+                return -1;
+            free(M);
+            if ((long long)d != D) {
+                snprintf(err, errlen, "key 'm0_file': value '%s' holds a %zu x %zu matrix but n = %d needs d = %lld; allowed: a %lld x %lld Hermitian matrix (or set d = %zu)",
+                         p->m0_file, d, d, p->n, D, D, D, d);
+                return -1;
+            }
+        }
+        if (p->m0_init == QNN_M0_CIRCUIT && p->measure[0]) {
+            qnn_pauli P;
+            if (qnn_pauli_parse(p->measure, p->n, &P) != 0 || qnn_pauli_is_identity(P)) {
+                snprintf(err, errlen, "key 'measure': value '%s' is not a non-identity Pauli string of n = %d letters; allowed: %d letters from IXYZ, not all I", p->measure, p->n, p->n);
+                return -1;
+            }
+        }
+    }
+    const int supervised = p->model != QNN_MODEL_RANDOM || p->task == QNN_TASK_SUPERVISED;
+    if (supervised && p->labels == QNN_LABEL_LIST && p->nlabels != p->m) {
+        char lv[64];
+        qnn_params_get(p, "labels", lv, sizeof lv);
+        snprintf(err, errlen, "key 'labels': value '%s%s' has %d entries but m = %d; allowed: exactly m numbers, pm1 or uniform",
+                 lv, strlen(lv) >= sizeof lv - 1 ? "..." : "", p->nlabels, p->m);
+        return -1;
+    }
+    if (p->figure == QNN_FIG_RATE) {
+        if (p->model != QNN_MODEL_PERIODIC && p->model != QNN_MODEL_ASYMPTOTIC) {
+            snprintf(err, errlen, "key 'figure': value 'rate' needs model = periodic or asymptotic (YOU23 Cor. 4.3), not %s; allowed: training, sweep, compare", enum_name(model_names, p->model));
+            return -1;
+        }
+        if (p->m != 1) {
+            snprintf(err, errlen, "key 'm': value '%d' but figure = rate plots YOU23 Cor. 4.3, a statement about one training state; allowed: 1", p->m);
+            return -1;
+        }
+        if (p->labels == QNN_LABEL_UNIFORM || (p->labels == QNN_LABEL_LIST && fabs(p->label_list[0]) != 1.0)) {
+            char lv[64];
+            qnn_params_get(p, "labels", lv, sizeof lv);
+            snprintf(err, errlen, "key 'labels': value '%s' but figure = rate needs a label of +1 or -1 (YOU23 Cor. 4.3 assumes y = ±1); allowed: pm1, 1 or -1", lv);
+            return -1;
+        }
+    }
+    if (p->figure == QNN_FIG_COMPARE && p->model != QNN_MODEL_PERIODIC) {
+        snprintf(err, errlen, "key 'model': value '%s' but figure = compare runs the periodic QNN beside its asymptotic and frozen-kernel companions; allowed: periodic",
+                 enum_name(model_names, p->model));
+        return -1;
+    }
     if (p->figure == QNN_FIG_SWEEP && !p->stats[0]) {
-        snprintf(err, errlen, "key 'stats': value '' is empty but figure = sweep needs at least one statistic; allowed: kernel_t0, kernel_rel_std_t0, lambda_min_t0, final_abs_eps, final_eps_std, final_loss");
+        snprintf(err, errlen, "key 'stats': value '' is empty but figure = sweep needs at least one statistic; allowed: kernel_t0, kernel_rel_std_t0, lambda_min_t0, lambda_min_final, lambda_min_least, kernel_change_final, spectral_drift_final, final_abs_eps, final_eps_std, final_loss");
         return -1;
     }
     if (mem_limit) {

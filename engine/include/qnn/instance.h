@@ -13,6 +13,10 @@ typedef struct qnn_instance qnn_instance;
 /* What one evaluation at the current θ measured. */
 typedef struct qnn_obs {
     long step;
+    double time;       /* time of the gradient flow the model approximates:
+                          random η·step (dr/dt = -K r); periodic η·step·p/m
+                          (dr/dt = -K_asym r as p → ∞, YOU23 Thm. 4.2, with
+                          tr H²/(d²-1) = 1); asymptotic/frozen η·step */
     double eps;        /* m = 1: the residual ŷ - y; m > 1: sqrt(Σ r_j² / m) */
     double loss;       /* ½ Σ r² (random) or (1/2m) Σ r² (periodic) */
     double kernel;     /* tr K / m: the scalar QNTK when m = 1 */
@@ -20,6 +24,9 @@ typedef struct qnn_obs {
     double lambda_max;
     double grad_norm;  /* ‖∇_θ loss‖₂ */
     double yhat0;      /* output of the first state, ŷ_0 */
+    double kchange;    /* ‖K(t) - K(0)‖_F / ‖K(0)‖_F (YOU23 Fig. 5) */
+    double drift;      /* asymptotic: max |λ_i(M(t)) - λ_i(M(0))| / max |λ_i(M(0))|,
+                          with the eigenvalues; NaN otherwise */
 } qnn_obs;
 
 /* Constants of this instance that theory values are computed from. */
@@ -32,6 +39,7 @@ typedef struct qnn_consts {
     double trO, trO2, trO4;    /* random model's observable */
     double H_op2_sum;          /* Σ_l ‖H_l‖²_op (periodic: L (d - 1/d)) */
     double loss_scale;         /* c in loss = (c/2) Σ r² */
+    double dt;                 /* flow time per step (qnn_obs.time) */
 } qnn_consts;
 
 /* Builds instance `index` of a checked parameter set. `shared`, when not
@@ -68,6 +76,10 @@ long qnn_instance_step_count(const qnn_instance *in);
 
 /* Model-free access for tests: evaluate residuals only at an arbitrary θ
  * (no state is changed). r has m entries. */
+/* The asymptotic state of model asymptotic/frozen, NULL for the others. */
+struct qnn_asym;
+const struct qnn_asym *qnn_instance_asym(const qnn_instance *in);
+
 void qnn_instance_residuals_at(qnn_instance *in, const double *theta, double *r);
 
 #endif

@@ -10,18 +10,23 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef enum { QNN_MODEL_RANDOM = 0, QNN_MODEL_PERIODIC = 1 } qnn_model_kind;
+typedef enum { QNN_MODEL_RANDOM = 0, QNN_MODEL_PERIODIC = 1, QNN_MODEL_ASYMPTOTIC = 2,
+               QNN_MODEL_FROZEN = 3 } qnn_model_kind;
 typedef enum { QNN_TASK_OPTIMISE = 0, QNN_TASK_SUPERVISED = 1 } qnn_task;
 typedef enum { QNN_ENT_HAAR = 0, QNN_ENT_BRICKWORK = 1 } qnn_entangler;
 typedef enum { QNN_INPUT_BASIS = 0, QNN_INPUT_RANDOM = 1 } qnn_inputs;
-typedef enum { QNN_LABEL_PM1 = 0, QNN_LABEL_UNIFORM = 1 } qnn_labels;
+typedef enum { QNN_LABEL_PM1 = 0, QNN_LABEL_UNIFORM = 1, QNN_LABEL_LIST = 2 } qnn_labels;
 typedef enum { QNN_INIT_UNIFORM = 0, QNN_INIT_ZERO = 1, QNN_INIT_NORMAL = 2 } qnn_init;
-typedef enum { QNN_FIG_TRAINING = 0, QNN_FIG_SWEEP = 1 } qnn_figure_kind;
+typedef enum { QNN_FIG_TRAINING = 0, QNN_FIG_SWEEP = 1, QNN_FIG_COMPARE = 2,
+               QNN_FIG_RATE = 3 } qnn_figure_kind;
+typedef enum { QNN_M0_HAAR = 0, QNN_M0_CIRCUIT = 1, QNN_M0_FILE = 2 } qnn_m0_init;
+typedef enum { QNN_INTEG_CAYLEY = 0, QNN_INTEG_MIDPOINT = 1, QNN_INTEG_EULER = 2 } qnn_integrator;
 typedef enum { QNN_RESAMPLE_ALL = 0, QNN_RESAMPLE_THETA = 1 } qnn_resample;
 typedef enum { QNN_CURVE_ABS_EPS = 0, QNN_CURVE_LOSS = 1 } qnn_curve;
 
 #define QNN_PAULI_STR_MAX 32
 #define QNN_TEXT_MAX 256
+#define QNN_MAX_LABELS 1024
 
 typedef struct qnn_params {
     /* model */
@@ -35,7 +40,14 @@ typedef struct qnn_params {
     double O0;                /* target value of the optimisation task */
     int m;                    /* training states |A| (random supervised) or m (periodic) */
     qnn_inputs inputs;        /* random supervised: basis states or a random orthonormal set */
-    qnn_labels labels;        /* ±1 (half each) or U(-1, 1) */
+    qnn_labels labels;        /* ±1 (half each), U(-1, 1), or the list below */
+    int nlabels;              /* labels = list: the supplied label vector */
+    double label_list[QNN_MAX_LABELS];
+    /* asymptotic / frozen models (YOU23 Eqs. 119-121) */
+    qnn_m0_init m0_init;      /* M(0): Eq. 120 Haar, the periodic circuit's
+                                 γU(θ0)†M0U(θ0) (same seed, index, p), or a file */
+    char m0_file[QNN_TEXT_MAX];
+    qnn_integrator integrator;
     char measure[QNN_PAULI_STR_MAX + 1]; /* periodic: Pauli string M0, "" = Z on qubit 0 */
     qnn_resample resample;    /* all: every instance draws its own circuit; theta:
                                  one circuit (W, P, O, data) shared by all
