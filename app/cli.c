@@ -234,6 +234,10 @@ static int cmd_run(int argc, char **argv)
             goto done;
         }
 
+    if (qnn_preset_finalise(ps, err, sizeof err) != 0) {
+        rc = fail_usage(err);
+        goto done;
+    }
     /* Validate every grid point (relations, memory) before any work. */
     const long P = qnn_preset_points(ps);
     const size_t lim = memory_limit();

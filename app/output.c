@@ -45,7 +45,7 @@ static void csv_num(FILE *f, double v)
 int qnn_write_trace_csv(const qnn_result *res, FILE *f)
 {
     const qnn_preset *ps = res->preset;
-    fputs("step,instance,eps,loss,kernel,lambda_min,lambda_max,grad_norm,yhat", f);
+    fputs("step,instance,eps,loss,kernel,lambda_min,lambda_max,grad_norm,yhat,t,kernel_change,spectral_drift", f);
     for (int i = 0; i < ps->nsweep; i++)
         fprintf(f, ",%s", ps->sweep[i].key);
     fputc('\n', f);
@@ -60,9 +60,12 @@ int qnn_write_trace_csv(const qnn_result *res, FILE *f)
                  * is a value, not a gap */
                 fprintf(f, "%ld,%d", o->step, ri->index);
                 int last_bad = ri->diverged_at >= 0 && r + 1 == ri->nrec;
-                double vals[7] = { o->eps, o->loss, o->kernel, o->lambda_min, o->lambda_max, o->grad_norm, o->yhat0 };
-                for (int c = 0; c < 7; c++) {
-                    if (last_bad && isnan(vals[c]) && c != 3 && c != 4)
+                double vals[10] = { o->eps, o->loss, o->kernel, o->lambda_min, o->lambda_max, o->grad_norm,
+                                    o->yhat0, o->time, o->kchange, o->drift };
+                for (int c = 0; c < 10; c++) {
+                    /* empty: not computed at this record (eigenvalues and
+                     * drift follow kernel_every; drift is asymptotic only) */
+                    if (last_bad && isnan(vals[c]) && c != 3 && c != 4 && c != 9)
                         fputs(",nan", f);
                     else
                         csv_num(f, vals[c]);
@@ -131,10 +134,13 @@ static json_t *jcurve(const qnn_run *run)
     static const struct { const char *name; qnn_field f; } fields[] = {
         { "eps", QNN_FIELD_EPS }, { "abs_eps", QNN_FIELD_ABS_EPS }, { "loss", QNN_FIELD_LOSS },
         { "kernel", QNN_FIELD_KERNEL }, { "lambda_min", QNN_FIELD_LAMBDA_MIN },
+        { "kernel_change", QNN_FIELD_KCHANGE },
     };
     json_t *o = json_object();
-    json_t *steps = json_array();
+    json_t *steps = json_array(), *times = json_array();
     json_object_set_new(o, "step", steps);
+    json_object_set_new(o, "t", times);
+    const double dt = run->ninst > 0 ? run->inst[0].consts.dt : NAN;
     for (size_t f = 0; f < sizeof fields / sizeof fields[0]; f++) {
         double *t, *mean, *se;
         size_t n = qnn_ensemble_curve(run, fields[f].f, &t, &mean, &se);
@@ -142,8 +148,10 @@ static json_t *jcurve(const qnn_run *run)
         json_t *jm = json_array(), *js = json_array();
         for (size_t r = 0; r < n; r += stride) {
             size_t k = r + stride >= n ? n - 1 : r;
-            if (f == 0)
+            if (f == 0) {
                 json_array_append_new(steps, json_integer((json_int_t)t[k]));
+                json_array_append_new(times, jnum(t[k] * dt));
+            }
             json_array_append_new(jm, jnum(mean[k]));
             json_array_append_new(js, jnum(se[k]));
             if (k == n - 1)
@@ -183,6 +191,7 @@ static json_t *jpoint(const qnn_result *res, long k)
     json_object_set_new(c, "trO2_mean", jnum(s->trO2));
     json_object_set_new(c, "trO4_mean", jnum(s->trO4));
     json_object_set_new(c, "sum_H_op2_mean", jnum(s->H_op2_sum));
+    json_object_set_new(c, "time_per_step", jnum(run->ninst > 0 ? run->inst[0].consts.dt : NAN));
     json_object_set_new(o, "constants", c);
 
     json_object_set_new(o, "instances", json_integer(s->instances));
@@ -214,6 +223,11 @@ static json_t *jpoint(const qnn_result *res, long k)
     json_object_set_new(ms, "lambda_max_t0", jstat(s->lambda_max_t0));
     json_object_set_new(ms, "lambda_min_final", jstat(s->lambda_min_final));
     json_object_set_new(ms, "rate_final", jstat(s->rate_final));
+    json_object_set_new(ms, "lambda_min_least", jstat(s->lambda_min_least));
+    json_object_set_new(ms, "kernel_change_final", jstat(s->kernel_change_final));
+    if (pt->params.model == QNN_MODEL_ASYMPTOTIC)
+        json_object_set_new(ms, "spectral_drift_final", jstat(s->spectral_drift_final));
+    json_object_set_new(ms, "time_final", jnum(s->time_final));
     if (s->m > 1) {
         json_t *ev = json_array();
         for (int j = 0; j < run->m; j++)
@@ -254,6 +268,109 @@ static json_t *jpoint(const qnn_result *res, long k)
     return o;
 }
 
+/* figure = compare: for each combination of the other swept keys, how far
+ * the QNN's and the frozen kernel's trajectories lie from the asymptotic
+ * dynamics started from the same M(0) and data. */
+static double max_eps_distance(const qnn_run_instance *a, const qnn_run_instance *b)
+{
+    size_t n = a->nrec < b->nrec ? a->nrec : b->nrec;
+    if (n == 0 || a->diverged_at >= 0 || b->diverged_at >= 0)
+        return NAN;
+    double e0 = fabs(b->rec[0].eps), mx = 0.0;
+    for (size_t k = 0; k < n; k++) {
+        if (a->rec[k].step != b->rec[k].step)
+            return NAN;
+        double d = fabs(a->rec[k].eps - b->rec[k].eps);
+        if (d > mx)
+            mx = d;
+    }
+    return e0 > 0.0 ? mx / e0 : NAN;
+}
+
+/* -d ln L/dt in flow time over the last tenth of the records. */
+static double late_rate(const qnn_run_instance *ri)
+{
+    if (ri->nrec < 3 || ri->diverged_at >= 0)
+        return NAN;
+    size_t k1 = ri->nrec - 1, k0 = ri->nrec - 1 - (ri->nrec - 1) / 10;
+    if (k0 == k1)
+        k0 = k1 - 1;
+    const qnn_obs *a = &ri->rec[k0], *b = &ri->rec[k1];
+    if (!(a->loss > 0.0) || !(b->loss > 0.0) || b->time <= a->time)
+        return NAN;
+    return -(log(b->loss) - log(a->loss)) / (b->time - a->time);
+}
+
+static json_t *jcomparison(const qnn_result *res)
+{
+    const qnn_preset *ps = res->preset;
+    int mk = -1;
+    for (int i = 0; i < ps->nsweep; i++)
+        if (strcmp(ps->sweep[i].key, "model") == 0)
+            mk = i;
+    if (mk < 0)
+        return NULL;
+    json_t *arr = json_array();
+    for (long k = 0; k < res->npoints; k++) {
+        const qnn_point *q = &res->points[k];
+        if (q->params.model != QNN_MODEL_PERIODIC)
+            continue;
+        const qnn_point *comp[2] = { NULL, NULL };   /* asymptotic, frozen */
+        for (long j = 0; j < res->npoints; j++) {
+            const qnn_point *c = &res->points[j];
+            int same = 1;
+            for (int i = 0; i < ps->nsweep; i++)
+                if (i != mk && c->value_index[i] != q->value_index[i])
+                    same = 0;
+            if (!same)
+                continue;
+            if (c->params.model == QNN_MODEL_ASYMPTOTIC)
+                comp[0] = c;
+            else if (c->params.model == QNN_MODEL_FROZEN)
+                comp[1] = c;
+        }
+        if (!comp[0])
+            continue;
+        json_t *o = json_object();
+        json_t *sw = json_object();
+        for (int i = 0; i < ps->nsweep; i++)
+            if (i != mk)
+                json_object_set_new(sw, ps->sweep[i].key, json_string(ps->sweep[i].values[q->value_index[i]]));
+        json_object_set_new(o, "sweep", sw);
+        json_object_set_new(o, "time_final", jnum(q->sum.time_final));
+        const int R = q->run->ninst < comp[0]->run->ninst ? q->run->ninst : comp[0]->run->ninst;
+        double *col = calloc((size_t)R * 5 + 1, sizeof(double));
+        if (!col) {
+            json_decref(o);
+            continue;
+        }
+        for (int i = 0; i < R; i++) {
+            col[i] = max_eps_distance(&q->run->inst[i], &comp[0]->run->inst[i]);
+            col[R + i] = comp[1] && i < comp[1]->run->ninst
+                             ? max_eps_distance(&comp[1]->run->inst[i], &comp[0]->run->inst[i]) : NAN;
+            col[2 * R + i] = late_rate(&q->run->inst[i]);
+            col[3 * R + i] = late_rate(&comp[0]->run->inst[i]);
+            col[4 * R + i] = comp[1] && i < comp[1]->run->ninst ? late_rate(&comp[1]->run->inst[i]) : NAN;
+        }
+        json_object_set_new(o, "qnn_vs_asymptotic", jstat(qnn_stat_of(col, 1, (size_t)R)));
+        json_object_set_new(o, "frozen_vs_asymptotic", jstat(qnn_stat_of(col + R, 1, (size_t)R)));
+        json_t *lr = json_object();
+        json_object_set_new(lr, "periodic", jstat(qnn_stat_of(col + 2 * R, 1, (size_t)R)));
+        json_object_set_new(lr, "asymptotic", jstat(qnn_stat_of(col + 3 * R, 1, (size_t)R)));
+        json_object_set_new(lr, "frozen", jstat(qnn_stat_of(col + 4 * R, 1, (size_t)R)));
+        json_object_set_new(o, "late_rate", lr);
+        json_t *lf = json_object();
+        json_object_set_new(lf, "periodic", jstat(q->sum.loss_final));
+        json_object_set_new(lf, "asymptotic", jstat(comp[0]->sum.loss_final));
+        if (comp[1])
+            json_object_set_new(lf, "frozen", jstat(comp[1]->sum.loss_final));
+        json_object_set_new(o, "loss_final", lf);
+        free(col);
+        json_array_append_new(arr, o);
+    }
+    return arr;
+}
+
 int qnn_write_summary_json(const qnn_result *res, FILE *f)
 {
     const qnn_preset *ps = res->preset;
@@ -284,16 +401,31 @@ int qnn_write_summary_json(const qnn_result *res, FILE *f)
     json_t *conv = json_object();
     json_object_set_new(conv, "qubit_order", json_string("basis index b = sum_k b_k 2^k; Pauli strings most significant qubit first"));
     json_object_set_new(conv, "eps", json_string("m = 1: signed residual yhat - y; m > 1: sqrt(sum r^2 / m)"));
-    json_object_set_new(conv, "kernel", json_string("tr K / m with K = J J^T, J the Jacobian of the residuals"));
-    json_object_set_new(conv, "loss", json_string(ps->params.model == QNN_MODEL_PERIODIC
-                                                      ? "(1/2m) sum (yhat - y)^2, theta -= eta grad (YOU23)"
-                                                      : "1/2 sum eps^2, theta -= eta sum eps d eps/d theta (LIU23 Eq. 4)"));
-    json_object_set_new(conv, "time", json_string("t counts gradient steps"));
+    json_object_set_new(conv, "kernel", json_string("tr K / m with K = J J^T, J the Jacobian of the residuals; "
+                                                    "asymptotic/frozen: K_asym,ij = tr(i[M,rho_i] i[M,rho_j]) (YOU23 Eq. 7)"));
+    json_object_set_new(conv, "loss", json_string(ps->params.model == QNN_MODEL_RANDOM
+                                                      ? "1/2 sum eps^2, theta -= eta sum eps d eps/d theta (LIU23 Eq. 4)"
+                                                      : "(1/2m) sum (yhat - y)^2, theta -= eta grad (YOU23); asymptotic: dM/dt = -eta sum r_j [M,[M,rho_j]] (Eq. 119)"));
+    json_object_set_new(conv, "time", json_string("step counts steps; t is the time of the gradient flow the model approximates: "
+                                                  "random eta*step, periodic eta*step*p/m (YOU23 Thm. 4.2, tr H^2/(d^2-1) = 1), "
+                                                  "asymptotic/frozen eta*step"));
+    json_object_set_new(conv, "kernel_change", json_string("||K(t) - K(0)||_F / ||K(0)||_F (YOU23 Fig. 5)"));
+    json_object_set_new(conv, "spectral_drift", json_string("asymptotic: max_i |lambda_i(M(t)) - lambda_i(M(0))| / max_i |lambda_i(M(0))|, at the kernel_every records"));
     json_object_set_new(root, "conventions", conv);
     json_t *pts = json_array();
     for (long k = 0; k < res->npoints; k++)
         json_array_append_new(pts, jpoint(res, k));
     json_object_set_new(root, "points", pts);
+    json_t *cmp = jcomparison(res);
+    if (cmp) {
+        json_t *c = json_object();
+        json_object_set_new(c, "definition", json_string(
+            "per instance: max over the common records of |eps_X(t) - eps_asym(t)| / |eps_asym(0)| "
+            "(eps: the residual for m = 1, the rms residual for m > 1), X = the periodic QNN or the frozen kernel, "
+            "both started from the asymptotic run's M(0) and data; late_rate: -d ln L/dt in flow time over the last tenth of the records"));
+        json_object_set_new(c, "per_point", cmp);
+        json_object_set_new(root, "comparison", c);
+    }
     int rc = json_dumpf(root, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
     json_decref(root);
     if (rc == 0)

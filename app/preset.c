@@ -300,6 +300,38 @@ int qnn_preset_point(const qnn_preset *ps, long k, qnn_params *out, int *value_i
         if (qnn_params_set(out, ps->sweep[i].key, ps->sweep[i].values[idx[i]], err, errlen) != 0)
             return -1;
     }
+    if (out->figure == QNN_FIG_COMPARE &&
+        (out->model == QNN_MODEL_ASYMPTOTIC || out->model == QNN_MODEL_FROZEN)) {
+        /* The companions of the periodic QNN start from its measurement and
+         * data (m0_init = circuit: same seed, instance and p) and take the
+         * flow time one QNN step covers, η_step p/m (YOU23 Thm. 4.2 with
+         * tr H²/(d²-1) = 1), so record k of every model lies at one time. */
+        out->m0_init = QNN_M0_CIRCUIT;
+        out->eta = qnn_params_eta(out) * (double)out->L / (double)out->m;
+        out->eta_per_L = 0;
+    }
+    return 0;
+}
+
+int qnn_preset_finalise(qnn_preset *ps, char *err, size_t errlen)
+{
+    if (ps->params.figure != QNN_FIG_COMPARE)
+        return 0;
+    for (int i = 0; i < ps->nsweep; i++)
+        if (strcmp(ps->sweep[i].key, "model") == 0)
+            return 0;
+    if (ps->nsweep >= QNN_MAX_SWEEP_KEYS) {
+        snprintf(err, errlen, "key 'figure': value 'compare' adds a sweep over model (periodic, asymptotic, frozen) but the preset already sweeps %d keys; allowed: at most %d swept keys besides it",
+                 ps->nsweep, QNN_MAX_SWEEP_KEYS - 1);
+        return -1;
+    }
+    qnn_sweep_key *k = &ps->sweep[ps->nsweep++];
+    memset(k, 0, sizeof *k);
+    snprintf(k->key, sizeof k->key, "model");
+    k->nvalues = 3;
+    snprintf(k->values[0], sizeof k->values[0], "periodic");
+    snprintf(k->values[1], sizeof k->values[1], "asymptotic");
+    snprintf(k->values[2], sizeof k->values[2], "frozen");
     return 0;
 }
 

@@ -49,9 +49,15 @@ int qnn_preset_parse(const char *text, size_t len, const char *origin,
 /* Applies "KEY=VALUE". A key the preset sweeps stops being swept. */
 int qnn_preset_override(qnn_preset *ps, const char *assignment, char *err, size_t errlen);
 
+/* After the overrides, before the grid is used: figure = compare adds a
+ * last swept key model = periodic, asymptotic, frozen (unless model is
+ * swept already). 0, or -1 with a message. */
+int qnn_preset_finalise(qnn_preset *ps, char *err, size_t errlen);
+
 /* Number of grid points, and the parameters of point k (k in
  * [0, points)); the swept values are set in order of the [sweep] keys, the
- * last key varying fastest. */
+ * last key varying fastest. With figure = compare, the asymptotic and
+ * frozen points get m0_init = circuit and η = η_step p / m (eta_per_L = 0). */
 long qnn_preset_points(const qnn_preset *ps);
 int qnn_preset_point(const qnn_preset *ps, long k, qnn_params *out, int *value_index,
                      char *err, size_t errlen);

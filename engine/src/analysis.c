@@ -14,6 +14,9 @@ double qnn_obs_field(const qnn_obs *o, qnn_field f)
     case QNN_FIELD_KERNEL: return o->kernel;
     case QNN_FIELD_LAMBDA_MIN: return o->lambda_min;
     case QNN_FIELD_LAMBDA_MAX: return o->lambda_max;
+    case QNN_FIELD_KCHANGE: return o->kchange;
+    case QNN_FIELD_DRIFT: return o->drift;
+    case QNN_FIELD_YHAT0: return o->yhat0;
     }
     return NAN;
 }
@@ -113,7 +116,8 @@ int qnn_analyse(const qnn_run *run, qnn_summary *s)
 
     /* Per-instance columns, then statistics over them. */
     enum { C_EPS0, C_AEPS0, C_EPST, C_AEPST, C_L0, C_LT, C_K0, C_KT, C_LMIN0, C_LMAX0,
-           C_LMINT, C_RATE, C_VKV, C_EPS2T, C_RATEEPS, C_YT, NCOL };
+           C_LMINT, C_RATE, C_VKV, C_EPS2T, C_RATEEPS, C_YT, C_LMINLEAST, C_KCH, C_DRIFT,
+           C_Y2T, C_KTS, NCOL };
     double *col = malloc((size_t)R * NCOL * sizeof(double));
     if (!col)
         return -1;
@@ -159,6 +163,18 @@ int qnn_analyse(const qnn_run *run, qnn_summary *s)
         c[C_KT] = oT->kernel;
         c[C_LMINT] = oT->lambda_min;
         c[C_YT] = oT->yhat0;
+        c[C_Y2T] = oT->yhat0 * oT->yhat0;
+        /* kernel in asymptotic units: the periodic QNN's K ≈ p K_asym */
+        c[C_KTS] = oT->kernel / (p->model == QNN_MODEL_PERIODIC ? (double)p->L : 1.0);
+        c[C_KCH] = oT->kchange;
+        c[C_DRIFT] = oT->drift;
+        double least = INFINITY;
+        for (size_t k = 0; k < ri->nrec; k++)
+            if (ri->rec[k].lambda_min < least)
+                least = ri->rec[k].lambda_min;
+        c[C_LMINLEAST] = isfinite(least) ? least : NAN;
+        if (oT->time > s->time_final)
+            s->time_final = oT->time;
         if (ri->nrec >= 2) {
             const qnn_obs *oP = &ri->rec[ri->nrec - 2];
             double dt = (double)(oT->step - oP->step);
@@ -191,7 +207,11 @@ int qnn_analyse(const qnn_run *run, qnn_summary *s)
     s->lambda_max_t0 = ST(C_LMAX0);
     s->lambda_min_final = ST(C_LMINT);
     s->rate_final = ST(C_RATE);
-    qnn_stat eps2T = ST(C_EPS2T), vkv = ST(C_VKV), rate_eps = ST(C_RATEEPS), yT = ST(C_YT);
+    s->lambda_min_least = ST(C_LMINLEAST);
+    s->kernel_change_final = ST(C_KCH);
+    s->spectral_drift_final = ST(C_DRIFT);
+    qnn_stat eps2T = ST(C_EPS2T), vkv = ST(C_VKV), rate_eps = ST(C_RATEEPS);
+    qnn_stat y2T = ST(C_Y2T), kTs = ST(C_KTS);
 #undef ST
     free(col);
 
@@ -307,39 +327,65 @@ int qnn_analyse(const qnn_run *run, qnn_summary *s)
                 v->measured = run->mean_K0_eig[m - 1];
         }
     } else {
-        const double p_layers = s->L;
-        if (g == 1.0) {
+        /* periodic QNN (kernel ≈ p K_asym), its asymptotic dynamics and the
+         * frozen-kernel companion (kernel K_asym in flow-time units) */
+        const int periodic = p->model == QNN_MODEL_PERIODIC;
+        const int frozen = p->model == QNN_MODEL_FROZEN;
+        const double scale = periodic ? s->L : 1.0;
+        const int pm1 = p->labels == QNN_LABEL_PM1 ||
+                        (p->labels == QNN_LABEL_LIST && m == 1 && fabs(p->label_list[0]) == 1.0);
+        if (g == 1.0 && !frozen && pm1) {
             double b = qnn_theory_sublinear_bound(s->loss_t0.mean, eta, s->H_op2_sum, (double)p->steps);
-            v = add_theory(s, "sublinear_bound", "YOU23 Thm. 3.2 (gamma = 1)",
+            v = add_theory(s, "sublinear_bound", periodic ? "YOU23 Thm. 3.2 (gamma = 1)"
+                                                          : "YOU23 Thm. 3.2 (gamma = 1) in flow time: c1 = 12 m (d - 1/d) per unit time",
                            "L(t) >= 1/(c0 + c1 t)^2, c0 = L(0)^-1/2, c1 = 12 eta sum_l ||H_l||_op^2",
                            "mean over instances of the loss at the last step (must lie above)", b);
             add_const(v, "loss0", s->loss_t0.mean); add_const(v, "eta", eta);
             add_const(v, "sum_H_op2", s->H_op2_sum); add_const(v, "t", (double)p->steps);
             set_measured(v, s->loss_final);
         }
-        v = add_theory(s, "global_min_kernel", "YOU23 Thm. 4.4 (leading order in m^2/d)",
-                       "lambda_g = 2 gamma^2 (1 - 1/gamma^2)",
-                       "mean over instances of lambda_min(K(T))/p (K ~ p K_asym, YOU23 Lemma 4.1 with tr H^2 = d^2 - 1)",
-                       qnn_theory_global_min_kernel(g));
-        add_const(v, "gamma", g);
-        if (v && s->lambda_min_final.n > 0) {
-            v->measured = s->lambda_min_final.mean / p_layers;
-            v->measured_se = s->lambda_min_final.se / p_layers;
-        }
-        if (m == 1) {
-            v = add_theory(s, "one_sample_kernel", "YOU23 Cor. 4.3",
-                           "k(T) = 2 (gamma^2 - yhat(T)^2)",
-                           "mean over instances of K(T)/p", qnn_theory_one_sample_kernel(g, yT.mean));
-            add_const(v, "gamma", g); add_const(v, "yhat", yT.mean);
-            if (v && s->kernel_final.n > 0) {
-                v->measured = s->kernel_final.mean / p_layers;
-                v->measured_se = s->kernel_final.se / p_layers;
+        if (!frozen && pm1) {
+            v = add_theory(s, "global_min_kernel", "YOU23 Thm. 4.4 (leading order in m^2/d)",
+                           "lambda_g = 2 gamma^2 (1 - 1/gamma^2)",
+                           periodic ? "mean over instances of lambda_min(K(T))/p (K ~ p K_asym, YOU23 Lemma 4.1 with tr H^2 = d^2 - 1)"
+                                    : "mean over instances of lambda_min(K_asym(T))",
+                           qnn_theory_global_min_kernel(g));
+            add_const(v, "gamma", g); add_const(v, "m", m); add_const(v, "d", s->D);
+            if (v && s->lambda_min_final.n > 0) {
+                v->measured = s->lambda_min_final.mean / scale;
+                v->measured_se = s->lambda_min_final.se / scale;
             }
         }
-        v = add_theory(s, "asymptotic_time_per_step", "YOU23 Lemma 4.1",
-                       "eta p tr(H^2) / (m (d^2 - 1)) = eta p / m",
-                       "conversion factor, not a measurement", qnn_theory_asymptotic_time(1.0, eta, p_layers, m));
-        add_const(v, "eta", eta); add_const(v, "p", p_layers); add_const(v, "m", m);
+        if (m == 1 && !frozen) {
+            /* linear in yhat²: compare the mean of K/scale with 2(γ² - mean yhat²) */
+            v = add_theory(s, "one_sample_kernel", "YOU23 Cor. 4.3",
+                           "k(T) = 2 (gamma^2 - yhat(T)^2)",
+                           periodic ? "mean over instances of K(T)/p (value: 2(gamma^2 - mean yhat(T)^2))"
+                                    : "mean over instances of K_asym(T) (value: 2(gamma^2 - mean yhat(T)^2))",
+                           2.0 * (g * g - y2T.mean));
+            add_const(v, "gamma", g); add_const(v, "mean_yhat2", y2T.mean);
+            set_measured(v, kTs);
+        }
+        if (frozen) {
+            /* r(t) = e^{-K0 t} r(0): once the slowest mode dominates,
+             * -d ln L/dt -> 2 λ_min(K(0)) in flow time. */
+            double dt = run->ninst > 0 ? run->inst[0].consts.dt : NAN;
+            v = add_theory(s, "frozen_late_rate", "kernel regression with a constant kernel (the NTK picture YOU23 argues against)",
+                           "-d ln L/dt -> 2 lambda_min(K_asym(0))",
+                           "mean over instances of -d ln L/dt over the last recorded interval, in flow time (a lower bound at any time)",
+                           2.0 * s->lambda_min_t0.mean);
+            add_const(v, "lambda_min_K0", s->lambda_min_t0.mean); add_const(v, "time_per_step", dt);
+            if (v && s->rate_final.n > 0 && dt > 0) {
+                v->measured = s->rate_final.mean / dt;
+                v->measured_se = s->rate_final.se / dt;
+            }
+        }
+        if (periodic) {
+            v = add_theory(s, "asymptotic_time_per_step", "YOU23 Lemma 4.1 / Thm. 4.2",
+                           "eta p tr(H^2) / (m (d^2 - 1)) = eta p / m",
+                           "conversion factor, not a measurement", qnn_theory_asymptotic_time(1.0, eta, s->L, m));
+            add_const(v, "eta", eta); add_const(v, "p", s->L); add_const(v, "m", m);
+        }
     }
     return 0;
 }

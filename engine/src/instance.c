@@ -437,6 +437,9 @@ void qnn_instance_consts(const qnn_instance *in, qnn_consts *c)
         c->gamma = in->p.gamma;
         c->eta = qnn_params_eta(&in->p);
         c->loss_scale = 1.0 / in->m;
+        /* Thm. 3.2's Σ‖H_l‖²_op in flow time: a periodic step of flow time
+         * ηp/m carries Σ = p (d - 1/d), so per unit time m (d - 1/d) */
+        c->H_op2_sum = in->m * (c->D - 1.0 / c->D);
         return;
     }
     const qnn_circuit *circ = in->md->circ;

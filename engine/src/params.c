@@ -545,7 +545,7 @@ int qnn_params_check(const qnn_params *p, size_t mem_limit, char *err, size_t er
             return -1;
         }
     }
-    if (p->figure == QNN_FIG_COMPARE && p->model != QNN_MODEL_PERIODIC) {
+    if (p->figure == QNN_FIG_COMPARE && p->model == QNN_MODEL_RANDOM) {
         snprintf(err, errlen, "key 'model': value '%s' but figure = compare runs the periodic QNN beside its asymptotic and frozen-kernel companions; allowed: periodic",
                  enum_name(model_names, p->model));
         return -1;

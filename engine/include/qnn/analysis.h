@@ -36,7 +36,11 @@ typedef struct qnn_summary {
     qnn_stat loss_t0, loss_final;
     qnn_stat kernel_t0, kernel_final;
     qnn_stat lambda_min_t0, lambda_max_t0, lambda_min_final;
-    qnn_stat rate_final;    /* -d ln loss / dt over the last recorded interval */
+    qnn_stat rate_final;    /* -d ln loss / dt over the last recorded interval (per step) */
+    qnn_stat lambda_min_least;     /* smallest recorded lambda_min over the run */
+    qnn_stat kernel_change_final;  /* ‖K(T) - K(0)‖_F / ‖K(0)‖_F */
+    qnn_stat spectral_drift_final; /* asymptotic: relative drift of the spectrum of M */
+    double time_final;      /* flow time of the last step (qnn_obs.time) */
     double kernel_rel_std_t0;     /* sd/mean of the kernel at t = 0 */
     double kernel_rel_std_t0_se;  /* its standard error (normal approximation) */
     double lambda_min_mean_kernel_t0;    /* smallest eigenvalue of the mean K(0) */
@@ -53,10 +57,12 @@ const qnn_theory_value *qnn_summary_theory(const qnn_summary *s, const char *nam
 
 /* Ensemble curve over the records: for record k, the mean and standard
  * error over the instances that have it of field(obs) (|ε| when
- * abs_eps). Arrays have run->inst[0].nrec... the longest nrec entries;
+ * abs_eps); *t is the step of record k (multiply by consts.dt for the flow
+ * time). Arrays have run->inst[0].nrec... the longest nrec entries;
  * returns that length, 0 on failure. The caller frees *t, *mean, *se. */
 typedef enum { QNN_FIELD_EPS, QNN_FIELD_ABS_EPS, QNN_FIELD_LOSS, QNN_FIELD_KERNEL,
-               QNN_FIELD_LAMBDA_MIN, QNN_FIELD_LAMBDA_MAX } qnn_field;
+               QNN_FIELD_LAMBDA_MIN, QNN_FIELD_LAMBDA_MAX, QNN_FIELD_KCHANGE,
+               QNN_FIELD_DRIFT, QNN_FIELD_YHAT0 } qnn_field;
 size_t qnn_ensemble_curve(const qnn_run *run, qnn_field f, double **t,
                           double **mean, double **se);
 double qnn_obs_field(const qnn_obs *o, qnn_field f);
