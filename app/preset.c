@@ -317,6 +317,11 @@ int qnn_preset_finalise(qnn_preset *ps, char *err, size_t errlen)
 {
     if (ps->params.figure != QNN_FIG_COMPARE)
         return 0;
+    if (ps->params.model != QNN_MODEL_PERIODIC) {
+        snprintf(err, errlen, "key 'model': value '%s' but figure = compare runs the periodic QNN beside its asymptotic dynamics and frozen kernel; allowed: periodic",
+                 qnn_model_name(ps->params.model));
+        return -1;
+    }
     for (int i = 0; i < ps->nsweep; i++)
         if (strcmp(ps->sweep[i].key, "model") == 0)
             return 0;

@@ -120,7 +120,8 @@ done
 
 # trace_rows DIR POINTS INSTANCES STEPS RECORD_EVERY [SWEEPCOL]: the rows
 # are every recorded step (0, k*RECORD_EVERY, and STEPS) of every instance
-# of every point; without SWEEPCOL the header has no column after yhat.
+# of every point; without SWEEPCOL the header has no column after
+# spectral_drift.
 trace_rows() {
     py '
 import csv, sys
@@ -128,7 +129,7 @@ path, P, R, T, every = sys.argv[1], *map(int, sys.argv[2:6])
 col = sys.argv[6] if len(sys.argv) > 6 else None
 rows = list(csv.reader(open(path)))
 head, data = rows[0], rows[1:]
-base = "step,instance,eps,loss,kernel,lambda_min,lambda_max,grad_norm,yhat".split(",")
+base = "step,instance,eps,loss,kernel,lambda_min,lambda_max,grad_norm,yhat,t,kernel_change,spectral_drift".split(",")
 want_head = base + ([col] if col else [])
 if head != want_head:
     sys.exit("header %s, expected %s" % (head, want_head))
@@ -149,7 +150,7 @@ check "outputs: periodic trace.csv has 1 x 3 x {0,20,40,45} rows and no swept co
 check "outputs: liu23-fig3 trace.csv has column m and 9 points x 3 instances x 1 step" \
     trace_rows fig3a 9 3 0 1 m
 check "outputs: liu23-fig3 column m runs over 2..10" \
-    eval "test \"\$(tail -n +2 '$TMP/fig3a/trace.csv' | cut -d, -f10 | sort -n -u | tr '\n' ' ')\" = '2 3 4 5 6 7 8 9 10 '"
+    eval "test \"\$(tail -n +2 '$TMP/fig3a/trace.csv' | cut -d, -f13 | sort -n -u | tr '\n' ' ')\" = '2 3 4 5 6 7 8 9 10 '"
 run_ok per_sweep you23-fig1 --set d=8 --steps 20 --instances 2
 check "outputs: overriding d keeps the sweep over p (column p, 4 points x 2 x {0,20})" \
     trace_rows per_sweep 4 2 20 20 p
@@ -387,6 +388,96 @@ keys=$(cat "$PRESETS"/*.ini | sed -n 's/^[[:space:]]*\([A-Za-z_][A-Za-z_0-9]*\)[
 for k in $keys; do
     check "--help: explains the preset key $k" grep -Eq "^  $k( |$)" "$TMP/help.out"
 done
+
+# ----------------------------------------------------------------------------
+# 5b. Asymptotic dynamics, the frozen kernel and the three-way comparison
+# ----------------------------------------------------------------------------
+run_ok asy1 you23-fig3 --set d=8 --steps 40 --instances 2 --threads 1
+run_ok asy2 you23-fig3 --set d=8 --steps 40 --instances 2 --threads 2
+check "asymptotic: trace.csv is the same for 1 and 2 threads" same_files asy1 asy2 trace.csv
+check "asymptotic: you23-fig3 with d=8 has 6 points (gamma x m) x 2 instances x {0,20,40}" \
+    eval "py 'import csv,sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+sys.exit(0 if len(rows) == 6 * 2 * 3 and set(r[\"m\"] for r in rows) == {\"2\", \"4\", \"8\"} else 1)' '$TMP/asy1/trace.csv'"
+# t = eta * step; the Cayley step keeps the spectrum of M (drift at round-off)
+check "asymptotic: t = 0.005 x step and the spectral drift stays below 1e-12" \
+    py 'import csv, sys
+for r in csv.DictReader(open(sys.argv[1])):
+    if abs(float(r["t"]) - 0.005 * int(r["step"])) > 1e-12: sys.exit("t %s at step %s" % (r["t"], r["step"]))
+    if r["spectral_drift"] and not float(r["spectral_drift"]) < 1e-12: sys.exit("drift " + r["spectral_drift"])
+    if not r["spectral_drift"]: sys.exit("no drift at a kernel_every record")
+' "$TMP/asy1/trace.csv"
+run_ok asyE you23-fig3 --set d=8 --set gamma=4 --set m=2 --set integrator=euler --set eta=0.05 --steps 100 --instances 1
+check "asymptotic: explicit Euler visibly drifts (> 1e-6) where Cayley does not" \
+    py 'import csv, sys
+rows = [r for r in csv.DictReader(open(sys.argv[1])) if r["spectral_drift"]]
+sys.exit(0 if float(rows[-1]["spectral_drift"]) > 1e-6 else "drift " + rows[-1]["spectral_drift"])' "$TMP/asyE/trace.csv"
+
+run_ok cmp compare-frozen-kernel --set d=8 --steps 40 --instances 2
+check "compare: 3 values of p x 3 models x 2 instances x {0,20,40}, columns p and model" \
+    eval "py 'import csv,sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+ok = len(rows) == 3 * 3 * 2 * 3 and {r[\"model\"] for r in rows} == {\"periodic\", \"asymptotic\", \"frozen\"} and {r[\"p\"] for r in rows} == {\"20\", \"80\", \"320\"}
+sys.exit(0 if ok else 1)' '$TMP/cmp/trace.csv'"
+# the companions start from the QNN's own M(0) and data, on its time axis
+check "compare: at step 0 the three models have the same residual, and equal t at every step" \
+    py 'import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+by = {}
+for r in rows: by.setdefault((r["p"], r["instance"], r["step"]), {})[r["model"]] = r
+for (p, i, st), g in by.items():
+    if len(g) != 3: sys.exit("missing model at %s" % ((p, i, st),))
+    ts = {float(r["t"]) for r in g.values()}
+    if max(ts) - min(ts) > 1e-12 * max(1, max(ts)): sys.exit("t differs: %s" % ts)
+    if abs(float(g["periodic"]["t"]) - 4e-3 / int(p) * int(p) / 4 * int(st)) > 1e-12: sys.exit("t is not eta p/m x step")
+    if st == "0":
+        e = [float(r["eps"]) for r in g.values()]
+        if max(e) - min(e) > 1e-9: sys.exit("eps(0) differ: %s" % e)
+' "$TMP/cmp/trace.csv"
+check "compare: summary.json has a comparison entry per p with QNN-asymptotic distances" \
+    py 'import json, sys
+d = json.load(open(sys.argv[1]))
+pp = d["comparison"]["per_point"]
+ok = [e["sweep"]["p"] for e in pp] == ["20", "80", "320"] and all(e["qnn_vs_asymptotic"]["n"] == 2 for e in pp)
+th = [p["theory"] for p in d["points"] if p["sweep"]["model"] == "frozen"]
+ok = ok and all("frozen_late_rate" in t for t in th)
+sys.exit(0 if ok else 1)' "$TMP/cmp/summary.json"
+run_ok rate you23-fig2 --set d=4 --set p=10 --steps 40 --instances 2
+check "rate: you23-fig2 writes its five files" only_five rate
+
+# M(0) from a file: M(0) = gamma * file, basis inputs read its diagonal
+printf '{"re": [[1,0,0,0],[0,-1,0,0],[0,0,1,0],[0,0,0,-1]], "im": [[0,0,0,0],[0,0,0,0],[0,0,0,0],[0,0,0,0]]}\n' >"$TMP/m0.json"
+run_ok m0f you23-fig3 --set d=4 --set m=2 --set gamma=2 --set m0_init=file --set "m0_file=$TMP/m0.json" \
+    --set inputs=basis --set labels=1,-1 --steps 5 --instances 1
+check "asymptotic: m0_file diag(1,-1,1,-1) with gamma 2 gives yhat = 2 and rms residual 1 at step 0" \
+    py 'import csv, sys
+rows = [r for r in csv.DictReader(open(sys.argv[1])) if r["step"] == "0"]
+sys.exit(0 if len(rows) == 1 and abs(float(rows[0]["yhat"]) - 2) < 1e-12 and abs(float(rows[0]["eps"]) - 1) < 1e-12 else 1)' \
+    "$TMP/m0f/trace.csv"
+printf '{"re": [[1,2],[0,1]]}\n' >"$TMP/nonherm.json"
+printf '{"re": [[1,0],[0,1]]}\n' >"$TMP/m0small.json"
+printf '{"re": [[1,0],[0,1]\n' >"$TMP/m0broken.json"
+printf '{"re": [[1,0,0],[0,1,0],[0,0,1]]}\n' >"$TMP/m0three.json"
+ASY="you23-fig3 --set d=4 --set m=2 --steps 5 --instances 1"
+# shellcheck disable=SC2086
+{
+    bad "asymptotic with n = 11 (d = 2048)" "'n'|'11'|allowed" run $ASY --out @OUT --set n=11
+    bad "asymptotic with m > d" "'m'|'8'|allowed" run $ASY --out @OUT --set m=8
+    bad "asymptotic with resample = theta" "'resample'|'theta'|allowed" run $ASY --out @OUT --set resample=theta
+    bad "asymptotic with parameter noise" "'sigma_theta'|allowed" run $ASY --out @OUT --set sigma_theta=0.1
+    bad "unknown integrator" "'integrator'|'rk4'|allowed" run $ASY --out @OUT --set integrator=rk4
+    bad "m0_init = file without m0_file" "'m0_file'|allowed" run $ASY --out @OUT --set m0_init=file
+    bad "m0_file that does not exist" "'m0_file'|$TMP/none.json|allowed" run $ASY --out @OUT --set m0_init=file --set "m0_file=$TMP/none.json"
+    bad "m0_file that is not JSON" "'m0_file'|$TMP/m0broken.json|allowed" run $ASY --out @OUT --set m0_init=file --set "m0_file=$TMP/m0broken.json"
+    bad "m0_file that is not Hermitian" "'m0_file'|Hermitian|allowed" run $ASY --out @OUT --set m0_init=file --set "m0_file=$TMP/nonherm.json" --set d=2 --set m=1
+    bad "m0_file of another size than d" "'m0_file'|2 x 2|allowed" run $ASY --out @OUT --set m0_init=file --set "m0_file=$TMP/m0small.json"
+    bad "m0_file that is 3 x 3" "'m0_file'|power of two|allowed" run $ASY --out @OUT --set m0_init=file --set "m0_file=$TMP/m0three.json"
+    bad "labels of the wrong length" "'labels'|'1, -1, 1'|allowed" run $ASY --out @OUT --set labels=1,-1,1
+    bad "labels that are not numbers" "'labels'|'1,x'|allowed" run $ASY --out @OUT --set labels=1,x
+    bad "figure = rate with m = 2" "'m'|'2'|allowed" run you23-fig2 --out @OUT --set d=4 --set p=5 --set m=2
+    bad "figure = rate with labels that are not +-1" "'labels'|'0.5'|allowed" run you23-fig2 --out @OUT --set d=4 --set p=5 --set labels=0.5
+    bad "figure = compare with the random model" "'model'|'random'|allowed" run default --out @OUT --set figure=compare
+}
 
 # ----------------------------------------------------------------------------
 # 6. Interruption: status 130, nothing written

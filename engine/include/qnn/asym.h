@@ -1,14 +1,14 @@
 /* The asymptotic dynamics of a wide QNN (YOU23 Eqs. 6-10, 119-121): the
  * measurement M(t) itself is evolved,
  *
- *     dM/dt = -η Σ_j r_j [M, [M, ρ_j]] = [B, M],   B = η Σ_j r_j [M, ρ_j],
+ *     dM/dt = -η Σ_j r_j [M, [M, ρ_j]] = η [B, M],   B = Σ_j r_j [M, ρ_j],
  *
  * with r_j = tr(M ρ_j) - y_j, ρ_j = v_j v_j† (M includes the scale γ), so
  * that dr/dt = -η K_asym r with (K_asym)_ij = tr(i[M,ρ_i] i[M,ρ_j]).
  *
  * B is anti-Hermitian of rank <= 2m: B = P Q† with Q = [V, W], P = [W R, -V R],
- * W = M V, R = diag(η r). A step is a similarity transform M <- E M E† by the
- * Cayley transform E = (I - hB/2)^{-1}(I + hB/2), which is unitary, so the
+ * W = M V, R = diag(r). A step of length h (= η) is a similarity transform
+ * M <- E M E† by the Cayley transform E = (I - hB/2)^{-1}(I + hB/2), unitary, so the
  * spectrum of M is kept to round-off. By the Woodbury identity
  * E = I + h P S Q† with S = (I_2m - (h/2) Q†P)^{-1}, and Q†P is made of the
  * m x m Gram matrices V†W, V†V, W†W: a step costs two products with M
@@ -54,9 +54,9 @@ const double *qnn_asym_kernel(const qnn_asym *a);
 const double *qnn_asym_labels(const qnn_asym *a);
 double qnn_asym_rkr(const qnn_asym *a);
 
-/* One step of length h (in units where the flow reads dM/dt = [B, M] with
- * B = Σ r_j [M, ρ_j], i.e. h = η Δt of Eq. 119). Uses the last evaluation
- * when it is current. */
+/* One step of length h in units where the flow reads dM/dt = [B, M] with
+ * B = Σ r_j [M, ρ_j] (h = η for one step of Eq. 119). Uses the last
+ * evaluation when it is current. */
 void qnn_asym_step(qnn_asym *a, double h);
 
 /* Eigenvalues of M now, ascending (d values; O(d³), GSL). 0 or -1 (memory).
