@@ -4,6 +4,8 @@
 #include "plot.h"
 #include "qnn/theory.h"
 
+#include <gsl/gsl_fit.h>
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,26 +62,73 @@ static plot_series *add_series(builder *b, plot_panel *pn)
     return s;
 }
 
-static double *dup_field(arena *a, const qnn_run_instance *ri, size_t n, int which, int abs_eps)
-{
-    double *v = aalloc(a, n * sizeof(double));
-    if (!v)
-        return NULL;
-    for (size_t r = 0; r < n; r++) {
-        const qnn_obs *o = &ri->rec[r];
-        switch (which) {
-        case 0: v[r] = (double)o->step; break;
-        case 1: v[r] = abs_eps ? fabs(o->eps) : o->loss; break;
-        case 2: v[r] = o->kernel; break;
-        case 3: v[r] = o->lambda_min; break;
-        }
-    }
-    return v;
-}
-
 static size_t valid_nrec(const qnn_run_instance *ri)
 {
     return ri->diverged_at >= 0 && ri->nrec > 0 ? ri->nrec - 1 : ri->nrec;
+}
+
+/* Instance ri's records as (x, y): x the step times xscale (1, or
+ * consts.dt for the flow time), y the field divided by ydiv. Records whose
+ * y is not finite are left out when compact (kernel eigenvalues exist only
+ * every kernel_every steps). Returns the count, -1 when memory runs out. */
+static long inst_xy(arena *a, const qnn_run_instance *ri, qnn_field f, double xscale,
+                    double ydiv, int compact, double **x, double **y)
+{
+    size_t n = valid_nrec(ri);
+    *x = aalloc(a, (n ? n : 1) * sizeof(double));
+    *y = aalloc(a, (n ? n : 1) * sizeof(double));
+    if (!*x || !*y)
+        return -1;
+    size_t c = 0;
+    for (size_t r = 0; r < n; r++) {
+        double v = qnn_obs_field(&ri->rec[r], f) / ydiv;
+        if (compact && !isfinite(v))
+            continue;
+        (*x)[c] = (double)ri->rec[r].step * xscale;
+        (*y)[c] = v;
+        c++;
+    }
+    return (long)c;
+}
+
+/* The ensemble mean of field f over the records (qnn_ensemble_curve), in
+ * the arena, with the conventions of inst_xy. */
+static long ens_xy(arena *a, const qnn_run *run, qnn_field f, double xscale, double ydiv,
+                   int compact, double **x, double **y)
+{
+    double *t, *mean, *se;
+    size_t n = qnn_ensemble_curve(run, f, &t, &mean, &se);
+    if (!t)
+        return -1;
+    *x = aalloc(a, (n ? n : 1) * sizeof(double));
+    *y = aalloc(a, (n ? n : 1) * sizeof(double));
+    if (!*x || !*y) {
+        free(t); free(mean); free(se);
+        return -1;
+    }
+    size_t c = 0;
+    for (size_t r = 0; r < n; r++) {
+        double v = mean[r] / ydiv;
+        if (compact && !isfinite(v))
+            continue;
+        (*x)[c] = t[r] * xscale;
+        (*y)[c] = v;
+        c++;
+    }
+    free(t); free(mean); free(se);
+    return (long)c;
+}
+
+/* Flow time per step of a run (qnn_consts.dt, the same for every instance). */
+static double run_dt(const qnn_run *run)
+{
+    return run->ninst > 0 && run->inst[0].consts.dt > 0 ? run->inst[0].consts.dt : 1.0;
+}
+
+/* Kernels in asymptotic units: the periodic QNN's K ≈ p K_asym. */
+static double kernel_div(const qnn_params *p)
+{
+    return p->model == QNN_MODEL_PERIODIC ? (double)p->L : 1.0;
 }
 
 /* The symbol a key is written with on an axis or in a legend. */
@@ -122,7 +171,10 @@ static int training_figure(const qnn_result *res, builder *b, plot_figure *fig)
     arena *a = &b->a;
     const qnn_params *p0 = &res->points[0].params;
     const int periodic = p0->model == QNN_MODEL_PERIODIC;
-    const int supervised = periodic || p0->task == QNN_TASK_SUPERVISED;
+    /* the asymptotic dynamics and the frozen kernel: K_asym, flow time */
+    const int asym = p0->model == QNN_MODEL_ASYMPTOTIC || p0->model == QNN_MODEL_FROZEN;
+    const int you23 = periodic || asym;
+    const int supervised = you23 || p0->task == QNN_TASK_SUPERVISED;
     const int use_loss = p0->curve == QNN_CURVE_LOSS;
     const long P = res->npoints;
     long total_inst = 0;
@@ -134,22 +186,28 @@ static int training_figure(const qnn_result *res, builder *b, plot_figure *fig)
     plot_panel *pn = aalloc(a, 2 * sizeof *pn);
     size_t cap = (size_t)(total_inst * 2 + P * 6 + 8);
     b->cap = cap;
+    if (!pn)
+        return -1;
     for (int i = 0; i < 2; i++) {
         pn[i].series = aalloc(a, cap * sizeof(plot_series));
-        pn[i].xlabel = "step t";
+        pn[i].xlabel = asym ? "flow time t (η × steps)" : "step t";
         pn[i].xscale = PLOT_LINEAR;
         pn[i].yscale = PLOT_LOG;
     }
-    if (!pn || !pn[0].series || !pn[1].series)
+    if (!pn[0].series || !pn[1].series)
         return -1;
-    pn[0].title = use_loss ? "training loss" : (supervised ? "training error (rms residual)" : "training error");
-    pn[0].ylabel = use_loss ? "L(t)" : (supervised ? "ε_{rms}(t)" : "|ε(t)|");
+    pn[0].title = use_loss ? "training loss" : (supervised && p0->m > 1 ? "training error (rms residual)" : "training error");
+    pn[0].ylabel = use_loss ? "L(t)" : (supervised && p0->m > 1 ? "ε_{rms}(t)" : "|ε(t)|");
     if (!supervised) {
         pn[1].title = "QNTK";
         pn[1].ylabel = "K(t)";
     } else if (periodic) {
         pn[1].title = "smallest kernel eigenvalue per layer";
         pn[1].ylabel = "λ_{min}(K)/p";
+    } else if (asym) {
+        pn[1].title = p0->model == QNN_MODEL_FROZEN ? "eigenvalues of the frozen K_{asym}(0)"
+                                                    : "eigenvalues of K_{asym}(t)";
+        pn[1].ylabel = "λ(K_{asym})";
     } else {
         pn[1].title = "kernel eigenvalues";
         pn[1].ylabel = "λ(K)";
@@ -180,52 +238,46 @@ static int training_figure(const qnn_result *res, builder *b, plot_figure *fig)
                                            : PLOT_BOLD;
         char lab[256];
         point_caption(res, k, lab, sizeof lab);
-        const double pl = periodic ? (double)pt->params.L : 1.0;
+        const double pl = kernel_div(&pt->params);
+        /* x: the step, or the flow time for the asymptotic models */
+        const double xs = asym ? run_dt(run) : 1.0;
+        /* |ε|: the rms residual when m > 1, the signed residual's size at m = 1 */
+        const qnn_field f = use_loss ? QNN_FIELD_LOSS : QNN_FIELD_ABS_EPS;
 
         if (faint)
             for (int i = 0; i < run->ninst; i++) {
                 const qnn_run_instance *ri = &run->inst[i];
-                size_t n = valid_nrec(ri);
-                double *x = dup_field(a, ri, n, 0, 0);
+                double *x, *y;
+                long n = inst_xy(a, ri, f, xs, 1.0, 0, &x, &y);
                 plot_series *sr = add_series(b, &pn[0]);
-                if (!x || !sr)
+                if (n < 0 || !sr)
                     return -1;
-                sr->x = x;
-                sr->y = dup_field(a, ri, n, 1, !use_loss);
-                sr->n = n;
+                sr->x = x; sr->y = y; sr->n = (size_t)n;
                 sr->style = PLOT_FAINT;
                 sr->color = P == 1 ? -1 : color;
                 if (i == 0 && P == 1)
                     sr->label = "instances";
-                if (!supervised) {
-                    plot_series *sk = add_series(b, &pn[1]);
-                    if (!sk)
-                        return -1;
-                    sk->x = x;
-                    sk->y = dup_field(a, ri, n, 2, 0);
-                    sk->n = n;
-                    sk->style = PLOT_FAINT;
-                    sk->color = P == 1 ? -1 : color;
-                }
+                /* kernel panel: K(t), or λ_min where it was computed */
+                qnn_field kf = supervised ? QNN_FIELD_LAMBDA_MIN : QNN_FIELD_KERNEL;
+                if (supervised && !you23)
+                    continue;
+                n = inst_xy(a, ri, kf, xs, pl, supervised, &x, &y);
+                plot_series *sk = add_series(b, &pn[1]);
+                if (n < 0 || !sk)
+                    return -1;
+                sk->x = x; sk->y = y; sk->n = (size_t)n;
+                sk->style = PLOT_FAINT;
+                sk->color = P == 1 ? -1 : color;
+                if (i == 0 && P == 1 && supervised)
+                    sk->label = "instances";
             }
 
         /* Ensemble means. */
-        double *t, *mean, *se;
-        qnn_field f = use_loss ? QNN_FIELD_LOSS : (supervised ? QNN_FIELD_EPS : QNN_FIELD_ABS_EPS);
-        size_t n = qnn_ensemble_curve(run, f, &t, &mean, &se);
-        if (!t)
+        double *t, *mean;
+        long nl = ens_xy(a, run, f, xs, 1.0, 0, &t, &mean);
+        if (nl < 0)
             return -1;
-        /* hand the arrays to the arena */
-        void *owned[3] = { t, mean, se };
-        for (int j = 0; j < 3; j++) {
-            double *c = aalloc(a, (n ? n : 1) * sizeof(double));
-            if (!c) { free(t); free(mean); free(se); return -1; }
-            memcpy(c, owned[j], n * sizeof(double));
-            free(owned[j]);
-            owned[j] = c;
-        }
-        t = owned[0];
-        mean = owned[1];
+        const size_t n = (size_t)nl;
         plot_series *sm = add_series(b, &pn[0]);
         if (!sm)
             return -1;
@@ -236,13 +288,13 @@ static int training_figure(const qnn_result *res, builder *b, plot_figure *fig)
         sm->color = color;
         sm->label = P == 1 ? "ensemble mean" : astr(a, lab);
 
-        /* Theory curve for panel 0. */
+        /* Theory curve for panel 0 (computed on the step axis). */
         double *th = aalloc(a, (n ? n : 1) * sizeof(double));
         if (!th)
             return -1;
         const char *thl = NULL;
         int thstyle = PLOT_DASHED;
-        if (!periodic && !supervised) {
+        if (!you23 && !supervised) {
             const qnn_theory_value *kb = qnn_summary_theory(s, "mean_qntk");
             double Kbar = kb ? kb->value : NAN;
             for (size_t r = 0; r < n; r++) {
@@ -257,21 +309,22 @@ static int training_figure(const qnn_result *res, builder *b, plot_figure *fig)
                 hll0[pn[0].nhlines] = k == 0 ? "E|ε(∞)| (LLJ Eq. 38)" : NULL;
                 pn[0].nhlines++;
             }
-        } else if (periodic && pt->params.gamma == 1.0 && use_loss) {
+        } else if (you23 && pt->params.gamma == 1.0 && use_loss) {
             const qnn_theory_value *sb = qnn_summary_theory(s, "sublinear_bound");
             if (sb && n > 0 && sb->value < 1e-2 * mean[n - 1]) {
                 /* A bound two decades below the data would squash the
                  * curves into the top of the panel: say it in a note. */
-                char note[160];
-                snprintf(note, sizeof note, "YOU23 Thm. 3.2 bound L(t) ≥ 1/(c_0 + c_1 t)^{2} holds;\nat t = %.0f it is %s%.2g, off this scale",
-                         t[n - 1], P > 1 ? "at most " : "", sb->value);
+                char note[160], tend[32];
+                snprintf(tend, sizeof tend, asym ? "%.3g" : "%.0f", t[n - 1]);
+                snprintf(note, sizeof note, "YOU23 Thm. 3.2 bound L(t) ≥ 1/(c_0 + c_1 t)^{2} holds;\nat t = %s it is %s%.2g, off this scale",
+                         tend, P > 1 ? "at most " : "", sb->value);
                 if (!pn[0].note || sb->value > bound_max) {
                     pn[0].note = astr(a, note);
                     bound_max = sb->value;
                 }
-            } else {
+            } else if (sb) {
                 for (size_t r = 0; r < n; r++)
-                    th[r] = sb ? qnn_theory_sublinear_bound(s->loss_t0.mean, s->eta, s->H_op2_sum, t[r]) : NAN;
+                    th[r] = qnn_theory_sublinear_bound(s->loss_t0.mean, s->eta, s->H_op2_sum, t[r] / xs);
                 thl = "1/(c_0 + c_1 t)^{2} (YOU23 Thm. 3.2)";
                 thstyle = PLOT_DOTTED;
             }
@@ -290,20 +343,14 @@ static int training_figure(const qnn_result *res, builder *b, plot_figure *fig)
 
         /* Kernel panel. */
         if (!supervised) {
-            double *kt, *km, *ks;
-            size_t nk = qnn_ensemble_curve(run, QNN_FIELD_KERNEL, &kt, &km, &ks);
-            if (!kt)
-                return -1;
-            double *x2 = aalloc(a, (nk ? nk : 1) * sizeof(double)), *y2 = aalloc(a, (nk ? nk : 1) * sizeof(double));
-            if (!x2 || !y2) { free(kt); free(km); free(ks); return -1; }
-            memcpy(x2, kt, nk * sizeof(double));
-            memcpy(y2, km, nk * sizeof(double));
-            free(kt); free(km); free(ks);
+            double *x2, *y2;
+            long nk = ens_xy(a, run, QNN_FIELD_KERNEL, xs, 1.0, 0, &x2, &y2);
             plot_series *sk = add_series(b, &pn[1]);
-            if (!sk)
+            if (nk < 0 || !sk)
                 return -1;
-            sk->x = x2; sk->y = y2; sk->n = nk; sk->style = mstyle; sk->color = color;
-            sk->label = P == 1 ? "ensemble mean K(t)" : astr(a, lab);
+            sk->x = x2; sk->y = y2; sk->n = (size_t)nk; sk->style = mstyle; sk->color = color;
+            /* several points: the colours are named in the left legend */
+            sk->label = P == 1 ? "ensemble mean K(t)" : NULL;
             const qnn_theory_value *kb = qnn_summary_theory(s, "mean_qntk");
             if (kb) {
                 hl[pn[1].nhlines] = kb->value;
@@ -312,33 +359,20 @@ static int training_figure(const qnn_result *res, builder *b, plot_figure *fig)
             }
         } else {
             for (int which = 0; which < 2; which++) {
-                double *kt, *km, *ks;
-                size_t nk = qnn_ensemble_curve(run, which == 0 ? QNN_FIELD_LAMBDA_MIN : QNN_FIELD_LAMBDA_MAX, &kt, &km, &ks);
-                if (!kt)
-                    return -1;
-                /* keep only the steps where eigenvalues were computed */
-                double *x2 = aalloc(a, (nk ? nk : 1) * sizeof(double)), *y2 = aalloc(a, (nk ? nk : 1) * sizeof(double));
-                if (!x2 || !y2) { free(kt); free(km); free(ks); return -1; }
-                size_t c = 0;
-                for (size_t r = 0; r < nk; r++)
-                    if (isfinite(km[r])) {
-                        x2[c] = kt[r];
-                        y2[c] = km[r] / pl;
-                        c++;
-                    }
-                free(kt); free(km); free(ks);
                 if (periodic && which == 1)
                     break;
+                /* keep only the steps where eigenvalues were computed */
+                double *x2, *y2;
+                long nk = ens_xy(a, run, which == 0 ? QNN_FIELD_LAMBDA_MIN : QNN_FIELD_LAMBDA_MAX,
+                                 xs, pl, 1, &x2, &y2);
                 plot_series *sk = add_series(b, &pn[1]);
-                if (!sk)
+                if (nk < 0 || !sk)
                     return -1;
-                sk->x = x2; sk->y = y2; sk->n = c;
+                sk->x = x2; sk->y = y2; sk->n = (size_t)nk;
                 sk->style = which == 0 ? mstyle : PLOT_LINE;
                 sk->color = color;
                 if (P == 1)
                     sk->label = which == 0 ? "mean over instances of λ_{min}" : "mean over instances of λ_{max}";
-                else if (which == 0)
-                    sk->label = astr(a, lab);
             }
             const qnn_theory_value *lm = qnn_summary_theory(s, "lambda_min_mean_kernel");
             if (lm) {
@@ -349,9 +383,25 @@ static int training_figure(const qnn_result *res, builder *b, plot_figure *fig)
             const qnn_theory_value *lg = qnn_summary_theory(s, "global_min_kernel");
             if (lg && pt->params.gamma > 1.0 && k == 0) {
                 hl[pn[1].nhlines] = lg->value;
-                hll[pn[1].nhlines] = "2γ^{2}(1 − 1/γ^{2}) (YOU23 Thm. 4.4)";
+                int same_gamma = 1;
+                for (long q = 1; q < P; q++)
+                    same_gamma &= res->points[q].params.gamma == pt->params.gamma;
+                char gl[96];
+                snprintf(gl, sizeof gl, "2γ^{2}(1 − 1/γ^{2}) at γ = %.3g (YOU23 Thm. 4.4)", pt->params.gamma);
+                hll[pn[1].nhlines] = same_gamma ? "2γ^{2}(1 − 1/γ^{2}) (YOU23 Thm. 4.4)" : astr(a, gl);
                 pn[1].nhlines++;
             }
+        }
+    }
+    if (asym && P > 1 && res->preset->nsweep < 2) {
+        /* the colours are named on the left: say which line is which */
+        for (int which = 0; which < 2; which++) {
+            plot_series *sl = add_series(b, &pn[1]);
+            if (!sl)
+                return -1;
+            sl->style = which == 0 ? PLOT_BOLD : PLOT_LINE;
+            sl->color = -1;
+            sl->label = which == 0 ? "λ_{min} (bold)" : "λ_{max} (thin)";
         }
     }
     fig->panels = pn;
@@ -386,12 +436,61 @@ static const stat_desc stat_table[] = {
     { "kernel_t0", "mean QNTK at initialisation", "K̄", "mean_qntk", "exact 2-design mean" },
     { "kernel_rel_std_t0", "relative fluctuation of the QNTK", "ΔK/K̄", "qntk_rel_std", "LIU23 Eq. 12: √((2 + 3trO^{4}/(trO^{2})^{2})/L)" },
     { "lambda_min_t0", "smallest kernel eigenvalue", "λ_{min}", "lambda_min_mean_kernel", "LIU23 Eq. 21 (mean kernel)" },
+    { "lambda_min_final", "λ_{min} of the kernel at the end", NULL, "global_min_kernel", "Thm. 4.4 leading order" },
+    { "lambda_min_least", "least λ_{min} during training", NULL, "global_min_kernel", "Thm. 4.4 leading order" },
+    { "kernel_change_final", "relative kernel change, ΔK = K(T) − K(0)", NULL, NULL, NULL },
+    { "spectral_drift_final", "spectral drift of M (isospectral: 0)", "max_{i}|Δλ_{i}(M)| / ‖M(0)‖", NULL, NULL },
     { "final_abs_eps", "residual error after training", "E|ε(T)|", "noise_abs_eps", "LLJ Eq. 38" },
     { "final_eps_std", "spread of the final error", "σ_{ε}(T)", "noise_eps_std", "LLJ Eq. 34: √s" },
     { "final_loss", "final loss", "L(T)", "sublinear_bound", "YOU23 Thm. 3.2 bound" },
 };
 
-static int sweep_panel(const qnn_result *res, builder *b, plot_panel *pn, const stat_desc *sd)
+/* Axis label of a statistic whose meaning depends on the model: the
+ * periodic QNN's kernel is shown per layer (K ≈ p K_asym), the asymptotic
+ * models' kernel is K_asym itself. */
+static const char *stat_ylabel(const stat_desc *sd, const qnn_params *p)
+{
+    if (sd->ylabel)
+        return sd->ylabel;
+    const int per = p->model == QNN_MODEL_PERIODIC;
+    const int asym = p->model == QNN_MODEL_ASYMPTOTIC || p->model == QNN_MODEL_FROZEN;
+    if (!strcmp(sd->name, "lambda_min_final"))
+        return per ? "λ_{min}(K(T))/p" : asym ? "λ_{min}(K_{asym}(T))" : "λ_{min}(K(T))";
+    if (!strcmp(sd->name, "lambda_min_least"))
+        return per ? "min_{t} λ_{min}(K(t))/p" : asym ? "min_{t} λ_{min}(K_{asym}(t))" : "min_{t} λ_{min}(K(t))";
+    return asym ? "‖ΔK_{asym}‖_{F} / ‖K_{asym}(0)‖_{F}" : "‖ΔK‖_{F} / ‖K(0)‖_{F}";
+}
+
+/* Statistic sd of point pt: the value with its standard error, and (for
+ * lambda_min_t0) a second one. */
+static void stat_value(const stat_desc *sd, const qnn_point *pt, double *y, double *e,
+                       double *y2, double *e2)
+{
+    const qnn_summary *s = &pt->sum;
+    const char *nm = sd->name;
+    const double kd = kernel_div(&pt->params);
+    *y2 = *e2 = NAN;
+    if (!strcmp(nm, "kernel_t0")) { *y = s->kernel_t0.mean; *e = s->kernel_t0.se; }
+    else if (!strcmp(nm, "kernel_rel_std_t0")) { *y = s->kernel_rel_std_t0; *e = s->kernel_rel_std_t0_se; }
+    else if (!strcmp(nm, "lambda_min_t0")) {
+        *y = s->lambda_min_mean_kernel_t0; *e = s->lambda_min_mean_kernel_t0_se;
+        *y2 = s->lambda_min_t0.mean; *e2 = s->lambda_min_t0.se;
+    }
+    else if (!strcmp(nm, "lambda_min_final")) { *y = s->lambda_min_final.mean / kd; *e = s->lambda_min_final.se / kd; }
+    else if (!strcmp(nm, "lambda_min_least")) { *y = s->lambda_min_least.mean / kd; *e = s->lambda_min_least.se / kd; }
+    else if (!strcmp(nm, "kernel_change_final")) { *y = s->kernel_change_final.mean; *e = s->kernel_change_final.se; }
+    else if (!strcmp(nm, "spectral_drift_final")) { *y = s->spectral_drift_final.mean; *e = s->spectral_drift_final.se; }
+    else if (!strcmp(nm, "final_abs_eps")) { *y = s->abs_eps_final.mean; *e = s->abs_eps_final.se; }
+    else if (!strcmp(nm, "final_eps_std")) {
+        *y = s->eps_final.sd;
+        *e = s->eps_final.n > 1 ? s->eps_final.sd / sqrt(2.0 * (double)(s->eps_final.n - 1)) : NAN;
+    }
+    else { *y = s->loss_final.mean; *e = s->loss_final.se; }
+}
+
+/* legend_row: the height of a legend text line over that of the plot area */
+static int sweep_panel(const qnn_result *res, builder *b, plot_panel *pn, const stat_desc *sd,
+                       double legend_row)
 {
     arena *a = &b->a;
     const qnn_preset *ps = res->preset;
@@ -399,15 +498,34 @@ static int sweep_panel(const qnn_result *res, builder *b, plot_panel *pn, const 
     const int nx = ps->nsweep > 0 ? ps->sweep[0].nvalues : 1;
     const long P = res->npoints;
     const long ngroups = P / nx;
+    /* YOU23 Thm. 4.4 depends on γ alone: where it is the same along each
+     * series (γ not on the x axis) it is a horizontal line per value */
+    const int thm44 = sd->theory && !strcmp(sd->theory, "global_min_kernel");
+    int th_hlines = thm44;
     pn->title = sd->title;
-    pn->ylabel = sd->ylabel;
+    pn->ylabel = stat_ylabel(sd, &res->points[0].params);
     pn->xlabel = xkey ? key_symbol(xkey, &res->points[0].params) : "point";
     size_t cap = (size_t)ngroups * 4 + 4;
     b->cap = cap;
     pn->series = aalloc(a, cap * sizeof(plot_series));
-    if (!pn->series)
+    double *hl = aalloc(a, ((size_t)P + 1) * sizeof(double));
+    double *hgam = aalloc(a, ((size_t)P + 1) * sizeof(double));
+    const char **hll = aalloc(a, ((size_t)P + 1) * sizeof(char *));
+    if (!pn->series || !hl || !hgam || !hll)
         return -1;
+    pn->hlines = hl;
+    pn->hline_labels = hll;
+    if (thm44)
+        for (long g = 0; g < ngroups && th_hlines; g++) {
+            const qnn_theory_value *t0 = qnn_summary_theory(&res->points[g].sum, sd->theory);
+            for (int i = 1; i < nx; i++) {
+                const qnn_theory_value *ti = qnn_summary_theory(&res->points[(long)i * ngroups + g].sum, sd->theory);
+                if (!t0 != !ti || (t0 && ti && t0->value != ti->value))
+                    th_hlines = 0;
+            }
+        }
     double xmin = INFINITY, xmax = -INFINITY, ymin = INFINITY, ymax = -INFINITY;
+    double ebmin = INFINITY, ebmax = -INFINITY;
     for (long g = 0; g < ngroups; g++) {
         double *x = aalloc(a, (size_t)nx * sizeof(double)), *y = aalloc(a, (size_t)nx * sizeof(double));
         double *e = aalloc(a, (size_t)nx * sizeof(double)), *th = aalloc(a, (size_t)nx * sizeof(double));
@@ -422,21 +540,8 @@ static int sweep_panel(const qnn_result *res, builder *b, plot_panel *pn, const 
             x[i] = xkey ? key_value(&pt->params, xkey) : i;
             if (!isfinite(x[i]))
                 x[i] = i;
-            y2[i] = e2[i] = NAN;
-            const char *nm = sd->name;
-            if (!strcmp(nm, "kernel_t0")) { y[i] = s->kernel_t0.mean; e[i] = s->kernel_t0.se; }
-            else if (!strcmp(nm, "kernel_rel_std_t0")) { y[i] = s->kernel_rel_std_t0; e[i] = s->kernel_rel_std_t0_se; }
-            else if (!strcmp(nm, "lambda_min_t0")) {
-                y[i] = s->lambda_min_mean_kernel_t0; e[i] = s->lambda_min_mean_kernel_t0_se;
-                y2[i] = s->lambda_min_t0.mean; e2[i] = s->lambda_min_t0.se;
-            }
-            else if (!strcmp(nm, "final_abs_eps")) { y[i] = s->abs_eps_final.mean; e[i] = s->abs_eps_final.se; }
-            else if (!strcmp(nm, "final_eps_std")) {
-                y[i] = s->eps_final.sd;
-                e[i] = s->eps_final.n > 1 ? s->eps_final.sd / sqrt(2.0 * (double)(s->eps_final.n - 1)) : NAN;
-            }
-            else { y[i] = s->loss_final.mean; e[i] = s->loss_final.se; }
-            const qnn_theory_value *tv = qnn_summary_theory(s, sd->theory);
+            stat_value(sd, pt, &y[i], &e[i], &y2[i], &e2[i]);
+            const qnn_theory_value *tv = sd->theory ? qnn_summary_theory(s, sd->theory) : NULL;
             th[i] = tv ? tv->value : NAN;
             if (tv)
                 have_th = 1;
@@ -448,6 +553,13 @@ static int sweep_panel(const qnn_result *res, builder *b, plot_panel *pn, const 
                 }
             if (x[i] < xmin) xmin = x[i];
             if (x[i] > xmax) xmax = x[i];
+            /* error bars, for the room left to the legend */
+            double bars[4] = { y[i] + fabs(e[i]), y[i] - fabs(e[i]), y2[i] + fabs(e2[i]), y2[i] - fabs(e2[i]) };
+            for (int j = 0; j < 4; j++)
+                if (isfinite(bars[j]) && bars[j] > 0) {
+                    ebmin = fmin(ebmin, bars[j]);
+                    ebmax = fmax(ebmax, bars[j]);
+                }
         }
         char lab[256] = "";
         if (ps->nsweep > 1) {
@@ -462,7 +574,9 @@ static int sweep_panel(const qnn_result *res, builder *b, plot_panel *pn, const 
         plot_series *s1 = add_series(b, pn);
         if (!s1)
             return -1;
-        s1->x = x; s1->y = y; s1->yerr = e; s1->n = (size_t)nx; s1->style = PLOT_POINTS; s1->color = color;
+        /* several series: a line through each helps to follow it */
+        s1->x = x; s1->y = y; s1->yerr = e; s1->n = (size_t)nx; s1->color = color;
+        s1->style = ngroups > 1 && nx > 1 ? PLOT_LINE_POINTS : PLOT_POINTS;
         if (!strcmp(sd->name, "lambda_min_t0"))
             s1->label = astr(a, ps->nsweep > 1 ? lab : "λ_{min} of the mean kernel");
         else
@@ -475,7 +589,19 @@ static int sweep_panel(const qnn_result *res, builder *b, plot_panel *pn, const 
             s2->color = ps->nsweep > 1 ? color : 2;
             s2->label = g == 0 ? "mean over instances of λ_{min}" : NULL;
         }
-        if (have_th) {
+        if (have_th && th_hlines) {
+            /* one line per distinct value */
+            const double v = th[0];
+            int seen = !isfinite(v);
+            for (size_t j = 0; j < pn->nhlines && !seen; j++)
+                seen = hl[j] == v;
+            if (!seen) {
+                hgam[pn->nhlines] = res->points[g].params.gamma;
+                hl[pn->nhlines] = v;
+                hll[pn->nhlines] = sd->theory_label;
+                pn->nhlines++;
+            }
+        } else if (have_th) {
             plot_series *s3 = add_series(b, pn);
             if (!s3)
                 return -1;
@@ -499,9 +625,70 @@ static int sweep_panel(const qnn_result *res, builder *b, plot_panel *pn, const 
             s4->label = g == 0 ? "2Lγ^{2}trO^{2}/D^{2} (LIU23 Eq. 17)" : NULL;
         }
     }
+    if (th_hlines && pn->nhlines > 1) {
+        /* several values: name the γ of each */
+        for (size_t j = 0; j < pn->nhlines; j++) {
+            char buf[96];
+            snprintf(buf, sizeof buf, "%s (γ = %.3g)", sd->theory_label, hgam[j]);
+            hll[j] = astr(a, buf);
+        }
+    } else if (th_hlines && pn->nhlines == 1) {
+        hll[0] = "Thm. 4.4 leading order 2γ^{2}(1 − 1/γ^{2})";
+    }
+    if (!strcmp(sd->name, "kernel_change_final") && res->points[0].params.model != QNN_MODEL_RANDOM &&
+        isfinite(xmin) && isfinite(xmax)) {
+        /* YOU23 Fig. 5: the kernel changes by at least 5 % everywhere (a
+         * series across the data, named in the legend, so that no label
+         * sits on the points) */
+        double *lx = aalloc(a, 2 * sizeof(double)), *ly = aalloc(a, 2 * sizeof(double));
+        plot_series *s5 = add_series(b, pn);
+        if (!lx || !ly || !s5)
+            return -1;
+        lx[0] = xmin; lx[1] = xmax;
+        ly[0] = ly[1] = 0.05;
+        s5->x = lx; s5->y = ly; s5->n = 2;
+        s5->style = PLOT_DASHED;
+        s5->color = -1;
+        s5->label = "5 % (YOU23 Fig. 5: more everywhere)";
+        ymin = fmin(ymin, 0.05);
+        ymax = fmax(ymax, 0.05);
+    }
+    for (size_t j = 0; j < pn->nhlines; j++)
+        if (isfinite(hl[j])) {
+            if (hl[j] < ymin) ymin = hl[j];
+            if (hl[j] > ymax) ymax = hl[j];
+        }
     pn->xscale = xmin > 0 && xmax / xmin >= 8 ? PLOT_LOG : PLOT_LINEAR;
     /* power laws read best on log-log axes */
     pn->yscale = ymin > 0 && (ymax / ymin >= 8 || (pn->xscale == PLOT_LOG && ymax / ymin >= 2)) ? PLOT_LOG : PLOT_LINEAR;
+    if (ngroups > 2 && isfinite(ymin) && isfinite(ymax) && ymax > ymin) {
+        /* A legend of many series would hide points wherever it goes:
+         * leave it the top of the panel. */
+        size_t rows = 0;
+        for (size_t j = 0; j < pn->nseries; j++)
+            rows += pn->series[j].label != NULL;
+        double frac = fmin(0.6, legend_row * (1.0 + 1.45 * (double)rows + 2.4));
+        if (pn->yscale == PLOT_LOG && ebmin > 0) {
+            ymin = fmin(ymin, ebmin);
+            ymax = fmax(ymax, ebmax);
+        } else if (pn->yscale == PLOT_LINEAR && isfinite(ebmax)) {
+            ymax = fmax(ymax, ebmax);
+        }
+        if (pn->yscale == PLOT_LOG) {
+            /* a 1, 2, 5 x 10^k value a little below the data */
+            double v = ymin / 1.12, dec = pow(10.0, floor(log10(v)));
+            double lo = log10(v / dec >= 5 ? 5 * dec : v / dec >= 2 ? 2 * dec : dec);
+            double span = log10(ymax) - lo;
+            pn->ymin = pow(10.0, lo);
+            pn->ymax = pow(10.0, lo + span / (1.0 - frac) + 0.02);
+        } else {
+            double lo = ymin - 0.04 * (ymax - ymin);
+            if (ymin >= 0 && lo < 0)
+                lo = 0;
+            pn->ymin = lo;
+            pn->ymax = lo + (ymax - lo) / (1.0 - frac) * 1.02;
+        }
+    }
     return 0;
 }
 
@@ -522,14 +709,440 @@ static int sweep_figure(const qnn_result *res, builder *b, plot_figure *fig)
     plot_panel *pn = aalloc(&b->a, nw * sizeof *pn);
     if (!pn)
         return -1;
-    for (size_t i = 0; i < nw; i++)
-        if (sweep_panel(res, b, &pn[i], want[i]) != 0)
-            return -1;
-    fig->panels = pn;
-    fig->npanels = nw;
     fig->columns = nw >= 2 ? 2 : 1;
     fig->width = nw >= 2 ? 720 : 420;
     fig->height = 300 * (double)((nw + 1) / 2);
+    /* The height of one legend row as a fraction of a plot area, from
+     * the font size ui/plot picks for this figure (10 pt on 600 x 400). */
+    const double rows = (double)((nw + 1) / 2), cw = fig->width / fig->columns, ch = fig->height / rows;
+    double fs = fmin(10.0 * sqrt(fig->width * fig->height / 240000.0), fmin(0.05 * cw, 0.065 * ch));
+    fs = fmax(fs, fmin(7.0, 0.045 * fmin(fig->width, fig->height)));
+    const double plot_h = ch - 1.6 * fs / rows - 6.0 * fs;
+    const double legend_row = plot_h > 0 ? 0.92 * fs / plot_h : 0.05;
+    for (size_t i = 0; i < nw; i++)
+        if (sweep_panel(res, b, &pn[i], want[i], legend_row) != 0)
+            return -1;
+    fig->panels = pn;
+    fig->npanels = nw;
+    return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Compare figure: the periodic QNN beside its asymptotic dynamics and the  */
+/* frozen-kernel caricature (YOU23), all on the flow-time axis.             */
+/* ------------------------------------------------------------------------ */
+
+/* Index of the swept key `model`, or -1. */
+static int model_key(const qnn_preset *ps)
+{
+    for (int i = 0; i < ps->nsweep; i++)
+        if (!strcmp(ps->sweep[i].key, "model"))
+            return i;
+    return -1;
+}
+
+/* The combination of the swept keys other than `skip` at point k: its
+ * index (mixed radix over those keys) and its caption. */
+static long other_keys(const qnn_result *res, long k, int skip, char *buf, size_t len)
+{
+    const qnn_preset *ps = res->preset;
+    const qnn_point *pt = &res->points[k];
+    long g = 0;
+    size_t off = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < ps->nsweep; i++) {
+        if (i == skip)
+            continue;
+        g = g * ps->sweep[i].nvalues + pt->value_index[i];
+        if (off < len) {
+            int w = snprintf(buf + off, len - off, "%s%s = %s", off ? ", " : "",
+                             key_symbol(ps->sweep[i].key, &pt->params),
+                             ps->sweep[i].values[pt->value_index[i]]);
+            if (w > 0)
+                off += (size_t)w;
+        }
+    }
+    return g;
+}
+
+static plot_style model_style(qnn_model_kind m)
+{
+    return m == QNN_MODEL_ASYMPTOTIC ? PLOT_DASHED : m == QNN_MODEL_FROZEN ? PLOT_DOTTED : PLOT_BOLD;
+}
+
+static const char *model_word(qnn_model_kind m)
+{
+    return m == QNN_MODEL_ASYMPTOTIC ? "asymptotic" : m == QNN_MODEL_FROZEN ? "frozen kernel"
+         : m == QNN_MODEL_PERIODIC ? "QNN" : "random QNN";
+}
+
+/* Log scale when the positive values in the panel's series span a decade. */
+static plot_scale auto_yscale(const plot_panel *pn)
+{
+    double lo = INFINITY, hi = -INFINITY;
+    for (size_t s = 0; s < pn->nseries; s++)
+        for (size_t i = 0; i < pn->series[s].n; i++) {
+            double v = pn->series[s].y[i];
+            if (!isfinite(v))
+                continue;
+            if (v <= 0)
+                return PLOT_LINEAR;
+            lo = fmin(lo, v);
+            hi = fmax(hi, v);
+        }
+    return lo > 0 && hi / lo >= 10 ? PLOT_LOG : PLOT_LINEAR;
+}
+
+static int compare_figure(const qnn_result *res, builder *b, plot_figure *fig)
+{
+    arena *a = &b->a;
+    const qnn_preset *ps = res->preset;
+    const qnn_params *p0 = &res->points[0].params;
+    const int use_loss = p0->curve == QNN_CURVE_LOSS;
+    const int mk = model_key(ps);
+    const long P = res->npoints;
+    long qnn_inst = 0;
+    int have_model[4] = { 0, 0, 0, 0 };
+    long *group = aalloc(a, (size_t)P * sizeof(long));
+    char **gcap = aalloc(a, (size_t)P * sizeof(char *));
+    char *named = aalloc(a, (size_t)P + 1);   /* per group: colour in the legend */
+    char *has_qnn = aalloc(a, (size_t)P + 1); /* per group: a QNN point */
+    if (!group || !gcap || !named || !has_qnn)
+        return -1;
+    for (long k = 0; k < P; k++) {
+        const qnn_point *pt = &res->points[k];
+        char c[256];
+        group[k] = other_keys(res, k, mk, c, sizeof c);
+        if (group[k] < 0 || group[k] >= P)
+            group[k] = k;
+        if (!(gcap[k] = astr(a, c)))
+            return -1;
+        have_model[pt->params.model & 3] = 1;
+        if (pt->params.model == QNN_MODEL_PERIODIC) {
+            qnn_inst += pt->run->ninst;
+            has_qnn[group[k]] = 1;
+        }
+    }
+    /* faint instance curves of the QNN while they stay readable */
+    const int faint = qnn_inst <= 40;
+
+    enum { NPANEL = 3 };
+    plot_panel *pn = aalloc(a, NPANEL * sizeof *pn);
+    size_t cap = (size_t)(qnn_inst + P * 2 + 8);
+    b->cap = cap;
+    if (!pn)
+        return -1;
+    for (int i = 0; i < NPANEL; i++) {
+        pn[i].series = aalloc(a, cap * sizeof(plot_series));
+        if (!pn[i].series)
+            return -1;
+        pn[i].xlabel = "flow time t";
+        pn[i].xscale = PLOT_LINEAR;
+    }
+    pn[0].title = use_loss ? "training loss" : p0->m > 1 ? "training error (rms residual)" : "training error";
+    pn[0].ylabel = use_loss ? "L(t)" : p0->m > 1 ? "ε_{rms}(t)" : "|ε(t)|";
+    pn[0].yscale = PLOT_LOG;
+    pn[1].title = "smallest kernel eigenvalue";
+    pn[1].ylabel = "λ_{min}(K_{asym}),  QNN: λ_{min}(K)/p";
+    pn[2].title = have_model[QNN_MODEL_FROZEN] ? "relative kernel change (frozen: 0)" : "relative kernel change";
+    pn[2].ylabel = "‖K(t) − K(0)‖_{F} / ‖K(0)‖_{F}";
+    pn[2].yscale = PLOT_LINEAR;
+    /* the legend explains the whole figure from the kernel-change panel,
+     * where the curves leave the lower right free */
+    plot_panel *leg = &pn[2];
+
+    if (faint)
+        for (long k = 0; k < P; k++) {
+            const qnn_point *pt = &res->points[k];
+            if (pt->params.model != QNN_MODEL_PERIODIC)
+                continue;
+            for (int i = 0; i < pt->run->ninst; i++) {
+                double *x, *y;
+                long n = inst_xy(a, &pt->run->inst[i], use_loss ? QNN_FIELD_LOSS : QNN_FIELD_ABS_EPS,
+                                 run_dt(pt->run), 1.0, 0, &x, &y);
+                plot_series *sr = add_series(b, &pn[0]);
+                if (n < 0 || !sr)
+                    return -1;
+                sr->x = x; sr->y = y; sr->n = (size_t)n;
+                sr->style = PLOT_FAINT;
+                sr->color = (int)group[k];
+            }
+        }
+    /* Means: the frozen kernel and the asymptotic dynamics first, the QNN
+     * on top. Records without eigenvalues are left out, not drawn as gaps. */
+    static const qnn_model_kind order[3] = { QNN_MODEL_FROZEN, QNN_MODEL_ASYMPTOTIC, QNN_MODEL_PERIODIC };
+    double lo_qa = INFINITY, hi_all = -INFINITY, lo_all = INFINITY;
+    for (int o = 0; o < 3; o++)
+        for (long k = 0; k < P; k++) {
+            const qnn_point *pt = &res->points[k];
+            const qnn_model_kind mod = pt->params.model;
+            if (mod != order[o] && !(o == 2 && mod == QNN_MODEL_RANDOM))
+                continue;
+            const qnn_run *run = pt->run;
+            const long g = group[k];
+            const double xs = run_dt(run), kd = kernel_div(&pt->params);
+            static const qnn_field fields[NPANEL] = { QNN_FIELD_LOSS, QNN_FIELD_LAMBDA_MIN, QNN_FIELD_KCHANGE };
+            plot_series *mine[NPANEL] = { NULL, NULL, NULL };
+            for (int j = 0; j < NPANEL; j++) {
+                if (j == 2 && mod == QNN_MODEL_FROZEN)
+                    continue; /* 0 by construction */
+                qnn_field f = j == 0 && !use_loss ? QNN_FIELD_ABS_EPS : fields[j];
+                double *x, *y;
+                long n = ens_xy(a, run, f, xs, j == 1 ? kd : 1.0, 1, &x, &y);
+                plot_series *sr = add_series(b, &pn[j]);
+                if (n < 0 || !sr)
+                    return -1;
+                sr->x = x; sr->y = y; sr->n = (size_t)n;
+                sr->style = model_style(mod);
+                sr->color = (int)g;
+                mine[j] = sr;
+                if (j == 0)
+                    for (long r = 0; r < n; r++)
+                        if (y[r] > 0 && isfinite(y[r])) {
+                            if (mod != QNN_MODEL_FROZEN)
+                                lo_qa = fmin(lo_qa, y[r]);
+                            lo_all = fmin(lo_all, y[r]);
+                            hi_all = fmax(hi_all, y[r]);
+                        }
+            }
+            /* Each colour is named once, on the QNN's curve where the group
+             * has one (so that a solid line reads "QNN"). */
+            if (!named[g] && (mod == QNN_MODEL_PERIODIC || !has_qnn[g])) {
+                plot_series *sl = mine[2];
+                if (!sl) {
+                    /* no curve in the legend's panel: an entry alone */
+                    if (!(sl = add_series(b, leg)))
+                        return -1;
+                    sl->style = model_style(mod);
+                    sl->color = (int)g;
+                }
+                char lab[300];
+                snprintf(lab, sizeof lab, "%s%s%s", model_word(mod), gcap[k][0] ? " " : "", gcap[k]);
+                sl->label = astr(a, lab);
+                named[g] = 1;
+            }
+        }
+    /* the line styles, in grey, for the models beside the QNN */
+    static const struct { qnn_model_kind m; const char *label; } key[2] = {
+        { QNN_MODEL_ASYMPTOTIC, "asymptotic dynamics (dashed)" },
+        { QNN_MODEL_FROZEN, "frozen kernel K_{asym}(0) (dotted)" },
+    };
+    for (int j = 0; j < 2; j++) {
+        if (!have_model[key[j].m])
+            continue;
+        plot_series *sr = add_series(b, leg);
+        if (!sr)
+            return -1;
+        sr->style = model_style(key[j].m);
+        sr->color = -1;
+        sr->label = key[j].label;
+    }
+    /* The frozen kernel's straight line may run many decades further
+     * down: keep the QNN and the asymptotic dynamics readable and let it
+     * leave through the bottom. */
+    if (isfinite(lo_qa) && lo_all < 1e-3 * lo_qa) {
+        pn[0].ymin = pow(10.0, floor(log10(lo_qa)) - 2.0);
+        pn[0].ymax = pow(10.0, ceil(log10(hi_all)));
+    }
+    pn[1].yscale = auto_yscale(&pn[1]);
+    {
+        /* keep the lowest fifth free for the note */
+        double lo = INFINITY, hi = -INFINITY;
+        for (size_t j = 0; j < pn[1].nseries; j++)
+            for (size_t i = 0; i < pn[1].series[j].n; i++) {
+                double v = pn[1].series[j].y[i];
+                if (isfinite(v) && (pn[1].yscale == PLOT_LINEAR || v > 0)) {
+                    lo = fmin(lo, v);
+                    hi = fmax(hi, v);
+                }
+            }
+        if (isfinite(lo) && hi > lo) {
+            if (pn[1].yscale == PLOT_LOG) {
+                double top = ceil(log10(hi) + 0.02), span = top - log10(lo);
+                pn[1].ymax = pow(10.0, top);
+                pn[1].ymin = pow(10.0, top - span / 0.8);
+            } else {
+                pn[1].ymax = hi + 0.04 * (hi - lo);
+                pn[1].ymin = pn[1].ymax - (pn[1].ymax - lo) / 0.8;
+            }
+        }
+    }
+    pn[1].note = have_model[QNN_MODEL_PERIODIC] ? "QNN kernel shown as K/p;\nt = η p/m × QNN steps (YOU23 Thm. 4.2)"
+                                                : "t = η × steps";
+    fig->panels = pn;
+    fig->npanels = NPANEL;
+    fig->columns = NPANEL;
+    fig->width = 1020;
+    fig->height = 340;
+    return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Rate figure (YOU23 Fig. 2): one-sample training curves, and the measured */
+/* rate −d ln|r|/dt against Cor. 4.3's 2(γ² − ŷ²).                          */
+/* ------------------------------------------------------------------------ */
+
+/* Records below this loss are left out of the rate: there the updates
+ * η r ∂r/∂θ fall below the resolution of θ and the decay stalls. */
+static const int rate_loss_floor_exp = -20;
+
+static int rate_figure(const qnn_result *res, builder *b, plot_figure *fig)
+{
+    arena *a = &b->a;
+    const long P = res->npoints;
+    const double rate_loss_floor = pow(10.0, rate_loss_floor_exp);
+    long total_inst = 0;
+    for (long k = 0; k < P; k++)
+        total_inst += res->points[k].run->ninst;
+    const int faint = total_inst <= 80;
+    enum { MAXPTS = 80 };   /* scatter points per instance */
+
+    plot_panel *pn = aalloc(a, 2 * sizeof *pn);
+    size_t cap = (size_t)(total_inst * 2 + P * 2 + 8);
+    b->cap = cap;
+    if (!pn)
+        return -1;
+    for (int i = 0; i < 2; i++) {
+        pn[i].series = aalloc(a, cap * sizeof(plot_series));
+        if (!pn[i].series)
+            return -1;
+    }
+    pn[0].title = "training curves (mean bold, instances faint)";
+    pn[0].xlabel = "flow time t";
+    pn[0].ylabel = "L(t) = r^{2}/2";
+    pn[0].xscale = PLOT_LINEAR;
+    pn[0].yscale = PLOT_LOG;
+    pn[1].title = "convergence rate against YOU23 Cor. 4.3";
+    pn[1].xlabel = "2(γ^{2} − ŷ^{2}) / γ^{2}";
+    pn[1].ylabel = "(−d ln|r|/dt) / γ^{2}";
+    pn[1].xscale = PLOT_LINEAR;
+    pn[1].yscale = PLOT_LINEAR;
+
+    /* all scatter points, for the fit */
+    size_t maxall = (size_t)total_inst * (MAXPTS + 2);
+    double *fx = aalloc(a, (maxall ? maxall : 1) * sizeof(double));
+    double *fy = aalloc(a, (maxall ? maxall : 1) * sizeof(double));
+    if (!fx || !fy)
+        return -1;
+    size_t nall = 0;
+    double xlo = INFINITY, xhi = -INFINITY;
+    for (long k = 0; k < P; k++) {
+        const qnn_point *pt = &res->points[k];
+        const qnn_run *run = pt->run;
+        const double xs = run_dt(run), g2 = pt->params.gamma * pt->params.gamma;
+        char lab[256];
+        point_caption(res, k, lab, sizeof lab);
+        const int color = P == 1 ? 0 : (int)k;
+        const qnn_field f = QNN_FIELD_LOSS;
+        size_t k0 = nall;
+        plot_series *first = NULL;
+        for (int i = 0; i < run->ninst; i++) {
+            const qnn_run_instance *ri = &run->inst[i];
+            if (faint) {
+                double *x, *y;
+                long n = inst_xy(a, ri, f, xs, 1.0, 0, &x, &y);
+                plot_series *sr = add_series(b, &pn[0]);
+                if (n < 0 || !sr)
+                    return -1;
+                sr->x = x; sr->y = y; sr->n = (size_t)n;
+                sr->style = PLOT_FAINT;
+                sr->color = color;
+            }
+            /* finite differences of ln|r| between consecutive records,
+             * away from sign changes and the floor where the updates
+             * η r ∂r/∂θ fall below the resolution of θ (at p = 320 the
+             * rate collapses near L ~ 1e-22, sharply) */
+            size_t n = valid_nrec(ri), nok = 0;
+            char *ok = aalloc(a, n + 1);
+            if (!ok)
+                return -1;
+            for (size_t r = 0; r + 1 < n; r++) {
+                const qnn_obs *o0 = &ri->rec[r], *o1 = &ri->rec[r + 1];
+                ok[r] = isfinite(o0->eps) && isfinite(o1->eps) && o0->eps * o1->eps > 0 &&
+                        o0->loss > rate_loss_floor && o1->loss > rate_loss_floor && o1->time > o0->time &&
+                        isfinite(o0->yhat0) && isfinite(o1->yhat0);
+                nok += ok[r] != 0;
+            }
+            size_t stride = nok > MAXPTS ? (nok + MAXPTS - 1) / MAXPTS : 1, seen = 0;
+            double *x = aalloc(a, (nok ? nok : 1) * sizeof(double));
+            double *y = aalloc(a, (nok ? nok : 1) * sizeof(double));
+            if (!x || !y)
+                return -1;
+            size_t c = 0;
+            for (size_t r = 0; r + 1 < n; r++) {
+                if (!ok[r] || seen++ % stride != 0)
+                    continue;
+                const qnn_obs *o0 = &ri->rec[r], *o1 = &ri->rec[r + 1];
+                double yh = 0.5 * (o0->yhat0 + o1->yhat0);
+                double rate = -(log(fabs(o1->eps)) - log(fabs(o0->eps))) / (o1->time - o0->time);
+                x[c] = 2.0 * (g2 - yh * yh) / g2;
+                y[c] = rate / g2;
+                if (nall < maxall) {
+                    fx[nall] = x[c];
+                    fy[nall] = y[c];
+                    nall++;
+                }
+                xlo = fmin(xlo, x[c]);
+                xhi = fmax(xhi, x[c]);
+                c++;
+            }
+            plot_series *sp = add_series(b, &pn[1]);
+            if (!sp)
+                return -1;
+            sp->x = x; sp->y = y; sp->n = c;
+            sp->style = PLOT_POINTS;
+            sp->color = color;
+            if (i == 0)
+                first = sp;
+        }
+        /* least-squares slope through the origin of this point's scatter */
+        double c1 = NAN, cov, ss;
+        if (nall - k0 >= 2)
+            gsl_fit_mul(fx + k0, 1, fy + k0, 1, nall - k0, &c1, &cov, &ss);
+        if (first) {
+            char sl[300];
+            snprintf(sl, sizeof sl, "%s: slope %.3f", P == 1 ? "measured" : lab, c1);
+            first->label = astr(a, sl);
+        }
+
+        double *t, *mean;
+        long nm = ens_xy(a, run, f, xs, 1.0, 0, &t, &mean);
+        plot_series *sm = add_series(b, &pn[0]);
+        if (nm < 0 || !sm)
+            return -1;
+        sm->x = t; sm->y = mean; sm->n = (size_t)nm;
+        sm->style = PLOT_BOLD;
+        sm->color = color;
+        /* several points: their colours are named in the lower legend */
+        sm->label = P == 1 ? "ensemble mean" : NULL;
+    }
+    /* Cor. 4.3: the rate is the asymptotic kernel k = 2(γ² − ŷ²) */
+    if (isfinite(xlo) && isfinite(xhi)) {
+        double pad = 0.04 * (xhi - xlo > 0 ? xhi - xlo : 1.0);
+        double *lx = aalloc(a, 2 * sizeof(double)), *ly = aalloc(a, 2 * sizeof(double));
+        plot_series *sl = add_series(b, &pn[1]);
+        if (!lx || !ly || !sl)
+            return -1;
+        lx[0] = ly[0] = xlo - pad;
+        lx[1] = ly[1] = xhi + pad;
+        sl->x = lx; sl->y = ly; sl->n = 2;
+        sl->style = PLOT_DASHED;
+        sl->color = -1;
+        sl->label = "Cor. 4.3: rate = 2(γ^{2} − ŷ^{2})";
+    }
+    char note[256];
+    double c1 = NAN, cov, ss;
+    if (nall >= 2)
+        gsl_fit_mul(fx, 1, fy, 1, nall, &c1, &cov, &ss);
+    snprintf(note, sizeof note, "least-squares slope, all points: %.3f\nt = η p/m × steps (YOU23 Thm. 4.2)\nintervals with L < 10^{−%d} left out",
+             c1, -rate_loss_floor_exp);
+    pn[1].note = astr(a, note);
+    pn[1].note_corner = PLOT_LOWER_RIGHT; /* the points lie along the diagonal */
+    fig->panels = pn;
+    fig->npanels = 2;
+    fig->columns = 1;
+    fig->width = 520;
+    fig->height = 640;
     return 0;
 }
 
@@ -546,7 +1159,13 @@ int qnn_write_figure(const qnn_result *res, int format, const char *path, char *
     else
         snprintf(title, sizeof title, "qnnlab: %s", res->preset->name);
     fig.title = title;
-    int rc = p0->figure == QNN_FIG_SWEEP ? sweep_figure(res, &b, &fig) : training_figure(res, &b, &fig);
+    int rc;
+    switch (p0->figure) {
+    case QNN_FIG_SWEEP: rc = sweep_figure(res, &b, &fig); break;
+    case QNN_FIG_COMPARE: rc = compare_figure(res, &b, &fig); break;
+    case QNN_FIG_RATE: rc = rate_figure(res, &b, &fig); break;
+    default: rc = training_figure(res, &b, &fig); break;
+    }
     if (rc != 0) {
         snprintf(err, errlen, "out of memory while building the figure");
         afree(&b.a);

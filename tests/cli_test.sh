@@ -407,7 +407,7 @@ for r in csv.DictReader(open(sys.argv[1])):
     if r["spectral_drift"] and not float(r["spectral_drift"]) < 1e-12: sys.exit("drift " + r["spectral_drift"])
     if not r["spectral_drift"]: sys.exit("no drift at a kernel_every record")
 ' "$TMP/asy1/trace.csv"
-run_ok asyE you23-fig3 --set d=8 --set gamma=4 --set m=2 --set integrator=euler --set eta=0.05 --steps 100 --instances 1
+run_ok asyE you23-fig3 --set d=8 --set gamma=4 --set m=2 --set integrator=euler --set eta=0.02 --steps 100 --instances 1
 check "asymptotic: explicit Euler visibly drifts (> 1e-6) where Cayley does not" \
     py 'import csv, sys
 rows = [r for r in csv.DictReader(open(sys.argv[1])) if r["spectral_drift"]]

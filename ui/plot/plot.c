@@ -1356,26 +1356,28 @@ static int note_size(cairo_t *cr, const char *note, const metrics *m,
     return 1;
 }
 
-static int note_rect(cairo_t *cr, const char *note, const rect *area,
-                     const metrics *m, rect *box)
+static int note_rect(cairo_t *cr, const char *note, plot_corner corner,
+                     const rect *area, const metrics *m, rect *box)
 {
     double w, h;
     size_t nl;
     if (!note_size(cr, note, m, &w, &h, &nl))
         return 0;
     double inset = m->tick + 0.35 * m->fs;
-    box->x0 = area->x0 + inset;
-    box->y1 = area->y1 - inset;
+    int right = corner == PLOT_UPPER_RIGHT || corner == PLOT_LOWER_RIGHT;
+    int upper = corner == PLOT_UPPER_LEFT || corner == PLOT_UPPER_RIGHT;
+    box->x0 = right ? area->x1 - inset - w : area->x0 + inset;
+    box->y0 = upper ? area->y0 + inset : area->y1 - inset - h;
     box->x1 = box->x0 + w;
-    box->y0 = box->y1 - h;
+    box->y1 = box->y0 + h;
     return 1;
 }
 
-static void draw_note(cairo_t *cr, const char *note, const rect *area,
-                      const metrics *m)
+static void draw_note(cairo_t *cr, const char *note, plot_corner corner,
+                      const rect *area, const metrics *m)
 {
     rect b;
-    if (!note_rect(cr, note, area, m, &b))
+    if (!note_rect(cr, note, corner, area, m, &b))
         return;
     double fs = m->leg_fs, pad = 0.5 * fs, row = 1.3 * fs;
     char line[512];
@@ -1486,11 +1488,18 @@ static void draw_legend(cairo_t *cr, const plot_panel *p, const axis *ax,
          area->y1 - inset},
     };
     rect nb;
-    int has_note = note_rect(cr, p->note, area, m, &nb);
+    int has_note = note_rect(cr, p->note, p->note_corner, area, m, &nb);
     size_t best = 0;
-    double best_score = legend_cover(p, ax, ay, area, &cand[0], m);
-    for (size_t c = 1; c < 4 && best_score > 0; c++) {
-        if (has_note && rects_meet(&cand[c], &nb))
+    /* the upper right unless the note sits there */
+    if (has_note && rects_meet(&cand[0], &nb))
+        for (size_t c = 1; c < 4; c++)
+            if (!rects_meet(&cand[c], &nb)) {
+                best = c;
+                break;
+            }
+    double best_score = legend_cover(p, ax, ay, area, &cand[best], m);
+    for (size_t c = 0; c < 4 && best_score > 0; c++) {
+        if (c == best || (has_note && rects_meet(&cand[c], &nb)))
             continue;
         double sc = legend_cover(p, ax, ay, area, &cand[c], m);
         if (sc < best_score - 0.5 && sc < 0.6 * best_score) {
@@ -1802,7 +1811,7 @@ static void draw_panel(cairo_t *cr, const plot_panel *p, const rect *cell,
     cairo_restore(cr);
 
     cairo_save(cr);
-    draw_note(cr, p->note, &r, m);
+    draw_note(cr, p->note, p->note_corner, &r, m);
     draw_legend(cr, p, &ax, &ay, &r, m);
     cairo_restore(cr);
 }

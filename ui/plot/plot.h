@@ -32,6 +32,10 @@ typedef enum {
                            axis scale), outer bins mirrored */
 } plot_style;
 
+/* A corner of the plot area (the note box). */
+typedef enum { PLOT_LOWER_LEFT = 0, PLOT_UPPER_LEFT, PLOT_UPPER_RIGHT,
+               PLOT_LOWER_RIGHT } plot_corner;
+
 typedef struct plot_series {
     const double *x;      /* n values; NaN/inf points are skipped (a gap) */
     const double *y;      /* n values; on a log axis y <= 0 is skipped */
@@ -58,6 +62,7 @@ typedef struct plot_panel {
     const char *const *hline_labels; /* NULL or nhlines labels */
     size_t nhlines;
     const char *note;     /* NULL or a short text drawn in a corner box */
+    plot_corner note_corner; /* where the note goes (default lower left) */
 } plot_panel;
 
 typedef struct plot_figure {
