@@ -1,5 +1,6 @@
 /* Asymptotic dynamics of M(t) and the frozen-kernel companion; see
  * qnn/asym.h for the equations and the low-rank Cayley step. */
+#include "gslpad.h"
 #include "qnn/asym.h"
 #include "qnn/haar.h"
 
@@ -214,9 +215,10 @@ qnn_asym *qnn_asym_new(size_t d, size_t m, const qnn_cplx *M0, const qnn_cplx *V
     a->A = xalloc(m * m * c);
     a->G = xalloc(m * m * c);
     a->S = xalloc(m * m * c);
-    a->X = xalloc(m2 * m2 * c);
+    /* X and Xinv go through GSL's LU (OpenBLAS zdotu): a spare row, see gslpad.h */
+    a->X = xalloc((m2 + 1) * m2 * c);
     a->T = xalloc(m2 * m2 * c);
-    a->Xinv = xalloc(m2 * m2 * c);
+    a->Xinv = xalloc((m2 + 1) * m2 * c);
     a->perm = gsl_permutation_alloc(m2);
     a->r = xalloc(m * sizeof(double));
     a->K = xalloc(m * m * sizeof(double));
@@ -325,7 +327,7 @@ int qnn_asym_spectrum(const qnn_asym *a, double *out)
         memcpy(out, a->spec0, d * sizeof(double));
         return 0;
     }
-    gsl_matrix_complex *w = gsl_matrix_complex_alloc(d, d);
+    gsl_matrix_complex *w = qnn_cmatrix_alloc(d, d);
     gsl_vector *ev = gsl_vector_alloc(d);
     gsl_eigen_herm_workspace *ws = gsl_eigen_herm_alloc(d);
     int rc = -1;

@@ -10,6 +10,7 @@
  *    qnn_haar_unitary call (D = 4, or D = 2 when n = 1), in the order layer
  *    0, 1, ..., depth-1 and, within a layer, by increasing lower qubit k.
  */
+#include "gslpad.h"
 #include "qnn/haar.h"
 
 #include <gsl/gsl_linalg.h>
@@ -24,10 +25,10 @@ int qnn_haar_unitary(gsl_rng *rng, size_t D, qnn_cplx *U)
     if (D == 0)
         return 0;
     int rc = -1;
-    gsl_matrix_complex *A = gsl_matrix_complex_alloc(D, D);
-    gsl_matrix_complex *T = gsl_matrix_complex_alloc(D, D);
-    gsl_matrix_complex *Q = gsl_matrix_complex_alloc(D, D);
-    gsl_matrix_complex *R = gsl_matrix_complex_alloc(D, D);
+    gsl_matrix_complex *A = qnn_cmatrix_alloc(D, D);
+    gsl_matrix_complex *T = qnn_cmatrix_alloc(D, D);
+    gsl_matrix_complex *Q = qnn_cmatrix_alloc(D, D);
+    gsl_matrix_complex *R = qnn_cmatrix_alloc(D, D);
     if (!A || !T || !Q || !R)
         goto done;
 

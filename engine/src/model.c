@@ -15,6 +15,7 @@
  *   orthonormal states, labels half +1 / half -1 in random order.
  *   ŷ_j = γ tr(ρ_j U† M0 U), loss (1/2m) Σ (ŷ_j - y_j)², θ <- θ - η ∇loss,
  *   so dr/dt = -(η/m) K r with K = J Jᵀ (YOU23 Eq. 3). */
+#include "gslpad.h"
 #include "model.h"
 #include "qnn/asym.h"
 
@@ -39,9 +40,9 @@ qnn_pauli qnn_pauli_random(gsl_rng *rng, int n)
 
 int qnn_random_orthonormal(gsl_rng *rng, size_t D, size_t m, qnn_cplx *out)
 {
-    gsl_matrix_complex *A = gsl_matrix_complex_alloc(D, m);
-    gsl_vector_complex *tau = gsl_vector_complex_alloc(m);
-    gsl_vector_complex *v = gsl_vector_complex_alloc(D);
+    gsl_matrix_complex *A = qnn_cmatrix_alloc(D, m);
+    gsl_vector_complex *tau = qnn_cvector_alloc(m);
+    gsl_vector_complex *v = qnn_cvector_alloc(D);
     if (!A || !tau || !v) {
         gsl_matrix_complex_free(A);
         gsl_vector_complex_free(tau);
