@@ -90,7 +90,7 @@ static const key_row rows[] = {
     {{"steps", QNN_KEY_LONG, "0 .. 100000000", "gradient-descent steps (0: only the statistics at the initial angles)", "run", 1}, OFF(steps), 0, 1e8, NULL, 0},
     {{"instances", QNN_KEY_INT, "1 .. 1000000", "ensemble size R (instance seeds derived from seed)", "run", 1}, OFF(instances), 1, 1000000, NULL, 0},
     {{"seed", QNN_KEY_U64, "0 .. 18446744073709551615", "master seed", "run", 1}, OFF(seed), 0, 0, NULL, 0},
-    {{"kernel_every", QNN_KEY_INT, "1 .. 100000000", "kernel eigenvalues every k steps (and at step 0 and the last step)", "run", 0}, OFF(kernel_every), 1, 1e8, NULL, 0},
+    {{"kernel_every", QNN_KEY_INT, "1 .. 100000000", "kernel eigenvalues every k steps (and at step 0 and the last step); asymptotic model: also the spectral drift of M, an O(d^3) eigen-decomposition", "run", 0}, OFF(kernel_every), 1, 1e8, NULL, 0},
     {{"record_every", QNN_KEY_INT, "1 .. 100000000", "a row in trace.csv every k steps (and the last step)", "run", 0}, OFF(record_every), 1, 1e8, NULL, 0},
     {{"threads", QNN_KEY_INT, "0 .. 256", "worker threads over instances; 0 = all cores (results do not depend on it)", "run", 0}, OFF(threads), 0, 256, NULL, 0},
     {{"figure", QNN_KEY_ENUM, "training | sweep | compare | rate", "figure layout: curves against the step; statistics against the swept key; the periodic QNN beside its asymptotic dynamics and the frozen kernel on one time axis; or YOU23 Fig. 2 (m = 1 training curves and the rate against 2(gamma^2 - yhat^2))", "figure", 0}, OFF(figure), 0, 0, figure_names, 0},
