@@ -77,8 +77,8 @@ void qnn_asym_free(qnn_asym *a)
 
 static const qnn_cplx ONE = 1.0, ZERO = 0.0;
 
-/* From M (upper triangle): Q = [V, W] with W = M V; A = V†W, G = W†W,
- * S = V†V; r_j = Re A_jj - y_j; K_ij = 2 Re(G_ij S_ji) - 2 |A_ij|². */
+/* From M (upper triangle): Q = [V, W] with W = M V; A = V†W, G = W†W
+ * (S = V†V is fixed at creation); r_j = Re A_jj - y_j; K_ij = 2 Re(G_ij S_ji) - 2 |A_ij|². */
 static void grams(qnn_asym *a, const qnn_cplx *M)
 {
     const int d = (int)a->d, m = (int)a->m;
@@ -86,7 +86,6 @@ static void grams(qnn_asym *a, const qnn_cplx *M)
     cblas_zhemm(CblasColMajor, CblasLeft, CblasUpper, d, m, &ONE, M, d, a->V, d, &ZERO, W, d);
     cblas_zgemm(CblasColMajor, CblasConjTrans, CblasNoTrans, m, m, d, &ONE, a->V, d, W, d, &ZERO, a->A, m);
     cblas_zgemm(CblasColMajor, CblasConjTrans, CblasNoTrans, m, m, d, &ONE, W, d, W, d, &ZERO, a->G, m);
-    cblas_zgemm(CblasColMajor, CblasConjTrans, CblasNoTrans, m, m, d, &ONE, a->V, d, a->V, d, &ZERO, a->S, m);
     for (int j = 0; j < m; j++)
         a->r[j] = creal(a->A[j * m + j]) - a->y[j];
     for (int i = 0; i < m; i++)
@@ -234,6 +233,8 @@ qnn_asym *qnn_asym_new(size_t d, size_t m, const qnn_cplx *M0, const qnn_cplx *V
     memcpy(a->V, V, d * m * c);
     memcpy(a->Q, V, d * m * c);
     memcpy(a->y, y, m * sizeof(double));
+    cblas_zgemm(CblasColMajor, CblasConjTrans, CblasNoTrans, (int)m, (int)m, (int)d, &ONE, a->V, (int)d,
+                a->V, (int)d, &ZERO, a->S, (int)m);
     if (qnn_asym_spectrum(a, a->spec0) != 0)
         goto fail;
     grams(a, a->M);

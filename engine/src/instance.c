@@ -457,7 +457,6 @@ void qnn_instance_consts(const qnn_instance *in, qnn_consts *c)
     else
         c->H_op2_sum = in->L; /* ‖P_l‖_op = 1 */
     c->loss_scale = in->md->loss_scale;
-    c->dt = in->dt;
 }
 
 const double *qnn_instance_kernel(const qnn_instance *in, int *m) { if (m) *m = in->m; return in->K; }
