@@ -48,6 +48,13 @@ int qnn_write_trace_csv(const qnn_result *res, FILE *f)
     fputs("step,instance,eps,loss,kernel,lambda_min,lambda_max,grad_norm,yhat,t,kernel_change,spectral_drift", f);
     for (int i = 0; i < ps->nsweep; i++)
         fprintf(f, ",%s", ps->sweep[i].key);
+    /* record_residuals: r_1 .. r_M, M the largest m of the points that keep them */
+    int M = 0;
+    for (long k = 0; k < res->npoints; k++)
+        if (res->points[k].params.record_residuals && res->points[k].run->m > M)
+            M = res->points[k].run->m;
+    for (int j = 1; j <= M; j++)
+        fprintf(f, ",r_%d", j);
     fputc('\n', f);
     for (long k = 0; k < res->npoints; k++) {
         const qnn_point *pt = &res->points[k];
@@ -72,6 +79,12 @@ int qnn_write_trace_csv(const qnn_result *res, FILE *f)
                 }
                 for (int s = 0; s < ps->nsweep; s++)
                     fprintf(f, ",%s", ps->sweep[s].values[pt->value_index[s]]);
+                for (int j = 0; j < M; j++) {
+                    if (ri->resid && j < run->m)
+                        csv_num(f, ri->resid[r * (size_t)run->m + (size_t)j]);
+                    else
+                        fputc(',', f);
+                }
                 fputc('\n', f);
             }
         }
@@ -271,16 +284,33 @@ static json_t *jpoint(const qnn_result *res, long k)
 /* figure = compare: for each combination of the other swept keys, how far
  * the QNN's and the frozen kernel's trajectories lie from the asymptotic
  * dynamics started from the same M(0) and data. */
-static double max_eps_distance(const qnn_run_instance *a, const qnn_run_instance *b)
+/* max over common records of |eps_a - eps_b| / |eps_b(0)|, or, when both
+ * kept their residual vectors, of ‖r_a - r_b‖ / ‖r_b(0)‖. */
+static double max_eps_distance(const qnn_run_instance *a, const qnn_run_instance *b, int m)
 {
     size_t n = a->nrec < b->nrec ? a->nrec : b->nrec;
     if (n == 0 || a->diverged_at >= 0 || b->diverged_at >= 0)
         return NAN;
-    double e0 = fabs(b->rec[0].eps), mx = 0.0;
+    const int vec = a->resid && b->resid;
+    double e0 = 0.0, mx = 0.0;
     for (size_t k = 0; k < n; k++) {
         if (a->rec[k].step != b->rec[k].step)
             return NAN;
-        double d = fabs(a->rec[k].eps - b->rec[k].eps);
+        double d = 0.0, e = 0.0;
+        if (vec) {
+            for (int j = 0; j < m; j++) {
+                double x = a->resid[k * (size_t)m + (size_t)j], y = b->resid[k * (size_t)m + (size_t)j];
+                d += (x - y) * (x - y);
+                e += y * y;
+            }
+            d = sqrt(d);
+            e = sqrt(e);
+        } else {
+            d = fabs(a->rec[k].eps - b->rec[k].eps);
+            e = fabs(b->rec[k].eps);
+        }
+        if (k == 0)
+            e0 = e;
         if (d > mx)
             mx = d;
     }
@@ -345,9 +375,9 @@ static json_t *jcomparison(const qnn_result *res)
             continue;
         }
         for (int i = 0; i < R; i++) {
-            col[i] = max_eps_distance(&q->run->inst[i], &comp[0]->run->inst[i]);
+            col[i] = max_eps_distance(&q->run->inst[i], &comp[0]->run->inst[i], q->run->m);
             col[R + i] = comp[1] && i < comp[1]->run->ninst
-                             ? max_eps_distance(&comp[1]->run->inst[i], &comp[0]->run->inst[i]) : NAN;
+                             ? max_eps_distance(&comp[1]->run->inst[i], &comp[0]->run->inst[i], q->run->m) : NAN;
             col[2 * R + i] = late_rate(&q->run->inst[i]);
             col[3 * R + i] = late_rate(&comp[0]->run->inst[i]);
             col[4 * R + i] = comp[1] && i < comp[1]->run->ninst ? late_rate(&comp[1]->run->inst[i]) : NAN;
@@ -420,8 +450,9 @@ int qnn_write_summary_json(const qnn_result *res, FILE *f)
     if (cmp) {
         json_t *c = json_object();
         json_object_set_new(c, "definition", json_string(
-            "per instance: max over the common records of |eps_X(t) - eps_asym(t)| / |eps_asym(0)| "
-            "(eps: the residual for m = 1, the rms residual for m > 1), X = the periodic QNN or the frozen kernel, "
+            "per instance: max over the common records of ||r_X(t) - r_asym(t)|| / ||r_asym(0)|| with the residual "
+            "vectors when record_residuals = 1, else of |eps_X(t) - eps_asym(t)| / |eps_asym(0)| "
+            "(eps: the residual for m = 1, the rms residual for m > 1); X = the periodic QNN or the frozen kernel, "
             "both started from the asymptotic run's M(0) and data; late_rate: -d ln L/dt in flow time over the last tenth of the records"));
         json_object_set_new(c, "per_point", cmp);
         json_object_set_new(root, "comparison", c);

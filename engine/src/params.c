@@ -92,6 +92,7 @@ static const key_row rows[] = {
     {{"seed", QNN_KEY_U64, "0 .. 18446744073709551615", "master seed", "run", 1}, OFF(seed), 0, 0, NULL, 0},
     {{"kernel_every", QNN_KEY_INT, "1 .. 100000000", "kernel eigenvalues every k steps (and at step 0 and the last step); asymptotic model: also the spectral drift of M, an O(d^3) eigen-decomposition", "run", 0}, OFF(kernel_every), 1, 1e8, NULL, 0},
     {{"record_every", QNN_KEY_INT, "1 .. 100000000", "a row in trace.csv every k steps (and the last step)", "run", 0}, OFF(record_every), 1, 1e8, NULL, 0},
+    {{"record_residuals", QNN_KEY_INT, "0 | 1", "1: trace.csv also holds the residual vector r_1 .. r_m at every recorded step", "run", 0}, OFF(record_residuals), 0, 1, NULL, 0},
     {{"threads", QNN_KEY_INT, "0 .. 256", "worker threads over instances; 0 = all cores (results do not depend on it)", "run", 0}, OFF(threads), 0, 256, NULL, 0},
     {{"figure", QNN_KEY_ENUM, "training | sweep | compare | rate", "figure layout: curves against the step; statistics against the swept key; the periodic QNN beside its asymptotic dynamics and the frozen kernel on one time axis; or YOU23 Fig. 2 (m = 1 training curves and the rate against 2(gamma^2 - yhat^2))", "figure", 0}, OFF(figure), 0, 0, figure_names, 0},
     {{"curve", QNN_KEY_ENUM, "abs_eps | loss", "training figure: plot |eps(t)| or the loss L(t)", "figure", 0}, OFF(curve), 0, 0, curve_names, 0},
@@ -440,6 +441,8 @@ size_t qnn_params_run_bytes(const qnn_params *p, int threads_alive)
     double rec = (double)p->steps / (double)p->record_every + 2.0;
     double trace = rec * (double)p->instances * 64.0;
     double kern = (double)p->instances * (double)p->m * (double)p->m * 8.0;
+    if (p->record_residuals)
+        trace += rec * (double)p->instances * (double)p->m * 8.0;
     double shared = p->resample == QNN_RESAMPLE_THETA ? per : 0.0;
     double total = per * threads_alive + trace + kern + shared;
     return total > (double)SIZE_MAX ? SIZE_MAX : (size_t)total;

@@ -29,6 +29,7 @@ void qnn_run_free(qnn_run *run)
         free(run->inst[i].rec);
         free(run->inst[i].K0);
         free(run->inst[i].eig0);
+        free(run->inst[i].resid);
     }
     free(run->inst);
     free(run->mean_K0);
@@ -74,7 +75,9 @@ static int run_one(job *jb, int i)
     qnn_instance_kernel(in, &m);
     ri->K0 = malloc((size_t)m * (size_t)m * sizeof(double));
     ri->eig0 = malloc((size_t)m * sizeof(double));
-    if (!ri->rec || !ri->K0 || !ri->eig0) {
+    if (p->record_residuals)
+        ri->resid = malloc(cap * (size_t)m * sizeof(double));
+    if (!ri->rec || !ri->K0 || !ri->eig0 || (p->record_residuals && !ri->resid)) {
         qnn_instance_free(in);
         pthread_mutex_lock(&jb->lock);
         snprintf(jb->err, sizeof jb->err, "out of memory for the records of instance %d (%zu records)", i, cap);
@@ -92,13 +95,15 @@ static int run_one(job *jb, int i)
             memcpy(ri->K0, qnn_instance_kernel(in, NULL), (size_t)m * (size_t)m * sizeof(double));
             memcpy(ri->eig0, qnn_instance_eigenvalues(in, NULL), (size_t)m * sizeof(double));
         }
+        if (bad || rec) {
+            if (ri->resid)
+                memcpy(ri->resid + ri->nrec * (size_t)m, qnn_instance_residuals(in, NULL), (size_t)m * sizeof(double));
+            ri->rec[ri->nrec++] = o;   /* a diverged record keeps its non-finite values */
+        }
         if (bad) {
             ri->diverged_at = t;
-            ri->rec[ri->nrec++] = o;   /* keeps the non-finite values visible */
             break;
         }
-        if (rec)
-            ri->rec[ri->nrec++] = o;
         if (t < T)
             qnn_instance_step(in);
         if ((t & 63) == 0 && atomic_load_explicit(&jb->stop, memory_order_relaxed))

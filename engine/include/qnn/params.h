@@ -65,6 +65,8 @@ typedef struct qnn_params {
     uint64_t seed;
     int kernel_every;         /* kernel eigenvalues every k steps (and at step 0) */
     int record_every;         /* rows in trace.csv every k steps (and the last) */
+    int record_residuals;     /* 1: keep the residual vector r(t) at every record
+                                 (trace.csv columns r_1 .. r_m) */
     int threads;              /* worker threads over instances, 0 = all cores */
     /* presentation */
     qnn_figure_kind figure;

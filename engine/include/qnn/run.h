@@ -16,6 +16,7 @@ typedef struct qnn_run_instance {
     qnn_consts consts;
     double *K0;           /* m x m kernel at step 0 (row-major) */
     double *eig0;         /* its eigenvalues, ascending */
+    double *resid;        /* record_residuals: nrec x m residuals, row per record; else NULL */
 } qnn_run_instance;
 
 typedef struct qnn_run {
