@@ -105,7 +105,7 @@ static void print_help(void)
 static void list_preset(void *ctx, const char *name, const char *description)
 {
     (void)ctx;
-    printf("%-14s %s\n", name, description);
+    printf("%-22s %s\n", name, description);
 }
 
 static size_t memory_limit(void)

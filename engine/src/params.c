@@ -73,7 +73,7 @@ static const key_row rows[] = {
     {{"depth", QNN_KEY_INT, "1 .. 256", "brickwork layers in each W_l", "model", 1}, OFF(depth), 1, 256, NULL, 0},
     {{"n_obs", QNN_KEY_INT, "1 .. 256", "random model: Pauli terms in O = sum c_j P_j, c_j ~ U(0,1)", "model", 1}, OFF(n_obs), 1, 256, NULL, 0},
     {{"O0", QNN_KEY_DOUBLE, "-1e6 .. 1e6", "random optimisation task: target value, eps = gamma <O> - O0", "model", 1}, OFF(O0), -1e6, 1e6, NULL, 0},
-    {{"m", QNN_KEY_INT, "1 .. D", "training states |A| (random supervised) or m (periodic)", "model", 1}, OFF(m), 1, 1 << QNN_MAX_QUBITS, NULL, 0},
+    {{"m", QNN_KEY_INT, "1 .. D", "training states: |A| (random supervised) or m (periodic, asymptotic, frozen)", "model", 1}, OFF(m), 1, 1 << QNN_MAX_QUBITS, NULL, 0},
     {{"inputs", QNN_KEY_ENUM, "basis | random", "random supervised: basis states |0>..|m-1> or a Haar-random orthonormal set", "model", 0}, OFF(inputs), 0, 0, input_names, 0},
     {{"labels", QNN_KEY_ENUM, "pm1 | uniform | a comma list of m numbers in -1e6 .. 1e6", "labels: half +1 / half -1 in random order, U(-1, 1), or the given vector y_1, ..., y_m", "model", 0}, OFF(labels), 0, 0, label_names, 0},
     {{"m0_init", QNN_KEY_ENUM, "haar | circuit | file", "asymptotic/frozen: M(0) = gamma U diag(+1.., -1..) U^dagger with U Haar (YOU23 Eq. 120); the periodic circuit's gamma U(theta0)^dagger M0 U(theta0) with its data (same seed, instance and p); or gamma times the matrix in m0_file", "model", 1}, OFF(m0_init), 0, 0, m0_names, 0},
