@@ -45,7 +45,8 @@ static void csv_num(FILE *f, double v)
 int qnn_write_trace_csv(const qnn_result *res, FILE *f)
 {
     const qnn_preset *ps = res->preset;
-    fputs("step,instance,eps,loss,kernel,lambda_min,lambda_max,grad_norm,yhat,t,kernel_change,spectral_drift", f);
+    fputs("step,instance,eps,loss,kernel,lambda_min,lambda_max,grad_norm,yhat,t,kernel_change,spectral_drift,"
+          "entropy,trace_distance,grad_inf", f);
     for (int i = 0; i < ps->nsweep; i++)
         fprintf(f, ",%s", ps->sweep[i].key);
     /* record_residuals: r_1 .. r_M, M the largest m of the points that keep them */
@@ -67,12 +68,13 @@ int qnn_write_trace_csv(const qnn_result *res, FILE *f)
                  * is a value, not a gap */
                 fprintf(f, "%ld,%d", o->step, ri->index);
                 int last_bad = ri->diverged_at >= 0 && r + 1 == ri->nrec;
-                double vals[10] = { o->eps, o->loss, o->kernel, o->lambda_min, o->lambda_max, o->grad_norm,
-                                    o->yhat0, o->time, o->kchange, o->drift };
-                for (int c = 0; c < 10; c++) {
+                double vals[13] = { o->eps, o->loss, o->kernel, o->lambda_min, o->lambda_max, o->grad_norm,
+                                    o->yhat0, o->time, o->kchange, o->drift, o->entropy, o->tdist, o->grad_inf };
+                for (int c = 0; c < 13; c++) {
                     /* empty: not computed at this record (eigenvalues and
-                     * drift follow kernel_every; drift is asymptotic only) */
-                    if (last_bad && isnan(vals[c]) && c != 3 && c != 4 && c != 9)
+                     * drift follow kernel_every, the entropy entropy_every;
+                     * drift is asymptotic only) */
+                    if (last_bad && isnan(vals[c]) && c != 3 && c != 4 && c != 9 && c != 10 && c != 11)
                         fputs(",nan", f);
                     else
                         csv_num(f, vals[c]);
@@ -241,6 +243,18 @@ static json_t *jpoint(const qnn_result *res, long k)
     if (pt->params.model == QNN_MODEL_ASYMPTOTIC)
         json_object_set_new(ms, "spectral_drift_final", jstat(s->spectral_drift_final));
     json_object_set_new(ms, "time_final", jnum(s->time_final));
+    if (s->n_v_obs > 0) {
+        json_t *en = json_object();
+        json_object_set_new(en, "n_v", json_integer(s->n_v_obs));
+        json_object_set_new(en, "n_h", json_integer(s->n_h_obs));
+        json_object_set_new(en, "unit", json_string(pt->params.entropy_bits ? "bits" : "nats"));
+        json_object_set_new(en, "entropy_t0", jstat(s->entropy_t0));
+        json_object_set_new(en, "entropy_final", jstat(s->entropy_final));
+        json_object_set_new(en, "trace_distance_t0", jstat(s->tdist_t0));
+        json_object_set_new(en, "trace_distance_final", jstat(s->tdist_final));
+        json_object_set_new(ms, "visible", en);
+    }
+    json_object_set_new(ms, "grad_inf_t0", jstat(s->grad_inf_t0));
     if (s->m > 1) {
         json_t *ev = json_array();
         for (int j = 0; j < run->m; j++)
@@ -440,6 +454,9 @@ int qnn_write_summary_json(const qnn_result *res, FILE *f)
                                                   "random eta*step, periodic eta*step*p/m (YOU23 Thm. 4.2, tr H^2/(d^2-1) = 1), "
                                                   "asymptotic/frozen eta*step"));
     json_object_set_new(conv, "kernel_change", json_string("||K(t) - K(0)||_F / ||K(0)||_F (YOU23 Fig. 5)"));
+    json_object_set_new(conv, "visible_qubits", json_string("qubits 0 .. n_v - 1 (least significant) are visible, n_v = n - n_h; "
+                                                            "with n_h = 0 the entropy cut puts qubits 0 .. cut - 1 (cut = 0: n/2) on the visible side; "
+                                                            "entropy and trace_distance are those of the output state of the first input"));
     json_object_set_new(conv, "spectral_drift", json_string("asymptotic: max_i |lambda_i(M(t)) - lambda_i(M(0))| / max_i |lambda_i(M(0))|, at the kernel_every records"));
     json_object_set_new(root, "conventions", conv);
     json_t *pts = json_array();

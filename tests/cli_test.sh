@@ -121,7 +121,7 @@ done
 # trace_rows DIR POINTS INSTANCES STEPS RECORD_EVERY [SWEEPCOL]: the rows
 # are every recorded step (0, k*RECORD_EVERY, and STEPS) of every instance
 # of every point; without SWEEPCOL the header has no column after
-# spectral_drift.
+# grad_inf.
 trace_rows() {
     py '
 import csv, sys
@@ -129,7 +129,7 @@ path, P, R, T, every = sys.argv[1], *map(int, sys.argv[2:6])
 col = sys.argv[6] if len(sys.argv) > 6 else None
 rows = list(csv.reader(open(path)))
 head, data = rows[0], rows[1:]
-base = "step,instance,eps,loss,kernel,lambda_min,lambda_max,grad_norm,yhat,t,kernel_change,spectral_drift".split(",")
+base = "step,instance,eps,loss,kernel,lambda_min,lambda_max,grad_norm,yhat,t,kernel_change,spectral_drift,entropy,trace_distance,grad_inf".split(",")
 want_head = base + ([col] if col else [])
 if head != want_head:
     sys.exit("header %s, expected %s" % (head, want_head))
@@ -150,7 +150,7 @@ check "outputs: periodic trace.csv has 1 x 3 x {0,20,40,45} rows and no swept co
 check "outputs: liu23-fig3 trace.csv has column m and 9 points x 3 instances x 1 step" \
     trace_rows fig3a 9 3 0 1 m
 check "outputs: liu23-fig3 column m runs over 2..10" \
-    eval "test \"\$(tail -n +2 '$TMP/fig3a/trace.csv' | cut -d, -f13 | sort -n -u | tr '\n' ' ')\" = '2 3 4 5 6 7 8 9 10 '"
+    eval "test \"\$(tail -n +2 '$TMP/fig3a/trace.csv' | cut -d, -f16 | sort -n -u | tr '\n' ' ')\" = '2 3 4 5 6 7 8 9 10 '"
 run_ok per_sweep you23-fig1 --set d=8 --steps 20 --instances 2
 check "outputs: overriding d keeps the sweep over p (column p, 4 points x 2 x {0,20})" \
     trace_rows per_sweep 4 2 20 20 p
@@ -478,7 +478,24 @@ ASY="you23-fig3 --set d=4 --set m=2 --steps 5 --instances 1"
     bad "figure = rate with m = 2" "'m'|'2'|allowed" run you23-fig2 --out @OUT --set d=4 --set p=5 --set m=2
     bad "figure = rate with labels that are not +-1" "'labels'|'0.5'|allowed" run you23-fig2 --out @OUT --set d=4 --set p=5 --set labels=0.5
     bad "figure = compare with the random model" "'model'|'random'|allowed" run default --out @OUT --set figure=compare
+    bad "n_h = n leaves no visible qubit (n_v = 0)" "'n_h'|'4'|allowed" run default --out @OUT --set n_h=4
+    bad "n_h for the asymptotic model" "'n_h'|'1'|allowed" run $ASY --out @OUT --set n_h=1
+    bad "entropy cut outside the register" "'cut'|'4'|allowed" run default --out @OUT --set cut=4
+    bad "periodic measure on a hidden qubit" "'measure'|'ZIII'|hidden|allowed" \
+        run you23-fig1 --out @OUT --set d=16 --set p=5 --set n_h=1 --set measure=ZIII
 }
+run_ok vis default --set n=6 --set n_h=2 --steps 4 --instances 2 --set entropy_every=2
+check "visible: trace.csv has entropy and trace_distance at steps 0, 2, 4 and not at 1, 3; summary has page_entropy" \
+    py 'import csv, json, sys
+rows = list(csv.DictReader(open(sys.argv[1] + "/trace.csv")))
+for r in rows:
+    has = r["entropy"] != "" and r["trace_distance"] != ""
+    if has != (int(r["step"]) % 2 == 0): sys.exit("step %s entropy %r" % (r["step"], r["entropy"]))
+    if has and not (0 <= float(r["entropy"]) <= 1.3863 and 0 <= float(r["trace_distance"]) <= 0.75): sys.exit("range")
+d = json.load(open(sys.argv[1] + "/summary.json"))
+p = d["points"][0]
+ok = p["measured"]["visible"]["n_v"] == 4 and p["measured"]["visible"]["n_h"] == 2 and "page_entropy" in p["theory"]
+sys.exit(0 if ok else 1)' "$TMP/vis"
 
 # ----------------------------------------------------------------------------
 # 6. Interruption: status 130, nothing written

@@ -1,5 +1,6 @@
 #include "qnn/analysis.h"
 #include "qnn/theory.h"
+#include "qnn/entangle.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -17,6 +18,9 @@ double qnn_obs_field(const qnn_obs *o, qnn_field f)
     case QNN_FIELD_KCHANGE: return o->kchange;
     case QNN_FIELD_DRIFT: return o->drift;
     case QNN_FIELD_YHAT0: return o->yhat0;
+    case QNN_FIELD_ENTROPY: return o->entropy;
+    case QNN_FIELD_TDIST: return o->tdist;
+    case QNN_FIELD_GRAD_INF: return o->grad_inf;
     }
     return NAN;
 }
@@ -117,7 +121,7 @@ int qnn_analyse(const qnn_run *run, qnn_summary *s)
     /* Per-instance columns, then statistics over them. */
     enum { C_EPS0, C_AEPS0, C_EPST, C_AEPST, C_L0, C_LT, C_K0, C_KT, C_LMIN0, C_LMAX0,
            C_LMINT, C_RATE, C_VKV, C_EPS2T, C_RATEEPS, C_YT, C_LMINLEAST, C_KCH, C_DRIFT,
-           C_Y2T, C_KTS, NCOL };
+           C_Y2T, C_KTS, C_S0, C_ST, C_T0, C_TT, C_GI0, NCOL };
     double *col = malloc((size_t)R * NCOL * sizeof(double));
     if (!col)
         return -1;
@@ -153,6 +157,9 @@ int qnn_analyse(const qnn_run *run, qnn_summary *s)
             for (int b = 0; b < m; b++)
                 vkv += ri->K0[a * m + b];
         c[C_VKV] = vkv / m;
+        c[C_S0] = o0->entropy;
+        c[C_T0] = o0->tdist;
+        c[C_GI0] = o0->grad_inf;
         if (ri->diverged_at >= 0)
             continue;   /* final values of a diverged instance are not finite */
         const qnn_obs *oT = &ri->rec[ri->nrec - 1];
@@ -167,6 +174,8 @@ int qnn_analyse(const qnn_run *run, qnn_summary *s)
         /* kernel in asymptotic units: the periodic QNN's K ≈ p K_asym */
         c[C_KTS] = oT->kernel / (p->model == QNN_MODEL_PERIODIC ? (double)p->L : 1.0);
         c[C_KCH] = oT->kchange;
+        c[C_ST] = oT->entropy;
+        c[C_TT] = oT->tdist;
         c[C_DRIFT] = oT->drift;
         double least = INFINITY;
         for (size_t k = 0; k < ri->nrec; k++)
@@ -210,6 +219,11 @@ int qnn_analyse(const qnn_run *run, qnn_summary *s)
     s->lambda_min_least = ST(C_LMINLEAST);
     s->kernel_change_final = ST(C_KCH);
     s->spectral_drift_final = ST(C_DRIFT);
+    s->entropy_t0 = ST(C_S0);
+    s->entropy_final = ST(C_ST);
+    s->tdist_t0 = ST(C_T0);
+    s->tdist_final = ST(C_TT);
+    s->grad_inf_t0 = ST(C_GI0);
     qnn_stat eps2T = ST(C_EPS2T), vkv = ST(C_VKV), rate_eps = ST(C_RATEEPS);
     qnn_stat y2T = ST(C_Y2T), kTs = ST(C_KTS);
 #undef ST
@@ -227,6 +241,33 @@ int qnn_analyse(const qnn_run *run, qnn_summary *s)
 
     const double g = p->gamma, eta = qnn_params_eta(p);
     qnn_theory_value *v;
+
+    /* Entanglement of the visible qubits: Page's mean entropy and OME's
+     * trace-distance bound are statements about Haar-random states; the
+     * output state of a circuit ending in a Haar W_L is one. */
+    if (s->entropy_t0.n > 0) {
+        const int nv = qnn_params_visible(p);
+        const double Dv = ldexp(1.0, nv), Dh = ldexp(1.0, p->n - nv);
+        const double unit = p->entropy_bits ? 1.0 / M_LN2 : 1.0;
+        s->n_v_obs = nv;
+        s->n_h_obs = p->n - nv;
+        v = add_theory(s, "page_entropy", "Page (1993); SPEC.md section 4",
+                       "sum_{k=n+1}^{mn} 1/k - (m-1)/(2n), m = min(D_v, D_h), n = max (times 1/ln 2 in bits)",
+                       "mean over instances of S(rho_v) at t = 0 (Haar-random output states)",
+                       qnn_page_entropy(Dv, Dh) * unit);
+        add_const(v, "D_v", Dv); add_const(v, "D_h", Dh);
+        set_measured(v, s->entropy_t0);
+        v = add_theory(s, "max_entropy", "maximally mixed visible state", "ln D_v (log2 D_v in bits)",
+                       "upper limit of S(rho_v) at any time", log(Dv) * unit);
+        add_const(v, "D_v", Dv);
+        set_measured(v, s->entropy_final);
+        v = add_theory(s, "trace_distance_bound", "OME Prop. 2 / Fig. 3a",
+                       "E[1/2 ||rho_v - I/D_v||_1] <= 1/2 sqrt(D_v/D_h)",
+                       "mean over instances of the trace distance at t = 0 (must lie below)",
+                       qnn_trace_distance_bound(Dv, Dh));
+        add_const(v, "D_v", Dv); add_const(v, "D_h", Dh);
+        set_measured(v, s->tdist_t0);
+    }
 
     if (p->model == QNN_MODEL_RANDOM) {
         double Kbar = qnn_theory_mean_qntk(s->D, s->L, g, s->trO, s->trO2);

@@ -281,6 +281,7 @@ int qnn_workspace_init(qnn_workspace *w, size_t D, size_t m)
 {
     w->D = D;
     w->m = m;
+    w->psi0 = NULL;
     w->pc = alloc_aligned(2 * D * m * sizeof(qnn_cplx));
     w->tmp = alloc_aligned(2 * D * m * sizeof(qnn_cplx));
     if (!w->pc || !w->tmp) {
@@ -336,6 +337,8 @@ void qnn_circuit_eval(const qnn_circuit *c, const double *theta, size_t m,
         apply_entangler(c, l, 0, m, &pc, &tmp);
     }
 
+    if (w->psi0)
+        memcpy(w->psi0, pc, D * sizeof(qnn_cplx));
     /* chi = O phi, and r_j = γ <phi_j|O|phi_j> - y_j. */
     qnn_cplx *phi = pc, *chi = pc + Dm;
     for (size_t j = 0; j < m; j++) {

@@ -44,6 +44,8 @@ typedef struct qnn_circuit {
 typedef struct qnn_workspace {
     size_t D, m;
     qnn_cplx *pc, *tmp;
+    qnn_cplx *psi0;         /* when not NULL, qnn_circuit_eval copies the output
+                               state U ψ_0 of the first input here (D entries) */
 } qnn_workspace;
 
 /* Frees everything the circuit owns (NULL-safe). */

@@ -31,6 +31,8 @@ void qnn_entangle_free(qnn_entangle *e)
     free(e);
 }
 
+size_t qnn_entangle_dv(const qnn_entangle *e) { return e->Dv; }
+
 qnn_entangle *qnn_entangle_new(int n, int n_v)
 {
     if (n < 1 || n > QNN_MAX_QUBITS || n_v < 1 || n_v > n)

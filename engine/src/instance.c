@@ -1,5 +1,6 @@
 #include "qnn/instance.h"
 #include "qnn/asym.h"
+#include "qnn/entangle.h"
 #include "model.h"
 #include "rng.h"
 
@@ -34,6 +35,9 @@ struct qnn_instance {
     qnn_asym *as;                /* asymptotic / frozen models (no circuit) */
     double dt;                   /* flow time per step (see qnn_obs.time) */
     double *K0;                  /* kernel at the first evaluation */
+    qnn_entangle *ent;           /* entanglement observer (NULL: no cut) */
+    qnn_cplx *psi_out;           /* output state of the first input */
+    double *lam;                 /* spectrum of ρ_v */
     double K0norm;
     int have_K0;
 };
@@ -59,6 +63,9 @@ void qnn_instance_free(qnn_instance *in)
     qnn_workspace_free(&in->ws);
     qnn_asym_free(in->as);
     free(in->K0);
+    qnn_entangle_free(in->ent);
+    free(in->psi_out);
+    free(in->lam);
     free(in);
 }
 
@@ -219,6 +226,17 @@ qnn_instance *qnn_instance_new(const qnn_params *p, int index,
     in->dt = p->model == QNN_MODEL_PERIODIC ? qnn_params_eta(p) * p->L / (double)m : qnn_params_eta(p);
     if (alloc_common(in) != 0)
         goto oom;
+    {   /* visible qubits 0 .. n_v - 1, or the cut when everything is visible */
+        const int n = in->md->circ->n;
+        const int nv = qnn_params_visible(p);
+        if (nv >= 1 && nv < n) {
+            in->ent = qnn_entangle_new(n, nv);
+            in->psi_out = malloc(in->md->circ->D * sizeof(qnn_cplx));
+            in->lam = malloc(((size_t)1 << nv) * sizeof(double));
+            if (!in->ent || !in->psi_out || !in->lam)
+                goto oom;
+        }
+    }
     if (qnn_workspace_init(&in->ws, in->md->circ->D, m) != 0)
         goto oom;
     init_theta(in);
@@ -314,9 +332,10 @@ static int asym_eval(qnn_instance *in, int want_eigen, qnn_obs *out)
     out->lambda_min = out->lambda_max = NAN;
     out->kchange = kernel_change(in);
     out->drift = NAN;
+    out->entropy = out->tdist = out->grad_inf = NAN;
     if (!bad && !(isfinite(ss) && isfinite(tr)))
         bad = 1;
-    if (want_eigen && !bad) {
+    if ((want_eigen & QNN_WANT_EIGEN) && !bad) {
         kernel_eigen(in, out);
         out->drift = qnn_asym_spectral_drift(in->as);
     }
@@ -329,7 +348,10 @@ int qnn_instance_eval(qnn_instance *in, int want_eigen, qnn_obs *out)
         return asym_eval(in, want_eigen, out);
     const qnn_model_data *md = in->md;
     const int m = in->m, L = in->L;
+    const int want_ent = (want_eigen & QNN_WANT_ENTROPY) && in->ent;
+    in->ws.psi0 = want_ent ? in->psi_out : NULL;
     qnn_circuit_eval(md->circ, in->theta, (size_t)m, md->inputs, md->y, in->r, in->J, &in->ws);
+    in->ws.psi0 = NULL;
 
     double ss = 0.0;
     for (int j = 0; j < m; j++)
@@ -354,11 +376,18 @@ int qnn_instance_eval(qnn_instance *in, int want_eigen, qnn_obs *out)
     out->loss = 0.5 * c * ss;
     out->kernel = tr / m;
     out->grad_norm = cblas_dnrm2(L, in->grad, 1);
+    out->grad_inf = fabs(in->grad[cblas_idamax(L, in->grad, 1)]);
+    out->entropy = out->tdist = NAN;
+    if (want_ent && qnn_entangle_spectrum(in->ent, in->psi_out, in->lam) == 0) {
+        const size_t Dv = qnn_entangle_dv(in->ent);
+        out->entropy = qnn_entropy(in->lam, Dv, in->p.entropy_bits);
+        out->tdist = qnn_trace_distance_mixed(in->lam, Dv);
+    }
     out->yhat0 = in->r[0] + md->y[0];
     out->lambda_min = out->lambda_max = NAN;
 
     int finite = isfinite(ss) && isfinite(tr) && all_finite(in->grad, (size_t)L) && angles_ok(in);
-    if (want_eigen && finite)
+    if ((want_eigen & QNN_WANT_EIGEN) && finite)
         kernel_eigen(in, out);
     return finite ? 0 : 1;
 }

@@ -146,8 +146,9 @@ int qnn_model_build(const qnn_params *p, gsl_rng *rng, qnn_model_data *out,
     }
 
     c->gen_scale = 1.0;
+    /* the observable acts on the visible qubits 0 .. n - n_h - 1 only */
     for (int k = 0; k < nobs; k++) {
-        c->obs[k] = qnn_pauli_random(rng, n);
+        c->obs[k] = qnn_pauli_random(rng, n - p->n_h);
         c->obs_c[k] = gsl_rng_uniform(rng);
     }
     if (p->task == QNN_TASK_OPTIMISE) {

@@ -42,6 +42,15 @@ static const char *enum_name(const enum_entry *e, int v)
     return "?";
 }
 
+int qnn_params_visible(const qnn_params *p)
+{
+    if (p->n_h > 0)
+        return p->n - p->n_h;
+    if (p->cut > 0)
+        return p->cut;
+    return p->n / 2 < QNN_DEFAULT_CUT_MAX ? p->n / 2 : QNN_DEFAULT_CUT_MAX;
+}
+
 double qnn_params_eta(const qnn_params *p)
 {
     return p->eta_per_L ? p->eta / (double)p->L : p->eta;
@@ -68,6 +77,9 @@ static const key_row rows[] = {
     {{"model", QNN_KEY_ENUM, "random | periodic | asymptotic | frozen", "model: LIU23 random circuit, YOU23 periodic ansatz, the asymptotic dynamics of M(t) (YOU23 Eq. 119), or kernel regression with K_asym frozen at t = 0", "model", 1}, OFF(model), 0, 0, model_names, 0},
     {{"task", QNN_KEY_ENUM, "optimise | supervised", "random model: one-state optimisation (Eq. 1) or supervised learning (Eq. 3)", "model", 1}, OFF(task), 0, 0, task_names, 0},
     {{"n", QNN_KEY_INT, "1 .. 24", "number of qubits; D = 2^n (alias: d = D, a power of two)", "model", 1}, OFF(n), 1, QNN_MAX_QUBITS, NULL, 0},
+    {{"n_h", QNN_KEY_INT, "0 .. n - 1", "hidden qubits (the n_h most significant); the observable, the measurement and the entropy act on the n_v = n - n_h visible qubits 0 .. n_v - 1 (OME)", "model", 1}, OFF(n_h), 0, QNN_MAX_QUBITS - 1, NULL, 0},
+    {{"cut", QNN_KEY_INT, "0 .. n - 1", "with n_h = 0: the entropy observer's cut, qubits 0 .. cut - 1 on the visible side (0 = n/2, at most 8)", "model", 0}, OFF(cut), 0, QNN_MAX_QUBITS - 1, NULL, 0},
+    {{"entropy_bits", QNN_KEY_INT, "0 | 1", "1: the entropy observer in bits (log base 2) instead of nats", "figure", 0}, OFF(entropy_bits), 0, 1, NULL, 0},
     {{"L", QNN_KEY_INT, "1 .. 100000", "trainable parameters: rotations (random) or layers p (periodic; alias p)", "model", 1}, OFF(L), 1, 100000, NULL, 0},
     {{"entangler", QNN_KEY_ENUM, "haar | brickwork", "the frozen unitaries W_l: dense Haar on U(D), or a brickwork of Haar 2-qubit gates", "model", 1}, OFF(entangler), 0, 0, ent_names, 0},
     {{"depth", QNN_KEY_INT, "1 .. 256", "brickwork layers in each W_l", "model", 1}, OFF(depth), 1, 256, NULL, 0},
@@ -91,6 +103,7 @@ static const key_row rows[] = {
     {{"instances", QNN_KEY_INT, "1 .. 1000000", "ensemble size R (instance seeds derived from seed)", "run", 1}, OFF(instances), 1, 1000000, NULL, 0},
     {{"seed", QNN_KEY_U64, "0 .. 18446744073709551615", "master seed", "run", 1}, OFF(seed), 0, 0, NULL, 0},
     {{"kernel_every", QNN_KEY_INT, "1 .. 100000000", "kernel eigenvalues every k steps (and at step 0 and the last step); asymptotic model: also the spectral drift of M, an O(d^3) eigen-decomposition", "run", 0}, OFF(kernel_every), 1, 1e8, NULL, 0},
+    {{"entropy_every", QNN_KEY_INT, "1 .. 100000000", "entropy S(rho_v) and trace distance of the visible qubits every k steps (and at step 0 and the last step), on recorded steps; O(D min(D_v, D_h) + min(D_v, D_h)^3)", "run", 0}, OFF(entropy_every), 1, 1e8, NULL, 0},
     {{"record_every", QNN_KEY_INT, "1 .. 100000000", "a row in trace.csv every k steps (and the last step)", "run", 0}, OFF(record_every), 1, 1e8, NULL, 0},
     {{"record_residuals", QNN_KEY_INT, "0 | 1", "1: trace.csv also holds the residual vector r_1 .. r_m at every recorded step", "run", 0}, OFF(record_residuals), 0, 1, NULL, 0},
     {{"threads", QNN_KEY_INT, "0 .. 256", "worker threads over instances; 0 = all cores (results do not depend on it)", "run", 0}, OFF(threads), 0, 256, NULL, 0},
@@ -166,6 +179,7 @@ void qnn_params_default(qnn_params *p)
     p->instances = 20;
     p->seed = 1;
     p->kernel_every = 1;
+    p->entropy_every = 1;
     p->record_every = 1;
     p->threads = 0;
     p->figure = QNN_FIG_TRAINING;
@@ -430,6 +444,11 @@ size_t qnn_params_instance_bytes(const qnn_params *p)
     bytes += m * (double)p->L * 8.0 * 2.0;   /* Jacobian and its copy */
     bytes += m * m * 8.0 * 3.0;              /* kernel and eigen workspace */
     bytes += (double)p->L * 8.0 * 3.0 + 65536.0;
+    {   /* entanglement observer: output state, Gram matrix and eigen work */
+        int nv = qnn_params_visible(p);
+        double k = ldexp(1.0, nv < p->n - nv ? nv : p->n - nv);
+        bytes += D * c + (k + 1.0) * k * c + 4.0 * k * c + ldexp(1.0, nv) * 8.0;
+    }
     if (p->entangler == QNN_ENT_HAAR)
         bytes += 3.0 * D * D * c;            /* Haar sampling work space */
     return bytes > (double)SIZE_MAX ? SIZE_MAX : (size_t)bytes;
@@ -479,9 +498,28 @@ int qnn_params_check(const qnn_params *p, size_t mem_limit, char *err, size_t er
                 snprintf(err, errlen, "key 'measure': value '%s' is not a non-identity Pauli string of n = %d letters; allowed: %d letters from IXYZ, not all I", p->measure, p->n, p->n);
                 return -1;
             }
+            for (int k = 0; k < p->n_h; k++)
+                if (p->measure[k] != 'I' && p->measure[k] != 'i') {
+                    snprintf(err, errlen, "key 'measure': value '%s' acts on hidden qubit %d (letter %d); allowed: identity (I) on the n_h = %d hidden qubits, the leftmost letters",
+                             p->measure, p->n - 1 - k, k + 1, p->n_h);
+                    return -1;
+                }
         }
     }
     const int asym = p->model == QNN_MODEL_ASYMPTOTIC || p->model == QNN_MODEL_FROZEN;
+    if (p->n_h >= p->n) {
+        snprintf(err, errlen, "key 'n_h': value '%d' leaves no visible qubit (n = %d qubits in all); allowed: 0 .. %d", p->n_h, p->n, p->n - 1);
+        return -1;
+    }
+    if (p->cut >= p->n && p->cut > 0) {
+        snprintf(err, errlen, "key 'cut': value '%d' is not inside the register of n = %d qubits; allowed: 0 (= n/2) .. %d", p->cut, p->n, p->n - 1);
+        return -1;
+    }
+    if (asym && p->n_h != 0) {
+        snprintf(err, errlen, "key 'n_h': value '%d' but model = %s evolves a measurement, not a state on visible and hidden qubits; allowed: 0",
+                 p->n_h, enum_name(model_names, p->model));
+        return -1;
+    }
     if (asym) {
         const char *mn = enum_name(model_names, p->model);
         if (p->n > 10) {

@@ -88,7 +88,9 @@ static int run_one(job *jb, int i)
     qnn_instance_consts(in, &ri->consts);
     for (long t = 0; t <= T; t++) {
         int rec = record_due(t, T, p->record_every);
-        int eig = rec && (t == 0 || t == T || t % p->kernel_every == 0);
+        int eig = rec && (t == 0 || t == T || t % p->kernel_every == 0) ? QNN_WANT_EIGEN : 0;
+        if (rec && (t == 0 || t == T || t % p->entropy_every == 0))
+            eig |= QNN_WANT_ENTROPY;
         qnn_obs o;
         int bad = qnn_instance_eval(in, eig, &o);
         if (t == 0) {

@@ -41,6 +41,10 @@ typedef struct qnn_summary {
     qnn_stat kernel_change_final;  /* ‖K(T) - K(0)‖_F / ‖K(0)‖_F */
     qnn_stat spectral_drift_final; /* asymptotic: relative drift of the spectrum of M */
     double time_final;      /* flow time of the last step (qnn_obs.time) */
+    /* entanglement of the visible qubits (OME): output state of the first input */
+    int n_v_obs, n_h_obs;   /* the split the observers used (0, 0: none) */
+    qnn_stat entropy_t0, entropy_final, tdist_t0, tdist_final;
+    qnn_stat grad_inf_t0;   /* ‖∇ loss‖_∞ at t = 0; its sd² is OME Fig. 3b's variance */
     double kernel_rel_std_t0;     /* sd/mean of the kernel at t = 0 */
     double kernel_rel_std_t0_se;  /* its standard error (normal approximation) */
     double lambda_min_mean_kernel_t0;    /* smallest eigenvalue of the mean K(0) */
@@ -62,7 +66,8 @@ const qnn_theory_value *qnn_summary_theory(const qnn_summary *s, const char *nam
  * returns that length, 0 on failure. The caller frees *t, *mean, *se. */
 typedef enum { QNN_FIELD_EPS, QNN_FIELD_ABS_EPS, QNN_FIELD_LOSS, QNN_FIELD_KERNEL,
                QNN_FIELD_LAMBDA_MIN, QNN_FIELD_LAMBDA_MAX, QNN_FIELD_KCHANGE,
-               QNN_FIELD_DRIFT, QNN_FIELD_YHAT0 } qnn_field;
+               QNN_FIELD_DRIFT, QNN_FIELD_YHAT0, QNN_FIELD_ENTROPY, QNN_FIELD_TDIST,
+               QNN_FIELD_GRAD_INF } qnn_field;
 size_t qnn_ensemble_curve(const qnn_run *run, qnn_field f, double **t,
                           double **mean, double **se);
 double qnn_obs_field(const qnn_obs *o, qnn_field f);

@@ -23,6 +23,8 @@ typedef struct qnn_entangle qnn_entangle;
  * n - n_v hidden. NULL for bad sizes or when memory runs out. */
 qnn_entangle *qnn_entangle_new(int n, int n_v);
 void qnn_entangle_free(qnn_entangle *e);
+/* D_v of the workspace (the length of the spectrum). */
+size_t qnn_entangle_dv(const qnn_entangle *e);
 
 /* The D_v eigenvalues of ρ_v for the normalised state psi (D = 2^n
  * entries), descending; those beyond rank min(D_v, D_h) are 0. Returns 0,

@@ -27,6 +27,10 @@ typedef struct qnn_obs {
     double kchange;    /* ‖K(t) - K(0)‖_F / ‖K(0)‖_F (YOU23 Fig. 5) */
     double drift;      /* asymptotic: max |λ_i(M(t)) - λ_i(M(0))| / max |λ_i(M(0))|,
                           with the eigenvalues; NaN otherwise */
+    double entropy;    /* S(ρ_v) of the output state of the first input (nats, or
+                          bits with entropy_bits), with QNN_WANT_ENTROPY; else NaN */
+    double tdist;      /* ½‖ρ_v - I/D_v‖₁ of the same state */
+    double grad_inf;   /* ‖∇_θ loss‖_∞ (NaN for models without angles) */
 } qnn_obs;
 
 /* Constants of this instance that theory values are computed from. */
@@ -51,10 +55,18 @@ qnn_instance *qnn_instance_new(const qnn_params *p, int index,
                                char *err, size_t errlen);
 void qnn_instance_free(qnn_instance *in);
 
+/* What qnn_instance_eval computes beyond residuals, Jacobian and kernel
+ * (a bit mask; 0 and 1 keep their old meaning). */
+#define QNN_WANT_EIGEN 1    /* kernel eigenvalues (and the asymptotic drift) */
+#define QNN_WANT_ENTROPY 2  /* entropy and trace distance of the visible qubits */
+
 /* Evaluates residuals, Jacobian and kernel at the current θ; eigenvalues
- * only when want_eigen. Returns 0, or 1 when the instance has diverged: a
- * value is not finite, or an angle has grown beyond 1e15 rad where a double
- * no longer resolves it (do not step it further). */
+ * only when want_eigen & QNN_WANT_EIGEN, the entanglement observers when
+ * want_eigen & QNN_WANT_ENTROPY (visible qubits 0 .. n_v - 1; with
+ * n_h = 0 the cut puts qubits 0 .. cut - 1 on the visible side). Returns
+ * 0, or 1 when the instance has diverged: a value is not finite, or an
+ * angle has grown beyond 1e15 rad where a double no longer resolves it (do
+ * not step it further). */
 int qnn_instance_eval(qnn_instance *in, int want_eigen, qnn_obs *out);
 
 /* One gradient-descent step from the last evaluation (plus the parameter

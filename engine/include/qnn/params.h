@@ -32,7 +32,11 @@ typedef struct qnn_params {
     /* model */
     qnn_model_kind model;
     qnn_task task;            /* random model only; periodic is supervised */
-    int n;                    /* qubits, D = 2^n */
+    int n;                    /* qubits, D = 2^n: n_v = n - n_h visible + n_h hidden */
+    int n_h;                  /* hidden qubits (the most significant ones); objectives
+                                 act on the n_v visible qubits 0 .. n_v - 1 */
+    int cut;                  /* n_h = 0: visible side of the entropy cut (0 = n/2) */
+    int entropy_bits;         /* entropy observer in bits instead of nats */
     int L;                    /* parameters (random: rotations; periodic: p layers) */
     qnn_entangler entangler;  /* random model: W_l dense Haar or brickwork */
     int depth;                /* brickwork layers per W_l */
@@ -64,6 +68,8 @@ typedef struct qnn_params {
     int instances;
     uint64_t seed;
     int kernel_every;         /* kernel eigenvalues every k steps (and at step 0) */
+    int entropy_every;        /* entanglement observers every k steps (and at step 0
+                                 and the last step) on recorded steps */
     int record_every;         /* rows in trace.csv every k steps (and the last) */
     int record_residuals;     /* 1: keep the residual vector r(t) at every record
                                  (trace.csv columns r_1 .. r_m) */
@@ -113,6 +119,13 @@ size_t qnn_params_run_bytes(const qnn_params *p, int threads_alive);
 /* The key table, for help texts and the faces. */
 const qnn_key_info *qnn_params_keys(size_t *count);
 const qnn_key_info *qnn_params_key(const char *name);
+
+/* The visible side of the entanglement observers: n - n_h with hidden
+ * qubits; else `cut`, or (cut = 0) n/2 but at most QNN_DEFAULT_CUT_MAX so
+ * that the default observer stays cheap on large registers (its eigensolve
+ * is O(min(D_v, D_h)³)). 0 means no cut (n = 1). */
+#define QNN_DEFAULT_CUT_MAX 8
+int qnn_params_visible(const qnn_params *p);
 
 /* The learning rate a step actually uses: eta, or eta / L when eta_per_L. */
 double qnn_params_eta(const qnn_params *p);

@@ -1,0 +1,124 @@
+/* The visible/hidden split inside the models and the ensemble runner: the
+ * observable acts on the visible qubits only, and the entanglement
+ * observers of a run agree with Page's value and OME's trace-distance
+ * bound (a circuit that ends in a Haar W_L outputs a Haar-random state).
+ * Fixed seeds. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "qnn/analysis.h"
+#include "qnn/entangle.h"
+#include "qnn/params.h"
+#include "qnn/run.h"
+#include "model.h"
+#include "rng.h"
+#include "reference.h"
+
+/* A bug that draws the observable on all n qubits (or on the high bits)
+ * puts X/Y/Z letters on hidden qubits: the masks would reach bit n_v. */
+static void test_observable_on_visible_qubits(void **state)
+{
+    (void)state;
+    const char *kv[] = { "model", "random", "n", "6", "n_h", "3", "L", "4", "n_obs", "64", NULL };
+    qnn_params p = ref_params(kv);
+    gsl_rng *r = qnn_rng_new(99);
+    qnn_model_data md;
+    char err[256];
+    assert_int_equal(qnn_model_build(&p, r, &md, err, sizeof err), 0);
+    for (int k = 0; k < md.circ->nobs; k++) {
+        assert_true(md.circ->obs[k].x < 8u);
+        assert_true(md.circ->obs[k].z < 8u);
+        assert_false(md.circ->obs[k].x == 0 && md.circ->obs[k].z == 0);
+    }
+    qnn_model_data_free(&md);
+    gsl_rng_free(r);
+}
+
+/* R = 400 instances at t = 0: the mean entropy of the 3 visible qubits of
+ * 6 lies within 3 standard errors of Page's value (the s.e. is the sample
+ * sd / √R, ~0.003 nats here, while capturing the wrong state or the wrong
+ * side of the cut moves the mean by far more: the state before W_L is not
+ * Haar, and the cut is symmetric only for n_v = n_h, so also n_v = 2 is
+ * run). The mean trace distance lies below ½√(D_v/D_h). In bits the
+ * entropy is the value in nats over ln 2. */
+static void test_run_entropy_page(void **state)
+{
+    (void)state;
+    const int splits[][2] = { { 6, 3 }, { 6, 4 } };   /* n, n_h */
+    for (int c = 0; c < 2; c++) {
+        char n[8], nh[8];
+        snprintf(n, sizeof n, "%d", splits[c][0]);
+        snprintf(nh, sizeof nh, "%d", splits[c][1]);
+        const char *kv[] = { "model", "random", "n", n, "n_h", nh, "L", "8", "steps", "0",
+                             "instances", "400", "seed", "515", NULL };
+        qnn_run *run = ref_run(kv);
+        qnn_summary s;
+        assert_int_equal(qnn_analyse(run, &s), 0);
+        const int nv = splits[c][0] - splits[c][1];
+        const double Dv = ldexp(1.0, nv), Dh = ldexp(1.0, splits[c][1]);
+        const double page = qnn_page_entropy(Dv, Dh);
+        printf("n_v = %d, n_h = %d: S = %.4f +- %.4f (Page %.4f), T = %.4f +- %.4f (bound %.4f)\n", nv,
+               splits[c][1], s.entropy_t0.mean, s.entropy_t0.se, page, s.tdist_t0.mean, s.tdist_t0.se,
+               qnn_trace_distance_bound(Dv, Dh));
+        assert_int_equal(s.n_v_obs, nv);
+        assert_int_equal((int)s.entropy_t0.n, 400);
+        assert_true(fabs(s.entropy_t0.mean - page) < 3.0 * s.entropy_t0.se);
+        assert_true(s.tdist_t0.mean + 3.0 * s.tdist_t0.se < qnn_trace_distance_bound(Dv, Dh));
+        const qnn_theory_value *tv = qnn_summary_theory(&s, "page_entropy");
+        assert_non_null(tv);
+        assert_true(fabs(tv->value - page) < 1e-12);
+        qnn_run_free(run);
+    }
+    /* bits: same run with entropy_bits = 1 */
+    const char *kb[] = { "model", "random", "n", "4", "n_h", "2", "L", "4", "steps", "0",
+                         "instances", "3", "seed", "7", "entropy_bits", "1", NULL };
+    const char *kn[] = { "model", "random", "n", "4", "n_h", "2", "L", "4", "steps", "0",
+                         "instances", "3", "seed", "7", NULL };
+    qnn_run *rb = ref_run(kb), *rn = ref_run(kn);
+    for (int i = 0; i < 3; i++)
+        assert_true(fabs(rb->inst[i].rec[0].entropy * M_LN2 - rn->inst[i].rec[0].entropy) < 1e-14);
+    qnn_run_free(rb);
+    qnn_run_free(rn);
+}
+
+/* With n_h = 0 the entropy is taken across the cut: never empty, and
+ * entropy_every thins it out (NaN in between) while step 0 and the last
+ * step always have it. */
+static void test_cut_and_cadence(void **state)
+{
+    (void)state;
+    const char *kv[] = { "model", "random", "n", "4", "L", "8", "steps", "10", "instances", "1",
+                         "entropy_every", "4", "record_every", "1", "seed", "3", NULL };
+    qnn_run *run = ref_run(kv);
+    const qnn_run_instance *ri = &run->inst[0];
+    assert_int_equal((int)ri->nrec, 11);
+    for (size_t k = 0; k < ri->nrec; k++) {
+        long t = ri->rec[k].step;
+        int want = t == 0 || t == 10 || t % 4 == 0;
+        assert_int_equal(!isnan(ri->rec[k].entropy), want);
+        if (want) {
+            assert_true(ri->rec[k].entropy >= 0.0 && ri->rec[k].entropy <= log(4.0) + 1e-12);
+            assert_true(ri->rec[k].tdist >= 0.0 && ri->rec[k].tdist <= 0.75 + 1e-12);
+        }
+        assert_true(ri->rec[k].grad_inf <= ri->rec[k].grad_norm + 1e-15);
+        assert_true(ri->rec[k].grad_inf > 0.0);
+    }
+    qnn_run_free(run);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_observable_on_visible_qubits),
+        cmocka_unit_test(test_run_entropy_page),
+        cmocka_unit_test(test_cut_and_cadence),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
