@@ -11,11 +11,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <gsl/gsl_complex_math.h>
 #include <gsl/gsl_eigen.h>
 #include <gsl/gsl_rng.h>
 #include <gsl/gsl_sort.h>
 
 #include "qnn/entangle.h"
+#include "qnn/gue.h"
 #include "reference.h"
 
 void openblas_set_num_threads(int);
@@ -46,7 +48,7 @@ static void herm_eigs(size_t n, const qnn_cplx *A, double *ev)
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < n; j++) {
             qnn_cplx z = A[j * n + i];
-            gsl_matrix_complex_set(M, i, j, (gsl_complex){ { creal(z), cimag(z) } });
+            gsl_matrix_complex_set(M, i, j, gsl_complex_rect(creal(z), cimag(z)));
         }
     gsl_eigen_herm(M, v, w);
     gsl_sort(v->data, 1, n);
@@ -189,6 +191,82 @@ static void test_page_and_trace_bound(void **state)
     gsl_rng_free(r);
 }
 
+/* GUE: Hermitian, E|H_ij|² = 1/D on and off the diagonal (a wrong
+ * normalisation, e.g. 1/(2D), misses by 50 %, far outside 3 s.e. of 3000
+ * draws); the evolved state is normalised, |0> at t = 0, and solves
+ * i dψ/dt = Hψ (central difference, O(h²) = 1e-8 error at h = 1e-4, so a
+ * sign error in the exponent or a missing conjugate fails by O(1)). As the
+ * hidden register grows with D_v = 2, the visible state of e^{-iHt}|0> at
+ * t = 10 approaches I/2 (OME Fig. 4a): the mean trace distance over 300
+ * draws falls from n = 2 to n = 5 by many standard errors. */
+static void test_gue(void **state)
+{
+    (void)state;
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, 4003);
+    const size_t D = 8;
+    qnn_cplx H[64];
+    const int N = 3000;
+    double od1 = 0, od2 = 0, dg1 = 0, dg2 = 0;
+    for (int k = 0; k < N; k++) {
+        assert_int_equal(qnn_gue_hamiltonian(r, D, H), 0);
+        for (size_t i = 0; i < D; i++)
+            for (size_t j = 0; j < D; j++)
+                assert_true(cabs(H[j * D + i] - conj(H[i * D + j])) < 1e-15);
+        double a = creal(H[1 * D + 0] * conj(H[1 * D + 0])), b = creal(H[0]) * creal(H[0]);
+        od1 += a; od2 += a * a; dg1 += b; dg2 += b * b;
+    }
+    double mo = od1 / N, so = sqrt((od2 / N - mo * mo) / (N - 1));
+    double md = dg1 / N, sd = sqrt((dg2 / N - md * md) / (N - 1));
+    printf("GUE D = 8: E|H_01|^2 = %.5f +- %.5f, E H_00^2 = %.5f +- %.5f (1/D = %.5f)\n", mo, so, md, sd, 1.0 / D);
+    assert_true(fabs(mo - 1.0 / D) < 3.0 * so);
+    assert_true(fabs(md - 1.0 / D) < 3.0 * sd);
+
+    qnn_cplx p0[8], pa[8], pb[8];
+    assert_int_equal(qnn_gue_evolve(D, H, 0.0, p0), 0);
+    assert_true(cabs(p0[0] - 1.0) < 1e-13);
+    const double t = 0.7, h = 1e-4;
+    assert_int_equal(qnn_gue_evolve(D, H, t, p0), 0);
+    assert_int_equal(qnn_gue_evolve(D, H, t + h, pa), 0);
+    assert_int_equal(qnn_gue_evolve(D, H, t - h, pb), 0);
+    double nrm = 0;
+    for (size_t i = 0; i < D; i++) {
+        nrm += creal(p0[i] * conj(p0[i]));
+        qnn_cplx hp = 0;
+        for (size_t j = 0; j < D; j++)
+            hp += H[j * D + i] * p0[j];
+        qnn_cplx dpsi = (pa[i] - pb[i]) / (2 * h);
+        assert_true(cabs(I * dpsi - hp) < 1e-7);
+    }
+    assert_true(fabs(nrm - 1.0) < 1e-13);
+
+    double mt[6] = { 0 }, st[6] = { 0 };
+    for (int n = 2; n <= 5; n += 3) {
+        size_t Dn = (size_t)1 << n;
+        qnn_cplx *Hn = malloc(Dn * Dn * sizeof *Hn), *psi = malloc(Dn * sizeof *psi);
+        qnn_entangle *e = qnn_entangle_new(n, 1);
+        double l[2], t1 = 0, t2 = 0;
+        const int R = 300;
+        for (int k = 0; k < R; k++) {
+            assert_int_equal(qnn_gue_hamiltonian(r, Dn, Hn), 0);
+            assert_int_equal(qnn_gue_evolve(Dn, Hn, 10.0, psi), 0);
+            assert_int_equal(qnn_entangle_spectrum(e, psi, l), 0);
+            double x = qnn_trace_distance_mixed(l, 2);
+            t1 += x;
+            t2 += x * x;
+        }
+        mt[n] = t1 / R;
+        st[n] = sqrt((t2 / R - mt[n] * mt[n]) / (R - 1));
+        printf("GUE t = 10, n_v = 1, n_h = %d: mean trace distance %.4f +- %.4f (bound %.4f)\n", n - 1, mt[n], st[n],
+               qnn_trace_distance_bound(2, (double)(Dn / 2)));
+        qnn_entangle_free(e);
+        free(Hn);
+        free(psi);
+    }
+    assert_true(mt[2] - mt[5] > 3.0 * sqrt(st[2] * st[2] + st[5] * st[5]));
+    gsl_rng_free(r);
+}
+
 static void test_bad_sizes(void **state)
 {
     (void)state;
@@ -204,6 +282,7 @@ int main(void)
         cmocka_unit_test(test_reduced_state_matches_partial_trace),
         cmocka_unit_test(test_exact_entropies),
         cmocka_unit_test(test_page_and_trace_bound),
+        cmocka_unit_test(test_gue),
         cmocka_unit_test(test_bad_sizes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
