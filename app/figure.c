@@ -183,19 +183,34 @@ static int training_figure(const qnn_result *res, builder *b, plot_figure *fig)
     /* faint instance curves only while they stay readable */
     const int faint = P == 1 ? total_inst <= 500 : total_inst <= 60;
 
-    plot_panel *pn = aalloc(a, 2 * sizeof *pn);
+    /* a third panel for the entanglement of the visible qubits when the
+     * register has hidden qubits (OME) */
+    int hidden = 0;
+    for (long k = 0; k < P; k++)
+        hidden |= res->points[k].params.n_h > 0 && res->points[k].sum.entropy_t0.n > 0;
+    const int npan = hidden ? 3 : 2;
+    plot_panel *pn = aalloc(a, (size_t)npan * sizeof *pn);
     size_t cap = (size_t)(total_inst * 2 + P * 6 + 8);
     b->cap = cap;
     if (!pn)
         return -1;
-    for (int i = 0; i < 2; i++) {
+    for (int i = 0; i < npan; i++) {
         pn[i].series = aalloc(a, cap * sizeof(plot_series));
         pn[i].xlabel = asym ? "flow time t (η × steps)" : "step t";
         pn[i].xscale = PLOT_LINEAR;
         pn[i].yscale = PLOT_LOG;
     }
-    if (!pn[0].series || !pn[1].series)
+    if (!pn[0].series || !pn[1].series || (hidden && !pn[2].series))
         return -1;
+    if (hidden) {
+        pn[2].title = "entanglement of the visible qubits";
+        pn[2].ylabel = p0->entropy_bits ? "S(ρ_{v}) [bits]" : "S(ρ_{v}) [nats]";
+        pn[2].yscale = PLOT_LINEAR;
+        pn[2].hlines = aalloc(a, (size_t)P * 2 * sizeof(double));
+        pn[2].hline_labels = aalloc(a, (size_t)P * 2 * sizeof(char *));
+        if (!pn[2].hlines || !pn[2].hline_labels)
+            return -1;
+    }
     pn[0].title = use_loss ? "training loss" : (supervised && p0->m > 1 ? "training error (rms residual)" : "training error");
     pn[0].ylabel = use_loss ? "L(t)" : (supervised && p0->m > 1 ? "ε_{rms}(t)" : "|ε(t)|");
     if (!supervised) {
@@ -393,6 +408,43 @@ static int training_figure(const qnn_result *res, builder *b, plot_figure *fig)
             }
         }
     }
+    if (hidden) {
+        /* S(ρ_v)(t) where it was computed, with Page's value and ln D_v */
+        double *hl2 = (double *)pn[2].hlines;
+        const char **hll2 = (const char **)pn[2].hline_labels;
+        for (long k = 0; k < P; k++) {
+            const qnn_point *pt = &res->points[k];
+            const int nsw = res->preset->nsweep;
+            const int color = P == 1 ? 0 : nsw >= 2 ? pt->value_index[nsw - 1] : (int)k;
+            const double xs = asym ? run_dt(pt->run) : 1.0;
+            double *x2, *y2;
+            long ne = ens_xy(a, pt->run, QNN_FIELD_ENTROPY, xs, 1.0, 1, &x2, &y2);
+            plot_series *se = add_series(b, &pn[2]);
+            if (ne < 0 || !se)
+                return -1;
+            se->x = x2; se->y = y2; se->n = (size_t)ne;
+            se->style = PLOT_BOLD;
+            se->color = color;
+            /* no legend here: it would cover the reference-line labels */
+            const qnn_theory_value *pg = qnn_summary_theory(&pt->sum, "page_entropy");
+            const qnn_theory_value *mx = qnn_summary_theory(&pt->sum, "max_entropy");
+            if (pg && pn[2].nhlines < (size_t)(2 * P)) {
+                hl2[pn[2].nhlines] = pg->value;
+                hll2[pn[2].nhlines] = k == 0 ? "Page value (Haar states)" : NULL;
+                pn[2].nhlines++;
+            }
+            if (mx && pn[2].nhlines < (size_t)(2 * P)) {
+                hl2[pn[2].nhlines] = mx->value;
+                hll2[pn[2].nhlines] = k == 0 ? "ln D_{v} (maximally mixed)" : NULL;
+                pn[2].nhlines++;
+                /* from 0 to just above the largest ln D_v: the climb to
+                 * the Page value is the thing to see */
+                if (mx->value * 1.12 > pn[2].ymax)
+                    pn[2].ymax = mx->value * 1.12;
+            }
+        }
+        pn[2].ymin = 0.0;
+    }
     if (asym && P > 1 && res->preset->nsweep < 2) {
         /* the colours are named on the left: say which line is which */
         for (int which = 0; which < 2; which++) {
@@ -405,9 +457,9 @@ static int training_figure(const qnn_result *res, builder *b, plot_figure *fig)
         }
     }
     fig->panels = pn;
-    fig->npanels = 2;
-    fig->columns = 2;
-    fig->width = 720;
+    fig->npanels = (size_t)npan;
+    fig->columns = npan;
+    fig->width = hidden ? 1080 : 720;
     fig->height = 300;
     return 0;
 }

@@ -41,6 +41,23 @@ static void test_set_and_get(void **state)
     assert_int_equal(p.model, QNN_MODEL_PERIODIC);
     assert_int_equal(qnn_params_set(&p, "eta_per_L", "1", err, sizeof err), 0);
     assert_true(qnn_params_eta(&p) == 2.5e-3 / 80);
+    /* n_v: n follows n_v + n_h in either order, until n is set again */
+    {
+        qnn_params a;
+        qnn_params_default(&a);
+        assert_int_equal(qnn_params_set(&a, "n_h", "3", err, sizeof err), 0);
+        assert_int_equal(qnn_params_set(&a, "n_v", "2", err, sizeof err), 0);
+        assert_int_equal(a.n, 5);
+        assert_int_equal(qnn_params_set(&a, "n_h", "4", err, sizeof err), 0);
+        assert_int_equal(a.n, 6);
+        assert_int_equal(qnn_params_set(&a, "n", "8", err, sizeof err), 0);
+        assert_int_equal(a.n_v, 0);
+        assert_int_equal(qnn_params_set(&a, "n_h", "2", err, sizeof err), 0);
+        assert_int_equal(a.n, 8);
+        assert_int_equal(qnn_params_set(&a, "n_v", "20", err, sizeof err), 0);
+        assert_int_not_equal(qnn_params_set(&a, "n_h", "5", err, sizeof err), 0);
+        assert_non_null(strstr(err, "n_h"));
+    }
     /* every key round-trips through get/set */
     size_t nk;
     const qnn_key_info *keys = qnn_params_keys(&nk);

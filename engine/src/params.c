@@ -78,6 +78,7 @@ static const key_row rows[] = {
     {{"task", QNN_KEY_ENUM, "optimise | supervised", "random model: one-state optimisation (Eq. 1) or supervised learning (Eq. 3)", "model", 1}, OFF(task), 0, 0, task_names, 0},
     {{"n", QNN_KEY_INT, "1 .. 24", "number of qubits; D = 2^n (alias: d = D, a power of two)", "model", 1}, OFF(n), 1, QNN_MAX_QUBITS, NULL, 0},
     {{"n_h", QNN_KEY_INT, "0 .. n - 1", "hidden qubits (the n_h most significant); the observable, the measurement and the entropy act on the n_v = n - n_h visible qubits 0 .. n_v - 1 (OME)", "model", 1}, OFF(n_h), 0, QNN_MAX_QUBITS - 1, NULL, 0},
+    {{"n_v", QNN_KEY_INT, "0 .. 24", "visible qubits; when set (> 0), n = n_v + n_h follows n_h (so a sweep over n_h adds hidden qubits and keeps the visible ones); 0, or setting n or d afterwards, makes n the whole register again", "model", 1}, OFF(n_v), 0, QNN_MAX_QUBITS, NULL, 0},
     {{"cut", QNN_KEY_INT, "0 .. n - 1", "with n_h = 0: the entropy observer's cut, qubits 0 .. cut - 1 on the visible side (0 = n/2, at most 8)", "model", 0}, OFF(cut), 0, QNN_MAX_QUBITS - 1, NULL, 0},
     {{"entropy_bits", QNN_KEY_INT, "0 | 1", "1: the entropy observer in bits (log base 2) instead of nats", "figure", 0}, OFF(entropy_bits), 0, 1, NULL, 0},
     {{"L", QNN_KEY_INT, "1 .. 100000", "trainable parameters: rotations (random) or layers p (periodic; alias p)", "model", 1}, OFF(L), 1, 100000, NULL, 0},
@@ -298,7 +299,38 @@ static int set_label_list(qnn_params *p, const char *value, char *err, size_t er
     return 0;
 }
 
+static int set_raw(qnn_params *p, const char *key_in, const char *value_in,
+                   char *err, size_t errlen);
+
+/* n, n_v and n_h: the last of n (or d) and n_v says whether n is the whole
+ * register or follows n_v + n_h; either way the order of the keys in a
+ * preset does not matter for the result. */
 int qnn_params_set(qnn_params *p, const char *key_in, const char *value_in,
+                   char *err, size_t errlen)
+{
+    char key[64];
+    trim(key_in ? key_in : "", key, sizeof key);
+    qnn_params q = *p;
+    if (set_raw(&q, key, value_in, err, errlen) != 0)
+        return -1;
+    if (!strcmp(key, "n") || !strcmp(key, "d"))
+        q.n_v = 0;
+    if (q.n_v > 0 && (!strcmp(key, "n_v") || !strcmp(key, "n_h"))) {
+        if (q.n_v + q.n_h > QNN_MAX_QUBITS) {
+            char v[64];
+            snprintf(v, sizeof v, "%s", value_in ? value_in : "");
+            if (err && errlen)
+                snprintf(err, errlen, "key '%s': value '%s' makes n_v + n_h = %d + %d qubits; allowed: n_v + n_h <= %d",
+                         key, v, q.n_v, q.n_h, QNN_MAX_QUBITS);
+            return -1;
+        }
+        q.n = q.n_v + q.n_h;
+    }
+    *p = q;
+    return 0;
+}
+
+static int set_raw(qnn_params *p, const char *key_in, const char *value_in,
                    char *err, size_t errlen)
 {
     char key[64], value[QNN_TEXT_MAX + 64];

@@ -35,6 +35,9 @@ typedef struct qnn_params {
     int n;                    /* qubits, D = 2^n: n_v = n - n_h visible + n_h hidden */
     int n_h;                  /* hidden qubits (the most significant ones); objectives
                                  act on the n_v visible qubits 0 .. n_v - 1 */
+    int n_v;                  /* 0: n is the whole register (n_v = n - n_h); > 0: set
+                                 by the key n_v, and n = n_v + n_h follows n_h (so a
+                                 sweep over n_h keeps the visible qubits) */
     int cut;                  /* n_h = 0: visible side of the entropy cut (0 = n/2) */
     int entropy_bits;         /* entropy observer in bits instead of nats */
     int L;                    /* parameters (random: rotations; periodic: p layers) */
