@@ -1,10 +1,11 @@
 /* qnnlab bench: steps per second of the engine's reference workloads, the
  * cost of a gradient against a forward pass, the memory bandwidth of the
  * Pauli rotation against a triad loop, steps per second of the asymptotic
- * dynamics dM/dt = [B, M] (YOU23 Eq. 119), and (with --scaling) the scaling
- * of a random-circuit step with D and L and log-log fits of the asymptotic
- * step's cost against d and m. Single-threaded throughout; see
- * docs/PERFORMANCE.md.
+ * dynamics dM/dt = [B, M] (YOU23 Eq. 119), the cost of the entanglement
+ * observer (spectrum of ρ_v, entropy, trace distance), and (with
+ * --scaling) the scaling of a random-circuit step with D and L and log-log
+ * fits of the asymptotic step's cost against d and m. Single-threaded
+ * throughout; see docs/PERFORMANCE.md.
  *
  * Every number is the median (with min and max) of `repeats` timed
  * repeats; each repeat runs enough calls to last at least `min_time`
@@ -12,14 +13,21 @@
  * engine API is used: instances are built with qnn_params_default +
  * qnn_params_set + qnn_instance_new, one step is qnn_instance_eval +
  * qnn_instance_step (the asymptotic model: qnn_instance_eval without
- * eigenvalues, see asym_reference). */
+ * eigenvalues, see asym_reference); the observer is timed through
+ * qnn/entangle.h, and its two parts on their own with the same CBLAS
+ * (GSL's cblas.h) and GSL eigensolver calls the engine makes. */
 #include "cli.h"
+#include "qnn/entangle.h"
 #include "qnn/instance.h"
 #include "qnn/params.h"
 #include "qnn/statevec.h"
 
 #include <errno.h>
+#include <gsl/gsl_cblas.h>
+#include <gsl/gsl_eigen.h>
 #include <gsl/gsl_fit.h>
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
 #include <gsl/gsl_statistics_double.h>
 #include <jansson.h>
 #include <limits.h>
@@ -847,6 +855,261 @@ static void print_asym_fit(const asym_fit *f, const char *expect)
                f->lin0, f->lin1);
 }
 
+/* ------------------------------------------------------------------------ */
+/* Entanglement observer: spectrum of ρ_v, entropy, trace distance          */
+/* ------------------------------------------------------------------------ */
+
+#define ENTROPY_ID "entropy"
+#define ENT_SEED 20261121UL
+
+/* (n, n_v); (20, 10) is the issue's case (D_v = D_h = 1024), (20, 8) the
+ * default cut at n = 20 (n/2 capped at QNN_DEFAULT_CUT_MAX = 8), (20, 4)
+ * and (20, 16) show that the cost follows k = min(D_v, D_h), not D_v. */
+static const int ent_cases[][2] = {{20, 10}, {20, 8}, {20, 4}, {20, 16}, {16, 8}, {12, 6}};
+#define NENT ((int)(sizeof ent_cases / sizeof ent_cases[0]))
+
+typedef struct ent_ctx {
+    int n, n_v, Dv, Dh, k;
+    qnn_entangle *e;
+    qnn_cplx *psi;
+    double *lambda;
+    double S, T;                   /* of the last call */
+    int bad;
+    qnn_cplx *g;                   /* ZHERK target, k x k */
+    gsl_matrix_complex *G0, *W;    /* the Gram matrix; its copy the eigensolver overwrites */
+    gsl_vector *ev;
+    gsl_eigen_herm_workspace *ws;
+} ent_ctx;
+
+typedef struct ent_result {
+    int n, n_v, ok;
+    long Dv, Dh, k;
+    long calls[3];                 /* calls per repeat: total, ZHERK, eigensolve */
+    stat3 total, zherk, eig;       /* ms per call */
+    double S, page, T, bound;
+} ent_result;
+
+/* What the observer does: the spectrum, then both numbers read off it. */
+static void do_ent_total(void *v)
+{
+    ent_ctx *c = v;
+    if (qnn_entangle_spectrum(c->e, c->psi, c->lambda) != 0)
+        c->bad = 1;
+    c->S = qnn_entropy(c->lambda, (size_t)c->Dv, 0);
+    c->T = qnn_trace_distance_mixed(c->lambda, (size_t)c->Dv);
+}
+
+/* The product alone: the same ZHERK qnn_entangle_spectrum makes (the
+ * smaller Gram matrix, upper triangle), into a buffer of our own. */
+static void do_ent_zherk(void *v)
+{
+    ent_ctx *c = v;
+    if (c->Dv <= c->Dh)
+        cblas_zherk(CblasColMajor, CblasUpper, CblasNoTrans, c->Dv, c->Dh, 1.0, c->psi, c->Dv, 0.0,
+                    c->g, c->k);
+    else
+        cblas_zherk(CblasColMajor, CblasUpper, CblasConjTrans, c->Dh, c->Dv, 1.0, c->psi, c->Dv, 0.0,
+                    c->g, c->k);
+}
+
+/* The eigensolve alone: gsl_eigen_herm (eigenvalues only) on a fresh copy
+ * of the Gram matrix (it overwrites its input; the copy is O(k²)). */
+static void do_ent_eig(void *v)
+{
+    ent_ctx *c = v;
+    gsl_matrix_complex_memcpy(c->W, c->G0);
+    if (gsl_eigen_herm(c->W, c->ev, c->ws) != 0)
+        c->bad = 1;
+}
+
+/* k x k complex matrix with one spare row behind it, as the engine
+ * allocates them (engine/src/gslpad.h): OpenBLAS 0.3.21's Haswell zdot
+ * kernels, which gsl_eigen_herm calls, read one element past a column. */
+static gsl_matrix_complex *ent_matrix(size_t k)
+{
+    gsl_matrix_complex *m = gsl_matrix_complex_alloc(k + 1, k);
+    if (m)
+        m->size1 = k;
+    return m;
+}
+
+static void ent_ctx_free(ent_ctx *c)
+{
+    qnn_entangle_free(c->e);
+    free(c->psi);
+    free(c->lambda);
+    free(c->g);
+    if (c->G0)
+        gsl_matrix_complex_free(c->G0);
+    if (c->W)
+        gsl_matrix_complex_free(c->W);
+    if (c->ev)
+        gsl_vector_free(c->ev);
+    if (c->ws)
+        gsl_eigen_herm_free(c->ws);
+    memset(c, 0, sizeof *c);
+}
+
+/* The fixed state: complex Gaussian amplitudes from mt19937 seeded with
+ * ENT_SEED, normalised (a Haar-random state, the same one on every run). */
+static int ent_ctx_init(ent_ctx *c, int n, int n_v)
+{
+    memset(c, 0, sizeof *c);
+    c->n = n;
+    c->n_v = n_v;
+    c->Dv = 1 << n_v;
+    c->Dh = 1 << (n - n_v);
+    c->k = c->Dv < c->Dh ? c->Dv : c->Dh;
+    const size_t D = (size_t)1 << n, k = (size_t)c->k;
+    c->e = qnn_entangle_new(n, n_v);
+    c->psi = malloc(D * sizeof(qnn_cplx));
+    c->lambda = malloc((size_t)c->Dv * sizeof(double));
+    c->g = malloc(k * k * sizeof(qnn_cplx));
+    c->G0 = ent_matrix(k);
+    c->W = ent_matrix(k);
+    c->ev = gsl_vector_alloc(k);
+    c->ws = gsl_eigen_herm_alloc(k);
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    if (!c->e || !c->psi || !c->lambda || !c->g || !c->G0 || !c->W || !c->ev || !c->ws || !rng) {
+        if (rng)
+            gsl_rng_free(rng);
+        ent_ctx_free(c);
+        return -1;
+    }
+    gsl_rng_set(rng, ENT_SEED);
+    double nrm = 0.0;
+    for (size_t i = 0; i < D; i++) {
+        const double re = gsl_ran_gaussian_ziggurat(rng, 1.0), im = gsl_ran_gaussian_ziggurat(rng, 1.0);
+        c->psi[i] = CMPLX(re, im);
+        nrm += re * re + im * im;
+    }
+    gsl_rng_free(rng);
+    nrm = 1.0 / sqrt(nrm);
+    for (size_t i = 0; i < D; i++)
+        c->psi[i] *= nrm;
+    /* the Gram matrix the eigensolve starts from, laid out as in the engine */
+    do_ent_zherk(c);
+    memcpy(c->G0->data, c->g, k * k * sizeof(qnn_cplx));
+    return 0;
+}
+
+/* Times all cases with their three parts interleaved: calibration first,
+ * then repeat r of every part of every case, then repeat r + 1, so that a
+ * slow spell of the shared machine hits all alike. The calls are
+ * deterministic and repeat after repeat cost the same, so the repeats are
+ * a third as long as elsewhere and the warm-ups a quarter (default 0.1 s
+ * and 0.05 s): the 18 timings then take ~13 s, not ~35 s. */
+#define ENT_TIME_DIV 3.0
+#define ENT_WARM_DIV 4.0
+static void run_entropy(const bench_opts *opts, ent_result *res)
+{
+    static const work_fn fn[3] = {do_ent_total, do_ent_zherk, do_ent_eig};
+    bench_opts eo = *opts;
+    eo.min_time /= ENT_TIME_DIV;
+    eo.warm_time /= ENT_WARM_DIV;
+    const bench_opts *o = &eo;
+    const int R = o->repeats;
+    ent_ctx *c = calloc(NENT, sizeof *c);
+    double *sec = malloc((size_t)NENT * 3 * (size_t)R * sizeof(double));
+    int ok[NENT];
+    memset(res, 0, NENT * sizeof *res);
+    for (int i = 0; i < NENT; i++) {
+        ent_result *r = &res[i];
+        r->n = ent_cases[i][0];
+        r->n_v = ent_cases[i][1];
+        r->Dv = 1L << r->n_v;
+        r->Dh = 1L << (r->n - r->n_v);
+        r->k = r->Dv < r->Dh ? r->Dv : r->Dh;
+        r->total = r->zherk = r->eig = (stat3){NAN, NAN, NAN, 0};
+        r->S = r->page = r->T = r->bound = NAN;
+        ok[i] = c && sec && ent_ctx_init(&c[i], r->n, r->n_v) == 0;
+        if (!ok[i])
+            continue;
+        for (int p = 0; p < 3; p++)
+            r->calls[p] = calibrate(fn[p], &c[i], o, NULL);
+    }
+    for (int rep = 0; rep < R; rep++)
+        for (int i = 0; i < NENT; i++)
+            for (int p = 0; ok[i] && p < 3; p++)
+                sec[((size_t)i * 3 + (size_t)p) * (size_t)R + (size_t)rep] =
+                    1e3 * timed_repeat(fn[p], &c[i], res[i].calls[p], o->min_time);
+    for (int i = 0; i < NENT; i++) {
+        if (!ok[i])
+            continue;
+        ent_result *r = &res[i];
+        const double *s = sec + (size_t)i * 3 * (size_t)R;
+        r->total = stat_of(s, R);
+        r->zherk = stat_of(s + R, R);
+        r->eig = stat_of(s + 2 * R, R);
+        r->S = c[i].S;
+        r->T = c[i].T;
+        r->page = qnn_page_entropy((double)r->Dv, (double)r->Dh);
+        r->bound = qnn_trace_distance_bound((double)r->Dv, (double)r->Dh);
+        r->ok = !c[i].bad;
+        ent_ctx_free(&c[i]);
+    }
+    free(c);
+    free(sec);
+}
+
+static json_t *jentropy(const bench_opts *o, const ent_result *res)
+{
+    json_t *cases = json_array();
+    for (int i = 0; i < NENT; i++) {
+        const ent_result *r = &res[i];
+        json_t *j = json_pack("{s:i, s:i, s:I, s:I, s:I, s:s}", "n", r->n, "n_v", r->n_v,
+                              "D_v", (json_int_t)r->Dv, "D_h", (json_int_t)r->Dh, "k", (json_int_t)r->k,
+                              "status", r->ok ? "measured" : "failed");
+        if (r->ok) {
+            json_object_set_new(j, "calls_per_repeat",
+                                json_pack("{s:I, s:I, s:I}", "total", (json_int_t)r->calls[0],
+                                          "zherk", (json_int_t)r->calls[1], "eigensolve",
+                                          (json_int_t)r->calls[2]));
+            json_object_set_new(j, "ms_per_call", jstat(r->total));
+            json_object_set_new(j, "zherk_ms", jstat(r->zherk));
+            json_object_set_new(j, "eigensolve_ms", jstat(r->eig));
+            json_object_set_new(j, "entropy_nats", jnum(r->S));
+            json_object_set_new(j, "page_entropy_nats", jnum(r->page));
+            json_object_set_new(j, "trace_distance_mixed", jnum(r->T));
+            json_object_set_new(j, "trace_distance_bound", jnum(r->bound));
+        }
+        json_array_append_new(cases, j);
+    }
+    return json_pack("{s:s, s:s, s:s, s:s, s:f, s:f, s:o}",
+                     "call", "qnn_entangle_spectrum + qnn_entropy + qnn_trace_distance_mixed",
+                     "state", "complex Gaussian amplitudes, gsl_rng_mt19937 seed 20261121, normalised",
+                     "zherk", "cblas_zherk of the smaller Gram matrix alone (k x k, k = min(D_v, D_h))",
+                     "eigensolve", "gsl_eigen_herm (eigenvalues only) of that k x k matrix, after copying it",
+                     "min_time_s", o->min_time / ENT_TIME_DIV, "warm_time_s", o->warm_time / ENT_WARM_DIV,
+                     "cases", cases);
+}
+
+static void print_entropy(const bench_opts *o, const ent_result *res)
+{
+    printf("Entanglement observer (qnn/entangle.h): one qnn_entangle_spectrum + qnn_entropy +\n"
+           "qnn_trace_distance_mixed on a fixed Haar-random state (complex Gaussian amplitudes, mt19937\n"
+           "seed %lu, normalised); qubits 0 .. n_v - 1 visible. The spectrum is one ZHERK of the smaller\n"
+           "Gram matrix, k = min(D_v, D_h), O(D k), and gsl_eigen_herm of it, O(k^3); those two parts are\n"
+           "also timed on their own (the eigensolve on a fresh copy of the k x k matrix); all interleaved,\n"
+           "median of %d repeats, each >= %.2g s after a warm-up of %.2g s\n", ENT_SEED, o->repeats,
+           o->min_time / ENT_TIME_DIV, o->warm_time / ENT_WARM_DIV);
+    printf("  %3s %4s %6s %6s %5s %10s %9s %9s %9s %9s %8s %8s\n", "n", "n_v", "D_v", "D_h", "k",
+           "ms/call", "min", "max", "ZHERK ms", "eigen ms", "S nats", "Page");
+    for (int i = 0; i < NENT; i++) {
+        const ent_result *r = &res[i];
+        if (!r->ok) {
+            printf("  %3d %4d %6ld %6ld %5ld  failed (out of memory or eigensolver)\n", r->n, r->n_v,
+                   r->Dv, r->Dh, r->k);
+            continue;
+        }
+        printf("  %3d %4d %6ld %6ld %5ld %10.4g %9.4g %9.4g %9.4g %9.4g %8.4f %8.4f\n", r->n, r->n_v,
+               r->Dv, r->Dh, r->k, r->total.med, r->total.min, r->total.max, r->zherk.med, r->eig.med,
+               r->S, r->page);
+    }
+    printf("\n");
+    fflush(stdout);
+}
+
 static void json_tmp_name(const char *path, char *tmp, size_t len)
 {
     const char *slash = strrchr(path, '/');
@@ -924,10 +1187,14 @@ static void usage(FILE *f)
           "  --only IDS   comma list of workload ids (random_n4_L64_haar, random_n10_L200_haar,\n"
           "               random_n16_L200_bw2, random_n20_L200_bw2, periodic_d64_p80_m4,\n"
           "               periodic_d256_p80_m4, asym-d64, asym-d256, asym-d1024,\n"
-          "               asym-mid-d256, bandwidth, asym-scaling); default all but asym-scaling,\n"
-          "               which runs with --scaling or when named here\n"
+          "               asym-mid-d256, bandwidth, entropy, asym-scaling); default all but\n"
+          "               asym-scaling, which runs with --scaling or when named here\n"
           "  asym-*       model = asymptotic (YOU23 Eq. 119), m = 4, gamma = 2, Cayley step\n"
-          "               (asym-mid-d256: midpoint); one step = eval without eigenvalues + step\n", f);
+          "               (asym-mid-d256: midpoint); one step = eval without eigenvalues + step\n"
+          "  entropy      entanglement observer: qnn_entangle_spectrum + qnn_entropy +\n"
+          "               qnn_trace_distance_mixed on a fixed random state, (n, n_v) = (20, 10),\n"
+          "               (20, 8), (20, 4), (20, 16), (16, 8), (12, 6); also its ZHERK and\n"
+          "               eigensolve alone\n", f);
 }
 
 int qnn_bench_main(int argc, char **argv)
@@ -975,6 +1242,7 @@ int qnn_bench_main(int argc, char **argv)
         for (const char *t = o.only; *t;) {
             size_t k = strcspn(t, ",");
             int ok = (k == 9 && !strncmp(t, "bandwidth", 9)) ||
+                     (k == strlen(ENTROPY_ID) && !strncmp(t, ENTROPY_ID, k)) ||
                      (k == strlen(ASYM_SCALING_ID) && !strncmp(t, ASYM_SCALING_ID, k));
             for (int i = 0; i < NREF && !ok; i++)
                 ok = strlen(reference[i].id) == k && !strncmp(t, reference[i].id, k);
@@ -1140,6 +1408,17 @@ int qnn_bench_main(int argc, char **argv)
                                           "cases", jc, "median_percent_by_type", "X", jnum(bw.type_med[0]),
                                           "Z", jnum(bw.type_med[1]), "mixed", jnum(bw.type_med[2])));
         }
+    }
+
+    /* Entanglement observer. */
+    if (selected(&o, ENTROPY_ID)) {
+        ent_result er[NENT];
+        run_entropy(&o, er);
+        print_entropy(&o, er);
+        json_object_set_new(root, "entropy", jentropy(&o, er));
+        for (int i = 0; i < NENT; i++)
+            if (!er[i].ok)
+                rc = QNN_EXIT_FAILURE;
     }
 
     /* Scaling with D and L. */
