@@ -235,6 +235,7 @@ void qnn_circuit_free(qnn_circuit *c)
     free(c->gen);
     free(c->obs);
     free(c->obs_c);
+    free(c->gen_coef);
     free(c);
 }
 
@@ -298,6 +299,12 @@ void qnn_workspace_free(qnn_workspace *w)
     w->pc = w->tmp = NULL;
 }
 
+/* s c_l of layer l (1-based). */
+static inline double gen_s(const qnn_circuit *c, int l)
+{
+    return c->gen_coef ? c->gen_scale * c->gen_coef[l - 1] : c->gen_scale;
+}
+
 /* block <- E_l block (adjoint: E_l^† block); dense entanglers go through a
  * ZGEMM into tmp and swap the pointers, which is why block is passed by
  * address. */
@@ -331,7 +338,7 @@ void qnn_circuit_eval(const qnn_circuit *c, const double *theta, size_t m,
     if (c->has_w0)
         apply_entangler(c, 0, 0, m, &pc, &tmp);
     for (int l = 1; l <= L; l++) {
-        double a = c->gen_scale * theta[l - 1];
+        double a = gen_s(c, l) * theta[l - 1];
         for (size_t j = 0; j < m; j++)
             qnn_pauli_rotate(c->gen[l - 1], n, a, pc + j * D);
         apply_entangler(c, l, 0, m, &pc, &tmp);
@@ -361,11 +368,11 @@ void qnn_circuit_eval(const qnn_circuit *c, const double *theta, size_t m,
             apply_entangler(c, l, 1, 2 * m, &pc, &tmp);
             phi = pc;
             chi = pc + Dm;
-            double a = -c->gen_scale * theta[l - 1];
+            double a = -gen_s(c, l) * theta[l - 1];
             for (size_t j = 0; j < m; j++) {
                 qnn_cplx *pj = phi + j * D, *cj = chi + j * D;
                 qnn_cplx g = qnn_pauli_inner(c->gen[l - 1], n, cj, pj);
-                J[j * (size_t)L + (size_t)(l - 1)] = -2.0 * c->gamma * c->gen_scale * cimag(g);
+                J[j * (size_t)L + (size_t)(l - 1)] = -2.0 * c->gamma * gen_s(c, l) * cimag(g);
                 if (l > 1) {
                     qnn_pauli_rotate(c->gen[l - 1], n, a, pj);
                     qnn_pauli_rotate(c->gen[l - 1], n, a, cj);
@@ -415,7 +422,7 @@ int qnn_circuit_measurement(const qnn_circuit *c, const double *theta, qnn_cplx 
         if (c->has_w0)
             apply_entangler(c, 0, 0, nb, &pc, &tmp);
         for (int l = 1; l <= c->L; l++) {
-            double a = c->gen_scale * theta[l - 1];
+            double a = gen_s(c, l) * theta[l - 1];
             for (size_t j = 0; j < nb; j++)
                 qnn_pauli_rotate(c->gen[l - 1], c->n, a, pc + j * D);
             apply_entangler(c, l, 0, nb, &pc, &tmp);

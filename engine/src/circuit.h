@@ -1,7 +1,7 @@
 /* The layered circuit shared by the random (LIU23) and periodic (YOU23)
  * models:
  *
- *     U(θ) = W_L R_L(θ_L) ⋯ W_1 R_1(θ_1) W_0,   R_l(θ) = exp(i s θ P_l),
+ *     U(θ) = W_L R_L(θ_L) ⋯ W_1 R_1(θ_1) W_0,   R_l(θ) = exp(i s c_l θ P_l),
  *
  * with W_0 optional (periodic: U_0; random: none), W_l frozen dense Haar
  * unitaries or brickwork circuits, P_l Pauli strings and s a fixed scale
@@ -27,7 +27,8 @@ typedef struct qnn_circuit {
     int n;
     size_t D;
     int L;
-    double gen_scale;       /* s in R_l = exp(i s θ P_l) */
+    double gen_scale;       /* s in R_l = exp(i s c_l θ P_l) */
+    double *gen_coef;       /* c_l per layer (OME's coefficients J), NULL = all 1 */
     qnn_pauli *gen;         /* L generators */
     qnn_entangler ent;
     int has_w0;
