@@ -309,8 +309,9 @@ static int training_figure(const qnn_result *res, builder *b, plot_figure *fig)
             return -1;
         const char *thl = NULL;
         int thstyle = PLOT_DASHED;
-        if (!you23 && !supervised) {
-            const qnn_theory_value *kb = qnn_summary_theory(s, "mean_qntk");
+        const qnn_theory_value *kbar = qnn_summary_theory(s, "mean_qntk");
+        if (!you23 && !supervised && kbar) {
+            const qnn_theory_value *kb = kbar;
             double Kbar = kb ? kb->value : NAN;
             for (size_t r = 0; r < n; r++) {
                 double e0 = use_loss ? s->loss_t0.mean : s->abs_eps_t0.mean;

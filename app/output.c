@@ -447,7 +447,7 @@ int qnn_write_summary_json(const qnn_result *res, FILE *f)
     json_object_set_new(conv, "eps", json_string("m = 1: signed residual yhat - y; m > 1: sqrt(sum r^2 / m)"));
     json_object_set_new(conv, "kernel", json_string("tr K / m with K = J J^T, J the Jacobian of the residuals; "
                                                     "asymptotic/frozen: K_asym,ij = tr(i[M,rho_i] i[M,rho_j]) (YOU23 Eq. 7)"));
-    json_object_set_new(conv, "loss", json_string(ps->params.model == QNN_MODEL_RANDOM
+    json_object_set_new(conv, "loss", json_string(ps->params.model == QNN_MODEL_RANDOM || ps->params.model == QNN_MODEL_HIDDEN
                                                       ? "1/2 sum eps^2, theta -= eta sum eps d eps/d theta (LIU23 Eq. 4)"
                                                       : "(1/2m) sum (yhat - y)^2, theta -= eta grad (YOU23); asymptotic: dM/dt = -eta sum r_j [M,[M,rho_j]] (Eq. 119)"));
     json_object_set_new(conv, "time", json_string("step counts steps; t is the time of the gradient flow the model approximates: "

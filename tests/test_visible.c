@@ -12,10 +12,13 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "qnn/analysis.h"
 #include "qnn/entangle.h"
+#include "qnn/instance.h"
 #include "qnn/params.h"
+#include "qnn/qbm.h"
 #include "qnn/run.h"
 #include "model.h"
 #include "rng.h"
@@ -113,12 +116,81 @@ static void test_cut_and_cadence(void **state)
     qnn_run_free(run);
 }
 
+/* OME's unitary network: generators are the C1 terms (weight 1 or 2,
+ * each term once per sweep of T layers), coefficients in [0, 1), no
+ * entanglers; the adjoint gradient with the per-layer coefficients agrees
+ * with central finite differences (h = 1e-5: truncation O(h²) ~ 1e-10,
+ * round-off ~1e-16/h ~ 1e-11, so 1e-8 leaves a wide margin while a missing
+ * coefficient c_l in the Jacobian is off by O(1)). */
+static void test_hidden_model(void **state)
+{
+    (void)state;
+    const int n = 4, T = qnn_c1_count(n);
+    char Ls[16];
+    snprintf(Ls, sizeof Ls, "%d", 2 * T);
+    const char *kv[] = { "model", "hidden", "n", "4", "n_h", "2", "L", Ls, "n_obs", "5", "seed", "808", NULL };
+    qnn_params p = ref_params(kv);
+    gsl_rng *r = qnn_rng_new(77);
+    qnn_model_data md;
+    char err[256];
+    assert_int_equal(qnn_model_build(&p, r, &md, err, sizeof err), 0);
+    qnn_pauli *terms = malloc((size_t)T * sizeof *terms);
+    qnn_c1_terms(n, terms);
+    for (int sweep = 0; sweep < 2; sweep++) {
+        int *used = calloc((size_t)T, sizeof(int));
+        for (int l = sweep * T; l < (sweep + 1) * T; l++) {
+            int found = -1;
+            for (int k = 0; k < T; k++)
+                if (terms[k].x == md.circ->gen[l].x && terms[k].z == md.circ->gen[l].z)
+                    found = k;
+            assert_true(found >= 0);
+            used[found]++;
+            assert_true(md.circ->gen_coef[l] >= 0.0 && md.circ->gen_coef[l] < 1.0);
+        }
+        for (int k = 0; k < T; k++)
+            assert_int_equal(used[k], 1);
+        free(used);
+    }
+    for (int k = 0; k < md.circ->nobs; k++)
+        assert_true(md.circ->obs[k].x < 4u && md.circ->obs[k].z < 4u);
+    free(terms);
+    qnn_model_data_free(&md);
+    gsl_rng_free(r);
+
+    qnn_instance *in = qnn_instance_new(&p, 0, NULL, err, sizeof err);
+    assert_non_null(in);
+    qnn_obs o;
+    assert_int_equal(qnn_instance_eval(in, 0, &o), 0);
+    int L, m;
+    const double *J = qnn_instance_jacobian(in, &m, &L);
+    double *th = malloc((size_t)L * sizeof(double));
+    memcpy(th, qnn_instance_theta(in, NULL), (size_t)L * sizeof(double));
+    const double h = 1e-5;
+    double worst = 0.0;
+    for (int l = 0; l < L; l++) {
+        double rp, rm, t0 = th[l];
+        th[l] = t0 + h;
+        qnn_instance_residuals_at(in, th, &rp);
+        th[l] = t0 - h;
+        qnn_instance_residuals_at(in, th, &rm);
+        th[l] = t0;
+        double fd = (rp - rm) / (2 * h);
+        if (fabs(fd - J[l]) > worst)
+            worst = fabs(fd - J[l]);
+    }
+    printf("hidden model: max |adjoint - finite difference| = %.2e over %d parameters\n", worst, L);
+    assert_true(worst < 1e-8);
+    free(th);
+    qnn_instance_free(in);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_observable_on_visible_qubits),
         cmocka_unit_test(test_run_entropy_page),
         cmocka_unit_test(test_cut_and_cadence),
+        cmocka_unit_test(test_hidden_model),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -367,7 +367,7 @@ int qnn_analyse(const qnn_run *run, qnn_summary *s)
             if (v && run->mean_K0_eig)
                 v->measured = run->mean_K0_eig[m - 1];
         }
-    } else {
+    } else if (p->model != QNN_MODEL_HIDDEN) {
         /* periodic QNN (kernel ≈ p K_asym), its asymptotic dynamics and the
          * frozen-kernel companion (kernel K_asym in flow-time units) */
         const int periodic = p->model == QNN_MODEL_PERIODIC;

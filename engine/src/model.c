@@ -18,6 +18,7 @@
 #include "gslpad.h"
 #include "model.h"
 #include "qnn/asym.h"
+#include "qnn/qbm.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -107,8 +108,11 @@ int qnn_model_build(const qnn_params *p, gsl_rng *rng, qnn_model_data *out,
     const int periodic = p->model == QNN_MODEL_PERIODIC;
     const size_t m = (!periodic && p->task == QNN_TASK_OPTIMISE) ? 1 : (size_t)p->m;
     const int nobs = periodic ? 1 : p->n_obs;
+    /* OME's unitary network: no frozen entanglers (a brickwork of depth 0
+     * is the identity and draws nothing) */
+    const int hidden = p->model == QNN_MODEL_HIDDEN;
 
-    qnn_circuit *c = qnn_circuit_alloc(n, p->L, p->entangler, periodic, nobs);
+    qnn_circuit *c = qnn_circuit_alloc(n, p->L, hidden ? QNN_ENT_BRICKWORK : p->entangler, periodic, nobs);
     out->circ = c;
     out->m = m;
     out->inputs = calloc(D * m, sizeof(qnn_cplx));
@@ -162,6 +166,39 @@ int qnn_model_build(const qnn_params *p, gsl_rng *rng, qnn_model_data *out,
             goto oom;
         }
         make_labels(p, rng, m, out->y);
+    }
+    if (hidden) {
+        /* U = e^{-i c_L θ_L H_L} ⋯ e^{-i c_1 θ_1 H_1} over the terms of the
+         * random 2-local Hamiltonian (OME Eq. 1, App. C1), "exhaustively":
+         * every sweep of T = 3n + 9n(n-1)/2 layers uses each term once, in
+         * a fresh random order; c_l ~ U(0, 1) (OME Fig. 4b). */
+        const int T = qnn_c1_count(n);
+        qnn_pauli *terms = malloc((size_t)T * sizeof *terms);
+        size_t *perm = malloc((size_t)T * sizeof *perm);
+        c->gen_coef = malloc((size_t)p->L * sizeof(double));
+        if (!terms || !perm || !c->gen_coef) {
+            free(terms);
+            free(perm);
+            goto oom;
+        }
+        qnn_c1_terms(n, terms);
+        c->gen_scale = -1.0;
+        for (int l = 0; l < p->L; l++) {
+            if (l % T == 0) {
+                for (int k = 0; k < T; k++)
+                    perm[k] = (size_t)k;
+                gsl_ran_shuffle(rng, perm, (size_t)T, sizeof *perm);
+            }
+            c->gen[l] = terms[perm[l % T]];
+            c->gen_coef[l] = gsl_rng_uniform(rng);
+        }
+        free(terms);
+        free(perm);
+        for (int l = 1; l <= p->L; l++)
+            if (qnn_circuit_sample_entangler(c, l, rng, 0) != 0)
+                goto oom;
+        out->loss_scale = 1.0;
+        return 0;
     }
     for (int l = 1; l <= p->L; l++) {
         c->gen[l - 1] = qnn_pauli_random(rng, n);

@@ -21,7 +21,8 @@
 typedef struct { const char *name; int value; } enum_entry;
 
 static const enum_entry model_names[] = { {"random", QNN_MODEL_RANDOM}, {"periodic", QNN_MODEL_PERIODIC},
-                                          {"asymptotic", QNN_MODEL_ASYMPTOTIC}, {"frozen", QNN_MODEL_FROZEN}, {NULL, 0} };
+                                          {"asymptotic", QNN_MODEL_ASYMPTOTIC}, {"frozen", QNN_MODEL_FROZEN},
+                                          {"hidden", QNN_MODEL_HIDDEN}, {NULL, 0} };
 static const enum_entry task_names[] = { {"optimise", QNN_TASK_OPTIMISE}, {"supervised", QNN_TASK_SUPERVISED}, {NULL, 0} };
 static const enum_entry ent_names[] = { {"haar", QNN_ENT_HAAR}, {"brickwork", QNN_ENT_BRICKWORK}, {NULL, 0} };
 static const enum_entry input_names[] = { {"basis", QNN_INPUT_BASIS}, {"random", QNN_INPUT_RANDOM}, {NULL, 0} };
@@ -74,7 +75,7 @@ typedef struct key_row {
 #define OFF(f) offsetof(qnn_params, f)
 
 static const key_row rows[] = {
-    {{"model", QNN_KEY_ENUM, "random | periodic | asymptotic | frozen", "model: LIU23 random circuit, YOU23 periodic ansatz, the asymptotic dynamics of M(t) (YOU23 Eq. 119), or kernel regression with K_asym frozen at t = 0", "model", 1}, OFF(model), 0, 0, model_names, 0},
+    {{"model", QNN_KEY_ENUM, "random | periodic | asymptotic | frozen | hidden", "model: LIU23 random circuit, YOU23 periodic ansatz, the asymptotic dynamics of M(t) (YOU23 Eq. 119), kernel regression with K_asym frozen at t = 0, or OME's unitary network of 2-local Hamiltonian terms (Eq. 1, App. C1) on visible and hidden qubits", "model", 1}, OFF(model), 0, 0, model_names, 0},
     {{"task", QNN_KEY_ENUM, "optimise | supervised", "random model: one-state optimisation (Eq. 1) or supervised learning (Eq. 3)", "model", 1}, OFF(task), 0, 0, task_names, 0},
     {{"n", QNN_KEY_INT, "1 .. 24", "number of qubits; D = 2^n (alias: d = D, a power of two)", "model", 1}, OFF(n), 1, QNN_MAX_QUBITS, NULL, 0},
     {{"n_h", QNN_KEY_INT, "0 .. n - 1", "hidden qubits (the n_h most significant); the observable, the measurement and the entropy act on the n_v = n - n_h visible qubits 0 .. n_v - 1 (OME)", "model", 1}, OFF(n_h), 0, QNN_MAX_QUBITS - 1, NULL, 0},
@@ -454,7 +455,7 @@ int qnn_params_get(const qnn_params *p, const char *key, char *buf, size_t len)
 size_t qnn_params_instance_bytes(const qnn_params *p)
 {
     double D = ldexp(1.0, p->n);
-    double m = p->model == QNN_MODEL_RANDOM && p->task == QNN_TASK_OPTIMISE ? 1 : p->m;
+    double m = (p->model == QNN_MODEL_RANDOM || p->model == QNN_MODEL_HIDDEN) && p->task == QNN_TASK_OPTIMISE ? 1 : p->m;
     double c = sizeof(qnn_cplx);
     double bytes = 0;
     if (p->model == QNN_MODEL_ASYMPTOTIC || p->model == QNN_MODEL_FROZEN) {
@@ -468,6 +469,8 @@ size_t qnn_params_instance_bytes(const qnn_params *p)
         return bytes > (double)SIZE_MAX ? SIZE_MAX : (size_t)bytes;
     }
     double layers = p->model == QNN_MODEL_PERIODIC ? p->L + 1.0 : p->L;
+    if (p->model == QNN_MODEL_HIDDEN)
+        layers = 0.0;   /* no entanglers */
     if (p->entangler == QNN_ENT_HAAR)
         bytes += layers * D * D * c;
     else
@@ -481,7 +484,7 @@ size_t qnn_params_instance_bytes(const qnn_params *p)
         double k = ldexp(1.0, nv < p->n - nv ? nv : p->n - nv);
         bytes += D * c + (k + 1.0) * k * c + 4.0 * k * c + ldexp(1.0, nv) * 8.0;
     }
-    if (p->entangler == QNN_ENT_HAAR)
+    if (p->entangler == QNN_ENT_HAAR && p->model != QNN_MODEL_HIDDEN)
         bytes += 3.0 * D * D * c;            /* Haar sampling work space */
     return bytes > (double)SIZE_MAX ? SIZE_MAX : (size_t)bytes;
 }
@@ -514,7 +517,7 @@ int qnn_params_check(const qnn_params *p, size_t mem_limit, char *err, size_t er
 {
     long long D = 1LL << p->n;
     char v[64];
-    if (p->model == QNN_MODEL_RANDOM && p->task == QNN_TASK_SUPERVISED && p->m > D) {
+    if ((p->model == QNN_MODEL_RANDOM || p->model == QNN_MODEL_HIDDEN) && p->task == QNN_TASK_SUPERVISED && p->m > D) {
         snprintf(v, sizeof v, "%d", p->m);
         snprintf(err, errlen, "key 'm': value '%s' is more states than fit in D = 2^%d = %lld dimensions; allowed: 1 .. %lld", v, p->n, D, D);
         return -1;
@@ -594,7 +597,7 @@ int qnn_params_check(const qnn_params *p, size_t mem_limit, char *err, size_t er
             }
         }
     }
-    const int supervised = p->model != QNN_MODEL_RANDOM || p->task == QNN_TASK_SUPERVISED;
+    const int supervised = (p->model != QNN_MODEL_RANDOM && p->model != QNN_MODEL_HIDDEN) || p->task == QNN_TASK_SUPERVISED;
     if (supervised && p->labels == QNN_LABEL_LIST && p->nlabels != p->m) {
         char lv[64];
         qnn_params_get(p, "labels", lv, sizeof lv);

@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 typedef enum { QNN_MODEL_RANDOM = 0, QNN_MODEL_PERIODIC = 1, QNN_MODEL_ASYMPTOTIC = 2,
-               QNN_MODEL_FROZEN = 3 } qnn_model_kind;
+               QNN_MODEL_FROZEN = 3, QNN_MODEL_HIDDEN = 4 } qnn_model_kind;
 typedef enum { QNN_TASK_OPTIMISE = 0, QNN_TASK_SUPERVISED = 1 } qnn_task;
 typedef enum { QNN_ENT_HAAR = 0, QNN_ENT_BRICKWORK = 1 } qnn_entangler;
 typedef enum { QNN_INPUT_BASIS = 0, QNN_INPUT_RANDOM = 1 } qnn_inputs;
