@@ -496,6 +496,9 @@ static const stat_desc stat_table[] = {
     { "final_abs_eps", "residual error after training", "E|ε(T)|", "noise_abs_eps", "LLJ Eq. 38" },
     { "final_eps_std", "spread of the final error", "σ_{ε}(T)", "noise_eps_std", "LLJ Eq. 34: √s" },
     { "final_loss", "final loss", "L(T)", "sublinear_bound", "YOU23 Thm. 3.2 bound" },
+    { "entropy_t0", "entanglement entropy of the visible qubits", "S(ρ_{v})", "page_entropy", "Page value (Haar states)" },
+    { "tdist_t0", "distance of ρ_{v} from I/D_{v}", "½‖ρ_{v} − I/D_{v}‖_{1}", "trace_distance_bound", "½√(D_{v}/D_{h}) (OME Prop. 2)" },
+    { "grad_inf_var_t0", "variance of the gradient ∞-norm", "Var ‖∇L‖_{∞}", NULL, NULL },
 };
 
 /* Axis label of a statistic whose meaning depends on the model: the
@@ -538,6 +541,9 @@ static void stat_value(const stat_desc *sd, const qnn_point *pt, double *y, doub
         *y = s->eps_final.sd;
         *e = s->eps_final.n > 1 ? s->eps_final.sd / sqrt(2.0 * (double)(s->eps_final.n - 1)) : NAN;
     }
+    else if (!strcmp(nm, "entropy_t0")) { *y = s->entropy_t0.mean; *e = s->entropy_t0.se; }
+    else if (!strcmp(nm, "tdist_t0")) { *y = s->tdist_t0.mean; *e = s->tdist_t0.se; }
+    else if (!strcmp(nm, "grad_inf_var_t0")) qnn_grad_inf_variance(s, y, e);
     else { *y = s->loss_final.mean; *e = s->loss_final.se; }
 }
 
@@ -661,6 +667,30 @@ static int sweep_panel(const qnn_result *res, builder *b, plot_panel *pn, const 
             s3->x = x; s3->y = th; s3->n = (size_t)nx; s3->style = PLOT_DASHED;
             s3->color = ps->nsweep > 1 ? color : 1;
             s3->label = g == 0 ? sd->theory_label : NULL;
+        }
+        if (!strcmp(sd->name, "grad_inf_var_t0") && xkey) {
+            /* OME Fig. 3b: least-squares exponential fit against the swept key */
+            double *yy = aalloc(a, (size_t)nx * sizeof(double)), *ee = aalloc(a, (size_t)nx * sizeof(double));
+            double *fy = aalloc(a, (size_t)nx * sizeof(double));
+            if (!yy || !ee || !fy)
+                return -1;
+            for (int i = 0; i < nx; i++) {
+                double yb, eb;
+                stat_value(sd, &res->points[(long)i * ngroups + g], &yy[i], &ee[i], &yb, &eb);
+            }
+            double A, bb, bse;
+            if (qnn_fit_exponential(x, yy, ee, (size_t)nx, &A, &bb, &bse) >= 2) {
+                for (int i = 0; i < nx; i++)
+                    fy[i] = A * exp(bb * x[i]);
+                plot_series *sf = add_series(b, pn);
+                if (!sf)
+                    return -1;
+                sf->x = x; sf->y = fy; sf->n = (size_t)nx; sf->style = PLOT_DASHED;
+                sf->color = ps->nsweep > 1 ? color : 2;
+                char fl[128];
+                snprintf(fl, sizeof fl, "fit ∝ e^{b %s}, b = %.3f ± %.3f", key_symbol(xkey, &res->points[0].params), bb, bse);
+                sf->label = astr(a, fl);
+            }
         }
         if (!strcmp(sd->name, "kernel_t0")) {
             double *lo = aalloc(a, (size_t)nx * sizeof(double));

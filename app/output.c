@@ -463,6 +463,41 @@ int qnn_write_summary_json(const qnn_result *res, FILE *f)
     for (long k = 0; k < res->npoints; k++)
         json_array_append_new(pts, jpoint(res, k));
     json_object_set_new(root, "points", pts);
+    if (ps->nsweep > 0 && strstr(ps->params.stats, "grad_inf_var_t0")) {
+        /* OME Fig. 3b: Var ‖∇L‖_∞ against the first swept key, exponential
+         * least-squares fit per combination of the other keys */
+        const int nx = ps->sweep[0].nvalues;
+        const long ng = res->npoints / nx;
+        json_t *fits = json_array();
+        double *x = malloc((size_t)nx * sizeof(double)), *y = malloc((size_t)nx * sizeof(double));
+        double *e = malloc((size_t)nx * sizeof(double));
+        for (long g = 0; x && y && e && g < ng; g++) {
+            for (int i = 0; i < nx; i++) {
+                const qnn_point *pt = &res->points[(long)i * ng + g];
+                char buf[64];
+                x[i] = NAN;
+                if (qnn_params_get(&pt->params, !strcmp(ps->sweep[0].key, "p") ? "L" : ps->sweep[0].key, buf, sizeof buf) == 0)
+                    x[i] = strtod(buf, NULL);
+                if (!strcmp(ps->sweep[0].key, "d"))
+                    x[i] = ldexp(1.0, pt->params.n);
+                qnn_grad_inf_variance(&pt->sum, &y[i], &e[i]);
+            }
+            double A, b, bse;
+            size_t used = qnn_fit_exponential(x, y, e, (size_t)nx, &A, &b, &bse);
+            json_t *fo = json_object();
+            json_object_set_new(fo, "key", json_string(ps->sweep[0].key));
+            json_object_set_new(fo, "model", json_string("Var ||grad L||_inf = A exp(b x), weighted least squares on ln Var"));
+            json_object_set_new(fo, "points", json_integer((json_int_t)used));
+            json_object_set_new(fo, "A", jnum(A));
+            json_object_set_new(fo, "b", jnum(b));
+            json_object_set_new(fo, "b_se", jnum(bse));
+            json_array_append_new(fits, fo);
+        }
+        free(x);
+        free(y);
+        free(e);
+        json_object_set_new(root, "grad_inf_variance_fit", fits);
+    }
     json_t *cmp = jcomparison(res);
     if (cmp) {
         json_t *c = json_object();

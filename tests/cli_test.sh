@@ -484,6 +484,11 @@ ASY="you23-fig3 --set d=4 --set m=2 --steps 5 --instances 1"
     bad "periodic measure on a hidden qubit" "'measure'|'ZIII'|hidden|allowed" \
         run you23-fig1 --out @OUT --set d=16 --set p=5 --set n_h=1 --set measure=ZIII
 }
+run_ok o3b ome-fig3b --instances 100
+check "ome-fig3b: summary.json has an exponential fit of Var ||grad||_inf against n_h with b < 0" \
+    py 'import json, sys
+f = json.load(open(sys.argv[1]))["grad_inf_variance_fit"]
+sys.exit(0 if len(f) == 1 and f[0]["key"] == "n_h" and f[0]["points"] == 6 and f[0]["b"] < 0 else 1)' "$TMP/o3b/summary.json"
 run_ok vis default --set n=6 --set n_h=2 --steps 4 --instances 2 --set entropy_every=2
 check "visible: trace.csv has entropy and trace_distance at steps 0, 2, 4 and not at 1, 3; summary has page_entropy" \
     py 'import csv, json, sys

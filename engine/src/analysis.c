@@ -3,6 +3,7 @@
 #include "qnn/entangle.h"
 
 #include <math.h>
+#include <gsl/gsl_fit.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -429,4 +430,44 @@ int qnn_analyse(const qnn_run *run, qnn_summary *s)
         }
     }
     return 0;
+}
+
+size_t qnn_fit_exponential(const double *x, const double *y, const double *se, size_t n,
+                           double *A, double *b, double *b_se)
+{
+    double *lx = malloc((n + 1) * sizeof(double)), *ly = malloc((n + 1) * sizeof(double));
+    double *w = malloc((n + 1) * sizeof(double));
+    size_t k = 0;
+    *A = *b = *b_se = NAN;
+    if (!lx || !ly || !w) {
+        free(lx); free(ly); free(w);
+        return 0;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (y[i] > 0.0 && isfinite(y[i]) && isfinite(x[i]) && isfinite(se[i]) && se[i] > 0.0) {
+            lx[k] = x[i];
+            ly[k] = log(y[i]);
+            double sl = se[i] / y[i];   /* s.e. of ln y */
+            w[k] = 1.0 / (sl * sl);
+            k++;
+        }
+    if (k >= 2) {
+        double c0, c1, cov00, cov01, cov11, chisq;
+        gsl_fit_wlinear(lx, 1, w, 1, ly, 1, k, &c0, &c1, &cov00, &cov01, &cov11, &chisq);
+        double red = k > 2 ? chisq / (double)(k - 2) : 1.0;
+        *A = exp(c0);
+        *b = c1;
+        *b_se = sqrt(cov11 * (red > 1.0 ? red : 1.0));
+    } else {
+        k = 0;
+    }
+    free(lx); free(ly); free(w);
+    return k;
+}
+
+void qnn_grad_inf_variance(const qnn_summary *s, double *var, double *se)
+{
+    const double sd = s->grad_inf_t0.sd, n = (double)s->grad_inf_t0.n;
+    *var = sd * sd;
+    *se = n > 1 ? sd * sd * sqrt(2.0 / (n - 1.0)) : NAN;
 }

@@ -111,7 +111,7 @@ static const key_row rows[] = {
     {{"threads", QNN_KEY_INT, "0 .. 256", "worker threads over instances; 0 = all cores (results do not depend on it)", "run", 0}, OFF(threads), 0, 256, NULL, 0},
     {{"figure", QNN_KEY_ENUM, "training | sweep | compare | rate", "figure layout: curves against the step; statistics against the swept key; the periodic QNN beside its asymptotic dynamics and the frozen kernel on one time axis; or YOU23 Fig. 2 (m = 1 training curves and the rate against 2(gamma^2 - yhat^2))", "figure", 0}, OFF(figure), 0, 0, figure_names, 0},
     {{"curve", QNN_KEY_ENUM, "abs_eps | loss", "training figure: plot |eps(t)| or the loss L(t)", "figure", 0}, OFF(curve), 0, 0, curve_names, 0},
-    {{"stats", QNN_KEY_STRING, "comma list of: kernel_t0, kernel_rel_std_t0, lambda_min_t0, lambda_min_final, lambda_min_least, kernel_change_final, spectral_drift_final, final_abs_eps, final_eps_std, final_loss", "sweep figure: one panel per statistic", "figure", 0}, OFF(stats), 0, 0, NULL, QNN_TEXT_MAX - 1},
+    {{"stats", QNN_KEY_STRING, "comma list of: kernel_t0, kernel_rel_std_t0, lambda_min_t0, lambda_min_final, lambda_min_least, kernel_change_final, spectral_drift_final, final_abs_eps, final_eps_std, final_loss, entropy_t0, tdist_t0, grad_inf_var_t0", "sweep figure: one panel per statistic", "figure", 0}, OFF(stats), 0, 0, NULL, QNN_TEXT_MAX - 1},
     {{"title", QNN_KEY_STRING, "text up to 255 bytes", "figure title", "figure", 0}, OFF(title), 0, 0, NULL, QNN_TEXT_MAX - 1},
 };
 
@@ -120,7 +120,7 @@ static const key_row rows[] = {
 static const char *const sweep_stats[] = { "kernel_t0", "kernel_rel_std_t0", "lambda_min_t0",
                                            "lambda_min_final", "lambda_min_least", "kernel_change_final",
                                            "spectral_drift_final", "final_abs_eps", "final_eps_std",
-                                           "final_loss", NULL };
+                                           "final_loss", "entropy_t0", "tdist_t0", "grad_inf_var_t0", NULL };
 
 const qnn_key_info *qnn_params_keys(size_t *count)
 {
@@ -627,7 +627,7 @@ int qnn_params_check(const qnn_params *p, size_t mem_limit, char *err, size_t er
         return -1;
     }
     if (p->figure == QNN_FIG_SWEEP && !p->stats[0]) {
-        snprintf(err, errlen, "key 'stats': value '' is empty but figure = sweep needs at least one statistic; allowed: kernel_t0, kernel_rel_std_t0, lambda_min_t0, lambda_min_final, lambda_min_least, kernel_change_final, spectral_drift_final, final_abs_eps, final_eps_std, final_loss");
+        snprintf(err, errlen, "key 'stats': value '' is empty but figure = sweep needs at least one statistic; allowed: kernel_t0, kernel_rel_std_t0, lambda_min_t0, lambda_min_final, lambda_min_least, kernel_change_final, spectral_drift_final, final_abs_eps, final_eps_std, final_loss, entropy_t0, tdist_t0, grad_inf_var_t0");
         return -1;
     }
     if (mem_limit) {

@@ -72,4 +72,17 @@ size_t qnn_ensemble_curve(const qnn_run *run, qnn_field f, double **t,
                           double **mean, double **se);
 double qnn_obs_field(const qnn_obs *o, qnn_field f);
 
+/* Least-squares exponential fit y = A e^{b x} (OME Fig. 3b): a weighted
+ * linear fit of ln y against x with weights (y/se)², by gsl_fit_wlinear;
+ * points with y <= 0 or se not finite and > 0 are left out. Returns the
+ * number of points used (0 when fewer than 2, then b = NaN); b_se is the
+ * standard error of b from the fit's covariance, scaled by the reduced
+ * chi-square when that exceeds 1. */
+size_t qnn_fit_exponential(const double *x, const double *y, const double *se, size_t n,
+                           double *A, double *b, double *b_se);
+
+/* Variance over instances of ‖∇loss‖_∞ at t = 0 and its standard error
+ * (normal approximation: sd² √(2/(n-1))). */
+void qnn_grad_inf_variance(const qnn_summary *s, double *var, double *se);
+
 #endif
