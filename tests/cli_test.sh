@@ -481,6 +481,10 @@ ASY="you23-fig3 --set d=4 --set m=2 --steps 5 --instances 1"
     bad "n_h = n leaves no visible qubit (n_v = 0)" "'n_h'|'4'|allowed" run default --out @OUT --set n_h=4
     bad "n_h for the asymptotic model" "'n_h'|'1'|allowed" run $ASY --out @OUT --set n_h=1
     bad "entropy cut outside the register" "'cut'|'4'|allowed" run default --out @OUT --set cut=4
+    bad "qbm with a non-positive temperature-like scale" "'beta'|'0'|allowed" run default --out @OUT --set model=qbm --set resample=all --set beta=0
+    bad "qbm with beta = -1" "'beta'|'-1'|allowed" run default --out @OUT --set model=qbm --set resample=all --set beta=-1
+    bad "qbm on 11 qubits" "'n'|'11'|allowed" run default --out @OUT --set model=qbm --set resample=all --set n=11
+    bad "qbm with a supervised task" "'task'|allowed" run default --out @OUT --set model=qbm --set resample=all --set task=supervised
     bad "periodic measure on a hidden qubit" "'measure'|'ZIII'|hidden|allowed" \
         run you23-fig1 --out @OUT --set d=16 --set p=5 --set n_h=1 --set measure=ZIII
 }

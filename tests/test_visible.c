@@ -214,6 +214,53 @@ static void test_gradient_variance_decay(void **state)
     assert_true(b + 3.0 * bse < 0.0);
 }
 
+/* The QBM as a model of the runner: its Jacobian (the exact Duhamel
+ * gradient of γ tr((O ⊗ I) ρ)) agrees with central finite differences of
+ * the residual through the instance (h = 1e-5; truncation ~1e-10, round-off
+ * ~1e-11: 1e-7 is safe, a dropped γ or a wrong sign is off by O(1)); a
+ * short gradient descent lowers the loss by orders of magnitude; at the
+ * normalised initialisation (‖βH‖ = 1) the visible state is close to I/2. */
+static void test_qbm_model(void **state)
+{
+    (void)state;
+    const char *kv[] = { "model", "qbm", "n_v", "1", "n_h", "2", "gamma", "1.5", "O0", "0.1",
+                         "eta", "0.5", "resample", "all", "seed", "1212", NULL };
+    qnn_params p = ref_params(kv);
+    char err[256];
+    qnn_instance *in = qnn_instance_new(&p, 0, NULL, err, sizeof err);
+    assert_non_null(in);
+    qnn_obs o;
+    assert_int_equal(qnn_instance_eval(in, QNN_WANT_EIGEN | QNN_WANT_ENTROPY, &o), 0);
+    int m, L;
+    const double *J = qnn_instance_jacobian(in, &m, &L);
+    assert_int_equal(L, qnn_c1_count(3));
+    double *th = malloc((size_t)L * sizeof(double)), worst = 0.0;
+    memcpy(th, qnn_instance_theta(in, NULL), (size_t)L * sizeof(double));
+    for (int l = 0; l < L; l++) {
+        double rp, rm, t0 = th[l], h = 1e-5;
+        th[l] = t0 + h;
+        qnn_instance_residuals_at(in, th, &rp);
+        th[l] = t0 - h;
+        qnn_instance_residuals_at(in, th, &rm);
+        th[l] = t0;
+        if (fabs((rp - rm) / (2 * h) - J[l]) > worst)
+            worst = fabs((rp - rm) / (2 * h) - J[l]);
+    }
+    printf("qbm model: max |exact - finite difference| = %.2e over %d parameters; T(0) = %.4f\n", worst, L, o.tdist);
+    assert_true(worst < 1e-7);
+    assert_true(o.tdist >= 0.0 && o.tdist < 0.1);
+    assert_true(o.entropy > 0.9 * log(2.0) && o.entropy <= log(2.0) + 1e-12);
+    const double loss0 = o.loss;
+    for (int t = 0; t < 100; t++) {
+        qnn_instance_step(in);
+        assert_int_equal(qnn_instance_eval(in, 0, &o), 0);
+    }
+    printf("qbm model: loss %.3g -> %.3g in 100 steps\n", loss0, o.loss);
+    assert_true(o.loss < 1e-3 * loss0);
+    free(th);
+    qnn_instance_free(in);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -222,6 +269,7 @@ int main(void)
         cmocka_unit_test(test_cut_and_cadence),
         cmocka_unit_test(test_hidden_model),
         cmocka_unit_test(test_gradient_variance_decay),
+        cmocka_unit_test(test_qbm_model),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

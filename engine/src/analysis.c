@@ -252,7 +252,10 @@ int qnn_analyse(const qnn_run *run, qnn_summary *s)
         const double unit = p->entropy_bits ? 1.0 / M_LN2 : 1.0;
         s->n_v_obs = nv;
         s->n_h_obs = p->n - nv;
-        v = add_theory(s, "page_entropy", "Page (1993); SPEC.md section 4",
+        /* the QBM's state is mixed: Page's value and OME's bound, both
+         * statements about pure (2-design) states, do not apply */
+        const int pure = p->model != QNN_MODEL_QBM;
+        v = !pure ? NULL : add_theory(s, "page_entropy", "Page (1993); SPEC.md section 4",
                        "sum_{k=n+1}^{mn} 1/k - (m-1)/(2n), m = min(D_v, D_h), n = max (times 1/ln 2 in bits)",
                        "mean over instances of S(rho_v) at t = 0 (Haar-random output states)",
                        qnn_page_entropy(Dv, Dh) * unit);
@@ -262,7 +265,7 @@ int qnn_analyse(const qnn_run *run, qnn_summary *s)
                        "upper limit of S(rho_v) at any time", log(Dv) * unit);
         add_const(v, "D_v", Dv);
         set_measured(v, s->entropy_final);
-        v = add_theory(s, "trace_distance_bound", "OME Prop. 2 / Fig. 3a",
+        v = !pure ? NULL : add_theory(s, "trace_distance_bound", "OME Prop. 2 / Fig. 3a",
                        "E[1/2 ||rho_v - I/D_v||_1] <= 1/2 sqrt(D_v/D_h)",
                        "mean over instances of the trace distance at t = 0 (must lie below)",
                        qnn_trace_distance_bound(Dv, Dh));
@@ -368,7 +371,8 @@ int qnn_analyse(const qnn_run *run, qnn_summary *s)
             if (v && run->mean_K0_eig)
                 v->measured = run->mean_K0_eig[m - 1];
         }
-    } else if (p->model != QNN_MODEL_HIDDEN) {
+    } else if (p->model == QNN_MODEL_PERIODIC || p->model == QNN_MODEL_ASYMPTOTIC ||
+               p->model == QNN_MODEL_FROZEN) {
         /* periodic QNN (kernel ≈ p K_asym), its asymptotic dynamics and the
          * frozen-kernel companion (kernel K_asym in flow-time units) */
         const int periodic = p->model == QNN_MODEL_PERIODIC;

@@ -1,6 +1,7 @@
 #include "qnn/instance.h"
 #include "qnn/asym.h"
 #include "qnn/entangle.h"
+#include "qnn/qbm.h"
 #include "model.h"
 #include "rng.h"
 
@@ -36,6 +37,7 @@ struct qnn_instance {
     double dt;                   /* flow time per step (see qnn_obs.time) */
     double *K0;                  /* kernel at the first evaluation */
     qnn_entangle *ent;           /* entanglement observer (NULL: no cut) */
+    qnn_qbm *qb;                 /* model qbm (no circuit) */
     qnn_cplx *psi_out;           /* output state of the first input */
     double *lam;                 /* spectrum of ρ_v */
     double K0norm;
@@ -64,6 +66,7 @@ void qnn_instance_free(qnn_instance *in)
     qnn_asym_free(in->as);
     free(in->K0);
     qnn_entangle_free(in->ent);
+    qnn_qbm_free(in->qb);
     free(in->psi_out);
     free(in->lam);
     free(in);
@@ -190,12 +193,121 @@ oom:
     return NULL;
 }
 
+static int all_finite(const double *v, size_t n);
+static double kernel_change(qnn_instance *in);
+
+/* OME's quantum Boltzmann machine: from the circuit stream, the visible
+ * objective O = Σ c_j Q_j (n_obs strings on the visible qubits, c_j ~
+ * U(0,1), as the random model), then the coefficients θ (onsite N(0, 0.01),
+ * offsite N(0, 1), optionally normalised; qnn/qbm.h). Task optimise:
+ * ε = γ tr((O ⊗ I) ρ(θ)) - O0, loss ½ε², θ <- θ - η ε ∂ε/∂θ. */
+static qnn_instance *qbm_new(const qnn_params *p, int index, char *err, size_t errlen)
+{
+    qnn_instance *in = calloc(1, sizeof *in);
+    gsl_rng *crng = NULL;
+    double *c = NULL;
+    qnn_pauli *P = NULL;
+    if (!in)
+        goto oom;
+    in->p = *p;
+    in->index = index;
+    in->m = 1;
+    in->dt = qnn_params_eta(p);
+    crng = qnn_rng_new(qnn_instance_seed(p->seed ^ STREAM_CIRCUIT, index));
+    in->rng = qnn_rng_new(qnn_instance_seed(p->seed ^ STREAM_ANGLES, index));
+    c = malloc((size_t)p->n_obs * sizeof *c);
+    P = malloc((size_t)p->n_obs * sizeof *P);
+    if (!crng || !in->rng || !c || !P)
+        goto oom;
+    const int nv = p->n - p->n_h;
+    for (int k = 0; k < p->n_obs; k++) {
+        P[k] = qnn_pauli_random(crng, nv);
+        c[k] = gsl_rng_uniform(crng);
+    }
+    if (qnn_qbm_new(p->n, nv, p->beta, &in->qb, err, errlen) != QNN_QBM_OK ||
+        qnn_qbm_set_objective(in->qb, (size_t)p->n_obs, c, P, err, errlen) != QNN_QBM_OK ||
+        qnn_qbm_init_theta(in->qb, crng, p->qbm_normalise, err, errlen) != QNN_QBM_OK) {
+        gsl_rng_free(crng);
+        free(c);
+        free(P);
+        qnn_instance_free(in);
+        return NULL;
+    }
+    gsl_rng_free(crng);
+    crng = NULL;
+    free(c);
+    free(P);
+    c = NULL;
+    P = NULL;
+    in->L = qnn_qbm_n_params(in->qb);
+    if (alloc_common(in) != 0)
+        goto oom;
+    memcpy(in->theta, qnn_qbm_theta_const(in->qb), (size_t)in->L * sizeof(double));
+    in->lam = malloc(((size_t)1 << nv) * sizeof(double));
+    if (!in->lam)
+        goto oom;
+    return in;
+oom:
+    if (crng)
+        gsl_rng_free(crng);
+    free(c);
+    free(P);
+    qnn_instance_free(in);
+    snprintf(err, errlen, "out of memory while building instance %d of model qbm (n = %d)", index, p->n);
+    return NULL;
+}
+
+static int qbm_eval(qnn_instance *in, int want, qnn_obs *out)
+{
+    const int L = in->L;
+    const double g = in->p.gamma;
+    char e[256];
+    memcpy(qnn_qbm_theta(in->qb), in->theta, (size_t)L * sizeof(double));
+    int bad = qnn_qbm_eval(in->qb, e, sizeof e) != QNN_QBM_OK ||
+              qnn_qbm_gradient(in->qb, in->J) != QNN_QBM_OK;
+    const double f = qnn_qbm_objective(in->qb);
+    in->r[0] = g * f - in->p.O0;
+    double k = 0.0;
+    for (int l = 0; l < L; l++) {
+        in->J[l] *= g;
+        k += in->J[l] * in->J[l];
+        in->grad[l] = in->r[0] * in->J[l];
+    }
+    in->K[0] = k;
+    out->step = in->step;
+    out->time = (double)in->step * in->dt;
+    out->eps = in->r[0];
+    out->loss = 0.5 * in->r[0] * in->r[0];
+    out->kernel = k;
+    out->grad_norm = cblas_dnrm2(L, in->grad, 1);
+    out->grad_inf = fabs(in->grad[cblas_idamax(L, in->grad, 1)]);
+    out->yhat0 = g * f;
+    out->lambda_min = out->lambda_max = NAN;
+    out->kchange = kernel_change(in);
+    out->drift = NAN;
+    out->entropy = out->tdist = NAN;
+    bad = bad || !isfinite(out->loss) || !isfinite(k) || !all_finite(in->grad, (size_t)L);
+    if (!bad && (want & QNN_WANT_EIGEN)) {
+        in->eig[0] = k;
+        out->lambda_min = out->lambda_max = k;
+    }
+    if (!bad && (want & QNN_WANT_ENTROPY) && in->lam &&
+        qnn_qbm_visible_spectrum(in->qb, in->lam) == QNN_QBM_OK) {
+        const size_t Dv = (size_t)1 << qnn_qbm_visible(in->qb);
+        out->entropy = qnn_entropy(in->lam, Dv, in->p.entropy_bits);
+        out->tdist = qnn_trace_distance_mixed(in->lam, Dv);
+    }
+    return bad ? 1 : 0;
+}
+
 qnn_instance *qnn_instance_new(const qnn_params *p, int index,
                                const qnn_instance *shared,
                                char *err, size_t errlen)
 {
     if (p->model == QNN_MODEL_ASYMPTOTIC || p->model == QNN_MODEL_FROZEN)
         return asym_new(p, index, err, errlen);
+    if (p->model == QNN_MODEL_QBM)
+        return qbm_new(p, index, err, errlen);
     qnn_instance *in = calloc(1, sizeof *in);
     if (!in)
         goto oom;
@@ -346,6 +458,8 @@ int qnn_instance_eval(qnn_instance *in, int want_eigen, qnn_obs *out)
 {
     if (in->as)
         return asym_eval(in, want_eigen, out);
+    if (in->qb)
+        return qbm_eval(in, want_eigen, out);
     const qnn_model_data *md = in->md;
     const int m = in->m, L = in->L;
     const int want_ent = (want_eigen & QNN_WANT_ENTROPY) && in->ent;
@@ -458,6 +572,17 @@ void qnn_instance_consts(const qnn_instance *in, qnn_consts *c)
 {
     memset(c, 0, sizeof *c);
     c->dt = in->dt;
+    if (in->qb) {
+        c->n = in->p.n;
+        c->D = (double)((size_t)1 << in->p.n);
+        c->L = in->L;
+        c->m = 1;
+        c->gamma = in->p.gamma;
+        c->eta = qnn_params_eta(&in->p);
+        c->sigma_theta = in->p.sigma_theta;
+        c->loss_scale = 1.0;
+        return;
+    }
     if (in->as) {
         c->n = in->p.n;
         c->D = (double)((size_t)1 << in->p.n);
@@ -506,5 +631,13 @@ void qnn_instance_residuals_at(qnn_instance *in, const double *theta, double *r)
 {
     if (in->as)
         return;
+    if (in->qb) {
+        char e[128];
+        memcpy(qnn_qbm_theta(in->qb), theta, (size_t)in->L * sizeof(double));
+        r[0] = qnn_qbm_eval(in->qb, e, sizeof e) == QNN_QBM_OK
+                   ? in->p.gamma * qnn_qbm_objective(in->qb) - in->p.O0 : NAN;
+        memcpy(qnn_qbm_theta(in->qb), in->theta, (size_t)in->L * sizeof(double));
+        return;
+    }
     qnn_circuit_eval(in->md->circ, theta, (size_t)in->m, in->md->inputs, in->md->y, r, NULL, &in->ws);
 }

@@ -3,6 +3,7 @@
 #include "qnn/params.h"
 #include "qnn/statevec.h"
 #include "qnn/asym.h"
+#include "qnn/qbm.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -22,7 +23,7 @@ typedef struct { const char *name; int value; } enum_entry;
 
 static const enum_entry model_names[] = { {"random", QNN_MODEL_RANDOM}, {"periodic", QNN_MODEL_PERIODIC},
                                           {"asymptotic", QNN_MODEL_ASYMPTOTIC}, {"frozen", QNN_MODEL_FROZEN},
-                                          {"hidden", QNN_MODEL_HIDDEN}, {NULL, 0} };
+                                          {"hidden", QNN_MODEL_HIDDEN}, {"qbm", QNN_MODEL_QBM}, {NULL, 0} };
 static const enum_entry task_names[] = { {"optimise", QNN_TASK_OPTIMISE}, {"supervised", QNN_TASK_SUPERVISED}, {NULL, 0} };
 static const enum_entry ent_names[] = { {"haar", QNN_ENT_HAAR}, {"brickwork", QNN_ENT_BRICKWORK}, {NULL, 0} };
 static const enum_entry input_names[] = { {"basis", QNN_INPUT_BASIS}, {"random", QNN_INPUT_RANDOM}, {NULL, 0} };
@@ -75,7 +76,7 @@ typedef struct key_row {
 #define OFF(f) offsetof(qnn_params, f)
 
 static const key_row rows[] = {
-    {{"model", QNN_KEY_ENUM, "random | periodic | asymptotic | frozen | hidden", "model: LIU23 random circuit, YOU23 periodic ansatz, the asymptotic dynamics of M(t) (YOU23 Eq. 119), kernel regression with K_asym frozen at t = 0, or OME's unitary network of 2-local Hamiltonian terms (Eq. 1, App. C1) on visible and hidden qubits", "model", 1}, OFF(model), 0, 0, model_names, 0},
+    {{"model", QNN_KEY_ENUM, "random | periodic | asymptotic | frozen | hidden | qbm", "model: LIU23 random circuit, YOU23 periodic ansatz, the asymptotic dynamics of M(t) (YOU23 Eq. 119), kernel regression with K_asym frozen at t = 0, OME's unitary network of 2-local Hamiltonian terms (Eq. 1, App. C1) on visible and hidden qubits, or OME's quantum Boltzmann machine exp(-beta H(theta))/Z over the same terms", "model", 1}, OFF(model), 0, 0, model_names, 0},
     {{"task", QNN_KEY_ENUM, "optimise | supervised", "random model: one-state optimisation (Eq. 1) or supervised learning (Eq. 3)", "model", 1}, OFF(task), 0, 0, task_names, 0},
     {{"n", QNN_KEY_INT, "1 .. 24", "number of qubits; D = 2^n (alias: d = D, a power of two)", "model", 1}, OFF(n), 1, QNN_MAX_QUBITS, NULL, 0},
     {{"n_h", QNN_KEY_INT, "0 .. n - 1", "hidden qubits (the n_h most significant); the observable, the measurement and the entropy act on the n_v = n - n_h visible qubits 0 .. n_v - 1 (OME)", "model", 1}, OFF(n_h), 0, QNN_MAX_QUBITS - 1, NULL, 0},
@@ -92,6 +93,8 @@ static const key_row rows[] = {
     {{"labels", QNN_KEY_ENUM, "pm1 | uniform | a comma list of m numbers in -1e6 .. 1e6", "labels: half +1 / half -1 in random order, U(-1, 1), or the given vector y_1, ..., y_m", "model", 0}, OFF(labels), 0, 0, label_names, 0},
     {{"m0_init", QNN_KEY_ENUM, "haar | circuit | file", "asymptotic/frozen: M(0) = gamma U diag(+1.., -1..) U^dagger with U Haar (YOU23 Eq. 120); the periodic circuit's gamma U(theta0)^dagger M0 U(theta0) with its data (same seed, instance and p); or gamma times the matrix in m0_file", "model", 1}, OFF(m0_init), 0, 0, m0_names, 0},
     {{"m0_file", QNN_KEY_STRING, "a path to a JSON file {\"re\": [[..]], \"im\": [[..]]}", "asymptotic/frozen with m0_init = file: a Hermitian d x d matrix (d = 2^n)", "model", 0}, OFF(m0_file), 0, 0, NULL, QNN_TEXT_MAX - 1},
+    {{"beta", QNN_KEY_DOUBLE, "1e-6 .. 1e6 (> 0)", "qbm: the temperature-like scale beta of rho = exp(-beta H(theta))/Z", "model", 1}, OFF(beta), 1e-6, 1e6, NULL, 0},
+    {{"qbm_normalise", QNN_KEY_INT, "0 | 1", "qbm: divide the initial coefficients by ||H(theta0)||_op (OME Fig. 3c, 4c)", "model", 1}, OFF(qbm_normalise), 0, 1, NULL, 0},
     {{"integrator", QNN_KEY_ENUM, "cayley | midpoint | euler", "asymptotic: isospectral Cayley step (1st order), its 2nd-order midpoint version, or plain explicit Euler (not isospectral: shown only to see the spectral drift)", "optimiser", 1}, OFF(integrator), 0, 0, integ_names, 0},
     {{"measure", QNN_KEY_STRING, "a Pauli string of n letters from IXYZ, not all I; empty = Z on qubit 0", "periodic: measured Pauli M0 (most significant qubit first)", "model", 0}, OFF(measure), 0, 0, NULL, QNN_PAULI_STR_MAX},
     {{"resample", QNN_KEY_ENUM, "all | theta", "all: each instance draws its own circuit; theta: one shared circuit, instances differ in the angles only", "run", 0}, OFF(resample), 0, 0, resample_names, 0},
@@ -181,6 +184,8 @@ void qnn_params_default(qnn_params *p)
     p->instances = 20;
     p->seed = 1;
     p->kernel_every = 1;
+    p->beta = 1.0;
+    p->qbm_normalise = 1;
     p->entropy_every = 1;
     p->record_every = 1;
     p->threads = 0;
@@ -455,9 +460,15 @@ int qnn_params_get(const qnn_params *p, const char *key, char *buf, size_t len)
 size_t qnn_params_instance_bytes(const qnn_params *p)
 {
     double D = ldexp(1.0, p->n);
-    double m = (p->model == QNN_MODEL_RANDOM || p->model == QNN_MODEL_HIDDEN) && p->task == QNN_TASK_OPTIMISE ? 1 : p->m;
+    double m = (p->model == QNN_MODEL_RANDOM || p->model == QNN_MODEL_HIDDEN || p->model == QNN_MODEL_QBM) && p->task == QNN_TASK_OPTIMISE ? 1 : p->m;
     double c = sizeof(qnn_cplx);
     double bytes = 0;
+    if (p->model == QNN_MODEL_QBM) {
+        /* H, its eigenvectors, ρ and work (4 D x D), terms and gradients */
+        double K = 3.0 * p->n + 4.5 * p->n * (p->n - 1.0);
+        bytes = 5.0 * D * D * c + K * 8.0 * 6.0 + 5.0 * D * 8.0 + 65536.0;
+        return bytes > (double)SIZE_MAX ? SIZE_MAX : (size_t)bytes;
+    }
     if (p->model == QNN_MODEL_ASYMPTOTIC || p->model == QNN_MODEL_FROZEN) {
         /* M, the midpoint copy, the eigenvalue work matrix, 4 d x 2m blocks */
         bytes = D * D * c * (p->integrator == QNN_INTEG_MIDPOINT ? 3.0 : 2.0) + 9.0 * D * m * c +
@@ -550,6 +561,20 @@ int qnn_params_check(const qnn_params *p, size_t mem_limit, char *err, size_t er
         snprintf(err, errlen, "key 'cut': value '%d' is not inside the register of n = %d qubits; allowed: 0 (= n/2) .. %d", p->cut, p->n, p->n - 1);
         return -1;
     }
+    if (p->model == QNN_MODEL_QBM) {
+        if (p->n > QNN_QBM_MAX_QUBITS) {
+            snprintf(err, errlen, "key 'n': value '%d' is too large for model = qbm (a dense 2^n x 2^n Gibbs state and its eigenvectors); allowed: 1 .. %d", p->n, QNN_QBM_MAX_QUBITS);
+            return -1;
+        }
+        if (p->task != QNN_TASK_OPTIMISE) {
+            snprintf(err, errlen, "key 'task': value 'supervised' but model = qbm prepares one thermal state with no inputs; allowed: optimise");
+            return -1;
+        }
+        if (p->resample != QNN_RESAMPLE_ALL) {
+            snprintf(err, errlen, "key 'resample': value 'theta' but model = qbm draws its coefficients with the machine; allowed: all");
+            return -1;
+        }
+    }
     if (asym && p->n_h != 0) {
         snprintf(err, errlen, "key 'n_h': value '%d' but model = %s evolves a measurement, not a state on visible and hidden qubits; allowed: 0",
                  p->n_h, enum_name(model_names, p->model));
@@ -597,7 +622,7 @@ int qnn_params_check(const qnn_params *p, size_t mem_limit, char *err, size_t er
             }
         }
     }
-    const int supervised = (p->model != QNN_MODEL_RANDOM && p->model != QNN_MODEL_HIDDEN) || p->task == QNN_TASK_SUPERVISED;
+    const int supervised = (p->model != QNN_MODEL_RANDOM && p->model != QNN_MODEL_HIDDEN && p->model != QNN_MODEL_QBM) || p->task == QNN_TASK_SUPERVISED;
     if (supervised && p->labels == QNN_LABEL_LIST && p->nlabels != p->m) {
         char lv[64];
         qnn_params_get(p, "labels", lv, sizeof lv);

@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 typedef enum { QNN_MODEL_RANDOM = 0, QNN_MODEL_PERIODIC = 1, QNN_MODEL_ASYMPTOTIC = 2,
-               QNN_MODEL_FROZEN = 3, QNN_MODEL_HIDDEN = 4 } qnn_model_kind;
+               QNN_MODEL_FROZEN = 3, QNN_MODEL_HIDDEN = 4, QNN_MODEL_QBM = 5 } qnn_model_kind;
 typedef enum { QNN_TASK_OPTIMISE = 0, QNN_TASK_SUPERVISED = 1 } qnn_task;
 typedef enum { QNN_ENT_HAAR = 0, QNN_ENT_BRICKWORK = 1 } qnn_entangler;
 typedef enum { QNN_INPUT_BASIS = 0, QNN_INPUT_RANDOM = 1 } qnn_inputs;
@@ -55,6 +55,9 @@ typedef struct qnn_params {
                                  γU(θ0)†M0U(θ0) (same seed, index, p), or a file */
     char m0_file[QNN_TEXT_MAX];
     qnn_integrator integrator;
+    /* qbm (OME §II, App. C): ρ = e^{-β H(θ)}/Z over the C1 terms */
+    double beta;              /* temperature-like scale, > 0 */
+    int qbm_normalise;        /* divide θ(0) by ‖H(θ(0))‖_op */
     char measure[QNN_PAULI_STR_MAX + 1]; /* periodic: Pauli string M0, "" = Z on qubit 0 */
     qnn_resample resample;    /* all: every instance draws its own circuit; theta:
                                  one circuit (W, P, O, data) shared by all
