@@ -485,6 +485,8 @@ ASY="you23-fig3 --set d=4 --set m=2 --steps 5 --instances 1"
     bad "qbm with beta = -1" "'beta'|'-1'|allowed" run default --out @OUT --set model=qbm --set resample=all --set beta=-1
     bad "qbm on 11 qubits" "'n'|'11'|allowed" run default --out @OUT --set model=qbm --set resample=all --set n=11
     bad "qbm with a supervised task" "'task'|allowed" run default --out @OUT --set model=qbm --set resample=all --set task=supervised
+    bad "gue with steps to train" "'steps'|'5'|allowed" run default --out @OUT --set model=gue --set resample=all --steps 5
+    bad "gue on 13 qubits" "'n'|'13'|allowed" run default --out @OUT --set model=gue --set resample=all --set n=13 --steps 0
     bad "periodic measure on a hidden qubit" "'measure'|'ZIII'|hidden|allowed" \
         run you23-fig1 --out @OUT --set d=16 --set p=5 --set n_h=1 --set measure=ZIII
 }
@@ -493,6 +495,13 @@ check "ome-fig3b: summary.json has an exponential fit of Var ||grad||_inf agains
     py 'import json, sys
 f = json.load(open(sys.argv[1]))["grad_inf_variance_fit"]
 sys.exit(0 if len(f) == 1 and f[0]["key"] == "n_h" and f[0]["points"] == 6 and f[0]["b"] < 0 else 1)' "$TMP/o3b/summary.json"
+run_ok o4 ome-fig4 --instances 30
+check "ome-fig4: 3 models x 3 n_h x 30 instances, each with a trace distance in [0, 1/2] at step 0" \
+    py 'import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+ok = len(rows) == 270 and {r["model"] for r in rows} == {"gue", "hidden", "qbm"}
+ok = ok and all(r["trace_distance"] != "" and 0 <= float(r["trace_distance"]) <= 0.5 for r in rows)
+sys.exit(0 if ok else 1)' "$TMP/o4/trace.csv"
 run_ok vis default --set n=6 --set n_h=2 --steps 4 --instances 2 --set entropy_every=2
 check "visible: trace.csv has entropy and trace_distance at steps 0, 2, 4 and not at 1, 3; summary has page_entropy" \
     py 'import csv, json, sys

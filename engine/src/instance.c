@@ -2,6 +2,7 @@
 #include "qnn/asym.h"
 #include "qnn/entangle.h"
 #include "qnn/qbm.h"
+#include "qnn/gue.h"
 #include "model.h"
 #include "rng.h"
 
@@ -38,6 +39,7 @@ struct qnn_instance {
     double *K0;                  /* kernel at the first evaluation */
     qnn_entangle *ent;           /* entanglement observer (NULL: no cut) */
     qnn_qbm *qb;                 /* model qbm (no circuit) */
+    int gue;                     /* model gue: psi_out is the state, no parameters */
     qnn_cplx *psi_out;           /* output state of the first input */
     double *lam;                 /* spectrum of ρ_v */
     double K0norm;
@@ -300,10 +302,75 @@ static int qbm_eval(qnn_instance *in, int want, qnn_obs *out)
     return bad ? 1 : 0;
 }
 
+/* OME Fig. 4a's ensemble: |ψ> = e^{-iHt}|0…0> with H from the GUE drawn
+ * from the circuit stream (qnn/gue.h). No parameters: only the observers of
+ * the visible qubits mean something (residual and kernel are 0). */
+static qnn_instance *gue_new(const qnn_params *p, int index, char *err, size_t errlen)
+{
+    qnn_instance *in = calloc(1, sizeof *in);
+    qnn_cplx *H = NULL;
+    gsl_rng *crng = NULL;
+    const size_t D = (size_t)1 << p->n;
+    if (!in)
+        goto oom;
+    in->p = *p;
+    in->index = index;
+    in->m = 1;
+    in->L = 0;
+    in->gue = 1;
+    in->dt = 0.0;
+    in->rng = qnn_rng_new(qnn_instance_seed(p->seed ^ STREAM_ANGLES, index));
+    crng = qnn_rng_new(qnn_instance_seed(p->seed ^ STREAM_CIRCUIT, index));
+    H = malloc(D * D * sizeof *H);
+    in->psi_out = malloc(D * sizeof(qnn_cplx));
+    if (!in->rng || !crng || !H || !in->psi_out || alloc_common(in) != 0)
+        goto oom;
+    if (qnn_gue_hamiltonian(crng, D, H) != 0 || qnn_gue_evolve(D, H, p->gue_time, in->psi_out) != 0)
+        goto oom;
+    const int nv = qnn_params_visible(p);
+    if (nv >= 1 && nv < p->n) {
+        in->ent = qnn_entangle_new(p->n, nv);
+        in->lam = malloc(((size_t)1 << nv) * sizeof(double));
+        if (!in->ent || !in->lam)
+            goto oom;
+    }
+    free(H);
+    gsl_rng_free(crng);
+    return in;
+oom:
+    free(H);
+    if (crng)
+        gsl_rng_free(crng);
+    qnn_instance_free(in);
+    snprintf(err, errlen, "out of memory (or an eigensolver failure) while building instance %d of model gue (n = %d)", index, p->n);
+    return NULL;
+}
+
+static int gue_eval(qnn_instance *in, int want, qnn_obs *out)
+{
+    in->r[0] = 0.0;
+    in->K[0] = 0.0;
+    memset(out, 0, sizeof *out);
+    out->step = in->step;
+    out->lambda_min = out->lambda_max = NAN;
+    out->kchange = out->drift = out->grad_inf = NAN;
+    out->entropy = out->tdist = NAN;
+    if ((want & QNN_WANT_EIGEN))
+        in->eig[0] = out->lambda_min = out->lambda_max = 0.0;
+    if ((want & QNN_WANT_ENTROPY) && in->ent && qnn_entangle_spectrum(in->ent, in->psi_out, in->lam) == 0) {
+        const size_t Dv = qnn_entangle_dv(in->ent);
+        out->entropy = qnn_entropy(in->lam, Dv, in->p.entropy_bits);
+        out->tdist = qnn_trace_distance_mixed(in->lam, Dv);
+    }
+    return 0;
+}
+
 qnn_instance *qnn_instance_new(const qnn_params *p, int index,
                                const qnn_instance *shared,
                                char *err, size_t errlen)
 {
+    if (p->model == QNN_MODEL_GUE)
+        return gue_new(p, index, err, errlen);
     if (p->model == QNN_MODEL_ASYMPTOTIC || p->model == QNN_MODEL_FROZEN)
         return asym_new(p, index, err, errlen);
     if (p->model == QNN_MODEL_QBM)
@@ -460,6 +527,8 @@ int qnn_instance_eval(qnn_instance *in, int want_eigen, qnn_obs *out)
         return asym_eval(in, want_eigen, out);
     if (in->qb)
         return qbm_eval(in, want_eigen, out);
+    if (in->gue)
+        return gue_eval(in, want_eigen, out);
     const qnn_model_data *md = in->md;
     const int m = in->m, L = in->L;
     const int want_ent = (want_eigen & QNN_WANT_ENTROPY) && in->ent;
@@ -508,6 +577,10 @@ int qnn_instance_eval(qnn_instance *in, int want_eigen, qnn_obs *out)
 
 void qnn_instance_step(qnn_instance *in)
 {
+    if (in->gue) {
+        in->step++;
+        return;
+    }
     if (in->as) {
         qnn_asym_step(in->as, qnn_params_eta(&in->p));
         in->step++;
@@ -572,6 +645,14 @@ void qnn_instance_consts(const qnn_instance *in, qnn_consts *c)
 {
     memset(c, 0, sizeof *c);
     c->dt = in->dt;
+    if (in->gue) {
+        c->n = in->p.n;
+        c->D = (double)((size_t)1 << in->p.n);
+        c->m = 1;
+        c->gamma = in->p.gamma;
+        c->loss_scale = 1.0;
+        return;
+    }
     if (in->qb) {
         c->n = in->p.n;
         c->D = (double)((size_t)1 << in->p.n);

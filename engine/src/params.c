@@ -23,7 +23,8 @@ typedef struct { const char *name; int value; } enum_entry;
 
 static const enum_entry model_names[] = { {"random", QNN_MODEL_RANDOM}, {"periodic", QNN_MODEL_PERIODIC},
                                           {"asymptotic", QNN_MODEL_ASYMPTOTIC}, {"frozen", QNN_MODEL_FROZEN},
-                                          {"hidden", QNN_MODEL_HIDDEN}, {"qbm", QNN_MODEL_QBM}, {NULL, 0} };
+                                          {"hidden", QNN_MODEL_HIDDEN}, {"qbm", QNN_MODEL_QBM},
+                                          {"gue", QNN_MODEL_GUE}, {NULL, 0} };
 static const enum_entry task_names[] = { {"optimise", QNN_TASK_OPTIMISE}, {"supervised", QNN_TASK_SUPERVISED}, {NULL, 0} };
 static const enum_entry ent_names[] = { {"haar", QNN_ENT_HAAR}, {"brickwork", QNN_ENT_BRICKWORK}, {NULL, 0} };
 static const enum_entry input_names[] = { {"basis", QNN_INPUT_BASIS}, {"random", QNN_INPUT_RANDOM}, {NULL, 0} };
@@ -33,7 +34,8 @@ static const enum_entry integ_names[] = { {"cayley", QNN_INTEG_CAYLEY}, {"midpoi
 static const enum_entry init_names[] = { {"uniform", QNN_INIT_UNIFORM}, {"zero", QNN_INIT_ZERO}, {"normal", QNN_INIT_NORMAL}, {NULL, 0} };
 static const enum_entry resample_names[] = { {"all", QNN_RESAMPLE_ALL}, {"theta", QNN_RESAMPLE_THETA}, {NULL, 0} };
 static const enum_entry figure_names[] = { {"training", QNN_FIG_TRAINING}, {"sweep", QNN_FIG_SWEEP},
-                                           {"compare", QNN_FIG_COMPARE}, {"rate", QNN_FIG_RATE}, {NULL, 0} };
+                                           {"compare", QNN_FIG_COMPARE}, {"rate", QNN_FIG_RATE},
+                                           {"histogram", QNN_FIG_HISTOGRAM}, {NULL, 0} };
 static const enum_entry curve_names[] = { {"abs_eps", QNN_CURVE_ABS_EPS}, {"loss", QNN_CURVE_LOSS}, {NULL, 0} };
 
 static const char *enum_name(const enum_entry *e, int v)
@@ -76,7 +78,7 @@ typedef struct key_row {
 #define OFF(f) offsetof(qnn_params, f)
 
 static const key_row rows[] = {
-    {{"model", QNN_KEY_ENUM, "random | periodic | asymptotic | frozen | hidden | qbm", "model: LIU23 random circuit, YOU23 periodic ansatz, the asymptotic dynamics of M(t) (YOU23 Eq. 119), kernel regression with K_asym frozen at t = 0, OME's unitary network of 2-local Hamiltonian terms (Eq. 1, App. C1) on visible and hidden qubits, or OME's quantum Boltzmann machine exp(-beta H(theta))/Z over the same terms", "model", 1}, OFF(model), 0, 0, model_names, 0},
+    {{"model", QNN_KEY_ENUM, "random | periodic | asymptotic | frozen | hidden | qbm | gue", "model: LIU23 random circuit, YOU23 periodic ansatz, the asymptotic dynamics of M(t) (YOU23 Eq. 119), kernel regression with K_asym frozen at t = 0, OME's unitary network of 2-local Hamiltonian terms (Eq. 1, App. C1) on visible and hidden qubits, OME's quantum Boltzmann machine exp(-beta H(theta))/Z over the same terms, or the states exp(-iHt)|0..0> for H from the GUE (OME Fig. 4a; no parameters, steps = 0)", "model", 1}, OFF(model), 0, 0, model_names, 0},
     {{"task", QNN_KEY_ENUM, "optimise | supervised", "random model: one-state optimisation (Eq. 1) or supervised learning (Eq. 3)", "model", 1}, OFF(task), 0, 0, task_names, 0},
     {{"n", QNN_KEY_INT, "1 .. 24", "number of qubits; D = 2^n (alias: d = D, a power of two)", "model", 1}, OFF(n), 1, QNN_MAX_QUBITS, NULL, 0},
     {{"n_h", QNN_KEY_INT, "0 .. n - 1", "hidden qubits (the n_h most significant); the observable, the measurement and the entropy act on the n_v = n - n_h visible qubits 0 .. n_v - 1 (OME)", "model", 1}, OFF(n_h), 0, QNN_MAX_QUBITS - 1, NULL, 0},
@@ -95,6 +97,7 @@ static const key_row rows[] = {
     {{"m0_file", QNN_KEY_STRING, "a path to a JSON file {\"re\": [[..]], \"im\": [[..]]}", "asymptotic/frozen with m0_init = file: a Hermitian d x d matrix (d = 2^n)", "model", 0}, OFF(m0_file), 0, 0, NULL, QNN_TEXT_MAX - 1},
     {{"beta", QNN_KEY_DOUBLE, "1e-6 .. 1e6 (> 0)", "qbm: the temperature-like scale beta of rho = exp(-beta H(theta))/Z", "model", 1}, OFF(beta), 1e-6, 1e6, NULL, 0},
     {{"qbm_normalise", QNN_KEY_INT, "0 | 1", "qbm: divide the initial coefficients by ||H(theta0)||_op (OME Fig. 3c, 4c)", "model", 1}, OFF(qbm_normalise), 0, 1, NULL, 0},
+    {{"gue_time", QNN_KEY_DOUBLE, "0 .. 1e6", "gue: the evolution time t of exp(-iHt)|0..0> (OME Fig. 4a: 10); H has E|H_ij|^2 = 1/D (semicircle on [-2, 2])", "model", 1}, OFF(gue_time), 0, 1e6, NULL, 0},
     {{"integrator", QNN_KEY_ENUM, "cayley | midpoint | euler", "asymptotic: isospectral Cayley step (1st order), its 2nd-order midpoint version, or plain explicit Euler (not isospectral: shown only to see the spectral drift)", "optimiser", 1}, OFF(integrator), 0, 0, integ_names, 0},
     {{"measure", QNN_KEY_STRING, "a Pauli string of n letters from IXYZ, not all I; empty = Z on qubit 0", "periodic: measured Pauli M0 (most significant qubit first)", "model", 0}, OFF(measure), 0, 0, NULL, QNN_PAULI_STR_MAX},
     {{"resample", QNN_KEY_ENUM, "all | theta", "all: each instance draws its own circuit; theta: one shared circuit, instances differ in the angles only", "run", 0}, OFF(resample), 0, 0, resample_names, 0},
@@ -185,6 +188,7 @@ void qnn_params_default(qnn_params *p)
     p->seed = 1;
     p->kernel_every = 1;
     p->beta = 1.0;
+    p->gue_time = 10.0;
     p->qbm_normalise = 1;
     p->entropy_every = 1;
     p->record_every = 1;
@@ -460,9 +464,13 @@ int qnn_params_get(const qnn_params *p, const char *key, char *buf, size_t len)
 size_t qnn_params_instance_bytes(const qnn_params *p)
 {
     double D = ldexp(1.0, p->n);
-    double m = (p->model == QNN_MODEL_RANDOM || p->model == QNN_MODEL_HIDDEN || p->model == QNN_MODEL_QBM) && p->task == QNN_TASK_OPTIMISE ? 1 : p->m;
+    double m = (p->model == QNN_MODEL_RANDOM || p->model == QNN_MODEL_HIDDEN || p->model == QNN_MODEL_QBM || p->model == QNN_MODEL_GUE) && p->task == QNN_TASK_OPTIMISE ? 1 : p->m;
     double c = sizeof(qnn_cplx);
     double bytes = 0;
+    if (p->model == QNN_MODEL_GUE) {
+        bytes = 5.0 * D * D * c + 4.0 * D * c + 65536.0;
+        return bytes > (double)SIZE_MAX ? SIZE_MAX : (size_t)bytes;
+    }
     if (p->model == QNN_MODEL_QBM) {
         /* H, its eigenvectors, ρ and work (4 D x D), terms and gradients */
         double K = 3.0 * p->n + 4.5 * p->n * (p->n - 1.0);
@@ -561,6 +569,20 @@ int qnn_params_check(const qnn_params *p, size_t mem_limit, char *err, size_t er
         snprintf(err, errlen, "key 'cut': value '%d' is not inside the register of n = %d qubits; allowed: 0 (= n/2) .. %d", p->cut, p->n, p->n - 1);
         return -1;
     }
+    if (p->model == QNN_MODEL_GUE) {
+        if (p->n > 12) {
+            snprintf(err, errlen, "key 'n': value '%d' is too large for model = gue (a dense 2^n x 2^n Hamiltonian and its eigenvectors); allowed: 1 .. 12", p->n);
+            return -1;
+        }
+        if (p->steps != 0) {
+            snprintf(err, errlen, "key 'steps': value '%ld' but model = gue has no parameters to train; allowed: 0", p->steps);
+            return -1;
+        }
+        if (p->resample != QNN_RESAMPLE_ALL) {
+            snprintf(err, errlen, "key 'resample': value 'theta' but model = gue has no angles; allowed: all");
+            return -1;
+        }
+    }
     if (p->model == QNN_MODEL_QBM) {
         if (p->n > QNN_QBM_MAX_QUBITS) {
             snprintf(err, errlen, "key 'n': value '%d' is too large for model = qbm (a dense 2^n x 2^n Gibbs state and its eigenvectors); allowed: 1 .. %d", p->n, QNN_QBM_MAX_QUBITS);
@@ -622,7 +644,7 @@ int qnn_params_check(const qnn_params *p, size_t mem_limit, char *err, size_t er
             }
         }
     }
-    const int supervised = (p->model != QNN_MODEL_RANDOM && p->model != QNN_MODEL_HIDDEN && p->model != QNN_MODEL_QBM) || p->task == QNN_TASK_SUPERVISED;
+    const int supervised = (p->model != QNN_MODEL_RANDOM && p->model != QNN_MODEL_HIDDEN && p->model != QNN_MODEL_QBM && p->model != QNN_MODEL_GUE) || p->task == QNN_TASK_SUPERVISED;
     if (supervised && p->labels == QNN_LABEL_LIST && p->nlabels != p->m) {
         char lv[64];
         qnn_params_get(p, "labels", lv, sizeof lv);

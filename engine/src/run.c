@@ -190,7 +190,7 @@ int qnn_run_execute(const qnn_params *p, qnn_progress_fn progress, void *ctx,
     }
     run->params = *p;
     run->ninst = p->instances;
-    run->m = ((p->model == QNN_MODEL_RANDOM || p->model == QNN_MODEL_HIDDEN || p->model == QNN_MODEL_QBM) && p->task == QNN_TASK_OPTIMISE) ? 1 : p->m;
+    run->m = ((p->model == QNN_MODEL_RANDOM || p->model == QNN_MODEL_HIDDEN || p->model == QNN_MODEL_QBM || p->model == QNN_MODEL_GUE) && p->task == QNN_TASK_OPTIMISE) ? 1 : p->m;
     run->inst = calloc((size_t)p->instances, sizeof *run->inst);
     if (!run->inst) {
         qnn_run_free(run);

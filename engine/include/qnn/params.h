@@ -11,14 +11,15 @@
 #include <stdint.h>
 
 typedef enum { QNN_MODEL_RANDOM = 0, QNN_MODEL_PERIODIC = 1, QNN_MODEL_ASYMPTOTIC = 2,
-               QNN_MODEL_FROZEN = 3, QNN_MODEL_HIDDEN = 4, QNN_MODEL_QBM = 5 } qnn_model_kind;
+               QNN_MODEL_FROZEN = 3, QNN_MODEL_HIDDEN = 4, QNN_MODEL_QBM = 5,
+               QNN_MODEL_GUE = 6 } qnn_model_kind;
 typedef enum { QNN_TASK_OPTIMISE = 0, QNN_TASK_SUPERVISED = 1 } qnn_task;
 typedef enum { QNN_ENT_HAAR = 0, QNN_ENT_BRICKWORK = 1 } qnn_entangler;
 typedef enum { QNN_INPUT_BASIS = 0, QNN_INPUT_RANDOM = 1 } qnn_inputs;
 typedef enum { QNN_LABEL_PM1 = 0, QNN_LABEL_UNIFORM = 1, QNN_LABEL_LIST = 2 } qnn_labels;
 typedef enum { QNN_INIT_UNIFORM = 0, QNN_INIT_ZERO = 1, QNN_INIT_NORMAL = 2 } qnn_init;
 typedef enum { QNN_FIG_TRAINING = 0, QNN_FIG_SWEEP = 1, QNN_FIG_COMPARE = 2,
-               QNN_FIG_RATE = 3 } qnn_figure_kind;
+               QNN_FIG_RATE = 3, QNN_FIG_HISTOGRAM = 4 } qnn_figure_kind;
 typedef enum { QNN_M0_HAAR = 0, QNN_M0_CIRCUIT = 1, QNN_M0_FILE = 2 } qnn_m0_init;
 typedef enum { QNN_INTEG_CAYLEY = 0, QNN_INTEG_MIDPOINT = 1, QNN_INTEG_EULER = 2 } qnn_integrator;
 typedef enum { QNN_RESAMPLE_ALL = 0, QNN_RESAMPLE_THETA = 1 } qnn_resample;
@@ -58,6 +59,7 @@ typedef struct qnn_params {
     /* qbm (OME §II, App. C): ρ = e^{-β H(θ)}/Z over the C1 terms */
     double beta;              /* temperature-like scale, > 0 */
     int qbm_normalise;        /* divide θ(0) by ‖H(θ(0))‖_op */
+    double gue_time;          /* gue: |ψ> = e^{-iHt}|0…0>, H from the GUE (OME Fig. 4a) */
     char measure[QNN_PAULI_STR_MAX + 1]; /* periodic: Pauli string M0, "" = Z on qubit 0 */
     qnn_resample resample;    /* all: every instance draws its own circuit; theta:
                                  one circuit (W, P, O, data) shared by all
