@@ -254,6 +254,10 @@ static const workload reference[] = {
      {"model=periodic", "d=64", "p=80", "m=4", "gamma=1", "eta=1e-3", "eta_per_L=1", NULL}, {"", ""}, 0},
     {"periodic_d256_p80_m4", "periodic d=256 p=80 m=4",
      {"model=periodic", "d=256", "p=80", "m=4", "gamma=1", "eta=1e-3", "eta_per_L=1", NULL}, {"", ""}, 0},
+    /* OME's quantum Boltzmann machine: 435 C1 coefficients, dense Gibbs
+     * state (LAPACK zheevd) and the exact Duhamel gradient */
+    {"qbm_n10", "qbm n=10 (435 terms)",
+     {"model=qbm", "n=10", "n_h=5", "resample=all", "beta=1", "O0=-1", NULL}, {"", ""}, 0},
 };
 #define NREF ((int)(sizeof reference / sizeof reference[0]))
 
@@ -1186,7 +1190,7 @@ static void usage(FILE *f)
           "               against d = 64..1024 (m = 4) and m = 1..16 (d = 256) (asym-scaling)\n"
           "  --only IDS   comma list of workload ids (random_n4_L64_haar, random_n10_L200_haar,\n"
           "               random_n16_L200_bw2, random_n20_L200_bw2, periodic_d64_p80_m4,\n"
-          "               periodic_d256_p80_m4, asym-d64, asym-d256, asym-d1024,\n"
+          "               periodic_d256_p80_m4, qbm_n10, asym-d64, asym-d256, asym-d1024,\n"
           "               asym-mid-d256, bandwidth, entropy, asym-scaling); default all but\n"
           "               asym-scaling, which runs with --scaling or when named here\n"
           "  asym-*       model = asymptotic (YOU23 Eq. 119), m = 4, gamma = 2, Cayley step\n"
