@@ -485,6 +485,7 @@ ASY="you23-fig3 --set d=4 --set m=2 --steps 5 --instances 1"
     bad "qbm with beta = -1" "'beta'|'-1'|allowed" run default --out @OUT --set model=qbm --set resample=all --set beta=-1
     bad "qbm on 11 qubits" "'n'|'11'|allowed" run default --out @OUT --set model=qbm --set resample=all --set n=11
     bad "qbm with a supervised task" "'task'|allowed" run default --out @OUT --set model=qbm --set resample=all --set task=supervised
+    bad "fidelity objective for the periodic model" "'objective'|'fidelity'|allowed" run you23-fig1 --out @OUT --set d=8 --set p=5 --set objective=fidelity
     bad "gue with steps to train" "'steps'|'5'|allowed" run default --out @OUT --set model=gue --set resample=all --steps 5
     bad "gue on 13 qubits" "'n'|'13'|allowed" run default --out @OUT --set model=gue --set resample=all --set n=13 --steps 0
     bad "periodic measure on a hidden qubit" "'measure'|'ZIII'|hidden|allowed" \

@@ -261,6 +261,62 @@ static void test_qbm_model(void **state)
     qnn_instance_free(in);
 }
 
+/* The fidelity objective (OME): the output is γ<φ|ρ_v|φ> for the
+ * Haar-random visible target φ, which must equal the overlap computed from
+ * the explicit reduced state of the output state (1e-12), lie in [0, 1],
+ * and have an adjoint gradient that matches finite differences (1e-8, as
+ * above). A projector applied on the wrong qubits (high bits) or without
+ * the conjugate changes the value at O(1). */
+static void test_fidelity_objective(void **state)
+{
+    (void)state;
+    const char *kv[] = { "model", "hidden", "n_v", "2", "n_h", "2", "L", "60", "objective", "fidelity",
+                         "O0", "1", "seed", "31", NULL };
+    qnn_params p = ref_params(kv);
+    /* the instance's circuit stream (STREAM_CIRCUIT "CIRC" in instance.c) */
+    gsl_rng *r = qnn_rng_new(qnn_instance_seed(p.seed ^ 0x43495243ull, 0));
+    qnn_model_data md;
+    char err[256];
+    assert_int_equal(qnn_model_build(&p, r, &md, err, sizeof err), 0);
+    gsl_rng_free(r);
+    qnn_instance *in = qnn_instance_new(&p, 0, NULL, err, sizeof err);
+    assert_non_null(in);
+    qnn_obs o;
+    assert_int_equal(qnn_instance_eval(in, 0, &o), 0);
+    /* the output state U|0000> from a plain forward pass of the same circuit */
+    const double *th = qnn_instance_theta(in, NULL);
+    qnn_cplx psi[16] = { 1.0 };
+    for (int l = 1; l <= md.circ->L; l++)
+        qnn_pauli_rotate(md.circ->gen[l - 1], 4, md.circ->gen_scale * md.circ->gen_coef[l - 1] * th[l - 1], psi);
+    qnn_cplx rho[16];
+    qnn_reduced_state(4, 2, psi, rho);
+    qnn_cplx f = 0.0;
+    for (int i = 0; i < 4; i++)
+        for (int j = 0; j < 4; j++)
+            f += conj(md.circ->obs_proj[i]) * rho[j * 4 + i] * md.circ->obs_proj[j];
+    printf("fidelity objective: yhat = %.15f, <phi|rho_v|phi> = %.15f\n", o.yhat0, creal(f));
+    assert_true(fabs(o.yhat0 - creal(f)) < 1e-12);
+    assert_true(o.yhat0 >= 0.0 && o.yhat0 <= 1.0);
+    int m, L;
+    const double *J = qnn_instance_jacobian(in, &m, &L);
+    double *t2 = malloc((size_t)L * sizeof(double)), worst = 0.0;
+    memcpy(t2, th, (size_t)L * sizeof(double));
+    for (int l = 0; l < L; l++) {
+        double rp, rm, t0 = t2[l], h = 1e-5;
+        t2[l] = t0 + h;
+        qnn_instance_residuals_at(in, t2, &rp);
+        t2[l] = t0 - h;
+        qnn_instance_residuals_at(in, t2, &rm);
+        t2[l] = t0;
+        if (fabs((rp - rm) / (2 * h) - J[l]) > worst)
+            worst = fabs((rp - rm) / (2 * h) - J[l]);
+    }
+    assert_true(worst < 1e-8);
+    free(t2);
+    qnn_instance_free(in);
+    qnn_model_data_free(&md);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -270,6 +326,7 @@ int main(void)
         cmocka_unit_test(test_hidden_model),
         cmocka_unit_test(test_gradient_variance_decay),
         cmocka_unit_test(test_qbm_model),
+        cmocka_unit_test(test_fidelity_objective),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

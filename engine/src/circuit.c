@@ -236,6 +236,7 @@ void qnn_circuit_free(qnn_circuit *c)
     free(c->obs);
     free(c->obs_c);
     free(c->gen_coef);
+    free(c->obs_proj);
     free(c);
 }
 
@@ -351,6 +352,18 @@ void qnn_circuit_eval(const qnn_circuit *c, const double *theta, size_t m,
     for (size_t j = 0; j < m; j++) {
         qnn_cplx *pj = phi + j * D, *cj = chi + j * D, *tj = tmp + j * D;
         memset(cj, 0, D * sizeof(qnn_cplx));
+        if (c->obs_proj) {
+            /* (|φ><φ| ⊗ I) ψ: ψ read as the D_v x D_h matrix Ψ (visible = low
+             * bits), Ψ' = φ (φ†Ψ), one pass over ψ per product */
+            const size_t Dv = (size_t)1 << c->obs_nv, Dh = D / Dv;
+            for (size_t h = 0; h < Dh; h++) {
+                qnn_cplx s = 0.0;
+                for (size_t v = 0; v < Dv; v++)
+                    s += conj(c->obs_proj[v]) * pj[v + Dv * h];
+                for (size_t v = 0; v < Dv; v++)
+                    cj[v + Dv * h] = c->obs_proj[v] * s;
+            }
+        }
         for (int k = 0; k < c->nobs; k++) {
             qnn_pauli_apply(c->obs[k], n, pj, tj);
             const double ck = c->obs_c[k];
@@ -389,6 +402,11 @@ void qnn_circuit_eval(const qnn_circuit *c, const double *theta, size_t m,
 void qnn_circuit_obs_traces(const qnn_circuit *c, double *trO, double *trO2)
 {
     double D = (double)c->D, t = 0.0, t2 = 0.0;
+    if (c->obs_proj) {
+        /* O = |φ><φ| ⊗ I_h is a projector of rank D_h: tr O = tr O² = D_h */
+        *trO = *trO2 = D / (double)((size_t)1 << c->obs_nv);
+        return;
+    }
     for (int k = 0; k < c->nobs; k++) {
         if (qnn_pauli_is_identity(c->obs[k]))
             t += c->obs_c[k] * D;

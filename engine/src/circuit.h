@@ -35,6 +35,10 @@ typedef struct qnn_circuit {
     qnn_cplx **W;           /* dense: W[0..L] (W[0] NULL unless has_w0) */
     qnn_brickwork **B;      /* brickwork: B[0..L] likewise */
     int nobs;
+    qnn_cplx *obs_proj;     /* when not NULL, O = |φ><φ| ⊗ I_h instead of the Pauli
+                               sum: φ a unit vector on the obs_nv visible qubits
+                               (OME's fidelity objective) */
+    int obs_nv;
     qnn_pauli *obs;         /* Q_k */
     double *obs_c;          /* c_k */
     double gamma;

@@ -608,6 +608,8 @@ static int term_cmp(const void *a, const void *b)
 
 static double obs_trace4(const qnn_circuit *circ)
 {
+    if (circ->obs_proj)   /* a projector: O⁴ = O */
+        return (double)circ->D / (double)((size_t)1 << circ->obs_nv);
     static const qnn_cplx ipow[4] = { 1.0, I, -1.0, -I };
     const int k = circ->nobs;
     size_t np = (size_t)k * (size_t)k;

@@ -150,10 +150,20 @@ int qnn_model_build(const qnn_params *p, gsl_rng *rng, qnn_model_data *out,
     }
 
     c->gen_scale = 1.0;
-    /* the observable acts on the visible qubits 0 .. n - n_h - 1 only */
-    for (int k = 0; k < nobs; k++) {
-        c->obs[k] = qnn_pauli_random(rng, n - p->n_h);
-        c->obs_c[k] = gsl_rng_uniform(rng);
+    /* the objective acts on the visible qubits 0 .. n - n_h - 1 only */
+    if (p->objective == QNN_OBJ_FIDELITY) {
+        /* O = |φ><φ| ⊗ I_h, φ Haar on the visible qubits */
+        const size_t Dv = (size_t)1 << (n - p->n_h);
+        c->obs_nv = n - p->n_h;
+        c->obs_proj = malloc(Dv * sizeof(qnn_cplx));
+        if (!c->obs_proj || qnn_random_orthonormal(rng, Dv, 1, c->obs_proj) != 0)
+            goto oom;
+        c->nobs = 0;
+    } else {
+        for (int k = 0; k < nobs; k++) {
+            c->obs[k] = qnn_pauli_random(rng, n - p->n_h);
+            c->obs_c[k] = gsl_rng_uniform(rng);
+        }
     }
     if (p->task == QNN_TASK_OPTIMISE) {
         out->inputs[0] = 1.0;

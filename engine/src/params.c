@@ -29,6 +29,7 @@ static const enum_entry task_names[] = { {"optimise", QNN_TASK_OPTIMISE}, {"supe
 static const enum_entry ent_names[] = { {"haar", QNN_ENT_HAAR}, {"brickwork", QNN_ENT_BRICKWORK}, {NULL, 0} };
 static const enum_entry input_names[] = { {"basis", QNN_INPUT_BASIS}, {"random", QNN_INPUT_RANDOM}, {NULL, 0} };
 static const enum_entry label_names[] = { {"pm1", QNN_LABEL_PM1}, {"uniform", QNN_LABEL_UNIFORM}, {NULL, 0} };
+static const enum_entry objective_names[] = { {"observable", QNN_OBJ_OBSERVABLE}, {"fidelity", QNN_OBJ_FIDELITY}, {NULL, 0} };
 static const enum_entry m0_names[] = { {"haar", QNN_M0_HAAR}, {"circuit", QNN_M0_CIRCUIT}, {"file", QNN_M0_FILE}, {NULL, 0} };
 static const enum_entry integ_names[] = { {"cayley", QNN_INTEG_CAYLEY}, {"midpoint", QNN_INTEG_MIDPOINT}, {"euler", QNN_INTEG_EULER}, {NULL, 0} };
 static const enum_entry init_names[] = { {"uniform", QNN_INIT_UNIFORM}, {"zero", QNN_INIT_ZERO}, {"normal", QNN_INIT_NORMAL}, {NULL, 0} };
@@ -89,6 +90,7 @@ static const key_row rows[] = {
     {{"entangler", QNN_KEY_ENUM, "haar | brickwork", "the frozen unitaries W_l: dense Haar on U(D), or a brickwork of Haar 2-qubit gates", "model", 1}, OFF(entangler), 0, 0, ent_names, 0},
     {{"depth", QNN_KEY_INT, "1 .. 256", "brickwork layers in each W_l", "model", 1}, OFF(depth), 1, 256, NULL, 0},
     {{"n_obs", QNN_KEY_INT, "1 .. 256", "random model: Pauli terms in O = sum c_j P_j, c_j ~ U(0,1)", "model", 1}, OFF(n_obs), 1, 256, NULL, 0},
+    {{"objective", QNN_KEY_ENUM, "observable | fidelity", "random/hidden models: the output is gamma <O (x) I> for the random visible Pauli sum O, or gamma times the fidelity <phi|rho_v|phi> with a Haar-random visible target state phi (OME; set O0 = 1 to maximise it)", "model", 1}, OFF(objective), 0, 0, objective_names, 0},
     {{"O0", QNN_KEY_DOUBLE, "-1e6 .. 1e6", "random optimisation task: target value, eps = gamma <O> - O0", "model", 1}, OFF(O0), -1e6, 1e6, NULL, 0},
     {{"m", QNN_KEY_INT, "1 .. D", "training states: |A| (random supervised) or m (periodic, asymptotic, frozen)", "model", 1}, OFF(m), 1, 1 << QNN_MAX_QUBITS, NULL, 0},
     {{"inputs", QNN_KEY_ENUM, "basis | random", "random supervised: basis states |0>..|m-1> or a Haar-random orthonormal set", "model", 0}, OFF(inputs), 0, 0, input_names, 0},
@@ -582,6 +584,11 @@ int qnn_params_check(const qnn_params *p, size_t mem_limit, char *err, size_t er
             snprintf(err, errlen, "key 'resample': value 'theta' but model = gue has no angles; allowed: all");
             return -1;
         }
+    }
+    if (p->objective == QNN_OBJ_FIDELITY && p->model != QNN_MODEL_RANDOM && p->model != QNN_MODEL_HIDDEN) {
+        snprintf(err, errlen, "key 'objective': value 'fidelity' is for the random and hidden models, not %s; allowed: observable",
+                 enum_name(model_names, p->model));
+        return -1;
     }
     if (p->model == QNN_MODEL_QBM) {
         if (p->n > QNN_QBM_MAX_QUBITS) {

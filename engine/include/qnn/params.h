@@ -20,6 +20,7 @@ typedef enum { QNN_LABEL_PM1 = 0, QNN_LABEL_UNIFORM = 1, QNN_LABEL_LIST = 2 } qn
 typedef enum { QNN_INIT_UNIFORM = 0, QNN_INIT_ZERO = 1, QNN_INIT_NORMAL = 2 } qnn_init;
 typedef enum { QNN_FIG_TRAINING = 0, QNN_FIG_SWEEP = 1, QNN_FIG_COMPARE = 2,
                QNN_FIG_RATE = 3, QNN_FIG_HISTOGRAM = 4 } qnn_figure_kind;
+typedef enum { QNN_OBJ_OBSERVABLE = 0, QNN_OBJ_FIDELITY = 1 } qnn_objective;
 typedef enum { QNN_M0_HAAR = 0, QNN_M0_CIRCUIT = 1, QNN_M0_FILE = 2 } qnn_m0_init;
 typedef enum { QNN_INTEG_CAYLEY = 0, QNN_INTEG_MIDPOINT = 1, QNN_INTEG_EULER = 2 } qnn_integrator;
 typedef enum { QNN_RESAMPLE_ALL = 0, QNN_RESAMPLE_THETA = 1 } qnn_resample;
@@ -45,6 +46,8 @@ typedef struct qnn_params {
     qnn_entangler entangler;  /* random model: W_l dense Haar or brickwork */
     int depth;                /* brickwork layers per W_l */
     int n_obs;                /* Pauli terms in the observable O (random) */
+    qnn_objective objective;  /* random/hidden: <O ⊗ I> or the fidelity <φ|ρ_v|φ>
+                                 with a Haar-random visible target φ (OME) */
     double O0;                /* target value of the optimisation task */
     int m;                    /* training states |A| (random supervised) or m (periodic) */
     qnn_inputs inputs;        /* random supervised: basis states or a random orthonormal set */
