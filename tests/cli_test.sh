@@ -496,6 +496,13 @@ check "ome-fig3b: summary.json has an exponential fit of Var ||grad||_inf agains
     py 'import json, sys
 f = json.load(open(sys.argv[1]))["grad_inf_variance_fit"]
 sys.exit(0 if len(f) == 1 and f[0]["key"] == "n_h" and f[0]["points"] == 6 and f[0]["b"] < 0 else 1)' "$TMP/o3b/summary.json"
+# the normalised QBM's gradients decay with n_h: a fitted rate whose
+# 3-standard-error bar excludes 0 (1000 machines per point: b ≈ -0.93 ± 0.10)
+run_ok o3c ome-fig3c
+check "ome-fig3c: Var ||grad||_inf of the normalised QBM decays with n_h (b + 3 s.e. < 0)" \
+    py 'import json, sys
+f = json.load(open(sys.argv[1]))["grad_inf_variance_fit"][0]
+sys.exit(0 if f["points"] == 5 and f["b"] + 3 * f["b_se"] < 0 else 1)' "$TMP/o3c/summary.json"
 run_ok o4 ome-fig4 --instances 30
 check "ome-fig4: 3 models x 3 n_h x 30 instances, each with a trace distance in [0, 1/2] at step 0" \
     py 'import csv, sys

@@ -39,6 +39,9 @@ struct qnn_instance {
     double *K0;                  /* kernel at the first evaluation */
     qnn_entangle *ent;           /* entanglement observer (NULL: no cut) */
     qnn_qbm *qb;                 /* model qbm (no circuit) */
+    double qscale;               /* qbm: θ are the raw coefficients, the machine's
+                                    are θ / qscale (qscale = ‖H(θ0)‖_op with
+                                    qbm_normalise, else 1) */
     int gue;                     /* model gue: psi_out is the state, no parameters */
     qnn_cplx *psi_out;           /* output state of the first input */
     double *lam;                 /* spectrum of ρ_v */
@@ -244,7 +247,12 @@ static qnn_instance *qbm_new(const qnn_params *p, int index, char *err, size_t e
     in->L = qnn_qbm_n_params(in->qb);
     if (alloc_common(in) != 0)
         goto oom;
-    memcpy(in->theta, qnn_qbm_theta_const(in->qb), (size_t)in->L * sizeof(double));
+    /* The parameters are the raw C1 coefficients; with qbm_normalise the
+     * Hamiltonian is H(θ)/‖H(θ0)‖_op, the norm fixed at initialisation, so
+     * ∂/∂θ_raw = (1/‖H(θ0)‖) ∂/∂θ_machine (OME's normalised QBM). */
+    in->qscale = qnn_qbm_norm_scale(in->qb);
+    for (int l = 0; l < in->L; l++)
+        in->theta[l] = qnn_qbm_theta_const(in->qb)[l] * in->qscale;
     in->lam = malloc(((size_t)1 << nv) * sizeof(double));
     if (!in->lam)
         goto oom;
@@ -264,14 +272,16 @@ static int qbm_eval(qnn_instance *in, int want, qnn_obs *out)
     const int L = in->L;
     const double g = in->p.gamma;
     char e[256];
-    memcpy(qnn_qbm_theta(in->qb), in->theta, (size_t)L * sizeof(double));
+    double *tq = qnn_qbm_theta(in->qb);
+    for (int l = 0; l < L; l++)
+        tq[l] = in->theta[l] / in->qscale;
     int bad = qnn_qbm_eval(in->qb, e, sizeof e) != QNN_QBM_OK ||
               qnn_qbm_gradient(in->qb, in->J) != QNN_QBM_OK;
     const double f = qnn_qbm_objective(in->qb);
     in->r[0] = g * f - in->p.O0;
     double k = 0.0;
     for (int l = 0; l < L; l++) {
-        in->J[l] *= g;
+        in->J[l] *= g / in->qscale;
         k += in->J[l] * in->J[l];
         in->grad[l] = in->r[0] * in->J[l];
     }
@@ -716,10 +726,13 @@ void qnn_instance_residuals_at(qnn_instance *in, const double *theta, double *r)
         return;
     if (in->qb) {
         char e[128];
-        memcpy(qnn_qbm_theta(in->qb), theta, (size_t)in->L * sizeof(double));
+        double *tq = qnn_qbm_theta(in->qb);
+        for (int l = 0; l < in->L; l++)
+            tq[l] = theta[l] / in->qscale;
         r[0] = qnn_qbm_eval(in->qb, e, sizeof e) == QNN_QBM_OK
                    ? in->p.gamma * qnn_qbm_objective(in->qb) - in->p.O0 : NAN;
-        memcpy(qnn_qbm_theta(in->qb), in->theta, (size_t)in->L * sizeof(double));
+        for (int l = 0; l < in->L; l++)
+            tq[l] = in->theta[l] / in->qscale;
         return;
     }
     qnn_circuit_eval(in->md->circ, theta, (size_t)in->m, in->md->inputs, in->md->y, r, NULL, &in->ws);
