@@ -1,4 +1,7 @@
 #include "reference.h"
+#include <gsl/gsl_sort.h>
+#include <gsl/gsl_eigen.h>
+#include <gsl/gsl_complex_math.h>
 #include "qnn/run.h"
 
 #include <stdarg.h>
@@ -159,4 +162,23 @@ qnn_run *ref_run(const char *const *kv)
     if (qnn_run_execute(&p, NULL, NULL, &run, err, sizeof err) != 0)
         fail_msg("%s", err);
     return run;
+}
+
+void ref_herm_eigs(size_t n, const qnn_cplx *A, double *ev)
+{
+    gsl_matrix_complex *M = gsl_matrix_complex_alloc(n + 1, n);
+    M->size1 = n;
+    gsl_vector *v = gsl_vector_alloc(n);
+    gsl_eigen_herm_workspace *w = gsl_eigen_herm_alloc(n);
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < n; j++) {
+            qnn_cplx z = A[j * n + i];
+            gsl_matrix_complex_set(M, i, j, gsl_complex_rect(creal(z), cimag(z)));
+        }
+    gsl_eigen_herm(M, v, w);
+    memcpy(ev, v->data, n * sizeof *ev);
+    gsl_sort(ev, 1, n);
+    gsl_matrix_complex_free(M);
+    gsl_vector_free(v);
+    gsl_eigen_herm_free(w);
 }

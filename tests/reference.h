@@ -36,6 +36,9 @@ void ref_matvec(size_t D, const qnn_cplx *A, const qnn_cplx *x, qnn_cplx *y);
 qnn_cplx *ref_pauli_exp(qnn_pauli p, int n, double a);
 /* New identity matrix. */
 qnn_cplx *ref_identity(size_t D);
+/* Eigenvalues, ascending, of a Hermitian column-major n x n matrix (GSL,
+ * with a spare row against OpenBLAS 0.3.21's zdot over-read). */
+void ref_herm_eigs(size_t n, const qnn_cplx *A, double *ev);
 /* <x|A|x>. */
 qnn_cplx ref_expect(size_t D, const qnn_cplx *A, const qnn_cplx *x);
 

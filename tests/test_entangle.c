@@ -38,25 +38,15 @@ static void partial_trace(int n, int n_v, const qnn_cplx *psi, qnn_cplx *rho)
         }
 }
 
-/* Eigenvalues (descending) of a Hermitian column-major matrix. */
+/* Eigenvalues, descending, of a Hermitian column-major matrix. */
 static void herm_eigs(size_t n, const qnn_cplx *A, double *ev)
 {
-    gsl_matrix_complex *M = gsl_matrix_complex_alloc(n + 1, n);
-    M->size1 = n; /* spare row against OpenBLAS 0.3.21's zdot over-read */
-    gsl_vector *v = gsl_vector_alloc(n);
-    gsl_eigen_herm_workspace *w = gsl_eigen_herm_alloc(n);
-    for (size_t i = 0; i < n; i++)
-        for (size_t j = 0; j < n; j++) {
-            qnn_cplx z = A[j * n + i];
-            gsl_matrix_complex_set(M, i, j, gsl_complex_rect(creal(z), cimag(z)));
-        }
-    gsl_eigen_herm(M, v, w);
-    gsl_sort(v->data, 1, n);
-    for (size_t i = 0; i < n; i++)
-        ev[i] = v->data[n - 1 - i];
-    gsl_matrix_complex_free(M);
-    gsl_vector_free(v);
-    gsl_eigen_herm_free(w);
+    ref_herm_eigs(n, A, ev);
+    for (size_t i = 0, k = n - 1; i < k; i++, k--) {
+        double t = ev[i];
+        ev[i] = ev[k];
+        ev[k] = t;
+    }
 }
 
 /* A bug in the reshape (wrong leading dimension, visible and hidden

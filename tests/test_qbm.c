@@ -114,26 +114,6 @@ static qnn_cplx *ref_expm(size_t D, const qnn_cplx *A)
     return E;
 }
 
-/* Eigenvalues (ascending) of a Hermitian column-major matrix. */
-static void herm_eigs(size_t n, const qnn_cplx *A, double *ev)
-{
-    gsl_matrix_complex *M = gsl_matrix_complex_alloc(n + 1, n);
-    M->size1 = n; /* spare row against OpenBLAS 0.3.21's zdot over-read */
-    gsl_vector *v = gsl_vector_alloc(n);
-    gsl_eigen_herm_workspace *w = gsl_eigen_herm_alloc(n);
-    for (size_t i = 0; i < n; i++)
-        for (size_t j = 0; j < n; j++) {
-            qnn_cplx z = A[j * n + i];
-            gsl_matrix_complex_set(M, i, j, (gsl_complex){ { creal(z), cimag(z) } });
-        }
-    gsl_eigen_herm(M, v, w);
-    memcpy(ev, v->data, n * sizeof *ev);
-    gsl_sort(ev, 1, n);
-    gsl_matrix_complex_free(M);
-    gsl_vector_free(v);
-    gsl_eigen_herm_free(w);
-}
-
 /* The explicit partial trace over the hidden qubits (bits n_v .. n-1). */
 static void partial_trace(int n, int nv, const qnn_cplx *rho, qnn_cplx *rv)
 {
@@ -214,7 +194,7 @@ static void test_hamiltonian(void **state)
         /* the energies are its eigenvalues (GSL on the reference matrix) */
         eval(q);
         double *ev = malloc(D * sizeof *ev);
-        herm_eigs(D, R, ev);
+        ref_herm_eigs(D, R, ev);
         const double *E = qnn_qbm_energies(q);
         for (size_t i = 0; i < D; i++)
             assert_true(fabs(E[i] - ev[i]) < 1e-12);
@@ -277,7 +257,7 @@ static void test_rho_reference(void **state)
                 for (size_t j = 0; j < D; j++)
                     assert_true(rho[i + j * D] == conj(rho[j + i * D]));
             double *ev = malloc(D * sizeof *ev);
-            herm_eigs(D, rho, ev);
+            ref_herm_eigs(D, rho, ev);
             /* ascending eigenvalues of ρ = the weights e^{-βE}/Z, reversed */
             const double *E = qnn_qbm_energies(q);
             for (size_t a = 0; a < D; a++) {
