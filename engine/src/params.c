@@ -24,7 +24,16 @@ typedef struct { const char *name; int value; } enum_entry;
 static const enum_entry model_names[] = { {"random", QNN_MODEL_RANDOM}, {"periodic", QNN_MODEL_PERIODIC},
                                           {"asymptotic", QNN_MODEL_ASYMPTOTIC}, {"frozen", QNN_MODEL_FROZEN},
                                           {"hidden", QNN_MODEL_HIDDEN}, {"qbm", QNN_MODEL_QBM},
-                                          {"gue", QNN_MODEL_GUE}, {NULL, 0} };
+                                          {"gue", QNN_MODEL_GUE}, {"mlp", QNN_MODEL_MLP},
+                                          {"carleman", QNN_MODEL_CARLEMAN}, {NULL, 0} };
+static const enum_entry act_names[] = { {"tanh", QNN_ACT_TANH}, {"relu", QNN_ACT_RELU}, {"linear", QNN_ACT_LINEAR},
+                                        {"quadratic", QNN_ACT_QUADRATIC}, {NULL, 0} };
+static const enum_entry data_names[] = { {"teacher", QNN_DATA_TEACHER}, {"sin1d", QNN_DATA_SIN1D},
+                                         {"bump2d", QNN_DATA_BUMP2D}, {"spirals", QNN_DATA_SPIRALS}, {NULL, 0} };
+static const enum_entry lr_names[] = { {"ntk", QNN_LR_NTK}, {"standard", QNN_LR_STANDARD}, {NULL, 0} };
+static const enum_entry hess_names[] = { {"off", QNN_HESS_OFF}, {"auto", QNN_HESS_AUTO}, {"exact", QNN_HESS_EXACT},
+                                         {"slq", QNN_HESS_SLQ}, {NULL, 0} };
+static const enum_entry proxy_names[] = { {"eta", QNN_PROXY_ETA}, {"one", QNN_PROXY_ONE}, {NULL, 0} };
 static const enum_entry task_names[] = { {"optimise", QNN_TASK_OPTIMISE}, {"supervised", QNN_TASK_SUPERVISED}, {NULL, 0} };
 static const enum_entry ent_names[] = { {"haar", QNN_ENT_HAAR}, {"brickwork", QNN_ENT_BRICKWORK}, {NULL, 0} };
 static const enum_entry input_names[] = { {"basis", QNN_INPUT_BASIS}, {"random", QNN_INPUT_RANDOM}, {NULL, 0} };
@@ -79,14 +88,43 @@ typedef struct key_row {
 #define OFF(f) offsetof(qnn_params, f)
 
 static const key_row rows[] = {
-    {{"model", QNN_KEY_ENUM, "random | periodic | asymptotic | frozen | hidden | qbm | gue", "model: LIU23 random circuit, YOU23 periodic ansatz, the asymptotic dynamics of M(t) (YOU23 Eq. 119), kernel regression with K_asym frozen at t = 0, OME's unitary network of 2-local Hamiltonian terms (Eq. 1, App. C1) on visible and hidden qubits, OME's quantum Boltzmann machine exp(-beta H(theta))/Z over the same terms, or the states exp(-iHt)|0..0> for H from the GUE (OME Fig. 4a; no parameters, steps = 0)", "model", 1}, OFF(model), 0, 0, model_names, 0},
+    {{"model", QNN_KEY_ENUM, "random | periodic | asymptotic | frozen | hidden | qbm | gue | mlp | carleman", "model: LIU23 random circuit, YOU23 periodic ansatz, the asymptotic dynamics of M(t) (YOU23 Eq. 119), kernel regression with K_asym frozen at t = 0, OME's unitary network of 2-local Hamiltonian terms (Eq. 1, App. C1) on visible and hidden qubits, OME's quantum Boltzmann machine exp(-beta H(theta))/Z over the same terms, the states exp(-iHt)|0..0> for H from the GUE (OME Fig. 4a; no parameters, steps = 0), a classical multilayer perceptron (LLJ App. A, LIU24 Sec. III), or the Carleman linearisation of a random quadratic ODE (LIU24 App. III.C, Fig. 4)", "model", 1}, OFF(model), 0, 0, model_names, 0},
     {{"task", QNN_KEY_ENUM, "optimise | supervised", "random model: one-state optimisation (Eq. 1) or supervised learning (Eq. 3)", "model", 1}, OFF(task), 0, 0, task_names, 0},
     {{"n", QNN_KEY_INT, "1 .. 24", "number of qubits; D = 2^n (alias: d = D, a power of two)", "model", 1}, OFF(n), 1, QNN_MAX_QUBITS, NULL, 0},
     {{"n_h", QNN_KEY_INT, "0 .. n - 1", "hidden qubits (the n_h most significant); the observable, the measurement and the entropy act on the n_v = n - n_h visible qubits 0 .. n_v - 1 (OME)", "model", 1}, OFF(n_h), 0, QNN_MAX_QUBITS - 1, NULL, 0},
     {{"n_v", QNN_KEY_INT, "0 .. 24", "visible qubits; when set (> 0), n = n_v + n_h follows n_h (so a sweep over n_h adds hidden qubits and keeps the visible ones); 0, or setting n or d afterwards, makes n the whole register again", "model", 1}, OFF(n_v), 0, QNN_MAX_QUBITS, NULL, 0},
     {{"cut", QNN_KEY_INT, "0 .. n - 1", "with n_h = 0: the entropy observer's cut, qubits 0 .. cut - 1 on the visible side (0 = n/2, at most 8)", "model", 0}, OFF(cut), 0, QNN_MAX_QUBITS - 1, NULL, 0},
     {{"entropy_bits", QNN_KEY_INT, "0 | 1", "1: the entropy observer in bits (log base 2) instead of nats", "figure", 0}, OFF(entropy_bits), 0, 1, NULL, 0},
-    {{"L", QNN_KEY_INT, "1 .. 100000", "trainable parameters: rotations (random) or layers p (periodic; alias p)", "model", 1}, OFF(L), 1, 100000, NULL, 0},
+    {{"L", QNN_KEY_INT, "1 .. 100000", "trainable parameters: rotations (random) or layers p (periodic; alias p); mlp: hidden layers (1 .. 32)", "model", 1}, OFF(L), 1, 100000, NULL, 0},
+    {{"width", QNN_KEY_INT, "1 .. 65536", "mlp: units in each hidden layer", "model", 1}, OFF(width), 1, 65536, NULL, 0},
+    {{"widths", QNN_KEY_STRING, "empty, or a comma list of 1 .. 32 hidden widths, each 1 .. 65536", "mlp: hidden widths n_1 .. n_{L-1} (overrides L and width)", "model", 0}, OFF(nwidths), 0, 0, NULL, 0},
+    {{"activation", QNN_KEY_ENUM, "tanh | relu | linear | quadratic", "mlp: activation sigma of the hidden layers (quadratic: z^2)", "model", 1}, OFF(activation), 0, 0, act_names, 0},
+    {{"c_w", QNN_KEY_DOUBLE, "0 .. 100", "mlp: LeCun weight variance, E W^2 = c_w / n_{l-1} (LLJ Eq. 2)", "model", 1}, OFF(c_w), 0, 100, NULL, 0},
+    {{"c_b", QNN_KEY_DOUBLE, "0 .. 100", "mlp: bias variance, E b^2 = c_b", "model", 1}, OFF(c_b), 0, 100, NULL, 0},
+    {{"data", QNN_KEY_ENUM, "teacher | sin1d | bump2d | spirals", "mlp: training data: a random teacher network on N(0, I) inputs, sin(x) on U(-pi, pi), exp(-2|x|^2) cos(3 x_1) on U(-1, 1)^2, or interleaved spirals of `classes` classes (one-hot targets, accuracy)", "model", 1}, OFF(data), 0, 0, data_names, 0},
+    {{"n_in", QNN_KEY_INT, "1 .. 1024", "mlp with data = teacher: input dimension n_0", "model", 1}, OFF(n_in), 1, 1024, NULL, 0},
+    {{"teacher_width", QNN_KEY_INT, "1 .. 4096", "mlp with data = teacher: hidden width of the one-hidden-layer teacher", "model", 0}, OFF(teacher_width), 1, 4096, NULL, 0},
+    {{"classes", QNN_KEY_INT, "2 .. 16", "mlp with data = spirals: number of classes (outputs)", "model", 1}, OFF(classes), 2, 16, NULL, 0},
+    {{"n_test", QNN_KEY_INT, "0 .. 100000", "mlp with data = spirals: held-out samples for the test accuracy", "model", 0}, OFF(n_test), 0, 100000, NULL, 0},
+    {{"lr_scale", QNN_KEY_ENUM, "ntk | standard", "mlp: ntk steps the weights of layer l with eta / n_{l-1} and the biases with eta (the learning-rate tensor that keeps the NTK O(1) in the width, LLJ Eq. 14-17); standard uses eta for all", "optimiser", 1}, OFF(lr_scale), 0, 0, lr_names, 0},
+    {{"prune", QNN_KEY_DOUBLE, "0 .. 1 (1 excluded)", "mlp sparse training: fraction of the weights set to zero by magnitude at each pruning (LIU24 Sec. III.B: 0.9)", "optimiser", 1}, OFF(prune), 0, 1, NULL, 0},
+    {{"prune_every", QNN_KEY_INT, "0 .. 100000000", "mlp sparse training: prune at steps P, 2P, ... (0: never)", "optimiser", 1}, OFF(prune_every), 0, 1e8, NULL, 0},
+    {{"prune_classical", QNN_KEY_INT, "0 .. 100000000", "mlp sparse training: steps after each pruning trained classically (error proxy 1) before the upload the proxy starts from", "optimiser", 0}, OFF(prune_classical), 0, 1e8, NULL, 0},
+    {{"hessian", QNN_KEY_ENUM, "off | auto | exact | slq", "Hessian of the loss: exact eigenvalues (P <= 4096 parameters), stochastic Lanczos quadrature, or auto (exact up to 1024 parameters, SLQ above)", "run", 0}, OFF(hessian), 0, 0, hess_names, 0},
+    {{"hessian_every", QNN_KEY_INT, "1 .. 100000000", "Hessian spectrum every k steps (and at step 0, the last step and each upload after pruning)", "run", 0}, OFF(hessian_every), 1, 1e8, NULL, 0},
+    {{"slq_probes", QNN_KEY_INT, "1 .. 1000", "SLQ: random probe vectors", "run", 0}, OFF(slq_probes), 1, 1000, NULL, 0},
+    {{"slq_steps", QNN_KEY_INT, "2 .. 1000", "SLQ: Lanczos steps per probe", "run", 0}, OFF(slq_steps), 2, 1000, NULL, 0},
+    {{"hessian_bins", QNN_KEY_INT, "2 .. 10000", "bins of the Hessian histogram", "figure", 0}, OFF(hessian_bins), 2, 10000, NULL, 0},
+    {{"hessian_range", QNN_KEY_STRING, "auto, or lo, hi with lo < hi", "range of the Hessian histogram (auto: the extreme eigenvalues)", "figure", 0}, OFF(hessian_lo), 0, 0, NULL, 0},
+    {{"hessian_budget", QNN_KEY_DOUBLE, "0 .. 1", "live faces: the largest fraction of wall time spent on Hessians (0: no limit); headless runs follow hessian_every only", "run", 0}, OFF(hessian_budget), 0, 1, NULL, 0},
+    {{"proxy_cut", QNN_KEY_DOUBLE, "0 .. 1e6", "LIU24 error proxy: keep modes with |a| >= cut (Eq. III.12: 0.4)", "run", 0}, OFF(proxy_cut), 0, 1e6, NULL, 0},
+    {{"proxy_scale", QNN_KEY_ENUM, "eta | one", "LIU24 error proxy: a = -eta lambda (the step map 1 - eta H, Eq. II.65) or a = -lambda (the paper's words)", "run", 0}, OFF(proxy_scale), 0, 0, proxy_names, 0},
+    {{"ode_n", QNN_KEY_INT, "1 .. 16", "carleman: dimension n of u (the order-N system has n + n^2 + .. + n^N unknowns)", "model", 1}, OFF(ode_n), 1, 16, NULL, 0},
+    {{"ode_f", QNN_KEY_DOUBLE, "0 .. 1", "carleman: fraction f of dissipative modes (Hessian eigenvalues U(0, 1); the rest U(-0.01, 0))", "model", 1}, OFF(ode_f), 0, 1, NULL, 0},
+    {{"carleman_order", QNN_KEY_INT, "1 .. 8", "carleman: truncation orders N = 1 .. this", "model", 1}, OFF(carleman_order), 1, 8, NULL, 0},
+    {{"ode_tmax", QNN_KEY_DOUBLE, "1e-6 .. 1e6", "carleman: last time of the error curve", "run", 1}, OFF(ode_tmax), 1e-6, 1e6, NULL, 0},
+    {{"ode_points", QNN_KEY_INT, "2 .. 100000", "carleman: times of the error curve (log-spaced from ode_tmax / 1e3)", "run", 0}, OFF(ode_points), 2, 100000, NULL, 0},
+    {{"ode_u0", QNN_KEY_DOUBLE, "0 .. 100", "carleman: u(0) ~ U(-ode_u0, ode_u0)^n", "model", 1}, OFF(ode_u0), 0, 100, NULL, 0},
     {{"entangler", QNN_KEY_ENUM, "haar | brickwork", "the frozen unitaries W_l: dense Haar on U(D), or a brickwork of Haar 2-qubit gates", "model", 1}, OFF(entangler), 0, 0, ent_names, 0},
     {{"depth", QNN_KEY_INT, "1 .. 256", "brickwork layers in each W_l", "model", 1}, OFF(depth), 1, 256, NULL, 0},
     {{"n_obs", QNN_KEY_INT, "1 .. 256", "random model: Pauli terms in O = sum c_j P_j, c_j ~ U(0,1)", "model", 1}, OFF(n_obs), 1, 256, NULL, 0},
@@ -119,16 +157,19 @@ static const key_row rows[] = {
     {{"threads", QNN_KEY_INT, "0 .. 256", "worker threads over instances; 0 = all cores (results do not depend on it)", "run", 0}, OFF(threads), 0, 256, NULL, 0},
     {{"figure", QNN_KEY_ENUM, "training | sweep | compare | rate", "figure layout: curves against the step; statistics against the swept key; the periodic QNN beside its asymptotic dynamics and the frozen kernel on one time axis; or YOU23 Fig. 2 (m = 1 training curves and the rate against 2(gamma^2 - yhat^2))", "figure", 0}, OFF(figure), 0, 0, figure_names, 0},
     {{"curve", QNN_KEY_ENUM, "abs_eps | loss", "training figure: plot |eps(t)| or the loss L(t)", "figure", 0}, OFF(curve), 0, 0, curve_names, 0},
-    {{"stats", QNN_KEY_STRING, "comma list of: kernel_t0, kernel_rel_std_t0, lambda_min_t0, lambda_min_final, lambda_min_least, kernel_change_final, spectral_drift_final, final_abs_eps, final_eps_std, final_loss, entropy_t0, tdist_t0, grad_inf_var_t0", "sweep figure: one panel per statistic", "figure", 0}, OFF(stats), 0, 0, NULL, QNN_TEXT_MAX - 1},
+    {{"stats", QNN_KEY_STRING, "comma list of: kernel_t0, kernel_rel_std_t0, kernel_rel_var_t0, lambda_min_t0, lambda_min_final, lambda_min_least, kernel_change_final, spectral_drift_final, final_abs_eps, final_eps_std, final_loss, entropy_t0, tdist_t0, grad_inf_var_t0, grad_var_t0, laziness_final, accuracy_final, test_accuracy_final, hessian_frac_pos_final, hessian_min_final, hessian_max_final", "sweep figure: one panel per statistic", "figure", 0}, OFF(stats), 0, 0, NULL, QNN_TEXT_MAX - 1},
     {{"title", QNN_KEY_STRING, "text up to 255 bytes", "figure title", "figure", 0}, OFF(title), 0, 0, NULL, QNN_TEXT_MAX - 1},
 };
 
 #define NROWS (sizeof rows / sizeof rows[0])
 
-static const char *const sweep_stats[] = { "kernel_t0", "kernel_rel_std_t0", "lambda_min_t0",
+static const char *const sweep_stats[] = { "kernel_t0", "kernel_rel_std_t0", "kernel_rel_var_t0", "lambda_min_t0",
                                            "lambda_min_final", "lambda_min_least", "kernel_change_final",
                                            "spectral_drift_final", "final_abs_eps", "final_eps_std",
-                                           "final_loss", "entropy_t0", "tdist_t0", "grad_inf_var_t0", NULL };
+                                           "final_loss", "entropy_t0", "tdist_t0", "grad_inf_var_t0",
+                                           "grad_var_t0", "laziness_final", "accuracy_final",
+                                           "test_accuracy_final", "hessian_frac_pos_final",
+                                           "hessian_min_final", "hessian_max_final", NULL };
 
 const qnn_key_info *qnn_params_keys(size_t *count)
 {
@@ -195,6 +236,30 @@ void qnn_params_default(qnn_params *p)
     p->entropy_every = 1;
     p->record_every = 1;
     p->threads = 0;
+    p->width = 64;
+    p->activation = QNN_ACT_TANH;
+    p->c_w = 1.0;
+    p->c_b = 0.0;
+    p->data = QNN_DATA_TEACHER;
+    p->n_in = 4;
+    p->teacher_width = 16;
+    p->classes = 2;
+    p->lr_scale = QNN_LR_NTK;
+    p->prune = 0.9;
+    p->hessian = QNN_HESS_OFF;
+    p->hessian_every = 10;
+    p->slq_probes = 10;
+    p->slq_steps = 80;
+    p->hessian_bins = 60;
+    p->hessian_budget = 0.25;
+    p->proxy_cut = 0.4;
+    p->proxy_scale = QNN_PROXY_ETA;
+    p->ode_n = 4;
+    p->ode_f = 1.0;
+    p->carleman_order = 4;
+    p->ode_tmax = 200.0;
+    p->ode_points = 100;
+    p->ode_u0 = 1.0;
     p->figure = QNN_FIG_TRAINING;
     p->curve = QNN_CURVE_ABS_EPS;
     p->stats[0] = '\0';
@@ -314,6 +379,71 @@ static int set_label_list(qnn_params *p, const char *value, char *err, size_t er
 static int set_raw(qnn_params *p, const char *key_in, const char *value_in,
                    char *err, size_t errlen);
 
+/* widths = n_1, n_2, ...: the hidden widths of model mlp ("" clears). */
+static int set_widths(qnn_params *p, const char *value, char *err, size_t errlen)
+{
+    static const char allowed[] = "empty, or a comma list of 1 .. 32 hidden widths, each 1 .. 65536";
+    int w[QNN_MLP_MAX_HIDDEN], n = 0;
+    if (!*value) {
+        p->nwidths = 0;
+        return 0;
+    }
+    const char *s = value;
+    for (;;) {
+        const char *comma = strchr(s, ',');
+        size_t len = comma ? (size_t)(comma - s) : strlen(s);
+        char tok[64], t[64];
+        if (len >= sizeof tok)
+            return fail(err, errlen, "widths", value, "has an entry that is not an integer", allowed);
+        memcpy(tok, s, len);
+        tok[len] = '\0';
+        trim(tok, t, sizeof t);
+        long long x;
+        if (parse_long(t, &x) != 0)
+            return fail(err, errlen, "widths", value, "has an entry that is not an integer", allowed);
+        if (x < 1 || x > 65536)
+            return fail(err, errlen, "widths", value, "has a width out of range (a layer needs at least one unit)", allowed);
+        if (n >= QNN_MLP_MAX_HIDDEN)
+            return fail(err, errlen, "widths", value, "has too many layers", allowed);
+        w[n++] = (int)x;
+        if (!comma)
+            break;
+        s = comma + 1;
+    }
+    p->nwidths = n;
+    memcpy(p->widths, w, (size_t)n * sizeof(int));
+    return 0;
+}
+
+/* hessian_range = auto | lo, hi */
+static int set_hessian_range(qnn_params *p, const char *value, char *err, size_t errlen)
+{
+    static const char allowed[] = "auto, or two numbers lo, hi with lo < hi";
+    if (strcmp(value, "auto") == 0 || !*value) {
+        p->hessian_lo = p->hessian_hi = 0.0;
+        return 0;
+    }
+    const char *comma = strchr(value, ',');
+    if (!comma || strchr(comma + 1, ','))
+        return fail(err, errlen, "hessian_range", value, "is not auto or a pair of numbers", allowed);
+    char a[64], b[64], t[64];
+    size_t len = (size_t)(comma - value);
+    if (len >= sizeof a || strlen(comma + 1) >= sizeof b)
+        return fail(err, errlen, "hessian_range", value, "is not auto or a pair of numbers", allowed);
+    memcpy(t, value, len);
+    t[len] = '\0';
+    trim(t, a, sizeof a);
+    trim(comma + 1, b, sizeof b);
+    double lo, hi;
+    if (parse_double(a, &lo) != 0 || parse_double(b, &hi) != 0)
+        return fail(err, errlen, "hessian_range", value, "is not auto or a pair of numbers", allowed);
+    if (!(lo < hi))
+        return fail(err, errlen, "hessian_range", value, "has lo >= hi", allowed);
+    p->hessian_lo = lo;
+    p->hessian_hi = hi;
+    return 0;
+}
+
 /* n, n_v and n_h: the last of n (or d) and n_v says whether n is the whole
  * register or follows n_v + n_h; either way the order of the keys in a
  * preset does not matter for the result. */
@@ -365,6 +495,19 @@ static int set_raw(qnn_params *p, const char *key_in, const char *value_in,
 
     if (strcmp(key, "labels") == 0 && strcmp(value, "pm1") != 0 && strcmp(value, "uniform") != 0)
         return set_label_list(p, value, err, errlen);
+    if (strcmp(key, "widths") == 0)
+        return set_widths(p, value, err, errlen);
+    if (strcmp(key, "hessian_range") == 0)
+        return set_hessian_range(p, value, err, errlen);
+    if (strcmp(key, "prune") == 0) {
+        double v;
+        if (parse_double(value, &v) != 0)
+            return fail(err, errlen, "prune", value, "is not a finite number", "0 .. 1 (1 excluded: a fraction of the weights to zero)");
+        if (!(v >= 0.0 && v < 1.0))
+            return fail(err, errlen, "prune", value, "is out of range", "0 <= prune < 1 (a fraction of the weights to zero; 1 would delete the network)");
+        p->prune = v;
+        return 0;
+    }
 
     const key_row *r = find_row(key);
     if (!r) {
@@ -436,6 +579,24 @@ int qnn_params_get(const qnn_params *p, const char *key, char *buf, size_t len)
     const key_row *r = find_row(key);
     if (!r)
         return -1;
+    if (strcmp(key, "widths") == 0) {
+        size_t off = 0;
+        buf[0] = '\0';
+        for (int i = 0; i < p->nwidths && off < len; i++) {
+            int w = snprintf(buf + off, len - off, "%s%d", i ? ", " : "", p->widths[i]);
+            if (w < 0)
+                break;
+            off += (size_t)w;
+        }
+        return 0;
+    }
+    if (strcmp(key, "hessian_range") == 0) {
+        if (p->hessian_lo < p->hessian_hi)
+            snprintf(buf, len, "%.17g, %.17g", p->hessian_lo, p->hessian_hi);
+        else
+            snprintf(buf, len, "auto");
+        return 0;
+    }
     if (strcmp(key, "labels") == 0 && p->labels == QNN_LABEL_LIST) {
         size_t off = 0;
         buf[0] = '\0';
@@ -463,25 +624,117 @@ int qnn_params_get(const qnn_params *p, const char *key, char *buf, size_t len)
 /* Whole-struct checks                                                      */
 /* ------------------------------------------------------------------------ */
 
+int qnn_params_mlp_widths(const qnn_params *p, int *w)
+{
+    int k = 0;
+    switch (p->data) {
+    case QNN_DATA_TEACHER: w[k++] = p->n_in; break;
+    case QNN_DATA_SIN1D: w[k++] = 1; break;
+    case QNN_DATA_BUMP2D: w[k++] = 2; break;
+    case QNN_DATA_SPIRALS: w[k++] = 2; break;
+    }
+    if (p->nwidths > 0) {
+        for (int i = 0; i < p->nwidths; i++)
+            w[k++] = p->widths[i];
+    } else {
+        int L = p->L < QNN_MLP_MAX_HIDDEN ? p->L : QNN_MLP_MAX_HIDDEN;
+        for (int i = 0; i < L; i++)
+            w[k++] = p->width;
+    }
+    w[k++] = p->data == QNN_DATA_SPIRALS ? p->classes : 1;
+    return k - 1;
+}
+
+double qnn_params_n_params(const qnn_params *p)
+{
+    switch (p->model) {
+    case QNN_MODEL_MLP: {
+        int w[QNN_MLP_MAX_HIDDEN + 2];
+        int L = qnn_params_mlp_widths(p, w);
+        double P = 0.0;
+        for (int l = 1; l <= L; l++)
+            P += (double)w[l] * ((double)w[l - 1] + 1.0);
+        return P;
+    }
+    case QNN_MODEL_QBM:
+        return 3.0 * p->n + 4.5 * p->n * (p->n - 1.0);
+    case QNN_MODEL_ASYMPTOTIC:
+    case QNN_MODEL_FROZEN:
+    case QNN_MODEL_GUE:
+    case QNN_MODEL_CARLEMAN:
+        return 0.0;
+    default:
+        return (double)p->L;
+    }
+}
+
+/* Residuals of one evaluation: training states, or samples times outputs. */
+static double residual_count(const qnn_params *p)
+{
+    if (p->model == QNN_MODEL_MLP) {
+        int w[QNN_MLP_MAX_HIDDEN + 2];
+        int L = qnn_params_mlp_widths(p, w);
+        return (double)p->m * w[L];
+    }
+    if ((p->model == QNN_MODEL_RANDOM || p->model == QNN_MODEL_HIDDEN || p->model == QNN_MODEL_QBM ||
+         p->model == QNN_MODEL_GUE) && p->task == QNN_TASK_OPTIMISE)
+        return 1.0;
+    return (double)p->m;
+}
+
+/* Memory of the Hessian observer: the P x P matrix and its eigen work
+ * (exact), or the Lanczos basis (SLQ). */
+static double hessian_bytes(const qnn_params *p)
+{
+    if (p->hessian == QNN_HESS_OFF)
+        return 0.0;
+    double P = qnn_params_n_params(p);
+    int exact = p->hessian == QNN_HESS_EXACT || (p->hessian == QNN_HESS_AUTO && P <= QNN_HESSIAN_EXACT_AUTO);
+    if (exact)
+        return 2.0 * P * P * 8.0 + 8.0 * P * 8.0;
+    return ((double)p->slq_steps + 6.0) * P * 8.0 + 4.0 * (double)p->slq_steps * p->slq_steps * 8.0;
+}
+
 size_t qnn_params_instance_bytes(const qnn_params *p)
 {
+    if (p->model == QNN_MODEL_CARLEMAN) {
+        double dim = 0.0, pw = 1.0;
+        for (int j = 1; j <= p->carleman_order; j++) {
+            pw *= p->ode_n;
+            dim += pw;
+        }
+        double bytes = 3.0 * dim * dim * 8.0 + 40.0 * dim * 8.0 + 65536.0;
+        return bytes > (double)SIZE_MAX ? SIZE_MAX : (size_t)bytes;
+    }
+    if (p->model == QNN_MODEL_MLP) {
+        int w[QNN_MLP_MAX_HIDDEN + 2];
+        int L = qnn_params_mlp_widths(p, w);
+        double P = qnn_params_n_params(p), units = 0.0, N = (double)p->m + p->n_test;
+        for (int l = 0; l <= L; l++)
+            units += w[l];
+        double r = residual_count(p);
+        /* θ, θ(0), gradient, λ and work (8 P), activations and their
+         * R-operator copies (8 N units), the data, NTK and eigen work (4 r²) */
+        double bytes = 8.0 * P * 8.0 + 8.0 * N * units * 8.0 + 4.0 * r * r * 8.0 + hessian_bytes(p) + 65536.0;
+        return bytes > (double)SIZE_MAX ? SIZE_MAX : (size_t)bytes;
+    }
     double D = ldexp(1.0, p->n);
-    double m = (p->model == QNN_MODEL_RANDOM || p->model == QNN_MODEL_HIDDEN || p->model == QNN_MODEL_QBM || p->model == QNN_MODEL_GUE) && p->task == QNN_TASK_OPTIMISE ? 1 : p->m;
+    double m = residual_count(p);
     double c = sizeof(qnn_cplx);
-    double bytes = 0;
+    double bytes = hessian_bytes(p);
     if (p->model == QNN_MODEL_GUE) {
-        bytes = 5.0 * D * D * c + 4.0 * D * c + 65536.0;
+        bytes += 5.0 * D * D * c + 4.0 * D * c + 65536.0;
         return bytes > (double)SIZE_MAX ? SIZE_MAX : (size_t)bytes;
     }
     if (p->model == QNN_MODEL_QBM) {
         /* H, its eigenvectors, ρ and work (4 D x D), terms and gradients */
         double K = 3.0 * p->n + 4.5 * p->n * (p->n - 1.0);
-        bytes = 5.0 * D * D * c + K * 8.0 * 6.0 + 5.0 * D * 8.0 + 65536.0;
+        bytes += 5.0 * D * D * c + K * 8.0 * 6.0 + 5.0 * D * 8.0 + 65536.0;
         return bytes > (double)SIZE_MAX ? SIZE_MAX : (size_t)bytes;
     }
     if (p->model == QNN_MODEL_ASYMPTOTIC || p->model == QNN_MODEL_FROZEN) {
         /* M, the midpoint copy, the eigenvalue work matrix, 4 d x 2m blocks */
-        bytes = D * D * c * (p->integrator == QNN_INTEG_MIDPOINT ? 3.0 : 2.0) + 9.0 * D * m * c +
+        bytes += D * D * c * (p->integrator == QNN_INTEG_MIDPOINT ? 3.0 : 2.0) + 9.0 * D * m * c +
                 m * m * 8.0 * 6.0 + 65536.0;
         if (p->m0_init == QNN_M0_CIRCUIT)   /* the periodic circuit M(0) is read from */
             bytes += (p->L + 4.0) * D * D * c;
@@ -515,9 +768,15 @@ size_t qnn_params_run_bytes(const qnn_params *p, int threads_alive)
     double per = (double)qnn_params_instance_bytes(p);
     double rec = (double)p->steps / (double)p->record_every + 2.0;
     double trace = rec * (double)p->instances * 64.0;
-    double kern = (double)p->instances * (double)p->m * (double)p->m * 8.0;
+    double m = residual_count(p);
+    double kern = (double)p->instances * m * m * 8.0;
     if (p->record_residuals)
-        trace += rec * (double)p->instances * (double)p->m * 8.0;
+        trace += rec * (double)p->instances * m * 8.0;
+    if (p->hessian != QNN_HESS_OFF) {   /* spectra kept for spectra.csv */
+        double P = qnn_params_n_params(p);
+        double nodes = P <= QNN_HESSIAN_EXACT_AUTO || p->hessian == QNN_HESS_EXACT ? P : (double)p->slq_probes * p->slq_steps;
+        trace += ((double)p->steps / p->hessian_every + 3.0) * (double)p->instances * nodes * 16.0;
+    }
     double shared = p->resample == QNN_RESAMPLE_THETA ? per : 0.0;
     double total = per * threads_alive + trace + kern + shared;
     return total > (double)SIZE_MAX ? SIZE_MAX : (size_t)total;
@@ -582,6 +841,72 @@ int qnn_params_check(const qnn_params *p, size_t mem_limit, char *err, size_t er
         }
         if (p->resample != QNN_RESAMPLE_ALL) {
             snprintf(err, errlen, "key 'resample': value 'theta' but model = gue has no angles; allowed: all");
+            return -1;
+        }
+    }
+    if (p->model == QNN_MODEL_MLP) {
+        if (p->nwidths == 0 && p->L > QNN_MLP_MAX_HIDDEN) {
+            snprintf(err, errlen, "key 'L': value '%d' is too many hidden layers for model = mlp; allowed: 1 .. %d", p->L, QNN_MLP_MAX_HIDDEN);
+            return -1;
+        }
+        if (p->n_h != 0) {
+            snprintf(err, errlen, "key 'n_h': value '%d' but model = mlp has no qubits; allowed: 0", p->n_h);
+            return -1;
+        }
+        if (p->m > 100000) {
+            snprintf(err, errlen, "key 'm': value '%d' is too many training samples for model = mlp; allowed: 1 .. 100000", p->m);
+            return -1;
+        }
+        if (residual_count(p) > 4096.0) {
+            snprintf(err, errlen, "key 'm': value '%d' gives %g residuals (samples x outputs) for the mlp's %g x %g neural tangent kernel; allowed: m x outputs <= 4096",
+                     p->m, residual_count(p), residual_count(p), residual_count(p));
+            return -1;
+        }
+        if (p->data != QNN_DATA_SPIRALS && p->n_test > 0) {
+            snprintf(err, errlen, "key 'n_test': value '%d' but the test accuracy needs data = spirals (the others are regressions); allowed: 0", p->n_test);
+            return -1;
+        }
+    }
+    if (p->prune_every > 0 && p->model != QNN_MODEL_MLP) {
+        snprintf(err, errlen, "key 'prune_every': value '%d' but sparse training (LIU24 Sec. III.B) prunes the weights of model = mlp, not %s; allowed: 0",
+                 p->prune_every, enum_name(model_names, p->model));
+        return -1;
+    }
+    if (p->prune_every > 0 && p->prune_classical >= p->prune_every) {
+        snprintf(err, errlen, "key 'prune_classical': value '%d' leaves no step between uploads (prune_every = %d); allowed: 0 .. %d",
+                 p->prune_classical, p->prune_every, p->prune_every - 1);
+        return -1;
+    }
+    if (p->hessian != QNN_HESS_OFF) {
+        double P = qnn_params_n_params(p);
+        if (P <= 0.0) {
+            snprintf(err, errlen, "key 'hessian': value '%s' but model = %s has no trainable parameters; allowed: off",
+                     enum_name(hess_names, p->hessian), enum_name(model_names, p->model));
+            return -1;
+        }
+        if (p->hessian == QNN_HESS_EXACT && P > QNN_HESSIAN_EXACT_MAX) {
+            snprintf(err, errlen, "key 'hessian': value 'exact' needs a %.0f x %.0f matrix (%.0f parameters) and O(P^3) work per spectrum; allowed: exact up to %d parameters, or auto / slq (stochastic Lanczos quadrature)",
+                     P, P, P, QNN_HESSIAN_EXACT_MAX);
+            return -1;
+        }
+        if (p->hessian == QNN_HESS_SLQ && p->slq_steps > P) {
+            snprintf(err, errlen, "key 'slq_steps': value '%d' is more Lanczos steps than the %.0f parameters; allowed: 2 .. %.0f", p->slq_steps, P, P);
+            return -1;
+        }
+    }
+    if (p->model == QNN_MODEL_CARLEMAN) {
+        double dim = 0.0, pw = 1.0;
+        for (int j = 1; j <= p->carleman_order; j++) {
+            pw *= p->ode_n;
+            dim += pw;
+        }
+        if (dim > 6000.0) {
+            snprintf(err, errlen, "key 'carleman_order': value '%d' makes the order-N system %.0f-dimensional for ode_n = %d (a dense matrix); allowed: n + n^2 + .. + n^N <= 6000",
+                     p->carleman_order, dim, p->ode_n);
+            return -1;
+        }
+        if (p->resample != QNN_RESAMPLE_ALL) {
+            snprintf(err, errlen, "key 'resample': value 'theta' but model = carleman draws one system per instance; allowed: all");
             return -1;
         }
     }
@@ -681,7 +1006,7 @@ int qnn_params_check(const qnn_params *p, size_t mem_limit, char *err, size_t er
         return -1;
     }
     if (p->figure == QNN_FIG_SWEEP && !p->stats[0]) {
-        snprintf(err, errlen, "key 'stats': value '' is empty but figure = sweep needs at least one statistic; allowed: kernel_t0, kernel_rel_std_t0, lambda_min_t0, lambda_min_final, lambda_min_least, kernel_change_final, spectral_drift_final, final_abs_eps, final_eps_std, final_loss, entropy_t0, tdist_t0, grad_inf_var_t0");
+        snprintf(err, errlen, "key 'stats': value '' is empty but figure = sweep needs at least one statistic; allowed: the statistics listed by `qnnlab --help` under stats");
         return -1;
     }
     if (mem_limit) {
@@ -694,6 +1019,12 @@ int qnn_params_check(const qnn_params *p, size_t mem_limit, char *err, size_t er
             human_bytes((double)need, a, sizeof a);
             human_bytes((double)mem_limit, b, sizeof b);
             const char *key = p->entangler == QNN_ENT_HAAR && p->n >= 9 ? "n" : "L";
+            if (p->model == QNN_MODEL_MLP)
+                key = p->nwidths > 0 ? "widths" : "width";
+            if (p->model == QNN_MODEL_CARLEMAN)
+                key = "carleman_order";
+            if (hessian_bytes(p) > 0.5 * (double)qnn_params_instance_bytes(p))
+                key = "hessian";
             char val[32];
             qnn_params_get(p, key, val, sizeof val);
             snprintf(err, errlen,

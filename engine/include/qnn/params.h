@@ -12,7 +12,7 @@
 
 typedef enum { QNN_MODEL_RANDOM = 0, QNN_MODEL_PERIODIC = 1, QNN_MODEL_ASYMPTOTIC = 2,
                QNN_MODEL_FROZEN = 3, QNN_MODEL_HIDDEN = 4, QNN_MODEL_QBM = 5,
-               QNN_MODEL_GUE = 6 } qnn_model_kind;
+               QNN_MODEL_GUE = 6, QNN_MODEL_MLP = 7, QNN_MODEL_CARLEMAN = 8 } qnn_model_kind;
 typedef enum { QNN_TASK_OPTIMISE = 0, QNN_TASK_SUPERVISED = 1 } qnn_task;
 typedef enum { QNN_ENT_HAAR = 0, QNN_ENT_BRICKWORK = 1 } qnn_entangler;
 typedef enum { QNN_INPUT_BASIS = 0, QNN_INPUT_RANDOM = 1 } qnn_inputs;
@@ -25,10 +25,18 @@ typedef enum { QNN_M0_HAAR = 0, QNN_M0_CIRCUIT = 1, QNN_M0_FILE = 2 } qnn_m0_ini
 typedef enum { QNN_INTEG_CAYLEY = 0, QNN_INTEG_MIDPOINT = 1, QNN_INTEG_EULER = 2 } qnn_integrator;
 typedef enum { QNN_RESAMPLE_ALL = 0, QNN_RESAMPLE_THETA = 1 } qnn_resample;
 typedef enum { QNN_CURVE_ABS_EPS = 0, QNN_CURVE_LOSS = 1 } qnn_curve;
+typedef enum { QNN_ACT_TANH = 0, QNN_ACT_RELU = 1, QNN_ACT_LINEAR = 2, QNN_ACT_QUADRATIC = 3 } qnn_activation_kind;
+typedef enum { QNN_DATA_TEACHER = 0, QNN_DATA_SIN1D = 1, QNN_DATA_BUMP2D = 2, QNN_DATA_SPIRALS = 3 } qnn_data_kind;
+typedef enum { QNN_LR_NTK = 0, QNN_LR_STANDARD = 1 } qnn_lr_scale;
+typedef enum { QNN_HESS_OFF = 0, QNN_HESS_AUTO = 1, QNN_HESS_EXACT = 2, QNN_HESS_SLQ = 3 } qnn_hessian_mode;
+typedef enum { QNN_PROXY_ETA = 0, QNN_PROXY_ONE = 1 } qnn_proxy_scale;
 
 #define QNN_PAULI_STR_MAX 32
 #define QNN_TEXT_MAX 256
 #define QNN_MAX_LABELS 1024
+#define QNN_MLP_MAX_HIDDEN 32     /* hidden layers of model mlp */
+#define QNN_HESSIAN_EXACT_AUTO 1024 /* hessian = auto: exact up to this many parameters */
+#define QNN_HESSIAN_EXACT_MAX 4096  /* hessian = exact: refused beyond (P² doubles, O(P³)) */
 
 typedef struct qnn_params {
     /* model */
@@ -74,6 +82,41 @@ typedef struct qnn_params {
     double eta;               /* learning rate η */
     int eta_per_L;            /* 1: the step uses η/L (YOU23's η = 10⁻³/p) */
     double sigma_theta;       /* parameter noise σ_θ per step */
+    /* mlp (LLJ App. A; LIU24 §III): L hidden layers of `width` units (or the
+     * list `widths`), n_0 from the data, n_L = 1 (regression) or the classes */
+    int width;
+    int nwidths;              /* > 0: the hidden widths below override L and width */
+    int widths[QNN_MLP_MAX_HIDDEN];
+    qnn_activation_kind activation;
+    double c_w, c_b;          /* LeCun init: E W² = c_w / n_{l-1}, E b² = c_b */
+    qnn_data_kind data;
+    int n_in;                 /* data = teacher: input dimension n_0 */
+    int teacher_width;        /* data = teacher: hidden width of the teacher */
+    int classes;              /* data = spirals: classes k (one-hot outputs) */
+    int n_test;               /* held-out samples for the test accuracy (spirals) */
+    qnn_lr_scale lr_scale;    /* ntk: weights of layer l step with eta / n_{l-1} */
+    /* sparse training (LIU24 §III.B), mlp only */
+    double prune;             /* fraction of the weights set to 0 by magnitude */
+    int prune_every;          /* prune at steps P, 2P, ... (0 = never) */
+    int prune_classical;      /* steps after each pruning trained "classically" */
+    /* Hessian of the loss (SPEC §3) and the LIU24 error proxy */
+    qnn_hessian_mode hessian;
+    int hessian_every;        /* spectrum every k steps (and at step 0, the last
+                                 step and every upload) */
+    int slq_probes, slq_steps;
+    int hessian_bins;
+    double hessian_lo, hessian_hi; /* histogram range; lo >= hi: automatic */
+    double hessian_budget;    /* live faces: largest fraction of wall time spent
+                                 on Hessians (0 = no limit; headless ignores it) */
+    double proxy_cut;         /* keep |a| >= cut (LIU24 Eq. III.12: 0.4) */
+    qnn_proxy_scale proxy_scale; /* a = -eta lambda (eta) or -lambda (one) */
+    /* model carleman (LIU24 App. III.C, Fig. 4) */
+    int ode_n;                /* dimension of u */
+    double ode_f;             /* fraction of dissipative modes */
+    int carleman_order;       /* orders N = 1 .. carleman_order */
+    double ode_tmax;          /* errors at ode_points log-spaced times up to ode_tmax */
+    int ode_points;
+    double ode_u0;            /* u(0) ~ U(-ode_u0, ode_u0)^n */
     /* run */
     long steps;
     int instances;
@@ -137,6 +180,13 @@ const qnn_key_info *qnn_params_key(const char *name);
  * is O(min(D_v, D_h)³)). 0 means no cut (n = 1). */
 #define QNN_DEFAULT_CUT_MAX 8
 int qnn_params_visible(const qnn_params *p);
+
+/* Model mlp: the widths n_0 (from the data) .. n_L (outputs) into w (at
+ * least QNN_MLP_MAX_HIDDEN + 2 entries); returns L, the weight layers. */
+int qnn_params_mlp_widths(const qnn_params *p, int *w);
+
+/* Trainable parameters P of the model (0 for models without any). */
+double qnn_params_n_params(const qnn_params *p);
 
 /* The learning rate a step actually uses: eta, or eta / L when eta_per_L. */
 double qnn_params_eta(const qnn_params *p);
