@@ -18,6 +18,7 @@
  * (GSL's cblas.h) and GSL eigensolver calls the engine makes. */
 #include "cli.h"
 #include "qnn/entangle.h"
+#include "qnn/hessian.h"
 #include "qnn/instance.h"
 #include "qnn/params.h"
 #include "qnn/statevec.h"
@@ -860,6 +861,172 @@ static void print_asym_fit(const asym_fit *f, const char *expect)
 }
 
 /* ------------------------------------------------------------------------ */
+/* Hessian of the loss: exact (parameter shift / R-operator) and SLQ        */
+/* ------------------------------------------------------------------------ */
+
+#define HESSIAN_ID "hessian"
+
+typedef struct hess_case {
+    const char *label;
+    const char *sets[12];
+    int slq;              /* 0 exact: matrix + gsl_eigen_symm; 1 SLQ */
+    int probes, steps;
+} hess_case;
+
+static const hess_case hess_cases[] = {
+    {"random n=6 L=64 exact", {"model=random", "n=6", "L=64", "hessian=exact", NULL}, 0, 0, 0},
+    {"random n=6 L=256 exact", {"model=random", "n=6", "L=256", "hessian=exact", NULL}, 0, 0, 0},
+    {"random n=6 L=1024 exact", {"model=random", "n=6", "L=1024", "hessian=exact", NULL}, 0, 0, 0},
+    {"random n=6 L=1024 SLQ 4x40", {"model=random", "n=6", "L=1024", "hessian=slq", NULL}, 1, 4, 40},
+    {"mlp 4-96-96-1 m=100 exact", {"model=mlp", "data=teacher", "n_in=4", "width=96", "L=2", "m=100",
+                                   "hessian=slq", NULL}, 1, 0, 0},
+    {"mlp 4-96-96-1 m=100 SLQ 10x80", {"model=mlp", "data=teacher", "n_in=4", "width=96", "L=2", "m=100",
+                                       "hessian=slq", NULL}, 1, 10, 80},
+};
+#define NHESS ((int)(sizeof hess_cases / sizeof hess_cases[0]))
+
+typedef struct hess_result {
+    int ok, P, repeats;
+    stat3 build_ms, eig_ms, total_ms;   /* exact: matrix, eigenvalues; SLQ: total only */
+    double lmin, lmax, frac_pos;
+} hess_result;
+
+static int hvp_bench(void *ctx, const double *v, double *Hv) { return qnn_instance_hvp(ctx, v, Hv); }
+
+/* The exact mlp case (index 4) would need a 9889 x 9889 matrix: skipped,
+ * it is there to say so in the table; the SLQ rows are the point. */
+static void run_hessian(const bench_opts *o, hess_result *res)
+{
+    for (int c = 0; c < NHESS; c++) {
+        hess_result *r = &res[c];
+        memset(r, 0, sizeof *r);
+        r->build_ms = r->eig_ms = r->total_ms = (stat3){NAN, NAN, NAN, 0};
+        r->lmin = r->lmax = r->frac_pos = NAN;
+        const hess_case *hc = &hess_cases[c];
+        if (hc->slq && hc->probes == 0)
+            continue;
+        qnn_params p;
+        qnn_params_default(&p);
+        char err[256];
+        int bad = 0;
+        for (int k = 0; hc->sets[k]; k++) {
+            char key[64];
+            const char *eq = strchr(hc->sets[k], '=');
+            snprintf(key, sizeof key, "%.*s", (int)(eq - hc->sets[k]), hc->sets[k]);
+            bad |= qnn_params_set(&p, key, eq + 1, err, sizeof err) != 0;
+        }
+        qnn_instance *in = bad ? NULL : qnn_instance_new(&p, 0, NULL, err, sizeof err);
+        if (!in)
+            continue;
+        qnn_obs ob;
+        qnn_instance_eval(in, 0, &ob);
+        int P;
+        qnn_instance_theta(in, &P);
+        r->P = P;
+        /* an exact Hessian at L = 1024 takes tens of seconds: fewer repeats */
+        int R = o->repeats;
+        if (!hc->slq && P >= 1024 && R > 3)
+            R = 3;
+        if (o->quick && !hc->slq && P >= 1024)
+            R = 1;
+        r->repeats = R;
+        double *b = malloc((size_t)R * sizeof *b), *e = malloc((size_t)R * sizeof *e), *t = malloc((size_t)R * sizeof *t);
+        double *H = hc->slq ? NULL : malloc((size_t)P * (size_t)P * sizeof *H);
+        gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+        if (!b || !e || !t || (!hc->slq && !H) || !rng) {
+            free(b); free(e); free(t); free(H);
+            if (rng) gsl_rng_free(rng);
+            qnn_instance_free(in);
+            continue;
+        }
+        gsl_rng_set(rng, 1);
+        r->ok = 1;
+        for (int k = 0; k < R && r->ok; k++) {
+            qnn_spectrum sp;
+            double t0 = now_s();
+            if (!hc->slq) {
+                r->ok = qnn_instance_hessian(in, H) == 0;
+                double t1 = now_s();
+                r->ok = r->ok && qnn_hess_dense_spectrum(H, (size_t)P, &sp, NULL) == QNN_HESS_OK;
+                double t2 = now_s();
+                b[k] = 1e3 * (t1 - t0);
+                e[k] = 1e3 * (t2 - t1);
+                t[k] = 1e3 * (t2 - t0);
+            } else {
+                r->ok = qnn_hess_slq(hvp_bench, in, (size_t)P, (size_t)hc->probes, (size_t)hc->steps, rng, &sp, NULL) == QNN_HESS_OK;
+                t[k] = 1e3 * (now_s() - t0);
+            }
+            if (r->ok) {
+                qnn_spectrum_stats st;
+                qnn_spectrum_summary(&sp, 0.0, &st);
+                r->lmin = st.min;
+                r->lmax = st.max;
+                r->frac_pos = st.frac_pos;
+                qnn_spectrum_free(&sp);
+            }
+        }
+        if (r->ok) {
+            r->total_ms = stat_of(t, R);
+            if (!hc->slq) {
+                r->build_ms = stat_of(b, R);
+                r->eig_ms = stat_of(e, R);
+            }
+        }
+        free(b); free(e); free(t); free(H);
+        gsl_rng_free(rng);
+        qnn_instance_free(in);
+    }
+}
+
+static void print_hessian(const hess_result *res)
+{
+    printf("Hessian of the loss (one instance after one evaluation): exact = the P x P matrix (circuit:\n"
+           "parameter shift on the Jacobian, 2P Jacobians; mlp: P R-operator products) + gsl_eigen_symm;\n"
+           "SLQ = probes x Lanczos steps of Hessian-vector products (circuit: central differences of the\n"
+           "exact gradient, 2 gradients each; mlp: R-operator), full reorthogonalisation\n");
+    printf("  %-32s %7s %11s %11s %11s %10s %10s %8s\n", "case", "P", "total ms", "matrix ms", "eigen ms",
+           "lambda_min", "lambda_max", "frac>0");
+    for (int c = 0; c < NHESS; c++) {
+        const hess_result *r = &res[c];
+        if (!r->ok) {
+            printf("  %-32s %7d %s\n", hess_cases[c].label, r->P,
+                   hess_cases[c].slq && hess_cases[c].probes == 0
+                       ? "  not run: exact needs a 9889 x 9889 matrix (hessian = auto switches to SLQ above 1024)"
+                       : "  failed");
+            continue;
+        }
+        printf("  %-32s %7d %11.4g %11.4g %11.4g %10.4g %10.4g %8.3f\n", hess_cases[c].label, r->P,
+               r->total_ms.med, r->build_ms.med, r->eig_ms.med, r->lmin, r->lmax, r->frac_pos);
+    }
+    printf("\n");
+}
+
+static json_t *jhessian(const hess_result *res)
+{
+    json_t *a = json_array();
+    for (int c = 0; c < NHESS; c++) {
+        const hess_result *r = &res[c];
+        json_t *j = json_pack("{s:s, s:i, s:s}", "case", hess_cases[c].label, "parameters", r->P,
+                              "status", r->ok ? "measured" : "not run");
+        if (r->ok) {
+            json_object_set_new(j, "total_ms", jstat(r->total_ms));
+            if (!hess_cases[c].slq) {
+                json_object_set_new(j, "matrix_ms", jstat(r->build_ms));
+                json_object_set_new(j, "eigen_ms", jstat(r->eig_ms));
+            } else {
+                json_object_set_new(j, "probes", json_integer(hess_cases[c].probes));
+                json_object_set_new(j, "lanczos_steps", json_integer(hess_cases[c].steps));
+            }
+            json_object_set_new(j, "lambda_min", jnum(r->lmin));
+            json_object_set_new(j, "lambda_max", jnum(r->lmax));
+            json_object_set_new(j, "frac_pos", jnum(r->frac_pos));
+        }
+        json_array_append_new(a, j);
+    }
+    return a;
+}
+
+/* ------------------------------------------------------------------------ */
 /* Entanglement observer: spectrum of ρ_v, entropy, trace distance          */
 /* ------------------------------------------------------------------------ */
 
@@ -1191,14 +1358,16 @@ static void usage(FILE *f)
           "  --only IDS   comma list of workload ids (random_n4_L64_haar, random_n10_L200_haar,\n"
           "               random_n16_L200_bw2, random_n20_L200_bw2, periodic_d64_p80_m4,\n"
           "               periodic_d256_p80_m4, qbm_n10, asym-d64, asym-d256, asym-d1024,\n"
-          "               asym-mid-d256, bandwidth, entropy, asym-scaling); default all but\n"
+          "               asym-mid-d256, bandwidth, entropy, hessian, asym-scaling); default all but\n"
           "               asym-scaling, which runs with --scaling or when named here\n"
           "  asym-*       model = asymptotic (YOU23 Eq. 119), m = 4, gamma = 2, Cayley step\n"
           "               (asym-mid-d256: midpoint); one step = eval without eigenvalues + step\n"
           "  entropy      entanglement observer: qnn_entangle_spectrum + qnn_entropy +\n"
           "               qnn_trace_distance_mixed on a fixed random state, (n, n_v) = (20, 10),\n"
           "               (20, 8), (20, 4), (20, 16), (16, 8), (12, 6); also its ZHERK and\n"
-          "               eigensolve alone\n", f);
+          "               eigensolve alone\n"
+          "  hessian      Hessian of the loss: exact at L = 64, 256, 1024 (random, n = 6) and\n"
+          "               SLQ at L = 1024 and for an mlp with P = 9889 parameters\n", f);
 }
 
 int qnn_bench_main(int argc, char **argv)
@@ -1247,6 +1416,7 @@ int qnn_bench_main(int argc, char **argv)
             size_t k = strcspn(t, ",");
             int ok = (k == 9 && !strncmp(t, "bandwidth", 9)) ||
                      (k == strlen(ENTROPY_ID) && !strncmp(t, ENTROPY_ID, k)) ||
+                     (k == strlen(HESSIAN_ID) && !strncmp(t, HESSIAN_ID, k)) ||
                      (k == strlen(ASYM_SCALING_ID) && !strncmp(t, ASYM_SCALING_ID, k));
             for (int i = 0; i < NREF && !ok; i++)
                 ok = strlen(reference[i].id) == k && !strncmp(t, reference[i].id, k);
@@ -1423,6 +1593,14 @@ int qnn_bench_main(int argc, char **argv)
         for (int i = 0; i < NENT; i++)
             if (!er[i].ok)
                 rc = QNN_EXIT_FAILURE;
+    }
+
+    /* Hessian spectra. */
+    if (selected(&o, HESSIAN_ID)) {
+        hess_result hr[NHESS];
+        run_hessian(&o, hr);
+        print_hessian(hr);
+        json_object_set_new(root, "hessian", jhessian(hr));
     }
 
     /* Scaling with D and L. */

@@ -22,6 +22,15 @@ double qnn_obs_field(const qnn_obs *o, qnn_field f)
     case QNN_FIELD_ENTROPY: return o->entropy;
     case QNN_FIELD_TDIST: return o->tdist;
     case QNN_FIELD_GRAD_INF: return o->grad_inf;
+    case QNN_FIELD_GRAD_MS: return o->grad_ms;
+    case QNN_FIELD_LAZINESS: return o->laziness;
+    case QNN_FIELD_ACCURACY: return o->accuracy;
+    case QNN_FIELD_TEST_ACCURACY: return o->test_accuracy;
+    case QNN_FIELD_H_MIN: return o->h_min;
+    case QNN_FIELD_H_MAX: return o->h_max;
+    case QNN_FIELD_H_FRAC_POS: return o->h_frac_pos;
+    case QNN_FIELD_PROXY: return o->proxy;
+    case QNN_FIELD_ERR_NORM: return o->err_norm;
     }
     return NAN;
 }
@@ -122,7 +131,8 @@ int qnn_analyse(const qnn_run *run, qnn_summary *s)
     /* Per-instance columns, then statistics over them. */
     enum { C_EPS0, C_AEPS0, C_EPST, C_AEPST, C_L0, C_LT, C_K0, C_KT, C_LMIN0, C_LMAX0,
            C_LMINT, C_RATE, C_VKV, C_EPS2T, C_RATEEPS, C_YT, C_LMINLEAST, C_KCH, C_DRIFT,
-           C_Y2T, C_KTS, C_S0, C_ST, C_T0, C_TT, C_GI0, NCOL };
+           C_Y2T, C_KTS, C_S0, C_ST, C_T0, C_TT, C_GI0, C_GMS0, C_LAZT, C_ACCT, C_TACCT,
+           C_HMIN0, C_HMAX0, C_HFP0, C_HMINT, C_HMAXT, C_HFPT, NCOL };
     double *col = malloc((size_t)R * NCOL * sizeof(double));
     if (!col)
         return -1;
@@ -161,6 +171,10 @@ int qnn_analyse(const qnn_run *run, qnn_summary *s)
         c[C_S0] = o0->entropy;
         c[C_T0] = o0->tdist;
         c[C_GI0] = o0->grad_inf;
+        c[C_GMS0] = o0->grad_ms;
+        c[C_HMIN0] = o0->h_min;
+        c[C_HMAX0] = o0->h_max;
+        c[C_HFP0] = o0->h_frac_pos;
         if (ri->diverged_at >= 0)
             continue;   /* final values of a diverged instance are not finite */
         const qnn_obs *oT = &ri->rec[ri->nrec - 1];
@@ -178,6 +192,16 @@ int qnn_analyse(const qnn_run *run, qnn_summary *s)
         c[C_ST] = oT->entropy;
         c[C_TT] = oT->tdist;
         c[C_DRIFT] = oT->drift;
+        c[C_LAZT] = oT->laziness;
+        c[C_ACCT] = oT->accuracy;
+        c[C_TACCT] = oT->test_accuracy;
+        for (size_t k = ri->nrec; k-- > 0;)   /* the last record with a Hessian */
+            if (isfinite(ri->rec[k].h_min)) {
+                c[C_HMINT] = ri->rec[k].h_min;
+                c[C_HMAXT] = ri->rec[k].h_max;
+                c[C_HFPT] = ri->rec[k].h_frac_pos;
+                break;
+            }
         double least = INFINITY;
         for (size_t k = 0; k < ri->nrec; k++)
             if (ri->rec[k].lambda_min < least)
@@ -225,6 +249,16 @@ int qnn_analyse(const qnn_run *run, qnn_summary *s)
     s->tdist_t0 = ST(C_T0);
     s->tdist_final = ST(C_TT);
     s->grad_inf_t0 = ST(C_GI0);
+    s->grad_ms_t0 = ST(C_GMS0);
+    s->laziness_final = ST(C_LAZT);
+    s->accuracy_final = ST(C_ACCT);
+    s->test_accuracy_final = ST(C_TACCT);
+    s->h_min_t0 = ST(C_HMIN0);
+    s->h_max_t0 = ST(C_HMAX0);
+    s->h_frac_pos_t0 = ST(C_HFP0);
+    s->h_min_final = ST(C_HMINT);
+    s->h_max_final = ST(C_HMAXT);
+    s->h_frac_pos_final = ST(C_HFPT);
     qnn_stat eps2T = ST(C_EPS2T), vkv = ST(C_VKV), rate_eps = ST(C_RATEEPS);
     qnn_stat y2T = ST(C_Y2T), kTs = ST(C_KTS);
 #undef ST
@@ -236,6 +270,10 @@ int qnn_analyse(const qnn_run *run, qnn_summary *s)
     {
         double cv = s->kernel_rel_std_t0, nn = (double)s->kernel_t0.n;
         s->kernel_rel_std_t0_se = nn > 1 ? cv * sqrt((0.5 + cv * cv) / nn) : NAN;
+        /* cv² (LLJ Eq. 17: the NTK variance over its squared mean, ∝ 1/width),
+         * SE by the delta method */
+        s->kernel_rel_var_t0 = cv * cv;
+        s->kernel_rel_var_t0_se = 2.0 * fabs(cv) * s->kernel_rel_std_t0_se;
     }
     s->lambda_min_mean_kernel_t0 = run->mean_K0_eig ? run->mean_K0_eig[0] : NAN;
     s->lambda_min_mean_kernel_t0_se = m > 1 ? vkv.se : s->kernel_t0.se;

@@ -45,7 +45,8 @@ static const enum_entry init_names[] = { {"uniform", QNN_INIT_UNIFORM}, {"zero",
 static const enum_entry resample_names[] = { {"all", QNN_RESAMPLE_ALL}, {"theta", QNN_RESAMPLE_THETA}, {NULL, 0} };
 static const enum_entry figure_names[] = { {"training", QNN_FIG_TRAINING}, {"sweep", QNN_FIG_SWEEP},
                                            {"compare", QNN_FIG_COMPARE}, {"rate", QNN_FIG_RATE},
-                                           {"histogram", QNN_FIG_HISTOGRAM}, {NULL, 0} };
+                                           {"histogram", QNN_FIG_HISTOGRAM}, {"hessian", QNN_FIG_HESSIAN},
+                                           {"carleman", QNN_FIG_CARLEMAN}, {NULL, 0} };
 static const enum_entry curve_names[] = { {"abs_eps", QNN_CURVE_ABS_EPS}, {"loss", QNN_CURVE_LOSS}, {NULL, 0} };
 
 static const char *enum_name(const enum_entry *e, int v)
@@ -110,7 +111,7 @@ static const key_row rows[] = {
     {{"prune", QNN_KEY_DOUBLE, "0 .. 1 (1 excluded)", "mlp sparse training: fraction of the weights set to zero by magnitude at each pruning (LIU24 Sec. III.B: 0.9)", "optimiser", 1}, OFF(prune), 0, 1, NULL, 0},
     {{"prune_every", QNN_KEY_INT, "0 .. 100000000", "mlp sparse training: prune at steps P, 2P, ... (0: never)", "optimiser", 1}, OFF(prune_every), 0, 1e8, NULL, 0},
     {{"prune_classical", QNN_KEY_INT, "0 .. 100000000", "mlp sparse training: steps after each pruning trained classically (error proxy 1) before the upload the proxy starts from", "optimiser", 0}, OFF(prune_classical), 0, 1e8, NULL, 0},
-    {{"hessian", QNN_KEY_ENUM, "off | auto | exact | slq", "Hessian of the loss: exact eigenvalues (P <= 4096 parameters), stochastic Lanczos quadrature, or auto (exact up to 1024 parameters, SLQ above)", "run", 0}, OFF(hessian), 0, 0, hess_names, 0},
+    {{"hessian", QNN_KEY_ENUM, "off | auto | exact | slq", "Hessian of the loss: exact eigenvalues (P <= 4096 parameters), stochastic Lanczos quadrature, or auto (exact up to 1024 parameters and, for circuit models, P^2 D^2 <= 2^29; SLQ otherwise)", "run", 0}, OFF(hessian), 0, 0, hess_names, 0},
     {{"hessian_every", QNN_KEY_INT, "1 .. 100000000", "Hessian spectrum every k steps (and at step 0, the last step and each upload after pruning)", "run", 0}, OFF(hessian_every), 1, 1e8, NULL, 0},
     {{"slq_probes", QNN_KEY_INT, "1 .. 1000", "SLQ: random probe vectors", "run", 0}, OFF(slq_probes), 1, 1000, NULL, 0},
     {{"slq_steps", QNN_KEY_INT, "2 .. 1000", "SLQ: Lanczos steps per probe", "run", 0}, OFF(slq_steps), 2, 1000, NULL, 0},
@@ -155,7 +156,7 @@ static const key_row rows[] = {
     {{"record_every", QNN_KEY_INT, "1 .. 100000000", "a row in trace.csv every k steps (and the last step)", "run", 0}, OFF(record_every), 1, 1e8, NULL, 0},
     {{"record_residuals", QNN_KEY_INT, "0 | 1", "1: trace.csv also holds the residual vector r_1 .. r_m at every recorded step", "run", 0}, OFF(record_residuals), 0, 1, NULL, 0},
     {{"threads", QNN_KEY_INT, "0 .. 256", "worker threads over instances; 0 = all cores (results do not depend on it)", "run", 0}, OFF(threads), 0, 256, NULL, 0},
-    {{"figure", QNN_KEY_ENUM, "training | sweep | compare | rate", "figure layout: curves against the step; statistics against the swept key; the periodic QNN beside its asymptotic dynamics and the frozen kernel on one time axis; or YOU23 Fig. 2 (m = 1 training curves and the rate against 2(gamma^2 - yhat^2))", "figure", 0}, OFF(figure), 0, 0, figure_names, 0},
+    {{"figure", QNN_KEY_ENUM, "training | sweep | compare | rate | histogram | hessian | carleman", "figure layout: curves against the step; statistics against the swept key; the periodic QNN beside its asymptotic dynamics and the frozen kernel on one time axis; YOU23 Fig. 2 (m = 1 training curves and the rate against 2(gamma^2 - yhat^2)); histograms at t = 0; Hessian spectra during training with the LIU24 error proxy and the accuracy (LIU24 Fig. 2); or the Carleman error against time (LIU24 Fig. 4)", "figure", 0}, OFF(figure), 0, 0, figure_names, 0},
     {{"curve", QNN_KEY_ENUM, "abs_eps | loss", "training figure: plot |eps(t)| or the loss L(t)", "figure", 0}, OFF(curve), 0, 0, curve_names, 0},
     {{"stats", QNN_KEY_STRING, "comma list of: kernel_t0, kernel_rel_std_t0, kernel_rel_var_t0, lambda_min_t0, lambda_min_final, lambda_min_least, kernel_change_final, spectral_drift_final, final_abs_eps, final_eps_std, final_loss, entropy_t0, tdist_t0, grad_inf_var_t0, grad_var_t0, laziness_final, accuracy_final, test_accuracy_final, hessian_frac_pos_final, hessian_min_final, hessian_max_final", "sweep figure: one panel per statistic", "figure", 0}, OFF(stats), 0, 0, NULL, QNN_TEXT_MAX - 1},
     {{"title", QNN_KEY_STRING, "text up to 255 bytes", "figure title", "figure", 0}, OFF(title), 0, 0, NULL, QNN_TEXT_MAX - 1},
@@ -682,6 +683,21 @@ static double residual_count(const qnn_params *p)
     return (double)p->m;
 }
 
+int qnn_params_hessian_exact(const qnn_params *p)
+{
+    if (p->hessian == QNN_HESS_EXACT)
+        return 1;
+    if (p->hessian != QNN_HESS_AUTO)
+        return 0;
+    double P = qnn_params_n_params(p);
+    if (P > QNN_HESSIAN_EXACT_AUTO)
+        return 0;
+    /* circuit models: the exact matrix costs 2P Jacobians, O(P² D²) */
+    if (p->model == QNN_MODEL_RANDOM || p->model == QNN_MODEL_PERIODIC || p->model == QNN_MODEL_HIDDEN)
+        return P * P * ldexp(1.0, 2 * p->n) <= QNN_HESSIAN_AUTO_WORK;
+    return 1;
+}
+
 /* Memory of the Hessian observer: the P x P matrix and its eigen work
  * (exact), or the Lanczos basis (SLQ). */
 static double hessian_bytes(const qnn_params *p)
@@ -689,8 +705,7 @@ static double hessian_bytes(const qnn_params *p)
     if (p->hessian == QNN_HESS_OFF)
         return 0.0;
     double P = qnn_params_n_params(p);
-    int exact = p->hessian == QNN_HESS_EXACT || (p->hessian == QNN_HESS_AUTO && P <= QNN_HESSIAN_EXACT_AUTO);
-    if (exact)
+    if (qnn_params_hessian_exact(p))
         return 2.0 * P * P * 8.0 + 8.0 * P * 8.0;
     return ((double)p->slq_steps + 6.0) * P * 8.0 + 4.0 * (double)p->slq_steps * p->slq_steps * 8.0;
 }
@@ -774,7 +789,7 @@ size_t qnn_params_run_bytes(const qnn_params *p, int threads_alive)
         trace += rec * (double)p->instances * m * 8.0;
     if (p->hessian != QNN_HESS_OFF) {   /* spectra kept for spectra.csv */
         double P = qnn_params_n_params(p);
-        double nodes = P <= QNN_HESSIAN_EXACT_AUTO || p->hessian == QNN_HESS_EXACT ? P : (double)p->slq_probes * p->slq_steps;
+        double nodes = qnn_params_hessian_exact(p) ? P : (double)p->slq_probes * p->slq_steps;
         trace += ((double)p->steps / p->hessian_every + 3.0) * (double)p->instances * nodes * 16.0;
     }
     double shared = p->resample == QNN_RESAMPLE_THETA ? per : 0.0;

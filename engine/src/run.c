@@ -1,4 +1,5 @@
 #include "qnn/run.h"
+#include "qnn/hessian.h"
 
 #include <gsl/gsl_cblas.h>
 #include <math.h>
@@ -30,6 +31,11 @@ void qnn_run_free(qnn_run *run)
         free(run->inst[i].K0);
         free(run->inst[i].eig0);
         free(run->inst[i].resid);
+        for (size_t k = 0; k < run->inst[i].nspec; k++) {
+            free(run->inst[i].spec[k].x);
+            free(run->inst[i].spec[k].w);
+        }
+        free(run->inst[i].spec);
     }
     free(run->inst);
     free(run->mean_K0);
@@ -51,6 +57,41 @@ typedef struct job {
 
 static int record_due(long t, long T, int every) { return t % every == 0 || t == T; }
 
+/* Keeps a copy of the spectrum the instance just computed. 0 or -1. */
+static int keep_spectrum(qnn_run_instance *ri, qnn_instance *in, size_t *cap)
+{
+    long step;
+    int upload;
+    const qnn_spectrum *sp = qnn_instance_take_spectrum(in, &step, &upload);
+    if (!sp)
+        return 0;
+    if (ri->nspec == *cap) {
+        size_t nc = *cap ? 2 * *cap : 16;
+        qnn_spectrum_rec *r = realloc(ri->spec, nc * sizeof *r);
+        if (!r)
+            return -1;
+        ri->spec = r;
+        *cap = nc;
+    }
+    qnn_spectrum_rec *r = &ri->spec[ri->nspec];
+    r->step = step;
+    r->exact = sp->exact;
+    r->upload = upload;
+    r->dim = sp->dim;
+    r->n = sp->n;
+    r->x = malloc(sp->n * sizeof(double));
+    r->w = malloc(sp->n * sizeof(double));
+    if (!r->x || !r->w) {
+        free(r->x);
+        free(r->w);
+        return -1;
+    }
+    memcpy(r->x, sp->x, sp->n * sizeof(double));
+    memcpy(r->w, sp->w, sp->n * sizeof(double));
+    ri->nspec++;
+    return 0;
+}
+
 /* Runs instance i to the end; 0, or -1 with job->err set. */
 static int run_one(job *jb, int i)
 {
@@ -66,8 +107,10 @@ static int run_one(job *jb, int i)
         pthread_mutex_unlock(&jb->lock);
         return -1;
     }
-    const long T = p->steps;
-    size_t cap = (size_t)(T / p->record_every) + 2;
+    /* model carleman: "steps" are the ode_points times of the error curve */
+    const long T = p->model == QNN_MODEL_CARLEMAN ? p->ode_points - 1 : p->steps;
+    const int every = p->model == QNN_MODEL_CARLEMAN ? 1 : p->record_every;
+    size_t cap = (size_t)(T / every) + 2;
     ri->index = i;
     ri->diverged_at = -1;
     ri->rec = malloc(cap * sizeof *ri->rec);
@@ -86,13 +129,24 @@ static int run_one(job *jb, int i)
         return -1;
     }
     qnn_instance_consts(in, &ri->consts);
+    size_t spec_cap = 0;
     for (long t = 0; t <= T; t++) {
-        int rec = record_due(t, T, p->record_every);
+        int rec = record_due(t, T, every);
         int eig = rec && (t == 0 || t == T || t % p->kernel_every == 0) ? QNN_WANT_EIGEN : 0;
         if (rec && (t == 0 || t == T || t % p->entropy_every == 0))
             eig |= QNN_WANT_ENTROPY;
+        if (rec && p->hessian != QNN_HESS_OFF && (t == 0 || t == T || t % p->hessian_every == 0))
+            eig |= QNN_WANT_HESSIAN;
         qnn_obs o;
         int bad = qnn_instance_eval(in, eig, &o);
+        if (keep_spectrum(ri, in, &spec_cap) != 0) {
+            qnn_instance_free(in);
+            pthread_mutex_lock(&jb->lock);
+            snprintf(jb->err, sizeof jb->err, "out of memory for the Hessian spectra of instance %d", i);
+            jb->failed = 1;
+            pthread_mutex_unlock(&jb->lock);
+            return -1;
+        }
         if (t == 0) {
             memcpy(ri->K0, qnn_instance_kernel(in, NULL), (size_t)m * (size_t)m * sizeof(double));
             memcpy(ri->eig0, qnn_instance_eigenvalues(in, NULL), (size_t)m * sizeof(double));

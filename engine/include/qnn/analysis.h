@@ -47,6 +47,12 @@ typedef struct qnn_summary {
     qnn_stat grad_inf_t0;   /* ‖∇ loss‖_∞ at t = 0; its sd² is OME Fig. 3b's variance */
     double kernel_rel_std_t0;     /* sd/mean of the kernel at t = 0 */
     double kernel_rel_std_t0_se;  /* its standard error (normal approximation) */
+    /* mlp and the Hessian observer */
+    qnn_stat grad_ms_t0;    /* mean square hidden-layer gradient at t = 0 (LLJ Eq. 12) */
+    qnn_stat laziness_final;
+    qnn_stat accuracy_final, test_accuracy_final;
+    qnn_stat h_min_t0, h_max_t0, h_frac_pos_t0, h_min_final, h_max_final, h_frac_pos_final;
+    double kernel_rel_var_t0, kernel_rel_var_t0_se; /* Var K / mean² at t = 0 (LLJ Eq. 17) */
     double lambda_min_mean_kernel_t0;    /* smallest eigenvalue of the mean K(0) */
     double lambda_min_mean_kernel_t0_se; /* SE of vᵀK(0)v over instances, v its eigenvector */
     size_t ntheory;
@@ -67,7 +73,10 @@ const qnn_theory_value *qnn_summary_theory(const qnn_summary *s, const char *nam
 typedef enum { QNN_FIELD_EPS, QNN_FIELD_ABS_EPS, QNN_FIELD_LOSS, QNN_FIELD_KERNEL,
                QNN_FIELD_LAMBDA_MIN, QNN_FIELD_LAMBDA_MAX, QNN_FIELD_KCHANGE,
                QNN_FIELD_DRIFT, QNN_FIELD_YHAT0, QNN_FIELD_ENTROPY, QNN_FIELD_TDIST,
-               QNN_FIELD_GRAD_INF } qnn_field;
+               QNN_FIELD_GRAD_INF, QNN_FIELD_GRAD_MS, QNN_FIELD_LAZINESS,
+               QNN_FIELD_ACCURACY, QNN_FIELD_TEST_ACCURACY, QNN_FIELD_H_MIN,
+               QNN_FIELD_H_MAX, QNN_FIELD_H_FRAC_POS, QNN_FIELD_PROXY,
+               QNN_FIELD_ERR_NORM } qnn_field;
 size_t qnn_ensemble_curve(const qnn_run *run, qnn_field f, double **t,
                           double **mean, double **se);
 double qnn_obs_field(const qnn_obs *o, qnn_field f);

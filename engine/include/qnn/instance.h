@@ -31,7 +31,24 @@ typedef struct qnn_obs {
                           bits with entropy_bits), with QNN_WANT_ENTROPY; else NaN */
     double tdist;      /* ½‖ρ_v - I/D_v‖₁ of the same state */
     double grad_inf;   /* ‖∇_θ loss‖_∞ (NaN for models without angles) */
+    double grad_ms;    /* mean square gradient component (1/P_h) Σ (∂loss/∂θ_μ)² over
+                          the parameters below the output layer (mlp: LLJ Eq. 12, ∝ 1/width)
+                          or over all parameters (circuit models); NaN without parameters */
+    double laziness;   /* ‖θ(t) - θ(0)‖₂ / ‖θ(0)‖₂ (LLJ App. A); NaN without parameters */
+    double accuracy;   /* mlp with data = spirals: training accuracy; else NaN */
+    double test_accuracy; /* ... and on the n_test held-out samples; else NaN */
+    /* Hessian of the loss, at the records where it was computed (else NaN):
+     * extreme eigenvalues, trace, fraction of positive eigenvalues (for SLQ:
+     * extreme Ritz values and the quadrature estimates) */
+    double h_min, h_max, h_trace, h_frac_pos;
+    double proxy;      /* LIU24 error proxy (Eq. III.12) at this step, from the spectrum
+                          at the last upload; 1 while training classically; NaN off */
+    int event;         /* QNN_EVENT_* bits: what happened at this step */
+    double err_norm;   /* carleman: ‖u(t) - ŷ_1(t)‖₂ of the order-N linearisation */
 } qnn_obs;
+
+#define QNN_EVENT_PRUNE 1   /* the weights were pruned before this evaluation */
+#define QNN_EVENT_UPLOAD 2  /* the proxy restarts from this step's spectrum */
 
 /* Constants of this instance that theory values are computed from. */
 typedef struct qnn_consts {
@@ -59,6 +76,10 @@ void qnn_instance_free(qnn_instance *in);
  * (a bit mask; 0 and 1 keep their old meaning). */
 #define QNN_WANT_EIGEN 1    /* kernel eigenvalues (and the asymptotic drift) */
 #define QNN_WANT_ENTROPY 2  /* entropy and trace distance of the visible qubits */
+#define QNN_WANT_HESSIAN 4  /* the Hessian spectrum (hessian != off); it is also
+                               computed at every upload step (step 0 and, with
+                               pruning, prune_classical steps after each pruning),
+                               where the error proxy restarts */
 
 /* Evaluates residuals, Jacobian and kernel at the current θ; eigenvalues
  * only when want_eigen & QNN_WANT_EIGEN, the entanglement observers when
@@ -85,6 +106,9 @@ const double *qnn_instance_residuals(const qnn_instance *in, int *m);
 const double *qnn_instance_theta(const qnn_instance *in, int *L);
 const double *qnn_instance_jacobian(const qnn_instance *in, int *m, int *L);
 long qnn_instance_step_count(const qnn_instance *in);
+/* ∇_θ loss of the last evaluation (L entries; the raw gradient, before
+ * the mlp's learning-rate factors). */
+const double *qnn_instance_gradient(const qnn_instance *in);
 
 /* Model-free access for tests: evaluate residuals only at an arbitrary θ
  * (no state is changed). r has m entries. */
@@ -93,5 +117,23 @@ struct qnn_asym;
 const struct qnn_asym *qnn_instance_asym(const qnn_instance *in);
 
 void qnn_instance_residuals_at(qnn_instance *in, const double *theta, double *r);
+
+/* The Hessian spectrum computed by the last evaluation, once (NULL when it
+ * computed none, or when it was taken already); *step and *upload (may be
+ * NULL) say when and whether the error proxy restarted from it. Owned by
+ * the instance, valid until the next evaluation. */
+/* The Hessian of the loss at the θ of the last evaluation (hessian != off
+ * must have been set, for the workspaces), P x P row-major, not
+ * symmetrised: circuit models exactly by the parameter shift applied to
+ * the Jacobian; mlp exactly by R-operator products (in the training
+ * metric Λ^{1/2} H Λ^{1/2}); qbm by central differences of the exact
+ * gradient. 0, or -1 for a model without parameters. */
+int qnn_instance_hessian(qnn_instance *in, double *H);
+/* One product with the same matrix (circuit models: a central difference
+ * of the exact gradient, O(h²) ~ 1e-8 relative). 0 or -1. */
+int qnn_instance_hvp(qnn_instance *in, const double *v, double *Hv);
+
+struct qnn_spectrum;
+const struct qnn_spectrum *qnn_instance_take_spectrum(qnn_instance *in, long *step, int *upload);
 
 #endif

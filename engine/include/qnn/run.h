@@ -8,6 +8,17 @@
 #include "qnn/params.h"
 #include "qnn/instance.h"
 
+/* One Hessian spectrum of one instance: the eigenvalues (exact, weights
+ * 1/P) or the SLQ quadrature nodes and weights (summing to 1). */
+typedef struct qnn_spectrum_rec {
+    long step;
+    int exact;            /* 1 exact eigenvalues, 0 SLQ */
+    int upload;           /* the error proxy starts from this spectrum */
+    size_t dim;           /* P, the number of parameters */
+    size_t n;             /* nodes */
+    double *x, *w;        /* ascending nodes and weights */
+} qnn_spectrum_rec;
+
 typedef struct qnn_run_instance {
     int index;
     long diverged_at;     /* step at which a value stopped being finite, or -1 */
@@ -17,6 +28,8 @@ typedef struct qnn_run_instance {
     double *K0;           /* m x m kernel at step 0 (row-major) */
     double *eig0;         /* its eigenvalues, ascending */
     double *resid;        /* record_residuals: nrec x m residuals, row per record; else NULL */
+    size_t nspec;         /* hessian != off: the spectra, increasing step */
+    qnn_spectrum_rec *spec;
 } qnn_run_instance;
 
 typedef struct qnn_run {
