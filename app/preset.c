@@ -315,6 +315,12 @@ int qnn_preset_point(const qnn_preset *ps, long k, qnn_params *out, int *value_i
 
 int qnn_preset_finalise(qnn_preset *ps, char *err, size_t errlen)
 {
+    /* model carleman has no training steps: its "steps" are the times of
+     * the error curve (one record each) */
+    if (ps->params.model == QNN_MODEL_CARLEMAN) {
+        ps->params.steps = ps->params.ode_points - 1;
+        ps->params.record_every = 1;
+    }
     if (ps->params.figure != QNN_FIG_COMPARE)
         return 0;
     if (ps->params.model != QNN_MODEL_PERIODIC) {
