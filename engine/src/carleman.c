@@ -204,10 +204,18 @@ int qnn_carleman_error(const qnn_quadode *q, const double *u0, int N, const doub
         goto done;
     double te = 0.0, tl = 0.0;
     for (size_t k = 0; k < nt; k++) {
-        if (times[k] > te && gsl_odeiv2_driver_apply(de, &te, times[k], u) != GSL_SUCCESS)
+        if ((times[k] > te && gsl_odeiv2_driver_apply(de, &te, times[k], u) != GSL_SUCCESS) ||
+            (times[k] > tl && gsl_odeiv2_driver_apply(dl, &tl, times[k], y) != GSL_SUCCESS)) {
+            /* a solution ran away (a finite-time singularity of the exact
+             * system, or of the truncation): NaN from here on */
+            for (size_t j = k; j < nt; j++) {
+                err[j] = NAN;
+                if (comp)
+                    comp[j] = NAN;
+            }
+            rc = 1;
             goto done;
-        if (times[k] > tl && gsl_odeiv2_driver_apply(dl, &tl, times[k], y) != GSL_SUCCESS)
-            goto done;
+        }
         double s = 0.0;
         for (int a = 0; a < n; a++)
             s += (u[a] - y[a]) * (u[a] - y[a]);

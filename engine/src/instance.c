@@ -471,9 +471,11 @@ static qnn_instance *carleman_new(const qnn_params *p, int index, char *err, siz
     int comp = (int)gsl_rng_uniform_int(crng, (unsigned long)p->ode_n);
     for (int k = 0; k < in->ode_nt; k++)
         in->ode_t[k] = p->ode_tmax * pow(10.0, -3.0 * (1.0 - (double)k / (in->ode_nt - 1)));
-    if (qnn_carleman_error(&q, u0, p->carleman_order, in->ode_t, (size_t)in->ode_nt, in->ode_norm, comp, in->ode_comp) != 0) {
-        snprintf(err, errlen, "the integrator failed on instance %d of model carleman (ode_n = %d, ode_f = %g, N = %d); allowed: a smaller ode_tmax or ode_u0",
-                 index, p->ode_n, p->ode_f, p->carleman_order);
+    /* rc = 1: a solution ran away; the NaN errors from then on make the
+     * instance diverge at that record (reported like any divergence) */
+    if (qnn_carleman_error(&q, u0, p->carleman_order, in->ode_t, (size_t)in->ode_nt, in->ode_norm, comp, in->ode_comp) < 0) {
+        snprintf(err, errlen, "out of memory for the order-%d Carleman system of instance %d (ode_n = %d)",
+                 p->carleman_order, index, p->ode_n);
         qnn_quadode_free(&q);
         gsl_rng_free(crng);
         free(u0);

@@ -47,8 +47,9 @@ int qnn_carleman_matrix(const qnn_quadode *q, int N, double **A, size_t *dim);
  * Dormand (8, 9) integrator (GSL odeiv2, relative and absolute tolerance
  * 1e-13), and writes at each of the nt times (ascending, >= 0) the error
  * ‖u(t) - ŷ_1(t)‖₂ and, when comp is not NULL, |u_k(t) - ŷ_{1,k}(t)| of the
- * component k = comp_index. Returns 0, or -1 when the integrator fails or
- * memory runs out. */
+ * component k = comp_index. Returns 0; 1 when the integrator failed at
+ * some time (a solution ran away: the errors from that time on are NaN);
+ * -1 when memory runs out. */
 int qnn_carleman_error(const qnn_quadode *q, const double *u0, int N, const double *times,
                        size_t nt, double *err, int comp_index, double *comp);
 
