@@ -330,7 +330,8 @@ static int cmd_run(int argc, char **argv)
         rc = fail_usage(err);
         goto done;
     }
-    printf("wrote %s/figure.png (and figure.svg, figure.pdf, trace.csv, summary.json)\n", out);
+    printf("wrote %s/figure.png (and figure.svg, figure.pdf, trace.csv, summary.json%s)\n", out,
+           qnn_result_has_hessian(&res) ? ", spectra.csv" : "");
     if (diverged) {
         fprintf(stderr, "qnnlab: %d instance(s) diverged; see %s/summary.json\n", diverged, out);
         rc = QNN_EXIT_DIVERGED;

@@ -3,6 +3,7 @@
 #include "results.h"
 #include "plot.h"
 #include "qnn/theory.h"
+#include "qnn/hessian.h"
 
 #include <gsl/gsl_fit.h>
 
@@ -138,6 +139,8 @@ static const char *key_symbol(const char *key, const qnn_params *p)
     static const struct { const char *key, *sym; } tab[] = {
         { "sigma_theta", "σ_{θ}" }, { "eta", "η" }, { "gamma", "γ" }, { "theta_scale", "θ_{scale}" },
         { "n_obs", "n_{obs}" }, { "O0", "O_{0}" }, { "eta_per_L", "η per L" },
+        { "carleman_order", "N" }, { "ode_f", "f" }, { "ode_n", "n" }, { "c_w", "C_{W}" }, { "c_b", "C_{b}" },
+        { "prune", "pruned fraction" },
     };
     if (!strcmp(key, "m"))
         return p->model == QNN_MODEL_RANDOM ? "|A|" : "m";
@@ -500,7 +503,24 @@ static const stat_desc stat_table[] = {
     { "entropy_t0", "entanglement entropy of the visible qubits", "S(ρ_{v})", "page_entropy", "Page value (Haar states)" },
     { "tdist_t0", "distance of ρ_{v} from I/D_{v}", "½‖ρ_{v} − I/D_{v}‖_{1}", "trace_distance_bound", "½√(D_{v}/D_{h}) (OME Prop. 2)" },
     { "grad_inf_var_t0", "variance of the gradient ∞-norm", "Var ‖∇L‖_{∞}", NULL, NULL },
+    { "grad_var_t0", "gradient variance at initialisation", "⟨(∂L/∂θ_{μ})^{2}⟩ below the output layer", NULL, NULL },
+    { "kernel_rel_var_t0", "relative NTK variance at initialisation", "Var K / K̄^{2}", NULL, NULL },
+    { "laziness_final", "parameter motion (laziness)", "‖θ(T) − θ(0)‖ / ‖θ(0)‖", NULL, NULL },
+    { "accuracy_final", "training accuracy at the end", "accuracy", NULL, NULL },
+    { "test_accuracy_final", "test accuracy at the end", "test accuracy", NULL, NULL },
+    { "hessian_frac_pos_final", "positive Hessian eigenvalues at the end", "fraction with λ > 0", NULL, NULL },
+    { "hessian_min_final", "smallest Hessian eigenvalue at the end", "λ_{min}(∇^{2}L)", NULL, NULL },
+    { "hessian_max_final", "largest Hessian eigenvalue at the end", "λ_{max}(∇^{2}L)", NULL, NULL },
 };
+
+/* The width law (results.h) a statistic follows, or -1. */
+static int width_law(const char *stat)
+{
+    for (int w = 0; w < 3; w++)
+        if (!strcmp(qnn_width_laws[w].stat, stat))
+            return w;
+    return -1;
+}
 
 /* Axis label of a statistic whose meaning depends on the model: the
  * periodic QNN's kernel is shown per layer (K ≈ p K_asym), the asymptotic
@@ -545,6 +565,14 @@ static void stat_value(const stat_desc *sd, const qnn_point *pt, double *y, doub
     else if (!strcmp(nm, "entropy_t0")) { *y = s->entropy_t0.mean; *e = s->entropy_t0.se; }
     else if (!strcmp(nm, "tdist_t0")) { *y = s->tdist_t0.mean; *e = s->tdist_t0.se; }
     else if (!strcmp(nm, "grad_inf_var_t0")) qnn_grad_inf_variance(s, y, e);
+    else if (!strcmp(nm, "grad_var_t0")) { *y = s->grad_ms_t0.mean; *e = s->grad_ms_t0.se; }
+    else if (!strcmp(nm, "kernel_rel_var_t0")) { *y = s->kernel_rel_var_t0; *e = s->kernel_rel_var_t0_se; }
+    else if (!strcmp(nm, "laziness_final")) { *y = s->laziness_final.mean; *e = s->laziness_final.se; }
+    else if (!strcmp(nm, "accuracy_final")) { *y = s->accuracy_final.mean; *e = s->accuracy_final.se; }
+    else if (!strcmp(nm, "test_accuracy_final")) { *y = s->test_accuracy_final.mean; *e = s->test_accuracy_final.se; }
+    else if (!strcmp(nm, "hessian_frac_pos_final")) { *y = s->h_frac_pos_final.mean; *e = s->h_frac_pos_final.se; }
+    else if (!strcmp(nm, "hessian_min_final")) { *y = s->h_min_final.mean; *e = s->h_min_final.se; }
+    else if (!strcmp(nm, "hessian_max_final")) { *y = s->h_max_final.mean; *e = s->h_max_final.se; }
     else { *y = s->loss_final.mean; *e = s->loss_final.se; }
 }
 
@@ -693,6 +721,46 @@ static int sweep_panel(const qnn_result *res, builder *b, plot_panel *pn, const 
                 sf->label = astr(a, fl);
             }
         }
+        const int wl = xkey && !strcmp(xkey, "width") ? width_law(sd->name) : -1;
+        if (wl >= 0) {
+            /* LLJ App. A: a power law in the width, fitted on log-log axes,
+             * beside the predicted slope drawn through the fit's centre */
+            const qnn_width_law *law = &qnn_width_laws[wl];
+            double *fy = aalloc(a, (size_t)nx * sizeof(double)), *ry = aalloc(a, (size_t)nx * sizeof(double));
+            if (!fy || !ry)
+                return -1;
+            double A, bb, bse;
+            if (qnn_fit_power(x, y, e, (size_t)nx, &A, &bb, &bse) >= 2) {
+                double lxm = 0.0;
+                int nxp = 0;
+                for (int i = 0; i < nx; i++)
+                    if (x[i] > 0) {
+                        lxm += log(x[i]);
+                        nxp++;
+                    }
+                const double xc = exp(lxm / (nxp ? nxp : 1)), yc = A * pow(xc, bb);
+                for (int i = 0; i < nx; i++) {
+                    fy[i] = A * pow(x[i], bb);
+                    ry[i] = isfinite(law->prediction) ? yc * pow(x[i] / xc, law->prediction) : NAN;
+                }
+                plot_series *sf = add_series(b, pn);
+                if (!sf)
+                    return -1;
+                sf->x = x; sf->y = fy; sf->n = (size_t)nx; sf->style = PLOT_LINE;
+                sf->color = ps->nsweep > 1 ? color : 2;
+                char fl[128];
+                snprintf(fl, sizeof fl, "fit ∝ width^{b}: b = %.2f ± %.2f", bb, bse);
+                sf->label = astr(a, fl);
+                if (isfinite(law->prediction)) {
+                    plot_series *sr = add_series(b, pn);
+                    if (!sr)
+                        return -1;
+                    sr->x = x; sr->y = ry; sr->n = (size_t)nx; sr->style = PLOT_DASHED;
+                    sr->color = -1;
+                    sr->label = g == 0 ? law->ref_label : NULL;
+                }
+            }
+        }
         if (!strcmp(sd->name, "kernel_t0")) {
             double *lo = aalloc(a, (size_t)nx * sizeof(double));
             if (!lo)
@@ -745,7 +813,13 @@ static int sweep_panel(const qnn_result *res, builder *b, plot_panel *pn, const 
     pn->xscale = xmin > 0 && xmax / xmin >= 8 ? PLOT_LOG : PLOT_LINEAR;
     /* power laws read best on log-log axes */
     pn->yscale = ymin > 0 && (ymax / ymin >= 8 || (pn->xscale == PLOT_LOG && ymax / ymin >= 2)) ? PLOT_LOG : PLOT_LINEAR;
-    if (ngroups > 2 && isfinite(ymin) && isfinite(ymax) && ymax > ymin) {
+    if (xkey && !strcmp(xkey, "width") && width_law(sd->name) >= 0 && xmin > 0 && ymin > 0) {
+        pn->xscale = PLOT_LOG;
+        pn->yscale = PLOT_LOG;
+    }
+    /* a power law falls across the panel: leave the legend the top */
+    const int law_panel = xkey && !strcmp(xkey, "width") && width_law(sd->name) >= 0;
+    if ((ngroups > 2 || law_panel) && isfinite(ymin) && isfinite(ymax) && ymax > ymin) {
         /* A legend of many series would hide points wherever it goes:
          * leave it the top of the panel. */
         size_t rows = 0;
@@ -1350,6 +1424,602 @@ static int histogram_figure(const qnn_result *res, builder *b, plot_figure *fig)
     return 0;
 }
 
+/* ------------------------------------------------------------------------ */
+/* Shared by the MLP, Hessian and Carleman figures                           */
+/* ------------------------------------------------------------------------ */
+
+/* Point k's colour: the last swept key's value index with two or more
+ * keys, else the point (as the training figure). */
+static int point_color(const qnn_result *res, long k)
+{
+    const int nsw = res->preset->nsweep;
+    return res->npoints == 1 ? 0 : nsw >= 2 ? res->points[k].value_index[nsw - 1] : (int)k;
+}
+
+/* The geometric mean over the instances, record by record, of the
+ * positive finite values of field f (quantities that spread over decades
+ * between instances); x the step, or the record's time when use_time.
+ * Records without any such value are left out. */
+static long geo_xy(arena *a, const qnn_run *run, qnn_field f, int use_time, double **x, double **y)
+{
+    size_t len = 0;
+    for (int i = 0; i < run->ninst; i++)
+        if (valid_nrec(&run->inst[i]) > len)
+            len = valid_nrec(&run->inst[i]);
+    *x = aalloc(a, (len ? len : 1) * sizeof(double));
+    *y = aalloc(a, (len ? len : 1) * sizeof(double));
+    if (!*x || !*y)
+        return -1;
+    size_t c = 0;
+    for (size_t r = 0; r < len; r++) {
+        double sl = 0.0, xr = NAN;
+        int cnt = 0;
+        for (int i = 0; i < run->ninst; i++) {
+            const qnn_run_instance *ri = &run->inst[i];
+            if (valid_nrec(ri) <= r)
+                continue;
+            const qnn_obs *o = &ri->rec[r];
+            if (isnan(xr))
+                xr = use_time ? o->time : (double)o->step;
+            double v = qnn_obs_field(o, f);
+            if (v > 0 && isfinite(v)) {
+                sl += log(v);
+                cnt++;
+            }
+        }
+        if (cnt > 0) {
+            (*x)[c] = xr;
+            (*y)[c] = exp(sl / cnt);
+            c++;
+        }
+    }
+    return (long)c;
+}
+
+/* Faint per-instance curves and the bold ensemble mean (geometric when
+ * geo) of field f of every point into panel pn (x = step). Records where
+ * f is not finite are left out when compact. faint_ok: draw the
+ * instances. One point: the mean is labelled mean_label; several: by the
+ * point's swept values when name_points (one panel of a figure names
+ * the colours). */
+static int curves(const qnn_result *res, builder *b, plot_panel *pn, qnn_field f, int compact,
+                  int faint_ok, const char *mean_label, int geo, int name_points)
+{
+    arena *a = &b->a;
+    const long P = res->npoints;
+    for (long k = 0; k < P; k++) {
+        const qnn_run *run = res->points[k].run;
+        const int color = point_color(res, k);
+        if (faint_ok)
+            for (int i = 0; i < run->ninst; i++) {
+                double *x, *y;
+                long n = inst_xy(a, &run->inst[i], f, 1.0, 1.0, compact, &x, &y);
+                plot_series *sr = add_series(b, pn);
+                if (n < 0 || !sr)
+                    return -1;
+                sr->x = x; sr->y = y; sr->n = (size_t)n;
+                sr->style = PLOT_FAINT;
+                sr->color = color;
+            }
+        double *x, *y;
+        long n = geo ? geo_xy(a, run, f, 0, &x, &y) : ens_xy(a, run, f, 1.0, 1.0, compact, &x, &y);
+        plot_series *sm = add_series(b, pn);
+        if (n < 0 || !sm)
+            return -1;
+        sm->x = x; sm->y = y; sm->n = (size_t)n;
+        sm->style = PLOT_BOLD;
+        sm->color = color;
+        if (P == 1)
+            sm->label = mean_label;
+        else if (name_points) {
+            char lab[256];
+            point_caption(res, k, lab, sizeof lab);
+            sm->label = astr(a, lab);
+        }
+    }
+    return 0;
+}
+
+/* 1 when some record of some point has a finite value of field f. */
+static int have_field(const qnn_result *res, qnn_field f)
+{
+    for (long k = 0; k < res->npoints; k++) {
+        const qnn_run *run = res->points[k].run;
+        for (int i = 0; i < run->ninst; i++)
+            for (size_t r = 0; r < run->inst[i].nrec; r++)
+                if (isfinite(qnn_obs_field(&run->inst[i].rec[r], f)))
+                    return 1;
+    }
+    return 0;
+}
+
+/* Total instances over the points, for the "faint curves while readable"
+ * rule of the training figure. */
+static int faint_readable(const qnn_result *res)
+{
+    long total = 0;
+    for (long k = 0; k < res->npoints; k++)
+        total += res->points[k].run->ninst;
+    return res->npoints == 1 ? total <= 500 : total <= 60;
+}
+
+/* ------------------------------------------------------------------------ */
+/* MLP training figure: loss, NTK eigenvalues, laziness (LLJ App. A).        */
+/* ------------------------------------------------------------------------ */
+
+static int mlp_figure(const qnn_result *res, builder *b, plot_figure *fig)
+{
+    arena *a = &b->a;
+    const qnn_params *p0 = &res->points[0].params;
+    const int use_loss = p0->curve == QNN_CURVE_LOSS;
+    const long P = res->npoints;
+    const int faint = faint_readable(res);
+    long total_inst = 0;
+    for (long k = 0; k < P; k++)
+        total_inst += res->points[k].run->ninst;
+    enum { NPAN = 3 };
+    plot_panel *pn = aalloc(a, NPAN * sizeof *pn);
+    b->cap = (size_t)(2 * total_inst + 4 * P + 8);
+    if (!pn)
+        return -1;
+    for (int i = 0; i < NPAN; i++) {
+        if (!(pn[i].series = aalloc(a, b->cap * sizeof(plot_series))))
+            return -1;
+        pn[i].xlabel = "step t";
+        pn[i].xscale = PLOT_LINEAR;
+        pn[i].yscale = PLOT_LOG;
+    }
+    pn[0].title = use_loss ? "training loss" : "training error (rms residual)";
+    pn[0].ylabel = use_loss ? "L(t)" : "ε_{rms}(t)";
+    if (curves(res, b, &pn[0], use_loss ? QNN_FIELD_LOSS : QNN_FIELD_ABS_EPS, 0, faint, "ensemble mean", 0, 1) != 0)
+        return -1;
+
+    /* lr_scale = ntk: the kernel of the actual step, K = Σ_μ λ_μ ∂ŷ ∂ŷ with
+     * λ = 1/n_{ℓ−1} on the weights of layer ℓ */
+    pn[1].title = p0->lr_scale == QNN_LR_NTK ? "NTK eigenvalues, learning-rate weighted (LLJ Eq. 14)"
+                                            : "NTK eigenvalues (LLJ Eq. 14)";
+    pn[1].ylabel = "λ(H_{NTK})";
+    for (long k = 0; k < P; k++) {
+        const qnn_run *run = res->points[k].run;
+        for (int which = 0; which < 2; which++) {
+            double *x, *y;
+            long n = ens_xy(a, run, which == 0 ? QNN_FIELD_LAMBDA_MIN : QNN_FIELD_LAMBDA_MAX, 1.0, 1.0, 1, &x, &y);
+            plot_series *sr = add_series(b, &pn[1]);
+            if (n < 0 || !sr)
+                return -1;
+            sr->x = x; sr->y = y; sr->n = (size_t)n;
+            sr->style = which == 0 ? PLOT_BOLD : PLOT_LINE;
+            sr->color = point_color(res, k);
+            if (k == 0)
+                sr->label = which == 0 ? "λ_{min} (bold), mean over instances" : "λ_{max} (thin)";
+        }
+    }
+
+    pn[2].title = "parameter motion (laziness)";
+    pn[2].ylabel = "‖θ(t) − θ(0)‖ / ‖θ(0)‖";
+    if (curves(res, b, &pn[2], QNN_FIELD_LAZINESS, 1, faint, "ensemble mean", 0, 0) != 0)
+        return -1;
+    /* it starts at 0: a log axis hides the first record, which is fine,
+     * and shows how the motion falls with the width */
+    for (int i = 0; i < NPAN; i++)
+        if (auto_yscale(&pn[i]) == PLOT_LINEAR && i != 1)
+            pn[i].yscale = PLOT_LINEAR;
+    if (pn[2].yscale == PLOT_LINEAR)
+        pn[2].ymin = 0.0;
+    fig->panels = pn;
+    fig->npanels = NPAN;
+    fig->columns = NPAN;
+    fig->width = 1080;
+    fig->height = 320;
+    return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Hessian figure (LIU24 Fig. 2 analogue): spectra of instance 0 as          */
+/* histograms, the error proxy, the accuracy and the positive fraction.     */
+/* ------------------------------------------------------------------------ */
+
+/* Pruning steps of point pt (P, 2P, ... up to steps) into the arena. */
+static long prune_steps(arena *a, const qnn_params *p, double **out)
+{
+    long n = p->model == QNN_MODEL_MLP && p->prune_every > 0 ? p->steps / p->prune_every : 0;
+    *out = aalloc(a, (size_t)(n > 0 ? n : 1) * sizeof(double));
+    if (!*out)
+        return -1;
+    for (long j = 0; j < n; j++)
+        (*out)[j] = (double)((j + 1) * (long)p->prune_every);
+    return n;
+}
+
+/* Event markers: the pruning steps and the uploads after them. */
+static int event_marks(arena *a, const qnn_params *p, plot_panel *pn)
+{
+    double *ps;
+    long n = prune_steps(a, p, &ps);
+    if (n < 0)
+        return -1;
+    double *vm = aalloc(a, (size_t)(2 * n + 1) * sizeof(double));
+    if (!vm)
+        return -1;
+    size_t c = 0;
+    for (long j = 0; j < n; j++) {
+        vm[c++] = ps[j];
+        if (p->prune_classical > 0 && ps[j] + p->prune_classical <= (double)p->steps)
+            vm[c++] = ps[j] + p->prune_classical;
+    }
+    pn->vmarks = vm;
+    pn->nvmarks = c;
+    return 0;
+}
+
+static int hessian_figure(const qnn_result *res, builder *b, plot_figure *fig)
+{
+    arena *a = &b->a;
+    const qnn_point *pt0 = &res->points[0];
+    const qnn_params *p0 = &pt0->params;
+    const long P = res->npoints;
+    const int faint = faint_readable(res);
+    long total_inst = 0;
+    for (long k = 0; k < P; k++)
+        total_inst += res->points[k].run->ninst;
+    enum { NPAN = 4, NREG = 4, NPRUNE = 2 };
+    plot_panel *pn = aalloc(a, NPAN * sizeof *pn);
+    b->cap = (size_t)(3 * total_inst + 6 * P + NREG + NPRUNE + 8);
+    if (!pn)
+        return -1;
+    for (int i = 0; i < NPAN; i++) {
+        if (!(pn[i].series = aalloc(a, b->cap * sizeof(plot_series))))
+            return -1;
+        pn[i].xlabel = "step t";
+        pn[i].xscale = PLOT_LINEAR;
+        pn[i].yscale = PLOT_LINEAR;
+        if (i > 0 && event_marks(a, p0, &pn[i]) != 0)
+            return -1;
+    }
+
+    /* (a) spectra of instance 0 of the first point */
+    const qnn_run_instance *ri = pt0->run->ninst > 0 ? &pt0->run->inst[0] : NULL;
+    const size_t nspec = ri ? ri->nspec : 0;
+    int slq = 0;
+    for (size_t q = 0; q < nspec; q++)
+        slq |= !ri->spec[q].exact;
+    pn[0].title = "Hessian spectra";
+    pn[0].xlabel = "Hessian eigenvalue λ";
+    pn[0].ylabel = slq ? "eigenvalues per bin (SLQ estimate)" : "eigenvalues per bin";
+    pn[0].yscale = PLOT_LOG;
+    double lo, hi;
+    if (nspec > 0 && qnn_hessian_hist_range(pt0, &lo, &hi) == 0) {
+        /* the spectra right after a pruning (the first and the last one),
+         * and up to NREG others spread over the run, early light, late dark */
+        double *ps;
+        long np = prune_steps(a, p0, &ps);
+        if (np < 0)
+            return -1;
+        long pick_prune[NPRUNE] = { -1, -1 };
+        for (int j = 0; j < NPRUNE && np > 0; j++) {
+            const double want = ps[j == 0 ? 0 : np - 1];
+            /* the spectrum at the pruning step, else the first after it */
+            for (size_t q = 0; q < nspec; q++)
+                if ((double)ri->spec[q].step >= want) {
+                    pick_prune[j] = (long)q;
+                    break;
+                }
+        }
+        if (pick_prune[1] == pick_prune[0])
+            pick_prune[1] = -1;
+        char *is_post = aalloc(a, nspec);
+        if (!is_post)
+            return -1;
+        for (size_t q = 0; q < nspec; q++) {
+            /* right after a pruning: from the pruning step to its upload */
+            for (long j = 0; j < np; j++)
+                if ((double)ri->spec[q].step >= ps[j] && (double)ri->spec[q].step <= ps[j] + p0->prune_classical)
+                    is_post[q] = 1;
+        }
+        size_t nreg = 0;
+        for (size_t q = 0; q < nspec; q++)
+            nreg += !is_post[q];
+        long pick_reg[NREG];
+        int npick = 0;
+        for (int j = 0; j < NREG && nreg > 0; j++) {
+            /* the j-th of NREG evenly spaced among the regular spectra */
+            size_t want = nreg == 1 ? 0 : (size_t)llround((double)j * (double)(nreg - 1) / (NREG - 1));
+            size_t c = 0;
+            for (size_t q = 0; q < nspec; q++)
+                if (!is_post[q] && c++ == want) {
+                    if (npick == 0 || pick_reg[npick - 1] != (long)q)
+                        pick_reg[npick++] = (long)q;
+                    break;
+                }
+        }
+        /* light to dark: sky blue, bluish green, blue, black */
+        static const int reg_color[NREG] = { 5, 2, 0, 6 };
+        const int bins = p0->hessian_bins;
+        double cmin = INFINITY, cmax = 0.0;
+        plot_series *hs[NREG + NPRUNE];
+        int nhs = 0;
+        for (int j = 0; j < npick + NPRUNE; j++) {
+            long q = j < npick ? pick_reg[j] : pick_prune[j - npick];
+            if (q < 0)
+                continue;
+            const qnn_spectrum_rec *sp = &ri->spec[q];
+            qnn_spectrum v = { sp->n, sp->x, sp->w, sp->exact, sp->dim };
+            gsl_histogram *h = gsl_histogram_alloc((size_t)bins);
+            double *x = aalloc(a, (size_t)bins * sizeof(double)), *y = aalloc(a, (size_t)bins * sizeof(double));
+            if (!h || !x || !y) {
+                if (h)
+                    gsl_histogram_free(h);
+                return -1;
+            }
+            gsl_histogram_set_ranges_uniform(h, lo, hi);
+            qnn_spectrum_histogram(&v, h, NULL);
+            for (int i = 0; i < bins; i++) {
+                double l, u;
+                gsl_histogram_get_range(h, (size_t)i, &l, &u);
+                x[i] = 0.5 * (l + u);
+                y[i] = gsl_histogram_get(h, (size_t)i);
+                if (y[i] > 0) {
+                    cmin = fmin(cmin, y[i]);
+                    cmax = fmax(cmax, y[i]);
+                }
+            }
+            gsl_histogram_free(h);
+            plot_series *sr = add_series(b, &pn[0]);
+            if (!sr)
+                return -1;
+            sr->x = x; sr->y = y; sr->n = (size_t)bins;
+            sr->style = PLOT_STEPS;
+            char lab[96];
+            if (j < npick) {
+                /* spread the four shades over the picks */
+                int shade = npick == 1 ? NREG - 1 : (int)llround((double)j * (NREG - 1) / (npick - 1));
+                sr->color = reg_color[shade];
+                snprintf(lab, sizeof lab, "t = %ld", sp->step);
+            } else {
+                sr->color = j == npick ? 1 : 3;
+                const long pstep = (long)ps[j == npick ? 0 : np - 1];
+                if (sp->step == pstep)
+                    snprintf(lab, sizeof lab, "t = %ld, just pruned", sp->step);
+                else
+                    snprintf(lab, sizeof lab, "t = %ld, pruned at %ld", sp->step, pstep);
+            }
+            sr->label = astr(a, lab);
+            hs[nhs++] = sr;
+        }
+        /* empty bins: below the axis, so that an outline drops to the
+         * bottom instead of breaking */
+        if (cmax > 0) {
+            /* SLQ bins may hold a small fraction of an eigenvalue: below a
+             * tenth of one the estimate is noise */
+            double floor_ = fmax(fmax(cmin, cmax * 1e-7), slq ? 0.1 : 0.0);
+            pn[0].ymin = pow(10.0, floor(log10(floor_ * 0.5)));
+            /* the upper 40 % for the legend: the bulk peaks near λ = 0, the
+             * outliers on either side are single eigenvalues */
+            const double span = log10(cmax * 1.5) - log10(pn[0].ymin);
+            pn[0].ymax = pow(10.0, ceil(log10(pn[0].ymin) + span / 0.6));
+            for (int j = 0; j < nhs; j++)
+                for (size_t i = 0; i < hs[j]->n; i++)
+                    if (!(hs[j]->y[i] >= pn[0].ymin))
+                        ((double *)hs[j]->y)[i] = pn[0].ymin * 1e-3;
+        }
+        pn[0].xmin = lo;
+        pn[0].xmax = hi;
+        /* the cut of the error proxy: |a| = cut at λ = ±cut/s */
+        const double sc = p0->proxy_scale == QNN_PROXY_ETA ? qnn_params_eta(p0) : 1.0;
+        double *vm = aalloc(a, 2 * sizeof(double));
+        if (!vm)
+            return -1;
+        size_t nv = 0;
+        if (sc > 0 && p0->proxy_cut > 0) {
+            const double c = p0->proxy_cut / sc;
+            if (-c > lo && -c < hi)
+                vm[nv++] = -c;
+            if (c > lo && c < hi)
+                vm[nv++] = c;
+        }
+        pn[0].vmarks = vm;
+        pn[0].nvmarks = nv;
+        char t[160], xl[160];
+        snprintf(t, sizeof t, "Hessian spectra, %s (P = %zu%s)", P > 1 ? "instance 0 of the first point" : "instance 0",
+                 ri->spec[0].dim, slq ? ", SLQ" : "");
+        pn[0].title = astr(a, t);
+        snprintf(xl, sizeof xl, "Hessian eigenvalue λ%s", nv ? (sc == 1.0 && p0->proxy_scale != QNN_PROXY_ETA
+                                                                   ? "  (dashed: |λ| = cut)" : "  (dashed: |ηλ| = cut)") : "");
+        pn[0].xlabel = astr(a, xl);
+    } else {
+        pn[0].note = "no Hessian spectra recorded";
+    }
+
+    /* (b) the LIU24 error proxy */
+    pn[1].title = "LIU24 error proxy (Eq. III.12)";
+    pn[1].ylabel = "proxy(τ)";
+    pn[1].yscale = PLOT_LOG;
+    if (curves(res, b, &pn[1], QNN_FIELD_PROXY, 1, faint, "geometric mean over instances", 1, 0) != 0)
+        return -1;
+    const int pruning = p0->model == QNN_MODEL_MLP && p0->prune_every > 0;
+    {
+        double *hl = aalloc(a, sizeof(double));
+        const char **hll = aalloc(a, sizeof(char *));
+        if (!hl || !hll)
+            return -1;
+        hl[0] = 1.0;
+        hll[0] = NULL;
+        /* the reference line at 1: a dashed series across the run, so that
+         * it is in the legend */
+        double *lx = aalloc(a, 2 * sizeof(double)), *ly = aalloc(a, 2 * sizeof(double));
+        plot_series *s1 = add_series(b, &pn[1]);
+        if (!lx || !ly || !s1)
+            return -1;
+        lx[0] = 0.0;
+        lx[1] = (double)p0->steps;
+        ly[0] = ly[1] = 1.0;
+        s1->x = lx; s1->y = ly; s1->n = 2;
+        s1->style = PLOT_DASHED;
+        s1->color = -1;
+        s1->label = pruning ? "1 (classical steps after a pruning)" : "1";
+        char note[300];
+        const int by_eta = p0->proxy_scale == QNN_PROXY_ETA;
+        snprintf(note, sizeof note, "a = −%sλ, modes with |a| ≥ %g kept;\nτ = steps since the last upload%s%s",
+                 by_eta ? "η" : "", p0->proxy_cut,
+                 pruning ? "\ndashed verticals: prunings, uploads" : " (step 0)",
+                 have_field(res, QNN_FIELD_PROXY) ? "" : "\nno mode with |a| ≥ cut: no proxy");
+        pn[1].note = astr(a, note);
+    }
+
+    /* (c) accuracy, or the loss */
+    if (have_field(res, QNN_FIELD_ACCURACY)) {
+        pn[2].title = "accuracy";
+        pn[2].ylabel = "fraction correct";
+        if (curves(res, b, &pn[2], QNN_FIELD_ACCURACY, 1, faint && P == 1 && total_inst <= 20, "training", 0, 1) != 0)
+            return -1;
+        if (have_field(res, QNN_FIELD_TEST_ACCURACY)) {
+            /* the test accuracy in the next colour, no faint curves */
+            for (long k = 0; k < P; k++) {
+                double *x, *y;
+                long n = ens_xy(a, res->points[k].run, QNN_FIELD_TEST_ACCURACY, 1.0, 1.0, 1, &x, &y);
+                plot_series *sr = add_series(b, &pn[2]);
+                if (n < 0 || !sr)
+                    return -1;
+                sr->x = x; sr->y = y; sr->n = (size_t)n;
+                sr->style = PLOT_DASHED;
+                sr->color = P == 1 ? 1 : point_color(res, k);
+                sr->label = k == 0 ? (P == 1 ? "test (held out)" : "test (dashed)") : NULL;
+            }
+        }
+        pn[2].ymin = 0.0;
+        pn[2].ymax = 1.0;
+        pn[2].note_corner = PLOT_LOWER_RIGHT;
+    } else {
+        const int use_loss = p0->curve == QNN_CURVE_LOSS || p0->model == QNN_MODEL_MLP;
+        const int rms = p0->m > 1 && (p0->task == QNN_TASK_SUPERVISED || p0->model == QNN_MODEL_PERIODIC ||
+                                      p0->model == QNN_MODEL_ASYMPTOTIC || p0->model == QNN_MODEL_FROZEN);
+        pn[2].title = use_loss ? "training loss" : rms ? "training error (rms residual)" : "training error";
+        pn[2].ylabel = use_loss ? "L(t)" : rms ? "ε_{rms}(t)" : "|ε(t)|";
+        pn[2].yscale = PLOT_LOG;
+        if (curves(res, b, &pn[2], use_loss ? QNN_FIELD_LOSS : QNN_FIELD_ABS_EPS, 0, faint, "ensemble mean", 0, 1) != 0)
+            return -1;
+    }
+
+    /* (d) fraction of positive eigenvalues */
+    pn[3].title = "positive (dissipative) Hessian eigenvalues";
+    pn[3].ylabel = "fraction with λ > 0";
+    if (curves(res, b, &pn[3], QNN_FIELD_H_FRAC_POS, 1, faint, "ensemble mean", 0, 0) != 0)
+        return -1;
+    fig->panels = pn;
+    fig->npanels = NPAN;
+    fig->columns = 2;
+    fig->width = 820;
+    fig->height = 640;
+    return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Carleman figure (LIU24 Fig. 4): the error of the order-N linearisation    */
+/* against time, one colour per grid point.                                  */
+/* ------------------------------------------------------------------------ */
+
+static int carleman_figure(const qnn_result *res, builder *b, plot_figure *fig)
+{
+    arena *a = &b->a;
+    const qnn_params *p0 = &res->points[0].params;
+    const long P = res->npoints;
+    long total_inst = 0;
+    for (long k = 0; k < P; k++)
+        total_inst += res->points[k].run->ninst;
+    plot_panel *pn = aalloc(a, sizeof *pn);
+    b->cap = (size_t)(total_inst + P + 4);
+    if (!pn || !(pn->series = aalloc(a, b->cap * sizeof(plot_series))))
+        return -1;
+    pn->title = "error of the Carleman linearisation";
+    pn->xlabel = "time t";
+    pn->ylabel = "|u_{c}(t) − ŷ_{1,c}(t)|";
+    pn->xscale = PLOT_LOG;
+    pn->yscale = PLOT_LOG;
+    const int faint = total_inst <= 400;
+    double tmin = INFINITY, tmax = -INFINITY;
+    for (long k = 0; k < P; k++) {
+        const qnn_run *run = res->points[k].run;
+        const int color = point_color(res, k);
+        if (faint)
+            for (int i = 0; i < run->ninst; i++) {
+                const qnn_run_instance *ri = &run->inst[i];
+                const size_t n = valid_nrec(ri);
+                double *x = aalloc(a, (n ? n : 1) * sizeof(double)), *y = aalloc(a, (n ? n : 1) * sizeof(double));
+                plot_series *sr = add_series(b, pn);
+                if (!x || !y || !sr)
+                    return -1;
+                for (size_t r = 0; r < n; r++) {
+                    x[r] = ri->rec[r].time;
+                    y[r] = fabs(ri->rec[r].eps);
+                    tmin = fmin(tmin, x[r]);
+                    tmax = fmax(tmax, x[r]);
+                }
+                sr->x = x; sr->y = y; sr->n = n;
+                sr->style = PLOT_FAINT;
+                sr->color = color;
+            }
+        /* the geometric mean: errors spread over decades between instances */
+        double *gx, *gy;
+        long len = geo_xy(a, run, QNN_FIELD_ABS_EPS, 1, &gx, &gy);
+        if (len < 0)
+            return -1;
+        for (long r = 0; r < len; r++) {
+            tmin = fmin(tmin, gx[r]);
+            tmax = fmax(tmax, gx[r]);
+        }
+        plot_series *sm = add_series(b, pn);
+        if (!sm)
+            return -1;
+        sm->x = gx; sm->y = gy; sm->n = (size_t)len;
+        sm->style = PLOT_BOLD;
+        sm->color = color;
+        char lab[256];
+        point_caption(res, k, lab, sizeof lab);
+        sm->label = astr(a, P == 1 ? "geometric mean over instances" : lab);
+    }
+    /* the system, from the first point (a swept key is in the legend) */
+    int fixed_f = 1, fixed_n = 1;
+    for (long k = 1; k < P; k++) {
+        fixed_f &= res->points[k].params.ode_f == p0->ode_f;
+        fixed_n &= res->points[k].params.ode_n == p0->ode_n;
+    }
+    char note[400], fs[32] = "f", ns[32] = "n", Ns[48] = "";
+    if (fixed_f)
+        snprintf(fs, sizeof fs, "f = %g", p0->ode_f);
+    if (fixed_n)
+        snprintf(ns, sizeof ns, "n = %d", p0->ode_n);
+    int fixed_N = 1;
+    for (long k = 1; k < P; k++)
+        fixed_N &= res->points[k].params.carleman_order == p0->carleman_order;
+    if (fixed_N)
+        snprintf(Ns, sizeof Ns, ", order N = %d", p0->carleman_order);
+    int diverged = 0;
+    for (long k = 0; k < P; k++)
+        diverged += res->points[k].sum.diverged;
+    char dv[96] = "";
+    if (diverged)
+        snprintf(dv, sizeof dv, "\n%d run-away system%s (finite-time blow-up) end early", diverged, diverged > 1 ? "s" : "");
+    snprintf(note, sizeof note,
+             "du/dt = F_{1}u + F_{2}u⊗u, %s%s, %d instances\n"
+             "F_{1} = −Q diag(h) Q^{T}, Q orthogonal: a fraction %s\nof h ~ U(0, 1) (dissipative), the rest U(−0.01, 0)\n"
+             "F_{2} entries ~ U(−0.015, 0.015); u(0) ~ U(−%g, %g)^{n}\n"
+             "c: a random component; bold: geometric mean%s",
+             ns, Ns, res->points[0].run->ninst, fs, p0->ode_u0, p0->ode_u0, dv);
+    pn->note = astr(a, note);
+    pn->note_corner = PLOT_LOWER_RIGHT;
+    if (tmin > 0 && tmax > tmin) {
+        /* the log-spaced times of the run, not whole decades */
+        pn->xmin = tmin / 1.15;
+        pn->xmax = tmax * 1.15;
+    }
+    fig->panels = pn;
+    fig->npanels = 1;
+    fig->columns = 1;
+    fig->width = 620;
+    fig->height = 460;
+    return 0;
+}
+
 int qnn_write_figure(const qnn_result *res, int format, const char *path, char *err, size_t errlen)
 {
     builder b;
@@ -1369,7 +2039,14 @@ int qnn_write_figure(const qnn_result *res, int format, const char *path, char *
     case QNN_FIG_COMPARE: rc = compare_figure(res, &b, &fig); break;
     case QNN_FIG_RATE: rc = rate_figure(res, &b, &fig); break;
     case QNN_FIG_HISTOGRAM: rc = histogram_figure(res, &b, &fig); break;
-    default: rc = training_figure(res, &b, &fig); break;
+    case QNN_FIG_HESSIAN: rc = hessian_figure(res, &b, &fig); break;
+    case QNN_FIG_CARLEMAN: rc = carleman_figure(res, &b, &fig); break;
+    default:
+        /* the training figure of the models whose records are not steps
+         * of a QNN */
+        rc = p0->model == QNN_MODEL_CARLEMAN ? carleman_figure(res, &b, &fig)
+           : p0->model == QNN_MODEL_MLP ? mlp_figure(res, &b, &fig) : training_figure(res, &b, &fig);
+        break;
     }
     if (rc != 0) {
         snprintf(err, errlen, "out of memory while building the figure");

@@ -1,4 +1,5 @@
 #include "results.h"
+#include "qnn/hessian.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -46,7 +47,8 @@ int qnn_write_trace_csv(const qnn_result *res, FILE *f)
 {
     const qnn_preset *ps = res->preset;
     fputs("step,instance,eps,loss,kernel,lambda_min,lambda_max,grad_norm,yhat,t,kernel_change,spectral_drift,"
-          "entropy,trace_distance,grad_inf", f);
+          "entropy,trace_distance,grad_inf,grad_ms,laziness,accuracy,test_accuracy,hessian_min,hessian_max,"
+          "hessian_trace,hessian_frac_pos,error_proxy,event,err_norm", f);
     for (int i = 0; i < ps->nsweep; i++)
         fprintf(f, ",%s", ps->sweep[i].key);
     /* record_residuals: r_1 .. r_M, M the largest m of the points that keep them */
@@ -68,13 +70,20 @@ int qnn_write_trace_csv(const qnn_result *res, FILE *f)
                  * is a value, not a gap */
                 fprintf(f, "%ld,%d", o->step, ri->index);
                 int last_bad = ri->diverged_at >= 0 && r + 1 == ri->nrec;
-                double vals[13] = { o->eps, o->loss, o->kernel, o->lambda_min, o->lambda_max, o->grad_norm,
-                                    o->yhat0, o->time, o->kchange, o->drift, o->entropy, o->tdist, o->grad_inf };
-                for (int c = 0; c < 13; c++) {
+                double vals[24] = { o->eps, o->loss, o->kernel, o->lambda_min, o->lambda_max, o->grad_norm,
+                                    o->yhat0, o->time, o->kchange, o->drift, o->entropy, o->tdist, o->grad_inf,
+                                    o->grad_ms, o->laziness, o->accuracy, o->test_accuracy, o->h_min, o->h_max,
+                                    o->h_trace, o->h_frac_pos, o->proxy, NAN, o->err_norm };
+                for (int c = 0; c < 24; c++) {
+                    if (c == 22) { /* event bits: always a value */
+                        fprintf(f, ",%d", o->event);
+                        continue;
+                    }
                     /* empty: not computed at this record (eigenvalues and
-                     * drift follow kernel_every, the entropy entropy_every;
-                     * drift is asymptotic only) */
-                    if (last_bad && isnan(vals[c]) && c != 3 && c != 4 && c != 9 && c != 10 && c != 11)
+                     * drift follow kernel_every, the entropy entropy_every,
+                     * the Hessian hessian_every; drift is asymptotic only,
+                     * accuracies spirals only, err_norm carleman only) */
+                    if (last_bad && isnan(vals[c]) && c != 3 && c != 4 && c != 9 && c != 10 && c != 11 && c < 15)
                         fputs(",nan", f);
                     else
                         csv_num(f, vals[c]);
@@ -88,6 +97,43 @@ int qnn_write_trace_csv(const qnn_result *res, FILE *f)
                         fputc(',', f);
                 }
                 fputc('\n', f);
+            }
+        }
+    }
+    return ferror(f) ? -1 : 0;
+}
+
+int qnn_result_has_hessian(const qnn_result *res)
+{
+    for (long k = 0; k < res->npoints; k++)
+        if (res->points[k].params.hessian != QNN_HESS_OFF)
+            return 1;
+    return 0;
+}
+
+int qnn_write_spectra_csv(const qnn_result *res, FILE *f)
+{
+    const qnn_preset *ps = res->preset;
+    fputs("step,instance,method,upload,x,weight", f);
+    for (int i = 0; i < ps->nsweep; i++)
+        fprintf(f, ",%s", ps->sweep[i].key);
+    fputc('\n', f);
+    for (long k = 0; k < res->npoints; k++) {
+        const qnn_point *pt = &res->points[k];
+        const qnn_run *run = pt->run;
+        for (int i = 0; i < run->ninst; i++) {
+            const qnn_run_instance *ri = &run->inst[i];
+            for (size_t q = 0; q < ri->nspec; q++) {
+                const qnn_spectrum_rec *sp = &ri->spec[q];
+                for (size_t j = 0; j < sp->n; j++) {
+                    fprintf(f, "%ld,%d,%s,%d", sp->step, ri->index, sp->exact ? "exact" : "slq", sp->upload ? 1 : 0);
+                    csv_num(f, sp->x[j]);
+                    /* 12 digits: the weights of one spectrum still sum to 1 within 1e-11 */
+                    fprintf(f, ",%.12g", sp->w[j]);
+                    for (int s = 0; s < ps->nsweep; s++)
+                        fprintf(f, ",%s", ps->sweep[s].values[pt->value_index[s]]);
+                    fputc('\n', f);
+                }
             }
         }
     }
@@ -111,6 +157,151 @@ static json_t *jstat(qnn_stat s)
     json_object_set_new(o, "sd", jnum(s.sd));
     json_object_set_new(o, "n", json_integer((json_int_t)s.n));
     return o;
+}
+
+/* A statistic only where it was measured (models and observers that do
+ * not compute it leave it out rather than write nulls). */
+static void jstat_if(json_t *o, const char *name, qnn_stat s)
+{
+    if (s.n > 0 && isfinite(s.mean))
+        json_object_set_new(o, name, jstat(s));
+}
+
+static const char *param_text(const qnn_params *p, const char *key, char *buf, size_t len)
+{
+    if (qnn_params_get(p, key, buf, len) != 0)
+        buf[0] = '\0';
+    return buf;
+}
+
+/* The Hessian observer of one point: what was computed, the histogram
+ * settings the figure uses, the error proxy's convention, and the summary
+ * of every spectrum of instance 0. */
+static json_t *jhessian(const qnn_point *pt)
+{
+    const qnn_params *p = &pt->params;
+    const qnn_run *run = pt->run;
+    char buf[64];
+    json_t *o = json_object();
+    size_t nexact = 0, nslq = 0, dim = 0;
+    for (int i = 0; i < run->ninst; i++)
+        for (size_t q = 0; q < run->inst[i].nspec; q++) {
+            const qnn_spectrum_rec *sp = &run->inst[i].spec[q];
+            if (sp->exact)
+                nexact++;
+            else
+                nslq++;
+            dim = sp->dim;
+        }
+    json_object_set_new(o, "requested", json_string(param_text(p, "hessian", buf, sizeof buf)));
+    json_object_set_new(o, "method", json_string(nexact && nslq ? "exact and slq" : nslq ? "slq" : nexact ? "exact" : "none"));
+    json_object_set_new(o, "parameters", json_integer((json_int_t)(dim ? (double)dim : qnn_params_n_params(p))));
+    json_object_set_new(o, "every", json_integer(p->hessian_every));
+    json_object_set_new(o, "spectra", json_integer((json_int_t)(nexact + nslq)));
+    if (nslq) {
+        json_object_set_new(o, "slq_probes", json_integer(p->slq_probes));
+        json_object_set_new(o, "slq_steps", json_integer(p->slq_steps));
+    }
+    json_object_set_new(o, "weights", json_string(nslq ? "SLQ: Gauss quadrature weights of the Ritz values over all probes, summing to 1 (weight x P estimates the eigenvalues near a node)"
+                                                       : "exact: every eigenvalue with weight 1/P"));
+    json_object_set_new(o, "matrix", json_string(p->model == QNN_MODEL_MLP
+        ? "Lambda^{1/2} H Lambda^{1/2}: the Hessian of the loss in the learning-rate metric (Lambda = lr_scale factors), "
+          "similar to the step map's Jacobian 1 - eta Lambda H"
+        : "H, the Hessian of the loss with respect to the parameters"));
+    json_object_set_new(o, "bins", json_integer(p->hessian_bins));
+    double lo, hi;
+    if (p->hessian_lo < p->hessian_hi)
+        json_object_set_new(o, "range", json_pack("[f, f]", p->hessian_lo, p->hessian_hi));
+    else
+        json_object_set_new(o, "range", json_string("auto"));
+    if (qnn_hessian_hist_range(pt, &lo, &hi) == 0)
+        json_object_set_new(o, "range_used", json_pack("[f, f]", lo, hi));
+    json_t *px = json_object();
+    const double eta = qnn_params_eta(p);
+    const int by_eta = p->proxy_scale == QNN_PROXY_ETA;
+    json_object_set_new(px, "definition", json_string(
+        "LIU24 Eqs. III.12-13: proxy(tau) = (1/N_c) sum_{|a_k| >= cut} w_k |1 + a_k|^tau over the spectrum of the last upload, "
+        "tau = steps since that upload (step 0, or a pruning step + prune_classical); exactly 1 during the classical steps after a pruning"));
+    json_object_set_new(px, "a", json_string(by_eta ? "a = -eta lambda: 1 + a = 1 - eta lambda is the multiplier of the linearised step theta <- theta - eta H theta (spec F1 = -eta spec H, LIU24 Eq. II.65); lambda > 0 dissipative"
+                                                    : "a = -lambda (LIU24 Fig. 2's words, 'the negative of the Hessian eigenvalues'); lambda > 0 dissipative"));
+    json_object_set_new(px, "scale", json_string(by_eta ? "eta" : "one"));
+    json_object_set_new(px, "s", jnum(by_eta ? eta : 1.0));
+    json_object_set_new(px, "cut", jnum(p->proxy_cut));
+    char lam[160];
+    if (by_eta && eta > 0)
+        snprintf(lam, sizeof lam, "|a| >= %g keeps the eigenvalues with |lambda| >= %.6g", p->proxy_cut, p->proxy_cut / eta);
+    else
+        snprintf(lam, sizeof lam, "|a| >= %g keeps the eigenvalues with |lambda| >= %g", p->proxy_cut, p->proxy_cut);
+    json_object_set_new(px, "kept", json_string(lam));
+    json_object_set_new(px, "N_c", json_string("the spectral weight that survives the cut (the fraction of eigenvalues kept); dividing by it makes proxy(0) = 1"));
+    json_object_set_new(o, "error_proxy", px);
+    json_t *arr = json_array();
+    if (run->ninst > 0) {
+        const qnn_run_instance *ri = &run->inst[0];
+        for (size_t q = 0; q < ri->nspec; q++) {
+            const qnn_spectrum_rec *sp = &ri->spec[q];
+            qnn_spectrum v = { sp->n, sp->x, sp->w, sp->exact, sp->dim };
+            qnn_spectrum_stats st;
+            json_t *e = json_object();
+            json_object_set_new(e, "step", json_integer(sp->step));
+            json_object_set_new(e, "upload", json_boolean(sp->upload));
+            /* the engine's zero tolerance: 1e-8 of the largest magnitude */
+            double tol = sp->n > 0 ? 1e-8 * fmax(fabs(sp->x[0]), fabs(sp->x[sp->n - 1])) : 0.0;
+            if (sp->n > 0 && qnn_spectrum_summary(&v, tol, &st) == QNN_HESS_OK) {
+                json_object_set_new(e, "min", jnum(st.min));
+                json_object_set_new(e, "max", jnum(st.max));
+                json_object_set_new(e, "trace", jnum(st.trace));
+                json_object_set_new(e, "frac_pos", jnum(st.frac_pos));
+            }
+            json_array_append_new(arr, e);
+        }
+    }
+    json_object_set_new(o, "instance_0", arr);
+    return o;
+}
+
+static json_t *jmlp(const qnn_params *p)
+{
+    char buf[64];
+    int w[QNN_MLP_MAX_HIDDEN + 2];
+    const int L = qnn_params_mlp_widths(p, w);
+    json_t *o = json_object();
+    json_t *wa = json_array();
+    for (int l = 0; l <= L; l++)
+        json_array_append_new(wa, json_integer(w[l]));
+    json_object_set_new(o, "widths", wa);
+    json_object_set_new(o, "weight_layers", json_integer(L));
+    json_object_set_new(o, "parameters", json_integer((json_int_t)qnn_params_n_params(p)));
+    json_object_set_new(o, "activation", json_string(param_text(p, "activation", buf, sizeof buf)));
+    json_object_set_new(o, "init", json_pack("{s:f, s:f, s:s}", "c_w", p->c_w, "c_b", p->c_b,
+                                             "rule", "W ~ N(0, c_w / n_{l-1}), b ~ N(0, c_b) (LeCun, LLJ Eq. 2)"));
+    json_object_set_new(o, "lr_scale", json_string(param_text(p, "lr_scale", buf, sizeof buf)));
+    json_object_set_new(o, "lr_rule", json_string(p->lr_scale == QNN_LR_NTK ? "W^(l) steps with eta / n_{l-1}, b^(l) with eta"
+                                                                             : "every parameter steps with eta"));
+    json_object_set_new(o, "data", json_string(param_text(p, "data", buf, sizeof buf)));
+    json_object_set_new(o, "samples", json_integer(p->m));
+    if (p->data == QNN_DATA_SPIRALS) {
+        json_object_set_new(o, "classes", json_integer(p->classes));
+        json_object_set_new(o, "test_samples", json_integer(p->n_test));
+    }
+    if (p->prune_every > 0)
+        json_object_set_new(o, "sparse", json_pack("{s:f, s:i, s:i, s:s}", "prune", p->prune, "every", p->prune_every,
+                                                   "classical", p->prune_classical,
+                                                   "rule", "LIU24 Sec. III.B: at steps P, 2P, ... the fraction `prune` of the weights "
+                                                           "smallest in magnitude is set to 0"));
+    return o;
+}
+
+static json_t *jcarleman(const qnn_params *p)
+{
+    return json_pack("{s:i, s:f, s:i, s:f, s:i, s:f, s:s, s:s, s:s, s:s}",
+                     "ode_n", p->ode_n, "ode_f", p->ode_f, "carleman_order", p->carleman_order,
+                     "ode_tmax", p->ode_tmax, "ode_points", p->ode_points, "ode_u0", p->ode_u0,
+                     "system", "du/dt = F1 u + F2 (u (x) u), F1 = -Q diag(h) Q^T with a fraction f of h ~ U(0, 1) (dissipative) "
+                               "and the rest U(-0.01, 0), Q random orthogonal; F2 entries U(-0.015, 0.015) (LIU24 App. III.C)",
+                     "times", "record k at t_k = obs t, log-spaced from ode_tmax / 1e3 to ode_tmax",
+                     "eps", "|u_c(t) - yhat_{1,c}(t)| for one randomly chosen component c (LIU24 Fig. 4)",
+                     "err_norm", "||u(t) - yhat_1(t)||_2 of the order-N Carleman linearisation against the exact solution");
 }
 
 static json_t *jparams(const qnn_params *p)
@@ -255,6 +446,20 @@ static json_t *jpoint(const qnn_result *res, long k)
         json_object_set_new(ms, "visible", en);
     }
     json_object_set_new(ms, "grad_inf_t0", jstat(s->grad_inf_t0));
+    jstat_if(ms, "grad_ms_t0", s->grad_ms_t0);
+    jstat_if(ms, "laziness_final", s->laziness_final);
+    jstat_if(ms, "accuracy_final", s->accuracy_final);
+    jstat_if(ms, "test_accuracy_final", s->test_accuracy_final);
+    jstat_if(ms, "hessian_min_t0", s->h_min_t0);
+    jstat_if(ms, "hessian_max_t0", s->h_max_t0);
+    jstat_if(ms, "hessian_frac_pos_t0", s->h_frac_pos_t0);
+    jstat_if(ms, "hessian_min_final", s->h_min_final);
+    jstat_if(ms, "hessian_max_final", s->h_max_final);
+    jstat_if(ms, "hessian_frac_pos_final", s->h_frac_pos_final);
+    if (isfinite(s->kernel_rel_var_t0)) {
+        json_object_set_new(ms, "kernel_rel_var_t0", jnum(s->kernel_rel_var_t0));
+        json_object_set_new(ms, "kernel_rel_var_t0_se", jnum(s->kernel_rel_var_t0_se));
+    }
     if (s->m > 1) {
         json_t *ev = json_array();
         for (int j = 0; j < run->m; j++)
@@ -264,6 +469,12 @@ static json_t *jpoint(const qnn_result *res, long k)
         json_object_set_new(ms, "lambda_min_mean_kernel_t0_se", jnum(s->lambda_min_mean_kernel_t0_se));
     }
     json_object_set_new(o, "measured", ms);
+    if (pt->params.model == QNN_MODEL_MLP)
+        json_object_set_new(o, "mlp", jmlp(&pt->params));
+    if (pt->params.model == QNN_MODEL_CARLEMAN)
+        json_object_set_new(o, "carleman", jcarleman(&pt->params));
+    if (pt->params.hessian != QNN_HESS_OFF)
+        json_object_set_new(o, "hessian", jhessian(pt));
     json_object_set_new(o, "ensemble_curve", jcurve(run));
 
     json_t *th = json_object();
@@ -415,6 +626,137 @@ static json_t *jcomparison(const qnn_result *res)
     return arr;
 }
 
+int qnn_stats_has(const char *stats, const char *name)
+{
+    const size_t n = strlen(name);
+    for (const char *t = stats; (t = strstr(t, name)) != NULL; t += n) {
+        const int start = t == stats || t[-1] == ',' || t[-1] == ' ';
+        const int end = t[n] == '\0' || t[n] == ',' || t[n] == ' ';
+        if (start && end)
+            return 1;
+    }
+    return 0;
+}
+
+size_t qnn_fit_power(const double *x, const double *y, const double *se, size_t n,
+                     double *A, double *b, double *b_se)
+{
+    /* y = A x^b is y = A e^{b ln x}: the weighted fit of ln y on ln x */
+    double *lx = malloc((n + 1) * sizeof(double));
+    if (!lx) {
+        *A = *b = *b_se = NAN;
+        return 0;
+    }
+    for (size_t i = 0; i < n; i++)
+        lx[i] = x[i] > 0 ? log(x[i]) : NAN;
+    size_t used = qnn_fit_exponential(lx, y, se, n, A, b, b_se);
+    free(lx);
+    return used;
+}
+
+int qnn_hessian_hist_range(const qnn_point *pt, double *lo, double *hi)
+{
+    const qnn_params *p = &pt->params;
+    if (p->hessian_lo < p->hessian_hi) {
+        *lo = p->hessian_lo;
+        *hi = p->hessian_hi;
+        return 0;
+    }
+    double a = INFINITY, b = -INFINITY;
+    if (pt->run->ninst > 0) {
+        const qnn_run_instance *ri = &pt->run->inst[0];
+        for (size_t q = 0; q < ri->nspec; q++)
+            for (size_t j = 0; j < ri->spec[q].n; j++) {
+                double v = ri->spec[q].x[j];
+                if (isfinite(v)) {
+                    a = fmin(a, v);
+                    b = fmax(b, v);
+                }
+            }
+    }
+    if (!(a <= b))
+        return -1;
+    /* as qnn_spectrum_histogram_auto: 1 % of the spread on either side, so
+     * that the extreme eigenvalues fall inside the outer bins */
+    double m = b > a ? 0.01 * (b - a) : 1e-3 * fmax(fabs(a), 1.0);
+    *lo = a - m;
+    *hi = b + m;
+    return 0;
+}
+
+/* The value and standard error of a width-scaling statistic at point pt. */
+static void width_stat(const qnn_point *pt, int which, double *y, double *e)
+{
+    const qnn_summary *s = &pt->sum;
+    switch (which) {
+    case 0: *y = s->grad_ms_t0.mean; *e = s->grad_ms_t0.se; break;
+    case 1: *y = s->kernel_rel_var_t0; *e = s->kernel_rel_var_t0_se; break;
+    default: *y = s->laziness_final.mean; *e = s->laziness_final.se; break;
+    }
+}
+
+const qnn_width_law qnn_width_laws[3] = {
+    { "grad_var_t0", "grad_ms_t0", "grad_variance_fit", -1.0,
+      "LLJ Eq. 12: the mean square gradient of the parameters below the output layer at initialisation falls like 1/width",
+      "slope −1 (LLJ Eq. 12)" },
+    { "kernel_rel_var_t0", "kernel_rel_var_t0", "kernel_rel_var_fit", -1.0,
+      "LLJ Eq. 17: the NTK fluctuations Var(Delta H) / Hbar^2 fall like 1/n_{L-1}",
+      "slope −1 (LLJ Eq. 17)" },
+    { "laziness_final", "laziness_final", "laziness_fit", -0.5,
+      "lazy training with lr_scale = ntk (not an equation of LLJ): ||theta(T) - theta(0)|| stays O(1) in the width "
+      "(the NTK is O(1), so the parameters move O(1) in total) while ||theta(0)|| grows like sqrt(width) (LeCun init, "
+      "width^2 weights of variance c_w/width)",
+      "slope −½ (lazy training, NTK scaling)" },
+};
+
+/* Per combination of the other swept keys: the log-log slope of statistic
+ * `which` against the first swept key (width). */
+static json_t *jwidth_fit(const qnn_result *res, int which)
+{
+    const qnn_preset *ps = res->preset;
+    const qnn_width_law *law = &qnn_width_laws[which];
+    const int nx = ps->sweep[0].nvalues;
+    const long ng = res->npoints / nx;
+    json_t *fits = json_array();
+    double *x = malloc((size_t)nx * sizeof(double)), *y = malloc((size_t)nx * sizeof(double));
+    double *e = malloc((size_t)nx * sizeof(double));
+    for (long g = 0; x && y && e && g < ng; g++) {
+        for (int i = 0; i < nx; i++) {
+            const qnn_point *pt = &res->points[(long)i * ng + g];
+            x[i] = pt->params.width;
+            width_stat(pt, which, &y[i], &e[i]);
+        }
+        double A, b, bse;
+        size_t used = qnn_fit_power(x, y, e, (size_t)nx, &A, &b, &bse);
+        json_t *fo = json_object();
+        json_t *sw = json_object();
+        const qnn_point *pt = &res->points[g];
+        for (int i = 1; i < ps->nsweep; i++)
+            json_object_set_new(sw, ps->sweep[i].key, json_string(ps->sweep[i].values[pt->value_index[i]]));
+        json_object_set_new(fo, "key", json_string(ps->sweep[0].key));
+        json_object_set_new(fo, "sweep", sw);
+        json_object_set_new(fo, "statistic", json_string(law->summary));
+        char model[160];
+        snprintf(model, sizeof model, "%s = A width^slope, weighted least squares on ln y against ln width (weights (y/se)^2)", law->summary);
+        json_object_set_new(fo, "model", json_string(model));
+        json_object_set_new(fo, "points", json_integer((json_int_t)used));
+        json_object_set_new(fo, "A", jnum(A));
+        json_object_set_new(fo, "slope", jnum(b));
+        json_object_set_new(fo, "slope_se", jnum(bse));
+        if (isfinite(law->prediction)) {
+            json_object_set_new(fo, "prediction", jnum(law->prediction));
+            json_object_set_new(fo, "prediction_source", json_string(law->source));
+            if (isfinite(b) && isfinite(bse) && bse > 0)
+                json_object_set_new(fo, "z", jnum((b - law->prediction) / bse));
+        }
+        json_array_append_new(fits, fo);
+    }
+    free(x);
+    free(y);
+    free(e);
+    return fits;
+}
+
 int qnn_write_summary_json(const qnn_result *res, FILE *f)
 {
     const qnn_preset *ps = res->preset;
@@ -498,6 +840,10 @@ int qnn_write_summary_json(const qnn_result *res, FILE *f)
         free(e);
         json_object_set_new(root, "grad_inf_variance_fit", fits);
     }
+    if (ps->nsweep > 0 && !strcmp(ps->sweep[0].key, "width"))
+        for (int w = 0; w < 3; w++)
+            if (qnn_stats_has(ps->params.stats, qnn_width_laws[w].stat))
+                json_object_set_new(root, qnn_width_laws[w].fit_key, jwidth_fit(res, w));
     json_t *cmp = jcomparison(res);
     if (cmp) {
         json_t *c = json_object();
@@ -563,12 +909,13 @@ int qnn_prepare_outdir(const char *dir, char *err, size_t errlen)
     return 0;
 }
 
-typedef enum { OUT_CSV, OUT_JSON, OUT_PNG, OUT_SVG, OUT_PDF, NOUT } out_kind;
-static const char *const out_names[NOUT] = { "trace.csv", "summary.json", "figure.png", "figure.svg", "figure.pdf" };
+typedef enum { OUT_CSV, OUT_JSON, OUT_PNG, OUT_SVG, OUT_PDF, OUT_SPECTRA, NOUT } out_kind;
+static const char *const out_names[NOUT] = { "trace.csv", "summary.json", "figure.png", "figure.svg", "figure.pdf",
+                                             "spectra.csv" };
 
 static int write_one(const qnn_result *res, out_kind k, const char *tmp, char *err, size_t errlen)
 {
-    if (k >= OUT_PNG)
+    if (k >= OUT_PNG && k <= OUT_PDF)
         return qnn_write_figure(res, (int)(k - OUT_PNG), tmp, err, errlen);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0666);
     FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
@@ -578,7 +925,8 @@ static int write_one(const qnn_result *res, out_kind k, const char *tmp, char *e
             close(fd);
         return -1;
     }
-    int rc = k == OUT_CSV ? qnn_write_trace_csv(res, f) : qnn_write_summary_json(res, f);
+    int rc = k == OUT_CSV ? qnn_write_trace_csv(res, f)
+           : k == OUT_SPECTRA ? qnn_write_spectra_csv(res, f) : qnn_write_summary_json(res, f);
     if (fflush(f) != 0)
         rc = -1;
     if (rc == 0 && fsync(fileno(f)) != 0 && errno != EINVAL)
@@ -595,12 +943,14 @@ int qnn_write_outputs(const qnn_result *res, const char *dir, char *err, size_t 
 {
     char tmp[NOUT][PATH_MAX + 64];
     char fin[NOUT][PATH_MAX + 64];
+    /* spectra.csv only when a point computed Hessians */
+    const int nout = qnn_result_has_hessian(res) ? NOUT : OUT_SPECTRA;
     int written = 0, rc = 0;
-    for (int k = 0; k < NOUT; k++) {
+    for (int k = 0; k < nout; k++) {
         snprintf(tmp[k], sizeof tmp[k], "%s/.%s.tmp.%ld", dir, out_names[k], (long)getpid());
         snprintf(fin[k], sizeof fin[k], "%s/%s", dir, out_names[k]);
     }
-    for (int k = 0; k < NOUT && rc == 0; k++) {
+    for (int k = 0; k < nout && rc == 0; k++) {
         unlink(tmp[k]);
         char e[512] = "";
         rc = write_one(res, (out_kind)k, tmp[k], e, sizeof e);
@@ -609,7 +959,7 @@ int qnn_write_outputs(const qnn_result *res, const char *dir, char *err, size_t 
             snprintf(err, errlen, "--out: value '%s': %s; allowed: a writable directory with free space", dir, e);
     }
     if (rc == 0)
-        for (int k = 0; k < NOUT; k++)
+        for (int k = 0; k < nout; k++)
             if (rename(tmp[k], fin[k]) != 0) {
                 snprintf(err, errlen, "--out: value '%s': cannot rename '%s' to '%s': %s; allowed: a writable directory",
                          dir, tmp[k], fin[k], strerror(errno));
@@ -619,7 +969,7 @@ int qnn_write_outputs(const qnn_result *res, const char *dir, char *err, size_t 
                 break;
             }
     if (rc != 0)
-        for (int k = 0; k < written || k < NOUT; k++)
+        for (int k = 0; k < written || k < nout; k++)
             unlink(tmp[k]);
     return rc;
 }

@@ -28,9 +28,10 @@ typedef struct qnn_result {
 int qnn_write_trace_csv(const qnn_result *res, FILE *f);
 int qnn_write_summary_json(const qnn_result *res, FILE *f);
 
-/* trace.csv, summary.json, figure.png, figure.svg, figure.pdf into dir: each
- * written to a hidden temporary name first and renamed only when all five
- * are complete, so dir never holds a partial file. 0, or -1 with a message. */
+/* trace.csv, summary.json, figure.png, figure.svg, figure.pdf (and, when a
+ * point has hessian != off, spectra.csv) into dir: each written to a hidden
+ * temporary name first and renamed only when all of them are complete, so
+ * dir never holds a partial file. 0, or -1 with a message. */
 int qnn_write_outputs(const qnn_result *res, const char *dir, char *err, size_t errlen);
 
 /* Checks that dir exists or can be created and that a file can be written
@@ -40,6 +41,38 @@ int qnn_prepare_outdir(const char *dir, char *err, size_t errlen);
 /* Draws the run's figure (layout from the preset's figure keys) into
  * path in the given format (0 PNG, 1 SVG, 2 PDF). */
 int qnn_write_figure(const qnn_result *res, int format, const char *path, char *err, size_t errlen);
+
+/* spectra.csv (every Hessian spectrum of every instance; written only when
+ * qnn_result_has_hessian). */
+int qnn_write_spectra_csv(const qnn_result *res, FILE *f);
+int qnn_result_has_hessian(const qnn_result *res);
+
+/* 1 when the comma list `stats` names the statistic `name`. */
+int qnn_stats_has(const char *stats, const char *name);
+
+/* Power law y = A x^b: the weighted least-squares line of ln y against
+ * ln x (qnn_fit_exponential on ln x; weights (y/se)^2, points with x <= 0,
+ * y <= 0 or no finite se > 0 left out). Returns the points used (0 with
+ * b = NaN when fewer than 2). */
+size_t qnn_fit_power(const double *x, const double *y, const double *se, size_t n,
+                     double *A, double *b, double *b_se);
+
+/* Statistics of a width sweep fitted by a power law in summary.json and
+ * drawn on log-log axes: the sweep statistic, the summary name, the
+ * summary.json key of the fits, the predicted slope (NaN: none) and its
+ * source. */
+typedef struct qnn_width_law {
+    const char *stat, *summary, *fit_key;
+    double prediction;
+    const char *source;
+    const char *ref_label;    /* the reference line in the figure (plot markup) */
+} qnn_width_law;
+extern const qnn_width_law qnn_width_laws[3];
+
+/* The Hessian histogram range of point pt: hessian_range, or (auto) the
+ * extreme eigenvalues of all spectra of instance 0 widened by 1 % of the
+ * spread. 0, or -1 when there is no spectrum. */
+int qnn_hessian_hist_range(const qnn_point *pt, double *lo, double *hi);
 
 /* "L=64, gamma=1.2" for point k; buf of len bytes. */
 void qnn_point_label(const qnn_result *res, long k, char *buf, size_t len);

@@ -121,7 +121,7 @@ done
 # trace_rows DIR POINTS INSTANCES STEPS RECORD_EVERY [SWEEPCOL]: the rows
 # are every recorded step (0, k*RECORD_EVERY, and STEPS) of every instance
 # of every point; without SWEEPCOL the header has no column after
-# grad_inf.
+# err_norm.
 trace_rows() {
     py '
 import csv, sys
@@ -129,7 +129,8 @@ path, P, R, T, every = sys.argv[1], *map(int, sys.argv[2:6])
 col = sys.argv[6] if len(sys.argv) > 6 else None
 rows = list(csv.reader(open(path)))
 head, data = rows[0], rows[1:]
-base = "step,instance,eps,loss,kernel,lambda_min,lambda_max,grad_norm,yhat,t,kernel_change,spectral_drift,entropy,trace_distance,grad_inf".split(",")
+base = ("step,instance,eps,loss,kernel,lambda_min,lambda_max,grad_norm,yhat,t,kernel_change,spectral_drift,entropy,trace_distance,grad_inf,"
+        "grad_ms,laziness,accuracy,test_accuracy,hessian_min,hessian_max,hessian_trace,hessian_frac_pos,error_proxy,event,err_norm").split(",")
 want_head = base + ([col] if col else [])
 if head != want_head:
     sys.exit("header %s, expected %s" % (head, want_head))
@@ -150,7 +151,7 @@ check "outputs: periodic trace.csv has 1 x 3 x {0,20,40,45} rows and no swept co
 check "outputs: liu23-fig3 trace.csv has column m and 9 points x 3 instances x 1 step" \
     trace_rows fig3a 9 3 0 1 m
 check "outputs: liu23-fig3 column m runs over 2..10" \
-    eval "test \"\$(tail -n +2 '$TMP/fig3a/trace.csv' | cut -d, -f16 | sort -n -u | tr '\n' ' ')\" = '2 3 4 5 6 7 8 9 10 '"
+    eval "test \"\$(tail -n +2 '$TMP/fig3a/trace.csv' | cut -d, -f27 | sort -n -u | tr '\n' ' ')\" = '2 3 4 5 6 7 8 9 10 '"
 run_ok per_sweep you23-fig1 --set d=8 --steps 20 --instances 2
 check "outputs: overriding d keeps the sweep over p (column p, 4 points x 2 x {0,20})" \
     trace_rows per_sweep 4 2 20 20 p
@@ -522,6 +523,183 @@ d = json.load(open(sys.argv[1] + "/summary.json"))
 p = d["points"][0]
 ok = p["measured"]["visible"]["n_v"] == 4 and p["measured"]["visible"]["n_h"] == 2 and "page_entropy" in p["theory"]
 sys.exit(0 if ok else 1)' "$TMP/vis"
+
+# ----------------------------------------------------------------------------
+# 5c. Model mlp, sparse training, the Hessian observer, model carleman
+# ----------------------------------------------------------------------------
+SIX="figure.pdf figure.png figure.svg spectra.csv summary.json trace.csv"
+only_six() { test "$(cd "$TMP/$1" && ls -A | LC_ALL=C sort | tr '\n' ' ')" = "$SIX "; }
+figures_ok() {
+    head -c 8 "$TMP/$1/figure.png" | od -An -tx1 | tr -d ' \n' | grep -qx '89504e470d0a1a0a' &&
+        head -c 4096 "$TMP/$1/figure.svg" | grep -q '<svg' && head -c 5 "$TMP/$1/figure.pdf" | grep -qx '%PDF-' &&
+        test "$(stat -c %s "$TMP/$1/figure.png")" -gt 20000
+}
+# 2-8-8-3 tanh MLP (123 parameters) on spirals, pruned at 20 and 40 with 3
+# classical steps, exact Hessians every 5 steps
+MLP="default --set model=mlp --set L=2 --set width=8 --set data=spirals --set classes=3 --set m=30 --set n_test=20
+     --set lr_scale=standard --set eta=0.005 --set prune_every=20 --set prune_classical=3 --set hessian=exact
+     --set hessian_every=5 --set figure=hessian --steps 50 --instances 2"
+# shellcheck disable=SC2086
+{
+    run_ok mlpH1 $MLP --threads 1
+    run_ok mlpH2 $MLP --threads 2
+    run_ok mlpS $MLP --set hessian=slq --set slq_probes=3 --set slq_steps=12 --set figure=training
+}
+check "mlp: exactly the five files and spectra.csv (hessian = exact)" only_six mlpH1
+check "mlp: spectra.csv and trace.csv do not depend on the thread count" \
+    eval 'same_files mlpH1 mlpH2 spectra.csv && same_files mlpH1 mlpH2 trace.csv'
+check "mlp: figure = hessian writes a PNG, an SVG and a PDF" figures_ok mlpH1
+check "mlp: figure = training of model mlp writes a PNG, an SVG and a PDF" figures_ok mlpS
+# the proxy restarts at the upload after the classical steps: exactly 1 at
+# step 0 and on the steps P .. P+2 after each pruning; event bit 1 exactly
+# at the prunings (20, 40), bit 2 exactly at step 0 and the uploads (23, 43)
+check "mlp: error_proxy is exactly 1 at step 0 and during the classical steps after each pruning; event bits at 20, 23, 40, 43" \
+    py 'import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+if len(rows) != 2 * 51: sys.exit("%d rows" % len(rows))
+for r in rows:
+    st, ev, px = int(r["step"]), int(r["event"]), r["error_proxy"]
+    want = (1 if st in (20, 40) else 0) | (2 if st in (0, 23, 43) else 0)
+    if ev != want: sys.exit("step %d: event %d, expected %d" % (st, ev, want))
+    if st in (0, 20, 21, 22, 40, 41, 42) and (px == "" or float(px) != 1.0):
+        sys.exit("step %d: error_proxy %r, expected exactly 1" % (st, px))
+    if st in (1, 2, 3) and not (px != "" and 0 < float(px) < 1):
+        sys.exit("step %d: error_proxy %r, expected in (0, 1) (a dissipative start)" % (st, px))
+' "$TMP/mlpH1/trace.csv"
+check "mlp: Hessian columns at steps 0, 5, .., 50 and the uploads only; hessian_frac_pos in [0, 1], min <= max, accuracies in [0, 1]" \
+    py 'import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+for r in rows:
+    st = int(r["step"])
+    has = r["hessian_min"] != ""
+    if has != (st % 5 == 0 or st in (23, 43)): sys.exit("step %d: hessian_min %r" % (st, r["hessian_min"]))
+    if has:
+        fp, lo, hi = float(r["hessian_frac_pos"]), float(r["hessian_min"]), float(r["hessian_max"])
+        if not (0 <= fp <= 1 and lo <= hi and r["hessian_trace"] != ""): sys.exit("step %d: %r" % (st, r))
+    for c in ("accuracy", "test_accuracy", "laziness", "grad_ms"):
+        if r[c] == "": sys.exit("step %d: no %s" % (st, c))
+    if not (0 <= float(r["accuracy"]) <= 1 and 0 <= float(r["test_accuracy"]) <= 1): sys.exit("accuracy out of [0, 1]")
+    if r["err_norm"] != "": sys.exit("err_norm for model mlp")
+if any(float(r["laziness"]) != 0 for r in rows if r["step"] == "0"): sys.exit("laziness at step 0 is not 0")
+' "$TMP/mlpH1/trace.csv"
+# spectra_ok DIR METHOD: weights per (step, instance) sum to 1; exact: P
+# rows of weight 1/P each; the extreme nodes are trace.csv'"'"'s hessian_min/max
+spectra_ok() {
+    py '
+import csv, json, math, sys
+d, method = sys.argv[1], sys.argv[2]
+rows = list(csv.DictReader(open(d + "/spectra.csv")))
+head = open(d + "/spectra.csv").readline().strip()
+if head != "step,instance,method,upload,x,weight": sys.exit("header " + head)
+P = json.load(open(d + "/summary.json"))["points"][0]["hessian"]["parameters"]
+groups = {}
+for r in rows:
+    groups.setdefault((int(r["step"]), int(r["instance"])), []).append(r)
+trace = {(int(r["step"]), int(r["instance"])): r for r in csv.DictReader(open(d + "/trace.csv"))}
+want = {k for k, r in trace.items() if r["hessian_min"] != ""}
+if set(groups) != want: sys.exit("spectra at %s, trace.csv has Hessians at %s" % (sorted(groups), sorted(want)))
+for k, g in groups.items():
+    w = [float(r["weight"]) for r in g]
+    x = [float(r["x"]) for r in g]
+    if abs(sum(w) - 1) > 1e-9: sys.exit("%s: weights sum to %.15g" % (k, sum(w)))
+    if any(r["method"] != method for r in g): sys.exit("%s: method is not %s" % (k, method))
+    if len({r["upload"] for r in g}) != 1: sys.exit("%s: mixed upload flags" % (k,))
+    if method == "exact" and (len(g) != P or any(abs(v - 1 / P) > 1e-12 for v in w)):
+        sys.exit("%s: %d eigenvalues for P = %d" % (k, len(g), P))
+    if x != sorted(x): sys.exit("%s: nodes not ascending" % (k,))
+    t = trace[k]
+    for a, b in ((min(x), float(t["hessian_min"])), (max(x), float(t["hessian_max"]))):
+        if abs(a - b) > 1e-8 * max(1, abs(b)): sys.exit("%s: extreme node %r, trace.csv %r" % (k, a, b))
+    up = g[0]["upload"] == "1"
+    if up != (int(t["event"]) & 2 != 0): sys.exit("%s: upload %s but event %s" % (k, up, t["event"]))
+' "$TMP/$1" "$2"
+}
+check "mlp: spectra.csv: per (step, instance) P exact eigenvalues of weight 1/P (sum 1 within 1e-9), extremes = trace.csv, upload = event bit 2" \
+    spectra_ok mlpH1 exact
+check "mlp: hessian = slq: spectra.csv weights per (step, instance) sum to 1, method slq" spectra_ok mlpS slq
+check "mlp: summary.json has the mlp widths 2, 8, 8, 3, the Hessian settings and instance 0's spectra, and the new statistics" \
+    py 'import csv, json, sys
+d = json.load(open(sys.argv[1] + "/summary.json"))
+p = d["points"][0]
+m, h, ms = p["mlp"], p["hessian"], p["measured"]
+if m["widths"] != [2, 8, 8, 3] or m["parameters"] != 123 or m["activation"] != "tanh" or m["data"] != "spirals":
+    sys.exit("mlp %r" % m)
+if h["method"] != "exact" or h["parameters"] != 123 or h["bins"] != 60 or h["range"] != "auto" or h["error_proxy"]["cut"] != 0.4:
+    sys.exit("hessian %r" % {k: v for k, v in h.items() if k != "instance_0"})
+steps = sorted({int(r["step"]) for r in csv.DictReader(open(sys.argv[1] + "/spectra.csv")) if r["instance"] == "0"})
+if [e["step"] for e in h["instance_0"]] != steps: sys.exit("instance_0 steps differ from spectra.csv")
+if [e["step"] for e in h["instance_0"] if e["upload"]] != [0, 23, 43]: sys.exit("uploads")
+if not all(0 <= e["frac_pos"] <= 1 and e["min"] <= e["max"] for e in h["instance_0"]): sys.exit("spectrum summary")
+for k in ("grad_ms_t0", "laziness_final", "accuracy_final", "test_accuracy_final", "hessian_frac_pos_final", "hessian_min_t0"):
+    if not isinstance(ms.get(k), dict) or ms[k]["n"] != 2: sys.exit("measured %s: %r" % (k, ms.get(k)))
+if not 0 <= ms["accuracy_final"]["mean"] <= 1: sys.exit("accuracy")
+' "$TMP/mlpH1"
+check "outputs: a run without a Hessian writes no spectra.csv and no hessian/mlp sections" \
+    py 'import json, os, sys
+d = json.load(open(sys.argv[1] + "/summary.json"))
+sys.exit(1 if os.path.exists(sys.argv[1] + "/spectra.csv") or "hessian" in d["points"][0] or "mlp" in d["points"][0] else 0)' "$TMP/def1"
+# a random QNN with the Hessian observer (parameter shift): exact spectra
+# of L = 12 angles every 4 steps
+run_ok qnnH default --set L=12 --set hessian=exact --set hessian_every=4 --set figure=hessian --steps 12 --instances 2
+check "random QNN: hessian = exact writes spectra.csv with 12 eigenvalues per spectrum" only_six qnnH
+check "random QNN: spectra.csv consistent with trace.csv" spectra_ok qnnH exact
+check "random QNN: figure = hessian writes a PNG, an SVG and a PDF" figures_ok qnnH
+
+run_ok c4a liu24-fig4a --instances 3
+check "carleman: 4 orders x 3 systems x ode_points = 100 rows, t log-spaced 0.2 .. 200, |eps| <= err_norm" \
+    py 'import csv, math, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+if len(rows) != 4 * 3 * 100: sys.exit("%d rows" % len(rows))
+for r in rows:
+    e, n = float(r["eps"]), float(r["err_norm"])
+    if not (0 <= e <= n * (1 + 1e-12) + 1e-300): sys.exit("component error %g above the norm %g" % (e, n))
+ts = sorted({float(r["t"]) for r in rows})
+if len(ts) != 100 or abs(ts[0] - 0.2) > 1e-9 or abs(ts[-1] - 200) > 1e-9: sys.exit("times %r .. %r" % (ts[0], ts[-1]))
+rat = [ts[i + 1] / ts[i] for i in range(99)]
+if max(rat) - min(rat) > 1e-6: sys.exit("times not log-spaced")
+' "$TMP/c4a/trace.csv"
+check "carleman (f = 1): the order-4 error at t = 20 lies below the order-1 error (geometric mean over 3 systems)" \
+    py 'import csv, math, sys
+rows = [r for r in csv.DictReader(open(sys.argv[1])) if abs(float(r["t"]) - 20) / 20 < 0.04]
+g = {}
+for r in rows: g.setdefault(r["carleman_order"], []).append(math.log(float(r["err_norm"])))
+m = {k: sum(v) / len(v) for k, v in g.items()}
+sys.exit(0 if m["4"] < m["1"] - 2 else "mean ln error by order %r" % m)' "$TMP/c4a/trace.csv"
+check "carleman: five files (no spectra.csv), figure files valid" eval 'only_five c4a && figures_ok c4a'
+check "carleman: summary.json describes the system per point" \
+    py 'import json, sys
+d = json.load(open(sys.argv[1]))
+sys.exit(0 if [p["carleman"]["carleman_order"] for p in d["points"]] == [1, 2, 3, 4] and all(p["carleman"]["ode_f"] == 1 for p in d["points"]) else 1)' \
+    "$TMP/c4a/summary.json"
+
+run_ok llj llj-laziness --instances 30 --steps 20
+check "llj-laziness: grad_ms_t0 falls like 1/width (log-log slope within 4 s.e. of -1, s.e. < 0.3)" \
+    py 'import json, sys
+d = json.load(open(sys.argv[1]))
+f = d["grad_variance_fit"]
+if len(f) != 1 or f[0]["points"] != 5 or f[0]["prediction"] != -1: sys.exit("fit %r" % f)
+b, se = f[0]["slope"], f[0]["slope_se"]
+if not (0 < se < 0.3 and abs(b + 1) < 4 * se and abs(f[0]["z"] - (b + 1) / se) < 1e-9): sys.exit("slope %g +- %g" % (b, se))
+for k in ("kernel_rel_var_fit", "laziness_fit"):
+    if len(d.get(k, [])) != 1 or not d[k][0]["slope"] < 0: sys.exit("%s %r" % (k, d.get(k)))
+w = [p["mlp"]["widths"] for p in d["points"]]
+if w != [[4, x, x, 1] for x in (32, 64, 128, 256, 512)]: sys.exit("widths %r" % w)
+' "$TMP/llj/summary.json"
+check "llj-laziness: the sweep figure writes a PNG, an SVG and a PDF" figures_ok llj
+
+# bad input of the new keys: status 2, the key named, no files
+# shellcheck disable=SC2086
+{
+    bad "prune = 1 (no network left)" "'prune'|'1'|allowed" run $MLP --out @OUT --set prune=1
+    bad "prune < 0" "'prune'|'-0.1'|allowed" run $MLP --out @OUT --set prune=-0.1
+    bad "width = 0" "'width'|'0'|allowed" run $MLP --out @OUT --set width=0
+    bad "hessian = exact with 10701 parameters (mlp width 100)" "'hessian'|'exact'|allowed" run $MLP --out @OUT --set width=100
+    bad "hessian = exact for L = 5000 angles" "'hessian'|'exact'|allowed" run default --out @OUT --set L=5000 --set hessian=exact
+    bad "prune_every on the random model" "'prune_every'|allowed" run default --out @OUT --set prune_every=10
+    bad "unknown hessian mode" "'hessian'|'dense'|allowed" run $MLP --out @OUT --set hessian=dense
+    bad "malformed hessian_range" "'hessian_range'|allowed" run $MLP --out @OUT --set hessian_range=3,1
+    bad "unknown data set" "'data'|'mnist'|allowed" run $MLP --out @OUT --set data=mnist
+}
 
 # ----------------------------------------------------------------------------
 # 6. Interruption: status 130, nothing written

@@ -928,8 +928,12 @@ static int observe_common(qnn_instance *in, int want, int bad, qnn_obs *out)
     if ((want & QNN_WANT_HESSIAN) || up) {
         if (hessian_compute(in) != 0)
             return 1;
+        /* eigenvalues within 1e-8 of the largest magnitude are zero to
+         * rounding (a Hessian of rank < P has many): they count as neither
+         * sign in the fraction positive */
         qnn_spectrum_stats st;
-        qnn_spectrum_summary(&in->spec, 0.0, &st);
+        double big = fmax(fabs(in->spec.x[0]), fabs(in->spec.x[in->spec.n - 1]));
+        qnn_spectrum_summary(&in->spec, 1e-8 * big, &st);
         out->h_min = st.min;
         out->h_max = st.max;
         out->h_trace = st.trace;
