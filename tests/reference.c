@@ -1,4 +1,5 @@
 #include "reference.h"
+#include "qnn/instance.h"
 #include <gsl/gsl_sort.h>
 #include <gsl/gsl_eigen.h>
 #include <gsl/gsl_complex_math.h>
@@ -89,6 +90,16 @@ qnn_params ref_params(const char *const *kv)
     if (qnn_params_check(&p, 0, err, sizeof err) != 0)
         fail_msg("%s", err);
     return p;
+}
+
+struct qnn_instance *ref_instance(const char *const *kv, int index)
+{
+    qnn_params p = ref_params(kv);
+    char err[256];
+    qnn_instance *in = qnn_instance_new(&p, index, NULL, err, sizeof err);
+    if (!in)
+        fail_msg("%s", err);
+    return in;
 }
 
 qnn_cplx *ref_pauli(qnn_pauli p, int n)

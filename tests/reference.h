@@ -19,6 +19,8 @@ double ref_maxdiff(size_t len, const qnn_cplx *a, const qnn_cplx *b);
 /* Defaults, then the NULL-terminated key/value pairs, checked; a bad pair
  * fails the calling cmocka test. */
 qnn_params ref_params(const char *const *kv);
+/* Instance `index` of ref_params(kv); failure fails the calling test. */
+struct qnn_instance *ref_instance(const char *const *kv, int index);
 /* An ensemble run of ref_params(kv); failure fails the calling test. */
 struct qnn_run *ref_run(const char *const *kv);
 

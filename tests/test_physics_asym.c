@@ -44,15 +44,6 @@ void openblas_set_num_threads(int); /* OpenBLAS; its cblas.h clashes with GSL's 
 /* helpers                                                                  */
 /* ------------------------------------------------------------------------ */
 
-static qnn_instance *make(const char *const *kv, int index)
-{
-    qnn_params p = ref_params(kv);
-    char err[256];
-    qnn_instance *in = qnn_instance_new(&p, index, NULL, err, sizeof err);
-    if (!in)
-        fail_msg("%s", err);
-    return in;
-}
 
 static void eval(qnn_instance *in, int want_eigen, qnn_obs *o)
 {
@@ -128,7 +119,7 @@ static spec_result spectrum_run(const char *gamma, const char *labels, const cha
     const char *kv[] = { "model", "asymptotic", "n", "5", "m", "2", "gamma", gamma, "labels", labels,
                          "inputs", inputs, "eta", "0.01", "eta_per_L", "0", "integrator", integ,
                          "seed", "4242", NULL };
-    qnn_instance *in = make(kv, 0);
+    qnn_instance *in = ref_instance(kv, 0);
     const qnn_asym *a = asym_of(in);
     const size_t d = qnn_asym_dim(a);
     double *s0 = malloc(d * sizeof *s0), *s1 = malloc(d * sizeof *s1);
@@ -291,7 +282,7 @@ static void test_one_sample_rate(void **state)
             const char *kv[] = { "model", "asymptotic", "n", "5", "m", "1", "gamma", gs, "eta", hs,
                                  "eta_per_L", "0", "integrator", "midpoint", "inputs", "random",
                                  "seed", "77", NULL };
-            qnn_instance *in = make(kv, idx);
+            qnn_instance *in = ref_instance(kv, idx);
             /* |r| ≤ |r(0)| e^{-2(γ²-1)t} for |ŷ(0)| < 1, |r(0)| < 1 + γ: t = 25/(2(γ²-1))
              * reaches 1e-8 with room (e^{-25}(1 + γ) < 1.3e-10); |ŷ(0)| > 1 only delays
              * the start while |ŷ| > 1 */
@@ -388,7 +379,7 @@ static void test_fig3_trend(void **state)
             const char *kv[] = { "model", "asymptotic", "n", "6", "m", "4", "gamma", gs, "eta", hs,
                                  "eta_per_L", "0", "integrator", "cayley", "inputs", "random",
                                  "seed", "303", NULL };
-            qnn_instance *in = make(kv, i);
+            qnn_instance *in = ref_instance(kv, i);
             qnn_obs o;
             long k = 0;
             for (;; k++) {
@@ -484,7 +475,7 @@ static void test_qnn_to_asym(void **state)
             const char *ka[] = { "model", "asymptotic", "m0_init", "circuit", "n", "4", "L", pv[pi], "m", "4",
                                  "gamma", "1", "eta", etaa, "eta_per_L", "0", "integrator", "midpoint",
                                  "seed", "919", NULL };
-            qnn_instance *q = make(kq, i), *a = make(ka, i);
+            qnn_instance *q = ref_instance(kq, i), *a = ref_instance(ka, i);
             qnn_obs oq, oa;
             double r0n = 0.0, mx = 0.0;
             for (long k = 0; k <= steps; k++) {
@@ -530,7 +521,7 @@ static void test_qnn_to_asym(void **state)
                              "eta_per_L", "1", "seed", "919", NULL };
         const char *ka[] = { "model", "asymptotic", "m0_init", "circuit", "n", "4", "L", "20", "m", "4",
                              "gamma", "2", "eta", etaa, "eta_per_L", "0", "seed", "919", NULL };
-        qnn_instance *q = make(kq, i), *a = make(ka, i);
+        qnn_instance *q = ref_instance(kq, i), *a = ref_instance(ka, i);
         qnn_obs oq, oa;
         eval(q, 0, &oq);
         eval(a, 0, &oa);
@@ -589,7 +580,7 @@ static void test_one_sample_gamma1_sublinear(void **state)
     for (int idx = 0; idx < 3; idx++) {
         const char *kv[] = { "model", "asymptotic", "n", "5", "m", "1", "gamma", "1", "eta", "0.005",
                              "eta_per_L", "0", "integrator", "midpoint", "inputs", "random", "seed", "55", NULL };
-        qnn_instance *in = make(kv, idx);
+        qnn_instance *in = ref_instance(kv, idx);
         qnn_obs o, first, early = { 0 }, late0 = { 0 };
         double G0 = 0.0, s0 = 0.0, maxdinv = 0.0, maxlaw = 0.0;
         for (long k = 0; k <= steps; k++) {
@@ -669,7 +660,7 @@ static void test_frozen_vs_asym(void **state)
     const char *ka[] = { "model", "asymptotic", "n", "5", "m", "2", "gamma", "1", "eta", "0.02", "eta_per_L", "0",
                          "integrator", "midpoint", "inputs", "random", "seed", "66", NULL };
     for (int idx = 0; idx < 3; idx++) {
-        qnn_instance *f = make(kf, idx), *a = make(ka, idx);
+        qnn_instance *f = ref_instance(kf, idx), *a = ref_instance(ka, idx);
         qnn_obs of, oa;
         eval(f, 1, &of);
         eval(a, 1, &oa);
@@ -785,7 +776,7 @@ static void test_frozen_solution(void **state)
     const char *kv[] = { "model", "frozen", "n", "3", "m", "4", "gamma", "2", "eta", "0.01", "eta_per_L", "0",
                          "inputs", "random", "seed", "67", NULL };
     for (int idx = 0; idx < 2; idx++) {
-        qnn_instance *f = make(kv, idx);
+        qnn_instance *f = ref_instance(kv, idx);
         qnn_obs o;
         eval(f, 1, &o);
         double K0[M * M], r[M];
@@ -847,7 +838,7 @@ static void test_qnn_gamma1_sublinear(void **state)
                          "eta_per_L", "1", "seed", "88", NULL };
     const long steps = 20000; /* t = 200 */
     for (int idx = 0; idx < 3; idx++) {
-        qnn_instance *in = make(kv, idx);
+        qnn_instance *in = ref_instance(kv, idx);
         qnn_consts c;
         qnn_instance_consts(in, &c);
         qnn_obs o, first, early = { 0 }, late0 = { 0 };

@@ -37,15 +37,6 @@
 
 void openblas_set_num_threads(int);
 
-static qnn_instance *make(const char *const *kv, int index)
-{
-    qnn_params p = ref_params(kv);
-    char err[256];
-    qnn_instance *in = qnn_instance_new(&p, index, NULL, err, sizeof err);
-    if (!in)
-        fail_msg("%s", err);
-    return in;
-}
 
 /* ‖A - B‖_F / ‖B‖_F */
 static double rel_diff(size_t n, const double *A, const double *B)
@@ -85,7 +76,7 @@ static void fd_hessian(qnn_instance *in, double *H)
 
 static void check_model_hessian(const char *const *kv, double tol_fd)
 {
-    qnn_instance *in = make(kv, 0);
+    qnn_instance *in = ref_instance(kv, 0);
     qnn_obs o;
     /* a few steps away from the initial point so that r ≠ 0 matters */
     for (int k = 0; k < 3; k++) {
@@ -164,7 +155,7 @@ static void test_slq_vs_exact(void **state)
     (void)state;
     const char *kv[] = { "model", "mlp", "data", "sin1d", "m", "40", "width", "12", "L", "2",
                          "lr_scale", "standard", "hessian", "exact", "seed", "7", NULL };
-    qnn_instance *in = make(kv, 0);
+    qnn_instance *in = ref_instance(kv, 0);
     qnn_obs o;
     for (int k = 0; k < 20; k++) {
         assert_int_equal(qnn_instance_eval(in, 0, &o), 0);
@@ -258,7 +249,7 @@ static void test_pruning(void **state)
                          "L", "2", "lr_scale", "standard", "eta", "0.002", "c_b", "0.1", "prune", "0.9",
                          "prune_every", "5", "prune_classical", "2", "hessian", "exact",
                          "proxy_scale", "one", "seed", "10", NULL };
-    qnn_instance *in = make(kv, 0);
+    qnn_instance *in = ref_instance(kv, 0);
     int L;
     qnn_obs o;
     for (int t = 0; t <= 8; t++) {

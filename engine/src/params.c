@@ -343,23 +343,40 @@ static int check_stats(const char *v)
     return 0;
 }
 
+/* The trimmed items of a comma list, one at a time: *s advances past the
+ * item written into tok. 1 for an item, 0 at the end, -1 for an item that
+ * does not fit tok. */
+static int next_item(const char **s, int *done, char *tok, size_t len)
+{
+    if (*done)
+        return 0;
+    const char *comma = strchr(*s, ',');
+    size_t n = comma ? (size_t)(comma - *s) : strlen(*s);
+    if (n >= len)
+        return -1;
+    char raw[64];
+    memcpy(raw, *s, n);
+    raw[n] = '\0';
+    trim(raw, tok, len);
+    if (comma)
+        *s = comma + 1;
+    else
+        *done = 1;
+    return 1;
+}
+
 /* labels = y1, y2, ...: the supplied label vector. */
 static int set_label_list(qnn_params *p, const char *value, char *err, size_t errlen)
 {
     static const char allowed[] = "pm1, uniform, or a comma list of 1 .. 1024 numbers in -1e6 .. 1e6 (one per training state)";
     double v[QNN_MAX_LABELS];
-    int n = 0;
+    int n = 0, done = 0, rc;
     const char *s = value;
-    for (;;) {
-        const char *comma = strchr(s, ',');
-        size_t len = comma ? (size_t)(comma - s) : strlen(s);
-        char tok[64], t[64];
-        if (len >= sizeof tok)
-            return fail(err, errlen, "labels", value, "has an entry that is not a number", allowed);
-        memcpy(tok, s, len);
-        tok[len] = '\0';
-        trim(tok, t, sizeof t);
+    char t[64];
+    while ((rc = next_item(&s, &done, t, sizeof t)) != 0) {
         double x;
+        if (rc < 0)
+            return fail(err, errlen, "labels", value, "has an entry that is not a number", allowed);
         if (parse_double(t, &x) != 0)
             return fail(err, errlen, "labels", value, "is not pm1, uniform or a list of numbers", allowed);
         if (fabs(x) > 1e6)
@@ -367,9 +384,6 @@ static int set_label_list(qnn_params *p, const char *value, char *err, size_t er
         if (n >= QNN_MAX_LABELS)
             return fail(err, errlen, "labels", value, "has too many entries", allowed);
         v[n++] = x;
-        if (!comma)
-            break;
-        s = comma + 1;
     }
     p->labels = QNN_LABEL_LIST;
     p->nlabels = n;
@@ -390,26 +404,17 @@ static int set_widths(qnn_params *p, const char *value, char *err, size_t errlen
         return 0;
     }
     const char *s = value;
-    for (;;) {
-        const char *comma = strchr(s, ',');
-        size_t len = comma ? (size_t)(comma - s) : strlen(s);
-        char tok[64], t[64];
-        if (len >= sizeof tok)
-            return fail(err, errlen, "widths", value, "has an entry that is not an integer", allowed);
-        memcpy(tok, s, len);
-        tok[len] = '\0';
-        trim(tok, t, sizeof t);
+    int done = 0, rc;
+    char t[64];
+    while ((rc = next_item(&s, &done, t, sizeof t)) != 0) {
         long long x;
-        if (parse_long(t, &x) != 0)
+        if (rc < 0 || parse_long(t, &x) != 0)
             return fail(err, errlen, "widths", value, "has an entry that is not an integer", allowed);
         if (x < 1 || x > 65536)
             return fail(err, errlen, "widths", value, "has a width out of range (a layer needs at least one unit)", allowed);
         if (n >= QNN_MLP_MAX_HIDDEN)
             return fail(err, errlen, "widths", value, "has too many layers", allowed);
         w[n++] = (int)x;
-        if (!comma)
-            break;
-        s = comma + 1;
     }
     p->nwidths = n;
     memcpy(p->widths, w, (size_t)n * sizeof(int));
@@ -710,14 +715,21 @@ static double hessian_bytes(const qnn_params *p)
     return ((double)p->slq_steps + 6.0) * P * 8.0 + 4.0 * (double)p->slq_steps * p->slq_steps * 8.0;
 }
 
+/* n + n² + ... + n^N of model carleman's order-N system. */
+static double carleman_dim(const qnn_params *p)
+{
+    double dim = 0.0, pw = 1.0;
+    for (int j = 1; j <= p->carleman_order; j++) {
+        pw *= p->ode_n;
+        dim += pw;
+    }
+    return dim;
+}
+
 size_t qnn_params_instance_bytes(const qnn_params *p)
 {
     if (p->model == QNN_MODEL_CARLEMAN) {
-        double dim = 0.0, pw = 1.0;
-        for (int j = 1; j <= p->carleman_order; j++) {
-            pw *= p->ode_n;
-            dim += pw;
-        }
+        double dim = carleman_dim(p);
         double bytes = 3.0 * dim * dim * 8.0 + 40.0 * dim * 8.0 + 65536.0;
         return bytes > (double)SIZE_MAX ? SIZE_MAX : (size_t)bytes;
     }
@@ -910,11 +922,7 @@ int qnn_params_check(const qnn_params *p, size_t mem_limit, char *err, size_t er
         }
     }
     if (p->model == QNN_MODEL_CARLEMAN) {
-        double dim = 0.0, pw = 1.0;
-        for (int j = 1; j <= p->carleman_order; j++) {
-            pw *= p->ode_n;
-            dim += pw;
-        }
+        double dim = carleman_dim(p);
         if (dim > 6000.0) {
             snprintf(err, errlen, "key 'carleman_order': value '%d' makes the order-N system %.0f-dimensional for ode_n = %d (a dense matrix); allowed: n + n^2 + .. + n^N <= 6000",
                      p->carleman_order, dim, p->ode_n);
