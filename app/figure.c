@@ -64,6 +64,22 @@ static plot_series *add_series(builder *b, plot_panel *pn)
     return s;
 }
 
+/* A new series of n points (x, y) in the given style and colour; NULL
+ * when n < 0 (the data could not be built) or the panel is full. */
+static plot_series *add_curve(builder *b, plot_panel *pn, double *x, double *y, long n,
+                              plot_style style, int color)
+{
+    plot_series *s = add_series(b, pn);
+    if (n < 0 || !s)
+        return NULL;
+    s->x = x;
+    s->y = y;
+    s->n = (size_t)n;
+    s->style = style;
+    s->color = color;
+    return s;
+}
+
 static size_t valid_nrec(const qnn_run_instance *ri)
 {
     return ri->diverged_at >= 0 && ri->nrec > 0 ? ri->nrec - 1 : ri->nrec;
@@ -268,12 +284,9 @@ static int training_figure(const qnn_result *res, builder *b, plot_figure *fig)
                 const qnn_run_instance *ri = &run->inst[i];
                 double *x, *y;
                 long n = inst_xy(a, ri, f, xs, 1.0, 0, &x, &y);
-                plot_series *sr = add_series(b, &pn[0]);
-                if (n < 0 || !sr)
+                plot_series *sr = add_curve(b, &pn[0], x, y, n, PLOT_FAINT, P == 1 ? -1 : color);
+                if (!sr)
                     return -1;
-                sr->x = x; sr->y = y; sr->n = (size_t)n;
-                sr->style = PLOT_FAINT;
-                sr->color = P == 1 ? -1 : color;
                 if (i == 0 && P == 1)
                     sr->label = "instances";
                 /* kernel panel: K(t), or λ_min where it was computed */
@@ -281,12 +294,9 @@ static int training_figure(const qnn_result *res, builder *b, plot_figure *fig)
                 if (supervised && !you23)
                     continue;
                 n = inst_xy(a, ri, kf, xs, pl, supervised, &x, &y);
-                plot_series *sk = add_series(b, &pn[1]);
-                if (n < 0 || !sk)
+                plot_series *sk = add_curve(b, &pn[1], x, y, n, PLOT_FAINT, P == 1 ? -1 : color);
+                if (!sk)
                     return -1;
-                sk->x = x; sk->y = y; sk->n = (size_t)n;
-                sk->style = PLOT_FAINT;
-                sk->color = P == 1 ? -1 : color;
                 if (i == 0 && P == 1 && supervised)
                     sk->label = "instances";
             }
@@ -424,12 +434,9 @@ static int training_figure(const qnn_result *res, builder *b, plot_figure *fig)
             const double xs = asym ? run_dt(pt->run) : 1.0;
             double *x2, *y2;
             long ne = ens_xy(a, pt->run, QNN_FIELD_ENTROPY, xs, 1.0, 1, &x2, &y2);
-            plot_series *se = add_series(b, &pn[2]);
-            if (ne < 0 || !se)
+            plot_series *se = add_curve(b, &pn[2], x2, y2, ne, PLOT_BOLD, color);
+            if (!se)
                 return -1;
-            se->x = x2; se->y = y2; se->n = (size_t)ne;
-            se->style = PLOT_BOLD;
-            se->color = color;
             /* no legend here: it would cover the reference-line labels */
             const qnn_theory_value *pg = qnn_summary_theory(&pt->sum, "page_entropy");
             const qnn_theory_value *mx = qnn_summary_theory(&pt->sum, "max_entropy");
@@ -1018,12 +1025,9 @@ static int compare_figure(const qnn_result *res, builder *b, plot_figure *fig)
                 double *x, *y;
                 long n = inst_xy(a, &pt->run->inst[i], use_loss ? QNN_FIELD_LOSS : QNN_FIELD_ABS_EPS,
                                  run_dt(pt->run), 1.0, 0, &x, &y);
-                plot_series *sr = add_series(b, &pn[0]);
-                if (n < 0 || !sr)
+                plot_series *sr = add_curve(b, &pn[0], x, y, n, PLOT_FAINT, (int)group[k]);
+                if (!sr)
                     return -1;
-                sr->x = x; sr->y = y; sr->n = (size_t)n;
-                sr->style = PLOT_FAINT;
-                sr->color = (int)group[k];
             }
         }
     /* Means: the frozen kernel and the asymptotic dynamics first, the QNN
@@ -1199,12 +1203,9 @@ static int rate_figure(const qnn_result *res, builder *b, plot_figure *fig)
             if (faint) {
                 double *x, *y;
                 long n = inst_xy(a, ri, f, xs, 1.0, 0, &x, &y);
-                plot_series *sr = add_series(b, &pn[0]);
-                if (n < 0 || !sr)
+                plot_series *sr = add_curve(b, &pn[0], x, y, n, PLOT_FAINT, color);
+                if (!sr)
                     return -1;
-                sr->x = x; sr->y = y; sr->n = (size_t)n;
-                sr->style = PLOT_FAINT;
-                sr->color = color;
             }
             /* finite differences of ln|r| between consecutive records,
              * away from sign changes and the floor where the updates
@@ -1265,12 +1266,9 @@ static int rate_figure(const qnn_result *res, builder *b, plot_figure *fig)
 
         double *t, *mean;
         long nm = ens_xy(a, run, f, xs, 1.0, 0, &t, &mean);
-        plot_series *sm = add_series(b, &pn[0]);
-        if (nm < 0 || !sm)
+        plot_series *sm = add_curve(b, &pn[0], t, mean, nm, PLOT_BOLD, color);
+        if (!sm)
             return -1;
-        sm->x = t; sm->y = mean; sm->n = (size_t)nm;
-        sm->style = PLOT_BOLD;
-        sm->color = color;
         /* several points: their colours are named in the lower legend */
         sm->label = P == 1 ? "ensemble mean" : NULL;
     }
@@ -1494,21 +1492,15 @@ static int curves(const qnn_result *res, builder *b, plot_panel *pn, qnn_field f
             for (int i = 0; i < run->ninst; i++) {
                 double *x, *y;
                 long n = inst_xy(a, &run->inst[i], f, 1.0, 1.0, compact, &x, &y);
-                plot_series *sr = add_series(b, pn);
-                if (n < 0 || !sr)
+                plot_series *sr = add_curve(b, pn, x, y, n, PLOT_FAINT, color);
+                if (!sr)
                     return -1;
-                sr->x = x; sr->y = y; sr->n = (size_t)n;
-                sr->style = PLOT_FAINT;
-                sr->color = color;
             }
         double *x, *y;
         long n = geo ? geo_xy(a, run, f, 0, &x, &y) : ens_xy(a, run, f, 1.0, 1.0, compact, &x, &y);
-        plot_series *sm = add_series(b, pn);
-        if (n < 0 || !sm)
+        plot_series *sm = add_curve(b, pn, x, y, n, PLOT_BOLD, color);
+        if (!sm)
             return -1;
-        sm->x = x; sm->y = y; sm->n = (size_t)n;
-        sm->style = PLOT_BOLD;
-        sm->color = color;
         if (P == 1)
             sm->label = mean_label;
         else if (name_points) {
@@ -1877,12 +1869,9 @@ static int hessian_figure(const qnn_result *res, builder *b, plot_figure *fig)
             for (long k = 0; k < P; k++) {
                 double *x, *y;
                 long n = ens_xy(a, res->points[k].run, QNN_FIELD_TEST_ACCURACY, 1.0, 1.0, 1, &x, &y);
-                plot_series *sr = add_series(b, &pn[2]);
-                if (n < 0 || !sr)
+                plot_series *sr = add_curve(b, &pn[2], x, y, n, PLOT_DASHED, P == 1 ? 1 : point_color(res, k));
+                if (!sr)
                     return -1;
-                sr->x = x; sr->y = y; sr->n = (size_t)n;
-                sr->style = PLOT_DASHED;
-                sr->color = P == 1 ? 1 : point_color(res, k);
                 sr->label = k == 0 ? (P == 1 ? "test (held out)" : "test (dashed)") : NULL;
             }
         }
