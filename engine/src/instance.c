@@ -1270,6 +1270,42 @@ void qnn_instance_step(qnn_instance *in)
         mlp_prune(in);
 }
 
+static double flow_dt(const qnn_instance *in)
+{
+    if (in->gue || in->carleman)
+        return 0.0;
+    const double eta = qnn_params_eta(&in->p);
+    return in->p.model == QNN_MODEL_PERIODIC ? eta * in->p.L / (double)in->m : eta;
+}
+
+void qnn_instance_set_rates(qnn_instance *in, double eta, int eta_per_L, double sigma_theta)
+{
+    in->p.eta = eta;
+    in->p.eta_per_L = eta_per_L;
+    in->p.sigma_theta = sigma_theta;
+    in->dt = flow_dt(in);
+}
+
+int qnn_instance_set_gamma(qnn_instance *in, double gamma)
+{
+    if (in->as || in->gue || in->carleman)
+        return -1;
+    in->p.gamma = gamma;
+    if (in->mlp)
+        qnn_mlp_set_gamma(in->mlp, gamma);
+    if (in->own.circ)
+        in->own.circ->gamma = gamma;
+    return 0;
+}
+
+int qnn_instance_set_theta(qnn_instance *in, const double *theta, int n)
+{
+    if (!in->theta || in->L <= 0 || in->as || in->gue || in->carleman || n < 0)
+        return -1;
+    memcpy(in->theta, theta, (size_t)(n < in->L ? n : in->L) * sizeof(double));
+    return 0;
+}
+
 /* tr O⁴ = tr (O²)² with O² = Σ_{a,b} c_a c_b Q_a Q_b expanded on the Pauli
  * basis: the products are grouped by their string (sorted keys) and
  * tr (O²)² = D Σ_s |coef_s|². Used by the LIU23 Eq. 12 estimate. */

@@ -94,6 +94,19 @@ int qnn_instance_eval(qnn_instance *in, int want_eigen, qnn_obs *out);
  * noise). Call qnn_instance_eval before each step. */
 void qnn_instance_step(qnn_instance *in);
 
+/* Live changes (qnn_session). The next step uses the new learning rate η
+ * (per parameter η/L when eta_per_L) and noise σ_θ; the flow time per step
+ * follows η. */
+void qnn_instance_set_rates(qnn_instance *in, double eta, int eta_per_L, double sigma_theta);
+/* Sets the output scale γ of the circuit models, qbm and mlp (instances
+ * sharing a circuit share it: set every instance). -1 for the asymptotic,
+ * frozen, gue and carleman models, whose state is built from γ (rebuild). */
+int qnn_instance_set_gamma(qnn_instance *in, double gamma);
+/* Overwrites the first min(n, L) angles (parameters) before the next
+ * evaluation; the laziness reference θ(0) is taken at the first evaluation.
+ * 0, or -1 for a model without parameters. */
+int qnn_instance_set_theta(qnn_instance *in, const double *theta, int n);
+
 /* Redraws all angles uniformly in [0, 2π) (sample mode). */
 void qnn_instance_resample_theta(qnn_instance *in);
 

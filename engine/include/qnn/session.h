@@ -1,0 +1,176 @@
+/* A live session: an ensemble of instances stepped by a worker thread while
+ * the faces (window, terminal) read immutable snapshots and send commands.
+ *
+ *  - Commands (set a key, play/pause, single step, reset) are queued by any
+ *    thread and applied by the worker between steps, in order; every applied
+ *    change is logged with the step it took effect at, so the whole history
+ *    can be replayed (the share string).
+ *  - After each batch of steps the worker publishes a snapshot: the thinned
+ *    history of the observables (ensemble mean, a few instances, the theory
+ *    curves), the kernel eigenvalues now, the last two Hessian histograms,
+ *    theory values and status. A snapshot is reference-counted and never
+ *    changes after it is published; readers never wait on a step.
+ *  - How a change applies: eta and sigma_theta continue the same run; gamma
+ *    too, except for the asymptotic, frozen and gue models (their state is
+ *    built from gamma: they restart); L on the circuit models (random,
+ *    periodic, hidden) rebuilds the circuit, whose first layers are the same
+ *    (the generators are drawn layer by layer), and keeps the current angles
+ *    of the layers that remain; every other key rebuilds the instances from
+ *    their seeds. History is kept and the change is marked.
+ *
+ * Deterministic: given the parameters and the log of changes with their
+ * steps, the records are the same whatever the timing of the UI.
+ */
+#ifndef QNN_SESSION_H
+#define QNN_SESSION_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "qnn/params.h"
+
+typedef struct qnn_session qnn_session;
+
+#define QNN_SESSION_HIST_CAP 2048  /* records kept; thinned by 2 when full */
+#define QNN_SESSION_MAX_FAINT 16   /* instances drawn individually */
+#define QNN_SESSION_MAX_INSTANCES 256
+#define QNN_SESSION_MAX_STEPS_PER_FRAME 10000
+#define QNN_SESSION_HIST_BINS 40
+
+typedef struct qnn_session_opts {
+    int instances;          /* live ensemble size, 1 .. QNN_SESSION_MAX_INSTANCES */
+    size_t mem_limit;       /* bytes the instances may use (0: no limit) */
+    int steps_per_frame;    /* steps between snapshots while playing (1 .. 10000) */
+    double frame_hz;        /* snapshots per second while playing (pacing) */
+    int playing;            /* start playing */
+    /* called from the worker after each publish (may be NULL); must be
+     * thread-safe and quick (e.g. push an event to the UI loop) */
+    void (*on_publish)(void *ctx);
+    void *ctx;
+} qnn_session_opts;
+
+void qnn_session_opts_default(qnn_session_opts *o);
+
+/* A logged change: `key` was set to `value` before step `step`. */
+typedef struct qnn_change {
+    long step;
+    char key[32];
+    char value[64];
+} qnn_change;
+
+/* One Hessian histogram (instance 0). */
+typedef struct qnn_snap_hist {
+    int valid;
+    long step;
+    int exact;
+    size_t dim;             /* parameters P */
+    double lo, hi;          /* bin range */
+    double centre[QNN_SESSION_HIST_BINS];
+    double density[QNN_SESSION_HIST_BINS]; /* weight / bin width */
+    double frac_pos, h_min, h_max, proxy;
+} qnn_snap_hist;
+
+/* A marker on the time axes: a change took effect before this step. */
+typedef struct qnn_snap_mark {
+    long step;
+    double time;
+    char what[96];          /* "eta = 0.01", "L = 80 (rebuilt)" */
+} qnn_snap_mark;
+
+/* An immutable snapshot. Arrays have nrec entries (per instance: nfaint
+ * rows of nrec); NaN where a value was not measured. Times are steps. */
+typedef struct qnn_snapshot {
+    uint64_t seq;           /* increases with every publish */
+    qnn_params params;      /* the parameters in force */
+    long step;              /* steps taken */
+    double flow_time;       /* flow time of the model (qnn_obs.time convention) */
+    double steps_per_s;     /* measured over the last second while playing */
+    int playing, busy;      /* busy: a rebuild or a replay is under way */
+    long target_step;       /* replay: run to this step, then pause (-1: none) */
+    int ninst, nfaint, m;
+    int ndiverged;
+    long diverged_step;     /* first step at which an instance diverged, -1 */
+    int has_params;         /* the model has trainable parameters */
+    int use_loss;           /* panel 1 shows the loss, not |ε| */
+    double kernel_div;      /* kernel values are shown divided by this (periodic: p) */
+    /* history */
+    size_t nrec;
+    double *t;              /* step of each record */
+    double *err_mean, *err_inst;     /* |ε| (rms for m > 1) or the loss */
+    double *err_theory;     /* segment-wise theory (rate or sublinear bound) */
+    double *err_frozen;     /* frozen-kernel prediction from each segment start */
+    double *k_mean, *k_inst;         /* K (m = 1) or λ_min (m > 1), divided by kernel_div */
+    double *kmax_mean;               /* λ_max (m > 1), else NaN */
+    double *s_mean, *s_inst;         /* S(ρ_v) */
+    double *d_mean, *d_inst;         /* trace distance to I/D_v */
+    double *hfp, *proxy;             /* instance 0: fraction of positive Hessian eigenvalues, error proxy */
+    /* kernel eigenvalues now: ninst rows of m (ascending, / kernel_div), NaN if none */
+    double *eig_now;
+    /* Hessian */
+    qnn_snap_hist hist_now, hist_prev;
+    int hessian_on;
+    /* markers */
+    size_t nmarks;
+    qnn_snap_mark *marks;
+    /* theory values (NaN when they do not apply) */
+    double Kbar;            /* random model: exact mean QNTK (LIU23 Eq. 9/17) */
+    double rate;            /* predicted rate ηK̄ per step */
+    double noise_abs_eps;   /* LLJ Eq. 38 */
+    double lambda_min_pred; /* LIU23 Eq. 21 (random, m > 1) */
+    double global_min_pred; /* YOU23 Thm. 4.4 (γ > 1) */
+    double page, max_entropy, tdist_bound;
+    double conc_kernel, conc_dqntk; /* LIU23 Eq. 16: must be ≪ 1 */
+    char message[256];      /* last status message (an applied change, a refusal) */
+    int message_error;      /* the message reports an error */
+    /* internal */
+    int refs;
+    void *block;
+} qnn_snapshot;
+
+/* Creates a session from checked parameters (instances are built by the
+ * worker, or by the first qnn_session_advance). NULL with a message when
+ * the parameters cannot be used live (model carleman, or a size the
+ * memory check refuses). */
+qnn_session *qnn_session_new(const qnn_params *p, const qnn_session_opts *o,
+                             char *err, size_t errlen);
+/* Stops the worker (if started) and frees everything; snapshots still held
+ * stay valid until released. */
+void qnn_session_free(qnn_session *s);
+
+/* Starts the worker thread. 0, or -1 with a message. */
+int qnn_session_start(qnn_session *s, char *err, size_t errlen);
+
+/* Synchronous stepping without a worker (tests, benchmarks, replay): applies
+ * the queued commands and takes n steps (regardless of play/pause), then
+ * publishes. Must not be mixed with a started worker. 0, or -1 on a
+ * rebuild failure (the message is in the snapshot). */
+int qnn_session_advance(qnn_session *s, long n);
+
+/* Commands. qnn_session_set validates at once against the parameters the
+ * queue will have produced (key, value and the combination: n_v + n_h,
+ * memory) and returns 0, or -1 with a message naming the key, the value and
+ * what is allowed (nothing is queued then). */
+int qnn_session_set(qnn_session *s, const char *key, const char *value,
+                    char *err, size_t errlen);
+void qnn_session_play(qnn_session *s, int playing);
+void qnn_session_single_step(qnn_session *s);
+/* Restart from step 0 with the current parameters; history is cleared. */
+void qnn_session_reset(qnn_session *s);
+void qnn_session_set_speed(qnn_session *s, int steps_per_frame);
+int qnn_session_speed(const qnn_session *s);
+/* Replay: run (as fast as possible) to `step`, applying each logged change
+ * at its step, then pause. Call before qnn_session_start. */
+int qnn_session_replay(qnn_session *s, const qnn_change *log, size_t n, long step,
+                       char *err, size_t errlen);
+/* The parameters the queued commands will produce (what a slider shows). */
+void qnn_session_requested(qnn_session *s, qnn_params *out);
+
+/* The log of applied changes since the last reset, and the parameters at
+ * the last reset (the base). *log is malloc'd (free it). */
+int qnn_session_log(qnn_session *s, qnn_params *base, qnn_change **log, size_t *n, long *step);
+
+/* The latest snapshot (never NULL after qnn_session_new: an empty one
+ * before the first step). Take a reference; release it when done. */
+const qnn_snapshot *qnn_session_acquire(qnn_session *s);
+void qnn_snapshot_release(const qnn_snapshot *snap);
+
+#endif

@@ -1,0 +1,367 @@
+/* The live session (engine/src/session.c): determinism and replay, how
+ * each kind of change applies, the frozen-kernel line's step convention
+ * for every model, divergence, the Hessian histogram, the worker thread. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "qnn/instance.h"
+#include "qnn/session.h"
+#include "reference.h"
+
+#define assert_near(a, b, tol) do { double a_ = (a), b_ = (b), t_ = (tol); \
+        if (!(fabs(a_ - b_) <= t_)) \
+            fail_msg("%s = %.17g, want %.17g within %.3g", #a, a_, b_, t_); } while (0)
+
+static void usleep(long us)
+{
+    struct timespec ts = { us / 1000000, (us % 1000000) * 1000 };
+    nanosleep(&ts, NULL);
+}
+
+static qnn_session *mk(const char *const *kv, int R)
+{
+    qnn_params p = ref_params(kv);
+    qnn_session_opts o;
+    qnn_session_opts_default(&o);
+    o.instances = R;
+    o.playing = 0;
+    char err[512];
+    qnn_session *s = qnn_session_new(&p, &o, err, sizeof err);
+    if (!s)
+        fail_msg("qnn_session_new: %s", err);
+    return s;
+}
+
+static void set(qnn_session *s, const char *k, const char *v)
+{
+    char err[512];
+    if (qnn_session_set(s, k, v, err, sizeof err) != 0)
+        fail_msg("set %s = %s: %s", k, v, err);
+}
+
+static const char *const RANDOM_OPT[] = {"model", "random", "task", "optimise", "n", "4", "L", "16",
+                                         "eta", "0.01", "seed", "5", "resample", "all", NULL};
+
+/* Same parameters, same commands at the same steps: identical records. */
+static void test_deterministic_and_replay(void **state)
+{
+    (void)state;
+    qnn_session *a = mk(RANDOM_OPT, 6);
+    assert_int_equal(qnn_session_advance(a, 20), 0);
+    set(a, "eta", "0.03");
+    assert_int_equal(qnn_session_advance(a, 15), 0);
+    set(a, "L", "24");
+    assert_int_equal(qnn_session_advance(a, 10), 0);
+    set(a, "n_h", "1");
+    assert_int_equal(qnn_session_advance(a, 5), 0);
+
+    qnn_params base;
+    qnn_change *log;
+    size_t n;
+    long step;
+    assert_int_equal(qnn_session_log(a, &base, &log, &n, &step), 0);
+    assert_int_equal(n, 3);
+    assert_int_equal(step, 50);
+    assert_int_equal(log[0].step, 20);
+    assert_string_equal(log[0].key, "eta");
+    assert_int_equal(log[1].step, 35);
+    assert_int_equal(log[2].step, 45);
+
+    qnn_session *b = mk(RANDOM_OPT, 6);
+    char err[512];
+    assert_int_equal(qnn_session_replay(b, log, n, step, err, sizeof err), 0);
+    assert_int_equal(qnn_session_advance(b, step), 0);
+    const qnn_snapshot *sa = qnn_session_acquire(a), *sb = qnn_session_acquire(b);
+    assert_int_equal(sa->step, 50);
+    assert_int_equal(sb->step, 50);
+    assert_int_equal(sa->nrec, sb->nrec);
+    assert_int_equal(sa->nrec, 50);
+    assert_memory_equal(sa->err_mean, sb->err_mean, sa->nrec * sizeof(double));
+    assert_memory_equal(sa->err_inst, sb->err_inst, sa->nrec * (size_t)sa->nfaint * sizeof(double));
+    assert_memory_equal(sa->k_mean, sb->k_mean, sa->nrec * sizeof(double));
+    assert_int_equal(sa->nmarks, 3);
+    assert_int_equal(sa->marks[1].step, 35);
+    assert_non_null(strstr(sa->marks[1].what, "L = 24"));
+    assert_int_equal(sa->params.n_h, 1);
+    qnn_snapshot_release(sa);
+    qnn_snapshot_release(sb);
+    free(log);
+    qnn_session_free(a);
+    qnn_session_free(b);
+}
+
+/* η continues the run: records are kept, the step counter goes on, the
+ * error has no jump at the change, and the theory line restarts from the
+ * ensemble mean at the change with the new rate. */
+static void test_eta_continues(void **state)
+{
+    (void)state;
+    qnn_session *s = mk(RANDOM_OPT, 8);
+    qnn_session_advance(s, 30);
+    set(s, "eta", "0.02");
+    qnn_session_advance(s, 30);
+    const qnn_snapshot *sn = qnn_session_acquire(s);
+    assert_int_equal(sn->nrec, 60);
+    assert_true(sn->err_mean[30] / sn->err_mean[29] > 0.8);
+    assert_true(sn->err_mean[30] / sn->err_mean[29] < 1.0);
+    assert_near(sn->err_theory[30], sn->err_mean[30], 1e-15);
+    /* after the change the line decays with the new rate ηK̄ */
+    double r = log(sn->err_theory[31] / sn->err_theory[40]) / 9.0;
+    assert_near(r, 0.02 * sn->Kbar, 1e-12);
+    assert_near(sn->rate, 0.02 * sn->Kbar, 1e-12);
+    assert_int_equal(sn->nmarks, 1);
+    assert_int_equal(sn->marks[0].step, 30);
+    qnn_snapshot_release(sn);
+    qnn_session_free(s);
+}
+
+/* The frozen-kernel line r(s+k) = (I − f K(s))^k r(s): its first step must
+ * agree with the real first step to second order in η, which pins the
+ * convention f (η c, c the loss scale; η for the asymptotic dynamics). The
+ * first-order change is Δ = |e(1) − e(0)|; the mismatch relative to it must
+ * be small and shrink at least like η (halving η at least nearly halves
+ * it; with f off by any factor it would tend to a constant). */
+static double first_step_ratio(const char *const *kv, const char *eta)
+{
+    qnn_session *s = mk(kv, 3);
+    set(s, "eta", eta);
+    qnn_session_advance(s, 2);
+    const qnn_snapshot *sn = qnn_session_acquire(s);
+    double d = fabs(sn->err_mean[1] - sn->err_mean[0]);
+    double mis = fabs(sn->err_frozen[1] - sn->err_mean[1]);
+    assert_true(isfinite(sn->err_frozen[1]));
+    assert_near(sn->err_frozen[0], sn->err_mean[0], 1e-12 * sn->err_mean[0]);
+    qnn_snapshot_release(sn);
+    qnn_session_free(s);
+    return mis / d;
+}
+
+static void check_convention(const char *const *kv, double eta)
+{
+    char a[32], b[32];
+    snprintf(a, sizeof a, "%.17g", eta);
+    snprintf(b, sizeof b, "%.17g", eta / 2);
+    double ra = first_step_ratio(kv, a), rb = first_step_ratio(kv, b);
+    print_message("  %s: mismatch/change %.3g at eta, %.3g at eta/2\n", kv[1], ra, rb);
+    assert_true(ra < 0.05);
+    /* a wrong first-order factor leaves a mismatch that does not shrink */
+    assert_true(rb / ra < 0.6);
+}
+
+static void test_frozen_line_convention(void **state)
+{
+    (void)state;
+    static const char *const rnd[] = {"model", "random", "task", "supervised", "n", "4", "L", "24", "m", "3",
+                                      "inputs", "random", "labels", "uniform", "seed", "2", NULL};
+    static const char *const per[] = {"model", "periodic", "n", "4", "L", "8", "m", "3", "seed", "3", NULL};
+    static const char *const asy[] = {"model", "asymptotic", "n", "4", "m", "3", "seed", "4", NULL};
+    static const char *const hid[] = {"model", "hidden", "n", "3", "L", "30", "seed", "6", NULL};
+    static const char *const mlp[] = {"model", "mlp", "width", "16", "L", "2", "data", "sin1d", "m", "8",
+                                      "seed", "7", NULL};
+    static const char *const mlps[] = {"model", "mlp", "width", "16", "L", "2", "data", "sin1d", "m", "8",
+                                       "lr_scale", "standard", "seed", "7", NULL};
+    /* steps small enough for the second-order regime */
+    check_convention(rnd, 0.0025);
+    check_convention(per, 0.0006);
+    check_convention(asy, 0.0025);
+    check_convention(hid, 0.0025);
+    check_convention(mlp, 0.0025);
+    check_convention(mlps, 0.0006);
+}
+
+/* L on a circuit model keeps the angles of the layers that remain. */
+static void test_L_keeps_angles(void **state)
+{
+    (void)state;
+    static const char *const kv8[] = {"model", "random", "n", "3", "L", "8", "seed", "9", NULL};
+    static const char *const kv12[] = {"model", "random", "n", "3", "L", "12", "seed", "9", NULL};
+    qnn_instance *a = ref_instance(kv8, 2), *b = ref_instance(kv12, 2), *c = ref_instance(kv12, 2);
+    qnn_obs o;
+    for (int k = 0; k < 5; k++) {
+        qnn_instance_eval(a, 0, &o);
+        qnn_instance_step(a);
+    }
+    int La, Lb;
+    const double *ta = qnn_instance_theta(a, &La);
+    assert_int_equal(qnn_instance_set_theta(b, ta, La), 0);
+    const double *tb = qnn_instance_theta(b, &Lb), *tc = qnn_instance_theta(c, &Lb);
+    assert_int_equal(Lb, 12);
+    assert_memory_equal(tb, ta, 8 * sizeof(double));
+    assert_memory_equal(tb + 8, tc + 8, 4 * sizeof(double));
+    qnn_instance_free(a);
+    qnn_instance_free(b);
+    qnn_instance_free(c);
+}
+
+/* γ continues the run of a circuit model: the residual of the next record
+ * is the new γ times the same expectation value. */
+static void test_gamma_continues(void **state)
+{
+    (void)state;
+    static const char *const kv[] = {"model", "random", "task", "optimise", "n", "4", "L", "16", "O0", "0",
+                                     "eta", "0.01", "seed", "5", NULL};
+    qnn_session *s = mk(kv, 1);
+    qnn_session_advance(s, 10);
+    set(s, "gamma", "2");
+    qnn_session_advance(s, 1);
+    const qnn_snapshot *sn = qnn_session_acquire(s);
+    /* O0 = 0: |ε| = γ|<O>|; one step of the old γ separates records 9 and 10 */
+    double pred = 2.0 * sn->err_mean[9] + 2.0 * (sn->err_mean[9] - sn->err_mean[8]);
+    assert_near(sn->err_mean[10], pred, 0.02 * pred);
+    assert_near(sn->params.gamma, 2.0, 0);
+    qnn_snapshot_release(sn);
+    qnn_session_free(s);
+}
+
+/* Bad commands are refused at once, naming the key and what is allowed. */
+static void test_refusals(void **state)
+{
+    (void)state;
+    qnn_session *s = mk(RANDOM_OPT, 2);
+    char err[512];
+    assert_int_equal(qnn_session_set(s, "etaa", "1", err, sizeof err), -1);
+    assert_non_null(strstr(err, "etaa"));
+    assert_int_equal(qnn_session_set(s, "eta", "-1", err, sizeof err), -1);
+    assert_non_null(strstr(err, "eta"));
+    assert_int_equal(qnn_session_set(s, "model", "carleman", err, sizeof err), -1);
+    assert_non_null(strstr(err, "carleman"));
+    assert_int_equal(qnn_session_set(s, "n", "30", err, sizeof err), -1);
+    assert_non_null(strstr(err, "'n'"));
+    qnn_params q;
+    qnn_session_requested(s, &q);
+    assert_int_equal(q.n, 4);   /* nothing was queued */
+    qnn_session_free(s);
+}
+
+/* A step so large that the angles leave the representable range: every
+ * instance diverges, the session says so and stops, without crashing. */
+static void test_divergence(void **state)
+{
+    (void)state;
+    qnn_session *s = mk(RANDOM_OPT, 3);
+    set(s, "eta", "1e30");
+    assert_int_equal(qnn_session_advance(s, 5), 0);
+    const qnn_snapshot *sn = qnn_session_acquire(s);
+    assert_int_equal(sn->ndiverged, 3);
+    assert_true(sn->diverged_step >= 0);
+    assert_true(sn->message_error);
+    assert_non_null(strstr(sn->message, "diverged"));
+    qnn_snapshot_release(sn);
+    qnn_session_free(s);
+}
+
+/* The Hessian histogram of instance 0 is a density over its range. */
+static void test_hessian_hist(void **state)
+{
+    (void)state;
+    static const char *const kv[] = {"model", "random", "task", "supervised", "n", "3", "L", "20", "m", "2",
+                                     "hessian", "exact", "hessian_every", "2", "hessian_budget", "0",
+                                     "seed", "8", NULL};
+    qnn_session *s = mk(kv, 2);
+    qnn_session_advance(s, 5);
+    const qnn_snapshot *sn = qnn_session_acquire(s);
+    assert_true(sn->hessian_on);
+    assert_true(sn->hist_now.valid);
+    assert_true(sn->hist_prev.valid);
+    assert_true(sn->hist_now.step > sn->hist_prev.step);
+    assert_int_equal(sn->hist_now.dim, 20);
+    double bw = (sn->hist_now.hi - sn->hist_now.lo) / QNN_SESSION_HIST_BINS, tot = 0;
+    for (int b = 0; b < QNN_SESSION_HIST_BINS; b++)
+        tot += sn->hist_now.density[b] * bw;
+    assert_near(tot, 1.0, 1e-12);
+    assert_true(sn->hist_now.frac_pos > 0 && sn->hist_now.frac_pos <= 1);
+    assert_true(sn->hist_now.h_min >= sn->hist_now.lo && sn->hist_now.h_max <= sn->hist_now.hi);
+    qnn_snapshot_release(sn);
+    qnn_session_free(s);
+}
+
+/* History is thinned by 2 when full and keeps its first record. */
+static void test_thinning(void **state)
+{
+    (void)state;
+    qnn_session *s = mk(RANDOM_OPT, 1);
+    qnn_session_advance(s, QNN_SESSION_HIST_CAP + 10);
+    const qnn_snapshot *sn = qnn_session_acquire(s);
+    assert_true(sn->nrec <= QNN_SESSION_HIST_CAP);
+    assert_true(sn->nrec >= QNN_SESSION_HIST_CAP / 2);
+    assert_near(sn->t[0], 0, 0);
+    assert_near(sn->t[1], 2, 0);
+    for (size_t k = 1; k < sn->nrec; k++)
+        assert_true(sn->t[k] > sn->t[k - 1]);
+    qnn_snapshot_release(sn);
+    qnn_session_free(s);
+}
+
+static const qnn_snapshot *wait_for(qnn_session *s, int (*ok)(const qnn_snapshot *))
+{
+    for (int k = 0; k < 400; k++) {
+        const qnn_snapshot *sn = qnn_session_acquire(s);
+        if (ok(sn))
+            return sn;
+        qnn_snapshot_release(sn);
+        usleep(10000);
+    }
+    fail_msg("timed out waiting for the worker");
+    return NULL;
+}
+
+static int has_steps(const qnn_snapshot *sn) { return sn->step >= 20; }
+static int has_mark(const qnn_snapshot *sn) { return sn->nmarks == 1 && sn->params.eta == 0.02; }
+static int is_paused(const qnn_snapshot *sn) { return !sn->playing; }
+
+/* The worker steps while playing, applies a change, stops on pause. */
+static void test_worker(void **state)
+{
+    (void)state;
+    qnn_params p = ref_params(RANDOM_OPT);
+    qnn_session_opts o;
+    qnn_session_opts_default(&o);
+    o.instances = 4;
+    o.steps_per_frame = 5;
+    char err[256];
+    qnn_session *s = qnn_session_new(&p, &o, err, sizeof err);
+    assert_non_null(s);
+    assert_int_equal(qnn_session_start(s, err, sizeof err), 0);
+    qnn_snapshot_release(wait_for(s, has_steps));
+    set(s, "eta", "0.02");
+    qnn_snapshot_release(wait_for(s, has_mark));
+    qnn_session_play(s, 0);
+    const qnn_snapshot *a = wait_for(s, is_paused);
+    usleep(100000);
+    const qnn_snapshot *b = qnn_session_acquire(s);
+    const long paused_at = a->step;
+    assert_int_equal(paused_at, b->step);
+    qnn_snapshot_release(a);
+    qnn_snapshot_release(b);
+    qnn_session_single_step(s);
+    usleep(200000);
+    b = qnn_session_acquire(s);
+    assert_int_equal(b->step, paused_at + 1);
+    qnn_snapshot_release(b);
+    qnn_session_free(s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_deterministic_and_replay),
+        cmocka_unit_test(test_eta_continues),
+        cmocka_unit_test(test_frozen_line_convention),
+        cmocka_unit_test(test_L_keeps_angles),
+        cmocka_unit_test(test_gamma_continues),
+        cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_divergence),
+        cmocka_unit_test(test_hessian_hist),
+        cmocka_unit_test(test_thinning),
+        cmocka_unit_test(test_worker),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
