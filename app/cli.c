@@ -2,6 +2,7 @@
 #include "cli.h"
 #include "preset.h"
 #include "results.h"
+#include "window.h"
 #include "qnn/analysis.h"
 #include "qnn/params.h"
 #include "qnn/run.h"
@@ -40,6 +41,8 @@ static void usage_short(FILE *f)
 {
     fputs("usage: qnnlab run PRESET --out DIR [--set KEY=VALUE]... [--steps N] [--instances R]\n"
           "                   [--seed S] [--threads T] [--quiet]\n"
+          "       qnnlab gui [PRESET] [--set KEY=VALUE]... [--state STRING] [--instances R]\n"
+          "                  [--large] [--size WxH] [--fullscreen] [--export-dir DIR]\n"
           "       qnnlab presets\n"
           "       qnnlab bench [--quick] [--repeats N] [--json FILE] [--scaling]\n"
           "       qnnlab --help | --version\n", f);
@@ -108,7 +111,7 @@ static void list_preset(void *ctx, const char *name, const char *description)
     printf("%-22s %s\n", name, description);
 }
 
-static size_t memory_limit(void)
+size_t qnn_memory_limit(void)
 {
     long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
     double phys = pages > 0 && psz > 0 ? (double)pages * (double)psz : 0.0;
@@ -240,7 +243,7 @@ static int cmd_run(int argc, char **argv)
     }
     /* Validate every grid point (relations, memory) before any work. */
     const long P = qnn_preset_points(ps);
-    const size_t lim = memory_limit();
+    const size_t lim = qnn_memory_limit();
     res.preset = ps;
     res.overrides = over;
     res.noverrides = nover;
@@ -354,7 +357,12 @@ done:
 int qnn_cli_run(int argc, char **argv)
 {
     if (argc < 2) {
+        /* with a display: the window on the default preset */
+        const char *x = getenv("DISPLAY"), *wl = getenv("WAYLAND_DISPLAY");
+        if (((x && *x) || (wl && *wl)) && qnn_gui_available())
+            return qnn_cmd_gui(0, argv + 1);
         usage_short(stderr);
+        fputs("(no display: `qnnlab gui` needs one; headless runs use `qnnlab run`)\n", stderr);
         fputs("(`qnnlab --help` explains every command and key)\n", stderr);
         return QNN_EXIT_USAGE;
     }
@@ -377,7 +385,9 @@ int qnn_cli_run(int argc, char **argv)
     }
     if (!strcmp(cmd, "bench"))
         return qnn_bench_main(argc - 2, argv + 2);
+    if (!strcmp(cmd, "gui"))
+        return qnn_cmd_gui(argc - 2, argv + 2);
     char msg[512];
-    snprintf(msg, sizeof msg, "unknown command '%s'; allowed: run, presets, bench, --help, --version", cmd);
+    snprintf(msg, sizeof msg, "unknown command '%s'; allowed: run, gui, presets, bench, --help, --version", cmd);
     return fail_usage(msg);
 }

@@ -12,5 +12,14 @@ enum {
 
 int qnn_cli_run(int argc, char **argv);
 int qnn_bench_main(int argc, char **argv);
+/* `qnnlab gui` (app/gui.c). */
+int qnn_cmd_gui(int argc, char **argv);
+/* Live instances by default: the preset's, at most 16. */
+struct qnn_params;
+int qnn_gui_default_instances(const struct qnn_params *p);
+/* Bytes a run may use: 90 % of the physical memory, or less under a
+ * ulimit -v. */
+#include <stddef.h>
+size_t qnn_memory_limit(void);
 
 #endif

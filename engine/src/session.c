@@ -37,6 +37,7 @@ typedef struct rec {
     long step;
     double err, k, kmax, s, d;      /* means over live instances */
     double th, frozen;
+    int thkind;
     double hfp, proxy;
 } rec;
 
@@ -136,6 +137,8 @@ static void live_params(qnn_params *p, int R)
     p->threads = 1;
     if (!has_params(p))
         p->hessian = QNN_HESS_OFF;
+    if (p->model == QNN_MODEL_GUE)
+        p->steps = 0;   /* live, the steps are the user's; gue has none to train */
 }
 
 static apply_kind key_kind(const qnn_params *p, const char *key)
@@ -457,17 +460,21 @@ static void start_segment(qnn_session *s)
     s->seg_pending = 0;
 }
 
-static double theory_err(const qnn_session *s, long step)
+static double theory_err(const qnn_session *s, long step, int *kind)
 {
+    *kind = 0;
     const qnn_params *p = &s->p;
     const double k = (double)(step - s->seg_step), eta = qnn_params_eta(p);
     if (p->model == QNN_MODEL_RANDOM && p->task == QNN_TASK_OPTIMISE && isfinite(s->Kbar)) {
         double e = qnn_theory_eps_exp(1.0, eta, s->Kbar, k);
+        *kind = QNN_THEORY_RATE;
         return p->curve == QNN_CURVE_LOSS ? s->seg_loss * e * e : s->seg_err * e;
     }
     if ((p->model == QNN_MODEL_PERIODIC || p->model == QNN_MODEL_ASYMPTOTIC) &&
-        p->gamma == 1.0 && p->curve == QNN_CURVE_LOSS)
+        p->gamma == 1.0 && p->curve == QNN_CURVE_LOSS) {
+        *kind = QNN_THEORY_BOUND;
         return qnn_theory_sublinear_bound(s->seg_loss, eta, s->H_op2_sum, k);
+    }
     return NAN;
 }
 
@@ -508,7 +515,7 @@ static void record(qnn_session *s)
     r->s = ns ? ss / ns : NAN;
     r->d = nd ? sd / nd : NAN;
     r->frozen = nf ? sf / nf : NAN;
-    r->th = theory_err(s, s->step);
+    r->th = theory_err(s, s->step, &r->thkind);
     r->hfp = s->dead[0] ? NAN : s->obs[0].h_frac_pos;
     r->proxy = s->dead[0] ? NAN : s->obs[0].proxy;
     s->nrec++;
@@ -634,7 +641,7 @@ static qnn_snapshot *snap_build(qnn_session *s)
     if (!sn)
         return NULL;
     const size_t n = s->nrec, F = (size_t)s->nfaint, E = (size_t)s->R * (size_t)s->m;
-    size_t nd = n * (1 + 3 + 2 + 2 + 2) + F * n * 4 + E;
+    size_t nd = n * (1 + 4 + 2 + 2 + 2) + F * n * 4 + E;
     size_t bytes = s->nmarks * sizeof(qnn_snap_mark) + nd * sizeof(double);
     sn->block = malloc(bytes ? bytes : 1);
     if (!sn->block) {
@@ -647,7 +654,7 @@ static qnn_snapshot *snap_build(qnn_session *s)
     sn->nmarks = s->nmarks;
     double *d = (double *)((char *)sn->block + s->nmarks * sizeof(qnn_snap_mark));
 #define TAKE(f, k) do { sn->f = d; d += (k); } while (0)
-    TAKE(t, n); TAKE(err_mean, n); TAKE(err_theory, n); TAKE(err_frozen, n);
+    TAKE(t, n); TAKE(err_mean, n); TAKE(err_theory, n); TAKE(err_frozen, n); TAKE(err_theory_kind, n);
     TAKE(k_mean, n); TAKE(kmax_mean, n); TAKE(s_mean, n); TAKE(d_mean, n);
     TAKE(hfp, n); TAKE(proxy, n);
     TAKE(err_inst, F * n); TAKE(k_inst, F * n); TAKE(s_inst, F * n); TAKE(d_inst, F * n);
@@ -659,6 +666,7 @@ static qnn_snapshot *snap_build(qnn_session *s)
         sn->err_mean[k] = r->err;
         sn->err_theory[k] = r->th;
         sn->err_frozen[k] = r->frozen;
+        sn->err_theory_kind[k] = r->thkind;
         sn->k_mean[k] = r->k;
         sn->kmax_mean[k] = r->kmax;
         sn->s_mean[k] = r->s;

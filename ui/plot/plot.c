@@ -734,6 +734,23 @@ static int nonempty(const char *s)
     return s && *s;
 }
 
+double plot_text(cairo_t *cr, const char *s, double size, double x, double y,
+                 double ha, int bold)
+{
+    if (!nonempty(s))
+        return 0.0;
+    font(cr, bold, 0);
+    return text_draw(cr, s, size, x, y, ha).w;
+}
+
+double plot_text_width(cairo_t *cr, const char *s, double size, int bold)
+{
+    if (!nonempty(s))
+        return 0.0;
+    font(cr, bold, 0);
+    return text_measure(cr, s, size).w;
+}
+
 /* ------------------------------------------------------------------ */
 /* Axes                                                                */
 
@@ -1445,7 +1462,8 @@ static double legend_cover(const plot_panel *p, const axis *ax,
 /* Legend inside the panel, upper right; moved to another corner only when
  * that hides clearly less data (and not the note box). */
 static void draw_legend(cairo_t *cr, const plot_panel *p, const axis *ax,
-                        const axis *ay, const rect *area, const metrics *m)
+                        const axis *ay, const rect *area, const metrics *m,
+                        rect *where)
 {
     if (!p->series)
         return;
@@ -1511,6 +1529,8 @@ static void draw_legend(cairo_t *cr, const plot_panel *p, const axis *ax,
     if (x < area->x0 + inset && best != 1 && best != 3)
         x = area->x0 + inset; /* wider than the panel: keep the left edge */
     box_bg(cr, x, y, w, h, m);
+    if (where)
+        *where = (rect){x, y, x + w, y + h};
     double yrow = y + pad;
     metrics ml = *m;
     ml.leg_fs = fs;
@@ -1738,14 +1758,20 @@ static void draw_ref_labels(cairo_t *cr, const plot_panel *p, const axis *ay,
 }
 
 static void draw_panel(cairo_t *cr, const plot_panel *p, const rect *cell,
-                       const margins *mg, const metrics *m)
+                       const margins *mg, const metrics *m, plot_geom *g)
 {
     axis ax, ay;
     extent e;
     rect r = {cell->x0 + mg->left, cell->y0 + mg->top, cell->x1 - mg->right,
               cell->y1 - mg->bottom};
+    if (g)
+        memset(g, 0, sizeof *g);
     if (!(r.x1 - r.x0 > 2 * m->fs) || !(r.y1 - r.y0 > 2 * m->fs))
         return; /* no room */
+    if (g) {
+        g->area = (plot_rect){r.x0, r.y0, r.x1 - r.x0, r.y1 - r.y0};
+        g->drawn = 1;
+    }
     panel_axes(p, &ax, &ay, &e);
     fit_ticks(cr, &ax, &r, m, 0);
     fit_ticks(cr, &ay, &r, m, 1);
@@ -1812,7 +1838,61 @@ static void draw_panel(cairo_t *cr, const plot_panel *p, const rect *cell,
 
     cairo_save(cr);
     draw_note(cr, p->note, p->note_corner, &r, m);
-    draw_legend(cr, p, &ax, &ay, &r, m);
+    rect lg = {0, 0, 0, 0};
+    draw_legend(cr, p, &ax, &ay, &r, m, &lg);
+    if (g && lg.x1 > lg.x0) {
+        g->legend = (plot_rect){lg.x0, lg.y0, lg.x1 - lg.x0, lg.y1 - lg.y0};
+        g->has_legend = 1;
+    }
+    if (g) {
+        g->xlo = ax.lo; g->xhi = ax.hi; g->ylo = ay.lo; g->yhi = ay.hi;
+    }
+    cairo_restore(cr);
+}
+
+static void make_metrics(double fs, metrics *m)
+{
+    m->fs = fs;
+    m->u = fs / 10.0;
+    m->lab_fs = 1.08 * fs;
+    m->ttl_fs = 1.15 * fs;
+    m->fig_fs = 1.3 * fs;
+    m->leg_fs = 0.92 * fs;
+    m->tick = 0.5 * fs;
+    m->pad = 0.45 * fs;
+}
+
+void plot_draw_panel(cairo_t *cr, const plot_panel *p, double x, double y,
+                     double w, double h, double fs, plot_geom *g)
+{
+    if (g)
+        memset(g, 0, sizeof *g);
+    if (!cr || !p || !isfinite(w) || !isfinite(h) || !(w > 0) || !(h > 0) ||
+        !(fs > 0) || cairo_status(cr) != CAIRO_STATUS_SUCCESS)
+        return;
+    cairo_save(cr);
+    cairo_font_options_t *fo = cairo_font_options_create();
+    cairo_font_options_set_hint_metrics(fo, CAIRO_HINT_METRICS_OFF);
+    cairo_set_font_options(cr, fo);
+    cairo_font_options_destroy(fo);
+    cairo_set_source_rgb(cr, 1, 1, 1);
+    cairo_rectangle(cr, x, y, w, h);
+    cairo_fill(cr);
+    metrics m;
+    make_metrics(fs, &m);
+    axis ax, ay;
+    extent e;
+    margins mg;
+    panel_axes(p, &ax, &ay, &e);
+    font(cr, 0, 0);
+    axis_ticks(cr, &ax, &m, 8);
+    axis_ticks(cr, &ay, &m, 8);
+    panel_margins(cr, p, &ax, &ay, &m, &mg);
+    mg.xtick_h = ax.asc + ax.desc;
+    rect cell = {x, y, x + w, y + h};
+    cairo_rectangle(cr, x, y, w, h);
+    cairo_clip(cr);
+    draw_panel(cr, p, &cell, &mg, &m, g);
     cairo_restore(cr);
 }
 
@@ -1849,14 +1929,7 @@ void plot_draw(cairo_t *cr, const plot_figure *fig, double w, double h)
     fs = fmax(fs, fmin(7, 0.045 * fmin(w, h)));
     if (fs < 2)
         fs = 2;
-    m.fs = fs;
-    m.u = fs / 10.0;
-    m.lab_fs = 1.08 * fs;
-    m.ttl_fs = 1.15 * fs;
-    m.fig_fs = 1.3 * fs;
-    m.leg_fs = 0.92 * fs;
-    m.tick = 0.5 * fs;
-    m.pad = 0.45 * fs;
+    make_metrics(fs, &m);
 
     double top = 0;
     if (nonempty(fig->title)) {
@@ -1898,7 +1971,7 @@ void plot_draw(cairo_t *cr, const plot_figure *fig, double w, double h)
         size_t rr = i / cols, cc = i % cols;
         rect cell = {cw * (double)cc, top + ch * (double)rr,
                      cw * (double)(cc + 1), top + ch * (double)(rr + 1)};
-        draw_panel(cr, &fig->panels[i], &cell, &mg, &m);
+        draw_panel(cr, &fig->panels[i], &cell, &mg, &m, NULL);
     }
     cairo_restore(cr);
 }

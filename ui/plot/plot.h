@@ -79,6 +79,32 @@ typedef enum { PLOT_PNG = 0, PLOT_SVG, PLOT_PDF } plot_format;
  * (the live window uses this). */
 void plot_draw(cairo_t *cr, const plot_figure *fig, double w, double h);
 
+/* A rectangle in the user units of a drawing call. */
+typedef struct plot_rect { double x, y, w, h; } plot_rect;
+
+/* Where a panel was drawn: its plot area (inside the frame), its legend box
+ * (has_legend), and the axis limits chosen (data units). drawn = 0 when
+ * the cell was too small for a plot area. */
+typedef struct plot_geom {
+    int drawn, has_legend;
+    plot_rect area, legend;
+    double xlo, xhi, ylo, yhi;
+} plot_geom;
+
+/* Draws one panel into the cell (x, y, w, h) on a white background, with
+ * tick labels of size fs user units (titles, labels and legends scale with
+ * it: the live faces pass their UI scale here). Nothing is drawn outside
+ * the cell. *g (may be NULL) receives the geometry. */
+void plot_draw_panel(cairo_t *cr, const plot_panel *p, double x, double y,
+                     double w, double h, double fs, plot_geom *g);
+
+/* Text with the label markup above (subscripts, superscripts, accents) in
+ * the current source colour, baseline at y, aligned by ha (0 left, 0.5
+ * centre, 1 right); returns its width. plot_text_width only measures. */
+double plot_text(cairo_t *cr, const char *s, double size, double x, double y,
+                 double ha, int bold);
+double plot_text_width(cairo_t *cr, const char *s, double size, int bold);
+
 /* Renders to `path` in the given format. Returns 0, or -1 with a message in
  * err (errlen bytes) when cairo cannot create or write the file; on failure
  * the file may exist partially: callers write to a temporary name and

@@ -57,6 +57,9 @@ typedef struct qnn_change {
     char value[64];
 } qnn_change;
 
+#define QNN_THEORY_RATE 1   /* LIU23 Eq. 10: ε̄(t0) e^{−ηK̄(t − t0)} */
+#define QNN_THEORY_BOUND 2  /* YOU23 Thm. 3.2: 1/(c0 + c1 (t − t0))² */
+
 /* One Hessian histogram (instance 0). */
 typedef struct qnn_snap_hist {
     int valid;
@@ -97,6 +100,7 @@ typedef struct qnn_snapshot {
     double *t;              /* step of each record */
     double *err_mean, *err_inst;     /* |ε| (rms for m > 1) or the loss */
     double *err_theory;     /* segment-wise theory (rate or sublinear bound) */
+    double *err_theory_kind; /* which: QNN_THEORY_RATE, QNN_THEORY_BOUND, 0 none */
     double *err_frozen;     /* frozen-kernel prediction from each segment start */
     double *k_mean, *k_inst;         /* K (m = 1) or λ_min (m > 1), divided by kernel_div */
     double *kmax_mean;               /* λ_max (m > 1), else NaN */

@@ -1,0 +1,277 @@
+/* The dashboard drawn off screen (ui/live): panels non-empty with curve
+ * pixels inside their plot areas, legends, status bar, help overlay; the
+ * export folder (files valid, atomic, failure reported); the share string
+ * of a live session. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "live.h"
+#include "qnn/share.h"
+
+static qnn_session *session(const char *const *kv, int R, long steps)
+{
+    qnn_params p;
+    qnn_params_default(&p);
+    char err[512];
+    for (int i = 0; kv[i]; i += 2)
+        if (qnn_params_set(&p, kv[i], kv[i + 1], err, sizeof err) != 0)
+            fail_msg("%s", err);
+    qnn_session_opts o;
+    qnn_session_opts_default(&o);
+    o.instances = R;
+    o.playing = 0;
+    qnn_session *s = qnn_session_new(&p, &o, err, sizeof err);
+    if (!s)
+        fail_msg("%s", err);
+    assert_int_equal(qnn_session_advance(s, steps), 0);
+    return s;
+}
+
+/* Pixels of palette colour c (within 40/255 per channel) inside r. */
+static long count_colour(cairo_surface_t *sf, plot_rect r, int c)
+{
+    double rgb[3];
+    plot_palette(c, rgb);
+    const int W = cairo_image_surface_get_width(sf), H = cairo_image_surface_get_height(sf);
+    const int st = cairo_image_surface_get_stride(sf);
+    const unsigned char *d = cairo_image_surface_get_data(sf);
+    long n = 0;
+    for (int y = (int)r.y + 1; y < (int)(r.y + r.h) - 1 && y < H; y++)
+        for (int x = (int)r.x + 1; x < (int)(r.x + r.w) - 1 && x < W; x++) {
+            const unsigned char *p = d + (size_t)y * st + 4 * (size_t)x;   /* B G R A */
+            if (abs(p[2] - (int)(255 * rgb[0])) < 40 && abs(p[1] - (int)(255 * rgb[1])) < 40 &&
+                abs(p[0] - (int)(255 * rgb[2])) < 40)
+                n++;
+        }
+    return n;
+}
+
+static const char *const HESS[] = {"model", "random", "task", "supervised", "n", "4", "L", "24", "m", "3",
+                                   "hessian", "exact", "hessian_every", "3", "hessian_budget", "0",
+                                   "seed", "3", NULL};
+
+static void test_draw(void **state)
+{
+    (void)state;
+    qnn_session *s = session(HESS, 6, 40);
+    live_ui u;
+    live_ui_init(&u, s, "test", NULL);
+    cairo_surface_t *sf = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, 1920, 1080);
+    cairo_t *cr = cairo_create(sf);
+    live_layout L;
+    live_layout_compute(&L, 1920, 1080, 1.0);
+    const qnn_snapshot *sn = qnn_session_acquire(s);
+    qnn_params req;
+    qnn_session_requested(s, &req);
+    plot_geom g[LIVE_NPLOTS];
+    live_draw(cr, &L, &u, sn, &req, g);
+    cairo_surface_flush(sf);
+    for (int k = 0; k < LIVE_NPLOTS; k++) {
+        assert_true(g[k].drawn);
+        /* the plot area is a good part of its cell */
+        assert_true(g[k].area.w > 0.5 * L.plot[k].w);
+        assert_true(g[k].area.h > 0.5 * L.plot[k].h);
+        assert_true(g[k].area.x >= L.plot[k].x && g[k].area.x + g[k].area.w <= L.plot[k].x + L.plot[k].w);
+    }
+    /* the ensemble mean (palette 0) in the error, kernel-time and entropy
+     * plots; the Hessian histogram (palette 4) in its own */
+    assert_true(count_colour(sf, g[0].area, 0) > 200);
+    assert_true(count_colour(sf, g[2].area, 0) > 200);
+    assert_true(count_colour(sf, g[3].area, 0) > 200);
+    assert_true(count_colour(sf, g[4].area, 4) > 50);
+    /* the theory lines (palettes 1, 2) in the error plot */
+    assert_true(count_colour(sf, g[0].area, 2) > 50);
+    /* legends where the panels have labels */
+    assert_true(g[0].has_legend);
+    assert_true(g[4].has_legend);
+    /* nothing of the error curve leaks into the Hessian plot's area */
+    assert_int_equal(count_colour(sf, g[4].area, 0) < 20, 1);
+    /* the status bar is dark (not an error) */
+    const unsigned char *d = cairo_image_surface_get_data(sf);
+    const int st = cairo_image_surface_get_stride(sf);
+    const unsigned char *px = d + (size_t)(L.status.y + 3) * st + 4 * 3;
+    assert_true(px[0] < 100 && px[1] < 100 && px[2] < 100);
+
+    /* the help overlay covers the middle with its light background */
+    u.help = 1;
+    u.hover_panel = 2;
+    live_draw(cr, &L, &u, sn, &req, NULL);
+    cairo_surface_flush(sf);
+    px = d + (size_t)540 * st + 4 * 300;
+    assert_true(px[0] > 230 && px[1] > 240 && px[2] > 240);
+    assert_true(u.help_text.loaded);
+    assert_non_null(strstr(u.help_text.title[2], "Entanglement"));
+    assert_non_null(strstr(u.help_text.text[0], "LIU23 Eq. 10"));
+
+    qnn_snapshot_release(sn);
+    cairo_destroy(cr);
+    cairo_surface_destroy(sf);
+    qnn_session_free(s);
+}
+
+/* Every model of the selector draws without failing, at a small size too. */
+static void test_every_model(void **state)
+{
+    (void)state;
+    const char *models[] = {"random", "periodic", "asymptotic", "frozen", "hidden", "qbm", "mlp", "gue"};
+    for (size_t i = 0; i < sizeof models / sizeof *models; i++) {
+        const char *kv[] = {"model", models[i], "n", "3", "L", "6", "m", "2", "seed", "1", NULL};
+        qnn_session *s = session(kv, 3, 5);
+        live_ui u;
+        live_ui_init(&u, s, "test", NULL);
+        const qnn_snapshot *sn = qnn_session_acquire(s);
+        assert_int_equal(sn->step, 5);
+        qnn_params req;
+        qnn_session_requested(s, &req);
+        for (int size = 0; size < 2; size++) {
+            int W = size ? 640 : 1600, H = size ? 480 : 900;
+            cairo_surface_t *sf = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, W, H);
+            cairo_t *cr = cairo_create(sf);
+            live_layout L;
+            live_layout_compute(&L, W, H, size ? 1.0 : 1.5);
+            plot_geom g[LIVE_NPLOTS];
+            live_draw(cr, &L, &u, sn, &req, g);
+            assert_int_equal(cairo_status(cr), CAIRO_STATUS_SUCCESS);
+            assert_true(g[0].drawn);
+            cairo_destroy(cr);
+            cairo_surface_destroy(sf);
+        }
+        qnn_snapshot_release(sn);
+        qnn_session_free(s);
+    }
+}
+
+static int file_starts(const char *path, const char *magic, size_t n)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return 0;
+    char b[64] = {0};
+    if (n > sizeof b)
+        return 0;
+    size_t r = fread(b, 1, n, f);
+    fclose(f);
+    return r == n && memcmp(b, magic, n) == 0;
+}
+
+static void test_export(void **state)
+{
+    (void)state;
+    qnn_session *s = session(HESS, 4, 20);
+    live_ui u;
+    live_ui_init(&u, s, "default", NULL);
+    qnn_params_default(&u.preset_params);
+    char root[] = "/tmp/qnnlab-test-export-XXXXXX";
+    assert_non_null(mkdtemp(root));
+    snprintf(u.export_root, sizeof u.export_root, "%s", root);
+    const qnn_snapshot *sn = qnn_session_acquire(s);
+    assert_int_equal(live_export(&u, sn, 1280, 800, 1.0), 0);
+    assert_non_null(strstr(u.last_export, root));
+    const char *names[] = {"error", "kernel", "entropy", "hessian"};
+    char p[2048];
+    for (int k = 0; k < 4; k++) {
+        snprintf(p, sizeof p, "%s/%s.png", u.last_export, names[k]);
+        assert_true(file_starts(p, "\x89PNG\r\n\x1a\n", 8));
+        snprintf(p, sizeof p, "%s/%s.pdf", u.last_export, names[k]);
+        assert_true(file_starts(p, "%PDF-", 5));
+        snprintf(p, sizeof p, "%s/%s.svg", u.last_export, names[k]);
+        assert_true(file_starts(p, "<?xml", 5));
+    }
+    snprintf(p, sizeof p, "%s/dashboard.png", u.last_export);
+    assert_true(file_starts(p, "\x89PNG\r\n\x1a\n", 8));
+    snprintf(p, sizeof p, "%s/error.csv", u.last_export);
+    assert_true(file_starts(p, "step,error_mean,theory,frozen_kernel,instance_1", 46));
+    snprintf(p, sizeof p, "%s/state.json", u.last_export);
+    json_error_t je;
+    json_t *j = json_load_file(p, 0, &je);
+    assert_non_null(j);
+    assert_int_equal(json_integer_value(json_object_get(j, "step")), 20);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(j, "params"), "m")), "3");
+    /* the share string in it decodes to the same step */
+    qnn_share sh;
+    char err[512];
+    assert_int_equal(qnn_share_decode(json_string_value(json_object_get(j, "share")), &sh, err, sizeof err), 0);
+    assert_int_equal(sh.step, 20);
+    assert_string_equal(sh.preset, "default");
+    qnn_share_free(&sh);
+    json_decref(j);
+    /* a second export in the same second gets its own folder */
+    char first[1100];
+    snprintf(first, sizeof first, "%s", u.last_export);
+    assert_int_equal(live_export(&u, sn, 0, 0, 1.0), 0);
+    assert_string_not_equal(first, u.last_export);
+
+    /* an unwritable root: reported, nothing left behind */
+    snprintf(u.export_root, sizeof u.export_root, "%s/missing/deeper", root);
+    assert_int_equal(live_export(&u, sn, 0, 0, 1.0), -1);
+    assert_true(u.status_error);
+    assert_non_null(strstr(u.status, "missing/deeper"));
+    qnn_snapshot_release(sn);
+    qnn_session_free(s);
+    char cmd[2100];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
+    assert_int_equal(system(cmd), 0);
+}
+
+/* Sliders: steps, ranges and the values they send. */
+static void test_sliders(void **state)
+{
+    (void)state;
+    static const char *const kv[] = {"model", "random", "n", "4", "L", "16", "eta", "0.01", NULL};
+    qnn_session *s = session(kv, 2, 1);
+    live_ui u;
+    live_ui_init(&u, s, "test", NULL);
+    int eta = -1, L = -1;
+    for (int i = 0; i < LIVE_NSLIDERS; i++) {
+        if (!strcmp(live_sliders[i].key, "eta")) eta = i;
+        if (!strcmp(live_sliders[i].key, "L")) L = i;
+        /* the ends of the track map to the ends of the range */
+        assert_true(fabs(live_slider_from_frac(i, 0) - live_sliders[i].lo) <= 1e-9 * fmax(1, live_sliders[i].lo));
+        assert_true(fabs(live_slider_from_frac(i, 1) - live_sliders[i].hi) <= 1e-9 * live_sliders[i].hi);
+    }
+    u.focus = eta;
+    assert_int_equal(live_do(&u, LIVE_FINE_UP), 1);
+    qnn_params req;
+    qnn_session_requested(s, &req);
+    assert_true(fabs(req.eta - 0.011) < 1e-12);
+    u.focus = L;
+    live_do(&u, LIVE_COARSE_UP);
+    qnn_session_requested(s, &req);
+    assert_int_equal(req.L, 32);
+    /* typing an exact value beyond the slider's range */
+    live_do(&u, LIVE_ENTRY);
+    live_entry_char(&u, "2000");
+    live_entry_key(&u, "Return");
+    qnn_session_requested(s, &req);
+    assert_int_equal(req.L, 2000);
+    /* a refused value leaves the parameters and says why */
+    live_do(&u, LIVE_ENTRY);
+    live_entry_char(&u, "0");
+    live_entry_key(&u, "Return");
+    assert_true(u.status_error);
+    assert_non_null(strstr(u.status, "'L'"));
+    qnn_session_requested(s, &req);
+    assert_int_equal(req.L, 2000);
+    qnn_session_free(s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_draw),
+        cmocka_unit_test(test_every_model),
+        cmocka_unit_test(test_export),
+        cmocka_unit_test(test_sliders),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,388 @@
+/* The dashboard drawn with cairo: four panels, the control strip, the
+ * status bar and the help overlay, laid out for any window size. */
+#include "live.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+/* ---------------------------------------------------------------------- */
+/* Layout                                                                 */
+
+#define SLIDER_W 210.0
+#define SLIDER_H 46.0
+#define BUTTON_H 30.0
+#define STATUS_H 28.0
+
+void live_layout_compute(live_layout *L, double w, double h, double u)
+{
+    memset(L, 0, sizeof *L);
+    L->w = w;
+    L->h = h;
+    L->u = u;
+    const double pad = 6 * u;
+    /* status bar at the bottom, controls above it */
+    L->status = (plot_rect){0, h - STATUS_H * u, w, STATUS_H * u};
+    int cols = (int)floor((w - pad) / (SLIDER_W * u));
+    if (cols < 1)
+        cols = 1;
+    if (cols > LIVE_NSLIDERS)
+        cols = LIVE_NSLIDERS;
+    int rows = (LIVE_NSLIDERS + cols - 1) / cols;
+    const double cw = (w - pad) / cols;
+    const double strip = rows * SLIDER_H * u + 2 * (BUTTON_H + 6) * u + pad;
+    double y0 = L->status.y - strip;
+    for (int i = 0; i < LIVE_NSLIDERS; i++) {
+        int r = i / cols, c = i % cols;
+        plot_rect cell = {pad + c * cw, y0 + r * SLIDER_H * u, cw - pad, SLIDER_H * u - 4 * u};
+        L->slider[i] = cell;
+        L->track[i] = (plot_rect){cell.x + 8 * u, cell.y + 24 * u, cell.w - 16 * u, 14 * u};
+    }
+    /* buttons row, then the model selector row */
+    double yb = y0 + rows * SLIDER_H * u + 2 * u;
+    double bw = (w - pad) / LIVE_NBUTTONS;
+    for (int i = 0; i < LIVE_NBUTTONS; i++)
+        L->button[i] = (plot_rect){pad + i * bw, yb, bw - pad, BUTTON_H * u};
+    double ym = yb + (BUTTON_H + 6) * u;
+    double mw = (w - pad) / LIVE_NMODELS;
+    for (int i = 0; i < LIVE_NMODELS; i++)
+        L->model[i] = (plot_rect){pad + i * mw, ym, mw - 2 * u, BUTTON_H * u};
+    /* panels: 2 x 2 above the strip (one column when narrow) */
+    double ph = y0 - pad;
+    if (ph < 100 * u)
+        ph = 100 * u;
+    int pc = w >= 500 * u ? 2 : 1;
+    int pr = pc == 2 ? 2 : 4;
+    double pw = w / pc, pht = ph / pr;
+    for (int k = 0; k < LIVE_NPANELS; k++) {
+        int r = k / pc, c = k % pc;
+        L->panel[k] = (plot_rect){c * pw, r * pht, pw, pht};
+    }
+    /* the kernel panel holds two plots side by side */
+    L->plot[0] = L->panel[0];
+    plot_rect k = L->panel[1];
+    L->plot[1] = (plot_rect){k.x, k.y, 0.42 * k.w, k.h};
+    L->plot[2] = (plot_rect){k.x + 0.42 * k.w, k.y, 0.58 * k.w, k.h};
+    L->plot[3] = L->panel[2];
+    L->plot[4] = L->panel[3];
+}
+
+static int in(const plot_rect *r, double x, double y)
+{
+    return x >= r->x && x < r->x + r->w && y >= r->y && y < r->y + r->h;
+}
+
+int live_hit_slider(const live_layout *L, double x, double y)
+{
+    for (int i = 0; i < LIVE_NSLIDERS; i++)
+        if (in(&L->slider[i], x, y))
+            return i;
+    return -1;
+}
+
+int live_hit_track(const live_layout *L, double x, double y)
+{
+    for (int i = 0; i < LIVE_NSLIDERS; i++) {
+        plot_rect t = L->track[i];
+        t.y -= 6 * L->u;
+        t.h += 12 * L->u;
+        t.x -= 6 * L->u;
+        t.w += 12 * L->u;
+        if (in(&t, x, y))
+            return i;
+    }
+    return -1;
+}
+
+int live_hit_button(const live_layout *L, double x, double y)
+{
+    for (int i = 0; i < LIVE_NBUTTONS; i++)
+        if (in(&L->button[i], x, y))
+            return i;
+    return -1;
+}
+
+int live_hit_model(const live_layout *L, double x, double y)
+{
+    for (int i = 0; i < LIVE_NMODELS; i++)
+        if (in(&L->model[i], x, y))
+            return i;
+    return -1;
+}
+
+int live_hit_panel(const live_layout *L, double x, double y)
+{
+    for (int i = 0; i < LIVE_NPANELS; i++)
+        if (in(&L->panel[i], x, y))
+            return i;
+    return -1;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Status                                                                 */
+
+static const char *mark(double v)
+{
+    return !isfinite(v) ? "" : v < 0.1 ? " ✓" : v < 0.5 ? " ~" : " ✗";
+}
+
+void live_status_text(const live_ui *u, const qnn_snapshot *sn, char *buf, size_t len)
+{
+    char rate[64] = "", conc[160] = "", div[128] = "";
+    if (isfinite(sn->rate))
+        snprintf(rate, sizeof rate, " · ηK̄ = %.3g/step", sn->rate);
+    if (isfinite(sn->conc_kernel))
+        snprintf(conc, sizeof conc, " · LIU23 Eq. 16: ΔK/K̄ = %.2g%s, dQNTK %.2g%s", sn->conc_kernel,
+                 mark(sn->conc_kernel), sn->conc_dqntk, mark(sn->conc_dqntk));
+    if (sn->ndiverged > 0)
+        snprintf(div, sizeof div, " · DIVERGED: %d of %d (from step %ld)", sn->ndiverged, sn->ninst, sn->diverged_step);
+    snprintf(buf, len, "%s step %ld · %.0f steps/s%s%s · R = %d%s%s",
+             sn->busy ? (sn->target_step >= 0 ? "replaying:" : "building:") : sn->playing ? "▶" : "paused:",
+             sn->step, sn->steps_per_s, rate, conc, sn->ninst, div,
+             u && u->entry ? " · typing" : "");
+}
+
+/* ---------------------------------------------------------------------- */
+/* Drawing                                                                */
+
+static void rounded(cairo_t *cr, plot_rect r, double rad)
+{
+    cairo_new_sub_path(cr);
+    cairo_arc(cr, r.x + r.w - rad, r.y + rad, rad, -M_PI / 2, 0);
+    cairo_arc(cr, r.x + r.w - rad, r.y + r.h - rad, rad, 0, M_PI / 2);
+    cairo_arc(cr, r.x + rad, r.y + r.h - rad, rad, M_PI / 2, M_PI);
+    cairo_arc(cr, r.x + rad, r.y + rad, rad, M_PI, 1.5 * M_PI);
+    cairo_close_path(cr);
+}
+
+static void draw_slider(cairo_t *cr, const live_layout *L, const live_ui *u, int i,
+                        const qnn_params *req)
+{
+    const double s = L->u;
+    const plot_rect c = L->slider[i], t = L->track[i];
+    const int on = live_slider_applies(i, req);
+    const int focus = u && u->focus == i;
+    if (focus) {
+        cairo_set_source_rgb(cr, 0.88, 0.93, 1.0);
+        rounded(cr, c, 4 * s);
+        cairo_fill(cr);
+    }
+    double v = live_slider_value(u, i, req);
+    char val[64], lab[160], rng[64];
+    live_slider_text(i, v, req, val, sizeof val);
+    if (u && u->entry && focus)
+        snprintf(val, sizeof val, "%s▏", u->entry_buf);
+    const live_slider_def *d = &live_sliders[i];
+    snprintf(lab, sizeof lab, "%s = %s", d->label, on ? val : "n/a");
+    cairo_set_source_rgb(cr, on ? 0.05 : 0.55, on ? 0.05 : 0.55, on ? 0.05 : 0.55);
+    plot_text(cr, lab, 12.5 * s, c.x + 8 * s, c.y + 16 * s, 0, focus);
+    if (d->scale == LIVE_INT || d->scale == LIVE_LOGINT)
+        snprintf(rng, sizeof rng, "%.0f … %.0f", d->lo, d->hi);
+    else
+        snprintf(rng, sizeof rng, "%.3g … %.3g%s", d->lo, d->hi, d->scale == LIVE_LOG ? " (log)" : "");
+    cairo_set_source_rgb(cr, 0.45, 0.45, 0.45);
+    plot_text(cr, rng, 9 * s, c.x + c.w - 6 * s, c.y + 16 * s, 1, 0);
+    /* track and thumb */
+    cairo_set_source_rgb(cr, 0.8, 0.8, 0.8);
+    rounded(cr, (plot_rect){t.x, t.y + 0.35 * t.h, t.w, 0.3 * t.h}, 0.15 * t.h);
+    cairo_fill(cr);
+    double f = live_slider_frac(i, v);
+    double rgb[3];
+    plot_palette(0, rgb);
+    if (on) {
+        cairo_set_source_rgb(cr, rgb[0], rgb[1], rgb[2]);
+        rounded(cr, (plot_rect){t.x, t.y + 0.35 * t.h, f * t.w, 0.3 * t.h}, 0.15 * t.h);
+        cairo_fill(cr);
+        cairo_arc(cr, t.x + f * t.w, t.y + 0.5 * t.h, 0.5 * t.h, 0, 2 * M_PI);
+        cairo_set_source_rgb(cr, 1, 1, 1);
+        cairo_fill_preserve(cr);
+        cairo_set_source_rgb(cr, rgb[0], rgb[1], rgb[2]);
+        cairo_set_line_width(cr, 2 * s);
+        cairo_stroke(cr);
+    }
+}
+
+static void draw_button(cairo_t *cr, plot_rect r, const char *label, int active, double s)
+{
+    double rgb[3];
+    plot_palette(0, rgb);
+    rounded(cr, r, 5 * s);
+    if (active)
+        cairo_set_source_rgb(cr, rgb[0], rgb[1], rgb[2]);
+    else
+        cairo_set_source_rgb(cr, 0.93, 0.93, 0.93);
+    cairo_fill_preserve(cr);
+    cairo_set_source_rgb(cr, 0.6, 0.6, 0.6);
+    cairo_set_line_width(cr, 1 * s);
+    cairo_stroke(cr);
+    if (active)
+        cairo_set_source_rgb(cr, 1, 1, 1);
+    else
+        cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
+    double fs = 12 * s;
+    double tw = plot_text_width(cr, label, fs, 0);
+    if (tw > r.w - 6 * s)
+        fs *= (r.w - 6 * s) / tw;
+    plot_text(cr, label, fs, r.x + 0.5 * r.w, r.y + 0.5 * r.h + 0.36 * fs, 0.5, 0);
+}
+
+/* Wraps and draws a block of text (lines split at '\n' and at spaces)
+ * inside width w; returns the height used. */
+static double draw_par(cairo_t *cr, const char *text, double fs, double x, double y, double w, int draw)
+{
+    char line[512];
+    double yy = y;
+    const char *p = text;
+    while (*p) {
+        /* one source line */
+        const char *e = strchr(p, '\n');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        size_t start = 0;
+        while (start < n || n == 0) {
+            /* the longest prefix that fits */
+            size_t best = n - start, k = start;
+            size_t lastsp = 0;
+            int found = 0;
+            for (k = start; k <= n; k++) {
+                if (k == n || p[k] == ' ') {
+                    size_t l = k - start < sizeof line - 1 ? k - start : sizeof line - 1;
+                    memcpy(line, p + start, l);
+                    line[l] = 0;
+                    if (plot_text_width(cr, line, fs, 0) > w && found)
+                        break;
+                    lastsp = k;
+                    found = 1;
+                }
+            }
+            best = lastsp - start;
+            size_t l = best < sizeof line - 1 ? best : sizeof line - 1;
+            memcpy(line, p + start, l);
+            line[l] = 0;
+            if (draw)
+                plot_text(cr, line, fs, x, yy + fs, 0, 0);
+            yy += 1.35 * fs;
+            start = lastsp + 1;
+            if (n == 0)
+                break;
+        }
+        if (!e)
+            break;
+        p = e + 1;
+    }
+    return yy - y;
+}
+
+static void draw_help(cairo_t *cr, const live_layout *L, const live_ui *u)
+{
+    const double s = L->u;
+    plot_rect r = {0.08 * L->w, 0.06 * L->h, 0.84 * L->w, 0.86 * L->h};
+    cairo_set_source_rgba(cr, 0, 0, 0, 0.35);
+    cairo_rectangle(cr, 0, 0, L->w, L->h);
+    cairo_fill(cr);
+    rounded(cr, r, 10 * s);
+    cairo_set_source_rgb(cr, 1, 1, 0.98);
+    cairo_fill(cr);
+    const live_help *h = &u->help_text;
+    int k = u->hover_panel >= 0 && u->hover_panel < LIVE_NPANELS ? u->hover_panel : 0;
+    double x = r.x + 24 * s, y = r.y + 20 * s, w = 0.56 * r.w - 36 * s;
+    cairo_set_source_rgb(cr, 0.05, 0.05, 0.05);
+    if (!h->loaded) {
+        plot_text(cr, "help", 20 * s, x, y + 20 * s, 0, 1);
+        cairo_set_source_rgb(cr, 0.7, 0.1, 0.1);
+        draw_par(cr, h->error, 13 * s, x, y + 34 * s, w, 1);
+    } else {
+        plot_text(cr, h->title[k], 19 * s, x, y + 20 * s, 0, 1);
+        cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
+        draw_par(cr, h->text[k], 13.5 * s, x, y + 34 * s, w, 1);
+    }
+    /* keys on the right */
+    double xk = r.x + 0.58 * r.w, yk = r.y + 20 * s;
+    cairo_set_source_rgb(cr, 0.05, 0.05, 0.05);
+    plot_text(cr, "keys", 17 * s, xk, yk + 18 * s, 0, 1);
+    yk += 30 * s;
+    for (size_t i = 0; i < live_nkey_docs && yk < r.y + r.h - 40 * s; i++) {
+        cairo_set_source_rgb(cr, 0.1, 0.2, 0.5);
+        plot_text(cr, live_key_docs[i].keys, 12 * s, xk, yk + 12 * s, 0, 1);
+        cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
+        yk += draw_par(cr, live_key_docs[i].what, 12 * s, xk + 150 * s, yk, r.x + r.w - xk - 170 * s, 1);
+    }
+    cairo_set_source_rgb(cr, 0.4, 0.4, 0.4);
+    plot_text(cr, "point at a panel for its help · mouse: drag a slider, wheel for fine steps, click a button · F1 or ? closes",
+              11 * s, r.x + 0.5 * r.w, r.y + r.h - 14 * s, 0.5, 0);
+}
+
+void live_draw(cairo_t *cr, const live_layout *L, const live_ui *u, const qnn_snapshot *sn,
+               const qnn_params *req, plot_geom g[LIVE_NPLOTS])
+{
+    const double s = L->u;
+    cairo_save(cr);
+    cairo_set_source_rgb(cr, 0.97, 0.97, 0.97);
+    cairo_paint(cr);
+
+    live_panels lp;
+    if (live_panels_build(sn, u ? u->show_tdist : 0, &lp) == 0) {
+        for (int k = 0; k < LIVE_NPLOTS; k++) {
+            plot_rect r = L->plot[k];
+            plot_draw_panel(cr, &lp.p[k], r.x, r.y, r.w, r.h, 11.0 * s, g ? &g[k] : NULL);
+        }
+        live_panels_free(&lp);
+    }
+    /* panel frames */
+    cairo_set_source_rgb(cr, 0.82, 0.82, 0.82);
+    cairo_set_line_width(cr, 1 * s);
+    for (int k = 0; k < LIVE_NPANELS; k++) {
+        cairo_rectangle(cr, L->panel[k].x + 0.5, L->panel[k].y + 0.5, L->panel[k].w - 1, L->panel[k].h - 1);
+        cairo_stroke(cr);
+    }
+    /* controls */
+    for (int i = 0; i < LIVE_NSLIDERS; i++)
+        draw_slider(cr, L, u, i, req);
+    for (int i = 0; i < LIVE_NBUTTONS; i++) {
+        char lab[64];
+        const live_button_def *b = &live_buttons[i];
+        int active = 0;
+        if (b->action == LIVE_PLAY) {
+            snprintf(lab, sizeof lab, "%s  [%s]", sn->playing ? "❚❚ pause" : "▶ play", b->key);
+            active = sn->playing;
+        } else {
+            snprintf(lab, sizeof lab, "%s  [%s]", b->label, b->key);
+        }
+        draw_button(cr, L->button[i], lab, active, s);
+    }
+    for (int i = 0; i < LIVE_NMODELS; i++) {
+        char lab[64];
+        snprintf(lab, sizeof lab, "%s", qnn_model_name(live_models[i]));
+        draw_button(cr, L->model[i], lab, req->model == live_models[i], s);
+    }
+    /* status bar */
+    plot_rect st = L->status;
+    const int error = (u && u->status[0] && u->status_error) || (!(u && u->status[0]) && sn->message_error) ||
+                      sn->ndiverged > 0;
+    cairo_set_source_rgb(cr, error ? 0.75 : 0.2, error ? 0.12 : 0.22, error ? 0.1 : 0.28);
+    cairo_rectangle(cr, st.x, st.y, st.w, st.h);
+    cairo_fill(cr);
+    char left[512], right[1200];
+    live_status_text(u, sn, left, sizeof left);
+    const char *msg = u && u->status[0] ? u->status : sn->message;
+    if (u && u->last_export[0] && !(u->status[0]))
+        snprintf(right, sizeof right, "exported to %s", u->last_export);
+    else
+        snprintf(right, sizeof right, "%s", msg);
+    cairo_set_source_rgb(cr, 1, 1, 1);
+    double fs = 12.5 * s;
+    double lw = plot_text(cr, left, fs, st.x + 8 * s, st.y + 0.5 * st.h + 0.36 * fs, 0, 1);
+    double room = st.w - lw - 32 * s;
+    double rw = plot_text_width(cr, right, fs, 0);
+    double rfs = rw > room && rw > 0 ? fmax(7 * s, fs * room / rw) : fs;
+    cairo_save(cr);
+    cairo_rectangle(cr, st.x + lw + 16 * s, st.y, room + 8 * s, st.h);
+    cairo_clip(cr);
+    if (rw * rfs / fs > room)   /* still too long: from the left, cut at the edge */
+        plot_text(cr, right, rfs, st.x + lw + 16 * s, st.y + 0.5 * st.h + 0.36 * rfs, 0, 0);
+    else
+        plot_text(cr, right, rfs, st.x + st.w - 8 * s, st.y + 0.5 * st.h + 0.36 * rfs, 1, 0);
+    cairo_restore(cr);
+    if (u && u->help)
+        draw_help(cr, L, u);
+    cairo_restore(cr);
+}

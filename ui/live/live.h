@@ -1,0 +1,186 @@
+/* What the live faces share: the controls (sliders, model selector,
+ * actions and their keys), the panels built from a session snapshot, the
+ * share string, the export folder and the help texts. The SDL window
+ * (ui/sdl) draws all of it with cairo; the terminal face draws the same
+ * panels with text. Nothing here talks to a window system. */
+#ifndef QNN_LIVE_H
+#define QNN_LIVE_H
+
+#include <stddef.h>
+#include <cairo.h>
+#include "plot.h"
+#include "qnn/params.h"
+#include "qnn/session.h"
+
+/* ---------------------------------------------------------------------- */
+/* Controls                                                               */
+
+typedef enum { LIVE_LIN = 0, LIVE_LOG, LIVE_INT, LIVE_LOGINT } live_scale;
+
+typedef struct live_slider_def {
+    const char *key;        /* params key, or "spf" (steps per frame) */
+    const char *label;      /* plot markup */
+    live_scale scale;
+    double lo, hi;          /* slider range (the engine may allow more: type it) */
+    double fine, coarse;    /* step: added (LIN/INT) or a factor (LOG/LOGINT) */
+    const char *help;
+} live_slider_def;
+
+#define LIVE_NSLIDERS 9
+extern const live_slider_def live_sliders[LIVE_NSLIDERS];
+
+#define LIVE_NMODELS 8
+extern const qnn_model_kind live_models[LIVE_NMODELS];
+
+typedef enum {
+    LIVE_NONE = 0, LIVE_QUIT, LIVE_PLAY, LIVE_STEP, LIVE_RESET, LIVE_RESEED,
+    LIVE_HELP, LIVE_EXPORT, LIVE_SCREENSHOT, LIVE_SHARE, LIVE_TDIST, LIVE_HESSIAN,
+    LIVE_MODEL_NEXT, LIVE_MODEL_PREV, LIVE_FOCUS_NEXT, LIVE_FOCUS_PREV,
+    LIVE_FINE_UP, LIVE_FINE_DOWN, LIVE_COARSE_UP, LIVE_COARSE_DOWN,
+    LIVE_MIN, LIVE_MAX, LIVE_ENTRY, LIVE_SCALE_UP, LIVE_SCALE_DOWN,
+    LIVE_FULLSCREEN, LIVE_NACTIONS
+} live_action;
+
+/* The key list of the help screen: keys (display text) and what they do. */
+typedef struct live_key_doc { const char *keys, *what; } live_key_doc;
+extern const live_key_doc live_key_docs[];
+extern const size_t live_nkey_docs;
+
+#define LIVE_NBUTTONS 8
+typedef struct live_button_def { live_action action; const char *label; const char *key; } live_button_def;
+extern const live_button_def live_buttons[LIVE_NBUTTONS];
+
+/* Help texts (assets/help.ini): one section per panel. */
+#define LIVE_NPANELS 4
+typedef struct live_help {
+    char title[LIVE_NPANELS + 1][128];
+    char text[LIVE_NPANELS + 1][2048];   /* [LIVE_NPANELS]: the controls */
+    int loaded;
+    char path[1024];
+    char error[512];
+} live_help;
+/* Reads assets/help.ini ($QNNLAB_ASSETS or the source tree's assets/).
+ * 0, or -1 with h->error set (the overlay then says so). */
+int live_help_load(live_help *h);
+const char *live_asset_dir(void);
+
+/* The state of the controls, shared by both faces. */
+typedef struct live_ui {
+    qnn_session *s;
+    char preset[256];           /* name or path, for the share string */
+    qnn_params preset_params;   /* the preset as loaded (before overrides) */
+    char export_root[1024];     /* where export folders are made */
+    int focus;                  /* slider with the keyboard focus */
+    int help;                   /* help overlay shown */
+    int hover_panel;            /* panel under the pointer, -1 */
+    int show_tdist;
+    double scale;               /* user scale (large-font mode 1.5) */
+    int entry;                  /* typing an exact value for the focused slider */
+    char entry_buf[64];
+    int drag;                   /* slider being dragged, -1 */
+    double drag_value;
+    char status[512];           /* the last face-side message */
+    int status_error;
+    char last_export[1100];
+    char share[4096];           /* the last share string */
+    live_help help_text;
+} live_ui;
+
+void live_ui_init(live_ui *u, qnn_session *s, const char *preset, const qnn_params *preset_params);
+
+/* Slider value as the slider shows it: the requested parameters (what the
+ * queued commands will produce), or the dragged value. */
+double live_slider_value(const live_ui *u, int i, const qnn_params *req);
+/* 1 when the slider means something for the model. */
+int live_slider_applies(int i, const qnn_params *req);
+/* Text of a slider's value ("0.002", "3 (D_h = 8)"). */
+void live_slider_text(int i, double v, const qnn_params *req, char *buf, size_t len);
+/* Position (0..1) on the track and back. */
+double live_slider_frac(int i, double v);
+double live_slider_from_frac(int i, double f);
+/* Sets slider i to v (rounded and clamped to the engine's range, not the
+ * slider's). 0, or -1 with the refusal in u->status. */
+int live_slider_set(live_ui *u, int i, double v);
+/* The next value one fine/coarse step up or down. */
+double live_slider_step(int i, double v, int dir, int coarse);
+
+/* Performs an action that needs no window (the faces handle QUIT,
+ * SCREENSHOT and FULLSCREEN themselves, and EXPORT with live_export).
+ * Returns 1 when it did something. */
+int live_do(live_ui *u, live_action a);
+/* Typed characters while u->entry: digits, '.', 'e', '-', '+'; Enter
+ * applies, Escape cancels (key names "Return", "Escape", "BackSpace"). */
+void live_entry_char(live_ui *u, const char *text);
+void live_entry_key(live_ui *u, const char *key);
+
+/* The share string of the current state (also kept in u->share). 0, or -1
+ * with the reason in u->status. */
+int live_share(live_ui *u);
+
+/* ---------------------------------------------------------------------- */
+/* Panels                                                                 */
+
+/* The plot panels of one snapshot: [0] error, [1] kernel now, [2] kernel
+ * over time, [3] entropy (or trace distance), [4] Hessian histogram. The
+ * arrays point into the snapshot and into storage owned by the struct;
+ * keep the snapshot until live_panels_free. */
+#define LIVE_NPLOTS 5
+typedef struct live_panels {
+    plot_panel p[LIVE_NPLOTS];
+    plot_series ser[LIVE_NPLOTS][QNN_SESSION_MAX_FAINT + 8];
+    double hl[LIVE_NPLOTS][4];
+    const char *hll[LIVE_NPLOTS][4];
+    char note[LIVE_NPLOTS][256];
+    char label[LIVE_NPLOTS][4][96];
+    char title[LIVE_NPLOTS][128];
+    double *buf;                /* derived arrays (eigen points, marks) */
+} live_panels;
+
+int live_panels_build(const qnn_snapshot *sn, int show_tdist, live_panels *lp);
+void live_panels_free(live_panels *lp);
+/* Which plots make up panel k (0..3): first index and count. */
+void live_panel_plots(int k, int *first, int *count);
+extern const char *const live_panel_names[LIVE_NPANELS];  /* error, kernel, entropy, hessian */
+
+/* ---------------------------------------------------------------------- */
+/* The dashboard drawn with cairo (window, screenshot, benchmark, tests)   */
+
+typedef struct live_layout {
+    double w, h, u;             /* size and scale (logical units) */
+    plot_rect panel[LIVE_NPANELS];
+    plot_rect plot[LIVE_NPLOTS];
+    plot_rect slider[LIVE_NSLIDERS];    /* whole cell */
+    plot_rect track[LIVE_NSLIDERS];     /* the track */
+    plot_rect button[LIVE_NBUTTONS];
+    plot_rect model[LIVE_NMODELS];
+    plot_rect status;
+} live_layout;
+
+void live_layout_compute(live_layout *L, double w, double h, double u);
+/* Draws everything; geometry of the plots in g (may be NULL). */
+void live_draw(cairo_t *cr, const live_layout *L, const live_ui *u, const qnn_snapshot *sn,
+               const qnn_params *req, plot_geom g[LIVE_NPLOTS]);
+/* Hit tests in layout units: slider index, button index, model index, or -1. */
+int live_hit_slider(const live_layout *L, double x, double y);
+int live_hit_track(const live_layout *L, double x, double y);
+int live_hit_button(const live_layout *L, double x, double y);
+int live_hit_model(const live_layout *L, double x, double y);
+int live_hit_panel(const live_layout *L, double x, double y);
+/* The status line text (both faces). */
+void live_status_text(const live_ui *u, const qnn_snapshot *sn, char *buf, size_t len);
+
+/* ---------------------------------------------------------------------- */
+/* Export                                                                 */
+
+/* Writes a new folder root/qnnlab-YYYYMMDD-HHMMSS[-k] with every panel as
+ * PNG, SVG and PDF, the data behind each (CSV), state.json (parameters,
+ * share string, theory values, markers) and the whole dashboard as
+ * dashboard.png (w x h at scale u; skipped when w or h is 0). Written into
+ * a hidden temporary folder and renamed when complete. 0 with the folder
+ * in u->last_export, or -1 with the reason in u->status. */
+int live_export(live_ui *u, const qnn_snapshot *sn, double w, double h, double ui_scale);
+/* The dashboard as a PNG (the window's screenshot); atomically written. */
+int live_screenshot(live_ui *u, const qnn_snapshot *sn, const char *path, double w, double h,
+                    double ui_scale, char *err, size_t errlen);
+
+#endif
