@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# The window end to end under Xvfb, driven by xdotool: keys change eta,
+# pause, export, screenshot and copy the share string; the mouse sets eta
+# on its slider and picks a model; then quit with exit status 0. Exported
+# files are checked (PNG signature, SVG parses as XML, PDF header, JSON).
+# Usage: gui_test.sh path/to/qnnlab
+set -euo pipefail
+QNNLAB=$1
+for t in Xvfb xdotool python3; do
+  command -v "$t" >/dev/null || { echo "gui_test: $t is missing (.ci/setup installs it)"; exit 1; }
+done
+work=$(mktemp -d)
+cleanup() {
+  [ -n "${app:-}" ] && kill "$app" 2>/dev/null || true
+  [ -n "${xpid:-}" ] && kill "$xpid" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# a free display number
+for d in $(seq 90 140); do [ -e /tmp/.X11-unix/X$d ] || [ -e /tmp/.X$d-lock ] || break; done
+export DISPLAY=:$d
+Xvfb "$DISPLAY" -screen 0 1600x1000x24 -nolisten tcp >"$work/xvfb.log" 2>&1 &
+xpid=$!
+for i in $(seq 50); do xdotool getmouselocation >/dev/null 2>&1 && break; sleep 0.1; done
+
+fail() { echo "gui_test: FAIL: $*"; cat "$work/out.txt" "$work/err.txt" 2>/dev/null; exit 1; }
+
+export OPENBLAS_NUM_THREADS=1
+"$QNNLAB" gui default --size 1280x800 --export-dir "$work" >"$work/out.txt" 2>"$work/err.txt" &
+app=$!
+W=
+for i in $(seq 100); do W=$(xdotool search --name '^qnnlab' 2>/dev/null | head -1 || true); [ -n "$W" ] && break; sleep 0.1; done
+[ -n "$W" ] || fail "no window appeared"
+sleep 1
+key() { xdotool key --window "$W" "$@"; }
+exports() { ls -d "$work"/qnnlab-2* 2>/dev/null | sort; }
+last_export() { exports | tail -1; }
+json() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))" "$1/state.json" "$2"; }
+wait_exports() { for i in $(seq 50); do [ "$(exports | wc -l)" -ge "$1" ] && return 0; sleep 0.1; done; fail "export $1 did not appear"; }
+
+# 1. keys: eta is the focused slider; three fine steps up (x1.1 each)
+key Right Right Right
+sleep 0.5
+key E; wait_exports 1
+e1=$(last_export)
+eta=$(json "$e1" "d['params']['eta']")
+python3 -c "import sys; assert abs(float('$eta') - 0.002*1.1**3) < 1e-9, '$eta'" || fail "eta after 3 x Right is $eta, want 0.002662"
+[ "$(json "$e1" "d['changes'][-1]['change'].startswith('eta = ')")" = True ] || fail "the eta change is not marked"
+
+# 2. pause: the step count stops
+key space
+sleep 0.5
+sleep 1.1   # a second export folder needs a new second in its name (or gets -2)
+key E; wait_exports 2
+e2=$(last_export)
+sleep 1.1
+key E; wait_exports 3
+e3=$(last_export)
+s2=$(json "$e2" "d['step']"); s3=$(json "$e3" "d['step']")
+[ "$s2" -gt 0 ] || fail "no steps were taken"
+[ "$s2" = "$s3" ] || fail "paused, but the step went from $s2 to $s3"
+
+# 3. mouse: click a quarter along the eta track, then the 'periodic' model
+#    button (positions from ui/live/dash.c's layout at 1280x800, scale 1:
+#    6 slider columns of 212.3 from x = 6, rows of 46 from y = 602, the
+#    eta track from x = 226.3, 190.3 wide, at y = 626..640; model buttons
+#    159.25 wide at y = 732..762)
+xdotool mousemove --window "$W" 274 633 click 1
+sleep 0.3
+xdotool mousemove --window "$W" 240 747 click 1
+sleep 1.5
+key E; wait_exports 4
+e4=$(last_export)
+eta=$(json "$e4" "d['params']['eta']")
+python3 -c "import sys; v=float('$eta'); assert 1.5e-4 < v < 2.1e-4, v" || fail "eta after the click is $eta, want about 1.78e-4"
+[ "$(json "$e4" "d['params']['model']")" = periodic ] || fail "the model button did not switch to periodic"
+
+# 4. screenshot, share string, quit
+key S
+key c
+sleep 0.5
+# (the window closes on key-down: the key-up finds no window)
+xdotool key --window "$W" q 2>/dev/null || true
+for i in $(seq 100); do kill -0 "$app" 2>/dev/null || break; sleep 0.1; done
+rc=0
+wait "$app" || rc=$?
+app=
+[ "$rc" = 0 ] || fail "exit status $rc"
+
+# 5. the files
+shot=$(ls "$work"/qnnlab-screenshot-*.png | head -1)
+[ "$(head -c 8 "$shot" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ] || fail "screenshot is not a PNG"
+for k in error kernel entropy hessian; do
+  [ "$(head -c 8 "$e4/$k.png" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ] || fail "$k.png is not a PNG"
+  python3 -c "import xml.etree.ElementTree as E,sys; E.parse(sys.argv[1])" "$e4/$k.svg" || fail "$k.svg does not parse"
+  [ "$(head -c 5 "$e4/$k.pdf")" = "%PDF-" ] || fail "$k.pdf has no PDF header"
+done
+for f in error.csv kernel_t.csv kernel_now.csv entropy.csv hessian.csv dashboard.png; do
+  [ -s "$e4/$f" ] || fail "$f is missing"
+done
+grep -q '^share: qnnlab gui --state qnnlab:1:default,' "$work/out.txt" || fail "no share string on stdout"
+! ls -a "$work" | grep -q '\.tmp' || fail "a temporary file was left behind"
+echo "gui_test: OK ($(exports | wc -l) exports, steps $s2, share string $(wc -c < "$work/out.txt") bytes)"
