@@ -1850,6 +1850,18 @@ static void draw_panel(cairo_t *cr, const plot_panel *p, const rect *cell,
     cairo_restore(cr);
 }
 
+/* Axes, ticks and margins of panel p at metrics m. */
+static void panel_layout(cairo_t *cr, const plot_panel *p, const metrics *m, axis *ax,
+                         axis *ay, margins *mg)
+{
+    extent e;
+    panel_axes(p, ax, ay, &e);
+    font(cr, 0, 0);
+    axis_ticks(cr, ax, m, 8);
+    axis_ticks(cr, ay, m, 8);
+    panel_margins(cr, p, ax, ay, m, mg);
+}
+
 static void make_metrics(double fs, metrics *m)
 {
     m->fs = fs;
@@ -1881,13 +1893,8 @@ void plot_draw_panel(cairo_t *cr, const plot_panel *p, double x, double y,
     metrics m;
     make_metrics(fs, &m);
     axis ax, ay;
-    extent e;
     margins mg;
-    panel_axes(p, &ax, &ay, &e);
-    font(cr, 0, 0);
-    axis_ticks(cr, &ax, &m, 8);
-    axis_ticks(cr, &ay, &m, 8);
-    panel_margins(cr, p, &ax, &ay, &m, &mg);
+    panel_layout(cr, p, &m, &ax, &ay, &mg);
     mg.xtick_h = ax.asc + ax.desc;
     rect cell = {x, y, x + w, y + h};
     cairo_rectangle(cr, x, y, w, h);
@@ -1951,13 +1958,8 @@ void plot_draw(cairo_t *cr, const plot_figure *fig, double w, double h)
     for (size_t i = 0; i < np; i++) {
         const plot_panel *p = &fig->panels[i];
         axis ax, ay;
-        extent e;
         margins pm;
-        panel_axes(p, &ax, &ay, &e);
-        font(cr, 0, 0);
-        axis_ticks(cr, &ax, &m, 8);
-        axis_ticks(cr, &ay, &m, 8);
-        panel_margins(cr, p, &ax, &ay, &m, &pm);
+        panel_layout(cr, p, &m, &ax, &ay, &pm);
         mg.left = fmax(mg.left, pm.left);
         mg.right = fmax(mg.right, pm.right);
         mg.top = fmax(mg.top, pm.top);
