@@ -274,6 +274,20 @@ int live_slider_set(live_ui *u, int i, double v)
     return 0;
 }
 
+int live_set_model(live_ui *u, int i)
+{
+    char err[512];
+    const char *name = qnn_model_name(live_models[i]);
+    if (qnn_session_set(u->s, "model", name, err, sizeof err) != 0) {
+        snprintf(u->status, sizeof u->status, "%s", err);
+        u->status_error = 1;
+        return -1;
+    }
+    snprintf(u->status, sizeof u->status, "model = %s", name);
+    u->status_error = 0;
+    return 0;
+}
+
 static void set_model(live_ui *u, int dir)
 {
     qnn_params req;
@@ -282,19 +296,11 @@ static void set_model(live_ui *u, int dir)
     for (int i = 0; i < LIVE_NMODELS; i++)
         if (live_models[i] == req.model)
             k = i;
-    char err[512];
     /* skip models the current size cannot run (the message of the last
      * refusal is kept when none can) */
-    for (int t = 1; t < LIVE_NMODELS; t++) {
-        int j = ((k + dir * t) % LIVE_NMODELS + LIVE_NMODELS) % LIVE_NMODELS;
-        if (qnn_session_set(u->s, "model", qnn_model_name(live_models[j]), err, sizeof err) == 0) {
-            snprintf(u->status, sizeof u->status, "model = %s", qnn_model_name(live_models[j]));
-            u->status_error = 0;
+    for (int t = 1; t < LIVE_NMODELS; t++)
+        if (live_set_model(u, ((k + dir * t) % LIVE_NMODELS + LIVE_NMODELS) % LIVE_NMODELS) == 0)
             return;
-        }
-    }
-    snprintf(u->status, sizeof u->status, "%s", err);
-    u->status_error = 1;
 }
 
 int live_do(live_ui *u, live_action a)

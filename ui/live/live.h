@@ -108,6 +108,8 @@ double live_slider_step(int i, double v, int dir, int coarse);
  * SCREENSHOT and FULLSCREEN themselves, and EXPORT with live_export).
  * Returns 1 when it did something. */
 int live_do(live_ui *u, live_action a);
+/* Switches to live_models[i]. 0, or -1 with the refusal in u->status. */
+int live_set_model(live_ui *u, int i);
 /* Typed characters while u->entry: digits, '.', 'e', '-', '+'; Enter
  * applies, Escape cancels (key names "Return", "Escape", "BackSpace"). */
 void live_entry_char(live_ui *u, const char *text);

@@ -273,14 +273,7 @@ static int handle(win *w, const SDL_Event *e)
         if ((i = live_hit_button(&w->L, x, y)) >= 0)
             return act(w, live_buttons[i].action);
         if ((i = live_hit_model(&w->L, x, y)) >= 0) {
-            char err[512];
-            if (qnn_session_set(u->s, "model", qnn_model_name(live_models[i]), err, sizeof err) != 0) {
-                snprintf(u->status, sizeof u->status, "%s", err);
-                u->status_error = 1;
-            } else {
-                snprintf(u->status, sizeof u->status, "model = %s", qnn_model_name(live_models[i]));
-                u->status_error = 0;
-            }
+            live_set_model(u, i);
             w->dirty = 1;
         }
         return 0;
