@@ -1350,6 +1350,7 @@ static void usage(FILE *f)
 {
     fputs("usage: qnnlab bench [--quick] [--repeats N] [--json FILE] [--scaling] [--only IDS]\n"
           "       qnnlab bench --gui [--frames N] [--size WxH] [--preset P]   (the window's frame time)\n"
+          "       qnnlab bench --tui [--frames N] [--size WxH] [--preset P] [--ascii]   (the terminal face's)\n"
           "  --quick      3 repeats of at least 0.1 s each (default: 5 of at least 0.3 s)\n"
           "  --repeats N  timed repeats per measurement (1 .. 1000); medians are reported\n"
           "  --json FILE  also write the results as JSON to FILE (atomically)\n"
@@ -1374,7 +1375,7 @@ static void usage(FILE *f)
 int qnn_bench_main(int argc, char **argv)
 {
     for (int i = 0; i < argc; i++)
-        if (!strcmp(argv[i], "--gui"))
+        if (!strcmp(argv[i], "--gui") || !strcmp(argv[i], "--tui"))
             return qnn_bench_gui(argc, argv);
     bench_opts o = {0, 0, 0.3, 0.2, 0, NULL, NULL};
     int repeats = 0;

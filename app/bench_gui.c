@@ -1,9 +1,12 @@
 /* `qnnlab bench --gui`: the frame time of the explorer window's drawing
  * (the whole dashboard rendered off screen with cairo, as the window does,
  * while the worker thread steps the engine) and the latency of a slider
- * change (from the command to the first snapshot that carries it). */
+ * change (from the command to the first snapshot that carries it).
+ * `qnnlab bench --tui`: the same for the terminal face (text cells composed
+ * and copied through curses to a screen writing to /dev/null). */
 #include "cli.h"
 #include "live.h"
+#include "tui.h"
 #include "preset.h"
 #include "qnn/session.h"
 
@@ -38,24 +41,35 @@ static void report(const char *what, double *v, size_t n)
 int qnn_bench_gui(int argc, char **argv)
 {
     const char *preset = "hessian-live";
-    int frames = 300, W = 1920, H = 1080;
+    int frames = 300, W = 1920, H = 1080, tui = 0, ascii = 0;
+    for (int i = 0; i < argc; i++)
+        if (!strcmp(argv[i], "--tui")) {
+            tui = 1;
+            W = 120;
+            H = 40;
+        }
+    const char *me = tui ? "bench --tui" : "bench --gui";
     for (int i = 0; i < argc; i++) {
         if (!strcmp(argv[i], "--frames") && i + 1 < argc)
             frames = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--preset") && i + 1 < argc)
             preset = argv[++i];
         else if (!strcmp(argv[i], "--size") && i + 1 < argc) {
-            if (sscanf(argv[++i], "%dx%d", &W, &H) != 2 || W < 320 || H < 240 || W > 8192 || H > 8192) {
-                fprintf(stderr, "qnnlab: bench --gui: --size: value '%s'; allowed: WxH from 320x240 to 8192x8192\n", argv[i]);
+            const int lw = tui ? 80 : 320, lh = tui ? 24 : 240, hw = tui ? 1000 : 8192, hh = tui ? 400 : 8192;
+            if (sscanf(argv[++i], "%dx%d", &W, &H) != 2 || W < lw || H < lh || W > hw || H > hh) {
+                fprintf(stderr, "qnnlab: %s: --size: value '%s'; allowed: WxH from %dx%d to %dx%d\n", me, argv[i], lw, lh, hw, hh);
                 return QNN_EXIT_USAGE;
             }
-        } else if (strcmp(argv[i], "--gui")) {
-            fprintf(stderr, "qnnlab: bench --gui: unknown option '%s'; allowed: --frames N, --preset P, --size WxH\n", argv[i]);
+        } else if (!strcmp(argv[i], "--ascii") && tui)
+            ascii = 1;
+        else if (strcmp(argv[i], "--gui") && strcmp(argv[i], "--tui")) {
+            fprintf(stderr, "qnnlab: %s: unknown option '%s'; allowed: --frames N, --preset P, --size WxH%s\n", me, argv[i],
+                    tui ? ", --ascii" : "");
             return QNN_EXIT_USAGE;
         }
     }
     if (frames < 10 || frames > 100000) {
-        fprintf(stderr, "qnnlab: bench --gui: --frames: value %d; allowed: 10 .. 100000\n", frames);
+        fprintf(stderr, "qnnlab: %s: --frames: value %d; allowed: 10 .. 100000\n", me, frames);
         return QNN_EXIT_USAGE;
     }
     static qnn_preset ps;
@@ -78,8 +92,19 @@ int qnn_bench_gui(int argc, char **argv)
     }
     static live_ui u;
     live_ui_init(&u, s, preset, &ps.params);
-    cairo_surface_t *sf = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, W, H);
-    cairo_t *cr = cairo_create(sf);
+    cairo_surface_t *sf = NULL;
+    cairo_t *cr = NULL;
+    qnn_tui_bench *tb = NULL;
+    if (tui) {
+        if (!(tb = qnn_tui_bench_open(&u, W, H, ascii ? TG_ASCII : TG_UTF8, err, sizeof err))) {
+            fprintf(stderr, "qnnlab: %s: %s\n", me, err);
+            qnn_session_free(s);
+            return QNN_EXIT_FAILURE;
+        }
+    } else {
+        sf = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, W, H);
+        cr = cairo_create(sf);
+    }
     live_layout L;
     live_layout_compute(&L, W, H, 1.0);
     /* warm up until the history has a few hundred records */
@@ -92,7 +117,7 @@ int qnn_bench_gui(int argc, char **argv)
             break;
         nap(0.05);
     }
-    double *ft = malloc((size_t)frames * sizeof *ft);
+    double *ft = malloc(2 * (size_t)frames * sizeof *ft), *fc = ft + frames;
     long step0 = -1, step1 = 0;
     double tt0 = now_s();
     for (int f = 0; f < frames; f++) {
@@ -101,6 +126,11 @@ int qnn_bench_gui(int argc, char **argv)
         if (step0 < 0)
             step0 = sn->step;
         step1 = sn->step;
+        if (tui) {
+            qnn_tui_bench_frame(tb, sn, &fc[f], &ft[f]);
+            qnn_snapshot_release(sn);
+            continue;
+        }
         qnn_params req;
         qnn_session_requested(s, &req);
         live_draw(cr, &L, &u, sn, &req, NULL);
@@ -110,12 +140,19 @@ int qnn_bench_gui(int argc, char **argv)
     }
     double wall = now_s() - tt0;
     const qnn_snapshot *sn = qnn_session_acquire(s);
-    printf("qnnlab bench --gui: preset %s (%s, R = %d, m = %d, hessian %s), %d x %d, %d frames back to back\n",
-           preset, qnn_model_name(sn->params.model), sn->ninst, sn->m, sn->hessian_on ? "on" : "off", W, H, frames);
+    printf("qnnlab %s: preset %s (%s, R = %d, m = %d, hessian %s), %d x %d%s, %d frames back to back\n",
+           me, preset, qnn_model_name(sn->params.model), sn->ninst, sn->m, sn->hessian_on ? "on" : "off", W, H,
+           tui ? (ascii ? " cells (ASCII)" : " cells (UTF-8)") : "", frames);
     printf("  the worker stepped %.0f steps/s meanwhile (paced to 60 frames of %d step(s))\n",
            (double)(step1 - step0) / wall, qnn_session_speed(s));
     qnn_snapshot_release(sn);
-    report("frame (snapshot + draw all)", ft, (size_t)frames);
+    if (tui) {
+        qnn_tui_bench_close(tb);
+        report("compose the text cells", fc, (size_t)frames);
+        report("frame (compose + curses update)", ft, (size_t)frames);
+    } else {
+        report("frame (snapshot + draw all)", ft, (size_t)frames);
+    }
     /* latency of a change: set eta, wait for the snapshot carrying it */
     enum { NL = 40 };
     double lat[NL];
@@ -124,7 +161,7 @@ int qnn_bench_gui(int argc, char **argv)
         snprintf(v, sizeof v, "%.6g", k % 2 ? 0.05 : 0.04);
         double a = now_s();
         if (qnn_session_set(s, "eta", v, err, sizeof err) != 0) {
-            fprintf(stderr, "qnnlab: bench --gui: %s\n", err);
+            fprintf(stderr, "qnnlab: %s: %s\n", me, err);
             break;
         }
         double want = atof(v);
@@ -141,8 +178,10 @@ int qnn_bench_gui(int argc, char **argv)
     }
     report("slider change -> snapshot", lat, NL);
     free(ft);
-    cairo_destroy(cr);
-    cairo_surface_destroy(sf);
+    if (cr)
+        cairo_destroy(cr);
+    if (sf)
+        cairo_surface_destroy(sf);
     qnn_session_free(s);
     return QNN_EXIT_OK;
 }

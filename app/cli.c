@@ -2,6 +2,7 @@
 #include "cli.h"
 #include "preset.h"
 #include "results.h"
+#include "tui.h"
 #include "window.h"
 #include "qnn/analysis.h"
 #include "qnn/params.h"
@@ -43,6 +44,8 @@ static void usage_short(FILE *f)
           "                   [--seed S] [--threads T] [--quiet]\n"
           "       qnnlab gui [PRESET] [--set KEY=VALUE]... [--state STRING] [--instances R]\n"
           "                  [--large] [--size WxH] [--fullscreen] [--export-dir DIR]\n"
+          "       qnnlab tui [PRESET] [--set KEY=VALUE]... [--state STRING] [--instances R]\n"
+          "                  [--ascii] [--mono] [--fps F] [--export-dir DIR]\n"
           "       qnnlab presets\n"
           "       qnnlab bench [--quick] [--repeats N] [--json FILE] [--scaling]\n"
           "       qnnlab --help | --version\n", f);
@@ -66,6 +69,20 @@ static void print_help(void)
            "    --seed S           same as --set seed=S\n"
            "    --threads T        same as --set threads=T (results do not depend on T)\n"
            "    --quiet            no progress lines on stderr\n"
+           "  gui [PRESET] The explorer window (SDL2): the ensemble trains live while\n"
+           "               sliders change gamma, eta, L, n_h ...; F1 lists the keys.\n"
+           "    --set KEY=VALUE    override a preset key (repeatable)\n"
+           "    --state STRING     restore a shared state (the share string, key C)\n"
+           "    --instances R      live ensemble size (default: the preset's, at most 16)\n"
+           "    --export-dir DIR   where E (export) and S (screenshot) write (default .)\n"
+           "    --large            larger text (projectors); --size WxH; --fullscreen\n"
+           "  tui [PRESET] The same explorer in a terminal (ncurses): four panels when\n"
+           "               the terminal is large, one with tabs from 80x24; ? lists the\n"
+           "               keys. `qnnlab` alone opens the window when there is a display,\n"
+           "               else this. Takes --set, --state, --instances, --export-dir and\n"
+           "    --ascii            ASCII only (automatic when the locale is not UTF-8)\n"
+           "    --mono             no colour (automatic without colours, or with NO_COLOR)\n"
+           "    --fps F            redraws per second while playing, 1 .. 60 (default 25)\n"
            "  presets      List the presets with a one-line description.\n"
            "  bench        Print steps/s of the engine's reference workloads (median of\n"
            "               several runs, single-threaded), the cost of a gradient against a\n"
@@ -101,6 +118,9 @@ static void print_help(void)
            "  3    the run finished and wrote its files, but at least one instance\n"
            "       diverged (summary.json lists it as \"diverged at step t\")\n"
            "  130  interrupted (SIGINT/SIGTERM): no output file is written\n"
+           "  129, 130, 143\n"
+           "       the terminal face stopped by SIGHUP, SIGINT (Ctrl+C), SIGTERM\n"
+           "       (128 + the signal); the terminal is restored first\n"
            "\nEnvironment\n"
            "  QNNLAB_PRESETS   directory of preset files (default: %s)\n", qnn_preset_dir());
 }
@@ -361,8 +381,11 @@ int qnn_cli_run(int argc, char **argv)
         const char *x = getenv("DISPLAY"), *wl = getenv("WAYLAND_DISPLAY");
         if (((x && *x) || (wl && *wl)) && qnn_gui_available())
             return qnn_cmd_gui(0, argv + 1);
+        /* without one, in a terminal: the terminal face */
+        if (qnn_tui_available())
+            return qnn_cmd_tui(0, argv + 1);
         usage_short(stderr);
-        fputs("(no display: `qnnlab gui` needs one; headless runs use `qnnlab run`)\n", stderr);
+        fputs("(no display and no terminal: `qnnlab gui` needs a display, `qnnlab tui` a terminal; headless runs use `qnnlab run`)\n", stderr);
         fputs("(`qnnlab --help` explains every command and key)\n", stderr);
         return QNN_EXIT_USAGE;
     }
@@ -387,7 +410,9 @@ int qnn_cli_run(int argc, char **argv)
         return qnn_bench_main(argc - 2, argv + 2);
     if (!strcmp(cmd, "gui"))
         return qnn_cmd_gui(argc - 2, argv + 2);
+    if (!strcmp(cmd, "tui"))
+        return qnn_cmd_tui(argc - 2, argv + 2);
     char msg[512];
-    snprintf(msg, sizeof msg, "unknown command '%s'; allowed: run, gui, presets, bench, --help, --version", cmd);
+    snprintf(msg, sizeof msg, "unknown command '%s'; allowed: run, gui, tui, presets, bench, --help, --version", cmd);
     return fail_usage(msg);
 }

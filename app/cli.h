@@ -14,6 +14,8 @@ int qnn_cli_run(int argc, char **argv);
 int qnn_bench_main(int argc, char **argv);
 /* `qnnlab gui` (app/gui.c). */
 int qnn_cmd_gui(int argc, char **argv);
+/* `qnnlab tui` (app/gui.c). */
+int qnn_cmd_tui(int argc, char **argv);
 /* `qnnlab bench --gui` (app/bench_gui.c). */
 int qnn_bench_gui(int argc, char **argv);
 /* Live instances by default: the preset's, at most 16. */

@@ -1,8 +1,10 @@
-/* `qnnlab gui`: the live window on a preset, or on a shared state. */
+/* `qnnlab gui` and `qnnlab tui`: the live explorer (the window or the
+ * terminal face) on a preset, or on a shared state. */
 #include "cli.h"
 #include "preset.h"
 #include "qnn/session.h"
 #include "qnn/share.h"
+#include "tui.h"
 #include "window.h"
 
 #include <math.h>
@@ -10,11 +12,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+enum { FACE_GUI, FACE_TUI };
+static int face;
+
 static int usage(const char *msg)
 {
-    fprintf(stderr, "qnnlab gui: %s\n", msg);
-    fputs("usage: qnnlab gui [PRESET] [--set KEY=VALUE]... [--state STRING] [--instances R]\n"
-          "                  [--large] [--size WxH] [--fullscreen] [--export-dir DIR]\n", stderr);
+    fprintf(stderr, "qnnlab %s: %s\n", face == FACE_TUI ? "tui" : "gui", msg);
+    if (face == FACE_TUI)
+        fputs("usage: qnnlab tui [PRESET] [--set KEY=VALUE]... [--state STRING] [--instances R]\n"
+              "                  [--ascii] [--mono] [--fps F] [--export-dir DIR]\n", stderr);
+    else
+        fputs("usage: qnnlab gui [PRESET] [--set KEY=VALUE]... [--state STRING] [--instances R]\n"
+              "                  [--large] [--size WxH] [--fullscreen] [--export-dir DIR]\n", stderr);
     return QNN_EXIT_USAGE;
 }
 
@@ -50,11 +59,19 @@ static int load(const char *name, const char *const *over, int nover, const qnn_
     return 0;
 }
 
-int qnn_cmd_gui(int argc, char **argv)
+static int face_only(const char *a, int f)
+{
+    char m[160];
+    snprintf(m, sizeof m, "option '%s' belongs to `qnnlab %s`", a, f == FACE_TUI ? "tui" : "gui");
+    return usage(m);
+}
+
+static int live_main(int argc, char **argv)
 {
     const char *preset = NULL, *state = NULL, *export_dir = NULL;
     const char **over = calloc((size_t)argc + 1, sizeof *over);
-    int nover = 0, instances = 0, large = 0, fullscreen = 0, W = 0, H = 0;
+    int nover = 0, instances = 0, large = 0, fullscreen = 0, W = 0, H = 0, ascii = 0, mono = 0;
+    double fps = 0;
     int rc = 0;
     if (!over)
         return QNN_EXIT_FAILURE;
@@ -73,7 +90,7 @@ int qnn_cmd_gui(int argc, char **argv)
                 rc = usage(m);
             }
             instances = (int)v;
-        } else if (!strcmp(a, "--size") && i + 1 < argc) {
+        } else if (!strcmp(a, "--size") && i + 1 < argc && face == FACE_GUI) {
             if (sscanf(argv[++i], "%dx%d", &W, &H) != 2 || W < 640 || H < 480 || W > 16384 || H > 16384) {
                 char m[160];
                 snprintf(m, sizeof m, "--size: value '%s' is not WIDTHxHEIGHT; allowed: 640x480 .. 16384x16384", argv[i]);
@@ -81,10 +98,26 @@ int qnn_cmd_gui(int argc, char **argv)
             }
         } else if (!strcmp(a, "--export-dir") && i + 1 < argc)
             export_dir = argv[++i];
-        else if (!strcmp(a, "--large"))
+        else if (!strcmp(a, "--large") && face == FACE_GUI)
             large = 1;
-        else if (!strcmp(a, "--fullscreen"))
+        else if (!strcmp(a, "--fullscreen") && face == FACE_GUI)
             fullscreen = 1;
+        else if (!strcmp(a, "--ascii") && face == FACE_TUI)
+            ascii = 1;
+        else if (!strcmp(a, "--mono") && face == FACE_TUI)
+            mono = 1;
+        else if (!strcmp(a, "--fps") && i + 1 < argc && face == FACE_TUI) {
+            char *end;
+            fps = strtod(argv[++i], &end);
+            if (*end || !(fps >= 1 && fps <= 60)) {
+                char m[160];
+                snprintf(m, sizeof m, "--fps: value '%.40s' is out of range; allowed: 1 .. 60", argv[i]);
+                rc = usage(m);
+            }
+        } else if (!strcmp(a, "--large") || !strcmp(a, "--fullscreen") || !strcmp(a, "--size"))
+            rc = face_only(a, FACE_GUI);
+        else if (!strcmp(a, "--ascii") || !strcmp(a, "--mono") || !strcmp(a, "--fps"))
+            rc = face_only(a, FACE_TUI);
         else if (a[0] == '-') {
             char m[160];
             snprintf(m, sizeof m, "unknown or incomplete option '%.60s'", a);
@@ -129,7 +162,7 @@ int qnn_cmd_gui(int argc, char **argv)
     qnn_session_opts_default(&o);
     o.instances = instances ? instances : qnn_gui_default_instances(&p);
     o.mem_limit = qnn_memory_limit();
-    o.on_publish = qnn_gui_wake;
+    o.on_publish = face == FACE_TUI ? qnn_tui_wake : qnn_gui_wake;
     /* the preset's run in about ten seconds at 60 frames/s */
     o.steps_per_frame = p.steps > 600 ? (int)fmin(QNN_SESSION_MAX_STEPS_PER_FRAME, round(p.steps / 600.0)) : 1;
     qnn_session *s = qnn_session_new(&p, &o, err, sizeof err);
@@ -153,14 +186,40 @@ int qnn_cmd_gui(int argc, char **argv)
         u.status_error = 0;
     }
     char title[512];
-    snprintf(title, sizeof title, "qnnlab — %s", ps.name[0] ? ps.name : preset);
-    qnn_gui_opts go = {W, H, fullscreen, title};
-    int r = qnn_gui_run(&u, &go, err, sizeof err);
+    int r;
+    if (face == FACE_TUI) {
+        snprintf(title, sizeof title, "%s", ps.name[0] ? ps.name : preset);
+        qnn_tui_opts to = {ascii, mono, fps, title};
+        r = qnn_tui_run(&u, &to, err, sizeof err);
+    } else {
+        snprintf(title, sizeof title, "qnnlab — %s", ps.name[0] ? ps.name : preset);
+        qnn_gui_opts go = {W, H, fullscreen, title};
+        r = qnn_gui_run(&u, &go, err, sizeof err);
+    }
     qnn_session_free(s);
     qnn_share_free(&sh);
-    if (r != 0) {
-        fprintf(stderr, "qnnlab gui: %s\n", err);
+    if (r < 0) {
+        fprintf(stderr, "qnnlab %s: %s\n", face == FACE_TUI ? "tui" : "gui", err);
         return QNN_EXIT_FAILURE;
     }
+    if (face == FACE_TUI && u.share[0])
+        printf("share: qnnlab gui --state %s\n", u.share);
+    if (r > 0) {
+        /* ended by a signal (SIGINT, SIGTERM, SIGHUP): the terminal is back */
+        fprintf(stderr, "qnnlab tui: stopped by signal %d\n", r);
+        return 128 + r;
+    }
     return QNN_EXIT_OK;
+}
+
+int qnn_cmd_gui(int argc, char **argv)
+{
+    face = FACE_GUI;
+    return live_main(argc, argv);
+}
+
+int qnn_cmd_tui(int argc, char **argv)
+{
+    face = FACE_TUI;
+    return live_main(argc, argv);
 }

@@ -1567,6 +1567,18 @@ static void panel_axes(const plot_panel *p, axis *ax, axis *ay, extent *e)
                e->yhi);
 }
 
+void plot_panel_limits(const plot_panel *p, double *xlo, double *xhi,
+                       double *ylo, double *yhi)
+{
+    axis ax, ay;
+    extent e;
+    panel_axes(p, &ax, &ay, &e);
+    *xlo = ax.lo;
+    *xhi = ax.hi;
+    *ylo = ay.lo;
+    *yhi = ay.hi;
+}
+
 static void panel_margins(cairo_t *cr, const plot_panel *p, const axis *ax,
                           const axis *ay, const metrics *m, margins *mg)
 {

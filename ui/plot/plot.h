@@ -98,6 +98,12 @@ typedef struct plot_geom {
 void plot_draw_panel(cairo_t *cr, const plot_panel *p, double x, double y,
                      double w, double h, double fs, plot_geom *g);
 
+/* The axis limits plot_draw_panel chooses for p (its fixed limits, or the
+ * nice range around the data, the markers and the reference lines): the
+ * terminal face draws the same ranges as the figures. */
+void plot_panel_limits(const plot_panel *p, double *xlo, double *xhi,
+                       double *ylo, double *yhi);
+
 /* Text with the label markup above (subscripts, superscripts, accents) in
  * the current source colour, baseline at y, aligned by ha (0 left, 0.5
  * centre, 1 right); returns its width. plot_text_width only measures. */

@@ -1,0 +1,221 @@
+#!/usr/bin/env bash
+# The terminal face end to end inside tmux (send-keys, capture-pane):
+#  1. 120x40, UTF-8, colour: four panels in braille; three → keys change
+#     eta and the message line says so; Space pauses and the step count
+#     stops (and the paused program uses almost no CPU); the pane shrinks to
+#     80x24 and the layout follows (tabs); 4 shows the Hessian; a mouse
+#     click on a slider's track sets it; E exports (files checked), s saves
+#     the screen, ? shows the help; q quits with status 0 and the terminal
+#     is restored (termios settings, main screen, cursor, mouse off).
+#  2. 80x24 in the C locale: ASCII only; SIGTERM ends it with 143, restored.
+#  3. NO_COLOR: no colour escapes; Ctrl+C ends it with 130, restored.
+#  4. SIGHUP: 129, restored. A crash (SIGSEGV): the last-resort handler
+#     restores the terminal. Smaller than 80x24: a message, q quits.
+# Usage: tui_test.sh path/to/qnnlab
+set -euo pipefail
+QNNLAB=$1
+for t in tmux python3 stty; do
+  command -v "$t" >/dev/null || { echo "tui_test: $t is missing (.ci/setup installs it)"; exit 1; }
+done
+work=$(mktemp -d)
+sock="$work/tmux.sock"
+T() { tmux -S "$sock" "$@"; }
+cleanup() { T kill-server 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+export OPENBLAS_NUM_THREADS=1
+
+fail() {
+  echo "tui_test: FAIL: $*"
+  echo "--- screen:"; T capture-pane -p -t t 2>/dev/null || true
+  echo "--- stderr:"; cat "$work"/err*.txt 2>/dev/null || true
+  exit 1
+}
+screen() { T capture-pane -p -t t; }
+status_line() { screen | grep -E 'steps/s' | tail -1; }
+step_now() { status_line | sed -nE 's/.*step ([0-9]+).*/\1/p'; }
+wait_for() {   # pattern [seconds]
+  for i in $(seq $(( ${2:-10} * 10 ))); do screen | grep -qE -- "$1" && return 0; sleep 0.1; done
+  fail "'$1' did not appear on the screen"
+}
+# start NAME W H ENV... -- ARGS...: runs qnnlab tui in a new tmux server;
+# the runner records the terminal settings before and after, and the status
+start() {
+  local name=$1 w=$2 h=$3; shift 3
+  local envs=() args=()
+  while [ "$1" != "--" ]; do envs+=("$1"); shift; done; shift
+  args=("$@")
+  cat >"$work/run-$name.sh" <<EOF
+stty -g >"$work/stty-before-$name"
+env ${envs[*]} "$QNNLAB" tui ${args[*]} --export-dir "$work" 2>"$work/err-$name.txt"
+echo \$? >"$work/rc-$name"
+stty -g >"$work/stty-after-$name"
+exec sleep 600
+EOF
+  T kill-server 2>/dev/null || true
+  rm -f "$work/rc-$name"
+  T -f /dev/null new-session -d -s t -x "$w" -y "$h" "bash $work/run-$name.sh"
+  T set-option -t t status off
+  T set-option -g -t t default-terminal tmux-256color 2>/dev/null || true
+  for i in $(seq 50); do pid=$(pgrep -P "$(T display -p -t t '#{pane_pid}')" -f qnnlab || true); [ -n "$pid" ] && break; sleep 0.1; done
+  [ -n "$pid" ] || fail "qnnlab did not start ($name)"
+}
+# the program ended with status $2 and left the terminal as it found it
+ended() {
+  local name=$1 want=$2
+  for i in $(seq 100); do [ -s "$work/rc-$name" ] && break; sleep 0.1; done
+  [ -s "$work/rc-$name" ] || fail "$name: qnnlab did not exit"
+  local rc; rc=$(cat "$work/rc-$name")
+  [ "$rc" = "$want" ] || fail "$name: exit status $rc, want $want"
+  for i in $(seq 20); do [ -s "$work/stty-after-$name" ] && break; sleep 0.1; done
+  cmp -s "$work/stty-before-$name" "$work/stty-after-$name" || fail "$name: terminal settings not restored"
+  local flags; flags=$(T display -p -t t '#{alternate_on} #{cursor_flag} #{mouse_any_flag} #{keypad_flag}')
+  [ "$flags" = "0 1 0 0" ] || fail "$name: terminal state after exit (alternate cursor mouse keypad) = $flags, want 0 1 0 0"
+  screen | grep -q 'steps/s' && fail "$name: the explorer is still on the screen after exit"
+  return 0
+}
+
+# ---------------------------------------------------------------------- 1
+start main 120 40 LC_ALL=C.UTF-8 -- default
+wait_for '▶ step [1-9]'
+s=$(screen)
+for t in 'training error' 'QNTK of each instance' 'entanglement entropy' 'Hessian spectrum'; do
+  grep -q "$t" <<<"$s" || fail "grid layout: panel '$t' missing at 120x40"
+done
+python3 - "$s" <<'EOF' || fail "no braille curve cells at 120x40"
+import sys; s = sys.argv[1]
+n = sum(1 for c in s if 0x2801 <= ord(c) <= 0x28ff)
+assert n > 50, n
+EOF
+# eta is the focused slider: three fine steps up (x1.1 each)
+T send-keys -t t Right Right Right
+wait_for 'eta = 0\.002662'
+screen | grep -q 'η 0\.00266' || fail "the eta slider does not show 0.00266"
+# pause: the step count stops
+T send-keys -t t Space
+wait_for 'paused: step'
+a=$(step_now); sleep 1.2; b=$(step_now)
+[ -n "$a" ] && [ "$a" = "$b" ] || fail "paused, but the step went from '$a' to '$b'"
+# paused: the loop sleeps (a busy loop would use a whole core)
+t0=$(awk '{print $14 + $15}' "/proc/$pid/stat"); sleep 2; t1=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+[ $(( t1 - t0 )) -le 20 ] || fail "paused, but qnnlab used $(( t1 - t0 )) ticks of CPU in 2 s"
+# resize to 80x24: one panel with tabs
+T resize-window -t t -x 80 -y 24
+sleep 0.5
+s=$(screen)
+[ "$(wc -l <<<"$s")" -le 24 ] || fail "more than 24 rows after the resize"
+python3 - "$s" <<'EOF' || fail "a row wider than 80 columns after the resize"
+import sys, unicodedata
+for r in sys.argv[1].split('\n'):
+    w = sum(1 for c in r if not unicodedata.combining(c))
+    assert w <= 80, (w, r)
+EOF
+grep -q '1 ε(t)' <<<"$s" && grep -q '4 Hessian' <<<"$s" || fail "no tabs at 80x24"
+grep -q 'training error' <<<"$s" || fail "80x24: the error panel is not shown"
+grep -q 'Hessian spectrum' <<<"$s" && fail "80x24: more than one panel"
+T send-keys -t t 4
+wait_for 'Hessian spectrum'
+screen | grep -q 'training error' && fail "tab 4 still shows the error panel"
+T send-keys -t t 1
+wait_for 'training error'
+# the mouse: a click at the left end of the eta track sets the slider's minimum
+track=$(python3 - "$(screen)" <<'EOF'
+import sys
+rows = sys.argv[1].split('\n')
+for y, r in enumerate(rows):
+    i = r.find('η ')
+    if i >= 0 and ('━' in r or '─' in r):
+        # the eta cell: its track starts after the value text
+        seg = r[i:]
+        j = min([k for k in (seg.find('━'), seg.find('●'), seg.find('─')) if k >= 0])
+        print(i + j, y)
+        break
+EOF
+)
+[ -n "$track" ] || fail "no eta slider track on the screen"
+set -- $track
+# a left press at (x, y) as the terminal reports it (X10 encoding: ESC [ M,
+# then 32 + button, 32 + column, 32 + row, 1-based; curses asked for it)
+T send-keys -t t -H 1b 5b 4d 20 $(printf '%x %x' $(( $1 + 33 )) $(( $2 + 33 )))
+wait_for 'eta = 1e-05' 5
+T send-keys -t t Right Right Right    # x1.1^3 from the minimum
+wait_for 'eta = 1\.331e-05'
+# export: the figures and the data
+T send-keys -t t E
+wait_for 'exported to' 30
+exp=$(ls -d "$work"/qnnlab-2* | tail -1)
+[ -d "$exp" ] || fail "no export folder"
+for f in error kernel entropy hessian; do
+  head -c 8 "$exp/$f.png" | od -An -tx1 | grep -q '89 50 4e 47 0d 0a 1a 0a' || fail "$f.png is not a PNG"
+  head -c 5 "$exp/$f.pdf" | grep -q '%PDF-' || fail "$f.pdf is not a PDF"
+  python3 -c "import sys, xml.dom.minidom as m; m.parse(sys.argv[1])" "$exp/$f.svg" || fail "$f.svg is not XML"
+done
+head -1 "$exp/error.csv" | grep -q '^step' || fail "error.csv has no header"
+python3 - "$exp/state.json" "$(step_now)" <<'EOF' || fail "state.json does not hold the state on the screen"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert abs(float(d['params']['eta']) - 1.331e-05) < 1e-12, d['params']['eta']
+assert int(d['step']) == int(sys.argv[2]), (d['step'], sys.argv[2])
+assert d['share'].startswith('qnnlab:1:'), d['share']
+EOF
+ls "$work"/.qnnlab* >/dev/null 2>&1 && fail "a temporary export folder was left behind"
+# the screen as text
+T send-keys -t t s
+wait_for 'screen saved to'
+grep -q 'training error' "$work"/qnnlab-screen-*.txt || fail "the saved screen lacks the panel"
+# help
+T send-keys -t t '?'
+wait_for 'keys of the terminal explorer'
+screen | grep -q 'Space' || fail "the help does not list the keys"
+T send-keys -t t End
+wait_for 'help texts from'
+T send-keys -t t x
+wait_for 'steps/s'
+# share string, printed on exit
+T send-keys -t t c
+wait_for 'share string'
+T send-keys -t t q
+ended main 0
+grep -q 'share: qnnlab gui --state qnnlab:1:' <(screen) || fail "the share string was not printed on exit"
+
+# ---------------------------------------------------------------------- 2
+start ascii 80 24 LC_ALL=C -- default
+wait_for 'steps/s'
+T capture-pane -p -t t >"$work/ascii.txt"
+python3 - "$work/ascii.txt" <<'EOF' || fail "non-ASCII output in the C locale"
+import sys
+b = open(sys.argv[1], 'rb').read()
+bad = [c for c in b if c > 127]
+assert not bad, len(bad)
+EOF
+grep -q '1 eps(t)' "$work/ascii.txt" || fail "ASCII: no tab names"
+grep -q 'eta 0.002' "$work/ascii.txt" || fail "ASCII: the eta slider"
+grep -qE "[.'|:-]" "$work/ascii.txt" || fail "ASCII: no curve"
+kill -TERM "$pid"
+ended ascii 143
+
+# ---------------------------------------------------------------------- 3
+start mono 100 30 LC_ALL=C.UTF-8 NO_COLOR=1 -- hessian-live
+wait_for 'steps/s'
+T capture-pane -p -e -t t >"$work/mono.txt"
+grep -qE $'\e\\[([0-9;]*;)?(3[0-7]|38;5)[;m]' "$work/mono.txt" && fail "NO_COLOR: colour escapes on the screen"
+T send-keys -t t C-c
+ended mono 130
+
+# ---------------------------------------------------------------------- 4
+start hup 100 30 LC_ALL=C.UTF-8 -- default
+wait_for 'steps/s'
+T capture-pane -p -e -t t | grep -qE $'\e\\[([0-9;]*;)?(3[0-7]|38;5)[;m]' || fail "colour: no colour escapes (the NO_COLOR check could not fail)"
+kill -HUP "$pid"
+ended hup 129
+
+start crash 100 30 LC_ALL=C.UTF-8 -- default
+wait_for 'steps/s'
+kill -SEGV "$pid"
+ended crash 139
+
+start small 60 20 LC_ALL=C.UTF-8 -- default
+wait_for 'at least 80 x 24'
+T send-keys -t t q
+ended small 0
+
+echo "tui_test: all checks passed"

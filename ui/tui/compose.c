@@ -1,0 +1,436 @@
+/* The terminal face's screen as text cells: layout, panels, sliders,
+ * status and help (tui.h). No terminal here. */
+#include "tui.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The keys of the terminal face (the help screen and README.md). */
+typedef struct tui_key_doc { const char *keys, *what; } tui_key_doc;
+static const tui_key_doc key_docs[] = {
+    {"Space", "play / pause"},
+    {". or n", "one step (pauses)"},
+    {"r", "reset: step 0 with the current values"},
+    {"z", "reseed: seed + 1 (new instances)"},
+    {"Tab, Shift+Tab, ↑ ↓", "select a slider"},
+    {"← →", "fine change of the selected slider"},
+    {"Shift+← →, PgUp PgDn", "coarse change"},
+    {"Home End", "slider minimum / maximum"},
+    {"Enter", "type an exact value (Enter applies, Esc cancels)"},
+    {"m, M", "next / previous model"},
+    {"1 2 3 4, [ ]", "show one panel (error, kernel, entropy, Hessian)"},
+    {"g or 0", "back to the four panels (when the terminal is large enough)"},
+    {"t", "entropy panel: S(ρ_v) or the trace distance"},
+    {"h", "Hessian spectra on / off"},
+    {"e or E", "export panels (PNG, SVG, PDF) and data (CSV, JSON)"},
+    {"s or S", "save this screen as text"},
+    {"c or C", "share string (shown, copied by terminals that allow it, printed on exit)"},
+    {"mouse", "click a slider's track to set it, a tab or a panel to show it; wheel: fine"},
+    {"Ctrl+L", "redraw the screen"},
+    {"F1 or ?", "this help (↑ ↓ PgUp PgDn scroll, any other key closes)"},
+    {"q, Esc", "quit (Ctrl+C too)"},
+};
+#define NKEYS (sizeof key_docs / sizeof key_docs[0])
+
+static const char *const tab_names[LIVE_NPANELS] = {"ε(t)", "kernel", "entropy", "Hessian"};
+
+/* ---------------------------------------------------------------------- */
+/* Layout                                                                 */
+
+void tui_layout_compute(tui_layout *L, int W, int H, const tui_view *v)
+{
+    memset(L, 0, sizeof *L);
+    L->W = W;
+    L->H = H;
+    if (W < TUI_MIN_W || H < TUI_MIN_H) {
+        L->too_small = 1;
+        return;
+    }
+    /* sliders: columns of at least 26 cells, all nine in as few rows as fit */
+    int cols = W / 26;
+    cols = cols < 3 ? 3 : cols > LIVE_NSLIDERS ? LIVE_NSLIDERS : cols;
+    L->sl_rows = (LIVE_NSLIDERS + cols - 1) / cols;
+    cols = (LIVE_NSLIDERS + L->sl_rows - 1) / L->sl_rows;   /* balance the rows */
+    const int colw = W / cols;
+    L->status_y = H - 1;
+    L->msg_y = H - 2;
+    L->detail_y = H - 3;
+    const int sy = L->detail_y - L->sl_rows;
+    for (int i = 0; i < LIVE_NSLIDERS; i++) {
+        int r = i / cols, c = i % cols;
+        L->sl_x[i] = c * colw;
+        L->sl_y[i] = sy + r;
+        L->sl_w[i] = (c == cols - 1 ? W - c * colw : colw) - 1;
+        int tw = L->sl_w[i] / 3;
+        tw = tw < 6 ? 6 : tw;
+        L->tr_w[i] = tw;
+        L->tr_x[i] = L->sl_x[i] + L->sl_w[i] - tw;
+    }
+    /* tabs in the header, right-aligned */
+    int x = W;
+    for (int k = LIVE_NPANELS - 1; k >= 0; k--) {
+        int w = tg_width(tab_names[k], v->cs) + 5;   /* " 1 name " and a gap */
+        x -= w;
+        L->tab_x[k] = x;
+        L->tab_w[k] = w;
+    }
+    /* panels: rows 1 .. sy-1 */
+    const int ay = 1, ah = sy - 1;
+    L->grid = !v->zoom && W >= 120 && ah >= 30;
+    if (L->grid) {
+        const int hw = W / 2, hh = ah / 2;
+        for (int k = 0; k < LIVE_NPANELS; k++) {
+            L->pk[k] = k;
+            L->px[k] = (k % 2) * hw;
+            L->py[k] = ay + (k / 2) * hh;
+            L->pw[k] = k % 2 ? W - hw : hw - 1;
+            L->ph[k] = k / 2 ? ah - hh : hh;
+        }
+        L->npanels = LIVE_NPANELS;
+    } else {
+        L->npanels = 1;
+        L->pk[0] = v->tab;
+        L->px[0] = 0;
+        L->py[0] = ay;
+        L->pw[0] = W;
+        L->ph[0] = ah;
+    }
+}
+
+int tui_hit_slider(const tui_layout *L, int x, int y, double *frac)
+{
+    if (frac)
+        *frac = -1;
+    if (L->too_small)
+        return -1;
+    for (int i = 0; i < LIVE_NSLIDERS; i++) {
+        if (y != L->sl_y[i] || x < L->sl_x[i] || x >= L->sl_x[i] + L->sl_w[i])
+            continue;
+        if (frac && x >= L->tr_x[i] && L->tr_w[i] > 1)
+            *frac = (double)(x - L->tr_x[i]) / (L->tr_w[i] - 1);
+        return i;
+    }
+    return -1;
+}
+
+int tui_hit_tab(const tui_layout *L, int x, int y)
+{
+    if (L->too_small || y != 0)
+        return -1;
+    for (int k = 0; k < LIVE_NPANELS; k++)
+        if (x >= L->tab_x[k] && x < L->tab_x[k] + L->tab_w[k])
+            return k;
+    return -1;
+}
+
+int tui_hit_panel(const tui_layout *L, int x, int y)
+{
+    if (L->too_small)
+        return -1;
+    for (int i = 0; i < L->npanels; i++)
+        if (x >= L->px[i] && x < L->px[i] + L->pw[i] && y >= L->py[i] && y < L->py[i] + L->ph[i])
+            return L->pk[i];
+    return -1;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Pieces                                                                 */
+
+/* Text with plot markup. */
+static int label(tg_grid *g, int x, int y, int maxw, const char *s, int color, int attr)
+{
+    char buf[1024];
+    tg_markup(s, buf, sizeof buf, g->cs);
+    return tg_text(g, x, y, maxw, buf, color, attr);
+}
+
+static void header(tg_grid *g, const tui_layout *L, const tui_view *v, const live_ui *u,
+                   const qnn_snapshot *sn)
+{
+    tg_fill(g, 0, 0, L->W, 1, TG_DEFAULT, TG_REVERSE);
+    char t[512];
+    snprintf(t, sizeof t, " qnnlab · %s · model %s (m) ", u->preset, qnn_model_name(sn->params.model));
+    tg_text(g, 0, 0, L->tab_x[0] - 1, t, TG_DEFAULT, TG_REVERSE | TG_BOLD);
+    const int active = L->grid ? -1 : v->tab;
+    for (int k = 0; k < LIVE_NPANELS; k++) {
+        char s[64];
+        snprintf(s, sizeof s, " %d %s ", k + 1, tab_names[k]);
+        /* the shown tab in normal video: it reads as the open one */
+        int at = k == active ? TG_BOLD | TG_UNDERLINE : TG_REVERSE;
+        tg_text(g, L->tab_x[k] + 1, 0, L->tab_w[k] - 1, s, TG_DEFAULT, at);
+    }
+}
+
+static void track(tg_grid *g, int x, int y, int w, double f, int on, int focus)
+{
+    const int utf = g->cs == TG_UTF8;
+    int pos = (int)lround(f * (w - 1));
+    for (int i = 0; i < w; i++) {
+        const char *c = i == pos ? (utf ? "●" : "O") : i < pos ? (utf ? "━" : "=") : (utf ? "─" : "-");
+        int color = !on ? TG_GREY : i <= pos ? 1 : TG_GREY;
+        tg_put(g, x + i, y, c, color, !on ? TG_DIM : focus && i == pos ? TG_BOLD : 0);
+    }
+}
+
+static void sliders(tg_grid *g, const tui_layout *L, const live_ui *u, const qnn_params *req)
+{
+    for (int i = 0; i < LIVE_NSLIDERS; i++) {
+        const live_slider_def *d = &live_sliders[i];
+        const int on = live_slider_applies(i, req), focus = u->focus == i;
+        double v = live_slider_value(u, i, req);
+        char val[64], lab[160];
+        live_slider_text(i, v, req, val, sizeof val);
+        if (u->entry && focus)
+            snprintf(val, sizeof val, "%s_", u->entry_buf);
+        snprintf(lab, sizeof lab, "%s %s", d->label, on ? val : "n/a");
+        const int tw = L->tr_x[i] - L->sl_x[i] - 1;
+        int attr = !on ? TG_DIM : focus ? TG_REVERSE | TG_BOLD : 0;
+        if (focus)
+            tg_fill(g, L->sl_x[i], L->sl_y[i], tw, 1, TG_DEFAULT, attr);
+        label(g, L->sl_x[i], L->sl_y[i], tw, lab, on ? TG_DEFAULT : TG_GREY, attr);
+        track(g, L->tr_x[i], L->sl_y[i], L->tr_w[i], live_slider_frac(i, v), on, focus);
+    }
+}
+
+static void detail(tg_grid *g, const tui_layout *L, const live_ui *u, const qnn_params *req)
+{
+    const int i = u->focus;
+    const live_slider_def *d = &live_sliders[i];
+    char val[64], rng[96], t[768];
+    live_slider_text(i, live_slider_value(u, i, req), req, val, sizeof val);
+    if (d->scale == LIVE_INT || d->scale == LIVE_LOGINT)
+        snprintf(rng, sizeof rng, "%.0f … %.0f%s", d->lo, d->hi, d->scale == LIVE_LOGINT ? " (log)" : "");
+    else
+        snprintf(rng, sizeof rng, "%.3g … %.3g%s", d->lo, d->hi, d->scale == LIVE_LOG ? " (log)" : "");
+    if (u->entry)
+        snprintf(t, sizeof t, "%s = %s_   type a value, Enter applies, Esc cancels (the engine's range may exceed the slider's)",
+                 d->label, u->entry_buf);
+    else if (!live_slider_applies(i, req))
+        snprintf(t, sizeof t, "%s: does not apply to model %s · %s", d->label, qnn_model_name(req->model), d->help);
+    else
+        snprintf(t, sizeof t, "%s = %s · %s · %s · ←→ fine, PgUp/PgDn coarse, Enter types a value",
+                 d->label, val, rng, d->help);
+    label(g, 0, L->detail_y, L->W, t, TG_DEFAULT, u->entry ? TG_BOLD : 0);
+}
+
+static void message(tg_grid *g, const tui_layout *L, const live_ui *u, const qnn_snapshot *sn)
+{
+    const char *msg = u->status[0] ? u->status : sn->message;
+    const int err = u->status[0] ? u->status_error : sn->message_error;
+    char t[1400];
+    if (u->last_export[0] && msg != u->status)
+        snprintf(t, sizeof t, "%s · last export: %s", msg, u->last_export);
+    else
+        snprintf(t, sizeof t, "%s", msg);
+    tg_text(g, 0, L->msg_y, L->W, t, err ? 2 : TG_DEFAULT, err ? TG_BOLD : 0);
+}
+
+static void status(tg_grid *g, const tui_layout *L, const live_ui *u, const qnn_snapshot *sn)
+{
+    char t[1024];
+    live_status_text(u, sn, t, sizeof t);
+    tg_fill(g, 0, L->status_y, L->W, 1, TG_DEFAULT, TG_REVERSE);
+    static const char hint[] = " ? help · q quit ";
+    const int hw = tg_width(hint, g->cs);
+    const int color = sn->ndiverged > 0 ? 2 : TG_DEFAULT;
+    tg_text(g, 0, L->status_y, L->W - hw - 1, t, color, TG_REVERSE | TG_BOLD);
+    tg_text(g, L->W - hw, L->status_y, hw, hint, TG_DEFAULT, TG_REVERSE);
+}
+
+/* Panel k (0..3) into a rectangle: the kernel panel holds two plots, side
+ * by side when wide, stacked when tall. */
+static void panel(tg_grid *g, const live_panels *lp, int k, int x, int y, int w, int h)
+{
+    int first, count;
+    live_panel_plots(k, &first, &count);
+    if (count == 1) {
+        tg_panel(g, &lp->p[first], x, y, w, h, NULL);
+        return;
+    }
+    if (w >= 2 * 40 || h < 2 * 10) {
+        const int w0 = w / 2;
+        tg_panel(g, &lp->p[first], x, y, w0 - 1, h, NULL);
+        tg_panel(g, &lp->p[first + 1], x + w0, y, w - w0, h, NULL);
+    } else {
+        const int h0 = h / 2;
+        tg_panel(g, &lp->p[first], x, y, w, h0, NULL);
+        tg_panel(g, &lp->p[first + 1], x, y + h0, w, h - h0, NULL);
+    }
+}
+
+/* ---------------------------------------------------------------------- */
+/* Help                                                                   */
+
+typedef struct hline { char *text; int attr; } hline;
+typedef struct hbuf { hline *l; int n, cap; } hbuf;
+
+static int hpush(hbuf *b, const char *s, int attr)
+{
+    if (b->n == b->cap) {
+        int cap = b->cap ? 2 * b->cap : 64;
+        hline *l = realloc(b->l, (size_t)cap * sizeof *l);
+        if (!l)
+            return -1;
+        b->l = l;
+        b->cap = cap;
+    }
+    b->l[b->n].text = strdup(s);
+    if (!b->l[b->n].text)
+        return -1;
+    b->l[b->n++].attr = attr;
+    return 0;
+}
+
+/* Word-wraps a paragraph (already converted from markup) at width w. */
+static int hwrap(hbuf *b, const char *s, int w, const char *indent, tg_charset cs)
+{
+    char line[2048] = "";
+    const char *p = s;
+    while (*p) {
+        while (*p == ' ')
+            p++;
+        if (!*p)
+            break;
+        const char *e = p;
+        while (*e && *e != ' ')
+            e++;
+        char word[1024];
+        size_t n = (size_t)(e - p) < sizeof word - 1 ? (size_t)(e - p) : sizeof word - 1;
+        memcpy(word, p, n);
+        word[n] = 0;
+        char trial[2048];
+        snprintf(trial, sizeof trial, "%s%s%s", line[0] ? line : indent, line[0] ? " " : "", word);
+        if (line[0] && tg_width(trial, cs) > w) {
+            if (hpush(b, line, 0))
+                return -1;
+            snprintf(line, sizeof line, "%s%s", indent, word);
+        } else {
+            snprintf(line, sizeof line, "%s", trial);
+        }
+        p = e;
+    }
+    return line[0] ? hpush(b, line, 0) : 0;
+}
+
+static int help_lines(hbuf *b, const live_ui *u, int w, tg_charset cs)
+{
+    char t[4096];
+    if (hpush(b, "qnnlab — keys of the terminal explorer", TG_BOLD))
+        return -1;
+    int kw = 0;
+    for (size_t i = 0; i < NKEYS; i++) {
+        int x = tg_width(key_docs[i].keys, cs);
+        kw = x > kw ? x : kw;
+    }
+    for (size_t i = 0; i < NKEYS; i++) {
+        char pad[64];
+        int x = kw - tg_width(key_docs[i].keys, cs);
+        snprintf(pad, sizeof pad, "%*s", x + 3, "");
+        snprintf(t, sizeof t, "  %s%s%s", key_docs[i].keys, pad, key_docs[i].what);
+        if (hpush(b, t, 0))
+            return -1;
+    }
+    const live_help *h = &u->help_text;
+    if (!h->loaded) {
+        if (hpush(b, "", 0) || hwrap(b, h->error[0] ? h->error : "help texts not loaded", w, "", cs))
+            return -1;
+        return 0;
+    }
+    static const int order[LIVE_NPANELS + 1] = {0, 1, 2, 3, 4};
+    for (int s = 0; s <= LIVE_NPANELS; s++) {
+        const int k = order[s];
+        if (!h->title[k][0] && !h->text[k][0])
+            continue;
+        tg_markup(h->title[k], t, sizeof t, cs);
+        if (hpush(b, "", 0) || hpush(b, t, TG_BOLD | TG_UNDERLINE))
+            return -1;
+        /* paragraphs are separated by '\n' */
+        const char *p = h->text[k];
+        while (*p) {
+            const char *e = strchr(p, '\n');
+            size_t n = e ? (size_t)(e - p) : strlen(p);
+            char para[2048], conv[4096];
+            snprintf(para, sizeof para, "%.*s", (int)(n < sizeof para - 1 ? n : sizeof para - 1), p);
+            tg_markup(para, conv, sizeof conv, cs);
+            if (hwrap(b, conv, w - 2, "  ", cs))
+                return -1;
+            p += n;
+            if (*p == '\n') {
+                p++;
+                if (*p && hpush(b, "", 0))
+                    return -1;
+            }
+        }
+    }
+    snprintf(t, sizeof t, "(help texts from %s: edit them there, no rebuild needed)", h->path);
+    if (hpush(b, "", 0) || hwrap(b, t, w, "", cs))
+        return -1;
+    return 0;
+}
+
+static int help_screen(tg_grid *g, const tui_layout *L, const live_ui *u, tui_view *v)
+{
+    hbuf b = {0};
+    int rc = help_lines(&b, u, L->W - 2, g->cs);
+    const int rows = L->H - 1;
+    int maxs = b.n - rows;
+    maxs = maxs < 0 ? 0 : maxs;
+    v->help_scroll = v->help_scroll < 0 ? 0 : v->help_scroll > maxs ? maxs : v->help_scroll;
+    for (int r = 0; r < rows && v->help_scroll + r < b.n; r++) {
+        const hline *l = &b.l[v->help_scroll + r];
+        tg_text(g, 1, r, L->W - 2, l->text, TG_DEFAULT, l->attr);
+    }
+    char t[256];
+    snprintf(t, sizeof t, " help: lines %d–%d of %d · ↑ ↓ PgUp PgDn scroll · any other key closes ",
+             b.n ? v->help_scroll + 1 : 0, v->help_scroll + rows < b.n ? v->help_scroll + rows : b.n, b.n);
+    tg_fill(g, 0, L->H - 1, L->W, 1, TG_DEFAULT, TG_REVERSE);
+    tg_text(g, 0, L->H - 1, L->W, t, TG_DEFAULT, TG_REVERSE);
+    for (int i = 0; i < b.n; i++)
+        free(b.l[i].text);
+    free(b.l);
+    if (rc)
+        tg_text(g, 1, 0, L->W - 2, "help: out of memory", 2, TG_BOLD);
+    return rc;
+}
+
+/* ---------------------------------------------------------------------- */
+/* The screen                                                             */
+
+int tui_compose(tg_grid *g, const tui_layout *L, const live_ui *u, tui_view *v,
+                const qnn_snapshot *sn, const qnn_params *req)
+{
+    tg_clear(g);
+    if (L->too_small) {
+        char t[256];
+        snprintf(t, sizeof t, "qnnlab needs a terminal of at least %d x %d; this one is %d x %d. Enlarge it, or press q to quit.",
+                 TUI_MIN_W, TUI_MIN_H, L->W, L->H);
+        /* wrapped over the rows there are */
+        int n = (int)strlen(t), per = L->W > 0 ? L->W : 1;
+        for (int r = 0, o = 0; r < L->H && o < n; r++, o += per) {
+            char part[512];
+            snprintf(part, sizeof part, "%.*s", per, t + o);
+            tg_text(g, 0, r, L->W, part, TG_DEFAULT, TG_BOLD);
+        }
+        return 0;
+    }
+    if (u->help)
+        return help_screen(g, L, u, v);
+    header(g, L, v, u, sn);
+    live_panels lp;
+    int rc = 0;
+    if (live_panels_build(sn, u->show_tdist, &lp) != 0) {
+        tg_text(g, 0, 1, L->W, "out of memory: the panels cannot be drawn", 2, TG_BOLD);
+        rc = -1;
+    } else {
+        for (int i = 0; i < L->npanels; i++)
+            panel(g, &lp, L->pk[i], L->px[i], L->py[i], L->pw[i], L->ph[i]);
+        live_panels_free(&lp);
+    }
+    sliders(g, L, u, req);
+    detail(g, L, u, req);
+    message(g, L, u, sn);
+    status(g, L, u, sn);
+    return rc;
+}

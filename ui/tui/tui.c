@@ -1,0 +1,641 @@
+/* The ncurses loop of the terminal face (tui.h): input, signals, the
+ * steady redraw, and a terminal that is restored whatever happens. */
+#include "tui.h"
+
+#include <curses.h>
+#include <term.h>
+#undef tab      /* term.h names every capability as a macro */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <langinfo.h>
+#include <locale.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ---------------------------------------------------------------------- */
+/* Process-wide state the signal handlers touch                           */
+
+static int wake_fd[2] = {-1, -1};
+static volatile sig_atomic_t got_signal;
+static volatile sig_atomic_t curses_on;
+static struct termios saved_tio;
+static int have_tio;
+static char restore_seq[512];
+static size_t restore_len;
+
+void qnn_tui_wake(void *ctx)
+{
+    (void)ctx;
+    if (wake_fd[1] >= 0) {
+        ssize_t w = write(wake_fd[1], "w", 1);   /* a full pipe already wakes */
+        (void)w;
+    }
+}
+
+int qnn_tui_available(void)
+{
+    return isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+}
+
+static void on_stop_signal(int sig)
+{
+    got_signal = sig;
+    qnn_tui_wake(NULL);
+}
+
+/* A crash: put the terminal back with what is safe in a signal handler
+ * (write and tcsetattr), then die of the same signal. */
+static void on_fatal(int sig)
+{
+    if (curses_on) {
+        ssize_t w = write(STDOUT_FILENO, restore_seq, restore_len);
+        (void)w;
+        if (have_tio)
+            tcsetattr(STDIN_FILENO, TCSANOW, &saved_tio);
+    }
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static void add_cap(const char *name)
+{
+    char *s = tigetstr((char *)name);
+    if (!s || s == (char *)-1)
+        return;
+    size_t n = strlen(s);
+    if (restore_len + n < sizeof restore_seq) {
+        memcpy(restore_seq + restore_len, s, n);
+        restore_len += n;
+    }
+}
+
+static void at_exit_restore(void)
+{
+    if (curses_on) {
+        curses_on = 0;
+        endwin();
+    }
+}
+
+/* ---------------------------------------------------------------------- */
+/* Colours                                                                */
+
+static int colors_on;
+static int grey_dim;        /* 8 colours: grey is the default colour, dimmed */
+
+static void init_colors(int mono)
+{
+    colors_on = 0;
+    const char *nc = getenv("NO_COLOR");
+    if (mono || (nc && *nc) || !has_colors() || start_color() == ERR)
+        return;
+    short bg = -1, fg = -1;
+    if (use_default_colors() == ERR) {
+        bg = COLOR_BLACK;
+        fg = COLOR_WHITE;
+    }
+    /* the plot palette (Okabe & Ito) in the xterm-256 cube, or the eight
+     * ANSI colours nearest to it */
+    static const short c256[7] = {32, 166, 36, 175, 214, 74, -1};
+    static const short c8[7] = {COLOR_BLUE, COLOR_RED, COLOR_GREEN, COLOR_MAGENTA, COLOR_YELLOW, COLOR_CYAN, -1};
+    for (int i = 0; i < 7; i++) {
+        short c = COLORS >= 256 ? c256[i] : c8[i];
+        init_pair((short)(i + 1), c < 0 ? fg : c, bg);
+    }
+    grey_dim = COLORS < 16;
+    init_pair(TG_GREY, COLORS >= 256 ? 245 : COLORS >= 16 ? 8 : fg, bg);
+    colors_on = 1;
+}
+
+static attr_t cell_attr(const tg_cell *c)
+{
+    attr_t a = A_NORMAL;
+    if (c->attr & TG_BOLD) a |= A_BOLD;
+    if (c->attr & TG_DIM) a |= A_DIM;
+    if (c->attr & TG_REVERSE) a |= A_REVERSE;
+    if (c->attr & TG_UNDERLINE) a |= A_UNDERLINE;
+    if (c->color == TG_GREY && (!colors_on || grey_dim))
+        a |= A_DIM;
+    if (colors_on && c->color > 0 && c->color < TG_NCOLORS)
+        a |= COLOR_PAIR(c->color);
+    return a;
+}
+
+/* Copies the grid to the screen in runs of equal attributes; curses sends
+ * only what changed, so nothing flickers. */
+static void blit(const tg_grid *g)
+{
+    char run[4096];
+    for (int y = 0; y < g->h; y++) {
+        int x = 0;
+        while (x < g->w) {
+            const tg_cell *c0 = &g->c[(size_t)y * g->w + x];
+            const attr_t a = cell_attr(c0);
+            size_t n = 0;
+            int x0 = x;
+            while (x < g->w) {
+                const tg_cell *c = &g->c[(size_t)y * g->w + x];
+                if (cell_attr(c) != a)
+                    break;
+                const char *ch = c->ch[0] ? c->ch : " ";
+                size_t l = strlen(ch);
+                if (n + l + 1 > sizeof run)
+                    break;
+                memcpy(run + n, ch, l);
+                n += l;
+                x++;
+            }
+            run[n] = 0;
+            attrset(a);
+            mvaddstr(y, x0, run);   /* ERR at the last cell of the screen: harmless */
+        }
+    }
+    attrset(A_NORMAL);
+}
+
+/* ---------------------------------------------------------------------- */
+/* The loop                                                               */
+
+typedef struct tui {
+    live_ui *u;
+    tui_view v;
+    tui_layout L;
+    tg_grid g;
+    const qnn_snapshot *sn;
+    int dirty;
+    double fps;
+} tui;
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int draw(tui *t)
+{
+    int H, W;
+    getmaxyx(stdscr, H, W);
+    if (W < 1 || H < 1)
+        return 0;
+    if (t->g.w != W || t->g.h != H) {
+        tg_free(&t->g);
+        if (tg_init(&t->g, W, H, t->v.cs) != 0)
+            return -1;
+    }
+    tui_layout_compute(&t->L, W, H, &t->v);
+    qnn_params req;
+    qnn_session_requested(t->u->s, &req);
+    tui_compose(&t->g, &t->L, t->u, &t->v, t->sn, &req);
+    blit(&t->g);
+    wnoutrefresh(stdscr);
+    doupdate();
+    t->dirty = 0;
+    return 0;
+}
+
+/* Writes the screen as text to export_root (atomically). */
+static void save_screen(tui *t)
+{
+    live_ui *u = t->u;
+    time_t now = time(NULL);
+    struct tm tm;
+    localtime_r(&now, &tm);
+    char name[64], path[1200], tmp[1300];
+    strftime(name, sizeof name, "qnnlab-screen-%Y%m%d-%H%M%S.txt", &tm);
+    snprintf(path, sizeof path, "%s/%s", u->export_root, name);
+    snprintf(tmp, sizeof tmp, "%s/.%s.tmp%ld", u->export_root, name, (long)getpid());
+    FILE *f = fopen(tmp, "w");
+    int ok = f && tg_dump(&t->g, f) == 0;
+    if (f && fclose(f) != 0)
+        ok = 0;
+    if (ok && rename(tmp, path) != 0)
+        ok = 0;
+    if (!ok) {
+        int e = errno;
+        remove(tmp);
+        snprintf(u->status, sizeof u->status, "cannot save the screen to '%s': %s", path, strerror(e));
+        u->status_error = 1;
+    } else {
+        snprintf(u->status, sizeof u->status, "screen saved to %s", path);
+        u->status_error = 0;
+    }
+}
+
+/* The share string to the system clipboard through the terminal (OSC 52:
+ * xterm, kitty, iTerm2, tmux with set-clipboard; others ignore it). */
+static void osc52(const char *s)
+{
+    static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    size_t n = strlen(s);
+    char *out = malloc(4 * (n / 3 + 1) + 16);
+    if (!out)
+        return;
+    size_t o = 0;
+    memcpy(out, "\033]52;c;", 7);
+    o = 7;
+    for (size_t i = 0; i < n; i += 3) {
+        unsigned v = (unsigned char)s[i] << 16;
+        if (i + 1 < n) v |= (unsigned char)s[i + 1] << 8;
+        if (i + 2 < n) v |= (unsigned char)s[i + 2];
+        out[o++] = b64[(v >> 18) & 63];
+        out[o++] = b64[(v >> 12) & 63];
+        out[o++] = i + 1 < n ? b64[(v >> 6) & 63] : '=';
+        out[o++] = i + 2 < n ? b64[v & 63] : '=';
+    }
+    out[o++] = '\a';
+    fflush(stdout);
+    ssize_t w = write(STDOUT_FILENO, out, o);
+    (void)w;
+    free(out);
+}
+
+static int continuous(int i)
+{
+    const char *k = live_sliders[i].key;
+    return !strcmp(k, "gamma") || !strcmp(k, "eta") || !strcmp(k, "sigma_theta") || !strcmp(k, "spf");
+}
+
+static void mouse(tui *t)
+{
+    MEVENT me;
+    if (getmouse(&me) != OK)
+        return;
+    live_ui *u = t->u;
+    if (u->help) {
+        if (me.bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED))
+            u->help = 0;
+        return;
+    }
+    double frac;
+    int i = tui_hit_slider(&t->L, me.x, me.y, &frac);
+#ifdef BUTTON5_PRESSED
+    if (i >= 0 && (me.bstate & (BUTTON4_PRESSED | BUTTON5_PRESSED))) {
+        u->focus = i;
+        live_do(u, (me.bstate & BUTTON4_PRESSED) ? LIVE_FINE_UP : LIVE_FINE_DOWN);
+        return;
+    }
+#endif
+    if (!(me.bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED | BUTTON1_RELEASED)))
+        return;
+    if (i >= 0) {
+        u->focus = i;
+        qnn_params req;
+        qnn_session_requested(u->s, &req);
+        if (frac >= 0 && live_slider_applies(i, &req)) {
+            double v = live_slider_from_frac(i, frac);
+            if (v != live_slider_value(u, i, &req) || continuous(i))
+                live_slider_set(u, i, v);
+        }
+        return;
+    }
+    int k = tui_hit_tab(&t->L, me.x, me.y);
+    if (k < 0 && t->L.grid)
+        k = tui_hit_panel(&t->L, me.x, me.y);
+    if (k >= 0) {
+        t->v.tab = k;
+        t->v.zoom = 1;
+    }
+}
+
+/* Handles one key; returns 1 to quit. */
+static int key(tui *t, int ch)
+{
+    live_ui *u = t->u;
+    if (ch == KEY_RESIZE)
+        return 0;
+    if (ch == KEY_MOUSE) {
+        mouse(t);
+        return 0;
+    }
+    if (ch == 12) {         /* Ctrl+L */
+        clearok(curscr, TRUE);
+        return 0;
+    }
+    if (u->entry) {
+        if (ch == '\n' || ch == '\r' || ch == KEY_ENTER)
+            live_entry_key(u, "Return");
+        else if (ch == 27)
+            live_entry_key(u, "Escape");
+        else if (ch == KEY_BACKSPACE || ch == 127 || ch == 8)
+            live_entry_key(u, "BackSpace");
+        else if (ch > 0 && ch < 128) {
+            char s[2] = {(char)ch, 0};
+            live_entry_char(u, s);
+        }
+        return 0;
+    }
+    if (u->help) {
+        switch (ch) {
+        case KEY_UP: case 'k': t->v.help_scroll--; return 0;
+        case KEY_DOWN: case 'j': t->v.help_scroll++; return 0;
+        case KEY_PPAGE: t->v.help_scroll -= t->L.H - 2; return 0;
+        case KEY_NPAGE: case ' ': t->v.help_scroll += t->L.H - 2; return 0;
+        case KEY_HOME: t->v.help_scroll = 0; return 0;
+        case KEY_END: t->v.help_scroll = 1 << 20; return 0;
+        default: u->help = 0; return 0;
+        }
+    }
+    live_action a = LIVE_NONE;
+    switch (ch) {
+    case 'q': case 27: return 1;
+    case ' ': a = LIVE_PLAY; break;
+    case '.': case 'n': a = LIVE_STEP; break;
+    case 'r': a = LIVE_RESET; break;
+    case 'z': a = LIVE_RESEED; break;
+    case '\t': case KEY_DOWN: a = LIVE_FOCUS_NEXT; break;
+    case KEY_BTAB: case KEY_UP: a = LIVE_FOCUS_PREV; break;
+    case KEY_RIGHT: a = LIVE_FINE_UP; break;
+    case KEY_LEFT: a = LIVE_FINE_DOWN; break;
+    case KEY_SRIGHT: case KEY_PPAGE: a = LIVE_COARSE_UP; break;
+    case KEY_SLEFT: case KEY_NPAGE: a = LIVE_COARSE_DOWN; break;
+    case KEY_HOME: a = LIVE_MIN; break;
+    case KEY_END: a = LIVE_MAX; break;
+    case '\n': case '\r': case KEY_ENTER: a = LIVE_ENTRY; break;
+    case 'm': a = LIVE_MODEL_NEXT; break;
+    case 'M': a = LIVE_MODEL_PREV; break;
+    case 't': a = LIVE_TDIST; break;
+    case 'h': a = LIVE_HESSIAN; break;
+    case KEY_F(1): case '?': a = LIVE_HELP; break;
+    case 'e': case 'E':
+        live_export(u, t->sn, 1600, 900, 1.0);
+        return 0;
+    case 's': case 'S':
+        save_screen(t);
+        return 0;
+    case 'c': case 'C':
+        if (live_share(u) == 0) {
+            osc52(u->share);
+            snprintf(u->status, sizeof u->status, "share string (also printed on exit): qnnlab gui --state %s", u->share);
+            u->status_error = 0;
+        }
+        return 0;
+    case '1': case '2': case '3': case '4':
+        t->v.tab = ch - '1';
+        t->v.zoom = 1;
+        return 0;
+    case '[': case ']':
+        t->v.tab = (t->v.tab + (ch == ']' ? 1 : LIVE_NPANELS - 1)) % LIVE_NPANELS;
+        t->v.zoom = 1;
+        return 0;
+    case 'g': case '0':
+        t->v.zoom = 0;
+        return 0;
+    default:
+        return 0;
+    }
+    if (a == LIVE_HELP)
+        t->v.help_scroll = 0;
+    live_do(u, a);
+    return 0;
+}
+
+static int utf8_locale(void)
+{
+    const char *cs = nl_langinfo(CODESET);
+    return cs && (!strcmp(cs, "UTF-8") || !strcmp(cs, "utf8"));
+}
+
+int qnn_tui_run(live_ui *u, const qnn_tui_opts *o, char *err, size_t errlen)
+{
+    if (!qnn_tui_available()) {
+        snprintf(err, errlen, "the terminal face needs a terminal on stdin and stdout; allowed: run it in a terminal, or use `qnnlab run` headless");
+        return -1;
+    }
+    /* only the character type: numbers keep their '.' */
+    setlocale(LC_CTYPE, "");
+    tui t;
+    memset(&t, 0, sizeof t);
+    t.u = u;
+    t.v.cs = (o && o->ascii) || !utf8_locale() ? TG_ASCII : TG_UTF8;
+    t.fps = o && o->fps > 0 ? o->fps : 25.0;
+    /* the wake-up pipe lives as long as the process: the worker may still
+     * publish (and write to it) until the session is freed */
+    if (wake_fd[0] < 0) {
+        int fd[2];
+        if (pipe(fd) != 0) {
+            snprintf(err, errlen, "cannot create a pipe: %s", strerror(errno));
+            return -1;
+        }
+        for (int i = 0; i < 2; i++) {
+            fcntl(fd[i], F_SETFL, fcntl(fd[i], F_GETFL) | O_NONBLOCK);
+            fcntl(fd[i], F_SETFD, FD_CLOEXEC);
+        }
+        wake_fd[0] = fd[0];
+        wake_fd[1] = fd[1];
+    }
+    /* our handlers before curses starts: it then leaves SIGINT and SIGTERM
+     * to us (it only takes signals whose handler is the default) */
+    got_signal = 0;
+    struct sigaction sa, old[3];
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    const int stops[3] = {SIGINT, SIGTERM, SIGHUP};
+    for (int i = 0; i < 3; i++)
+        sigaction(stops[i], &sa, &old[i]);
+    struct sigaction fa, oldf[5];
+    memset(&fa, 0, sizeof fa);
+    fa.sa_handler = on_fatal;
+    sigemptyset(&fa.sa_mask);
+    const int fatal[5] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
+    for (int i = 0; i < 5; i++)
+        sigaction(fatal[i], &fa, &oldf[i]);
+    have_tio = tcgetattr(STDIN_FILENO, &saved_tio) == 0;
+
+    int rc = 0;
+    SCREEN *scr = newterm(NULL, stdout, stdin);
+    if (!scr) {
+        const char *term = getenv("TERM");
+        snprintf(err, errlen, "cannot use the terminal (TERM = '%s'); allowed: a terminal type known to terminfo, e.g. TERM=xterm-256color",
+                 term ? term : "");
+        rc = -1;
+        goto out_signals;
+    }
+    curses_on = 1;
+    static int registered;
+    if (!registered) {
+        atexit(at_exit_restore);
+        registered = 1;
+    }
+    restore_len = 0;
+    add_cap("sgr0");
+    add_cap("cnorm");
+    add_cap("rmkx");
+    add_cap("rmcup");
+    cbreak();
+    noecho();
+    nonl();
+    keypad(stdscr, TRUE);
+    nodelay(stdscr, TRUE);
+    set_escdelay(25);
+    curs_set(0);
+    init_colors(o && o->mono);
+    mouseinterval(0);
+    if (mousemask(BUTTON1_PRESSED | BUTTON1_CLICKED
+#ifdef BUTTON5_PRESSED
+                      | BUTTON4_PRESSED | BUTTON5_PRESSED
+#endif
+                  , NULL) != 0) {
+        /* the xterm mouse modes, turned off by a crash too */
+        static const char moff[] = "\033[?1000l\033[?1002l\033[?1006l";
+        if (restore_len + sizeof moff - 1 < sizeof restore_seq) {
+            memcpy(restore_seq + restore_len, moff, sizeof moff - 1);
+            restore_len += sizeof moff - 1;
+        }
+    }
+    if (qnn_session_start(u->s, err, errlen) != 0) {
+        rc = -1;
+        goto out_curses;
+    }
+    t.sn = qnn_session_acquire(u->s);
+    t.dirty = 1;
+    double next_draw = 0;
+    int quit = 0;
+    while (!quit && !got_signal) {
+        double now = now_s();
+        if (t.dirty && now >= next_draw) {
+            if (draw(&t) != 0) {
+                snprintf(err, errlen, "out of memory for a %d x %d screen", COLS, LINES);
+                rc = -1;
+                break;
+            }
+            /* steady: at most fps frames a second, whatever the worker does */
+            next_draw = now + 1.0 / t.fps;
+        }
+        int timeout = -1;   /* nothing to show: sleep until input, a snapshot or a signal */
+        if (t.dirty)
+            timeout = (int)ceil(1000.0 * (next_draw - now_s()));
+        if (timeout < -1 || (t.dirty && timeout < 0))
+            timeout = 0;
+        struct pollfd pf[2] = {{STDIN_FILENO, POLLIN, 0}, {wake_fd[0], POLLIN, 0}};
+        int pr = poll(pf, 2, timeout);
+        if (pr < 0 && errno != EINTR) {
+            snprintf(err, errlen, "poll: %s", strerror(errno));
+            rc = -1;
+            break;
+        }
+        if (pr > 0 && (pf[0].revents & (POLLHUP | POLLERR | POLLNVAL))) {
+            got_signal = SIGHUP;    /* the terminal went away */
+            break;
+        }
+        if (pr > 0 && (pf[1].revents & POLLIN)) {
+            char buf[256];
+            while (read(wake_fd[0], buf, sizeof buf) > 0)
+                ;
+        }
+        int ch, keys = 0;
+        while (!quit && (ch = getch()) != ERR) {
+            quit = key(&t, ch);
+            keys++;
+        }
+        if (keys) {
+            t.dirty = 1;
+            next_draw = 0;      /* input shows at once */
+        }
+        const qnn_snapshot *sn = qnn_session_acquire(u->s);
+        if (sn->seq != t.sn->seq) {
+            qnn_snapshot_release(t.sn);
+            t.sn = sn;
+            t.dirty = 1;
+        } else {
+            qnn_snapshot_release(sn);
+        }
+    }
+    qnn_snapshot_release(t.sn);
+out_curses:
+    tg_free(&t.g);
+    mousemask(0, NULL);
+    curs_set(1);
+    endwin();
+    curses_on = 0;
+    delscreen(scr);
+out_signals:
+    for (int i = 0; i < 5; i++)
+        sigaction(fatal[i], &oldf[i], NULL);
+    for (int i = 0; i < 3; i++)
+        sigaction(stops[i], &old[i], NULL);
+    if (rc == 0 && got_signal)
+        return got_signal;
+    return rc;
+}
+
+/* ---------------------------------------------------------------------- */
+/* The benchmark                                                          */
+
+struct qnn_tui_bench {
+    tui t;
+    SCREEN *scr;
+    FILE *out, *in;
+};
+
+qnn_tui_bench *qnn_tui_bench_open(live_ui *u, int W, int H, tg_charset cs, char *err, size_t errlen)
+{
+    qnn_tui_bench *b = calloc(1, sizeof *b);
+    if (!b) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    setlocale(LC_CTYPE, "");
+    b->out = fopen("/dev/null", "w");
+    b->in = fopen("/dev/null", "r");
+    if (b->out && b->in)
+        b->scr = newterm("xterm-256color", b->out, b->in);
+    if (!b->scr) {
+        snprintf(err, errlen, "cannot open a curses screen on /dev/null (terminfo entry xterm-256color)");
+        qnn_tui_bench_close(b);
+        return NULL;
+    }
+    resize_term(H, W);
+    init_colors(0);
+    b->t.u = u;
+    b->t.v.cs = cs;
+    b->t.fps = 25;
+    return b;
+}
+
+void qnn_tui_bench_frame(qnn_tui_bench *b, const qnn_snapshot *sn, double *compose_s, double *total_s)
+{
+    double a = now_s();
+    b->t.sn = sn;
+    int W = COLS, H = LINES;
+    if (b->t.g.w != W || b->t.g.h != H) {
+        tg_free(&b->t.g);
+        tg_init(&b->t.g, W, H, b->t.v.cs);
+    }
+    tui_layout_compute(&b->t.L, W, H, &b->t.v);
+    qnn_params req;
+    qnn_session_requested(b->t.u->s, &req);
+    tui_compose(&b->t.g, &b->t.L, b->t.u, &b->t.v, sn, &req);
+    double c = now_s();
+    blit(&b->t.g);
+    wnoutrefresh(stdscr);
+    doupdate();
+    *compose_s = c - a;
+    *total_s = now_s() - a;
+}
+
+void qnn_tui_bench_close(qnn_tui_bench *b)
+{
+    if (!b)
+        return;
+    if (b->scr) {
+        endwin();
+        delscreen(b->scr);
+    }
+    tg_free(&b->t.g);
+    if (b->out)
+        fclose(b->out);
+    if (b->in)
+        fclose(b->in);
+    free(b);
+}
