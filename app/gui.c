@@ -158,6 +158,11 @@ static int live_main(int argc, char **argv)
         qnn_share_free(&sh);
         return rc;
     }
+    if (face == FACE_TUI && !qnn_tui_available()) {
+        qnn_share_free(&sh);
+        fprintf(stderr, "qnnlab tui: stdin and stdout must be a terminal; allowed: run it in a terminal (or over ssh -t), or use `qnnlab run` headless\n");
+        return QNN_EXIT_FAILURE;
+    }
     qnn_session_opts o;
     qnn_session_opts_default(&o);
     o.instances = instances ? instances : qnn_gui_default_instances(&p);

@@ -381,7 +381,7 @@ check "presets: one line per preset file ($npre)" test "$(wc -l <"$TMP/presets.o
 
 q help --help
 check "--help: exit status 0" test "$(rc_of help)" = 0
-for c in run presets bench; do
+for c in run gui tui presets bench; do
     check "--help: mentions the subcommand $c" grep -Eq "qnnlab $c( |$)" "$TMP/help.out"
 done
 keys=$(cat "$PRESETS"/*.ini | sed -n 's/^[[:space:]]*\([A-Za-z_][A-Za-z_0-9]*\)[[:space:]]*=.*/\1/p' |
@@ -729,6 +729,29 @@ for sig in INT TERM; do
     check "SIG$sig: exit status 130 (got $st)" test "$st" = 130
     check "SIG$sig: no files in the output directory" test -z "$(ls -A "$d")"
 done
+
+# ----------------------------------------------------------------------------
+# The terminal face's input checks (the face itself: tui_test.sh)
+# ----------------------------------------------------------------------------
+q tui_noterm tui default </dev/null
+check "tui: without a terminal, exit status 1" test "$(rc_of tui_noterm)" = 1
+check "tui: without a terminal, the message says it needs one" grep -q "must be a terminal" "$TMP/tui_noterm.err"
+q tui_bad tui nope </dev/null
+check "tui: an unknown preset is refused first (status 2, names it)" \
+    sh -c "test \"\$(cat $TMP/tui_bad.rc)\" = 2 && grep -q \"unknown preset 'nope'\" $TMP/tui_bad.err"
+q tui_fps tui --fps 100 </dev/null
+check "tui: --fps 100 is refused with the allowed range" \
+    sh -c "test \"\$(cat $TMP/tui_fps.rc)\" = 2 && grep -q 'allowed: 1 .. 60' $TMP/tui_fps.err"
+q tui_large tui --large </dev/null
+check "tui: a window-only option is refused and named" grep -q "option '--large' belongs to \`qnnlab gui\`" "$TMP/tui_large.err"
+q gui_mono gui --mono </dev/null
+check "gui: a terminal-only option is refused and named" grep -q "option '--mono' belongs to \`qnnlab tui\`" "$TMP/gui_mono.err"
+q tui_set tui --set eta=abc </dev/null
+check "tui: a bad --set value is refused (status 2, names the key)" \
+    sh -c "test \"\$(cat $TMP/tui_set.rc)\" = 2 && grep -q \"key 'eta'\" $TMP/tui_set.err"
+DISPLAY= WAYLAND_DISPLAY= q noargs </dev/null
+check "no arguments, no display, no terminal: usage and status 2" \
+    sh -c "test \"\$(cat $TMP/noargs.rc)\" = 2 && grep -q 'no display and no terminal' $TMP/noargs.err"
 
 echo "$PASS passed, $FAIL failed"
 [ "$FAIL" -eq 0 ]

@@ -126,20 +126,47 @@ static const char *mark(double v)
     return !isfinite(v) ? "" : v < 0.1 ? " ✓" : v < 0.5 ? " ~" : " ✗";
 }
 
+int live_status_items(const live_ui *u, const qnn_snapshot *sn, live_status_item it[LIVE_STATUS_ITEMS])
+{
+    int n = 0;
+#define ITEM(pr, ...) do { snprintf(it[n].text, sizeof it[n].text, __VA_ARGS__); it[n].brief[0] = 0; it[n++].prio = (pr); } while (0)
+    ITEM(0, "%s step %ld", sn->busy ? (sn->target_step >= 0 ? "replaying:" : "building:") : sn->playing ? "▶" : "paused:",
+         sn->step);
+    ITEM(1, "%.0f steps/s", sn->steps_per_s);
+    if (isfinite(sn->rate))
+        ITEM(3, "ηK̄ = %.3g/step", sn->rate);
+    if (isfinite(sn->conc_kernel))
+    {
+        ITEM(5, "LIU23 Eq. 16: ΔK/K̄ = %.2g%s, dQNTK %.2g%s", sn->conc_kernel, mark(sn->conc_kernel),
+             sn->conc_dqntk, mark(sn->conc_dqntk));
+        snprintf(it[n - 1].brief, sizeof it[n - 1].brief, "Eq. 16: %.2g%s, %.2g%s", sn->conc_kernel,
+                 mark(sn->conc_kernel), sn->conc_dqntk, mark(sn->conc_dqntk));
+    }
+    ITEM(4, "R = %d", sn->ninst);
+    if (sn->ndiverged > 0)
+    {
+        ITEM(0, "DIVERGED: %d of %d (from step %ld)", sn->ndiverged, sn->ninst, sn->diverged_step);
+        snprintf(it[n - 1].brief, sizeof it[n - 1].brief, "DIVERGED %d/%d", sn->ndiverged, sn->ninst);
+    }
+    if (u && u->entry)
+        ITEM(2, "typing");
+#undef ITEM
+    return n;
+}
+
 void live_status_text(const live_ui *u, const qnn_snapshot *sn, char *buf, size_t len)
 {
-    char rate[64] = "", conc[160] = "", div[128] = "";
-    if (isfinite(sn->rate))
-        snprintf(rate, sizeof rate, " · ηK̄ = %.3g/step", sn->rate);
-    if (isfinite(sn->conc_kernel))
-        snprintf(conc, sizeof conc, " · LIU23 Eq. 16: ΔK/K̄ = %.2g%s, dQNTK %.2g%s", sn->conc_kernel,
-                 mark(sn->conc_kernel), sn->conc_dqntk, mark(sn->conc_dqntk));
-    if (sn->ndiverged > 0)
-        snprintf(div, sizeof div, " · DIVERGED: %d of %d (from step %ld)", sn->ndiverged, sn->ninst, sn->diverged_step);
-    snprintf(buf, len, "%s step %ld · %.0f steps/s%s%s · R = %d%s%s",
-             sn->busy ? (sn->target_step >= 0 ? "replaying:" : "building:") : sn->playing ? "▶" : "paused:",
-             sn->step, sn->steps_per_s, rate, conc, sn->ninst, div,
-             u && u->entry ? " · typing" : "");
+    live_status_item it[LIVE_STATUS_ITEMS];
+    int n = live_status_items(u, sn, it);
+    size_t o = 0;
+    if (len)
+        buf[0] = 0;
+    for (int i = 0; i < n && o < len; i++) {
+        int w = snprintf(buf + o, len - o, "%s%s", i ? " · " : "", it[i].text);
+        if (w < 0)
+            break;
+        o += (size_t)w;
+    }
 }
 
 /* ---------------------------------------------------------------------- */

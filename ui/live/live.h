@@ -168,8 +168,19 @@ int live_hit_track(const live_layout *L, double x, double y);
 int live_hit_button(const live_layout *L, double x, double y);
 int live_hit_model(const live_layout *L, double x, double y);
 int live_hit_panel(const live_layout *L, double x, double y);
-/* The status line text (both faces). */
+/* The status line text (both faces): the items below joined by " · ". */
 void live_status_text(const live_ui *u, const qnn_snapshot *sn, char *buf, size_t len);
+/* The items of the status line in their order, each with a priority (0
+ * first: play state and step, a divergence; then steps/s, typing, the
+ * predicted rate, R, the LIU23 Eq. 16 concentration): a narrow face keeps
+ * the most important ones that fit. Returns the count. */
+#define LIVE_STATUS_ITEMS 8
+typedef struct live_status_item {
+    char text[200];
+    char brief[80];     /* a shorter form, or "" */
+    int prio;
+} live_status_item;
+int live_status_items(const live_ui *u, const qnn_snapshot *sn, live_status_item it[LIVE_STATUS_ITEMS]);
 
 /* ---------------------------------------------------------------------- */
 /* Export                                                                 */

@@ -151,7 +151,7 @@ static void header(tg_grid *g, const tui_layout *L, const tui_view *v, const liv
 {
     tg_fill(g, 0, 0, L->W, 1, TG_DEFAULT, TG_REVERSE);
     char t[512];
-    snprintf(t, sizeof t, " qnnlab · %s · model %s (m) ", u->preset, qnn_model_name(sn->params.model));
+    snprintf(t, sizeof t, " qnnlab · %s · %s ", u->preset, qnn_model_name(sn->params.model));
     tg_text(g, 0, 0, L->tab_x[0] - 1, t, TG_DEFAULT, TG_REVERSE | TG_BOLD);
     const int active = L->grid ? -1 : v->tab;
     for (int k = 0; k < LIVE_NPANELS; k++) {
@@ -227,16 +227,44 @@ static void message(tg_grid *g, const tui_layout *L, const live_ui *u, const qnn
     tg_text(g, 0, L->msg_y, L->W, t, err ? 2 : TG_DEFAULT, err ? TG_BOLD : 0);
 }
 
+/* The status line: the items of live_status_items by priority while they
+ * fit (in their own order), then the help hint if it fits. */
 static void status(tg_grid *g, const tui_layout *L, const live_ui *u, const qnn_snapshot *sn)
 {
+    live_status_item it[LIVE_STATUS_ITEMS];
+    const int n = live_status_items(u, sn, it);
+    /* keep[i]: 0 dropped, 1 in full, 2 in brief */
+    int keep[LIVE_STATUS_ITEMS] = {0}, used = 0;
+    static const char sep[] = " · ";
+    const int sw = tg_width(sep, g->cs);
+    for (int pr = 0; pr <= 9; pr++)
+        for (int i = 0; i < n; i++) {
+            if (it[i].prio != pr)
+                continue;
+            for (int form = 1; form <= 2 && !keep[i]; form++) {
+                const char *s = form == 1 ? it[i].text : it[i].brief;
+                if (!s[0])
+                    continue;
+                int w = tg_width(s, g->cs) + (used ? sw : 0);
+                if (used + w <= L->W - 1 || (used == 0 && form == 2)) {
+                    keep[i] = form;
+                    used += w;
+                }
+            }
+        }
     char t[1024];
-    live_status_text(u, sn, t, sizeof t);
+    size_t o = 0;
+    t[0] = 0;
+    for (int i = 0; i < n && o < sizeof t; i++)
+        if (keep[i])
+            o += (size_t)snprintf(t + o, sizeof t - o, "%s%s", o ? sep : " ", keep[i] == 1 ? it[i].text : it[i].brief);
     tg_fill(g, 0, L->status_y, L->W, 1, TG_DEFAULT, TG_REVERSE);
     static const char hint[] = " ? help · q quit ";
     const int hw = tg_width(hint, g->cs);
     const int color = sn->ndiverged > 0 ? 2 : TG_DEFAULT;
-    tg_text(g, 0, L->status_y, L->W - hw - 1, t, color, TG_REVERSE | TG_BOLD);
-    tg_text(g, L->W - hw, L->status_y, hw, hint, TG_DEFAULT, TG_REVERSE);
+    const int tw = tg_text(g, 0, L->status_y, L->W, t, color, TG_REVERSE | TG_BOLD);
+    if (tw + 1 + hw <= L->W)
+        tg_text(g, L->W - hw, L->status_y, hw, hint, TG_DEFAULT, TG_REVERSE);
 }
 
 /* Panel k (0..3) into a rectangle: the kernel panel holds two plots, side
@@ -283,10 +311,13 @@ static int hpush(hbuf *b, const char *s, int attr)
     return 0;
 }
 
-/* Word-wraps a paragraph (already converted from markup) at width w. */
-static int hwrap(hbuf *b, const char *s, int w, const char *indent, tg_charset cs)
+/* Word-wraps a paragraph (already converted from markup) at width w: the
+ * first line starts with `first`, the others with `indent`. */
+static int hwrap(hbuf *b, const char *first, const char *s, int w, const char *indent, tg_charset cs)
 {
-    char line[2048] = "";
+    char line[2048];
+    snprintf(line, sizeof line, "%s", first);
+    int words = 0;
     const char *p = s;
     while (*p) {
         while (*p == ' ')
@@ -301,17 +332,18 @@ static int hwrap(hbuf *b, const char *s, int w, const char *indent, tg_charset c
         memcpy(word, p, n);
         word[n] = 0;
         char trial[2048];
-        snprintf(trial, sizeof trial, "%s%s%s", line[0] ? line : indent, line[0] ? " " : "", word);
-        if (line[0] && tg_width(trial, cs) > w) {
+        snprintf(trial, sizeof trial, "%s%s%s", line, words ? " " : "", word);
+        if (words && tg_width(trial, cs) > w) {
             if (hpush(b, line, 0))
                 return -1;
             snprintf(line, sizeof line, "%s%s", indent, word);
         } else {
             snprintf(line, sizeof line, "%s", trial);
         }
+        words++;
         p = e;
     }
-    return line[0] ? hpush(b, line, 0) : 0;
+    return words ? hpush(b, line, 0) : 0;
 }
 
 static int help_lines(hbuf *b, const live_ui *u, int w, tg_charset cs)
@@ -325,16 +357,16 @@ static int help_lines(hbuf *b, const live_ui *u, int w, tg_charset cs)
         kw = x > kw ? x : kw;
     }
     for (size_t i = 0; i < NKEYS; i++) {
-        char pad[64];
+        char first[128], indent[64];
         int x = kw - tg_width(key_docs[i].keys, cs);
-        snprintf(pad, sizeof pad, "%*s", x + 3, "");
-        snprintf(t, sizeof t, "  %s%s%s", key_docs[i].keys, pad, key_docs[i].what);
-        if (hpush(b, t, 0))
+        snprintf(first, sizeof first, "  %s%*s", key_docs[i].keys, x + 3, "");
+        snprintf(indent, sizeof indent, "%*s", kw + 5, "");
+        if (hwrap(b, first, key_docs[i].what, w, indent, cs))
             return -1;
     }
     const live_help *h = &u->help_text;
     if (!h->loaded) {
-        if (hpush(b, "", 0) || hwrap(b, h->error[0] ? h->error : "help texts not loaded", w, "", cs))
+        if (hpush(b, "", 0) || hwrap(b, "", h->error[0] ? h->error : "help texts not loaded", w, "", cs))
             return -1;
         return 0;
     }
@@ -354,7 +386,7 @@ static int help_lines(hbuf *b, const live_ui *u, int w, tg_charset cs)
             char para[2048], conv[4096];
             snprintf(para, sizeof para, "%.*s", (int)(n < sizeof para - 1 ? n : sizeof para - 1), p);
             tg_markup(para, conv, sizeof conv, cs);
-            if (hwrap(b, conv, w - 2, "  ", cs))
+            if (hwrap(b, "  ", conv, w - 2, "  ", cs))
                 return -1;
             p += n;
             if (*p == '\n') {
@@ -365,7 +397,7 @@ static int help_lines(hbuf *b, const live_ui *u, int w, tg_charset cs)
         }
     }
     snprintf(t, sizeof t, "(help texts from %s: edit them there, no rebuild needed)", h->path);
-    if (hpush(b, "", 0) || hwrap(b, t, w, "", cs))
+    if (hpush(b, "", 0) || hwrap(b, "", t, w, "", cs))
         return -1;
     return 0;
 }

@@ -307,6 +307,19 @@ static void sb_cp(sbuf *b, unsigned long cp)
     sb_add(b, t, n);
 }
 
+static int is_alnum_c(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+static char sb_last(const sbuf *b)
+{
+    return b->len > 0 && b->len <= b->cap && b->p ? b->p[b->len - 1] : 0;
+}
+
+/* Greek letters become names: "ηK̄t" would read "etaKbart", so a name
+ * and a letter or digit beside it are joined with '*' ("eta*Kbar*t",
+ * "2L*gamma^2"). */
 size_t tg_ascii(const char *in, char *out, size_t cap)
 {
     sbuf b = {out, cap, 0, 0};
@@ -315,6 +328,7 @@ size_t tg_ascii(const char *in, char *out, size_t cap)
     if (!in)
         return 0;
     int run = -1;   /* the script of the run being written: 1 sup, 0 sub */
+    int glue = 0;   /* the last thing written was a name, an accent or a script run */
     for (const char *p = in; *p;) {
         unsigned long c;
         p += u8_next(p, &c);
@@ -322,8 +336,11 @@ size_t tg_ascii(const char *in, char *out, size_t cap)
             char ch = (char)c;
             if (c < 0x20 || c == 0x7F)
                 ch = c == '\n' ? '\n' : ' ';
+            if (glue && is_alnum_c(ch))
+                sb_str(&b, "*");
             sb_add(&b, &ch, 1);
             run = -1;
+            glue = 0;
             continue;
         }
         int sup = 0;
@@ -335,21 +352,31 @@ size_t tg_ascii(const char *in, char *out, size_t cap)
             run = sup;
             char ch = (char)base;
             char one[2];
-            const char *s = base < 0x80 ? NULL : cp_ascii(base, one);
-            if (s)
-                sb_str(&b, s);
+            const char *s2 = base < 0x80 ? NULL : cp_ascii(base, one);
+            if (s2)
+                sb_str(&b, s2);
             else
                 sb_add(&b, &ch, 1);
+            glue = 1;
             continue;
         }
         run = -1;
         if (zero_width(c)) {
             sb_str(&b, mark_ascii(c));
+            glue = 1;
             continue;
         }
         char one[2];
-        const char *s = cp_ascii(c, one);
-        sb_str(&b, s ? s : "?");
+        const char *s2 = cp_ascii(c, one);
+        if (!s2)
+            s2 = "?";
+        const int name = strlen(s2) >= 2 && is_alnum_c(s2[0]) && is_alnum_c(s2[strlen(s2) - 1]);
+        /* the '*' and the name go in together or not at all */
+        char joined[16];
+        const int star = name ? (glue || is_alnum_c(sb_last(&b))) : (glue && is_alnum_c(s2[0]));
+        snprintf(joined, sizeof joined, "%s%s", star ? "*" : "", s2);
+        sb_str(&b, joined);
+        glue = name && strcmp(s2, "sqrt") != 0;   /* "√2" reads "sqrt2" */
     }
     return b.len;
 }
