@@ -151,6 +151,50 @@ static void test_every_model(void **state)
     }
 }
 
+/* The model selector reaches every model from the default preset's
+ * values (resample = theta, L = 64, sigma_theta > 0): keys without meaning
+ * for the target are set first and the status says which; a model the
+ * adapted keys cannot rescue is refused with the engine's message. */
+static void test_model_switch(void **state)
+{
+    (void)state;
+    const char *kv[] = {"model", "random", "n", "4", "L", "64", "resample", "theta", "sigma_theta", "0.01", "seed", "1", NULL};
+    qnn_session *s = session(kv, 2, 2);
+    live_ui u;
+    live_ui_init(&u, s, "test", NULL);
+    for (int i = 1; i <= LIVE_NMODELS; i++) {
+        const int k = i % LIVE_NMODELS;
+        if (live_set_model(&u, k) != 0)
+            fail_msg("switch to %s refused: %s", qnn_model_name(live_models[k]), u.status);
+        qnn_params req;
+        qnn_session_requested(s, &req);
+        assert_int_equal(req.model, live_models[k]);
+        if (live_models[k] == QNN_MODEL_ASYMPTOTIC) {
+            assert_int_equal(req.resample, QNN_RESAMPLE_ALL);
+            assert_true(req.sigma_theta == 0.0);
+            assert_non_null(strstr(u.status, "resample = all"));
+            assert_non_null(strstr(u.status, "sigma_theta = 0"));
+        }
+        if (live_models[k] == QNN_MODEL_MLP) {
+            assert_int_equal(req.L, 32);
+            assert_non_null(strstr(u.status, "L = 32"));
+        }
+        assert_int_equal(qnn_session_advance(s, 1), 0);
+    }
+    /* n = 11 is too large for the asymptotic model: no key rescues it */
+    char err[512];
+    assert_int_equal(qnn_session_set(s, "n", "11", err, sizeof err), 0);
+    int k = 0;
+    while (live_models[k] != QNN_MODEL_ASYMPTOTIC)
+        k++;
+    assert_int_equal(live_set_model(&u, k), -1);
+    assert_non_null(strstr(u.status, "key 'n'"));
+    qnn_params req;
+    qnn_session_requested(s, &req);
+    assert_int_not_equal(req.model, QNN_MODEL_ASYMPTOTIC);
+    qnn_session_free(s);
+}
+
 static int file_starts(const char *path, const char *magic, size_t n)
 {
     FILE *f = fopen(path, "rb");
@@ -270,6 +314,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_draw),
         cmocka_unit_test(test_every_model),
+        cmocka_unit_test(test_model_switch),
         cmocka_unit_test(test_export),
         cmocka_unit_test(test_sliders),
     };

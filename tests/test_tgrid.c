@@ -702,7 +702,7 @@ static void test_layers_and_colours(void **state)
     assert_true(seen_bold >= 1);
     assert_int_equal(seen_other, 1);
     /* legend: samples in the series' style and colour, labels once */
-    int lx, ly;
+    int lx = -1, ly = -1;
     assert_true(find(&g, "── inst  ━━ mean  ── other", &lx, &ly));
     assert_int_equal(ly, 19);
     assert_int_equal(tg_at(&g, lx, ly)->color, TG_GREY);
@@ -753,12 +753,12 @@ static void test_note_refs(void **state)
         tg_grid g = grid(60, 22, cs ? TG_ASCII : TG_UTF8);
         tg_geom geo;
         tg_panel(&g, &p, 0, 0, 60, 22, &geo);
-        int nx, ny;
+        int nx = -1, ny = -1;
         assert_true(find(&g, "first line", &nx, &ny));
         assert_int_equal(ny, geo.ay);
         const char *l2 = cs ? "eta*Kbar = 0.01" : "ηK̄ = 0.01";
         int w2 = tg_width(l2, g.cs), wbox = (w2 > 10 ? w2 : 10) + 2;
-        int x2, y2;
+        int x2 = -1, y2 = -1;
         assert_true(find(&g, l2, &x2, &y2));
         assert_int_equal(y2, geo.ay + 1);
         assert_int_equal(x2, nx);
@@ -773,7 +773,7 @@ static void test_note_refs(void **state)
         assert_true(cs ? ascii_dot(&g, geo.ax + 2, geo.ay) : braille(&g, geo.ax + 2, geo.ay));
         /* the reference line: label at its right end, dim grey; line left of it */
         const char *lab = cs ? "floor E|eps(inf)|" : "floor E|ε(∞)|";
-        int hx, hy;
+        int hx = -1, hy = -1;
         assert_true(find(&g, lab, &hx, &hy));
         assert_int_equal(hx + tg_width(lab, g.cs), geo.ax + geo.aw);
         assert_int_equal(tg_at(&g, hx, hy)->color, TG_GREY);
@@ -811,7 +811,7 @@ static void test_note_refs(void **state)
     tg_grid g = grid(60, 22, TG_UTF8);
     tg_geom geo;
     tg_panel(&g, &p, 0, 0, 60, 22, &geo);
-    int nx, ny;
+    int nx = -1, ny = -1;
     assert_true(find(&g, "one", &nx, &ny));
     assert_int_equal(nx, geo.ax + 1);
     assert_int_equal(ny, geo.ay + geo.ah - 1);
@@ -834,7 +834,7 @@ static void test_labels(void **state)
     tg_panel(&g, &p, 0, 0, 80, 20, &geo);
     assert_true(match_at(&g, 0, 0, "training error — random, R = 16   [|ε(t)|]"));
     assert_true(tg_at(&g, 0, 0)->attr & TG_BOLD);
-    int tx, ty;
+    int tx = -1, ty = -1;
     assert_true(find(&g, "step t", &tx, &ty));
     assert_true(ty > geo.ay + geo.ah);
     assert_true(tx > geo.ax && tx < geo.ax + geo.aw);

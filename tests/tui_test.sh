@@ -46,7 +46,7 @@ start() {
   args=("$@")
   cat >"$work/run-$name.sh" <<EOF
 stty -g >"$work/stty-before-$name"
-env ${envs[*]} "$QNNLAB" tui ${args[*]} --export-dir "$work" 2>"$work/err-$name.txt"
+$(if [ "$name" = noargs ]; then echo "env -u DISPLAY -u WAYLAND_DISPLAY ${envs[*]} \"$QNNLAB\""; else echo "env ${envs[*]} \"$QNNLAB\" tui ${args[*]} --export-dir \"$work\""; fi) 2>"$work/err-$name.txt"
 echo \$? >"$work/rc-$name"
 stty -g >"$work/stty-after-$name"
 exec sleep 600
@@ -217,5 +217,12 @@ start small 60 20 LC_ALL=C.UTF-8 -- default
 wait_for 'at least 80 x 24'
 T send-keys -t t q
 ended small 0
+
+# `qnnlab` alone without a display, in a terminal: the terminal face
+start noargs 100 30 LC_ALL=C.UTF-8 --
+wait_for '▶ step [1-9]'
+screen | grep -q 'qnnlab · default' || fail "qnnlab without arguments did not open the default preset in the terminal"
+T send-keys -t t q
+ended noargs 0
 
 echo "tui_test: all checks passed"

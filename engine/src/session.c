@@ -816,6 +816,15 @@ static int live_check(const qnn_params *p, int R, size_t mem_limit, char *err, s
     return 0;
 }
 
+int qnn_session_check(qnn_session *s, const qnn_params *q, char *err, size_t errlen)
+{
+    int R = q->instances < 1 ? 1 : q->instances > QNN_SESSION_MAX_INSTANCES ? QNN_SESSION_MAX_INSTANCES : q->instances;
+    pthread_mutex_lock(&s->mu);
+    size_t lim = s->o.mem_limit;
+    pthread_mutex_unlock(&s->mu);
+    return live_check(q, R, lim, err, errlen);
+}
+
 int qnn_session_set(qnn_session *s, const char *key, const char *value, char *err, size_t errlen)
 {
     cmd c = { .kind = CMD_SET };

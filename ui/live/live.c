@@ -274,16 +274,68 @@ int live_slider_set(live_ui *u, int i, double v)
     return 0;
 }
 
+/* Keys a model switch may have to set first, in this order, when the
+ * target model refuses the current values: knobs that have no meaning for
+ * it (the asymptotic and frozen models have no angles and no hidden
+ * qubits; mlp has at most 32 hidden layers). */
+static const struct { const char *key, *value; } model_adapt[] = {
+    {"resample", "all"}, {"sigma_theta", "0"}, {"n_h", "0"}, {"L", "32"},
+};
+#define NADAPT (sizeof model_adapt / sizeof model_adapt[0])
+
 int live_set_model(live_ui *u, int i)
 {
-    char err[512];
+    char err[512], first[512] = "";
     const char *name = qnn_model_name(live_models[i]);
+    qnn_params q;
+    qnn_session_requested(u->s, &q);
+    if (qnn_params_set(&q, "model", name, err, sizeof err) != 0) {
+        snprintf(u->status, sizeof u->status, "%s", err);
+        u->status_error = 1;
+        return -1;
+    }
+    /* adapt, one key at a time, while the check refuses a key we know */
+    int use[NADAPT] = {0};
+    while (qnn_session_check(u->s, &q, err, sizeof err) != 0) {
+        if (!first[0])
+            snprintf(first, sizeof first, "%s", err);
+        size_t k = 0;
+        char pat[48];
+        for (; k < NADAPT; k++) {
+            snprintf(pat, sizeof pat, "key '%s'", model_adapt[k].key);
+            if (!use[k] && strstr(err, pat))
+                break;
+        }
+        if (k == NADAPT || qnn_params_set(&q, model_adapt[k].key, model_adapt[k].value, err, sizeof err) != 0) {
+            snprintf(u->status, sizeof u->status, "%s", first);
+            u->status_error = 1;
+            return -1;
+        }
+        use[k] = 1;
+    }
+    /* queue the adapted keys, then the model (each state on the way is
+     * valid: the adapted values are valid for every model) */
+    char done[256] = "";
+    for (size_t k = 0; k < NADAPT; k++) {
+        if (!use[k])
+            continue;
+        if (qnn_session_set(u->s, model_adapt[k].key, model_adapt[k].value, err, sizeof err) != 0) {
+            snprintf(u->status, sizeof u->status, "%s", err);
+            u->status_error = 1;
+            return -1;
+        }
+        size_t n = strlen(done);
+        snprintf(done + n, sizeof done - n, "%s%s = %s", n ? ", " : "", model_adapt[k].key, model_adapt[k].value);
+    }
     if (qnn_session_set(u->s, "model", name, err, sizeof err) != 0) {
         snprintf(u->status, sizeof u->status, "%s", err);
         u->status_error = 1;
         return -1;
     }
-    snprintf(u->status, sizeof u->status, "model = %s", name);
+    if (done[0])
+        snprintf(u->status, sizeof u->status, "model = %s (first %s: the preset's values have no meaning for it)", name, done);
+    else
+        snprintf(u->status, sizeof u->status, "model = %s", name);
     u->status_error = 0;
     return 0;
 }

@@ -155,6 +155,10 @@ int qnn_session_advance(qnn_session *s, long n);
  * what is allowed (nothing is queued then). */
 int qnn_session_set(qnn_session *s, const char *key, const char *value,
                     char *err, size_t errlen);
+/* The check qnn_session_set makes, on a whole candidate parameter set (the
+ * live faces try a model switch with adapted keys before they queue it).
+ * 0, or -1 with the message. */
+int qnn_session_check(qnn_session *s, const qnn_params *q, char *err, size_t errlen);
 void qnn_session_play(qnn_session *s, int playing);
 void qnn_session_single_step(qnn_session *s);
 /* Restart from step 0 with the current parameters; history is cleared. */
