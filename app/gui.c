@@ -160,7 +160,7 @@ static int live_main(int argc, char **argv)
     }
     if (face == FACE_TUI && !qnn_tui_available()) {
         qnn_share_free(&sh);
-        fprintf(stderr, "qnnlab tui: stdin and stdout must be a terminal; allowed: run it in a terminal (or over ssh -t), or use `qnnlab run` headless\n");
+        fprintf(stderr, "qnnlab tui: stdin must be a terminal, and stdout or /dev/tty; allowed: run it in a terminal (or over ssh -t), or use `qnnlab run` headless\n");
         return QNN_EXIT_FAILURE;
     }
     qnn_session_opts o;

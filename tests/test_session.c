@@ -98,6 +98,57 @@ static void test_deterministic_and_replay(void **state)
     qnn_session_free(b);
 }
 
+/* Changes made while paused are logged at the step the run stopped at,
+ * which is also the replay's final step: they must be applied there, by
+ * qnn_session_advance and by the worker (which then reports the restore). */
+static void test_replay_changes_at_the_end(void **state)
+{
+    (void)state;
+    qnn_session *a = mk(RANDOM_OPT, 4);
+    assert_int_equal(qnn_session_advance(a, 12), 0);
+    set(a, "eta", "0.03");
+    set(a, "gamma", "1.5");
+    assert_int_equal(qnn_session_advance(a, 0), 0);   /* applies the queue */
+    qnn_params base;
+    qnn_change *log;
+    size_t n;
+    long step;
+    assert_int_equal(qnn_session_log(a, &base, &log, &n, &step), 0);
+    assert_int_equal(n, 2);
+    assert_int_equal(step, 12);
+    assert_int_equal(log[1].step, 12);
+    char err[512];
+    for (int worker = 0; worker < 2; worker++) {
+        qnn_session *b = mk(RANDOM_OPT, 4);
+        assert_int_equal(qnn_session_replay(b, log, n, step, err, sizeof err), 0);
+        if (!worker) {
+            assert_int_equal(qnn_session_advance(b, step), 0);
+        } else {
+            assert_int_equal(qnn_session_start(b, err, sizeof err), 0);
+            for (int k = 0; k < 1000; k++) {   /* at most 10 s */
+                const qnn_snapshot *sn = qnn_session_acquire(b);
+                int done = sn->target_step < 0 && sn->step == step && !sn->busy;
+                qnn_snapshot_release(sn);
+                if (done)
+                    break;
+                struct timespec ts = {0, 10000000L};
+                nanosleep(&ts, NULL);
+            }
+        }
+        const qnn_snapshot *sb = qnn_session_acquire(b);
+        assert_int_equal(sb->step, 12);
+        assert_true(sb->params.eta == 0.03);
+        assert_true(sb->params.gamma == 1.5);
+        assert_int_equal(sb->target_step, -1);
+        if (worker)
+            assert_non_null(strstr(sb->message, "restored the shared state at step 12"));
+        qnn_snapshot_release(sb);
+        qnn_session_free(b);
+    }
+    free(log);
+    qnn_session_free(a);
+}
+
 /* η continues the run: records are kept, the step counter goes on, the
  * error has no jump at the change, and the theory line restarts from the
  * ensemble mean at the change with the new rate. */
@@ -353,6 +404,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_deterministic_and_replay),
+        cmocka_unit_test(test_replay_changes_at_the_end),
         cmocka_unit_test(test_eta_continues),
         cmocka_unit_test(test_frozen_line_convention),
         cmocka_unit_test(test_L_keeps_angles),

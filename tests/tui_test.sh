@@ -175,7 +175,16 @@ T send-keys -t t c
 wait_for 'share string'
 T send-keys -t t q
 ended main 0
-grep -q 'share: qnnlab gui --state qnnlab:1:' <(screen) || fail "the share string was not printed on exit"
+st=$(T capture-pane -p -J -t t | sed -n 's/.*share: qnnlab gui --state //p')
+[ -n "$st" ] || fail "the share string was not printed on exit"
+# the share string restores the state: eta, the step, paused
+paused_at=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['step'])" "$exp/state.json")
+start state 100 30 LC_ALL=C.UTF-8 -- --state "$st"
+wait_for 'restored the shared state at step' 20
+screen | grep -q 'η 1\.33e-05' || fail "--state: eta is not 1.33e-05"
+screen | grep -qE "paused: step [0-9]+" || fail "--state: not paused"
+T send-keys -t t q
+ended state 0
 
 # ---------------------------------------------------------------------- 2
 start ascii 80 24 LC_ALL=C -- default

@@ -933,6 +933,14 @@ static void apply_set(qnn_session *s, const char *key, const char *value)
     char what[96];
     char shown[64];
     qnn_params_get(&q, key, shown, sizeof shown);
+    {
+        /* the marker and the message show 6 digits ("0.002662", not the
+         * round-trip "0.0026619999999999999"); integers stay whole */
+        char *end;
+        double v = strtod(shown, &end);
+        if (end != shown && !*end && isfinite(v) && strpbrk(shown, ".eE"))
+            snprintf(shown, sizeof shown, "%.6g", v);
+    }
     int rc = 0;
     const char *how = "";
     if (k == APPLY_RATES) {
@@ -1025,6 +1033,17 @@ static void replay_due(qnn_session *s)
         s->requested = s->p;
         pthread_mutex_unlock(&s->mu);
     }
+}
+
+/* Replay reached its step: the changes logged at that very step (made
+ * while paused, after the last step) are due too. Returns 1 when some
+ * were applied. */
+static int replay_tail(qnn_session *s)
+{
+    if (s->target < 0 || s->step < s->target || s->ireplay >= s->nreplay)
+        return 0;
+    replay_due(s);
+    return 1;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1160,6 +1179,9 @@ int qnn_session_advance(qnn_session *s, long n)
             break;
         step_once(s);
     }
+    replay_tail(s);
+    if (s->target >= 0 && s->step >= s->target && s->ireplay >= s->nreplay)
+        s->target = -1;     /* the replay is complete */
     publish(s, s->playing, 0);
     return 0;
 }
@@ -1183,6 +1205,8 @@ static void *worker(void *arg)
         int changed = drain(s);
         if (changed && !s->inst)
             ensure_built(s);
+        if (s->inst && replay_tail(s))
+            changed = 1;
         const int replaying = s->target >= 0 && s->step < s->target;
         int run = s->inst && s->ndiverged < s->R && (s->playing || s->single > 0 || replaying);
         if (s->target >= 0 && s->step >= s->target && s->ireplay >= s->nreplay) {

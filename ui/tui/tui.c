@@ -28,6 +28,7 @@ static volatile sig_atomic_t got_signal;
 static volatile sig_atomic_t curses_on;
 static struct termios saved_tio;
 static int have_tio;
+static int term_fd = STDOUT_FILENO;    /* where the screen goes */
 static char restore_seq[512];
 static size_t restore_len;
 
@@ -40,9 +41,28 @@ void qnn_tui_wake(void *ctx)
     }
 }
 
+/* The screen goes to stdout, or to /dev/tty when stdout is redirected
+ * (`qnnlab tui > log` keeps the share strings printed on exit). */
+static FILE *open_screen(void)
+{
+    if (isatty(STDOUT_FILENO))
+        return stdout;
+    FILE *f = fopen("/dev/tty", "w");
+    if (f && !isatty(fileno(f))) {
+        fclose(f);
+        f = NULL;
+    }
+    return f;
+}
+
 int qnn_tui_available(void)
 {
-    return isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+    if (!isatty(STDIN_FILENO))
+        return 0;
+    FILE *f = open_screen();
+    if (f && f != stdout)
+        fclose(f);
+    return f != NULL;
 }
 
 static void on_stop_signal(int sig)
@@ -56,7 +76,7 @@ static void on_stop_signal(int sig)
 static void on_fatal(int sig)
 {
     if (curses_on) {
-        ssize_t w = write(STDOUT_FILENO, restore_seq, restore_len);
+        ssize_t w = write(term_fd, restore_seq, restore_len);
         (void)w;
         if (have_tio)
             tcsetattr(STDIN_FILENO, TCSANOW, &saved_tio);
@@ -254,7 +274,7 @@ static void osc52(const char *s)
     }
     out[o++] = '\a';
     fflush(stdout);
-    ssize_t w = write(STDOUT_FILENO, out, o);
+    ssize_t w = write(term_fd, out, o);
     (void)w;
     free(out);
 }
@@ -408,7 +428,7 @@ static int utf8_locale(void)
 int qnn_tui_run(live_ui *u, const qnn_tui_opts *o, char *err, size_t errlen)
 {
     if (!qnn_tui_available()) {
-        snprintf(err, errlen, "the terminal face needs a terminal on stdin and stdout; allowed: run it in a terminal, or use `qnnlab run` headless");
+        snprintf(err, errlen, "the terminal face needs a terminal on stdin (and stdout or /dev/tty); allowed: run it in a terminal, or use `qnnlab run` headless");
         return -1;
     }
     /* only the character type: numbers keep their '.' */
@@ -453,7 +473,10 @@ int qnn_tui_run(live_ui *u, const qnn_tui_opts *o, char *err, size_t errlen)
     have_tio = tcgetattr(STDIN_FILENO, &saved_tio) == 0;
 
     int rc = 0;
-    SCREEN *scr = newterm(NULL, stdout, stdin);
+    FILE *screen_out = open_screen();
+    SCREEN *scr = screen_out ? newterm(NULL, screen_out, stdin) : NULL;
+    if (screen_out)
+        term_fd = fileno(screen_out);
     if (!scr) {
         const char *term = getenv("TERM");
         snprintf(err, errlen, "cannot use the terminal (TERM = '%s'); allowed: a terminal type known to terminfo, e.g. TERM=xterm-256color",
@@ -560,6 +583,9 @@ out_curses:
     curses_on = 0;
     delscreen(scr);
 out_signals:
+    if (screen_out && screen_out != stdout)
+        fclose(screen_out);
+    term_fd = STDOUT_FILENO;
     for (int i = 0; i < 5; i++)
         sigaction(fatal[i], &oldf[i], NULL);
     for (int i = 0; i < 3; i++)

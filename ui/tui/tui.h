@@ -64,7 +64,8 @@ int tui_hit_panel(const tui_layout *L, int x, int y);
 /* The session's on_publish callback: wakes the terminal loop. */
 void qnn_tui_wake(void *ctx);
 
-/* 1 when stdin and stdout are terminals (the face can run). */
+/* 1 when stdin is a terminal and the screen can go to stdout or, when
+ * stdout is redirected, to /dev/tty (the face can run). */
 int qnn_tui_available(void);
 
 /* Runs the terminal face until the user quits (0) or a SIGINT, SIGTERM or
