@@ -18,9 +18,16 @@ for t in tmux python3 stty; do
   command -v "$t" >/dev/null || { echo "tui_test: $t is missing (.ci/setup installs it)"; exit 1; }
 done
 work=$(mktemp -d)
-sock="$work/tmux.sock"
+# one tmux server per start (a new server on a socket whose old server is
+# still shutting down can fail with "server exited unexpectedly")
+sock="$work/tmux-none.sock"
 T() { tmux -S "$sock" "$@"; }
-cleanup() { T kill-server 2>/dev/null || true; rm -rf "$work"; }
+cleanup() {
+  for s in "$work"/tmux-*.sock; do
+    if [ -S "$s" ]; then tmux -S "$s" kill-server 2>/dev/null || true; fi
+  done
+  rm -rf "$work"
+}
 trap cleanup EXIT
 export OPENBLAS_NUM_THREADS=1
 
@@ -52,6 +59,7 @@ stty -g >"$work/stty-after-$name"
 exec sleep 600
 EOF
   T kill-server 2>/dev/null || true
+  sock="$work/tmux-$name.sock"
   rm -f "$work/rc-$name"
   T -f /dev/null new-session -d -s t -x "$w" -y "$h" "bash $work/run-$name.sh"
   T set-option -t t status off
