@@ -852,8 +852,9 @@ void tg_panel(tg_grid *g, const plot_panel *p, int x, int y, int w, int h, tg_ge
     int tw = tg_text(g, x, y, w, title, TG_DEFAULT, TG_BOLD);
     if (w < 20 || h < 6)
         return;
-    if (ylab[0]) {
-        /* "[|ε(t)|]"; a label with its own brackets ("S [nats]") as it is */
+    if (ylab[0] && !strstr(title, ylab)) {
+        /* "[|ε(t)|]"; a label with its own brackets ("S [nats]") as it is;
+         * none when the title says it already ("QNTK K(t)") */
         int off = tw > 0 ? tw + 3 : 0, br = strchr(ylab, '[') == NULL;
         if (off + tg_width(ylab, g->cs) + 2 * br <= w) {
             if (br)
