@@ -232,6 +232,12 @@ ended crash 139
 
 start small 60 20 LC_ALL=C.UTF-8 -- default
 wait_for 'at least 80 x 24'
+# grown to 100x30 the explorer comes back; shrunk again, the message
+T resize-window -t t -x 100 -y 30
+wait_for '▶ step [1-9]'
+screen | grep -q 'training error' || fail "after growing to 100x30: no error panel"
+T resize-window -t t -x 70 -y 30
+wait_for 'at least 80 x 24'
 T send-keys -t t q
 ended small 0
 
