@@ -23,10 +23,13 @@
 
 static volatile sig_atomic_t interrupted, writing, mid_line;
 
+/* SIGINT, SIGTERM, SIGHUP: nothing is written before a run ends, so the
+ * program leaves at once with 128 + the signal's number; while the files
+ * are written (each to a temporary name, renamed when complete) it lets
+ * that finish and exits with the run's own status. */
 static void on_signal(int sig)
 {
-    (void)sig;
-    interrupted = 1;
+    interrupted = sig;
     if (!writing) {
         /* The engine looks for a stop request only between instances, which
          * can be minutes apart; nothing is written before the run ends, so
@@ -34,7 +37,7 @@ static void on_signal(int sig)
         static const char msg[] = "\nqnnlab: interrupted; no output written\n";
         ssize_t w = write(STDERR_FILENO, msg + !mid_line, sizeof msg - 1 - !mid_line);
         (void)w;
-        _exit(QNN_EXIT_INTERRUPTED);
+        _exit(128 + sig);
     }
 }
 
@@ -117,10 +120,12 @@ static void print_help(void)
            "       the value and what is allowed; no output file is written.\n"
            "  3    the run finished and wrote its files, but at least one instance\n"
            "       diverged (summary.json lists it as \"diverged at step t\")\n"
-           "  130  interrupted (SIGINT/SIGTERM): no output file is written\n"
            "  129, 130, 143\n"
-           "       the terminal face stopped by SIGHUP, SIGINT (Ctrl+C), SIGTERM\n"
-           "       (128 + the signal); the terminal is restored first\n"
+           "       stopped by SIGHUP, SIGINT (Ctrl+C) or SIGTERM (128 + the signal's\n"
+           "       number): `run` writes no output file (a signal that arrives while\n"
+           "       the files are written lets them finish, each written under a\n"
+           "       temporary name and renamed, and the run's own status is returned);\n"
+           "       the window and the terminal face restore the terminal first\n"
            "\nEnvironment\n"
            "  QNNLAB_PRESETS   directory of preset files (default: %s)\n", qnn_preset_dir());
 }
@@ -302,6 +307,7 @@ static int cmd_run(int argc, char **argv)
     sa.sa_handler = on_signal;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
 
     progress_ctx pc = { quiet, 0, P, "" };
     int diverged = 0;
@@ -314,7 +320,7 @@ static int cmd_run(int argc, char **argv)
                 fputc('\n', stderr);
             if (interrupted) {
                 fprintf(stderr, "qnnlab: interrupted; no output written\n");
-                rc = QNN_EXIT_INTERRUPTED;
+                rc = 128 + interrupted;
             } else {
                 fprintf(stderr, "qnnlab: %s\n", err);
                 rc = QNN_EXIT_FAILURE;
@@ -345,7 +351,7 @@ static int cmd_run(int argc, char **argv)
     }
     if (interrupted) {
         fprintf(stderr, "qnnlab: interrupted; no output written\n");
-        rc = QNN_EXIT_INTERRUPTED;
+        rc = 128 + interrupted;
         goto done;
     }
     writing = 1;

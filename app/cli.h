@@ -7,7 +7,7 @@ enum {
     QNN_EXIT_FAILURE = 1,     /* a run failed after it started (out of memory ...) */
     QNN_EXIT_USAGE = 2,       /* bad input: arguments, preset, value, size, output path */
     QNN_EXIT_DIVERGED = 3,    /* finished and wrote its files, but an instance diverged */
-    QNN_EXIT_INTERRUPTED = 130
+    QNN_EXIT_INTERRUPTED = 130 /* 128 + SIGINT; a signal s gives 128 + s */
 };
 
 int qnn_cli_run(int argc, char **argv);

@@ -702,9 +702,10 @@ check "llj-laziness: the sweep figure writes a PNG, an SVG and a PDF" figures_ok
 }
 
 # ----------------------------------------------------------------------------
-# 6. Interruption: status 130, nothing written
+# 6. Interruption by SIGINT, SIGTERM, SIGHUP: status 128 + the signal,
+#    a message (the handler ran, not the default action), nothing written
 # ----------------------------------------------------------------------------
-for sig in INT TERM; do
+for sig in INT TERM HUP; do
     d="$TMP/sig$sig"
     rm -rf "$d"
     mkdir "$d"
@@ -726,8 +727,10 @@ for sig in INT TERM; do
     wait "$BGPID"
     st=$?
     BGPID=
-    check "SIG$sig: exit status 130 (got $st)" test "$st" = 130
+    want=$((128 + $(kill -l "$sig")))
+    check "SIG$sig: exit status $want (got $st)" test "$st" = "$want"
     check "SIG$sig: no files in the output directory" test -z "$(ls -A "$d")"
+    check "SIG$sig: says it wrote nothing" grep -q "interrupted; no output written" "$TMP/sig.err"
 done
 
 # ----------------------------------------------------------------------------
