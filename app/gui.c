@@ -210,8 +210,9 @@ static int live_main(int argc, char **argv)
     if (face == FACE_TUI && u.share[0])
         printf("share: qnnlab gui --state %s\n", u.share);
     if (r > 0) {
-        /* ended by a signal (SIGINT, SIGTERM, SIGHUP): the terminal is back */
-        fprintf(stderr, "qnnlab tui: stopped by signal %d\n", r);
+        /* ended by a signal (SIGINT, SIGTERM, SIGHUP): the window is closed,
+         * the terminal is back */
+        fprintf(stderr, "qnnlab %s: stopped by signal %d\n", face == FACE_TUI ? "tui" : "gui", r);
         return 128 + r;
     }
     return QNN_EXIT_OK;

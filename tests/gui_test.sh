@@ -101,4 +101,23 @@ for f in error.csv kernel_t.csv kernel_now.csv entropy.csv hessian.csv dashboard
 done
 grep -q '^share: qnnlab gui --state qnnlab:1:default,' "$work/out.txt" || fail "no share string on stdout"
 ! ls -a "$work" | grep -q '\.tmp' || fail "a temporary file was left behind"
-echo "gui_test: OK ($(exports | wc -l) exports, steps $s2, share string $(wc -c < "$work/out.txt") bytes)"
+# 6. signals: SIGINT, SIGTERM, SIGHUP close the window; the status is
+#    128 + the signal and says so (SDL's own handlers would exit with 0)
+for sig in INT TERM HUP; do
+  "$QNNLAB" gui default --size 800x600 --export-dir "$work" >"$work/out-$sig.txt" 2>"$work/err-$sig.txt" &
+  app=$!
+  W=
+  for i in $(seq 100); do W=$(xdotool search --pid "$app" 2>/dev/null | head -1 || true); [ -n "$W" ] && break; sleep 0.1; done
+  [ -n "$W" ] || fail "SIG$sig: no window appeared"
+  sleep 0.5
+  kill -"$sig" "$app"
+  for i in $(seq 50); do kill -0 "$app" 2>/dev/null || break; sleep 0.1; done
+  rc=0
+  wait "$app" || rc=$?
+  app=
+  want=$((128 + $(kill -l "$sig")))
+  [ "$rc" = "$want" ] || fail "SIG$sig: exit status $rc, want $want"
+  grep -q "stopped by signal" "$work/err-$sig.txt" || fail "SIG$sig: no message on stderr"
+done
+! ls -a "$work" | grep -q '\.tmp' || fail "a temporary file was left behind after the signals"
+echo "gui_test: OK ($(exports | wc -l) exports, steps $s2, share string $(wc -c < "$work/out.txt") bytes, signals 130/143/129)"

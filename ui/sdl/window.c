@@ -3,11 +3,21 @@
 
 #include <SDL.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 static Uint32 wake_event = (Uint32)-1;
+static volatile sig_atomic_t got_signal;
+
+/* SIGINT, SIGTERM, SIGHUP: the loop sees the flag within its 250 ms wait,
+ * closes the window and returns the signal (SDL's own handlers are off:
+ * they would turn every one into a plain quit). */
+static void on_stop_signal(int sig)
+{
+    got_signal = sig;
+}
 static SDL_atomic_t video_up;
 
 void qnn_gui_wake(void *ctx)
@@ -305,9 +315,27 @@ static int handle(win *w, const SDL_Event *e)
     }
 }
 
+static int gui_loop(live_ui *u, const qnn_gui_opts *o, char *err, size_t errlen);
+
 int qnn_gui_run(live_ui *u, const qnn_gui_opts *o, char *err, size_t errlen)
 {
-    SDL_SetHint(SDL_HINT_NO_SIGNAL_HANDLERS, "0");
+    SDL_SetHint(SDL_HINT_NO_SIGNAL_HANDLERS, "1");
+    got_signal = 0;
+    struct sigaction sa, old[3];
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    const int stops[3] = {SIGINT, SIGTERM, SIGHUP};
+    for (int i = 0; i < 3; i++)
+        sigaction(stops[i], &sa, &old[i]);
+    int rc = gui_loop(u, o, err, errlen);
+    for (int i = 0; i < 3; i++)
+        sigaction(stops[i], &old[i], NULL);
+    return rc == 0 && got_signal ? got_signal : rc;
+}
+
+static int gui_loop(live_ui *u, const qnn_gui_opts *o, char *err, size_t errlen)
+{
     if (SDL_Init(SDL_INIT_VIDEO) != 0) {
         snprintf(err, errlen, "cannot open a window: %s; allowed: run with a display (DISPLAY or WAYLAND_DISPLAY), or use `qnnlab run` headless", SDL_GetError());
         return -1;
@@ -349,7 +377,7 @@ int qnn_gui_run(live_ui *u, const qnn_gui_opts *o, char *err, size_t errlen)
     w.sn = qnn_session_acquire(u->s);
     w.dirty = 1;
     int quit = 0;
-    while (!quit) {
+    while (!quit && !got_signal) {
         SDL_Event e;
         /* sleep until an event or a new snapshot (the worker wakes us) */
         if (SDL_WaitEventTimeout(&e, 250)) {

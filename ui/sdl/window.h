@@ -19,8 +19,10 @@ void qnn_gui_wake(void *ctx);
 /* 1 when a display can be opened (SDL video initialises). */
 int qnn_gui_available(void);
 
-/* Runs the window until the user quits. Starts the session's worker.
- * Returns 0, or -1 with a message (no display, no renderer). */
+/* Runs the window until the user quits (0) or SIGINT, SIGTERM or SIGHUP
+ * arrives (returns the signal's number; the caller exits with 128 + it).
+ * Starts the session's worker. -1 with a message (no display, no
+ * renderer). */
 int qnn_gui_run(live_ui *u, const qnn_gui_opts *o, char *err, size_t errlen);
 
 #endif
