@@ -1351,6 +1351,8 @@ static void usage(FILE *f)
     fputs("usage: qnnlab bench [--quick] [--repeats N] [--json FILE] [--scaling] [--only IDS]\n"
           "       qnnlab bench --gui [--frames N] [--size WxH] [--preset P]   (the window's frame time)\n"
           "       qnnlab bench --tui [--frames N] [--size WxH] [--preset P] [--ascii]   (the terminal face's)\n"
+          "       qnnlab bench --soak [--preset P] [--steps N] [--every K] [--instances R] [--allow MIB]\n"
+          "                    (a long live session: resident memory every K steps must stay flat)\n"
           "  --quick      3 repeats of at least 0.1 s each (default: 5 of at least 0.3 s)\n"
           "  --repeats N  timed repeats per measurement (1 .. 1000); medians are reported\n"
           "  --json FILE  also write the results as JSON to FILE (atomically)\n"
@@ -1377,6 +1379,8 @@ int qnn_bench_main(int argc, char **argv)
     for (int i = 0; i < argc; i++)
         if (!strcmp(argv[i], "--gui") || !strcmp(argv[i], "--tui"))
             return qnn_bench_gui(argc, argv);
+        else if (!strcmp(argv[i], "--soak"))
+            return qnn_bench_soak(argc, argv);
     bench_opts o = {0, 0, 0.3, 0.2, 0, NULL, NULL};
     int repeats = 0;
     for (int i = 0; i < argc; i++) {

@@ -136,17 +136,40 @@ static void list_preset(void *ctx, const char *name, const char *description)
     printf("%-22s %s\n", name, description);
 }
 
+/* Why the limit is what it is, for the refusal message ("" without a
+ * ulimit -v). */
+static char limit_note[200];
+
+const char *qnn_memory_limit_note(void)
+{
+    return limit_note;
+}
+
 size_t qnn_memory_limit(void)
 {
     long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
     double phys = pages > 0 && psz > 0 ? (double)pages * (double)psz : 0.0;
     double lim = phys * 0.9;
+    limit_note[0] = 0;
     struct rlimit rl;
     if (getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
-        /* leave room for the program, libraries and thread stacks */
-        double as = (double)rl.rlim_cur - 256.0 * 1024 * 1024;
-        if (as < lim || lim == 0)
+        /* what is mapped already (program, libraries, OpenBLAS's buffers)
+         * and room for thread stacks, cairo and stdio */
+        double mapped = 0;
+        FILE *f = fopen("/proc/self/statm", "r");
+        unsigned long vm = 0;
+        if (f) {
+            if (fscanf(f, "%lu", &vm) == 1 && psz > 0)
+                mapped = (double)vm * (double)psz;
+            fclose(f);
+        }
+        double as = (double)rl.rlim_cur - mapped - 64.0 * 1024 * 1024 - (double)QNN_BLAS_RESERVE;
+        if (as < lim || lim == 0) {
             lim = as > 0 ? as : 1;
+            snprintf(limit_note, sizeof limit_note,
+                     "the address space is limited to %.0f MiB (ulimit -v), %.0f MiB of it is mapped already, and OpenBLAS reserves %.0f MiB for each thread that computes",
+                     (double)rl.rlim_cur / 1048576.0, mapped / 1048576.0, (double)QNN_BLAS_RESERVE / 1048576.0);
+        }
     }
     return lim > 0 ? (size_t)lim : 0;
 }
@@ -170,7 +193,11 @@ static int on_progress(void *vctx, int done, int total)
 
 static int fail_usage(const char *msg)
 {
-    fprintf(stderr, "qnnlab: %s\n", msg);
+    const char *note = qnn_memory_limit_note();
+    if (note[0] && strstr(msg, "of memory"))
+        fprintf(stderr, "qnnlab: %s (%s)\n", msg, note);
+    else
+        fprintf(stderr, "qnnlab: %s\n", msg);
     return QNN_EXIT_USAGE;
 }
 
@@ -288,7 +315,11 @@ static int cmd_run(int argc, char **argv)
         int t = pt->params.threads > 0 ? pt->params.threads : qnn_run_default_threads();
         if (t > pt->params.instances)
             t = pt->params.instances;
-        while (t > 1 && qnn_params_run_bytes(&pt->params, t) > lim)
+        /* under a ulimit -v every further computing thread also costs
+         * OpenBLAS's buffer of address space (qnn_memory_limit left room
+         * for one) */
+        const size_t blas = qnn_memory_limit_note()[0] ? QNN_BLAS_RESERVE : 0;
+        while (t > 1 && qnn_params_run_bytes(&pt->params, t) + (size_t)(t - 1) * blas > lim)
             t--;
         pt->params.threads = t;
         if (qnn_params_check(&pt->params, lim, err, sizeof err) != 0) {

@@ -18,12 +18,22 @@ int qnn_cmd_gui(int argc, char **argv);
 int qnn_cmd_tui(int argc, char **argv);
 /* `qnnlab bench --gui` (app/bench_gui.c). */
 int qnn_bench_gui(int argc, char **argv);
+/* `qnnlab bench --soak` (app/soak.c). */
+int qnn_bench_soak(int argc, char **argv);
 /* Live instances by default: the preset's, at most 16. */
 struct qnn_params;
 int qnn_gui_default_instances(const struct qnn_params *p);
+/* Address space OpenBLAS maps for each thread that calls it (its
+ * BUFFER_SIZE, 128 MiB in Debian's build, and alignment). Under a ulimit -v
+ * it must fit: OpenBLAS retries a failed mapping forever. */
+#define QNN_BLAS_RESERVE ((size_t)130 << 20)
 /* Bytes a run may use: 90 % of the physical memory, or less under a
- * ulimit -v. */
+ * ulimit -v (what is mapped already, 64 MiB for stacks and libraries, and
+ * one OpenBLAS buffer taken off). */
 #include <stddef.h>
 size_t qnn_memory_limit(void);
+/* After qnn_memory_limit: why it is lower than the physical memory (a
+ * ulimit -v, with the numbers), or "". */
+const char *qnn_memory_limit_note(void);
 
 #endif

@@ -17,7 +17,11 @@ static int face;
 
 static int usage(const char *msg)
 {
-    fprintf(stderr, "qnnlab %s: %s\n", face == FACE_TUI ? "tui" : "gui", msg);
+    const char *note = qnn_memory_limit_note();
+    if (note[0] && strstr(msg, "of memory"))
+        fprintf(stderr, "qnnlab %s: %s (%s)\n", face == FACE_TUI ? "tui" : "gui", msg, note);
+    else
+        fprintf(stderr, "qnnlab %s: %s\n", face == FACE_TUI ? "tui" : "gui", msg);
     if (face == FACE_TUI)
         fputs("usage: qnnlab tui [PRESET] [--set KEY=VALUE]... [--state STRING] [--instances R]\n"
               "                  [--ascii] [--mono] [--fps F] [--export-dir DIR]\n", stderr);

@@ -756,5 +756,30 @@ DISPLAY= WAYLAND_DISPLAY= q noargs </dev/null
 check "no arguments, no display, no terminal: usage and status 2" \
     sh -c "test \"\$(cat $TMP/noargs.rc)\" = 2 && grep -q 'no display and no terminal' $TMP/noargs.err"
 
+# ----------------------------------------------------------------------------
+# Limits: under a small ulimit -v the program refuses with a message (the
+# need, and the limit's numbers), never a crash; with room it runs.
+# (Sanitizer builds reserve terabytes of shadow memory: skipped there.)
+# ----------------------------------------------------------------------------
+if [ -z "${QNN_SANITIZED:-}" ]; then
+    # (timeout: OpenBLAS retries a failed mapping forever, a hang, not a
+    # crash, unless its buffer was accounted for)
+    for v in 100000 150000 200000 225000 250000 262000 275000 300000; do
+        d="$TMP/ulimit$v"
+        (ulimit -v $v; timeout 60 "$QNNLAB" run default --steps 5 --instances 4 --out "$d" --quiet) >"$TMP/ul.out" 2>"$TMP/ul.err"
+        st=$?
+        check "ulimit -v $v: exit status 0 or 2, not a crash or a hang (got $st)" test "$st" = 0 -o "$st" = 2
+        if [ "$st" = 2 ]; then
+            check "ulimit -v $v: one message naming the limit" \
+                sh -c "test \$(wc -l <'$TMP/ul.err') = 1 && grep -q 'ulimit -v' '$TMP/ul.err'"
+            check "ulimit -v $v: no output file" test -z "$(ls -A "$d" 2>/dev/null)"
+        fi
+    done
+    (ulimit -v 100000; "$QNNLAB" run default --steps 5 --instances 2 --out "$TMP/ulimit_small" --quiet) 2>"$TMP/ul.err" >/dev/null
+    check "ulimit -v 100000: refused up front with the memory the run needs" grep -q "need.*of memory" "$TMP/ul.err"
+    (ulimit -v 1000000; "$QNNLAB" run default --steps 5 --instances 2 --out "$TMP/ulimit_big" --quiet) >/dev/null 2>&1
+    check "ulimit -v 1000000: the run completes" test -s "$TMP/ulimit_big/summary.json"
+fi
+
 echo "$PASS passed, $FAIL failed"
 [ "$FAIL" -eq 0 ]
