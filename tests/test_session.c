@@ -149,6 +149,46 @@ static void test_replay_changes_at_the_end(void **state)
     qnn_session_free(a);
 }
 
+/* Numbers gone wrong that are not divergence: γ = 0 (a zero kernel and
+ * no learning) and a kernel of rank far below m (supervised, m = 12
+ * training states, L = 2 angles: λ_min = 0). The session keeps running,
+ * nothing diverges, the records stay finite, the theory says what it can
+ * (rate 0 for γ = 0), and a later η change still applies. */
+static void test_degenerate_numbers(void **state)
+{
+    (void)state;
+    static const char *const G0[] = {"model", "random", "task", "optimise", "n", "4", "L", "16",
+                                     "gamma", "0", "eta", "0.01", "seed", "5", NULL};
+    static const char *const ILL[] = {"model", "random", "task", "supervised", "n", "4", "L", "2",
+                                      "m", "12", "eta", "0.05", "seed", "5", NULL};
+    const char *const *cases[2] = {G0, ILL};
+    for (int c = 0; c < 2; c++) {
+        qnn_session *s = mk(cases[c], 3);
+        assert_int_equal(qnn_session_advance(s, 20), 0);
+        set(s, "eta", "0.02");
+        assert_int_equal(qnn_session_advance(s, 20), 0);
+        const qnn_snapshot *sn = qnn_session_acquire(s);
+        assert_int_equal(sn->step, 40);
+        assert_int_equal(sn->ndiverged, 0);
+        assert_true(sn->params.eta == 0.02);
+        for (size_t k = 0; k < sn->nrec; k++) {
+            assert_true(isfinite(sn->err_mean[k]));
+            assert_true(isfinite(sn->k_mean[k]));
+        }
+        if (c == 0) {
+            /* γ = 0: ŷ = 0, nothing moves, the kernel and the rate are 0 */
+            assert_near(sn->err_mean[sn->nrec - 1], sn->err_mean[0], 1e-15);
+            assert_near(sn->k_mean[sn->nrec - 1], 0.0, 1e-15);
+            assert_true(!isfinite(sn->rate) || sn->rate == 0.0);
+        } else {
+            /* rank(K) <= L = 2 < m = 12: the smallest eigenvalues are 0 */
+            assert_near(sn->k_mean[sn->nrec - 1], 0.0, 1e-8);
+        }
+        qnn_snapshot_release(sn);
+        qnn_session_free(s);
+    }
+}
+
 /* η continues the run: records are kept, the step counter goes on, the
  * error has no jump at the change, and the theory line restarts from the
  * ensemble mean at the change with the new rate. */
@@ -411,6 +451,7 @@ int main(void)
         cmocka_unit_test(test_gamma_continues),
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_divergence),
+        cmocka_unit_test(test_degenerate_numbers),
         cmocka_unit_test(test_hessian_hist),
         cmocka_unit_test(test_thinning),
         cmocka_unit_test(test_worker),
