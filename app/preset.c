@@ -25,7 +25,8 @@ typedef struct parse_ctx {
     char *err;
     size_t errlen;
     int failed;
-    char seen[64][40];   /* "section.key" pairs already set */
+    char seen[128][40];  /* "section.key" pairs already set (71 keys, the
+                            description and 5 swept keys at most) */
     int nseen;
 } parse_ctx;
 
@@ -80,6 +81,13 @@ static int parse_sweep(parse_ctx *c, const char *key, const char *value)
         trim_copy(tok, v, sizeof v);
         if (!*v)
             continue;
+        if (strlen(v) == sizeof v - 1) {   /* cut short, 1.000...0e-5 would read as 1 */
+            char w[sizeof v + 1];
+            trim_copy(tok, w, sizeof w);
+            if (strlen(w) > strlen(v))
+                return ctx_fail(c, "[sweep] key '%s': value '%s' has an entry longer than %zu bytes; allowed: %s", key, value,
+                                sizeof v - 1, "entries of at most 47 bytes");
+        }
         if (sk->nvalues >= QNN_MAX_SWEEP_VALUES)
             return ctx_fail(c, "[sweep] key '%s' (value '%s'): too many values; allowed: %s", key, value, "at most 64");
         /* Validate now, so a bad value stops the run before any work. */
@@ -112,7 +120,7 @@ static int handler(void *user, const char *section, const char *name, const char
         if (strcmp(c->seen[i], pair) == 0)
             return ctx_fail(c, "[%s] key '%s' (value '%s') is given twice; allowed: each key once (d counts as n, p as L)",
                             section, name, value);
-    if (c->nseen < 64)
+    if (c->nseen < (int)(sizeof c->seen / sizeof c->seen[0]))
         snprintf(c->seen[c->nseen++], sizeof c->seen[0], "%s", pair);
 
     if (strcmp(section, "preset") == 0) {
@@ -253,8 +261,11 @@ int qnn_preset_override(qnn_preset *ps, const char *assignment, char *err, size_
     }
     char key[64];
     size_t kl = (size_t)(eq - assignment);
-    if (kl >= sizeof key)
-        kl = sizeof key - 1;
+    if (kl >= sizeof key) {   /* cut short, "seed<spaces>junk" would read as seed */
+        snprintf(err, errlen, "--set '%.40s...': the key is %zu bytes long; allowed: KEY=VALUE with a key from `qnnlab --help` (at most %zu bytes before '=')",
+                 assignment, kl, sizeof key - 1);
+        return -1;
+    }
     memcpy(key, assignment, kl);
     key[kl] = '\0';
     char k2[64];

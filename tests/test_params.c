@@ -5,6 +5,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <string.h>
 
 #include "qnn/params.h"
@@ -129,12 +130,79 @@ static void test_relations_and_memory(void **state)
     assert_int_equal(qnn_params_check(&p, (size_t)16 << 30, err, sizeof err), 0);
 }
 
+/* Found by tests/fuzz: keys and values longer than the parser's buffers
+ * were cut short and then read as something else, and a long label list
+ * did not read back from its own canonical text. */
+static void test_long_keys_and_values(void **state)
+{
+    (void)state;
+    qnn_params p, q;
+    char err[1024], key[128], value[40000];
+    /* "seed" + 60 spaces + "junk": cut at 63 bytes it trimmed to "seed" */
+    snprintf(key, sizeof key, "seed%60sjunk", "");
+    qnn_params_default(&p);
+    q = p;
+    assert_int_equal(qnn_params_set(&q, key, "5", err, sizeof err), -1);
+    assert_non_null(strstr(err, "unknown key"));
+    assert_non_null(strstr(err, "allowed"));
+    assert_memory_equal(&p, &q, sizeof p);
+    /* 1.000...0e-5 cut at 319 bytes read as eta = 1: refused now */
+    memset(value, '0', 340);
+    memcpy(value, "1.", 2);
+    memcpy(value + 340, "e-5", 4);
+    assert_int_equal(qnn_params_set(&q, "eta", value, err, sizeof err), -1);
+    assert_non_null(strstr(err, "'eta'"));
+    assert_non_null(strstr(err, "allowed"));
+    snprintf(value, sizeof value, "%400s", "x");
+    assert_int_equal(qnn_params_set(&q, "title", value, err, sizeof err), 0);   /* trimmed: "x" */
+    assert_string_equal(q.title, "x");
+    /* 1024 labels, and their canonical text set back */
+    size_t off = 0;
+    for (int i = 0; i < QNN_MAX_LABELS; i++)
+        off += (size_t)snprintf(value + off, sizeof value - off, "%s%d.%d", i ? "," : "", i % 7 - 3, i);
+    assert_int_equal(qnn_params_set(&p, "labels", value, err, sizeof err), 0);
+    assert_int_equal(p.nlabels, QNN_MAX_LABELS);
+    assert_true(p.label_list[1023] == -2.1023);
+    assert_int_equal(qnn_params_get(&p, "labels", value, sizeof value), 0);
+    q = p;
+    assert_int_equal(qnn_params_set(&q, "labels", value, err, sizeof err), 0);
+    assert_memory_equal(&p, &q, sizeof p);
+    /* one more is refused */
+    off = strlen(value);
+    snprintf(value + off, sizeof value - off, ", 1");
+    assert_int_equal(qnn_params_set(&q, "labels", value, err, sizeof err), -1);
+    assert_non_null(strstr(err, "too many"));
+}
+
+/* Found by tests/fuzz: a run of exactly 2^64 bytes (the instance estimate
+ * saturated, the rest too small to show) was converted to size_t out of
+ * range, which gave 0 with GCC on x86-64 and passed the memory check. */
+static void test_memory_saturates(void **state)
+{
+    (void)state;
+    qnn_params p;
+    char err[1024];
+    qnn_params_default(&p);
+    assert_int_equal(qnn_params_set(&p, "model", "periodic", err, sizeof err), 0);
+    assert_int_equal(qnn_params_set(&p, "n", "24", err, sizeof err), 0);
+    assert_int_equal(qnn_params_set(&p, "L", "100000", err, sizeof err), 0);
+    assert_int_equal(qnn_params_set(&p, "instances", "1", err, sizeof err), 0);
+    assert_int_equal(qnn_params_set(&p, "steps", "0", err, sizeof err), 0);
+    assert_true(qnn_params_instance_bytes(&p) == SIZE_MAX);
+    assert_true(qnn_params_run_bytes(&p, 1) == SIZE_MAX);
+    assert_int_equal(qnn_params_check(&p, (size_t)16 << 30, err, sizeof err), -1);
+    assert_non_null(strstr(err, "EiB"));
+    assert_non_null(strstr(err, "allowed"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_set_and_get),
         cmocka_unit_test(test_rejections),
         cmocka_unit_test(test_relations_and_memory),
+        cmocka_unit_test(test_long_keys_and_values),
+        cmocka_unit_test(test_memory_saturates),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

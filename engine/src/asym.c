@@ -465,6 +465,8 @@ int qnn_asym_read_matrix(const char *path, size_t *dout, qnn_cplx **Mout, char *
             }
         if (mx == 0.0)
             what = "is the zero matrix";
+        else if (!isfinite(mx))   /* 1e-10 * mx would pass any matrix as Hermitian */
+            what = "has an entry whose modulus |re + i im| overflows a double (above 1.8e308)";
         else if (dev > 1e-10 * mx) {
             snprintf(err, errlen, "key 'm0_file': value '%s' is not Hermitian (max |M - M†| = %.3g against max |M| = %.3g); allowed: a Hermitian matrix, |M_ij - conj(M_ji)| <= 1e-10 max |M|",
                      path, dev, mx);

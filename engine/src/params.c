@@ -284,11 +284,28 @@ static void trim(const char *s, char *out, size_t len)
     out[n] = '\0';
 }
 
+/* The length trim() would copy before cutting it to fit. */
+static size_t trimmed_len(const char *s)
+{
+    while (*s && isspace((unsigned char)*s))
+        s++;
+    size_t n = strlen(s);
+    while (n > 0 && isspace((unsigned char)s[n - 1]))
+        n--;
+    return n;
+}
+
+/* Values are quoted up to VALUE_QUOTE bytes (a long label list is cut,
+ * so that what is allowed still fits the message). */
+#define VALUE_QUOTE (QNN_TEXT_MAX + 63)
+
 static int fail(char *err, size_t errlen, const char *key, const char *value,
                 const char *what, const char *allowed)
 {
+    size_t vl = strlen(value);
     if (err && errlen)
-        snprintf(err, errlen, "key '%s': value '%s' %s; allowed: %s", key, value, what, allowed);
+        snprintf(err, errlen, "key '%s': value '%.*s%s' %s; allowed: %s", key,
+                 (int)(vl > VALUE_QUOTE ? VALUE_QUOTE : vl), value, vl > VALUE_QUOTE ? "..." : "", what, allowed);
     return -1;
 }
 
@@ -457,6 +474,12 @@ int qnn_params_set(qnn_params *p, const char *key_in, const char *value_in,
                    char *err, size_t errlen)
 {
     char key[64];
+    if (trimmed_len(key_in ? key_in : "") >= sizeof key) {   /* cut short, it could read as a key */
+        if (err && errlen)
+            snprintf(err, errlen, "unknown key '%.40s...' (%zu bytes); allowed: a key listed by `qnnlab --help`",
+                     key_in, trimmed_len(key_in));
+        return -1;
+    }
     trim(key_in ? key_in : "", key, sizeof key);
     qnn_params q = *p;
     if (set_raw(&q, key, value_in, err, errlen) != 0)
@@ -484,6 +507,21 @@ static int set_raw(qnn_params *p, const char *key_in, const char *value_in,
     char key[64], value[QNN_TEXT_MAX + 64];
     trim(key_in ? key_in : "", key, sizeof key);
     trim(value_in ? value_in : "", value, sizeof value);
+    if (trimmed_len(value_in ? value_in : "") >= sizeof value) {
+        /* a label list may be longer (1024 numbers; qnn_params_get writes
+         * them so); any other value would be cut short: refused */
+        if (strcmp(key, "labels") == 0)
+            return set_label_list(p, value_in, err, errlen);
+        const key_row *r = find_row(strcmp(key, "p") == 0 ? "L" : key);
+        if (!r && strcmp(key, "d") != 0) {
+            if (err && errlen)
+                snprintf(err, errlen, "unknown key '%s' (value '%.40s...'); allowed: a key listed by `qnnlab --help`", key, value);
+            return -1;
+        }
+        char what[64];
+        snprintf(what, sizeof what, "is longer than %zu bytes", sizeof value - 1);
+        return fail(err, errlen, key, value_in, what, r ? r->info.allowed : "2, 4, 8, ... 16777216 (d = 2^n)");
+    }
 
     /* Aliases from the papers' notation. */
     if (strcmp(key, "d") == 0) {
@@ -731,7 +769,7 @@ size_t qnn_params_instance_bytes(const qnn_params *p)
     if (p->model == QNN_MODEL_CARLEMAN) {
         double dim = carleman_dim(p);
         double bytes = 3.0 * dim * dim * 8.0 + 40.0 * dim * 8.0 + 65536.0;
-        return bytes > (double)SIZE_MAX ? SIZE_MAX : (size_t)bytes;
+        return bytes >= (double)SIZE_MAX ? SIZE_MAX : (size_t)bytes;
     }
     if (p->model == QNN_MODEL_MLP) {
         int w[QNN_MLP_MAX_HIDDEN + 2];
@@ -743,7 +781,7 @@ size_t qnn_params_instance_bytes(const qnn_params *p)
         /* θ, θ(0), gradient, λ and work (8 P), activations and their
          * R-operator copies (8 N units), the data, NTK and eigen work (4 r²) */
         double bytes = 8.0 * P * 8.0 + 8.0 * N * units * 8.0 + 4.0 * r * r * 8.0 + hessian_bytes(p) + 65536.0;
-        return bytes > (double)SIZE_MAX ? SIZE_MAX : (size_t)bytes;
+        return bytes >= (double)SIZE_MAX ? SIZE_MAX : (size_t)bytes;
     }
     double D = ldexp(1.0, p->n);
     double m = residual_count(p);
@@ -751,13 +789,13 @@ size_t qnn_params_instance_bytes(const qnn_params *p)
     double bytes = hessian_bytes(p);
     if (p->model == QNN_MODEL_GUE) {
         bytes += 5.0 * D * D * c + 4.0 * D * c + 65536.0;
-        return bytes > (double)SIZE_MAX ? SIZE_MAX : (size_t)bytes;
+        return bytes >= (double)SIZE_MAX ? SIZE_MAX : (size_t)bytes;
     }
     if (p->model == QNN_MODEL_QBM) {
         /* H, its eigenvectors, ρ and work (4 D x D), terms and gradients */
         double K = 3.0 * p->n + 4.5 * p->n * (p->n - 1.0);
         bytes += 5.0 * D * D * c + K * 8.0 * 6.0 + 5.0 * D * 8.0 + 65536.0;
-        return bytes > (double)SIZE_MAX ? SIZE_MAX : (size_t)bytes;
+        return bytes >= (double)SIZE_MAX ? SIZE_MAX : (size_t)bytes;
     }
     if (p->model == QNN_MODEL_ASYMPTOTIC || p->model == QNN_MODEL_FROZEN) {
         /* M, the midpoint copy, the eigenvalue work matrix, 4 d x 2m blocks */
@@ -767,7 +805,7 @@ size_t qnn_params_instance_bytes(const qnn_params *p)
             bytes += (p->L + 4.0) * D * D * c;
         else
             bytes += 3.0 * D * D * c;
-        return bytes > (double)SIZE_MAX ? SIZE_MAX : (size_t)bytes;
+        return bytes >= (double)SIZE_MAX ? SIZE_MAX : (size_t)bytes;
     }
     double layers = p->model == QNN_MODEL_PERIODIC ? p->L + 1.0 : p->L;
     if (p->model == QNN_MODEL_HIDDEN)
@@ -787,7 +825,7 @@ size_t qnn_params_instance_bytes(const qnn_params *p)
     }
     if (p->entangler == QNN_ENT_HAAR && p->model != QNN_MODEL_HIDDEN)
         bytes += 3.0 * D * D * c;            /* Haar sampling work space */
-    return bytes > (double)SIZE_MAX ? SIZE_MAX : (size_t)bytes;
+    return bytes >= (double)SIZE_MAX ? SIZE_MAX : (size_t)bytes;
 }
 
 size_t qnn_params_run_bytes(const qnn_params *p, int threads_alive)
@@ -806,7 +844,7 @@ size_t qnn_params_run_bytes(const qnn_params *p, int threads_alive)
     }
     double shared = p->resample == QNN_RESAMPLE_THETA ? per : 0.0;
     double total = per * threads_alive + trace + kern + shared;
-    return total > (double)SIZE_MAX ? SIZE_MAX : (size_t)total;
+    return total >= (double)SIZE_MAX ? SIZE_MAX : (size_t)total;   /* (double)SIZE_MAX is 2^64: not a size_t */
 }
 
 static void human_bytes(double b, char *buf, size_t len)

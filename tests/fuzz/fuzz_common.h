@@ -1,6 +1,6 @@
 /* Shared pieces of the libFuzzer targets (tests/fuzz/README.md): the
  * message check every refusal must pass, the get/set round trip of a key,
- * a per-process temporary file, and the substitution of m0_file.
+ * temporary files, and the substitution of m0_file.
  *
  * The oracles: a crash, a leak or undefined behaviour (the sanitizers), a
  * refusal whose message is empty or does not say what is "allowed" (the
@@ -56,28 +56,45 @@ static inline void fuzz_check_get_set(const qnn_params *p, const char *key)
     }
 }
 
-static char fuzz_tmp_path[64];
+/* Temporary files: created in /dev/shm when there is one (on ext4 each
+ * truncation costs about 1 ms) or /tmp, and unlinked at once; their name
+ * is then /proc/self/fd/N, so that nothing is left behind even when a
+ * target crashes. Without /proc the file keeps its name until exit. */
+static char fuzz_tmp_name[64];
 
 static inline void fuzz_tmp_unlink(void)
 {
-    if (fuzz_tmp_path[0])
-        unlink(fuzz_tmp_path);
+    unlink(fuzz_tmp_name);
 }
 
-/* A temporary file of this process (created on the first call, removed at
- * exit); returns its descriptor, open for reading and writing. */
-static inline int fuzz_tmp_fd(const char *tag)
+/* Opens a new temporary file; its name goes into path (64 bytes). */
+static inline int fuzz_tmp_open(const char *tag, char *path)
 {
-    static int fd = -1;
-    if (fd >= 0)
-        return fd;
-    snprintf(fuzz_tmp_path, sizeof fuzz_tmp_path, "/tmp/qnn-fuzz-%s-XXXXXX", tag);
-    fd = mkstemp(fuzz_tmp_path);
+    const char *dir = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
+    snprintf(path, 64, "%s/qnn-fuzz-%s-XXXXXX", dir, tag);
+    int fd = mkstemp(path);
     if (fd < 0) {
         perror("fuzz: mkstemp");
         abort();
     }
-    atexit(fuzz_tmp_unlink);
+    if (access("/proc/self/fd", X_OK) == 0) {
+        unlink(path);
+        snprintf(path, 64, "/proc/self/fd/%d", fd);
+    } else if (!fuzz_tmp_name[0]) {
+        snprintf(fuzz_tmp_name, sizeof fuzz_tmp_name, "%s", path);
+        atexit(fuzz_tmp_unlink);
+    }
+    return fd;
+}
+
+/* The temporary file of fuzz_matrix, opened on the first call. */
+static char fuzz_tmp_path[64];
+
+static inline int fuzz_tmp_fd(const char *tag)
+{
+    static int fd = -1;
+    if (fd < 0)
+        fd = fuzz_tmp_open(tag, fuzz_tmp_path);
     return fd;
 }
 
@@ -94,30 +111,20 @@ static inline void fuzz_tmp_write(int fd, const uint8_t *data, size_t size)
  * fuzzed path could name anything (/dev/stdin blocks), so a non-empty
  * m0_file is replaced by a file of this process holding a valid 2 x 2
  * matrix; the matrix reader has its own target (fuzz_matrix). */
-static char fuzz_m0_path[64];
-
-static inline void fuzz_m0_unlink(void)
-{
-    if (fuzz_m0_path[0])
-        unlink(fuzz_m0_path);
-}
-
 static inline void fuzz_fix_m0_file(qnn_params *p)
 {
+    static char path[64];
     if (!p->m0_file[0])
         return;
-    if (!fuzz_m0_path[0]) {
+    if (!path[0]) {
         static const char m[] = "{\"re\": [[1, 0], [0, -1]], \"im\": [[0, 0.5], [-0.5, 0]]}\n";
-        snprintf(fuzz_m0_path, sizeof fuzz_m0_path, "/tmp/qnn-fuzz-m0-XXXXXX");
-        int fd = mkstemp(fuzz_m0_path);
-        if (fd < 0 || write(fd, m, sizeof m - 1) != (ssize_t)(sizeof m - 1)) {
+        int fd = fuzz_tmp_open("m0", path);
+        if (write(fd, m, sizeof m - 1) != (ssize_t)(sizeof m - 1)) {
             perror("fuzz: m0 file");
             abort();
         }
-        close(fd);
-        atexit(fuzz_m0_unlink);
     }
-    snprintf(p->m0_file, sizeof p->m0_file, "%s", fuzz_m0_path);
+    snprintf(p->m0_file, sizeof p->m0_file, "%s", path);
 }
 
 /* qnn_params_check with the mem limit of the targets; a refusal must

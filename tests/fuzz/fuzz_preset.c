@@ -45,9 +45,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     }
     for (long k = 0; k < P && k <= 64; k++) {
-        long at = k < 64 ? k : P - 1;
-        if (k == 64 && at < 64)
-            break;
+        long at = k < 64 ? k : P - 1;   /* the first 64, then the last */
         int vi[QNN_MAX_SWEEP_KEYS];
         err[0] = '\0';
         if (qnn_preset_point(&ps, at, &pt, vi, err, sizeof err) != 0) {

@@ -110,7 +110,7 @@ int live_help_load(live_help *h)
         return -1;
     }
     if (rc > 0) {
-        snprintf(h->error, sizeof h->error, "help file '%s': line %d is not 'key = value'", h->path, rc);
+        snprintf(h->error, sizeof h->error, "help file '%s': line %d is not 'key = value'; allowed: [section] lines, key = value lines and indented continuation lines of at most 200 bytes", h->path, rc);
         return -1;
     }
     h->loaded = 1;

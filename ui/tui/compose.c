@@ -317,7 +317,8 @@ static int hwrap(hbuf *b, const char *first, const char *s, int w, const char *i
 {
     char line[2048];
     snprintf(line, sizeof line, "%s", first);
-    int words = 0;
+    int words = 0, lw = tg_width(line, cs);   /* widths add up word by word */
+    const int iw = tg_width(indent, cs);
     const char *p = s;
     while (*p) {
         while (*p == ' ')
@@ -331,14 +332,16 @@ static int hwrap(hbuf *b, const char *first, const char *s, int w, const char *i
         size_t n = (size_t)(e - p) < sizeof word - 1 ? (size_t)(e - p) : sizeof word - 1;
         memcpy(word, p, n);
         word[n] = 0;
-        char trial[2048];
-        snprintf(trial, sizeof trial, "%s%s%s", line, words ? " " : "", word);
-        if (words && tg_width(trial, cs) > w) {
+        const int ww = tg_width(word, cs);
+        if (words && lw + 1 + ww > w) {
             if (hpush(b, line, 0))
                 return -1;
             snprintf(line, sizeof line, "%s%s", indent, word);
+            lw = iw + ww;
         } else {
-            snprintf(line, sizeof line, "%s", trial);
+            size_t used = strlen(line);
+            snprintf(line + used, sizeof line - used, "%s%s", words ? " " : "", word);
+            lw += (words ? 1 : 0) + ww;
         }
         words++;
         p = e;
