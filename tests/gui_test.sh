@@ -22,7 +22,7 @@ for d in $(seq 90 140); do [ -e /tmp/.X11-unix/X$d ] || [ -e /tmp/.X$d-lock ] ||
 export DISPLAY=:$d
 Xvfb "$DISPLAY" -screen 0 1600x1000x24 -nolisten tcp >"$work/xvfb.log" 2>&1 &
 xpid=$!
-for i in $(seq 50); do xdotool getmouselocation >/dev/null 2>&1 && break; sleep 0.1; done
+for i in $(seq 150); do xdotool getmouselocation >/dev/null 2>&1 && break; sleep 0.1; done
 
 fail() { echo "gui_test: FAIL: $*"; cat "$work/out.txt" "$work/err.txt" 2>/dev/null; exit 1; }
 
@@ -30,7 +30,7 @@ export OPENBLAS_NUM_THREADS=1
 "$QNNLAB" gui default --size 1280x800 --export-dir "$work" >"$work/out.txt" 2>"$work/err.txt" &
 app=$!
 W=
-for i in $(seq 100); do W=$(xdotool search --name '^qnnlab' 2>/dev/null | head -1 || true); [ -n "$W" ] && break; sleep 0.1; done
+for i in $(seq 300); do W=$(xdotool search --name '^qnnlab' 2>/dev/null | head -1 || true); [ -n "$W" ] && break; sleep 0.1; done
 [ -n "$W" ] || fail "no window appeared"
 sleep 1
 key() { xdotool key --window "$W" "$@"; }
@@ -107,7 +107,7 @@ for sig in INT TERM HUP; do
   "$QNNLAB" gui default --size 800x600 --export-dir "$work" >"$work/out-$sig.txt" 2>"$work/err-$sig.txt" &
   app=$!
   W=
-  for i in $(seq 100); do W=$(xdotool search --pid "$app" 2>/dev/null | head -1 || true); [ -n "$W" ] && break; sleep 0.1; done
+  for i in $(seq 300); do W=$(xdotool search --pid "$app" 2>/dev/null | head -1 || true); [ -n "$W" ] && break; sleep 0.1; done
   [ -n "$W" ] || fail "SIG$sig: no window appeared"
   sleep 0.5
   kill -"$sig" "$app"
