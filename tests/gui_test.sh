@@ -23,14 +23,28 @@ export DISPLAY=:$d
 Xvfb "$DISPLAY" -screen 0 1600x1000x24 -nolisten tcp >"$work/xvfb.log" 2>&1 &
 xpid=$!
 for i in $(seq 150); do xdotool getmouselocation >/dev/null 2>&1 && break; sleep 0.1; done
+kill -0 "$xpid" 2>/dev/null || { echo "gui_test: FAIL: Xvfb on $DISPLAY did not start"; cat "$work/xvfb.log"; exit 1; }
 
-fail() { echo "gui_test: FAIL: $*"; cat "$work/out.txt" "$work/err.txt" 2>/dev/null; exit 1; }
+fail() {
+  echo "gui_test: FAIL: $*"
+  cat "$work/out.txt" "$work/err.txt" 2>/dev/null
+  echo "--- Xvfb on $DISPLAY:"; cat "$work/xvfb.log" 2>/dev/null
+  echo "--- windows:"; xdotool search --name . getwindowname %@ 2>/dev/null | head -20 || true
+  echo "--- processes:"; ps -o pid,stat,etime,args -C qnnlab -C Xvfb 2>/dev/null || true
+  exit 1
+}
 
 export OPENBLAS_NUM_THREADS=1
 "$QNNLAB" gui default --size 1280x800 --export-dir "$work" >"$work/out.txt" 2>"$work/err.txt" &
 app=$!
 W=
-for i in $(seq 300); do W=$(xdotool search --name '^qnnlab' 2>/dev/null | head -1 || true); [ -n "$W" ] && break; sleep 0.1; done
+for i in $(seq 300); do
+  W=$(xdotool search --pid "$app" 2>/dev/null | head -1 || true)
+  [ -n "$W" ] || W=$(xdotool search --name '^qnnlab' 2>/dev/null | head -1 || true)
+  [ -n "$W" ] && break
+  kill -0 "$app" 2>/dev/null || fail "qnnlab gui exited before its window appeared"
+  sleep 0.1
+done
 [ -n "$W" ] || fail "no window appeared"
 sleep 1
 key() { xdotool key --window "$W" "$@"; }
