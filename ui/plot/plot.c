@@ -933,14 +933,13 @@ static double map_y(const axis *a, const rect *r, double v)
 /* ------------------------------------------------------------------ */
 /* Lines                                                               */
 
-/* Liang-Barsky: clips segment to r; 0 when nothing is left. */
-static int clip_seg(const rect *r, double *ax, double *ay, double *bx,
-                    double *by)
+int plot_clip_segment(double x0, double y0, double x1, double y1, double *ax,
+                      double *ay, double *bx, double *by)
 {
     double dx = *bx - *ax, dy = *by - *ay;
     double t0 = 0, t1 = 1;
     double pp[4] = {-dx, dx, -dy, dy};
-    double qq[4] = {*ax - r->x0, r->x1 - *ax, *ay - r->y0, r->y1 - *ay};
+    double qq[4] = {*ax - x0, x1 - *ax, *ay - y0, y1 - *ay};
     for (int i = 0; i < 4; i++) {
         if (pp[i] == 0) {
             if (qq[i] < 0)
@@ -967,6 +966,12 @@ static int clip_seg(const rect *r, double *ax, double *ay, double *bx,
     *bx = nbx;
     *by = nby;
     return 1;
+}
+
+static int clip_seg(const rect *r, double *ax, double *ay, double *bx,
+                    double *by)
+{
+    return plot_clip_segment(r->x0, r->y0, r->x1, r->y1, ax, ay, bx, by);
 }
 
 static int in_rect(const rect *r, double x, double y)

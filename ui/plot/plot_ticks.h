@@ -1,5 +1,6 @@
-/* Private helpers of the plot module (axis ranges, ticks, tick labels),
- * exposed for the unit tests. Not part of the public plot API. */
+/* Private helpers of the plot module (axis ranges, ticks, tick labels,
+ * segment clipping), exposed for the unit tests and the terminal face's
+ * text panels. Not part of the public plot API. */
 #ifndef QNN_PLOT_TICKS_H
 #define QNN_PLOT_TICKS_H
 
@@ -39,5 +40,11 @@ void plot_tick_labels(const double *ticks, size_t n, int log, char *out,
  * finite (and > 0 on a log axis). */
 void plot_auto_range(double lo, double hi, int have, int log,
                      double *out_lo, double *out_hi);
+
+/* Liang-Barsky: clips the segment (ax, ay)-(bx, by) to the box
+ * [x0, x1] x [y0, y1] in place; 0 when nothing is left. The cairo figures
+ * and the terminal's text panels clip with it. */
+int plot_clip_segment(double x0, double y0, double x1, double y1, double *ax,
+                      double *ay, double *bx, double *by);
 
 #endif

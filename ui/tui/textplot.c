@@ -165,39 +165,6 @@ static void pen_dot(pen *p, int x, int y)
         cv_dot(p->cv, x, y + 1, p->main, p->color, p->attr);
 }
 
-/* Liang-Barsky: clips the segment to the box; 0 when nothing is left. */
-static int clip(double x0, double y0, double x1, double y1, double *ax,
-                double *ay, double *bx, double *by)
-{
-    double dx = *bx - *ax, dy = *by - *ay, t0 = 0, t1 = 1;
-    double pp[4] = {-dx, dx, -dy, dy};
-    double qq[4] = {*ax - x0, x1 - *ax, *ay - y0, y1 - *ay};
-    for (int i = 0; i < 4; i++) {
-        if (pp[i] == 0) {
-            if (qq[i] < 0)
-                return 0;
-            continue;
-        }
-        double t = qq[i] / pp[i];
-        if (pp[i] < 0) {
-            if (t > t1)
-                return 0;
-            if (t > t0)
-                t0 = t;
-        } else {
-            if (t < t0)
-                return 0;
-            if (t < t1)
-                t1 = t;
-        }
-    }
-    double nax = *ax + t0 * dx, nay = *ay + t0 * dy;
-    *bx = *ax + t1 * dx;
-    *by = *ay + t1 * dy;
-    *ax = nax;
-    *ay = nay;
-    return 1;
-}
 
 static int rnd(double v)
 {
@@ -208,7 +175,7 @@ static int rnd(double v)
 static void pen_seg(pen *p, double ax, double ay, double bx, double by)
 {
     const canvas *cv = p->cv;
-    if (!clip(-0.5, -0.5, cv->nx - 0.5, cv->ny - 0.5, &ax, &ay, &bx, &by))
+    if (!plot_clip_segment(-0.5, -0.5, cv->nx - 0.5, cv->ny - 0.5, &ax, &ay, &bx, &by))
         return;
     double dx = bx - ax, dy = by - ay;
     int n = (int)ceil(fmax(fabs(dx), fabs(dy)));
