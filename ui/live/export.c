@@ -232,6 +232,16 @@ int live_export(live_ui *u, const qnn_snapshot *sn, double w, double h, double u
     return 0;
 }
 
+void live_stamped_path(const live_ui *u, const char *prefix, const char *ext, char *path, size_t len)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    localtime_r(&now, &tm);
+    char stamp[32];
+    strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+    snprintf(path, len, "%s/%s-%s.%s", u->export_root, prefix, stamp, ext);
+}
+
 int live_screenshot(live_ui *u, const qnn_snapshot *sn, const char *path, double w, double h,
                     double ui_scale, char *err, size_t errlen)
 {

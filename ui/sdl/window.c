@@ -101,12 +101,8 @@ static int render(win *w)
 static void screenshot(win *w)
 {
     live_ui *u = w->u;
-    time_t now = time(NULL);
-    struct tm tm;
-    localtime_r(&now, &tm);
-    char name[64], path[1200], err[512];
-    strftime(name, sizeof name, "qnnlab-screenshot-%Y%m%d-%H%M%S.png", &tm);
-    snprintf(path, sizeof path, "%s/%s", u->export_root, name);
+    char path[1200], err[512];
+    live_stamped_path(u, "qnnlab-screenshot", "png", path, sizeof path);
     /* the window's pixels: the same drawing at the drawable size */
     if (live_screenshot(u, w->sn, path, w->ww * w->dpi, w->wh * w->dpi, u->scale * w->dpi, err, sizeof err) != 0) {
         snprintf(u->status, sizeof u->status, "screenshot failed: %s", err);

@@ -227,12 +227,9 @@ static int draw(tui *t)
 static void save_screen(tui *t)
 {
     live_ui *u = t->u;
-    time_t now = time(NULL);
-    struct tm tm;
-    localtime_r(&now, &tm);
-    char name[64], path[1200], tmp[1300];
-    strftime(name, sizeof name, "qnnlab-screen-%Y%m%d-%H%M%S.txt", &tm);
-    snprintf(path, sizeof path, "%s/%s", u->export_root, name);
+    char path[1200], tmp[1300];
+    live_stamped_path(u, "qnnlab-screen", "txt", path, sizeof path);
+    const char *name = strrchr(path, '/') + 1;   /* a hidden temporary beside it */
     snprintf(tmp, sizeof tmp, "%s/.%s.tmp%ld", u->export_root, name, (long)getpid());
     FILE *f = fopen(tmp, "w");
     int ok = f && tg_dump(&t->g, f) == 0;
