@@ -201,6 +201,127 @@ static int fail_usage(const char *msg)
     return QNN_EXIT_USAGE;
 }
 
+int qnn_result_prepare(const char *preset_name, const char *const *over, int nover,
+                       qnn_preset *ps, qnn_result *res, char *err, size_t errlen)
+{
+    memset(res, 0, sizeof *res);
+    if (qnn_preset_load(preset_name, ps, err, errlen) != 0)
+        return QNN_EXIT_USAGE;
+    for (int i = 0; i < nover; i++) {
+        char e[1024];
+        if (qnn_preset_override(ps, over[i], e, sizeof e) != 0) {
+            snprintf(err, errlen, "--set %s: %s", over[i], e);
+            return QNN_EXIT_USAGE;
+        }
+    }
+    if (qnn_preset_finalise(ps, err, errlen) != 0)
+        return QNN_EXIT_USAGE;
+    /* Validate every grid point (relations, memory) before any work. */
+    const long P = qnn_preset_points(ps);
+    const size_t lim = qnn_memory_limit();
+    res->preset = ps;
+    res->overrides = (const char **)over;
+    res->noverrides = nover;
+    res->points = calloc((size_t)P, sizeof *res->points);
+    if (!res->points) {
+        snprintf(err, errlen, "out of memory");
+        return QNN_EXIT_FAILURE;
+    }
+    res->npoints = P;
+    for (long k = 0; k < P; k++) {
+        qnn_point *pt = &res->points[k];
+        if (qnn_preset_point(ps, k, &pt->params, pt->value_index, err, errlen) != 0 ||
+            qnn_params_check(&pt->params, 0, err, errlen) != 0)
+            return QNN_EXIT_USAGE;
+        int t = pt->params.threads > 0 ? pt->params.threads : qnn_run_default_threads();
+        if (t > pt->params.instances)
+            t = pt->params.instances;
+        /* under a ulimit -v every further computing thread also costs
+         * OpenBLAS's buffer of address space (qnn_memory_limit left room
+         * for one) */
+        const size_t blas = qnn_memory_limit_note()[0] ? QNN_BLAS_RESERVE : 0;
+        while (t > 1 && qnn_params_run_bytes(&pt->params, t) + (size_t)(t - 1) * blas > lim)
+            t--;
+        pt->params.threads = t;
+        if (qnn_params_check(&pt->params, lim, err, errlen) != 0)
+            return QNN_EXIT_USAGE;
+    }
+    return QNN_EXIT_OK;
+}
+
+int qnn_result_execute(qnn_result *res, int quiet, int *diverged_out)
+{
+    char err[1024];
+    const long P = res->npoints;
+    mid_line = !quiet && isatty(STDERR_FILENO);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+
+    progress_ctx pc = { quiet, 0, P, "" };
+    int diverged = 0;
+    for (long k = 0; k < P; k++) {
+        qnn_point *pt = &res->points[k];
+        pc.point = k;
+        qnn_point_label(res, k, pc.label, sizeof pc.label);
+        if (qnn_run_execute(&pt->params, on_progress, &pc, &pt->run, err, sizeof err) != 0) {
+            if (!quiet && isatty(STDERR_FILENO))
+                fputc('\n', stderr);
+            if (interrupted) {
+                fprintf(stderr, "qnnlab: interrupted; no output written\n");
+                return 128 + interrupted;
+            }
+            fprintf(stderr, "qnnlab: %s\n", err);
+            return QNN_EXIT_FAILURE;
+        }
+        if (qnn_analyse(pt->run, &pt->sum) != 0) {
+            fprintf(stderr, "qnnlab: out of memory while analysing the run\n");
+            return QNN_EXIT_FAILURE;
+        }
+        diverged += pt->sum.diverged;
+        if (!quiet) {
+            if (isatty(STDERR_FILENO))
+                fputc('\r', stderr);
+            const qnn_summary *s = &pt->sum;
+            fprintf(stderr, "  point %ld/%ld%s%s: %d instances, K(0) = %.4g ± %.2g", k + 1, P,
+                    pc.label[0] ? " " : "", pc.label, s->instances, s->kernel_t0.mean, s->kernel_t0.se);
+            const qnn_theory_value *tv = qnn_summary_theory(s, "mean_qntk");
+            if (tv)
+                fprintf(stderr, " (theory %.4g)", tv->value);
+            if (pt->params.steps > 0)
+                fprintf(stderr, ", final loss %.3g", s->loss_final.mean);
+            if (s->diverged)
+                fprintf(stderr, ", %d diverged", s->diverged);
+            fputc('\n', stderr);
+        }
+    }
+    if (interrupted) {
+        fprintf(stderr, "qnnlab: interrupted; no output written\n");
+        return 128 + interrupted;
+    }
+    if (diverged_out)
+        *diverged_out = diverged;
+    return QNN_EXIT_OK;
+}
+
+void qnn_result_writing(int on)
+{
+    writing = on != 0;
+}
+
+void qnn_result_release(qnn_result *res)
+{
+    if (res->points)
+        for (long k = 0; k < res->npoints; k++)
+            qnn_run_free(res->points[k].run);
+    free(res->points);
+    res->points = NULL;
+    res->npoints = 0;
+}
+
 static int cmd_run(int argc, char **argv)
 {
     const char *preset_name = NULL, *out = NULL;
@@ -277,115 +398,23 @@ static int cmd_run(int argc, char **argv)
         rc = fail_usage("run: missing --out DIR; allowed: --out followed by a directory path");
         goto done;
     }
-    if (qnn_preset_load(preset_name, ps, err, sizeof err) != 0) {
-        rc = fail_usage(err);
-        goto done;
-    }
-    for (int i = 0; i < nover; i++)
-        if (qnn_preset_override(ps, over[i], err, sizeof err) != 0) {
-            char msg[1200];
-            snprintf(msg, sizeof msg, "--set %s: %s", over[i], err);
-            rc = fail_usage(msg);
-            goto done;
-        }
-
-    if (qnn_preset_finalise(ps, err, sizeof err) != 0) {
-        rc = fail_usage(err);
-        goto done;
-    }
-    /* Validate every grid point (relations, memory) before any work. */
-    const long P = qnn_preset_points(ps);
-    const size_t lim = qnn_memory_limit();
-    res.preset = ps;
-    res.overrides = over;
-    res.noverrides = nover;
-    res.npoints = P;
-    res.points = calloc((size_t)P, sizeof *res.points);
-    if (!res.points) {
-        rc = QNN_EXIT_FAILURE;
-        goto done;
-    }
-    for (long k = 0; k < P; k++) {
-        qnn_point *pt = &res.points[k];
-        if (qnn_preset_point(ps, k, &pt->params, pt->value_index, err, sizeof err) != 0 ||
-            qnn_params_check(&pt->params, 0, err, sizeof err) != 0) {
+    rc = qnn_result_prepare(preset_name, over, nover, ps, &res, err, sizeof err);
+    if (rc != QNN_EXIT_OK) {
+        if (rc == QNN_EXIT_USAGE)
             rc = fail_usage(err);
-            goto done;
-        }
-        int t = pt->params.threads > 0 ? pt->params.threads : qnn_run_default_threads();
-        if (t > pt->params.instances)
-            t = pt->params.instances;
-        /* under a ulimit -v every further computing thread also costs
-         * OpenBLAS's buffer of address space (qnn_memory_limit left room
-         * for one) */
-        const size_t blas = qnn_memory_limit_note()[0] ? QNN_BLAS_RESERVE : 0;
-        while (t > 1 && qnn_params_run_bytes(&pt->params, t) + (size_t)(t - 1) * blas > lim)
-            t--;
-        pt->params.threads = t;
-        if (qnn_params_check(&pt->params, lim, err, sizeof err) != 0) {
-            rc = fail_usage(err);
-            goto done;
-        }
+        else
+            fprintf(stderr, "qnnlab: %s\n", err);
+        goto done;
     }
     if (qnn_prepare_outdir(out, err, sizeof err) != 0) {
         rc = fail_usage(err);
         goto done;
     }
-
-    mid_line = !quiet && isatty(STDERR_FILENO);
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
-
-    progress_ctx pc = { quiet, 0, P, "" };
     int diverged = 0;
-    for (long k = 0; k < P; k++) {
-        qnn_point *pt = &res.points[k];
-        pc.point = k;
-        qnn_point_label(&res, k, pc.label, sizeof pc.label);
-        if (qnn_run_execute(&pt->params, on_progress, &pc, &pt->run, err, sizeof err) != 0) {
-            if (!quiet && isatty(STDERR_FILENO))
-                fputc('\n', stderr);
-            if (interrupted) {
-                fprintf(stderr, "qnnlab: interrupted; no output written\n");
-                rc = 128 + interrupted;
-            } else {
-                fprintf(stderr, "qnnlab: %s\n", err);
-                rc = QNN_EXIT_FAILURE;
-            }
-            goto done;
-        }
-        if (qnn_analyse(pt->run, &pt->sum) != 0) {
-            fprintf(stderr, "qnnlab: out of memory while analysing the run\n");
-            rc = QNN_EXIT_FAILURE;
-            goto done;
-        }
-        diverged += pt->sum.diverged;
-        if (!quiet) {
-            if (isatty(STDERR_FILENO))
-                fputc('\r', stderr);
-            const qnn_summary *s = &pt->sum;
-            fprintf(stderr, "  point %ld/%ld%s%s: %d instances, K(0) = %.4g ± %.2g", k + 1, P,
-                    pc.label[0] ? " " : "", pc.label, s->instances, s->kernel_t0.mean, s->kernel_t0.se);
-            const qnn_theory_value *tv = qnn_summary_theory(s, "mean_qntk");
-            if (tv)
-                fprintf(stderr, " (theory %.4g)", tv->value);
-            if (pt->params.steps > 0)
-                fprintf(stderr, ", final loss %.3g", s->loss_final.mean);
-            if (s->diverged)
-                fprintf(stderr, ", %d diverged", s->diverged);
-            fputc('\n', stderr);
-        }
-    }
-    if (interrupted) {
-        fprintf(stderr, "qnnlab: interrupted; no output written\n");
-        rc = 128 + interrupted;
+    rc = qnn_result_execute(&res, quiet, &diverged);
+    if (rc != QNN_EXIT_OK)
         goto done;
-    }
-    writing = 1;
+    qnn_result_writing(1);
     if (qnn_write_outputs(&res, out, err, sizeof err) != 0) {
         rc = fail_usage(err);
         goto done;
@@ -399,10 +428,7 @@ static int cmd_run(int argc, char **argv)
         rc = QNN_EXIT_OK;
     }
 done:
-    if (res.points)
-        for (long k = 0; k < res.npoints; k++)
-            qnn_run_free(res.points[k].run);
-    free(res.points);
+    qnn_result_release(&res);
     for (int i = 0; i < nowned; i++)
         free(owned[i]);
     free(owned);
