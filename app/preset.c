@@ -270,6 +270,45 @@ int qnn_preset_override(qnn_preset *ps, const char *assignment, char *err, size_
     key[kl] = '\0';
     char k2[64];
     trim_copy(key, k2, sizeof k2);
+    if (!strncmp(k2, "sweep.", 6)) {
+        /* sweep.KEY=v1,v2,...: sweep KEY over these values instead (in the
+         * place of its own list when the preset sweeps it already) */
+        const char *sk = k2 + 6;
+        int at = -1;
+        for (int i = 0; i < ps->nsweep; i++)
+            if (!strcmp(ps->sweep[i].key, sk))
+                at = i;
+        qnn_preset *tmp = malloc(sizeof *tmp);
+        parse_ctx *c = calloc(1, sizeof *c);
+        if (!tmp || !c) {
+            free(tmp);
+            free(c);
+            snprintf(err, errlen, "--set '%s': out of memory", assignment);
+            return -1;
+        }
+        *tmp = *ps;
+        if (at >= 0) {
+            memmove(&tmp->sweep[at], &tmp->sweep[at + 1], (size_t)(tmp->nsweep - at - 1) * sizeof tmp->sweep[0]);
+            tmp->nsweep--;
+        }
+        c->ps = tmp;
+        c->origin = "--set";
+        c->err = err;
+        c->errlen = errlen;
+        parse_sweep(c, sk, eq + 1);
+        int failed = c->failed;
+        if (!failed) {
+            if (at >= 0) {
+                qnn_sweep_key moved = tmp->sweep[tmp->nsweep - 1];
+                memmove(&tmp->sweep[at + 1], &tmp->sweep[at], (size_t)(tmp->nsweep - 1 - at) * sizeof tmp->sweep[0]);
+                tmp->sweep[at] = moved;
+            }
+            *ps = *tmp;
+        }
+        free(tmp);
+        free(c);
+        return failed ? -1 : 0;
+    }
     if (qnn_params_set(&ps->params, k2, eq + 1, err, errlen) != 0)
         return -1;
     /* An explicit value replaces a sweep over the same key (or its alias). */

@@ -46,7 +46,9 @@ int qnn_preset_load(const char *name_or_path, qnn_preset *out, char *err, size_t
 int qnn_preset_parse(const char *text, size_t len, const char *origin,
                      qnn_preset *out, char *err, size_t errlen);
 
-/* Applies "KEY=VALUE". A key the preset sweeps stops being swept. */
+/* Applies "KEY=VALUE". A key the preset sweeps stops being swept.
+ * "sweep.KEY=v1,v2,..." sweeps KEY over these values instead (in the place
+ * of the preset's own list for KEY, else as a further swept key). */
 int qnn_preset_override(qnn_preset *ps, const char *assignment, char *err, size_t errlen);
 
 /* After the overrides, before the grid is used: figure = compare adds a
