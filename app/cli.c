@@ -49,6 +49,7 @@ static void usage_short(FILE *f)
           "                  [--large] [--size WxH] [--fullscreen] [--export-dir DIR]\n"
           "       qnnlab tui [PRESET] [--set KEY=VALUE]... [--state STRING] [--instances R]\n"
           "                  [--ascii] [--mono] [--fps F] [--export-dir DIR]\n"
+          "       qnnlab tour [--tour-step N] [--tour-file FILE] [--set KEY=VALUE]... [window or terminal options]\n"
           "       qnnlab presets\n"
           "       qnnlab bench [--quick] [--repeats N] [--json FILE] [--scaling]\n"
           "       qnnlab --help | --version\n", f);
@@ -86,6 +87,18 @@ static void print_help(void)
            "    --ascii            ASCII only (automatic when the locale is not UTF-8)\n"
            "    --mono             no colour (automatic without colours, or with NO_COLOR)\n"
            "    --fps F            redraws per second while playing, 1 .. 60 (default 25)\n"
+           "  tour         A guided tour for teaching, in the window when there is a display,\n"
+           "               else in the terminal: each step loads a preset and shows a box\n"
+           "               with the explanation, the formula that matters and what to try;\n"
+           "               every slider and key keeps working. Keys: > next step, < back,\n"
+           "               i hides/shows the text. The steps are plain text in\n"
+           "               assets/tour.ini ($QNNLAB_ASSETS): edit or translate them there.\n"
+           "    --tour-step N      start at step N (1 .. the number of steps)\n"
+           "    --tour-file FILE   another tour file\n"
+           "    --set KEY=VALUE    applied to every step after its own; also --instances,\n"
+           "                       --export-dir and the options of the face (--ascii ...\n"
+           "                       opens the terminal, --large ... the window)\n"
+           "               `qnnlab gui --tour` and `qnnlab tui --tour` pick the face.\n"
            "  presets      List the presets with a one-line description.\n"
            "  bench        Print steps/s of the engine's reference workloads (median of\n"
            "               several runs, single-threaded), the cost of a gradient against a\n"
@@ -127,7 +140,8 @@ static void print_help(void)
            "       temporary name and renamed, and the run's own status is returned);\n"
            "       the window and the terminal face restore the terminal first\n"
            "\nEnvironment\n"
-           "  QNNLAB_PRESETS   directory of preset files (default: %s)\n", qnn_preset_dir());
+           "  QNNLAB_PRESETS   directory of preset files (default: %s)\n"
+           "  QNNLAB_ASSETS    directory of help.ini and tour.ini (default: the source tree's assets/)\n", qnn_preset_dir());
 }
 
 static void list_preset(void *ctx, const char *name, const char *description)
@@ -475,7 +489,9 @@ int qnn_cli_run(int argc, char **argv)
         return qnn_cmd_gui(argc - 2, argv + 2);
     if (!strcmp(cmd, "tui"))
         return qnn_cmd_tui(argc - 2, argv + 2);
+    if (!strcmp(cmd, "tour"))
+        return qnn_cmd_tour(argc - 2, argv + 2);
     char msg[512];
-    snprintf(msg, sizeof msg, "unknown command '%s'; allowed: run, gui, tui, presets, bench, --help, --version", cmd);
+    snprintf(msg, sizeof msg, "unknown command '%s'; allowed: run, gui, tui, tour, presets, bench, --help, --version", cmd);
     return fail_usage(msg);
 }

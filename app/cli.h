@@ -7,6 +7,7 @@ enum {
     QNN_EXIT_FAILURE = 1,     /* a run failed after it started (out of memory ...) */
     QNN_EXIT_USAGE = 2,       /* bad input: arguments, preset, value, size, output path */
     QNN_EXIT_DIVERGED = 3,    /* finished and wrote its files, but an instance diverged */
+    QNN_EXIT_NOT_REPRODUCED = 4, /* reproduce: wrote its files, but a paper's claim does not hold */
     QNN_EXIT_INTERRUPTED = 130 /* 128 + SIGINT; a signal s gives 128 + s */
 };
 
@@ -14,8 +15,12 @@ int qnn_cli_run(int argc, char **argv);
 int qnn_bench_main(int argc, char **argv);
 /* `qnnlab gui` (app/gui.c). */
 int qnn_cmd_gui(int argc, char **argv);
+/* `qnnlab reproduce` (app/reproduce.c). */
+int qnn_cmd_reproduce(int argc, char **argv);
 /* `qnnlab tui` (app/gui.c). */
 int qnn_cmd_tui(int argc, char **argv);
+/* `qnnlab tour`: the guided tour in the window or the terminal (app/gui.c). */
+int qnn_cmd_tour(int argc, char **argv);
 /* `qnnlab bench --gui` (app/bench_gui.c). */
 int qnn_bench_gui(int argc, char **argv);
 /* `qnnlab bench --soak` (app/soak.c). */

@@ -2,6 +2,7 @@
  * terminal face) on a preset, or on a shared state. */
 #include "cli.h"
 #include "preset.h"
+#include "tour.h"
 #include "qnn/session.h"
 #include "qnn/share.h"
 #include "tui.h"
@@ -14,26 +15,35 @@
 
 enum { FACE_GUI, FACE_TUI };
 static int face;
+static const char *cmd = "gui";     /* gui, tui or tour: names the command in messages */
 
 static int usage(const char *msg)
 {
     const char *note = qnn_memory_limit_note();
     if (note[0] && strstr(msg, "of memory"))
-        fprintf(stderr, "qnnlab %s: %s (%s)\n", face == FACE_TUI ? "tui" : "gui", msg, note);
+        fprintf(stderr, "qnnlab %s: %s (%s)\n", cmd, msg, note);
     else
-        fprintf(stderr, "qnnlab %s: %s\n", face == FACE_TUI ? "tui" : "gui", msg);
-    if (face == FACE_TUI)
+        fprintf(stderr, "qnnlab %s: %s\n", cmd, msg);
+    if (!strcmp(cmd, "tour"))
+        fputs("usage: qnnlab tour [--tour-step N] [--tour-file FILE] [--set KEY=VALUE]... [--instances R]\n"
+              "                   [--export-dir DIR] and the options of the face it opens:\n"
+              "                   [--large] [--size WxH] [--fullscreen] (window), [--ascii] [--mono] [--fps F] (terminal)\n", stderr);
+    else if (face == FACE_TUI)
         fputs("usage: qnnlab tui [PRESET] [--set KEY=VALUE]... [--state STRING] [--instances R]\n"
-              "                  [--ascii] [--mono] [--fps F] [--export-dir DIR]\n", stderr);
+              "                  [--ascii] [--mono] [--fps F] [--export-dir DIR]\n"
+              "                  [--tour] [--tour-step N] [--tour-file FILE]\n", stderr);
     else
         fputs("usage: qnnlab gui [PRESET] [--set KEY=VALUE]... [--state STRING] [--instances R]\n"
-              "                  [--large] [--size WxH] [--fullscreen] [--export-dir DIR]\n", stderr);
+              "                  [--large] [--size WxH] [--fullscreen] [--export-dir DIR]\n"
+              "                  [--tour] [--tour-step N] [--tour-file FILE]\n", stderr);
     return QNN_EXIT_USAGE;
 }
 
 int qnn_gui_default_instances(const qnn_params *p)
 {
-    return p->instances < 16 ? p->instances : 16;
+    qnn_session_opts o;
+    qnn_live_session_opts(p, 0, 0, NULL, &o);
+    return o.instances;
 }
 
 /* Loads the preset (grid point 0 of a sweep) and applies the overrides. */
@@ -72,9 +82,10 @@ static int face_only(const char *a, int f)
 
 static int live_main(int argc, char **argv)
 {
-    const char *preset = NULL, *state = NULL, *export_dir = NULL;
+    const char *preset = NULL, *state = NULL, *export_dir = NULL, *tour_file = NULL, *tour_step_arg = NULL;
     const char **over = calloc((size_t)argc + 1, sizeof *over);
     int nover = 0, instances = 0, large = 0, fullscreen = 0, W = 0, H = 0, ascii = 0, mono = 0;
+    int tour_on = !strcmp(cmd, "tour");
     double fps = 0;
     int rc = 0;
     if (!over)
@@ -102,6 +113,15 @@ static int live_main(int argc, char **argv)
             }
         } else if (!strcmp(a, "--export-dir") && i + 1 < argc)
             export_dir = argv[++i];
+        else if (!strcmp(a, "--tour"))
+            tour_on = 1;
+        else if (!strcmp(a, "--tour-step") && i + 1 < argc) {
+            tour_step_arg = argv[++i];
+            tour_on = 1;
+        } else if (!strcmp(a, "--tour-file") && i + 1 < argc) {
+            tour_file = argv[++i];
+            tour_on = 1;
+        }
         else if (!strcmp(a, "--large") && face == FACE_GUI)
             large = 1;
         else if (!strcmp(a, "--fullscreen") && face == FACE_GUI)
@@ -141,6 +161,55 @@ static int live_main(int argc, char **argv)
     qnn_share sh;
     memset(&sh, 0, sizeof sh);
     char err[1024], note[512] = "";
+    /* the tour: every step is checked before a window or a terminal opens */
+    static live_tour tour;
+    static qnn_tour_ctx tctx;
+    qnn_session *s = NULL;
+    qnn_params pre, p;
+    char tour_name[256] = "";
+    if (tour_on) {
+        if (state || preset) {
+            free(over);
+            return usage(state ? "--state restores a whole state; allowed: no --state with a tour"
+                               : "a tour loads its own presets; allowed: no PRESET with a tour (--set KEY=VALUE applies to every step)");
+        }
+        if (live_tour_load(&tour, tour_file, err, sizeof err) != 0) {
+            free(over);
+            return usage(err);
+        }
+        int k = 0;
+        if (tour_step_arg) {
+            char *end;
+            long v = strtol(tour_step_arg, &end, 10);
+            if (!*tour_step_arg || *end || v < 1 || v > tour.nsteps) {
+                char m[1400];
+                snprintf(m, sizeof m, "--tour-step: value '%.40s' is out of range; allowed: 1 .. %d (the steps of '%s')",
+                         tour_step_arg, tour.nsteps, tour.path);
+                free(over);
+                return usage(m);
+            }
+            k = (int)v - 1;
+        }
+        tctx = (qnn_tour_ctx){&tour, over, nover, instances, qnn_memory_limit(),
+                              face == FACE_TUI ? qnn_tui_wake : qnn_gui_wake};
+        tour.open = qnn_tour_open;
+        tour.ctx = &tctx;
+        if (qnn_tour_check(&tctx, err, sizeof err) != 0 ||
+            !(s = qnn_tour_open(&tctx, k, &pre, tour_name, sizeof tour_name, err, sizeof err))) {
+            free(over);
+            return usage(err);
+        }
+        tour.cur = k;
+        tour.shown = 1;
+        preset = tour_name;
+        if (face == FACE_TUI && !qnn_tui_available()) {
+            qnn_session_free(s);
+            free(over);
+            fprintf(stderr, "qnnlab %s: stdin must be a terminal, and stdout or /dev/tty; allowed: run it in a terminal (or over ssh -t)\n", cmd);
+            return QNN_EXIT_FAILURE;
+        }
+        goto ready;
+    }
     if (state) {
         if (preset || nover) {
             free(over);
@@ -155,37 +224,42 @@ static int live_main(int argc, char **argv)
     if (!preset)
         preset = "default";
     static qnn_preset ps;
-    qnn_params pre, p;
     rc = load(preset, over, nover, state ? &sh : NULL, &ps, &pre, &p, note, sizeof note);
-    free(over);
     if (rc) {
         qnn_share_free(&sh);
+        free(over);
         return rc;
     }
     if (face == FACE_TUI && !qnn_tui_available()) {
         qnn_share_free(&sh);
+        free(over);
         fprintf(stderr, "qnnlab tui: stdin must be a terminal, and stdout or /dev/tty; allowed: run it in a terminal (or over ssh -t), or use `qnnlab run` headless\n");
         return QNN_EXIT_FAILURE;
     }
     qnn_session_opts o;
-    qnn_session_opts_default(&o);
-    o.instances = instances ? instances : qnn_gui_default_instances(&p);
-    o.mem_limit = qnn_memory_limit();
-    o.on_publish = face == FACE_TUI ? qnn_tui_wake : qnn_gui_wake;
-    /* the preset's run in about ten seconds at 60 frames/s */
-    o.steps_per_frame = p.steps > 600 ? (int)fmin(QNN_SESSION_MAX_STEPS_PER_FRAME, round(p.steps / 600.0)) : 1;
-    qnn_session *s = qnn_session_new(&p, &o, err, sizeof err);
+    qnn_live_session_opts(&p, instances, qnn_memory_limit(), face == FACE_TUI ? qnn_tui_wake : qnn_gui_wake, &o);
+    s = qnn_session_new(&p, &o, err, sizeof err);
     if (!s) {
         qnn_share_free(&sh);
+        free(over);
         return usage(err);
     }
     if (state && qnn_session_replay(s, sh.log, sh.nlog, sh.step, err, sizeof err) != 0) {
         qnn_session_free(s);
         qnn_share_free(&sh);
+        free(over);
         return usage(err);
     }
+ready:;
     static live_ui u;
     live_ui_init(&u, s, state ? sh.preset : preset, &pre);
+    if (tour_on) {
+        u.tour = &tour;
+        if (tour.step[tour.cur].slider >= 0)
+            u.focus = tour.step[tour.cur].slider;
+        snprintf(u.status, sizeof u.status, "tour step %d/%d: preset %s · > next, < back, i hides the text",
+                 tour.cur + 1, tour.nsteps, tour_name);
+    }
     if (export_dir)
         snprintf(u.export_root, sizeof u.export_root, "%s", export_dir);
     if (large)
@@ -196,19 +270,22 @@ static int live_main(int argc, char **argv)
     }
     char title[512];
     int r;
+    const char *shown = tour_on ? tour_name : ps.name[0] ? ps.name : preset;
     if (face == FACE_TUI) {
-        snprintf(title, sizeof title, "%s", ps.name[0] ? ps.name : preset);
+        snprintf(title, sizeof title, "%s", shown);
         qnn_tui_opts to = {ascii, mono, fps, title};
         r = qnn_tui_run(&u, &to, err, sizeof err);
     } else {
-        snprintf(title, sizeof title, "qnnlab — %s", ps.name[0] ? ps.name : preset);
+        snprintf(title, sizeof title, "qnnlab — %s", shown);
         qnn_gui_opts go = {W, H, fullscreen, title};
         r = qnn_gui_run(&u, &go, err, sizeof err);
     }
-    qnn_session_free(s);
+    /* a tour step may have replaced the session: free the one in use */
+    qnn_session_free(u.s);
     qnn_share_free(&sh);
+    free(over);
     if (r < 0) {
-        fprintf(stderr, "qnnlab %s: %s\n", face == FACE_TUI ? "tui" : "gui", err);
+        fprintf(stderr, "qnnlab %s: %s\n", cmd, err);
         return QNN_EXIT_FAILURE;
     }
     if (face == FACE_TUI && u.share[0])
@@ -216,7 +293,7 @@ static int live_main(int argc, char **argv)
     if (r > 0) {
         /* ended by a signal (SIGINT, SIGTERM, SIGHUP): the window is closed,
          * the terminal is back */
-        fprintf(stderr, "qnnlab %s: stopped by signal %d\n", face == FACE_TUI ? "tui" : "gui", r);
+        fprintf(stderr, "qnnlab %s: stopped by signal %d\n", cmd, r);
         return 128 + r;
     }
     return QNN_EXIT_OK;
@@ -225,11 +302,39 @@ static int live_main(int argc, char **argv)
 int qnn_cmd_gui(int argc, char **argv)
 {
     face = FACE_GUI;
+    cmd = "gui";
     return live_main(argc, argv);
 }
 
 int qnn_cmd_tui(int argc, char **argv)
 {
     face = FACE_TUI;
+    cmd = "tui";
+    return live_main(argc, argv);
+}
+
+int qnn_cmd_tour(int argc, char **argv)
+{
+    /* the window when there is a display (as `qnnlab` alone), else the
+     * terminal; an option of one face picks that face */
+    int want = -1;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--set") || !strcmp(a, "--instances") || !strcmp(a, "--export-dir") || !strcmp(a, "--tour-step") ||
+            !strcmp(a, "--tour-file") || !strcmp(a, "--size") || !strcmp(a, "--fps")) {
+            if (!strcmp(a, "--size")) want = FACE_GUI;
+            if (!strcmp(a, "--fps")) want = FACE_TUI;
+            i++;
+        } else if (!strcmp(a, "--large") || !strcmp(a, "--fullscreen"))
+            want = FACE_GUI;
+        else if (!strcmp(a, "--ascii") || !strcmp(a, "--mono"))
+            want = FACE_TUI;
+    }
+    if (want < 0) {
+        const char *x = getenv("DISPLAY"), *wl = getenv("WAYLAND_DISPLAY");
+        want = ((x && *x) || (wl && *wl)) && qnn_gui_available() ? FACE_GUI : FACE_TUI;
+    }
+    face = want;
+    cmd = "tour";
     return live_main(argc, argv);
 }

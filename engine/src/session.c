@@ -589,6 +589,13 @@ static void step_once(qnn_session *s)
             continue;
         }
         if (i == 0) {
+            /* a pruning (mlp, prune_every) is marked on the time axes like
+             * a change: the Hessian broadens there */
+            if (s->obs[0].event & QNN_EVENT_PRUNE) {
+                char what[96];
+                snprintf(what, sizeof what, "pruned %.0f %% of the weights", 100.0 * s->p.prune);
+                add_mark(s, what);
+            }
             long st;
             const qnn_spectrum *sp = qnn_instance_take_spectrum(s->inst[0], &st, NULL);
             if (sp)

@@ -14,6 +14,26 @@
 #define BUTTON_H 30.0
 #define STATUS_H 28.0
 
+/* The four panels in a w x ph area from the top left: 2 x 2 (one column
+ * when narrow); the kernel panel holds two plots side by side. */
+static void place_panels(live_layout *L, double w, double ph)
+{
+    const double u = L->u;
+    int pc = w >= 500 * u ? 2 : 1;
+    int pr = pc == 2 ? 2 : 4;
+    double pw = w / pc, pht = ph / pr;
+    for (int k = 0; k < LIVE_NPANELS; k++) {
+        int r = k / pc, c = k % pc;
+        L->panel[k] = (plot_rect){c * pw, r * pht, pw, pht};
+    }
+    L->plot[0] = L->panel[0];
+    plot_rect k = L->panel[1];
+    L->plot[1] = (plot_rect){k.x, k.y, 0.42 * k.w, k.h};
+    L->plot[2] = (plot_rect){k.x + 0.42 * k.w, k.y, 0.58 * k.w, k.h};
+    L->plot[3] = L->panel[2];
+    L->plot[4] = L->panel[3];
+}
+
 void live_layout_compute(live_layout *L, double w, double h, double u)
 {
     memset(L, 0, sizeof *L);
@@ -51,20 +71,23 @@ void live_layout_compute(live_layout *L, double w, double h, double u)
     double ph = y0 - pad;
     if (ph < 100 * u)
         ph = 100 * u;
-    int pc = w >= 500 * u ? 2 : 1;
-    int pr = pc == 2 ? 2 : 4;
-    double pw = w / pc, pht = ph / pr;
-    for (int k = 0; k < LIVE_NPANELS; k++) {
-        int r = k / pc, c = k % pc;
-        L->panel[k] = (plot_rect){c * pw, r * pht, pw, pht};
-    }
-    /* the kernel panel holds two plots side by side */
-    L->plot[0] = L->panel[0];
-    plot_rect k = L->panel[1];
-    L->plot[1] = (plot_rect){k.x, k.y, 0.42 * k.w, k.h};
-    L->plot[2] = (plot_rect){k.x + 0.42 * k.w, k.y, 0.58 * k.w, k.h};
-    L->plot[3] = L->panel[2];
-    L->plot[4] = L->panel[3];
+    place_panels(L, w, ph);
+}
+
+void live_layout_for(live_layout *L, double w, double h, double u, const live_ui *ui)
+{
+    live_layout_compute(L, w, h, u);
+    if (!ui || !ui->tour || !ui->tour->shown || ui->tour->nsteps == 0)
+        return;
+    /* the tour's column on the right of the panels, as tall as they are */
+    double tw = 0.3 * w;
+    tw = tw < 300 * u ? 300 * u : tw > 540 * u ? 540 * u : tw;
+    if (tw > 0.55 * w)
+        tw = 0.55 * w;
+    const double ph = L->panel[LIVE_NPANELS - 1].y + L->panel[LIVE_NPANELS - 1].h;
+    place_panels(L, w - tw, ph);
+    const double pad = 6 * u;
+    L->tour = (plot_rect){w - tw + pad, pad, tw - 2 * pad, ph - 2 * pad};
 }
 
 static int in(const plot_rect *r, double x, double y)
@@ -253,9 +276,10 @@ static void draw_button(cairo_t *cr, plot_rect r, const char *label, int active,
     plot_text(cr, label, fs, r.x + 0.5 * r.w, r.y + 0.5 * r.h + 0.36 * fs, 0.5, 0);
 }
 
-/* Wraps and draws a block of text (lines split at '\n' and at spaces)
- * inside width w; returns the height used. */
-static double draw_par(cairo_t *cr, const char *text, double fs, double x, double y, double w, int draw)
+/* Wraps and draws a block of text (lines split at '\n' and at spaces,
+ * never inside a markup group {...}) inside width w; returns the height
+ * used. */
+static double draw_par_b(cairo_t *cr, const char *text, double fs, double x, double y, double w, int draw, int bold)
 {
     char line[512];
     double yy = y;
@@ -269,13 +293,17 @@ static double draw_par(cairo_t *cr, const char *text, double fs, double x, doubl
             /* the longest prefix that fits */
             size_t best = n - start, k = start;
             size_t lastsp = 0;
-            int found = 0;
+            int found = 0, depth = 0;
             for (k = start; k <= n; k++) {
-                if (k == n || p[k] == ' ') {
+                if (k < n && p[k] == '{')
+                    depth++;
+                else if (k < n && p[k] == '}' && depth > 0)
+                    depth--;
+                if (k == n || (p[k] == ' ' && depth == 0)) {
                     size_t l = k - start < sizeof line - 1 ? k - start : sizeof line - 1;
                     memcpy(line, p + start, l);
                     line[l] = 0;
-                    if (plot_text_width(cr, line, fs, 0) > w && found)
+                    if (plot_text_width(cr, line, fs, bold) > w && found)
                         break;
                     lastsp = k;
                     found = 1;
@@ -286,7 +314,7 @@ static double draw_par(cairo_t *cr, const char *text, double fs, double x, doubl
             memcpy(line, p + start, l);
             line[l] = 0;
             if (draw)
-                plot_text(cr, line, fs, x, yy + fs, 0, 0);
+                plot_text(cr, line, fs, x, yy + fs, 0, bold);
             yy += 1.35 * fs;
             start = lastsp + 1;
             if (n == 0)
@@ -297,6 +325,91 @@ static double draw_par(cairo_t *cr, const char *text, double fs, double x, doubl
         p = e + 1;
     }
     return yy - y;
+}
+
+static double draw_par(cairo_t *cr, const char *text, double fs, double x, double y, double w, int draw)
+{
+    return draw_par_b(cr, text, fs, x, y, w, draw, 0);
+}
+
+/* The tour box: "Tour k/N", the title, the paragraphs, the formula, what
+ * to try, and the keys. The text is as large as fits (130 % down to
+ * 60 %; a lecture hall reads it from afar). */
+static double tour_content(cairo_t *cr, const live_tour *t, plot_rect r, double s, double f, int draw)
+{
+    const live_tour_step *st = &t->step[t->cur];
+    const double x = r.x + 14 * s, w = r.w - 28 * s;
+    double y = r.y + 10 * s;
+    double rgb[3];
+    plot_palette(0, rgb);
+    char head[64];
+    snprintf(head, sizeof head, "Tour %d/%d", t->cur + 1, t->nsteps);
+    if (draw) {
+        cairo_set_source_rgb(cr, rgb[0], rgb[1], rgb[2]);
+        plot_text(cr, head, 12.5 * s * f, x, y + 12.5 * s * f, 0, 1);
+        cairo_set_source_rgb(cr, 0.4, 0.4, 0.4);
+        plot_text(cr, "> next · < back · i hide", 11 * s * f, x + w, y + 12.5 * s * f, 1, 0);
+    }
+    y += 20 * s * f;
+    if (draw)
+        cairo_set_source_rgb(cr, 0.05, 0.05, 0.05);
+    y += draw_par_b(cr, st->title, 17 * s * f, x, y, w, draw, 1) + 6 * s * f;
+    if (draw)
+        cairo_set_source_rgb(cr, 0.12, 0.12, 0.12);
+    /* paragraphs: a little space between them */
+    const char *p = st->text;
+    char para[2048];
+    while (*p) {
+        const char *e = strchr(p, '\n');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        snprintf(para, sizeof para, "%.*s", (int)(n < sizeof para - 1 ? n : sizeof para - 1), p);
+        y += draw_par(cr, para, 13.5 * s * f, x, y, w, draw) + 6 * s * f;
+        p += n;
+        if (*p == '\n')
+            p++;
+    }
+    if (st->formula[0]) {
+        const double fh = draw_par(cr, st->formula, 15 * s * f, x + 10 * s, y + 6 * s * f, w - 20 * s, 0);
+        if (draw) {
+            cairo_set_source_rgb(cr, 0.93, 0.95, 1.0);
+            rounded(cr, (plot_rect){x, y, w, fh + 14 * s * f}, 5 * s);
+            cairo_fill(cr);
+            cairo_set_source_rgb(cr, 0.05, 0.05, 0.2);
+            draw_par(cr, st->formula, 15 * s * f, x + 10 * s, y + 6 * s * f, w - 20 * s, 1);
+        }
+        y += fh + 22 * s * f;
+    }
+    if (draw) {
+        cairo_set_source_rgb(cr, rgb[0], rgb[1], rgb[2]);
+        plot_text(cr, "Try", 13.5 * s * f, x, y + 13.5 * s * f, 0, 1);
+        cairo_set_source_rgb(cr, 0.05, 0.05, 0.05);
+    }
+    const double tx = plot_text_width(cr, "Try  ", 13.5 * s * f, 1);
+    y += draw_par(cr, st->try_, 13.5 * s * f, x + tx, y, w - tx, draw) + 4 * s * f;
+    return y - r.y + 6 * s;
+}
+
+static void draw_tour(cairo_t *cr, const live_layout *L, const live_ui *u)
+{
+    const live_tour *t = u->tour;
+    const double s = L->u;
+    const plot_rect r = L->tour;
+    double rgb[3];
+    plot_palette(0, rgb);
+    rounded(cr, r, 8 * s);
+    cairo_set_source_rgb(cr, 1.0, 0.99, 0.95);
+    cairo_fill_preserve(cr);
+    cairo_set_source_rgb(cr, rgb[0], rgb[1], rgb[2]);
+    cairo_set_line_width(cr, 1.5 * s);
+    cairo_stroke(cr);
+    double f = 1.3;
+    while (f > 0.6 && tour_content(cr, t, r, s, f, 0) > r.h)
+        f *= 0.93;
+    cairo_save(cr);
+    cairo_rectangle(cr, r.x, r.y, r.w, r.h);
+    cairo_clip(cr);
+    tour_content(cr, t, r, s, f, 1);
+    cairo_restore(cr);
 }
 
 static void draw_help(cairo_t *cr, const live_layout *L, const live_ui *u)
@@ -409,6 +522,8 @@ void live_draw(cairo_t *cr, const live_layout *L, const live_ui *u, const qnn_sn
     else
         plot_text(cr, right, rfs, st.x + st.w - 8 * s, st.y + 0.5 * st.h + 0.36 * rfs, 1, 0);
     cairo_restore(cr);
+    if (u && u->tour && u->tour->shown && u->tour->nsteps > 0 && L->tour.w > 0)
+        draw_tour(cr, L, u);
     if (u && u->help)
         draw_help(cr, L, u);
     cairo_restore(cr);

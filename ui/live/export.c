@@ -133,6 +133,15 @@ static int write_state(const char *path, const live_ui *u, const qnn_snapshot *s
     }
     json_object_set_new(o, "program", json_string("qnnlab gui"));
     json_object_set_new(o, "preset", json_string(u->preset));
+    if (u->tour && u->tour->nsteps > 0) {
+        json_t *tj = json_object();
+        json_object_set_new(tj, "file", json_string(u->tour->path));
+        json_object_set_new(tj, "step", json_integer(u->tour->cur + 1));
+        json_object_set_new(tj, "steps", json_integer(u->tour->nsteps));
+        json_object_set_new(tj, "title", json_string(u->tour->step[u->tour->cur].title));
+        json_object_set_new(tj, "shown", json_boolean(u->tour->shown));
+        json_object_set_new(o, "tour", tj);
+    }
     json_object_set_new(o, "share", json_string(u->share));
     json_object_set_new(o, "step", json_integer(sn->step));
     json_object_set_new(o, "instances", json_integer(sn->ninst));
@@ -258,7 +267,7 @@ int live_screenshot(live_ui *u, const qnn_snapshot *sn, const char *path, double
     }
     cairo_t *cr = cairo_create(sf);
     live_layout L;
-    live_layout_compute(&L, w, h, ui_scale);
+    live_layout_for(&L, w, h, ui_scale, u);
     qnn_params req;
     qnn_session_requested(u->s, &req);
     live_draw(cr, &L, u, sn, &req, NULL);

@@ -62,6 +62,8 @@ const live_key_doc live_key_docs[] = {
     {"+ −", "larger / smaller text (projector)"},
     {"F11 or f", "full screen"},
     {"F1 or ?", "this help (for the panel under the pointer)"},
+    {"> <", "guided tour (qnnlab tour): next / previous step"},
+    {"i", "guided tour: hide / show the tour text"},
     {"q, Esc", "quit"},
 };
 const size_t live_nkey_docs = sizeof live_key_docs / sizeof live_key_docs[0];
@@ -433,6 +435,18 @@ int live_do(live_ui *u, live_action a)
     case LIVE_SCALE_UP: u->scale = fmin(3.0, u->scale * 1.25); return 1;
     case LIVE_SCALE_DOWN: u->scale = fmax(0.6, u->scale / 1.25); return 1;
     case LIVE_SHARE: return live_share(u) == 0;
+    case LIVE_TOUR_NEXT: case LIVE_TOUR_PREV: case LIVE_TOUR_TOGGLE:
+        if (!u->tour) {
+            snprintf(u->status, sizeof u->status, "no tour here; allowed: start one with `qnnlab tour` (or --tour)");
+            u->status_error = 0;
+        } else if (a == LIVE_TOUR_TOGGLE) {
+            u->tour->shown = !u->tour->shown;
+            snprintf(u->status, sizeof u->status, "tour text %s (i)", u->tour->shown ? "shown" : "hidden");
+            u->status_error = 0;
+        } else {
+            live_tour_go(u, u->tour->cur + (a == LIVE_TOUR_NEXT ? 1 : -1));
+        }
+        return 1;
     default: return 0;
     }
 }

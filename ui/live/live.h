@@ -38,7 +38,7 @@ typedef enum {
     LIVE_MODEL_NEXT, LIVE_MODEL_PREV, LIVE_FOCUS_NEXT, LIVE_FOCUS_PREV,
     LIVE_FINE_UP, LIVE_FINE_DOWN, LIVE_COARSE_UP, LIVE_COARSE_DOWN,
     LIVE_MIN, LIVE_MAX, LIVE_ENTRY, LIVE_SCALE_UP, LIVE_SCALE_DOWN,
-    LIVE_FULLSCREEN, LIVE_NACTIONS
+    LIVE_FULLSCREEN, LIVE_TOUR_NEXT, LIVE_TOUR_PREV, LIVE_TOUR_TOGGLE, LIVE_NACTIONS
 } live_action;
 
 /* The key list of the help screen: keys (display text) and what they do. */
@@ -64,6 +64,75 @@ typedef struct live_help {
 int live_help_load(live_help *h);
 const char *live_asset_dir(void);
 
+/* ---------------------------------------------------------------------- */
+/* The guided tour (assets/tour.ini)                                      */
+
+/* A tour is a sequence of steps; each loads a preset (plus overrides) into
+ * the running explorer and shows a box with a title, paragraphs, the
+ * formula that matters and what to try. The file is plain text (inih) so a
+ * teacher can edit or translate it without recompiling:
+ *
+ *   [step]
+ *   title   = one line
+ *   preset  = a preset name (or path)
+ *   set     = KEY=VALUE          (zero or more lines, applied in order)
+ *   slider  = a slider key (gamma, eta, L, n_h, sigma_theta, m, n_v, seed, spf): focused
+ *   panel   = error | kernel | entropy | hessian (shown when one panel fits)
+ *   text    = paragraphs (indented continuation lines; "." starts a paragraph)
+ *   formula = the formula, in plot markup (x_{ab}, x^{ab})
+ *   try     = what to do with the sliders and what will be seen
+ *
+ * title, preset, text and try are required. */
+#define LIVE_TOUR_MAX_STEPS 32
+#define LIVE_TOUR_MAX_SETS 16
+typedef struct live_tour_step {
+    int line;                   /* line of its [step] header */
+    char title[160];
+    char preset[256];
+    int preset_line;
+    int nset;
+    char set[LIVE_TOUR_MAX_SETS][128];
+    int set_line[LIVE_TOUR_MAX_SETS];
+    int slider;                 /* index into live_sliders, or -1 */
+    int panel;                  /* 0..LIVE_NPANELS-1 */
+    char text[2048];            /* paragraphs separated by '\n' */
+    char formula[512];
+    char try_[768];
+} live_tour_step;
+
+struct live_ui;
+/* Builds the session of step k (not started): the app's presets live
+ * outside ui/live. Returns it with the preset's parameters as loaded
+ * (before overrides) and its display name, or NULL with a message. */
+typedef qnn_session *(*live_tour_open_fn)(void *ctx, int k, qnn_params *preset_params,
+                                          char *name, size_t namelen, char *err, size_t errlen);
+
+typedef struct live_tour {
+    char path[1024];
+    int nsteps;
+    live_tour_step step[LIVE_TOUR_MAX_STEPS];
+    int cur;                    /* the step shown, 0-based */
+    int shown;                  /* the tour box is shown */
+    live_tour_open_fn open;
+    void *ctx;
+} live_tour;
+
+/* Parses a tour from memory (origin names it in messages). 0, or -1 with
+ * one line naming the file, the line, the key, the value and what is
+ * allowed. Checks the syntax, the keys, each `set` against the engine's
+ * keys and ranges, and the slider and panel names; the presets are the
+ * app's to check (they are outside ui/live). */
+int live_tour_parse(live_tour *t, const char *text, size_t len, const char *origin,
+                    char *err, size_t errlen);
+/* Reads path, or tour.ini in live_asset_dir() when path is NULL. */
+int live_tour_load(live_tour *t, const char *path, char *err, size_t errlen);
+/* Goes to step k: opens its session (t->open), starts it, puts it in
+ * u->s in place of the old one (which is freed: a face holding one of its
+ * snapshots keeps it valid until it releases it), focuses the step's
+ * slider and shows the box. 0, or -1 with the refusal in u->status (the
+ * old session stays). */
+int live_tour_go(struct live_ui *u, int k);
+
 /* The state of the controls, shared by both faces. */
 typedef struct live_ui {
     qnn_session *s;
@@ -84,6 +153,7 @@ typedef struct live_ui {
     char last_export[1100];
     char share[4096];           /* the last share string */
     live_help help_text;
+    live_tour *tour;            /* the guided tour, or NULL */
 } live_ui;
 
 void live_ui_init(live_ui *u, qnn_session *s, const char *preset, const qnn_params *preset_params);
@@ -156,9 +226,14 @@ typedef struct live_layout {
     plot_rect button[LIVE_NBUTTONS];
     plot_rect model[LIVE_NMODELS];
     plot_rect status;
+    plot_rect tour;             /* the tour box (w = 0: none) */
 } live_layout;
 
 void live_layout_compute(live_layout *L, double w, double h, double u);
+/* The same, with the column of the guided tour on the right when the tour
+ * box is shown (L->tour; zero size otherwise): what the window and its
+ * screenshot use. */
+void live_layout_for(live_layout *L, double w, double h, double u, const live_ui *ui);
 /* Draws everything; geometry of the plots in g (may be NULL). */
 void live_draw(cairo_t *cr, const live_layout *L, const live_ui *u, const qnn_snapshot *sn,
                const qnn_params *req, plot_geom g[LIVE_NPLOTS]);

@@ -57,7 +57,29 @@ typedef struct win {
     uint64_t drawn_seq;
     int dirty;
     Uint32 last_drag_set;
+    qnn_session *shown_s;   /* the session w->sn comes from */
+    int tour_seen;          /* the tour step the title names, -1 */
 } win;
+
+/* After a tour step replaced the session: its snapshots from now on, and
+ * the step in the window's title. */
+static void sync_session(win *w)
+{
+    live_ui *u = w->u;
+    if (u->s != w->shown_s) {
+        qnn_snapshot_release(w->sn);
+        w->sn = qnn_session_acquire(u->s);
+        w->shown_s = u->s;
+        w->dirty = 1;
+    }
+    if (u->tour && u->tour->nsteps > 0 && u->tour->cur != w->tour_seen) {
+        char title[400];
+        snprintf(title, sizeof title, "qnnlab — tour %d/%d: %s (%s)", u->tour->cur + 1, u->tour->nsteps,
+                 u->tour->step[u->tour->cur].title, u->preset);
+        SDL_SetWindowTitle(w->w, title);
+        w->tour_seen = u->tour->cur;
+    }
+}
 
 static int render(win *w)
 {
@@ -82,7 +104,7 @@ static int render(win *w)
     cairo_surface_t *sf = cairo_image_surface_create_for_data(pix, CAIRO_FORMAT_ARGB32, pw, ph, pitch);
     cairo_t *cr = cairo_create(sf);
     cairo_scale(cr, w->dpi, w->dpi);
-    live_layout_compute(&w->L, w->ww, w->wh, w->u->scale);
+    live_layout_for(&w->L, w->ww, w->wh, w->u->scale, w->u);
     qnn_params req;
     qnn_session_requested(w->u->s, &req);
     live_draw(cr, &w->L, w->u, w->sn, &req, NULL);
@@ -118,8 +140,15 @@ static live_action key_action(const SDL_KeyboardEvent *k, const live_ui *u)
 {
     const int shift = (k->keysym.mod & KMOD_SHIFT) != 0;
     switch (k->keysym.sym) {
+    /* the tour: '>' and '<' (Shift+. and Shift+, on US keyboards, a key of
+     * their own on others) */
+    case SDLK_GREATER: return LIVE_TOUR_NEXT;
+    case SDLK_LESS: return shift ? LIVE_TOUR_NEXT : LIVE_TOUR_PREV;
+    case SDLK_COMMA: return shift ? LIVE_TOUR_PREV : LIVE_NONE;
+    case SDLK_PERIOD: return shift ? LIVE_TOUR_NEXT : LIVE_STEP;
+    case SDLK_i: return LIVE_TOUR_TOGGLE;
     case SDLK_SPACE: return LIVE_PLAY;
-    case SDLK_PERIOD: case SDLK_n: return LIVE_STEP;
+    case SDLK_n: return LIVE_STEP;
     case SDLK_r: return LIVE_RESET;
     case SDLK_z: return LIVE_RESEED;
     case SDLK_TAB: return shift ? LIVE_FOCUS_PREV : LIVE_FOCUS_NEXT;
@@ -182,6 +211,7 @@ static int act(win *w, live_action a)
         break;
     default:
         live_do(u, a);
+        sync_session(w);
         break;
     }
     w->dirty = 1;
@@ -371,6 +401,9 @@ static int gui_loop(live_ui *u, const qnn_gui_opts *o, char *err, size_t errlen)
         return -1;
     }
     w.sn = qnn_session_acquire(u->s);
+    w.shown_s = u->s;
+    w.tour_seen = -1;
+    sync_session(&w);
     w.dirty = 1;
     int quit = 0;
     while (!quit && !got_signal) {
@@ -381,6 +414,7 @@ static int gui_loop(live_ui *u, const qnn_gui_opts *o, char *err, size_t errlen)
             while (!quit && SDL_PollEvent(&e))
                 quit |= handle(&w, &e);
         }
+        sync_session(&w);
         const qnn_snapshot *sn = qnn_session_acquire(u->s);
         if (sn->seq != w.sn->seq) {
             qnn_snapshot_release(w.sn);

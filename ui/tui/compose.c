@@ -30,6 +30,8 @@ static const tui_key_doc key_docs[] = {
     {"mouse", "click a slider's track to set it, a tab or a panel to show it; wheel: fine"},
     {"Ctrl+L", "redraw the screen"},
     {"F1 or ?", "this help (↑ ↓ PgUp PgDn scroll, any other key closes)"},
+    {"> <", "guided tour (qnnlab tour): next / previous step"},
+    {"i", "guided tour: the text in full, in brief (when the terminal is small), hidden"},
     {"q, Esc", "quit (Ctrl+C too)"},
 };
 #define NKEYS (sizeof key_docs / sizeof key_docs[0])
@@ -76,8 +78,27 @@ void tui_layout_compute(tui_layout *L, int W, int H, const tui_view *v)
         L->tab_x[k] = x;
         L->tab_w[k] = w;
     }
-    /* panels: rows 1 .. sy-1 */
-    const int ay = 1, ah = sy - 1;
+    /* panels: rows 1 .. sy-1, less the tour box */
+    const int ay = 1;
+    int ah = sy - 1;
+    if (v->tour_full > 0) {
+        if (ah - v->tour_full >= TUI_TOUR_MIN_PANEL) {
+            L->tour_mode = TUI_TOUR_BAND;
+            L->tour_h = v->tour_full;
+        } else if (!v->tour_brief || ah - v->tour_brief_rows < 4) {
+            L->tour_mode = TUI_TOUR_PAGE;
+            L->tour_h = ah;
+        } else {
+            L->tour_mode = TUI_TOUR_BRIEF;
+            L->tour_h = v->tour_brief_rows;
+        }
+        ah -= L->tour_h;
+        L->tour_y = ay + ah;
+    }
+    if (ah <= 0) {
+        L->npanels = 0;
+        return;
+    }
     L->grid = !v->zoom && W >= 120 && ah >= 30;
     if (L->grid) {
         const int hw = W / 2, hh = ah / 2;
@@ -151,7 +172,11 @@ static void header(tg_grid *g, const tui_layout *L, const tui_view *v, const liv
 {
     tg_fill(g, 0, 0, L->W, 1, TG_DEFAULT, TG_REVERSE);
     char t[512];
-    snprintf(t, sizeof t, " qnnlab · %s · %s ", u->preset, qnn_model_name(sn->params.model));
+    if (u->tour && u->tour->nsteps > 0)
+        snprintf(t, sizeof t, " qnnlab · tour %d/%d · %s · %s ", u->tour->cur + 1, u->tour->nsteps, u->preset,
+                 qnn_model_name(sn->params.model));
+    else
+        snprintf(t, sizeof t, " qnnlab · %s · %s ", u->preset, qnn_model_name(sn->params.model));
     tg_text(g, 0, 0, L->tab_x[0] - 1, t, TG_DEFAULT, TG_REVERSE | TG_BOLD);
     const int active = L->grid ? -1 : v->tab;
     for (int k = 0; k < LIVE_NPANELS; k++) {
@@ -431,6 +456,102 @@ static int help_screen(tg_grid *g, const tui_layout *L, const live_ui *u, tui_vi
 }
 
 /* ---------------------------------------------------------------------- */
+/* The guided tour                                                        */
+
+/* The lines of the tour box below its title row: the paragraphs, the
+ * formula (bold) and what to try; brief: only what to try. */
+static int tour_lines(hbuf *b, const live_tour *t, int w, tg_charset cs, int brief)
+{
+    const live_tour_step *st = &t->step[t->cur];
+    char conv[4096], para[2048];
+    if (!brief) {
+        const char *p = st->text;
+        while (*p) {
+            const char *e = strchr(p, '\n');
+            size_t n = e ? (size_t)(e - p) : strlen(p);
+            snprintf(para, sizeof para, "%.*s", (int)(n < sizeof para - 1 ? n : sizeof para - 1), p);
+            tg_markup(para, conv, sizeof conv, cs);
+            if (hwrap(b, " ", conv, w - 1, " ", cs))
+                return -1;
+            p += n;
+            if (*p == '\n')
+                p++;
+        }
+        if (st->formula[0]) {
+            const int first = b->n;
+            tg_markup(st->formula, conv, sizeof conv, cs);
+            if (hwrap(b, "    ", conv, w - 1, "    ", cs))
+                return -1;
+            for (int i = first; i < b->n; i++)
+                b->l[i].attr = TG_BOLD;
+        }
+    }
+    const int first = b->n;
+    tg_markup(st->try_, conv, sizeof conv, cs);
+    if (hwrap(b, " Try: ", conv, w - 1, "      ", cs))
+        return -1;
+    if (b->n > first)
+        b->l[first].attr = TG_UNDERLINE;   /* marks the line that says what to do */
+    return 0;
+}
+
+static void hfree(hbuf *b)
+{
+    for (int i = 0; i < b->n; i++)
+        free(b->l[i].text);
+    free(b->l);
+    memset(b, 0, sizeof *b);
+}
+
+void tui_tour_prepare(tui_view *v, const live_ui *u, int W)
+{
+    v->tour_full = v->tour_brief_rows = 0;
+    if (!u || !u->tour || !u->tour->shown || u->tour->nsteps == 0 || W < TUI_MIN_W)
+        return;
+    for (int brief = 0; brief < 2; brief++) {
+        hbuf b = {0};
+        int rc = tour_lines(&b, u->tour, W, v->cs, brief);
+        int rows = 1 + (rc ? 1 : b.n);
+        hfree(&b);
+        if (brief)
+            v->tour_brief_rows = rows;
+        else
+            v->tour_full = rows;
+    }
+}
+
+static void tour_box(tg_grid *g, const tui_layout *L, const live_ui *u)
+{
+    const live_tour *t = u->tour;
+    const live_tour_step *st = &t->step[t->cur];
+    const int y0 = L->tour_y, h = L->tour_h, W = L->W;
+    char head[512], title[400];
+    tg_markup(st->title, title, sizeof title, g->cs);
+    snprintf(head, sizeof head, " Tour %d/%d: %s ", t->cur + 1, t->nsteps, title);
+    static const char keys_full[] = " > next · < back · i brief/hide ", keys_band[] = " > next · < back · i hide ";
+    const char *keys = L->tour_mode == TUI_TOUR_BAND ? keys_band : keys_full;
+    tg_fill(g, 0, y0, W, 1, 1, TG_REVERSE);
+    const int kw = tg_width(keys, g->cs);
+    const int hw = tg_text(g, 0, y0, W, head, 1, TG_REVERSE | TG_BOLD);
+    if (hw + kw <= W)
+        tg_text(g, W - kw, y0, kw, keys, 1, TG_REVERSE);
+    hbuf b = {0};
+    if (tour_lines(&b, t, W, g->cs, L->tour_mode == TUI_TOUR_BRIEF) != 0) {
+        tg_text(g, 0, y0 + 1, W, "tour: out of memory", 2, TG_BOLD);
+        hfree(&b);
+        return;
+    }
+    const int rows = h - 1;
+    for (int r = 0; r < rows && r < b.n; r++) {
+        const int cut = r == rows - 1 && b.n > rows;   /* the rest does not fit */
+        tg_text(g, 0, y0 + 1 + r, W, b.l[r].text, TG_DEFAULT, b.l[r].attr);
+        if (cut)
+            tg_text(g, W - 3, y0 + 1 + r, 3, g->cs == TG_UTF8 ? " … " : " ~ ", TG_DEFAULT, TG_BOLD);
+    }
+    hfree(&b);
+}
+
+/* ---------------------------------------------------------------------- */
 /* The screen                                                             */
 
 int tui_compose(tg_grid *g, const tui_layout *L, const live_ui *u, tui_view *v,
@@ -463,6 +584,8 @@ int tui_compose(tg_grid *g, const tui_layout *L, const live_ui *u, tui_view *v,
             panel(g, &lp, L->pk[i], L->px[i], L->py[i], L->pw[i], L->ph[i]);
         live_panels_free(&lp);
     }
+    if (L->tour_h > 0 && u->tour && u->tour->nsteps > 0)
+        tour_box(g, L, u);
     sliders(g, L, u, req);
     detail(g, L, u, req);
     message(g, L, u, sn);

@@ -192,7 +192,29 @@ typedef struct tui {
     const qnn_snapshot *sn;
     int dirty;
     double fps;
+    qnn_session *shown_s;   /* the session t->sn comes from */
+    int tour_seen;          /* the tour step the view was set up for, -1 */
 } tui;
+
+/* After a tour step replaced the session: its snapshots from now on; a new
+ * step shows its panel and its text in full. */
+static void sync_session(tui *t)
+{
+    live_ui *u = t->u;
+    if (u->s != t->shown_s) {
+        qnn_snapshot_release(t->sn);
+        t->sn = qnn_session_acquire(u->s);
+        t->shown_s = u->s;
+        t->dirty = 1;
+    }
+    if (u->tour && u->tour->nsteps > 0 && u->tour->cur != t->tour_seen) {
+        t->v.tab = u->tour->step[u->tour->cur].panel;
+        t->v.zoom = 0;
+        t->v.tour_brief = 0;
+        t->tour_seen = u->tour->cur;
+        t->dirty = 1;
+    }
+}
 
 static double now_s(void)
 {
@@ -212,6 +234,7 @@ static int draw(tui *t)
         if (tg_init(&t->g, W, H, t->v.cs) != 0)
             return -1;
     }
+    tui_tour_prepare(&t->v, t->u, W);
     tui_layout_compute(&t->L, W, H, &t->v);
     qnn_params req;
     qnn_session_requested(t->u->s, &req);
@@ -407,12 +430,27 @@ static int key(tui *t, int ch)
     case 'g': case '0':
         t->v.zoom = 0;
         return 0;
+    case '>': a = LIVE_TOUR_NEXT; break;
+    case '<': a = LIVE_TOUR_PREV; break;
+    case 'i':
+        /* a full page in place of the panels: first the brief box (title
+         * and what to try) beside a panel, then hidden */
+        if (u->tour && u->tour->shown && t->L.tour_mode == TUI_TOUR_PAGE) {
+            t->v.tour_brief = 1;
+            snprintf(u->status, sizeof u->status, "tour text in brief (i again hides it)");
+            u->status_error = 0;
+            return 0;
+        }
+        t->v.tour_brief = 0;
+        a = LIVE_TOUR_TOGGLE;
+        break;
     default:
         return 0;
     }
     if (a == LIVE_HELP)
         t->v.help_scroll = 0;
     live_do(u, a);
+    sync_session(t);
     return 0;
 }
 
@@ -518,6 +556,9 @@ int qnn_tui_run(live_ui *u, const qnn_tui_opts *o, char *err, size_t errlen)
         goto out_curses;
     }
     t.sn = qnn_session_acquire(u->s);
+    t.shown_s = u->s;
+    t.tour_seen = -1;
+    sync_session(&t);
     t.dirty = 1;
     double next_draw = 0;
     int quit = 0;
@@ -562,6 +603,7 @@ int qnn_tui_run(live_ui *u, const qnn_tui_opts *o, char *err, size_t errlen)
             t.dirty = 1;
             next_draw = 0;      /* input shows at once */
         }
+        sync_session(&t);
         const qnn_snapshot *sn = qnn_session_acquire(u->s);
         if (sn->seq != t.sn->seq) {
             qnn_snapshot_release(t.sn);
@@ -635,6 +677,7 @@ void qnn_tui_bench_frame(qnn_tui_bench *b, const qnn_snapshot *sn, double *compo
         tg_free(&b->t.g);
         tg_init(&b->t.g, W, H, b->t.v.cs);
     }
+    tui_tour_prepare(&b->t.v, b->t.u, W);
     tui_layout_compute(&b->t.L, W, H, &b->t.v);
     qnn_params req;
     qnn_session_requested(b->t.u->s, &req);

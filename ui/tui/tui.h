@@ -31,6 +31,10 @@ typedef struct tui_view {
     int zoom;               /* one panel even when the grid fits */
     int help_scroll;        /* first line of the help screen shown */
     tg_charset cs;
+    /* the guided tour (tui_tour_prepare): rows its box wants in full and
+     * in brief (title and what to try), 0 without a tour box; tour_brief:
+     * the user chose the brief box over a full page */
+    int tour_full, tour_brief_rows, tour_brief;
 } tui_view;
 
 typedef struct tui_layout {
@@ -44,8 +48,21 @@ typedef struct tui_layout {
     int tr_x[LIVE_NSLIDERS], tr_w[LIVE_NSLIDERS];   /* slider tracks */
     int sl_rows;
     int detail_y, msg_y, status_y;
+    /* the tour box: rows tour_y .. tour_y + tour_h - 1 (tour_h = 0: none);
+     * TUI_TOUR_BAND in full below the panels, TUI_TOUR_PAGE in place of
+     * the panels (too little room for both), TUI_TOUR_BRIEF title and
+     * what to try below the panels */
+    int tour_mode, tour_y, tour_h;
 } tui_layout;
 
+enum { TUI_TOUR_NONE = 0, TUI_TOUR_BAND, TUI_TOUR_PAGE, TUI_TOUR_BRIEF };
+/* Rows of panels the tour box leaves at least, or it takes their place. */
+#define TUI_TOUR_MIN_PANEL 12
+
+/* Measures the tour box of u at width W into v (tour_full,
+ * tour_brief_rows; 0 when u has no tour or its box is hidden). Call
+ * before tui_layout_compute. */
+void tui_tour_prepare(tui_view *v, const live_ui *u, int W);
 void tui_layout_compute(tui_layout *L, int W, int H, const tui_view *v);
 /* Draws the whole screen (or the help screen when u->help) into g, which
  * must be W x H of the layout. Clamps v->help_scroll. 0, or -1 when out
