@@ -542,6 +542,9 @@ static void tour_box(tg_grid *g, const tui_layout *L, const live_ui *u)
         return;
     }
     const int rows = h - 1;
+    /* a page in place of the panels: how to see the panel beside it */
+    if (L->tour_mode == TUI_TOUR_PAGE && b.n + 2 <= rows)
+        tg_text(g, 1, y0 + h - 1, W - 2, "i: the panel, with this text in brief · > next step · < back", TG_GREY, TG_DIM);
     for (int r = 0; r < rows && r < b.n; r++) {
         const int cut = r == rows - 1 && b.n > rows;   /* the rest does not fit */
         tg_text(g, 0, y0 + 1 + r, W, b.l[r].text, TG_DEFAULT, b.l[r].attr);
