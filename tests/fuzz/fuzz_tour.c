@@ -77,7 +77,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (st->slider < -1 || st->slider >= LIVE_NSLIDERS || st->panel < 0 || st->panel >= LIVE_NPANELS)
             bad("slider or panel out of range");
     }
+    /* a session (never started: nothing is built) for the sliders' values */
+    static qnn_session *s;
+    if (!s) {
+        qnn_params p;
+        qnn_params_default(&p);
+        qnn_session_opts o;
+        qnn_session_opts_default(&o);
+        o.instances = 1;
+        if (!(s = qnn_session_new(&p, &o, err, sizeof err)))
+            bad(err);
+    }
     memset(&u, 0, sizeof u);
+    u.s = s;
     memset(&sn, 0, sizeof sn);
     qnn_params_default(&sn.params);
     sn.diverged_step = -1;
