@@ -50,6 +50,7 @@ static void usage_short(FILE *f)
           "       qnnlab tui [PRESET] [--set KEY=VALUE]... [--state STRING] [--instances R]\n"
           "                  [--ascii] [--mono] [--fps F] [--export-dir DIR]\n"
           "       qnnlab tour [--tour-step N] [--tour-file FILE] [--set KEY=VALUE]... [window or terminal options]\n"
+          "       qnnlab reproduce FIGURE-ID|all [--out DIR] [--quick] | --list\n"
           "       qnnlab presets\n"
           "       qnnlab bench [--quick] [--repeats N] [--json FILE] [--scaling]\n"
           "       qnnlab --help | --version\n", f);
@@ -73,6 +74,19 @@ static void print_help(void)
            "    --seed S           same as --set seed=S\n"
            "    --threads T        same as --set threads=T (results do not depend on T)\n"
            "    --quiet            no progress lines on stderr\n"
+           "               --set sweep.KEY=V1,V2,... sweeps KEY over these values instead.\n"
+           "  reproduce FIGURE-ID  Reproduce one paper figure (SPEC.md section 5; list them\n"
+           "               with --list): runs its preset and writes, into DIR (default:\n"
+           "               ./FIGURE-ID), what `run` writes plus report.md and report.json:\n"
+           "               the paper's setting, each of its claims with the paper's value\n"
+           "               beside the measured one and its standard error, and a verdict\n"
+           "               (REPRODUCED, PARTLY REPRODUCED, NOT REPRODUCED). `all` does every\n"
+           "               figure into DIR/FIGURE-ID with an index DIR/README.md. Status 0\n"
+           "               when every claim holds, 4 when one does not (files written).\n"
+           "    --out DIR          output directory (created if missing)\n"
+           "    --quick            smaller ensembles (seconds a figure; larger errors)\n"
+           "    --threads T        worker threads (results do not depend on T)\n"
+           "    --list             the figure ids; --quiet: no progress lines\n"
            "  gui [PRESET] The explorer window (SDL2): the ensemble trains live while\n"
            "               sliders change gamma, eta, L, n_h ...; F1 lists the keys.\n"
            "    --set KEY=VALUE    override a preset key (repeatable)\n"
@@ -133,6 +147,8 @@ static void print_help(void)
            "       the value and what is allowed; no output file is written.\n"
            "  3    the run finished and wrote its files, but at least one instance\n"
            "       diverged (summary.json lists it as \"diverged at step t\")\n"
+           "  4    reproduce: the files and the report were written, but at least one\n"
+           "       of the paper's claims does not hold (report.md says which and why)\n"
            "  129, 130, 143\n"
            "       stopped by SIGHUP, SIGINT (Ctrl+C) or SIGTERM (128 + the signal's\n"
            "       number): `run` writes no output file (a signal that arrives while\n"
@@ -477,6 +493,8 @@ int qnn_cli_run(int argc, char **argv)
     }
     if (!strcmp(cmd, "run"))
         return cmd_run(argc - 2, argv + 2);
+    if (!strcmp(cmd, "reproduce"))
+        return qnn_cmd_reproduce(argc - 2, argv + 2);
     if (!strcmp(cmd, "presets")) {
         char err[512];
         if (qnn_preset_list(list_preset, NULL, err, sizeof err) != 0)
@@ -492,6 +510,6 @@ int qnn_cli_run(int argc, char **argv)
     if (!strcmp(cmd, "tour"))
         return qnn_cmd_tour(argc - 2, argv + 2);
     char msg[512];
-    snprintf(msg, sizeof msg, "unknown command '%s'; allowed: run, gui, tui, tour, presets, bench, --help, --version", cmd);
+    snprintf(msg, sizeof msg, "unknown command '%s'; allowed: run, reproduce, gui, tui, tour, presets, bench, --help, --version", cmd);
     return fail_usage(msg);
 }

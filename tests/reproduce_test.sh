@@ -102,7 +102,7 @@ md = open(d + "/report.md", encoding="utf-8").read()
 if ("**Verdict: %s**" % word) not in md: errs.append("report.md has no verdict line %r" % word)
 for s in ("## Setting", "**Paper:**", "**Ensemble:**", "## Claims", "figure.png", "--quick"):
     if s not in md: errs.append("report.md lacks %r" % s)
-if md.count("\n| ") < 2 + len(r["claims"]): errs.append("report.md table has too few rows")
+if md.count("\n| ") != 1 + len(r["claims"]): errs.append("report.md table: %d rows for %d claims" % (md.count("\n| ") - 1, len(r["claims"])))
 s = json.load(open(d + "/summary.json"))
 if not s["points"]: errs.append("summary.json has no points")
 print("; ".join(errs))
