@@ -27,9 +27,17 @@ if [ "$face" = tui ]; then
   for t in tmux python3 stty; do
     command -v "$t" >/dev/null || { echo "tour_test: $t is missing (.ci/setup installs it)"; exit 1; }
   done
-  sock="$work/tmux.sock"
+  # one tmux server per start (a new server on the socket of one still
+  # shutting down can fail with "server exited unexpectedly")
+  sock="$work/tmux-none.sock"
   T() { tmux -S "$sock" "$@"; }
-  trap 'T kill-server 2>/dev/null || true; rm -rf "$work"' EXIT
+  cleanup() {
+    for s in "$work"/tmux-*.sock; do
+      if [ -S "$s" ]; then tmux -S "$s" kill-server 2>/dev/null || true; fi
+    done
+    rm -rf "$work"
+  }
+  trap cleanup EXIT
   fail() {
     echo "tour_test tui: FAIL: $*"
     echo "--- screen:"; T capture-pane -p -t t 2>/dev/null || true
@@ -78,6 +86,7 @@ stty -g >"$work/stty-after-$name"
 exec sleep 600
 EOF
     T kill-server 2>/dev/null || true
+    sock="$work/tmux-$name.sock"
     T -f /dev/null new-session -d -s t -x "$w" -y "$h" "bash $work/run-$name.sh"
     T set-option -t t status off
   }
