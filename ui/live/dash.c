@@ -440,11 +440,16 @@ static void draw_help(cairo_t *cr, const live_layout *L, const live_ui *u)
     cairo_set_source_rgb(cr, 0.05, 0.05, 0.05);
     plot_text(cr, "keys", 17 * s, xk, yk + 18 * s, 0, 1);
     yk += 30 * s;
+    /* the key column as wide as its widest entry, at most 40 % of the column */
+    double kw = 0;
+    for (size_t i = 0; i < live_nkey_docs; i++)
+        kw = fmax(kw, plot_text_width(cr, live_key_docs[i].keys, 12 * s, 1));
+    kw = fmin(kw + 12 * s, 0.4 * (r.x + r.w - xk));
     for (size_t i = 0; i < live_nkey_docs && yk < r.y + r.h - 40 * s; i++) {
         cairo_set_source_rgb(cr, 0.1, 0.2, 0.5);
         plot_text(cr, live_key_docs[i].keys, 12 * s, xk, yk + 12 * s, 0, 1);
         cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
-        yk += draw_par(cr, live_key_docs[i].what, 12 * s, xk + 150 * s, yk, r.x + r.w - xk - 170 * s, 1);
+        yk += draw_par(cr, live_key_docs[i].what, 12 * s, xk + kw, yk, r.x + r.w - xk - kw - 20 * s, 1);
     }
     cairo_set_source_rgb(cr, 0.4, 0.4, 0.4);
     plot_text(cr, "point at a panel for its help · mouse: drag a slider, wheel for fine steps, click a button · F1 or ? closes",
