@@ -613,6 +613,24 @@ int live_panels_build(const qnn_snapshot *sn, int show_tdist, live_panels *lp)
     if (any_finite(sn->err_frozen, n))
         add(lp, 0, sn->t, sn->err_frozen, n, PLOT_DOTTED, 2, "frozen kernel (I − ηK)^{t} r");
     hline(lp, 0, sn->noise_abs_eps, "E|ε(∞)| (LLJ Eq. 38)");
+    /* a theory line may fall to 10^-60 long after the run has floored:
+     * keep at most 6 decades below the lowest measured value, so the
+     * measured curves are not squashed (the lines leave through the frame) */
+    {
+        double dmin = INFINITY;
+        for (size_t k = 0; k < n * (F + 1); k++) {
+            double v = k < n * F ? sn->err_inst[k] : sn->err_mean[k - n * F];
+            if (isfinite(v) && v > 0)
+                dmin = fmin(dmin, v);
+        }
+        double xlo, xhi, ylo, yhi;
+        plot_panel_limits(p0, &xlo, &xhi, &ylo, &yhi);
+        double floor_y = pow(10.0, floor(log10(dmin)) - 6.0);
+        if (isfinite(dmin) && ylo < floor_y && yhi > floor_y) {
+            p0->ymin = floor_y;
+            p0->ymax = yhi;
+        }
+    }
     if (isfinite(sn->rate) && sn->rate > 0) {
         snprintf(lp->note[0], sizeof lp->note[0], "ηK̄ = %.3g per step", sn->rate);
         p0->note = lp->note[0];
