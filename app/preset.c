@@ -52,7 +52,10 @@ static int ctx_fail(parse_ctx *c, const char *fmt, ...)
         va_start(ap, fmt);
         vsnprintf(msg, sizeof msg, fmt, ap);
         va_end(ap);
-        snprintf(c->err, c->errlen, "%s: %s", c->origin, msg);
+        if (c->origin && *c->origin)
+            snprintf(c->err, c->errlen, "%s: %s", c->origin, msg);
+        else
+            snprintf(c->err, c->errlen, "%s", msg);
     }
     c->failed = 1;
     return 0;
@@ -292,7 +295,7 @@ int qnn_preset_override(qnn_preset *ps, const char *assignment, char *err, size_
             tmp->nsweep--;
         }
         c->ps = tmp;
-        c->origin = "--set";
+        c->origin = "";   /* the caller names the --set */
         c->err = err;
         c->errlen = errlen;
         parse_sweep(c, sk, eq + 1);

@@ -5,7 +5,8 @@
 #  2. AddressSanitizer + UndefinedBehaviorSanitizer (build-asan/, Debug):
 #     every test except the long statistical one of the asymptotic
 #     dynamics (physics_asym: 2.5 minutes under ASan; its code runs in the
-#     CLI tests too);
+#     CLI tests too) and `reproduce` (every paper figure: about 10 minutes
+#     under ASan; docs/RELIABILITY.md gives its last sanitizer run);
 #  3. ThreadSanitizer (build-tsan/): the same tests; the worker thread of
 #     both faces and the threads of headless runs and sweeps are in them;
 #  4. the libFuzzer targets (build-fuzz/, clang): each replays its corpus,
@@ -21,7 +22,7 @@ stage "1/4 Release build: every test"
 ctest --test-dir build --output-on-failure
 [ "${QNN_QUICK:-0}" = 1 ] && exit 0
 
-long=physics_asym
+long="physics_asym|reproduce"
 stage "2/4 AddressSanitizer + UndefinedBehaviorSanitizer"
 cmake -S . -B build-asan -DQNN_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
 cmake --build build-asan -j "$jobs" >/dev/null

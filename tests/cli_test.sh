@@ -155,6 +155,14 @@ check "outputs: liu23-fig3 column m runs over 2..10" \
 run_ok per_sweep you23-fig1 --set d=8 --steps 20 --instances 2
 check "outputs: overriding d keeps the sweep over p (column p, 4 points x 2 x {0,20})" \
     trace_rows per_sweep 4 2 20 20 p
+run_ok sweep_set you23-fig1 --set d=8 --set sweep.p=3,6 --steps 20 --instances 2
+check "outputs: --set sweep.p=3,6 replaces the preset's p list (2 points, column p)" \
+    trace_rows sweep_set 2 2 20 20 p
+check "outputs: --set sweep.p=3,6 runs p = 3 and 6" \
+    eval "test \"\$(tail -n +2 '$TMP/sweep_set/trace.csv' | cut -d, -f27 | sort -n -u | tr '\n' ' ')\" = '3 6 '"
+run_ok sweep_new default --set sweep.L=4,8 --steps 20 --instances 2
+check "outputs: --set sweep.L=4,8 adds a sweep to a preset without one (column L)" \
+    trace_rows sweep_new 2 2 20 1 L
 
 VERSION=$("$QNNLAB" --version | awk '{print $2}')
 # summary_ok DIR SEED POINTS [M-SWEPT]
@@ -241,6 +249,8 @@ bad "malformed value eta=abc" "'eta'|'abc'|allowed" run default --out @OUT --set
 bad "malformed value --steps abc" "'steps'|'abc'|allowed" run default --out @OUT --steps abc
 bad "malformed value --seed -1" "'seed'|'-1'|allowed" run default --out @OUT --seed -1
 bad "malformed value model=quantum" "'model'|'quantum'|allowed" run default --out @OUT --set model=quantum
+bad "malformed swept value" "'eta'|'abc'|allowed" run default --out @OUT --set sweep.eta=1e-3,abc
+bad "unknown swept key" "'zzz'|allowed" run default --out @OUT --set sweep.zzz=1,2
 for kv in n=0 n=25 L=0 eta=-1 eta=1e301 eta=0 gamma=-1 sigma_theta=-0.1 instances=0 d=12; do
     bad "out-of-range value $kv" "'${kv%%=*}'|'${kv#*=}'|allowed" run default --out @OUT --set "$kv"
 done
