@@ -606,9 +606,10 @@ static void chk_you23_fig1(const qnn_result *res, rep *r)
     ck_row *row = check_points(r, res, "L > 10⁻¹ after 10⁴ iterations, whatever p", "Fig. 4 caption: “L > 1×10⁻¹”",
                                v_loss_T, t_01, -1, NULL);
     setf(row->note, sizeof row->note,
-         "Our deeper circuits (p = 40, 80) get further in 10⁴ steps of η = 10⁻³/p than the caption says, while still "
-         "flattening (first row). The flow time reached, η p/m × 10⁴ = 2.5, is the same for every p; a caption "
-         "written for the curves of p = 10, 20 would read this way. The sublinear signature does not depend on it.");
+         "The deeper circuits get further in 10⁴ steps of η = 10⁻³/p than the caption says, while still flattening "
+         "(first row): the flow time reached, η p/m × 10⁴ = 2.5, is the same for every p, and a deeper circuit is "
+         "closer to the asymptotic dynamics, which converge faster at early times. The caption's number holds for "
+         "the shallower circuits; the sublinear signature does not depend on it.");
 }
 
 /* smallest per-interval rate of each instance (flow time), mean over instances */
@@ -1603,9 +1604,13 @@ int qnn_cmd_reproduce(int argc, char **argv)
     fprintf(f, "# Reproduced figures\n\nWritten by `qnnlab reproduce all%s`: every figure SPEC.md §5 lists, each with "
                "its report (the paper's setting, the paper's values beside ours with their statistical errors, and a "
                "verdict).\n\n| figure | paper | verdict | report |\n|---|---|---|---|\n", quick ? " --quick" : "");
-    for (int i = 0; i < NFIG; i++)
-        fprintf(f, "| [%s](%s/figure.png) | %s — %s | %s | [report](%s/report.md) |\n", figures[i].id, figures[i].id,
-                figures[i].paper, figures[i].title, verdicts[i] ? verdicts[i] : "—", figures[i].id);
+    for (int i = 0; i < NFIG; i++) {
+        fprintf(f, "| [%s](%s/figure.png) | ", figures[i].id, figures[i].id);
+        md_cell(f, figures[i].paper);
+        fputs(" — ", f);
+        md_cell(f, figures[i].title);
+        fprintf(f, " | %s | [report](%s/report.md) |\n", verdicts[i] ? verdicts[i] : "—", figures[i].id);
+    }
     int bad = ferror(f);
     if (fclose(f) != 0 || bad || rename(tmp, fin) != 0) {
         remove(tmp);
