@@ -765,6 +765,18 @@ check "tui: a bad --set value is refused (status 2, names the key)" \
 DISPLAY= WAYLAND_DISPLAY= q noargs </dev/null
 check "no arguments, no display, no terminal: usage and status 2" \
     sh -c "test \"\$(cat $TMP/noargs.rc)\" = 2 && grep -q 'no display and no terminal' $TMP/noargs.err"
+# a DISPLAY nobody answers: SDL would fall back to its invisible
+# "offscreen" driver; the window refuses it (and `qnnlab` alone does not
+# take it for a display)
+dead=4711
+while [ -e "/tmp/.X11-unix/X$dead" ]; do dead=$((dead + 1)); done
+DISPLAY=:$dead WAYLAND_DISPLAY= timeout 30 "$QNNLAB" gui default >"$TMP/deadx.out" 2>"$TMP/deadx.err" </dev/null
+echo $? >"$TMP/deadx.rc"
+check "gui with a DISPLAY nobody answers: status 1 and the reason, no invisible window" \
+    sh -c "test \"\$(cat $TMP/deadx.rc)\" = 1 && grep -q 'no display answers' $TMP/deadx.err"
+DISPLAY=:$dead WAYLAND_DISPLAY= q deadx_noargs </dev/null
+check "no arguments and a DISPLAY nobody answers: as with no display (status 2)" \
+    sh -c "test \"\$(cat $TMP/deadx_noargs.rc)\" = 2 && grep -q 'no display and no terminal' $TMP/deadx_noargs.err"
 
 # ----------------------------------------------------------------------------
 # Limits: under a small ulimit -v the program refuses with a message (the

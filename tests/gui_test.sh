@@ -22,8 +22,11 @@ for d in $(seq 90 140); do [ -e /tmp/.X11-unix/X$d ] || [ -e /tmp/.X$d-lock ] ||
 export DISPLAY=:$d
 Xvfb "$DISPLAY" -screen 0 1600x1000x24 -nolisten tcp >"$work/xvfb.log" 2>&1 &
 xpid=$!
-for i in $(seq 150); do xdotool getmouselocation >/dev/null 2>&1 && break; sleep 0.1; done
+# wait until the server answers: a window opened before that would get
+# SDL's invisible "offscreen" driver (the program now refuses it)
+for i in $(seq 300); do xdotool getmouselocation >/dev/null 2>&1 && break; sleep 0.1; done
 kill -0 "$xpid" 2>/dev/null || { echo "gui_test: FAIL: Xvfb on $DISPLAY did not start"; cat "$work/xvfb.log"; exit 1; }
+xdotool getmouselocation >/dev/null 2>&1 || { echo "gui_test: FAIL: Xvfb on $DISPLAY does not answer after 30 s"; cat "$work/xvfb.log"; exit 1; }
 
 fail() {
   echo "gui_test: FAIL: $*"

@@ -172,13 +172,14 @@ for d in $(seq 141 190); do [ -e /tmp/.X11-unix/X$d ] || [ -e /tmp/.X$d-lock ] |
 export DISPLAY=:$d
 Xvfb "$DISPLAY" -screen 0 1600x1000x24 -nolisten tcp >"$work/xvfb.log" 2>&1 &
 xpid=$!
-for i in $(seq 150); do xdotool getmouselocation >/dev/null 2>&1 && break; sleep 0.1; done
+for i in $(seq 300); do xdotool getmouselocation >/dev/null 2>&1 && break; sleep 0.1; done
 fail() {
   echo "tour_test gui: FAIL: $*"
   cat "$work/out.txt" "$work/err.txt" 2>/dev/null
   exit 1
 }
 kill -0 "$xpid" 2>/dev/null || fail "Xvfb on $DISPLAY did not start"
+xdotool getmouselocation >/dev/null 2>&1 || fail "Xvfb on $DISPLAY does not answer after 30 s"
 rc=0; "$QNNLAB" gui --tour --tour-step 0 >/dev/null 2>"$work/e1" || rc=$?
 [ "$rc" = 2 ] && grep -q "allowed: 1 .. $ntour" "$work/e1" || fail "--tour-step 0: exit $rc, $(cat "$work/e1")"
 

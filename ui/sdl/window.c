@@ -34,14 +34,27 @@ void qnn_gui_wake(void *ctx)
     }
 }
 
+/* SDL falls back to its "offscreen" driver when no display answers (an X
+ * server not yet up, a stale DISPLAY): the program would then run with a
+ * window nobody sees. Those drivers count only when asked for by name. */
+static int video_driver_shows(void)
+{
+    const char *d = SDL_GetCurrentVideoDriver();
+    const char *asked = SDL_getenv("SDL_VIDEODRIVER");
+    if (asked && *asked)
+        return 1;
+    return d && strcmp(d, "offscreen") != 0 && strcmp(d, "dummy") != 0 && strcmp(d, "evdev") != 0;
+}
+
 int qnn_gui_available(void)
 {
     if (SDL_WasInit(SDL_INIT_VIDEO))
-        return 1;
+        return video_driver_shows();
     if (SDL_InitSubSystem(SDL_INIT_VIDEO) != 0)
         return 0;
+    int ok = video_driver_shows();
     SDL_QuitSubSystem(SDL_INIT_VIDEO);
-    return 1;
+    return ok;
 }
 
 typedef struct win {
@@ -364,6 +377,13 @@ static int gui_loop(live_ui *u, const qnn_gui_opts *o, char *err, size_t errlen)
 {
     if (SDL_Init(SDL_INIT_VIDEO) != 0) {
         snprintf(err, errlen, "cannot open a window: %s; allowed: run with a display (DISPLAY or WAYLAND_DISPLAY), or use `qnnlab run` headless", SDL_GetError());
+        return -1;
+    }
+    if (!video_driver_shows()) {
+        const char *x = SDL_getenv("DISPLAY"), *wl = SDL_getenv("WAYLAND_DISPLAY");
+        snprintf(err, errlen, "cannot open a window: no display answers (DISPLAY '%s', WAYLAND_DISPLAY '%s'; SDL offered only its '%s' driver); allowed: a running X11 or Wayland display, `qnnlab tui` in a terminal, or `qnnlab run` headless",
+                 x ? x : "", wl ? wl : "", SDL_GetCurrentVideoDriver() ? SDL_GetCurrentVideoDriver() : "none");
+        SDL_Quit();
         return -1;
     }
     wake_event = SDL_RegisterEvents(1);
