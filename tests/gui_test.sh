@@ -10,23 +10,15 @@ for t in Xvfb xdotool python3; do
   command -v "$t" >/dev/null || { echo "gui_test: $t is missing (.ci/setup installs it)"; exit 1; }
 done
 work=$(mktemp -d)
+. "$(dirname "$0")/xvfb.sh"
 cleanup() {
   [ -n "${app:-}" ] && kill "$app" 2>/dev/null || true
-  [ -n "${xpid:-}" ] && kill "$xpid" 2>/dev/null || true
+  xvfb_stop
   rm -rf "$work"
 }
 trap cleanup EXIT
 
-# a free display number
-for d in $(seq 90 140); do [ -e /tmp/.X11-unix/X$d ] || [ -e /tmp/.X$d-lock ] || break; done
-export DISPLAY=:$d
-Xvfb "$DISPLAY" -screen 0 1600x1000x24 -nolisten tcp >"$work/xvfb.log" 2>&1 &
-xpid=$!
-# wait until the server answers: a window opened before that would get
-# SDL's invisible "offscreen" driver (the program now refuses it)
-for i in $(seq 300); do xdotool getmouselocation >/dev/null 2>&1 && break; sleep 0.1; done
-kill -0 "$xpid" 2>/dev/null || { echo "gui_test: FAIL: Xvfb on $DISPLAY did not start"; cat "$work/xvfb.log"; exit 1; }
-xdotool getmouselocation >/dev/null 2>&1 || { echo "gui_test: FAIL: Xvfb on $DISPLAY does not answer after 30 s"; cat "$work/xvfb.log"; exit 1; }
+xvfb_start "$work" || { echo "gui_test: FAIL: Xvfb did not start (30 s)"; cat "$work/xvfb.log"; exit 1; }
 
 fail() {
   echo "gui_test: FAIL: $*"
@@ -99,6 +91,10 @@ key c
 sleep 0.5
 # (the window closes on key-down: the key-up finds no window)
 xdotool key --window "$W" q 2>/dev/null || true
+# the window is gone before xdotool sends the release, and the server
+# (-noreset) would keep q down for the next window (SDL replays held keys
+# when a window gains focus): release it
+xdotool keyup q 2>/dev/null || true
 for i in $(seq 100); do kill -0 "$app" 2>/dev/null || break; sleep 0.1; done
 rc=0
 wait "$app" || rc=$?
@@ -127,7 +123,7 @@ for sig in INT TERM HUP; do
   for i in $(seq 300); do W=$(xdotool search --pid "$app" 2>/dev/null | head -1 || true); [ -n "$W" ] && break; sleep 0.1; done
   [ -n "$W" ] || fail "SIG$sig: no window appeared"
   sleep 0.5
-  kill -"$sig" "$app"
+  kill -"$sig" "$app" || { rc=0; wait "$app" || rc=$?; cat "$work/err-$sig.txt" "$work/out-$sig.txt"; fail "SIG$sig: the program had already ended (status $rc)"; }
   for i in $(seq 50); do kill -0 "$app" 2>/dev/null || break; sleep 0.1; done
   rc=0
   wait "$app" || rc=$?

@@ -162,24 +162,20 @@ fi
 for t in Xvfb xdotool python3; do
   command -v "$t" >/dev/null || { echo "tour_test: $t is missing (.ci/setup installs it)"; exit 1; }
 done
+. "$here/xvfb.sh"
 cleanup() {
   [ -n "${app:-}" ] && kill "$app" 2>/dev/null || true
-  [ -n "${xpid:-}" ] && kill "$xpid" 2>/dev/null || true
+  xvfb_stop
   rm -rf "$work"
 }
 trap cleanup EXIT
-for d in $(seq 141 190); do [ -e /tmp/.X11-unix/X$d ] || [ -e /tmp/.X$d-lock ] || break; done
-export DISPLAY=:$d
-Xvfb "$DISPLAY" -screen 0 1600x1000x24 -nolisten tcp >"$work/xvfb.log" 2>&1 &
-xpid=$!
-for i in $(seq 300); do xdotool getmouselocation >/dev/null 2>&1 && break; sleep 0.1; done
 fail() {
   echo "tour_test gui: FAIL: $*"
   cat "$work/out.txt" "$work/err.txt" 2>/dev/null
+  echo "--- Xvfb on ${DISPLAY:-?}:"; cat "$work/xvfb.log" 2>/dev/null
   exit 1
 }
-kill -0 "$xpid" 2>/dev/null || fail "Xvfb on $DISPLAY did not start"
-xdotool getmouselocation >/dev/null 2>&1 || fail "Xvfb on $DISPLAY does not answer after 30 s"
+xvfb_start "$work" || fail "Xvfb did not start (30 s)"
 rc=0; "$QNNLAB" gui --tour --tour-step 0 >/dev/null 2>"$work/e1" || rc=$?
 [ "$rc" = 2 ] && grep -q "allowed: 1 .. $ntour" "$work/e1" || fail "--tour-step 0: exit $rc, $(cat "$work/e1")"
 
@@ -238,6 +234,10 @@ xdotool key --window "$W" i S
 sleep 1
 ls "$work"/qnnlab-screenshot-*.png >/dev/null 2>&1 || fail "no screenshot"
 xdotool key --window "$W" q 2>/dev/null || true
+# the window is gone before xdotool sends the release, and the server
+# (-noreset) would keep q down for the next window (SDL replays held keys
+# when a window gains focus): release it
+xdotool keyup q 2>/dev/null || true
 for i in $(seq 100); do kill -0 "$app" 2>/dev/null || break; sleep 0.1; done
 rc=0; wait "$app" || rc=$?
 app=

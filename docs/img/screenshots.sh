@@ -13,18 +13,25 @@ for t in Xvfb xdotool xterm xwd $convert; do
     command -v "$t" >/dev/null || { echo "screenshots.sh: $t is missing" >&2; exit 2; }
 done
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/qnnlab-shots.XXXXXX")
-export DISPLAY=:93
-Xvfb "$DISPLAY" -screen 0 1600x1000x24 -nolisten tcp >"$tmp/xvfb.log" 2>&1 &
-xpid=$!
-cleanup() { kill "$xpid" 2>/dev/null || true; rm -rf "$tmp"; }
+. "$root/tests/xvfb.sh"
+cleanup() { xvfb_stop; rm -rf "$tmp"; }
 trap cleanup EXIT
-for i in $(seq 100); do xdotool getmouselocation >/dev/null 2>&1 && break; sleep 0.1; done
+xvfb_start "$tmp" || { echo "screenshots.sh: Xvfb did not start" >&2; cat "$tmp/xvfb.log" >&2; exit 1; }
 
 # the window: its own screenshot key (S) after 6 s of training
 OPENBLAS_NUM_THREADS=1 "$qnnlab" gui hessian-live --size 1280x720 --export-dir "$tmp" >/dev/null 2>&1 &
 app=$!
+win_of() {   # the window of process $1, waiting up to 20 s
+    for i in $(seq 200); do
+        w=$(xdotool search --pid "$1" 2>/dev/null | head -n 1)
+        [ -n "$w" ] && { echo "$w"; return 0; }
+        sleep 0.1
+    done
+    echo "screenshots.sh: no window for process $1" >&2
+    return 1
+}
+W=$(win_of "$app")
 sleep 6
-W=$(xdotool search --pid "$app" 2>/dev/null | head -n 1)
 xdotool key --window "$W" S
 sleep 1
 xdotool key --window "$W" q
@@ -36,8 +43,8 @@ cp "$shot" "$root/docs/img/window.png"
 xterm -geometry 120x40+0+0 -fa 'DejaVu Sans Mono' -fs 10 -bg black -fg grey90 \
     -e env OPENBLAS_NUM_THREADS=1 TERM=xterm-256color LANG=C.UTF-8 "$qnnlab" tui hessian-live &
 xt=$!
+T=$(win_of "$xt")
 sleep 7
-T=$(xdotool search --pid "$xt" 2>/dev/null | head -n 1)
 xwd -silent -id "$T" >"$tmp/term.xwd"
 kill "$xt" 2>/dev/null || true
 "$convert" "$tmp/term.xwd" -strip "$root/docs/img/terminal.png"
