@@ -255,6 +255,14 @@ int qnn_preset_load(const char *name_or_path, qnn_preset *out, char *err, size_t
     return rc;
 }
 
+/* a and b name the same parameter (d is n, p is L) */
+static int same_key(const char *a, const char *b)
+{
+    const char *ca = !strcmp(a, "d") ? "n" : !strcmp(a, "p") ? "L" : a;
+    const char *cb = !strcmp(b, "d") ? "n" : !strcmp(b, "p") ? "L" : b;
+    return strcmp(ca, cb) == 0;
+}
+
 int qnn_preset_override(qnn_preset *ps, const char *assignment, char *err, size_t errlen)
 {
     const char *eq = strchr(assignment, '=');
@@ -279,7 +287,7 @@ int qnn_preset_override(qnn_preset *ps, const char *assignment, char *err, size_
         const char *sk = k2 + 6;
         int at = -1;
         for (int i = 0; i < ps->nsweep; i++)
-            if (!strcmp(ps->sweep[i].key, sk))
+            if (same_key(ps->sweep[i].key, sk))
                 at = i;
         qnn_preset *tmp = malloc(sizeof *tmp);
         parse_ctx *c = calloc(1, sizeof *c);
@@ -316,11 +324,7 @@ int qnn_preset_override(qnn_preset *ps, const char *assignment, char *err, size_
         return -1;
     /* An explicit value replaces a sweep over the same key (or its alias). */
     for (int i = 0; i < ps->nsweep; i++) {
-        const char *sk = ps->sweep[i].key;
-        int same = strcmp(sk, k2) == 0 || (!strcmp(sk, "p") && !strcmp(k2, "L")) ||
-                   (!strcmp(sk, "L") && !strcmp(k2, "p")) || (!strcmp(sk, "d") && !strcmp(k2, "n")) ||
-                   (!strcmp(sk, "n") && !strcmp(k2, "d"));
-        if (same) {
+        if (same_key(ps->sweep[i].key, k2)) {
             memmove(&ps->sweep[i], &ps->sweep[i + 1], (size_t)(ps->nsweep - i - 1) * sizeof ps->sweep[0]);
             ps->nsweep--;
             i--;

@@ -96,6 +96,62 @@ static const char *accepted_key(const char *line)
     return ki->name;
 }
 
+/* "sweep.KEY=v1,...", accepted: KEY is a sweepable key (or d, p) and the
+ * preset now sweeps it, once, over values that each set it. Returns 0
+ * for other lines. */
+static int sweep_line(const qnn_preset *p, const char *line)
+{
+    const char *a = line;
+    while (isspace((unsigned char)*a))
+        a++;
+    if (strncmp(a, "sweep.", 6) != 0)
+        return 0;
+    const char *eq = strchr(line, '=');
+    const char *k0 = a + 6, *k1 = eq;
+    while (k1 > k0 && isspace((unsigned char)k1[-1]))
+        k1--;
+    char k[64];
+    size_t n = (size_t)(k1 - k0);
+    if (n >= sizeof k) {
+        fprintf(stderr, "fuzz_set: '%s' accepted with a %zu-byte swept key\n", line, n);
+        abort();
+    }
+    memcpy(k, k0, n);
+    k[n] = '\0';
+    const char *canon = !strcmp(k, "d") ? "n" : !strcmp(k, "p") ? "L" : k;
+    const qnn_key_info *ki = qnn_params_key(canon);
+    if (!ki || !ki->sweepable) {
+        fprintf(stderr, "fuzz_set: '%s' accepted but '%s' cannot be swept\n", line, k);
+        abort();
+    }
+    int found = 0;
+    for (int i = 0; i < p->nsweep; i++) {
+        const char *sk = p->sweep[i].key;
+        const char *c2 = !strcmp(sk, "d") ? "n" : !strcmp(sk, "p") ? "L" : sk;
+        if (strcmp(c2, canon) != 0)
+            continue;
+        found++;
+        if (p->sweep[i].nvalues < 1) {
+            fprintf(stderr, "fuzz_set: '%s' accepted with no values\n", line);
+            abort();
+        }
+        for (int v = 0; v < p->sweep[i].nvalues; v++) {
+            qnn_params t = p->params;
+            char e[FUZZ_ERR];
+            if (qnn_params_set(&t, sk, p->sweep[i].values[v], e, sizeof e) != 0) {
+                fprintf(stderr, "fuzz_set: '%s' accepted a value '%s' that does not set it: %s\n", line,
+                        p->sweep[i].values[v], e);
+                abort();
+            }
+        }
+    }
+    if (found != 1 || p->nsweep > QNN_MAX_SWEEP_KEYS) {
+        fprintf(stderr, "fuzz_set: '%s' accepted but '%s' is swept %d times (%d keys)\n", line, k, found, p->nsweep);
+        abort();
+    }
+    return 1;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static char line[MAX_LINE + 1];
@@ -148,6 +204,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             }
             continue;
         }
+        if (sweep_line(&ps, line))
+            continue;
         const char *key = accepted_key(line);
         fuzz_check_get_set(&ps.params, key);
         for (int i = 0; i < ps.nsweep; i++) {
