@@ -307,7 +307,7 @@ static ck_row *check_points(rep *r, const qnn_result *res, const char *claim, co
 static ck_row *check_trend(rep *r, const qnn_result *res, const char *claim, const char *paper,
                            pt_value vf, long first, long count, long stride, int dir, const char *what)
 {
-    double prev = NAN, prev_se = NAN, m0 = NAN, s0 = NAN, m1 = NAN, s1 = NAN;
+    double prev = NAN, m0 = NAN, s0 = NAN, m1 = NAN, s1 = NAN;
     int mono = 1;
     char meas[1400] = "";
     for (long j = 0; j < count; j++) {
@@ -324,11 +324,9 @@ static ck_row *check_trend(rep *r, const qnn_result *res, const char *claim, con
             mono = 0;
         }
         prev = m;
-        prev_se = se;
         m1 = m;
         s1 = se;
     }
-    (void)prev_se;
     double z = dir * zscore(m1, s1, m0, s0);
     ck_row *row = add_row(r, mono && z > ZTOL ? CK_PASS : CK_FAIL, claim, paper);
     setf(row->measured, sizeof row->measured, "%s (first to last: z = %.1f)", meas, z);
@@ -819,12 +817,12 @@ static double v_least_over_final(const qnn_result *res, long k, double *se)
     return m.mean;
 }
 
-static double t_one(const qnn_result *res, long k, double *se) { (void)res; (void)k; *se = NAN; return 0.9; }
+static double t_09(const qnn_result *res, long k, double *se) { (void)res; (void)k; *se = NAN; return 0.9; }
 
 static void chk_you23_fig6(const qnn_result *res, rep *r)
 {
     ck_row *row = check_points(r, res, "The smallest λ_min(K(t)) is met near the global minimum, at the end of training",
-                               "“smallest convergence rates … near the global minima”", v_least_over_final, t_one, -1, NULL);
+                               "“smallest convergence rates … near the global minima”", v_least_over_final, t_09, -1, NULL);
     setf(row->rule, sizeof row->rule, "smallest recorded λ_min / final λ_min ≥ 0.9 (within %g s.e.) at every d", ZTOL);
     check_points(r, res, "λ_min(K(T))/p lies below 2γ²(1 − 1/γ²) (Thm. 4.4 at leading order)",
                  "2γ²(1 − 1/γ²) = 6 at γ = 2", v_lmin_final_per_p, t_thm44, +1, NULL);
@@ -914,7 +912,6 @@ static void chk_ome_fig4(const qnn_result *res, rep *r)
         if (p->model == QNN_MODEL_QBM)
             continue;
         const char *name = p->model == QNN_MODEL_GUE ? "GUE evolution" : "unitary network";
-        long P = res->npoints;
         /* judge only this model's points */
         qnn_result sub = *res;
         sub.points = res->points + m * nh;
@@ -922,7 +919,6 @@ static void chk_ome_fig4(const qnn_result *res, rep *r)
         char claim[200];
         setf(claim, sizeof claim, "%s: mean trace distance below ½√(D_v/D_h)", name);
         check_points(r, &sub, claim, "vertical lines", v_tdist, t_tdist_bound, +1, NULL);
-        (void)P;
     }
 }
 

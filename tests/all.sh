@@ -12,7 +12,7 @@
 #  4. the libFuzzer targets (build-fuzz/, clang): each replays its corpus,
 #     then fuzzes for QNN_FUZZ_SECONDS (default 20) seconds.
 # Any failure stops it with a non-zero status. QNN_QUICK=1 runs step 1 only.
-# Usage: tests/all.sh        (from anywhere; about 9 minutes on 2 cores)
+# Usage: tests/all.sh        (from anywhere; about 10 minutes on 2 cores)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
