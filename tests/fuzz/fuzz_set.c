@@ -65,25 +65,30 @@ static void load_presets(void)
         closedir(d);
 }
 
-/* The text before '=' without white space, as qnn_preset_override reads
- * it: must be a key of the table or an alias. Returns the canonical key
- * (d -> n, p -> L). */
-static const char *accepted_key(const char *line)
+/* The text before '=' of an accepted line, without white space, as
+ * qnn_preset_override reads it, into k (64 bytes): a longer one aborts. */
+static void key_text(const char *line, char k[64])
 {
-    const char *eq = strchr(line, '=');
-    const char *a = line, *b = eq;
+    const char *a = line, *b = strchr(line, '=');
     while (a < b && isspace((unsigned char)*a))
         a++;
     while (b > a && isspace((unsigned char)b[-1]))
         b--;
-    char k[64];
     size_t n = (size_t)(b - a);
-    if (n >= sizeof k) {
+    if (n >= 64) {
         fprintf(stderr, "fuzz_set: '%s' accepted with a %zu-byte key\n", line, n);
         abort();
     }
     memcpy(k, a, n);
     k[n] = '\0';
+}
+
+/* An accepted key must be a key of the table or an alias. Returns the
+ * canonical key (d -> n, p -> L). */
+static const char *accepted_key(const char *line)
+{
+    char k[64];
+    key_text(line, k);
     if (!strcmp(k, "d"))
         return "n";
     if (!strcmp(k, "p"))
@@ -101,23 +106,11 @@ static const char *accepted_key(const char *line)
  * for other lines. */
 static int sweep_line(const qnn_preset *p, const char *line)
 {
-    const char *a = line;
-    while (isspace((unsigned char)*a))
-        a++;
-    if (strncmp(a, "sweep.", 6) != 0)
+    char full[64];
+    key_text(line, full);
+    if (strncmp(full, "sweep.", 6) != 0)
         return 0;
-    const char *eq = strchr(line, '=');
-    const char *k0 = a + 6, *k1 = eq;
-    while (k1 > k0 && isspace((unsigned char)k1[-1]))
-        k1--;
-    char k[64];
-    size_t n = (size_t)(k1 - k0);
-    if (n >= sizeof k) {
-        fprintf(stderr, "fuzz_set: '%s' accepted with a %zu-byte swept key\n", line, n);
-        abort();
-    }
-    memcpy(k, k0, n);
-    k[n] = '\0';
+    const char *k = full + 6;
     const char *canon = !strcmp(k, "d") ? "n" : !strcmp(k, "p") ? "L" : k;
     const qnn_key_info *ki = qnn_params_key(canon);
     if (!ki || !ki->sweepable) {
