@@ -1842,8 +1842,21 @@ static void draw_panel(cairo_t *cr, const plot_panel *p, const rect *cell,
         cairo_restore(cr);
     }
     if (nonempty(p->title)) {
-        text_draw(cr, p->title, m->ttl_fs, 0.5 * (r.x0 + r.x1),
-                  r.y0 - 0.45 * m->fs - DESC_H * m->ttl_fs, 0.5);
+        /* centred over the plot area; a title wider than that moves left
+         * into the margin and, wider than the cell, gets a smaller font
+         * (down to the tick-label size) instead of running into the next
+         * panel */
+        double fs = m->ttl_fs, avail = cell->x1 - cell->x0 - 0.3 * m->fs;
+        double w = text_measure(cr, p->title, fs).w;
+        if (w > avail && avail > 0)
+            fs = fmax(m->fs, fs * avail / w);
+        w = text_measure(cr, p->title, fs).w;
+        double cx = 0.5 * (r.x0 + r.x1);
+        if (cx + 0.5 * w > cell->x1 - 0.15 * m->fs)
+            cx = cell->x1 - 0.15 * m->fs - 0.5 * w;
+        if (cx - 0.5 * w < cell->x0 + 0.15 * m->fs)
+            cx = cell->x0 + 0.15 * m->fs + 0.5 * w;
+        text_draw(cr, p->title, fs, cx, r.y0 - 0.45 * m->fs - DESC_H * m->ttl_fs, 0.5);
     }
     if (e.npts == 0) {
         font(cr, 0, 1);
