@@ -32,14 +32,8 @@ fail() {
 export OPENBLAS_NUM_THREADS=1
 "$QNNLAB" gui default --size 1280x800 --export-dir "$work" >"$work/out.txt" 2>"$work/err.txt" &
 app=$!
-W=
-for i in $(seq 300); do
-  W=$(xdotool search --pid "$app" 2>/dev/null | head -1 || true)
-  [ -n "$W" ] || W=$(xdotool search --name '^qnnlab' 2>/dev/null | head -1 || true)
-  [ -n "$W" ] && break
-  kill -0 "$app" 2>/dev/null || fail "qnnlab gui exited before its window appeared"
-  sleep 0.1
-done
+rc=0; xvfb_window "$app" '^qnnlab' 30 || rc=$?
+[ "$rc" = 2 ] && fail "qnnlab gui exited before its window appeared"
 [ -n "$W" ] || fail "no window appeared"
 sleep 1
 key() { xdotool key --window "$W" "$@"; }
@@ -119,9 +113,7 @@ grep -q '^share: qnnlab gui --state qnnlab:1:default,' "$work/out.txt" || fail "
 for sig in INT TERM HUP; do
   "$QNNLAB" gui default --size 800x600 --export-dir "$work" >"$work/out-$sig.txt" 2>"$work/err-$sig.txt" &
   app=$!
-  W=
-  for i in $(seq 300); do W=$(xdotool search --pid "$app" 2>/dev/null | head -1 || true); [ -n "$W" ] && break; sleep 0.1; done
-  [ -n "$W" ] || fail "SIG$sig: no window appeared"
+  xvfb_window "$app" '^qnnlab' 30 || fail "SIG$sig: no window appeared"
   sleep 0.5
   kill -"$sig" "$app" || { rc=0; wait "$app" || rc=$?; cat "$work/err-$sig.txt" "$work/out-$sig.txt"; fail "SIG$sig: the program had already ended (status $rc)"; }
   for i in $(seq 50); do kill -0 "$app" 2>/dev/null || break; sleep 0.1; done

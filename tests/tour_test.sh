@@ -181,14 +181,8 @@ rc=0; "$QNNLAB" gui --tour --tour-step 0 >/dev/null 2>"$work/e1" || rc=$?
 
 "$QNNLAB" tour --size 1280x800 --export-dir "$work" >"$work/out.txt" 2>"$work/err.txt" &
 app=$!
-W=
-for i in $(seq 600); do   # up to 60 s on a loaded machine
-  W=$(xdotool search --pid "$app" 2>/dev/null | head -1 || true)
-  [ -n "$W" ] || W=$(xdotool search --name '^qnnlab — tour' 2>/dev/null | head -1 || true)
-  [ -n "$W" ] && break
-  kill -0 "$app" 2>/dev/null || fail "qnnlab tour exited before its window appeared"
-  sleep 0.1
-done
+rc=0; xvfb_window "$app" '^qnnlab — tour' 60 || rc=$?   # 60 s on a loaded machine
+[ "$rc" = 2 ] && fail "qnnlab tour exited before its window appeared"
 [ -n "$W" ] || fail "no window appeared"
 name() { xdotool getwindowname "$W"; }
 wait_name() {

@@ -33,3 +33,18 @@ xvfb_stop() {
     XVFB_PID=
   fi
 }
+# xvfb_window PID NAME-REGEX SECONDS: sets W to the window of process PID
+# (by _NET_WM_PID, else by a title matching NAME-REGEX). Returns 1 when
+# none appears in time, 2 when the process ended first.
+xvfb_window() {
+  local pid=$1 re=$2 i
+  W=
+  for i in $(seq $(( $3 * 10 ))); do
+    W=$(xdotool search --pid "$pid" 2>/dev/null | head -1 || true)
+    [ -n "$W" ] || W=$(xdotool search --name "$re" 2>/dev/null | head -1 || true)
+    [ -n "$W" ] && return 0
+    kill -0 "$pid" 2>/dev/null || return 2
+    sleep 0.1
+  done
+  return 1
+}

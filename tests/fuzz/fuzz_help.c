@@ -19,6 +19,7 @@
 
 #include "live.h"
 #include "tui.h"
+#include "fuzz_utf8.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -43,21 +44,6 @@ static void cleanup(void)
 {
     unlink(file);
     rmdir(dir);
-}
-
-static int utf8_ok(const char *s)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    while (*p) {
-        int n = *p < 0x80 ? 1 : (*p >> 5) == 6 ? 2 : (*p >> 4) == 14 ? 3 : (*p >> 3) == 30 ? 4 : 0;
-        if (!n)
-            return 0;
-        for (int k = 1; k < n; k++)
-            if ((p[k] & 0xC0) != 0x80)
-                return 0;
-        p += n;
-    }
-    return 1;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -103,7 +89,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             tui_compose(&g, &L, &u, &v, NULL, NULL);
             for (int i = 0; i < g.w * g.h; i++) {
                 const char *ch = g.c[i].ch;
-                if (!memchr(ch, 0, sizeof g.c[i].ch) || !utf8_ok(ch)) {
+                if (!memchr(ch, 0, sizeof g.c[i].ch) || !fuzz_utf8_ok(ch)) {
                     fprintf(stderr, "fuzz_help: cell %d is not one UTF-8 character\n", i);
                     abort();
                 }

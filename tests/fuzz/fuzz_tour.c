@@ -20,23 +20,9 @@
 
 #include "live.h"
 #include "tui.h"
+#include "fuzz_utf8.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static int utf8_ok(const char *s)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    while (*p) {
-        int n = *p < 0x80 ? 1 : (*p >> 5) == 6 ? 2 : (*p >> 4) == 14 ? 3 : (*p >> 3) == 30 ? 4 : 0;
-        if (!n)
-            return 0;
-        for (int k = 1; k < n; k++)
-            if ((p[k] & 0xC0) != 0x80)
-                return 0;
-        p += n;
-    }
-    return 1;
-}
 
 #define TERMINATED(a) (memchr((a), 0, sizeof(a)) != NULL)
 
@@ -121,7 +107,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                     tui_compose(&g, &L, &u, &v, &sn, &sn.params);
                     for (int i = 0; i < g.w * g.h; i++) {
                         const char *ch = g.c[i].ch;
-                        if (!memchr(ch, 0, sizeof g.c[i].ch) || !utf8_ok(ch))
+                        if (!memchr(ch, 0, sizeof g.c[i].ch) || !fuzz_utf8_ok(ch))
                             bad("a cell is not one UTF-8 character");
                         if (cs)
                             for (const unsigned char *p = (const unsigned char *)ch; *p; p++)
