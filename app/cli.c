@@ -2,6 +2,7 @@
 #include "cli.h"
 #include "preset.h"
 #include "results.h"
+#include "sweep.h"
 #include "tui.h"
 #include "window.h"
 #include "qnn/analysis.h"
@@ -237,6 +238,13 @@ int qnn_result_prepare(const char *preset_name, const char *const *over, int nov
     memset(res, 0, sizeof *res);
     if (qnn_preset_load(preset_name, ps, err, errlen) != 0)
         return QNN_EXIT_USAGE;
+    return qnn_result_prepare_loaded(over, nover, ps, res, err, errlen);
+}
+
+int qnn_result_prepare_loaded(const char *const *over, int nover, qnn_preset *ps, qnn_result *res,
+                              char *err, size_t errlen)
+{
+    memset(res, 0, sizeof *res);
     for (int i = 0; i < nover; i++) {
         char e[1024];
         if (qnn_preset_override(ps, over[i], e, sizeof e) != 0) {
@@ -495,6 +503,8 @@ int qnn_cli_run(int argc, char **argv)
         return cmd_run(argc - 2, argv + 2);
     if (!strcmp(cmd, "reproduce"))
         return qnn_cmd_reproduce(argc - 2, argv + 2);
+    if (!strcmp(cmd, "sweep"))
+        return qnn_cmd_sweep(argc - 2, argv + 2);
     if (!strcmp(cmd, "presets")) {
         char err[512];
         if (qnn_preset_list(list_preset, NULL, err, sizeof err) != 0)
@@ -510,6 +520,6 @@ int qnn_cli_run(int argc, char **argv)
     if (!strcmp(cmd, "tour"))
         return qnn_cmd_tour(argc - 2, argv + 2);
     char msg[512];
-    snprintf(msg, sizeof msg, "unknown command '%s'; allowed: run, reproduce, gui, tui, tour, presets, bench, --help, --version", cmd);
+    snprintf(msg, sizeof msg, "unknown command '%s'; allowed: run, sweep, reproduce, gui, tui, tour, presets, bench, --help, --version", cmd);
     return fail_usage(msg);
 }

@@ -1,6 +1,7 @@
 /* The headless figure: layout chosen from the preset's figure keys, drawn
  * by ui/plot. All arrays live in a small arena freed after drawing. */
 #include "results.h"
+#include "sweep.h"
 #include "plot.h"
 #include "qnn/theory.h"
 #include "qnn/hessian.h"
@@ -519,6 +520,11 @@ static const stat_desc stat_table[] = {
     { "hessian_min_final", "smallest Hessian eigenvalue at the end", "λ_{min}(∇^{2}L)", NULL, NULL },
     { "hessian_max_final", "largest Hessian eigenvalue at the end", "λ_{max}(∇^{2}L)", NULL, NULL },
 };
+
+const char *qnn_figure_stat_name(size_t i)
+{
+    return i < sizeof stat_table / sizeof stat_table[0] ? stat_table[i].name : NULL;
+}
 
 /* The width law (results.h) a statistic follows, or -1. */
 static int width_law(const char *stat)
@@ -2009,40 +2015,58 @@ static int carleman_figure(const qnn_result *res, builder *b, plot_figure *fig)
     return 0;
 }
 
-int qnn_write_figure(const qnn_result *res, int format, const char *path, char *err, size_t errlen)
+/* Builds the figure of res into fig (arrays in b's arena). 0 or -1. */
+static int build_figure(const qnn_result *res, builder *b, plot_figure *fig, char *title, size_t tlen)
 {
-    builder b;
-    memset(&b, 0, sizeof b);
-    plot_figure fig;
-    memset(&fig, 0, sizeof fig);
+    memset(b, 0, sizeof *b);
+    memset(fig, 0, sizeof *fig);
     const qnn_params *p0 = &res->points[0].params;
-    char title[QNN_TEXT_MAX + 64];
     if (p0->title[0])
-        snprintf(title, sizeof title, "%s", p0->title);
+        snprintf(title, tlen, "%s", p0->title);
     else
-        snprintf(title, sizeof title, "qnnlab: %s", res->preset->name);
-    fig.title = title;
-    int rc;
+        snprintf(title, tlen, "qnnlab: %s", res->preset->name);
+    fig->title = title;
     switch (p0->figure) {
-    case QNN_FIG_SWEEP: rc = sweep_figure(res, &b, &fig); break;
-    case QNN_FIG_COMPARE: rc = compare_figure(res, &b, &fig); break;
-    case QNN_FIG_RATE: rc = rate_figure(res, &b, &fig); break;
-    case QNN_FIG_HISTOGRAM: rc = histogram_figure(res, &b, &fig); break;
-    case QNN_FIG_HESSIAN: rc = hessian_figure(res, &b, &fig); break;
-    case QNN_FIG_CARLEMAN: rc = carleman_figure(res, &b, &fig); break;
+    case QNN_FIG_SWEEP: return sweep_figure(res, b, fig);
+    case QNN_FIG_COMPARE: return compare_figure(res, b, fig);
+    case QNN_FIG_RATE: return rate_figure(res, b, fig);
+    case QNN_FIG_HISTOGRAM: return histogram_figure(res, b, fig);
+    case QNN_FIG_HESSIAN: return hessian_figure(res, b, fig);
+    case QNN_FIG_CARLEMAN: return carleman_figure(res, b, fig);
     default:
         /* the training figure of the models whose records are not steps
          * of a QNN */
-        rc = p0->model == QNN_MODEL_CARLEMAN ? carleman_figure(res, &b, &fig)
-           : p0->model == QNN_MODEL_MLP ? mlp_figure(res, &b, &fig) : training_figure(res, &b, &fig);
-        break;
+        return p0->model == QNN_MODEL_CARLEMAN ? carleman_figure(res, b, fig)
+             : p0->model == QNN_MODEL_MLP ? mlp_figure(res, b, fig) : training_figure(res, b, fig);
     }
-    if (rc != 0) {
+}
+
+int qnn_write_figure(const qnn_result *res, int format, const char *path, char *err, size_t errlen)
+{
+    builder b;
+    plot_figure fig;
+    char title[QNN_TEXT_MAX + 64];
+    if (build_figure(res, &b, &fig, title, sizeof title) != 0) {
         snprintf(err, errlen, "out of memory while building the figure");
         afree(&b.a);
         return -1;
     }
-    rc = plot_write(&fig, (plot_format)format, path, err, errlen);
+    int rc = plot_write(&fig, (plot_format)format, path, err, errlen);
     afree(&b.a);
     return rc;
+}
+
+int qnn_draw_figure(const qnn_result *res, cairo_t *cr, double w, double h, char *err, size_t errlen)
+{
+    builder b;
+    plot_figure fig;
+    char title[QNN_TEXT_MAX + 64];
+    if (build_figure(res, &b, &fig, title, sizeof title) != 0) {
+        snprintf(err, errlen, "out of memory while building the figure");
+        afree(&b.a);
+        return -1;
+    }
+    plot_draw(cr, &fig, w, h);
+    afree(&b.a);
+    return 0;
 }

@@ -31,6 +31,9 @@ typedef struct qnn_result {
  * over; release it with qnn_result_release (also after a failure). */
 int qnn_result_prepare(const char *preset_name, const char *const *over, int nover,
                        qnn_preset *ps, qnn_result *res, char *err, size_t errlen);
+/* The same for a preset already loaded into ps. */
+int qnn_result_prepare_loaded(const char *const *over, int nover, qnn_preset *ps, qnn_result *res,
+                              char *err, size_t errlen);
 /* Runs and analyses every point (progress lines on stderr unless quiet;
  * SIGINT/TERM/HUP end the program with 128 + the signal unless
  * qnn_result_writing(1) is in force). QNN_EXIT_OK, QNN_EXIT_FAILURE (message
@@ -62,6 +65,10 @@ int qnn_write_figure(const qnn_result *res, int format, const char *path, char *
  * qnn_result_has_hessian). */
 int qnn_write_spectra_csv(const qnn_result *res, FILE *f);
 int qnn_result_has_hessian(const qnn_result *res);
+
+/* The statistics a sweep figure (figure = sweep, stats = ...) can show:
+ * name i, or NULL past the last. */
+const char *qnn_figure_stat_name(size_t i);
 
 /* 1 when the comma list `stats` names the statistic `name`. */
 int qnn_stats_has(const char *stats, const char *name);

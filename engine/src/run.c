@@ -22,21 +22,27 @@ int qnn_run_default_threads(void)
     return n > 0 ? (int)n : 1;
 }
 
+void qnn_run_instance_clear(qnn_run_instance *ri)
+{
+    free(ri->rec);
+    free(ri->K0);
+    free(ri->eig0);
+    free(ri->resid);
+    for (size_t k = 0; k < ri->nspec; k++) {
+        free(ri->spec[k].x);
+        free(ri->spec[k].w);
+    }
+    free(ri->spec);
+    memset(ri, 0, sizeof *ri);
+    ri->diverged_at = -1;
+}
+
 void qnn_run_free(qnn_run *run)
 {
     if (!run)
         return;
-    for (int i = 0; i < run->ninst; i++) {
-        free(run->inst[i].rec);
-        free(run->inst[i].K0);
-        free(run->inst[i].eig0);
-        free(run->inst[i].resid);
-        for (size_t k = 0; k < run->inst[i].nspec; k++) {
-            free(run->inst[i].spec[k].x);
-            free(run->inst[i].spec[k].w);
-        }
-        free(run->inst[i].spec);
-    }
+    for (int i = 0; i < run->ninst; i++)
+        qnn_run_instance_clear(&run->inst[i]);
     free(run->inst);
     free(run->mean_K0);
     free(run->mean_K0_eig);
@@ -92,27 +98,19 @@ static int keep_spectrum(qnn_run_instance *ri, qnn_instance *in, size_t *cap)
     return 0;
 }
 
-/* Runs instance i to the end; 0, or -1 with job->err set. */
-static int run_one(job *jb, int i)
+int qnn_run_one(const qnn_params *p, int i, const qnn_instance *lender, const atomic_int *stop,
+                qnn_run_instance *ri, char *err, size_t errlen)
 {
-    const qnn_params *p = jb->p;
-    qnn_run_instance *ri = &jb->run->inst[i];
-    char err[512];
-    qnn_instance *in = qnn_instance_new(p, i, jb->lender, err, sizeof err);
-    if (!in) {
-        pthread_mutex_lock(&jb->lock);
-        if (!jb->failed)
-            snprintf(jb->err, sizeof jb->err, "%s", err);
-        jb->failed = 1;
-        pthread_mutex_unlock(&jb->lock);
+    memset(ri, 0, sizeof *ri);
+    ri->index = i;
+    ri->diverged_at = -1;
+    qnn_instance *in = qnn_instance_new(p, i, lender, err, errlen);
+    if (!in)
         return -1;
-    }
     /* model carleman: "steps" are the ode_points times of the error curve */
     const long T = p->model == QNN_MODEL_CARLEMAN ? p->ode_points - 1 : p->steps;
     const int every = p->model == QNN_MODEL_CARLEMAN ? 1 : p->record_every;
     size_t cap = (size_t)(T / every) + 2;
-    ri->index = i;
-    ri->diverged_at = -1;
     ri->rec = malloc(cap * sizeof *ri->rec);
     int m = 0;
     qnn_instance_kernel(in, &m);
@@ -122,14 +120,13 @@ static int run_one(job *jb, int i)
         ri->resid = malloc(cap * (size_t)m * sizeof(double));
     if (!ri->rec || !ri->K0 || !ri->eig0 || (p->record_residuals && !ri->resid)) {
         qnn_instance_free(in);
-        pthread_mutex_lock(&jb->lock);
-        snprintf(jb->err, sizeof jb->err, "out of memory for the records of instance %d (%zu records)", i, cap);
-        jb->failed = 1;
-        pthread_mutex_unlock(&jb->lock);
+        qnn_run_instance_clear(ri);
+        snprintf(err, errlen, "out of memory for the records of instance %d (%zu records)", i, cap);
         return -1;
     }
     qnn_instance_consts(in, &ri->consts);
     size_t spec_cap = 0;
+    int stopped = 0;
     for (long t = 0; t <= T; t++) {
         int rec = record_due(t, T, every);
         int eig = rec && (t == 0 || t == T || t % p->kernel_every == 0) ? QNN_WANT_EIGEN : 0;
@@ -138,13 +135,12 @@ static int run_one(job *jb, int i)
         if (rec && p->hessian != QNN_HESS_OFF && (t == 0 || t == T || t % p->hessian_every == 0))
             eig |= QNN_WANT_HESSIAN;
         qnn_obs o;
+        memset(&o, 0, sizeof o);
         int bad = qnn_instance_eval(in, eig, &o);
         if (keep_spectrum(ri, in, &spec_cap) != 0) {
             qnn_instance_free(in);
-            pthread_mutex_lock(&jb->lock);
-            snprintf(jb->err, sizeof jb->err, "out of memory for the Hessian spectra of instance %d", i);
-            jb->failed = 1;
-            pthread_mutex_unlock(&jb->lock);
+            qnn_run_instance_clear(ri);
+            snprintf(err, errlen, "out of memory for the Hessian spectra of instance %d", i);
             return -1;
         }
         if (t == 0) {
@@ -162,10 +158,34 @@ static int run_one(job *jb, int i)
         }
         if (t < T)
             qnn_instance_step(in);
-        if ((t & 63) == 0 && atomic_load_explicit(&jb->stop, memory_order_relaxed))
+        if ((t & 63) == 0 && stop && atomic_load_explicit(stop, memory_order_relaxed)) {
+            stopped = 1;
             break;
+        }
     }
     qnn_instance_free(in);
+    if (stopped) {
+        qnn_run_instance_clear(ri);
+        snprintf(err, errlen, "interrupted");
+        return 1;
+    }
+    return 0;
+}
+
+/* Runs instance i into the job's run; 0, or -1 with job->err set (a stop
+ * request leaves the instance empty and returns 0: the run fails later). */
+static int run_one(job *jb, int i)
+{
+    char err[512];
+    int rc = qnn_run_one(jb->p, i, jb->lender, &jb->stop, &jb->run->inst[i], err, sizeof err);
+    if (rc < 0) {
+        pthread_mutex_lock(&jb->lock);
+        if (!jb->failed)
+            snprintf(jb->err, sizeof jb->err, "%s", err);
+        jb->failed = 1;
+        pthread_mutex_unlock(&jb->lock);
+        return -1;
+    }
     return 0;
 }
 
@@ -232,6 +252,47 @@ static int mean_kernel(qnn_run *run)
     return 0;
 }
 
+int qnn_run_outputs(const qnn_params *p)
+{
+    return ((p->model == QNN_MODEL_RANDOM || p->model == QNN_MODEL_HIDDEN || p->model == QNN_MODEL_QBM ||
+             p->model == QNN_MODEL_GUE) && p->task == QNN_TASK_OPTIMISE) ? 1 : p->m;
+}
+
+int qnn_run_lender(const qnn_params *p, qnn_instance **lender, char *err, size_t errlen)
+{
+    *lender = NULL;
+    if (p->resample != QNN_RESAMPLE_THETA)
+        return 0;
+    *lender = qnn_instance_new(p, 0, NULL, err, errlen);
+    return *lender ? 0 : -1;
+}
+
+int qnn_run_assemble(const qnn_params *p, qnn_run_instance *inst, int ninst, qnn_run **out,
+                     char *err, size_t errlen)
+{
+    *out = NULL;
+    qnn_run *run = calloc(1, sizeof *run);
+    if (!run) {
+        for (int i = 0; i < ninst; i++)
+            qnn_run_instance_clear(&inst[i]);
+        free(inst);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    run->params = *p;
+    run->ninst = ninst;
+    run->m = qnn_run_outputs(p);
+    run->inst = inst;
+    run->threads_used = 0;
+    if (mean_kernel(run) != 0) {
+        snprintf(err, errlen, "out of memory for the mean kernel (m = %d)", run->m);
+        qnn_run_free(run);
+        return -1;
+    }
+    *out = run;
+    return 0;
+}
+
 int qnn_run_execute(const qnn_params *p, qnn_progress_fn progress, void *ctx,
                     qnn_run **out, char *err, size_t errlen)
 {
@@ -244,7 +305,7 @@ int qnn_run_execute(const qnn_params *p, qnn_progress_fn progress, void *ctx,
     }
     run->params = *p;
     run->ninst = p->instances;
-    run->m = ((p->model == QNN_MODEL_RANDOM || p->model == QNN_MODEL_HIDDEN || p->model == QNN_MODEL_QBM || p->model == QNN_MODEL_GUE) && p->task == QNN_TASK_OPTIMISE) ? 1 : p->m;
+    run->m = qnn_run_outputs(p);
     run->inst = calloc((size_t)p->instances, sizeof *run->inst);
     if (!run->inst) {
         qnn_run_free(run);

@@ -4,6 +4,7 @@
 #ifndef QNN_RUN_H
 #define QNN_RUN_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include "qnn/params.h"
 #include "qnn/instance.h"
@@ -51,6 +52,31 @@ typedef int (*qnn_progress_fn)(void *ctx, int done, int total);
 int qnn_run_execute(const qnn_params *p, qnn_progress_fn progress, void *ctx,
                     qnn_run **out, char *err, size_t errlen);
 void qnn_run_free(qnn_run *run);
+
+/* The pieces of qnn_run_execute, for runners that spread the instances of
+ * one or many parameter sets over threads, processes or machines (qnnlab
+ * sweep). An instance is fully determined by the parameters and its index:
+ * qnn_run_one gives bit for bit what qnn_run_execute keeps for instance i.
+ *
+ * The number of outputs m of a run of p (the kernel is m x m). */
+int qnn_run_outputs(const qnn_params *p);
+/* With resample = theta every instance borrows the circuit and data of
+ * instance 0: *lender is that instance (free it with qnn_instance_free after
+ * the last qnn_run_one), else NULL. 0, or -1 with a message. */
+int qnn_run_lender(const qnn_params *p, qnn_instance **lender, char *err, size_t errlen);
+/* Runs instance i of the checked parameter set p into *ri (owned by the
+ * caller: qnn_run_instance_clear). stop, when not NULL, is polled every 64
+ * steps. 0 done; 1 stopped (ri left empty); -1 out of memory, with a
+ * message. */
+int qnn_run_one(const qnn_params *p, int i, const qnn_instance *lender, const atomic_int *stop,
+                qnn_run_instance *ri, char *err, size_t errlen);
+void qnn_run_instance_clear(qnn_run_instance *ri);
+/* A run of p from ninst finished instances (inst[i].index == i), taking
+ * ownership of the array (malloc'd) and its contents, also on failure: the
+ * instance mean kernel and its spectrum are reduced in index order. 0, or
+ * -1 with a message. */
+int qnn_run_assemble(const qnn_params *p, qnn_run_instance *inst, int ninst, qnn_run **out,
+                     char *err, size_t errlen);
 
 /* Number of worker threads `threads = 0` resolves to here. */
 int qnn_run_default_threads(void);
