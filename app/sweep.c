@@ -737,6 +737,7 @@ typedef struct sweeper {
     int busy;
     /* progress (rank 0) */
     long done, total, kept;
+    long *by_rank;            /* rank 0: instances computed by each rank */
     double t0, last_print;
     int quiet, tty, ranks;
 } sweeper;
@@ -784,7 +785,7 @@ static void progress_locked(sweeper *s)
 }
 
 /* Writes one serialised instance into DIR. 0, or -1 (failure recorded). */
-static int store(sweeper *s, item it, const bytes *b)
+static int store(sweeper *s, item it, const bytes *b, int from)
 {
     char path[PATH_MAX + 64], err[PATH_MAX + 256];
     inst_path(s->dir, it.point, it.inst, path, sizeof path);
@@ -795,6 +796,8 @@ static int store(sweeper *s, item it, const bytes *b)
         return -1;
     }
     pthread_mutex_lock(&s->lock);
+    if (s->by_rank)
+        s->by_rank[from]++;
     progress_locked(s);
     pthread_mutex_unlock(&s->lock);
     return 0;
@@ -853,7 +856,7 @@ static void *sweep_worker(void *arg)
             qnn_run_instance_clear(&ri);
         }
         if (rc == 0 && !s->remote) {
-            rc = store(s, it, &b);
+            rc = store(s, it, &b, 0);
         } else if (rc == 0) {
             pthread_mutex_lock(&s->lock);
             if (s->nout == s->outcap) {
@@ -988,7 +991,7 @@ static void work_mpi_root(sweeper *s, MPI_Comm comm, int size)
             }
             bytes b = { rbuf, (size_t)cnt, (size_t)cnt, 0 };
             item it = { (int32_t)k, i };
-            store(s, it, &b);
+            store(s, it, &b, st.MPI_SOURCE);
         } else {
             /* not ours: take it off the queue so the loop cannot spin */
             MPI_Recv(NULL, 0, MPI_BYTE, st.MPI_SOURCE, st.MPI_TAG, comm, MPI_STATUS_IGNORE);
@@ -1215,7 +1218,9 @@ static int w_summary_json(const void *a, const void *b, FILE *f) { (void)b; retu
 static int write_figure_atomic(const qnn_result *res, int format, const char *path, char *err, size_t errlen)
 {
     char tmp[PATH_MAX + 64];
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+    const char *slash = strrchr(path, '/');
+    int dl = slash ? (int)(slash - path) : 0;
+    snprintf(tmp, sizeof tmp, "%.*s%s.%s.tmp.%ld", dl, path, slash ? "/" : "", slash ? slash + 1 : path, (long)getpid());
     if (qnn_write_figure(res, format, tmp, err, errlen) != 0) {
         unlink(tmp);
         return -1;
@@ -1241,11 +1246,25 @@ static void one_point(const qnn_result *res, long k, qnn_point *pt, qnn_result *
     one->points = pt;
 }
 
+/* The sweep figure: figure = sweep with the chosen statistics, and a title
+ * that names the sweep (the preset's own may name one of its points). */
+static void sweep_figure_params(qnn_result *res, const char *stats)
+{
+    const int R = res->npoints > 0 ? res->points[0].params.instances : 0;
+    for (long k = 0; k < res->npoints; k++) {
+        qnn_params *p = &res->points[k].params;
+        p->figure = QNN_FIG_SWEEP;
+        snprintf(p->stats, sizeof p->stats, "%s", stats);
+        snprintf(p->title, sizeof p->title, "qnnlab sweep: %s, %d instance%s per point", res->preset->name, R,
+                 R == 1 ? "" : "s");
+    }
+}
+
 /* Everything from the instance files: per point trace.csv, summary.json,
  * figure; summary.csv, summary.json and the sweep figure. Points get
  * figure = sweep with the given statistics for the sweep figure. */
 static int reduce(qnn_result *res, const char *dir, const uint64_t *fp, const char *stats, int quiet,
-                  int *diverged, char *err, size_t errlen)
+                  const atomic_int *stop, int *diverged, char *err, size_t errlen)
 {
     const long P = res->npoints;
     qnn_sweep_stat *stat = calloc((size_t)P * NSTAT, sizeof *stat);
@@ -1257,6 +1276,11 @@ static int reduce(qnn_result *res, const char *dir, const uint64_t *fp, const ch
     int rc = 0;
     for (long k = 0; k < P && rc == 0; k++) {
         qnn_point *pt = &res->points[k];
+        if (atomic_load(stop)) {
+            snprintf(err, errlen, "interrupted");
+            rc = -1;
+            break;
+        }
         rc = load_point(dir, pt, k, fp[k], &stat[(size_t)k * NSTAT], err, errlen);
         if (rc != 0)
             break;
@@ -1286,15 +1310,16 @@ static int reduce(qnn_result *res, const char *dir, const uint64_t *fp, const ch
         snprintf(path, sizeof path, "%s/summary.csv", dir);
         rc = write_stream(path, w_summary_csv, res, stat, err, errlen);
     }
-    for (long k = 0; k < P; k++) {
-        res->points[k].params.figure = QNN_FIG_SWEEP;
-        snprintf(res->points[k].params.stats, sizeof res->points[k].params.stats, "%s", stats);
-    }
+    sweep_figure_params(res, stats);
     if (rc == 0) {
         snprintf(path, sizeof path, "%s/summary.json", dir);
         rc = write_stream(path, w_summary_json, res, NULL, err, errlen);
     }
     static const char *const ext[3] = { "png", "svg", "pdf" };
+    if (rc == 0 && atomic_load(stop)) {
+        snprintf(err, errlen, "interrupted");
+        rc = -1;
+    }
     for (int f = 0; f < 3 && rc == 0; f++) {
         snprintf(path, sizeof path, "%s/figure.%s", dir, ext[f]);
         rc = write_figure_atomic(res, f, path, err, errlen);
@@ -1564,7 +1589,8 @@ static int pick_threads(const sweep_args *a, const qnn_result *res, int local_ra
     return t;
 }
 
-static void append_log(const char *dir, int ranks, int threads, long computed, long kept, double secs, int rc)
+static void append_log(const char *dir, int ranks, int threads, long computed, long kept, const long *by_rank,
+                       double secs, int rc)
 {
     char path[PATH_MAX + 32];
     snprintf(path, sizeof path, "%s/sweep.log", dir);
@@ -1575,8 +1601,14 @@ static void append_log(const char *dir, int ranks, int threads, long computed, l
     struct tm tm;
     char when[64];
     strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S%z", localtime_r(&t, &tm));
-    fprintf(f, "%s qnnlab %s: %d rank(s) x %d thread(s), %ld instance(s) computed, %ld kept from before, %.2f s, status %d\n",
-            when, QNN_VERSION, ranks, threads, computed, kept, secs, rc);
+    fprintf(f, "%s qnnlab %s: %d rank(s) x %d thread(s), %ld instance(s) computed", when, QNN_VERSION, ranks, threads, computed);
+    if (ranks > 1 && by_rank) {
+        fputs(" (by rank:", f);
+        for (int r = 0; r < ranks; r++)
+            fprintf(f, " %ld", by_rank[r]);
+        fputc(')', f);
+    }
+    fprintf(f, ", %ld kept from before, %.2f s, status %d\n", kept, secs, rc);
     fclose(f);
 }
 
@@ -1727,6 +1759,10 @@ int qnn_cmd_sweep(int argc, char **argv)
             char idir[PATH_MAX + 32];
             snprintf(idir, sizeof idir, "%s/points/%04ld/inst", a.out, k);
             clean_tmp(idir);
+            snprintf(idir, sizeof idir, "%s/points/%04ld", a.out, k);
+            clean_tmp(idir);
+            if (k == 0)
+                clean_tmp(a.out);
             for (int i = 0; i < res.points[k].params.instances; i++) {
                 const char *why = "";
                 int have = load_instance(a.out, k, i, fp[k], &res.points[k].params, NULL, &why);
@@ -1744,6 +1780,7 @@ int qnn_cmd_sweep(int argc, char **argv)
             }
         }
         sw.total = sw.kept + (long)sw.nqueue;
+        sw.done = sw.kept;
     }
 #ifdef QNN_HAVE_MPI
     if (size > 1) {
@@ -1817,6 +1854,7 @@ int qnn_cmd_sweep(int argc, char **argv)
     sw.tty = isatty(STDERR_FILENO);
     sw.ranks = size;
     sw.t0 = now_s();
+    sw.by_rank = rank == 0 ? calloc((size_t)size, sizeof *sw.by_rank) : NULL;
     pthread_mutex_init(&sw.lock, NULL);
     pthread_cond_init(&sw.cond, NULL);
     atomic_init(&sw.stop, 0);
@@ -1848,10 +1886,6 @@ int qnn_cmd_sweep(int argc, char **argv)
         if (sw.nqueue > 0)
             work_local(&sw);
     }
-    signal_target = NULL;
-    sigaction(SIGINT, &old_int, NULL);
-    sigaction(SIGTERM, &old_term, NULL);
-    sigaction(SIGHUP, &old_hup, NULL);
     const int sig = atomic_load(&sw.stop) > 1 ? atomic_load(&sw.stop) : 0;
     if (rank == 0) {
         if (sig || sw.failed) {
@@ -1864,10 +1898,14 @@ int qnn_cmd_sweep(int argc, char **argv)
             rc = sig ? 128 + sig : QNN_EXIT_FAILURE;
         } else {
             int diverged = 0;
-            qnn_result_writing(1);
-            if (reduce(&res, a.out, fp, stats, a.quiet, &diverged, err, sizeof err) != 0) {
-                fprintf(stderr, "qnnlab: sweep: %s\n", err);
-                rc = QNN_EXIT_FAILURE;
+            if (reduce(&res, a.out, fp, stats, a.quiet, &sw.stop, &diverged, err, sizeof err) != 0) {
+                const int s2 = atomic_load(&sw.stop);
+                if (s2 > 1)
+                    fprintf(stderr, "qnnlab: sweep interrupted while writing the results; all %ld instances are in %s, and the same command writes the results\n",
+                            sw.total, a.out);
+                else
+                    fprintf(stderr, "qnnlab: sweep: %s\n", err);
+                rc = s2 > 1 ? 128 + s2 : QNN_EXIT_FAILURE;
             } else {
                 printf("wrote %s/figure.png (and figure.svg, figure.pdf, summary.csv, summary.json; points/*/trace.csv, summary.json, figure.*): %ld points x %d instances, %ld computed now, %ld kept\n",
                        a.out, res.npoints, res.points[0].params.instances, (long)sw.nqueue, sw.kept);
@@ -1878,7 +1916,7 @@ int qnn_cmd_sweep(int argc, char **argv)
                 }
             }
         }
-        append_log(a.out, size, sw.threads, sw.done - sw.kept, sw.kept, now_s() - t_start, rc);
+        append_log(a.out, size, sw.threads, sw.done - sw.kept, sw.kept, sw.by_rank, now_s() - t_start, rc);
     } else {
         rc = sig ? 128 + sig : sw.failed ? QNN_EXIT_FAILURE : QNN_EXIT_OK;
         if (sw.failed) {
@@ -1887,6 +1925,10 @@ int qnn_cmd_sweep(int argc, char **argv)
                 nap();
         }
     }
+    signal_target = NULL;
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    sigaction(SIGHUP, &old_hup, NULL);
     pthread_mutex_destroy(&sw.lock);
     pthread_cond_destroy(&sw.cond);
     if (lockfd >= 0)
@@ -1897,6 +1939,7 @@ int qnn_cmd_sweep(int argc, char **argv)
     free(sw.queue);
     free(sw.mail);
     free(sw.out);
+    free(sw.by_rank);
     qnn_result_release(&res);
     free(ps);
     args_free(&a);
@@ -1997,10 +2040,7 @@ int qnn_sweep_open(const char *dir, qnn_sweep *sw, char *err, size_t errlen)
         }
     }
     free(fp);
-    for (long k = 0; k < sw->res.npoints; k++) {
-        sw->res.points[k].params.figure = QNN_FIG_SWEEP;
-        snprintf(sw->res.points[k].params.stats, sizeof sw->res.points[k].params.stats, "%s", stats);
-    }
+    sweep_figure_params(&sw->res, stats);
 out:
     free(text);
     free(a.over);
