@@ -1,5 +1,6 @@
 /* `qnnlab gui` and `qnnlab tui`: the live explorer (the window or the
  * terminal face) on a preset, or on a shared state. */
+#include "browse.h"
 #include "cli.h"
 #include "preset.h"
 #include "tour.h"
@@ -31,11 +32,13 @@ static int usage(const char *msg)
     else if (face == FACE_TUI)
         fputs("usage: qnnlab tui [PRESET] [--set KEY=VALUE]... [--state STRING] [--instances R]\n"
               "                  [--ascii] [--mono] [--fps F] [--export-dir DIR]\n"
-              "                  [--tour] [--tour-step N] [--tour-file FILE]\n", stderr);
+              "                  [--tour] [--tour-step N] [--tour-file FILE]\n"
+              "       qnnlab tui --open DIR [--ascii] [--mono] [--export-dir DIR]\n", stderr);
     else
         fputs("usage: qnnlab gui [PRESET] [--set KEY=VALUE]... [--state STRING] [--instances R]\n"
               "                  [--large] [--size WxH] [--fullscreen] [--export-dir DIR]\n"
-              "                  [--tour] [--tour-step N] [--tour-file FILE]\n", stderr);
+              "                  [--tour] [--tour-step N] [--tour-file FILE]\n"
+              "       qnnlab gui --open DIR [--large] [--size WxH] [--fullscreen] [--export-dir DIR]\n", stderr);
     return QNN_EXIT_USAGE;
 }
 
@@ -80,8 +83,36 @@ static int face_only(const char *a, int f)
     return usage(m);
 }
 
+/* `--open DIR`: the sweep browser. Every refusal (no such directory, not
+ * a sweep, an incomplete one) comes before the window or the terminal
+ * opens. */
+static int browse_main(const char *dir, const qnn_browse_opts *bo)
+{
+    static qnn_sweep sw;
+    char err[1400];
+    if (qnn_sweep_open(dir, &sw, err, sizeof err) != 0)
+        return usage(err);
+    if (face == FACE_TUI && !qnn_tui_available()) {
+        qnn_sweep_close(&sw);
+        fprintf(stderr, "qnnlab tui: stdin must be a terminal, and stdout or /dev/tty; allowed: run it in a terminal (or over ssh -t), or `qnnlab gui --open DIR` with a display\n");
+        return QNN_EXIT_FAILURE;
+    }
+    int r = face == FACE_TUI ? qnn_browse_tui(&sw, bo, err, sizeof err) : qnn_browse_gui(&sw, bo, err, sizeof err);
+    qnn_sweep_close(&sw);
+    if (r < 0) {
+        fprintf(stderr, "qnnlab %s: %s\n", cmd, err);
+        return QNN_EXIT_FAILURE;
+    }
+    if (r > 0) {
+        fprintf(stderr, "qnnlab %s: stopped by signal %d\n", cmd, r);
+        return 128 + r;
+    }
+    return QNN_EXIT_OK;
+}
+
 static int live_main(int argc, char **argv)
 {
+    const char *open_dir = NULL, *not_with_open = NULL;
     const char *preset = NULL, *state = NULL, *export_dir = NULL, *tour_file = NULL, *tour_step_arg = NULL;
     const char **over = calloc((size_t)argc + 1, sizeof *over);
     int nover = 0, instances = 0, large = 0, fullscreen = 0, W = 0, H = 0, ascii = 0, mono = 0;
@@ -92,7 +123,18 @@ static int live_main(int argc, char **argv)
         return QNN_EXIT_FAILURE;
     for (int i = 0; i < argc && rc == 0; i++) {
         const char *a = argv[i];
-        if (!strcmp(a, "--set") && i + 1 < argc)
+        /* what --open (a finished sweep) has no use for */
+        if (!not_with_open && (!strcmp(a, "--set") || !strcmp(a, "--state") || !strcmp(a, "--instances") ||
+                               !strncmp(a, "--tour", 6) || !strcmp(a, "--fps") || a[0] != '-'))
+            not_with_open = a;
+        if (!strcmp(a, "--open") && i + 1 < argc) {
+            if (open_dir) {
+                char m[160];
+                snprintf(m, sizeof m, "a second --open '%.60s'; allowed: one sweep directory", argv[i + 1]);
+                rc = usage(m);
+            }
+            open_dir = argv[++i];
+        } else if (!strcmp(a, "--set") && i + 1 < argc)
             over[nover++] = argv[++i];
         else if (!strcmp(a, "--state") && i + 1 < argc)
             state = argv[++i];
@@ -157,6 +199,24 @@ static int live_main(int argc, char **argv)
     if (rc) {
         free(over);
         return rc;
+    }
+    if (open_dir) {
+        free(over);
+        if (tour_on || not_with_open) {
+            char m[400];
+            char what[120];
+            if (!not_with_open)
+                snprintf(what, sizeof what, "the tour");
+            else if (not_with_open[0] != '-')
+                snprintf(what, sizeof what, "a PRESET ('%.60s')", not_with_open);
+            else
+                snprintf(what, sizeof what, "'%.60s'", not_with_open);
+            snprintf(m, sizeof m, "--open browses a finished sweep; %s does not apply to it; allowed with --open: %s", what,
+                     face == FACE_TUI ? "--ascii, --mono, --export-dir DIR" : "--large, --size WxH, --fullscreen, --export-dir DIR");
+            return usage(m);
+        }
+        qnn_browse_opts bo = {W, H, fullscreen, large, ascii, mono, export_dir};
+        return browse_main(open_dir, &bo);
     }
     qnn_share sh;
     memset(&sh, 0, sizeof sh);

@@ -45,8 +45,9 @@ typedef struct qnn_sweep {
     int noverrides;
     int instances;          /* R */
     char stats[256];        /* the statistic(s) of the sweep figure (comma list) */
-    /* every point: params (figure = sweep, stats = the sweep's), value_index
-     * and sum filled; run NULL */
+    /* every point: params (figure = sweep, stats = the sweep's), value_index,
+     * sum and run (all of them are read by qnn_sweep_open, which holds what
+     * the sweep's reduction held: as much as `qnnlab run` of the grid) */
     qnn_result res;
     size_t nstat;           /* per point nstat statistics: stat[k * nstat + s] */
     qnn_sweep_stat *stat;

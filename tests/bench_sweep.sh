@@ -15,8 +15,8 @@ export QNNLAB_PRESETS=$PWD/presets OPENBLAS_NUM_THREADS=1
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl_vader_single_copy_mechanism=none
 T=$(mktemp -d "${TMPDIR:-/tmp}/qnnlab-bench-sweep.XXXXXX")
 trap 'rm -rf "$T"' EXIT
-# instances of unequal cost (L = 32 and 64: about 0.1 and 0.2 s each)
-SW=(default --grid L=32,64 --instances 16 --steps 4000 --quiet)
+# instances of unequal cost (L = 48 and 96: about 0.11 and 0.2 s each)
+SW=(default --grid L=48,96 --instances 48 --steps 4000 --set record_every=20 --quiet)
 calc() { python3 -c "print($1)"; }
 median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 run() { # NAME COMMAND...: median wall seconds over N fresh sweeps
@@ -35,11 +35,18 @@ run "1 process x 2 threads" "$Q" sweep "${SW[@]}" --threads 2
 if command -v mpirun >/dev/null && ldd "$Q" | grep -q libmpi; then
     run "mpirun -np 2 (1 thread)" mpirun -np 2 --bind-to core "$Q" sweep "${SW[@]}" --threads 1
 fi
+# the fixed cost of starting MPI: mpirun on the finished sweep, less one process
+if [ -f "$T/mpirun -np 2 (1 thread)" ]; then
+    for i in $(seq 1 "$N"); do
+        t0=$(date +%s.%N); mpirun -np 2 --bind-to core "$Q" sweep "${SW[@]}" --out "$T/out" >/dev/null 2>&1; calc "$(date +%s.%N) - $t0"
+    done | median >"$T/mpistart"
+fi
 # the reduction alone: the same command on the finished sweep
 for i in $(seq 1 "$N"); do
     t0=$(date +%s.%N); "$Q" sweep "${SW[@]}" --out "$T/out" >/dev/null 2>&1; calc "$(date +%s.%N) - $t0"
 done | median >"$T/reduce"
-printf '%-28s %8.3f s\n' "reduction alone (32 inst.)" "$(cat "$T/reduce")"
+printf '%-28s %8.3f s\n' "reduction alone (96 inst.)" "$(cat "$T/reduce")"
+[ -f "$T/mpistart" ] && printf '%-28s %8.3f s\n' "mpirun -np 2, nothing to do" "$(cat "$T/mpistart")"
 size=$(stat -c %s "$T/out/points/0000/inst/000000.qi")
 python3 - "$T" "$size" <<'PY'
 import os, sys, time
@@ -61,4 +68,6 @@ echo "threads: speed-up $(calc "$t1 / $t2" | cut -c1-5), efficiency $(calc "100 
 if [ -f "$T/mpirun -np 2 (1 thread)" ]; then
     tm=$(cat "$T/mpirun -np 2 (1 thread)")
     echo "ranks:   speed-up $(calc "$t1 / $tm" | cut -c1-5), efficiency $(calc "100 * $t1 / (2 * $tm)" | cut -c1-5) %"
+    tr=$(cat "$T/reduce"); ts=$(cat "$T/mpistart")
+    echo "ranks, less MPI's start-up ($(calc "$ts - $tr" | cut -c1-5) s): efficiency $(calc "100 * $t1 / (2 * ($tm - $ts + $tr))" | cut -c1-5) %"
 fi

@@ -373,7 +373,9 @@ int qnn_gui_run(live_ui *u, const qnn_gui_opts *o, char *err, size_t errlen)
     return rc == 0 && got_signal ? got_signal : rc;
 }
 
-static int gui_loop(live_ui *u, const qnn_gui_opts *o, char *err, size_t errlen)
+/* SDL, the window and its renderer (both faces drawn here). 0, or -1 with
+ * a message and SDL shut down again. */
+static int window_open(SDL_Window **wp, SDL_Renderer **rp, const qnn_gui_opts *o, char *err, size_t errlen)
 {
     if (SDL_Init(SDL_INIT_VIDEO) != 0) {
         snprintf(err, errlen, "cannot open a window: %s; allowed: run with a display (DISPLAY or WAYLAND_DISPLAY), or use `qnnlab run` headless", SDL_GetError());
@@ -388,36 +390,50 @@ static int gui_loop(live_ui *u, const qnn_gui_opts *o, char *err, size_t errlen)
     }
     wake_event = SDL_RegisterEvents(1);
     SDL_AtomicSet(&video_up, 1);
-    win w;
-    memset(&w, 0, sizeof w);
-    w.u = u;
     int W = o && o->width > 0 ? o->width : 1600, H = o && o->height > 0 ? o->height : 900;
-    w.w = SDL_CreateWindow(o && o->title ? o->title : "qnnlab", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED,
+    *wp = SDL_CreateWindow(o && o->title ? o->title : "qnnlab", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED,
                            W, H, SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI |
                                      (o && o->fullscreen ? SDL_WINDOW_FULLSCREEN_DESKTOP : 0));
-    if (!w.w) {
+    if (!*wp) {
         snprintf(err, errlen, "cannot create a window: %s", SDL_GetError());
         SDL_AtomicSet(&video_up, 0);
         SDL_Quit();
         return -1;
     }
-    SDL_SetWindowMinimumSize(w.w, 640, 480);
-    w.r = SDL_CreateRenderer(w.w, -1, SDL_RENDERER_ACCELERATED | SDL_RENDERER_PRESENTVSYNC);
-    if (!w.r)
-        w.r = SDL_CreateRenderer(w.w, -1, SDL_RENDERER_SOFTWARE);
-    if (!w.r) {
+    SDL_SetWindowMinimumSize(*wp, 640, 480);
+    *rp = SDL_CreateRenderer(*wp, -1, SDL_RENDERER_ACCELERATED | SDL_RENDERER_PRESENTVSYNC);
+    if (!*rp)
+        *rp = SDL_CreateRenderer(*wp, -1, SDL_RENDERER_SOFTWARE);
+    if (!*rp) {
         snprintf(err, errlen, "cannot create a renderer: %s", SDL_GetError());
-        SDL_DestroyWindow(w.w);
+        SDL_DestroyWindow(*wp);
         SDL_AtomicSet(&video_up, 0);
         SDL_Quit();
         return -1;
     }
     SDL_StopTextInput();
+    return 0;
+}
+
+static void window_close(SDL_Window *wp, SDL_Renderer *rp, SDL_Texture *tex)
+{
+    SDL_AtomicSet(&video_up, 0);
+    if (tex)
+        SDL_DestroyTexture(tex);
+    SDL_DestroyRenderer(rp);
+    SDL_DestroyWindow(wp);
+    SDL_Quit();
+}
+
+static int gui_loop(live_ui *u, const qnn_gui_opts *o, char *err, size_t errlen)
+{
+    win w;
+    memset(&w, 0, sizeof w);
+    w.u = u;
+    if (window_open(&w.w, &w.r, o, err, errlen) != 0)
+        return -1;
     if (qnn_session_start(u->s, err, errlen) != 0) {
-        SDL_DestroyRenderer(w.r);
-        SDL_DestroyWindow(w.w);
-        SDL_AtomicSet(&video_up, 0);
-        SDL_Quit();
+        window_close(w.w, w.r, NULL);
         return -1;
     }
     w.sn = qnn_session_acquire(u->s);
@@ -449,11 +465,169 @@ static int gui_loop(live_ui *u, const qnn_gui_opts *o, char *err, size_t errlen)
         }
     }
     qnn_snapshot_release(w.sn);
-    SDL_AtomicSet(&video_up, 0);
-    if (w.tex)
-        SDL_DestroyTexture(w.tex);
-    SDL_DestroyRenderer(w.r);
-    SDL_DestroyWindow(w.w);
-    SDL_Quit();
+    window_close(w.w, w.r, w.tex);
     return 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* A window drawn by a client (qnn_gui_run_canvas)                         */
+
+typedef struct canvas_win {
+    SDL_Window *w;
+    SDL_Renderer *r;
+    SDL_Texture *tex;
+    int tw, th;
+} canvas_win;
+
+static int canvas_render(canvas_win *cw, const qnn_gui_canvas *c)
+{
+    int pw, ph, ww, wh;
+    if (SDL_GetRendererOutputSize(cw->r, &pw, &ph) != 0 || pw < 1 || ph < 1)
+        return -1;
+    SDL_GetWindowSize(cw->w, &ww, &wh);
+    const double dpi = ww > 0 ? (double)pw / ww : 1.0;
+    if (!cw->tex || cw->tw != pw || cw->th != ph) {
+        if (cw->tex)
+            SDL_DestroyTexture(cw->tex);
+        cw->tex = SDL_CreateTexture(cw->r, SDL_PIXELFORMAT_ARGB8888, SDL_TEXTUREACCESS_STREAMING, pw, ph);
+        if (!cw->tex)
+            return -1;
+        cw->tw = pw;
+        cw->th = ph;
+    }
+    void *pix;
+    int pitch;
+    if (SDL_LockTexture(cw->tex, NULL, &pix, &pitch) != 0)
+        return -1;
+    cairo_surface_t *sf = cairo_image_surface_create_for_data(pix, CAIRO_FORMAT_ARGB32, pw, ph, pitch);
+    cairo_t *cr = cairo_create(sf);
+    cairo_scale(cr, dpi, dpi);
+    c->draw(c->ctx, cr, ww, wh);
+    cairo_destroy(cr);
+    cairo_surface_flush(sf);
+    cairo_surface_destroy(sf);
+    SDL_UnlockTexture(cw->tex);
+    SDL_RenderClear(cw->r);
+    SDL_RenderCopy(cw->r, cw->tex, NULL, NULL);
+    SDL_RenderPresent(cw->r);
+    return 0;
+}
+
+/* An SDL key as a keys.h code, or 0. Characters by their keysym, so that
+ * keys work without text input (which the explorer keeps off as well). */
+static int canvas_key(const SDL_KeyboardEvent *k)
+{
+    const int shift = (k->keysym.mod & KMOD_SHIFT) != 0;
+    const SDL_Keycode s = k->keysym.sym;
+    if (k->keysym.mod & (KMOD_CTRL | KMOD_ALT | KMOD_GUI))
+        return 0;
+    switch (s) {
+    case SDLK_UP: return QNN_KEY_UP;
+    case SDLK_DOWN: return QNN_KEY_DOWN;
+    case SDLK_LEFT: return QNN_KEY_LEFT;
+    case SDLK_RIGHT: return QNN_KEY_RIGHT;
+    case SDLK_PAGEUP: return QNN_KEY_PGUP;
+    case SDLK_PAGEDOWN: return QNN_KEY_PGDN;
+    case SDLK_HOME: return QNN_KEY_HOME;
+    case SDLK_END: return QNN_KEY_END;
+    case SDLK_TAB: return shift ? QNN_KEY_BTAB : QNN_KEY_TAB;
+    case SDLK_RETURN: case SDLK_KP_ENTER: return QNN_KEY_ENTER;
+    case SDLK_ESCAPE: return QNN_KEY_ESC;
+    case SDLK_F1: return QNN_KEY_F1;
+    case SDLK_BACKSPACE: return QNN_KEY_BACKSPACE;
+    case SDLK_QUESTION: return '?';
+    case SDLK_SLASH: return shift ? '?' : '/';
+    case SDLK_PLUS: case SDLK_KP_PLUS: return '+';
+    case SDLK_EQUALS: return shift ? '+' : '=';
+    case SDLK_MINUS: case SDLK_KP_MINUS: return '-';
+    default:
+        if (s >= SDLK_a && s <= SDLK_z)
+            return shift ? (int)(s - SDLK_a + 'A') : (int)s;
+        if (s >= SDLK_0 && s <= SDLK_9 && !shift)
+            return (int)s;
+        return 0;
+    }
+}
+
+static int canvas_loop(const qnn_gui_canvas *c, const qnn_gui_opts *o, char *err, size_t errlen)
+{
+    canvas_win cw;
+    memset(&cw, 0, sizeof cw);
+    if (window_open(&cw.w, &cw.r, o, err, errlen) != 0)
+        return -1;
+    int quit = 0, dirty = 1;
+    while (!quit && !got_signal) {
+        SDL_Event e;
+        /* sleep until an event, a wake-up or 250 ms (c->poll may animate) */
+        int have = SDL_WaitEventTimeout(&e, 250);
+        while (have && !quit) {
+            switch (e.type) {
+            case SDL_QUIT:
+                quit = 1;
+                break;
+            case SDL_WINDOWEVENT:
+                dirty = 1;
+                break;
+            case SDL_KEYDOWN:
+                if (e.key.keysym.sym == SDLK_F11) {
+                    Uint32 fl = SDL_GetWindowFlags(cw.w);
+                    SDL_SetWindowFullscreen(cw.w, (fl & SDL_WINDOW_FULLSCREEN_DESKTOP) ? 0 : SDL_WINDOW_FULLSCREEN_DESKTOP);
+                } else {
+                    int k = canvas_key(&e.key);
+                    if (k)
+                        quit = c->key(c->ctx, k);
+                }
+                dirty = 1;
+                break;
+            case SDL_MOUSEBUTTONDOWN:
+                if (c->pointer && e.button.button == SDL_BUTTON_LEFT) {
+                    c->pointer(c->ctx, e.button.x, e.button.y, QNN_POINTER_CLICK);
+                    dirty = 1;
+                }
+                break;
+            case SDL_MOUSEWHEEL:
+                if (c->pointer && e.wheel.y != 0) {
+                    int mx, my;
+                    SDL_GetMouseState(&mx, &my);
+                    int y = e.wheel.direction == SDL_MOUSEWHEEL_FLIPPED ? -e.wheel.y : e.wheel.y;
+                    for (int i = 0; i < (y > 0 ? y : -y); i++)
+                        c->pointer(c->ctx, mx, my, y > 0 ? QNN_POINTER_WHEEL_UP : QNN_POINTER_WHEEL_DOWN);
+                    dirty = 1;
+                }
+                break;
+            default:
+                break;   /* a wake-up: c->poll below decides */
+            }
+            have = SDL_PollEvent(&e);
+        }
+        if (c->poll && c->poll(c->ctx))
+            dirty = 1;
+        if (dirty && !quit && !got_signal) {
+            if (canvas_render(&cw, c) != 0) {
+                snprintf(err, errlen, "drawing failed: %s", SDL_GetError());
+                window_close(cw.w, cw.r, cw.tex);
+                return -1;
+            }
+            dirty = 0;
+        }
+    }
+    window_close(cw.w, cw.r, cw.tex);
+    return 0;
+}
+
+int qnn_gui_run_canvas(const qnn_gui_canvas *c, const qnn_gui_opts *o, char *err, size_t errlen)
+{
+    SDL_SetHint(SDL_HINT_NO_SIGNAL_HANDLERS, "1");
+    got_signal = 0;
+    struct sigaction sa, old[3];
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    const int stops[3] = {SIGINT, SIGTERM, SIGHUP};
+    for (int i = 0; i < 3; i++)
+        sigaction(stops[i], &sa, &old[i]);
+    int rc = canvas_loop(c, o, err, errlen);
+    for (int i = 0; i < 3; i++)
+        sigaction(stops[i], &old[i], NULL);
+    return rc == 0 && got_signal ? got_signal : rc;
 }

@@ -460,64 +460,74 @@ static int utf8_locale(void)
     return cs && (!strcmp(cs, "UTF-8") || !strcmp(cs, "utf8"));
 }
 
-int qnn_tui_run(live_ui *u, const qnn_tui_opts *o, char *err, size_t errlen)
+/* The wake-up pipe; it lives as long as the process: a worker may still
+ * publish (and write to it) until its session is freed. 0 or -1. */
+static int wake_pipe(char *err, size_t errlen)
 {
-    if (!qnn_tui_available()) {
-        snprintf(err, errlen, "the terminal face needs a terminal on stdin (and stdout or /dev/tty); allowed: run it in a terminal, or use `qnnlab run` headless");
+    if (wake_fd[0] >= 0)
+        return 0;
+    int fd[2];
+    if (pipe(fd) != 0) {
+        snprintf(err, errlen, "cannot create a pipe: %s", strerror(errno));
         return -1;
     }
-    /* only the character type: numbers keep their '.' */
-    setlocale(LC_CTYPE, "");
-    tui t;
-    memset(&t, 0, sizeof t);
-    t.u = u;
-    t.v.cs = (o && o->ascii) || !utf8_locale() ? TG_ASCII : TG_UTF8;
-    t.fps = o && o->fps > 0 ? o->fps : 25.0;
-    /* the wake-up pipe lives as long as the process: the worker may still
-     * publish (and write to it) until the session is freed */
-    if (wake_fd[0] < 0) {
-        int fd[2];
-        if (pipe(fd) != 0) {
-            snprintf(err, errlen, "cannot create a pipe: %s", strerror(errno));
-            return -1;
-        }
-        for (int i = 0; i < 2; i++) {
-            fcntl(fd[i], F_SETFL, fcntl(fd[i], F_GETFL) | O_NONBLOCK);
-            fcntl(fd[i], F_SETFD, FD_CLOEXEC);
-        }
-        wake_fd[0] = fd[0];
-        wake_fd[1] = fd[1];
+    for (int i = 0; i < 2; i++) {
+        fcntl(fd[i], F_SETFL, fcntl(fd[i], F_GETFL) | O_NONBLOCK);
+        fcntl(fd[i], F_SETFD, FD_CLOEXEC);
     }
+    wake_fd[0] = fd[0];
+    wake_fd[1] = fd[1];
+    return 0;
+}
+
+/* The terminal in the face's modes, and everything to put it back. */
+typedef struct term_state {
+    struct sigaction old[3], oldf[5];
+    FILE *screen_out;
+    SCREEN *scr;
+} term_state;
+
+static const int stop_sigs[3] = {SIGINT, SIGTERM, SIGHUP};
+static const int fatal_sigs[5] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
+
+/* Signals, curses, colours and the mouse. 0, or -1 with a message (the
+ * terminal and the signals untouched). */
+static int term_open(term_state *ts, int mono, char *err, size_t errlen)
+{
+    memset(ts, 0, sizeof *ts);
     /* our handlers before curses starts: it then leaves SIGINT and SIGTERM
      * to us (it only takes signals whose handler is the default) */
     got_signal = 0;
-    struct sigaction sa, old[3];
+    struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_stop_signal;
     sigemptyset(&sa.sa_mask);
-    const int stops[3] = {SIGINT, SIGTERM, SIGHUP};
     for (int i = 0; i < 3; i++)
-        sigaction(stops[i], &sa, &old[i]);
-    struct sigaction fa, oldf[5];
+        sigaction(stop_sigs[i], &sa, &ts->old[i]);
+    struct sigaction fa;
     memset(&fa, 0, sizeof fa);
     fa.sa_handler = on_fatal;
     sigemptyset(&fa.sa_mask);
-    const int fatal[5] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
     for (int i = 0; i < 5; i++)
-        sigaction(fatal[i], &fa, &oldf[i]);
+        sigaction(fatal_sigs[i], &fa, &ts->oldf[i]);
     have_tio = tcgetattr(STDIN_FILENO, &saved_tio) == 0;
 
-    int rc = 0;
-    FILE *screen_out = open_screen();
-    SCREEN *scr = screen_out ? newterm(NULL, screen_out, stdin) : NULL;
-    if (screen_out)
-        term_fd = fileno(screen_out);
-    if (!scr) {
+    ts->screen_out = open_screen();
+    ts->scr = ts->screen_out ? newterm(NULL, ts->screen_out, stdin) : NULL;
+    if (ts->screen_out)
+        term_fd = fileno(ts->screen_out);
+    if (!ts->scr) {
         const char *term = getenv("TERM");
         snprintf(err, errlen, "cannot use the terminal (TERM = '%s'); allowed: a terminal type known to terminfo, e.g. TERM=xterm-256color",
                  term ? term : "");
-        rc = -1;
-        goto out_signals;
+        if (ts->screen_out && ts->screen_out != stdout)
+            fclose(ts->screen_out);
+        term_fd = STDOUT_FILENO;
+        for (int i = 0; i < 5; i++)
+            sigaction(fatal_sigs[i], &ts->oldf[i], NULL);
+        for (int i = 0; i < 3; i++)
+            sigaction(stop_sigs[i], &ts->old[i], NULL);
+        return -1;
     }
     curses_on = 1;
     static int registered;
@@ -537,7 +547,7 @@ int qnn_tui_run(live_ui *u, const qnn_tui_opts *o, char *err, size_t errlen)
     nodelay(stdscr, TRUE);
     set_escdelay(25);
     curs_set(0);
-    init_colors(o && o->mono);
+    init_colors(mono);
     mouseinterval(0);
     if (mousemask(BUTTON1_PRESSED | BUTTON1_CLICKED
 #ifdef BUTTON5_PRESSED
@@ -551,6 +561,67 @@ int qnn_tui_run(live_ui *u, const qnn_tui_opts *o, char *err, size_t errlen)
             restore_len += sizeof moff - 1;
         }
     }
+    return 0;
+}
+
+/* The terminal as it was, and the signal handlers. */
+static void term_close(term_state *ts)
+{
+    mousemask(0, NULL);
+    curs_set(1);
+    endwin();
+    curses_on = 0;
+    delscreen(ts->scr);
+    if (ts->screen_out && ts->screen_out != stdout)
+        fclose(ts->screen_out);
+    term_fd = STDOUT_FILENO;
+    for (int i = 0; i < 5; i++)
+        sigaction(fatal_sigs[i], &ts->oldf[i], NULL);
+    for (int i = 0; i < 3; i++)
+        sigaction(stop_sigs[i], &ts->old[i], NULL);
+}
+
+/* Waits for input, a wake-up or timeout ms (-1: no limit). 0, or -1 with a
+ * message; a terminal that went away counts as SIGHUP. */
+static int wait_input(int timeout, char *err, size_t errlen)
+{
+    struct pollfd pf[2] = {{STDIN_FILENO, POLLIN, 0}, {wake_fd[0], POLLIN, 0}};
+    int pr = poll(pf, 2, timeout);
+    if (pr < 0 && errno != EINTR) {
+        snprintf(err, errlen, "poll: %s", strerror(errno));
+        return -1;
+    }
+    if (pr > 0 && (pf[0].revents & (POLLHUP | POLLERR | POLLNVAL))) {
+        got_signal = SIGHUP;    /* the terminal went away */
+        return 0;
+    }
+    if (pr > 0 && (pf[1].revents & POLLIN)) {
+        char buf[256];
+        while (read(wake_fd[0], buf, sizeof buf) > 0)
+            ;
+    }
+    return 0;
+}
+
+int qnn_tui_run(live_ui *u, const qnn_tui_opts *o, char *err, size_t errlen)
+{
+    if (!qnn_tui_available()) {
+        snprintf(err, errlen, "the terminal face needs a terminal on stdin (and stdout or /dev/tty); allowed: run it in a terminal, or use `qnnlab run` headless");
+        return -1;
+    }
+    /* only the character type: numbers keep their '.' */
+    setlocale(LC_CTYPE, "");
+    tui t;
+    memset(&t, 0, sizeof t);
+    t.u = u;
+    t.v.cs = (o && o->ascii) || !utf8_locale() ? TG_ASCII : TG_UTF8;
+    t.fps = o && o->fps > 0 ? o->fps : 25.0;
+    if (wake_pipe(err, errlen) != 0)
+        return -1;
+    term_state ts;
+    if (term_open(&ts, o && o->mono, err, errlen) != 0)
+        return -1;
+    int rc = 0;
     if (qnn_session_start(u->s, err, errlen) != 0) {
         rc = -1;
         goto out_curses;
@@ -578,22 +649,12 @@ int qnn_tui_run(live_ui *u, const qnn_tui_opts *o, char *err, size_t errlen)
             timeout = (int)ceil(1000.0 * (next_draw - now_s()));
         if (timeout < -1 || (t.dirty && timeout < 0))
             timeout = 0;
-        struct pollfd pf[2] = {{STDIN_FILENO, POLLIN, 0}, {wake_fd[0], POLLIN, 0}};
-        int pr = poll(pf, 2, timeout);
-        if (pr < 0 && errno != EINTR) {
-            snprintf(err, errlen, "poll: %s", strerror(errno));
+        if (wait_input(timeout, err, errlen) != 0) {
             rc = -1;
             break;
         }
-        if (pr > 0 && (pf[0].revents & (POLLHUP | POLLERR | POLLNVAL))) {
-            got_signal = SIGHUP;    /* the terminal went away */
+        if (got_signal)
             break;
-        }
-        if (pr > 0 && (pf[1].revents & POLLIN)) {
-            char buf[256];
-            while (read(wake_fd[0], buf, sizeof buf) > 0)
-                ;
-        }
         int ch, keys = 0;
         while (!quit && (ch = getch()) != ERR) {
             quit = key(&t, ch);
@@ -616,19 +677,115 @@ int qnn_tui_run(live_ui *u, const qnn_tui_opts *o, char *err, size_t errlen)
     qnn_snapshot_release(t.sn);
 out_curses:
     tg_free(&t.g);
-    mousemask(0, NULL);
-    curs_set(1);
-    endwin();
-    curses_on = 0;
-    delscreen(scr);
-out_signals:
-    if (screen_out && screen_out != stdout)
-        fclose(screen_out);
-    term_fd = STDOUT_FILENO;
-    for (int i = 0; i < 5; i++)
-        sigaction(fatal[i], &oldf[i], NULL);
-    for (int i = 0; i < 3; i++)
-        sigaction(stops[i], &old[i], NULL);
+    term_close(&ts);
+    if (rc == 0 && got_signal)
+        return got_signal;
+    return rc;
+}
+
+/* ---------------------------------------------------------------------- */
+/* A screen composed by a client (qnn_tui_run_canvas)                      */
+
+/* A curses key as a keys.h code, or 0. */
+static int canvas_key(int ch)
+{
+    switch (ch) {
+    case KEY_UP: return QNN_KEY_UP;
+    case KEY_DOWN: return QNN_KEY_DOWN;
+    case KEY_LEFT: return QNN_KEY_LEFT;
+    case KEY_RIGHT: return QNN_KEY_RIGHT;
+    case KEY_PPAGE: return QNN_KEY_PGUP;
+    case KEY_NPAGE: return QNN_KEY_PGDN;
+    case KEY_HOME: return QNN_KEY_HOME;
+    case KEY_END: return QNN_KEY_END;
+    case '\t': return QNN_KEY_TAB;
+    case KEY_BTAB: return QNN_KEY_BTAB;
+    case '\n': case '\r': case KEY_ENTER: return QNN_KEY_ENTER;
+    case 27: return QNN_KEY_ESC;
+    case KEY_F(1): return QNN_KEY_F1;
+    case KEY_BACKSPACE: case 127: case 8: return QNN_KEY_BACKSPACE;
+    default: return ch > 32 && ch < 127 ? ch : ch == ' ' ? ' ' : 0;
+    }
+}
+
+static int canvas_draw(const qnn_tui_canvas *c, tg_grid *g, tg_charset cs)
+{
+    int H, W;
+    getmaxyx(stdscr, H, W);
+    if (W < 1 || H < 1)
+        return 0;
+    if (g->w != W || g->h != H) {
+        tg_free(g);
+        if (tg_init(g, W, H, cs) != 0)
+            return -1;
+    }
+    int rc = c->compose(c->ctx, g);
+    blit(g);
+    wnoutrefresh(stdscr);
+    doupdate();
+    return rc;
+}
+
+int qnn_tui_run_canvas(const qnn_tui_canvas *c, const qnn_tui_opts *o, char *err, size_t errlen)
+{
+    if (!qnn_tui_available()) {
+        snprintf(err, errlen, "the terminal face needs a terminal on stdin (and stdout or /dev/tty); allowed: run it in a terminal");
+        return -1;
+    }
+    setlocale(LC_CTYPE, "");
+    const tg_charset cs = (o && o->ascii) || !utf8_locale() ? TG_ASCII : TG_UTF8;
+    if (wake_pipe(err, errlen) != 0)
+        return -1;
+    term_state ts;
+    if (term_open(&ts, o && o->mono, err, errlen) != 0)
+        return -1;
+    tg_grid g;
+    memset(&g, 0, sizeof g);
+    int rc = 0, quit = 0, dirty = 1;
+    while (!quit && !got_signal) {
+        if (dirty) {
+            if (canvas_draw(c, &g, cs) != 0) {
+                snprintf(err, errlen, "out of memory for a %d x %d screen", COLS, LINES);
+                rc = -1;
+                break;
+            }
+            dirty = 0;
+        }
+        /* c->poll may animate (a load in progress): look every 250 ms */
+        if (wait_input(c->poll ? 250 : -1, err, errlen) != 0) {
+            rc = -1;
+            break;
+        }
+        if (got_signal)
+            break;
+        int ch;
+        while (!quit && (ch = getch()) != ERR) {
+            dirty = 1;
+            if (ch == KEY_MOUSE) {
+                MEVENT me;
+                if (c->pointer && getmouse(&me) == OK) {
+                    if (me.bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED))
+                        c->pointer(c->ctx, me.x, me.y, QNN_POINTER_CLICK);
+#ifdef BUTTON5_PRESSED
+                    else if (me.bstate & BUTTON4_PRESSED)
+                        c->pointer(c->ctx, me.x, me.y, QNN_POINTER_WHEEL_UP);
+                    else if (me.bstate & BUTTON5_PRESSED)
+                        c->pointer(c->ctx, me.x, me.y, QNN_POINTER_WHEEL_DOWN);
+#endif
+                }
+            } else if (ch == 12) {      /* Ctrl+L */
+                clearok(curscr, TRUE);
+            } else if (ch != KEY_RESIZE) {
+                int k = canvas_key(ch);
+                if (k)
+                    quit = c->key(c->ctx, k);
+            }
+        }
+        if (c->poll && c->poll(c->ctx))
+            dirty = 1;
+    }
+    tg_free(&g);
+    term_close(&ts);
     if (rc == 0 && got_signal)
         return got_signal;
     return rc;

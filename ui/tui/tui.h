@@ -9,6 +9,7 @@
 #define QNN_TUI_H
 
 #include <stddef.h>
+#include "keys.h"
 #include "live.h"
 #include "tgrid.h"
 
@@ -92,6 +93,31 @@ int qnn_tui_available(void);
  * when the terminal cannot be used. After it returns, u->share holds the
  * last share string made with C (empty if none). */
 int qnn_tui_run(live_ui *u, const qnn_tui_opts *o, char *err, size_t errlen);
+
+/* A screen that a client composes itself (the sweep browser): the same
+ * terminal set-up, restoring, signals, colours and mouse as the explorer,
+ * with the cells and the keys left to the client. */
+typedef struct qnn_tui_canvas {
+    void *ctx;
+    /* Composes the whole screen into g (the terminal's size; g->cs the
+     * character set). 0, or -1 when out of memory (the face then ends). */
+    int (*compose)(void *ctx, tg_grid *g);
+    /* A key (keys.h); returns 1 to quit. The screen is composed again
+     * after it (and after a resize). */
+    int (*key)(void *ctx, int key);
+    /* A click or a wheel step (QNN_POINTER_*) at cell (x, y); NULL: none. */
+    void (*pointer)(void *ctx, int x, int y, int what);
+    /* After a wake-up (qnn_tui_wake) and at least every 250 ms: 1 when the
+     * screen must be composed again. NULL: never (the loop then sleeps
+     * until input). */
+    int (*poll)(void *ctx);
+} qnn_tui_canvas;
+
+/* Runs the screen until c->key returns 1 (0) or SIGINT, SIGTERM or SIGHUP
+ * arrives (the signal's number). The terminal is restored on every return
+ * and by the last-resort handler on a crash. -1 with a message when the
+ * terminal cannot be used. o->fps is not used. */
+int qnn_tui_run_canvas(const qnn_tui_canvas *c, const qnn_tui_opts *o, char *err, size_t errlen);
 
 /* The benchmark: frames composed and copied through curses exactly as the
  * face does, into a curses screen of W x H that writes to /dev/null
