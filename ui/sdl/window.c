@@ -94,6 +94,23 @@ static void sync_session(win *w)
     }
 }
 
+
+/* The streaming texture the frame is drawn into, at the renderer's pixel
+ * size pw x ph (recreated when that changes). 0 or -1. */
+static int fit_texture(SDL_Renderer *r, SDL_Texture **tex, int *tw, int *th, int pw, int ph)
+{
+    if (*tex && *tw == pw && *th == ph)
+        return 0;
+    if (*tex)
+        SDL_DestroyTexture(*tex);
+    *tex = SDL_CreateTexture(r, SDL_PIXELFORMAT_ARGB8888, SDL_TEXTUREACCESS_STREAMING, pw, ph);
+    if (!*tex)
+        return -1;
+    *tw = pw;
+    *th = ph;
+    return 0;
+}
+
 static int render(win *w)
 {
     int pw, ph;
@@ -101,15 +118,8 @@ static int render(win *w)
         return -1;
     SDL_GetWindowSize(w->w, &w->ww, &w->wh);
     w->dpi = w->ww > 0 ? (double)pw / w->ww : 1.0;
-    if (!w->tex || w->tw != pw || w->th != ph) {
-        if (w->tex)
-            SDL_DestroyTexture(w->tex);
-        w->tex = SDL_CreateTexture(w->r, SDL_PIXELFORMAT_ARGB8888, SDL_TEXTUREACCESS_STREAMING, pw, ph);
-        if (!w->tex)
-            return -1;
-        w->tw = pw;
-        w->th = ph;
-    }
+    if (fit_texture(w->r, &w->tex, &w->tw, &w->th, pw, ph) != 0)
+        return -1;
     void *pix;
     int pitch;
     if (SDL_LockTexture(w->tex, NULL, &pix, &pitch) != 0)
@@ -486,15 +496,8 @@ static int canvas_render(canvas_win *cw, const qnn_gui_canvas *c)
         return -1;
     SDL_GetWindowSize(cw->w, &ww, &wh);
     const double dpi = ww > 0 ? (double)pw / ww : 1.0;
-    if (!cw->tex || cw->tw != pw || cw->th != ph) {
-        if (cw->tex)
-            SDL_DestroyTexture(cw->tex);
-        cw->tex = SDL_CreateTexture(cw->r, SDL_PIXELFORMAT_ARGB8888, SDL_TEXTUREACCESS_STREAMING, pw, ph);
-        if (!cw->tex)
-            return -1;
-        cw->tw = pw;
-        cw->th = ph;
-    }
+    if (fit_texture(cw->r, &cw->tex, &cw->tw, &cw->th, pw, ph) != 0)
+        return -1;
     void *pix;
     int pitch;
     if (SDL_LockTexture(cw->tex, NULL, &pix, &pitch) != 0)
