@@ -69,12 +69,12 @@
 #include <string.h>
 
 #ifdef QNN_QBM_LAPACK
-/* LAPACK's divide-and-conquer Hermitian eigensolver, from the LAPACK that
- * Debian's libopenblas carries (32-bit integers; the trailing size_t are
- * gfortran's hidden lengths of the two character arguments). */
-extern void zheevd_(const char *jobz, const char *uplo, const int *n, qnn_cplx *a, const int *lda,
-                    double *w, qnn_cplx *work, const int *lwork, double *rwork, const int *lrwork,
-                    int *iwork, const int *liwork, int *info, size_t jobz_len, size_t uplo_len);
+/* LAPACK's divide-and-conquer Hermitian eigensolver through LAPACKE
+ * (Debian's liblapacke-dev, 32-bit lapack_int). LAPACKE_zheevd_work with
+ * column-major storage calls zheevd_ directly, with no copy or transpose,
+ * and zheevd_ itself resolves to the LAPACK inside OpenBLAS, which the
+ * engine links: the same routine as before, so the same bits. */
+#include <lapacke.h>
 #endif
 
 struct qnn_qbm {
@@ -347,12 +347,11 @@ static int diagonalise(qnn_qbm *q, char *err, size_t errlen)
     qnn_qbm_hamiltonian(q, (qnn_cplx *)q->Hm->data);
 #ifdef QNN_QBM_LAPACK
     {
-        const int d = (int)D, lwork = 2 * d + d * d, lrwork = 1 + 5 * d + 2 * d * d,
-                  liwork = 3 + 5 * d;
-        int info = 0;
+        const lapack_int d = (lapack_int)D, lwork = 2 * d + d * d, lrwork = 1 + 5 * d + 2 * d * d,
+                         liwork = 3 + 5 * d;
         qnn_cplx *V = (qnn_cplx *)q->Hm->data;
-        zheevd_("V", "U", &d, V, &d, q->E->data, q->W, &lwork, (double *)q->rho, &lrwork,
-                q->iwork, &liwork, &info, 1, 1);
+        const lapack_int info = LAPACKE_zheevd_work(LAPACK_COL_MAJOR, 'V', 'U', d, V, d, q->E->data, q->W, lwork,
+                                                    (double *)q->rho, lrwork, q->iwork, liwork);
         if (info != 0)
             return fail(err, errlen, QNN_QBM_EEIGEN,
                         "qbm: the Hermitian eigensolver failed (zheevd info %d, D = %zu)", info, D);
