@@ -22,6 +22,7 @@
 
 #include "plot_ticks.h"
 #include "tgrid.h"
+#include "utf8.h"
 
 /* ------------------------------------------------------------------ */
 /* helpers                                                             */
@@ -1206,10 +1207,77 @@ static void test_sizes(void **state)
     tg_free(&g);
 }
 
+/* The one UTF-8 decoder (ui/base/utf8), which the grid and the plot's
+ * markup share: its edges. */
+static void test_utf8_decoder(void **state)
+{
+    (void)state;
+    unsigned long cp = 12345;
+    /* the shortest and longest of each length */
+    static const struct { const char *s; size_t n; unsigned long cp; } ok[] = {
+        {"A", 1, 0x41},           {"\x7f", 1, 0x7F},
+        {"\xc2\x80", 2, 0x80},    {"\xdf\xbf", 2, 0x7FF},
+        {"\xe0\xa0\x80", 3, 0x800}, {"\xed\x9f\xbf", 3, 0xD7FF},
+        {"\xee\x80\x80", 3, 0xE000}, {"\xef\xbf\xbd", 3, 0xFFFD},
+        {"\xf0\x90\x80\x80", 4, 0x10000}, {"\xf4\x8f\xbf\xbf", 4, 0x10FFFF},
+        {"γ", 2, 0x3B3}, {"\xcc\x81", 2, 0x301},
+    };
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        assert_int_equal(utf8_decode(ok[i].s, &cp), ok[i].n);
+        assert_int_equal(cp, ok[i].cp);
+    }
+    assert_int_equal(utf8_decode("", &cp), 1);
+    assert_int_equal(cp, 0);
+    static const char *const bad[] = {
+        "\xc0\x80", "\xc1\xbf",             /* overlong 2-byte (U+0000, U+007F) */
+        "\xe0\x80\x80", "\xe0\x9f\xbf",     /* overlong 3-byte */
+        "\xf0\x80\x80\x80", "\xf0\x8f\xbf\xbf", /* overlong 4-byte */
+        "\xed\xa0\x80", "\xed\xbf\xbf",     /* surrogates U+D800, U+DFFF */
+        "\xf4\x90\x80\x80", "\xf7\xbf\xbf\xbf", /* U+110000, U+1FFFFF */
+        "\xf8\x88\x80\x80\x80", "\xff", "\xfe", /* 5-byte lead, never valid bytes */
+        "\x80", "\xbf",                     /* a continuation alone */
+        "\xc2", "\xe2\x82", "\xf0\x9f\x98", /* cut short by the end */
+        "\xc2" "A", "\xe2\x82" "A", "\xf0\x9f" "\xc2\x80", /* cut short by another byte */
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        cp = 12345;
+        assert_int_equal(utf8_decode(bad[i], &cp), 0);
+        assert_int_equal(cp, 12345);   /* untouched */
+    }
+    /* noncharacters decode; the plot's (cairo's) rule refuses them */
+    assert_int_equal(utf8_decode("\xef\xbf\xbe", &cp), 3);
+    assert_true(utf8_is_noncharacter(cp));
+    assert_true(utf8_is_noncharacter(0xFDD0) && utf8_is_noncharacter(0xFDEF) && utf8_is_noncharacter(0x10FFFF));
+    assert_false(utf8_is_noncharacter(0xFDCF) || utf8_is_noncharacter(0xFFFD) || utf8_is_noncharacter(0x3B3));
+    /* encode round-trips every scalar value; others become U+FFFD */
+    char buf[8];
+    for (unsigned long c = 1; c <= 0x10FFFF; c++) {
+        if (c >= 0xD800 && c <= 0xDFFF)
+            continue;
+        size_t n = utf8_encode(c, buf);
+        assert_int_equal(strlen(buf), n);
+        unsigned long back = 0;
+        assert_int_equal(utf8_decode(buf, &back), n);
+        assert_int_equal(back, c);
+    }
+    assert_int_equal(utf8_encode(0xD800, buf), 3);
+    assert_string_equal(buf, "\xef\xbf\xbd");
+    assert_int_equal(utf8_encode(0x110000, buf), 3);
+    assert_string_equal(buf, "\xef\xbf\xbd");
+    /* the grid shows an invalid byte as one U+FFFD cell and goes on */
+    tg_grid g = grid(6, 1, TG_UTF8);
+    tg_text(&g, 0, 0, 6, "a\xed\xa0\x80z", TG_DEFAULT, 0);
+    assert_string_equal(ch(&g, 0, 0), "a");
+    assert_string_equal(ch(&g, 1, 0), "\xef\xbf\xbd");
+    assert_string_equal(ch(&g, 2, 0), "z");
+    tg_free(&g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_grid_basics),
+        cmocka_unit_test(test_utf8_decoder),
         cmocka_unit_test(test_text_truncation),
         cmocka_unit_test(test_combining_marks),
         cmocka_unit_test(test_markup),

@@ -7,6 +7,7 @@
  * 600 x 400 pt figure). */
 #include "plot.h"
 #include "plot_ticks.h"
+#include "utf8.h"
 
 #include <cairo-pdf.h>
 #include <cairo-svg.h>
@@ -470,35 +471,13 @@ typedef struct {
     double w, asc, desc;
 } tbox;
 
-/* Length of a valid UTF-8 sequence at p (as cairo validates it), 0 when
- * invalid. */
+/* Length of a valid UTF-8 sequence at p as cairo validates it (well formed
+ * and not a noncharacter), 0 when invalid. */
 static size_t utf8_len(const unsigned char *p, unsigned long *cp)
 {
     unsigned long c;
-    size_t n;
-    if (p[0] < 0x80) {
-        *cp = p[0];
-        return 1;
-    } else if ((p[0] & 0xE0) == 0xC0) {
-        c = p[0] & 0x1F;
-        n = 2;
-    } else if ((p[0] & 0xF0) == 0xE0) {
-        c = p[0] & 0x0F;
-        n = 3;
-    } else if ((p[0] & 0xF8) == 0xF0) {
-        c = p[0] & 0x07;
-        n = 4;
-    } else {
-        return 0;
-    }
-    for (size_t i = 1; i < n; i++) {
-        if ((p[i] & 0xC0) != 0x80)
-            return 0;
-        c = (c << 6) | (p[i] & 0x3F);
-    }
-    static const unsigned long minv[5] = {0, 0, 0x80, 0x800, 0x10000};
-    if (c < minv[n] || c >= 0x110000 || (c & 0xFFFFF800UL) == 0xD800 ||
-        (c >= 0xFDD0 && c <= 0xFDEF) || (c & 0xFFFE) == 0xFFFE)
+    size_t n = utf8_decode((const char *)p, &c);
+    if (n == 0 || utf8_is_noncharacter(c))
         return 0;
     *cp = c;
     return n;

@@ -2,6 +2,7 @@
  * markup as terminal text, and the ASCII transliteration used when the
  * terminal is not UTF-8. */
 #include "tgrid.h"
+#include "utf8.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -15,68 +16,12 @@
  * (1 for an invalid byte, which decodes as U+FFFD). */
 static size_t u8_next(const char *s, unsigned long *cp)
 {
-    const unsigned char *p = (const unsigned char *)s;
-    unsigned long c;
-    size_t n;
-    if (p[0] < 0x80) {
-        *cp = p[0];
-        return 1;
-    } else if ((p[0] & 0xE0) == 0xC0) {
-        c = p[0] & 0x1F;
-        n = 2;
-    } else if ((p[0] & 0xF0) == 0xE0) {
-        c = p[0] & 0x0F;
-        n = 3;
-    } else if ((p[0] & 0xF8) == 0xF0) {
-        c = p[0] & 0x07;
-        n = 4;
-    } else {
+    size_t n = utf8_decode(s, cp);
+    if (n == 0) {
         *cp = BAD_CP;
         return 1;
     }
-    for (size_t i = 1; i < n; i++) {
-        if ((p[i] & 0xC0) != 0x80) {
-            *cp = BAD_CP;
-            return 1;
-        }
-        c = (c << 6) | (p[i] & 0x3F);
-    }
-    static const unsigned long minv[5] = {0, 0, 0x80, 0x800, 0x10000};
-    if (c < minv[n] || c >= 0x110000 || (c >= 0xD800 && c <= 0xDFFF)) {
-        *cp = BAD_CP;
-        return 1;
-    }
-    *cp = c;
     return n;
-}
-
-/* Encodes cp into out (5 bytes at least); returns the length. */
-static size_t u8_put(unsigned long cp, char *out)
-{
-    if (cp < 0x80) {
-        out[0] = (char)cp;
-        out[1] = 0;
-        return 1;
-    }
-    if (cp < 0x800) {
-        out[0] = (char)(0xC0 | (cp >> 6));
-        out[1] = (char)(0x80 | (cp & 0x3F));
-        out[2] = 0;
-        return 2;
-    }
-    if (cp < 0x10000) {
-        out[0] = (char)(0xE0 | (cp >> 12));
-        out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        out[2] = (char)(0x80 | (cp & 0x3F));
-        out[3] = 0;
-        return 3;
-    }
-    out[0] = (char)(0xF0 | (cp >> 18));
-    out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-    out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    out[3] = (char)(0x80 | (cp & 0x3F));
-    out[4] = 0;
-    return 4;
 }
 
 /* Marks that take no column of their own: they join the character
@@ -303,7 +248,7 @@ static void sb_str(sbuf *b, const char *s)
 static void sb_cp(sbuf *b, unsigned long cp)
 {
     char t[8];
-    size_t n = u8_put(cp, t);
+    size_t n = utf8_encode(cp, t);
     sb_add(b, t, n);
 }
 
