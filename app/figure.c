@@ -3,6 +3,7 @@
 #include "results.h"
 #include "sweep.h"
 #include "plot.h"
+#include "qnn/model.h"
 #include "qnn/theory.h"
 #include "qnn/hessian.h"
 
@@ -147,7 +148,7 @@ static double run_dt(const qnn_run *run)
 /* Kernels in asymptotic units: the periodic QNN's K ≈ p K_asym. */
 static double kernel_div(const qnn_params *p)
 {
-    return p->model == QNN_MODEL_PERIODIC ? (double)p->L : 1.0;
+    return p->model->kernel_unit ? p->model->kernel_unit(p) : 1.0;
 }
 
 /* The symbol a key is written with on an axis or in a legend. */
@@ -160,7 +161,7 @@ static const char *key_symbol(const char *key, const qnn_params *p)
         { "prune", "pruned fraction" },
     };
     if (!strcmp(key, "m"))
-        return p->model == QNN_MODEL_RANDOM ? "|A|" : "m";
+        return qnn_model_has(p->model, QNN_CAP_TASK) ? "|A|" : "m";   /* LIU23's training set */
     for (size_t i = 0; i < sizeof tab / sizeof tab[0]; i++)
         if (!strcmp(tab[i].key, key))
             return tab[i].sym;
@@ -191,9 +192,10 @@ static int training_figure(const qnn_result *res, builder *b, plot_figure *fig)
 {
     arena *a = &b->a;
     const qnn_params *p0 = &res->points[0].params;
-    const int periodic = p0->model == QNN_MODEL_PERIODIC;
+    /* a kernel per unit (the periodic QNN's K/p) */
+    const int periodic = p0->model->kernel_unit != NULL;
     /* the asymptotic dynamics and the frozen kernel: K_asym, flow time */
-    const int asym = p0->model == QNN_MODEL_ASYMPTOTIC || p0->model == QNN_MODEL_FROZEN;
+    const int asym = qnn_model_has(p0->model, QNN_CAP_FLOW);
     const int you23 = periodic || asym;
     const int supervised = you23 || p0->task == QNN_TASK_SUPERVISED;
     const int use_loss = p0->curve == QNN_CURVE_LOSS;
@@ -241,7 +243,7 @@ static int training_figure(const qnn_result *res, builder *b, plot_figure *fig)
         pn[1].title = "smallest kernel eigenvalue per layer";
         pn[1].ylabel = "λ_{min}(K)/p";
     } else if (asym) {
-        pn[1].title = p0->model == QNN_MODEL_FROZEN ? "eigenvalues of the frozen K_{asym}(0)"
+        pn[1].title = qnn_model_has(p0->model, QNN_CAP_FROZEN_K) ? "eigenvalues of the frozen K_{asym}(0)"
                                                     : "eigenvalues of K_{asym}(t)";
         pn[1].ylabel = "λ(K_{asym})";
     } else {
@@ -542,8 +544,8 @@ static const char *stat_ylabel(const stat_desc *sd, const qnn_params *p)
 {
     if (sd->ylabel)
         return sd->ylabel;
-    const int per = p->model == QNN_MODEL_PERIODIC;
-    const int asym = p->model == QNN_MODEL_ASYMPTOTIC || p->model == QNN_MODEL_FROZEN;
+    const int per = p->model->kernel_unit != NULL;
+    const int asym = qnn_model_has(p->model, QNN_CAP_FLOW);
     if (!strcmp(sd->name, "lambda_min_final"))
         return per ? "λ_{min}(K(T))/p" : asym ? "λ_{min}(K_{asym}(T))" : "λ_{min}(K(T))";
     if (!strcmp(sd->name, "lambda_min_least"))
@@ -800,7 +802,7 @@ static int sweep_panel(const qnn_result *res, builder *b, plot_panel *pn, const 
     } else if (th_hlines && pn->nhlines == 1) {
         hll[0] = "Thm. 4.4 leading order 2γ^{2}(1 − 1/γ^{2})";
     }
-    if (!strcmp(sd->name, "kernel_change_final") && res->points[0].params.model != QNN_MODEL_RANDOM &&
+    if (!strcmp(sd->name, "kernel_change_final") && !qnn_model_has(res->points[0].params.model, QNN_CAP_TASK) &&
         isfinite(xmin) && isfinite(xmax)) {
         /* YOU23 Fig. 5: the kernel changes by at least 5 % everywhere (a
          * series across the data, named in the legend, so that no label
@@ -936,15 +938,14 @@ static long other_keys(const qnn_result *res, long k, int skip, char *buf, size_
     return g;
 }
 
-static plot_style model_style(qnn_model_kind m)
+static plot_style model_style(const qnn_model_class *m)
 {
-    return m == QNN_MODEL_ASYMPTOTIC ? PLOT_DASHED : m == QNN_MODEL_FROZEN ? PLOT_DOTTED : PLOT_BOLD;
+    return m->line == 1 ? PLOT_DASHED : m->line == 2 ? PLOT_DOTTED : PLOT_BOLD;
 }
 
-static const char *model_word(qnn_model_kind m)
+static const char *model_word(const qnn_model_class *m)
 {
-    return m == QNN_MODEL_ASYMPTOTIC ? "asymptotic" : m == QNN_MODEL_FROZEN ? "frozen kernel"
-         : m == QNN_MODEL_PERIODIC ? "QNN" : "random QNN";
+    return m->label;
 }
 
 /* Log scale when the positive values in the panel's series span a decade. */
@@ -973,7 +974,7 @@ static int compare_figure(const qnn_result *res, builder *b, plot_figure *fig)
     const int mk = model_key(ps);
     const long P = res->npoints;
     long qnn_inst = 0;
-    int have_model[4] = { 0, 0, 0, 0 };
+    int have_model[4] = { 0, 0, 0, 0 }, have_lead = 0;   /* by line; a leader of figure = compare */
     long *group = aalloc(a, (size_t)P * sizeof(long));
     char **gcap = aalloc(a, (size_t)P * sizeof(char *));
     char *named = aalloc(a, (size_t)P + 1);   /* per group: colour in the legend */
@@ -988,8 +989,9 @@ static int compare_figure(const qnn_result *res, builder *b, plot_figure *fig)
             group[k] = k;
         if (!(gcap[k] = astr(a, c)))
             return -1;
-        have_model[pt->params.model & 3] = 1;
-        if (pt->params.model == QNN_MODEL_PERIODIC) {
+        have_model[pt->params.model->line & 3] = 1;
+        if (qnn_model_offers(pt->params.model, "compare")) {
+            have_lead = 1;
             qnn_inst += pt->run->ninst;
             has_qnn[group[k]] = 1;
         }
@@ -1015,7 +1017,7 @@ static int compare_figure(const qnn_result *res, builder *b, plot_figure *fig)
     pn[0].yscale = PLOT_LOG;
     pn[1].title = "smallest kernel eigenvalue";
     pn[1].ylabel = "λ_{min}(K_{asym}),  QNN: λ_{min}(K)/p";
-    pn[2].title = have_model[QNN_MODEL_FROZEN] ? "relative kernel change (frozen: 0)" : "relative kernel change";
+    pn[2].title = have_model[2] ? "relative kernel change (frozen: 0)" : "relative kernel change";
     pn[2].ylabel = "‖K(t) − K(0)‖_{F} / ‖K(0)‖_{F}";
     pn[2].yscale = PLOT_LINEAR;
     /* the legend explains the whole figure from the kernel-change panel,
@@ -1025,7 +1027,7 @@ static int compare_figure(const qnn_result *res, builder *b, plot_figure *fig)
     if (faint)
         for (long k = 0; k < P; k++) {
             const qnn_point *pt = &res->points[k];
-            if (pt->params.model != QNN_MODEL_PERIODIC)
+            if (!qnn_model_offers(pt->params.model, "compare"))
                 continue;
             for (int i = 0; i < pt->run->ninst; i++) {
                 double *x, *y;
@@ -1038,13 +1040,13 @@ static int compare_figure(const qnn_result *res, builder *b, plot_figure *fig)
         }
     /* Means: the frozen kernel and the asymptotic dynamics first, the QNN
      * on top. Records without eigenvalues are left out, not drawn as gaps. */
-    static const qnn_model_kind order[3] = { QNN_MODEL_FROZEN, QNN_MODEL_ASYMPTOTIC, QNN_MODEL_PERIODIC };
+    /* by line: dotted (frozen), dashed (asymptotic), then the QNN */
     double lo_qa = INFINITY, hi_all = -INFINITY, lo_all = INFINITY;
     for (int o = 0; o < 3; o++)
         for (long k = 0; k < P; k++) {
             const qnn_point *pt = &res->points[k];
-            const qnn_model_kind mod = pt->params.model;
-            if (mod != order[o] && !(o == 2 && mod == QNN_MODEL_RANDOM))
+            const qnn_model_class *mod = pt->params.model;
+            if (mod->line != 2 - o)
                 continue;
             const qnn_run *run = pt->run;
             const long g = group[k];
@@ -1052,7 +1054,7 @@ static int compare_figure(const qnn_result *res, builder *b, plot_figure *fig)
             static const qnn_field fields[NPANEL] = { QNN_FIELD_LOSS, QNN_FIELD_LAMBDA_MIN, QNN_FIELD_KCHANGE };
             plot_series *mine[NPANEL] = { NULL, NULL, NULL };
             for (int j = 0; j < NPANEL; j++) {
-                if (j == 2 && mod == QNN_MODEL_FROZEN)
+                if (j == 2 && qnn_model_has(mod, QNN_CAP_FROZEN_K))
                     continue; /* 0 by construction */
                 qnn_field f = j == 0 && !use_loss ? QNN_FIELD_ABS_EPS : fields[j];
                 double *x, *y;
@@ -1067,7 +1069,7 @@ static int compare_figure(const qnn_result *res, builder *b, plot_figure *fig)
                 if (j == 0)
                     for (long r = 0; r < n; r++)
                         if (y[r] > 0 && isfinite(y[r])) {
-                            if (mod != QNN_MODEL_FROZEN)
+                            if (!qnn_model_has(mod, QNN_CAP_FROZEN_K))
                                 lo_qa = fmin(lo_qa, y[r]);
                             lo_all = fmin(lo_all, y[r]);
                             hi_all = fmax(hi_all, y[r]);
@@ -1075,7 +1077,7 @@ static int compare_figure(const qnn_result *res, builder *b, plot_figure *fig)
             }
             /* Each colour is named once, on the QNN's curve where the group
              * has one (so that a solid line reads "QNN"). */
-            if (!named[g] && (mod == QNN_MODEL_PERIODIC || !has_qnn[g])) {
+            if (!named[g] && (qnn_model_offers(mod, "compare") || !has_qnn[g])) {
                 plot_series *sl = mine[2];
                 if (!sl) {
                     /* no curve in the legend's panel: an entry alone */
@@ -1091,17 +1093,17 @@ static int compare_figure(const qnn_result *res, builder *b, plot_figure *fig)
             }
         }
     /* the line styles, in grey, for the models beside the QNN */
-    static const struct { qnn_model_kind m; const char *label; } key[2] = {
-        { QNN_MODEL_ASYMPTOTIC, "asymptotic dynamics (dashed)" },
-        { QNN_MODEL_FROZEN, "frozen kernel K_{asym}(0) (dotted)" },
+    static const struct { int line; const char *label; } key[2] = {
+        { 1, "asymptotic dynamics (dashed)" },
+        { 2, "frozen kernel K_{asym}(0) (dotted)" },
     };
     for (int j = 0; j < 2; j++) {
-        if (!have_model[key[j].m])
+        if (!have_model[key[j].line])
             continue;
         plot_series *sr = add_series(b, leg);
         if (!sr)
             return -1;
-        sr->style = model_style(key[j].m);
+        sr->style = key[j].line == 1 ? PLOT_DASHED : PLOT_DOTTED;
         sr->color = -1;
         sr->label = key[j].label;
     }
@@ -1135,7 +1137,7 @@ static int compare_figure(const qnn_result *res, builder *b, plot_figure *fig)
             }
         }
     }
-    pn[1].note = have_model[QNN_MODEL_PERIODIC] ? "QNN kernel shown as K/p;\nt = η p/m × QNN steps (YOU23 Thm. 4.2)"
+    pn[1].note = have_lead ? "QNN kernel shown as K/p;\nt = η p/m × QNN steps (YOU23 Thm. 4.2)"
                                                 : "t = η × steps";
     fig->panels = pn;
     fig->npanels = NPANEL;
@@ -1324,13 +1326,7 @@ static double hist_value(const qnn_run_instance *ri, int which)
 
 static const char *model_title(const qnn_params *p)
 {
-    switch (p->model) {
-    case QNN_MODEL_GUE: return "GUE evolution e^{−iHt}|0⟩";
-    case QNN_MODEL_HIDDEN: return "unitary network (OME Eq. 1)";
-    case QNN_MODEL_QBM: return "quantum Boltzmann machine";
-    case QNN_MODEL_PERIODIC: return "periodic QNN";
-    default: return "random circuit";
-    }
+    return p->model->title;
 }
 
 static int histogram_figure(const qnn_result *res, builder *b, plot_figure *fig)
@@ -1620,7 +1616,7 @@ static int mlp_figure(const qnn_result *res, builder *b, plot_figure *fig)
 /* Pruning steps of point pt (P, 2P, ... up to steps) into the arena. */
 static long prune_steps(arena *a, const qnn_params *p, double **out)
 {
-    long n = p->model == QNN_MODEL_MLP && p->prune_every > 0 ? p->steps / p->prune_every : 0;
+    long n = p->prune_every > 0 ? p->steps / p->prune_every : 0;
     *out = aalloc(a, (size_t)(n > 0 ? n : 1) * sizeof(double));
     if (!*out)
         return -1;
@@ -1834,7 +1830,7 @@ static int hessian_figure(const qnn_result *res, builder *b, plot_figure *fig)
     pn[1].yscale = PLOT_LOG;
     if (curves(res, b, &pn[1], QNN_FIELD_PROXY, 1, faint, "geometric mean over instances", 1, 0) != 0)
         return -1;
-    const int pruning = p0->model == QNN_MODEL_MLP && p0->prune_every > 0;
+    const int pruning = p0->prune_every > 0;   /* sparse training (the mlp's) */
     {
         double *hl = aalloc(a, sizeof(double));
         const char **hll = aalloc(a, sizeof(char *));
@@ -1885,9 +1881,9 @@ static int hessian_figure(const qnn_result *res, builder *b, plot_figure *fig)
         pn[2].ymax = 1.0;
         pn[2].note_corner = PLOT_LOWER_RIGHT;
     } else {
-        const int use_loss = p0->curve == QNN_CURVE_LOSS || p0->model == QNN_MODEL_MLP;
-        const int rms = p0->m > 1 && (p0->task == QNN_TASK_SUPERVISED || p0->model == QNN_MODEL_PERIODIC ||
-                                      p0->model == QNN_MODEL_ASYMPTOTIC || p0->model == QNN_MODEL_FROZEN);
+        const int use_loss = p0->curve == QNN_CURVE_LOSS || !strcmp(p0->model->figure, "mlp");
+        const int rms = p0->m > 1 && (p0->task == QNN_TASK_SUPERVISED || p0->model->kernel_unit ||
+                                      qnn_model_has(p0->model, QNN_CAP_FLOW));
         pn[2].title = use_loss ? "training loss" : rms ? "training error (rms residual)" : "training error";
         pn[2].ylabel = use_loss ? "L(t)" : rms ? "ε_{rms}(t)" : "|ε(t)|";
         pn[2].yscale = PLOT_LOG;
@@ -2036,8 +2032,8 @@ static int build_figure(const qnn_result *res, builder *b, plot_figure *fig, cha
     default:
         /* the training figure of the models whose records are not steps
          * of a QNN */
-        return p0->model == QNN_MODEL_CARLEMAN ? carleman_figure(res, b, fig)
-             : p0->model == QNN_MODEL_MLP ? mlp_figure(res, b, fig) : training_figure(res, b, fig);
+        return !strcmp(p0->model->figure, "carleman") ? carleman_figure(res, b, fig)
+             : !strcmp(p0->model->figure, "mlp") ? mlp_figure(res, b, fig) : training_figure(res, b, fig);
     }
 }
 

@@ -1,4 +1,5 @@
 #include "results.h"
+#include "qnn/model.h"
 #include "qnn/hessian.h"
 
 #include <errno.h>
@@ -204,9 +205,7 @@ static json_t *jhessian(const qnn_point *pt)
     }
     json_object_set_new(o, "weights", json_string(nslq ? "SLQ: Gauss quadrature weights of the Ritz values over all probes, summing to 1 (weight x P estimates the eigenvalues near a node)"
                                                        : "exact: every eigenvalue with weight 1/P"));
-    json_object_set_new(o, "matrix", json_string(p->model == QNN_MODEL_MLP
-        ? "Lambda^{1/2} H Lambda^{1/2}: the Hessian of the loss in the learning-rate metric (Lambda = lr_scale factors), "
-          "similar to the step map's Jacobian 1 - eta Lambda H"
+    json_object_set_new(o, "matrix", json_string(p->model->hessian_matrix ? p->model->hessian_matrix
         : "H, the Hessian of the loss with respect to the parameters"));
     json_object_set_new(o, "bins", json_integer(p->hessian_bins));
     double lo, hi;
@@ -431,7 +430,7 @@ static json_t *jpoint(const qnn_result *res, long k)
     json_object_set_new(ms, "rate_final", jstat(s->rate_final));
     json_object_set_new(ms, "lambda_min_least", jstat(s->lambda_min_least));
     json_object_set_new(ms, "kernel_change_final", jstat(s->kernel_change_final));
-    if (pt->params.model == QNN_MODEL_ASYMPTOTIC)
+    if (qnn_model_has(pt->params.model, QNN_CAP_DRIFT))
         json_object_set_new(ms, "spectral_drift_final", jstat(s->spectral_drift_final));
     json_object_set_new(ms, "time_final", jnum(s->time_final));
     if (s->n_v_obs > 0) {
@@ -469,9 +468,10 @@ static json_t *jpoint(const qnn_result *res, long k)
         json_object_set_new(ms, "lambda_min_mean_kernel_t0_se", jnum(s->lambda_min_mean_kernel_t0_se));
     }
     json_object_set_new(o, "measured", ms);
-    if (pt->params.model == QNN_MODEL_MLP)
+    /* the sections of the classes drawn in the mlp and carleman figures */
+    if (!strcmp(pt->params.model->figure, "mlp"))
         json_object_set_new(o, "mlp", jmlp(&pt->params));
-    if (pt->params.model == QNN_MODEL_CARLEMAN)
+    if (!strcmp(pt->params.model->figure, "carleman"))
         json_object_set_new(o, "carleman", jcarleman(&pt->params));
     if (pt->params.hessian != QNN_HESS_OFF)
         json_object_set_new(o, "hessian", jhessian(pt));
@@ -568,7 +568,7 @@ static json_t *jcomparison(const qnn_result *res)
     json_t *arr = json_array();
     for (long k = 0; k < res->npoints; k++) {
         const qnn_point *q = &res->points[k];
-        if (q->params.model != QNN_MODEL_PERIODIC)
+        if (!qnn_model_offers(q->params.model, "compare"))
             continue;
         const qnn_point *comp[2] = { NULL, NULL };   /* asymptotic, frozen */
         for (long j = 0; j < res->npoints; j++) {
@@ -579,10 +579,9 @@ static json_t *jcomparison(const qnn_result *res)
                     same = 0;
             if (!same)
                 continue;
-            if (c->params.model == QNN_MODEL_ASYMPTOTIC)
-                comp[0] = c;
-            else if (c->params.model == QNN_MODEL_FROZEN)
-                comp[1] = c;
+            if (!qnn_model_offers(c->params.model, "companion"))
+                continue;
+            comp[qnn_model_has(c->params.model, QNN_CAP_FROZEN_K)] = c;
         }
         if (!comp[0])
             continue;
@@ -789,8 +788,7 @@ int qnn_write_summary_json(const qnn_result *res, FILE *f)
     json_object_set_new(conv, "eps", json_string("m = 1: signed residual yhat - y; m > 1: sqrt(sum r^2 / m)"));
     json_object_set_new(conv, "kernel", json_string("tr K / m with K = J J^T, J the Jacobian of the residuals; "
                                                     "asymptotic/frozen: K_asym,ij = tr(i[M,rho_i] i[M,rho_j]) (YOU23 Eq. 7)"));
-    json_object_set_new(conv, "loss", json_string(ps->params.model == QNN_MODEL_RANDOM || ps->params.model == QNN_MODEL_HIDDEN
-                                                      ? "1/2 sum eps^2, theta -= eta sum eps d eps/d theta (LIU23 Eq. 4)"
+    json_object_set_new(conv, "loss", json_string(ps->params.model->loss_text ? ps->params.model->loss_text
                                                       : "(1/2m) sum (yhat - y)^2, theta -= eta grad (YOU23); asymptotic: dM/dt = -eta sum r_j [M,[M,rho_j]] (Eq. 119)"));
     json_object_set_new(conv, "time", json_string("step counts steps; t is the time of the gradient flow the model approximates: "
                                                   "random eta*step, periodic eta*step*p/m (YOU23 Thm. 4.2, tr H^2/(d^2-1) = 1), "

@@ -1,4 +1,5 @@
 #include "preset.h"
+#include "qnn/model.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -357,8 +358,7 @@ int qnn_preset_point(const qnn_preset *ps, long k, qnn_params *out, int *value_i
         if (qnn_params_set(out, ps->sweep[i].key, ps->sweep[i].values[idx[i]], err, errlen) != 0)
             return -1;
     }
-    if (out->figure == QNN_FIG_COMPARE &&
-        (out->model == QNN_MODEL_ASYMPTOTIC || out->model == QNN_MODEL_FROZEN)) {
+    if (out->figure == QNN_FIG_COMPARE && qnn_model_offers(out->model, "companion")) {
         /* The companions of the periodic QNN start from its measurement and
          * data (m0_init = circuit: same seed, instance and p) and take the
          * flow time one QNN step covers, η_step p/m (YOU23 Thm. 4.2 with
@@ -372,15 +372,18 @@ int qnn_preset_point(const qnn_preset *ps, long k, qnn_params *out, int *value_i
 
 int qnn_preset_finalise(qnn_preset *ps, char *err, size_t errlen)
 {
-    /* model carleman has no training steps: its "steps" are the times of
-     * the error curve (one record each) */
-    if (ps->params.model == QNN_MODEL_CARLEMAN) {
-        ps->params.steps = ps->params.ode_points - 1;
-        ps->params.record_every = 1;
+    /* a class may count its steps otherwise (carleman: the times of its
+     * error curve, one record each) */
+    {
+        long T;
+        int every;
+        qnn_params_records(&ps->params, &T, &every);
+        ps->params.steps = T;
+        ps->params.record_every = every;
     }
     if (ps->params.figure != QNN_FIG_COMPARE)
         return 0;
-    if (ps->params.model != QNN_MODEL_PERIODIC) {
+    if (!qnn_model_offers(ps->params.model, "compare")) {
         snprintf(err, errlen, "key 'model': value '%s' but figure = compare runs the periodic QNN beside its asymptotic dynamics and frozen kernel; allowed: periodic",
                  qnn_model_name(ps->params.model));
         return -1;

@@ -15,9 +15,12 @@
  * a paper's value beside ours without judging it (the paper's number
  * belongs to its own random circuit, or the formula is outside its regime
  * here, which the note says). */
-#include "cli.h"
+#include "afile.h"
+#include "command.h"
+#include "runner.h"
 #include "preset.h"
 #include "results.h"
+#include "qnn/model.h"
 #include "qnn/analysis.h"
 #include "qnn/run.h"
 
@@ -901,7 +904,7 @@ static void chk_ome_fig4(const qnn_result *res, rep *r)
         return;
     for (long m = 0; m < nmod; m++) {
         const qnn_params *p = Pp(res, m * nh);
-        const char *name = p->model == QNN_MODEL_GUE ? "GUE evolution" : p->model == QNN_MODEL_QBM ? "QBM" : "unitary network";
+        const char *name = p->model->label;
         char claim[200];
         setf(claim, sizeof claim, "%s: the trace distance concentrates towards 0 as n_h grows", name);
         check_trend(r, res, claim, "histograms move to 0", v_tdist, m * nh, nh, 1, -1, "falls");
@@ -909,9 +912,9 @@ static void chk_ome_fig4(const qnn_result *res, rep *r)
     /* the bound, for the pure-state models */
     for (long m = 0; m < nmod; m++) {
         const qnn_params *p = Pp(res, m * nh);
-        if (p->model == QNN_MODEL_QBM)
+        if (!qnn_model_has(p->model, QNN_CAP_PURE_STATE))
             continue;
-        const char *name = p->model == QNN_MODEL_GUE ? "GUE evolution" : "unitary network";
+        const char *name = p->model->label;
         /* judge only this model's points */
         qnn_result sub = *res;
         sub.points = res->points + m * nh;
@@ -1370,25 +1373,21 @@ static int write_atomic(const char *dir, const char *name, int (*fn)(FILE *, con
                         const fig_def *fd, const qnn_result *res, const rep *r, int quick, double secs,
                         char *err, size_t errlen)
 {
-    char tmp[PATH_MAX + 64], fin[PATH_MAX + 64];
-    snprintf(tmp, sizeof tmp, "%s/.%s.tmp.%ld", dir, name, (long)getpid());
+    char fin[PATH_MAX + 64], why[PATH_MAX + 256];
     snprintf(fin, sizeof fin, "%s/%s", dir, name);
-    FILE *f = fopen(tmp, "w");
-    if (!f) {
-        snprintf(err, errlen, "--out: value '%s': cannot write %s: %s; allowed: a writable directory", dir, name, strerror(errno));
+    afile a;
+    if (afile_open(&a, fin, why, sizeof why) != AFILE_OK) {
+        snprintf(err, errlen, "--out: value '%s': cannot write %s: %s; allowed: a writable directory", dir, name, why);
         return -1;
     }
-    int rc = fn(f, fd, res, r, quick, secs);
-    if (fclose(f) != 0)
-        rc = -1;
-    if (rc == 0 && rename(tmp, fin) != 0)
-        rc = -1;
-    if (rc != 0) {
-        snprintf(err, errlen, "--out: value '%s': writing %s failed: %s; allowed: a writable directory with space", dir, name,
-                 strerror(errno ? errno : EIO));
-        remove(tmp);
-    }
-    return rc;
+    errno = 0;
+    if (fn(a.f, fd, res, r, quick, secs) != 0) {
+        snprintf(why, sizeof why, "%s", strerror(errno ? errno : EIO));
+        afile_abort(&a);
+    } else if (afile_commit(&a, why, sizeof why) == AFILE_OK)
+        return 0;
+    snprintf(err, errlen, "--out: value '%s': writing %s failed: %s; allowed: a writable directory with space", dir, name, why);
+    return -1;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1400,13 +1399,6 @@ static double now_s(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static void reproduce_usage(FILE *f)
-{
-    fputs("usage: qnnlab reproduce FIGURE-ID [--out DIR] [--quick] [--threads T] [--quiet]\n"
-          "       qnnlab reproduce all [--out DIR] [--quick] [--threads T] [--quiet]\n"
-          "       qnnlab reproduce --list\n", f);
 }
 
 /* One figure into dir. Returns an exit status; *verdict_ok is 1 when every
@@ -1488,41 +1480,43 @@ done:
     return rc;
 }
 
-int qnn_cmd_reproduce(int argc, char **argv)
+enum { REP_OUT = 256, REP_QUICK, REP_LIST, REP_THREADS };
+static const qnn_opt reproduce_opts[] = {
+    { "out", REP_OUT, "a directory path", 0 },
+    { "quick", REP_QUICK, NULL, 0 },
+    { "threads", REP_THREADS, "a number of threads, 1 .. 256", 0 },
+    { "quiet", 'q', NULL, 0 },
+    { "list", REP_LIST, NULL, 0 },
+};
+
+int qnn_cmd_reproduce(const qnn_command *self, int argc, char **argv)
 {
     const char *id = NULL, *out = NULL, *threads = NULL;
     int quick = 0, quiet = 0, list = 0;
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--quick"))
-            quick = 1;
-        else if (!strcmp(a, "--quiet") || !strcmp(a, "-q"))
-            quiet = 1;
-        else if (!strcmp(a, "--list"))
-            list = 1;
-        else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            reproduce_usage(stdout);
+    char q[200];
+    qnn_optparser op;
+    qnn_opt_init(&op, reproduce_opts, sizeof reproduce_opts / sizeof reproduce_opts[0], argc, argv);
+    for (int c; (c = qnn_opt_next(&op)) != QNN_OPT_END;) {
+        switch (c) {
+        case QNN_OPT_HELP:
+            qnn_command_help(self, stdout);
             return QNN_EXIT_OK;
-        } else if (!strcmp(a, "--out") || !strcmp(a, "--threads")) {
-            if (i + 1 >= argc) {
-                fprintf(stderr, "qnnlab: reproduce: %s: missing value; allowed: %s\n", a,
-                        a[2] == 'o' ? "a directory path" : "a number of threads, 1 .. 256");
+        case QNN_OPT_ERROR:
+            fprintf(stderr, "qnnlab: reproduce: %s\n", op.msg);
+            return QNN_EXIT_USAGE;
+        case QNN_OPT_OPERAND:
+            if (id) {
+                fprintf(stderr, "qnnlab: reproduce: unexpected argument '%s'; allowed: one FIGURE-ID (see qnnlab reproduce --list)\n",
+                        qnn_quote(op.arg, 80, q, sizeof q));
                 return QNN_EXIT_USAGE;
             }
-            if (a[2] == 'o')
-                out = argv[++i];
-            else
-                threads = argv[++i];
-        } else if (!strncmp(a, "--out=", 6)) {
-            out = a + 6;
-        } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "qnnlab: reproduce: unknown option '%s'; allowed: --out, --quick, --threads, --quiet, --list\n", a);
-            return QNN_EXIT_USAGE;
-        } else if (!id) {
-            id = a;
-        } else {
-            fprintf(stderr, "qnnlab: reproduce: unexpected argument '%s'; allowed: one FIGURE-ID (see qnnlab reproduce --list)\n", a);
-            return QNN_EXIT_USAGE;
+            id = op.arg;
+            break;
+        case REP_OUT: out = op.arg; break;
+        case REP_QUICK: quick = 1; break;
+        case REP_THREADS: threads = op.arg; break;
+        case 'q': quiet = 1; break;
+        case REP_LIST: list = 1; break;
         }
     }
     if (list) {
@@ -1542,14 +1536,15 @@ int qnn_cmd_reproduce(int argc, char **argv)
         errno = 0;
         long t = strtol(threads, &end, 10);
         if (errno || *end || end == threads || t < 1 || t > 256) {
-            fprintf(stderr, "qnnlab: reproduce: --threads: value '%s' is not allowed; allowed: 1 .. 256\n", threads);
+            fprintf(stderr, "qnnlab: reproduce: --threads: value '%s' is not allowed; allowed: 1 .. 256\n",
+                    qnn_quote(threads, 80, q, sizeof q));
             return QNN_EXIT_USAGE;
         }
     }
     const int all = !strcmp(id, "all");
     const fig_def *fd = all ? NULL : find_fig(id);
     if (!all && !fd) {
-        fprintf(stderr, "qnnlab: reproduce: unknown FIGURE-ID '%s'; allowed: all,", id);
+        fprintf(stderr, "qnnlab: reproduce: unknown FIGURE-ID '%s'; allowed: all,", qnn_quote(id, 80, q, sizeof q));
         for (int i = 0; i < NFIG; i++)
             fprintf(stderr, " %s", figures[i].id);
         fputc('\n', stderr);
@@ -1589,14 +1584,14 @@ int qnn_cmd_reproduce(int argc, char **argv)
         holds += hold;
     }
     /* the index */
-    char tmp[PATH_MAX + 64], fin[PATH_MAX + 64];
-    snprintf(tmp, sizeof tmp, "%s/.README.md.tmp.%ld", base, (long)getpid());
+    char fin[PATH_MAX + 64], why[PATH_MAX + 256];
     snprintf(fin, sizeof fin, "%s/README.md", base);
-    FILE *f = fopen(tmp, "w");
-    if (!f) {
-        fprintf(stderr, "qnnlab: --out: value '%s': cannot write README.md: %s; allowed: a writable directory\n", base, strerror(errno));
+    afile a;
+    if (afile_open(&a, fin, why, sizeof why) != AFILE_OK) {
+        fprintf(stderr, "qnnlab: --out: value '%s': cannot write README.md: %s; allowed: a writable directory\n", base, why);
         return QNN_EXIT_USAGE;
     }
+    FILE *f = a.f;
     fprintf(f, "# Reproduced figures\n\nWritten by `qnnlab reproduce all%s`: every figure SPEC.md §5 lists, each with "
                "its report (the paper's setting, the paper's values beside ours with their statistical errors, and a "
                "verdict).\n\n| figure | paper | verdict | report |\n|---|---|---|---|\n", quick ? " --quick" : "");
@@ -1607,10 +1602,9 @@ int qnn_cmd_reproduce(int argc, char **argv)
         md_cell(f, figures[i].title);
         fprintf(f, " | %s | [report](%s/report.md) |\n", verdicts[i] ? verdicts[i] : "—", figures[i].id);
     }
-    int bad = ferror(f);
-    if (fclose(f) != 0 || bad || rename(tmp, fin) != 0) {
-        remove(tmp);
-        fprintf(stderr, "qnnlab: --out: value '%s': writing README.md failed; allowed: a writable directory with space\n", base);
+    if (afile_commit(&a, why, sizeof why) != AFILE_OK) {
+        fprintf(stderr, "qnnlab: --out: value '%s': writing README.md failed: %s; allowed: a writable directory with space\n",
+                base, why);
         return QNN_EXIT_USAGE;
     }
     printf("%d of %d figures reproduced in full; index %s/README.md\n", holds, NFIG, base);

@@ -19,7 +19,9 @@
  * core from the workers. */
 #define _GNU_SOURCE 1   /* sched_getaffinity, CPU_COUNT */
 #include "sweep.h"
-#include "cli.h"
+#include "afile.h"
+#include "command.h"
+#include "runner.h"
 #include "qnn/analysis.h"
 #include "qnn/stats.h"
 
@@ -377,8 +379,9 @@ static int deserialise(const unsigned char *p, size_t n, const qnn_params *prm, 
         *cd[j] = get_f64(&r);
     const int m = get_i32(&r), has_resid = get_i32(&r);
     const int64_t nrec = get_i64(&r);
-    const long T = prm->model == QNN_MODEL_CARLEMAN ? prm->ode_points - 1 : prm->steps;
-    const int every = prm->model == QNN_MODEL_CARLEMAN ? 1 : prm->record_every;
+    long T;
+    int every;
+    qnn_params_records(prm, &T, &every);
     if (r.bad || m != qnn_run_outputs(prm) || has_resid != (prm->record_residuals != 0) || nrec < 1 ||
         nrec > T / every + 2) {
         *why = "its sizes do not belong to this point's parameters";
@@ -491,53 +494,20 @@ static int mkdir_p(const char *path)
     return mkdir_one(tmp);
 }
 
-static atomic_long tmp_counter;
-
-/* Writes data to path through a temporary name in the same directory,
- * synced and renamed only when complete. 0, or -1 with a message. */
+/* Writes data to path, whole or not at all (afile.h). 0, or -1 with a
+ * message. */
 static int write_atomic(const char *path, const void *data, size_t n, char *err, size_t errlen)
 {
-    char tmp[PATH_MAX + 64];
-    const char *slash = strrchr(path, '/');
-    int dl = slash ? (int)(slash - path) : 0;
-    snprintf(tmp, sizeof tmp, "%.*s%s.%s.tmp.%ld.%ld", dl, path, slash ? "/" : "", slash ? slash + 1 : path,
-             (long)getpid(), atomic_fetch_add(&tmp_counter, 1));
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-    if (fd < 0) {
-        snprintf(err, errlen, "cannot create '%s': %s", tmp, strerror(errno));
+    afile a;
+    if (afile_open(&a, path, err, errlen) != AFILE_OK)
+        return -1;
+    errno = 0;
+    if (n > 0 && fwrite(data, 1, n, a.f) != n) {
+        snprintf(err, errlen, "cannot write '%s': %s", a.tmp, strerror(errno ? errno : EIO));
+        afile_abort(&a);
         return -1;
     }
-    const unsigned char *p = data;
-    size_t left = n;
-    while (left > 0) {
-        ssize_t w = write(fd, p, left);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0) {
-            int e = w < 0 ? errno : EIO;
-            close(fd);
-            unlink(tmp);
-            snprintf(err, errlen, "cannot write '%s': %s", tmp, strerror(e));
-            return -1;
-        }
-        p += w;
-        left -= (size_t)w;
-    }
-    if (fsync(fd) != 0 && errno != EINVAL) {
-        int e = errno;
-        close(fd);
-        unlink(tmp);
-        snprintf(err, errlen, "cannot write '%s': %s", tmp, strerror(e));
-        return -1;
-    }
-    close(fd);
-    if (rename(tmp, path) != 0) {
-        int e = errno;
-        unlink(tmp);
-        snprintf(err, errlen, "cannot rename '%s' to '%s': %s", tmp, path, strerror(e));
-        return -1;
-    }
-    return 0;
+    return afile_commit(&a, err, errlen) == AFILE_OK ? 0 : -1;
 }
 
 /* Reads a whole file of at most max bytes. 0; -1 with errno (EFBIG when
@@ -1232,23 +1202,17 @@ static int write_stream(const char *path, stream_writer fn, const void *ctx, con
 static int w_summary_csv(const void *a, const void *b, FILE *f) { return write_summary_csv(a, b, f); }
 static int w_summary_json(const void *a, const void *b, FILE *f) { (void)b; return qnn_write_summary_json(a, f); }
 
-/* A figure through a temporary name. */
+/* A figure, whole or not at all. */
 static int write_figure_atomic(const qnn_result *res, int format, const char *path, char *err, size_t errlen)
 {
-    char tmp[PATH_MAX + 64];
-    const char *slash = strrchr(path, '/');
-    int dl = slash ? (int)(slash - path) : 0;
-    snprintf(tmp, sizeof tmp, "%.*s%s.%s.tmp.%ld", dl, path, slash ? "/" : "", slash ? slash + 1 : path, (long)getpid());
-    if (qnn_write_figure(res, format, tmp, err, errlen) != 0) {
-        unlink(tmp);
+    afile a;
+    if (afile_reserve(&a, path, err, errlen) != AFILE_OK)
+        return -1;
+    if (qnn_write_figure(res, format, a.tmp, err, errlen) != 0) {
+        afile_abort(&a);
         return -1;
     }
-    if (rename(tmp, path) != 0) {
-        snprintf(err, errlen, "cannot rename '%s' to '%s': %s", tmp, path, strerror(errno));
-        unlink(tmp);
-        return -1;
-    }
-    return 0;
+    return afile_commit(&a, err, errlen) == AFILE_OK ? 0 : -1;
 }
 
 /* A one-point result for point k of res (the point's figure kind). */
@@ -1355,10 +1319,11 @@ static int reduce(qnn_result *res, const char *dir, const uint64_t *fp, const ch
 /* The command                                                              */
 /* ------------------------------------------------------------------------ */
 
+/* The refusal (printed by rank 0 only: print); QNN_EXIT_USAGE. */
 static int usage_fail(int print, const char *msg)
 {
     if (print)
-        fprintf(stderr, "qnnlab: %s\n", msg);
+        qnn_refuse("qnnlab", msg);
     return QNN_EXIT_USAGE;
 }
 
@@ -1464,6 +1429,24 @@ static int add_override(sweep_args *a, const char *prefix, const char *value, in
 
 /* Parses argv (after "sweep"). QNN_EXIT_OK, or QNN_EXIT_USAGE with the
  * message printed when print. */
+enum { SW_GRID = 256, SW_INSTANCES, SW_SET, SW_STEPS, SW_SEED, SW_THREADS, SW_STAT };
+static const qnn_opt sweep_opts[] = {
+    { "out", 'o', "a directory path", 0 },
+    { "grid", SW_GRID, "KEY=V1,V2,... with a sweepable key (`qnnlab --help`)", 0 },
+    { "instances", SW_INSTANCES, "instances per grid point (as --set instances=R)", 0 },
+    { "set", SW_SET, "KEY=VALUE with a key of `qnnlab --help`", 0 },
+    { "steps", SW_STEPS, "a number of steps (as --set steps=N)", 0 },
+    { "seed", SW_SEED, "a seed (as --set seed=S)", 0 },
+    { "threads", SW_THREADS, "an integer from 1 to 1024", 0 },
+    { "stat", SW_STAT, "a statistic of summary.csv, or a comma list of them", 0 },
+    { "quiet", 'q', NULL, 0 },
+};
+/* parse_args: -h or --help (nothing else is checked) */
+#define SWEEP_HELP (-1)
+
+/* The arguments of `qnnlab sweep` (argv[0] = "sweep") into a (free it with
+ * args_free, also after a failure). QNN_EXIT_OK, SWEEP_HELP, or
+ * QNN_EXIT_USAGE after the refusal (printed when print is 1). */
 static int parse_args(int argc, char **argv, sweep_args *a, int print)
 {
     memset(a, 0, sizeof *a);
@@ -1473,62 +1456,41 @@ static int parse_args(int argc, char **argv, sweep_args *a, int print)
     a->owned = calloc((size_t)argc + 1, sizeof *a->owned);
     if (!a->over || !a->from_grid || !a->grid_arg || !a->owned)
         return usage_fail(print, "out of memory");
-    char err[1024];
-    for (int i = 0; i < argc; i++) {
-        const char *arg = argv[i];
-        const char *val = NULL;
-        const char *opts[] = { "--out", "--grid", "--set", "--instances", "--steps", "--seed", "--threads", "--stat" };
-        const char *opt = NULL;
-        for (size_t o = 0; o < sizeof opts / sizeof opts[0]; o++) {
-            size_t ol = strlen(opts[o]);
-            if (!strncmp(arg, opts[o], ol) && (arg[ol] == 0 || arg[ol] == '=')) {
-                opt = opts[o];
-                if (arg[ol] == '=')
-                    val = arg + ol + 1;
-                else if (i + 1 < argc)
-                    val = argv[++i];
-                break;
-            }
-        }
-        if (!opt && !strcmp(arg, "-o")) {
-            opt = "--out";
-            val = i + 1 < argc ? argv[++i] : NULL;
-        }
-        if (opt && !val) {
-            snprintf(err, sizeof err, "%s: missing value; allowed: see `qnnlab --help` (sweep)", opt);
-            return usage_fail(print, err);
-        }
-        if (!opt) {
-            if (!strcmp(arg, "--quiet") || !strcmp(arg, "-q")) {
-                a->quiet = 1;
-                continue;
-            }
-            if (arg[0] == '-' && arg[1]) {
-                snprintf(err, sizeof err, "sweep: unknown option '%s'; allowed: --out, --grid, --instances, --set, --steps, --seed, --threads, --stat, --quiet", arg);
-                return usage_fail(print, err);
-            }
-            if (a->preset) {
-                snprintf(err, sizeof err, "sweep: unexpected argument '%s'; allowed: one PRESET", arg);
-                return usage_fail(print, err);
-            }
-            a->preset = arg;
-            continue;
-        }
+    char err[1024], q[300];
+    qnn_optparser op;
+    qnn_opt_init(&op, sweep_opts, sizeof sweep_opts / sizeof sweep_opts[0], argc, argv);
+    for (int c; (c = qnn_opt_next(&op)) != QNN_OPT_END;) {
+        const char *val = op.arg;
         int rc = 0;
-        if (!strcmp(opt, "--out")) {
-            a->out = val;
-        } else if (!strcmp(opt, "--stat")) {
-            a->stat = val;
-        } else if (!strcmp(opt, "--threads")) {
+        switch (c) {
+        case QNN_OPT_HELP:
+            return SWEEP_HELP;
+        case QNN_OPT_ERROR:
+            snprintf(err, sizeof err, "sweep: %s", op.msg);
+            return usage_fail(print, err);
+        case QNN_OPT_OPERAND:
+            if (a->preset) {
+                snprintf(err, sizeof err, "sweep: unexpected argument '%s'; allowed: one PRESET", qnn_quote(val, 80, q, sizeof q));
+                return usage_fail(print, err);
+            }
+            a->preset = val;
+            break;
+        case 'o': a->out = val; break;
+        case 'q': a->quiet = 1; break;
+        case SW_STAT: a->stat = val; break;
+        case SW_THREADS: {
             char *end;
             errno = 0;
             long t = strtol(val, &end, 10);
             if (errno || *end || end == val || t < 1 || t > 1024) {
-                snprintf(err, sizeof err, "--threads: value '%s' is out of range; allowed: an integer from 1 to 1024", val);
+                snprintf(err, sizeof err, "--threads: value '%s' is out of range; allowed: an integer from 1 to 1024",
+                         qnn_quote(val, 80, q, sizeof q));
                 return usage_fail(print, err);
             }
             a->threads = (int)t;
-        } else if (!strcmp(opt, "--grid")) {
+            break;
+        }
+        case SW_GRID: {
             /* KEY=V1,V2,...: a key, and values none of which is empty */
             const char *eq = strchr(val, '=');
             const char *why = NULL;
@@ -1541,16 +1503,17 @@ static int parse_args(int argc, char **argv, sweep_args *a, int print)
             else if (strchr(val, ' '))
                 why = "a space in it";
             if (why) {
-                snprintf(err, sizeof err, "--grid: value '%s': %s; allowed: KEY=V1,V2,... with a sweepable key (`qnnlab --help`) and comma-separated values", val, why);
+                snprintf(err, sizeof err, "--grid: value '%s': %s; allowed: KEY=V1,V2,... with a sweepable key (`qnnlab --help`) and comma-separated values",
+                         qnn_quote(val, 200, q, sizeof q), why);
                 return usage_fail(print, err);
             }
             rc = add_override(a, "sweep.", val, 1, val);
-        } else if (!strcmp(opt, "--set")) {
-            rc = add_override(a, "", val, 0, NULL);
-        } else {
-            char pre[32];
-            snprintf(pre, sizeof pre, "%s=", opt + 2);
-            rc = add_override(a, pre, val, 0, NULL);
+            break;
+        }
+        case SW_SET: rc = add_override(a, "", val, 0, NULL); break;
+        case SW_INSTANCES: rc = add_override(a, "instances=", val, 0, NULL); break;
+        case SW_STEPS: rc = add_override(a, "steps=", val, 0, NULL); break;
+        case SW_SEED: rc = add_override(a, "seed=", val, 0, NULL); break;
         }
         if (rc != 0)
             return usage_fail(print, "out of memory");
@@ -1635,7 +1598,7 @@ static void append_log(const char *dir, int ranks, int threads, long computed, l
     fclose(f);
 }
 
-int qnn_cmd_sweep(int argc, char **argv)
+int qnn_cmd_sweep(const qnn_command *self, int argc, char **argv)
 {
     int rank = 0, size = 1, local = 1;
     const int launched = under_launcher();
@@ -1668,6 +1631,12 @@ int qnn_cmd_sweep(int argc, char **argv)
     sweep_args a;
     char err[2048];
     int rc = parse_args(argc, argv, &a, rank == 0);
+    if (rc == SWEEP_HELP) {
+        if (rank == 0)
+            qnn_command_help(self, stdout);
+        args_free(&a);
+        LEAVE(QNN_EXIT_OK);
+    }
     qnn_preset *ps = calloc(1, sizeof *ps);
     qnn_result res;
     memset(&res, 0, sizeof res);
@@ -1693,7 +1662,7 @@ int qnn_cmd_sweep(int argc, char **argv)
         } else {
             rc = prepare(&a, probe.name, probe.path, (const char *)text, tlen, ps, &res, err, sizeof err);
             if (rc != QNN_EXIT_OK)
-                fprintf(stderr, "qnnlab: %s\n", err);
+                qnn_refuse("qnnlab", err);   /* the message, whatever the status */
         }
         if (rc == QNN_EXIT_OK) {
             if (a.stat)

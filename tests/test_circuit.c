@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "circuit.h"
-#include "model.h"
+#include "models/models.h"
 #include "rng.h"
 #include "reference.h"
 #include "qnn/instance.h"

@@ -39,7 +39,7 @@ static void test_set_and_get(void **state)
     qnn_params_get(&p, "seed", buf, sizeof buf);
     assert_string_equal(buf, "18446744073709551615");
     assert_int_equal(qnn_params_set(&p, "model", "periodic", err, sizeof err), 0);
-    assert_int_equal(p.model, QNN_MODEL_PERIODIC);
+    assert_string_equal(qnn_model_name(p.model), "periodic");
     assert_int_equal(qnn_params_set(&p, "eta_per_L", "1", err, sizeof err), 0);
     assert_true(qnn_params_eta(&p) == 2.5e-3 / 80);
     /* n_v: n follows n_v + n_h in either order, until n is set again */

@@ -20,7 +20,7 @@
 #include "qnn/params.h"
 #include "qnn/qbm.h"
 #include "qnn/run.h"
-#include "model.h"
+#include "models/models.h"
 #include "rng.h"
 #include "reference.h"
 

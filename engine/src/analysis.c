@@ -1,6 +1,7 @@
 #include "qnn/analysis.h"
 #include "qnn/theory.h"
 #include "qnn/entangle.h"
+#include "qnn/model.h"
 
 #include <math.h>
 #include <gsl/gsl_fit.h>
@@ -85,7 +86,7 @@ const qnn_theory_value *qnn_summary_theory(const qnn_summary *s, const char *nam
     return NULL;
 }
 
-static qnn_theory_value *add_theory(qnn_summary *s, const char *name, const char *source,
+qnn_theory_value *qnn_summary_add_theory(qnn_summary *s, const char *name, const char *source,
                                     const char *formula, const char *statistic, double value)
 {
     if (s->ntheory >= QNN_MAX_THEORY)
@@ -102,7 +103,7 @@ static qnn_theory_value *add_theory(qnn_summary *s, const char *name, const char
     return v;
 }
 
-static void add_const(qnn_theory_value *v, const char *name, double value)
+void qnn_theory_add_const(qnn_theory_value *v, const char *name, double value)
 {
     if (v && v->nconsts < QNN_MAX_CONSTS) {
         v->consts[v->nconsts].name = name;
@@ -111,11 +112,16 @@ static void add_const(qnn_theory_value *v, const char *name, double value)
     }
 }
 
-static void set_measured(qnn_theory_value *v, qnn_stat st)
+void qnn_theory_set_measured(qnn_theory_value *v, qnn_stat st)
+{
+    qnn_theory_set_measured_ms(v, st.mean, st.se);
+}
+
+void qnn_theory_set_measured_ms(qnn_theory_value *v, double mean, double se)
 {
     if (v) {
-        v->measured = st.mean;
-        v->measured_se = st.se;
+        v->measured = mean;
+        v->measured_se = se;
     }
 }
 
@@ -187,7 +193,7 @@ int qnn_analyse(const qnn_run *run, qnn_summary *s)
         c[C_YT] = oT->yhat0;
         c[C_Y2T] = oT->yhat0 * oT->yhat0;
         /* kernel in asymptotic units: the periodic QNN's K ≈ p K_asym */
-        c[C_KTS] = oT->kernel / (p->model == QNN_MODEL_PERIODIC ? (double)p->L : 1.0);
+        c[C_KTS] = oT->kernel / (p->model->kernel_unit ? p->model->kernel_unit(p) : 1.0);
         c[C_KCH] = oT->kchange;
         c[C_ST] = oT->entropy;
         c[C_TT] = oT->tdist;
@@ -278,7 +284,6 @@ int qnn_analyse(const qnn_run *run, qnn_summary *s)
     s->lambda_min_mean_kernel_t0 = run->mean_K0_eig ? run->mean_K0_eig[0] : NAN;
     s->lambda_min_mean_kernel_t0_se = m > 1 ? vkv.se : s->kernel_t0.se;
 
-    const double g = p->gamma, eta = qnn_params_eta(p);
     qnn_theory_value *v;
 
     /* Entanglement of the visible qubits: Page's mean entropy and OME's
@@ -292,184 +297,29 @@ int qnn_analyse(const qnn_run *run, qnn_summary *s)
         s->n_h_obs = p->n - nv;
         /* the QBM's state is mixed: Page's value and OME's bound, both
          * statements about pure (2-design) states, do not apply */
-        const int pure = p->model != QNN_MODEL_QBM;
-        v = !pure ? NULL : add_theory(s, "page_entropy", "Page (1993); SPEC.md section 4",
+        const int pure = qnn_model_has(p->model, QNN_CAP_PURE_STATE);
+        v = !pure ? NULL : qnn_summary_add_theory(s, "page_entropy", "Page (1993); SPEC.md section 4",
                        "sum_{k=n+1}^{mn} 1/k - (m-1)/(2n), m = min(D_v, D_h), n = max (times 1/ln 2 in bits)",
                        "mean over instances of S(rho_v) at t = 0 (Haar-random output states)",
                        qnn_page_entropy(Dv, Dh) * unit);
-        add_const(v, "D_v", Dv); add_const(v, "D_h", Dh);
-        set_measured(v, s->entropy_t0);
-        v = add_theory(s, "max_entropy", "maximally mixed visible state", "ln D_v (log2 D_v in bits)",
+        qnn_theory_add_const(v, "D_v", Dv); qnn_theory_add_const(v, "D_h", Dh);
+        qnn_theory_set_measured(v, s->entropy_t0);
+        v = qnn_summary_add_theory(s, "max_entropy", "maximally mixed visible state", "ln D_v (log2 D_v in bits)",
                        "upper limit of S(rho_v) at any time", log(Dv) * unit);
-        add_const(v, "D_v", Dv);
-        set_measured(v, s->entropy_final);
-        v = !pure ? NULL : add_theory(s, "trace_distance_bound", "OME Prop. 2 / Fig. 3a",
+        qnn_theory_add_const(v, "D_v", Dv);
+        qnn_theory_set_measured(v, s->entropy_final);
+        v = !pure ? NULL : qnn_summary_add_theory(s, "trace_distance_bound", "OME Prop. 2 / Fig. 3a",
                        "E[1/2 ||rho_v - I/D_v||_1] <= 1/2 sqrt(D_v/D_h)",
                        "mean over instances of the trace distance at t = 0 (must lie below)",
                        qnn_trace_distance_bound(Dv, Dh));
-        add_const(v, "D_v", Dv); add_const(v, "D_h", Dh);
-        set_measured(v, s->tdist_t0);
+        qnn_theory_add_const(v, "D_v", Dv); qnn_theory_add_const(v, "D_h", Dh);
+        qnn_theory_set_measured(v, s->tdist_t0);
     }
 
-    if (p->model == QNN_MODEL_RANDOM) {
-        double Kbar = qnn_theory_mean_qntk(s->D, s->L, g, s->trO, s->trO2);
-        v = add_theory(s, "mean_qntk", "exact finite-D 2-design mean (derivation in engine/include/qnn/theory.h); LIU23 Eqs. 9, 17",
-                       "2 L gamma^2 (D trO2 - trO^2) / ((D+1)(D^2-1))",
-                       "mean over instances of tr K(0)/m (the scalar QNTK for one state)", Kbar);
-        add_const(v, "D", s->D); add_const(v, "L", s->L); add_const(v, "gamma", g);
-        add_const(v, "trO", s->trO); add_const(v, "trO2", s->trO2);
-        set_measured(v, s->kernel_t0);
-
-        v = add_theory(s, "mean_qntk_leading", "LIU23 Eq. 17 (Eq. 9 with its missing factor 2)",
-                       "2 L gamma^2 trO2 / D^2", "mean over instances of tr K(0)/m",
-                       qnn_theory_mean_qntk_leading(s->D, s->L, g, s->trO2));
-        add_const(v, "D", s->D); add_const(v, "L", s->L); add_const(v, "gamma", g); add_const(v, "trO2", s->trO2);
-        set_measured(v, s->kernel_t0);
-
-        v = add_theory(s, "mean_qntk_spec_formula", "SPEC.md section 4 as printed; disagrees with the exact mean (see theory.h)",
-                       "2 L gamma^2 ((D^2-D-1) trO2 + trO^2) / (D (D+1) (D^2-1))",
-                       "mean over instances of tr K(0)/m",
-                       qnn_theory_mean_qntk_spec(s->D, s->L, g, s->trO, s->trO2));
-        add_const(v, "D", s->D); add_const(v, "L", s->L); add_const(v, "gamma", g);
-        add_const(v, "trO", s->trO); add_const(v, "trO2", s->trO2);
-        set_measured(v, s->kernel_t0);
-
-        v = add_theory(s, "qntk_rel_std", "LIU23 Eq. 12 over Eq. 17 (4-design, large D)",
-                       "sqrt((2 + 3 trO4/trO2^2) / L)",
-                       "standard deviation over instances of K(0) divided by its mean",
-                       qnn_theory_qntk_rel_std(s->L, s->trO2, s->trO4));
-        add_const(v, "L", s->L); add_const(v, "trO2", s->trO2); add_const(v, "trO4", s->trO4);
-        if (v) {
-            v->measured = s->kernel_rel_std_t0;
-            v->measured_se = s->kernel_rel_std_t0_se;
-        }
-
-        if (p->task == QNN_TASK_OPTIMISE) {
-            v = add_theory(s, "predicted_rate", "LIU23 Eqs. 10-11 (the paper's gamma = eta Kbar)",
-                           "eta * Kbar", "mean over instances of -ln(|eps(T)|/|eps(0)|)/T (noise-free runs)",
-                           eta * Kbar);
-            add_const(v, "eta", eta); add_const(v, "Kbar", Kbar);
-            if (p->sigma_theta == 0.0 && p->steps > 0)
-                set_measured(v, rate_eps);
-
-            v = add_theory(s, "concentration_dqntk", "LIU23 Eqs. 15-16 (without the stray eta of Eq. 15; LLJ Eq. 20)",
-                           "(sqrt(32)/2) eta |eps(0)| gamma sqrt(trO2) / D  (must be << 1)",
-                           "condition, not a measurement",
-                           qnn_theory_dqntk_ratio(s->D, eta, g, s->abs_eps_t0.mean, s->trO2));
-            add_const(v, "D", s->D); add_const(v, "eta", eta); add_const(v, "gamma", g);
-            add_const(v, "abs_eps0", s->abs_eps_t0.mean); add_const(v, "trO2", s->trO2);
-
-            if (p->sigma_theta > 0.0) {
-                double K = s->kernel_final.mean, sg = p->sigma_theta;
-                v = add_theory(s, "noise_floor", "LLJ Eqs. 34-35",
-                               "s = sigma^2 / (eta (2 - eta K))",
-                               "mean over instances of eps(T)^2", qnn_theory_noise_floor(eta, K, sg));
-                add_const(v, "eta", eta); add_const(v, "K", K); add_const(v, "sigma_theta", sg);
-                set_measured(v, eps2T);
-                v = add_theory(s, "noise_abs_eps", "LLJ Eq. 38",
-                               "sqrt(2/pi) sigma / sqrt(2 eta - eta^2 K)",
-                               "mean over instances of |eps(T)|", qnn_theory_noise_abs_eps(eta, K, sg));
-                add_const(v, "eta", eta); add_const(v, "K", K); add_const(v, "sigma_theta", sg);
-                set_measured(v, s->abs_eps_final);
-                v = add_theory(s, "noise_eps_std", "LLJ Eqs. 34-35 (square root of the floor)",
-                               "sqrt(s)", "standard deviation over instances of eps(T)",
-                               sqrt(qnn_theory_noise_floor(eta, K, sg)));
-                add_const(v, "eta", eta); add_const(v, "K", K); add_const(v, "sigma_theta", sg);
-                if (v) {
-                    v->measured = s->eps_final.sd;
-                    v->measured_se = s->eps_final.n > 1 ? s->eps_final.sd / sqrt(2.0 * (s->eps_final.n - 1)) : NAN;
-                }
-                v = add_theory(s, "noise_time", "LLJ Eq. 37",
-                               "log(sigma / sqrt(2 eps0^2 eta - eps0^2 eta^2 K + sigma^2)) / log(1 - eta K)",
-                               "steps until the noise floor is reached", qnn_theory_noise_time(s->abs_eps_t0.mean, eta, K, sg));
-                add_const(v, "eps0", s->abs_eps_t0.mean); add_const(v, "eta", eta); add_const(v, "K", K);
-                add_const(v, "sigma_theta", sg);
-            }
-        } else {
-            double lmin = qnn_theory_lambda_min_mean_kernel(s->D, s->L, (double)m, g, s->trO, s->trO2);
-            v = add_theory(s, "lambda_min_mean_kernel", "LIU23 Eq. 21 (times gamma^2)",
-                           "2 L gamma^2 (D - |A|)(D trO2 - trO^2) / (D^2 - 1)^2",
-                           "smallest eigenvalue of the instance-averaged kernel K(0)", lmin);
-            add_const(v, "D", s->D); add_const(v, "L", s->L); add_const(v, "A", m); add_const(v, "gamma", g);
-            add_const(v, "trO", s->trO); add_const(v, "trO2", s->trO2);
-            if (v) {
-                v->measured = s->lambda_min_mean_kernel_t0;
-                v->measured_se = s->lambda_min_mean_kernel_t0_se;
-            }
-            v = add_theory(s, "lambda_min_instance_mean", "LIU23 Eq. 21 as an upper reference (Jensen: the instance mean lies below)",
-                           "2 L gamma^2 (D - |A|)(D trO2 - trO^2) / (D^2 - 1)^2",
-                           "mean over instances of lambda_min(K(0)); expected strictly below the value", lmin);
-            add_const(v, "D", s->D); add_const(v, "L", s->L); add_const(v, "A", m); add_const(v, "gamma", g);
-            set_measured(v, s->lambda_min_t0);
-            v = add_theory(s, "lambda_bulk_mean_kernel", "LIU23 Eq. 21 discussion (|A| - 1 degenerate eigenvalues)",
-                           "2 L gamma^2 D (D trO2 - trO^2) / (D^2 - 1)^2",
-                           "largest eigenvalue of the instance-averaged kernel K(0)",
-                           qnn_theory_lambda_bulk_mean_kernel(s->D, s->L, g, s->trO, s->trO2));
-            add_const(v, "D", s->D); add_const(v, "L", s->L); add_const(v, "gamma", g);
-            if (v && run->mean_K0_eig)
-                v->measured = run->mean_K0_eig[m - 1];
-        }
-    } else if (p->model == QNN_MODEL_PERIODIC || p->model == QNN_MODEL_ASYMPTOTIC ||
-               p->model == QNN_MODEL_FROZEN) {
-        /* periodic QNN (kernel ≈ p K_asym), its asymptotic dynamics and the
-         * frozen-kernel companion (kernel K_asym in flow-time units) */
-        const int periodic = p->model == QNN_MODEL_PERIODIC;
-        const int frozen = p->model == QNN_MODEL_FROZEN;
-        const double scale = periodic ? s->L : 1.0;
-        const int pm1 = p->labels == QNN_LABEL_PM1 ||
-                        (p->labels == QNN_LABEL_LIST && m == 1 && fabs(p->label_list[0]) == 1.0);
-        if (g == 1.0 && !frozen && pm1) {
-            double b = qnn_theory_sublinear_bound(s->loss_t0.mean, eta, s->H_op2_sum, (double)p->steps);
-            v = add_theory(s, "sublinear_bound", periodic ? "YOU23 Thm. 3.2 (gamma = 1)"
-                                                          : "YOU23 Thm. 3.2 (gamma = 1) in flow time: c1 = 12 m (d - 1/d) per unit time",
-                           "L(t) >= 1/(c0 + c1 t)^2, c0 = L(0)^-1/2, c1 = 12 eta sum_l ||H_l||_op^2",
-                           "mean over instances of the loss at the last step (must lie above)", b);
-            add_const(v, "loss0", s->loss_t0.mean); add_const(v, "eta", eta);
-            add_const(v, "sum_H_op2", s->H_op2_sum); add_const(v, "t", (double)p->steps);
-            set_measured(v, s->loss_final);
-        }
-        if (!frozen && pm1) {
-            v = add_theory(s, "global_min_kernel", "YOU23 Thm. 4.4 (leading order in m^2/d)",
-                           "lambda_g = 2 gamma^2 (1 - 1/gamma^2)",
-                           periodic ? "mean over instances of lambda_min(K(T))/p (K ~ p K_asym, YOU23 Lemma 4.1 with tr H^2 = d^2 - 1)"
-                                    : "mean over instances of lambda_min(K_asym(T))",
-                           qnn_theory_global_min_kernel(g));
-            add_const(v, "gamma", g); add_const(v, "m", m); add_const(v, "d", s->D);
-            if (v && s->lambda_min_final.n > 0) {
-                v->measured = s->lambda_min_final.mean / scale;
-                v->measured_se = s->lambda_min_final.se / scale;
-            }
-        }
-        if (m == 1 && !frozen) {
-            /* linear in yhat²: compare the mean of K/scale with 2(γ² - mean yhat²) */
-            v = add_theory(s, "one_sample_kernel", "YOU23 Cor. 4.3",
-                           "k(T) = 2 (gamma^2 - yhat(T)^2)",
-                           periodic ? "mean over instances of K(T)/p (value: 2(gamma^2 - mean yhat(T)^2))"
-                                    : "mean over instances of K_asym(T) (value: 2(gamma^2 - mean yhat(T)^2))",
-                           2.0 * (g * g - y2T.mean));
-            add_const(v, "gamma", g); add_const(v, "mean_yhat2", y2T.mean);
-            set_measured(v, kTs);
-        }
-        if (frozen) {
-            /* r(t) = e^{-K0 t} r(0): once the slowest mode dominates,
-             * -d ln L/dt -> 2 λ_min(K(0)) in flow time. */
-            double dt = run->ninst > 0 ? run->inst[0].consts.dt : NAN;
-            v = add_theory(s, "frozen_late_rate", "kernel regression with a constant kernel (the NTK picture YOU23 argues against)",
-                           "-d ln L/dt -> 2 lambda_min(K_asym(0))",
-                           "mean over instances of -d ln L/dt over the last recorded interval, in flow time (a lower bound at any time)",
-                           2.0 * s->lambda_min_t0.mean);
-            add_const(v, "lambda_min_K0", s->lambda_min_t0.mean); add_const(v, "time_per_step", dt);
-            if (v && s->rate_final.n > 0 && dt > 0) {
-                v->measured = s->rate_final.mean / dt;
-                v->measured_se = s->rate_final.se / dt;
-            }
-        }
-        if (periodic) {
-            v = add_theory(s, "asymptotic_time_per_step", "YOU23 Lemma 4.1 / Thm. 4.2",
-                           "eta p tr(H^2) / (m (d^2 - 1)) = eta p / m",
-                           "conversion factor, not a measurement", qnn_theory_asymptotic_time(1.0, eta, s->L, m));
-            add_const(v, "eta", eta); add_const(v, "p", s->L); add_const(v, "m", m);
-        }
+    if (p->model->analyse) {
+        const qnn_analysis_extra x = { rate_eps.mean, rate_eps.se, eps2T.mean, eps2T.se,
+                                       y2T.mean, y2T.se, kTs.mean, kTs.se };
+        p->model->analyse(s, run, &x);
     }
     return 0;
 }

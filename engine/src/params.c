@@ -1,6 +1,7 @@
 /* The key table: one row per preset key with its type, range and help text,
  * and the setters/getters that go through it. */
 #include "qnn/params.h"
+#include "qnn/model.h"
 #include "qnn/statevec.h"
 #include "qnn/asym.h"
 #include "qnn/qbm.h"
@@ -21,11 +22,6 @@
 
 typedef struct { const char *name; int value; } enum_entry;
 
-static const enum_entry model_names[] = { {"random", QNN_MODEL_RANDOM}, {"periodic", QNN_MODEL_PERIODIC},
-                                          {"asymptotic", QNN_MODEL_ASYMPTOTIC}, {"frozen", QNN_MODEL_FROZEN},
-                                          {"hidden", QNN_MODEL_HIDDEN}, {"qbm", QNN_MODEL_QBM},
-                                          {"gue", QNN_MODEL_GUE}, {"mlp", QNN_MODEL_MLP},
-                                          {"carleman", QNN_MODEL_CARLEMAN}, {NULL, 0} };
 static const enum_entry act_names[] = { {"tanh", QNN_ACT_TANH}, {"relu", QNN_ACT_RELU}, {"linear", QNN_ACT_LINEAR},
                                         {"quadratic", QNN_ACT_QUADRATIC}, {NULL, 0} };
 static const enum_entry data_names[] = { {"teacher", QNN_DATA_TEACHER}, {"sin1d", QNN_DATA_SIN1D},
@@ -71,7 +67,7 @@ double qnn_params_eta(const qnn_params *p)
     return p->eta_per_L ? p->eta / (double)p->L : p->eta;
 }
 
-const char *qnn_model_name(qnn_model_kind k) { return enum_name(model_names, (int)k); }
+const char *qnn_model_name(const qnn_model_class *k) { return k ? k->name : "?"; }
 const char *qnn_task_name(qnn_task t) { return enum_name(task_names, (int)t); }
 
 /* ------------------------------------------------------------------------ */
@@ -89,7 +85,7 @@ typedef struct key_row {
 #define OFF(f) offsetof(qnn_params, f)
 
 static const key_row rows[] = {
-    {{"model", QNN_KEY_ENUM, "random | periodic | asymptotic | frozen | hidden | qbm | gue | mlp | carleman", "model: LIU23 random circuit, YOU23 periodic ansatz, the asymptotic dynamics of M(t) (YOU23 Eq. 119), kernel regression with K_asym frozen at t = 0, OME's unitary network of 2-local Hamiltonian terms (Eq. 1, App. C1) on visible and hidden qubits, OME's quantum Boltzmann machine exp(-beta H(theta))/Z over the same terms, the states exp(-iHt)|0..0> for H from the GUE (OME Fig. 4a; no parameters, steps = 0), a classical multilayer perceptron (LLJ App. A, LIU24 Sec. III), or the Carleman linearisation of a random quadratic ODE (LIU24 App. III.C, Fig. 4)", "model", 1}, OFF(model), 0, 0, model_names, 0},
+    {{"model", QNN_KEY_ENUM, "(the registered model classes)", "(the classes' help)", "model", 1}, OFF(model), 0, 0, NULL, 0},
     {{"task", QNN_KEY_ENUM, "optimise | supervised", "random model: one-state optimisation (Eq. 1) or supervised learning (Eq. 3)", "model", 1}, OFF(task), 0, 0, task_names, 0},
     {{"n", QNN_KEY_INT, "1 .. 24", "number of qubits; D = 2^n (alias: d = D, a power of two)", "model", 1}, OFF(n), 1, QNN_MAX_QUBITS, NULL, 0},
     {{"n_h", QNN_KEY_INT, "0 .. n - 1", "hidden qubits (the n_h most significant); the observable, the measurement and the entropy act on the n_v = n - n_h visible qubits 0 .. n_v - 1 (OME)", "model", 1}, OFF(n_h), 0, QNN_MAX_QUBITS - 1, NULL, 0},
@@ -172,6 +168,23 @@ static const char *const sweep_stats[] = { "kernel_t0", "kernel_rel_std_t0", "ke
                                            "test_accuracy_final", "hessian_frac_pos_final",
                                            "hessian_min_final", "hessian_max_final", NULL };
 
+/* "model: random (LIU23 random circuit), periodic (...), ...": the help of
+ * the key `model` from the registry. */
+static const char *model_help(void)
+{
+    static char buf[4096];
+    static size_t built;
+    if (built == qnn_model_count())
+        return buf;
+    size_t k = (size_t)snprintf(buf, sizeof buf, "model class:");
+    for (size_t i = 0; i < qnn_model_count() && k < sizeof buf; i++) {
+        const qnn_model_class *c = qnn_model_at(i);
+        k += (size_t)snprintf(buf + k, sizeof buf - k, "%s %s (%s)", i ? "," : "", c->name, c->help);
+    }
+    built = qnn_model_count();
+    return buf;
+}
+
 const qnn_key_info *qnn_params_keys(size_t *count)
 {
     static qnn_key_info infos[NROWS];
@@ -183,6 +196,9 @@ const qnn_key_info *qnn_params_keys(size_t *count)
             infos[i] = rows[i].info;
         filled = 1;
     }
+    /* the key `model` lists the registry as it is now */
+    infos[0].allowed = qnn_model_names();
+    infos[0].help = model_help();
     if (count)
         *count = NROWS;
     return infos;
@@ -209,7 +225,7 @@ const qnn_key_info *qnn_params_key(const char *name)
 void qnn_params_default(qnn_params *p)
 {
     memset(p, 0, sizeof *p);
-    p->model = QNN_MODEL_RANDOM;
+    p->model = qnn_model_default();
     p->task = QNN_TASK_OPTIMISE;
     p->n = 4;
     p->L = 64;
@@ -596,6 +612,13 @@ static int set_raw(qnn_params *p, const char *key_in, const char *value_in,
         return 0;
     }
     case QNN_KEY_ENUM:
+        if (!r->enums) {   /* the key `model`: a registered class */
+            const qnn_model_class *c = qnn_model_find(value);
+            if (!c)
+                return fail(err, errlen, name, value, "is not one of the choices", qnn_model_names());
+            p->model = c;
+            return 0;
+        }
         for (const enum_entry *e = r->enums; e->name; e++)
             if (strcmp(e->name, value) == 0) {
                 *(int *)base = e->value;
@@ -658,7 +681,9 @@ int qnn_params_get(const qnn_params *p, const char *key, char *buf, size_t len)
     case QNN_KEY_LONG: snprintf(buf, len, "%ld", *(const long *)base); break;
     case QNN_KEY_U64: snprintf(buf, len, "%" PRIu64, *(const uint64_t *)base); break;
     case QNN_KEY_DOUBLE: snprintf(buf, len, "%.17g", *(const double *)base); break;
-    case QNN_KEY_ENUM: snprintf(buf, len, "%s", enum_name(r->enums, *(const int *)base)); break;
+    case QNN_KEY_ENUM:
+        snprintf(buf, len, "%s", r->enums ? enum_name(r->enums, *(const int *)base) : qnn_model_name(p->model));
+        break;
     case QNN_KEY_STRING: snprintf(buf, len, "%s", base); break;
     }
     return 0;
@@ -689,41 +714,23 @@ int qnn_params_mlp_widths(const qnn_params *p, int *w)
     return k - 1;
 }
 
+void qnn_params_records(const qnn_params *p, long *T, int *every)
+{
+    *T = p->steps;
+    *every = p->record_every;
+    if (p->model->records)
+        p->model->records(p, T, every);
+}
+
 double qnn_params_n_params(const qnn_params *p)
 {
-    switch (p->model) {
-    case QNN_MODEL_MLP: {
-        int w[QNN_MLP_MAX_HIDDEN + 2];
-        int L = qnn_params_mlp_widths(p, w);
-        double P = 0.0;
-        for (int l = 1; l <= L; l++)
-            P += (double)w[l] * ((double)w[l - 1] + 1.0);
-        return P;
-    }
-    case QNN_MODEL_QBM:
-        return 3.0 * p->n + 4.5 * p->n * (p->n - 1.0);
-    case QNN_MODEL_ASYMPTOTIC:
-    case QNN_MODEL_FROZEN:
-    case QNN_MODEL_GUE:
-    case QNN_MODEL_CARLEMAN:
-        return 0.0;
-    default:
-        return (double)p->L;
-    }
+    return p->model->n_params(p);
 }
 
 /* Residuals of one evaluation: training states, or samples times outputs. */
 static double residual_count(const qnn_params *p)
 {
-    if (p->model == QNN_MODEL_MLP) {
-        int w[QNN_MLP_MAX_HIDDEN + 2];
-        int L = qnn_params_mlp_widths(p, w);
-        return (double)p->m * w[L];
-    }
-    if ((p->model == QNN_MODEL_RANDOM || p->model == QNN_MODEL_HIDDEN || p->model == QNN_MODEL_QBM ||
-         p->model == QNN_MODEL_GUE) && p->task == QNN_TASK_OPTIMISE)
-        return 1.0;
-    return (double)p->m;
+    return p->model->n_residuals(p);
 }
 
 int qnn_params_hessian_exact(const qnn_params *p)
@@ -735,10 +742,7 @@ int qnn_params_hessian_exact(const qnn_params *p)
     double P = qnn_params_n_params(p);
     if (P > QNN_HESSIAN_EXACT_AUTO)
         return 0;
-    /* circuit models: the exact matrix costs 2P Jacobians, O(P² D²) */
-    if (p->model == QNN_MODEL_RANDOM || p->model == QNN_MODEL_PERIODIC || p->model == QNN_MODEL_HIDDEN)
-        return P * P * ldexp(1.0, 2 * p->n) <= QNN_HESSIAN_AUTO_WORK;
-    return 1;
+    return p->model->hessian_auto_exact ? p->model->hessian_auto_exact(p, P) : 1;
 }
 
 /* Memory of the Hessian observer: the P x P matrix and its eigen work
@@ -753,78 +757,9 @@ static double hessian_bytes(const qnn_params *p)
     return ((double)p->slq_steps + 6.0) * P * 8.0 + 4.0 * (double)p->slq_steps * p->slq_steps * 8.0;
 }
 
-/* n + n² + ... + n^N of model carleman's order-N system. */
-static double carleman_dim(const qnn_params *p)
-{
-    double dim = 0.0, pw = 1.0;
-    for (int j = 1; j <= p->carleman_order; j++) {
-        pw *= p->ode_n;
-        dim += pw;
-    }
-    return dim;
-}
-
 size_t qnn_params_instance_bytes(const qnn_params *p)
 {
-    if (p->model == QNN_MODEL_CARLEMAN) {
-        double dim = carleman_dim(p);
-        double bytes = 3.0 * dim * dim * 8.0 + 40.0 * dim * 8.0 + 65536.0;
-        return bytes >= (double)SIZE_MAX ? SIZE_MAX : (size_t)bytes;
-    }
-    if (p->model == QNN_MODEL_MLP) {
-        int w[QNN_MLP_MAX_HIDDEN + 2];
-        int L = qnn_params_mlp_widths(p, w);
-        double P = qnn_params_n_params(p), units = 0.0, N = (double)p->m + p->n_test;
-        for (int l = 0; l <= L; l++)
-            units += w[l];
-        double r = residual_count(p);
-        /* θ, θ(0), gradient, λ and work (8 P), activations and their
-         * R-operator copies (8 N units), the data, NTK and eigen work (4 r²) */
-        double bytes = 8.0 * P * 8.0 + 8.0 * N * units * 8.0 + 4.0 * r * r * 8.0 + hessian_bytes(p) + 65536.0;
-        return bytes >= (double)SIZE_MAX ? SIZE_MAX : (size_t)bytes;
-    }
-    double D = ldexp(1.0, p->n);
-    double m = residual_count(p);
-    double c = sizeof(qnn_cplx);
-    double bytes = hessian_bytes(p);
-    if (p->model == QNN_MODEL_GUE) {
-        bytes += 5.0 * D * D * c + 4.0 * D * c + 65536.0;
-        return bytes >= (double)SIZE_MAX ? SIZE_MAX : (size_t)bytes;
-    }
-    if (p->model == QNN_MODEL_QBM) {
-        /* H, its eigenvectors, ρ and work (4 D x D), terms and gradients */
-        double K = 3.0 * p->n + 4.5 * p->n * (p->n - 1.0);
-        bytes += 5.0 * D * D * c + K * 8.0 * 6.0 + 5.0 * D * 8.0 + 65536.0;
-        return bytes >= (double)SIZE_MAX ? SIZE_MAX : (size_t)bytes;
-    }
-    if (p->model == QNN_MODEL_ASYMPTOTIC || p->model == QNN_MODEL_FROZEN) {
-        /* M, the midpoint copy, the eigenvalue work matrix, 4 d x 2m blocks */
-        bytes += D * D * c * (p->integrator == QNN_INTEG_MIDPOINT ? 3.0 : 2.0) + 9.0 * D * m * c +
-                m * m * 8.0 * 6.0 + 65536.0;
-        if (p->m0_init == QNN_M0_CIRCUIT)   /* the periodic circuit M(0) is read from */
-            bytes += (p->L + 4.0) * D * D * c;
-        else
-            bytes += 3.0 * D * D * c;
-        return bytes >= (double)SIZE_MAX ? SIZE_MAX : (size_t)bytes;
-    }
-    double layers = p->model == QNN_MODEL_PERIODIC ? p->L + 1.0 : p->L;
-    if (p->model == QNN_MODEL_HIDDEN)
-        layers = 0.0;   /* no entanglers */
-    if (p->entangler == QNN_ENT_HAAR)
-        bytes += layers * D * D * c;
-    else
-        bytes += layers * (double)p->depth * (double)(p->n / 2 + 1) * 16.0 * c;
-    bytes += 5.0 * D * m * c;                /* inputs, two D x 2m work blocks */
-    bytes += m * (double)p->L * 8.0 * 2.0;   /* Jacobian and its copy */
-    bytes += m * m * 8.0 * 3.0;              /* kernel and eigen workspace */
-    bytes += (double)p->L * 8.0 * 3.0 + 65536.0;
-    {   /* entanglement observer: output state, Gram matrix and eigen work */
-        int nv = qnn_params_visible(p);
-        double k = ldexp(1.0, nv < p->n - nv ? nv : p->n - nv);
-        bytes += D * c + (k + 1.0) * k * c + 4.0 * k * c + ldexp(1.0, nv) * 8.0;
-    }
-    if (p->entangler == QNN_ENT_HAAR && p->model != QNN_MODEL_HIDDEN)
-        bytes += 3.0 * D * D * c;            /* Haar sampling work space */
+    double bytes = p->model->instance_bytes(p, hessian_bytes(p));
     return bytes >= (double)SIZE_MAX ? SIZE_MAX : (size_t)bytes;
 }
 
@@ -858,35 +793,26 @@ static void human_bytes(double b, char *buf, size_t len)
     snprintf(buf, len, "%.1f %s", b, u[i]);
 }
 
+/* "periodic or asymptotic": the classes that offer `figure`. */
+static void offering(const char *figure, char *buf, size_t len)
+{
+    size_t k = 0, n = 0;
+    buf[0] = 0;
+    for (size_t i = 0; i < qnn_model_count(); i++)
+        if (qnn_model_offers(qnn_model_at(i), figure))
+            n++;
+    for (size_t i = 0, j = 0; i < qnn_model_count() && k < len; i++) {
+        const qnn_model_class *c = qnn_model_at(i);
+        if (!qnn_model_offers(c, figure))
+            continue;
+        j++;
+        k += (size_t)snprintf(buf + k, len - k, "%s%s", j == 1 ? "" : j == n ? " or " : ", ", c->name);
+    }
+}
+
 int qnn_params_check(const qnn_params *p, size_t mem_limit, char *err, size_t errlen)
 {
-    long long D = 1LL << p->n;
-    char v[64];
-    if ((p->model == QNN_MODEL_RANDOM || p->model == QNN_MODEL_HIDDEN) && p->task == QNN_TASK_SUPERVISED && p->m > D) {
-        snprintf(v, sizeof v, "%d", p->m);
-        snprintf(err, errlen, "key 'm': value '%s' is more states than fit in D = 2^%d = %lld dimensions; allowed: 1 .. %lld", v, p->n, D, D);
-        return -1;
-    }
-    if (p->model == QNN_MODEL_PERIODIC) {
-        if (p->m > D) {
-            snprintf(err, errlen, "key 'm': value '%d' is more orthogonal states than D = 2^%d = %lld; allowed: 1 .. %lld", p->m, p->n, D, D);
-            return -1;
-        }
-        if (p->measure[0]) {
-            qnn_pauli P;
-            if (qnn_pauli_parse(p->measure, p->n, &P) != 0 || qnn_pauli_is_identity(P)) {
-                snprintf(err, errlen, "key 'measure': value '%s' is not a non-identity Pauli string of n = %d letters; allowed: %d letters from IXYZ, not all I", p->measure, p->n, p->n);
-                return -1;
-            }
-            for (int k = 0; k < p->n_h; k++)
-                if (p->measure[k] != 'I' && p->measure[k] != 'i') {
-                    snprintf(err, errlen, "key 'measure': value '%s' acts on hidden qubit %d (letter %d); allowed: identity (I) on the n_h = %d hidden qubits, the leftmost letters",
-                             p->measure, p->n - 1 - k, k + 1, p->n_h);
-                    return -1;
-                }
-        }
-    }
-    const int asym = p->model == QNN_MODEL_ASYMPTOTIC || p->model == QNN_MODEL_FROZEN;
+    const char *mn = p->model->name;
     if (p->n_h >= p->n) {
         snprintf(err, errlen, "key 'n_h': value '%d' leaves no visible qubit (n = %d qubits in all); allowed: 0 .. %d", p->n_h, p->n, p->n - 1);
         return -1;
@@ -895,46 +821,11 @@ int qnn_params_check(const qnn_params *p, size_t mem_limit, char *err, size_t er
         snprintf(err, errlen, "key 'cut': value '%d' is not inside the register of n = %d qubits; allowed: 0 (= n/2) .. %d", p->cut, p->n, p->n - 1);
         return -1;
     }
-    if (p->model == QNN_MODEL_GUE) {
-        if (p->n > 12) {
-            snprintf(err, errlen, "key 'n': value '%d' is too large for model = gue (a dense 2^n x 2^n Hamiltonian and its eigenvectors); allowed: 1 .. 12", p->n);
-            return -1;
-        }
-        if (p->steps != 0) {
-            snprintf(err, errlen, "key 'steps': value '%ld' but model = gue has no parameters to train; allowed: 0", p->steps);
-            return -1;
-        }
-        if (p->resample != QNN_RESAMPLE_ALL) {
-            snprintf(err, errlen, "key 'resample': value 'theta' but model = gue has no angles; allowed: all");
-            return -1;
-        }
-    }
-    if (p->model == QNN_MODEL_MLP) {
-        if (p->nwidths == 0 && p->L > QNN_MLP_MAX_HIDDEN) {
-            snprintf(err, errlen, "key 'L': value '%d' is too many hidden layers for model = mlp; allowed: 1 .. %d", p->L, QNN_MLP_MAX_HIDDEN);
-            return -1;
-        }
-        if (p->n_h != 0) {
-            snprintf(err, errlen, "key 'n_h': value '%d' but model = mlp has no qubits; allowed: 0", p->n_h);
-            return -1;
-        }
-        if (p->m > 100000) {
-            snprintf(err, errlen, "key 'm': value '%d' is too many training samples for model = mlp; allowed: 1 .. 100000", p->m);
-            return -1;
-        }
-        if (residual_count(p) > 4096.0) {
-            snprintf(err, errlen, "key 'm': value '%d' gives %g residuals (samples x outputs) for the mlp's %g x %g neural tangent kernel; allowed: m x outputs <= 4096",
-                     p->m, residual_count(p), residual_count(p), residual_count(p));
-            return -1;
-        }
-        if (p->data != QNN_DATA_SPIRALS && p->n_test > 0) {
-            snprintf(err, errlen, "key 'n_test': value '%d' but the test accuracy needs data = spirals (the others are regressions); allowed: 0", p->n_test);
-            return -1;
-        }
-    }
-    if (p->prune_every > 0 && p->model != QNN_MODEL_MLP) {
+    if (p->model->check && p->model->check(p, err, errlen) != 0)
+        return -1;
+    if (p->prune_every > 0 && qnn_model_key_use(p, "prune_every") == QNN_KEY_UNUSED) {
         snprintf(err, errlen, "key 'prune_every': value '%d' but sparse training (LIU24 Sec. III.B) prunes the weights of model = mlp, not %s; allowed: 0",
-                 p->prune_every, enum_name(model_names, p->model));
+                 p->prune_every, mn);
         return -1;
     }
     if (p->prune_every > 0 && p->prune_classical >= p->prune_every) {
@@ -946,7 +837,7 @@ int qnn_params_check(const qnn_params *p, size_t mem_limit, char *err, size_t er
         double P = qnn_params_n_params(p);
         if (P <= 0.0) {
             snprintf(err, errlen, "key 'hessian': value '%s' but model = %s has no trainable parameters; allowed: off",
-                     enum_name(hess_names, p->hessian), enum_name(model_names, p->model));
+                     enum_name(hess_names, p->hessian), mn);
             return -1;
         }
         if (p->hessian == QNN_HESS_EXACT && P > QNN_HESSIAN_EXACT_MAX) {
@@ -959,85 +850,11 @@ int qnn_params_check(const qnn_params *p, size_t mem_limit, char *err, size_t er
             return -1;
         }
     }
-    if (p->model == QNN_MODEL_CARLEMAN) {
-        double dim = carleman_dim(p);
-        if (dim > 6000.0) {
-            snprintf(err, errlen, "key 'carleman_order': value '%d' makes the order-N system %.0f-dimensional for ode_n = %d (a dense matrix); allowed: n + n^2 + .. + n^N <= 6000",
-                     p->carleman_order, dim, p->ode_n);
-            return -1;
-        }
-        if (p->resample != QNN_RESAMPLE_ALL) {
-            snprintf(err, errlen, "key 'resample': value 'theta' but model = carleman draws one system per instance; allowed: all");
-            return -1;
-        }
-    }
-    if (p->objective == QNN_OBJ_FIDELITY && p->model != QNN_MODEL_RANDOM && p->model != QNN_MODEL_HIDDEN) {
-        snprintf(err, errlen, "key 'objective': value 'fidelity' is for the random and hidden models, not %s; allowed: observable",
-                 enum_name(model_names, p->model));
+    if (p->objective == QNN_OBJ_FIDELITY && qnn_model_key_use(p, "objective") == QNN_KEY_UNUSED) {
+        snprintf(err, errlen, "key 'objective': value 'fidelity' is for the random and hidden models, not %s; allowed: observable", mn);
         return -1;
     }
-    if (p->model == QNN_MODEL_QBM) {
-        if (p->n > QNN_QBM_MAX_QUBITS) {
-            snprintf(err, errlen, "key 'n': value '%d' is too large for model = qbm (a dense 2^n x 2^n Gibbs state and its eigenvectors); allowed: 1 .. %d", p->n, QNN_QBM_MAX_QUBITS);
-            return -1;
-        }
-        if (p->task != QNN_TASK_OPTIMISE) {
-            snprintf(err, errlen, "key 'task': value 'supervised' but model = qbm prepares one thermal state with no inputs; allowed: optimise");
-            return -1;
-        }
-        if (p->resample != QNN_RESAMPLE_ALL) {
-            snprintf(err, errlen, "key 'resample': value 'theta' but model = qbm draws its coefficients with the machine; allowed: all");
-            return -1;
-        }
-    }
-    if (asym && p->n_h != 0) {
-        snprintf(err, errlen, "key 'n_h': value '%d' but model = %s evolves a measurement, not a state on visible and hidden qubits; allowed: 0",
-                 p->n_h, enum_name(model_names, p->model));
-        return -1;
-    }
-    if (asym) {
-        const char *mn = enum_name(model_names, p->model);
-        if (p->n > 10) {
-            snprintf(err, errlen, "key 'n': value '%d' gives d = 2^%d, too large for model = %s (a dense d x d matrix M(t)); allowed: 1 .. 10 (d = 2 .. 1024)", p->n, p->n, mn);
-            return -1;
-        }
-        if (p->m > D) {
-            snprintf(err, errlen, "key 'm': value '%d' is more orthogonal states than d = %lld; allowed: 1 .. %lld", p->m, D, D);
-            return -1;
-        }
-        if (p->resample != QNN_RESAMPLE_ALL) {
-            snprintf(err, errlen, "key 'resample': value 'theta' has no meaning for model = %s (it has no angles); allowed: all", mn);
-            return -1;
-        }
-        if (p->sigma_theta != 0.0) {
-            snprintf(err, errlen, "key 'sigma_theta': value '%g' has no meaning for model = %s (it has no angles); allowed: 0", p->sigma_theta, mn);
-            return -1;
-        }
-        if (p->m0_init == QNN_M0_FILE) {
-            if (!p->m0_file[0]) {
-                snprintf(err, errlen, "key 'm0_file': value '' is empty but m0_init = file needs it; allowed: a path to a JSON file holding a Hermitian d x d matrix");
-                return -1;
-            }
-            size_t d = 0;
-            qnn_cplx *M = NULL;
-            if (qnn_asym_read_matrix(p->m0_file, &d, &M, err, errlen) != 0)
-                return -1;
-            free(M);
-            if ((long long)d != D) {
-                snprintf(err, errlen, "key 'm0_file': value '%s' holds a %zu x %zu matrix but n = %d needs d = %lld; allowed: a %lld x %lld Hermitian matrix (or set d = %zu)",
-                         p->m0_file, d, d, p->n, D, D, D, d);
-                return -1;
-            }
-        }
-        if (p->m0_init == QNN_M0_CIRCUIT && p->measure[0]) {
-            qnn_pauli P;
-            if (qnn_pauli_parse(p->measure, p->n, &P) != 0 || qnn_pauli_is_identity(P)) {
-                snprintf(err, errlen, "key 'measure': value '%s' is not a non-identity Pauli string of n = %d letters; allowed: %d letters from IXYZ, not all I", p->measure, p->n, p->n);
-                return -1;
-            }
-        }
-    }
-    const int supervised = (p->model != QNN_MODEL_RANDOM && p->model != QNN_MODEL_HIDDEN && p->model != QNN_MODEL_QBM && p->model != QNN_MODEL_GUE) || p->task == QNN_TASK_SUPERVISED;
+    const int supervised = qnn_model_key_use(p, "labels") != QNN_KEY_UNUSED;
     if (supervised && p->labels == QNN_LABEL_LIST && p->nlabels != p->m) {
         char lv[64];
         qnn_params_get(p, "labels", lv, sizeof lv);
@@ -1046,8 +863,10 @@ int qnn_params_check(const qnn_params *p, size_t mem_limit, char *err, size_t er
         return -1;
     }
     if (p->figure == QNN_FIG_RATE) {
-        if (p->model != QNN_MODEL_PERIODIC && p->model != QNN_MODEL_ASYMPTOTIC) {
-            snprintf(err, errlen, "key 'figure': value 'rate' needs model = periodic or asymptotic (YOU23 Cor. 4.3), not %s; allowed: training, sweep, compare", enum_name(model_names, p->model));
+        if (!qnn_model_offers(p->model, "rate")) {
+            char who[256];
+            offering("rate", who, sizeof who);
+            snprintf(err, errlen, "key 'figure': value 'rate' needs model = %s (YOU23 Cor. 4.3), not %s; allowed: training, sweep, compare", who, mn);
             return -1;
         }
         if (p->m != 1) {
@@ -1061,9 +880,10 @@ int qnn_params_check(const qnn_params *p, size_t mem_limit, char *err, size_t er
             return -1;
         }
     }
-    if (p->figure == QNN_FIG_COMPARE && p->model == QNN_MODEL_RANDOM) {
+    if (p->figure == QNN_FIG_COMPARE && !qnn_model_offers(p->model, "compare") &&
+        !qnn_model_offers(p->model, "companion")) {
         snprintf(err, errlen, "key 'model': value '%s' but figure = compare runs the periodic QNN beside its asymptotic and frozen-kernel companions; allowed: periodic",
-                 enum_name(model_names, p->model));
+                 mn);
         return -1;
     }
     if (p->figure == QNN_FIG_SWEEP && !p->stats[0]) {
@@ -1079,11 +899,8 @@ int qnn_params_check(const qnn_params *p, size_t mem_limit, char *err, size_t er
             char a[32], b[32];
             human_bytes((double)need, a, sizeof a);
             human_bytes((double)mem_limit, b, sizeof b);
-            const char *key = p->entangler == QNN_ENT_HAAR && p->n >= 9 ? "n" : "L";
-            if (p->model == QNN_MODEL_MLP)
-                key = p->nwidths > 0 ? "widths" : "width";
-            if (p->model == QNN_MODEL_CARLEMAN)
-                key = "carleman_order";
+            const char *key = p->model->memory_key ? p->model->memory_key(p)
+                              : p->entangler == QNN_ENT_HAAR && p->n >= 9 ? "n" : "L";
             if (hessian_bytes(p) > 0.5 * (double)qnn_params_instance_bytes(p))
                 key = "hessian";
             char val[32];

@@ -1,5 +1,6 @@
 #include "qnn/run.h"
 #include "qnn/hessian.h"
+#include "qnn/model.h"
 
 #include <gsl/gsl_cblas.h>
 #include <math.h>
@@ -108,8 +109,9 @@ int qnn_run_one(const qnn_params *p, int i, const qnn_instance *lender, const at
     if (!in)
         return -1;
     /* model carleman: "steps" are the ode_points times of the error curve */
-    const long T = p->model == QNN_MODEL_CARLEMAN ? p->ode_points - 1 : p->steps;
-    const int every = p->model == QNN_MODEL_CARLEMAN ? 1 : p->record_every;
+    long T = p->steps;
+    int every = p->record_every;
+    qnn_params_records(p, &T, &every);
     size_t cap = (size_t)(T / every) + 2;
     ri->rec = malloc(cap * sizeof *ri->rec);
     int m = 0;
@@ -254,8 +256,9 @@ static int mean_kernel(qnn_run *run)
 
 int qnn_run_outputs(const qnn_params *p)
 {
-    return ((p->model == QNN_MODEL_RANDOM || p->model == QNN_MODEL_HIDDEN || p->model == QNN_MODEL_QBM ||
-             p->model == QNN_MODEL_GUE) && p->task == QNN_TASK_OPTIMISE) ? 1 : p->m;
+    /* the training states: one where the class does not use m (an
+     * optimisation task), else m (the mlp's samples, not its outputs) */
+    return qnn_model_key_use(p, "m") == QNN_KEY_UNUSED ? 1 : p->m;
 }
 
 int qnn_run_lender(const qnn_params *p, qnn_instance **lender, char *err, size_t errlen)

@@ -4,6 +4,7 @@
 #include "qnn/entangle.h"
 #include "qnn/hessian.h"
 #include "qnn/instance.h"
+#include "qnn/model.h"
 #include "qnn/theory.h"
 
 #include <errno.h>
@@ -92,6 +93,8 @@ struct qnn_session {
     seg_inst *seg;
     double lin_factor;              /* μ = 1 − lin_factor λ */
     /* theory */
+    qnn_live_pred pred;             /* the class's prediction of the error curve */
+    int dqntk;                      /* the LIU23 dQNTK ratio applies */
     double Kbar, noise_abs_eps, lambda_min_pred, global_min_pred, page, max_entropy,
            tdist_bound, conc_kernel, trO2, D, H_op2_sum, loss_c, dt;
     /* Hessian */
@@ -119,14 +122,7 @@ static double now_s(void)
 
 static int has_params(const qnn_params *p)
 {
-    return p->model != QNN_MODEL_ASYMPTOTIC && p->model != QNN_MODEL_FROZEN &&
-           p->model != QNN_MODEL_GUE && p->model != QNN_MODEL_CARLEMAN;
-}
-
-static int circuit_model(const qnn_params *p)
-{
-    return p->model == QNN_MODEL_RANDOM || p->model == QNN_MODEL_PERIODIC ||
-           p->model == QNN_MODEL_HIDDEN;
+    return qnn_model_has(p->model, QNN_CAP_PARAMS);
 }
 
 /* The parameters the instances are built from: the live ensemble size, and
@@ -137,26 +133,23 @@ static void live_params(qnn_params *p, int R)
     p->threads = 1;
     if (!has_params(p))
         p->hessian = QNN_HESS_OFF;
-    if (p->model == QNN_MODEL_GUE)
-        p->steps = 0;   /* live, the steps are the user's; gue has none to train */
+    if (p->model->live_params)
+        p->model->live_params(p);
 }
 
+/* How a change of `key` applies: the class's answer (qnn_model_key_use),
+ * with η, σ_θ and γ applied to the running instances where they can be. */
 static apply_kind key_kind(const qnn_params *p, const char *key)
 {
     if (!strcmp(key, "eta") || !strcmp(key, "sigma_theta") || !strcmp(key, "eta_per_L"))
         return APPLY_RATES;
     if (!strcmp(key, "gamma"))
         return APPLY_GAMMA;
-    if ((!strcmp(key, "L") || !strcmp(key, "p")) && circuit_model(p))
-        return APPLY_CONTINUE;
-    if (!strncmp(key, "hessian", 7) || !strncmp(key, "slq_", 4) || !strncmp(key, "proxy_", 6))
-        return has_params(p) ? APPLY_CONTINUE : APPLY_VIEW;
-    if (!strcmp(key, "kernel_every") || !strcmp(key, "entropy_every") ||
-        !strcmp(key, "record_every") || !strcmp(key, "curve") || !strcmp(key, "title") ||
-        !strcmp(key, "figure") || !strcmp(key, "stats") || !strcmp(key, "threads") ||
-        !strcmp(key, "steps") || !strcmp(key, "record_residuals"))
-        return APPLY_VIEW;
-    return APPLY_REBUILD;
+    switch (qnn_model_key_use(p, key)) {
+    case QNN_KEY_EXTEND: return APPLY_CONTINUE;
+    case QNN_KEY_VIEW: return APPLY_VIEW;
+    default: return APPLY_REBUILD;
+    }
 }
 
 static void set_message(qnn_session *s, int error, const char *fmt, ...)
@@ -217,27 +210,27 @@ static void compute_theory(qnn_session *s)
     s->D = D;
     s->trO2 = trO2;
     s->H_op2_sum = Hs;
-    const double g = p->gamma, eta = qnn_params_eta(p);
-    s->Kbar = s->noise_abs_eps = s->lambda_min_pred = s->global_min_pred = NAN;
-    s->page = s->max_entropy = s->tdist_bound = s->conc_kernel = NAN;
-    if (p->model == QNN_MODEL_RANDOM) {
-        s->Kbar = qnn_theory_mean_qntk(D, L, g, trO, trO2);
-        s->conc_kernel = qnn_theory_qntk_rel_std(L, trO2, trO4);
-        if (p->task == QNN_TASK_OPTIMISE && p->sigma_theta > 0)
-            s->noise_abs_eps = qnn_theory_noise_abs_eps(eta, s->Kbar, p->sigma_theta);
-        if (p->task == QNN_TASK_SUPERVISED && s->m > 1)
-            s->lambda_min_pred = qnn_theory_lambda_min_mean_kernel(D, L, s->m, g, trO, trO2);
+    const double eta = qnn_params_eta(p);
+    s->page = s->max_entropy = s->tdist_bound = NAN;
+    qnn_live_theory t = { NAN, NAN, NAN, NAN, NAN, QNN_LIVE_PRED_NONE, 0 };
+    if (p->model->live_theory) {
+        qnn_consts mean = { .D = D, .L = (int)L, .trO = trO, .trO2 = trO2, .trO4 = trO4, .H_op2_sum = Hs, .loss_scale = ls };
+        p->model->live_theory(p, &mean, s->m, &t);
     }
-    if ((p->model == QNN_MODEL_PERIODIC || p->model == QNN_MODEL_ASYMPTOTIC ||
-         p->model == QNN_MODEL_FROZEN) && g > 1.0)
-        s->global_min_pred = qnn_theory_global_min_kernel(g);
-    if (p->model != QNN_MODEL_MLP && p->model != QNN_MODEL_CARLEMAN &&
-        p->model != QNN_MODEL_ASYMPTOTIC && p->model != QNN_MODEL_FROZEN) {
+    s->Kbar = t.Kbar;
+    s->conc_kernel = t.conc_kernel;
+    s->noise_abs_eps = t.noise_abs_eps;
+    s->lambda_min_pred = t.lambda_min_pred;
+    s->global_min_pred = t.global_min_pred;
+    s->pred = t.pred;
+    s->dqntk = t.dqntk;
+    const int pure = qnn_model_has(p->model, QNN_CAP_PURE_STATE);
+    if (pure || qnn_model_has(p->model, QNN_CAP_MIXED_STATE)) {
         const int nv = qnn_params_visible(p);
         const double Dv = ldexp(1.0, nv), Dh = ldexp(1.0, p->n - nv);
         const double unit = p->entropy_bits ? 1.0 / M_LN2 : 1.0;
         s->max_entropy = log(Dv) * unit;
-        if (p->model != QNN_MODEL_QBM) {
+        if (pure) {
             s->page = qnn_page_entropy(Dv, Dh) * unit;
             s->tdist_bound = qnn_trace_distance_bound(Dv, Dh);
         }
@@ -246,7 +239,7 @@ static void compute_theory(qnn_session *s)
      * (c/2) Σ r² and θ −= η ∇loss, so f = η c (random c = 1, periodic
      * 1/m, mlp 1 with K in the training metric); the asymptotic dynamics
      * is dr/dt = −η K_asym r, f = η */
-    s->lin_factor = (p->model == QNN_MODEL_ASYMPTOTIC || p->model == QNN_MODEL_FROZEN) ? eta : eta * ls;
+    s->lin_factor = qnn_model_has(p->model, QNN_CAP_FLOW) ? eta : eta * ls;
 }
 
 /* Builds R instances of np. keep_theta: copy the angles of the old
@@ -379,7 +372,7 @@ static double err_of(const qnn_session *s, const qnn_obs *o)
 
 static double kern_div(const qnn_params *p)
 {
-    return p->model == QNN_MODEL_PERIODIC ? (double)p->L : 1.0;
+    return p->model->kernel_unit ? p->model->kernel_unit(p) : 1.0;
 }
 
 static double k_of(const qnn_session *s, const qnn_obs *o)
@@ -426,7 +419,7 @@ static void start_segment(qnn_session *s)
         sl += s->obs[i].loss;
         sa += fabs(s->obs[i].eps);
         n++;
-        if (!A || !V || !ev || !w || s->p.model == QNN_MODEL_FROZEN || s->p.model == QNN_MODEL_GUE)
+        if (!A || !V || !ev || !w || qnn_model_has(s->p.model, QNN_CAP_FROZEN_K))
             continue;
         int mm;
         const double *K = qnn_instance_kernel(s->inst[i], &mm);
@@ -465,13 +458,12 @@ static double theory_err(const qnn_session *s, long step, int *kind)
     *kind = 0;
     const qnn_params *p = &s->p;
     const double k = (double)(step - s->seg_step), eta = qnn_params_eta(p);
-    if (p->model == QNN_MODEL_RANDOM && p->task == QNN_TASK_OPTIMISE && isfinite(s->Kbar)) {
+    if (s->pred == QNN_LIVE_PRED_RATE) {
         double e = qnn_theory_eps_exp(1.0, eta, s->Kbar, k);
         *kind = QNN_THEORY_RATE;
         return p->curve == QNN_CURVE_LOSS ? s->seg_loss * e * e : s->seg_err * e;
     }
-    if ((p->model == QNN_MODEL_PERIODIC || p->model == QNN_MODEL_ASYMPTOTIC) &&
-        p->gamma == 1.0 && p->curve == QNN_CURVE_LOSS) {
+    if (s->pred == QNN_LIVE_PRED_BOUND) {
         *kind = QNN_THEORY_BOUND;
         return qnn_theory_sublinear_bound(s->seg_loss, eta, s->H_op2_sum, k);
     }
@@ -715,7 +707,7 @@ static qnn_snapshot *snap_build(qnn_session *s)
     sn->max_entropy = s->max_entropy;
     sn->tdist_bound = s->tdist_bound;
     sn->conc_kernel = s->conc_kernel;
-    sn->conc_dqntk = s->p.model == QNN_MODEL_RANDOM
+    sn->conc_dqntk = s->dqntk
                          ? qnn_theory_dqntk_ratio(s->D, qnn_params_eta(&s->p), s->p.gamma, s->seg_abs_eps, s->trO2)
                          : NAN;
     snprintf(sn->message, sizeof sn->message, "%s", s->message);
@@ -806,8 +798,15 @@ static int log_change(qnn_session *s, const char *key, const char *value)
  * the memory of R instances. */
 static int live_check(const qnn_params *p, int R, size_t mem_limit, char *err, size_t errlen)
 {
-    if (p->model == QNN_MODEL_CARLEMAN) {
-        snprintf(err, errlen, "key 'model': value 'carleman' has no live view (its error curves are computed when an instance is built); allowed here: random, periodic, asymptotic, frozen, hidden, qbm, gue, mlp; use `qnnlab run` for carleman");
+    if (!qnn_model_has(p->model, QNN_CAP_LIVE)) {
+        char live[512];
+        size_t k = 0;
+        live[0] = 0;
+        for (size_t i = 0; i < qnn_model_count() && k < sizeof live; i++)
+            if (qnn_model_has(qnn_model_at(i), QNN_CAP_LIVE))
+                k += (size_t)snprintf(live + k, sizeof live - k, "%s%s", k ? ", " : "", qnn_model_at(i)->name);
+        snprintf(err, errlen, "key 'model': value '%s' has no live view; allowed here: %s; use `qnnlab run` for %s",
+                 p->model->name, live, p->model->name);
         return -1;
     }
     qnn_params q = *p;

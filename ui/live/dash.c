@@ -64,8 +64,8 @@ void live_layout_compute(live_layout *L, double w, double h, double u)
     for (int i = 0; i < LIVE_NBUTTONS; i++)
         L->button[i] = (plot_rect){pad + i * bw, yb, bw - pad, BUTTON_H * u};
     double ym = yb + (BUTTON_H + 6) * u;
-    double mw = (w - pad) / LIVE_NMODELS;
-    for (int i = 0; i < LIVE_NMODELS; i++)
+    double mw = (w - pad) / live_model_count();
+    for (int i = 0; i < live_model_count(); i++)
         L->model[i] = (plot_rect){pad + i * mw, ym, mw - 2 * u, BUTTON_H * u};
     /* panels: 2 x 2 above the strip (one column when narrow) */
     double ph = y0 - pad;
@@ -127,7 +127,7 @@ int live_hit_button(const live_layout *L, double x, double y)
 
 int live_hit_model(const live_layout *L, double x, double y)
 {
-    for (int i = 0; i < LIVE_NMODELS; i++)
+    for (int i = 0; i < live_model_count(); i++)
         if (in(&L->model[i], x, y))
             return i;
     return -1;
@@ -443,9 +443,12 @@ static void draw_help(cairo_t *cr, const live_layout *L, const live_ui *u)
     /* the key column as wide as its widest entry, at most 40 % of the column */
     double kw = 0;
     for (size_t i = 0; i < live_nkey_docs; i++)
-        kw = fmax(kw, plot_text_width(cr, live_key_docs[i].keys, 12 * s, 1));
+        if (live_key_docs[i].faces & LIVE_FACE_WINDOW)
+            kw = fmax(kw, plot_text_width(cr, live_key_docs[i].keys, 12 * s, 1));
     kw = fmin(kw + 12 * s, 0.4 * (r.x + r.w - xk));
     for (size_t i = 0; i < live_nkey_docs && yk < r.y + r.h - 40 * s; i++) {
+        if (!(live_key_docs[i].faces & LIVE_FACE_WINDOW))
+            continue;
         cairo_set_source_rgb(cr, 0.1, 0.2, 0.5);
         plot_text(cr, live_key_docs[i].keys, 12 * s, xk, yk + 12 * s, 0, 1);
         cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
@@ -494,10 +497,10 @@ void live_draw(cairo_t *cr, const live_layout *L, const live_ui *u, const qnn_sn
         }
         draw_button(cr, L->button[i], lab, active, s);
     }
-    for (int i = 0; i < LIVE_NMODELS; i++) {
+    for (int i = 0; i < live_model_count(); i++) {
         char lab[64];
-        snprintf(lab, sizeof lab, "%s", qnn_model_name(live_models[i]));
-        draw_button(cr, L->model[i], lab, req->model == live_models[i], s);
+        snprintf(lab, sizeof lab, "%s", qnn_model_name(live_model_at(i)));
+        draw_button(cr, L->model[i], lab, req->model == live_model_at(i), s);
     }
     /* status bar */
     plot_rect st = L->status;

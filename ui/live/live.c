@@ -27,10 +27,21 @@ const live_slider_def live_sliders[LIVE_NSLIDERS] = {
     {"spf", "steps/frame", LIVE_LOGINT, 1, 10000, 1, 2, "steps between frames: the speed"},
 };
 
-const qnn_model_kind live_models[LIVE_NMODELS] = {
-    QNN_MODEL_RANDOM, QNN_MODEL_PERIODIC, QNN_MODEL_ASYMPTOTIC, QNN_MODEL_FROZEN,
-    QNN_MODEL_HIDDEN, QNN_MODEL_QBM, QNN_MODEL_MLP, QNN_MODEL_GUE,
-};
+int live_model_count(void)
+{
+    int n = 0;
+    for (size_t i = 0; i < qnn_model_count() && n < LIVE_MAX_MODELS; i++)
+        n += qnn_model_has(qnn_model_at(i), QNN_CAP_LIVE);
+    return n;
+}
+
+const qnn_model_class *live_model_at(int k)
+{
+    for (size_t i = 0; i < qnn_model_count(); i++)
+        if (qnn_model_has(qnn_model_at(i), QNN_CAP_LIVE) && k-- == 0)
+            return qnn_model_at(i);
+    return NULL;
+}
 
 const live_button_def live_buttons[LIVE_NBUTTONS] = {
     {LIVE_PLAY, "play / pause", "Space"},
@@ -43,29 +54,43 @@ const live_button_def live_buttons[LIVE_NBUTTONS] = {
     {LIVE_HELP, "help", "F1 ?"},
 };
 
+#define W LIVE_FACE_WINDOW
+#define T LIVE_FACE_TERMINAL
+#define WT LIVE_FACE_BOTH
 const live_key_doc live_key_docs[] = {
-    {"Space", "play / pause"},
-    {". or n", "one step (paused)"},
-    {"r", "reset: step 0 with the current values"},
-    {"z", "reseed: seed + 1 (new instances)"},
-    {"Tab, Shift+Tab, ↑ ↓", "select a slider"},
-    {"← →", "fine change of the selected slider"},
-    {"Shift+← →, PgUp PgDn", "coarse change"},
-    {"Home End", "slider minimum / maximum"},
-    {"Enter", "type an exact value (Enter applies, Esc cancels)"},
-    {"m, M", "next / previous model"},
-    {"t", "entropy panel: S(ρ_v) or the trace distance"},
-    {"h", "Hessian spectra on / off"},
-    {"E", "export panels (PNG, SVG, PDF) and data (CSV, JSON)"},
-    {"S", "screenshot (PNG)"},
-    {"C", "copy the share string (qnnlab gui --state ...)"},
-    {"+ −", "larger / smaller text (projector)"},
-    {"F11 or f", "full screen"},
-    {"F1 or ?", "this help (for the panel under the pointer)"},
-    {"> <", "guided tour (qnnlab tour): next / previous step"},
-    {"i", "guided tour: hide / show the tour text"},
-    {"q, Esc", "quit"},
+    {"Space", "play / pause", WT},
+    {". or n", "one step (pauses)", WT},
+    {"r", "reset: step 0 with the current values", WT},
+    {"z", "reseed: seed + 1 (new instances)", WT},
+    {"Tab, Shift+Tab, ↑ ↓", "select a slider", WT},
+    {"← →", "fine change of the selected slider", WT},
+    {"Shift+← →, PgUp PgDn", "coarse change", WT},
+    {"Home End", "slider minimum / maximum", WT},
+    {"Enter", "type an exact value (Enter applies, Esc cancels)", WT},
+    {"m, M", "next / previous model", WT},
+    {"1 2 3 4, [ ]", "show one panel (error, kernel, entropy, Hessian)", T},
+    {"g or 0", "back to the four panels (when the terminal is large enough)", T},
+    {"t", "entropy panel: S(ρ_v) or the trace distance", WT},
+    {"h", "Hessian spectra on / off", WT},
+    {"e or E", "export panels (PNG, SVG, PDF) and data (CSV, JSON)", WT},
+    {"s or S", "screenshot (PNG)", W},
+    {"s or S", "save this screen as text", T},
+    {"c or C", "copy the share string (qnnlab gui --state ...; also printed)", W},
+    {"c or C", "share string (shown, copied by terminals that allow it, printed on exit)", T},
+    {"+ −", "larger / smaller text (projector)", W},
+    {"F11 or f", "full screen", W},
+    {"mouse", "click a slider's track to set it, a tab or a panel to show it; wheel: fine", T},
+    {"Ctrl+L", "redraw the screen", T},
+    {"F1 or ?", "this help (for the panel under the pointer)", W},
+    {"F1 or ?", "this help (↑ ↓ PgUp PgDn scroll, any other key closes)", T},
+    {"> <", "guided tour (qnnlab tour): next / previous step", WT},
+    {"i", "guided tour: hide / show the tour text", W},
+    {"i", "guided tour: the text in full, in brief (when the terminal is small), hidden", T},
+    {"q, Esc", "quit (Ctrl+C too)", WT},
 };
+#undef W
+#undef T
+#undef WT
 const size_t live_nkey_docs = sizeof live_key_docs / sizeof live_key_docs[0];
 
 const char *const live_panel_names[LIVE_NPANELS] = {"error", "kernel", "entropy", "hessian"};
@@ -157,19 +182,10 @@ double live_slider_value(const live_ui *u, int i, const qnn_params *req)
 
 int live_slider_applies(int i, const qnn_params *p)
 {
-    const qnn_model_kind k = p->model;
-    const int quantum_state = k == QNN_MODEL_RANDOM || k == QNN_MODEL_PERIODIC || k == QNN_MODEL_HIDDEN ||
-                              k == QNN_MODEL_QBM || k == QNN_MODEL_GUE;
-    const int params = k != QNN_MODEL_ASYMPTOTIC && k != QNN_MODEL_FROZEN && k != QNN_MODEL_GUE;
-    if (is_key(i, "gamma")) return k != QNN_MODEL_GUE;
-    if (is_key(i, "eta")) return k != QNN_MODEL_GUE;
-    if (is_key(i, "L")) return k == QNN_MODEL_RANDOM || k == QNN_MODEL_PERIODIC || k == QNN_MODEL_HIDDEN || k == QNN_MODEL_MLP;
-    if (is_key(i, "n_h") || is_key(i, "n_v")) return quantum_state;
-    if (is_key(i, "sigma_theta")) return params;
-    if (is_key(i, "m"))
-        return k == QNN_MODEL_PERIODIC || k == QNN_MODEL_ASYMPTOTIC || k == QNN_MODEL_FROZEN ||
-               (k == QNN_MODEL_RANDOM && p->task == QNN_TASK_SUPERVISED) || k == QNN_MODEL_MLP;
-    return 1;
+    /* seed and steps per frame are the session's, not the model's */
+    if (is_key(i, "seed") || is_key(i, "spf"))
+        return 1;
+    return qnn_model_key_use(p, live_sliders[i].key) != QNN_KEY_UNUSED;
 }
 
 void live_slider_text(int i, double v, const qnn_params *req, char *buf, size_t len)
@@ -288,7 +304,7 @@ static const struct { const char *key, *value; } model_adapt[] = {
 int live_set_model(live_ui *u, int i)
 {
     char err[512], first[512] = "";
-    const char *name = qnn_model_name(live_models[i]);
+    const char *name = qnn_model_name(live_model_at(i));
     qnn_params q;
     qnn_session_requested(u->s, &q);
     if (qnn_params_set(&q, "model", name, err, sizeof err) != 0) {
@@ -347,13 +363,14 @@ static void set_model(live_ui *u, int dir)
     qnn_params req;
     qnn_session_requested(u->s, &req);
     int k = 0;
-    for (int i = 0; i < LIVE_NMODELS; i++)
-        if (live_models[i] == req.model)
+    const int nm = live_model_count();
+    for (int i = 0; i < nm; i++)
+        if (live_model_at(i) == req.model)
             k = i;
     /* skip models the current size cannot run (the message of the last
      * refusal is kept when none can) */
-    for (int t = 1; t < LIVE_NMODELS; t++)
-        if (live_set_model(u, ((k + dir * t) % LIVE_NMODELS + LIVE_NMODELS) % LIVE_NMODELS) == 0)
+    for (int t = 1; t < nm; t++)
+        if (live_set_model(u, ((k + dir * t) % nm + nm) % nm) == 0)
             return;
 }
 
@@ -585,7 +602,8 @@ int live_panels_build(const qnn_snapshot *sn, int show_tdist, live_panels *lp)
         lp->p[k].yscale = PLOT_LINEAR;
     }
     const qnn_params *pp = &sn->params;
-    const int periodic = pp->model == QNN_MODEL_PERIODIC;
+    /* the class shows its kernel per unit (the periodic QNN's K/p) */
+    const int periodic = pp->model->kernel_unit != NULL;
 
     /* 0: the training error */
     plot_panel *p0 = &lp->p[0];
@@ -679,7 +697,10 @@ int live_panels_build(const qnn_snapshot *sn, int show_tdist, live_panels *lp)
         p1->ymin = 0;
     }
     if (ne == 0) {
-        snprintf(lp->note[1], sizeof lp->note[1], "%s", pp->model == QNN_MODEL_GUE ? "no kernel: the gue model has no parameters" : "no kernel yet");
+        if (!sn->has_params && !qnn_model_has(pp->model, QNN_CAP_FLOW))
+            snprintf(lp->note[1], sizeof lp->note[1], "no kernel: the %s model has no parameters", qnn_model_name(pp->model));
+        else
+            snprintf(lp->note[1], sizeof lp->note[1], "no kernel yet");
         p1->note = lp->note[1];
     }
 
@@ -726,10 +747,12 @@ int live_panels_build(const qnn_snapshot *sn, int show_tdist, live_panels *lp)
         add(lp, 3, sn->t, inst + f * n, n, PLOT_FAINT, -1, NULL);
     add(lp, 3, sn->t, mean, n, PLOT_BOLD, 0, NULL);
     if (!any_finite(mean, n)) {
-        snprintf(lp->note[3], sizeof lp->note[3], "%s",
-                 pp->model == QNN_MODEL_MLP ? "no quantum state: model mlp"
-                 : pp->model == QNN_MODEL_ASYMPTOTIC || pp->model == QNN_MODEL_FROZEN ? "no state: the asymptotic dynamics evolves the measurement"
-                 : "no entropy recorded yet");
+        if (qnn_model_has(pp->model, QNN_CAP_FLOW))
+            snprintf(lp->note[3], sizeof lp->note[3], "no state: the asymptotic dynamics evolves the measurement");
+        else if (!qnn_model_has(pp->model, QNN_CAP_PURE_STATE) && !qnn_model_has(pp->model, QNN_CAP_MIXED_STATE))
+            snprintf(lp->note[3], sizeof lp->note[3], "no quantum state: model %s", qnn_model_name(pp->model));
+        else
+            snprintf(lp->note[3], sizeof lp->note[3], "no entropy recorded yet");
         p3->note = lp->note[3];
         p3->ymax = 0;
     }

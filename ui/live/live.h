@@ -10,6 +10,7 @@
 #include <cairo.h>
 #include "plot.h"
 #include "qnn/params.h"
+#include "qnn/model.h"
 #include "qnn/session.h"
 
 /* ---------------------------------------------------------------------- */
@@ -29,8 +30,11 @@ typedef struct live_slider_def {
 #define LIVE_NSLIDERS 9
 extern const live_slider_def live_sliders[LIVE_NSLIDERS];
 
-#define LIVE_NMODELS 8
-extern const qnn_model_kind live_models[LIVE_NMODELS];
+/* The models of the live faces: the registered classes with a live view
+ * (QNN_CAP_LIVE), in registry order, at most LIVE_MAX_MODELS of them. */
+#define LIVE_MAX_MODELS 16
+int live_model_count(void);
+const qnn_model_class *live_model_at(int i);
 
 typedef enum {
     LIVE_NONE = 0, LIVE_QUIT, LIVE_PLAY, LIVE_STEP, LIVE_RESET, LIVE_RESEED,
@@ -41,8 +45,16 @@ typedef enum {
     LIVE_FULLSCREEN, LIVE_TOUR_NEXT, LIVE_TOUR_PREV, LIVE_TOUR_TOGGLE, LIVE_NACTIONS
 } live_action;
 
-/* The key list of the help screen: keys (display text) and what they do. */
-typedef struct live_key_doc { const char *keys, *what; } live_key_doc;
+/* The one key table of both faces: the window's help overlay and the
+ * terminal's help screen list the rows of their face, and README.md's
+ * "Main keys" table sums up the rows of both. A key that works alike in
+ * both is one row (LIVE_FACE_BOTH); where a face adds keys or a key does
+ * something else there, each face has its row. */
+enum { LIVE_FACE_WINDOW = 1, LIVE_FACE_TERMINAL = 2, LIVE_FACE_BOTH = 3 };
+typedef struct live_key_doc {
+    const char *keys, *what;
+    unsigned faces;   /* LIVE_FACE_* bits */
+} live_key_doc;
 extern const live_key_doc live_key_docs[];
 extern const size_t live_nkey_docs;
 
@@ -178,7 +190,7 @@ double live_slider_step(int i, double v, int dir, int coarse);
  * SCREENSHOT and FULLSCREEN themselves, and EXPORT with live_export).
  * Returns 1 when it did something. */
 int live_do(live_ui *u, live_action a);
-/* Switches to live_models[i]. 0, or -1 with the refusal in u->status. */
+/* Switches to live_model_at(i). 0, or -1 with the refusal in u->status. */
 int live_set_model(live_ui *u, int i);
 /* Typed characters while u->entry: digits, '.', 'e', '-', '+'; Enter
  * applies, Escape cancels (key names "Return", "Escape", "BackSpace"). */
@@ -224,7 +236,7 @@ typedef struct live_layout {
     plot_rect slider[LIVE_NSLIDERS];    /* whole cell */
     plot_rect track[LIVE_NSLIDERS];     /* the track */
     plot_rect button[LIVE_NBUTTONS];
-    plot_rect model[LIVE_NMODELS];
+    plot_rect model[LIVE_MAX_MODELS];
     plot_rect status;
     plot_rect tour;             /* the tour box (w = 0: none) */
 } live_layout;

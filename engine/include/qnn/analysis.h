@@ -62,6 +62,16 @@ typedef struct qnn_summary {
 /* Reduces a run. Returns 0, or -1 when memory runs out. */
 int qnn_analyse(const qnn_run *run, qnn_summary *s);
 
+/* For the classes' analyse methods (qnn/model.h): adds a theory value to
+ * s (NULL when s holds QNN_MAX_THEORY already; the others accept NULL),
+ * a constant it was computed from, and the measured statistic it is
+ * compared with. The strings must outlive s (literals). */
+qnn_theory_value *qnn_summary_add_theory(qnn_summary *s, const char *name, const char *source,
+                                         const char *formula, const char *statistic, double value);
+void qnn_theory_add_const(qnn_theory_value *v, const char *name, double value);
+void qnn_theory_set_measured(qnn_theory_value *v, qnn_stat st);
+void qnn_theory_set_measured_ms(qnn_theory_value *v, double mean, double se);
+
 /* The theory value named `name` in s, or NULL. */
 const qnn_theory_value *qnn_summary_theory(const qnn_summary *s, const char *name);
 

@@ -98,16 +98,17 @@ void qnn_instance_step(qnn_instance *in);
  * (per parameter η/L when eta_per_L) and noise σ_θ; the flow time per step
  * follows η. */
 void qnn_instance_set_rates(qnn_instance *in, double eta, int eta_per_L, double sigma_theta);
-/* Sets the output scale γ of the circuit models, qbm and mlp (instances
- * sharing a circuit share it: set every instance). -1 for the asymptotic,
- * frozen, gue and carleman models, whose state is built from γ (rebuild). */
+/* Sets the output scale γ of a class with QNN_CAP_GAMMA (instances sharing
+ * a circuit share it: set every instance). -1 for the others, whose state
+ * is built from γ (rebuild). */
 int qnn_instance_set_gamma(qnn_instance *in, double gamma);
 /* Overwrites the first min(n, L) angles (parameters) before the next
  * evaluation; the laziness reference θ(0) is taken at the first evaluation.
  * 0, or -1 for a model without parameters. */
 int qnn_instance_set_theta(qnn_instance *in, const double *theta, int n);
 
-/* Redraws all angles uniformly in [0, 2π) (sample mode). */
+/* Redraws all angles uniformly in [0, 2π) (sample mode; the class may
+ * keep them, as the mlp does). */
 void qnn_instance_resample_theta(qnn_instance *in);
 
 void qnn_instance_consts(const qnn_instance *in, qnn_consts *c);
@@ -123,18 +124,18 @@ long qnn_instance_step_count(const qnn_instance *in);
  * the mlp's learning-rate factors). */
 const double *qnn_instance_gradient(const qnn_instance *in);
 
-/* Model-free access for tests: evaluate residuals only at an arbitrary θ
- * (no state is changed). r has m entries. */
-/* The asymptotic state of model asymptotic/frozen, NULL for the others. */
+/* The asymptotic state of an instance of the asymptotic or frozen model,
+ * NULL for the others (tests read M(t) through it). */
 struct qnn_asym;
 const struct qnn_asym *qnn_instance_asym(const qnn_instance *in);
 
+/* The class the instance belongs to. */
+const struct qnn_model_class *qnn_instance_class(const qnn_instance *in);
+
+/* Residuals only at an arbitrary θ (no state is changed; r has m entries;
+ * nothing for a class without angles). */
 void qnn_instance_residuals_at(qnn_instance *in, const double *theta, double *r);
 
-/* The Hessian spectrum computed by the last evaluation, once (NULL when it
- * computed none, or when it was taken already); *step and *upload (may be
- * NULL) say when and whether the error proxy restarted from it. Owned by
- * the instance, valid until the next evaluation. */
 /* The Hessian of the loss at the θ of the last evaluation (hessian != off
  * must have been set, for the workspaces), P x P row-major, not
  * symmetrised: circuit models exactly by the parameter shift applied to
@@ -146,6 +147,10 @@ int qnn_instance_hessian(qnn_instance *in, double *H);
  * of the exact gradient, O(h²) ~ 1e-8 relative). 0 or -1. */
 int qnn_instance_hvp(qnn_instance *in, const double *v, double *Hv);
 
+/* The Hessian spectrum computed by the last evaluation, once (NULL when it
+ * computed none, or when it was taken already); *step and *upload (may be
+ * NULL) say when and whether the error proxy restarted from it. Owned by
+ * the instance, valid until the next evaluation. */
 struct qnn_spectrum;
 const struct qnn_spectrum *qnn_instance_take_spectrum(qnn_instance *in, long *step, int *upload);
 

@@ -10,9 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef enum { QNN_MODEL_RANDOM = 0, QNN_MODEL_PERIODIC = 1, QNN_MODEL_ASYMPTOTIC = 2,
-               QNN_MODEL_FROZEN = 3, QNN_MODEL_HIDDEN = 4, QNN_MODEL_QBM = 5,
-               QNN_MODEL_GUE = 6, QNN_MODEL_MLP = 7, QNN_MODEL_CARLEMAN = 8 } qnn_model_kind;
+/* A model class (qnn/model.h): the key `model` names one. */
+typedef struct qnn_model_class qnn_model_class;
 typedef enum { QNN_TASK_OPTIMISE = 0, QNN_TASK_SUPERVISED = 1 } qnn_task;
 typedef enum { QNN_ENT_HAAR = 0, QNN_ENT_BRICKWORK = 1 } qnn_entangler;
 typedef enum { QNN_INPUT_BASIS = 0, QNN_INPUT_RANDOM = 1 } qnn_inputs;
@@ -43,8 +42,8 @@ typedef enum { QNN_PROXY_ETA = 0, QNN_PROXY_ONE = 1 } qnn_proxy_scale;
 
 typedef struct qnn_params {
     /* model */
-    qnn_model_kind model;
-    qnn_task task;            /* random model only; periodic is supervised */
+    const qnn_model_class *model; /* the class (qnn/model.h); never NULL */
+    qnn_task task;            /* models with QNN_CAP_TASK */
     int n;                    /* qubits, D = 2^n: n_v = n - n_h visible + n_h hidden */
     int n_h;                  /* hidden qubits (the most significant ones); objectives
                                  act on the n_v visible qubits 0 .. n_v - 1 */
@@ -192,14 +191,18 @@ int qnn_params_mlp_widths(const qnn_params *p, int *w);
  * auto within QNN_HESSIAN_EXACT_AUTO parameters and QNN_HESSIAN_AUTO_WORK). */
 int qnn_params_hessian_exact(const qnn_params *p);
 
+/* The records of a run: *T steps, one record every *every steps (and the
+ * last); the class may count its steps otherwise (carleman: its times). */
+void qnn_params_records(const qnn_params *p, long *T, int *every);
+
 /* Trainable parameters P of the model (0 for models without any). */
 double qnn_params_n_params(const qnn_params *p);
 
 /* The learning rate a step actually uses: eta, or eta / L when eta_per_L. */
 double qnn_params_eta(const qnn_params *p);
 
-/* Canonical names of enum values, e.g. qnn_model_name(QNN_MODEL_RANDOM). */
-const char *qnn_model_name(qnn_model_kind k);
+/* The name of a class ("random"), and the canonical name of a task. */
+const char *qnn_model_name(const qnn_model_class *k);
 const char *qnn_task_name(qnn_task t);
 
 #endif
