@@ -16,7 +16,8 @@
  * eigenvalues, see asym_reference); the observer is timed through
  * qnn/entangle.h, and its two parts on their own with the same CBLAS
  * (GSL's cblas.h) and GSL eigensolver calls the engine makes. */
-#include "cli.h"
+#include "command.h"
+#include "runner.h"
 #include "qnn/entangle.h"
 #include "qnn/hessian.h"
 #include "qnn/instance.h"
@@ -1346,77 +1347,58 @@ static void print_workload_row(const wl_result *r)
     fflush(stdout);
 }
 
-static void usage(FILE *f)
-{
-    fputs("usage: qnnlab bench [--quick] [--repeats N] [--json FILE] [--scaling] [--only IDS]\n"
-          "       qnnlab bench --gui [--frames N] [--size WxH] [--preset P]   (the window's frame time)\n"
-          "       qnnlab bench --tui [--frames N] [--size WxH] [--preset P] [--ascii]   (the terminal face's)\n"
-          "       qnnlab bench --soak [--preset P] [--steps N] [--every K] [--instances R] [--allow MIB]\n"
-          "                    (a long live session: resident memory every K steps must stay flat)\n"
-          "  --quick      3 repeats of at least 0.1 s each (default: 5 of at least 0.3 s)\n"
-          "  --repeats N  timed repeats per measurement (1 .. 1000); medians are reported\n"
-          "  --json FILE  also write the results as JSON to FILE (atomically)\n"
-          "  --scaling    also time random brickwork(2) at n = 12..20 (L = 50) and\n"
-          "               n = 10 at L = 25..200, and fit the asymptotic Cayley step's time\n"
-          "               against d = 64..1024 (m = 4) and m = 1..16 (d = 256) (asym-scaling)\n"
-          "  --only IDS   comma list of workload ids (random_n4_L64_haar, random_n10_L200_haar,\n"
-          "               random_n16_L200_bw2, random_n20_L200_bw2, periodic_d64_p80_m4,\n"
-          "               periodic_d256_p80_m4, qbm_n10, asym-d64, asym-d256, asym-d1024,\n"
-          "               asym-mid-d256, bandwidth, entropy, hessian, asym-scaling); default all but\n"
-          "               asym-scaling, which runs with --scaling or when named here\n"
-          "  asym-*       model = asymptotic (YOU23 Eq. 119), m = 4, gamma = 2, Cayley step\n"
-          "               (asym-mid-d256: midpoint); one step = eval without eigenvalues + step\n"
-          "  entropy      entanglement observer: qnn_entangle_spectrum + qnn_entropy +\n"
-          "               qnn_trace_distance_mixed on a fixed random state, (n, n_v) = (20, 10),\n"
-          "               (20, 8), (20, 4), (20, 16), (16, 8), (12, 6); also its ZHERK and\n"
-          "               eigensolve alone\n"
-          "  hessian      Hessian of the loss: exact at L = 64, 256, 1024 (random, n = 6) and\n"
-          "               SLQ at L = 1024 and for an mlp with P = 9889 parameters\n", f);
-}
+enum { B_QUICK = 256, B_SCALING, B_REPEATS, B_JSON, B_ONLY };
+static const qnn_opt bench_opts_table[] = {
+    { "quick", B_QUICK, NULL, 0 },
+    { "repeats", B_REPEATS, "an integer in 1 .. 1000", 0 },
+    { "json", B_JSON, "a file path", 0 },
+    { "scaling", B_SCALING, NULL, 0 },
+    { "only", B_ONLY, "a comma list of workload ids (`qnnlab bench --help`)", 0 },
+};
 
-int qnn_bench_main(int argc, char **argv)
+int qnn_cmd_bench(const qnn_command *self, int argc, char **argv)
 {
-    for (int i = 0; i < argc; i++)
+    /* the mode: the window's or the terminal's frames, a soak, or (default)
+     * the engine's workloads; each parses its own options */
+    for (int i = 1; i < argc; i++)
         if (!strcmp(argv[i], "--gui") || !strcmp(argv[i], "--tui"))
-            return qnn_bench_gui(argc, argv);
+            return qnn_bench_gui(self, argc, argv);
         else if (!strcmp(argv[i], "--soak"))
-            return qnn_bench_soak(argc, argv);
+            return qnn_bench_soak(self, argc, argv);
     bench_opts o = {0, 0, 0.3, 0.2, 0, NULL, NULL};
     int repeats = 0;
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--quick")) {
-            o.quick = 1;
-        } else if (!strcmp(a, "--scaling")) {
-            o.scaling = 1;
-        } else if (!strcmp(a, "--repeats") || !strcmp(a, "--json") || !strcmp(a, "--only")) {
-            if (i + 1 >= argc) {
-                fprintf(stderr, "qnnlab: bench: %s: missing value\n", a);
-                usage(stderr);
+    char qb[200];
+    qnn_optparser op;
+    qnn_opt_init(&op, bench_opts_table, sizeof bench_opts_table / sizeof bench_opts_table[0], argc, argv);
+    for (int c; (c = qnn_opt_next(&op)) != QNN_OPT_END;) {
+        const char *v = op.arg;
+        switch (c) {
+        case QNN_OPT_HELP:
+            qnn_command_help(self, stdout);
+            return QNN_EXIT_OK;
+        case QNN_OPT_ERROR:
+            fprintf(stderr, "qnnlab: bench: %s\n", op.msg);
+            return QNN_EXIT_USAGE;
+        case QNN_OPT_OPERAND:
+            fprintf(stderr, "qnnlab: bench: unexpected argument '%s'; allowed: options only (`qnnlab bench --help`)\n",
+                    qnn_quote(v, 60, qb, sizeof qb));
+            return QNN_EXIT_USAGE;
+        case B_QUICK: o.quick = 1; break;
+        case B_SCALING: o.scaling = 1; break;
+        case B_JSON: o.json = v; break;
+        case B_ONLY: o.only = v; break;
+        case B_REPEATS: {
+            char *end;
+            errno = 0;
+            long r = strtol(v, &end, 10);
+            if (errno || *end || end == v || r < 1 || r > 1000) {
+                fprintf(stderr, "qnnlab: bench: --repeats: value '%s' is not an integer in 1 .. 1000; allowed: 1 .. 1000\n",
+                        qnn_quote(v, 60, qb, sizeof qb));
                 return QNN_EXIT_USAGE;
             }
-            const char *v = argv[++i];
-            if (!strcmp(a, "--repeats")) {
-                char *end;
-                errno = 0;
-                long r = strtol(v, &end, 10);
-                if (errno || *end || end == v || r < 1 || r > 1000) {
-                    fprintf(stderr, "qnnlab: bench: --repeats: value '%s' is not an integer in 1 .. 1000\n", v);
-                    return QNN_EXIT_USAGE;
-                }
-                repeats = (int)r;
-            } else if (!strcmp(a, "--json")) {
-                o.json = v;
-            } else {
-                o.only = v;
-            }
-        } else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            usage(stdout);
-            return QNN_EXIT_OK;
-        } else {
-            fprintf(stderr, "qnnlab: bench: unknown argument '%s'\n", a);
-            usage(stderr);
-            return QNN_EXIT_USAGE;
+            repeats = (int)r;
+            break;
+        }
         }
     }
     if (o.only) {
@@ -1432,8 +1414,10 @@ int qnn_bench_main(int argc, char **argv)
             for (int i = 0; i < NASYM && !ok; i++)
                 ok = strlen(asym_reference[i].id) == k && !strncmp(t, asym_reference[i].id, k);
             if (!ok) {
-                fprintf(stderr, "qnnlab: bench: --only: unknown workload '%.*s'\n", (int)k, t);
-                usage(stderr);
+                char id[200];
+                snprintf(id, sizeof id, "%.*s", (int)(k < 120 ? k : 120), t);
+                fprintf(stderr, "qnnlab: bench: --only: unknown workload '%s'; allowed: the ids `qnnlab bench --help` lists\n",
+                        qnn_quote(id, 60, qb, sizeof qb));
                 return QNN_EXIT_USAGE;
             }
             t += k;

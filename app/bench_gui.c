@@ -4,8 +4,10 @@
  * change (from the command to the first snapshot that carries it).
  * `qnnlab bench --tui`: the same for the terminal face (text cells composed
  * and copied through curses to a screen writing to /dev/null). */
-#include "cli.h"
+#include "command.h"
 #include "live.h"
+#include "runner.h"
+#include "tour.h"
 #include "tui.h"
 #include "preset.h"
 #include "qnn/session.h"
@@ -38,39 +40,73 @@ static void report(const char *what, double *v, size_t n)
            1e3 * gsl_stats_quantile_from_sorted_data(v, 1, n, 0.9), 1e3 * v[n - 1], n);
 }
 
-int qnn_bench_gui(int argc, char **argv)
+enum { BG_GUI = 256, BG_TUI, BG_FRAMES, BG_PRESET, BG_SIZE, BG_ASCII };
+static const qnn_opt bench_gui_opts[] = {
+    { "gui", BG_GUI, NULL, 0 },
+    { "tui", BG_TUI, NULL, 0 },
+    { "frames", BG_FRAMES, "10 .. 100000", 0 },
+    { "preset", BG_PRESET, "a preset name or an .ini file", 0 },
+    { "size", BG_SIZE, "WxH", 0 },
+    { "ascii", BG_ASCII, NULL, 0 },
+};
+
+int qnn_bench_gui(const qnn_command *self, int argc, char **argv)
 {
     const char *preset = "hessian-live";
     int frames = 300, W = 1920, H = 1080, tui = 0, ascii = 0;
-    for (int i = 0; i < argc; i++)
+    for (int i = 1; i < argc; i++)
         if (!strcmp(argv[i], "--tui")) {
             tui = 1;
             W = 120;
             H = 40;
         }
     const char *me = tui ? "bench --tui" : "bench --gui";
-    for (int i = 0; i < argc; i++) {
-        if (!strcmp(argv[i], "--frames") && i + 1 < argc)
-            frames = atoi(argv[++i]);
-        else if (!strcmp(argv[i], "--preset") && i + 1 < argc)
-            preset = argv[++i];
-        else if (!strcmp(argv[i], "--size") && i + 1 < argc) {
-            const int lw = tui ? 80 : 320, lh = tui ? 24 : 240, hw = tui ? 1000 : 8192, hh = tui ? 400 : 8192;
-            if (sscanf(argv[++i], "%dx%d", &W, &H) != 2 || W < lw || H < lh || W > hw || H > hh) {
-                fprintf(stderr, "qnnlab: %s: --size: value '%s'; allowed: WxH from %dx%d to %dx%d\n", me, argv[i], lw, lh, hw, hh);
+    qnn_optparser op;
+    qnn_opt_init(&op, bench_gui_opts, sizeof bench_gui_opts / sizeof bench_gui_opts[0], argc, argv);
+    for (int c; (c = qnn_opt_next(&op)) != QNN_OPT_END;) {
+        const char *v = op.arg;
+        char q[120];
+        switch (c) {
+        case QNN_OPT_HELP:
+            qnn_command_help(self, stdout);
+            return QNN_EXIT_OK;
+        case QNN_OPT_ERROR:
+            fprintf(stderr, "qnnlab: %s: %s\n", me, op.msg);
+            return QNN_EXIT_USAGE;
+        case QNN_OPT_OPERAND:
+            fprintf(stderr, "qnnlab: %s: unexpected argument '%s'; allowed: options only\n", me, qnn_quote(v, 40, q, sizeof q));
+            return QNN_EXIT_USAGE;
+        case BG_GUI:
+        case BG_TUI:
+            break;
+        case BG_FRAMES: {
+            char *end;
+            long n = strtol(v, &end, 10);
+            if (*end || end == v || n < 10 || n > 100000) {
+                fprintf(stderr, "qnnlab: %s: --frames: value '%s'; allowed: 10 .. 100000\n", me, qnn_quote(v, 40, q, sizeof q));
                 return QNN_EXIT_USAGE;
             }
-        } else if (!strcmp(argv[i], "--ascii") && tui)
-            ascii = 1;
-        else if (strcmp(argv[i], "--gui") && strcmp(argv[i], "--tui")) {
-            fprintf(stderr, "qnnlab: %s: unknown option '%s'; allowed: --frames N, --preset P, --size WxH%s\n", me, argv[i],
-                    tui ? ", --ascii" : "");
-            return QNN_EXIT_USAGE;
+            frames = (int)n;
+            break;
         }
-    }
-    if (frames < 10 || frames > 100000) {
-        fprintf(stderr, "qnnlab: %s: --frames: value %d; allowed: 10 .. 100000\n", me, frames);
-        return QNN_EXIT_USAGE;
+        case BG_PRESET: preset = v; break;
+        case BG_SIZE: {
+            const int lw = tui ? 80 : 320, lh = tui ? 24 : 240, hw = tui ? 1000 : 8192, hh = tui ? 400 : 8192;
+            if (sscanf(v, "%dx%d", &W, &H) != 2 || W < lw || H < lh || W > hw || H > hh) {
+                fprintf(stderr, "qnnlab: %s: --size: value '%s'; allowed: WxH from %dx%d to %dx%d\n", me,
+                        qnn_quote(v, 40, q, sizeof q), lw, lh, hw, hh);
+                return QNN_EXIT_USAGE;
+            }
+            break;
+        }
+        case BG_ASCII:
+            if (!tui) {
+                fprintf(stderr, "qnnlab: %s: --ascii belongs to bench --tui; allowed: --frames N, --preset P, --size WxH\n", me);
+                return QNN_EXIT_USAGE;
+            }
+            ascii = 1;
+            break;
+        }
     }
     static qnn_preset ps;
     char err[1024];
@@ -82,7 +118,7 @@ int qnn_bench_gui(int argc, char **argv)
     }
     qnn_session_opts o;
     qnn_session_opts_default(&o);
-    o.instances = qnn_gui_default_instances(&p);
+    o.instances = qnn_live_default_instances(&p);
     o.mem_limit = qnn_memory_limit();
     qnn_session *s = qnn_session_new(&p, &o, err, sizeof err);
     if (!s || qnn_session_start(s, err, sizeof err) != 0) {

@@ -6,7 +6,6 @@
  * list moves without redrawing them, and while the next point loads the
  * last one stays in view. */
 #include "browse.h"
-#include "cli.h"
 #include "keys.h"
 #include "plot.h"
 #include "window.h"

@@ -5,7 +5,6 @@
  * only) above a table of its statistics, or, after Tab, the statistic
  * against the swept key over every point with the selected one marked. */
 #include "browse.h"
-#include "cli.h"
 #include "keys.h"
 #include "tui.h"
 #include "qnn/analysis.h"

@@ -1,7 +1,8 @@
 /* `qnnlab gui` and `qnnlab tui`: the live explorer (the window or the
  * terminal face) on a preset, or on a shared state. */
 #include "browse.h"
-#include "cli.h"
+#include "command.h"
+#include "runner.h"
 #include "preset.h"
 #include "tour.h"
 #include "qnn/session.h"
@@ -18,35 +19,12 @@ enum { FACE_GUI, FACE_TUI };
 static int face;
 static const char *cmd = "gui";     /* gui, tui or tour: names the command in messages */
 
+/* The refusal: "qnnlab CMD: MSG", one line; QNN_EXIT_USAGE. */
 static int usage(const char *msg)
 {
-    const char *note = qnn_memory_limit_note();
-    if (note[0] && strstr(msg, "of memory"))
-        fprintf(stderr, "qnnlab %s: %s (%s)\n", cmd, msg, note);
-    else
-        fprintf(stderr, "qnnlab %s: %s\n", cmd, msg);
-    if (!strcmp(cmd, "tour"))
-        fputs("usage: qnnlab tour [--tour-step N] [--tour-file FILE] [--set KEY=VALUE]... [--instances R]\n"
-              "                   [--export-dir DIR] and the options of the face it opens:\n"
-              "                   [--large] [--size WxH] [--fullscreen] (window), [--ascii] [--mono] [--fps F] (terminal)\n", stderr);
-    else if (face == FACE_TUI)
-        fputs("usage: qnnlab tui [PRESET] [--set KEY=VALUE]... [--state STRING] [--instances R]\n"
-              "                  [--ascii] [--mono] [--fps F] [--export-dir DIR]\n"
-              "                  [--tour] [--tour-step N] [--tour-file FILE]\n"
-              "       qnnlab tui --open DIR [--ascii] [--mono] [--export-dir DIR]\n", stderr);
-    else
-        fputs("usage: qnnlab gui [PRESET] [--set KEY=VALUE]... [--state STRING] [--instances R]\n"
-              "                  [--large] [--size WxH] [--fullscreen] [--export-dir DIR]\n"
-              "                  [--tour] [--tour-step N] [--tour-file FILE]\n"
-              "       qnnlab gui --open DIR [--large] [--size WxH] [--fullscreen] [--export-dir DIR]\n", stderr);
-    return QNN_EXIT_USAGE;
-}
-
-int qnn_gui_default_instances(const qnn_params *p)
-{
-    qnn_session_opts o;
-    qnn_live_session_opts(p, 0, 0, NULL, &o);
-    return o.instances;
+    char who[32];
+    snprintf(who, sizeof who, "qnnlab %s", cmd);
+    return qnn_refuse(who, msg);
 }
 
 /* Loads the preset (grid point 0 of a sweep) and applies the overrides. */
@@ -110,7 +88,38 @@ static int browse_main(const char *dir, const qnn_browse_opts *bo)
     return QNN_EXIT_OK;
 }
 
-static int live_main(int argc, char **argv)
+enum {
+    L_OPEN = 256, L_SET, L_STATE, L_INSTANCES, L_EXPORT, L_TOUR, L_TOUR_STEP, L_TOUR_FILE,
+    L_LARGE, L_SIZE, L_FULLSCREEN, L_ASCII, L_MONO, L_FPS
+};
+/* The options of gui, tui and tour: one table, as they share most. */
+static const qnn_opt live_opts[] = {
+    { "set", L_SET, "KEY=VALUE with a key of `qnnlab --help`", 0 },
+    { "state", L_STATE, "a share string (key C in the explorer)", 0 },
+    { "instances", L_INSTANCES, "a number of live instances", 0 },
+    { "export-dir", L_EXPORT, "a directory path", 0 },
+    { "tour", L_TOUR, NULL, 0 },
+    { "tour-step", L_TOUR_STEP, "a step of the tour, from 1", 0 },
+    { "tour-file", L_TOUR_FILE, "a tour file (as assets/tour.ini)", 0 },
+    { "open", L_OPEN, "the directory of a finished `qnnlab sweep`", 0 },
+    { "large", L_LARGE, NULL, 0 },
+    { "size", L_SIZE, "WIDTHxHEIGHT, 640x480 .. 16384x16384", 0 },
+    { "fullscreen", L_FULLSCREEN, NULL, 0 },
+    { "ascii", L_ASCII, NULL, 0 },
+    { "mono", L_MONO, NULL, 0 },
+    { "fps", L_FPS, "redraws per second, 1 .. 60", 0 },
+};
+enum { NLIVE = (int)(sizeof live_opts / sizeof live_opts[0]) };
+
+/* The face an option belongs to, or -1 for both. */
+static int opt_face(int val)
+{
+    return val == L_LARGE || val == L_SIZE || val == L_FULLSCREEN ? FACE_GUI
+         : val == L_ASCII || val == L_MONO || val == L_FPS        ? FACE_TUI
+                                                                  : -1;
+}
+
+static int live_main(const qnn_command *self, int argc, char **argv)
 {
     const char *open_dir = NULL, *not_with_open = NULL;
     const char *preset = NULL, *state = NULL, *export_dir = NULL, *tour_file = NULL, *tour_step_arg = NULL;
@@ -119,81 +128,90 @@ static int live_main(int argc, char **argv)
     int tour_on = !strcmp(cmd, "tour");
     double fps = 0;
     int rc = 0;
+    char nwo[48];   /* not_with_open's option name */
     if (!over)
         return QNN_EXIT_FAILURE;
-    for (int i = 0; i < argc && rc == 0; i++) {
-        const char *a = argv[i];
-        /* what --open (a finished sweep) has no use for */
-        if (!not_with_open && (!strcmp(a, "--set") || !strcmp(a, "--state") || !strcmp(a, "--instances") ||
-                               !strncmp(a, "--tour", 6) || !strcmp(a, "--fps") || a[0] != '-'))
-            not_with_open = a;
-        if (!strcmp(a, "--open") && i + 1 < argc) {
-            if (open_dir) {
-                char m[160];
-                snprintf(m, sizeof m, "a second --open '%.60s'; allowed: one sweep directory", argv[i + 1]);
-                rc = usage(m);
-            }
-            open_dir = argv[++i];
-        } else if (!strcmp(a, "--set") && i + 1 < argc)
-            over[nover++] = argv[++i];
-        else if (!strcmp(a, "--state") && i + 1 < argc)
-            state = argv[++i];
-        else if (!strcmp(a, "--instances") && i + 1 < argc) {
-            char *end;
-            long v = strtol(argv[++i], &end, 10);
-            if (*end || v < 1 || v > QNN_SESSION_MAX_INSTANCES) {
-                char m[160];
-                snprintf(m, sizeof m, "--instances: value '%s' is out of range; allowed: 1 .. %d", argv[i], QNN_SESSION_MAX_INSTANCES);
-                rc = usage(m);
-            }
-            instances = (int)v;
-        } else if (!strcmp(a, "--size") && i + 1 < argc && face == FACE_GUI) {
-            if (sscanf(argv[++i], "%dx%d", &W, &H) != 2 || W < 640 || H < 480 || W > 16384 || H > 16384) {
-                char m[160];
-                snprintf(m, sizeof m, "--size: value '%s' is not WIDTHxHEIGHT; allowed: 640x480 .. 16384x16384", argv[i]);
-                rc = usage(m);
-            }
-        } else if (!strcmp(a, "--export-dir") && i + 1 < argc)
-            export_dir = argv[++i];
-        else if (!strcmp(a, "--tour"))
-            tour_on = 1;
-        else if (!strcmp(a, "--tour-step") && i + 1 < argc) {
-            tour_step_arg = argv[++i];
-            tour_on = 1;
-        } else if (!strcmp(a, "--tour-file") && i + 1 < argc) {
-            tour_file = argv[++i];
-            tour_on = 1;
+    /* the other face's options are refused by name, not listed as allowed
+     * (the tour takes both: the last one given picks its face) */
+    qnn_opt opts[NLIVE];
+    memcpy(opts, live_opts, sizeof opts);
+    for (int i = 0; i < NLIVE; i++)
+        opts[i].unlisted = tour_on ? 0 : opt_face(opts[i].val) >= 0 && opt_face(opts[i].val) != face;
+    qnn_optparser op;
+    qnn_opt_init(&op, opts, NLIVE, argc, argv);
+    for (int c; rc == 0 && (c = qnn_opt_next(&op)) != QNN_OPT_END;) {
+        const char *v = op.arg;
+        char m[400], q[200];
+        if (c == QNN_OPT_HELP) {
+            free(over);
+            qnn_command_help(self, stdout);
+            return QNN_EXIT_OK;
         }
-        else if (!strcmp(a, "--large") && face == FACE_GUI)
-            large = 1;
-        else if (!strcmp(a, "--fullscreen") && face == FACE_GUI)
-            fullscreen = 1;
-        else if (!strcmp(a, "--ascii") && face == FACE_TUI)
-            ascii = 1;
-        else if (!strcmp(a, "--mono") && face == FACE_TUI)
-            mono = 1;
-        else if (!strcmp(a, "--fps") && i + 1 < argc && face == FACE_TUI) {
-            char *end;
-            fps = strtod(argv[++i], &end);
-            if (*end || !(fps >= 1 && fps <= 60)) {
-                char m[160];
-                snprintf(m, sizeof m, "--fps: value '%.40s' is out of range; allowed: 1 .. 60", argv[i]);
+        if (c == QNN_OPT_ERROR) {
+            rc = usage(op.msg);
+            break;
+        }
+        /* what --open (a finished sweep) has no use for */
+        if (!not_with_open && (c == L_SET || c == L_STATE || c == L_INSTANCES || c == L_TOUR || c == L_TOUR_STEP ||
+                               c == L_TOUR_FILE || c == L_FPS || c == QNN_OPT_OPERAND)) {
+            snprintf(nwo, sizeof nwo, "%s", c == QNN_OPT_OPERAND ? "" : op.name);
+            not_with_open = c == QNN_OPT_OPERAND ? v : nwo;
+        }
+        if (opt_face(c) >= 0 && opt_face(c) != face) {
+            rc = face_only(op.name, opt_face(c));
+            break;
+        }
+        switch (c) {
+        case QNN_OPT_OPERAND:
+            if (preset) {
+                snprintf(m, sizeof m, "a second preset '%s'; allowed: one PRESET", qnn_quote(v, 60, q, sizeof q));
                 rc = usage(m);
             }
-        } else if (!strcmp(a, "--large") || !strcmp(a, "--fullscreen") || !strcmp(a, "--size"))
-            rc = face_only(a, FACE_GUI);
-        else if (!strcmp(a, "--ascii") || !strcmp(a, "--mono") || !strcmp(a, "--fps"))
-            rc = face_only(a, FACE_TUI);
-        else if (a[0] == '-') {
-            char m[160];
-            snprintf(m, sizeof m, "unknown or incomplete option '%.60s'", a);
-            rc = usage(m);
-        } else if (!preset)
-            preset = a;
-        else {
-            char m[160];
-            snprintf(m, sizeof m, "a second preset '%.60s'; allowed: one PRESET", a);
-            rc = usage(m);
+            preset = v;
+            break;
+        case L_OPEN:
+            if (open_dir) {
+                snprintf(m, sizeof m, "a second --open '%s'; allowed: one sweep directory", qnn_quote(v, 60, q, sizeof q));
+                rc = usage(m);
+            }
+            open_dir = v;
+            break;
+        case L_SET: over[nover++] = v; break;
+        case L_STATE: state = v; break;
+        case L_EXPORT: export_dir = v; break;
+        case L_TOUR: tour_on = 1; break;
+        case L_TOUR_STEP: tour_step_arg = v; tour_on = 1; break;
+        case L_TOUR_FILE: tour_file = v; tour_on = 1; break;
+        case L_LARGE: large = 1; break;
+        case L_FULLSCREEN: fullscreen = 1; break;
+        case L_ASCII: ascii = 1; break;
+        case L_MONO: mono = 1; break;
+        case L_INSTANCES: {
+            char *end;
+            long n = strtol(v, &end, 10);
+            if (*end || n < 1 || n > QNN_SESSION_MAX_INSTANCES) {
+                snprintf(m, sizeof m, "--instances: value '%s' is out of range; allowed: 1 .. %d", qnn_quote(v, 60, q, sizeof q),
+                         QNN_SESSION_MAX_INSTANCES);
+                rc = usage(m);
+            }
+            instances = (int)n;
+            break;
+        }
+        case L_SIZE:
+            if (sscanf(v, "%dx%d", &W, &H) != 2 || W < 640 || H < 480 || W > 16384 || H > 16384) {
+                snprintf(m, sizeof m, "--size: value '%s' is not WIDTHxHEIGHT; allowed: 640x480 .. 16384x16384", qnn_quote(v, 60, q, sizeof q));
+                rc = usage(m);
+            }
+            break;
+        case L_FPS: {
+            char *end;
+            fps = strtod(v, &end);
+            if (*end || !(fps >= 1 && fps <= 60)) {
+                snprintf(m, sizeof m, "--fps: value '%s' is out of range; allowed: 1 .. 60", qnn_quote(v, 40, q, sizeof q));
+                rc = usage(m);
+            }
+            break;
+        }
         }
     }
     if (rc) {
@@ -359,42 +377,36 @@ ready:;
     return QNN_EXIT_OK;
 }
 
-int qnn_cmd_gui(int argc, char **argv)
+int qnn_cmd_gui(const qnn_command *self, int argc, char **argv)
 {
     face = FACE_GUI;
     cmd = "gui";
-    return live_main(argc, argv);
+    return live_main(self, argc, argv);
 }
 
-int qnn_cmd_tui(int argc, char **argv)
+int qnn_cmd_tui(const qnn_command *self, int argc, char **argv)
 {
     face = FACE_TUI;
     cmd = "tui";
-    return live_main(argc, argv);
+    return live_main(self, argc, argv);
 }
 
-int qnn_cmd_tour(int argc, char **argv)
+int qnn_cmd_tour(const qnn_command *self, int argc, char **argv)
 {
     /* the window when there is a display (as `qnnlab` alone), else the
-     * terminal; an option of one face picks that face */
+     * terminal; an option of one face picks that face (the last one given;
+     * live_main then refuses the other face's) */
     int want = -1;
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--set") || !strcmp(a, "--instances") || !strcmp(a, "--export-dir") || !strcmp(a, "--tour-step") ||
-            !strcmp(a, "--tour-file") || !strcmp(a, "--size") || !strcmp(a, "--fps")) {
-            if (!strcmp(a, "--size")) want = FACE_GUI;
-            if (!strcmp(a, "--fps")) want = FACE_TUI;
-            i++;
-        } else if (!strcmp(a, "--large") || !strcmp(a, "--fullscreen"))
-            want = FACE_GUI;
-        else if (!strcmp(a, "--ascii") || !strcmp(a, "--mono"))
-            want = FACE_TUI;
-    }
+    qnn_optparser op;
+    qnn_opt_init(&op, live_opts, NLIVE, argc, argv);
+    for (int c; (c = qnn_opt_next(&op)) != QNN_OPT_END;)
+        if (opt_face(c) >= 0)
+            want = opt_face(c);
     if (want < 0) {
         const char *x = getenv("DISPLAY"), *wl = getenv("WAYLAND_DISPLAY");
         want = ((x && *x) || (wl && *wl)) && qnn_gui_available() ? FACE_GUI : FACE_TUI;
     }
     face = want;
     cmd = "tour";
-    return live_main(argc, argv);
+    return live_main(self, argc, argv);
 }

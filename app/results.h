@@ -24,24 +24,7 @@ typedef struct qnn_result {
     qnn_point *points;
 } qnn_result;
 
-/* Loads PRESET (a name or a path), applies the --set overrides in order and
- * validates every grid point, fitting each point's threads to the memory
- * limit, before any work. QNN_EXIT_OK, else QNN_EXIT_USAGE (bad input) or
- * QNN_EXIT_FAILURE with the message in err. res keeps pointers to ps and
- * over; release it with qnn_result_release (also after a failure). */
-int qnn_result_prepare(const char *preset_name, const char *const *over, int nover,
-                       qnn_preset *ps, qnn_result *res, char *err, size_t errlen);
-/* The same for a preset already loaded into ps. */
-int qnn_result_prepare_loaded(const char *const *over, int nover, qnn_preset *ps, qnn_result *res,
-                              char *err, size_t errlen);
-/* Runs and analyses every point (progress lines on stderr unless quiet;
- * SIGINT/TERM/HUP end the program with 128 + the signal unless
- * qnn_result_writing(1) is in force). QNN_EXIT_OK, QNN_EXIT_FAILURE (message
- * printed) or 128 + a signal; *diverged counts the diverged instances. */
-int qnn_result_execute(qnn_result *res, int quiet, int *diverged);
-/* While on, a signal lets the files being written finish. */
-void qnn_result_writing(int on);
-void qnn_result_release(qnn_result *res);
+/* Preparing and running a result: app/runner.h. */
 
 /* Writers return 0, or -1 on a write error (errno set). */
 int qnn_write_trace_csv(const qnn_result *res, FILE *f);

@@ -15,8 +15,10 @@
  *  - the resident size is bounded: its largest value in the second half of
  *    the samples exceeds the largest of the first half by at most the
  *    allowance. */
-#include "cli.h"
+#include "command.h"
 #include "preset.h"
+#include "runner.h"
+#include "tour.h"
 #include "qnn/session.h"
 
 #include <gsl/gsl_multifit.h>
@@ -54,11 +56,10 @@ static double now_s(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+/* The refusal, one line; QNN_EXIT_USAGE. */
 static int soak_usage(const char *msg)
 {
-    fprintf(stderr, "qnnlab: bench --soak: %s\n", msg);
-    fputs("usage: qnnlab bench --soak [--preset P] [--steps N] [--every K] [--instances R] [--allow MIB]\n", stderr);
-    return QNN_EXIT_USAGE;
+    return qnn_refuse("qnnlab: bench --soak", msg);
 }
 
 static int parse_long(const char *opt, const char *v, long lo, long hi, long *out)
@@ -67,7 +68,8 @@ static int parse_long(const char *opt, const char *v, long lo, long hi, long *ou
     long x = strtol(v, &end, 10);
     if (*end || end == v || x < lo || x > hi) {
         char m[200];
-        snprintf(m, sizeof m, "%s: value '%.40s' is out of range; allowed: %ld .. %ld", opt, v, lo, hi);
+        char q[120];
+        snprintf(m, sizeof m, "%s: value '%s' is out of range; allowed: %ld .. %ld", opt, qnn_quote(v, 40, q, sizeof q), lo, hi);
         soak_usage(m);
         return -1;
     }
@@ -75,35 +77,44 @@ static int parse_long(const char *opt, const char *v, long lo, long hi, long *ou
     return 0;
 }
 
-int qnn_bench_soak(int argc, char **argv)
+enum { SK_SOAK = 256, SK_PRESET, SK_STEPS, SK_EVERY, SK_INSTANCES, SK_ALLOW };
+static const qnn_opt soak_opts[] = {
+    { "soak", SK_SOAK, NULL, 0 },
+    { "preset", SK_PRESET, "a preset name or an .ini file", 0 },
+    { "steps", SK_STEPS, "10 .. 1000000000", 0 },
+    { "every", SK_EVERY, "1 .. 1000000000", 0 },
+    { "instances", SK_INSTANCES, "a number of live instances", 0 },
+    { "allow", SK_ALLOW, "MiB, 0 .. 1048576", 0 },
+};
+
+int qnn_bench_soak(const qnn_command *self, int argc, char **argv)
 {
     const char *preset = "default";
     long steps = 1000000, every = 100000, inst = 0, allow_mib = 1;
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--soak"))
-            continue;
-        if (i + 1 >= argc) {
-            char m[120];
-            snprintf(m, sizeof m, "unknown or incomplete option '%.40s'", a);
+    qnn_optparser op;
+    qnn_opt_init(&op, soak_opts, sizeof soak_opts / sizeof soak_opts[0], argc, argv);
+    for (int c; (c = qnn_opt_next(&op)) != QNN_OPT_END;) {
+        const char *v = op.arg;
+        int bad = 0;
+        char m[200], q[120];
+        switch (c) {
+        case QNN_OPT_HELP:
+            qnn_command_help(self, stdout);
+            return QNN_EXIT_OK;
+        case QNN_OPT_ERROR:
+            return soak_usage(op.msg);
+        case QNN_OPT_OPERAND:
+            snprintf(m, sizeof m, "unexpected argument '%s'; allowed: options only", qnn_quote(v, 40, q, sizeof q));
             return soak_usage(m);
+        case SK_SOAK: break;
+        case SK_PRESET: preset = v; break;
+        case SK_STEPS: bad = parse_long(op.name, v, 10, 1000000000L, &steps); break;
+        case SK_EVERY: bad = parse_long(op.name, v, 1, 1000000000L, &every); break;
+        case SK_INSTANCES: bad = parse_long(op.name, v, 1, QNN_SESSION_MAX_INSTANCES, &inst); break;
+        case SK_ALLOW: bad = parse_long(op.name, v, 0, 1 << 20, &allow_mib); break;
         }
-        const char *v = argv[++i];
-        if (!strcmp(a, "--preset"))
-            preset = v;
-        else if (!strcmp(a, "--steps")) {
-            if (parse_long(a, v, 10, 1000000000L, &steps)) return QNN_EXIT_USAGE;
-        } else if (!strcmp(a, "--every")) {
-            if (parse_long(a, v, 1, 1000000000L, &every)) return QNN_EXIT_USAGE;
-        } else if (!strcmp(a, "--instances")) {
-            if (parse_long(a, v, 1, QNN_SESSION_MAX_INSTANCES, &inst)) return QNN_EXIT_USAGE;
-        } else if (!strcmp(a, "--allow")) {
-            if (parse_long(a, v, 0, 1 << 20, &allow_mib)) return QNN_EXIT_USAGE;
-        } else {
-            char m[120];
-            snprintf(m, sizeof m, "unknown option '%.40s'; allowed: --preset, --steps, --every, --instances, --allow", a);
-            return soak_usage(m);
-        }
+        if (bad)
+            return QNN_EXIT_USAGE;
     }
     if (every > steps || steps / every < 5)
         return soak_usage("--every: the fit needs at least five samples; allowed: every <= steps / 5");
@@ -115,7 +126,7 @@ int qnn_bench_soak(int argc, char **argv)
         return soak_usage(err);
     qnn_session_opts o;
     qnn_session_opts_default(&o);
-    o.instances = inst ? (int)inst : qnn_gui_default_instances(&p);
+    o.instances = inst ? (int)inst : qnn_live_default_instances(&p);
     o.mem_limit = qnn_memory_limit();
     o.playing = 0;
     qnn_session *s = qnn_session_new(&p, &o, err, sizeof err);

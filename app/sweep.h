@@ -74,7 +74,4 @@ struct _cairo;
 int qnn_draw_figure(const qnn_result *res, struct _cairo *cr, double w, double h,
                     char *err, size_t errlen);
 
-/* `qnnlab sweep ...` (argv after "sweep"). */
-int qnn_cmd_sweep(int argc, char **argv);
-
 #endif

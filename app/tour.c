@@ -17,6 +17,13 @@ void qnn_live_session_opts(const qnn_params *p, int instances, size_t mem_limit,
     o->steps_per_frame = p->steps > 600 ? (int)fmin(QNN_SESSION_MAX_STEPS_PER_FRAME, round(p->steps / 600.0)) : 1;
 }
 
+int qnn_live_default_instances(const qnn_params *p)
+{
+    qnn_session_opts o;
+    qnn_live_session_opts(p, 0, 0, NULL, &o);
+    return o.instances;
+}
+
 int qnn_tour_params(const qnn_tour_ctx *c, int k, qnn_params *preset_params, qnn_params *p,
                     char *name, size_t namelen, char *err, size_t errlen)
 {

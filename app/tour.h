@@ -22,6 +22,9 @@ typedef struct qnn_tour_ctx {
  * frames/s. */
 void qnn_live_session_opts(const qnn_params *p, int instances, size_t mem_limit,
                            void (*on_publish)(void *), qnn_session_opts *o);
+/* The instances of a live session on p by default: the preset's, at most
+ * 16 (as qnn_live_session_opts with instances 0). */
+int qnn_live_default_instances(const qnn_params *p);
 
 /* The parameters of step k: its preset (grid point 0 of a sweep), its set
  * lines, then the user's overrides. 0, or -1 with a message naming the
