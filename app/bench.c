@@ -16,6 +16,7 @@
  * eigenvalues, see asym_reference); the observer is timed through
  * qnn/entangle.h, and its two parts on their own with the same CBLAS
  * (GSL's cblas.h) and GSL eigensolver calls the engine makes. */
+#include "afile.h"
 #include "command.h"
 #include "runner.h"
 #include "qnn/entangle.h"
@@ -1282,56 +1283,36 @@ static void print_entropy(const bench_opts *o, const ent_result *res)
     fflush(stdout);
 }
 
-static void json_tmp_name(const char *path, char *tmp, size_t len)
-{
-    const char *slash = strrchr(path, '/');
-    if (slash)
-        snprintf(tmp, len, "%.*s/.%s.tmp.%ld", (int)(slash - path), path, slash + 1, (long)getpid());
-    else
-        snprintf(tmp, len, ".%s.tmp.%ld", path, (long)getpid());
-}
-
-/* Checks before any timing that the temporary file can be created. */
+/* Checks before any timing that the file can be written there (and that
+ * PATH is not a device, a FIFO or a directory). */
 static int json_probe(const char *path)
 {
-    char tmp[PATH_MAX + 64];
-    json_tmp_name(path, tmp, sizeof tmp);
-    FILE *f = fopen(tmp, "w");
-    if (!f) {
-        fprintf(stderr, "qnnlab: bench: --json: value '%s': cannot create '%s': %s; allowed: a path in a writable directory\n",
-                path, tmp, strerror(errno));
+    char err[PATH_MAX + 256];
+    afile a;
+    if (afile_open(&a, path, err, sizeof err) != AFILE_OK) {
+        fprintf(stderr, "qnnlab: bench: --json: value '%s': %s; allowed: a new name or a regular file in a writable directory\n",
+                path, err);
         return -1;
     }
-    fclose(f);
-    unlink(tmp);
+    afile_abort(&a);
     return 0;
 }
 
-/* Writes root to path via a temporary name in the same directory and a
- * rename, so the file is either the old one or complete. */
+static int dump_json(FILE *f, void *root)
+{
+    return json_dumpf(root, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0 || fputc('\n', f) == EOF ? -1 : 0;
+}
+
+/* Writes root to path, whole or not at all: the file is either the old one
+ * or complete. */
 static int write_json_atomic(json_t *root, const char *path)
 {
-    char tmp[PATH_MAX + 64];
-    json_tmp_name(path, tmp, sizeof tmp);
-    FILE *f = fopen(tmp, "w");
-    if (!f) {
-        fprintf(stderr, "qnnlab: --json: cannot create '%s': %s\n", tmp, strerror(errno));
+    char err[PATH_MAX + 256];
+    if (afile_write(path, dump_json, root, err, sizeof err) != AFILE_OK) {
+        fprintf(stderr, "qnnlab: --json: %s\n", err);
         return -1;
     }
-    int rc = json_dumpf(root, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-    if (fputc('\n', f) == EOF)
-        rc = -1;
-    if (fflush(f) != 0 || fsync(fileno(f)) != 0)
-        rc = -1;
-    if (fclose(f) != 0)
-        rc = -1;
-    if (rc == 0 && rename(tmp, path) != 0)
-        rc = -1;
-    if (rc != 0) {
-        fprintf(stderr, "qnnlab: --json: cannot write '%s': %s\n", path, strerror(errno));
-        unlink(tmp);
-    }
-    return rc;
+    return 0;
 }
 
 static void print_workload_row(const wl_result *r)

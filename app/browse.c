@@ -1,6 +1,7 @@
 /* What the two sweep browsers share (browse.h): the selection, the keys,
  * loading a point on a thread, the numbers as text and PNG export. */
 #include "browse.h"
+#include "plot.h"
 #include "keys.h"
 
 #include <cairo.h>
@@ -313,19 +314,11 @@ int browse_write_png(browser *b, const char *path, double w, double h, double sc
     cairo_scale(cr, scale, scale);
     draw(ctx, cr, w, h);
     cairo_destroy(cr);
-    /* a hidden name beside the file, renamed when complete */
-    char tmp[PATH_MAX + 64];
-    const char *slash = strrchr(path, '/');
-    if (slash)
-        snprintf(tmp, sizeof tmp, "%.*s/.%s.tmp%ld", (int)(slash - path), path, slash + 1, (long)getpid());
-    else
-        snprintf(tmp, sizeof tmp, ".%s.tmp%ld", path, (long)getpid());
-    cairo_status_t st = cairo_surface_write_to_png(sf, tmp);
+    char err[PATH_MAX + 400];
+    int rc = plot_save_png(sf, path, err, sizeof err);
     cairo_surface_destroy(sf);
-    if (st != CAIRO_STATUS_SUCCESS || rename(tmp, path) != 0) {
-        const char *why = st != CAIRO_STATUS_SUCCESS ? cairo_status_to_string(st) : strerror(errno);
-        remove(tmp);
-        snprintf(b->status, sizeof b->status, "cannot write '%s': %s", path, why);
+    if (rc != 0) {
+        snprintf(b->status, sizeof b->status, "export: %s", err);
         b->status_error = 1;
         return -1;
     }

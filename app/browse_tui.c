@@ -4,6 +4,7 @@
  * bold; a histogram over the instances when the run recorded one step
  * only) above a table of its statistics, or, after Tab, the statistic
  * against the swept key over every point with the selected one marked. */
+#include "afile.h"
 #include "browse.h"
 #include "keys.h"
 #include "tui.h"
@@ -614,24 +615,10 @@ static void save_screen(tface *t)
     browser *b = t->b;
     if (!t->g)
         return;
-    char path[PATH_MAX + 200], tmp[PATH_MAX + 300];
+    char path[PATH_MAX + 200], err[PATH_MAX + 400];
     browse_export_path(b, "screen", "txt", path, sizeof path);
-    const char *name = strrchr(path, '/') + 1;
-    snprintf(tmp, sizeof tmp, "%s/.%s.tmp%ld", b->export_dir, name, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    int ok = f && tg_dump(t->g, f) == 0;
-    int e = errno;
-    if (f && fclose(f) != 0 && ok) {
-        ok = 0;
-        e = errno;
-    }
-    if (ok && rename(tmp, path) != 0) {
-        ok = 0;
-        e = errno;
-    }
-    if (!ok) {
-        remove(tmp);
-        snprintf(b->status, sizeof b->status, "cannot save the screen to '%s': %s", path, strerror(e));
+    if (tg_save(t->g, path, err, sizeof err) != 0) {
+        snprintf(b->status, sizeof b->status, "cannot save the screen: %s", err);
         b->status_error = 1;
     } else {
         snprintf(b->status, sizeof b->status, "screen saved to %s", path);
@@ -656,18 +643,19 @@ static void export_figure(tface *t)
         res = &b->sw->one;
         snprintf(what, sizeof what, "point%ld", b->sel + 1);
     }
-    char path[PATH_MAX + 200], tmp[PATH_MAX + 300], err[600];
+    char path[PATH_MAX + 200], err[PATH_MAX + 400];
     browse_export_path(b, what, "png", path, sizeof path);
-    const char *name = strrchr(path, '/') + 1;
-    snprintf(tmp, sizeof tmp, "%s/.%s.tmp%ld", b->export_dir, name, (long)getpid());
-    if (qnn_write_figure(res, 0, tmp, err, sizeof err) != 0) {
-        remove(tmp);
+    afile a;
+    int rc = afile_reserve(&a, path, err, sizeof err);
+    if (rc == AFILE_OK && qnn_write_figure(res, 0, a.tmp, err, sizeof err) != 0) {
+        afile_abort(&a);
+        rc = AFILE_EIO;
+    }
+    if (rc == AFILE_OK)
+        rc = afile_commit(&a, err, sizeof err);
+    if (rc != AFILE_OK) {
         snprintf(b->status, sizeof b->status, "cannot write '%s': %s", path, err);
         b->status_error = 1;
-    } else if (rename(tmp, path) != 0) {
-        snprintf(b->status, sizeof b->status, "cannot write '%s': %s", path, strerror(errno));
-        b->status_error = 1;
-        remove(tmp);
     } else {
         snprintf(b->status, sizeof b->status, "saved %s", path);
         b->status_error = 0;

@@ -272,19 +272,7 @@ int live_screenshot(live_ui *u, const qnn_snapshot *sn, const char *path, double
     qnn_session_requested(u->s, &req);
     live_draw(cr, &L, u, sn, &req, NULL);
     cairo_destroy(cr);
-    char tmp[1400];
-    snprintf(tmp, sizeof tmp, "%s.%ld.tmp", path, (long)getpid());
-    cairo_status_t st = cairo_surface_write_to_png(sf, tmp);
+    int rc = plot_save_png(sf, path, err, errlen);
     cairo_surface_destroy(sf);
-    if (st != CAIRO_STATUS_SUCCESS) {
-        snprintf(err, errlen, "cannot write '%s': %s", path, cairo_status_to_string(st));
-        unlink(tmp);
-        return -1;
-    }
-    if (rename(tmp, path) != 0) {
-        snprintf(err, errlen, "cannot write '%s': %s", path, strerror(errno));
-        unlink(tmp);
-        return -1;
-    }
-    return 0;
+    return rc;
 }

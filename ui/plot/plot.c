@@ -7,6 +7,7 @@
  * 600 x 400 pt figure). */
 #include "plot.h"
 #include "plot_ticks.h"
+#include "afile.h"
 #include "utf8.h"
 
 #include <cairo-pdf.h>
@@ -2081,4 +2082,20 @@ int plot_write(const plot_figure *fig, plot_format fmt, const char *path,
         return -1;
     }
     return 0;
+}
+
+int plot_save_png(cairo_surface_t *sf, const char *path, char *err, size_t errlen)
+{
+    afile a;
+    if (afile_reserve(&a, path, err, errlen) != AFILE_OK)
+        return -1;
+    cairo_surface_flush(sf);
+    cairo_status_t st = cairo_surface_write_to_png(sf, a.tmp);
+    if (st != CAIRO_STATUS_SUCCESS) {
+        if (err && errlen > 0)
+            snprintf(err, errlen, "cannot write '%s': %s", path, cairo_status_to_string(st));
+        afile_abort(&a);
+        return -1;
+    }
+    return afile_commit(&a, err, errlen) == AFILE_OK ? 0 : -1;
 }

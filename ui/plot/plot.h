@@ -118,6 +118,11 @@ double plot_text_width(cairo_t *cr, const char *s, double size, int bold);
 int plot_write(const plot_figure *fig, plot_format fmt, const char *path,
                char *err, size_t errlen);
 
+/* Writes an image surface as PNG to path, whole or not at all (afile.h:
+ * a temporary beside it, synced and renamed; a target that is not a
+ * regular file is refused). 0, or -1 with a message naming path in err. */
+int plot_save_png(cairo_surface_t *sf, const char *path, char *err, size_t errlen);
+
 /* RGB (0..1) of palette entry i (cycled); i < 0 gives grey. */
 void plot_palette(int i, double rgb[3]);
 

@@ -1,23 +1,14 @@
 /* The SDL2 window (window.h). */
 #include "window.h"
+#include "faceloop.h"
 
 #include <SDL.h>
 #include <math.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 static Uint32 wake_event = (Uint32)-1;
-static volatile sig_atomic_t got_signal;
-
-/* SIGINT, SIGTERM, SIGHUP: the loop sees the flag within its 250 ms wait,
- * closes the window and returns the signal (SDL's own handlers are off:
- * they would turn every one into a plain quit). */
-static void on_stop_signal(int sig)
-{
-    got_signal = sig;
-}
 static SDL_atomic_t video_up;
 
 void qnn_gui_wake(void *ctx)
@@ -74,23 +65,19 @@ typedef struct win {
     int tour_seen;          /* the tour step the title names, -1 */
 } win;
 
-/* After a tour step replaced the session: its snapshots from now on, and
- * the step in the window's title. */
+/* The session's newest snapshot (after a tour step, the new session's),
+ * and the tour step in the window's title. */
 static void sync_session(win *w)
 {
     live_ui *u = w->u;
-    if (u->s != w->shown_s) {
-        qnn_snapshot_release(w->sn);
-        w->sn = qnn_session_acquire(u->s);
-        w->shown_s = u->s;
+    int changed = live_sync_session(u, &w->sn, &w->shown_s, &w->tour_seen);
+    if (changed & LIVE_SYNC_SNAPSHOT)
         w->dirty = 1;
-    }
-    if (u->tour && u->tour->nsteps > 0 && u->tour->cur != w->tour_seen) {
+    if (changed & LIVE_SYNC_STEP) {
         char title[400];
         snprintf(title, sizeof title, "qnnlab — tour %d/%d: %s (%s)", u->tour->cur + 1, u->tour->nsteps,
                  u->tour->step[u->tour->cur].title, u->preset);
         SDL_SetWindowTitle(w->w, title);
-        w->tour_seen = u->tour->cur;
     }
 }
 
@@ -368,19 +355,14 @@ static int gui_loop(live_ui *u, const qnn_gui_opts *o, char *err, size_t errlen)
 
 int qnn_gui_run(live_ui *u, const qnn_gui_opts *o, char *err, size_t errlen)
 {
+    /* SDL's own handlers would turn every stop signal into a plain quit:
+     * ours leave the flag the loop sees within its 250 ms wait */
     SDL_SetHint(SDL_HINT_NO_SIGNAL_HANDLERS, "1");
-    got_signal = 0;
-    struct sigaction sa, old[3];
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_stop_signal;
-    sigemptyset(&sa.sa_mask);
-    const int stops[3] = {SIGINT, SIGTERM, SIGHUP};
-    for (int i = 0; i < 3; i++)
-        sigaction(stops[i], &sa, &old[i]);
+    live_stop stop;
+    live_stop_install(&stop, NULL);
     int rc = gui_loop(u, o, err, errlen);
-    for (int i = 0; i < 3; i++)
-        sigaction(stops[i], &old[i], NULL);
-    return rc == 0 && got_signal ? got_signal : rc;
+    live_stop_restore(&stop);
+    return rc == 0 && live_stop_signal() ? live_stop_signal() : rc;
 }
 
 /* SDL, the window and its renderer (both faces drawn here). 0, or -1 with
@@ -446,13 +428,11 @@ static int gui_loop(live_ui *u, const qnn_gui_opts *o, char *err, size_t errlen)
         window_close(w.w, w.r, NULL);
         return -1;
     }
-    w.sn = qnn_session_acquire(u->s);
-    w.shown_s = u->s;
     w.tour_seen = -1;
     sync_session(&w);
     w.dirty = 1;
     int quit = 0;
-    while (!quit && !got_signal) {
+    while (!quit && !live_stop_signal()) {
         SDL_Event e;
         /* sleep until an event or a new snapshot (the worker wakes us) */
         if (SDL_WaitEventTimeout(&e, 250)) {
@@ -461,14 +441,6 @@ static int gui_loop(live_ui *u, const qnn_gui_opts *o, char *err, size_t errlen)
                 quit |= handle(&w, &e);
         }
         sync_session(&w);
-        const qnn_snapshot *sn = qnn_session_acquire(u->s);
-        if (sn->seq != w.sn->seq) {
-            qnn_snapshot_release(w.sn);
-            w.sn = sn;
-            w.dirty = 1;
-        } else {
-            qnn_snapshot_release(sn);
-        }
         if (w.dirty && !quit && render(&w) != 0) {
             snprintf(u->status, sizeof u->status, "drawing failed: %s", SDL_GetError());
             u->status_error = 1;
@@ -559,7 +531,7 @@ static int canvas_loop(const qnn_gui_canvas *c, const qnn_gui_opts *o, char *err
     if (window_open(&cw.w, &cw.r, o, err, errlen) != 0)
         return -1;
     int quit = 0, dirty = 1;
-    while (!quit && !got_signal) {
+    while (!quit && !live_stop_signal()) {
         SDL_Event e;
         /* sleep until an event, a wake-up or 250 ms (c->poll may animate) */
         int have = SDL_WaitEventTimeout(&e, 250);
@@ -605,7 +577,7 @@ static int canvas_loop(const qnn_gui_canvas *c, const qnn_gui_opts *o, char *err
         }
         if (c->poll && c->poll(c->ctx))
             dirty = 1;
-        if (dirty && !quit && !got_signal) {
+        if (dirty && !quit && !live_stop_signal()) {
             if (canvas_render(&cw, c) != 0) {
                 snprintf(err, errlen, "drawing failed: %s", SDL_GetError());
                 window_close(cw.w, cw.r, cw.tex);
@@ -620,17 +592,12 @@ static int canvas_loop(const qnn_gui_canvas *c, const qnn_gui_opts *o, char *err
 
 int qnn_gui_run_canvas(const qnn_gui_canvas *c, const qnn_gui_opts *o, char *err, size_t errlen)
 {
+    /* SDL's own handlers would turn every stop signal into a plain quit:
+     * ours leave the flag the loop sees within its 250 ms wait */
     SDL_SetHint(SDL_HINT_NO_SIGNAL_HANDLERS, "1");
-    got_signal = 0;
-    struct sigaction sa, old[3];
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_stop_signal;
-    sigemptyset(&sa.sa_mask);
-    const int stops[3] = {SIGINT, SIGTERM, SIGHUP};
-    for (int i = 0; i < 3; i++)
-        sigaction(stops[i], &sa, &old[i]);
+    live_stop stop;
+    live_stop_install(&stop, NULL);
     int rc = canvas_loop(c, o, err, errlen);
-    for (int i = 0; i < 3; i++)
-        sigaction(stops[i], &old[i], NULL);
-    return rc == 0 && got_signal ? got_signal : rc;
+    live_stop_restore(&stop);
+    return rc == 0 && live_stop_signal() ? live_stop_signal() : rc;
 }

@@ -7,35 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The keys of the terminal face (the help screen and README.md). */
-typedef struct tui_key_doc { const char *keys, *what; } tui_key_doc;
-static const tui_key_doc key_docs[] = {
-    {"Space", "play / pause"},
-    {". or n", "one step (pauses)"},
-    {"r", "reset: step 0 with the current values"},
-    {"z", "reseed: seed + 1 (new instances)"},
-    {"Tab, Shift+Tab, ↑ ↓", "select a slider"},
-    {"← →", "fine change of the selected slider"},
-    {"Shift+← →, PgUp PgDn", "coarse change"},
-    {"Home End", "slider minimum / maximum"},
-    {"Enter", "type an exact value (Enter applies, Esc cancels)"},
-    {"m, M", "next / previous model"},
-    {"1 2 3 4, [ ]", "show one panel (error, kernel, entropy, Hessian)"},
-    {"g or 0", "back to the four panels (when the terminal is large enough)"},
-    {"t", "entropy panel: S(ρ_v) or the trace distance"},
-    {"h", "Hessian spectra on / off"},
-    {"e or E", "export panels (PNG, SVG, PDF) and data (CSV, JSON)"},
-    {"s or S", "save this screen as text"},
-    {"c or C", "share string (shown, copied by terminals that allow it, printed on exit)"},
-    {"mouse", "click a slider's track to set it, a tab or a panel to show it; wheel: fine"},
-    {"Ctrl+L", "redraw the screen"},
-    {"F1 or ?", "this help (↑ ↓ PgUp PgDn scroll, any other key closes)"},
-    {"> <", "guided tour (qnnlab tour): next / previous step"},
-    {"i", "guided tour: the text in full, in brief (when the terminal is small), hidden"},
-    {"q, Esc", "quit (Ctrl+C too)"},
-};
-#define NKEYS (sizeof key_docs / sizeof key_docs[0])
-
 static const char *const tab_names[LIVE_NPANELS] = {"ε(t)", "kernel", "entropy", "Hessian"};
 
 /* ---------------------------------------------------------------------- */
@@ -379,17 +350,21 @@ static int help_lines(hbuf *b, const live_ui *u, int w, tg_charset cs)
     char t[4096];
     if (hpush(b, "qnnlab — keys of the terminal explorer", TG_BOLD))
         return -1;
+    /* the terminal's rows of the one key table (live.h) */
+    const live_key_doc *kd = live_key_docs;
     int kw = 0;
-    for (size_t i = 0; i < NKEYS; i++) {
-        int x = tg_width(key_docs[i].keys, cs);
+    for (size_t i = 0; i < live_nkey_docs; i++) {
+        int x = kd[i].faces & LIVE_FACE_TERMINAL ? tg_width(kd[i].keys, cs) : 0;
         kw = x > kw ? x : kw;
     }
-    for (size_t i = 0; i < NKEYS; i++) {
+    for (size_t i = 0; i < live_nkey_docs; i++) {
+        if (!(kd[i].faces & LIVE_FACE_TERMINAL))
+            continue;
         char first[128], indent[64];
-        int x = kw - tg_width(key_docs[i].keys, cs);
-        snprintf(first, sizeof first, "  %s%*s", key_docs[i].keys, x + 3, "");
+        int x = kw - tg_width(kd[i].keys, cs);
+        snprintf(first, sizeof first, "  %s%*s", kd[i].keys, x + 3, "");
         snprintf(indent, sizeof indent, "%*s", kw + 5, "");
-        if (hwrap(b, first, key_docs[i].what, w, indent, cs))
+        if (hwrap(b, first, kd[i].what, w, indent, cs))
             return -1;
     }
     const live_help *h = &u->help_text;

@@ -2,6 +2,7 @@
  * markup as terminal text, and the ASCII transliteration used when the
  * terminal is not UTF-8. */
 #include "tgrid.h"
+#include "afile.h"
 #include "utf8.h"
 
 #include <stdlib.h>
@@ -756,4 +757,14 @@ int tg_dump(const tg_grid *g, FILE *f)
             return -1;
     }
     return ferror(f) ? -1 : 0;
+}
+
+static int dump_to(FILE *f, void *g)
+{
+    return tg_dump(g, f);
+}
+
+int tg_save(const tg_grid *g, const char *path, char *err, size_t errlen)
+{
+    return afile_write(path, dump_to, (void *)g, err, errlen) == AFILE_OK ? 0 : -1;
 }

@@ -87,6 +87,10 @@ size_t tg_ascii(const char *in, char *out, size_t cap);
  * trimmed). 0 or -1 on a write error. */
 int tg_dump(const tg_grid *g, FILE *f);
 
+/* tg_dump into path, written whole or not at all (afile.h: a target that
+ * is not a regular file is refused). 0, or -1 with a message in err. */
+int tg_save(const tg_grid *g, const char *path, char *err, size_t errlen);
+
 /* Where a panel was drawn (cells). drawn = 0 when the cell was too small
  * for a plot area (then only the title, or nothing, is drawn). */
 typedef struct tg_geom {

@@ -1,6 +1,7 @@
 /* The ncurses loop of the terminal face (tui.h): input, signals, the
  * steady redraw, and a terminal that is restored whatever happens. */
 #include "tui.h"
+#include "faceloop.h"
 
 #include <curses.h>
 #include <term.h>
@@ -24,7 +25,6 @@
 /* Process-wide state the signal handlers touch                           */
 
 static int wake_fd[2] = {-1, -1};
-static volatile sig_atomic_t got_signal;
 static volatile sig_atomic_t curses_on;
 static struct termios saved_tio;
 static int have_tio;
@@ -63,12 +63,6 @@ int qnn_tui_available(void)
     if (f && f != stdout)
         fclose(f);
     return f != NULL;
-}
-
-static void on_stop_signal(int sig)
-{
-    got_signal = sig;
-    qnn_tui_wake(NULL);
 }
 
 /* A crash: put the terminal back with what is safe in a signal handler
@@ -196,24 +190,19 @@ typedef struct tui {
     int tour_seen;          /* the tour step the view was set up for, -1 */
 } tui;
 
-/* After a tour step replaced the session: its snapshots from now on; a new
- * step shows its panel and its text in full. */
+/* The session's newest snapshot (after a tour step, the new session's);
+ * a new step shows its panel and its text in full. */
 static void sync_session(tui *t)
 {
     live_ui *u = t->u;
-    if (u->s != t->shown_s) {
-        qnn_snapshot_release(t->sn);
-        t->sn = qnn_session_acquire(u->s);
-        t->shown_s = u->s;
-        t->dirty = 1;
-    }
-    if (u->tour && u->tour->nsteps > 0 && u->tour->cur != t->tour_seen) {
+    int changed = live_sync_session(u, &t->sn, &t->shown_s, &t->tour_seen);
+    if (changed & LIVE_SYNC_STEP) {
         t->v.tab = u->tour->step[u->tour->cur].panel;
         t->v.zoom = 0;
         t->v.tour_brief = 0;
-        t->tour_seen = u->tour->cur;
-        t->dirty = 1;
     }
+    if (changed)
+        t->dirty = 1;
 }
 
 static double now_s(void)
@@ -250,20 +239,10 @@ static int draw(tui *t)
 static void save_screen(tui *t)
 {
     live_ui *u = t->u;
-    char path[1200], tmp[1300];
+    char path[1200], err[1400];
     live_stamped_path(u, "qnnlab-screen", "txt", path, sizeof path);
-    const char *name = strrchr(path, '/') + 1;   /* a hidden temporary beside it */
-    snprintf(tmp, sizeof tmp, "%s/.%s.tmp%ld", u->export_root, name, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    int ok = f && tg_dump(&t->g, f) == 0;
-    if (f && fclose(f) != 0)
-        ok = 0;
-    if (ok && rename(tmp, path) != 0)
-        ok = 0;
-    if (!ok) {
-        int e = errno;
-        remove(tmp);
-        snprintf(u->status, sizeof u->status, "cannot save the screen to '%s': %s", path, strerror(e));
+    if (tg_save(&t->g, path, err, sizeof err) != 0) {
+        snprintf(u->status, sizeof u->status, "cannot save the screen: %s", err);
         u->status_error = 1;
     } else {
         snprintf(u->status, sizeof u->status, "screen saved to %s", path);
@@ -482,13 +461,21 @@ static int wake_pipe(char *err, size_t errlen)
 
 /* The terminal in the face's modes, and everything to put it back. */
 typedef struct term_state {
-    struct sigaction old[3], oldf[5];
+    live_stop stop;
+    struct sigaction oldf[5];
     FILE *screen_out;
     SCREEN *scr;
 } term_state;
 
-static const int stop_sigs[3] = {SIGINT, SIGTERM, SIGHUP};
 static const int fatal_sigs[5] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
+
+/* The handlers term_open replaced, back in place. */
+static void restore_signals(const term_state *ts)
+{
+    for (int i = 0; i < 5; i++)
+        sigaction(fatal_sigs[i], &ts->oldf[i], NULL);
+    live_stop_restore(&ts->stop);
+}
 
 /* Signals, curses, colours and the mouse. 0, or -1 with a message (the
  * terminal and the signals untouched). */
@@ -497,13 +484,7 @@ static int term_open(term_state *ts, int mono, char *err, size_t errlen)
     memset(ts, 0, sizeof *ts);
     /* our handlers before curses starts: it then leaves SIGINT and SIGTERM
      * to us (it only takes signals whose handler is the default) */
-    got_signal = 0;
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_stop_signal;
-    sigemptyset(&sa.sa_mask);
-    for (int i = 0; i < 3; i++)
-        sigaction(stop_sigs[i], &sa, &ts->old[i]);
+    live_stop_install(&ts->stop, qnn_tui_wake);
     struct sigaction fa;
     memset(&fa, 0, sizeof fa);
     fa.sa_handler = on_fatal;
@@ -523,10 +504,7 @@ static int term_open(term_state *ts, int mono, char *err, size_t errlen)
         if (ts->screen_out && ts->screen_out != stdout)
             fclose(ts->screen_out);
         term_fd = STDOUT_FILENO;
-        for (int i = 0; i < 5; i++)
-            sigaction(fatal_sigs[i], &ts->oldf[i], NULL);
-        for (int i = 0; i < 3; i++)
-            sigaction(stop_sigs[i], &ts->old[i], NULL);
+        restore_signals(ts);
         return -1;
     }
     curses_on = 1;
@@ -575,10 +553,7 @@ static void term_close(term_state *ts)
     if (ts->screen_out && ts->screen_out != stdout)
         fclose(ts->screen_out);
     term_fd = STDOUT_FILENO;
-    for (int i = 0; i < 5; i++)
-        sigaction(fatal_sigs[i], &ts->oldf[i], NULL);
-    for (int i = 0; i < 3; i++)
-        sigaction(stop_sigs[i], &ts->old[i], NULL);
+    restore_signals(ts);
 }
 
 /* Waits for input, a wake-up or timeout ms (-1: no limit). 0, or -1 with a
@@ -592,7 +567,7 @@ static int wait_input(int timeout, char *err, size_t errlen)
         return -1;
     }
     if (pr > 0 && (pf[0].revents & (POLLHUP | POLLERR | POLLNVAL))) {
-        got_signal = SIGHUP;    /* the terminal went away */
+        live_stop_note(SIGHUP);    /* the terminal went away */
         return 0;
     }
     if (pr > 0 && (pf[1].revents & POLLIN)) {
@@ -626,14 +601,14 @@ int qnn_tui_run(live_ui *u, const qnn_tui_opts *o, char *err, size_t errlen)
         rc = -1;
         goto out_curses;
     }
-    t.sn = qnn_session_acquire(u->s);
-    t.shown_s = u->s;
+    t.sn = NULL;
+    t.shown_s = NULL;
     t.tour_seen = -1;
     sync_session(&t);
     t.dirty = 1;
     double next_draw = 0;
     int quit = 0;
-    while (!quit && !got_signal) {
+    while (!quit && !live_stop_signal()) {
         double now = now_s();
         if (t.dirty && now >= next_draw) {
             if (draw(&t) != 0) {
@@ -653,7 +628,7 @@ int qnn_tui_run(live_ui *u, const qnn_tui_opts *o, char *err, size_t errlen)
             rc = -1;
             break;
         }
-        if (got_signal)
+        if (live_stop_signal())
             break;
         int ch, keys = 0;
         while (!quit && (ch = getch()) != ERR) {
@@ -665,21 +640,13 @@ int qnn_tui_run(live_ui *u, const qnn_tui_opts *o, char *err, size_t errlen)
             next_draw = 0;      /* input shows at once */
         }
         sync_session(&t);
-        const qnn_snapshot *sn = qnn_session_acquire(u->s);
-        if (sn->seq != t.sn->seq) {
-            qnn_snapshot_release(t.sn);
-            t.sn = sn;
-            t.dirty = 1;
-        } else {
-            qnn_snapshot_release(sn);
-        }
     }
     qnn_snapshot_release(t.sn);
 out_curses:
     tg_free(&t.g);
     term_close(&ts);
-    if (rc == 0 && got_signal)
-        return got_signal;
+    if (rc == 0 && live_stop_signal())
+        return live_stop_signal();
     return rc;
 }
 
@@ -742,7 +709,7 @@ int qnn_tui_run_canvas(const qnn_tui_canvas *c, const qnn_tui_opts *o, char *err
     tg_grid g;
     memset(&g, 0, sizeof g);
     int rc = 0, quit = 0, dirty = 1;
-    while (!quit && !got_signal) {
+    while (!quit && !live_stop_signal()) {
         if (dirty) {
             if (canvas_draw(c, &g, cs) != 0) {
                 snprintf(err, errlen, "out of memory for a %d x %d screen", COLS, LINES);
@@ -756,7 +723,7 @@ int qnn_tui_run_canvas(const qnn_tui_canvas *c, const qnn_tui_opts *o, char *err
             rc = -1;
             break;
         }
-        if (got_signal)
+        if (live_stop_signal())
             break;
         int ch;
         while (!quit && (ch = getch()) != ERR) {
@@ -786,8 +753,8 @@ int qnn_tui_run_canvas(const qnn_tui_canvas *c, const qnn_tui_opts *o, char *err
     }
     tg_free(&g);
     term_close(&ts);
-    if (rc == 0 && got_signal)
-        return got_signal;
+    if (rc == 0 && live_stop_signal())
+        return live_stop_signal();
     return rc;
 }
 
