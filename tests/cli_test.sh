@@ -401,6 +401,75 @@ for k in $keys; do
 done
 
 # ----------------------------------------------------------------------------
+# 5a. Every command: CMD --help, and option refusals (getopt_long)
+# ----------------------------------------------------------------------------
+# the commands whose blocks `qnnlab --help` holds under "Commands", and each
+# block ("  CMD ..." up to the next command's line)
+help_blocks() {
+    py '
+import re, sys
+text = open(sys.argv[1]).read()
+sec = text.split("\nCommands", 1)[1].split("\nPreset files", 1)[0]
+blocks, cur = {}, None
+for l in sec.split("\n")[1:]:
+    m = re.match(r"^  ([a-z]+)( |$)", l)
+    if m:
+        cur = m.group(1)
+        blocks[cur] = []
+    if cur:
+        blocks[cur].append(l)
+if len(sys.argv) > 2:
+    b = "\n".join(blocks.get(sys.argv[2], [])).rstrip("\n")
+    sys.exit(0 if b and b in open(sys.argv[3]).read() else 1)
+print(" ".join(blocks))' "$@"
+}
+# cmd_help CMD: `qnnlab CMD --help` and `qnnlab CMD -h` exit 0, write nothing
+# on stderr, and print the same text: the command's usage and its whole
+# block of `qnnlab --help`
+cmd_help() {
+    local c=$1
+    q "help_$c" "$c" --help </dev/null
+    q "h_$c" "$c" -h </dev/null
+    [ "$(rc_of "help_$c")" = 0 ] && [ "$(rc_of "h_$c")" = 0 ] &&
+        [ ! -s "$TMP/help_$c.err" ] && [ ! -s "$TMP/h_$c.err" ] &&
+        cmp -s "$TMP/help_$c.out" "$TMP/h_$c.out" &&
+        grep -Eq "^usage: qnnlab $c( |$)" "$TMP/help_$c.out" &&
+        help_blocks "$TMP/help.out" "$c" "$TMP/help_$c.out"
+}
+# every command `qnnlab --help` describes (run sweep reproduce gui tui tour
+# presets bench)
+for c in $(help_blocks "$TMP/help.out"); do
+    check "$c --help, $c -h: status 0, its usage and its block of \`qnnlab --help\`" cmd_help "$c"
+done
+q help_run2 help run
+check "\`qnnlab help run\` prints what \`qnnlab run --help\` does" \
+    eval "test \"\$(rc_of help_run2)\" = 0 && cmp -s '$TMP/help_run2.out' '$TMP/help_run.out'"
+
+# refused DESCRIPTION NEEDLES ARGS...: as bad, with no display and stdin not
+# a terminal (a face opened by mistake would end at once)
+refused() { DISPLAY='' WAYLAND_DISPLAY='' bad "$@" </dev/null; }
+for c in run sweep reproduce gui tui tour presets bench "bench --soak" "bench --gui"; do
+    # shellcheck disable=SC2086
+    refused "$c: an unknown option is named, with every allowed one (--help too)" \
+        "unknown option '--bogus'|allowed: |--help" $c --bogus
+done
+for args in "gui --set" "gui --export-dir" "tui --fps" "tui --instances" "tour --tour-step" "run default --out @OUT --set" \
+            "bench --repeats" "bench --soak --steps" "bench --gui --frames"; do
+    opt=${args##* }
+    # shellcheck disable=SC2086
+    refused "${args//@OUT/DIR}: the missing value is named, with what it allows" "$opt: missing value|allowed: " $args
+done
+refused "run: --steps=abc is --steps abc" "'steps'|'abc'|allowed" run default --out @OUT --steps=abc
+refused "reproduce: --threads=0 is --threads 0" "--threads: value '0'|allowed" reproduce liu23-fig1 --out @OUT --threads=0
+refused "gui: --instances=0 is --instances 0" "--instances: value '0'|allowed" gui --instances=0
+refused "run: an abbreviation of an option is refused (--inst)" "unknown option '--inst'|allowed: |--help" \
+    run default --out @OUT --inst 2
+refused "run: a value given to a flag is refused (--quiet=x)" "--quiet|'x'|allowed" run default --out @OUT --quiet=x
+refused "a control character typed in a value is written escaped" "'1\\x1B[31m'|allowed" \
+    run default --out @OUT --set $'eta=1\e[31m'
+refused "a control character typed in an option is written escaped" "'--bo\\x07gus'|allowed" tui $'--bo\agus'
+
+# ----------------------------------------------------------------------------
 # 5b. Asymptotic dynamics, the frozen kernel and the three-way comparison
 # ----------------------------------------------------------------------------
 run_ok asy1 you23-fig3 --set d=8 --steps 40 --instances 2 --threads 1
