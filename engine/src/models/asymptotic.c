@@ -207,6 +207,9 @@ double qnn_asym_class_bytes(const qnn_params *p, double hessian_bytes)
 
 qnn_key_use qnn_asym_class_key_use(const qnn_params *p, const char *key)
 {
+    if (!strcmp(key, "m0_init") || !strcmp(key, "integrator") || (!strcmp(key, "m0_file") && p->m0_init == QNN_M0_FILE) ||
+        (!strcmp(key, "measure") && p->m0_init == QNN_M0_CIRCUIT))
+        return QNN_KEY_REBUILD;
     if (!strcmp(key, "L") || !strcmp(key, "p"))   /* the layers of the circuit M(0) comes from */
         return p->m0_init == QNN_M0_CIRCUIT ? QNN_KEY_REBUILD : QNN_KEY_UNUSED;
     if (!strcmp(key, "task") || !strcmp(key, "n_obs") || !strcmp(key, "objective") || !strcmp(key, "O0") ||

@@ -158,6 +158,8 @@ static void carleman_records(const qnn_params *p, long *T, int *every)
 
 static qnn_key_use carleman_key_use(const qnn_params *p, const char *key)
 {
+    if (!strncmp(key, "ode_", 4) || !strcmp(key, "carleman_order"))
+        return QNN_KEY_REBUILD;
     if (!strcmp(key, "objective") || !strcmp(key, "n_h") || !strcmp(key, "n_v") || !strcmp(key, "gamma") ||
         !strcmp(key, "eta") || !strcmp(key, "L") || !strcmp(key, "p"))
         return QNN_KEY_UNUSED;

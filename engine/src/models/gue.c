@@ -67,6 +67,8 @@ static void gue_consts(const qnn_instance *in, qnn_consts *c)
 
 static qnn_key_use gue_key_use(const qnn_params *p, const char *key)
 {
+    if (!strcmp(key, "gue_time"))
+        return QNN_KEY_REBUILD;
     if (!strcmp(key, "gamma") || !strcmp(key, "eta") || !strcmp(key, "m") || !strcmp(key, "labels") || !strcmp(key, "inputs") || !strcmp(key, "L") ||
         !strcmp(key, "p") || !strcmp(key, "task") || !strcmp(key, "objective") || !strcmp(key, "n_obs") ||
         !strcmp(key, "O0") || !strcmp(key, "entangler") || !strcmp(key, "depth"))

@@ -299,6 +299,11 @@ static void mlp_resample(qnn_instance *in) { (void)in; }
 
 static qnn_key_use mlp_key_use(const qnn_params *p, const char *key)
 {
+    static const char *const own[] = { "width", "widths", "activation", "c_w", "c_b", "data", "n_in",
+                                       "teacher_width", "classes", "n_test", "lr_scale" };
+    for (size_t i = 0; i < sizeof own / sizeof own[0]; i++)
+        if (!strcmp(key, own[i]))
+            return QNN_KEY_REBUILD;
     if (!strcmp(key, "n_h") || !strcmp(key, "n_v") || !strcmp(key, "task") || !strcmp(key, "objective") ||
         !strcmp(key, "n_obs") || !strcmp(key, "O0") || !strcmp(key, "entangler") || !strcmp(key, "depth") ||
         !strcmp(key, "cut") || !strcmp(key, "n") || !strcmp(key, "d"))

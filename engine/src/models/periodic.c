@@ -90,6 +90,8 @@ void qnn_you23_live_theory(const qnn_params *p, const qnn_consts *c, int m, qnn_
 
 static qnn_key_use periodic_key_use(const qnn_params *p, const char *key)
 {
+    if (!strcmp(key, "measure"))
+        return QNN_KEY_REBUILD;
     if (!strcmp(key, "L") || !strcmp(key, "p"))
         return QNN_KEY_EXTEND;
     if (!strcmp(key, "task") || !strcmp(key, "n_obs") || !strcmp(key, "objective") || !strcmp(key, "O0"))

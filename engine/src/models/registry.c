@@ -92,6 +92,15 @@ int qnn_model_offers(const qnn_model_class *cls, const char *figure)
 
 static int is(const char *key, const char *a) { return !strcmp(key, a); }
 
+/* Keys that belong to one kind of model: unused unless its class says it
+ * uses them (mlp, carleman, the asymptotic dynamics, qbm, gue, periodic). */
+static const char *const family_keys[] = {
+    "prune", "prune_every", "prune_classical", "width", "widths", "activation", "c_w", "c_b", "data",
+    "n_in", "teacher_width", "classes", "n_test", "lr_scale",
+    "ode_n", "ode_f", "carleman_order", "ode_tmax", "ode_points", "ode_u0",
+    "m0_init", "m0_file", "integrator", "beta", "qbm_normalise", "gue_time", "measure",
+};
+
 qnn_key_use qnn_model_key_use(const qnn_params *p, const char *key)
 {
     const qnn_model_class *c = p->model;
@@ -116,5 +125,8 @@ qnn_key_use qnn_model_key_use(const qnn_params *p, const char *key)
         return p->task == QNN_TASK_SUPERVISED ? QNN_KEY_REBUILD : QNN_KEY_UNUSED;
     if (is(key, "L") || is(key, "p"))
         return params ? QNN_KEY_REBUILD : QNN_KEY_UNUSED;
+    for (size_t i = 0; i < sizeof family_keys / sizeof family_keys[0]; i++)
+        if (is(key, family_keys[i]))
+            return QNN_KEY_UNUSED;
     return QNN_KEY_REBUILD;
 }
