@@ -7,8 +7,6 @@
 #include "qnn/theory.h"
 #include "qnn/hessian.h"
 
-#include <gsl/gsl_fit.h>
-
 #include <math.h>
 #include <gsl/gsl_histogram.h>
 #include <stdio.h>
@@ -528,14 +526,12 @@ const char *qnn_figure_stat_name(size_t i)
     return i < sizeof stat_table / sizeof stat_table[0] ? stat_table[i].name : NULL;
 }
 
-/* The width law (results.h) a statistic follows, or -1. */
-static int width_law(const char *stat)
-{
-    for (int w = 0; w < 3; w++)
-        if (!strcmp(qnn_width_laws[w].stat, stat))
-            return w;
-    return -1;
-}
+/* The reference line of each width law (qnn_width_laws) in the figure. */
+static const char *const width_law_ref_label[QNN_WIDTH_LAWS] = {
+    "slope −1 (LLJ Eq. 12)",
+    "slope −1 (LLJ Eq. 17)",
+    "slope −½ (lazy training, NTK scaling)",
+};
 
 /* Axis label of a statistic whose meaning depends on the model: the
  * periodic QNN's kernel is shown per layer (K ≈ p K_asym), the asymptotic
@@ -575,7 +571,7 @@ static void stat_value(const stat_desc *sd, const qnn_point *pt, double *y, doub
     else if (!strcmp(nm, "final_abs_eps")) { *y = s->abs_eps_final.mean; *e = s->abs_eps_final.se; }
     else if (!strcmp(nm, "final_eps_std")) {
         *y = s->eps_final.sd;
-        *e = s->eps_final.n > 1 ? s->eps_final.sd / sqrt(2.0 * (double)(s->eps_final.n - 1)) : NAN;
+        *e = qnn_sd_se(s->eps_final.sd, s->eps_final.n);
     }
     else if (!strcmp(nm, "entropy_t0")) { *y = s->entropy_t0.mean; *e = s->entropy_t0.se; }
     else if (!strcmp(nm, "tdist_t0")) { *y = s->tdist_t0.mean; *e = s->tdist_t0.se; }
@@ -725,7 +721,7 @@ static int sweep_panel(const qnn_result *res, builder *b, plot_panel *pn, const 
             double A, bb, bse;
             if (qnn_fit_exponential(x, yy, ee, (size_t)nx, &A, &bb, &bse) >= 2) {
                 for (int i = 0; i < nx; i++)
-                    fy[i] = A * exp(bb * x[i]);
+                    fy[i] = qnn_exponential_law(A, bb, x[i]);
                 plot_series *sf = add_series(b, pn);
                 if (!sf)
                     return -1;
@@ -736,7 +732,7 @@ static int sweep_panel(const qnn_result *res, builder *b, plot_panel *pn, const 
                 sf->label = astr(a, fl);
             }
         }
-        const int wl = xkey && !strcmp(xkey, "width") ? width_law(sd->name) : -1;
+        const int wl = xkey && !strcmp(xkey, "width") ? qnn_width_law_of(sd->name) : -1;
         if (wl >= 0) {
             /* LLJ App. A: a power law in the width, fitted on log-log axes,
              * beside the predicted slope drawn through the fit's centre */
@@ -746,17 +742,11 @@ static int sweep_panel(const qnn_result *res, builder *b, plot_panel *pn, const 
                 return -1;
             double A, bb, bse;
             if (qnn_fit_power(x, y, e, (size_t)nx, &A, &bb, &bse) >= 2) {
-                double lxm = 0.0;
-                int nxp = 0;
-                for (int i = 0; i < nx; i++)
-                    if (x[i] > 0) {
-                        lxm += log(x[i]);
-                        nxp++;
-                    }
-                const double xc = exp(lxm / (nxp ? nxp : 1)), yc = A * pow(xc, bb);
+                double xc, yc;
+                qnn_power_fit_centre(x, (size_t)nx, A, bb, &xc, &yc);
                 for (int i = 0; i < nx; i++) {
-                    fy[i] = A * pow(x[i], bb);
-                    ry[i] = isfinite(law->prediction) ? yc * pow(x[i] / xc, law->prediction) : NAN;
+                    fy[i] = qnn_power_law(A, bb, x[i]);
+                    ry[i] = isfinite(law->prediction) ? qnn_power_law_through(xc, yc, law->prediction, x[i]) : NAN;
                 }
                 plot_series *sf = add_series(b, pn);
                 if (!sf)
@@ -772,7 +762,7 @@ static int sweep_panel(const qnn_result *res, builder *b, plot_panel *pn, const 
                         return -1;
                     sr->x = x; sr->y = ry; sr->n = (size_t)nx; sr->style = PLOT_DASHED;
                     sr->color = -1;
-                    sr->label = g == 0 ? law->ref_label : NULL;
+                    sr->label = g == 0 ? width_law_ref_label[wl] : NULL;
                 }
             }
         }
@@ -828,12 +818,12 @@ static int sweep_panel(const qnn_result *res, builder *b, plot_panel *pn, const 
     pn->xscale = xmin > 0 && xmax / xmin >= 8 ? PLOT_LOG : PLOT_LINEAR;
     /* power laws read best on log-log axes */
     pn->yscale = ymin > 0 && (ymax / ymin >= 8 || (pn->xscale == PLOT_LOG && ymax / ymin >= 2)) ? PLOT_LOG : PLOT_LINEAR;
-    if (xkey && !strcmp(xkey, "width") && width_law(sd->name) >= 0 && xmin > 0 && ymin > 0) {
+    if (xkey && !strcmp(xkey, "width") && qnn_width_law_of(sd->name) >= 0 && xmin > 0 && ymin > 0) {
         pn->xscale = PLOT_LOG;
         pn->yscale = PLOT_LOG;
     }
     /* a power law falls across the panel: leave the legend the top */
-    const int law_panel = xkey && !strcmp(xkey, "width") && width_law(sd->name) >= 0;
+    const int law_panel = xkey && !strcmp(xkey, "width") && qnn_width_law_of(sd->name) >= 0;
     if ((ngroups > 2 || law_panel) && isfinite(ymin) && isfinite(ymax) && ymax > ymin) {
         /* A legend of many series would hide points wherever it goes:
          * leave it the top of the panel. */
@@ -1199,7 +1189,7 @@ static int rate_figure(const qnn_result *res, builder *b, plot_figure *fig)
     for (long k = 0; k < P; k++) {
         const qnn_point *pt = &res->points[k];
         const qnn_run *run = pt->run;
-        const double xs = run_dt(run), g2 = pt->params.gamma * pt->params.gamma;
+        const double xs = run_dt(run);
         char lab[256];
         point_caption(res, k, lab, sizeof lab);
         const int color = P == 1 ? 0 : (int)k;
@@ -1225,8 +1215,8 @@ static int rate_figure(const qnn_result *res, builder *b, plot_figure *fig)
                 return -1;
             for (size_t r = 0; r + 1 < n; r++) {
                 const qnn_obs *o0 = &ri->rec[r], *o1 = &ri->rec[r + 1];
-                ok[r] = isfinite(o0->eps) && isfinite(o1->eps) && o0->eps * o1->eps > 0 &&
-                        o0->loss > rate_loss_floor && o1->loss > rate_loss_floor && o1->time > o0->time &&
+                double rx, ry;
+                ok[r] = qnn_rate_interval(o0, o1, pt->params.gamma, rate_loss_floor, &rx, &ry) &&
                         isfinite(o0->yhat0) && isfinite(o1->yhat0);
                 nok += ok[r] != 0;
             }
@@ -1239,11 +1229,7 @@ static int rate_figure(const qnn_result *res, builder *b, plot_figure *fig)
             for (size_t r = 0; r + 1 < n; r++) {
                 if (!ok[r] || seen++ % stride != 0)
                     continue;
-                const qnn_obs *o0 = &ri->rec[r], *o1 = &ri->rec[r + 1];
-                double yh = 0.5 * (o0->yhat0 + o1->yhat0);
-                double rate = -(log(fabs(o1->eps)) - log(fabs(o0->eps))) / (o1->time - o0->time);
-                x[c] = 2.0 * (g2 - yh * yh) / g2;
-                y[c] = rate / g2;
+                qnn_rate_interval(&ri->rec[r], &ri->rec[r + 1], pt->params.gamma, rate_loss_floor, &x[c], &y[c]);
                 if (nall < maxall) {
                     fx[nall] = x[c];
                     fy[nall] = y[c];
@@ -1263,9 +1249,7 @@ static int rate_figure(const qnn_result *res, builder *b, plot_figure *fig)
                 first = sp;
         }
         /* least-squares slope through the origin of this point's scatter */
-        double c1 = NAN, cov, ss;
-        if (nall - k0 >= 2)
-            gsl_fit_mul(fx + k0, 1, fy + k0, 1, nall - k0, &c1, &cov, &ss);
+        const double c1 = qnn_fit_origin(fx + k0, fy + k0, nall - k0, NULL);
         if (first) {
             char sl[300];
             snprintf(sl, sizeof sl, "%s: slope %.3f", P == 1 ? "measured" : lab, c1);
@@ -1295,9 +1279,7 @@ static int rate_figure(const qnn_result *res, builder *b, plot_figure *fig)
         sl->label = "Cor. 4.3: rate = 2(γ^{2} − ŷ^{2})";
     }
     char note[256];
-    double c1 = NAN, cov, ss;
-    if (nall >= 2)
-        gsl_fit_mul(fx, 1, fy, 1, nall, &c1, &cov, &ss);
+    const double c1 = qnn_fit_origin(fx, fy, nall, NULL);
     snprintf(note, sizeof note, "least-squares slope, all points: %.3f\nt = η p/m × steps (YOU23 Thm. 4.2)\nintervals with L < 10^{−%d} left out",
              c1, -rate_loss_floor_exp);
     pn[1].note = astr(a, note);

@@ -509,53 +509,6 @@ static json_t *jpoint(const qnn_result *res, long k)
 /* figure = compare: for each combination of the other swept keys, how far
  * the QNN's and the frozen kernel's trajectories lie from the asymptotic
  * dynamics started from the same M(0) and data. */
-/* max over common records of |eps_a - eps_b| / |eps_b(0)|, or, when both
- * kept their residual vectors, of ‖r_a - r_b‖ / ‖r_b(0)‖. */
-static double max_eps_distance(const qnn_run_instance *a, const qnn_run_instance *b, int m)
-{
-    size_t n = a->nrec < b->nrec ? a->nrec : b->nrec;
-    if (n == 0 || a->diverged_at >= 0 || b->diverged_at >= 0)
-        return NAN;
-    const int vec = a->resid && b->resid;
-    double e0 = 0.0, mx = 0.0;
-    for (size_t k = 0; k < n; k++) {
-        if (a->rec[k].step != b->rec[k].step)
-            return NAN;
-        double d = 0.0, e = 0.0;
-        if (vec) {
-            for (int j = 0; j < m; j++) {
-                double x = a->resid[k * (size_t)m + (size_t)j], y = b->resid[k * (size_t)m + (size_t)j];
-                d += (x - y) * (x - y);
-                e += y * y;
-            }
-            d = sqrt(d);
-            e = sqrt(e);
-        } else {
-            d = fabs(a->rec[k].eps - b->rec[k].eps);
-            e = fabs(b->rec[k].eps);
-        }
-        if (k == 0)
-            e0 = e;
-        if (d > mx)
-            mx = d;
-    }
-    return e0 > 0.0 ? mx / e0 : NAN;
-}
-
-/* -d ln L/dt in flow time over the last tenth of the records. */
-static double late_rate(const qnn_run_instance *ri)
-{
-    if (ri->nrec < 3 || ri->diverged_at >= 0)
-        return NAN;
-    size_t k1 = ri->nrec - 1, k0 = ri->nrec - 1 - (ri->nrec - 1) / 10;
-    if (k0 == k1)
-        k0 = k1 - 1;
-    const qnn_obs *a = &ri->rec[k0], *b = &ri->rec[k1];
-    if (!(a->loss > 0.0) || !(b->loss > 0.0) || b->time <= a->time)
-        return NAN;
-    return -(log(b->loss) - log(a->loss)) / (b->time - a->time);
-}
-
 static json_t *jcomparison(const qnn_result *res)
 {
     const qnn_preset *ps = res->preset;
@@ -599,12 +552,12 @@ static json_t *jcomparison(const qnn_result *res)
             continue;
         }
         for (int i = 0; i < R; i++) {
-            col[i] = max_eps_distance(&q->run->inst[i], &comp[0]->run->inst[i], q->run->m);
+            col[i] = qnn_max_eps_distance(&q->run->inst[i], &comp[0]->run->inst[i], q->run->m);
             col[R + i] = comp[1] && i < comp[1]->run->ninst
-                             ? max_eps_distance(&comp[1]->run->inst[i], &comp[0]->run->inst[i], q->run->m) : NAN;
-            col[2 * R + i] = late_rate(&q->run->inst[i]);
-            col[3 * R + i] = late_rate(&comp[0]->run->inst[i]);
-            col[4 * R + i] = comp[1] && i < comp[1]->run->ninst ? late_rate(&comp[1]->run->inst[i]) : NAN;
+                             ? qnn_max_eps_distance(&comp[1]->run->inst[i], &comp[0]->run->inst[i], q->run->m) : NAN;
+            col[2 * R + i] = qnn_late_rate(&q->run->inst[i]);
+            col[3 * R + i] = qnn_late_rate(&comp[0]->run->inst[i]);
+            col[4 * R + i] = comp[1] && i < comp[1]->run->ninst ? qnn_late_rate(&comp[1]->run->inst[i]) : NAN;
         }
         json_object_set_new(o, "qnn_vs_asymptotic", jstat(qnn_stat_of(col, 1, (size_t)R)));
         json_object_set_new(o, "frozen_vs_asymptotic", jstat(qnn_stat_of(col + R, 1, (size_t)R)));
@@ -637,22 +590,6 @@ int qnn_stats_has(const char *stats, const char *name)
     return 0;
 }
 
-size_t qnn_fit_power(const double *x, const double *y, const double *se, size_t n,
-                     double *A, double *b, double *b_se)
-{
-    /* y = A x^b is y = A e^{b ln x}: the weighted fit of ln y on ln x */
-    double *lx = malloc((n + 1) * sizeof(double));
-    if (!lx) {
-        *A = *b = *b_se = NAN;
-        return 0;
-    }
-    for (size_t i = 0; i < n; i++)
-        lx[i] = x[i] > 0 ? log(x[i]) : NAN;
-    size_t used = qnn_fit_exponential(lx, y, se, n, A, b, b_se);
-    free(lx);
-    return used;
-}
-
 int qnn_hessian_hist_range(const qnn_point *pt, double *lo, double *hi)
 {
     const qnn_params *p = &pt->params;
@@ -683,31 +620,6 @@ int qnn_hessian_hist_range(const qnn_point *pt, double *lo, double *hi)
     return 0;
 }
 
-/* The value and standard error of a width-scaling statistic at point pt. */
-static void width_stat(const qnn_point *pt, int which, double *y, double *e)
-{
-    const qnn_summary *s = &pt->sum;
-    switch (which) {
-    case 0: *y = s->grad_ms_t0.mean; *e = s->grad_ms_t0.se; break;
-    case 1: *y = s->kernel_rel_var_t0; *e = s->kernel_rel_var_t0_se; break;
-    default: *y = s->laziness_final.mean; *e = s->laziness_final.se; break;
-    }
-}
-
-const qnn_width_law qnn_width_laws[3] = {
-    { "grad_var_t0", "grad_ms_t0", "grad_variance_fit", -1.0,
-      "LLJ Eq. 12: the mean square gradient of the parameters below the output layer at initialisation falls like 1/width",
-      "slope −1 (LLJ Eq. 12)" },
-    { "kernel_rel_var_t0", "kernel_rel_var_t0", "kernel_rel_var_fit", -1.0,
-      "LLJ Eq. 17: the NTK fluctuations Var(Delta H) / Hbar^2 fall like 1/n_{L-1}",
-      "slope −1 (LLJ Eq. 17)" },
-    { "laziness_final", "laziness_final", "laziness_fit", -0.5,
-      "lazy training with lr_scale = ntk (not an equation of LLJ): ||theta(T) - theta(0)|| stays O(1) in the width "
-      "(the NTK is O(1), so the parameters move O(1) in total) while ||theta(0)|| grows like sqrt(width) (LeCun init, "
-      "width^2 weights of variance c_w/width)",
-      "slope −½ (lazy training, NTK scaling)" },
-};
-
 /* Per combination of the other swept keys: the log-log slope of statistic
  * `which` against the first swept key (width). */
 static json_t *jwidth_fit(const qnn_result *res, int which)
@@ -723,7 +635,7 @@ static json_t *jwidth_fit(const qnn_result *res, int which)
         for (int i = 0; i < nx; i++) {
             const qnn_point *pt = &res->points[(long)i * ng + g];
             x[i] = pt->params.width;
-            width_stat(pt, which, &y[i], &e[i]);
+            qnn_width_law_value(&pt->sum, which, &y[i], &e[i]);
         }
         double A, b, bse;
         size_t used = qnn_fit_power(x, y, e, (size_t)nx, &A, &b, &bse);
@@ -839,7 +751,7 @@ int qnn_write_summary_json(const qnn_result *res, FILE *f)
         json_object_set_new(root, "grad_inf_variance_fit", fits);
     }
     if (ps->nsweep > 0 && !strcmp(ps->sweep[0].key, "width"))
-        for (int w = 0; w < 3; w++)
+        for (int w = 0; w < QNN_WIDTH_LAWS; w++)
             if (qnn_stats_has(ps->params.stats, qnn_width_laws[w].stat))
                 json_object_set_new(root, qnn_width_laws[w].fit_key, jwidth_fit(res, w));
     json_t *cmp = jcomparison(res);

@@ -22,11 +22,12 @@
 #include "results.h"
 #include "qnn/model.h"
 #include "qnn/analysis.h"
+#include "qnn/fit.h"
+#include "qnn/theory.h"
 #include "qnn/run.h"
 
 #include <errno.h>
 #include <float.h>
-#include <gsl/gsl_fit.h>
 #include <jansson.h>
 #include <limits.h>
 #include <math.h>
@@ -109,36 +110,6 @@ static void catf(char *dst, size_t n, const char *fmt, ...)
 /* Small statistics                                                          */
 /* ------------------------------------------------------------------------ */
 
-typedef struct mse { double mean, se; int n; } mse;
-
-static mse mean_se(const double *x, int n)
-{
-    mse r = { NAN, NAN, 0 };
-    double s = 0, s2 = 0;
-    int c = 0;
-    for (int i = 0; i < n; i++)
-        if (isfinite(x[i])) {
-            s += x[i];
-            c++;
-        }
-    if (!c)
-        return r;
-    double m = s / c;
-    for (int i = 0; i < n; i++)
-        if (isfinite(x[i]))
-            s2 += (x[i] - m) * (x[i] - m);
-    r.mean = m;
-    r.se = c > 1 ? sqrt(s2 / (c - 1) / c) : NAN;
-    r.n = c;
-    return r;
-}
-
-static double zscore(double meas, double se, double pred, double pred_se)
-{
-    double e = sqrt((isfinite(se) ? se * se : 0) + (isfinite(pred_se) ? pred_se * pred_se : 0));
-    return e > 0 ? (meas - pred) / e : (meas == pred ? 0 : INFINITY);
-}
-
 static const qnn_summary *S(const qnn_result *res, long k)
 {
     return &res->points[k].sum;
@@ -153,52 +124,6 @@ static double theory(const qnn_result *res, long k, const char *name)
 {
     const qnn_theory_value *tv = qnn_summary_theory(S(res, k), name);
     return tv ? tv->value : NAN;
-}
-
-/* The record of instance ri nearest to flow time t. */
-static size_t rec_near_time(const qnn_run_instance *ri, double t)
-{
-    size_t best = 0;
-    double bd = INFINITY;
-    for (size_t r = 0; r < ri->nrec; r++) {
-        double d = fabs(ri->rec[r].time - t);
-        if (d < bd) {
-            bd = d;
-            best = r;
-        }
-    }
-    return best;
-}
-
-/* -d ln loss/dt of the ensemble-mean loss between flow times t0 and t1
- * (records nearest them). */
-static double mean_loss_rate(const qnn_run *run, double t0, double t1)
-{
-    double l0 = 0, l1 = 0, a = NAN, b = NAN;
-    int c = 0;
-    for (int i = 0; i < run->ninst; i++) {
-        const qnn_run_instance *ri = &run->inst[i];
-        if (!ri->nrec || ri->diverged_at >= 0)
-            continue;
-        size_t r0 = rec_near_time(ri, t0), r1 = rec_near_time(ri, t1);
-        l0 += ri->rec[r0].loss;
-        l1 += ri->rec[r1].loss;
-        a = ri->rec[r0].time;
-        b = ri->rec[r1].time;
-        c++;
-    }
-    if (!c || !(b > a) || !(l0 > 0) || !(l1 > 0))
-        return NAN;
-    return -(log(l1) - log(l0)) / (b - a);
-}
-
-static double final_time(const qnn_run *run)
-{
-    double t = 0;
-    for (int i = 0; i < run->ninst; i++)
-        if (run->inst[i].nrec)
-            t = fmax(t, run->inst[i].rec[run->inst[i].nrec - 1].time);
-    return t;
 }
 
 /* "%.4g ± %.2g" */
@@ -242,7 +167,7 @@ static void check_power(rep *r, const qnn_result *res, const char *claim, const 
     }
     double A, b = NAN, bse = NAN;
     size_t used = qnn_fit_power(x, y, e, (size_t)P, &A, &b, &bse);
-    double z = zscore(b, bse, pred, 0);
+    double z = qnn_zscore(b, bse, pred, 0);
     ck_row *row = add_row(r, used >= 3 && fabs(z) <= ZTOL ? CK_PASS : CK_FAIL, claim, paper);
     setf(row->measured, sizeof row->measured, "exponent %.3f ± %.3f (weighted least squares, %zu points; z = %.1f)",
          b, bse, used, z);
@@ -271,7 +196,7 @@ static ck_row *check_points(rep *r, const qnn_result *res, const char *claim, co
         label(res, k, lab, sizeof lab);
         if (!isfinite(m) || !isfinite(t))
             continue;
-        double z = zscore(m, se, t, tse);
+        double z = qnn_zscore(m, se, t, tse);
         if (skip && skip(res, k, why, sizeof why)) {
             catf(skipped, sizeof skipped, "%s%s: %s against %.4g (z = %.1f; %s)", skipped[0] ? "; " : "", lab,
                  pm(b1, sizeof b1, m, se), t, z, why);
@@ -330,7 +255,7 @@ static ck_row *check_trend(rep *r, const qnn_result *res, const char *claim, con
         m1 = m;
         s1 = se;
     }
-    double z = dir * zscore(m1, s1, m0, s0);
+    double z = dir * qnn_zscore(m1, s1, m0, s0);
     ck_row *row = add_row(r, mono && z > ZTOL ? CK_PASS : CK_FAIL, claim, paper);
     setf(row->measured, sizeof row->measured, "%s (first to last: z = %.1f)", meas, z);
     setf(row->rule, sizeof row->rule, "%s at every step, and by more than %g s.e. from first to last", what, ZTOL);
@@ -352,8 +277,7 @@ static double t_eq38(const qnn_result *res, long k, double *se) { *se = NAN; ret
 static double v_eps_sd(const qnn_result *res, long k, double *se)
 {
     const qnn_stat *s = &S(res, k)->eps_final;
-    /* standard error of a standard deviation (normal approximation) */
-    *se = s->n > 1 ? s->sd / sqrt(2.0 * (s->n - 1)) : NAN;
+    *se = qnn_sd_se(s->sd, s->n);
     return s->sd;
 }
 static double t_sqrt_s(const qnn_result *res, long k, double *se) { *se = NAN; return theory(res, k, "noise_eps_std"); }
@@ -365,9 +289,8 @@ static double v_tdist(const qnn_result *res, long k, double *se) { *se = S(res, 
 static double t_tdist_bound(const qnn_result *res, long k, double *se) { *se = NAN; return theory(res, k, "trace_distance_bound"); }
 static double v_entropy(const qnn_result *res, long k, double *se) { *se = S(res, k)->entropy_t0.se; return S(res, k)->entropy_t0.mean; }
 static double t_page(const qnn_result *res, long k, double *se) { *se = NAN; return theory(res, k, "page_entropy"); }
-static double global_min_bound(double g) { return 2.0 * g * g * (1.0 - 1.0 / (g * g)); }
 static double v_lmin_final(const qnn_result *res, long k, double *se) { *se = S(res, k)->lambda_min_final.se; return S(res, k)->lambda_min_final.mean; }
-static double t_thm44(const qnn_result *res, long k, double *se) { *se = NAN; return global_min_bound(Pp(res, k)->gamma); }
+static double t_thm44(const qnn_result *res, long k, double *se) { *se = NAN; return qnn_theory_global_min_kernel(Pp(res, k)->gamma); }
 /* periodic model: K/p */
 static double v_lmin_final_per_p(const qnn_result *res, long k, double *se)
 {
@@ -396,7 +319,7 @@ static void chk_liu23_fig1(const qnn_result *res, rep *r)
     {
         long k = P - 1;
         double se, m = v_kernel(res, k, &se), t = theory(res, k, "mean_qntk");
-        double z = zscore(m, se, t, NAN);
+        double z = qnn_zscore(m, se, t, NAN);
         char b1[64], lab[160];
         label(res, k, lab, sizeof lab);
         ck_row *row = add_row(r, fabs(z) <= ZTOL ? CK_PASS : CK_FAIL,
@@ -406,7 +329,7 @@ static void chk_liu23_fig1(const qnn_result *res, rep *r)
         setf(row->note, sizeof row->note,
              "The theory value is the exact 2-design mean 2Lγ²(D trO² − tr²O)/((D+1)(D²−1)) (docs/PHYSICS.md). "
              "Eq. 9 as printed, L trO²/D², is %.4g here: it drops a factor 2 that Eq. 17 carries.",
-             S(res, k)->L * S(res, k)->trO2 / (S(res, k)->D * S(res, k)->D));
+             qnn_theory_mean_qntk_printed(S(res, k)->D, S(res, k)->L, S(res, k)->trO2));
     }
     check_power(r, res, "ΔK/K̄ falls as L^{−1/2} (Eq. 12)", "exponent −1/2",
                 v_L, v_relstd, -0.5,
@@ -431,7 +354,7 @@ static void chk_liu23_fig2(const qnn_result *res, rep *r)
     double eta = s->eta;
     double rate = pr ? pr->measured : NAN, rate_se = pr ? pr->measured_se : NAN;
     double pred = eta * s->kernel_t0.mean, pred_se = eta * s->kernel_t0.se;
-    double z = zscore(rate, rate_se, pred, pred_se);
+    double z = qnn_zscore(rate, rate_se, pred, pred_se);
     char b1[64], b2[64];
     ck_row *row = add_row(r, fabs(z) <= ZTOL ? CK_PASS : CK_FAIL,
                           "ε(t) decays as ε(0)e^{−ηKt} (Eqs. 10–11)", "exponential decay at rate ηK");
@@ -530,30 +453,11 @@ static void chk_llj_fig2(const qnn_result *res, rep *r)
 /* YOU23                                                                     */
 /* ------------------------------------------------------------------------ */
 
-/* The local exponent −d ln L/d ln t of the ensemble-mean loss between the
- * flow times a·T and b·T: constant for a power law L ∝ t^{−a} (sublinear
- * convergence), growing in proportion to t for L ∝ e^{−λt} (linear). */
-static double loc_exponent(const qnn_run *run, double a, double b)
-{
-    double T = final_time(run);
-    double rate = mean_loss_rate(run, a * T, b * T);   /* per unit flow time */
-    double ta = NAN, tb = NAN;
-    for (int i = 0; i < run->ninst; i++)
-        if (run->inst[i].nrec) {
-            ta = run->inst[i].rec[rec_near_time(&run->inst[i], a * T)].time;
-            tb = run->inst[i].rec[rec_near_time(&run->inst[i], b * T)].time;
-            break;
-        }
-    if (!(ta > 0 && tb > ta))
-        return NAN;
-    return rate * (tb - ta) / (log(tb) - log(ta));
-}
-
 /* mid: from 0.45 T to 0.5 T; late: from 0.9 T to T */
 static void mid_late(const qnn_run *run, double *mid, double *late)
 {
-    *mid = loc_exponent(run, 0.45, 0.5);
-    *late = loc_exponent(run, 0.9, 1.0);
+    *mid = qnn_local_exponent(run, 0.45, 0.5);
+    *late = qnn_local_exponent(run, 0.9, 1.0);
 }
 
 static void chk_you23_fig1(const qnn_result *res, rep *r)
@@ -613,32 +517,9 @@ static void chk_you23_fig1(const qnn_result *res, rep *r)
          "the shallower circuits; the sublinear signature does not depend on it.");
 }
 
-/* smallest per-interval rate of each instance (flow time), mean over instances */
-static mse min_rate(const qnn_run *run)
-{
-    double *v = calloc((size_t)run->ninst + 1, sizeof *v);
-    if (!v)
-        return (mse){ NAN, NAN, 0 };
-    for (int i = 0; i < run->ninst; i++) {
-        const qnn_run_instance *ri = &run->inst[i];
-        double best = INFINITY;
-        for (size_t k = 0; k + 1 < ri->nrec; k++) {
-            const qnn_obs *a = &ri->rec[k], *b = &ri->rec[k + 1];
-            if (!(a->loss > 1e-20 && b->loss > 1e-20 && b->time > a->time))
-                continue;
-            double rt = -(log(b->loss) - log(a->loss)) / (b->time - a->time);
-            best = fmin(best, rt);
-        }
-        v[i] = isfinite(best) ? best : NAN;
-    }
-    mse m = mean_se(v, run->ninst);
-    free(v);
-    return m;
-}
-
 static double v_min_rate(const qnn_result *res, long k, double *se)
 {
-    mse m = min_rate(res->points[k].run);
+    qnn_mean_se m = qnn_min_rate(res->points[k].run, 1e-20);
     *se = m.se;
     return m.mean;
 }
@@ -661,29 +542,14 @@ static void chk_you23_fig2(const qnn_result *res, rep *r)
     size_t n = 0;
     for (long k = 0; k < res->npoints; k++) {
         const qnn_run *run = res->points[k].run;
-        double g2 = Pp(res, k)->gamma * Pp(res, k)->gamma;
         for (int i = 0; i < run->ninst; i++) {
             const qnn_run_instance *ri = &run->inst[i];
-            for (size_t q = 0; q + 1 < ri->nrec; q++) {
-                const qnn_obs *o0 = &ri->rec[q], *o1 = &ri->rec[q + 1];
-                if (!(isfinite(o0->eps) && isfinite(o1->eps) && o0->eps * o1->eps > 0 && o0->loss > 1e-20 &&
-                      o1->loss > 1e-20 && o1->time > o0->time))
-                    continue;
-                double yh = 0.5 * (o0->yhat0 + o1->yhat0);
-                x[n] = 2.0 * (g2 - yh * yh) / g2;
-                y[n] = -(log(fabs(o1->eps)) - log(fabs(o0->eps))) / (o1->time - o0->time) / g2;
-                n++;
-            }
+            for (size_t q = 0; q + 1 < ri->nrec; q++)
+                n += (size_t)qnn_rate_interval(&ri->rec[q], &ri->rec[q + 1], Pp(res, k)->gamma, 1e-20, &x[n], &y[n]);
         }
     }
-    double c1 = NAN, cov = NAN, ss = NAN, r2 = NAN;
-    if (n >= 2) {
-        gsl_fit_mul(x, 1, y, 1, n, &c1, &cov, &ss);
-        double sy2 = 0;
-        for (size_t q = 0; q < n; q++)
-            sy2 += y[q] * y[q];
-        r2 = 1.0 - ss / sy2;
-    }
+    double r2;
+    const double c1 = qnn_fit_origin(x, y, n, &r2);
     free(x);
     free(y);
     ck_row *row = add_row(r, isfinite(c1) && fabs(c1 - 1.0) <= 0.2 ? CK_PASS : CK_FAIL,
@@ -728,12 +594,12 @@ static void chk_you23_fig3(const qnn_result *res, rep *r)
                 m1 = v;
                 s1 = se;
             }
-            double z = zscore(m1, s1, m0, s0);
+            double z = qnn_zscore(m1, s1, m0, s0);
             zsum += z;
             nser++;
             catf(meas, sizeof meas, "%sγ = %g, m = %d: %.3f → %.3f (limit %.3f)", meas[0] ? "; " : "",
                  Pp(res, first)->gamma, Pp(res, first)->m, m0, m1,
-                 global_min_bound(Pp(res, first)->gamma) / (Pp(res, first)->gamma * Pp(res, first)->gamma));
+                 qnn_theory_global_min_kernel(Pp(res, first)->gamma) / (Pp(res, first)->gamma * Pp(res, first)->gamma));
         }
     double zc = zsum / sqrt((double)nser);
     ck_row *row = add_row(r, mono && zc > ZTOL ? CK_PASS : CK_FAIL,
@@ -798,24 +664,7 @@ static void chk_you23_fig5(const qnn_result *res, rep *r)
 
 static double v_least_over_final(const qnn_result *res, long k, double *se)
 {
-    const qnn_run *run = res->points[k].run;
-    double *q = calloc((size_t)run->ninst + 1, sizeof *q);
-    if (!q) {
-        *se = NAN;
-        return NAN;
-    }
-    for (int i = 0; i < run->ninst; i++) {
-        const qnn_run_instance *ri = &run->inst[i];
-        double least = INFINITY, fin = NAN;
-        for (size_t j = 0; j < ri->nrec; j++)
-            if (isfinite(ri->rec[j].lambda_min)) {
-                least = fmin(least, ri->rec[j].lambda_min);
-                fin = ri->rec[j].lambda_min;
-            }
-        q[i] = isfinite(least) && fin > 0 ? least / fin : NAN;
-    }
-    mse m = mean_se(q, run->ninst);
-    free(q);
+    qnn_mean_se m = qnn_least_over_final(res->points[k].run);
     *se = m.se;
     return m.mean;
 }
@@ -935,40 +784,11 @@ static void chk_liu24_fig2(const qnn_result *res, rep *r)
     /* (a) each pruning broadens the spectrum: the negative tail (divergent
      * modes) against the previous Hessian record, paired per pruning */
     double dmin[4096] = { 0 }, dmax[4096] = { 0 }, dfp[4096] = { 0 };
-    int nr = 0;
-    int np = 0, npdown = 0;
-    for (int i = 0; i < run->ninst; i++) {
-        const qnn_run_instance *ri = &run->inst[i];
-        const qnn_obs *last = NULL;
-        for (size_t j = 0; j < ri->nrec; j++) {
-            const qnn_obs *o = &ri->rec[j];
-            if (!isfinite(o->h_min) || !isfinite(o->h_max))
-                continue;
-            if ((o->event & QNN_EVENT_PRUNE) && last && nr < 4096) {
-                dmin[nr] = o->h_min - last->h_min;
-                dmax[nr] = o->h_max - last->h_max;
-                dfp[nr] = o->h_frac_pos - last->h_frac_pos;
-                nr++;
-            }
-            last = o;
-        }
-        /* (c) after each upload, the proxy at the next record */
-        for (size_t j = 0; j + 1 < ri->nrec; j++) {
-            if (!(ri->rec[j].event & QNN_EVENT_UPLOAD))
-                continue;
-            for (size_t q = j + 1; q < ri->nrec; q++) {
-                double pxy = ri->rec[q].proxy;
-                if (ri->rec[q].event)
-                    break;
-                if (isfinite(pxy) && ri->rec[q].step > ri->rec[j].step) {
-                    np++;
-                    npdown += pxy < 1.0;
-                    break;
-                }
-            }
-        }
-    }
-    mse m = mean_se(dmin, nr), mx = mean_se(dmax, nr), fp = mean_se(dfp, nr);
+    const int nr = qnn_prune_changes(run, dmin, dmax, dfp, 4096);
+    /* (c) after each upload, the proxy at the next record */
+    int np, npdown;
+    qnn_upload_proxy(run, &np, &npdown);
+    qnn_mean_se m = qnn_mean_se_of(dmin, nr), mx = qnn_mean_se_of(dmax, nr), fp = qnn_mean_se_of(dfp, nr);
     char b1[64], b2[64], b3[64];
     ck_row *row = add_row(r, nr >= 2 && m.mean + ZTOL * m.se < 0 ? CK_PASS : CK_FAIL,
                           "Pruning broadens the Hessian spectrum: its negative (divergent) tail widens (a)",
@@ -997,53 +817,12 @@ static void chk_liu24_fig2(const qnn_result *res, rep *r)
     setf(row->rule, sizeof row->rule, "shown");
 }
 
-/* geometric mean over instances of the error at the record nearest t */
-static double err_at(const qnn_run *run, double t, double *se)
-{
-    double *v = calloc((size_t)run->ninst + 1, sizeof *v);
-    if (!v) {
-        *se = NAN;
-        return NAN;
-    }
-    for (int i = 0; i < run->ninst; i++) {
-        const qnn_run_instance *ri = &run->inst[i];
-        v[i] = NAN;
-        if (!ri->nrec)
-            continue;
-        double e = fabs(ri->rec[rec_near_time(ri, t)].eps);
-        v[i] = e > 0 ? log10(e) : NAN;
-    }
-    mse m = mean_se(v, run->ninst);
-    free(v);
-    *se = m.se;
-    return m.mean;
-}
-
 static double v_err_tmax(const qnn_result *res, long k, double *se)
 {
-    return err_at(res->points[k].run, final_time(res->points[k].run), se);
-}
-
-/* log10 of the error of instance i at the record nearest t (NaN if none) */
-static double lerr(const qnn_run *run, int i, double t)
-{
-    if (i >= run->ninst || !run->inst[i].nrec)
-        return NAN;
-    double e = fabs(run->inst[i].rec[rec_near_time(&run->inst[i], t)].eps);
-    return e > 0 ? log10(e) : NAN;
-}
-
-/* paired change of log10 error from t0 to t1 over the instances of run */
-static mse paired_change(const qnn_run *run, double t0, double t1)
-{
-    double *d = calloc((size_t)run->ninst + 1, sizeof *d);
-    if (!d)
-        return (mse){ NAN, NAN, 0 };
-    for (int i = 0; i < run->ninst; i++)
-        d[i] = lerr(run, i, t1) - lerr(run, i, t0);
-    mse m = mean_se(d, run->ninst);
-    free(d);
-    return m;
+    const qnn_run *run = res->points[k].run;
+    qnn_mean_se m = qnn_log_err_mean(run, qnn_run_final_time(run));
+    *se = m.se;
+    return m.mean;
 }
 
 static void chk_liu24_fig4a(const qnn_result *res, rep *r)
@@ -1053,16 +832,11 @@ static void chk_liu24_fig4a(const qnn_result *res, rep *r)
     char meas[1400] = "";
     int fail = 0;
     for (long k = 0; k + 1 < res->npoints; k++) {
-        const qnn_run *a = res->points[k].run, *b = res->points[k + 1].run;
-        double *d = calloc((size_t)a->ninst + 1, sizeof *d);
-        if (!d) {
+        qnn_mean_se m = qnn_log_err_paired(res->points[k].run, res->points[k + 1].run, tj);
+        if (m.n < 0) {
             r->oom = 1;
             return;
         }
-        for (int i = 0; i < a->ninst; i++)
-            d[i] = lerr(b, i, tj) - lerr(a, i, tj);
-        mse m = mean_se(d, a->ninst);
-        free(d);
         double z = m.se > 0 ? m.mean / m.se : -INFINITY;
         catf(meas, sizeof meas, "%sN = %d → %d: %+.2f ± %.2f decades (z = %.1f)", meas[0] ? "; " : "",
              Pp(res, k)->carleman_order, Pp(res, k + 1)->carleman_order, m.mean, m.se, z);
@@ -1081,7 +855,7 @@ static void chk_liu24_fig4a(const qnn_result *res, rep *r)
     fail = 0;
     for (long k = 0; k < res->npoints; k++) {
         const qnn_run *run = res->points[k].run;
-        mse c = paired_change(run, 1.0, final_time(run));
+        qnn_mean_se c = qnn_log_err_change(run, 1.0, qnn_run_final_time(run));
         double z = c.se > 0 ? c.mean / c.se : -INFINITY;
         catf(meas, sizeof meas, "%sN = %d: %+.2f ± %.2f decades (z = %.1f)", k ? "; " : "", Pp(res, k)->carleman_order,
              c.mean, c.se, z);
@@ -1103,8 +877,8 @@ static void chk_liu24_fig4b(const qnn_result *res, rep *r)
         double f = Pp(res, k)->ode_f;
         if (f >= 1.0)
             continue;
-        double T = final_time(run);
-        mse c = paired_change(run, T / 4, T);
+        double T = qnn_run_final_time(run);
+        qnn_mean_se c = qnn_log_err_change(run, T / 4, T);
         double z = c.se > 0 ? c.mean / c.se : INFINITY;
         catf(meas, sizeof meas, "%sf = %g: %+.2f ± %.2f decades (z = %.1f)", meas[0] ? "; " : "", f, c.mean, c.se, z);
         judged++;

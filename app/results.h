@@ -56,25 +56,6 @@ const char *qnn_figure_stat_name(size_t i);
 /* 1 when the comma list `stats` names the statistic `name`. */
 int qnn_stats_has(const char *stats, const char *name);
 
-/* Power law y = A x^b: the weighted least-squares line of ln y against
- * ln x (qnn_fit_exponential on ln x; weights (y/se)^2, points with x <= 0,
- * y <= 0 or no finite se > 0 left out). Returns the points used (0 with
- * b = NaN when fewer than 2). */
-size_t qnn_fit_power(const double *x, const double *y, const double *se, size_t n,
-                     double *A, double *b, double *b_se);
-
-/* Statistics of a width sweep fitted by a power law in summary.json and
- * drawn on log-log axes: the sweep statistic, the summary name, the
- * summary.json key of the fits, the predicted slope (NaN: none) and its
- * source. */
-typedef struct qnn_width_law {
-    const char *stat, *summary, *fit_key;
-    double prediction;
-    const char *source;
-    const char *ref_label;    /* the reference line in the figure (plot markup) */
-} qnn_width_law;
-extern const qnn_width_law qnn_width_laws[3];
-
 /* The Hessian histogram range of point pt: hessian_range, or (auto) the
  * extreme eigenvalues of all spectra of instance 0 widened by 1 % of the
  * spread. 0, or -1 when there is no spectrum. */

@@ -4,7 +4,6 @@
 #include "qnn/model.h"
 
 #include <math.h>
-#include <gsl/gsl_fit.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -324,42 +323,37 @@ int qnn_analyse(const qnn_run *run, qnn_summary *s)
     return 0;
 }
 
-size_t qnn_fit_exponential(const double *x, const double *y, const double *se, size_t n,
-                           double *A, double *b, double *b_se)
-{
-    double *lx = malloc((n + 1) * sizeof(double)), *ly = malloc((n + 1) * sizeof(double));
-    double *w = malloc((n + 1) * sizeof(double));
-    size_t k = 0;
-    *A = *b = *b_se = NAN;
-    if (!lx || !ly || !w) {
-        free(lx); free(ly); free(w);
-        return 0;
-    }
-    for (size_t i = 0; i < n; i++)
-        if (y[i] > 0.0 && isfinite(y[i]) && isfinite(x[i]) && isfinite(se[i]) && se[i] > 0.0) {
-            lx[k] = x[i];
-            ly[k] = log(y[i]);
-            double sl = se[i] / y[i];   /* s.e. of ln y */
-            w[k] = 1.0 / (sl * sl);
-            k++;
-        }
-    if (k >= 2) {
-        double c0, c1, cov00, cov01, cov11, chisq;
-        gsl_fit_wlinear(lx, 1, w, 1, ly, 1, k, &c0, &c1, &cov00, &cov01, &cov11, &chisq);
-        double red = k > 2 ? chisq / (double)(k - 2) : 1.0;
-        *A = exp(c0);
-        *b = c1;
-        *b_se = sqrt(cov11 * (red > 1.0 ? red : 1.0));
-    } else {
-        k = 0;
-    }
-    free(lx); free(ly); free(w);
-    return k;
-}
-
 void qnn_grad_inf_variance(const qnn_summary *s, double *var, double *se)
 {
     const double sd = s->grad_inf_t0.sd, n = (double)s->grad_inf_t0.n;
     *var = sd * sd;
     *se = n > 1 ? sd * sd * sqrt(2.0 / (n - 1.0)) : NAN;
+}
+
+const qnn_width_law qnn_width_laws[QNN_WIDTH_LAWS] = {
+    { "grad_var_t0", "grad_ms_t0", "grad_variance_fit", -1.0,
+      "LLJ Eq. 12: the mean square gradient of the parameters below the output layer at initialisation falls like 1/width" },
+    { "kernel_rel_var_t0", "kernel_rel_var_t0", "kernel_rel_var_fit", -1.0,
+      "LLJ Eq. 17: the NTK fluctuations Var(Delta H) / Hbar^2 fall like 1/n_{L-1}" },
+    { "laziness_final", "laziness_final", "laziness_fit", -0.5,
+      "lazy training with lr_scale = ntk (not an equation of LLJ): ||theta(T) - theta(0)|| stays O(1) in the width "
+      "(the NTK is O(1), so the parameters move O(1) in total) while ||theta(0)|| grows like sqrt(width) (LeCun init, "
+      "width^2 weights of variance c_w/width)" },
+};
+
+int qnn_width_law_of(const char *stat)
+{
+    for (int w = 0; w < QNN_WIDTH_LAWS; w++)
+        if (!strcmp(qnn_width_laws[w].stat, stat))
+            return w;
+    return -1;
+}
+
+void qnn_width_law_value(const qnn_summary *s, int w, double *y, double *se)
+{
+    switch (w) {
+    case 0: *y = s->grad_ms_t0.mean; *se = s->grad_ms_t0.se; break;
+    case 1: *y = s->kernel_rel_var_t0; *se = s->kernel_rel_var_t0_se; break;
+    default: *y = s->laziness_final.mean; *se = s->laziness_final.se; break;
+    }
 }

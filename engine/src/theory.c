@@ -18,6 +18,11 @@ double qnn_theory_mean_qntk_leading(double D, double L, double gamma, double trO
     return 2.0 * L * gamma * gamma * trO2 / (D * D);
 }
 
+double qnn_theory_mean_qntk_printed(double D, double L, double trO2)
+{
+    return L * trO2 / (D * D);
+}
+
 double qnn_theory_qntk_std(double D, double L, double gamma, double trO2, double trO4)
 {
     return gamma * gamma * sqrt(L) / (D * D) * sqrt(8.0 * trO2 * trO2 + 12.0 * trO4);

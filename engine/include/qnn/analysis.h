@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include "qnn/run.h"
 #include "qnn/stats.h"
+#include "qnn/fit.h"
 
 #define QNN_MAX_THEORY 16
 #define QNN_MAX_CONSTS 12
@@ -91,17 +92,102 @@ size_t qnn_ensemble_curve(const qnn_run *run, qnn_field f, double **t,
                           double **mean, double **se);
 double qnn_obs_field(const qnn_obs *o, qnn_field f);
 
-/* Least-squares exponential fit y = A e^{b x} (OME Fig. 3b): a weighted
- * linear fit of ln y against x with weights (y/se)², by gsl_fit_wlinear;
- * points with y <= 0 or se not finite and > 0 are left out. Returns the
- * number of points used (0 when fewer than 2, then b = NaN); b_se is the
- * standard error of b from the fit's covariance, scaled by the reduced
- * chi-square when that exceeds 1. */
-size_t qnn_fit_exponential(const double *x, const double *y, const double *se, size_t n,
-                           double *A, double *b, double *b_se);
-
 /* Variance over instances of ‖∇loss‖_∞ at t = 0 and its standard error
  * (normal approximation: sd² √(2/(n-1))). */
 void qnn_grad_inf_variance(const qnn_summary *s, double *var, double *se);
+
+/* The statistics of a width sweep (mlp) that follow a power law in the
+ * width, fitted with qnn_fit_power: the sweep statistic, the summary name,
+ * the summary.json key of the fits, the predicted slope (NaN: none) and
+ * its source. */
+typedef struct qnn_width_law {
+    const char *stat, *summary, *fit_key;
+    double prediction;
+    const char *source;
+} qnn_width_law;
+#define QNN_WIDTH_LAWS 3
+extern const qnn_width_law qnn_width_laws[QNN_WIDTH_LAWS];
+/* The index in qnn_width_laws of the law of sweep statistic stat, or -1. */
+int qnn_width_law_of(const char *stat);
+/* The value and standard error in s of law w's statistic (w in
+ * [0, QNN_WIDTH_LAWS)). */
+void qnn_width_law_value(const qnn_summary *s, int w, double *y, double *se);
+
+/* ------------------------------------------------------------------------
+ * Measures of a run's records (engine/src/measure.c). Times are flow times
+ * (qnn_obs.time). Pure functions of the run: nothing is kept or printed;
+ * those returning qnn_mean_se (qnn/fit.h) give {NaN, NaN, -1} when memory
+ * runs out.
+ * ------------------------------------------------------------------------ */
+
+/* The record of ri nearest to flow time t (the first of equals; 0 when ri
+ * has none). */
+size_t qnn_rec_near_time(const qnn_run_instance *ri, double t);
+
+/* The latest flow time any instance recorded (0 when none did). */
+double qnn_run_final_time(const qnn_run *run);
+
+/* −d ln L/dt of the ensemble-mean loss between flow times t0 and t1, from
+ * the records nearest them of the instances that did not diverge. NaN when
+ * no instance counts, the times do not advance or a mean loss is not > 0. */
+double qnn_mean_loss_rate(const qnn_run *run, double t0, double t1);
+
+/* The local exponent −d ln L/d ln t of the ensemble-mean loss between the
+ * flow times a·T and b·T (T = qnn_run_final_time): constant for a power law
+ * L ∝ t^{−α} (sublinear convergence, YOU23 Thm. 3.2), growing in proportion
+ * to t for L ∝ e^{−λt} (linear, Thm. 4.4). NaN when the two records are
+ * not at 0 < t_a < t_b. */
+double qnn_local_exponent(const qnn_run *run, double a, double b);
+
+/* −d ln L/dt of instance ri over the last tenth of its records (at least
+ * the last interval). NaN with fewer than 3 records, after a divergence,
+ * or when a loss is not > 0 or the time does not advance. */
+double qnn_late_rate(const qnn_run_instance *ri);
+
+/* How far trajectory a lies from b (figure = compare): the maximum over
+ * their common records of ‖r_a − r_b‖ / ‖r_b(0)‖ when both kept their m
+ * residuals, else of |ε_a − ε_b| / |ε_b(0)|. NaN when either diverged, has
+ * no record, the steps of a common record differ, or the norm at 0 is 0. */
+double qnn_max_eps_distance(const qnn_run_instance *a, const qnn_run_instance *b, int m);
+
+/* The mean over instances of each instance's smallest −d ln L/dt between
+ * consecutive records (YOU23 Fig. 2), intervals with a loss at or below
+ * loss_floor or no advance in time left out. */
+qnn_mean_se qnn_min_rate(const qnn_run *run, double loss_floor);
+
+/* One interval of the YOU23 Cor. 4.3 check, between consecutive records o0
+ * and o1 of a one-sample run with scale gamma: *x = 2(γ² − ŷ²)/γ² with ŷ the
+ * mean of the two ŷ_0 (NaN when ŷ_0 was not recorded), *y = the rate
+ * −d ln|r|/dt over γ². Returns 1 when the interval is usable (finite ε of
+ * the same sign at both ends, both losses above loss_floor, time advancing);
+ * then *x and *y are set, else they are left alone. */
+int qnn_rate_interval(const qnn_obs *o0, const qnn_obs *o1, double gamma, double loss_floor,
+                      double *x, double *y);
+
+/* The mean over instances of (smallest recorded λ_min) / (last recorded
+ * λ_min), instances whose last λ_min is not > 0 left out (YOU23 Fig. 6). */
+qnn_mean_se qnn_least_over_final(const qnn_run *run);
+
+/* log10 |ε| of instance i at the record nearest flow time t; NaN when i is
+ * out of range, the instance has no record or ε = 0. */
+double qnn_log_err(const qnn_run *run, int i, double t);
+/* Over the instances of run: the mean of qnn_log_err at t (the log of the
+ * geometric-mean error, LIU24 Fig. 4) ... */
+qnn_mean_se qnn_log_err_mean(const qnn_run *run, double t);
+/* ... its change from t0 to t1, paired per instance ... */
+qnn_mean_se qnn_log_err_change(const qnn_run *run, double t0, double t1);
+/* ... and the change from run a to run b at t, paired per instance index
+ * over a's instances (the same systems at another order). */
+qnn_mean_se qnn_log_err_paired(const qnn_run *a, const qnn_run *b, double t);
+
+/* LIU24 Fig. 2a: for each record marked QNN_EVENT_PRUNE with a Hessian, the
+ * change of h_min, h_max and h_frac_pos against the previous record with
+ * one, per instance in order, into the first cap entries of dmin, dmax,
+ * dfp. Returns the number written. */
+int qnn_prune_changes(const qnn_run *run, double *dmin, double *dmax, double *dfp, int cap);
+/* LIU24 Fig. 2c: over every upload (QNN_EVENT_UPLOAD) that is followed,
+ * before the next event, by a later record with a finite proxy: *uploads
+ * counts them and *below those whose proxy there is below 1. */
+void qnn_upload_proxy(const qnn_run *run, int *uploads, int *below);
 
 #endif

@@ -20,6 +20,9 @@ double qnn_theory_mean_qntk(double D, double L, double gamma, double trO, double
 double qnn_theory_mean_qntk_spec(double D, double L, double gamma, double trO, double trO2);
 /* LIU23 Eq. 9 leading order with the factor 2 of Eq. 17: 2 L γ² tr O²/D². */
 double qnn_theory_mean_qntk_leading(double D, double L, double gamma, double trO2);
+/* LIU23 Eq. 9 exactly as printed, L tr O²/D² (γ = 1, without the factor 2
+ * of Eq. 17): shown beside the other two by qnnlab reproduce. */
+double qnn_theory_mean_qntk_printed(double D, double L, double trO2);
 
 /* LIU23 Eq. 12 (4-design, large D): ΔK = √L/D² √(8 tr²(O²) + 12 tr O⁴) γ²,
  * and the relative fluctuation ΔK/K̄ with K̄ = 2Lγ² tr O²/D² (Eq. 17):
