@@ -1,0 +1,418 @@
+/* The fits and run measures of the engine's analysis (qnn/fit.h and the
+ * measures in qnn/analysis.h), on data whose answer is known: laws with a
+ * known exponent and Gaussian noise of a known size (recovered within 4
+ * standard errors), the wrong law that must fail, and hand-built runs
+ * whose rates, exponents and distances follow from their formula. Fixed
+ * seeds. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "qnn/analysis.h"
+#include "qnn/fit.h"
+#include "qnn/run.h"
+#include "qnn/theory.h"
+
+#define NP 12
+
+/* y = law(x) (1 + rel ξ), ξ ~ N(0, 1), se = rel·law(x) */
+static void noisy(gsl_rng *r, const double *x, double *y, double *se, int n, double rel, int power,
+                  double A, double b)
+{
+    for (int i = 0; i < n; i++) {
+        double t = power ? qnn_power_law(A, b, x[i]) : qnn_exponential_law(A, b, x[i]);
+        y[i] = t * (1.0 + rel * gsl_ran_gaussian(r, 1.0));
+        se[i] = rel * t;
+    }
+}
+
+/* Largest |model(x) − y| / se over the points: how badly a fitted law
+ * misses the data it was fitted to. */
+static double worst_miss(const double *x, const double *y, const double *se, int n, int power,
+                         double A, double b)
+{
+    double w = 0;
+    for (int i = 0; i < n; i++) {
+        double m = power ? qnn_power_law(A, b, x[i]) : qnn_exponential_law(A, b, x[i]);
+        w = fmax(w, fabs(m - y[i]) / se[i]);
+    }
+    return w;
+}
+
+/* A power law's exponent comes back within 4 standard errors, over many
+ * seeds, and its standard error is the size the noise implies (a fit that
+ * ignored the weights, or mixed up ln x and x, would miss by far more). */
+static void test_power_exponent_recovered(void **state)
+{
+    (void)state;
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    double x[NP], y[NP], se[NP];
+    for (int i = 0; i < NP; i++)
+        x[i] = 8.0 * pow(2.0, 0.5 * i);   /* widths 8 … 362 */
+    int within2 = 0;
+    const int seeds = 40;
+    for (int s = 0; s < seeds; s++) {
+        gsl_rng_set(r, 1000u + (unsigned)s);
+        noisy(r, x, y, se, NP, 0.03, 1, 2.5, -0.5);
+        double A, b, bse;
+        assert_int_equal((int)qnn_fit_power(x, y, se, NP, &A, &b, &bse), NP);
+        assert_true(bse > 0.0 && bse < 0.02);
+        assert_true(fabs(b + 0.5) <= 4.0 * bse);
+        within2 += fabs(b + 0.5) <= 2.0 * bse;
+        assert_true(fabs(log(A / 2.5)) < 0.2);
+    }
+    /* about 95 % lie within 2 s.e.: standard errors neither too small nor
+     * much too large */
+    assert_true(within2 >= 33);
+    gsl_rng_free(r);
+}
+
+/* Exact data: the fit is exact, whatever the weights. */
+static void test_exact_laws(void **state)
+{
+    (void)state;
+    double x[5] = { 1, 2, 3, 5, 8 }, y[5], se[5] = { 1, 0.5, 2, 0.1, 1 };
+    for (int i = 0; i < 5; i++)
+        y[i] = 3.0 * exp(-0.7 * x[i]);
+    double A, b, bse;
+    assert_int_equal((int)qnn_fit_exponential(x, y, se, 5, &A, &b, &bse), 5);
+    assert_true(fabs(b + 0.7) < 1e-12);
+    assert_true(fabs(A - 3.0) < 1e-11);
+    for (int i = 0; i < 5; i++)
+        y[i] = 0.25 * pow(x[i], 1.5);
+    assert_int_equal((int)qnn_fit_power(x, y, se, 5, &A, &b, &bse), 5);
+    assert_true(fabs(b - 1.5) < 1e-12);
+    assert_true(fabs(A - 0.25) < 1e-12);
+}
+
+/* Exponential data: the exponential law fits within the noise; the power
+ * law fitted to the same points misses some of them by many standard
+ * errors, and the other way round. */
+static void test_exponential_against_power(void **state)
+{
+    (void)state;
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, 7);
+    double x[NP], y[NP], se[NP], A, b, bse;
+    for (int i = 0; i < NP; i++)
+        x[i] = 1.0 + i;   /* n_h = 1 … 12 */
+    noisy(r, x, y, se, NP, 0.02, 0, 1.0, -0.6);
+    assert_int_equal((int)qnn_fit_exponential(x, y, se, NP, &A, &b, &bse), NP);
+    assert_true(fabs(b + 0.6) <= 4.0 * bse);
+    assert_true(worst_miss(x, y, se, NP, 0, A, b) < 4.0);
+    qnn_fit_power(x, y, se, NP, &A, &b, &bse);
+    assert_true(worst_miss(x, y, se, NP, 1, A, b) > 10.0);
+
+    noisy(r, x, y, se, NP, 0.02, 1, 1.0, -2.0);
+    qnn_fit_power(x, y, se, NP, &A, &b, &bse);
+    assert_true(fabs(b + 2.0) <= 4.0 * bse);
+    assert_true(worst_miss(x, y, se, NP, 1, A, b) < 4.0);
+    qnn_fit_exponential(x, y, se, NP, &A, &b, &bse);
+    assert_true(worst_miss(x, y, se, NP, 0, A, b) > 10.0);
+    gsl_rng_free(r);
+}
+
+/* Points without a positive value, a finite positive error or (power law)
+ * a positive x are left out; fewer than two give 0 and NaN. */
+static void test_fit_leaves_out_points(void **state)
+{
+    (void)state;
+    double x[6] = { 1, 2, 3, 4, -1, 6 }, y[6] = { 2, 4, -1, 8, 5, 12 };
+    double se[6] = { 0.1, 0.1, 0.1, NAN, 0.1, 0.0 };
+    double A, b, bse;
+    assert_int_equal((int)qnn_fit_exponential(x, y, se, 6, &A, &b, &bse), 3);
+    assert_int_equal((int)qnn_fit_power(x, y, se, 6, &A, &b, &bse), 2);
+    assert_true(fabs(b - 1.0) < 1e-12);   /* (1, 2), (2, 4): y = 2x */
+    assert_int_equal((int)qnn_fit_power(x, y, se, 1, &A, &b, &bse), 0);
+    assert_true(isnan(A) && isnan(b) && isnan(bse));
+}
+
+/* The reference line of the width figure passes through the geometric
+ * centre of the fit. */
+static void test_power_centre(void **state)
+{
+    (void)state;
+    double x[4] = { 1, 4, 16, -3 }, xc, yc;
+    qnn_power_fit_centre(x, 4, 2.0, -1.0, &xc, &yc);
+    assert_true(fabs(xc - 4.0) < 1e-12);
+    assert_true(fabs(yc - 0.5) < 1e-12);
+    assert_true(fabs(qnn_power_law_through(xc, yc, -0.5, 16.0) - 0.25) < 1e-12);
+    assert_true(fabs(qnn_power_law_through(xc, yc, -0.5, xc) - yc) < 1e-15);
+}
+
+/* The slope through the origin, and its uncentred R². */
+static void test_origin_slope(void **state)
+{
+    (void)state;
+    double x[4] = { 1, 2, 3, 4 }, y[4] = { 2, 4, 6, 8 }, r2;
+    assert_true(fabs(qnn_fit_origin(x, y, 4, &r2) - 2.0) < 1e-14);
+    assert_true(fabs(r2 - 1.0) < 1e-14);
+    /* an intercept is not absorbed: y = 1 + x has slope (Σxy/Σx²) 4/3 */
+    double y1[4] = { 2, 3, 4, 5 };
+    assert_true(fabs(qnn_fit_origin(x, y1, 4, &r2) - 40.0 / 30.0) < 1e-14);
+    assert_true(r2 < 1.0 && r2 > 0.9);
+    assert_true(isnan(qnn_fit_origin(x, y, 1, &r2)) && isnan(r2));
+    assert_true(isnan(qnn_fit_origin(x, y, 0, NULL)));
+}
+
+static void test_small_statistics(void **state)
+{
+    (void)state;
+    double v[5] = { 1, NAN, 2, INFINITY, 3 };
+    qnn_mean_se m = qnn_mean_se_of(v, 5);
+    assert_int_equal(m.n, 3);
+    assert_true(fabs(m.mean - 2.0) < 1e-15);
+    assert_true(fabs(m.se - sqrt(1.0 / 3.0)) < 1e-15);
+    m = qnn_mean_se_of(v, 1);
+    assert_int_equal(m.n, 1);
+    assert_true(m.mean == 1.0 && isnan(m.se));
+    m = qnn_mean_se_of(v + 1, 1);
+    assert_int_equal(m.n, 0);
+    assert_true(isnan(m.mean));
+    /* errors add in quadrature; a missing one counts as none */
+    assert_true(fabs(qnn_zscore(3, 0.6, 1, 0.8) - 2.0) < 1e-14);
+    assert_true(fabs(qnn_zscore(3, 0.5, 1, NAN) - 4.0) < 1e-14);
+    assert_true(qnn_zscore(1, NAN, 1, NAN) == 0.0);
+    assert_true(isinf(qnn_zscore(2, NAN, 1, 0)));
+    assert_true(fabs(qnn_sd_se(3.0, 9) - 0.75) < 1e-15);
+    assert_true(isnan(qnn_sd_se(3.0, 1)));
+}
+
+/* ------------------------------------------------------------------------ */
+/* Runs built by hand                                                        */
+/* ------------------------------------------------------------------------ */
+
+typedef double (*law_fn)(double t);
+static double exp_loss(double t) { return exp(-0.8 * t); }
+static double pow_loss(double t) { return 1.0 / (t * t); }
+
+/* ninst instances of nrec records at t = t0 + k dt with loss law(t) and
+ * ε = √(2 L) (times the instance's factor 1 + i/10). */
+static qnn_run *fake_run(int ninst, size_t nrec, double t0, double dt, law_fn law)
+{
+    qnn_run *run = calloc(1, sizeof *run);
+    run->ninst = ninst;
+    run->m = 1;
+    run->inst = calloc((size_t)ninst, sizeof *run->inst);
+    for (int i = 0; i < ninst; i++) {
+        qnn_run_instance *ri = &run->inst[i];
+        ri->index = i;
+        ri->diverged_at = -1;
+        ri->nrec = nrec;
+        ri->rec = calloc(nrec, sizeof *ri->rec);
+        for (size_t k = 0; k < nrec; k++) {
+            qnn_obs *o = &ri->rec[k];
+            o->step = (long)k;
+            o->time = t0 + dt * (double)k;
+            o->loss = law(o->time) * (1.0 + 0.1 * i);
+            o->eps = sqrt(2.0 * o->loss);
+            o->yhat0 = 0.5;
+            o->lambda_min = NAN;
+            o->h_min = o->h_max = o->proxy = NAN;
+        }
+    }
+    return run;
+}
+
+static void free_fake(qnn_run *run)
+{
+    for (int i = 0; i < run->ninst; i++)
+        free(run->inst[i].rec);
+    free(run->inst);
+    free(run);
+}
+
+/* L = e^{−λt}: every rate is λ and the local exponent λt doubles from T/2
+ * to T; L = 1/t²: the local exponent stays 2. The YOU23 checks tell the two
+ * apart with these: a swapped log (ln t for t) or sign breaks either. */
+static void test_rates_and_exponents(void **state)
+{
+    (void)state;
+    qnn_run *e = fake_run(3, 201, 0.0, 0.1, exp_loss);   /* T = 20 */
+    assert_true(fabs(qnn_run_final_time(e) - 20.0) < 1e-12);
+    assert_int_equal((int)qnn_rec_near_time(&e->inst[0], 7.04), 70);
+    assert_true(fabs(qnn_mean_loss_rate(e, 5.0, 10.0) - 0.8) < 1e-12);
+    assert_true(fabs(qnn_late_rate(&e->inst[1]) - 0.8) < 1e-12);
+    double mid = qnn_local_exponent(e, 0.45, 0.5), late = qnn_local_exponent(e, 0.9, 1.0);
+    /* from t = 9 to 10 and from 18 to 20: λ Δt / Δ ln t */
+    assert_true(fabs(mid - 0.8 / log(10.0 / 9.0)) < 1e-9);
+    assert_true(fabs(late - 1.6 / log(20.0 / 18.0)) < 1e-9);
+    assert_true(late > 2.0);   /* linear convergence fails YOU23 Fig. 1's "late ≤ 2" */
+    qnn_mean_se mr = qnn_min_rate(e, 1e-20);
+    assert_int_equal(mr.n, 3);
+    assert_true(fabs(mr.mean - 0.8) < 1e-9);
+
+    qnn_run *p = fake_run(3, 200, 1.0, 0.1, pow_loss);
+    mid = qnn_local_exponent(p, 0.45, 0.5);
+    late = qnn_local_exponent(p, 0.9, 1.0);
+    assert_true(fabs(mid - 2.0) < 1e-9 && fabs(late - 2.0) < 1e-9);   /* fails "late > mid" */
+    /* −d ln L/dt of 1/t² is 2/t: its late value over the last tenth */
+    const double t1 = p->inst[0].rec[199].time, t0 = p->inst[0].rec[199 - 19].time;
+    assert_true(fabs(qnn_late_rate(&p->inst[0]) - 2.0 * log(t1 / t0) / (t1 - t0)) < 1e-12);
+
+    /* a diverged instance has no late rate and no part in the mean */
+    p->inst[0].diverged_at = 3;
+    assert_true(isnan(qnn_late_rate(&p->inst[0])));
+    free_fake(e);
+    free_fake(p);
+}
+
+/* Cor. 4.3: one interval's rate −d ln|r|/dt over γ² against 2(γ² − ŷ²)/γ²;
+ * a sign change of r or a loss at the floor makes it unusable. */
+static void test_rate_interval(void **state)
+{
+    (void)state;
+    qnn_obs a = { 0 }, b = { 0 };
+    a.time = 1.0; b.time = 1.5;
+    a.eps = 0.4; b.eps = 0.4 * exp(-0.5 * 3.0);
+    a.loss = 0.08; b.loss = 0.5 * b.eps * b.eps;
+    a.yhat0 = 0.2; b.yhat0 = 0.4;
+    double x = -1, y = -1;
+    assert_int_equal(qnn_rate_interval(&a, &b, 2.0, 1e-20, &x, &y), 1);
+    assert_true(fabs(y - 3.0 / 4.0) < 1e-12);
+    assert_true(fabs(x - 2.0 * (4.0 - 0.09) / 4.0) < 1e-12);
+    b.eps = -b.eps;
+    x = y = -1;
+    assert_int_equal(qnn_rate_interval(&a, &b, 2.0, 1e-20, &x, &y), 0);
+    assert_true(x == -1 && y == -1);
+    b.eps = -b.eps;
+    assert_int_equal(qnn_rate_interval(&a, &b, 2.0, 0.1, &x, &y), 0);
+    b.time = a.time;
+    assert_int_equal(qnn_rate_interval(&a, &b, 2.0, 1e-20, &x, &y), 0);
+}
+
+/* The compare figure's distance: relative to the reference's |ε(0)|, the
+ * largest gap; residual vectors when both kept them; NaN when the record
+ * steps differ. */
+static void test_trajectory_distance(void **state)
+{
+    (void)state;
+    qnn_run *a = fake_run(1, 5, 0.0, 1.0, exp_loss), *b = fake_run(1, 5, 0.0, 1.0, exp_loss);
+    qnn_run_instance *ra = &a->inst[0], *rb = &b->inst[0];
+    assert_true(qnn_max_eps_distance(ra, rb, 1) == 0.0);
+    ra->rec[3].eps += 0.25 * fabs(rb->rec[0].eps);
+    assert_true(fabs(qnn_max_eps_distance(ra, rb, 1) - 0.25) < 1e-12);
+    double va[10], vb[10];
+    for (int k = 0; k < 10; k++)
+        va[k] = vb[k] = k % 2 ? 3.0 : 4.0;
+    va[1] += 1.0;   /* record 0: ‖r_b(0)‖ = 5, gap 1 */
+    ra->resid = va;
+    rb->resid = vb;
+    assert_true(fabs(qnn_max_eps_distance(ra, rb, 2) - 0.2) < 1e-12);
+    ra->resid = rb->resid = NULL;
+    rb->rec[2].step = 7;
+    assert_true(isnan(qnn_max_eps_distance(ra, rb, 1)));
+    free_fake(a);
+    free_fake(b);
+}
+
+/* log10 errors at a time, their change in time and between runs. */
+static void test_log_errors(void **state)
+{
+    (void)state;
+    qnn_run *a = fake_run(4, 11, 0.0, 1.0, exp_loss);
+    /* ε = √(2 c e^{−0.8 t}): log10 ε falls by 0.4 t / ln 10 */
+    const double drop = -0.4 * 10.0 / log(10.0);
+    qnn_mean_se c = qnn_log_err_change(a, 0.0, 10.0);
+    assert_int_equal(c.n, 4);
+    assert_true(fabs(c.mean - drop) < 1e-12 && c.se < 1e-12);
+    qnn_mean_se m0 = qnn_log_err_mean(a, 0.0), m1 = qnn_log_err_mean(a, 9.8);
+    assert_true(fabs(m1.mean - m0.mean - drop) < 1e-12);
+    assert_true(m0.se > 0);
+    qnn_run *b = fake_run(3, 11, 0.0, 1.0, exp_loss);
+    qnn_mean_se pr = qnn_log_err_paired(b, a, 4.0);
+    assert_int_equal(pr.n, 3);   /* b's instances, the same systems */
+    assert_true(fabs(pr.mean) < 1e-15);
+    assert_true(isnan(qnn_log_err(b, 3, 0.0)));
+    free_fake(a);
+    free_fake(b);
+}
+
+/* YOU23 Fig. 6's ratio, and LIU24 Fig. 2's prunings and uploads. */
+static void test_kernel_and_events(void **state)
+{
+    (void)state;
+    qnn_run *r = fake_run(2, 6, 0.0, 1.0, exp_loss);
+    const double lm[2][6] = { { 3, 2, 1.5, NAN, 1.8, 2.0 }, { 4, 4, 4, 4, 4, -1 } };
+    for (int i = 0; i < 2; i++)
+        for (int k = 0; k < 6; k++)
+            r->inst[i].rec[k].lambda_min = lm[i][k];
+    qnn_mean_se q = qnn_least_over_final(r);
+    assert_int_equal(q.n, 1);   /* the second ends below 0 */
+    assert_true(fabs(q.mean - 0.75) < 1e-15);
+
+    qnn_run_instance *ri = &r->inst[0];
+    for (int k = 0; k < 6; k++) {
+        ri->rec[k].h_min = -1.0 * k;
+        ri->rec[k].h_max = 2.0 * k;
+        ri->rec[k].h_frac_pos = 0.1 * k;
+    }
+    ri->rec[0].event = QNN_EVENT_PRUNE;   /* no earlier Hessian: not paired */
+    ri->rec[2].h_min = NAN;               /* no Hessian here: skipped */
+    ri->rec[3].event = QNN_EVENT_PRUNE;   /* against record 1 */
+    double dmin[4], dmax[4], dfp[4];
+    assert_int_equal(qnn_prune_changes(r, dmin, dmax, dfp, 4), 1);
+    assert_true(dmin[0] == -2.0 && dmax[0] == 4.0 && fabs(dfp[0] - 0.2) < 1e-15);
+    assert_int_equal(qnn_prune_changes(r, dmin, dmax, dfp, 0), 0);
+
+    ri->rec[1].event = QNN_EVENT_UPLOAD;
+    ri->rec[2].proxy = 0.5;               /* first proxy after it: below 1 */
+    r->inst[1].rec[0].event = QNN_EVENT_UPLOAD;
+    r->inst[1].rec[1].event = QNN_EVENT_PRUNE;   /* an event first: not counted */
+    r->inst[1].rec[2].proxy = 0.1;
+    int up, below;
+    qnn_upload_proxy(r, &up, &below);
+    assert_int_equal(up, 1);
+    assert_int_equal(below, 1);
+    free_fake(r);
+}
+
+static void test_width_laws_and_theory(void **state)
+{
+    (void)state;
+    const int w = qnn_width_law_of("laziness_final");
+    assert_true(w >= 0);
+    assert_true(qnn_width_laws[w].prediction == -0.5);
+    assert_int_equal(qnn_width_law_of("grad_var_t0"), 0);
+    assert_int_equal(qnn_width_law_of("loss_final"), -1);
+    qnn_summary s;
+    memset(&s, 0, sizeof s);
+    s.kernel_rel_var_t0 = 0.3;
+    s.kernel_rel_var_t0_se = 0.01;
+    double y, se;
+    qnn_width_law_value(&s, qnn_width_law_of("kernel_rel_var_t0"), &y, &se);
+    assert_true(y == 0.3 && se == 0.01);
+    /* YOU23 Thm. 4.4: no guarantee at γ = 1, 2γ²(1 − 1/γ²) = 6 at γ = 2 */
+    assert_true(qnn_theory_global_min_kernel(1.0) == 0.0);
+    assert_true(fabs(qnn_theory_global_min_kernel(2.0) - 6.0) < 1e-15);
+    /* Eq. 9 as printed is half the leading order at γ = 1 */
+    assert_true(fabs(2.0 * qnn_theory_mean_qntk_printed(16, 40, 16) - qnn_theory_mean_qntk_leading(16, 40, 1, 16)) < 1e-15);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_power_exponent_recovered),
+        cmocka_unit_test(test_exact_laws),
+        cmocka_unit_test(test_exponential_against_power),
+        cmocka_unit_test(test_fit_leaves_out_points),
+        cmocka_unit_test(test_power_centre),
+        cmocka_unit_test(test_origin_slope),
+        cmocka_unit_test(test_small_statistics),
+        cmocka_unit_test(test_rates_and_exponents),
+        cmocka_unit_test(test_rate_interval),
+        cmocka_unit_test(test_trajectory_distance),
+        cmocka_unit_test(test_log_errors),
+        cmocka_unit_test(test_kernel_and_events),
+        cmocka_unit_test(test_width_laws_and_theory),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
