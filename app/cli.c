@@ -74,7 +74,7 @@ static const qnn_command commands[] = {
         .usage = "qnnlab reproduce FIGURE-ID [--out DIR] [--quick] [--threads T] [--quiet]\n"
                  "qnnlab reproduce all [--out DIR] [--quick] [--threads T] [--quiet]\n"
                  "qnnlab reproduce --list",
-        .help = "  reproduce FIGURE-ID  Reproduce one paper figure (SPEC.md section 5; list them\n"
+        .help = "  reproduce FIGURE-ID  Reproduce one paper figure (docs/PHYSICS.md; list them\n"
                 "               with --list): runs its preset and writes, into DIR (default:\n"
                 "               ./FIGURE-ID), what `run` writes plus report.md and report.json:\n"
                 "               the paper's setting, each of its claims with the paper's value\n"

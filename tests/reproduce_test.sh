@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # `qnnlab reproduce`, run by ctest as `reproduce`:
 #   bash reproduce_test.sh PATH/TO/qnnlab PATH/TO/presets
-# Runs `qnnlab reproduce all --quick` (every figure of SPEC.md section 5 with
-# smaller ensembles) and checks, per figure, the files, the report and the
+# Runs `qnnlab reproduce all --quick` (every figure of docs/PHYSICS.md,
+# "Reproducing the papers' figures", with smaller ensembles) and checks, per figure, the files, the report and the
 # verdict against the one expected below; then the refusals of bad input.
 # Prints "ok - ..." / "not ok - ..." per check and "N passed, M failed".
 #
@@ -50,7 +50,7 @@ liu24-fig4a REPRODUCED
 liu24-fig4b REPRODUCED
 "
 
-# --list names every figure of SPEC.md section 5, and nothing else
+# --list names every figure of docs/PHYSICS.md "Reproducing", and nothing else
 "$QNNLAB" reproduce --list >"$TMP/list" 2>&1
 ids=$(awk '{print $1}' "$TMP/list" | sort | tr '\n' ' ')
 want=$(echo "$EXPECTED" | awk 'NF {print $1}' | sort | tr '\n' ' ')

@@ -19,7 +19,7 @@
 #include "reference.h"
 
 /* Per instance, K(0) divided by the exact mean for that instance's O
- * (formula `which`: 0 exact, 1 as printed in SPEC.md); statistics of the
+ * (formula `which`: 0 exact, 1 the specification's, docs/PHYSICS.md "The mean QNTK"); statistics of the
  * ratio over instances (independent circuits and angles). */
 static qnn_stat kernel_ratio(const qnn_run *run, int which)
 {
@@ -71,7 +71,7 @@ static void test_qntk_gamma_scaling(void **state)
     qnn_run_free(rb);
 }
 
-/* SPEC.md §4 prints K̄ = 2Lγ²[(D²−D−1)trO² + tr²O]/(D(D+1)(D²−1)) and asks
+/* The specification (docs/PHYSICS.md, "The mean QNTK") prints K̄ = 2Lγ²[(D²−D−1)trO² + tr²O]/(D(D+1)(D²−1)) and asks
  * for a check against Monte Carlo. At n = 2 (D = 4) it is 11/16 of the
  * exact value; the Monte Carlo rejects it by many standard errors while
  * agreeing with the exact formula. */

@@ -9,9 +9,9 @@
  * truncation drops u^{⊗(N+1)} from the last block row. Kronecker order:
  * u^{⊗2}_{(a,b)} = u_a u_b at index a n + b (LIU24 Eq. II.2).
  *
- * Sign convention (SPEC.md §3): LIU24 calls a mode dissipative when its
- * Hessian eigenvalue is positive; the linear part of gradient flow is
- * F1 = -η H (Eq. II.65). qnn_quadode_random builds the Hessian-like matrix
+ * Sign convention (docs/PHYSICS.md, "Hessian of the loss"): LIU24 calls a
+ * mode dissipative when its Hessian eigenvalue is positive; the linear part
+ * of gradient flow is F1 = -η H (Eq. II.65). qnn_quadode_random builds the Hessian-like matrix
  * H = Q diag(h) Qᵀ with a fraction f of h from U(0, 1) (dissipative) and
  * the rest from U(-0.01, 0) (weakly divergent), Q a random orthogonal
  * matrix, and sets F1 = -H; F2 entries are U(-0.015, 0.015) (LIU24 §III.C). */

@@ -1,6 +1,6 @@
 /* Visible/hidden split of an n-qubit register and the quantities OME reads
- * from it (SPEC.md §3, §4): the reduced state ρ_v = tr_h |ψ><ψ|, its
- * entanglement entropy S(ρ_v) = -tr ρ_v ln ρ_v, the trace distance
+ * from it (docs/PHYSICS.md, "Entanglement of the visible qubits"): the
+ * reduced state ρ_v = tr_h |ψ><ψ|, its entanglement entropy S(ρ_v) = -tr ρ_v ln ρ_v, the trace distance
  * ½‖ρ_v - I/D_v‖₁ and the Page value.
  *
  * Qubit order: the visible qubits are qubits 0 .. n_v - 1 (the least

@@ -1,4 +1,4 @@
-/* Model-independent Hessian spectra (SPEC.md §3): the exact eigenvalues of
+/* Model-independent Hessian spectra (docs/PHYSICS.md, "Hessian of the loss"): the exact eigenvalues of
  * a dense P x P Hessian, stochastic Lanczos quadrature (SLQ) from
  * Hessian-vector products alone, summary numbers, histograms, a smoothed
  * density, the 1-Wasserstein distance between two spectra, the LIU24 error
@@ -13,7 +13,7 @@
  * each; an SLQ spectrum (exact = 0) has the Ritz values of all probes as
  * nodes, so w_k P is an estimate of how many eigenvalues lie near x_k.
  *
- * Sign convention (LIU24 Eq. II.65, SPEC.md §3). The spectrum is that of
+ * Sign convention (LIU24 Eq. II.65; docs/PHYSICS.md). The spectrum is that of
  * the Hessian H of the loss: positive eigenvalues are dissipative. LIU24's
  * a is "the negative of the Hessian eigenvalues": here a = -s λ with a
  * caller-given scale s. With s = η (the learning rate) 1 + a = 1 - η λ is

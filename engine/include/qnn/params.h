@@ -101,7 +101,7 @@ typedef struct qnn_params {
     double prune;             /* fraction of the weights set to 0 by magnitude */
     int prune_every;          /* prune at steps P, 2P, ... (0 = never) */
     int prune_classical;      /* steps after each pruning trained "classically" */
-    /* Hessian of the loss (SPEC §3) and the LIU24 error proxy */
+    /* Hessian of the loss (docs/PHYSICS.md) and the LIU24 error proxy */
     qnn_hessian_mode hessian;
     int hessian_every;        /* spectrum every k steps (and at step 0, the last
                                  step and every upload) */

@@ -1,4 +1,4 @@
-/* Quantum Boltzmann machine (OME Sec. II, App. C; SPEC.md §2 qbm):
+/* Quantum Boltzmann machine (OME Sec. II, App. C; docs/PHYSICS.md, "QBM module"):
  *
  *     ρ(θ) = e^{-β H(θ)} / Z(θ),   H(θ) = Σ_k θ_k H_k,   Z = tr e^{-β H},
  *
@@ -26,7 +26,7 @@
  * of the coefficient vector: θ stays the parameter vector that gradients
  * refer to, and later changes of θ are not renormalised.
  *
- * β > 0 is the inverse-temperature-like scale (SPEC: e^{-H}/Z, i.e. β = 1).
+ * β > 0 is the inverse-temperature-like scale (OME: e^{-H}/Z, i.e. β = 1).
  * H is traceless (every C1 term is), as OME assumes.
  *
  * Cost: building H is O(D K); one evaluation (qnn_qbm_eval) is a dense

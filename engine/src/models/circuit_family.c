@@ -1,4 +1,4 @@
-/* Model conventions, next to the code as SPEC.md §1 asks:
+/* Model conventions, next to the code (docs/PHYSICS.md, "Models"):
  *
  * random (LIU23 Eqs. 1-3, 20): U(θ) = W_L e^{iθ_L P_L} ⋯ W_1 e^{iθ_1 P_1};
  *   P_l uniform over the 4^n - 1 non-identity Pauli strings, W_l Haar on
