@@ -1,7 +1,8 @@
 /* Visible/hidden split of an n-qubit register and the quantities OME reads
  * from it (docs/PHYSICS.md, "Entanglement of the visible qubits"): the
- * reduced state ρ_v = tr_h |ψ><ψ|, its entanglement entropy S(ρ_v) = -tr ρ_v ln ρ_v, the trace distance
- * ½‖ρ_v - I/D_v‖₁ and the Page value.
+ * reduced state ρ_v = tr_h |ψ><ψ|, its entanglement entropy
+ * S(ρ_v) = -tr ρ_v ln ρ_v, the trace distance ½‖ρ_v - I/D_v‖₁ and the
+ * Page value.
  *
  * Qubit order: the visible qubits are qubits 0 .. n_v - 1 (the least
  * significant bits of the basis index b = Σ_k b_k 2^k), the hidden ones
