@@ -1,0 +1,292 @@
+/* The boxes over a panel's data: the legend (upper right, moved to the
+ * corner where it hides the least) and the note box (lower left). */
+#include "plot_priv.h"
+
+#include <math.h>
+#include <string.h>
+
+/* ------------------------------------------------------------------ */
+/* Boxes: legend and note                                              */
+
+static void box_bg(cairo_t *cr, double x, double y, double w, double h,
+                   const metrics *m)
+{
+    double r = 0.25 * m->fs;
+    cairo_new_path(cr);
+    cairo_new_sub_path(cr);
+    cairo_arc(cr, x + w - r, y + r, r, -PLOT_PI / 2, 0);
+    cairo_arc(cr, x + w - r, y + h - r, r, 0, PLOT_PI / 2);
+    cairo_arc(cr, x + r, y + h - r, r, PLOT_PI / 2, PLOT_PI);
+    cairo_arc(cr, x + r, y + r, r, PLOT_PI, 1.5 * PLOT_PI);
+    cairo_close_path(cr);
+    cairo_set_source_rgba(cr, 1, 1, 1, 0.85);
+    cairo_fill_preserve(cr);
+    cairo_set_source_rgba(cr, 0.6, 0.6, 0.6, 0.9);
+    cairo_set_line_width(cr, 0.6 * m->u);
+    cairo_set_dash(cr, NULL, 0, 0);
+    cairo_stroke(cr);
+}
+
+static int legend_dup(const plot_panel *p, size_t s)
+{
+    const plot_series *a = &p->series[s];
+    for (size_t j = 0; j < s; j++) {
+        const plot_series *b = &p->series[j];
+        if (pl_nonempty(b->label) && strcmp(a->label, b->label) == 0 &&
+            a->style == b->style && a->color == b->color)
+            return 1;
+    }
+    return 0;
+}
+
+static void legend_sample(cairo_t *cr, const plot_series *se, double x,
+                          double yc, double len, const metrics *m)
+{
+    stylespec st = pl_style_of(se->style, m->u);
+    double alpha = se->style == PLOT_FAINT ? 0.55 : st.alpha;
+    double mr = 0.32 * m->fs;
+    if (st.line) {
+        cairo_save(cr);
+        pl_apply_stroke_style(cr, &st);
+        if (se->style == PLOT_FAINT)
+            cairo_set_line_width(cr, 1.0 * m->u);
+        pl_set_color(cr, se->color, alpha);
+        if (se->style == PLOT_STEPS) {
+            double d = 0.3 * m->leg_fs;
+            cairo_move_to(cr, x, yc + d);
+            cairo_line_to(cr, x + 0.5 * len, yc + d);
+            cairo_line_to(cr, x + 0.5 * len, yc - d);
+            cairo_line_to(cr, x + len, yc - d);
+        } else {
+            cairo_move_to(cr, x, yc);
+            cairo_line_to(cr, x + len, yc);
+        }
+        cairo_stroke(cr);
+        cairo_restore(cr);
+    }
+    if (st.markers) {
+        double cx = x + 0.5 * len;
+        if (se->yerr) {
+            pl_set_color(cr, se->color, alpha);
+            cairo_set_line_width(cr, 0.9 * m->u);
+            cairo_set_dash(cr, NULL, 0, 0);
+            cairo_set_line_cap(cr, CAIRO_LINE_CAP_BUTT);
+            double h = 0.48 * m->leg_fs, c = 0.75 * mr;
+            cairo_move_to(cr, cx, yc - h);
+            cairo_line_to(cr, cx, yc + h);
+            cairo_move_to(cr, cx - c, yc - h);
+            cairo_line_to(cr, cx + c, yc - h);
+            cairo_move_to(cr, cx - c, yc + h);
+            cairo_line_to(cr, cx + c, yc + h);
+            cairo_stroke(cr);
+        }
+        pl_draw_marker(cr, cx, yc,
+                    se->style == PLOT_LINE_POINTS ? 0.8 * mr : mr,
+                    se->color, alpha, m->u);
+    }
+}
+
+/* Size of the note box (0 when there is none). */
+static int note_size(cairo_t *cr, const char *note, const metrics *m,
+                     double *w, double *h, size_t *nlines)
+{
+    if (!pl_nonempty(note))
+        return 0;
+    double fs = m->leg_fs, tw = 0;
+    char line[512];
+    size_t nl = 0;
+    pl_font(cr, 0, 0);
+    for (const char *p = note;;) {
+        const char *e = strchr(p, '\n');
+        size_t L = e ? (size_t)(e - p) : strlen(p);
+        if (L >= sizeof line)
+            L = sizeof line - 1;
+        memcpy(line, p, L);
+        line[L] = 0;
+        tw = fmax(tw, pl_text_measure(cr, line, fs).w);
+        nl++;
+        if (!e)
+            break;
+        p = e + 1;
+    }
+    double pad = 0.5 * fs, row = 1.3 * fs;
+    *w = 2 * pad + tw;
+    *h = 2 * pad + (double)nl * row - (row - fs * (ASC_H + DESC_H));
+    *nlines = nl;
+    return 1;
+}
+
+static int note_rect(cairo_t *cr, const char *note, plot_corner corner,
+                     const rect *area, const metrics *m, rect *box)
+{
+    double w, h;
+    size_t nl;
+    if (!note_size(cr, note, m, &w, &h, &nl))
+        return 0;
+    double inset = m->tick + 0.35 * m->fs;
+    int right = corner == PLOT_UPPER_RIGHT || corner == PLOT_LOWER_RIGHT;
+    int upper = corner == PLOT_UPPER_LEFT || corner == PLOT_UPPER_RIGHT;
+    box->x0 = right ? area->x1 - inset - w : area->x0 + inset;
+    box->y0 = upper ? area->y0 + inset : area->y1 - inset - h;
+    box->x1 = box->x0 + w;
+    box->y1 = box->y0 + h;
+    return 1;
+}
+
+void pl_draw_note(cairo_t *cr, const char *note, plot_corner corner,
+                  const rect *area, const metrics *m)
+{
+    rect b;
+    if (!note_rect(cr, note, corner, area, m, &b))
+        return;
+    double fs = m->leg_fs, pad = 0.5 * fs, row = 1.3 * fs;
+    char line[512];
+    box_bg(cr, b.x0, b.y0, b.x1 - b.x0, b.y1 - b.y0, m);
+    cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
+    pl_font(cr, 0, 0);
+    double base = b.y0 + pad + ASC_H * fs;
+    for (const char *p = note;;) {
+        const char *e = strchr(p, '\n');
+        size_t L = e ? (size_t)(e - p) : strlen(p);
+        if (L >= sizeof line)
+            L = sizeof line - 1;
+        memcpy(line, p, L);
+        line[L] = 0;
+        pl_text_draw(cr, line, fs, b.x0 + pad, base, 0);
+        base += row;
+        if (!e)
+            break;
+        p = e + 1;
+    }
+}
+
+static int rects_meet(const rect *a, const rect *b)
+{
+    return a->x0 < b->x1 && b->x0 < a->x1 && a->y0 < b->y1 && b->y0 < a->y1;
+}
+
+/* How much data a legend box at `box` would hide: line segments and
+ * markers inside it (faint curves count a quarter). */
+static double legend_cover(const plot_panel *p, const axis *ax,
+                           const axis *ay, const rect *area, const rect *box,
+                           const metrics *m)
+{
+    double score = 0;
+    for (size_t s = 0; p->series && s < p->nseries; s++) {
+        const plot_series *se = &p->series[s];
+        if (!se->x || !se->y)
+            continue;
+        stylespec st = pl_style_of(se->style, m->u);
+        double wgt = se->style == PLOT_FAINT ? 0.25 : 1;
+        int have = 0;
+        double px = 0, py = 0;
+        for (size_t i = 0; i < se->n; i++) {
+            if (!pl_valid_v(se->x[i], ax->log) || !pl_valid_v(se->y[i], ay->log)) {
+                have = 0;
+                continue;
+            }
+            double x = pl_map_x(ax, area, se->x[i]);
+            double y = pl_map_y(ay, area, se->y[i]);
+            if (st.markers && pl_in_rect(box, x, y))
+                score += 3 * wgt;
+            if (st.line && have) {
+                double a0 = px, a1 = py, b0 = x, b1 = y;
+                if (pl_clip_seg(box, &a0, &a1, &b0, &b1))
+                    score += wgt;
+            }
+            px = x;
+            py = y;
+            have = 1;
+        }
+    }
+    return score;
+}
+
+void pl_draw_legend(cairo_t *cr, const plot_panel *p, const axis *ax,
+                    const axis *ay, const rect *area, const metrics *m,
+                    rect *where)
+{
+    if (!p->series)
+        return;
+    size_t n = 0;
+    double tw = 0;
+    pl_font(cr, 0, 0);
+    for (size_t s = 0; s < p->nseries; s++) {
+        if (!pl_nonempty(p->series[s].label) || legend_dup(p, s))
+            continue;
+        tbox b = pl_text_measure(cr, p->series[s].label, m->leg_fs);
+        tw = fmax(tw, b.w);
+        n++;
+    }
+    if (n == 0)
+        return;
+    double inset = m->tick + 0.35 * m->fs;
+    double aw = area->x1 - area->x0 - 2 * inset;
+    double ah = area->y1 - area->y0 - 2 * inset;
+    double fs = m->leg_fs;
+    double w = fs * (1.0 + 2.2 + 0.6) + tw;
+    double h = fs * (1.0 + 1.45 * (double)n - 0.45);
+    /* shrink (down to 75 %) when the panel is too small for it */
+    double k = fmin(1, fmin(aw / w, ah / h));
+    if (k < 0.75)
+        k = 0.75;
+    fs *= k;
+    tw *= k;
+    double pad = 0.5 * fs, row = 1.45 * fs, len = 2.2 * fs, gap = 0.6 * fs;
+    w = 2 * pad + len + gap + tw;
+    h = 2 * pad + (double)n * row - (row - fs * (ASC_H + DESC_H));
+
+    rect cand[4] = {
+        {area->x1 - inset - w, area->y0 + inset, area->x1 - inset,
+         area->y0 + inset + h},
+        {area->x0 + inset, area->y0 + inset, area->x0 + inset + w,
+         area->y0 + inset + h},
+        {area->x1 - inset - w, area->y1 - inset - h, area->x1 - inset,
+         area->y1 - inset},
+        {area->x0 + inset, area->y1 - inset - h, area->x0 + inset + w,
+         area->y1 - inset},
+    };
+    rect nb;
+    int has_note = note_rect(cr, p->note, p->note_corner, area, m, &nb);
+    size_t best = 0;
+    /* the upper right unless the note sits there */
+    if (has_note && rects_meet(&cand[0], &nb))
+        for (size_t c = 1; c < 4; c++)
+            if (!rects_meet(&cand[c], &nb)) {
+                best = c;
+                break;
+            }
+    double best_score = legend_cover(p, ax, ay, area, &cand[best], m);
+    for (size_t c = 0; c < 4 && best_score > 0; c++) {
+        if (c == best || (has_note && rects_meet(&cand[c], &nb)))
+            continue;
+        double sc = legend_cover(p, ax, ay, area, &cand[c], m);
+        if (sc < best_score - 0.5 && sc < 0.6 * best_score) {
+            best = c;
+            best_score = sc;
+        }
+    }
+    double x = cand[best].x0, y = cand[best].y0;
+    if (x < area->x0 + inset && best != 1 && best != 3)
+        x = area->x0 + inset; /* wider than the panel: keep the left edge */
+    box_bg(cr, x, y, w, h, m);
+    if (where)
+        *where = (rect){x, y, x + w, y + h};
+    double yrow = y + pad;
+    metrics ml = *m;
+    ml.leg_fs = fs;
+    ml.fs = m->fs * k;
+    ml.u = m->u * (0.5 + 0.5 * k);
+    for (size_t s = 0; s < p->nseries; s++) {
+        const plot_series *se = &p->series[s];
+        if (!pl_nonempty(se->label) || legend_dup(p, s))
+            continue;
+        double base = yrow + ASC_H * fs;
+        double yc = base - 0.5 * CAP_H * fs;
+        legend_sample(cr, se, x + pad, yc, len, &ml);
+        cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
+        pl_font(cr, 0, 0);
+        pl_text_draw(cr, se->label, fs, x + pad + len + gap, base, 0);
+        yrow += row;
+    }
+}

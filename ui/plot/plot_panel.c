@@ -1,0 +1,379 @@
+/* One panel: its margins, frame and inward ticks, tick and axis labels,
+ * title, reference lines with their labels, the series, legend and
+ * note; plot_draw_panel and plot_panel_limits. */
+#include "plot_priv.h"
+
+#include <math.h>
+#include <string.h>
+
+/* ------------------------------------------------------------------ */
+/* Panels                                                              */
+
+static void panel_axes(const plot_panel *p, axis *ax, axis *ay, extent *e)
+{
+    pl_panel_extent(p, e);
+    pl_axis_range(ax, p->xmin, p->xmax, p->xscale == PLOT_LOG, e->hx, e->xlo,
+               e->xhi);
+    pl_axis_range(ay, p->ymin, p->ymax, p->yscale == PLOT_LOG, e->hy, e->ylo,
+               e->yhi);
+}
+
+void plot_panel_limits(const plot_panel *p, double *xlo, double *xhi,
+                       double *ylo, double *yhi)
+{
+    axis ax, ay;
+    extent e;
+    panel_axes(p, &ax, &ay, &e);
+    *xlo = ax.lo;
+    *xhi = ax.hi;
+    *ylo = ay.lo;
+    *yhi = ay.hi;
+}
+
+static void panel_margins(cairo_t *cr, const plot_panel *p, const axis *ax,
+                          const axis *ay, const metrics *m, margins *mg)
+{
+    double outer = 0.35 * m->fs;
+    mg->left = outer + ay->wmax + m->pad;
+    if (pl_nonempty(p->ylabel)) {
+        pl_font(cr, 0, 0);
+        tbox b = pl_text_measure(cr, p->ylabel, m->lab_fs);
+        mg->left += b.asc + b.desc + 0.55 * m->fs;
+    }
+    mg->bottom = m->pad + ax->asc + ax->desc + outer;
+    if (pl_nonempty(p->xlabel)) {
+        pl_font(cr, 0, 0);
+        tbox b = pl_text_measure(cr, p->xlabel, m->lab_fs);
+        mg->bottom += fmax(b.asc, ASC_H * m->lab_fs) + b.desc + 0.35 * m->fs;
+    }
+    /* the top y tick label sticks out above the frame by half its height */
+    mg->top = fmax(outer + 0.6 * m->fs, outer + 0.5 * CAP_H * m->fs +
+                   (ay->asc - CAP_H * m->fs));
+    if (pl_nonempty(p->title)) {
+        pl_font(cr, 0, 0);
+        tbox b = pl_text_measure(cr, p->title, m->ttl_fs);
+        mg->top = fmax(mg->top, outer + b.asc + DESC_H * m->ttl_fs +
+                                    0.45 * m->fs);
+    }
+    double half = ax->nmaj > 0 ? 0.5 * ax->lw[ax->nmaj - 1] : 0;
+    mg->right = fmax(0.9 * m->fs, half + 0.3 * m->fs);
+}
+
+/* tick labels overlap at this area size? */
+static int x_overlap(const axis *a, const rect *r, const metrics *m)
+{
+    for (size_t i = 1; i < a->nmaj; i++) {
+        double d = pl_map_x(a, r, a->maj[i]) - pl_map_x(a, r, a->maj[i - 1]);
+        if (d < 0.5 * (a->lw[i] + a->lw[i - 1]) + 0.9 * m->fs)
+            return 1;
+    }
+    return 0;
+}
+
+static int y_overlap(const axis *a, const rect *r, const metrics *m)
+{
+    for (size_t i = 1; i < a->nmaj; i++) {
+        double d = pl_map_y(a, r, a->maj[i - 1]) - pl_map_y(a, r, a->maj[i]);
+        if (d < a->asc + a->desc + 0.35 * m->fs)
+            return 1;
+    }
+    return 0;
+}
+
+static void fit_ticks(cairo_t *cr, axis *a, const rect *r, const metrics *m,
+                      int is_y)
+{
+    size_t max = 8;
+    pl_font(cr, 0, 0);
+    pl_axis_ticks(cr, a, m, max);
+    while (a->nmaj > 2 &&
+           (is_y ? y_overlap(a, r, m) : x_overlap(a, r, m))) {
+        max = a->nmaj - 1;
+        pl_axis_ticks(cr, a, m, max);
+    }
+}
+
+static void draw_ticks(cairo_t *cr, const axis *ax, const axis *ay,
+                       const rect *r, const metrics *m)
+{
+    double tl = m->tick, ml = 0.55 * m->tick;
+    double tol = 1e-6;
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    cairo_set_line_width(cr, 0.8 * m->u);
+    cairo_set_line_cap(cr, CAIRO_LINE_CAP_BUTT);
+    cairo_set_dash(cr, NULL, 0, 0);
+    for (int minor = 0; minor < 2; minor++) {
+        const double *tx = minor ? ax->mnr : ax->maj;
+        size_t nx = minor ? ax->nmin : ax->nmaj;
+        const double *ty = minor ? ay->mnr : ay->maj;
+        size_t ny = minor ? ay->nmin : ay->nmaj;
+        double L = minor ? ml : tl;
+        for (size_t i = 0; i < nx; i++) {
+            double f = pl_axis_frac(ax, tx[i]);
+            if (f < -tol || f > 1 + tol)
+                continue;
+            double x = pl_map_x(ax, r, tx[i]);
+            cairo_move_to(cr, x, r->y1);
+            cairo_line_to(cr, x, r->y1 - L);
+            cairo_move_to(cr, x, r->y0);
+            cairo_line_to(cr, x, r->y0 + L);
+        }
+        for (size_t i = 0; i < ny; i++) {
+            double f = pl_axis_frac(ay, ty[i]);
+            if (f < -tol || f > 1 + tol)
+                continue;
+            double y = pl_map_y(ay, r, ty[i]);
+            cairo_move_to(cr, r->x0, y);
+            cairo_line_to(cr, r->x0 + L, y);
+            cairo_move_to(cr, r->x1, y);
+            cairo_line_to(cr, r->x1 - L, y);
+        }
+        cairo_set_line_width(cr, (minor ? 0.6 : 0.8) * m->u);
+        cairo_stroke(cr);
+    }
+    /* labels */
+    cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
+    pl_font(cr, 0, 0);
+    for (size_t i = 0; i < ax->nmaj; i++) {
+        double f = pl_axis_frac(ax, ax->maj[i]);
+        if (f < -tol || f > 1 + tol)
+            continue;
+        pl_text_draw(cr, ax->lbl[i], m->fs, pl_map_x(ax, r, ax->maj[i]),
+                  r->y1 + m->pad + ax->asc, 0.5);
+    }
+    for (size_t i = 0; i < ay->nmaj; i++) {
+        double f = pl_axis_frac(ay, ay->maj[i]);
+        if (f < -tol || f > 1 + tol)
+            continue;
+        double y = pl_map_y(ay, r, ay->maj[i]) + 0.5 * CAP_H * m->fs;
+        pl_text_draw(cr, ay->lbl[i], m->fs, r->x0 - m->pad, y, 1);
+    }
+}
+
+static void draw_refs(cairo_t *cr, const plot_panel *p, const axis *ax,
+                      const axis *ay, const rect *r, const metrics *m)
+{
+    cairo_save(cr);
+    cairo_set_line_width(cr, 0.8 * m->u);
+    cairo_set_line_cap(cr, CAIRO_LINE_CAP_BUTT);
+    double d1[2] = {3.5 * m->u, 2.5 * m->u};
+    cairo_set_dash(cr, d1, 2, 0);
+    cairo_set_source_rgb(cr, 0.5, 0.5, 0.5);
+    for (size_t i = 0; p->vmarks && i < p->nvmarks; i++) {
+        double v = p->vmarks[i];
+        if (!pl_valid_v(v, ax->log))
+            continue;
+        double f = pl_axis_frac(ax, v);
+        if (f < 0 || f > 1)
+            continue;
+        double x = pl_map_x(ax, r, v);
+        cairo_move_to(cr, x, r->y0);
+        cairo_line_to(cr, x, r->y1);
+    }
+    cairo_stroke(cr);
+    double d2[4] = {6 * m->u, 2 * m->u, 1.2 * m->u, 2 * m->u};
+    cairo_set_dash(cr, d2, 4, 0);
+    cairo_set_source_rgb(cr, 0.4, 0.4, 0.4);
+    for (size_t i = 0; p->hlines && i < p->nhlines; i++) {
+        double v = p->hlines[i];
+        if (!pl_valid_v(v, ay->log))
+            continue;
+        double f = pl_axis_frac(ay, v);
+        if (f < 0 || f > 1)
+            continue;
+        double y = pl_map_y(ay, r, v);
+        cairo_move_to(cr, r->x0, y);
+        cairo_line_to(cr, r->x1, y);
+    }
+    cairo_stroke(cr);
+    cairo_restore(cr);
+}
+
+/* labels of the horizontal reference lines, on top of the data */
+static void draw_ref_labels(cairo_t *cr, const plot_panel *p, const axis *ay,
+                            const rect *r, const metrics *m)
+{
+    cairo_save(cr);
+    pl_font(cr, 0, 0);
+    double fs = 0.92 * m->leg_fs;
+    for (size_t i = 0; p->hlines && p->hline_labels && i < p->nhlines; i++) {
+        double v = p->hlines[i];
+        if (!pl_valid_v(v, ay->log) || !pl_nonempty(p->hline_labels[i]))
+            continue;
+        double f = pl_axis_frac(ay, v);
+        if (f < 0 || f > 1)
+            continue;
+        double y = pl_map_y(ay, r, v);
+        tbox b = pl_text_measure(cr, p->hline_labels[i], fs);
+        double base = y - 0.3 * fs - b.desc;
+        if (base - b.asc < r->y0 + m->tick)
+            base = y + 0.3 * fs + b.asc;
+        double x = r->x1 - m->tick - 0.3 * m->fs;
+        /* light halo so the label reads over curves */
+        cairo_set_source_rgba(cr, 1, 1, 1, 0.75);
+        cairo_rectangle(cr, x - b.w - 0.15 * fs, base - b.asc,
+                        b.w + 0.3 * fs, b.asc + b.desc);
+        cairo_fill(cr);
+        cairo_set_source_rgb(cr, 0.3, 0.3, 0.3);
+        pl_text_draw(cr, p->hline_labels[i], fs, x, base, 1);
+    }
+    cairo_restore(cr);
+}
+
+void pl_draw_panel(cairo_t *cr, const plot_panel *p, const rect *cell,
+                   const margins *mg, const metrics *m, plot_geom *g)
+{
+    axis ax, ay;
+    extent e;
+    rect r = {cell->x0 + mg->left, cell->y0 + mg->top, cell->x1 - mg->right,
+              cell->y1 - mg->bottom};
+    if (g)
+        memset(g, 0, sizeof *g);
+    if (!(r.x1 - r.x0 > 2 * m->fs) || !(r.y1 - r.y0 > 2 * m->fs))
+        return; /* no room */
+    if (g) {
+        g->area = (plot_rect){r.x0, r.y0, r.x1 - r.x0, r.y1 - r.y0};
+        g->drawn = 1;
+    }
+    panel_axes(p, &ax, &ay, &e);
+    fit_ticks(cr, &ax, &r, m, 0);
+    fit_ticks(cr, &ay, &r, m, 1);
+
+    /* data, clipped to the area (plus half the frame width) */
+    cairo_save(cr);
+    double fw = 0.4 * m->u;
+    cairo_rectangle(cr, r.x0 - fw, r.y0 - fw, r.x1 - r.x0 + 2 * fw,
+                    r.y1 - r.y0 + 2 * fw);
+    cairo_clip(cr);
+    draw_refs(cr, p, &ax, &ay, &r, m);
+    for (size_t s = 0; p->series && s < p->nseries; s++)
+        pl_draw_series(cr, &p->series[s], &ax, &ay, &r, m, 0);
+    cairo_restore(cr);
+    /* markers on the frame are drawn whole */
+    cairo_save(cr);
+    double mr = 0.32 * m->fs + m->u;
+    cairo_rectangle(cr, r.x0 - mr, r.y0 - mr, r.x1 - r.x0 + 2 * mr,
+                    r.y1 - r.y0 + 2 * mr);
+    cairo_clip(cr);
+    for (size_t s = 0; p->series && s < p->nseries; s++)
+        pl_draw_series(cr, &p->series[s], &ax, &ay, &r, m, 1);
+    cairo_restore(cr);
+    draw_ref_labels(cr, p, &ay, &r, m);
+
+    /* frame and ticks */
+    cairo_save(cr);
+    draw_ticks(cr, &ax, &ay, &r, m);
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    cairo_set_line_width(cr, 0.8 * m->u);
+    cairo_set_line_join(cr, CAIRO_LINE_JOIN_MITER);
+    cairo_rectangle(cr, r.x0, r.y0, r.x1 - r.x0, r.y1 - r.y0);
+    cairo_stroke(cr);
+
+    /* axis labels and title */
+    cairo_set_source_rgb(cr, 0.05, 0.05, 0.05);
+    pl_font(cr, 0, 0);
+    if (pl_nonempty(p->xlabel)) {
+        tbox b = pl_text_measure(cr, p->xlabel, m->lab_fs);
+        double base = r.y1 + m->pad + fmax(mg->xtick_h, ax.asc + ax.desc) +
+                      0.35 * m->fs + fmax(b.asc, ASC_H * m->lab_fs);
+        pl_text_draw(cr, p->xlabel, m->lab_fs, 0.5 * (r.x0 + r.x1), base, 0.5);
+    }
+    if (pl_nonempty(p->ylabel)) {
+        tbox b = pl_text_measure(cr, p->ylabel, m->lab_fs);
+        double xb = r.x0 - m->pad - ay.wmax - 0.55 * m->fs - b.desc;
+        cairo_save(cr);
+        cairo_translate(cr, xb, 0.5 * (r.y0 + r.y1));
+        cairo_rotate(cr, -PLOT_PI / 2);
+        pl_text_draw(cr, p->ylabel, m->lab_fs, 0, 0, 0.5);
+        cairo_restore(cr);
+    }
+    if (pl_nonempty(p->title)) {
+        /* centred over the plot area; a title wider than that moves left
+         * into the margin and, wider than the cell, gets a smaller font
+         * (down to the tick-label size) instead of running into the next
+         * panel */
+        double fs = m->ttl_fs, avail = cell->x1 - cell->x0 - 0.3 * m->fs;
+        double w = pl_text_measure(cr, p->title, fs).w;
+        if (w > avail && avail > 0)
+            fs = fmax(m->fs, fs * avail / w);
+        w = pl_text_measure(cr, p->title, fs).w;
+        double cx = 0.5 * (r.x0 + r.x1);
+        if (cx + 0.5 * w > cell->x1 - 0.15 * m->fs)
+            cx = cell->x1 - 0.15 * m->fs - 0.5 * w;
+        if (cx - 0.5 * w < cell->x0 + 0.15 * m->fs)
+            cx = cell->x0 + 0.15 * m->fs + 0.5 * w;
+        pl_text_draw(cr, p->title, fs, cx, r.y0 - 0.45 * m->fs - DESC_H * m->ttl_fs, 0.5);
+    }
+    if (e.npts == 0) {
+        pl_font(cr, 0, 1);
+        cairo_set_source_rgb(cr, 0.45, 0.45, 0.45);
+        pl_text_draw(cr, "no data", 1.1 * m->fs, 0.5 * (r.x0 + r.x1),
+                  0.5 * (r.y0 + r.y1) + 0.5 * CAP_H * 1.1 * m->fs, 0.5);
+    }
+    cairo_restore(cr);
+
+    cairo_save(cr);
+    pl_draw_note(cr, p->note, p->note_corner, &r, m);
+    rect lg = {0, 0, 0, 0};
+    pl_draw_legend(cr, p, &ax, &ay, &r, m, &lg);
+    if (g && lg.x1 > lg.x0) {
+        g->legend = (plot_rect){lg.x0, lg.y0, lg.x1 - lg.x0, lg.y1 - lg.y0};
+        g->has_legend = 1;
+    }
+    if (g) {
+        g->xlo = ax.lo; g->xhi = ax.hi; g->ylo = ay.lo; g->yhi = ay.hi;
+    }
+    cairo_restore(cr);
+}
+
+void pl_panel_layout(cairo_t *cr, const plot_panel *p, const metrics *m, axis *ax,
+                     axis *ay, margins *mg)
+{
+    extent e;
+    panel_axes(p, ax, ay, &e);
+    pl_font(cr, 0, 0);
+    pl_axis_ticks(cr, ax, m, 8);
+    pl_axis_ticks(cr, ay, m, 8);
+    panel_margins(cr, p, ax, ay, m, mg);
+}
+
+void pl_make_metrics(double fs, metrics *m)
+{
+    m->fs = fs;
+    m->u = fs / 10.0;
+    m->lab_fs = 1.08 * fs;
+    m->ttl_fs = 1.15 * fs;
+    m->fig_fs = 1.3 * fs;
+    m->leg_fs = 0.92 * fs;
+    m->tick = 0.5 * fs;
+    m->pad = 0.45 * fs;
+}
+
+void plot_draw_panel(cairo_t *cr, const plot_panel *p, double x, double y,
+                     double w, double h, double fs, plot_geom *g)
+{
+    if (g)
+        memset(g, 0, sizeof *g);
+    if (!cr || !p || !isfinite(w) || !isfinite(h) || !(w > 0) || !(h > 0) ||
+        !(fs > 0) || cairo_status(cr) != CAIRO_STATUS_SUCCESS)
+        return;
+    cairo_save(cr);
+    cairo_font_options_t *fo = cairo_font_options_create();
+    cairo_font_options_set_hint_metrics(fo, CAIRO_HINT_METRICS_OFF);
+    cairo_set_font_options(cr, fo);
+    cairo_font_options_destroy(fo);
+    cairo_set_source_rgb(cr, 1, 1, 1);
+    cairo_rectangle(cr, x, y, w, h);
+    cairo_fill(cr);
+    metrics m;
+    pl_make_metrics(fs, &m);
+    axis ax, ay;
+    margins mg;
+    pl_panel_layout(cr, p, &m, &ax, &ay, &mg);
+    mg.xtick_h = ax.asc + ax.desc;
+    rect cell = {x, y, x + w, y + h};
+    cairo_rectangle(cr, x, y, w, h);
+    cairo_clip(cr);
+    pl_draw_panel(cr, p, &cell, &mg, &m, g);
+    cairo_restore(cr);
+}
