@@ -73,6 +73,13 @@ int qnn_circ_hessian_auto_exact(const qnn_params *p, double P);
 /* `m` of a supervised task within D; key use of the keys all three share. */
 int qnn_circ_check_task(const qnn_params *p, char *err, size_t errlen);
 
+/* The methods every circuit class shares, for its class table. */
+#define QNN_CIRCUIT_METHODS                                                     \
+    .hessian_auto_exact = qnn_circ_hessian_auto_exact, .build = qnn_circ_build, \
+    .free = qnn_circ_free, .eval = qnn_circ_eval, .grad_at = qnn_circ_grad_at,  \
+    .hessian = qnn_circ_hessian, .residuals_at = qnn_circ_residuals_at,         \
+    .set_gamma = qnn_circ_set_gamma
+
 /* --- helpers of the other classes --------------------------------------- */
 /* A Pauli string `measure` of n letters acting as I on the n_h hidden
  * qubits (hidden_too: checked), as periodic and asymptotic (m0 from the
@@ -93,6 +100,13 @@ void qnn_asym_class_consts(const qnn_instance *in, qnn_consts *c);
 int qnn_asym_class_check(const qnn_params *p, char *err, size_t errlen);
 double qnn_asym_class_bytes(const qnn_params *p, double hessian_bytes);
 qnn_key_use qnn_asym_class_key_use(const qnn_params *p, const char *key);
+/* The methods the asymptotic and frozen classes share. */
+#define QNN_ASYM_METHODS                                                          \
+    .key_use = qnn_asym_class_key_use, .check = qnn_asym_class_check,             \
+    .n_params = qnn_zero_params, .n_residuals = qnn_m_residuals,                  \
+    .instance_bytes = qnn_asym_class_bytes, .build = qnn_asym_class_build,        \
+    .free = qnn_asym_class_free, .eval = qnn_asym_class_eval,                     \
+    .step = qnn_asym_class_step, .consts = qnn_asym_class_consts
 double qnn_zero_params(const qnn_params *p);
 double qnn_m_residuals(const qnn_params *p);
 
