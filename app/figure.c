@@ -1418,44 +1418,16 @@ static int point_color(const qnn_result *res, long k)
     return res->npoints == 1 ? 0 : nsw >= 2 ? res->points[k].value_index[nsw - 1] : (int)k;
 }
 
-/* The geometric mean over the instances, record by record, of the
- * positive finite values of field f (quantities that spread over decades
- * between instances); x the step, or the record's time when use_time.
- * Records without any such value are left out. */
+/* qnn_ensemble_geo_curve into arrays of the arena; -1 when memory runs
+ * out. */
 static long geo_xy(arena *a, const qnn_run *run, qnn_field f, int use_time, double **x, double **y)
 {
-    size_t len = 0;
-    for (int i = 0; i < run->ninst; i++)
-        if (valid_nrec(&run->inst[i]) > len)
-            len = valid_nrec(&run->inst[i]);
+    const size_t len = qnn_ensemble_len(run);
     *x = aalloc(a, (len ? len : 1) * sizeof(double));
     *y = aalloc(a, (len ? len : 1) * sizeof(double));
     if (!*x || !*y)
         return -1;
-    size_t c = 0;
-    for (size_t r = 0; r < len; r++) {
-        double sl = 0.0, xr = NAN;
-        int cnt = 0;
-        for (int i = 0; i < run->ninst; i++) {
-            const qnn_run_instance *ri = &run->inst[i];
-            if (valid_nrec(ri) <= r)
-                continue;
-            const qnn_obs *o = &ri->rec[r];
-            if (isnan(xr))
-                xr = use_time ? o->time : (double)o->step;
-            double v = qnn_obs_field(o, f);
-            if (v > 0 && isfinite(v)) {
-                sl += log(v);
-                cnt++;
-            }
-        }
-        if (cnt > 0) {
-            (*x)[c] = xr;
-            (*y)[c] = exp(sl / cnt);
-            c++;
-        }
-    }
-    return (long)c;
+    return (long)qnn_ensemble_geo_curve(run, f, use_time, *x, *y);
 }
 
 /* Faint per-instance curves and the bold ensemble mean (geometric when

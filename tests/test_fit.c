@@ -375,6 +375,67 @@ static void test_kernel_and_events(void **state)
     free_fake(r);
 }
 
+/* The geometric-mean curve: exp of the mean log over the instances with a
+ * positive finite value; a diverged instance's last record is off the
+ * grid (an arithmetic mean, or a mean over all instances, would differ). */
+static void test_geometric_curve(void **state)
+{
+    (void)state;
+    qnn_run *r = fake_run(3, 4, 0.0, 0.5, exp_loss);
+    r->inst[2].nrec = 5;   /* one record more, after its divergence */
+    r->inst[2].rec = realloc(r->inst[2].rec, 5 * sizeof *r->inst[2].rec);
+    r->inst[2].rec[4] = r->inst[2].rec[3];
+    r->inst[2].rec[4].step = 4;
+    r->inst[2].rec[4].loss = NAN;
+    r->inst[2].diverged_at = 4;
+    r->inst[1].rec[2].loss = -1.0;   /* not positive: left out there */
+    assert_int_equal((int)qnn_ensemble_len(r), 4);
+    double x[4], y[4];
+    assert_int_equal((int)qnn_ensemble_geo_curve(r, QNN_FIELD_LOSS, 1, x, y), 4);
+    for (int k = 0; k < 4; k++) {
+        assert_true(x[k] == 0.5 * k);
+        const double g = k == 2 ? sqrt(1.0 * 1.2) : cbrt(1.0 * 1.1 * 1.2);
+        assert_true(fabs(y[k] / (exp_loss(x[k]) * g) - 1.0) < 1e-14);
+    }
+    qnn_ensemble_geo_curve(r, QNN_FIELD_LOSS, 0, x, y);
+    assert_true(x[3] == 3.0);
+    free_fake(r);
+}
+
+static size_t stat_index(const char *name)
+{
+    for (size_t s = 0; qnn_instance_stat_name(s); s++)
+        if (!strcmp(qnn_instance_stat_name(s), name))
+            return s;
+    fail_msg("no statistic %s", name);
+    return 0;
+}
+
+/* sweep's per-instance statistics: first record, last record, least
+ * value, |ε|; none after a divergence. */
+static void test_instance_stats(void **state)
+{
+    (void)state;
+    assert_null(qnn_instance_stat_name(QNN_INSTANCE_STATS));
+    assert_true(isnan(qnn_instance_stat(QNN_INSTANCE_STATS, NULL)));
+    qnn_run *r = fake_run(1, 4, 0.0, 1.0, exp_loss);
+    qnn_run_instance *ri = &r->inst[0];
+    ri->rec[0].eps = -0.5;
+    const double lm[4] = { 2.0, 0.5, NAN, 1.0 };
+    for (int k = 0; k < 4; k++)
+        ri->rec[k].lambda_min = lm[k];
+    assert_true(qnn_instance_stat(stat_index("abs_eps_t0"), ri) == 0.5);
+    assert_true(qnn_instance_stat(stat_index("loss_t0"), ri) == 1.0);
+    assert_true(qnn_instance_stat(stat_index("final_loss"), ri) == exp_loss(3.0));
+    assert_true(qnn_instance_stat(stat_index("lambda_min_least"), ri) == 0.5);
+    assert_true(qnn_instance_stat(stat_index("lambda_min_final"), ri) == 1.0);
+    ri->diverged_at = 3;
+    assert_true(isnan(qnn_instance_stat(stat_index("final_loss"), ri)));
+    assert_true(isnan(qnn_instance_stat(stat_index("lambda_min_least"), ri)));
+    assert_true(qnn_instance_stat(stat_index("loss_t0"), ri) == 1.0);
+    free_fake(r);
+}
+
 static void test_width_laws_and_theory(void **state)
 {
     (void)state;
@@ -412,6 +473,8 @@ int main(void)
         cmocka_unit_test(test_trajectory_distance),
         cmocka_unit_test(test_log_errors),
         cmocka_unit_test(test_kernel_and_events),
+        cmocka_unit_test(test_geometric_curve),
+        cmocka_unit_test(test_instance_stats),
         cmocka_unit_test(test_width_laws_and_theory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -77,6 +77,44 @@ size_t qnn_ensemble_curve(const qnn_run *run, qnn_field f, double **t,
     return len;
 }
 
+size_t qnn_ensemble_len(const qnn_run *run)
+{
+    size_t len = 0;
+    for (int i = 0; i < run->ninst; i++)
+        if (valid_records(&run->inst[i]) > len)
+            len = valid_records(&run->inst[i]);
+    return len;
+}
+
+size_t qnn_ensemble_geo_curve(const qnn_run *run, qnn_field f, int use_time, double *x, double *y)
+{
+    const size_t len = qnn_ensemble_len(run);
+    size_t c = 0;
+    for (size_t r = 0; r < len; r++) {
+        double sl = 0.0, xr = NAN;
+        int cnt = 0;
+        for (int i = 0; i < run->ninst; i++) {
+            const qnn_run_instance *ri = &run->inst[i];
+            if (valid_records(ri) <= r)
+                continue;
+            const qnn_obs *o = &ri->rec[r];
+            if (isnan(xr))
+                xr = use_time ? o->time : (double)o->step;
+            double v = qnn_obs_field(o, f);
+            if (v > 0 && isfinite(v)) {
+                sl += log(v);
+                cnt++;
+            }
+        }
+        if (cnt > 0) {
+            x[c] = xr;
+            y[c] = exp(sl / cnt);
+            c++;
+        }
+    }
+    return c;
+}
+
 const qnn_theory_value *qnn_summary_theory(const qnn_summary *s, const char *name)
 {
     for (size_t i = 0; i < s->ntheory; i++)

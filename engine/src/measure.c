@@ -4,7 +4,9 @@
 #include "qnn/analysis.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 
 static const qnn_mean_se mse_oom = { NAN, NAN, -1 };
 
@@ -255,4 +257,95 @@ void qnn_upload_proxy(const qnn_run *run, int *uploads, int *below)
     }
     *uploads = np;
     *below = npdown;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Per-instance statistics (qnnlab sweep's summary.csv)                      */
+/* ------------------------------------------------------------------------ */
+
+typedef enum { AT_T0, AT_FINAL, AT_LEAST } stat_at;
+
+typedef struct inst_stat {
+    const char *name;
+    size_t off;       /* offsetof(qnn_obs, field) of a double */
+    stat_at at;
+    int absolute;
+} inst_stat;
+
+#define OBS(f) offsetof(qnn_obs, f)
+static const inst_stat inst_stats[QNN_INSTANCE_STATS] = {
+    { "loss_t0", OBS(loss), AT_T0, 0 },
+    { "final_loss", OBS(loss), AT_FINAL, 0 },
+    { "abs_eps_t0", OBS(eps), AT_T0, 1 },
+    { "final_abs_eps", OBS(eps), AT_FINAL, 1 },
+    { "final_eps", OBS(eps), AT_FINAL, 0 },
+    { "kernel_t0", OBS(kernel), AT_T0, 0 },
+    { "kernel_final", OBS(kernel), AT_FINAL, 0 },
+    { "lambda_min_t0", OBS(lambda_min), AT_T0, 0 },
+    { "lambda_max_t0", OBS(lambda_max), AT_T0, 0 },
+    { "lambda_min_final", OBS(lambda_min), AT_FINAL, 0 },
+    { "lambda_min_least", OBS(lambda_min), AT_LEAST, 0 },
+    { "kernel_change_final", OBS(kchange), AT_FINAL, 0 },
+    { "spectral_drift_final", OBS(drift), AT_FINAL, 0 },
+    { "entropy_t0", OBS(entropy), AT_T0, 0 },
+    { "entropy_final", OBS(entropy), AT_FINAL, 0 },
+    { "tdist_t0", OBS(tdist), AT_T0, 0 },
+    { "tdist_final", OBS(tdist), AT_FINAL, 0 },
+    { "grad_norm_t0", OBS(grad_norm), AT_T0, 0 },
+    { "grad_inf_t0", OBS(grad_inf), AT_T0, 0 },
+    { "grad_ms_t0", OBS(grad_ms), AT_T0, 0 },
+    { "laziness_final", OBS(laziness), AT_FINAL, 0 },
+    { "accuracy_final", OBS(accuracy), AT_FINAL, 0 },
+    { "test_accuracy_final", OBS(test_accuracy), AT_FINAL, 0 },
+    { "hessian_min_t0", OBS(h_min), AT_T0, 0 },
+    { "hessian_min_final", OBS(h_min), AT_FINAL, 0 },
+    { "hessian_max_final", OBS(h_max), AT_FINAL, 0 },
+    { "hessian_frac_pos_t0", OBS(h_frac_pos), AT_T0, 0 },
+    { "hessian_frac_pos_final", OBS(h_frac_pos), AT_FINAL, 0 },
+    { "err_norm_final", OBS(err_norm), AT_FINAL, 0 },
+};
+_Static_assert(sizeof inst_stats / sizeof inst_stats[0] == QNN_INSTANCE_STATS, "QNN_INSTANCE_STATS");
+#undef OBS
+
+const char *qnn_instance_stat_name(size_t s)
+{
+    return s < QNN_INSTANCE_STATS ? inst_stats[s].name : NULL;
+}
+
+static double obs_field(const qnn_obs *o, size_t off)
+{
+    double v;
+    memcpy(&v, (const char *)o + off, sizeof v);
+    return v;
+}
+
+double qnn_instance_stat(size_t s, const qnn_run_instance *ri)
+{
+    if (s >= QNN_INSTANCE_STATS)
+        return NAN;
+    const inst_stat *st = &inst_stats[s];
+    if (ri->nrec == 0)
+        return NAN;
+    double v = NAN;
+    switch (st->at) {
+    case AT_T0:
+        if (ri->rec[0].step == 0 && ri->diverged_at != 0)
+            v = obs_field(&ri->rec[0], st->off);
+        break;
+    case AT_FINAL:
+        if (ri->diverged_at < 0)
+            v = obs_field(&ri->rec[ri->nrec - 1], st->off);
+        break;
+    case AT_LEAST:
+        if (ri->diverged_at < 0)
+            for (size_t r = 0; r < ri->nrec; r++) {
+                double x = obs_field(&ri->rec[r], st->off);
+                if (isfinite(x) && !(x >= v))
+                    v = x;
+            }
+        break;
+    }
+    if (st->absolute)
+        v = fabs(v);
+    return isfinite(v) ? v : NAN;
 }

@@ -92,6 +92,19 @@ size_t qnn_ensemble_curve(const qnn_run *run, qnn_field f, double **t,
                           double **mean, double **se);
 double qnn_obs_field(const qnn_obs *o, qnn_field f);
 
+/* The number of records on the common grid of qnn_ensemble_curve: the
+ * longest instance's, a diverged instance's last (non-finite) record left
+ * out. */
+size_t qnn_ensemble_len(const qnn_run *run);
+/* The geometric mean over the instances, record by record, of the finite
+ * positive values of field f (quantities that spread over decades between
+ * instances, e.g. |ε| of LIU24 Fig. 4): x[c] is the step of the record
+ * (its flow time when use_time) in the first instance that has it.
+ * Records without any such value are left out. x and y, owned by the
+ * caller, hold qnn_ensemble_len(run) entries; returns how many were
+ * written. */
+size_t qnn_ensemble_geo_curve(const qnn_run *run, qnn_field f, int use_time, double *x, double *y);
+
 /* Variance over instances of ‖∇loss‖_∞ at t = 0 and its standard error
  * (normal approximation: sd² √(2/(n-1))). */
 void qnn_grad_inf_variance(const qnn_summary *s, double *var, double *se);
@@ -189,5 +202,17 @@ int qnn_prune_changes(const qnn_run *run, double *dmin, double *dmax, double *df
  * before the next event, by a later record with a finite proxy: *uploads
  * counts them and *below those whose proxy there is below 1. */
 void qnn_upload_proxy(const qnn_run *run, int *uploads, int *below);
+
+/* The per-instance statistics that qnnlab sweep reduces over the instances
+ * of each point (summary.csv): statistic s in [0, QNN_INSTANCE_STATS) is a
+ * field of the first record ("_t0", NaN when the instance has no step-0
+ * record or diverged there), of the last ("final", NaN after a divergence),
+ * or the smallest finite one ("least"; NaN after a divergence);
+ * abs_eps_t0 and final_abs_eps take |ε|. qnn_instance_stat_name gives its name
+ * (a literal; NULL past the last), qnn_instance_stat its value for one
+ * instance (NaN when it has none or s is out of range). */
+#define QNN_INSTANCE_STATS 29
+const char *qnn_instance_stat_name(size_t s);
+double qnn_instance_stat(size_t s, const qnn_run_instance *ri);
 
 #endif
