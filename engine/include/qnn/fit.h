@@ -1,16 +1,16 @@
 /* Least-squares fits and small sample statistics over plain arrays: the
  * exponential and power laws of the sweep figures and the paper checks
  * (OME Fig. 3b, LLJ App. A, LIU23 Eqs. 9 and 12), the slope through the
- * origin of YOU23 Fig. 2. GSL's gsl_fit_* underneath; no GSL type crosses
- * this header. Every function is pure: the caller owns every array, none
- * is kept, and nothing is printed. */
+ * origin of YOU23 Fig. 2. GSL's least-squares fits underneath; no GSL type
+ * crosses this header. Every function is pure: the caller owns every
+ * array, none is kept, and nothing is printed. */
 #ifndef QNN_FIT_H
 #define QNN_FIT_H
 
 #include <stddef.h>
 
 /* Least-squares exponential fit y = A e^{b x} (OME Fig. 3b): a weighted
- * linear fit of ln y against x with weights (y/se)², by gsl_fit_wlinear;
+ * linear fit of ln y against x with weights (y/se)², by GSL's wlinear fit;
  * points with y <= 0 or se not finite and > 0 are left out. Returns the
  * number of points used (0 when fewer than 2, or when memory runs out;
  * then A = b = b_se = NaN); b_se is the standard error of b from the fit's
@@ -37,7 +37,7 @@ void qnn_power_fit_centre(const double *x, size_t n, double A, double b, double 
 double qnn_power_law_through(double xc, double yc, double s, double x);
 
 /* Unweighted least-squares slope c of y = c x through the origin over n
- * points (gsl_fit_mul). Returns c, or NaN when n < 2. When r2 is not
+ * points (GSL's fit_mul). Returns c, or NaN when n < 2. When r2 is not
  * NULL, *r2 is the uncentred R² = 1 − Σ(y − c x)² / Σ y² (NaN when
  * n < 2). */
 double qnn_fit_origin(const double *x, const double *y, size_t n, double *r2);
