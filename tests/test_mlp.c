@@ -23,6 +23,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "qnn/status.h"
+
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -733,29 +735,29 @@ static void test_bad_arguments(void **state)
     assert_non_null(m);
     double th[13], X[10] = { 0 }, Y[5] = { 0 }, out[5], K[25], L;
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
-    assert_int_equal(qnn_mlp_init(m, th, -1.0, 0.0, r, err, sizeof err), -1);
+    assert_int_equal(qnn_mlp_init(m, th, -1.0, 0.0, r, err, sizeof err), QNN_E_ARGS);
     expect_msg(err, "C_W");
-    assert_int_equal(qnn_mlp_init(m, th, 1.0, INFINITY, r, err, sizeof err), -1);
+    assert_int_equal(qnn_mlp_init(m, th, 1.0, INFINITY, r, err, sizeof err), QNN_E_ARGS);
     expect_msg(err, "C_b");
     assert_int_equal(qnn_mlp_init(m, th, 1.0, 0.0, r, err, sizeof err), 0);
-    assert_int_equal(qnn_mlp_forward(m, th, 5, X, out, err, sizeof err), -1);
+    assert_int_equal(qnn_mlp_forward(m, th, 5, X, out, err, sizeof err), QNN_E_ARGS);
     expect_msg(err, "max_batch = 4");
-    assert_int_equal(qnn_mlp_forward(m, th, 0, X, out, err, sizeof err), -1);
+    assert_int_equal(qnn_mlp_forward(m, th, 0, X, out, err, sizeof err), QNN_E_ARGS);
     expect_msg(err, "N = 0");
-    assert_int_equal(qnn_mlp_loss_grad(m, th, 4, X, Y, NAN, &L, NULL, err, sizeof err), -1);
+    assert_int_equal(qnn_mlp_loss_grad(m, th, 4, X, Y, NAN, &L, NULL, err, sizeof err), QNN_E_ARGS);
     expect_msg(err, "loss scale");
-    assert_int_equal(qnn_mlp_ntk(m, th, 4, X, (qnn_mlp_lr)7, K, err, sizeof err), -1);
+    assert_int_equal(qnn_mlp_ntk(m, th, 4, X, (qnn_mlp_lr)7, K, err, sizeof err), QNN_E_ARGS);
     expect_msg(err, "mode");
-    assert_int_equal(qnn_mlp_lambda(m, (qnn_mlp_lr)7, out, err, sizeof err), -1);
-    assert_int_equal(qnn_mlp_data_spirals(r, 1, 0.1, 4, X, Y, NULL, err, sizeof err), -1);
+    assert_int_equal(qnn_mlp_lambda(m, (qnn_mlp_lr)7, out, err, sizeof err), QNN_E_ARGS);
+    assert_int_equal(qnn_mlp_data_spirals(r, 1, 0.1, 4, X, Y, NULL, err, sizeof err), QNN_E_ARGS);
     expect_msg(err, "k = 1");
-    assert_int_equal(qnn_mlp_data_spirals(r, 2, -0.1, 4, X, Y, NULL, err, sizeof err), -1);
+    assert_int_equal(qnn_mlp_data_spirals(r, 2, -0.1, 4, X, Y, NULL, err, sizeof err), QNN_E_ARGS);
     expect_msg(err, "noise");
-    assert_int_equal(qnn_mlp_data_teacher(r, 2, 1, 0, 2, QNN_MLP_TANH, 1.0, 0.0, 4, X, Y, NULL, err, sizeof err), -1);
+    assert_int_equal(qnn_mlp_data_teacher(r, 2, 1, 0, 2, QNN_MLP_TANH, 1.0, 0.0, 4, X, Y, NULL, err, sizeof err), QNN_E_ARGS);
     expect_msg(err, "teacher_width");
-    assert_int_equal(qnn_mlp_data_teacher(r, 2, 1, 3, 2, QNN_MLP_TANH, -1.0, 0.0, 4, X, Y, NULL, err, sizeof err), -1);
+    assert_int_equal(qnn_mlp_data_teacher(r, 2, 1, 3, 2, QNN_MLP_TANH, -1.0, 0.0, 4, X, Y, NULL, err, sizeof err), QNN_E_ARGS);
     expect_msg(err, "C_W");
-    assert_int_equal(qnn_mlp_data_sin1d(r, 0, X, Y, err, sizeof err), -1);
+    assert_int_equal(qnn_mlp_data_sin1d(r, 0, X, Y, err, sizeof err), QNN_E_ARGS);
     expect_msg(err, "N = 0");
     /* NULL err is allowed */
     assert_null(qnn_mlp_new(0, ok, QNN_MLP_TANH, 1.0, 4, NULL, 0));

@@ -104,7 +104,7 @@ static void test_relations_and_memory(void **state)
     qnn_params_set(&p, "task", "supervised", err, sizeof err);
     qnn_params_set(&p, "n", "2", err, sizeof err);
     qnn_params_set(&p, "m", "5", err, sizeof err);
-    assert_int_equal(qnn_params_check(&p, 0, err, sizeof err), -1);
+    assert_int_equal(qnn_params_check(&p, 0, err, sizeof err), QNN_E_RELATION);
     assert_non_null(strstr(err, "'m'"));
     qnn_params_set(&p, "m", "4", err, sizeof err);
     assert_int_equal(qnn_params_check(&p, 0, err, sizeof err), 0);
@@ -113,17 +113,17 @@ static void test_relations_and_memory(void **state)
     qnn_params_set(&p, "model", "periodic", err, sizeof err);
     qnn_params_set(&p, "n", "3", err, sizeof err);
     qnn_params_set(&p, "measure", "XZ", err, sizeof err);
-    assert_int_equal(qnn_params_check(&p, 0, err, sizeof err), -1);
+    assert_int_equal(qnn_params_check(&p, 0, err, sizeof err), QNN_E_RELATION);
     assert_non_null(strstr(err, "measure"));
     qnn_params_set(&p, "measure", "III", err, sizeof err);
-    assert_int_equal(qnn_params_check(&p, 0, err, sizeof err), -1);
+    assert_int_equal(qnn_params_check(&p, 0, err, sizeof err), QNN_E_RELATION);
 
     /* dense Haar at n = 14, L = 200: 200 · 2^28 · 16 bytes ≈ 800 GiB */
     qnn_params_default(&p);
     qnn_params_set(&p, "n", "14", err, sizeof err);
     qnn_params_set(&p, "L", "200", err, sizeof err);
     assert_true(qnn_params_instance_bytes(&p) > (size_t)800 * 1024 * 1024 * 1024);
-    assert_int_equal(qnn_params_check(&p, (size_t)16 << 30, err, sizeof err), -1);
+    assert_int_equal(qnn_params_check(&p, (size_t)16 << 30, err, sizeof err), QNN_E_SIZE);
     assert_non_null(strstr(err, "GiB"));
     /* the same as a brickwork fits */
     qnn_params_set(&p, "entangler", "brickwork", err, sizeof err);
@@ -142,7 +142,7 @@ static void test_long_keys_and_values(void **state)
     snprintf(key, sizeof key, "seed%60sjunk", "");
     qnn_params_default(&p);
     q = p;
-    assert_int_equal(qnn_params_set(&q, key, "5", err, sizeof err), -1);
+    assert_int_equal(qnn_params_set(&q, key, "5", err, sizeof err), QNN_E_KEY_UNKNOWN);
     assert_non_null(strstr(err, "unknown key"));
     assert_non_null(strstr(err, "allowed"));
     assert_memory_equal(&p, &q, sizeof p);
@@ -150,7 +150,7 @@ static void test_long_keys_and_values(void **state)
     memset(value, '0', 340);
     memcpy(value, "1.", 2);
     memcpy(value + 340, "e-5", 4);
-    assert_int_equal(qnn_params_set(&q, "eta", value, err, sizeof err), -1);
+    assert_int_equal(qnn_params_set(&q, "eta", value, err, sizeof err), QNN_E_KEY_TYPE);
     assert_non_null(strstr(err, "'eta'"));
     assert_non_null(strstr(err, "allowed"));
     snprintf(value, sizeof value, "%400s", "x");
@@ -170,7 +170,7 @@ static void test_long_keys_and_values(void **state)
     /* one more is refused */
     off = strlen(value);
     snprintf(value + off, sizeof value - off, ", 1");
-    assert_int_equal(qnn_params_set(&q, "labels", value, err, sizeof err), -1);
+    assert_int_equal(qnn_params_set(&q, "labels", value, err, sizeof err), QNN_E_KEY_RANGE);
     assert_non_null(strstr(err, "too many"));
 }
 
@@ -190,7 +190,7 @@ static void test_memory_saturates(void **state)
     assert_int_equal(qnn_params_set(&p, "steps", "0", err, sizeof err), 0);
     assert_true(qnn_params_instance_bytes(&p) == SIZE_MAX);
     assert_true(qnn_params_run_bytes(&p, 1) == SIZE_MAX);
-    assert_int_equal(qnn_params_check(&p, (size_t)16 << 30, err, sizeof err), -1);
+    assert_int_equal(qnn_params_check(&p, (size_t)16 << 30, err, sizeof err), QNN_E_SIZE);
     assert_non_null(strstr(err, "EiB"));
     assert_non_null(strstr(err, "allowed"));
 }

@@ -318,13 +318,13 @@ static void test_refusals(void **state)
     (void)state;
     qnn_session *s = mk(RANDOM_OPT, 2);
     char err[512];
-    assert_int_equal(qnn_session_set(s, "etaa", "1", err, sizeof err), -1);
+    assert_int_equal(qnn_session_set(s, "etaa", "1", err, sizeof err), QNN_E_KEY_UNKNOWN);
     assert_non_null(strstr(err, "etaa"));
-    assert_int_equal(qnn_session_set(s, "eta", "-1", err, sizeof err), -1);
+    assert_int_equal(qnn_session_set(s, "eta", "-1", err, sizeof err), QNN_E_KEY_RANGE);
     assert_non_null(strstr(err, "eta"));
-    assert_int_equal(qnn_session_set(s, "model", "carleman", err, sizeof err), -1);
+    assert_int_equal(qnn_session_set(s, "model", "carleman", err, sizeof err), QNN_E_UNSUPPORTED);
     assert_non_null(strstr(err, "carleman"));
-    assert_int_equal(qnn_session_set(s, "n", "30", err, sizeof err), -1);
+    assert_int_equal(qnn_session_set(s, "n", "30", err, sizeof err), QNN_E_KEY_RANGE);
     assert_non_null(strstr(err, "'n'"));
     qnn_params q;
     qnn_session_requested(s, &q);

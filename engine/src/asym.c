@@ -415,9 +415,8 @@ int qnn_asym_read_matrix(const char *path, size_t *dout, qnn_cplx **Mout, char *
     *Mout = NULL;
     json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
     if (!root) {
-        snprintf(err, errlen, "key 'm0_file': value '%s' cannot be read as JSON (%s, line %d); allowed: a JSON file {\"re\": [[...]], \"im\": [[...]]} holding a Hermitian d x d matrix",
+        return qnn_fail(err, errlen, QNN_E_FILE, "key 'm0_file': value '%s' cannot be read as JSON (%s, line %d); allowed: a JSON file {\"re\": [[...]], \"im\": [[...]]} holding a Hermitian d x d matrix",
                  path, je.text, je.line);
-        return -1;
     }
     const json_t *re = json_object_get(root, "re"), *im = json_object_get(root, "im");
     size_t d = json_is_array(re) ? json_array_size(re) : 0;
@@ -468,7 +467,7 @@ int qnn_asym_read_matrix(const char *path, size_t *dout, qnn_cplx **Mout, char *
         else if (!isfinite(mx))   /* 1e-10 * mx would pass any matrix as Hermitian */
             what = "has an entry whose modulus |re + i im| overflows a double (above 1.8e308)";
         else if (dev > 1e-10 * mx) {
-            snprintf(err, errlen, "key 'm0_file': value '%s' is not Hermitian (max |M - M†| = %.3g against max |M| = %.3g); allowed: a Hermitian matrix, |M_ij - conj(M_ji)| <= 1e-10 max |M|",
+            qnn_fail(err, errlen, QNN_E_FILE, "key 'm0_file': value '%s' is not Hermitian (max |M - M†| = %.3g against max |M| = %.3g); allowed: a Hermitian matrix, |M_ij - conj(M_ji)| <= 1e-10 max |M|",
                      path, dev, mx);
             json_decref(root);
             free(M);
@@ -479,7 +478,7 @@ int qnn_asym_read_matrix(const char *path, size_t *dout, qnn_cplx **Mout, char *
     json_decref(root);
     free(row);
     if (what) {
-        snprintf(err, errlen, "key 'm0_file': value '%s' %s; allowed: a JSON file {\"re\": [[...]], \"im\": [[...]]} holding a Hermitian d x d matrix, d = 2 .. 1024 a power of two",
+        qnn_fail(err, errlen, QNN_E_FILE, "key 'm0_file': value '%s' %s; allowed: a JSON file {\"re\": [[...]], \"im\": [[...]]} holding a Hermitian d x d matrix, d = 2 .. 1024 a power of two",
                  path, what);
         free(M);
         return -1;

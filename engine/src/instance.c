@@ -417,7 +417,7 @@ qnn_instance *qnn_instance_new(const qnn_params *p, int index,
     const qnn_model_class *cls = p->model;
     qnn_instance *in = calloc(1, sizeof *in);
     if (!in) {
-        snprintf(err, errlen, "out of memory while building instance %d of model %s", index, cls->name);
+        qnn_fail(err, errlen, QNN_E_NOMEM, "out of memory while building instance %d of model %s", index, cls->name);
         return NULL;
     }
     in->cls = cls;
@@ -430,11 +430,11 @@ qnn_instance *qnn_instance_new(const qnn_params *p, int index,
         if (e[0])
             snprintf(err, errlen, "%s", e);
         else
-            snprintf(err, errlen, "out of memory while building instance %d of model %s", index, cls->name);
+            qnn_fail(err, errlen, QNN_E_NOMEM, "out of memory while building instance %d of model %s", index, cls->name);
         return NULL;
     }
     if (hessian_setup(in) != 0) {
-        snprintf(err, errlen, "out of memory for the Hessian of instance %d (%.0f parameters, hessian = %s)",
+        qnn_fail(err, errlen, QNN_E_NOMEM, "out of memory for the Hessian of instance %d (%.0f parameters, hessian = %s)",
                  index, qnn_params_n_params(p), qnn_params_hessian_exact(p) ? "exact" : "slq");
         qnn_instance_free(in);
         return NULL;

@@ -6,6 +6,7 @@
  * row-major block (sample α is row α), so that a layer is one dgemm with
  * W^(ℓ) (row-major n_ℓ x n_{ℓ-1}): Z = A_in W^T, δ_in = δ W, ∇W = δ^T A_in. */
 #include "qnn/mlp.h"
+#include "qnn/status.h"
 
 #include <gsl/gsl_cblas.h>
 #include <gsl/gsl_randist.h>
@@ -36,7 +37,9 @@ struct qnn_mlp {
     double *S, *M;          /* N x N */
 };
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
+/* The message of a failure (qnn_fail) and its code. */
+__attribute__((format(printf, 4, 5)))
+static qnn_status fail(char *err, size_t errlen, qnn_status code, const char *fmt, ...)
 {
     if (err && errlen) {
         va_list ap;
@@ -44,7 +47,7 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
         vsnprintf(err, errlen, fmt, ap);
         va_end(ap);
     }
-    return -1;
+    return code;
 }
 
 static int mul_ok(size_t a, size_t b, size_t *out)
@@ -155,36 +158,36 @@ qnn_mlp *qnn_mlp_new(int L, const int *widths, qnn_mlp_act act, double gamma, si
                      char *err, size_t errlen)
 {
     if (L < 1) {
-        fail(err, errlen, "mlp: depth L = %d, needs at least one weight layer", L);
+        fail(err, errlen, QNN_E_ARGS, "mlp: depth L = %d, needs at least one weight layer", L);
         return NULL;
     }
     if (L > 1000000) {
-        fail(err, errlen, "mlp: depth L = %d exceeds 1000000", L);
+        fail(err, errlen, QNN_E_SIZE, "mlp: depth L = %d exceeds 1000000", L);
         return NULL;
     }
     if (!widths) {
-        fail(err, errlen, "mlp: no widths given");
+        fail(err, errlen, QNN_E_ARGS, "mlp: no widths given");
         return NULL;
     }
     for (int l = 0; l <= L; l++)
         if (widths[l] < 1) {
-            fail(err, errlen, "mlp: width n_%d = %d, needs >= 1", l, widths[l]);
+            fail(err, errlen, QNN_E_ARGS, "mlp: width n_%d = %d, needs >= 1", l, widths[l]);
             return NULL;
         }
     if (!qnn_mlp_act_name(act)) {
-        fail(err, errlen, "mlp: unknown activation %d", (int)act);
+        fail(err, errlen, QNN_E_ARGS, "mlp: unknown activation %d", (int)act);
         return NULL;
     }
     if (!isfinite(gamma)) {
-        fail(err, errlen, "mlp: output scale gamma = %g is not finite", gamma);
+        fail(err, errlen, QNN_E_ARGS, "mlp: output scale gamma = %g is not finite", gamma);
         return NULL;
     }
     if (max_batch < 1) {
-        fail(err, errlen, "mlp: max_batch = 0, needs >= 1");
+        fail(err, errlen, QNN_E_ARGS, "mlp: max_batch = 0, needs >= 1");
         return NULL;
     }
     if (max_batch > INT_MAX) {
-        fail(err, errlen, "mlp: max_batch = %zu exceeds INT_MAX (BLAS dimensions)", max_batch);
+        fail(err, errlen, QNN_E_SIZE, "mlp: max_batch = %zu exceeds INT_MAX (BLAS dimensions)", max_batch);
         return NULL;
     }
     /* P, Σ n_ℓ, max n_ℓ, and the workspace 5 N Σ n_ℓ + 6 N nmax + N */
@@ -193,7 +196,7 @@ qnn_mlp *qnn_mlp_new(int L, const int *widths, qnn_mlp_act act, double gamma, si
     for (int l = 1; l <= L; l++) {
         size_t blk;
         if (!mul_ok((size_t)widths[l], (size_t)widths[l - 1] + 1, &blk) || !add_ok(P, blk, &P)) {
-            fail(err, errlen, "mlp: the parameter count overflows size_t (at layer %d)", l);
+            fail(err, errlen, QNN_E_SIZE, "mlp: the parameter count overflows size_t (at layer %d)", l);
             return NULL;
         }
         sumn += (size_t)widths[l];   /* <= L INT_MAX, no overflow in 64 bits */
@@ -204,12 +207,12 @@ qnn_mlp *qnn_mlp_new(int L, const int *widths, qnn_mlp_act act, double gamma, si
     if (!mul_ok(max_batch, sumn, &a) || !mul_ok(a, 5, &a) || !mul_ok(max_batch, (size_t)nmax, &b) ||
         !mul_ok(b, 6, &b) || !add_ok(a, b, &total) || !add_ok(total, max_batch, &total) ||
         !mul_ok(total, sizeof(double), &a)) {
-        fail(err, errlen, "mlp: the workspace for max_batch = %zu overflows size_t", max_batch);
+        fail(err, errlen, QNN_E_SIZE, "mlp: the workspace for max_batch = %zu overflows size_t", max_batch);
         return NULL;
     }
     qnn_mlp *m = calloc(1, sizeof *m);
     if (!m) {
-        fail(err, errlen, "mlp: out of memory");
+        fail(err, errlen, QNN_E_NOMEM, "mlp: out of memory");
         return NULL;
     }
     const size_t nl = (size_t)L + 1;
@@ -230,7 +233,7 @@ qnn_mlp *qnn_mlp_new(int L, const int *widths, qnn_mlp_act act, double gamma, si
     m->ws = malloc(total * sizeof(double));
     if (!m->n || !m->woff || !m->boff || !m->Z || !m->A || !m->D || !m->RZ || !m->RA || !m->ws) {
         qnn_mlp_free(m);
-        fail(err, errlen, "mlp: out of memory (workspace of %zu doubles)", total);
+        fail(err, errlen, QNN_E_NOMEM, "mlp: out of memory (workspace of %zu doubles)", total);
         return NULL;
     }
     memcpy(m->n, widths, nl * sizeof(int));
@@ -315,7 +318,7 @@ void qnn_mlp_param_tags(const qnn_mlp *m, int *layer, unsigned char *is_weight)
 int qnn_mlp_lambda(const qnn_mlp *m, qnn_mlp_lr mode, double *lambda, char *err, size_t errlen)
 {
     if (mode != QNN_MLP_LR_STANDARD && mode != QNN_MLP_LR_NTK)
-        return fail(err, errlen, "mlp: unknown learning-rate mode %d", (int)mode);
+        return fail(err, errlen, QNN_E_ARGS, "mlp: unknown learning-rate mode %d", (int)mode);
     for (int l = 1; l <= m->L; l++) {
         const double lw = mode == QNN_MLP_LR_NTK ? 1.0 / m->n[l - 1] : 1.0;
         for (size_t mu = m->woff[l]; mu < m->boff[l]; mu++)
@@ -330,11 +333,11 @@ int qnn_mlp_init(const qnn_mlp *m, double *theta, double C_W, double C_b, gsl_rn
                  char *err, size_t errlen)
 {
     if (!(C_W >= 0.0) || !isfinite(C_W))
-        return fail(err, errlen, "mlp: weight variance C_W = %g, needs a finite value >= 0", C_W);
+        return fail(err, errlen, QNN_E_ARGS, "mlp: weight variance C_W = %g, needs a finite value >= 0", C_W);
     if (!(C_b >= 0.0) || !isfinite(C_b))
-        return fail(err, errlen, "mlp: bias variance C_b = %g, needs a finite value >= 0", C_b);
+        return fail(err, errlen, QNN_E_ARGS, "mlp: bias variance C_b = %g, needs a finite value >= 0", C_b);
     if (!theta || !r)
-        return fail(err, errlen, "mlp: init needs theta and a generator");
+        return fail(err, errlen, QNN_E_ARGS, "mlp: init needs theta and a generator");
     for (int l = 1; l <= m->L; l++) {
         const double sw = sqrt(C_W / m->n[l - 1]), sb = sqrt(C_b);
         for (size_t mu = m->woff[l]; mu < m->boff[l]; mu++)
@@ -347,15 +350,15 @@ int qnn_mlp_init(const qnn_mlp *m, double *theta, double C_W, double C_b, gsl_rn
 
 /* ----- Passes ---------------------------------------------------------- */
 
-static int check_batch(const qnn_mlp *m, const char *fn, const double *theta, size_t N,
+static qnn_status check_batch(const qnn_mlp *m, const char *fn, const double *theta, size_t N,
                        const double *X, char *err, size_t errlen)
 {
     if (!m)
-        return fail(err, errlen, "mlp: %s: no network", fn);
+        return fail(err, errlen, QNN_E_ARGS, "mlp: %s: no network", fn);
     if (N < 1 || N > m->maxN)
-        return fail(err, errlen, "mlp: %s: batch N = %zu outside 1 .. max_batch = %zu", fn, N, m->maxN);
+        return fail(err, errlen, QNN_E_ARGS, "mlp: %s: batch N = %zu outside 1 .. max_batch = %zu", fn, N, m->maxN);
     if (!theta || !X)
-        return fail(err, errlen, "mlp: %s: theta or X is NULL", fn);
+        return fail(err, errlen, QNN_E_ARGS, "mlp: %s: theta or X is NULL", fn);
     return 0;
 }
 
@@ -384,10 +387,11 @@ static void forward(qnn_mlp *m, const double *theta, size_t N, const double *X)
 int qnn_mlp_forward(qnn_mlp *m, const double *theta, size_t N, const double *X, double *Yhat,
                     char *err, size_t errlen)
 {
-    if (check_batch(m, "forward", theta, N, X, err, errlen))
-        return -1;
+    int st = check_batch(m, "forward", theta, N, X, err, errlen);
+    if (st != 0)
+        return st;
     if (!Yhat)
-        return fail(err, errlen, "mlp: forward: Yhat is NULL");
+        return fail(err, errlen, QNN_E_ARGS, "mlp: forward: Yhat is NULL");
     forward(m, theta, N, X);
     const size_t cnt = N * (size_t)m->n[m->L];
     for (size_t k = 0; k < cnt; k++)
@@ -408,12 +412,13 @@ static void layer_grad(const qnn_mlp *m, int l, size_t N, const double *delta, c
 int qnn_mlp_loss_grad(qnn_mlp *m, const double *theta, size_t N, const double *X, const double *Y,
                       double c, double *loss, double *grad, char *err, size_t errlen)
 {
-    if (check_batch(m, "loss_grad", theta, N, X, err, errlen))
-        return -1;
+    int st = check_batch(m, "loss_grad", theta, N, X, err, errlen);
+    if (st != 0)
+        return st;
     if (!Y)
-        return fail(err, errlen, "mlp: loss_grad: Y is NULL");
+        return fail(err, errlen, QNN_E_ARGS, "mlp: loss_grad: Y is NULL");
     if (!isfinite(c))
-        return fail(err, errlen, "mlp: loss_grad: loss scale c = %g is not finite", c);
+        return fail(err, errlen, QNN_E_ARGS, "mlp: loss_grad: loss scale c = %g is not finite", c);
     forward(m, theta, N, X);
     const int L = m->L;
     const double g = m->gamma;
@@ -453,12 +458,13 @@ int qnn_mlp_loss_grad(qnn_mlp *m, const double *theta, size_t N, const double *X
 int qnn_mlp_hvp(qnn_mlp *m, const double *theta, size_t N, const double *X, const double *Y,
                 double c, const double *v, double *Hv, char *err, size_t errlen)
 {
-    if (check_batch(m, "hvp", theta, N, X, err, errlen))
-        return -1;
+    int st = check_batch(m, "hvp", theta, N, X, err, errlen);
+    if (st != 0)
+        return st;
     if (!Y || !v || !Hv)
-        return fail(err, errlen, "mlp: hvp: Y, v or Hv is NULL");
+        return fail(err, errlen, QNN_E_ARGS, "mlp: hvp: Y, v or Hv is NULL");
     if (!isfinite(c))
-        return fail(err, errlen, "mlp: hvp: loss scale c = %g is not finite", c);
+        return fail(err, errlen, QNN_E_ARGS, "mlp: hvp: loss scale c = %g is not finite", c);
     forward(m, theta, N, X);
     const int L = m->L;
     for (int l = 1; l <= L; l++) {
@@ -509,11 +515,11 @@ int qnn_mlp_hvp(qnn_mlp *m, const double *theta, size_t N, const double *X, cons
 
 /* The extra workspace of the NTK and the Jacobian; checks the BLAS
  * dimensions (N n_L rows, leading dimension n_L nmax). */
-static int ensure_extra(qnn_mlp *m, const char *fn, char *err, size_t errlen)
+static qnn_status ensure_extra(qnn_mlp *m, const char *fn, char *err, size_t errlen)
 {
     const size_t nL = (size_t)m->n[m->L], nmax = (size_t)m->nmax;
     if (m->maxN * nL > INT_MAX || nL * nmax > INT_MAX)
-        return fail(err, errlen, "mlp: %s: max_batch n_L = %zu or n_L max n = %zu exceeds INT_MAX",
+        return fail(err, errlen, QNN_E_SIZE, "mlp: %s: max_batch n_L = %zu or n_L max n = %zu exceeds INT_MAX",
                     fn, m->maxN * nL, nL * nmax);
     if (m->G0)
         return 0;
@@ -524,7 +530,7 @@ static int ensure_extra(qnn_mlp *m, const char *fn, char *err, size_t errlen)
     if (!m->G0 || !m->G1 || !m->S || !m->M) {
         free(m->G0); free(m->G1); free(m->S); free(m->M);
         m->G0 = m->G1 = m->S = m->M = NULL;
-        return fail(err, errlen, "mlp: %s: out of memory (%zu doubles)", fn,
+        return fail(err, errlen, QNN_E_NOMEM, "mlp: %s: out of memory (%zu doubles)", fn,
                     2 * m->maxN * nL * nmax + 2 * m->maxN * m->maxN);
     }
     return 0;
@@ -560,14 +566,16 @@ static double *backprop_sens(qnn_mlp *m, const double *theta, int l, size_t N, c
 int qnn_mlp_ntk(qnn_mlp *m, const double *theta, size_t N, const double *X, qnn_mlp_lr mode,
                 double *K, char *err, size_t errlen)
 {
-    if (check_batch(m, "ntk", theta, N, X, err, errlen))
-        return -1;
+    int st = check_batch(m, "ntk", theta, N, X, err, errlen);
+    if (st != 0)
+        return st;
     if (!K)
-        return fail(err, errlen, "mlp: ntk: K is NULL");
+        return fail(err, errlen, QNN_E_ARGS, "mlp: ntk: K is NULL");
     if (mode != QNN_MLP_LR_STANDARD && mode != QNN_MLP_LR_NTK)
-        return fail(err, errlen, "mlp: ntk: unknown learning-rate mode %d", (int)mode);
-    if (ensure_extra(m, "ntk", err, errlen))
-        return -1;
+        return fail(err, errlen, QNN_E_ARGS, "mlp: ntk: unknown learning-rate mode %d", (int)mode);
+    st = ensure_extra(m, "ntk", err, errlen);
+    if (st != 0)
+        return st;
     forward(m, theta, N, X);
     const size_t nL = (size_t)m->n[m->L], R = N * nL;
     memset(K, 0, R * R * sizeof(double));
@@ -605,12 +613,14 @@ int qnn_mlp_ntk(qnn_mlp *m, const double *theta, size_t N, const double *X, qnn_
 int qnn_mlp_jacobian(qnn_mlp *m, const double *theta, size_t N, const double *X, double *J,
                      char *err, size_t errlen)
 {
-    if (check_batch(m, "jacobian", theta, N, X, err, errlen))
-        return -1;
+    int st = check_batch(m, "jacobian", theta, N, X, err, errlen);
+    if (st != 0)
+        return st;
     if (!J)
-        return fail(err, errlen, "mlp: jacobian: J is NULL");
-    if (ensure_extra(m, "jacobian", err, errlen))
-        return -1;
+        return fail(err, errlen, QNN_E_ARGS, "mlp: jacobian: J is NULL");
+    st = ensure_extra(m, "jacobian", err, errlen);
+    if (st != 0)
+        return st;
     forward(m, theta, N, X);
     const size_t nL = (size_t)m->n[m->L], R = N * nL, P = m->P;
     double *G = seed_outputs(m, N), *Gn = m->G1;
@@ -637,13 +647,13 @@ int qnn_mlp_jacobian(qnn_mlp *m, const double *theta, size_t N, const double *X,
 
 /* ----- Data sets ------------------------------------------------------- */
 
-static int check_data(gsl_rng *r, size_t N, const double *X, const double *Y, const char *fn,
+static qnn_status check_data(gsl_rng *r, size_t N, const double *X, const double *Y, const char *fn,
                       char *err, size_t errlen)
 {
     if (!r || !X || !Y)
-        return fail(err, errlen, "mlp: %s: generator, X or Y is NULL", fn);
+        return fail(err, errlen, QNN_E_ARGS, "mlp: %s: generator, X or Y is NULL", fn);
     if (N < 1)
-        return fail(err, errlen, "mlp: %s: N = 0 samples, needs >= 1", fn);
+        return fail(err, errlen, QNN_E_ARGS, "mlp: %s: N = 0 samples, needs >= 1", fn);
     return 0;
 }
 
@@ -651,20 +661,21 @@ int qnn_mlp_data_teacher(gsl_rng *r, int n0, int nL, int teacher_width, int dept
                          double C_W, double C_b, size_t N, double *X, double *Y,
                          double *teacher_theta, char *err, size_t errlen)
 {
-    if (check_data(r, N, X, Y, "teacher", err, errlen))
-        return -1;
+    int st = check_data(r, N, X, Y, "teacher", err, errlen);
+    if (st != 0)
+        return st;
     if (n0 < 1 || nL < 1)
-        return fail(err, errlen, "mlp: teacher: n_0 = %d, n_L = %d, both need >= 1", n0, nL);
+        return fail(err, errlen, QNN_E_ARGS, "mlp: teacher: n_0 = %d, n_L = %d, both need >= 1", n0, nL);
     if (teacher_width < 1)
-        return fail(err, errlen, "mlp: teacher: teacher_width = %d, needs >= 1", teacher_width);
+        return fail(err, errlen, QNN_E_ARGS, "mlp: teacher: teacher_width = %d, needs >= 1", teacher_width);
     if (depth < 1 || depth > 1000000)
-        return fail(err, errlen, "mlp: teacher: depth = %d outside 1 .. 1000000", depth);
+        return fail(err, errlen, QNN_E_ARGS, "mlp: teacher: depth = %d outside 1 .. 1000000", depth);
     size_t cntx;
     if (!mul_ok(N, (size_t)(n0 > nL ? n0 : nL), &cntx) || cntx > SIZE_MAX / sizeof(double))
-        return fail(err, errlen, "mlp: teacher: N = %zu samples overflow size_t", N);
+        return fail(err, errlen, QNN_E_SIZE, "mlp: teacher: N = %zu samples overflow size_t", N);
     int *w = malloc(((size_t)depth + 1) * sizeof(int));
     if (!w)
-        return fail(err, errlen, "mlp: teacher: out of memory");
+        return fail(err, errlen, QNN_E_NOMEM, "mlp: teacher: out of memory");
     w[0] = n0;
     w[depth] = nL;
     for (int l = 1; l < depth; l++)
@@ -673,21 +684,21 @@ int qnn_mlp_data_teacher(gsl_rng *r, int n0, int nL, int teacher_width, int dept
     qnn_mlp *t = qnn_mlp_new(depth, w, act, 1.0, chunk, err, errlen);
     free(w);
     if (!t)
-        return -1;
+        return QNN_E_ARGS;   /* qnn_mlp_new's message (its sizes, or memory) */
     const size_t P = t->P;
     double *th = teacher_theta ? teacher_theta : malloc(P * sizeof(double));
     int rc = -1;
     if (!th) {
-        fail(err, errlen, "mlp: teacher: out of memory");
+        rc = fail(err, errlen, QNN_E_NOMEM, "mlp: teacher: out of memory");
         goto done;
     }
-    if (qnn_mlp_init(t, th, C_W, C_b, r, err, errlen))
+    if ((rc = qnn_mlp_init(t, th, C_W, C_b, r, err, errlen)) != 0)
         goto done;
     for (size_t k = 0; k < N * (size_t)n0; k++)
         X[k] = gsl_ran_gaussian(r, 1.0);
     for (size_t s = 0; s < N; s += chunk) {
         const size_t nb = N - s < chunk ? N - s : chunk;
-        if (qnn_mlp_forward(t, th, nb, X + s * (size_t)n0, Y + s * (size_t)nL, err, errlen))
+        if ((rc = qnn_mlp_forward(t, th, nb, X + s * (size_t)n0, Y + s * (size_t)nL, err, errlen)) != 0)
             goto done;
     }
     rc = 0;
@@ -700,8 +711,9 @@ done:
 
 int qnn_mlp_data_sin1d(gsl_rng *r, size_t N, double *X, double *Y, char *err, size_t errlen)
 {
-    if (check_data(r, N, X, Y, "sin1d", err, errlen))
-        return -1;
+    int st = check_data(r, N, X, Y, "sin1d", err, errlen);
+    if (st != 0)
+        return st;
     for (size_t al = 0; al < N; al++) {
         X[al] = gsl_ran_flat(r, -M_PI, M_PI);
         Y[al] = sin(X[al]);
@@ -711,10 +723,11 @@ int qnn_mlp_data_sin1d(gsl_rng *r, size_t N, double *X, double *Y, char *err, si
 
 int qnn_mlp_data_bump2d(gsl_rng *r, size_t N, double *X, double *Y, char *err, size_t errlen)
 {
-    if (check_data(r, N, X, Y, "bump2d", err, errlen))
-        return -1;
+    int st = check_data(r, N, X, Y, "bump2d", err, errlen);
+    if (st != 0)
+        return st;
     if (N > SIZE_MAX / (2 * sizeof(double)))
-        return fail(err, errlen, "mlp: bump2d: N = %zu samples overflow size_t", N);
+        return fail(err, errlen, QNN_E_SIZE, "mlp: bump2d: N = %zu samples overflow size_t", N);
     for (size_t al = 0; al < N; al++) {
         const double x1 = gsl_ran_flat(r, -1.0, 1.0), x2 = gsl_ran_flat(r, -1.0, 1.0);
         X[2 * al] = x1;
@@ -727,15 +740,16 @@ int qnn_mlp_data_bump2d(gsl_rng *r, size_t N, double *X, double *Y, char *err, s
 int qnn_mlp_data_spirals(gsl_rng *r, int k, double noise, size_t N, double *X, double *Y,
                          int *labels, char *err, size_t errlen)
 {
-    if (check_data(r, N, X, Y, "spirals", err, errlen))
-        return -1;
+    int st = check_data(r, N, X, Y, "spirals", err, errlen);
+    if (st != 0)
+        return st;
     if (k < 2)
-        return fail(err, errlen, "mlp: spirals: k = %d classes, needs >= 2", k);
+        return fail(err, errlen, QNN_E_ARGS, "mlp: spirals: k = %d classes, needs >= 2", k);
     if (!(noise >= 0.0) || !isfinite(noise))
-        return fail(err, errlen, "mlp: spirals: noise = %g, needs a finite value >= 0", noise);
+        return fail(err, errlen, QNN_E_ARGS, "mlp: spirals: noise = %g, needs a finite value >= 0", noise);
     size_t cnt;
     if (!mul_ok(N, (size_t)k, &cnt) || cnt > SIZE_MAX / sizeof(double) || N > SIZE_MAX / (2 * sizeof(double)))
-        return fail(err, errlen, "mlp: spirals: N = %zu samples overflow size_t", N);
+        return fail(err, errlen, QNN_E_SIZE, "mlp: spirals: N = %zu samples overflow size_t", N);
     for (size_t al = 0; al < N; al++) {
         const int cls = (int)(al % (size_t)k);
         const double t = gsl_rng_uniform(r);

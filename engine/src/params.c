@@ -1,6 +1,7 @@
 /* The key table: one row per preset key with its type, range and help text,
  * and the setters/getters that go through it. */
 #include "qnn/params.h"
+#include "qnn/status.h"
 #include "qnn/model.h"
 #include "qnn/statevec.h"
 #include "qnn/asym.h"
@@ -315,14 +316,13 @@ static size_t trimmed_len(const char *s)
  * so that what is allowed still fits the message). */
 #define VALUE_QUOTE (QNN_TEXT_MAX + 63)
 
-static int fail(char *err, size_t errlen, const char *key, const char *value,
-                const char *what, const char *allowed)
+/* The refusal of one key's value: "key 'K': value 'V' WHAT; allowed: ...". */
+static qnn_status fail(char *err, size_t errlen, qnn_status code, const char *key, const char *value,
+                       const char *what, const char *allowed)
 {
     size_t vl = strlen(value);
-    if (err && errlen)
-        snprintf(err, errlen, "key '%s': value '%.*s%s' %s; allowed: %s", key,
-                 (int)(vl > VALUE_QUOTE ? VALUE_QUOTE : vl), value, vl > VALUE_QUOTE ? "..." : "", what, allowed);
-    return -1;
+    return qnn_fail(err, errlen, code, "key '%s': value '%.*s%s' %s; allowed: %s", key,
+                    (int)(vl > VALUE_QUOTE ? VALUE_QUOTE : vl), value, vl > VALUE_QUOTE ? "..." : "", what, allowed);
 }
 
 static int parse_double(const char *s, double *out)
@@ -409,13 +409,13 @@ static int set_label_list(qnn_params *p, const char *value, char *err, size_t er
     while ((rc = next_item(&s, &done, t, sizeof t)) != 0) {
         double x;
         if (rc < 0)
-            return fail(err, errlen, "labels", value, "has an entry that is not a number", allowed);
+            return fail(err, errlen, QNN_E_KEY_TYPE, "labels", value, "has an entry that is not a number", allowed);
         if (parse_double(t, &x) != 0)
-            return fail(err, errlen, "labels", value, "is not pm1, uniform or a list of numbers", allowed);
+            return fail(err, errlen, QNN_E_KEY_TYPE, "labels", value, "is not pm1, uniform or a list of numbers", allowed);
         if (fabs(x) > 1e6)
-            return fail(err, errlen, "labels", value, "has an entry out of range", allowed);
+            return fail(err, errlen, QNN_E_KEY_RANGE, "labels", value, "has an entry out of range", allowed);
         if (n >= QNN_MAX_LABELS)
-            return fail(err, errlen, "labels", value, "has too many entries", allowed);
+            return fail(err, errlen, QNN_E_KEY_RANGE, "labels", value, "has too many entries", allowed);
         v[n++] = x;
     }
     p->labels = QNN_LABEL_LIST;
@@ -424,8 +424,8 @@ static int set_label_list(qnn_params *p, const char *value, char *err, size_t er
     return 0;
 }
 
-static int set_raw(qnn_params *p, const char *key_in, const char *value_in,
-                   char *err, size_t errlen);
+static qnn_status set_raw(qnn_params *p, const char *key_in, const char *value_in,
+                          char *err, size_t errlen);
 
 /* widths = n_1, n_2, ...: the hidden widths of model mlp ("" clears). */
 static int set_widths(qnn_params *p, const char *value, char *err, size_t errlen)
@@ -442,11 +442,11 @@ static int set_widths(qnn_params *p, const char *value, char *err, size_t errlen
     while ((rc = next_item(&s, &done, t, sizeof t)) != 0) {
         long long x;
         if (rc < 0 || parse_long(t, &x) != 0)
-            return fail(err, errlen, "widths", value, "has an entry that is not an integer", allowed);
+            return fail(err, errlen, QNN_E_KEY_TYPE, "widths", value, "has an entry that is not an integer", allowed);
         if (x < 1 || x > 65536)
-            return fail(err, errlen, "widths", value, "has a width out of range (a layer needs at least one unit)", allowed);
+            return fail(err, errlen, QNN_E_KEY_RANGE, "widths", value, "has a width out of range (a layer needs at least one unit)", allowed);
         if (n >= QNN_MLP_MAX_HIDDEN)
-            return fail(err, errlen, "widths", value, "has too many layers", allowed);
+            return fail(err, errlen, QNN_E_KEY_RANGE, "widths", value, "has too many layers", allowed);
         w[n++] = (int)x;
     }
     p->nwidths = n;
@@ -464,61 +464,136 @@ static int set_hessian_range(qnn_params *p, const char *value, char *err, size_t
     }
     const char *comma = strchr(value, ',');
     if (!comma || strchr(comma + 1, ','))
-        return fail(err, errlen, "hessian_range", value, "is not auto or a pair of numbers", allowed);
+        return fail(err, errlen, QNN_E_KEY_TYPE, "hessian_range", value, "is not auto or a pair of numbers", allowed);
     char a[64], b[64], t[64];
     size_t len = (size_t)(comma - value);
     if (len >= sizeof a || strlen(comma + 1) >= sizeof b)
-        return fail(err, errlen, "hessian_range", value, "is not auto or a pair of numbers", allowed);
+        return fail(err, errlen, QNN_E_KEY_TYPE, "hessian_range", value, "is not auto or a pair of numbers", allowed);
     memcpy(t, value, len);
     t[len] = '\0';
     trim(t, a, sizeof a);
     trim(comma + 1, b, sizeof b);
     double lo, hi;
     if (parse_double(a, &lo) != 0 || parse_double(b, &hi) != 0)
-        return fail(err, errlen, "hessian_range", value, "is not auto or a pair of numbers", allowed);
+        return fail(err, errlen, QNN_E_KEY_TYPE, "hessian_range", value, "is not auto or a pair of numbers", allowed);
     if (!(lo < hi))
-        return fail(err, errlen, "hessian_range", value, "has lo >= hi", allowed);
+        return fail(err, errlen, QNN_E_KEY_RANGE, "hessian_range", value, "has lo >= hi", allowed);
     p->hessian_lo = lo;
     p->hessian_hi = hi;
     return 0;
 }
 
-/* n, n_v and n_h: the last of n (or d) and n_v says whether n is the whole
+/* After key `key` (trimmed) was set in q from the value written `shown`:
+ * n, n_v and n_h. The last of n (or d) and n_v says whether n is the whole
  * register or follows n_v + n_h; either way the order of the keys in a
  * preset does not matter for the result. */
-int qnn_params_set(qnn_params *p, const char *key_in, const char *value_in,
-                   char *err, size_t errlen)
+static qnn_status set_register(qnn_params *q, const char *key, const char *shown, char *err, size_t errlen)
 {
-    char key[64];
-    if (trimmed_len(key_in ? key_in : "") >= sizeof key) {   /* cut short, it could read as a key */
-        if (err && errlen)
-            snprintf(err, errlen, "unknown key '%.40s...' (%zu bytes); allowed: a key listed by `qnnlab --help`",
-                     key_in, trimmed_len(key_in));
-        return -1;
-    }
-    trim(key_in ? key_in : "", key, sizeof key);
-    qnn_params q = *p;
-    if (set_raw(&q, key, value_in, err, errlen) != 0)
-        return -1;
     if (!strcmp(key, "n") || !strcmp(key, "d"))
-        q.n_v = 0;
-    if (q.n_v > 0 && (!strcmp(key, "n_v") || !strcmp(key, "n_h"))) {
-        if (q.n_v + q.n_h > QNN_MAX_QUBITS) {
+        q->n_v = 0;
+    if (q->n_v > 0 && (!strcmp(key, "n_v") || !strcmp(key, "n_h"))) {
+        if (q->n_v + q->n_h > QNN_MAX_QUBITS) {
             char v[64];
-            snprintf(v, sizeof v, "%s", value_in ? value_in : "");
-            if (err && errlen)
-                snprintf(err, errlen, "key '%s': value '%s' makes n_v + n_h = %d + %d qubits; allowed: n_v + n_h <= %d",
-                         key, v, q.n_v, q.n_h, QNN_MAX_QUBITS);
-            return -1;
+            snprintf(v, sizeof v, "%s", shown);
+            return qnn_fail(err, errlen, QNN_E_RELATION, "key '%s': value '%s' makes n_v + n_h = %d + %d qubits; allowed: n_v + n_h <= %d",
+                            key, v, q->n_v, q->n_h, QNN_MAX_QUBITS);
         }
-        q.n = q.n_v + q.n_h;
+        q->n = q->n_v + q->n_h;
     }
-    *p = q;
-    return 0;
+    return QNN_OK;
 }
 
-static int set_raw(qnn_params *p, const char *key_in, const char *value_in,
-                   char *err, size_t errlen)
+/* The key, trimmed into key[64]; QNN_E_KEY_UNKNOWN when it is longer. */
+static qnn_status trim_key(const char *key_in, char key[64], char *err, size_t errlen)
+{
+    if (trimmed_len(key_in ? key_in : "") >= 64)   /* cut short, it could read as a key */
+        return qnn_fail(err, errlen, QNN_E_KEY_UNKNOWN, "unknown key '%.40s...' (%zu bytes); allowed: a key listed by `qnnlab --help`",
+                        key_in, trimmed_len(key_in));
+    trim(key_in ? key_in : "", key, 64);
+    return QNN_OK;
+}
+
+qnn_status qnn_params_set(qnn_params *p, const char *key_in, const char *value_in,
+                          char *err, size_t errlen)
+{
+    char key[64];
+    qnn_status st = trim_key(key_in, key, err, errlen);
+    if (st != QNN_OK)
+        return st;
+    qnn_params q = *p;
+    if ((st = set_raw(&q, key, value_in, err, errlen)) != QNN_OK ||
+        (st = set_register(&q, key, value_in ? value_in : "", err, errlen)) != QNN_OK)
+        return st;
+    *p = q;
+    return QNN_OK;
+}
+
+/* Integer keys are written whole; doubles as %.6g when that reads back to
+ * the same bits (what a slider always sends), else with the fewest digits
+ * that do. */
+void qnn_params_number_text(const char *key, double v, char *buf, size_t len)
+{
+    const qnn_key_info *k = qnn_params_key(key);
+    if (!isfinite(v) || !k || k->type != QNN_KEY_DOUBLE) {
+        snprintf(buf, len, "%.0f", v);
+        return;
+    }
+    for (int prec = 6; prec <= 17; prec++) {
+        snprintf(buf, len, "%.*g", prec, v);
+        double w = strtod(buf, NULL);
+        if (memcmp(&w, &v, sizeof v) == 0)
+            return;
+    }
+}
+
+qnn_status qnn_params_set_number(qnn_params *p, const char *key_in, double v, char *err, size_t errlen)
+{
+    char key[64], text[64];
+    qnn_status st = trim_key(key_in, key, err, errlen);
+    if (st != QNN_OK)
+        return st;
+    const key_row *r = find_row(key);
+    qnn_params_number_text(key, v, text, sizeof text);
+    /* keys that are not one plain number (aliases, enums, strings, lists,
+     * prune's half-open range) take the text of the value */
+    if (!r || !strcmp(key, "prune") || r->info.type == QNN_KEY_ENUM || r->info.type == QNN_KEY_STRING)
+        return qnn_params_set(p, key, text, err, errlen);
+    qnn_params q = *p;
+    char *base = (char *)&q + r->offset;
+    const int whole = isfinite(v) && v == floor(v);
+    switch (r->info.type) {
+    case QNN_KEY_INT:
+    case QNN_KEY_LONG:
+        if (!whole || fabs(v) >= 9e18)
+            return fail(err, errlen, QNN_E_KEY_TYPE, key, text, "is not an integer", r->info.allowed);
+        if (v < r->lo || v > r->hi)
+            return fail(err, errlen, QNN_E_KEY_RANGE, key, text, "is out of range", r->info.allowed);
+        if (r->info.type == QNN_KEY_INT)
+            *(int *)base = (int)v;
+        else
+            *(long *)base = (long)v;
+        break;
+    case QNN_KEY_U64:
+        if (!whole || v < 0 || v >= 18446744073709551616.0)
+            return fail(err, errlen, QNN_E_KEY_TYPE, key, text, "is not an unsigned integer", r->info.allowed);
+        *(uint64_t *)base = (uint64_t)v;
+        break;
+    default:   /* QNN_KEY_DOUBLE */
+        if (!isfinite(v))
+            return fail(err, errlen, QNN_E_KEY_TYPE, key, text, "is not a finite number", r->info.allowed);
+        if (v < r->lo || v > r->hi)
+            return fail(err, errlen, QNN_E_KEY_RANGE, key, text, "is out of range", r->info.allowed);
+        *(double *)base = v;
+        break;
+    }
+    if ((st = set_register(&q, key, text, err, errlen)) != QNN_OK)
+        return st;
+    *p = q;
+    return QNN_OK;
+}
+
+static qnn_status set_raw(qnn_params *p, const char *key_in, const char *value_in,
+                          char *err, size_t errlen)
 {
     char key[64], value[QNN_TEXT_MAX + 64];
     trim(key_in ? key_in : "", key, sizeof key);
@@ -530,20 +605,18 @@ static int set_raw(qnn_params *p, const char *key_in, const char *value_in,
             return set_label_list(p, value_in, err, errlen);
         const key_row *r = find_row(strcmp(key, "p") == 0 ? "L" : key);
         if (!r && strcmp(key, "d") != 0) {
-            if (err && errlen)
-                snprintf(err, errlen, "unknown key '%s' (value '%.40s...'); allowed: a key listed by `qnnlab --help`", key, value);
-            return -1;
+            return qnn_fail(err, errlen, QNN_E_KEY_UNKNOWN, "unknown key '%s' (value '%.40s...'); allowed: a key listed by `qnnlab --help`", key, value);
         }
         char what[64];
         snprintf(what, sizeof what, "is longer than %zu bytes", sizeof value - 1);
-        return fail(err, errlen, key, value_in, what, r ? r->info.allowed : "2, 4, 8, ... 16777216 (d = 2^n)");
+        return fail(err, errlen, QNN_E_KEY_TYPE, key, value_in, what, r ? r->info.allowed : "2, 4, 8, ... 16777216 (d = 2^n)");
     }
 
     /* Aliases from the papers' notation. */
     if (strcmp(key, "d") == 0) {
         long long v;
         if (parse_long(value, &v) != 0 || v < 2 || v > (1LL << QNN_MAX_QUBITS) || (v & (v - 1)) != 0)
-            return fail(err, errlen, "d", value, "is not a power of two in range", "2, 4, 8, ... 16777216 (d = 2^n)");
+            return fail(err, errlen, QNN_E_KEY_RANGE, "d", value, "is not a power of two in range", "2, 4, 8, ... 16777216 (d = 2^n)");
         int n = 0;
         while ((1LL << n) < v)
             n++;
@@ -562,18 +635,16 @@ static int set_raw(qnn_params *p, const char *key_in, const char *value_in,
     if (strcmp(key, "prune") == 0) {
         double v;
         if (parse_double(value, &v) != 0)
-            return fail(err, errlen, "prune", value, "is not a finite number", "0 .. 1 (1 excluded: a fraction of the weights to zero)");
+            return fail(err, errlen, QNN_E_KEY_TYPE, "prune", value, "is not a finite number", "0 .. 1 (1 excluded: a fraction of the weights to zero)");
         if (!(v >= 0.0 && v < 1.0))
-            return fail(err, errlen, "prune", value, "is out of range", "0 <= prune < 1 (a fraction of the weights to zero; 1 would delete the network)");
+            return fail(err, errlen, QNN_E_KEY_RANGE, "prune", value, "is out of range", "0 <= prune < 1 (a fraction of the weights to zero; 1 would delete the network)");
         p->prune = v;
         return 0;
     }
 
     const key_row *r = find_row(key);
     if (!r) {
-        if (err && errlen)
-            snprintf(err, errlen, "unknown key '%s' (value '%s'); allowed: a key listed by `qnnlab --help`", key, value);
-        return -1;
+        return qnn_fail(err, errlen, QNN_E_KEY_UNKNOWN, "unknown key '%s' (value '%s'); allowed: a key listed by `qnnlab --help`", key, value);
     }
     char *base = (char *)p + r->offset;
     const char *name = r->info.name;
@@ -582,9 +653,9 @@ static int set_raw(qnn_params *p, const char *key_in, const char *value_in,
     case QNN_KEY_LONG: {
         long long v;
         if (parse_long(value, &v) != 0)
-            return fail(err, errlen, name, value, "is not an integer", r->info.allowed);
+            return fail(err, errlen, QNN_E_KEY_TYPE, name, value, "is not an integer", r->info.allowed);
         if ((double)v < r->lo || (double)v > r->hi)
-            return fail(err, errlen, name, value, "is out of range", r->info.allowed);
+            return fail(err, errlen, QNN_E_KEY_RANGE, name, value, "is out of range", r->info.allowed);
         if (r->info.type == QNN_KEY_INT)
             *(int *)base = (int)v;
         else
@@ -593,21 +664,21 @@ static int set_raw(qnn_params *p, const char *key_in, const char *value_in,
     }
     case QNN_KEY_U64: {
         if (!*value || value[0] == '-')
-            return fail(err, errlen, name, value, "is not an unsigned integer", r->info.allowed);
+            return fail(err, errlen, QNN_E_KEY_TYPE, name, value, "is not an unsigned integer", r->info.allowed);
         char *end;
         errno = 0;
         unsigned long long v = strtoull(value, &end, 10);
         if (*end || errno)
-            return fail(err, errlen, name, value, "is not an unsigned integer", r->info.allowed);
+            return fail(err, errlen, QNN_E_KEY_TYPE, name, value, "is not an unsigned integer", r->info.allowed);
         *(uint64_t *)base = (uint64_t)v;
         return 0;
     }
     case QNN_KEY_DOUBLE: {
         double v;
         if (parse_double(value, &v) != 0)
-            return fail(err, errlen, name, value, "is not a finite number", r->info.allowed);
+            return fail(err, errlen, QNN_E_KEY_TYPE, name, value, "is not a finite number", r->info.allowed);
         if (v < r->lo || v > r->hi)
-            return fail(err, errlen, name, value, "is out of range", r->info.allowed);
+            return fail(err, errlen, QNN_E_KEY_RANGE, name, value, "is out of range", r->info.allowed);
         *(double *)base = v;
         return 0;
     }
@@ -615,7 +686,7 @@ static int set_raw(qnn_params *p, const char *key_in, const char *value_in,
         if (!r->enums) {   /* the key `model`: a registered class */
             const qnn_model_class *c = qnn_model_find(value);
             if (!c)
-                return fail(err, errlen, name, value, "is not one of the choices", qnn_model_names());
+                return fail(err, errlen, QNN_E_KEY_TYPE, name, value, "is not one of the choices", qnn_model_names());
             p->model = c;
             return 0;
         }
@@ -624,21 +695,21 @@ static int set_raw(qnn_params *p, const char *key_in, const char *value_in,
                 *(int *)base = e->value;
                 return 0;
             }
-        return fail(err, errlen, name, value, "is not one of the choices", r->info.allowed);
+        return fail(err, errlen, QNN_E_KEY_TYPE, name, value, "is not one of the choices", r->info.allowed);
     case QNN_KEY_STRING:
         if (strlen(value) > r->maxlen)
-            return fail(err, errlen, name, value, "is too long", r->info.allowed);
+            return fail(err, errlen, QNN_E_KEY_TYPE, name, value, "is too long", r->info.allowed);
         if (strcmp(name, "measure") == 0 && *value) {
             for (const char *c = value; *c; c++)
                 if (!strchr("IXYZixyz", *c))
-                    return fail(err, errlen, name, value, "is not a Pauli string", r->info.allowed);
+                    return fail(err, errlen, QNN_E_KEY_TYPE, name, value, "is not a Pauli string", r->info.allowed);
         }
         if (strcmp(name, "stats") == 0 && check_stats(value) != 0)
-            return fail(err, errlen, name, value, "names an unknown statistic", r->info.allowed);
+            return fail(err, errlen, QNN_E_KEY_TYPE, name, value, "names an unknown statistic", r->info.allowed);
         memcpy(base, value, strlen(value) + 1);
         return 0;
     }
-    return fail(err, errlen, name, value, "cannot be set", r->info.allowed);
+    return fail(err, errlen, QNN_E_KEY_TYPE, name, value, "cannot be set", r->info.allowed);
 }
 
 int qnn_params_get(const qnn_params *p, const char *key, char *buf, size_t len)
@@ -810,85 +881,74 @@ static void offering(const char *figure, char *buf, size_t len)
     }
 }
 
-int qnn_params_check(const qnn_params *p, size_t mem_limit, char *err, size_t errlen)
+qnn_status qnn_params_check(const qnn_params *p, size_t mem_limit, char *err, size_t errlen)
 {
     const char *mn = p->model->name;
     if (p->n_h >= p->n) {
-        snprintf(err, errlen, "key 'n_h': value '%d' leaves no visible qubit (n = %d qubits in all); allowed: 0 .. %d", p->n_h, p->n, p->n - 1);
-        return -1;
+        return qnn_fail(err, errlen, QNN_E_RELATION, "key 'n_h': value '%d' leaves no visible qubit (n = %d qubits in all); allowed: 0 .. %d", p->n_h, p->n, p->n - 1);
     }
     if (p->cut >= p->n && p->cut > 0) {
-        snprintf(err, errlen, "key 'cut': value '%d' is not inside the register of n = %d qubits; allowed: 0 (= n/2) .. %d", p->cut, p->n, p->n - 1);
-        return -1;
+        return qnn_fail(err, errlen, QNN_E_RELATION, "key 'cut': value '%d' is not inside the register of n = %d qubits; allowed: 0 (= n/2) .. %d", p->cut, p->n, p->n - 1);
     }
-    if (p->model->check && p->model->check(p, err, errlen) != 0)
-        return -1;
+    if (p->model->check) {
+        int rc = p->model->check(p, err, errlen);
+        if (rc != 0)
+            return qnn_status_of(rc);
+    }
     if (p->prune_every > 0 && qnn_model_key_use(p, "prune_every") == QNN_KEY_UNUSED) {
-        snprintf(err, errlen, "key 'prune_every': value '%d' but sparse training (LIU24 Sec. III.B) prunes the weights of model = mlp, not %s; allowed: 0",
+        return qnn_fail(err, errlen, QNN_E_RELATION, "key 'prune_every': value '%d' but sparse training (LIU24 Sec. III.B) prunes the weights of model = mlp, not %s; allowed: 0",
                  p->prune_every, mn);
-        return -1;
     }
     if (p->prune_every > 0 && p->prune_classical >= p->prune_every) {
-        snprintf(err, errlen, "key 'prune_classical': value '%d' leaves no step between uploads (prune_every = %d); allowed: 0 .. %d",
+        return qnn_fail(err, errlen, QNN_E_RELATION, "key 'prune_classical': value '%d' leaves no step between uploads (prune_every = %d); allowed: 0 .. %d",
                  p->prune_classical, p->prune_every, p->prune_every - 1);
-        return -1;
     }
     if (p->hessian != QNN_HESS_OFF) {
         double P = qnn_params_n_params(p);
         if (P <= 0.0) {
-            snprintf(err, errlen, "key 'hessian': value '%s' but model = %s has no trainable parameters; allowed: off",
+            return qnn_fail(err, errlen, QNN_E_RELATION, "key 'hessian': value '%s' but model = %s has no trainable parameters; allowed: off",
                      enum_name(hess_names, p->hessian), mn);
-            return -1;
         }
         if (p->hessian == QNN_HESS_EXACT && P > QNN_HESSIAN_EXACT_MAX) {
-            snprintf(err, errlen, "key 'hessian': value 'exact' needs a %.0f x %.0f matrix (%.0f parameters) and O(P^3) work per spectrum; allowed: exact up to %d parameters, or auto / slq (stochastic Lanczos quadrature)",
+            return qnn_fail(err, errlen, QNN_E_SIZE, "key 'hessian': value 'exact' needs a %.0f x %.0f matrix (%.0f parameters) and O(P^3) work per spectrum; allowed: exact up to %d parameters, or auto / slq (stochastic Lanczos quadrature)",
                      P, P, P, QNN_HESSIAN_EXACT_MAX);
-            return -1;
         }
         if (p->hessian == QNN_HESS_SLQ && p->slq_steps > P) {
-            snprintf(err, errlen, "key 'slq_steps': value '%d' is more Lanczos steps than the %.0f parameters; allowed: 2 .. %.0f", p->slq_steps, P, P);
-            return -1;
+            return qnn_fail(err, errlen, QNN_E_RELATION, "key 'slq_steps': value '%d' is more Lanczos steps than the %.0f parameters; allowed: 2 .. %.0f", p->slq_steps, P, P);
         }
     }
     if (p->objective == QNN_OBJ_FIDELITY && qnn_model_key_use(p, "objective") == QNN_KEY_UNUSED) {
-        snprintf(err, errlen, "key 'objective': value 'fidelity' is for the random and hidden models, not %s; allowed: observable", mn);
-        return -1;
+        return qnn_fail(err, errlen, QNN_E_RELATION, "key 'objective': value 'fidelity' is for the random and hidden models, not %s; allowed: observable", mn);
     }
     const int supervised = qnn_model_key_use(p, "labels") != QNN_KEY_UNUSED;
     if (supervised && p->labels == QNN_LABEL_LIST && p->nlabels != p->m) {
         char lv[64];
         qnn_params_get(p, "labels", lv, sizeof lv);
-        snprintf(err, errlen, "key 'labels': value '%s%s' has %d entries but m = %d; allowed: exactly m numbers, pm1 or uniform",
+        return qnn_fail(err, errlen, QNN_E_RELATION, "key 'labels': value '%s%s' has %d entries but m = %d; allowed: exactly m numbers, pm1 or uniform",
                  lv, strlen(lv) >= sizeof lv - 1 ? "..." : "", p->nlabels, p->m);
-        return -1;
     }
     if (p->figure == QNN_FIG_RATE) {
         if (!qnn_model_offers(p->model, "rate")) {
             char who[256];
             offering("rate", who, sizeof who);
-            snprintf(err, errlen, "key 'figure': value 'rate' needs model = %s (YOU23 Cor. 4.3), not %s; allowed: training, sweep, compare", who, mn);
-            return -1;
+            return qnn_fail(err, errlen, QNN_E_RELATION, "key 'figure': value 'rate' needs model = %s (YOU23 Cor. 4.3), not %s; allowed: training, sweep, compare", who, mn);
         }
         if (p->m != 1) {
-            snprintf(err, errlen, "key 'm': value '%d' but figure = rate plots YOU23 Cor. 4.3, a statement about one training state; allowed: 1", p->m);
-            return -1;
+            return qnn_fail(err, errlen, QNN_E_RELATION, "key 'm': value '%d' but figure = rate plots YOU23 Cor. 4.3, a statement about one training state; allowed: 1", p->m);
         }
         if (p->labels == QNN_LABEL_UNIFORM || (p->labels == QNN_LABEL_LIST && fabs(p->label_list[0]) != 1.0)) {
             char lv[64];
             qnn_params_get(p, "labels", lv, sizeof lv);
-            snprintf(err, errlen, "key 'labels': value '%s' but figure = rate needs a label of +1 or -1 (YOU23 Cor. 4.3 assumes y = ±1); allowed: pm1, 1 or -1", lv);
-            return -1;
+            return qnn_fail(err, errlen, QNN_E_RELATION, "key 'labels': value '%s' but figure = rate needs a label of +1 or -1 (YOU23 Cor. 4.3 assumes y = ±1); allowed: pm1, 1 or -1", lv);
         }
     }
     if (p->figure == QNN_FIG_COMPARE && !qnn_model_offers(p->model, "compare") &&
         !qnn_model_offers(p->model, "companion")) {
-        snprintf(err, errlen, "key 'model': value '%s' but figure = compare runs the periodic QNN beside its asymptotic and frozen-kernel companions; allowed: periodic",
+        return qnn_fail(err, errlen, QNN_E_RELATION, "key 'model': value '%s' but figure = compare runs the periodic QNN beside its asymptotic and frozen-kernel companions; allowed: periodic",
                  mn);
-        return -1;
     }
     if (p->figure == QNN_FIG_SWEEP && !p->stats[0]) {
-        snprintf(err, errlen, "key 'stats': value '' is empty but figure = sweep needs at least one statistic; allowed: the statistics listed by `qnnlab --help` under stats");
-        return -1;
+        return qnn_fail(err, errlen, QNN_E_RELATION, "key 'stats': value '' is empty but figure = sweep needs at least one statistic; allowed: the statistics listed by `qnnlab --help` under stats");
     }
     if (mem_limit) {
         int alive = p->threads > 0 ? p->threads : 1;
@@ -905,10 +965,9 @@ int qnn_params_check(const qnn_params *p, size_t mem_limit, char *err, size_t er
                 key = "hessian";
             char val[32];
             qnn_params_get(p, key, val, sizeof val);
-            snprintf(err, errlen,
+            return qnn_fail(err, errlen, QNN_E_SIZE,
                      "key '%s': value '%s' makes the run need %s of memory (n = %d, L = %d, entangler = %s, m = %d, %d instance(s) at once) but %s is available; allowed: a size that fits (fewer qubits or parameters, entangler = brickwork, or fewer threads)",
                      key, val, a, p->n, p->L, enum_name(ent_names, p->entangler), p->m, alive, b);
-            return -1;
         }
     }
     return 0;

@@ -100,17 +100,6 @@ struct qnn_qbm {
     double logZ, f;
 };
 
-static int fail(char *err, size_t errlen, int code, const char *fmt, ...)
-{
-    if (err && errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return code;
-}
-
 int qnn_c1_count(int n)
 {
     if (n < 1 || n > QNN_MAX_QUBITS)
@@ -173,18 +162,18 @@ int qnn_qbm_new(int n, int n_v, double beta, qnn_qbm **out, char *err, size_t er
 {
     *out = NULL;
     if (n < 1 || n > QNN_QBM_MAX_QUBITS)
-        return fail(err, errlen, QNN_QBM_ESIZE,
+        return qnn_fail(err, errlen, QNN_QBM_ESIZE,
                     "qbm: n = %d qubits is out of range (1 .. %d)", n, QNN_QBM_MAX_QUBITS);
     if (n_v < 1 || n_v > n)
-        return fail(err, errlen, QNN_QBM_ESIZE,
+        return qnn_fail(err, errlen, QNN_QBM_ESIZE,
                     "qbm: n_v = %d visible qubits is out of range (1 .. n = %d)", n_v, n);
     if (!(beta > 0.0) || !isfinite(beta))
-        return fail(err, errlen, QNN_QBM_EBETA,
+        return qnn_fail(err, errlen, QNN_QBM_EBETA,
                     "qbm: beta = %g is not a valid temperature-like scale: it must be a finite number > 0",
                     beta);
     qnn_qbm *q = calloc(1, sizeof *q);
     if (!q)
-        return fail(err, errlen, QNN_QBM_ENOMEM, "qbm: out of memory");
+        return qnn_fail(err, errlen, QNN_QBM_ENOMEM, "qbm: out of memory");
     q->n = n;
     q->n_v = n_v;
     q->D = (size_t)1 << n;
@@ -218,7 +207,7 @@ int qnn_qbm_new(int n, int n_v, double beta, qnn_qbm **out, char *err, size_t er
     if (!q->terms || !q->theta || !q->Hm || !q->Ev || !q->E || !eig_ok || !q->rho || !q->W ||
         !q->rhov || !q->w || !q->p) {
         qnn_qbm_free(q);
-        return fail(err, errlen, QNN_QBM_ENOMEM,
+        return qnn_fail(err, errlen, QNN_QBM_ENOMEM,
                     "qbm: out of memory for n = %d qubits (four %zu x %zu complex matrices)", n, D, D);
     }
     qnn_c1_terms(n, q->terms);
@@ -275,18 +264,18 @@ int qnn_qbm_set_objective(qnn_qbm *q, size_t m, const double *coef, const qnn_pa
                           char *err, size_t errlen)
 {
     if (m == 0 || !coef || !P)
-        return fail(err, errlen, QNN_QBM_EOBS, "qbm: the objective needs at least one Pauli term");
+        return qnn_fail(err, errlen, QNN_QBM_EOBS, "qbm: the objective needs at least one Pauli term");
     for (size_t j = 0; j < m; j++) {
         if (!isfinite(coef[j]))
-            return fail(err, errlen, QNN_QBM_EOBS, "qbm: objective coefficient %zu is not finite", j);
+            return qnn_fail(err, errlen, QNN_QBM_EOBS, "qbm: objective coefficient %zu is not finite", j);
         if ((P[j].x | P[j].z) >> q->n_v)
-            return fail(err, errlen, QNN_QBM_EOBS,
+            return qnn_fail(err, errlen, QNN_QBM_EOBS,
                         "qbm: objective term %zu acts on a hidden qubit (only qubits 0 .. %d are visible)",
                         j, q->n_v - 1);
     }
     qnn_cplx *Ov = calloc(q->Dv * q->Dv, sizeof *Ov);
     if (!Ov)
-        return fail(err, errlen, QNN_QBM_ENOMEM, "qbm: out of memory");
+        return qnn_fail(err, errlen, QNN_QBM_ENOMEM, "qbm: out of memory");
     for (size_t j = 0; j < m; j++)
         add_pauli(q->Dv, Ov, coef[j], P[j]);
     free(q->Ov);
@@ -342,7 +331,7 @@ static int diagonalise(qnn_qbm *q, char *err, size_t errlen)
     q->evaluated = 0;
     for (int k = 0; k < q->K; k++)
         if (!isfinite(q->theta[k]))
-            return fail(err, errlen, QNN_QBM_ENOTFINITE, "qbm: theta[%d] = %g is not finite", k,
+            return qnn_fail(err, errlen, QNN_QBM_ENOTFINITE, "qbm: theta[%d] = %g is not finite", k,
                         q->theta[k]);
     qnn_qbm_hamiltonian(q, (qnn_cplx *)q->Hm->data);
 #ifdef QNN_QBM_LAPACK
@@ -353,7 +342,7 @@ static int diagonalise(qnn_qbm *q, char *err, size_t errlen)
         const lapack_int info = LAPACKE_zheevd_work(LAPACK_COL_MAJOR, 'V', 'U', d, V, d, q->E->data, q->W, lwork,
                                                     (double *)q->rho, lrwork, q->iwork, liwork);
         if (info != 0)
-            return fail(err, errlen, QNN_QBM_EEIGEN,
+            return qnn_fail(err, errlen, QNN_QBM_EEIGEN,
                         "qbm: the Hermitian eigensolver failed (zheevd info %d, D = %zu)", info, D);
         /* V (column-major, ascending energies) -> A = V† */
         qnn_cplx *A = (qnn_cplx *)q->Ev->data;
@@ -363,7 +352,7 @@ static int diagonalise(qnn_qbm *q, char *err, size_t errlen)
     }
 #else
     if (gsl_eigen_hermv(q->Hm, q->E, q->Ev, q->ws) != 0)
-        return fail(err, errlen, QNN_QBM_EEIGEN, "qbm: the Hermitian eigensolver failed (D = %zu)", D);
+        return qnn_fail(err, errlen, QNN_QBM_EEIGEN, "qbm: the Hermitian eigensolver failed (D = %zu)", D);
     gsl_eigen_hermv_sort(q->E, q->Ev, GSL_EIGEN_SORT_VAL_ASC);
 #endif
     return QNN_QBM_OK;
@@ -376,7 +365,7 @@ int qnn_qbm_eval(qnn_qbm *q, char *err, size_t errlen)
         return rc;
     rc = thermal(q);
     if (rc)
-        return fail(err, errlen, rc, "qbm: the thermal state is not finite");
+        return qnn_fail(err, errlen, rc, "qbm: the thermal state is not finite");
     return QNN_QBM_OK;
 }
 
@@ -411,7 +400,7 @@ int qnn_qbm_init_theta(qnn_qbm *q, gsl_rng *r, int normalise, char *err, size_t 
     }
     rc = thermal(q);
     if (rc)
-        return fail(err, errlen, rc, "qbm: the thermal state is not finite");
+        return qnn_fail(err, errlen, rc, "qbm: the thermal state is not finite");
     return QNN_QBM_OK;
 }
 

@@ -123,8 +123,7 @@ int qnn_run_one(const qnn_params *p, int i, const qnn_instance *lender, const at
     if (!ri->rec || !ri->K0 || !ri->eig0 || (p->record_residuals && !ri->resid)) {
         qnn_instance_free(in);
         qnn_run_instance_clear(ri);
-        snprintf(err, errlen, "out of memory for the records of instance %d (%zu records)", i, cap);
-        return -1;
+        return qnn_fail(err, errlen, QNN_E_NOMEM, "out of memory for the records of instance %d (%zu records)", i, cap);
     }
     qnn_instance_consts(in, &ri->consts);
     size_t spec_cap = 0;
@@ -142,8 +141,7 @@ int qnn_run_one(const qnn_params *p, int i, const qnn_instance *lender, const at
         if (keep_spectrum(ri, in, &spec_cap) != 0) {
             qnn_instance_free(in);
             qnn_run_instance_clear(ri);
-            snprintf(err, errlen, "out of memory for the Hessian spectra of instance %d", i);
-            return -1;
+            return qnn_fail(err, errlen, QNN_E_NOMEM, "out of memory for the Hessian spectra of instance %d", i);
         }
         if (t == 0) {
             memcpy(ri->K0, qnn_instance_kernel(in, NULL), (size_t)m * (size_t)m * sizeof(double));
@@ -168,7 +166,7 @@ int qnn_run_one(const qnn_params *p, int i, const qnn_instance *lender, const at
     qnn_instance_free(in);
     if (stopped) {
         qnn_run_instance_clear(ri);
-        snprintf(err, errlen, "interrupted");
+        qnn_fail(err, errlen, QNN_E_INTERRUPTED, "interrupted");
         return 1;
     }
     return 0;
@@ -279,8 +277,7 @@ int qnn_run_assemble(const qnn_params *p, qnn_run_instance *inst, int ninst, qnn
         for (int i = 0; i < ninst; i++)
             qnn_run_instance_clear(&inst[i]);
         free(inst);
-        snprintf(err, errlen, "out of memory");
-        return -1;
+        return qnn_fail(err, errlen, QNN_E_NOMEM, "out of memory");
     }
     run->params = *p;
     run->ninst = ninst;
@@ -288,9 +285,9 @@ int qnn_run_assemble(const qnn_params *p, qnn_run_instance *inst, int ninst, qnn
     run->inst = inst;
     run->threads_used = 0;
     if (mean_kernel(run) != 0) {
-        snprintf(err, errlen, "out of memory for the mean kernel (m = %d)", run->m);
+        qnn_fail(err, errlen, QNN_E_NOMEM, "out of memory for the mean kernel (m = %d)", run->m);
         qnn_run_free(run);
-        return -1;
+        return QNN_E_NOMEM;
     }
     *out = run;
     return 0;
@@ -303,8 +300,7 @@ int qnn_run_execute(const qnn_params *p, qnn_progress_fn progress, void *ctx,
     openblas_set_num_threads(1);
     qnn_run *run = calloc(1, sizeof *run);
     if (!run) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
+        return qnn_fail(err, errlen, QNN_E_NOMEM, "out of memory");
     }
     run->params = *p;
     run->ninst = p->instances;
@@ -312,8 +308,7 @@ int qnn_run_execute(const qnn_params *p, qnn_progress_fn progress, void *ctx,
     run->inst = calloc((size_t)p->instances, sizeof *run->inst);
     if (!run->inst) {
         qnn_run_free(run);
-        snprintf(err, errlen, "out of memory for %d instances", p->instances);
-        return -1;
+        return qnn_fail(err, errlen, QNN_E_NOMEM, "out of memory for %d instances", p->instances);
     }
     int threads = p->threads > 0 ? p->threads : qnn_run_default_threads();
     if (threads > p->instances)
@@ -353,14 +348,15 @@ int qnn_run_execute(const qnn_params *p, qnn_progress_fn progress, void *ctx,
     pthread_mutex_destroy(&jb.lock);
 
     if (jb.failed || atomic_load(&jb.stop)) {
-        snprintf(err, errlen, "%s", jb.failed ? jb.err : "interrupted");
+        qnn_status st = qnn_fail(err, errlen, jb.failed ? QNN_E_FAIL : QNN_E_INTERRUPTED, "%s",
+                                 jb.failed ? jb.err : "interrupted");
         qnn_run_free(run);
-        return -1;
+        return st;
     }
     if (mean_kernel(run) != 0) {
-        snprintf(err, errlen, "out of memory for the mean kernel (m = %d)", run->m);
+        qnn_fail(err, errlen, QNN_E_NOMEM, "out of memory for the mean kernel (m = %d)", run->m);
         qnn_run_free(run);
-        return -1;
+        return QNN_E_NOMEM;
     }
     *out = run;
     return 0;

@@ -22,9 +22,13 @@
 
 typedef enum { CMD_SET, CMD_PLAY, CMD_STEP, CMD_RESET, CMD_SPEED } cmd_kind;
 
+/* A SET carries the value's text (what the log keeps); a typed SET
+ * (qnn_session_set_number) also the number itself, applied as it is. */
 typedef struct cmd {
     cmd_kind kind;
     int arg;
+    int typed;
+    double number;
     char key[32];
     char value[64];
 } cmd;
@@ -796,7 +800,7 @@ static int log_change(qnn_session *s, const char *key, const char *value)
 
 /* Checks a parameter set for live use: its relations, the live models and
  * the memory of R instances. */
-static int live_check(const qnn_params *p, int R, size_t mem_limit, char *err, size_t errlen)
+static qnn_status live_check(const qnn_params *p, int R, size_t mem_limit, char *err, size_t errlen)
 {
     if (!qnn_model_has(p->model, QNN_CAP_LIVE)) {
         char live[512];
@@ -805,24 +809,23 @@ static int live_check(const qnn_params *p, int R, size_t mem_limit, char *err, s
         for (size_t i = 0; i < qnn_model_count() && k < sizeof live; i++)
             if (qnn_model_has(qnn_model_at(i), QNN_CAP_LIVE))
                 k += (size_t)snprintf(live + k, sizeof live - k, "%s%s", k ? ", " : "", qnn_model_at(i)->name);
-        snprintf(err, errlen, "key 'model': value '%s' has no live view; allowed here: %s; use `qnnlab run` for %s",
+        return qnn_fail(err, errlen, QNN_E_UNSUPPORTED, "key 'model': value '%s' has no live view; allowed here: %s; use `qnnlab run` for %s",
                  p->model->name, live, p->model->name);
-        return -1;
     }
     qnn_params q = *p;
     live_params(&q, R);
-    if (qnn_params_check(&q, 0, err, errlen) != 0)
-        return -1;
+    qnn_status st = qnn_params_check(&q, 0, err, errlen);
+    if (st != QNN_OK)
+        return st;
     double need = (double)qnn_params_instance_bytes(&q) * R;
     if (mem_limit > 0 && need > (double)mem_limit) {
-        snprintf(err, errlen, "%d live instances of this model need %.3g GB but %.3g GB is available; allowed: a smaller n, L or m, or fewer instances",
+        return qnn_fail(err, errlen, QNN_E_SIZE, "%d live instances of this model need %.3g GB but %.3g GB is available; allowed: a smaller n, L or m, or fewer instances",
                  R, need / 1e9, (double)mem_limit / 1e9);
-        return -1;
     }
     return 0;
 }
 
-int qnn_session_check(qnn_session *s, const qnn_params *q, char *err, size_t errlen)
+qnn_status qnn_session_check(qnn_session *s, const qnn_params *q, char *err, size_t errlen)
 {
     int R = q->instances < 1 ? 1 : q->instances > QNN_SESSION_MAX_INSTANCES ? QNN_SESSION_MAX_INSTANCES : q->instances;
     pthread_mutex_lock(&s->mu);
@@ -831,30 +834,56 @@ int qnn_session_check(qnn_session *s, const qnn_params *q, char *err, size_t err
     return live_check(q, R, lim, err, errlen);
 }
 
-int qnn_session_set(qnn_session *s, const char *key, const char *value, char *err, size_t errlen)
+static int clamp_instances(int n)
+{
+    return n < 1 ? 1 : n > QNN_SESSION_MAX_INSTANCES ? QNN_SESSION_MAX_INSTANCES : n;
+}
+
+/* Queues c after checking the requested parameters with its change made
+ * (q, or the status of making it). */
+static qnn_status queue_set(qnn_session *s, cmd *c, qnn_params *q, char *err, size_t errlen)
+{
+    qnn_status st = live_check(q, clamp_instances(q->instances), s->o.mem_limit, err, errlen);
+    if (st == QNN_OK) {
+        s->requested = *q;
+        if (push(s, c) != 0)
+            st = qnn_fail(err, errlen, QNN_E_NOMEM, "out of memory for the command queue");
+    }
+    return st;
+}
+
+qnn_status qnn_session_set(qnn_session *s, const char *key, const char *value, char *err, size_t errlen)
 {
     cmd c = { .kind = CMD_SET };
-    if (strlen(key) >= sizeof c.key || strlen(value) >= sizeof c.value) {
-        snprintf(err, errlen, "key '%.40s': value '%.40s' is too long; allowed: keys of %zu and values of %zu characters at most",
-                 key, value, sizeof c.key - 1, sizeof c.value - 1);
-        return -1;
-    }
+    if (strlen(key) >= sizeof c.key || strlen(value) >= sizeof c.value)
+        return qnn_fail(err, errlen, QNN_E_KEY_TYPE, "key '%.40s': value '%.40s' is too long; allowed: keys of %zu and values of %zu characters at most",
+                        key, value, sizeof c.key - 1, sizeof c.value - 1);
     snprintf(c.key, sizeof c.key, "%s", key);
     snprintf(c.value, sizeof c.value, "%s", value);
     pthread_mutex_lock(&s->mu);
     qnn_params q = s->requested;
-    int rc = qnn_params_set(&q, key, value, err, errlen);
-    int R = q.instances < 1 ? 1 : q.instances > QNN_SESSION_MAX_INSTANCES ? QNN_SESSION_MAX_INSTANCES : q.instances;
-    if (rc == 0)
-        rc = live_check(&q, R, s->o.mem_limit, err, errlen);
-    if (rc == 0) {
-        s->requested = q;
-        rc = push(s, &c);
-        if (rc != 0)
-            snprintf(err, errlen, "out of memory for the command queue");
-    }
+    qnn_status st = qnn_params_set(&q, key, value, err, errlen);
+    if (st == QNN_OK)
+        st = queue_set(s, &c, &q, err, errlen);
     pthread_mutex_unlock(&s->mu);
-    return rc;
+    return st;
+}
+
+qnn_status qnn_session_set_number(qnn_session *s, const char *key, double v, char *err, size_t errlen)
+{
+    cmd c = { .kind = CMD_SET, .typed = 1, .number = v };
+    qnn_params_number_text(key, v, c.value, sizeof c.value);
+    if (strlen(key) >= sizeof c.key)
+        return qnn_fail(err, errlen, QNN_E_KEY_TYPE, "key '%.40s': value '%.40s' is too long; allowed: keys of %zu and values of %zu characters at most",
+                        key, c.value, sizeof c.key - 1, sizeof c.value - 1);
+    snprintf(c.key, sizeof c.key, "%s", key);
+    pthread_mutex_lock(&s->mu);
+    qnn_params q = s->requested;
+    qnn_status st = qnn_params_set_number(&q, key, v, err, errlen);
+    if (st == QNN_OK)
+        st = queue_set(s, &c, &q, err, errlen);
+    pthread_mutex_unlock(&s->mu);
+    return st;
 }
 
 static void push_simple(qnn_session *s, cmd_kind k, int arg)
@@ -913,12 +942,26 @@ int qnn_session_log(qnn_session *s, qnn_params *base, qnn_change **log, size_t *
     return *log ? 0 : -1;
 }
 
-/* Applies one SET in the worker. */
-static void apply_set(qnn_session *s, const char *key, const char *value)
+/* The marker's text of a typed value: doubles to 6 digits ("0.002662",
+ * not the round-trip "0.0026619999999999999"), integers whole (the text
+ * path's rule, from the number). */
+static void shown_number(const char *key, double v, char *buf, size_t len)
+{
+    const qnn_key_info *k = qnn_params_key(key);
+    if (k && k->type == QNN_KEY_DOUBLE && !(v == floor(v) && fabs(v) < 1e17))
+        snprintf(buf, len, "%.6g", v);
+    else
+        snprintf(buf, len, "%.0f", v);
+}
+
+/* Applies one SET in the worker: `value` is the text (logged), `number`
+ * the typed value when not NULL (applied as it is, never parsed). */
+static void apply_set(qnn_session *s, const char *key, const char *value, const double *number)
 {
     qnn_params q = s->p;
     char err[512];
-    if (qnn_params_set(&q, key, value, err, sizeof err) != 0) {
+    if ((number ? qnn_params_set_number(&q, key, *number, err, sizeof err)
+                : qnn_params_set(&q, key, value, err, sizeof err)) != QNN_OK) {
         set_message(s, 1, "%s", err);
         return;
     }
@@ -938,8 +981,10 @@ static void apply_set(qnn_session *s, const char *key, const char *value)
     q.instances = R;
     char what[96];
     char shown[64];
-    qnn_params_get(&q, key, shown, sizeof shown);
-    {
+    if (number)
+        shown_number(key, *number, shown, sizeof shown);
+    else {
+        qnn_params_get(&q, key, shown, sizeof shown);
         /* the marker and the message show 6 digits ("0.002662", not the
          * round-trip "0.0026619999999999999"); integers stay whole */
         char *end;
@@ -1018,7 +1063,7 @@ static int drain(qnn_session *s)
     pthread_mutex_unlock(&s->mu);
     for (size_t k = 0; k < n; k++) {
         switch (q[k].kind) {
-        case CMD_SET: apply_set(s, q[k].key, q[k].value); break;
+        case CMD_SET: apply_set(s, q[k].key, q[k].value, q[k].typed ? &q[k].number : NULL); break;
         case CMD_PLAY: s->playing = q[k].arg; break;
         case CMD_STEP: s->single += q[k].arg; break;
         case CMD_RESET: do_reset(s); break;
@@ -1034,7 +1079,7 @@ static void replay_due(qnn_session *s)
 {
     while (s->ireplay < s->nreplay && s->replay[s->ireplay].step <= s->step) {
         const qnn_change *c = &s->replay[s->ireplay++];
-        apply_set(s, c->key, c->value);
+        apply_set(s, c->key, c->value, NULL);
         pthread_mutex_lock(&s->mu);
         s->requested = s->p;
         pthread_mutex_unlock(&s->mu);
@@ -1072,12 +1117,12 @@ qnn_session *qnn_session_new(const qnn_params *p, const qnn_session_opts *o, cha
     else
         qnn_session_opts_default(&oo);
     if (oo.instances < 1 || oo.instances > QNN_SESSION_MAX_INSTANCES) {
-        snprintf(err, errlen, "key 'instances': value '%d' is out of range for the live view; allowed: 1 .. %d",
+        qnn_fail(err, errlen, QNN_E_KEY_RANGE, "key 'instances': value '%d' is out of range for the live view; allowed: 1 .. %d",
                  oo.instances, QNN_SESSION_MAX_INSTANCES);
         return NULL;
     }
     if (oo.steps_per_frame < 1 || oo.steps_per_frame > QNN_SESSION_MAX_STEPS_PER_FRAME) {
-        snprintf(err, errlen, "steps per frame: value '%d' is out of range; allowed: 1 .. %d",
+        qnn_fail(err, errlen, QNN_E_KEY_RANGE, "steps per frame: value '%d' is out of range; allowed: 1 .. %d",
                  oo.steps_per_frame, QNN_SESSION_MAX_STEPS_PER_FRAME);
         return NULL;
     }
@@ -1089,7 +1134,7 @@ qnn_session *qnn_session_new(const qnn_params *p, const qnn_session_opts *o, cha
         return NULL;
     qnn_session *s = calloc(1, sizeof *s);
     if (!s) {
-        snprintf(err, errlen, "out of memory");
+        qnn_fail(err, errlen, QNN_E_NOMEM, "out of memory");
         return NULL;
     }
     pthread_mutex_init(&s->mu, NULL);
@@ -1106,7 +1151,7 @@ qnn_session *qnn_session_new(const qnn_params *p, const qnn_session_opts *o, cha
     s->fhist = malloc((size_t)QNN_SESSION_HIST_CAP * QNN_SESSION_MAX_FAINT * sizeof *s->fhist);
     s->cur = calloc(1, sizeof *s->cur);
     if (!s->hist || !s->fhist || !s->cur) {
-        snprintf(err, errlen, "out of memory");
+        qnn_fail(err, errlen, QNN_E_NOMEM, "out of memory");
         qnn_session_free(s);
         return NULL;
     }
@@ -1136,28 +1181,27 @@ static int ensure_built(qnn_session *s)
     return 0;
 }
 
-int qnn_session_replay(qnn_session *s, const qnn_change *log, size_t n, long step, char *err, size_t errlen)
+qnn_status qnn_session_replay(qnn_session *s, const qnn_change *log, size_t n, long step, char *err, size_t errlen)
 {
     qnn_change *c = malloc((n ? n : 1) * sizeof *c);
-    if (!c) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
+    if (!c)
+        return qnn_fail(err, errlen, QNN_E_NOMEM, "out of memory");
     if (n)
         memcpy(c, log, n * sizeof *c);
     /* validate every change in order on a copy of the parameters */
     qnn_params q = s->p;
     for (size_t k = 0; k < n; k++) {
-        if (qnn_params_set(&q, c[k].key, c[k].value, err, errlen) != 0 ||
-            live_check(&q, s->o.instances, s->o.mem_limit, err, errlen) != 0) {
+        qnn_status st;
+        if ((st = qnn_params_set(&q, c[k].key, c[k].value, err, errlen)) != QNN_OK ||
+            (st = live_check(&q, s->o.instances, s->o.mem_limit, err, errlen)) != QNN_OK) {
             free(c);
-            return -1;
+            return st;
         }
         if (c[k].step > step || (k > 0 && c[k].step < c[k - 1].step)) {
-            snprintf(err, errlen, "change %zu (%s = %s at step %ld) is out of order; allowed: non-decreasing steps up to %ld",
+            qnn_fail(err, errlen, QNN_E_FORMAT, "change %zu (%s = %s at step %ld) is out of order; allowed: non-decreasing steps up to %ld",
                      k + 1, c[k].key, c[k].value, c[k].step, step);
             free(c);
-            return -1;
+            return QNN_E_FORMAT;
         }
     }
     free(s->replay);
@@ -1288,17 +1332,13 @@ static void *worker(void *arg)
     return NULL;
 }
 
-int qnn_session_start(qnn_session *s, char *err, size_t errlen)
+qnn_status qnn_session_start(qnn_session *s, char *err, size_t errlen)
 {
-    if (s->started) {
-        snprintf(err, errlen, "the session is already running");
-        return -1;
-    }
+    if (s->started)
+        return qnn_fail(err, errlen, QNN_E_STATE, "the session is already running");
     int rc = pthread_create(&s->th, NULL, worker, s);
-    if (rc != 0) {
-        snprintf(err, errlen, "cannot start the worker thread: %s", strerror(rc));
-        return -1;
-    }
+    if (rc != 0)
+        return qnn_fail(err, errlen, QNN_E_SYSTEM, "cannot start the worker thread: %s", strerror(rc));
     s->started = 1;
     return 0;
 }

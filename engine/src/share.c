@@ -384,10 +384,10 @@ static void quote(const char *t, size_t n, char *buf, size_t len)
 }
 
 __attribute__((format(printf, 2, 3)))
-static int refuse(const reader *r, const char *fmt, ...)
+static qnn_status refuse(const reader *r, const char *fmt, ...)
 {
     if (!r->err || !r->errlen)
-        return -1;
+        return QNN_E_FORMAT;
     char q[4 * QUOTE_MAX + 8], what[512];
     va_list ap;
     va_start(ap, fmt);
@@ -395,10 +395,8 @@ static int refuse(const reader *r, const char *fmt, ...)
     va_end(ap);
     quote(r->tok, r->toklen, q, sizeof q);
     if (r->index == 1)
-        snprintf(r->err, r->errlen, "share string: preset '%s' %s", q, what);
-    else
-        snprintf(r->err, r->errlen, "share string: token %zu '%s' %s", r->index, q, what);
-    return -1;
+        return qnn_fail(r->err, r->errlen, QNN_E_FORMAT, "share string: preset '%s' %s", q, what);
+    return qnn_fail(r->err, r->errlen, QNN_E_FORMAT, "share string: token %zu '%s' %s", r->index, q, what);
 }
 
 /* Percent-decodes t[0 .. n) into out (cap bytes with the NUL). */
@@ -492,9 +490,10 @@ static int grow(qnn_change **a, size_t n, size_t *cap)
     return 0;
 }
 
-int qnn_share_decode(const char *s, qnn_share *out, char *err, size_t errlen)
+qnn_status qnn_share_decode(const char *s, qnn_share *out, char *err, size_t errlen)
 {
     reader r = { err, errlen, 0, s, 0 };
+    qnn_status st = QNN_E_FORMAT;
     enum { PRESET, OVERRIDES, CHANGES, DONE } state = PRESET;
     size_t capo = 0, capl = 0;
     size_t lastchange = 0, lastchange_len = 0;
@@ -506,18 +505,14 @@ int qnn_share_decode(const char *s, qnn_share *out, char *err, size_t errlen)
     size_t len = strnlen(s, (size_t)QNN_SHARE_MAX_LEN + 1);
     r.toklen = len;
     if (len > QNN_SHARE_MAX_LEN) {
-        if (err && errlen)
-            snprintf(err, errlen, "share string: longer than %d bytes; allowed: at most %d bytes", QNN_SHARE_MAX_LEN, QNN_SHARE_MAX_LEN);
-        return -1;
+        return qnn_fail(err, errlen, QNN_E_FORMAT, "share string: longer than %d bytes; allowed: at most %d bytes", QNN_SHARE_MAX_LEN, QNN_SHARE_MAX_LEN);
     }
     {
         char q[4 * QUOTE_MAX + 8];
         quote(s, len, q, sizeof q);
         if (len < strlen(PREFIX) || memcmp(s, PREFIX, strlen(PREFIX)) != 0) {
-            if (err && errlen)
-                snprintf(err, errlen, "share string '%s' does not start with '%s'; allowed: %sPRESET,KEY=VALUE,...,@STEP:KEY=VALUE,...,@STEP",
+            return qnn_fail(err, errlen, QNN_E_FORMAT, "share string '%s' does not start with '%s'; allowed: %sPRESET,KEY=VALUE,...,@STEP:KEY=VALUE,...,@STEP",
                          q, VERSION_PREFIX, VERSION_PREFIX);
-            return -1;
         }
         if (len < strlen(VERSION_PREFIX) || memcmp(s, VERSION_PREFIX, strlen(VERSION_PREFIX)) != 0) {
             const char *v = s + strlen(PREFIX);
@@ -526,10 +521,8 @@ int qnn_share_decode(const char *s, qnn_share *out, char *err, size_t errlen)
                 vn++;
             char vq[4 * QUOTE_MAX + 8];
             quote(v, vn, vq, sizeof vq);
-            if (err && errlen)
-                snprintf(err, errlen, "share string '%s' has version '%s', which this qnnlab does not read; allowed: version 1 (%s...)",
+            return qnn_fail(err, errlen, QNN_E_FORMAT, "share string '%s' has version '%s', which this qnnlab does not read; allowed: version 1 (%s...)",
                          q, vq, VERSION_PREFIX);
-            return -1;
         }
     }
 
@@ -589,6 +582,7 @@ int qnn_share_decode(const char *s, qnn_share *out, char *err, size_t errlen)
                 }
                 if (grow(&out->log, out->nlog, &capl) != 0) {
                     refuse(&r, "could not be stored (out of memory); allowed: a shorter share string");
+                    st = QNN_E_NOMEM;
                     goto fail;
                 }
                 qnn_change *c = &out->log[out->nlog];
@@ -614,6 +608,7 @@ int qnn_share_decode(const char *s, qnn_share *out, char *err, size_t errlen)
             }
             if (grow(&out->over, out->nover, &capo) != 0) {
                 refuse(&r, "could not be stored (out of memory); allowed: a shorter share string");
+                st = QNN_E_NOMEM;
                 goto fail;
             }
             qnn_change *c = &out->over[out->nover];
@@ -634,23 +629,22 @@ int qnn_share_decode(const char *s, qnn_share *out, char *err, size_t errlen)
     return 0;
 fail:
     qnn_share_free(out);
-    return -1;
+    return st;
 }
 
-int qnn_share_apply_overrides(const qnn_share *sh, qnn_params *p, char *err, size_t errlen)
+qnn_status qnn_share_apply_overrides(const qnn_share *sh, qnn_params *p, char *err, size_t errlen)
 {
     qnn_params *q = malloc(sizeof *q);
-    if (!q) {
-        if (err && errlen)
-            snprintf(err, errlen, "share string: out of memory applying the overrides");
-        return -1;
-    }
+    if (!q)
+        return qnn_fail(err, errlen, QNN_E_NOMEM, "share string: out of memory applying the overrides");
     *q = *p;
-    for (size_t i = 0; i < sh->nover; i++)
-        if (qnn_params_set(q, sh->over[i].key, sh->over[i].value, err, errlen) != 0) {
+    for (size_t i = 0; i < sh->nover; i++) {
+        qnn_status st = qnn_params_set(q, sh->over[i].key, sh->over[i].value, err, errlen);
+        if (st != QNN_OK) {
             free(q);
-            return -1;
+            return st;
         }
+    }
     *p = *q;
     free(q);
     return 0;

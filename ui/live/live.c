@@ -277,16 +277,24 @@ int live_slider_set(live_ui *u, int i, double v)
         u->status_error = 0;
         return 0;
     }
-    char val[64], err[512];
+    /* A slider's resolution: integers whole, other values to 6 significant
+     * digits, as the nearest double of that decimal (so the share string's
+     * log, which holds the decimal, replays the very value). The number
+     * then crosses to the worker as it is. */
     if (d->scale == LIVE_INT || d->scale == LIVE_LOGINT)
-        snprintf(val, sizeof val, "%.0f", round(v));
-    else
-        snprintf(val, sizeof val, "%.6g", v);
-    if (qnn_session_set(u->s, d->key, val, err, sizeof err) != 0) {
+        v = round(v);
+    else {
+        char six[32];
+        snprintf(six, sizeof six, "%.6g", v);
+        v = strtod(six, NULL);
+    }
+    char val[64], err[512];
+    if (qnn_session_set_number(u->s, d->key, v, err, sizeof err) != QNN_OK) {
         snprintf(u->status, sizeof u->status, "%s", err);
         u->status_error = 1;
         return -1;
     }
+    qnn_params_number_text(d->key, v, val, sizeof val);
     snprintf(u->status, sizeof u->status, "%s = %s", d->key, val);
     u->status_error = 0;
     return 0;

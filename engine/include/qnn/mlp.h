@@ -64,9 +64,11 @@
  * doubles (N = max_batch); the first qnn_mlp_ntk or qnn_mlp_jacobian call
  * adds 2 N n_L max_ℓ n_ℓ + 2 N² more, kept until qnn_mlp_free.
  *
- * Errors: functions that can fail return 0 / -1 (or NULL) and, when err is
- * not NULL, write a one-line message naming the bad value into err (at
- * most errlen bytes). The engine never prints. An object is not
+ * Errors: functions that can fail return 0, or a negative qnn_status
+ * (qnn/status.h; "0 or -1" below means this: QNN_E_ARGS for a bad
+ * argument, QNN_E_SIZE for sizes that overflow, QNN_E_NOMEM), or NULL, and,
+ * when err is not NULL, write a one-line message naming the bad value into
+ * err (at most errlen bytes). The engine never prints. An object is not
  * thread-safe (its workspaces are reused by every call); distinct objects
  * may be used from different threads. Values are not checked for
  * finiteness after the fact: a diverged θ gives a NaN or infinite loss,

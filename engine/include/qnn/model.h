@@ -18,9 +18,10 @@
  * gradient, the Hessian spectrum and the LIU24 error proxy, divergence).
  *
  * Contract of every method: `in` is the instance being built or used; a
- * method returning int gives 0 on success, -1 on failure (with a message in
- * err where it takes one), except eval (0, or 1 when the instance has
- * diverged). Methods marked optional may be NULL: the engine then uses
+ * method returning int gives 0 on success and a negative qnn_status on
+ * failure (qnn/status.h: QNN_E_RELATION, QNN_E_SIZE... with a message in
+ * err where it takes one; -1, QNN_E_FAIL, when no code fits), except eval
+ * (0, or 1 when the instance has diverged). Methods marked optional may be NULL: the engine then uses
  * the default named beside them. */
 #ifndef QNN_MODEL_H
 #define QNN_MODEL_H

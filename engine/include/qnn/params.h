@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "qnn/status.h"
 
 /* A model class (qnn/model.h): the key `model` names one. */
 typedef struct qnn_model_class qnn_model_class;
@@ -153,10 +154,26 @@ typedef struct qnn_key_info {
 void qnn_params_default(qnn_params *p);
 
 /* Sets one key from its text value, checking type and range. Aliases:
- * d = 2^n (sets n; must be a power of two), p = L. Returns 0, or -1 with
- * "key 'K': value 'V' ...; allowed: ..." in err. */
-int qnn_params_set(qnn_params *p, const char *key, const char *value,
-                   char *err, size_t errlen);
+ * d = 2^n (sets n; must be a power of two), p = L. Returns QNN_OK, or
+ * QNN_E_KEY_UNKNOWN, QNN_E_KEY_TYPE (not a number, not one of the
+ * choices...), QNN_E_KEY_RANGE or QNN_E_RELATION (n_v + n_h too large) with
+ * "key 'K': value 'V' ...; allowed: ..." in err; p is unchanged then. */
+qnn_status qnn_params_set(qnn_params *p, const char *key, const char *value,
+                          char *err, size_t errlen);
+
+/* The same for a value that is a number already (a slider): the key
+ * table's checks without parsing text, the value kept bit for bit (an
+ * integer key needs a whole v). Keys that are not one number (enums,
+ * strings, lists, aliases) take qnn_params_number_text's text of v. The
+ * messages are those qnn_params_set gives for that text. */
+qnn_status qnn_params_set_number(qnn_params *p, const char *key, double v,
+                                 char *err, size_t errlen);
+
+/* The text of the number v as a value of `key`, which qnn_params_set reads
+ * back to the same value: integer keys whole ("80"), doubles as %.6g when
+ * that reads back to the same bits ("0.002662"), else with the fewest
+ * digits up to 17 that do. */
+void qnn_params_number_text(const char *key, double v, char *buf, size_t len);
 
 /* Writes the canonical text of a key's current value into buf. Returns 0, or
  * -1 for an unknown key. */
@@ -164,8 +181,10 @@ int qnn_params_get(const qnn_params *p, const char *key, char *buf, size_t len);
 
 /* Checks relations between keys (m <= D, periodic needs n >= 1 and a Pauli
  * of length n, ...) and the memory a run needs against `mem_limit` bytes
- * (0 = no limit). Returns 0, or -1 with a message in err. */
-int qnn_params_check(const qnn_params *p, size_t mem_limit, char *err, size_t errlen);
+ * (0 = no limit). Returns QNN_OK, or QNN_E_RELATION, QNN_E_SIZE (memory,
+ * dense limits), QNN_E_FILE (m0_file) or the class's code with a message
+ * in err. */
+qnn_status qnn_params_check(const qnn_params *p, size_t mem_limit, char *err, size_t errlen);
 
 /* Bytes one instance needs (circuit, states, Jacobian), and a whole run
  * with `threads` instances alive at once plus the recorded traces. */

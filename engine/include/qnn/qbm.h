@@ -45,24 +45,24 @@
 #define QNN_QBM_H
 
 #include <stddef.h>
+#include "qnn/status.h"
 #include <gsl/gsl_rng.h>
 #include "qnn/statevec.h"
 
 /* Largest register: D = 1024, four dense D x D matrices. */
 #define QNN_QBM_MAX_QUBITS 10
 
-/* Status codes (0 is success); every failing call also writes a message
- * into err when err is not NULL. */
-enum {
-    QNN_QBM_OK = 0,
-    QNN_QBM_ESIZE = 1,    /* n or n_v out of range */
-    QNN_QBM_EBETA = 2,    /* β not a finite number > 0 */
-    QNN_QBM_ENOMEM = 3,
-    QNN_QBM_EOBS = 4,     /* objective: empty, not finite, or acting on a hidden qubit */
-    QNN_QBM_EEIGEN = 5,   /* the eigensolver failed */
-    QNN_QBM_ENOTFINITE = 6, /* θ or a result is not finite (diverged) */
-    QNN_QBM_ESTATE = 7    /* called before qnn_qbm_eval / without an objective */
-};
+/* Status codes: the engine's (qnn/status.h) under the names this module
+ * has always used; every failing call also writes a message into err when
+ * err is not NULL. */
+#define QNN_QBM_OK         QNN_OK
+#define QNN_QBM_ESIZE      QNN_E_SIZE     /* n or n_v out of range */
+#define QNN_QBM_EBETA      QNN_E_ARGS     /* β not a finite number > 0 */
+#define QNN_QBM_ENOMEM     QNN_E_NOMEM
+#define QNN_QBM_EOBS       QNN_E_RELATION /* objective: empty, not finite, or acting on a hidden qubit */
+#define QNN_QBM_EEIGEN     QNN_E_NUMERIC  /* the eigensolver failed */
+#define QNN_QBM_ENOTFINITE QNN_E_DIVERGED /* θ or a result is not finite (diverged) */
+#define QNN_QBM_ESTATE     QNN_E_STATE    /* called before qnn_qbm_eval / without an objective */
 
 typedef struct qnn_qbm qnn_qbm;
 

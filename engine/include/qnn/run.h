@@ -7,6 +7,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include "qnn/params.h"
+#include "qnn/status.h"
 #include "qnn/instance.h"
 
 /* One Hessian spectrum of one instance: the eigenvalues (exact, weights
@@ -48,7 +49,10 @@ typedef struct qnn_run {
  * "interrupted"). */
 typedef int (*qnn_progress_fn)(void *ctx, int done, int total);
 
-/* Runs a checked parameter set. Returns 0 and *out, or -1 with a message. */
+/* Runs a checked parameter set. Returns 0 and *out, or a negative
+ * qnn_status with a message: QNN_E_NOMEM, QNN_E_INTERRUPTED (progress
+ * asked to stop), QNN_E_FAIL (an instance could not be built: the message
+ * says why). */
 int qnn_run_execute(const qnn_params *p, qnn_progress_fn progress, void *ctx,
                     qnn_run **out, char *err, size_t errlen);
 void qnn_run_free(qnn_run *run);
@@ -62,19 +66,20 @@ void qnn_run_free(qnn_run *run);
 int qnn_run_outputs(const qnn_params *p);
 /* With resample = theta every instance borrows the circuit and data of
  * instance 0: *lender is that instance (free it with qnn_instance_free after
- * the last qnn_run_one), else NULL. 0, or -1 with a message. */
+ * the last qnn_run_one), else NULL. 0, or QNN_E_FAIL with the message of
+ * the failed build. */
 int qnn_run_lender(const qnn_params *p, qnn_instance **lender, char *err, size_t errlen);
 /* Runs instance i of the checked parameter set p into *ri (owned by the
  * caller: qnn_run_instance_clear). stop, when not NULL, is polled every 64
- * steps. 0 done; 1 stopped (ri left empty); -1 out of memory, with a
- * message. */
+ * steps. 0 done; 1 stopped (ri left empty); a negative qnn_status with a
+ * message: QNN_E_NOMEM, or QNN_E_FAIL when the instance cannot be built. */
 int qnn_run_one(const qnn_params *p, int i, const qnn_instance *lender, const atomic_int *stop,
                 qnn_run_instance *ri, char *err, size_t errlen);
 void qnn_run_instance_clear(qnn_run_instance *ri);
 /* A run of p from ninst finished instances (inst[i].index == i), taking
  * ownership of the array (malloc'd) and its contents, also on failure: the
  * instance mean kernel and its spectrum are reduced in index order. 0, or
- * -1 with a message. */
+ * QNN_E_NOMEM with a message. */
 int qnn_run_assemble(const qnn_params *p, qnn_run_instance *inst, int ninst, qnn_run **out,
                      char *err, size_t errlen);
 

@@ -140,8 +140,9 @@ qnn_session *qnn_session_new(const qnn_params *p, const qnn_session_opts *o,
  * stay valid until released. */
 void qnn_session_free(qnn_session *s);
 
-/* Starts the worker thread. 0, or -1 with a message. */
-int qnn_session_start(qnn_session *s, char *err, size_t errlen);
+/* Starts the worker thread. QNN_OK, or QNN_E_STATE (already started) or
+ * QNN_E_SYSTEM with a message. */
+qnn_status qnn_session_start(qnn_session *s, char *err, size_t errlen);
 
 /* Synchronous stepping without a worker (tests, benchmarks, replay): applies
  * the queued commands and takes n steps (regardless of play/pause), then
@@ -151,14 +152,24 @@ int qnn_session_advance(qnn_session *s, long n);
 
 /* Commands. qnn_session_set validates at once against the parameters the
  * queue will have produced (key, value and the combination: n_v + n_h,
- * memory) and returns 0, or -1 with a message naming the key, the value and
- * what is allowed (nothing is queued then). */
-int qnn_session_set(qnn_session *s, const char *key, const char *value,
-                    char *err, size_t errlen);
+ * memory) and returns QNN_OK, or the status of qnn_params_set or
+ * qnn_params_check, QNN_E_UNSUPPORTED (a model without a live view),
+ * QNN_E_SIZE (memory) or QNN_E_NOMEM, with a message naming the key, the
+ * value and what is allowed (nothing is queued then). The worker applies
+ * the text as qnn_params_set reads it; the log keeps the text. */
+qnn_status qnn_session_set(qnn_session *s, const char *key, const char *value,
+                           char *err, size_t errlen);
+/* The same for a number (a slider): checked once, here, by
+ * qnn_params_set_number, and queued as the number, which the worker
+ * applies bit for bit without parsing text; the log keeps
+ * qnn_params_number_text's text of it (which replays to the same bits),
+ * the marker shows it to 6 digits. */
+qnn_status qnn_session_set_number(qnn_session *s, const char *key, double v,
+                                  char *err, size_t errlen);
 /* The check qnn_session_set makes, on a whole candidate parameter set (the
  * live faces try a model switch with adapted keys before they queue it).
- * 0, or -1 with the message. */
-int qnn_session_check(qnn_session *s, const qnn_params *q, char *err, size_t errlen);
+ * QNN_OK, or a status as above with the message. */
+qnn_status qnn_session_check(qnn_session *s, const qnn_params *q, char *err, size_t errlen);
 void qnn_session_play(qnn_session *s, int playing);
 void qnn_session_single_step(qnn_session *s);
 /* Restart from step 0 with the current parameters; history is cleared. */
@@ -166,8 +177,9 @@ void qnn_session_reset(qnn_session *s);
 void qnn_session_set_speed(qnn_session *s, int steps_per_frame);
 int qnn_session_speed(const qnn_session *s);
 /* Replay: run (as fast as possible) to `step`, applying each logged change
- * at its step, then pause. Call before qnn_session_start. */
-int qnn_session_replay(qnn_session *s, const qnn_change *log, size_t n, long step,
+ * at its step, then pause. Call before qnn_session_start. QNN_OK, or the
+ * status of the first change refused (QNN_E_FORMAT: out of order). */
+qnn_status qnn_session_replay(qnn_session *s, const qnn_change *log, size_t n, long step,
                        char *err, size_t errlen);
 /* The parameters the queued commands will produce (what a slider shows). */
 void qnn_session_requested(qnn_session *s, qnn_params *out);

@@ -49,8 +49,8 @@ typedef struct qnn_share {
 int qnn_share_encode(const char *preset, const qnn_params *preset_params, const qnn_params *base,
                      const qnn_change *log, size_t nlog, long step, char **out);
 
-/* Reads a share string into *out (free it with qnn_share_free). Returns 0,
- * or -1 with one line in err naming the offending token (quoting at most 40
+/* Reads a share string into *out (free it with qnn_share_free). Returns
+ * QNN_OK, or QNN_E_FORMAT (QNN_E_NOMEM) with one line in err naming the offending token (quoting at most 40
  * characters of it) and what is allowed; *out is then empty. Never reads
  * past the string's NUL (nor past QNN_SHARE_MAX_LEN + 1 bytes). Refused:
  * strings longer than QNN_SHARE_MAX_LEN, another prefix or version, empty
@@ -62,11 +62,11 @@ int qnn_share_encode(const char *preset, const qnn_params *preset_params, const 
  * and more than QNN_SHARE_MAX_CHANGES overrides or timed changes. The
  * values themselves are checked when they are set (qnn_share_apply_overrides,
  * the session's replay). */
-int qnn_share_decode(const char *s, qnn_share *out, char *err, size_t errlen);
+qnn_status qnn_share_decode(const char *s, qnn_share *out, char *err, size_t errlen);
 
-/* Applies sh->over to p in order with qnn_params_set. Returns 0, or -1 with
- * qnn_params_set's message in err; p is then unchanged. */
-int qnn_share_apply_overrides(const qnn_share *sh, qnn_params *p, char *err, size_t errlen);
+/* Applies sh->over to p in order with qnn_params_set. Returns QNN_OK, or
+ * qnn_params_set's status and message (QNN_E_NOMEM); p is then unchanged. */
+qnn_status qnn_share_apply_overrides(const qnn_share *sh, qnn_params *p, char *err, size_t errlen);
 
 /* Frees the arrays of a decoded share and empties it (a zeroed or already
  * freed share is fine). */

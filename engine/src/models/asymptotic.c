@@ -88,9 +88,8 @@ oom:
     free(M);
     free(V);
     free(y);
-    snprintf(err, errlen, "out of memory while building instance %d of model %s (d = %d, m = %d)",
+    return qnn_fail(err, errlen, QNN_E_NOMEM, "out of memory while building instance %d of model %s (d = %d, m = %d)",
              index, in->cls->name, 1 << p->n, p->m);
-    return -1;
 }
 
 int qnn_asym_class_eval(qnn_instance *in, int want_eigen, qnn_obs *out)
@@ -150,30 +149,24 @@ int qnn_asym_class_check(const qnn_params *p, char *err, size_t errlen)
     long long D = 1LL << p->n;
     const char *mn = p->model->name;
     if (p->n_h != 0) {
-        snprintf(err, errlen, "key 'n_h': value '%d' but model = %s evolves a measurement, not a state on visible and hidden qubits; allowed: 0",
+        return qnn_fail(err, errlen, QNN_E_RELATION, "key 'n_h': value '%d' but model = %s evolves a measurement, not a state on visible and hidden qubits; allowed: 0",
                  p->n_h, mn);
-        return -1;
     }
     if (p->n > 10) {
-        snprintf(err, errlen, "key 'n': value '%d' gives d = 2^%d, too large for model = %s (a dense d x d matrix M(t)); allowed: 1 .. 10 (d = 2 .. 1024)", p->n, p->n, mn);
-        return -1;
+        return qnn_fail(err, errlen, QNN_E_SIZE, "key 'n': value '%d' gives d = 2^%d, too large for model = %s (a dense d x d matrix M(t)); allowed: 1 .. 10 (d = 2 .. 1024)", p->n, p->n, mn);
     }
     if (p->m > D) {
-        snprintf(err, errlen, "key 'm': value '%d' is more orthogonal states than d = %lld; allowed: 1 .. %lld", p->m, D, D);
-        return -1;
+        return qnn_fail(err, errlen, QNN_E_RELATION, "key 'm': value '%d' is more orthogonal states than d = %lld; allowed: 1 .. %lld", p->m, D, D);
     }
     if (p->resample != QNN_RESAMPLE_ALL) {
-        snprintf(err, errlen, "key 'resample': value 'theta' has no meaning for model = %s (it has no angles); allowed: all", mn);
-        return -1;
+        return qnn_fail(err, errlen, QNN_E_RELATION, "key 'resample': value 'theta' has no meaning for model = %s (it has no angles); allowed: all", mn);
     }
     if (p->sigma_theta != 0.0) {
-        snprintf(err, errlen, "key 'sigma_theta': value '%g' has no meaning for model = %s (it has no angles); allowed: 0", p->sigma_theta, mn);
-        return -1;
+        return qnn_fail(err, errlen, QNN_E_RELATION, "key 'sigma_theta': value '%g' has no meaning for model = %s (it has no angles); allowed: 0", p->sigma_theta, mn);
     }
     if (p->m0_init == QNN_M0_FILE) {
         if (!p->m0_file[0]) {
-            snprintf(err, errlen, "key 'm0_file': value '' is empty but m0_init = file needs it; allowed: a path to a JSON file holding a Hermitian d x d matrix");
-            return -1;
+            return qnn_fail(err, errlen, QNN_E_RELATION, "key 'm0_file': value '' is empty but m0_init = file needs it; allowed: a path to a JSON file holding a Hermitian d x d matrix");
         }
         size_t d = 0;
         qnn_cplx *M = NULL;
@@ -181,9 +174,8 @@ int qnn_asym_class_check(const qnn_params *p, char *err, size_t errlen)
             return -1;
         free(M);
         if ((long long)d != D) {
-            snprintf(err, errlen, "key 'm0_file': value '%s' holds a %zu x %zu matrix but n = %d needs d = %lld; allowed: a %lld x %lld Hermitian matrix (or set d = %zu)",
+            return qnn_fail(err, errlen, QNN_E_FILE, "key 'm0_file': value '%s' holds a %zu x %zu matrix but n = %d needs d = %lld; allowed: a %lld x %lld Hermitian matrix (or set d = %zu)",
                      p->m0_file, d, d, p->n, D, D, D, d);
-            return -1;
         }
     }
     if (p->m0_init == QNN_M0_CIRCUIT)

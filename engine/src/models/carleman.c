@@ -62,7 +62,7 @@ static int carleman_build(qnn_instance *in, const qnn_instance *lender, char *er
     /* rc = 1: a solution ran away; the NaN errors from then on make the
      * instance diverge at that record (reported like any divergence) */
     if (qnn_carleman_error(&q, u0, p->carleman_order, s->ode_t, (size_t)s->ode_nt, s->ode_norm, comp, s->ode_comp) < 0) {
-        snprintf(err, errlen, "out of memory for the order-%d Carleman system of instance %d (ode_n = %d)",
+        qnn_fail(err, errlen, QNN_E_NOMEM, "out of memory for the order-%d Carleman system of instance %d (ode_n = %d)",
                  p->carleman_order, index, p->ode_n);
         qnn_quadode_free(&q);
         gsl_rng_free(crng);
@@ -78,8 +78,7 @@ oom:
     if (crng)
         gsl_rng_free(crng);
     free(u0);
-    snprintf(err, errlen, "out of memory while building instance %d of model carleman (ode_n = %d, N = %d)", index, p->ode_n, p->carleman_order);
-    return -1;
+    return qnn_fail(err, errlen, QNN_E_NOMEM, "out of memory while building instance %d of model carleman (ode_n = %d, N = %d)", index, p->ode_n, p->carleman_order);
 }
 
 static int carleman_eval(qnn_instance *in, int want, qnn_obs *out)
@@ -127,13 +126,11 @@ static int carleman_check(const qnn_params *p, char *err, size_t errlen)
 {
     double dim = carleman_dim(p);
     if (dim > 6000.0) {
-        snprintf(err, errlen, "key 'carleman_order': value '%d' makes the order-N system %.0f-dimensional for ode_n = %d (a dense matrix); allowed: n + n^2 + .. + n^N <= 6000",
+        return qnn_fail(err, errlen, QNN_E_SIZE, "key 'carleman_order': value '%d' makes the order-N system %.0f-dimensional for ode_n = %d (a dense matrix); allowed: n + n^2 + .. + n^N <= 6000",
                  p->carleman_order, dim, p->ode_n);
-        return -1;
     }
     if (p->resample != QNN_RESAMPLE_ALL) {
-        snprintf(err, errlen, "key 'resample': value 'theta' but model = carleman draws one system per instance; allowed: all");
-        return -1;
+        return qnn_fail(err, errlen, QNN_E_RELATION, "key 'resample': value 'theta' but model = carleman draws one system per instance; allowed: all");
     }
     return 0;
 }

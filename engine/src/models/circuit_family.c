@@ -127,7 +127,7 @@ int qnn_model_build(const qnn_params *p, gsl_rng *rng, qnn_model_data *out,
         c->gen_scale = -sqrt((double)D - 1.0 / (double)D);
         if (p->measure[0]) {
             if (qnn_pauli_parse(p->measure, n, &c->obs[0]) != 0) {
-                snprintf(err, errlen, "key 'measure': value '%s' is not a Pauli string of %d letters; allowed: letters IXYZ", p->measure, n);
+                qnn_fail(err, errlen, QNN_E_KEY_TYPE, "key 'measure': value '%s' is not a Pauli string of %d letters; allowed: letters IXYZ", p->measure, n);
                 qnn_model_data_free(out);
                 return -1;
             }
@@ -221,9 +221,8 @@ int qnn_model_build(const qnn_params *p, gsl_rng *rng, qnn_model_data *out,
     return 0;
 oom:
     qnn_model_data_free(out);
-    snprintf(err, errlen, "out of memory while building the %s model (n = %d, L = %d)",
+    return qnn_fail(err, errlen, QNN_E_NOMEM, "out of memory while building the %s model (n = %d, L = %d)",
              periodic ? "periodic" : "random", n, p->L);
-    return -1;
 }
 
 int qnn_model_build_asym(const qnn_params *p, gsl_rng *rng, qnn_cplx **M, qnn_cplx **V,
@@ -249,7 +248,7 @@ int qnn_model_build_asym(const qnn_params *p, gsl_rng *rng, qnn_cplx **M, qnn_cp
             goto fail;
         if (fd != d) {
             free(F);
-            snprintf(err, errlen, "key 'm0_file': value '%s' holds a %zu x %zu matrix but d = %zu; allowed: a %zu x %zu Hermitian matrix",
+            qnn_fail(err, errlen, QNN_E_FILE, "key 'm0_file': value '%s' holds a %zu x %zu matrix but d = %zu; allowed: a %zu x %zu Hermitian matrix",
                      p->m0_file, fd, fd, d, d, d);
             goto fail;
         }
@@ -261,7 +260,7 @@ int qnn_model_build_asym(const qnn_params *p, gsl_rng *rng, qnn_cplx **M, qnn_cp
     }
     return 0;
 oom:
-    snprintf(err, errlen, "out of memory while building M(0) (d = %zu, m = %zu)", d, m);
+    qnn_fail(err, errlen, QNN_E_NOMEM, "out of memory while building M(0) (d = %zu, m = %zu)", d, m);
 fail:
     free(*M);
     free(*V);
@@ -340,8 +339,7 @@ int qnn_circ_build(qnn_instance *in, const qnn_instance *lender, char *err, size
     qnn_model_init_theta(in, in->theta, in->L);
     return 0;
 oom:
-    snprintf(err, errlen, "out of memory while building instance %d (n = %d, L = %d)", in->index, p->n, p->L);
-    return -1;
+    return qnn_fail(err, errlen, QNN_E_NOMEM, "out of memory while building instance %d (n = %d, L = %d)", in->index, p->n, p->L);
 }
 
 int qnn_circ_eval(qnn_instance *in, int want_eigen, qnn_obs *out)
@@ -553,8 +551,7 @@ int qnn_circ_check_task(const qnn_params *p, char *err, size_t errlen)
 {
     long long D = 1LL << p->n;
     if (p->task == QNN_TASK_SUPERVISED && p->m > D) {
-        snprintf(err, errlen, "key 'm': value '%d' is more states than fit in D = 2^%d = %lld dimensions; allowed: 1 .. %lld", p->m, p->n, D, D);
-        return -1;
+        return qnn_fail(err, errlen, QNN_E_RELATION, "key 'm': value '%d' is more states than fit in D = 2^%d = %lld dimensions; allowed: 1 .. %lld", p->m, p->n, D, D);
     }
     return 0;
 }
@@ -565,15 +562,13 @@ int qnn_check_measure(const qnn_params *p, int hidden_too, char *err, size_t err
         return 0;
     qnn_pauli P;
     if (qnn_pauli_parse(p->measure, p->n, &P) != 0 || qnn_pauli_is_identity(P)) {
-        snprintf(err, errlen, "key 'measure': value '%s' is not a non-identity Pauli string of n = %d letters; allowed: %d letters from IXYZ, not all I", p->measure, p->n, p->n);
-        return -1;
+        return qnn_fail(err, errlen, QNN_E_RELATION, "key 'measure': value '%s' is not a non-identity Pauli string of n = %d letters; allowed: %d letters from IXYZ, not all I", p->measure, p->n, p->n);
     }
     if (hidden_too)
         for (int k = 0; k < p->n_h; k++)
             if (p->measure[k] != 'I' && p->measure[k] != 'i') {
-                snprintf(err, errlen, "key 'measure': value '%s' acts on hidden qubit %d (letter %d); allowed: identity (I) on the n_h = %d hidden qubits, the leftmost letters",
+                return qnn_fail(err, errlen, QNN_E_RELATION, "key 'measure': value '%s' acts on hidden qubit %d (letter %d); allowed: identity (I) on the n_h = %d hidden qubits, the leftmost letters",
                          p->measure, p->n - 1 - k, k + 1, p->n_h);
-                return -1;
             }
     return 0;
 }

@@ -28,7 +28,7 @@ static int gue_build(qnn_instance *in, const qnn_instance *lender, char *err, si
     if (crng)
         gsl_rng_free(crng);
     if (rc != 0)
-        snprintf(err, errlen, "out of memory (or an eigensolver failure) while building instance %d of model gue (n = %d)", in->index, p->n);
+        qnn_fail(err, errlen, QNN_E_NOMEM, "out of memory (or an eigensolver failure) while building instance %d of model gue (n = %d)", in->index, p->n);
     return rc;
 }
 
@@ -79,16 +79,13 @@ static qnn_key_use gue_key_use(const qnn_params *p, const char *key)
 static int gue_check(const qnn_params *p, char *err, size_t errlen)
 {
     if (p->n > 12) {
-        snprintf(err, errlen, "key 'n': value '%d' is too large for model = gue (a dense 2^n x 2^n Hamiltonian and its eigenvectors); allowed: 1 .. 12", p->n);
-        return -1;
+        return qnn_fail(err, errlen, QNN_E_SIZE, "key 'n': value '%d' is too large for model = gue (a dense 2^n x 2^n Hamiltonian and its eigenvectors); allowed: 1 .. 12", p->n);
     }
     if (p->steps != 0) {
-        snprintf(err, errlen, "key 'steps': value '%ld' but model = gue has no parameters to train; allowed: 0", p->steps);
-        return -1;
+        return qnn_fail(err, errlen, QNN_E_RELATION, "key 'steps': value '%ld' but model = gue has no parameters to train; allowed: 0", p->steps);
     }
     if (p->resample != QNN_RESAMPLE_ALL) {
-        snprintf(err, errlen, "key 'resample': value 'theta' but model = gue has no angles; allowed: all");
-        return -1;
+        return qnn_fail(err, errlen, QNN_E_RELATION, "key 'resample': value 'theta' but model = gue has no angles; allowed: all");
     }
     return 0;
 }

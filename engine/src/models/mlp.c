@@ -152,9 +152,8 @@ static int mlp_build(qnn_instance *in, const qnn_instance *lender, char *err, si
 oom:
     if (crng)
         gsl_rng_free(crng);
-    snprintf(err, errlen, "out of memory while building instance %d of model mlp (%.0f parameters, %d samples)",
+    return qnn_fail(err, errlen, QNN_E_NOMEM, "out of memory while building instance %d of model mlp (%.0f parameters, %d samples)",
              index, qnn_params_n_params(p), p->m);
-    return -1;
 }
 
 static int mlp_eval(qnn_instance *in, int want, qnn_obs *out)
@@ -317,25 +316,20 @@ static int mlp_check(const qnn_params *p, char *err, size_t errlen)
 {
     double r = p->model->n_residuals(p);
     if (p->nwidths == 0 && p->L > QNN_MLP_MAX_HIDDEN) {
-        snprintf(err, errlen, "key 'L': value '%d' is too many hidden layers for model = mlp; allowed: 1 .. %d", p->L, QNN_MLP_MAX_HIDDEN);
-        return -1;
+        return qnn_fail(err, errlen, QNN_E_SIZE, "key 'L': value '%d' is too many hidden layers for model = mlp; allowed: 1 .. %d", p->L, QNN_MLP_MAX_HIDDEN);
     }
     if (p->n_h != 0) {
-        snprintf(err, errlen, "key 'n_h': value '%d' but model = mlp has no qubits; allowed: 0", p->n_h);
-        return -1;
+        return qnn_fail(err, errlen, QNN_E_RELATION, "key 'n_h': value '%d' but model = mlp has no qubits; allowed: 0", p->n_h);
     }
     if (p->m > 100000) {
-        snprintf(err, errlen, "key 'm': value '%d' is too many training samples for model = mlp; allowed: 1 .. 100000", p->m);
-        return -1;
+        return qnn_fail(err, errlen, QNN_E_SIZE, "key 'm': value '%d' is too many training samples for model = mlp; allowed: 1 .. 100000", p->m);
     }
     if (r > 4096.0) {
-        snprintf(err, errlen, "key 'm': value '%d' gives %g residuals (samples x outputs) for the mlp's %g x %g neural tangent kernel; allowed: m x outputs <= 4096",
+        return qnn_fail(err, errlen, QNN_E_SIZE, "key 'm': value '%d' gives %g residuals (samples x outputs) for the mlp's %g x %g neural tangent kernel; allowed: m x outputs <= 4096",
                  p->m, r, r, r);
-        return -1;
     }
     if (p->data != QNN_DATA_SPIRALS && p->n_test > 0) {
-        snprintf(err, errlen, "key 'n_test': value '%d' but the test accuracy needs data = spirals (the others are regressions); allowed: 0", p->n_test);
-        return -1;
+        return qnn_fail(err, errlen, QNN_E_RELATION, "key 'n_test': value '%d' but the test accuracy needs data = spirals (the others are regressions); allowed: 0", p->n_test);
     }
     return 0;
 }

@@ -103,8 +103,7 @@ static int periodic_check(const qnn_params *p, char *err, size_t errlen)
 {
     long long D = 1LL << p->n;
     if (p->m > D) {
-        snprintf(err, errlen, "key 'm': value '%d' is more orthogonal states than D = 2^%d = %lld; allowed: 1 .. %lld", p->m, p->n, D, D);
-        return -1;
+        return qnn_fail(err, errlen, QNN_E_RELATION, "key 'm': value '%d' is more orthogonal states than D = 2^%d = %lld; allowed: 1 .. %lld", p->m, p->n, D, D);
     }
     return qnn_check_measure(p, 1, err, errlen);
 }

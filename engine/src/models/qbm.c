@@ -81,8 +81,7 @@ oom:
         gsl_rng_free(crng);
     free(c);
     free(P);
-    snprintf(err, errlen, "out of memory while building instance %d of model qbm (n = %d)", in->index, p->n);
-    return -1;
+    return qnn_fail(err, errlen, QNN_E_NOMEM, "out of memory while building instance %d of model qbm (n = %d)", in->index, p->n);
 }
 
 static int qbm_eval(qnn_instance *in, int want, qnn_obs *out)
@@ -186,16 +185,13 @@ static qnn_key_use qbm_key_use(const qnn_params *p, const char *key)
 static int qbm_check(const qnn_params *p, char *err, size_t errlen)
 {
     if (p->n > QNN_QBM_MAX_QUBITS) {
-        snprintf(err, errlen, "key 'n': value '%d' is too large for model = qbm (a dense 2^n x 2^n Gibbs state and its eigenvectors); allowed: 1 .. %d", p->n, QNN_QBM_MAX_QUBITS);
-        return -1;
+        return qnn_fail(err, errlen, QNN_E_SIZE, "key 'n': value '%d' is too large for model = qbm (a dense 2^n x 2^n Gibbs state and its eigenvectors); allowed: 1 .. %d", p->n, QNN_QBM_MAX_QUBITS);
     }
     if (p->task != QNN_TASK_OPTIMISE) {
-        snprintf(err, errlen, "key 'task': value 'supervised' but model = qbm prepares one thermal state with no inputs; allowed: optimise");
-        return -1;
+        return qnn_fail(err, errlen, QNN_E_RELATION, "key 'task': value 'supervised' but model = qbm prepares one thermal state with no inputs; allowed: optimise");
     }
     if (p->resample != QNN_RESAMPLE_ALL) {
-        snprintf(err, errlen, "key 'resample': value 'theta' but model = qbm draws its coefficients with the machine; allowed: all");
-        return -1;
+        return qnn_fail(err, errlen, QNN_E_RELATION, "key 'resample': value 'theta' but model = qbm draws its coefficients with the machine; allowed: all");
     }
     return 0;
 }
