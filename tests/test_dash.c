@@ -308,6 +308,28 @@ static void test_sliders(void **state)
     assert_non_null(strstr(u.status, "'L'"));
     qnn_session_requested(s, &req);
     assert_int_equal(req.L, 2000);
+    /* η from 0.002 three fine steps up (x1.1): the slider keeps 6 digits,
+     * 0.002662 as the nearest double, and that number reaches the
+     * instances; the log holds "0.002662", as it always did */
+    u.focus = eta;
+    assert_int_equal(live_slider_set(&u, eta, 0.002), 0);
+    for (int k = 0; k < 3; k++)
+        live_do(&u, LIVE_FINE_UP);
+    assert_string_equal(u.status, "eta = 0.002662");
+    assert_int_equal(qnn_session_advance(s, 1), 0);
+    const qnn_snapshot *snap = qnn_session_acquire(s);
+    assert_true(snap->params.eta == strtod("0.002662", NULL));
+    qnn_snapshot_release(snap);
+    qnn_params base;
+    qnn_change *log;
+    size_t n;
+    long step;
+    assert_int_equal(qnn_session_log(s, &base, &log, &n, &step), 0);
+    assert_true(n >= 4);
+    assert_string_equal(log[n - 1].key, "eta");
+    assert_string_equal(log[n - 1].value, "0.002662");
+    assert_string_equal(log[n - 2].value, "0.00242");
+    free(log);
     qnn_session_free(s);
 }
 

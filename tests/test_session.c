@@ -14,6 +14,7 @@
 
 #include "qnn/instance.h"
 #include "qnn/session.h"
+#include "qnn/share.h"
 #include "reference.h"
 
 #define assert_near(a, b, tol) do { double a_ = (a), b_ = (b), t_ = (tol); \
@@ -312,6 +313,74 @@ static void test_gamma_continues(void **state)
     qnn_session_free(s);
 }
 
+/* A slider's number crosses to the worker as it is: η = 0.002·1.1³ is
+ * 0.0026620000000000001, not the 0.0026619999999999999 its 6 digits read
+ * back as; integer keys stay whole. The log holds text that reads back to
+ * the same bits, so the share string restores the very session. */
+static void test_typed_value(void **state)
+{
+    (void)state;
+    const double v = 0.002 * 1.1 * 1.1 * 1.1;
+    assert_true(v != strtod("0.002662", NULL));
+    qnn_session *a = mk(RANDOM_OPT, 4);
+    char err[512];
+    assert_int_equal(qnn_session_advance(a, 10), 0);
+    assert_int_equal(qnn_session_set_number(a, "eta", v, err, sizeof err), QNN_OK);
+    assert_int_equal(qnn_session_advance(a, 10), 0);
+    assert_int_equal(qnn_session_set_number(a, "L", 24.0, err, sizeof err), QNN_OK);
+    assert_int_equal(qnn_session_advance(a, 10), 0);
+    /* refusals: the text path's messages for the same values */
+    assert_int_equal(qnn_session_set_number(a, "L", 24.5, err, sizeof err), QNN_E_KEY_TYPE);
+    assert_string_equal(err, "key 'L': value '24.5' is not an integer; allowed: 1 .. 100000");
+    assert_int_equal(qnn_session_set_number(a, "eta", -1.0, err, sizeof err), QNN_E_KEY_RANGE);
+    char err2[512];
+    assert_int_equal(qnn_session_set(a, "eta", "-1", err2, sizeof err2), QNN_E_KEY_RANGE);
+    assert_string_equal(err, err2);
+    assert_int_equal(qnn_session_set_number(a, "seed", 7.0, err, sizeof err), QNN_OK);
+    assert_int_equal(qnn_session_advance(a, 5), 0);
+
+    const qnn_snapshot *sa = qnn_session_acquire(a);
+    assert_memory_equal(&sa->params.eta, &v, sizeof v);
+    assert_int_equal(sa->params.L, 24);
+    assert_true(sa->params.seed == 7);
+    assert_int_equal(sa->nmarks, 3);
+    assert_string_equal(sa->marks[0].what, "eta = 0.002662");
+    assert_string_equal(sa->marks[1].what, "L = 24 (circuit extended, angles kept)");
+
+    qnn_params base;
+    qnn_change *log;
+    size_t n;
+    long step;
+    assert_int_equal(qnn_session_log(a, &base, &log, &n, &step), 0);
+    assert_int_equal(n, 3);
+    double back = strtod(log[0].value, NULL);
+    assert_memory_equal(&back, &v, sizeof v);
+    assert_string_equal(log[1].value, "24");
+    assert_string_equal(log[2].value, "7");
+
+    /* through the share string and back */
+    char *str = NULL;
+    assert_int_equal(qnn_share_encode("typed", &base, &base, log, n, step, &str), 0);
+    qnn_share sh;
+    assert_int_equal(qnn_share_decode(str, &sh, err, sizeof err), QNN_OK);
+    qnn_session *b = mk(RANDOM_OPT, 4);
+    assert_int_equal(qnn_session_replay(b, sh.log, sh.nlog, sh.step, err, sizeof err), QNN_OK);
+    assert_int_equal(qnn_session_advance(b, sh.step), 0);
+    const qnn_snapshot *sb = qnn_session_acquire(b);
+    assert_int_equal(sb->step, sa->step);
+    assert_memory_equal(&sb->params.eta, &v, sizeof v);
+    assert_int_equal(sa->nrec, sb->nrec);
+    assert_memory_equal(sa->err_mean, sb->err_mean, sa->nrec * sizeof(double));
+    assert_memory_equal(sa->k_mean, sb->k_mean, sa->nrec * sizeof(double));
+    qnn_snapshot_release(sa);
+    qnn_snapshot_release(sb);
+    qnn_share_free(&sh);
+    free(str);
+    free(log);
+    qnn_session_free(a);
+    qnn_session_free(b);
+}
+
 /* Bad commands are refused at once, naming the key and what is allowed. */
 static void test_refusals(void **state)
 {
@@ -455,6 +524,7 @@ int main(void)
         cmocka_unit_test(test_hessian_hist),
         cmocka_unit_test(test_thinning),
         cmocka_unit_test(test_worker),
+        cmocka_unit_test(test_typed_value),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -528,13 +528,13 @@ qnn_status qnn_params_set(qnn_params *p, const char *key_in, const char *value_i
     return QNN_OK;
 }
 
-/* Integer keys are written whole; doubles as %.6g when that reads back to
- * the same bits (what a slider always sends), else with the fewest digits
- * that do. */
+/* Integer keys are written whole; doubles (and a fraction given for an
+ * integer key, for its refusal) as %.6g when that reads back to the same
+ * bits (what a slider always sends), else with the fewest digits that do. */
 void qnn_params_number_text(const char *key, double v, char *buf, size_t len)
 {
     const qnn_key_info *k = qnn_params_key(key);
-    if (!isfinite(v) || !k || k->type != QNN_KEY_DOUBLE) {
+    if (!isfinite(v) || ((!k || k->type != QNN_KEY_DOUBLE) && v == floor(v))) {
         snprintf(buf, len, "%.0f", v);
         return;
     }
