@@ -6,6 +6,7 @@
 #include <cmocka.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "qnn/params.h"
@@ -174,6 +175,42 @@ static void test_long_keys_and_values(void **state)
     assert_non_null(strstr(err, "too many"));
 }
 
+/* The status table: one distinct description per code; the typed setter
+ * refuses as the text one does. */
+static void test_status_table(void **state)
+{
+    (void)state;
+    for (int i = 0; i < QNN_STATUS_COUNT; i++) {
+        assert_non_null(qnn_strerror(-i));
+        for (int j = 0; j < i; j++)
+            assert_string_not_equal(qnn_strerror(-i), qnn_strerror(-j));
+    }
+    assert_string_equal(qnn_strerror(QNN_E_NOMEM), "out of memory");
+    assert_string_equal(qnn_strerror(1), "unknown status");
+    assert_string_equal(qnn_strerror(-QNN_STATUS_COUNT), "unknown status");
+    qnn_params p;
+    qnn_params_default(&p);
+    char e1[512], e2[512];
+    assert_int_equal(qnn_params_set_number(&p, "gamma", 2000.0, e1, sizeof e1), QNN_E_KEY_RANGE);
+    assert_int_equal(qnn_params_set(&p, "gamma", "2000", e2, sizeof e2), QNN_E_KEY_RANGE);
+    assert_string_equal(e1, e2);
+    assert_int_equal(qnn_params_set_number(&p, "seed", -3.0, e1, sizeof e1), QNN_E_KEY_TYPE);
+    assert_int_equal(qnn_params_set(&p, "seed", "-3", e2, sizeof e2), QNN_E_KEY_TYPE);
+    assert_string_equal(e1, e2);
+    assert_int_equal(qnn_params_set_number(&p, "model", 3.0, e1, sizeof e1), QNN_E_KEY_TYPE);
+    assert_int_equal(qnn_params_set_number(&p, "n_h", 2.0, e1, sizeof e1), QNN_OK);
+    assert_int_equal(p.n_h, 2);
+    assert_int_equal(qnn_params_set_number(&p, "gamma", 0.1 + 0.2, e1, sizeof e1), QNN_OK);
+    assert_true(p.gamma == 0.1 + 0.2);
+    char t[64];
+    qnn_params_number_text("gamma", 0.1 + 0.2, t, sizeof t);
+    assert_true(strtod(t, NULL) == 0.1 + 0.2);
+    qnn_params_number_text("gamma", 0.25, t, sizeof t);
+    assert_string_equal(t, "0.25");
+    qnn_params_number_text("L", 80.0, t, sizeof t);
+    assert_string_equal(t, "80");
+}
+
 /* Found by tests/fuzz: a run of exactly 2^64 bytes (the instance estimate
  * saturated, the rest too small to show) was converted to size_t out of
  * range, which gave 0 with GCC on x86-64 and passed the memory check. */
@@ -203,6 +240,7 @@ int main(void)
         cmocka_unit_test(test_relations_and_memory),
         cmocka_unit_test(test_long_keys_and_values),
         cmocka_unit_test(test_memory_saturates),
+        cmocka_unit_test(test_status_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -319,7 +319,6 @@ const double *qnn_asym_labels(const qnn_asym *a) { return a->y; }
 double qnn_asym_rkr(const qnn_asym *a) { return a->rkr; }
 const qnn_cplx *qnn_asym_matrix(const qnn_asym *a) { return a->M; }
 size_t qnn_asym_dim(const qnn_asym *a) { return a->d; }
-size_t qnn_asym_samples(const qnn_asym *a) { return a->m; }
 
 int qnn_asym_spectrum(const qnn_asym *a, double *out)
 {

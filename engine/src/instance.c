@@ -522,7 +522,6 @@ const double *qnn_instance_jacobian(const qnn_instance *in, int *m, int *L)
 }
 long qnn_instance_step_count(const qnn_instance *in) { return in->step; }
 const double *qnn_instance_gradient(const qnn_instance *in) { return in->grad; }
-const qnn_model_class *qnn_instance_class(const qnn_instance *in) { return in->cls; }
 
 void qnn_instance_residuals_at(qnn_instance *in, const double *theta, double *r)
 {

@@ -285,10 +285,7 @@ void qnn_mlp_free(qnn_mlp *m)
 
 int qnn_mlp_depth(const qnn_mlp *m) { return m->L; }
 const int *qnn_mlp_widths(const qnn_mlp *m) { return m->n; }
-qnn_mlp_act qnn_mlp_activation(const qnn_mlp *m) { return m->act; }
-double qnn_mlp_gamma(const qnn_mlp *m) { return m->gamma; }
 void qnn_mlp_set_gamma(qnn_mlp *m, double gamma) { m->gamma = gamma; }
-size_t qnn_mlp_max_batch(const qnn_mlp *m) { return m->maxN; }
 size_t qnn_mlp_n_params(const qnn_mlp *m) { return m->P; }
 
 int qnn_mlp_layer_info(const qnn_mlp *m, int l, qnn_mlp_layer *out)

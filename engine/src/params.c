@@ -69,7 +69,6 @@ double qnn_params_eta(const qnn_params *p)
 }
 
 const char *qnn_model_name(const qnn_model_class *k) { return k ? k->name : "?"; }
-const char *qnn_task_name(qnn_task t) { return enum_name(task_names, (int)t); }
 
 /* ------------------------------------------------------------------------ */
 /* The table                                                                */

@@ -217,9 +217,7 @@ int qnn_qbm_new(int n, int n_v, double beta, qnn_qbm **out, char *err, size_t er
     return QNN_QBM_OK;
 }
 
-int qnn_qbm_qubits(const qnn_qbm *q) { return q->n; }
 int qnn_qbm_visible(const qnn_qbm *q) { return q->n_v; }
-double qnn_qbm_beta(const qnn_qbm *q) { return q->beta; }
 int qnn_qbm_n_params(const qnn_qbm *q) { return q->K; }
 const qnn_pauli *qnn_qbm_terms(const qnn_qbm *q) { return q->terms; }
 double *qnn_qbm_theta(qnn_qbm *q) { return q->theta; }

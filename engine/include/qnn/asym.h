@@ -66,10 +66,9 @@ int qnn_asym_spectrum(const qnn_asym *a, double *out);
  * NaN when memory runs out. */
 double qnn_asym_spectral_drift(const qnn_asym *a);
 
-/* The current M (column-major, upper triangle valid), d, m. */
+/* The current M (column-major, upper triangle valid) and d. */
 const qnn_cplx *qnn_asym_matrix(const qnn_asym *a);
 size_t qnn_asym_dim(const qnn_asym *a);
-size_t qnn_asym_samples(const qnn_asym *a);
 
 /* M(0) of Eq. 120: γ U diag(+1 ×d/2, -1 ×d/2) U† with U Haar (drawn by
  * qnn_haar_unitary from rng). Column-major, full storage. 0 or -1. */

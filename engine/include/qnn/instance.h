@@ -129,8 +129,6 @@ const double *qnn_instance_gradient(const qnn_instance *in);
 struct qnn_asym;
 const struct qnn_asym *qnn_instance_asym(const qnn_instance *in);
 
-/* The class the instance belongs to. */
-const struct qnn_model_class *qnn_instance_class(const qnn_instance *in);
 
 /* Residuals only at an arbitrary θ (no state is changed; r has m entries;
  * nothing for a class without angles). */

@@ -120,11 +120,8 @@ void qnn_mlp_free(qnn_mlp *m);
 
 int qnn_mlp_depth(const qnn_mlp *m);             /* L */
 const int *qnn_mlp_widths(const qnn_mlp *m);     /* n_0 .. n_L (L + 1 entries) */
-qnn_mlp_act qnn_mlp_activation(const qnn_mlp *m);
-double qnn_mlp_gamma(const qnn_mlp *m);
 /* Changes the output scale γ (live sessions). */
 void qnn_mlp_set_gamma(qnn_mlp *m, double gamma);
-size_t qnn_mlp_max_batch(const qnn_mlp *m);
 /* P = Σ_ℓ n_ℓ (n_{ℓ-1} + 1). */
 size_t qnn_mlp_n_params(const qnn_mlp *m);
 

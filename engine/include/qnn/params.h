@@ -220,8 +220,7 @@ double qnn_params_n_params(const qnn_params *p);
 /* The learning rate a step actually uses: eta, or eta / L when eta_per_L. */
 double qnn_params_eta(const qnn_params *p);
 
-/* The name of a class ("random"), and the canonical name of a task. */
+/* The name of a class ("random"). */
 const char *qnn_model_name(const qnn_model_class *k);
-const char *qnn_task_name(qnn_task t);
 
 #endif

@@ -80,9 +80,7 @@ int qnn_c1_terms(int n, qnn_pauli *out);
 int qnn_qbm_new(int n, int n_v, double beta, qnn_qbm **out, char *err, size_t errlen);
 void qnn_qbm_free(qnn_qbm *q);
 
-int qnn_qbm_qubits(const qnn_qbm *q);
 int qnn_qbm_visible(const qnn_qbm *q);
-double qnn_qbm_beta(const qnn_qbm *q);
 /* K, the number of parameters (= C1 terms). */
 int qnn_qbm_n_params(const qnn_qbm *q);
 /* The K terms, in the documented order. */
