@@ -1,6 +1,7 @@
 #include "qnn/run.h"
 #include "qnn/hessian.h"
 #include "qnn/model.h"
+#include "qnn/pool.h"
 
 #include <gsl/gsl_cblas.h>
 #include <math.h>
@@ -55,7 +56,7 @@ typedef struct job {
     qnn_run *run;
     const qnn_instance *lender;
     pthread_mutex_t lock;
-    int next, done, failed;
+    int done, failed;
     atomic_int stop;          /* read without the lock inside the step loop */
     char err[512];
     qnn_progress_fn progress;
@@ -189,24 +190,23 @@ static int run_one(job *jb, int i)
     return 0;
 }
 
-static void *worker(void *arg)
+/* A worker of the run's pool: instances in the order the pool hands them
+ * out; a failure stops the handing out (instances under way finish). */
+static void worker(qnn_pool *pool, int w, void *arg)
 {
+    (void)w;
     job *jb = arg;
-    for (;;) {
-        pthread_mutex_lock(&jb->lock);
-        int i = jb->failed || atomic_load(&jb->stop) ? jb->run->ninst : jb->next++;
-        pthread_mutex_unlock(&jb->lock);
-        if (i >= jb->run->ninst)
+    for (long i; (i = qnn_pool_next(pool)) >= 0;) {
+        if (run_one(jb, (int)i) != 0) {
+            qnn_pool_stop(pool);
             break;
-        if (run_one(jb, i) != 0)
-            break;
+        }
         pthread_mutex_lock(&jb->lock);
         jb->done++;
         if (jb->progress && jb->progress(jb->ctx, jb->done, jb->run->ninst))
             atomic_store(&jb->stop, 1);
         pthread_mutex_unlock(&jb->lock);
     }
-    return NULL;
 }
 
 static int mean_kernel(qnn_run *run)
@@ -334,16 +334,7 @@ int qnn_run_execute(const qnn_params *p, qnn_progress_fn progress, void *ctx,
         jb.lender = lender;
     }
 
-    pthread_t *tid = calloc((size_t)threads, sizeof *tid);
-    int started = 0;
-    if (tid)
-        for (; started < threads - 1; started++)
-            if (pthread_create(&tid[started], NULL, worker, &jb) != 0)
-                break;
-    worker(&jb); /* the calling thread works too */
-    for (int t = 0; t < started; t++)
-        pthread_join(tid[t], NULL);
-    free(tid);
+    qnn_pool_run(threads, run->ninst, &jb.stop, worker, &jb);
     qnn_instance_free(lender);
     pthread_mutex_destroy(&jb.lock);
 
