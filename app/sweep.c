@@ -23,6 +23,7 @@
 #include "command.h"
 #include "runner.h"
 #include "qnn/analysis.h"
+#include "qnn/pool.h"
 #include "qnn/stats.h"
 
 #include <cairo.h>
@@ -642,9 +643,10 @@ typedef struct sweeper {
     atomic_int stop;          /* a signal's number, or 1 after a failure */
     int failed;
     char err[1024];
-    /* the queue of missing instances (a single process, rank 0) */
+    /* the queue of missing instances (a single process, rank 0): the
+     * pool's item k is queue[k] */
     item *queue;
-    size_t nqueue, next;
+    size_t nqueue;
     /* rank > 0 */
     item *mail;
     size_t nmail, mailcap;
@@ -665,6 +667,27 @@ static void on_sweep_signal(int sig)
 {
     if (signal_target)
         atomic_store(signal_target, sig);
+}
+
+/* SIGINT, SIGTERM and SIGHUP store their number in s->stop until
+ * sweep_signals_off puts the handlers saved in old[3] back. */
+static void sweep_signals_on(sweeper *s, struct sigaction old[3])
+{
+    signal_target = &s->stop;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_sweep_signal;
+    sigaction(SIGINT, &sa, &old[0]);
+    sigaction(SIGTERM, &sa, &old[1]);
+    sigaction(SIGHUP, &sa, &old[2]);
+}
+
+static void sweep_signals_off(const struct sigaction old[3])
+{
+    signal_target = NULL;
+    sigaction(SIGINT, &old[0], NULL);
+    sigaction(SIGTERM, &old[1], NULL);
+    sigaction(SIGHUP, &old[2], NULL);
 }
 
 static void sweep_fail(sweeper *s, const char *msg)
@@ -720,22 +743,26 @@ static int store(sweeper *s, item it, const bytes *b, int from)
     return 0;
 }
 
-static void *sweep_worker(void *arg)
+/* A worker of the sweep's pool: items from the pool (a single process,
+ * rank 0) or from the mailbox (rank > 0), until there are none, the sweep
+ * stops or an item fails. */
+static void sweep_worker(qnn_pool *pool, int w, void *arg)
 {
+    (void)w;
     sweeper *s = arg;
     qnn_instance *lender = NULL;
     long lender_point = -1;
     bytes b = { 0 };
     for (;;) {
         item it;
-        pthread_mutex_lock(&s->lock);
         if (!s->remote) {
-            if (s->failed || atomic_load(&s->stop) || s->next >= s->nqueue) {
-                pthread_mutex_unlock(&s->lock);
+            long k = qnn_pool_next(pool);   /* none once s->stop is set */
+            if (k < 0)
                 break;
-            }
-            it = s->queue[s->next++];
+            it = s->queue[k];
+            pthread_mutex_lock(&s->lock);
         } else {
+            pthread_mutex_lock(&s->lock);
             while (s->nmail == 0 && !s->nomore && !s->failed && !atomic_load(&s->stop))
                 pthread_cond_wait(&s->cond, &s->lock);
             if (s->nmail == 0 || s->failed || atomic_load(&s->stop)) {
@@ -804,32 +831,13 @@ static void *sweep_worker(void *arg)
     }
     qnn_instance_free(lender);
     free(b.p);
-    return NULL;
 }
 
-static int start_workers(sweeper *s, pthread_t *tid)
-{
-    int started = 0;
-    for (; started < s->threads; started++)
-        if (pthread_create(&tid[started], NULL, sweep_worker, s) != 0)
-            break;
-    return started;
-}
-
-/* A single process: the worker threads alone. */
+/* A single process: the worker threads alone (the calling thread one of
+ * them). */
 static void work_local(sweeper *s)
 {
-    pthread_t *tid = calloc((size_t)s->threads, sizeof *tid);
-    if (!tid) {
-        sweep_fail(s, "out of memory");
-        return;
-    }
-    int n = start_workers(s, tid);
-    if (n == 0)
-        sweep_worker(s);
-    for (int t = 0; t < n; t++)
-        pthread_join(tid[t], NULL);
-    free(tid);
+    qnn_pool_run(s->threads, (long)s->nqueue, &s->stop, sweep_worker, s);
 }
 
 #ifdef QNN_HAVE_MPI
@@ -839,12 +847,11 @@ enum { TAG_REQ = 11, TAG_ITEM = 12, TAG_DONE = 13, TAG_RESULT = 14, TAG_FAIL = 1
  * the other ranks and stores what they send back. */
 static void work_mpi_root(sweeper *s, MPI_Comm comm, int size)
 {
-    pthread_t *tid = calloc((size_t)s->threads, sizeof *tid);
-    if (!tid) {
+    qnn_pool *pool = qnn_pool_start(s->threads, (long)s->nqueue, &s->stop, sweep_worker, s);
+    if (!pool) {
         sweep_fail(s, "out of memory");
         return;
     }
-    int n = start_workers(s, tid);
     int active = size - 1;    /* ranks that have not been told DONE */
     long outstanding = 0;     /* items out on other ranks */
     unsigned char *rbuf = NULL;
@@ -864,13 +871,10 @@ static void work_mpi_root(sweeper *s, MPI_Comm comm, int size)
             int32_t dummy;
             MPI_Recv(&dummy, 1, MPI_INT32_T, st.MPI_SOURCE, TAG_REQ, comm, MPI_STATUS_IGNORE);
             item it;
-            int have = 0;
-            pthread_mutex_lock(&s->lock);
-            if (!s->failed && !atomic_load(&s->stop) && s->next < s->nqueue) {
-                it = s->queue[s->next++];
-                have = 1;
-            }
-            pthread_mutex_unlock(&s->lock);
+            long k = qnn_pool_next(pool);   /* the same queue as the workers' */
+            int have = k >= 0;
+            if (have)
+                it = s->queue[k];
             if (have) {
                 int32_t msg[2] = { it.point, it.inst };
                 MPI_Send(msg, 2, MPI_INT32_T, st.MPI_SOURCE, TAG_ITEM, comm);
@@ -917,23 +921,22 @@ static void work_mpi_root(sweeper *s, MPI_Comm comm, int size)
         }
     }
     free(rbuf);
-    for (int t = 0; t < n; t++)
-        pthread_join(tid[t], NULL);
-    free(tid);
+    qnn_pool_join(pool);
 }
 
 /* Rank > 0: asks for an item whenever a worker is idle, sends results. */
 static void work_mpi_worker(sweeper *s, MPI_Comm comm)
 {
-    pthread_t *tid = calloc((size_t)s->threads, sizeof *tid);
-    if (!tid) {
+    s->mail = calloc((size_t)s->threads + 1, sizeof *s->mail);
+    s->mailcap = (size_t)s->threads + 1;
+    /* the workers take items from the mailbox, not from the pool */
+    qnn_pool *pool = s->mail ? qnn_pool_start(s->threads, 0, &s->stop, sweep_worker, s) : NULL;
+    if (s->mail && !pool) {
         const char *msg = "out of memory";
         MPI_Send(msg, (int)strlen(msg), MPI_BYTE, 0, TAG_FAIL, comm);
         return;
     }
-    s->mail = calloc((size_t)s->threads + 1, sizeof *s->mail);
-    s->mailcap = (size_t)s->threads + 1;
-    int n = s->mail ? start_workers(s, tid) : 0;
+    int n = pool ? qnn_pool_workers(pool) : 0;
     int asked = 0, polls = 0;
     for (;;) {
         int did = 0;
@@ -1005,11 +1008,9 @@ static void work_mpi_worker(sweeper *s, MPI_Comm comm)
     s->nomore = 1;
     pthread_cond_broadcast(&s->cond);
     pthread_mutex_unlock(&s->lock);
-    for (int t = 0; t < n; t++)
-        pthread_join(tid[t], NULL);
+    qnn_pool_join(pool);
     for (size_t j = 0; j < s->nout; j++)
         free(s->out[j].b.p);
-    free(tid);
 }
 #endif
 
@@ -1783,13 +1784,8 @@ int qnn_cmd_sweep(const qnn_command *self, int argc, char **argv)
     pthread_mutex_init(&sw.lock, NULL);
     pthread_cond_init(&sw.cond, NULL);
     atomic_init(&sw.stop, 0);
-    signal_target = &sw.stop;
-    struct sigaction sa, old_int, old_term, old_hup;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_sweep_signal;
-    sigaction(SIGINT, &sa, &old_int);
-    sigaction(SIGTERM, &sa, &old_term);
-    sigaction(SIGHUP, &sa, &old_hup);
+    struct sigaction old_sig[3];
+    sweep_signals_on(&sw, old_sig);
     if (rank == 0 && !a.quiet) {
         char grid[512] = "";
         size_t off = 0;
@@ -1850,10 +1846,7 @@ int qnn_cmd_sweep(const qnn_command *self, int argc, char **argv)
                 nap();
         }
     }
-    signal_target = NULL;
-    sigaction(SIGINT, &old_int, NULL);
-    sigaction(SIGTERM, &old_term, NULL);
-    sigaction(SIGHUP, &old_hup, NULL);
+    sweep_signals_off(old_sig);
     pthread_mutex_destroy(&sw.lock);
     pthread_cond_destroy(&sw.cond);
     if (lockfd >= 0)
