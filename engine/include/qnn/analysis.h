@@ -1,6 +1,6 @@
 /* What a finished run measured, reduced over the ensemble, and the theory
  * values that apply to it (with the constants they were computed from).
- * Shared by the headless writer, the figures and (later) the live faces. */
+ * Shared by the headless writer, the figures and the live faces. */
 #ifndef QNN_ANALYSIS_H
 #define QNN_ANALYSIS_H
 

@@ -1,4 +1,4 @@
-/* Theory overlays (SPEC.md §4). Each function states which statistic its
+/* Theory overlays (docs/PHYSICS.md, "Theory overlays"). Each function states which statistic its
  * value is a prediction for; all are pure functions of the constants they
  * take, so summary.json can list the constants beside the value. */
 #ifndef QNN_THEORY_H
@@ -11,12 +11,12 @@
  * Derived per layer from E_W tr(V†OV C)² (2-design) with C = i[P, |φ><φ|],
  * tr C² = 2(1 − <φ|P|φ>²) and E <φ|P|φ>² = 1/(D + 1). It is the diagonal of
  * the mean kernel behind LIU23 Eq. 21 and reduces to 2 L tr O²/D² (LIU23
- * Eq. 17; Eq. 9 drops the 2) at large D. SPEC.md's
+ * Eq. 17; Eq. 9 drops the 2) at large D. The specification's
  * 2Lγ²[(D²−D−1)tr O² + tr² O]/(D(D+1)(D²−1)) disagrees with it (and with the
  * engine's Monte Carlo, see tests/test_physics_random.c): it does not vanish
  * for O ∝ I. Statistic: mean of K over instances (circuits and angles). */
 double qnn_theory_mean_qntk(double D, double L, double gamma, double trO, double trO2);
-/* The formula as printed in SPEC.md §4, kept only to show the discrepancy. */
+/* The specification's formula (docs/PHYSICS.md, "The mean QNTK"), kept only to show the discrepancy. */
 double qnn_theory_mean_qntk_spec(double D, double L, double gamma, double trO, double trO2);
 /* LIU23 Eq. 9 leading order with the factor 2 of Eq. 17: 2 L γ² tr O²/D². */
 double qnn_theory_mean_qntk_leading(double D, double L, double gamma, double trO2);
