@@ -331,7 +331,7 @@ static int training_figure(const qnn_result *res, builder *b, plot_figure *fig)
             for (size_t r = 0; r < n; r++) {
                 double e0 = use_loss ? s->loss_t0.mean : s->abs_eps_t0.mean;
                 double e = qnn_theory_eps_exp(1.0, s->eta, Kbar, t[r]);
-                th[r] = use_loss ? e0 * e * e : e0 * e;
+                th[r] = use_loss ? qnn_theory_loss_exp(e0, e) : e0 * e;
             }
             thl = use_loss ? "L(0) e^{−2ηK̄t} (LIU23)" : "|ε(0)| e^{−ηK̄t} (LIU23 Eq. 10)";
             const qnn_theory_value *na = qnn_summary_theory(s, "noise_abs_eps");

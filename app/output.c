@@ -495,13 +495,9 @@ static json_t *jpoint(const qnn_result *res, long k)
             json_object_set_new(t, "z", jnum((v->measured - v->value) / v->measured_se));
         json_object_set_new(th, v->name, t);
     }
-    /* LIU23 Eq. 16: both ratios must be small; 0.1 is the threshold used
-     * for the flag. */
-    const qnn_theory_value *a = qnn_summary_theory(s, "qntk_rel_std");
-    const qnn_theory_value *b = qnn_summary_theory(s, "concentration_dqntk");
-    if (a && b)
-        json_object_set_new(th, "concentration_holds",
-                            json_boolean(a->value < 0.1 && b->value < 0.1));
+    const int conc = qnn_concentration_holds(s);
+    if (conc >= 0)
+        json_object_set_new(th, "concentration_holds", json_boolean(conc));
     json_object_set_new(o, "theory", th);
     return o;
 }

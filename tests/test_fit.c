@@ -454,6 +454,17 @@ static void test_width_laws_and_theory(void **state)
     /* YOU23 Thm. 4.4: no guarantee at γ = 1, 2γ²(1 − 1/γ²) = 6 at γ = 2 */
     assert_true(qnn_theory_global_min_kernel(1.0) == 0.0);
     assert_true(fabs(qnn_theory_global_min_kernel(2.0) - 6.0) < 1e-15);
+    /* LIU23 Eq. 16's flag: both ratios below 0.1 */
+    assert_int_equal(qnn_concentration_holds(&s), -1);
+    qnn_summary_add_theory(&s, "qntk_rel_std", "", "", "", 0.05);
+    assert_int_equal(qnn_concentration_holds(&s), -1);
+    qnn_theory_value *d = qnn_summary_add_theory(&s, "concentration_dqntk", "", "", "", 0.2);
+    assert_int_equal(qnn_concentration_holds(&s), 0);
+    d->value = 0.01;
+    assert_int_equal(qnn_concentration_holds(&s), 1);
+    /* the loss decays at twice the rate of ε */
+    const double dec = qnn_theory_eps_exp(1.0, 0.1, 2.0, 3.0);
+    assert_true(fabs(qnn_theory_loss_exp(0.5, dec) - 0.5 * exp(-1.2)) < 1e-15);
     /* Eq. 9 as printed is half the leading order at γ = 1 */
     assert_true(fabs(2.0 * qnn_theory_mean_qntk_printed(16, 40, 16) - qnn_theory_mean_qntk_leading(16, 40, 1, 16)) < 1e-15);
 }

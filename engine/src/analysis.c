@@ -123,6 +123,16 @@ const qnn_theory_value *qnn_summary_theory(const qnn_summary *s, const char *nam
     return NULL;
 }
 
+int qnn_concentration_holds(const qnn_summary *s)
+{
+    /* both ratios must be small; 0.1 is the threshold used for the flag */
+    const qnn_theory_value *a = qnn_summary_theory(s, "qntk_rel_std");
+    const qnn_theory_value *b = qnn_summary_theory(s, "concentration_dqntk");
+    if (!a || !b)
+        return -1;
+    return a->value < 0.1 && b->value < 0.1;
+}
+
 qnn_theory_value *qnn_summary_add_theory(qnn_summary *s, const char *name, const char *source,
                                     const char *formula, const char *statistic, double value)
 {

@@ -60,6 +60,11 @@ double qnn_theory_eps_geom(double eps0, double eta, double K, double t)
     return eps0 * pow(1.0 - eta * K, t);
 }
 
+double qnn_theory_loss_exp(double loss0, double decay)
+{
+    return loss0 * decay * decay;
+}
+
 double qnn_theory_noise_floor(double eta, double K, double sigma)
 {
     return sigma * sigma / (eta * (2.0 - eta * K));

@@ -76,6 +76,11 @@ void qnn_theory_set_measured_ms(qnn_theory_value *v, double mean, double se);
 /* The theory value named `name` in s, or NULL. */
 const qnn_theory_value *qnn_summary_theory(const qnn_summary *s, const char *name);
 
+/* LIU23 Eq. 16: 1 when both concentration ratios of s (qntk_rel_std and
+ * concentration_dqntk) are below 0.1, 0 when one is not, -1 when s does
+ * not hold both. */
+int qnn_concentration_holds(const qnn_summary *s);
+
 /* Ensemble curve over the records: for record k, the mean and standard
  * error over the instances that have it of field(obs) (|ε| when
  * abs_eps); *t is the step of record k (multiply by consts.dt for the flow

@@ -50,6 +50,10 @@ double qnn_theory_lambda_bulk_mean_kernel(double D, double L, double gamma, doub
  * when the signs of ε(0) differ). */
 double qnn_theory_eps_exp(double eps0, double eta, double Kbar, double t);
 double qnn_theory_eps_geom(double eps0, double eta, double K, double t);
+/* The loss along the same decay, L(0) e^{−2ηK̄t}, from the factor
+ * decay = qnn_theory_eps_exp(1, η, K̄, t): L(0) · decay². Statistic: the
+ * instance mean of L(t). */
+double qnn_theory_loss_exp(double loss0, double decay);
 
 /* LLJ Eqs. 34-38, parameter noise σ_θ with frozen K:
  * s = σ²/(η(2 − ηK)); mean ε²(t) = (1 − ηK)^{2t}(ε²(0) − s) + s;
