@@ -1532,6 +1532,274 @@ static void append_log(const char *dir, int ranks, int threads, long computed, l
     fclose(f);
 }
 
+/* Rank 0: reads preset a->preset into *text (*tlen bytes), prepares its
+ * points into *ps and *res and picks the statistics of the sweep figure
+ * into stats (256 bytes). QNN_EXIT_OK, or the status with the refusal
+ * printed. */
+static int load_root(const sweep_args *a, qnn_preset *ps, qnn_result *res, unsigned char **text, size_t *tlen,
+                     char *stats)
+{
+    char err[2048];
+    qnn_preset probe;
+    if (qnn_preset_load(a->preset, &probe, err, sizeof err) != 0)
+        return usage_fail(1, err);
+    if (read_all(probe.path, QNN_PRESET_MAX_BYTES, text, tlen) != 0) {
+        snprintf(err, sizeof err, "preset file '%s': cannot be read; allowed: a readable INI file", probe.path);
+        return usage_fail(1, err);
+    }
+    int rc = prepare(a, probe.name, probe.path, (const char *)*text, *tlen, ps, res, err, sizeof err);
+    if (rc != QNN_EXIT_OK) {
+        qnn_refuse("qnnlab", err);   /* the message, whatever the status */
+        return rc;
+    }
+    if (a->stat)
+        snprintf(stats, 256, "%s", a->stat);
+    else if (ps->params.figure == QNN_FIG_SWEEP && ps->params.stats[0])
+        snprintf(stats, 256, "%s", ps->params.stats);
+    if (check_stats(stats, err, sizeof err) != 0)
+        return usage_fail(1, err);
+    return QNN_EXIT_OK;
+}
+
+/* DIR/.lock, held (flock) by this process into *lockfd. QNN_EXIT_OK, or
+ * QNN_EXIT_USAGE with the refusal printed (another sweep writes there). */
+static int lock_dir(const char *out, int *lockfd)
+{
+    char lp[PATH_MAX + 32], err[2048];
+    snprintf(lp, sizeof lp, "%s/.lock", out);
+    *lockfd = open(lp, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+    if (*lockfd < 0 || flock(*lockfd, LOCK_EX | LOCK_NB) != 0) {
+        snprintf(err, sizeof err, "--out: value '%s': %s; allowed: wait until the other sweep ends, or another directory",
+                 out, *lockfd < 0 ? strerror(errno) : "another qnnlab sweep is writing to it");
+        return usage_fail(1, err);
+    }
+    return QNN_EXIT_OK;
+}
+
+/* DIR holds nothing, or the sweep of manifest man (to resume it).
+ * QNN_EXIT_OK, or QNN_EXIT_USAGE with the refusal printed. */
+static int check_dir(const char *out, json_t *man)
+{
+    char mp[PATH_MAX + 32], pp[PATH_MAX + 32], err[2048];
+    snprintf(mp, sizeof mp, "%s/sweep.json", out);
+    snprintf(pp, sizeof pp, "%s/points", out);
+    struct stat st;
+    json_error_t je;
+    json_t *old = NULL;
+    int rc = QNN_EXIT_OK;
+    if (stat(mp, &st) == 0) {
+        old = json_load_file(mp, 0, &je);
+        char why[512];
+        const char *d = old ? manifest_differs(old, man, why, sizeof why) : "its sweep.json cannot be read";
+        if (d) {
+            snprintf(err, sizeof err, "--out: value '%s' holds another sweep (%s); allowed: the same preset, grid, instances and settings to resume it, or a new directory",
+                     out, d);
+            rc = usage_fail(1, err);
+        }
+    } else if (stat(pp, &st) == 0) {
+        snprintf(err, sizeof err, "--out: value '%s' has points/ but no sweep.json; allowed: a sweep's directory, or a new directory", out);
+        rc = usage_fail(1, err);
+    }
+    json_decref(old);
+    return rc;
+}
+
+/* What the sweep is, before any instance: DIR/preset.ini (the preset's
+ * text), DIR/sweep.json (the manifest) and each point's inst/.
+ * QNN_EXIT_OK, or QNN_EXIT_USAGE with the refusal printed. */
+static int write_dir(const char *out, const unsigned char *text, size_t tlen, const json_t *man, long npoints)
+{
+    char path[PATH_MAX + 32], err[2048];
+    int rc;
+    snprintf(path, sizeof path, "%s/preset.ini", out);
+    char *js = json_dumps(man, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+    if (!js || write_atomic(path, text, tlen, err, sizeof err) != 0) {
+        rc = QNN_EXIT_USAGE;
+    } else {
+        snprintf(path, sizeof path, "%s/sweep.json", out);
+        size_t jl = strlen(js);
+        js[jl] = '\n';
+        rc = write_atomic(path, js, jl + 1, err, sizeof err) != 0 ? QNN_EXIT_USAGE : QNN_EXIT_OK;
+        js[jl] = 0;
+    }
+    free(js);
+    for (long k = 0; k < npoints && rc == QNN_EXIT_OK; k++) {
+        snprintf(path, sizeof path, "%s/points/%04ld/inst", out, k);
+        if (mkdir_p(path) != 0) {
+            snprintf(err, sizeof err, "cannot create '%s': %s", path, strerror(errno));
+            rc = QNN_EXIT_USAGE;
+        }
+    }
+    if (rc != QNN_EXIT_OK) {
+        char msg[sizeof err + 128];
+        snprintf(msg, sizeof msg, "--out: value '%s': %s; allowed: a writable directory with free space", out, err);
+        usage_fail(1, msg);
+    }
+    return rc;
+}
+
+/* Rank 0: the preset read and prepared (load_root), DIR locked, checked
+ * and written; the points' fingerprints into *fp and the manifest into
+ * *man. What it leaves in the outputs is the caller's to free, whatever
+ * the status. QNN_EXIT_OK, or the status with the refusal printed. */
+static int prepare_root(const sweep_args *a, qnn_preset *ps, qnn_result *res, unsigned char **text, size_t *tlen,
+                        char *stats, int *lockfd, uint64_t **fp, json_t **man)
+{
+    int rc = load_root(a, ps, res, text, tlen, stats);
+    if (rc == QNN_EXIT_OK) {
+        char err[2048];
+        if (qnn_prepare_outdir(a->out, err, sizeof err) != 0)
+            rc = usage_fail(1, err);
+    }
+    if (rc == QNN_EXIT_OK)
+        rc = lock_dir(a->out, lockfd);
+    if (rc == QNN_EXIT_OK) {
+        *fp = calloc((size_t)res->npoints, sizeof **fp);
+        *man = *fp ? manifest_build(res, a->over, a->nover, stats, *fp) : NULL;
+        if (!*man)
+            rc = usage_fail(1, "out of memory");
+    }
+    if (rc == QNN_EXIT_OK)
+        rc = check_dir(a->out, *man);
+    if (rc == QNN_EXIT_OK)
+        rc = write_dir(a->out, *text, *tlen, *man, res->npoints);
+    return rc;
+}
+
+/* Rank 0: the queue of sw, every instance without an intact file in DIR
+ * (a damaged one is removed, with a note unless quiet); the instances kept
+ * counted in sw->kept. QNN_EXIT_OK, or QNN_EXIT_USAGE (out of memory). */
+static int build_queue(const sweep_args *a, const qnn_result *res, const uint64_t *fp, sweeper *sw)
+{
+    const long R = res->points[0].params.instances;
+    sw->queue = malloc((size_t)res->npoints * (size_t)R * sizeof *sw->queue);
+    if (!sw->queue)
+        return usage_fail(1, "out of memory for the work queue");
+    for (long k = 0; k < res->npoints; k++) {
+        char idir[PATH_MAX + 32];
+        snprintf(idir, sizeof idir, "%s/points/%04ld/inst", a->out, k);
+        clean_tmp(idir);
+        snprintf(idir, sizeof idir, "%s/points/%04ld", a->out, k);
+        clean_tmp(idir);
+        if (k == 0)
+            clean_tmp(a->out);
+        for (int i = 0; i < res->points[k].params.instances; i++) {
+            const char *why = "";
+            int have = load_instance(a->out, k, i, fp[k], &res->points[k].params, NULL, &why);
+            if (have < 0) {
+                char path[PATH_MAX + 64];
+                inst_path(a->out, k, i, path, sizeof path);
+                if (!a->quiet)
+                    fprintf(stderr, "qnnlab: sweep: '%s': %s; computing it again\n", path, why);
+                unlink(path);
+            }
+            if (have == 0)
+                sw->kept++;
+            else
+                sw->queue[sw->nqueue++] = (item){ (int32_t)k, i };
+        }
+    }
+    sw->total = sw->kept + (long)sw->nqueue;
+    sw->done = sw->kept;
+    return QNN_EXIT_OK;
+}
+
+#ifdef QNN_HAVE_MPI
+/* Every rank learns rank 0's status; on QNN_EXIT_OK rank 0 sends the
+ * preset's text and name, and the other ranks prepare the same points
+ * (*ps, *res, *text, *fp theirs to free). Returns the status every rank
+ * goes on with: QNN_EXIT_FAILURE when a rank's points differ from rank
+ * 0's (it says so). */
+static int share_preset(MPI_Comm comm, int rank, int rc, const sweep_args *a, qnn_preset *ps, qnn_result *res,
+                        unsigned char **text, size_t *tlen, uint64_t **fp, const char *stats)
+{
+    char err[2048];
+    MPI_Bcast(&rc, 1, MPI_INT, 0, comm);
+    if (rc != QNN_EXIT_OK)
+        return rc;
+    /* the preset's text and name; the others prepare the same points */
+    long n = (long)*tlen;
+    char name[sizeof ps->name], path[sizeof ps->path];
+    if (rank == 0) {
+        snprintf(name, sizeof name, "%s", ps->name);
+        snprintf(path, sizeof path, "%s", ps->path);
+    }
+    MPI_Bcast(&n, 1, MPI_LONG, 0, comm);
+    MPI_Bcast(name, (int)sizeof name, MPI_CHAR, 0, comm);
+    MPI_Bcast(path, (int)sizeof path, MPI_CHAR, 0, comm);
+    if (rank != 0) {
+        *tlen = (size_t)n;
+        *text = malloc(*tlen + 1);
+        if (!*text)
+            MPI_Abort(comm, QNN_EXIT_FAILURE);
+    }
+    MPI_Bcast(*text, (int)n, MPI_BYTE, 0, comm);
+    int ok = 1;
+    if (rank != 0) {
+        ok = prepare(a, name, path, (const char *)*text, *tlen, ps, res, err, sizeof err) == QNN_EXIT_OK;
+        *fp = ok ? calloc((size_t)res->npoints, sizeof **fp) : NULL;
+        if (*fp) {
+            json_t *m = manifest_build(res, a->over, a->nover, stats, *fp);
+            json_decref(m);
+        } else {
+            ok = 0;
+        }
+    }
+    /* every rank must have the same points, in the same order */
+    uint64_t h = FNV_SEED;
+    for (long k = 0; ok && k < res->npoints; k++)
+        h = fnv64(&(*fp)[k], sizeof (*fp)[k], h);
+    uint64_t h0 = h;
+    MPI_Bcast(&h0, 1, MPI_UINT64_T, 0, comm);
+    int bad = !ok || h0 != h, anybad = 0;
+    MPI_Allreduce(&bad, &anybad, 1, MPI_INT, MPI_MAX, comm);
+    if (anybad) {
+        if (bad)
+            fprintf(stderr, "qnnlab: sweep: rank %d does not prepare the same grid points as rank 0 (%s); allowed: the same qnnlab on every rank\n",
+                    rank, ok ? "other parameters" : err);
+        rc = QNN_EXIT_FAILURE;
+    }
+    return rc;
+}
+#endif
+
+/* Rank 0, after the work: what became of it (stopped, or the results
+ * reduced and written), and the command's status. sig: the signal that
+ * stopped the sweep, or 0. */
+static int finish_root(sweeper *sw, int sig, const sweep_args *a, qnn_result *res, const uint64_t *fp,
+                       const char *stats)
+{
+    char err[2048];
+    int rc;
+    if (sig || sw->failed) {
+        if (sw->tty && !a->quiet)
+            fputc('\n', stderr);
+        if (sw->failed)
+            fprintf(stderr, "qnnlab: sweep: %s\n", sw->err);
+        fprintf(stderr, "qnnlab: sweep %s: %ld of %ld instances are in %s; the same command goes on from there\n",
+                sig ? "interrupted" : "stopped", sw->done, sw->total, a->out);
+        return sig ? 128 + sig : QNN_EXIT_FAILURE;
+    }
+    int diverged = 0;
+    if (reduce(res, a->out, fp, stats, a->quiet, &sw->stop, &diverged, err, sizeof err) != 0) {
+        const int s2 = atomic_load(&sw->stop);
+        if (s2 > 1)
+            fprintf(stderr, "qnnlab: sweep interrupted while writing the results; all %ld instances are in %s, and the same command writes the results\n",
+                    sw->total, a->out);
+        else
+            fprintf(stderr, "qnnlab: sweep: %s\n", err);
+        return s2 > 1 ? 128 + s2 : QNN_EXIT_FAILURE;
+    }
+    printf("wrote %s/figure.png (and figure.svg, figure.pdf, summary.csv, summary.json; points/*/trace.csv, summary.json, figure.*): %ld points x %d instances, %ld computed now, %ld kept\n",
+           a->out, res->npoints, res->points[0].params.instances, (long)sw->nqueue, sw->kept);
+    rc = QNN_EXIT_OK;
+    if (diverged) {
+        fprintf(stderr, "qnnlab: %d instance(s) diverged; see %s/summary.json\n", diverged, a->out);
+        rc = QNN_EXIT_DIVERGED;
+    }
+    return rc;
+}
+
 int qnn_cmd_sweep(const qnn_command *self, int argc, char **argv)
 {
     int rank = 0, size = 1, local = 1;
@@ -1563,7 +1831,6 @@ int qnn_cmd_sweep(const qnn_command *self, int argc, char **argv)
 #endif
     const double t_start = now_s();
     sweep_args a;
-    char err[2048];
     int rc = parse_args(argc, argv, &a, rank == 0);
     if (rc == SWEEP_HELP) {
         if (rank == 0)
@@ -1586,176 +1853,14 @@ int qnn_cmd_sweep(const qnn_command *self, int argc, char **argv)
         rc = usage_fail(rank == 0, "out of memory");
     /* Rank 0 reads the preset and prepares DIR; the others learn the
      * outcome and the preset's text from it. */
-    if (rc == QNN_EXIT_OK && rank == 0) {
-        qnn_preset probe;
-        if (qnn_preset_load(a.preset, &probe, err, sizeof err) != 0)
-            rc = usage_fail(1, err);
-        else if (read_all(probe.path, QNN_PRESET_MAX_BYTES, &text, &tlen) != 0) {
-            snprintf(err, sizeof err, "preset file '%s': cannot be read; allowed: a readable INI file", probe.path);
-            rc = usage_fail(1, err);
-        } else {
-            rc = prepare(&a, probe.name, probe.path, (const char *)text, tlen, ps, &res, err, sizeof err);
-            if (rc != QNN_EXIT_OK)
-                qnn_refuse("qnnlab", err);   /* the message, whatever the status */
-        }
-        if (rc == QNN_EXIT_OK) {
-            if (a.stat)
-                snprintf(stats, sizeof stats, "%s", a.stat);
-            else if (ps->params.figure == QNN_FIG_SWEEP && ps->params.stats[0])
-                snprintf(stats, sizeof stats, "%s", ps->params.stats);
-            if (check_stats(stats, err, sizeof err) != 0)
-                rc = usage_fail(1, err);
-        }
-        if (rc == QNN_EXIT_OK && qnn_prepare_outdir(a.out, err, sizeof err) != 0)
-            rc = usage_fail(1, err);
-        if (rc == QNN_EXIT_OK) {
-            char lp[PATH_MAX + 32];
-            snprintf(lp, sizeof lp, "%s/.lock", a.out);
-            lockfd = open(lp, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
-            if (lockfd < 0 || flock(lockfd, LOCK_EX | LOCK_NB) != 0) {
-                snprintf(err, sizeof err, "--out: value '%s': %s; allowed: wait until the other sweep ends, or another directory",
-                         a.out, lockfd < 0 ? strerror(errno) : "another qnnlab sweep is writing to it");
-                rc = usage_fail(1, err);
-            }
-        }
-        if (rc == QNN_EXIT_OK) {
-            fp = calloc((size_t)res.npoints, sizeof *fp);
-            man = fp ? manifest_build(&res, a.over, a.nover, stats, fp) : NULL;
-            if (!man)
-                rc = usage_fail(1, "out of memory");
-        }
-        if (rc == QNN_EXIT_OK) {
-            char mp[PATH_MAX + 32], pp[PATH_MAX + 32];
-            snprintf(mp, sizeof mp, "%s/sweep.json", a.out);
-            snprintf(pp, sizeof pp, "%s/points", a.out);
-            struct stat st;
-            json_error_t je;
-            json_t *old = NULL;
-            if (stat(mp, &st) == 0) {
-                old = json_load_file(mp, 0, &je);
-                char why[512];
-                const char *d = old ? manifest_differs(old, man, why, sizeof why) : "its sweep.json cannot be read";
-                if (d) {
-                    snprintf(err, sizeof err, "--out: value '%s' holds another sweep (%s); allowed: the same preset, grid, instances and settings to resume it, or a new directory",
-                             a.out, d);
-                    rc = usage_fail(1, err);
-                }
-            } else if (stat(pp, &st) == 0) {
-                snprintf(err, sizeof err, "--out: value '%s' has points/ but no sweep.json; allowed: a sweep's directory, or a new directory", a.out);
-                rc = usage_fail(1, err);
-            }
-            json_decref(old);
-        }
-        if (rc == QNN_EXIT_OK) {
-            /* what the sweep is, before any instance: preset text, manifest */
-            char path[PATH_MAX + 32];
-            snprintf(path, sizeof path, "%s/preset.ini", a.out);
-            char *js = json_dumps(man, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
-            if (!js || write_atomic(path, text, tlen, err, sizeof err) != 0) {
-                rc = QNN_EXIT_USAGE;
-            } else {
-                snprintf(path, sizeof path, "%s/sweep.json", a.out);
-                size_t jl = strlen(js);
-                js[jl] = '\n';
-                rc = write_atomic(path, js, jl + 1, err, sizeof err) != 0 ? QNN_EXIT_USAGE : QNN_EXIT_OK;
-                js[jl] = 0;
-            }
-            free(js);
-            for (long k = 0; k < res.npoints && rc == QNN_EXIT_OK; k++) {
-                snprintf(path, sizeof path, "%s/points/%04ld/inst", a.out, k);
-                if (mkdir_p(path) != 0) {
-                    snprintf(err, sizeof err, "cannot create '%s': %s", path, strerror(errno));
-                    rc = QNN_EXIT_USAGE;
-                }
-            }
-            if (rc != QNN_EXIT_OK) {
-                char msg[sizeof err + 128];
-                snprintf(msg, sizeof msg, "--out: value '%s': %s; allowed: a writable directory with free space", a.out, err);
-                usage_fail(1, msg);
-            }
-        }
-    }
+    if (rc == QNN_EXIT_OK && rank == 0)
+        rc = prepare_root(&a, ps, &res, &text, &tlen, stats, &lockfd, &fp, &man);
     /* the queue: every instance without an intact file */
-    if (rc == QNN_EXIT_OK && rank == 0) {
-        const long R = res.points[0].params.instances;
-        sw.queue = malloc((size_t)res.npoints * (size_t)R * sizeof *sw.queue);
-        if (!sw.queue)
-            rc = usage_fail(1, "out of memory for the work queue");
-        for (long k = 0; k < res.npoints && rc == QNN_EXIT_OK; k++) {
-            char idir[PATH_MAX + 32];
-            snprintf(idir, sizeof idir, "%s/points/%04ld/inst", a.out, k);
-            clean_tmp(idir);
-            snprintf(idir, sizeof idir, "%s/points/%04ld", a.out, k);
-            clean_tmp(idir);
-            if (k == 0)
-                clean_tmp(a.out);
-            for (int i = 0; i < res.points[k].params.instances; i++) {
-                const char *why = "";
-                int have = load_instance(a.out, k, i, fp[k], &res.points[k].params, NULL, &why);
-                if (have < 0) {
-                    char path[PATH_MAX + 64];
-                    inst_path(a.out, k, i, path, sizeof path);
-                    if (!a.quiet)
-                        fprintf(stderr, "qnnlab: sweep: '%s': %s; computing it again\n", path, why);
-                    unlink(path);
-                }
-                if (have == 0)
-                    sw.kept++;
-                else
-                    sw.queue[sw.nqueue++] = (item){ (int32_t)k, i };
-            }
-        }
-        sw.total = sw.kept + (long)sw.nqueue;
-        sw.done = sw.kept;
-    }
+    if (rc == QNN_EXIT_OK && rank == 0)
+        rc = build_queue(&a, &res, fp, &sw);
 #ifdef QNN_HAVE_MPI
-    if (size > 1) {
-        MPI_Bcast(&rc, 1, MPI_INT, 0, comm);
-        if (rc == QNN_EXIT_OK) {
-            /* the preset's text and name; the others prepare the same points */
-            long n = (long)tlen;
-            char name[sizeof ps->name], path[sizeof ps->path];
-            if (rank == 0) {
-                snprintf(name, sizeof name, "%s", ps->name);
-                snprintf(path, sizeof path, "%s", ps->path);
-            }
-            MPI_Bcast(&n, 1, MPI_LONG, 0, comm);
-            MPI_Bcast(name, (int)sizeof name, MPI_CHAR, 0, comm);
-            MPI_Bcast(path, (int)sizeof path, MPI_CHAR, 0, comm);
-            if (rank != 0) {
-                tlen = (size_t)n;
-                text = malloc(tlen + 1);
-                if (!text)
-                    MPI_Abort(comm, QNN_EXIT_FAILURE);
-            }
-            MPI_Bcast(text, (int)n, MPI_BYTE, 0, comm);
-            int ok = 1;
-            if (rank != 0) {
-                ok = prepare(&a, name, path, (const char *)text, tlen, ps, &res, err, sizeof err) == QNN_EXIT_OK;
-                fp = ok ? calloc((size_t)res.npoints, sizeof *fp) : NULL;
-                if (fp) {
-                    json_t *m = manifest_build(&res, a.over, a.nover, stats, fp);
-                    json_decref(m);
-                } else {
-                    ok = 0;
-                }
-            }
-            /* every rank must have the same points, in the same order */
-            uint64_t h = FNV_SEED;
-            for (long k = 0; ok && k < res.npoints; k++)
-                h = fnv64(&fp[k], sizeof fp[k], h);
-            uint64_t h0 = h;
-            MPI_Bcast(&h0, 1, MPI_UINT64_T, 0, comm);
-            int bad = !ok || h0 != h, anybad = 0;
-            MPI_Allreduce(&bad, &anybad, 1, MPI_INT, MPI_MAX, comm);
-            if (anybad) {
-                if (bad)
-                    fprintf(stderr, "qnnlab: sweep: rank %d does not prepare the same grid points as rank 0 (%s); allowed: the same qnnlab on every rank\n",
-                            rank, ok ? "other parameters" : err);
-                rc = QNN_EXIT_FAILURE;
-            }
-        }
-    }
+    if (size > 1)
+        rc = share_preset(comm, rank, rc, &a, ps, &res, &text, &tlen, &fp, stats);
 #endif
     if (rc != QNN_EXIT_OK) {
         if (lockfd >= 0)
@@ -1809,34 +1914,7 @@ int qnn_cmd_sweep(const qnn_command *self, int argc, char **argv)
     }
     const int sig = atomic_load(&sw.stop) > 1 ? atomic_load(&sw.stop) : 0;
     if (rank == 0) {
-        if (sig || sw.failed) {
-            if (sw.tty && !a.quiet)
-                fputc('\n', stderr);
-            if (sw.failed)
-                fprintf(stderr, "qnnlab: sweep: %s\n", sw.err);
-            fprintf(stderr, "qnnlab: sweep %s: %ld of %ld instances are in %s; the same command goes on from there\n",
-                    sig ? "interrupted" : "stopped", sw.done, sw.total, a.out);
-            rc = sig ? 128 + sig : QNN_EXIT_FAILURE;
-        } else {
-            int diverged = 0;
-            if (reduce(&res, a.out, fp, stats, a.quiet, &sw.stop, &diverged, err, sizeof err) != 0) {
-                const int s2 = atomic_load(&sw.stop);
-                if (s2 > 1)
-                    fprintf(stderr, "qnnlab: sweep interrupted while writing the results; all %ld instances are in %s, and the same command writes the results\n",
-                            sw.total, a.out);
-                else
-                    fprintf(stderr, "qnnlab: sweep: %s\n", err);
-                rc = s2 > 1 ? 128 + s2 : QNN_EXIT_FAILURE;
-            } else {
-                printf("wrote %s/figure.png (and figure.svg, figure.pdf, summary.csv, summary.json; points/*/trace.csv, summary.json, figure.*): %ld points x %d instances, %ld computed now, %ld kept\n",
-                       a.out, res.npoints, res.points[0].params.instances, (long)sw.nqueue, sw.kept);
-                rc = QNN_EXIT_OK;
-                if (diverged) {
-                    fprintf(stderr, "qnnlab: %d instance(s) diverged; see %s/summary.json\n", diverged, a.out);
-                    rc = QNN_EXIT_DIVERGED;
-                }
-            }
-        }
+        rc = finish_root(&sw, sig, &a, &res, fp, stats);
         append_log(a.out, size, sw.threads, sw.done - sw.kept, sw.kept, sw.by_rank, now_s() - t_start, rc);
     } else {
         rc = sig ? 128 + sig : sw.failed ? QNN_EXIT_FAILURE : QNN_EXIT_OK;
