@@ -325,7 +325,11 @@ static int training_figure(const qnn_result *res, builder *b, plot_figure *fig)
         const char *thl = NULL;
         int thstyle = PLOT_DASHED;
         const qnn_theory_value *kbar = qnn_summary_theory(s, "mean_qntk");
-        if (!you23 && !supervised && kbar) {
+        /* the prediction the class offers, as the live panels draw it */
+        const qnn_consts mc = { .D = s->D, .L = (int)s->L, .trO = s->trO, .trO2 = s->trO2,
+                                .trO4 = s->trO4, .H_op2_sum = s->H_op2_sum };
+        const qnn_live_pred pred = qnn_model_prediction(&pt->params, &mc, run->m);
+        if (pred == QNN_LIVE_PRED_RATE && kbar) {
             const qnn_theory_value *kb = kbar;
             double Kbar = kb ? kb->value : NAN;
             for (size_t r = 0; r < n; r++) {
@@ -340,7 +344,7 @@ static int training_figure(const qnn_result *res, builder *b, plot_figure *fig)
                 hll0[pn[0].nhlines] = k == 0 ? "E|ε(∞)| (LLJ Eq. 38)" : NULL;
                 pn[0].nhlines++;
             }
-        } else if (you23 && pt->params.gamma == 1.0 && use_loss) {
+        } else if (pred == QNN_LIVE_PRED_BOUND) {
             const qnn_theory_value *sb = qnn_summary_theory(s, "sublinear_bound");
             if (sb && n > 0 && sb->value < 1e-2 * mean[n - 1]) {
                 /* A bound two decades below the data would squash the

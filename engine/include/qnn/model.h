@@ -205,6 +205,10 @@ int qnn_model_register(const qnn_model_class *cls);
 const char *qnn_model_names(void);
 /* The default class (the default preset's: random). */
 const qnn_model_class *qnn_model_default(void);
+/* The prediction of the error curve the class offers for p (its
+ * live_theory with the mean constants `mean` of m training states): the
+ * live panels and the headless figure both draw this one. */
+qnn_live_pred qnn_model_prediction(const qnn_params *p, const qnn_consts *mean, int m);
 /* 1 when the class lists `figure` in its figures. */
 int qnn_model_offers(const qnn_model_class *cls, const char *figure);
 /* 1 when the class has every bit of caps. */

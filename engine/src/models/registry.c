@@ -4,6 +4,7 @@
  * `builtin` below (docs/ARCHITECTURE.md, "Adding a model"). */
 #include "models.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -74,6 +75,14 @@ int qnn_model_register(const qnn_model_class *cls)
 int qnn_model_has(const qnn_model_class *cls, unsigned caps)
 {
     return (cls->caps & caps) == caps;
+}
+
+qnn_live_pred qnn_model_prediction(const qnn_params *p, const qnn_consts *mean, int m)
+{
+    qnn_live_theory t = { NAN, NAN, NAN, NAN, NAN, QNN_LIVE_PRED_NONE, 0 };
+    if (p->model->live_theory)
+        p->model->live_theory(p, mean, m, &t);
+    return t.pred;
 }
 
 int qnn_model_offers(const qnn_model_class *cls, const char *figure)
