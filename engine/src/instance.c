@@ -61,7 +61,6 @@ void qnn_instance_free(qnn_instance *in)
 void *qnn_model_state(const qnn_instance *in) { return in->state; }
 void qnn_model_set_state(qnn_instance *in, void *state) { in->state = state; }
 const qnn_params *qnn_model_params(const qnn_instance *in) { return &in->p; }
-int qnn_model_index(const qnn_instance *in) { return in->index; }
 long qnn_model_step(const qnn_instance *in) { return in->step; }
 
 static double flow_dt(const qnn_instance *in)
@@ -123,7 +122,6 @@ void qnn_model_init_theta(qnn_instance *in, double *theta, int P)
 }
 
 double qnn_model_uniform(qnn_instance *in) { return gsl_rng_uniform(in->rng); }
-double qnn_model_gaussian(qnn_instance *in, double sigma) { return gsl_ran_gaussian(in->rng, sigma); }
 void qnn_model_raise_event(qnn_instance *in, int event) { in->pending_event |= event; }
 
 int qnn_model_finite(const double *v, size_t n)
@@ -440,16 +438,6 @@ qnn_instance *qnn_instance_new(const qnn_params *p, int index,
         return NULL;
     }
     return in;
-}
-
-void qnn_instance_resample_theta(qnn_instance *in)
-{
-    if (in->cls->resample_theta) {
-        in->cls->resample_theta(in);
-        return;
-    }
-    for (int l = 0; l < in->L; l++)
-        in->theta[l] = gsl_rng_uniform(in->rng) * 2.0 * M_PI;
 }
 
 static void obs_clear_new(qnn_obs *o)

@@ -107,10 +107,7 @@ int qnn_instance_set_gamma(qnn_instance *in, double gamma);
  * 0, or -1 for a model without parameters. */
 int qnn_instance_set_theta(qnn_instance *in, const double *theta, int n);
 
-/* Redraws all angles uniformly in [0, 2π) (sample mode; the class may
- * keep them, as the mlp does). */
-void qnn_instance_resample_theta(qnn_instance *in);
-
+/* The constants theory values are computed from (the class's consts). */
 void qnn_instance_consts(const qnn_instance *in, qnn_consts *c);
 /* The m x m kernel matrix of the last evaluation, row-major. */
 const double *qnn_instance_kernel(const qnn_instance *in, int *m);

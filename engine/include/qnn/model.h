@@ -174,9 +174,6 @@ typedef struct qnn_model_class {
     /* Flow time per step at learning rate eta (qnn_obs.time). Optional:
      * eta. */
     double (*flow_dt)(const qnn_instance *in, double eta);
-    /* Redraws the angles (live "sample" mode). Optional: uniform in
-     * [0, 2π) when the class has parameters. */
-    void (*resample_theta)(qnn_instance *in);
 
     /* --- theory ------------------------------------------------------ */
     /* The theory values of a finished ensemble, added to s with
@@ -225,7 +222,6 @@ void *qnn_model_state(const qnn_instance *in);
 void qnn_model_set_state(qnn_instance *in, void *state);
 /* The instance's parameters (live changes of η, γ, σ_θ included). */
 const qnn_params *qnn_model_params(const qnn_instance *in);
-int qnn_model_index(const qnn_instance *in);
 long qnn_model_step(const qnn_instance *in);
 
 /* The shared arrays of an instance (see the top of this file). */
@@ -245,17 +241,16 @@ void qnn_model_set_metric(qnn_instance *in, const double *lambda, const double *
 
 /* Helpers for eval: the kernel eigenvalues (ascending, into the arrays'
  * eig and out's λ_min/λ_max); ‖K - K(0)‖_F/‖K(0)‖_F with K(0) taken at the
- * first call; 1 when every value is finite; θ by theta_init from the
- * instance's angle stream; the output state observers of a pure state
- * (entropy and trace distance of the visible qubits) when the instance
- * has a cut (NULL psi: none). */
+ * first call; 1 when every value is finite; 1 when every angle is below
+ * 1e15 rad (beyond, a double no longer resolves it: diverged); θ by
+ * theta_init from the instance's angle stream; a uniform draw in [0, 1)
+ * from that stream (a class that draws its data per instance). */
 void qnn_model_kernel_eigen(qnn_instance *in, qnn_obs *out);
 double qnn_model_kernel_change(qnn_instance *in);
 int qnn_model_finite(const double *v, size_t n);
 int qnn_model_angles_ok(const qnn_instance *in);
 void qnn_model_init_theta(qnn_instance *in, double *theta, int P);
 double qnn_model_uniform(qnn_instance *in);
-double qnn_model_gaussian(qnn_instance *in, double sigma);
 /* The default step (see `step`). */
 void qnn_model_gradient_step(qnn_instance *in);
 /* Raises QNN_EVENT_* bits for the next evaluation's record. */

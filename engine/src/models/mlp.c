@@ -239,7 +239,7 @@ static void mlp_prune(qnn_instance *in)
     for (size_t i = 0; i < cut && i < nw; i++)
         in->theta[e[i].k] = 0.0;
     free(e);
-    in->pending_event |= QNN_EVENT_PRUNE;
+    qnn_model_raise_event(in, QNN_EVENT_PRUNE);
 }
 
 
@@ -292,9 +292,6 @@ static void mlp_consts(const qnn_instance *in, qnn_consts *c)
     c->sigma_theta = in->p.sigma_theta;
     c->loss_scale = 1.0;
 }
-
-/* the angle-free network keeps its weights */
-static void mlp_resample(qnn_instance *in) { (void)in; }
 
 static qnn_key_use mlp_key_use(const qnn_params *p, const char *key)
 {
@@ -394,5 +391,4 @@ const qnn_model_class qnn_class_mlp = {
     .residuals_at = mlp_residuals_at,
     .set_gamma = mlp_set_gamma,
     .consts = mlp_consts,
-    .resample_theta = mlp_resample,
 };
