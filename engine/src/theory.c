@@ -23,11 +23,6 @@ double qnn_theory_mean_qntk_printed(double D, double L, double trO2)
     return L * trO2 / (D * D);
 }
 
-double qnn_theory_qntk_std(double D, double L, double gamma, double trO2, double trO4)
-{
-    return gamma * gamma * sqrt(L) / (D * D) * sqrt(8.0 * trO2 * trO2 + 12.0 * trO4);
-}
-
 double qnn_theory_qntk_rel_std(double L, double trO2, double trO4)
 {
     return sqrt((2.0 + 3.0 * trO4 / (trO2 * trO2)) / L);
@@ -55,11 +50,6 @@ double qnn_theory_eps_exp(double eps0, double eta, double Kbar, double t)
     return eps0 * exp(-eta * Kbar * t);
 }
 
-double qnn_theory_eps_geom(double eps0, double eta, double K, double t)
-{
-    return eps0 * pow(1.0 - eta * K, t);
-}
-
 double qnn_theory_loss_exp(double loss0, double decay)
 {
     return loss0 * decay * decay;
@@ -68,12 +58,6 @@ double qnn_theory_loss_exp(double loss0, double decay)
 double qnn_theory_noise_floor(double eta, double K, double sigma)
 {
     return sigma * sigma / (eta * (2.0 - eta * K));
-}
-
-double qnn_theory_noise_eps2(double eps0, double eta, double K, double sigma, double t)
-{
-    double s = qnn_theory_noise_floor(eta, K, sigma);
-    return pow(1.0 - eta * K, 2.0 * t) * (eps0 * eps0 - s) + s;
 }
 
 double qnn_theory_noise_abs_eps(double eta, double K, double sigma)

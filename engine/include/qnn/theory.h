@@ -24,11 +24,10 @@ double qnn_theory_mean_qntk_leading(double D, double L, double gamma, double trO
  * of Eq. 17): shown beside the other two by qnnlab reproduce. */
 double qnn_theory_mean_qntk_printed(double D, double L, double trO2);
 
-/* LIU23 Eq. 12 (4-design, large D): ΔK = √L/D² √(8 tr²(O²) + 12 tr O⁴) γ²,
- * and the relative fluctuation ΔK/K̄ with K̄ = 2Lγ² tr O²/D² (Eq. 17):
- * √((2 + 3 tr O⁴ / tr² O²)/L). Statistic: standard deviation of K over the
+/* LIU23 Eq. 12 (4-design, large D) over Eq. 17: the relative fluctuation
+ * ΔK/K̄ = √((2 + 3 tr O⁴ / tr² O²)/L) (ΔK = √L/D² √(8 tr²(O²) + 12 tr O⁴) γ²,
+ * K̄ = 2Lγ² tr O²/D²). Statistic: standard deviation of K over the
  * angles (and circuits) divided by the mean. */
-double qnn_theory_qntk_std(double D, double L, double gamma, double trO2, double trO4);
 double qnn_theory_qntk_rel_std(double L, double trO2, double trO4);
 
 /* LIU23 Eq. 16 concentration conditions, as numbers that must be ≪ 1:
@@ -45,21 +44,19 @@ double qnn_theory_dqntk_ratio(double D, double eta, double gamma, double eps0, d
 double qnn_theory_lambda_min_mean_kernel(double D, double L, double A, double gamma, double trO, double trO2);
 double qnn_theory_lambda_bulk_mean_kernel(double D, double L, double gamma, double trO, double trO2);
 
-/* Predicted rate ηK̄ and the curves ε(0) e^{−ηK̄t} (LIU23 Eq. 10) and
- * (1 − ηK)^t ε(0) (Eq. 7). Statistic: the instance mean of ε(t) (|ε(t)|
- * when the signs of ε(0) differ). */
+/* The curve ε(0) e^{−ηK̄t} of the predicted rate ηK̄ (LIU23 Eq. 10).
+ * Statistic: the instance mean of ε(t) (|ε(t)| when the signs of ε(0)
+ * differ). */
 double qnn_theory_eps_exp(double eps0, double eta, double Kbar, double t);
-double qnn_theory_eps_geom(double eps0, double eta, double K, double t);
 /* The loss along the same decay, L(0) e^{−2ηK̄t}, from the factor
  * decay = qnn_theory_eps_exp(1, η, K̄, t): L(0) · decay². Statistic: the
  * instance mean of L(t). */
 double qnn_theory_loss_exp(double loss0, double decay);
 
-/* LLJ Eqs. 34-38, parameter noise σ_θ with frozen K:
- * s = σ²/(η(2 − ηK)); mean ε²(t) = (1 − ηK)^{2t}(ε²(0) − s) + s;
- * E|ε(∞)| = √(2/π) σ/√(2η − η²K); T_noise from Eq. 37. */
+/* LLJ Eqs. 34-38, parameter noise σ_θ with frozen K: the floor
+ * s = σ²/(η(2 − ηK)) of the mean ε² (which relaxes as (1 − ηK)^{2t}(ε²(0)
+ * − s) + s); E|ε(∞)| = √(2/π) σ/√(2η − η²K); T_noise from Eq. 37. */
 double qnn_theory_noise_floor(double eta, double K, double sigma);
-double qnn_theory_noise_eps2(double eps0, double eta, double K, double sigma, double t);
 double qnn_theory_noise_abs_eps(double eta, double K, double sigma);
 double qnn_theory_noise_time(double eps0, double eta, double K, double sigma);
 
