@@ -119,31 +119,39 @@ static int opt_face(int val)
                                                                   : -1;
 }
 
-static int live_main(const qnn_command *self, int argc, char **argv)
+/* The options of gui, tui and tour as given. */
+typedef struct live_args {
+    const char *open_dir, *not_with_open;
+    const char *preset, *state, *export_dir, *tour_file, *tour_step_arg;
+    const char **over;      /* the --set values, in order */
+    int nover, instances, large, fullscreen, W, H, ascii, mono, tour_on;
+    double fps;
+    char nwo[48];           /* not_with_open's option name */
+} live_args;
+
+#define LIVE_GO (-1)
+
+/* Parses argv into *la; la->over is allocated, the caller's to free
+ * whatever the result. LIVE_GO to go on, else the exit status (the help
+ * printed, or a refusal). */
+static int parse_live(const qnn_command *self, int argc, char **argv, live_args *la)
 {
-    const char *open_dir = NULL, *not_with_open = NULL;
-    const char *preset = NULL, *state = NULL, *export_dir = NULL, *tour_file = NULL, *tour_step_arg = NULL;
-    const char **over = calloc((size_t)argc + 1, sizeof *over);
-    int nover = 0, instances = 0, large = 0, fullscreen = 0, W = 0, H = 0, ascii = 0, mono = 0;
-    int tour_on = !strcmp(cmd, "tour");
-    double fps = 0;
-    int rc = 0;
-    char nwo[48];   /* not_with_open's option name */
-    if (!over)
+    memset(la, 0, sizeof *la);
+    la->tour_on = !strcmp(cmd, "tour");
+    la->over = calloc((size_t)argc + 1, sizeof *la->over);
+    if (!la->over)
         return QNN_EXIT_FAILURE;
-    /* the other face's options are refused by name, not listed as allowed
-     * (the tour takes both: the last one given picks its face) */
+    int rc = 0;
     qnn_opt opts[NLIVE];
     memcpy(opts, live_opts, sizeof opts);
     for (int i = 0; i < NLIVE; i++)
-        opts[i].unlisted = tour_on ? 0 : opt_face(opts[i].val) >= 0 && opt_face(opts[i].val) != face;
+        opts[i].unlisted = la->tour_on ? 0 : opt_face(opts[i].val) >= 0 && opt_face(opts[i].val) != face;
     qnn_optparser op;
     qnn_opt_init(&op, opts, NLIVE, argc, argv);
     for (int c; rc == 0 && (c = qnn_opt_next(&op)) != QNN_OPT_END;) {
         const char *v = op.arg;
         char m[400], q[200];
         if (c == QNN_OPT_HELP) {
-            free(over);
             qnn_command_help(self, stdout);
             return QNN_EXIT_OK;
         }
@@ -152,10 +160,10 @@ static int live_main(const qnn_command *self, int argc, char **argv)
             break;
         }
         /* what --open (a finished sweep) has no use for */
-        if (!not_with_open && (c == L_SET || c == L_STATE || c == L_INSTANCES || c == L_TOUR || c == L_TOUR_STEP ||
-                               c == L_TOUR_FILE || c == L_FPS || c == QNN_OPT_OPERAND)) {
-            snprintf(nwo, sizeof nwo, "%s", c == QNN_OPT_OPERAND ? "" : op.name);
-            not_with_open = c == QNN_OPT_OPERAND ? v : nwo;
+        if (!la->not_with_open && (c == L_SET || c == L_STATE || c == L_INSTANCES || c == L_TOUR || c == L_TOUR_STEP ||
+                                   c == L_TOUR_FILE || c == L_FPS || c == QNN_OPT_OPERAND)) {
+            snprintf(la->nwo, sizeof la->nwo, "%s", c == QNN_OPT_OPERAND ? "" : op.name);
+            la->not_with_open = c == QNN_OPT_OPERAND ? v : la->nwo;
         }
         if (opt_face(c) >= 0 && opt_face(c) != face) {
             rc = face_only(op.name, opt_face(c));
@@ -163,29 +171,29 @@ static int live_main(const qnn_command *self, int argc, char **argv)
         }
         switch (c) {
         case QNN_OPT_OPERAND:
-            if (preset) {
-                snprintf(m, sizeof m, "a second preset '%s'; allowed: one PRESET", qnn_quote(v, 60, q, sizeof q));
+            if (la->preset) {
+                snprintf(m, sizeof m, "a second la->preset '%s'; allowed: one PRESET", qnn_quote(v, 60, q, sizeof q));
                 rc = usage(m);
             }
-            preset = v;
+            la->preset = v;
             break;
         case L_OPEN:
-            if (open_dir) {
+            if (la->open_dir) {
                 snprintf(m, sizeof m, "a second --open '%s'; allowed: one sweep directory", qnn_quote(v, 60, q, sizeof q));
                 rc = usage(m);
             }
-            open_dir = v;
+            la->open_dir = v;
             break;
-        case L_SET: over[nover++] = v; break;
-        case L_STATE: state = v; break;
-        case L_EXPORT: export_dir = v; break;
-        case L_TOUR: tour_on = 1; break;
-        case L_TOUR_STEP: tour_step_arg = v; tour_on = 1; break;
-        case L_TOUR_FILE: tour_file = v; tour_on = 1; break;
-        case L_LARGE: large = 1; break;
-        case L_FULLSCREEN: fullscreen = 1; break;
-        case L_ASCII: ascii = 1; break;
-        case L_MONO: mono = 1; break;
+        case L_SET: la->over[la->nover++] = v; break;
+        case L_STATE: la->state = v; break;
+        case L_EXPORT: la->export_dir = v; break;
+        case L_TOUR: la->tour_on = 1; break;
+        case L_TOUR_STEP: la->tour_step_arg = v; la->tour_on = 1; break;
+        case L_TOUR_FILE: la->tour_file = v; la->tour_on = 1; break;
+        case L_LARGE: la->large = 1; break;
+        case L_FULLSCREEN: la->fullscreen = 1; break;
+        case L_ASCII: la->ascii = 1; break;
+        case L_MONO: la->mono = 1; break;
         case L_INSTANCES: {
             char *end;
             long n = strtol(v, &end, 10);
@@ -194,19 +202,19 @@ static int live_main(const qnn_command *self, int argc, char **argv)
                          QNN_SESSION_MAX_INSTANCES);
                 rc = usage(m);
             }
-            instances = (int)n;
+            la->instances = (int)n;
             break;
         }
         case L_SIZE:
-            if (sscanf(v, "%dx%d", &W, &H) != 2 || W < 640 || H < 480 || W > 16384 || H > 16384) {
+            if (sscanf(v, "%dx%d", &la->W, &la->H) != 2 || la->W < 640 || la->H < 480 || la->W > 16384 || la->H > 16384) {
                 snprintf(m, sizeof m, "--size: value '%s' is not WIDTHxHEIGHT; allowed: 640x480 .. 16384x16384", qnn_quote(v, 60, q, sizeof q));
                 rc = usage(m);
             }
             break;
         case L_FPS: {
             char *end;
-            fps = strtod(v, &end);
-            if (*end || !(fps >= 1 && fps <= 60)) {
+            la->fps = strtod(v, &end);
+            if (*end || !(la->fps >= 1 && la->fps <= 60)) {
                 snprintf(m, sizeof m, "--fps: value '%s' is out of range; allowed: 1 .. 60", qnn_quote(v, 40, q, sizeof q));
                 rc = usage(m);
             }
@@ -214,160 +222,152 @@ static int live_main(const qnn_command *self, int argc, char **argv)
         }
         }
     }
-    if (rc) {
-        free(over);
-        return rc;
+    return rc ? rc : LIVE_GO;
+}
+
+/* `--open DIR` with the options that apply to a finished sweep only. */
+static int open_sweep(const live_args *la)
+{
+    if (la->tour_on || la->not_with_open) {
+        char m[400];
+        char what[120];
+        if (!la->not_with_open)
+            snprintf(what, sizeof what, "the tour");
+        else if (la->not_with_open[0] != '-')
+            snprintf(what, sizeof what, "a PRESET ('%.60s')", la->not_with_open);
+        else
+            snprintf(what, sizeof what, "'%.60s'", la->not_with_open);
+        snprintf(m, sizeof m, "--open browses a finished sweep; %s does not apply to it; allowed with --open: %s", what,
+                 face == FACE_TUI ? "--ascii, --mono, --export-dir DIR" : "--large, --size WxH, --fullscreen, --export-dir DIR");
+        return usage(m);
     }
-    if (open_dir) {
-        free(over);
-        if (tour_on || not_with_open) {
-            char m[400];
-            char what[120];
-            if (!not_with_open)
-                snprintf(what, sizeof what, "the tour");
-            else if (not_with_open[0] != '-')
-                snprintf(what, sizeof what, "a PRESET ('%.60s')", not_with_open);
-            else
-                snprintf(what, sizeof what, "'%.60s'", not_with_open);
-            snprintf(m, sizeof m, "--open browses a finished sweep; %s does not apply to it; allowed with --open: %s", what,
-                     face == FACE_TUI ? "--ascii, --mono, --export-dir DIR" : "--large, --size WxH, --fullscreen, --export-dir DIR");
-            return usage(m);
-        }
-        qnn_browse_opts bo = {W, H, fullscreen, large, ascii, mono, export_dir};
-        return browse_main(open_dir, &bo);
-    }
-    qnn_share sh;
-    memset(&sh, 0, sizeof sh);
-    char err[1024], note[512] = "";
-    /* the tour: every step is checked before a window or a terminal opens */
-    static live_tour tour;
-    static qnn_tour_ctx tctx;
+    qnn_browse_opts bo = {la->W, la->H, la->fullscreen, la->large, la->ascii, la->mono, la->export_dir};
+    return browse_main(la->open_dir, &bo);
+}
+
+/* The tour: its file loaded, every step checked, and the session of its
+ * first step (or of --tour-step) opened, before a window or a terminal
+ * opens; its preset's name into tour_name. NULL with the exit status in
+ * *rc (the refusal printed). */
+static qnn_session *start_tour(const live_args *la, live_tour *tour, qnn_tour_ctx *tctx, qnn_params *pre,
+                               char *tour_name, size_t namelen, int *rc)
+{
+    char err[1024];
     qnn_session *s = NULL;
-    qnn_params pre, p;
-    char tour_name[256] = "";
-    if (tour_on) {
-        if (state || preset) {
-            free(over);
-            return usage(state ? "--state restores a whole state; allowed: no --state with a tour"
-                               : "a tour loads its own presets; allowed: no PRESET with a tour (--set KEY=VALUE applies to every step)");
-        }
-        if (live_tour_load(&tour, tour_file, err, sizeof err) != 0) {
-            free(over);
-            return usage(err);
-        }
-        int k = 0;
-        if (tour_step_arg) {
-            char *end;
-            long v = strtol(tour_step_arg, &end, 10);
-            if (!*tour_step_arg || *end || v < 1 || v > tour.nsteps) {
-                char m[1400];
-                snprintf(m, sizeof m, "--tour-step: value '%.40s' is out of range; allowed: 1 .. %d (the steps of '%s')",
-                         tour_step_arg, tour.nsteps, tour.path);
-                free(over);
-                return usage(m);
-            }
-            k = (int)v - 1;
-        }
-        tctx = (qnn_tour_ctx){&tour, over, nover, instances, qnn_memory_limit(),
-                              face == FACE_TUI ? qnn_tui_wake : qnn_gui_wake};
-        tour.open = qnn_tour_open;
-        tour.ctx = &tctx;
-        if (qnn_tour_check(&tctx, err, sizeof err) != 0 ||
-            !(s = qnn_tour_open(&tctx, k, &pre, tour_name, sizeof tour_name, err, sizeof err))) {
-            free(over);
-            return usage(err);
-        }
-        tour.cur = k;
-        tour.shown = 1;
-        preset = tour_name;
-        if (face == FACE_TUI && !qnn_tui_available()) {
-            qnn_session_free(s);
-            free(over);
-            fprintf(stderr, "qnnlab %s: stdin must be a terminal, and stdout or /dev/tty; allowed: run it in a terminal (or over ssh -t)\n", cmd);
-            return QNN_EXIT_FAILURE;
-        }
-        goto ready;
+    if (la->state || la->preset) {
+        *rc = usage(la->state ? "--state restores a whole state; allowed: no --state with a tour"
+                              : "a tour loads its own presets; allowed: no PRESET with a tour (--set KEY=VALUE applies to every step)");
+        return NULL;
     }
-    if (state) {
-        if (preset || nover) {
-            free(over);
-            return usage("--state restores a whole state; allowed: no PRESET and no --set with it");
-        }
-        if (qnn_share_decode(state, &sh, err, sizeof err) != 0) {
-            free(over);
-            return usage(err);
-        }
-        preset = sh.preset;
+    if (live_tour_load(tour, la->tour_file, err, sizeof err) != 0) {
+        *rc = usage(err);
+        return NULL;
     }
-    if (!preset)
-        preset = "default";
-    static qnn_preset ps;
-    rc = load(preset, over, nover, state ? &sh : NULL, &ps, &pre, &p, note, sizeof note);
-    if (rc) {
-        qnn_share_free(&sh);
-        free(over);
-        return rc;
+    int k = 0;
+    if (la->tour_step_arg) {
+        char *end;
+        long v = strtol(la->tour_step_arg, &end, 10);
+        if (!*la->tour_step_arg || *end || v < 1 || v > tour->nsteps) {
+            char m[1400];
+            snprintf(m, sizeof m, "--tour-step: value '%.40s' is out of range; allowed: 1 .. %d (the steps of '%s')",
+                     la->tour_step_arg, tour->nsteps, tour->path);
+            *rc = usage(m);
+            return NULL;
+        }
+        k = (int)v - 1;
     }
+    *tctx = (qnn_tour_ctx){tour, la->over, la->nover, la->instances, qnn_memory_limit(),
+                           face == FACE_TUI ? qnn_tui_wake : qnn_gui_wake};
+    tour->open = qnn_tour_open;
+    tour->ctx = tctx;
+    if (qnn_tour_check(tctx, err, sizeof err) != 0 ||
+        !(s = qnn_tour_open(tctx, k, pre, tour_name, namelen, err, sizeof err))) {
+        *rc = usage(err);
+        return NULL;
+    }
+    tour->cur = k;
+    tour->shown = 1;
     if (face == FACE_TUI && !qnn_tui_available()) {
-        qnn_share_free(&sh);
-        free(over);
+        qnn_session_free(s);
+        fprintf(stderr, "qnnlab %s: stdin must be a terminal, and stdout or /dev/tty; allowed: run it in a terminal (or over ssh -t)\n", cmd);
+        *rc = QNN_EXIT_FAILURE;
+        return NULL;
+    }
+    return s;
+}
+
+/* The session of a preset (default: "default") with the --set overrides,
+ * or of a share string (--state, decoded into *sh: the caller frees it)
+ * replayed to its step; *preset names the preset, note gets what the
+ * status line should say. NULL with the exit status in *rc (the refusal
+ * printed). */
+static qnn_session *start_preset(const live_args *la, qnn_share *sh, qnn_preset *ps, qnn_params *pre,
+                                 const char **preset, char *note, size_t notelen, int *rc)
+{
+    char err[1024];
+    qnn_params p;
+    *preset = la->preset;
+    if (la->state) {
+        if (la->preset || la->nover) {
+            *rc = usage("--state restores a whole state; allowed: no PRESET and no --set with it");
+            return NULL;
+        }
+        if (qnn_share_decode(la->state, sh, err, sizeof err) != 0) {
+            *rc = usage(err);
+            return NULL;
+        }
+        *preset = sh->preset;
+    }
+    if (!*preset)
+        *preset = "default";
+    *rc = load(*preset, la->over, la->nover, la->state ? sh : NULL, ps, pre, &p, note, notelen);
+    if (*rc)
+        return NULL;
+    if (face == FACE_TUI && !qnn_tui_available()) {
         fprintf(stderr, "qnnlab tui: stdin must be a terminal, and stdout or /dev/tty; allowed: run it in a terminal (or over ssh -t), or use `qnnlab run` headless\n");
-        return QNN_EXIT_FAILURE;
+        *rc = QNN_EXIT_FAILURE;
+        return NULL;
     }
     qnn_session_opts o;
-    qnn_live_session_opts(&p, instances, qnn_memory_limit(), face == FACE_TUI ? qnn_tui_wake : qnn_gui_wake, &o);
-    s = qnn_session_new(&p, &o, err, sizeof err);
+    qnn_live_session_opts(&p, la->instances, qnn_memory_limit(), face == FACE_TUI ? qnn_tui_wake : qnn_gui_wake, &o);
+    qnn_session *s = qnn_session_new(&p, &o, err, sizeof err);
     if (!s) {
-        qnn_share_free(&sh);
-        free(over);
-        return usage(err);
+        *rc = usage(err);
+        return NULL;
     }
-    if (state && qnn_session_replay(s, sh.log, sh.nlog, sh.step, err, sizeof err) != 0) {
+    if (la->state && qnn_session_replay(s, sh->log, sh->nlog, sh->step, err, sizeof err) != 0) {
         qnn_session_free(s);
-        qnn_share_free(&sh);
-        free(over);
-        return usage(err);
+        *rc = usage(err);
+        return NULL;
     }
-ready:;
-    static live_ui u;
-    live_ui_init(&u, s, state ? sh.preset : preset, &pre);
-    if (tour_on) {
-        u.tour = &tour;
-        if (tour.step[tour.cur].slider >= 0)
-            u.focus = tour.step[tour.cur].slider;
-        snprintf(u.status, sizeof u.status, "tour step %d/%d: preset %s · > next, < back, i hides the text",
-                 tour.cur + 1, tour.nsteps, tour_name);
-    }
-    if (export_dir)
-        snprintf(u.export_root, sizeof u.export_root, "%s", export_dir);
-    if (large)
-        u.scale = 1.5;
-    if (note[0]) {
-        snprintf(u.status, sizeof u.status, "%s", note);
-        u.status_error = 0;
-    }
-    char title[512];
+    return s;
+}
+
+/* Runs the face on u until it closes; `shown` names the preset in its
+ * title. The exit status: QNN_EXIT_OK, QNN_EXIT_FAILURE with the message,
+ * or 128 + the signal that ended it. */
+static int run_face(live_ui *u, const live_args *la, const char *shown)
+{
+    char title[512], err[1024];
     int r;
-    const char *shown = tour_on ? tour_name : ps.name[0] ? ps.name : preset;
     if (face == FACE_TUI) {
         snprintf(title, sizeof title, "%s", shown);
-        qnn_tui_opts to = {ascii, mono, fps, title};
-        r = qnn_tui_run(&u, &to, err, sizeof err);
+        qnn_tui_opts to = {la->ascii, la->mono, la->fps, title};
+        r = qnn_tui_run(u, &to, err, sizeof err);
     } else {
         snprintf(title, sizeof title, "qnnlab — %s", shown);
-        qnn_gui_opts go = {W, H, fullscreen, title};
-        r = qnn_gui_run(&u, &go, err, sizeof err);
+        qnn_gui_opts go = {la->W, la->H, la->fullscreen, title};
+        r = qnn_gui_run(u, &go, err, sizeof err);
     }
     /* a tour step may have replaced the session: free the one in use */
-    qnn_session_free(u.s);
-    qnn_share_free(&sh);
-    free(over);
+    qnn_session_free(u->s);
+    u->s = NULL;
     if (r < 0) {
         fprintf(stderr, "qnnlab %s: %s\n", cmd, err);
         return QNN_EXIT_FAILURE;
     }
-    if (face == FACE_TUI && u.share[0])
-        printf("share: qnnlab gui --state %s\n", u.share);
+    if (face == FACE_TUI && u->share[0])
+        printf("share: qnnlab gui --state %s\n", u->share);
     if (r > 0) {
         /* ended by a signal (SIGINT, SIGTERM, SIGHUP): the window is closed,
          * the terminal is back */
@@ -375,6 +375,61 @@ ready:;
         return 128 + r;
     }
     return QNN_EXIT_OK;
+}
+
+static int live_main(const qnn_command *self, int argc, char **argv)
+{
+    live_args la;
+    int rc = parse_live(self, argc, argv, &la);
+    if (rc != LIVE_GO) {
+        free(la.over);
+        return rc;
+    }
+    if (la.open_dir) {
+        free(la.over);
+        return open_sweep(&la);
+    }
+    qnn_share sh;
+    memset(&sh, 0, sizeof sh);
+    char note[512] = "";
+    /* static: the tour's context, the preset and the ui outlive this frame's
+     * use by the faces, and are large */
+    static live_tour tour;
+    static qnn_tour_ctx tctx;
+    static qnn_preset ps;
+    static live_ui u;
+    qnn_params pre;
+    char tour_name[256] = "";
+    const char *preset = la.preset;
+    qnn_session *s = la.tour_on ? start_tour(&la, &tour, &tctx, &pre, tour_name, sizeof tour_name, &rc)
+                                : start_preset(&la, &sh, &ps, &pre, &preset, note, sizeof note, &rc);
+    if (!s) {
+        qnn_share_free(&sh);
+        free(la.over);
+        return rc;
+    }
+    if (la.tour_on)
+        preset = tour_name;
+    live_ui_init(&u, s, la.state ? sh.preset : preset, &pre);
+    if (la.tour_on) {
+        u.tour = &tour;
+        if (tour.step[tour.cur].slider >= 0)
+            u.focus = tour.step[tour.cur].slider;
+        snprintf(u.status, sizeof u.status, "tour step %d/%d: preset %s · > next, < back, i hides the text",
+                 tour.cur + 1, tour.nsteps, tour_name);
+    }
+    if (la.export_dir)
+        snprintf(u.export_root, sizeof u.export_root, "%s", la.export_dir);
+    if (la.large)
+        u.scale = 1.5;
+    if (note[0]) {
+        snprintf(u.status, sizeof u.status, "%s", note);
+        u.status_error = 0;
+    }
+    rc = run_face(&u, &la, la.tour_on ? tour_name : ps.name[0] ? ps.name : preset);
+    qnn_share_free(&sh);
+    free(la.over);
+    return rc;
 }
 
 int qnn_cmd_gui(const qnn_command *self, int argc, char **argv)
