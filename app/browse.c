@@ -69,20 +69,24 @@ int browse_init(browser *b, qnn_sweep *sw, const char *export_dir, void (*wake)(
     return b->npoints > 0 ? 0 : -1;
 }
 
-static void *load_main(void *arg)
+/* The loader: a pool of one worker with one item, the point loading_k. */
+static void load_main(qnn_pool *pool, int w, void *arg)
 {
+    (void)w;
     browser *b = arg;
+    if (qnn_pool_next(pool) < 0)
+        return;
     b->load_rc = qnn_sweep_load(b->sw, b->loading_k, b->load_err, sizeof b->load_err);
     atomic_store(&b->load_done, 1);
     if (b->wake)
         b->wake(NULL);
-    return NULL;
 }
 
 void browse_close(browser *b)
 {
     if (b->loading) {
-        pthread_join(b->th, NULL);
+        qnn_pool_join(b->loader);
+        b->loader = NULL;
         b->loading = 0;
     }
 }
@@ -100,7 +104,8 @@ int browse_poll(browser *b)
 {
     int redraw = 0;
     if (b->loading && atomic_load(&b->load_done)) {
-        pthread_join(b->th, NULL);
+        qnn_pool_join(b->loader);
+        b->loader = NULL;
         b->loading = 0;
         if (b->load_rc == 0) {
             b->shown = b->loading_k;
@@ -122,8 +127,11 @@ int browse_poll(browser *b)
         b->load_t0 = now_s();
         atomic_store(&b->load_done, 0);
         b->loading = 1;
-        if (pthread_create(&b->th, NULL, load_main, b) != 0) {
+        b->loader = qnn_pool_start(1, 1, NULL, load_main, b);
+        if (!b->loader || qnn_pool_workers(b->loader) == 0) {
             /* no thread: load here (the face freezes for the while) */
+            qnn_pool_join(b->loader);
+            b->loader = NULL;
             b->load_rc = qnn_sweep_load(b->sw, b->loading_k, b->load_err, sizeof b->load_err);
             atomic_store(&b->load_done, 1);
             b->loading = 0;

@@ -7,10 +7,11 @@
 #ifndef QNN_BROWSE_H
 #define QNN_BROWSE_H
 
-#include <pthread.h>
+#include "sweep.h"
+#include "qnn/pool.h"
+
 #include <stdatomic.h>
 #include <stddef.h>
-#include "sweep.h"
 
 typedef struct qnn_browse_opts {
     int width, height, fullscreen, large;   /* the window */
@@ -54,8 +55,8 @@ typedef struct browser {
     void (*wake)(void *);       /* the face's wake-up (from the thread) */
     void (*adopt)(struct browser *b, void *face);   /* point `shown` is loaded: build caches */
     void *face;
-    pthread_t th;
-    int loading;                /* a thread runs (joined in browse_poll) */
+    qnn_pool *loader;           /* the loading thread: a pool of one worker */
+    int loading;                /* a load runs (joined in browse_poll) */
     long loading_k;
     double load_t0;
     atomic_int load_done;
