@@ -1,0 +1,424 @@
+/* The sweep figure: ensemble statistics (the table of those a figure can
+ * show, qnn_figure_stat_name) against the first swept key, with their
+ * theory values. */
+#include "figure_priv.h"
+#include "qnn/model.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ------------------------------------------------------------------------ */
+/* Sweep figure: statistics against the first swept key.                    */
+/* ------------------------------------------------------------------------ */
+
+static double key_value(const qnn_params *p, const char *key)
+{
+    if (!strcmp(key, "d"))
+        return ldexp(1.0, p->n);
+    char buf[128];
+    if (qnn_params_get(p, !strcmp(key, "p") ? "L" : key, buf, sizeof buf) != 0)
+        return NAN;
+    char *end;
+    double v = strtod(buf, &end);
+    return *end ? NAN : v;
+}
+
+typedef struct stat_desc {
+    const char *name, *title, *ylabel, *theory, *theory_label;
+} stat_desc;
+
+static const stat_desc stat_table[] = {
+    { "kernel_t0", "mean QNTK at initialisation", "K̄", "mean_qntk", "exact 2-design mean" },
+    { "kernel_rel_std_t0", "relative fluctuation of the QNTK", "ΔK/K̄", "qntk_rel_std", "LIU23 Eq. 12: √((2 + 3trO^{4}/(trO^{2})^{2})/L)" },
+    { "lambda_min_t0", "smallest kernel eigenvalue", "λ_{min}", "lambda_min_mean_kernel", "LIU23 Eq. 21 (mean kernel)" },
+    { "lambda_min_final", "λ_{min} of the kernel at the end", NULL, "global_min_kernel", "Thm. 4.4 leading order" },
+    { "lambda_min_least", "least λ_{min} during training", NULL, "global_min_kernel", "Thm. 4.4 leading order" },
+    { "kernel_change_final", "relative kernel change, ΔK = K(T) − K(0)", NULL, NULL, NULL },
+    { "spectral_drift_final", "spectral drift of M (isospectral: 0)", "max_{i}|Δλ_{i}(M)| / ‖M(0)‖", NULL, NULL },
+    { "final_abs_eps", "residual error after training", "E|ε(T)|", "noise_abs_eps", "LLJ Eq. 38" },
+    { "final_eps_std", "spread of the final error", "σ_{ε}(T)", "noise_eps_std", "LLJ Eq. 34: √s" },
+    { "final_loss", "final loss", "L(T)", "sublinear_bound", "YOU23 Thm. 3.2 bound" },
+    { "entropy_t0", "entanglement entropy of the visible qubits", "S(ρ_{v})", "page_entropy", "Page value (Haar states)" },
+    { "tdist_t0", "distance of ρ_{v} from I/D_{v}", "½‖ρ_{v} − I/D_{v}‖_{1}", "trace_distance_bound", "½√(D_{v}/D_{h}) (OME Prop. 2)" },
+    { "grad_inf_var_t0", "variance of the gradient ∞-norm", "Var ‖∇L‖_{∞}", NULL, NULL },
+    { "grad_var_t0", "gradient variance at initialisation", "⟨(∂L/∂θ_{μ})^{2}⟩ below the output layer", NULL, NULL },
+    { "kernel_rel_var_t0", "relative NTK variance at initialisation", "Var K / K̄^{2}", NULL, NULL },
+    { "laziness_final", "parameter motion (laziness)", "‖θ(T) − θ(0)‖ / ‖θ(0)‖", NULL, NULL },
+    { "accuracy_final", "training accuracy at the end", "accuracy", NULL, NULL },
+    { "test_accuracy_final", "test accuracy at the end", "test accuracy", NULL, NULL },
+    { "hessian_frac_pos_final", "positive Hessian eigenvalues at the end", "fraction with λ > 0", NULL, NULL },
+    { "hessian_min_final", "smallest Hessian eigenvalue at the end", "λ_{min}(∇^{2}L)", NULL, NULL },
+    { "hessian_max_final", "largest Hessian eigenvalue at the end", "λ_{max}(∇^{2}L)", NULL, NULL },
+};
+
+const char *qnn_figure_stat_name(size_t i)
+{
+    return i < sizeof stat_table / sizeof stat_table[0] ? stat_table[i].name : NULL;
+}
+
+/* The reference line of each width law (qnn_width_laws) in the figure. */
+static const char *const width_law_ref_label[QNN_WIDTH_LAWS] = {
+    "slope −1 (LLJ Eq. 12)",
+    "slope −1 (LLJ Eq. 17)",
+    "slope −½ (lazy training, NTK scaling)",
+};
+
+/* Axis label of a statistic whose meaning depends on the model: the
+ * periodic QNN's kernel is shown per layer (K ≈ p K_asym), the asymptotic
+ * models' kernel is K_asym itself. */
+static const char *stat_ylabel(const stat_desc *sd, const qnn_params *p)
+{
+    if (sd->ylabel)
+        return sd->ylabel;
+    const int per = p->model->kernel_unit != NULL;
+    const int asym = qnn_model_has(p->model, QNN_CAP_FLOW);
+    if (!strcmp(sd->name, "lambda_min_final"))
+        return per ? "λ_{min}(K(T))/p" : asym ? "λ_{min}(K_{asym}(T))" : "λ_{min}(K(T))";
+    if (!strcmp(sd->name, "lambda_min_least"))
+        return per ? "min_{t} λ_{min}(K(t))/p" : asym ? "min_{t} λ_{min}(K_{asym}(t))" : "min_{t} λ_{min}(K(t))";
+    return asym ? "‖ΔK_{asym}‖_{F} / ‖K_{asym}(0)‖_{F}" : "‖ΔK‖_{F} / ‖K(0)‖_{F}";
+}
+
+/* Statistic sd of point pt: the value with its standard error, and (for
+ * lambda_min_t0) a second one. */
+static void stat_value(const stat_desc *sd, const qnn_point *pt, double *y, double *e,
+                       double *y2, double *e2)
+{
+    const qnn_summary *s = &pt->sum;
+    const char *nm = sd->name;
+    const double kd = fig_kernel_div(&pt->params);
+    *y2 = *e2 = NAN;
+    if (!strcmp(nm, "kernel_t0")) { *y = s->kernel_t0.mean; *e = s->kernel_t0.se; }
+    else if (!strcmp(nm, "kernel_rel_std_t0")) { *y = s->kernel_rel_std_t0; *e = s->kernel_rel_std_t0_se; }
+    else if (!strcmp(nm, "lambda_min_t0")) {
+        *y = s->lambda_min_mean_kernel_t0; *e = s->lambda_min_mean_kernel_t0_se;
+        *y2 = s->lambda_min_t0.mean; *e2 = s->lambda_min_t0.se;
+    }
+    else if (!strcmp(nm, "lambda_min_final")) { *y = s->lambda_min_final.mean / kd; *e = s->lambda_min_final.se / kd; }
+    else if (!strcmp(nm, "lambda_min_least")) { *y = s->lambda_min_least.mean / kd; *e = s->lambda_min_least.se / kd; }
+    else if (!strcmp(nm, "kernel_change_final")) { *y = s->kernel_change_final.mean; *e = s->kernel_change_final.se; }
+    else if (!strcmp(nm, "spectral_drift_final")) { *y = s->spectral_drift_final.mean; *e = s->spectral_drift_final.se; }
+    else if (!strcmp(nm, "final_abs_eps")) { *y = s->abs_eps_final.mean; *e = s->abs_eps_final.se; }
+    else if (!strcmp(nm, "final_eps_std")) {
+        *y = s->eps_final.sd;
+        *e = qnn_sd_se(s->eps_final.sd, s->eps_final.n);
+    }
+    else if (!strcmp(nm, "entropy_t0")) { *y = s->entropy_t0.mean; *e = s->entropy_t0.se; }
+    else if (!strcmp(nm, "tdist_t0")) { *y = s->tdist_t0.mean; *e = s->tdist_t0.se; }
+    else if (!strcmp(nm, "grad_inf_var_t0")) qnn_grad_inf_variance(s, y, e);
+    else if (!strcmp(nm, "grad_var_t0")) { *y = s->grad_ms_t0.mean; *e = s->grad_ms_t0.se; }
+    else if (!strcmp(nm, "kernel_rel_var_t0")) { *y = s->kernel_rel_var_t0; *e = s->kernel_rel_var_t0_se; }
+    else if (!strcmp(nm, "laziness_final")) { *y = s->laziness_final.mean; *e = s->laziness_final.se; }
+    else if (!strcmp(nm, "accuracy_final")) { *y = s->accuracy_final.mean; *e = s->accuracy_final.se; }
+    else if (!strcmp(nm, "test_accuracy_final")) { *y = s->test_accuracy_final.mean; *e = s->test_accuracy_final.se; }
+    else if (!strcmp(nm, "hessian_frac_pos_final")) { *y = s->h_frac_pos_final.mean; *e = s->h_frac_pos_final.se; }
+    else if (!strcmp(nm, "hessian_min_final")) { *y = s->h_min_final.mean; *e = s->h_min_final.se; }
+    else if (!strcmp(nm, "hessian_max_final")) { *y = s->h_max_final.mean; *e = s->h_max_final.se; }
+    else { *y = s->loss_final.mean; *e = s->loss_final.se; }
+}
+
+/* legend_row: the height of a legend text line over that of the plot area */
+static int sweep_panel(const qnn_result *res, builder *b, plot_panel *pn, const stat_desc *sd,
+                       double legend_row)
+{
+    arena *a = &b->a;
+    const qnn_preset *ps = res->preset;
+    const char *xkey = ps->nsweep > 0 ? ps->sweep[0].key : NULL;
+    const int nx = ps->nsweep > 0 ? ps->sweep[0].nvalues : 1;
+    const long P = res->npoints;
+    const long ngroups = P / nx;
+    /* YOU23 Thm. 4.4 depends on γ alone: where it is the same along each
+     * series (γ not on the x axis) it is a horizontal line per value */
+    const int thm44 = sd->theory && !strcmp(sd->theory, "global_min_kernel");
+    int th_hlines = thm44;
+    pn->title = sd->title;
+    pn->ylabel = stat_ylabel(sd, &res->points[0].params);
+    pn->xlabel = xkey ? fig_key_symbol(xkey, &res->points[0].params) : "point";
+    size_t cap = (size_t)ngroups * 4 + 4;
+    b->cap = cap;
+    pn->series = fig_alloc(a, cap * sizeof(plot_series));
+    double *hl = fig_alloc(a, ((size_t)P + 1) * sizeof(double));
+    double *hgam = fig_alloc(a, ((size_t)P + 1) * sizeof(double));
+    const char **hll = fig_alloc(a, ((size_t)P + 1) * sizeof(char *));
+    if (!pn->series || !hl || !hgam || !hll)
+        return -1;
+    pn->hlines = hl;
+    pn->hline_labels = hll;
+    if (thm44)
+        for (long g = 0; g < ngroups && th_hlines; g++) {
+            const qnn_theory_value *t0 = qnn_summary_theory(&res->points[g].sum, sd->theory);
+            for (int i = 1; i < nx; i++) {
+                const qnn_theory_value *ti = qnn_summary_theory(&res->points[(long)i * ngroups + g].sum, sd->theory);
+                if (!t0 != !ti || (t0 && ti && t0->value != ti->value))
+                    th_hlines = 0;
+            }
+        }
+    double xmin = INFINITY, xmax = -INFINITY, ymin = INFINITY, ymax = -INFINITY;
+    double ebmin = INFINITY, ebmax = -INFINITY;
+    for (long g = 0; g < ngroups; g++) {
+        double *x = fig_alloc(a, (size_t)nx * sizeof(double)), *y = fig_alloc(a, (size_t)nx * sizeof(double));
+        double *e = fig_alloc(a, (size_t)nx * sizeof(double)), *th = fig_alloc(a, (size_t)nx * sizeof(double));
+        double *y2 = fig_alloc(a, (size_t)nx * sizeof(double)), *e2 = fig_alloc(a, (size_t)nx * sizeof(double));
+        if (!x || !y || !e || !th || !y2 || !e2)
+            return -1;
+        int have_th = 0;
+        for (int i = 0; i < nx; i++) {
+            /* The first swept key varies slowest: point = i * ngroups + g. */
+            const qnn_point *pt = &res->points[(long)i * ngroups + g];
+            const qnn_summary *s = &pt->sum;
+            x[i] = xkey ? key_value(&pt->params, xkey) : i;
+            if (!isfinite(x[i]))
+                x[i] = i;
+            stat_value(sd, pt, &y[i], &e[i], &y2[i], &e2[i]);
+            const qnn_theory_value *tv = sd->theory ? qnn_summary_theory(s, sd->theory) : NULL;
+            th[i] = tv ? tv->value : NAN;
+            if (tv)
+                have_th = 1;
+            double vals[3] = { y[i], y2[i], th[i] };
+            for (int j = 0; j < 3; j++)
+                if (isfinite(vals[j])) {
+                    if (vals[j] < ymin) ymin = vals[j];
+                    if (vals[j] > ymax) ymax = vals[j];
+                }
+            if (x[i] < xmin) xmin = x[i];
+            if (x[i] > xmax) xmax = x[i];
+            /* error bars, for the room left to the legend */
+            double bars[4] = { y[i] + fabs(e[i]), y[i] - fabs(e[i]), y2[i] + fabs(e2[i]), y2[i] - fabs(e2[i]) };
+            for (int j = 0; j < 4; j++)
+                if (isfinite(bars[j]) && bars[j] > 0) {
+                    ebmin = fmin(ebmin, bars[j]);
+                    ebmax = fmax(ebmax, bars[j]);
+                }
+        }
+        char lab[256] = "";
+        if (ps->nsweep > 1) {
+            /* label the group by the other keys */
+            const qnn_point *pt = &res->points[g];
+            size_t off = 0;
+            for (int k = 1; k < ps->nsweep; k++)
+                off += (size_t)snprintf(lab + off, sizeof lab - off, "%s%s = %s", k > 1 ? ", " : "",
+                                        fig_key_symbol(ps->sweep[k].key, &pt->params), ps->sweep[k].values[pt->value_index[k]]);
+        }
+        const int color = (int)(g % 8);
+        plot_series *s1 = fig_add_series(b, pn);
+        if (!s1)
+            return -1;
+        /* several series: a line through each helps to follow it */
+        s1->x = x; s1->y = y; s1->yerr = e; s1->n = (size_t)nx; s1->color = color;
+        s1->style = ngroups > 1 && nx > 1 ? PLOT_LINE_POINTS : PLOT_POINTS;
+        if (!strcmp(sd->name, "lambda_min_t0"))
+            s1->label = fig_strdup(a, ps->nsweep > 1 ? lab : "λ_{min} of the mean kernel");
+        else
+            s1->label = ps->nsweep > 1 ? fig_strdup(a, lab) : "measured (± 1 s.e.)";
+        if (!strcmp(sd->name, "lambda_min_t0")) {
+            plot_series *s2 = fig_add_series(b, pn);
+            if (!s2)
+                return -1;
+            s2->x = x; s2->y = y2; s2->yerr = e2; s2->n = (size_t)nx; s2->style = PLOT_LINE_POINTS;
+            s2->color = ps->nsweep > 1 ? color : 2;
+            s2->label = g == 0 ? "mean over instances of λ_{min}" : NULL;
+        }
+        if (have_th && th_hlines) {
+            /* one line per distinct value */
+            const double v = th[0];
+            int seen = !isfinite(v);
+            for (size_t j = 0; j < pn->nhlines && !seen; j++)
+                seen = hl[j] == v;
+            if (!seen) {
+                hgam[pn->nhlines] = res->points[g].params.gamma;
+                hl[pn->nhlines] = v;
+                hll[pn->nhlines] = sd->theory_label;
+                pn->nhlines++;
+            }
+        } else if (have_th) {
+            plot_series *s3 = fig_add_series(b, pn);
+            if (!s3)
+                return -1;
+            s3->x = x; s3->y = th; s3->n = (size_t)nx; s3->style = PLOT_DASHED;
+            s3->color = ps->nsweep > 1 ? color : 1;
+            s3->label = g == 0 ? sd->theory_label : NULL;
+        }
+        if (!strcmp(sd->name, "grad_inf_var_t0") && xkey) {
+            /* OME Fig. 3b: least-squares exponential fit against the swept key */
+            double *yy = fig_alloc(a, (size_t)nx * sizeof(double)), *ee = fig_alloc(a, (size_t)nx * sizeof(double));
+            double *fy = fig_alloc(a, (size_t)nx * sizeof(double));
+            if (!yy || !ee || !fy)
+                return -1;
+            for (int i = 0; i < nx; i++) {
+                double yb, eb;
+                stat_value(sd, &res->points[(long)i * ngroups + g], &yy[i], &ee[i], &yb, &eb);
+            }
+            double A, bb, bse;
+            if (qnn_fit_exponential(x, yy, ee, (size_t)nx, &A, &bb, &bse) >= 2) {
+                for (int i = 0; i < nx; i++)
+                    fy[i] = qnn_exponential_law(A, bb, x[i]);
+                plot_series *sf = fig_add_series(b, pn);
+                if (!sf)
+                    return -1;
+                sf->x = x; sf->y = fy; sf->n = (size_t)nx; sf->style = PLOT_DASHED;
+                sf->color = ps->nsweep > 1 ? color : 2;
+                char fl[128];
+                snprintf(fl, sizeof fl, "fit ∝ e^{b %s}, b = %.3f ± %.3f", fig_key_symbol(xkey, &res->points[0].params), bb, bse);
+                sf->label = fig_strdup(a, fl);
+            }
+        }
+        const int wl = xkey && !strcmp(xkey, "width") ? qnn_width_law_of(sd->name) : -1;
+        if (wl >= 0) {
+            /* LLJ App. A: a power law in the width, fitted on log-log axes,
+             * beside the predicted slope drawn through the fit's centre */
+            const qnn_width_law *law = &qnn_width_laws[wl];
+            double *fy = fig_alloc(a, (size_t)nx * sizeof(double)), *ry = fig_alloc(a, (size_t)nx * sizeof(double));
+            if (!fy || !ry)
+                return -1;
+            double A, bb, bse;
+            if (qnn_fit_power(x, y, e, (size_t)nx, &A, &bb, &bse) >= 2) {
+                double xc, yc;
+                qnn_power_fit_centre(x, (size_t)nx, A, bb, &xc, &yc);
+                for (int i = 0; i < nx; i++) {
+                    fy[i] = qnn_power_law(A, bb, x[i]);
+                    ry[i] = isfinite(law->prediction) ? qnn_power_law_through(xc, yc, law->prediction, x[i]) : NAN;
+                }
+                plot_series *sf = fig_add_series(b, pn);
+                if (!sf)
+                    return -1;
+                sf->x = x; sf->y = fy; sf->n = (size_t)nx; sf->style = PLOT_LINE;
+                sf->color = ps->nsweep > 1 ? color : 2;
+                char fl[128];
+                snprintf(fl, sizeof fl, "fit ∝ width^{b}: b = %.2f ± %.2f", bb, bse);
+                sf->label = fig_strdup(a, fl);
+                if (isfinite(law->prediction)) {
+                    plot_series *sr = fig_add_series(b, pn);
+                    if (!sr)
+                        return -1;
+                    sr->x = x; sr->y = ry; sr->n = (size_t)nx; sr->style = PLOT_DASHED;
+                    sr->color = -1;
+                    sr->label = g == 0 ? width_law_ref_label[wl] : NULL;
+                }
+            }
+        }
+        if (!strcmp(sd->name, "kernel_t0")) {
+            double *lo = fig_alloc(a, (size_t)nx * sizeof(double));
+            if (!lo)
+                return -1;
+            for (int i = 0; i < nx; i++) {
+                const qnn_theory_value *tv = qnn_summary_theory(&res->points[(long)i * ngroups + g].sum, "mean_qntk_leading");
+                lo[i] = tv ? tv->value : NAN;
+            }
+            plot_series *s4 = fig_add_series(b, pn);
+            if (!s4)
+                return -1;
+            s4->x = x; s4->y = lo; s4->n = (size_t)nx; s4->style = PLOT_DOTTED;
+            s4->color = ps->nsweep > 1 ? color : 3;
+            s4->label = g == 0 ? "2Lγ^{2}trO^{2}/D^{2} (LIU23 Eq. 17)" : NULL;
+        }
+    }
+    if (th_hlines && pn->nhlines > 1) {
+        /* several values: name the γ of each */
+        for (size_t j = 0; j < pn->nhlines; j++) {
+            char buf[96];
+            snprintf(buf, sizeof buf, "%s (γ = %.3g)", sd->theory_label, hgam[j]);
+            hll[j] = fig_strdup(a, buf);
+        }
+    } else if (th_hlines && pn->nhlines == 1) {
+        hll[0] = "Thm. 4.4 leading order 2γ^{2}(1 − 1/γ^{2})";
+    }
+    if (!strcmp(sd->name, "kernel_change_final") && !qnn_model_has(res->points[0].params.model, QNN_CAP_TASK) &&
+        isfinite(xmin) && isfinite(xmax)) {
+        /* YOU23 Fig. 5: the kernel changes by at least 5 % everywhere (a
+         * series across the data, named in the legend, so that no label
+         * sits on the points) */
+        double *lx = fig_alloc(a, 2 * sizeof(double)), *ly = fig_alloc(a, 2 * sizeof(double));
+        plot_series *s5 = fig_add_series(b, pn);
+        if (!lx || !ly || !s5)
+            return -1;
+        lx[0] = xmin; lx[1] = xmax;
+        ly[0] = ly[1] = 0.05;
+        s5->x = lx; s5->y = ly; s5->n = 2;
+        s5->style = PLOT_DASHED;
+        s5->color = -1;
+        s5->label = "5 % (YOU23 Fig. 5: more everywhere)";
+        ymin = fmin(ymin, 0.05);
+        ymax = fmax(ymax, 0.05);
+    }
+    for (size_t j = 0; j < pn->nhlines; j++)
+        if (isfinite(hl[j])) {
+            if (hl[j] < ymin) ymin = hl[j];
+            if (hl[j] > ymax) ymax = hl[j];
+        }
+    pn->xscale = xmin > 0 && xmax / xmin >= 8 ? PLOT_LOG : PLOT_LINEAR;
+    /* power laws read best on log-log axes */
+    pn->yscale = ymin > 0 && (ymax / ymin >= 8 || (pn->xscale == PLOT_LOG && ymax / ymin >= 2)) ? PLOT_LOG : PLOT_LINEAR;
+    if (xkey && !strcmp(xkey, "width") && qnn_width_law_of(sd->name) >= 0 && xmin > 0 && ymin > 0) {
+        pn->xscale = PLOT_LOG;
+        pn->yscale = PLOT_LOG;
+    }
+    /* a power law falls across the panel: leave the legend the top */
+    const int law_panel = xkey && !strcmp(xkey, "width") && qnn_width_law_of(sd->name) >= 0;
+    if ((ngroups > 2 || law_panel) && isfinite(ymin) && isfinite(ymax) && ymax > ymin) {
+        /* A legend of many series would hide points wherever it goes:
+         * leave it the top of the panel. */
+        size_t rows = 0;
+        for (size_t j = 0; j < pn->nseries; j++)
+            rows += pn->series[j].label != NULL;
+        double frac = fmin(0.6, legend_row * (1.0 + 1.45 * (double)rows + 2.4));
+        if (pn->yscale == PLOT_LOG && ebmin > 0) {
+            ymin = fmin(ymin, ebmin);
+            ymax = fmax(ymax, ebmax);
+        } else if (pn->yscale == PLOT_LINEAR && isfinite(ebmax)) {
+            ymax = fmax(ymax, ebmax);
+        }
+        if (pn->yscale == PLOT_LOG) {
+            /* a 1, 2, 5 x 10^k value a little below the data */
+            double v = ymin / 1.12, dec = pow(10.0, floor(log10(v)));
+            double lo = log10(v / dec >= 5 ? 5 * dec : v / dec >= 2 ? 2 * dec : dec);
+            double span = log10(ymax) - lo;
+            pn->ymin = pow(10.0, lo);
+            pn->ymax = pow(10.0, lo + span / (1.0 - frac) + 0.02);
+        } else {
+            double lo = ymin - 0.04 * (ymax - ymin);
+            if (ymin >= 0 && lo < 0)
+                lo = 0;
+            pn->ymin = lo;
+            pn->ymax = lo + (ymax - lo) / (1.0 - frac) * 1.02;
+        }
+    }
+    return 0;
+}
+
+int fig_sweep(const qnn_result *res, builder *b, plot_figure *fig)
+{
+    const qnn_params *p0 = &res->points[0].params;
+    char buf[QNN_TEXT_MAX];
+    snprintf(buf, sizeof buf, "%s", p0->stats);
+    const stat_desc *want[8];
+    size_t nw = 0;
+    char *save = NULL;
+    for (char *tok = strtok_r(buf, ", ", &save); tok && nw < 8; tok = strtok_r(NULL, ", ", &save))
+        for (size_t i = 0; i < sizeof stat_table / sizeof stat_table[0]; i++)
+            if (!strcmp(stat_table[i].name, tok))
+                want[nw++] = &stat_table[i];
+    if (nw == 0)
+        return -1;
+    plot_panel *pn = fig_alloc(&b->a, nw * sizeof *pn);
+    if (!pn)
+        return -1;
+    fig->columns = nw >= 2 ? 2 : 1;
+    fig->width = nw >= 2 ? 720 : 420;
+    fig->height = 300 * (double)((nw + 1) / 2);
+    /* The height of one legend row as a fraction of a plot area, from
+     * the font size ui/plot picks for this figure (10 pt on 600 x 400). */
+    const double rows = (double)((nw + 1) / 2), cw = fig->width / fig->columns, ch = fig->height / rows;
+    double fs = fmin(10.0 * sqrt(fig->width * fig->height / 240000.0), fmin(0.05 * cw, 0.065 * ch));
+    fs = fmax(fs, fmin(7.0, 0.045 * fmin(fig->width, fig->height)));
+    const double plot_h = ch - 1.6 * fs / rows - 6.0 * fs;
+    const double legend_row = plot_h > 0 ? 0.92 * fs / plot_h : 0.05;
+    for (size_t i = 0; i < nw; i++)
+        if (sweep_panel(res, b, &pn[i], want[i], legend_row) != 0)
+            return -1;
+    fig->panels = pn;
+    fig->npanels = nw;
+    return 0;
+}
+
