@@ -588,6 +588,28 @@ static int any_finite(const double *y, size_t n)
     return 0;
 }
 
+/* A theory line may fall to 10^-60 long after the run has floored: the
+ * error panel p0 keeps at most 6 decades below the lowest measured value
+ * of sn, so the measured curves are not squashed (the lines leave through
+ * the frame). */
+static void floor_error_panel(plot_panel *p0, const qnn_snapshot *sn)
+{
+    const size_t n = sn->nrec, F = (size_t)sn->nfaint;
+    double dmin = INFINITY;
+    for (size_t k = 0; k < n * (F + 1); k++) {
+        double v = k < n * F ? sn->err_inst[k] : sn->err_mean[k - n * F];
+        if (isfinite(v) && v > 0)
+            dmin = fmin(dmin, v);
+    }
+    double xlo, xhi, ylo, yhi;
+    plot_panel_limits(p0, &xlo, &xhi, &ylo, &yhi);
+    double floor_y = pow(10.0, floor(log10(dmin)) - 6.0);
+    if (isfinite(dmin) && ylo < floor_y && yhi > floor_y) {
+        p0->ymin = floor_y;
+        p0->ymax = yhi;
+    }
+}
+
 int live_panels_build(const qnn_snapshot *sn, int show_tdist, live_panels *lp)
 {
     memset(lp, 0, sizeof *lp);
@@ -639,24 +661,7 @@ int live_panels_build(const qnn_snapshot *sn, int show_tdist, live_panels *lp)
     if (any_finite(sn->err_frozen, n))
         add(lp, 0, sn->t, sn->err_frozen, n, PLOT_DOTTED, 2, "frozen kernel (I − ηK)^{t} r");
     hline(lp, 0, sn->noise_abs_eps, "E|ε(∞)| (LLJ Eq. 38)");
-    /* a theory line may fall to 10^-60 long after the run has floored:
-     * keep at most 6 decades below the lowest measured value, so the
-     * measured curves are not squashed (the lines leave through the frame) */
-    {
-        double dmin = INFINITY;
-        for (size_t k = 0; k < n * (F + 1); k++) {
-            double v = k < n * F ? sn->err_inst[k] : sn->err_mean[k - n * F];
-            if (isfinite(v) && v > 0)
-                dmin = fmin(dmin, v);
-        }
-        double xlo, xhi, ylo, yhi;
-        plot_panel_limits(p0, &xlo, &xhi, &ylo, &yhi);
-        double floor_y = pow(10.0, floor(log10(dmin)) - 6.0);
-        if (isfinite(dmin) && ylo < floor_y && yhi > floor_y) {
-            p0->ymin = floor_y;
-            p0->ymax = yhi;
-        }
-    }
+    floor_error_panel(p0, sn);
     if (isfinite(sn->rate) && sn->rate > 0) {
         snprintf(lp->note[0], sizeof lp->note[0], "ηK̄ = %.3g per step", sn->rate);
         p0->note = lp->note[0];
