@@ -1,0 +1,165 @@
+/* What the files of the live session share (session.h is the API): the
+ * command queue's entries, the history's records, the frozen-kernel
+ * segment, the session itself, and the qnn_ses_ functions one file
+ * defines and another calls. session.c: the life cycle, the worker and
+ * the instances; session_record.c: the history, the segments and the
+ * snapshots; session_cmd.c: the command queue and live changes.
+ * Private to engine/src/session*.c. */
+#ifndef QNN_SESSION_IMPL_H
+#define QNN_SESSION_IMPL_H
+
+#include "qnn/session.h"
+#include "qnn/hessian.h"
+#include "qnn/instance.h"
+#include "qnn/model.h"
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum { CMD_SET, CMD_PLAY, CMD_STEP, CMD_RESET, CMD_SPEED } cmd_kind;
+
+/* A SET carries the value's text (what the log keeps); a typed SET
+ * (qnn_session_set_number) also the number itself, applied as it is. */
+typedef struct cmd {
+    cmd_kind kind;
+    int arg;
+    int typed;
+    double number;
+    char key[32];
+    char value[64];
+} cmd;
+
+/* What happens when a key changes (see session.h). */
+typedef enum { APPLY_RATES, APPLY_GAMMA, APPLY_CONTINUE, APPLY_VIEW, APPLY_REBUILD } apply_kind;
+
+/* One record: the ensemble means, theory, instance 0's Hessian summary,
+ * and the first nfaint instances. */
+typedef struct rec {
+    long step;
+    double err, k, kmax, s, d;      /* means over live instances */
+    double th, frozen;
+    int thkind;
+    double hfp, proxy;
+} rec;
+
+typedef struct frec { double err, k, s, d; } frec;
+
+/* Segment state of one instance for the frozen-kernel prediction:
+ * r(s + k) = V diag(μ^k) Vᵀ r(s), μ = 1 − f λ. */
+typedef struct seg_inst {
+    double *V, *lam, *c;            /* m x m (row-major), m, m */
+    int valid;
+} seg_inst;
+
+struct qnn_session {
+    /* shared (under mu) */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    pthread_t th;
+    int started, quit;
+    cmd *q;
+    size_t qn, qcap;
+    qnn_params requested;
+    qnn_snapshot *cur;
+    qnn_change *log;                /* appended by the worker under mu */
+    size_t nlog, logcap;
+    qnn_params base;
+    long step_shared;               /* the worker's step, for qnn_session_log */
+    /* worker */
+    qnn_session_opts o;
+    qnn_params p;
+    int R, m, nfaint;
+    qnn_instance **inst;
+    int *dead;
+    qnn_obs *obs;                   /* R, the last evaluation */
+    long step;
+    double flow_time;
+    int playing, single, spf;
+    long target;                    /* replay target step, -1 */
+    qnn_change *replay;
+    size_t nreplay, ireplay;
+    /* history */
+    size_t nrec;
+    long interval;
+    rec *hist;                      /* HIST_CAP */
+    frec *fhist;                    /* HIST_CAP x MAX_FAINT */
+    double *eig_now;                /* R x m */
+    qnn_snap_mark *marks;
+    size_t nmarks, markcap;
+    /* segment */
+    int seg_pending;
+    long seg_step;
+    double seg_err, seg_loss, seg_abs_eps;
+    seg_inst *seg;
+    double lin_factor;              /* μ = 1 − lin_factor λ */
+    /* theory */
+    qnn_live_pred pred;             /* the class's prediction of the error curve */
+    int dqntk;                      /* the LIU23 dQNTK ratio applies */
+    double Kbar, noise_abs_eps, lambda_min_pred, global_min_pred, page, max_entropy,
+           tdist_bound, conc_kernel, trO2, D, H_op2_sum, loss_c, dt;
+    /* Hessian */
+    qnn_hess_sched sched;
+    qnn_snap_hist hnow, hprev;
+    /* status */
+    char message[256];
+    int message_error;
+    int ndiverged;
+    long diverged_step;
+    uint64_t seq;
+    double rate_t0;
+    long rate_s0;
+    double steps_per_s;
+    double t_start;
+    int dirty;
+};
+
+/* session.c */
+/* Seconds on CLOCK_MONOTONIC. */
+double qnn_ses_now_s(void);
+/* 1 when the model has trainable parameters. */
+int qnn_ses_has_params(const qnn_params *p);
+/* The parameters the instances are built from: the live ensemble size, and
+ * no Hessian for a model without parameters. */
+void qnn_ses_live_params(qnn_params *p, int R);
+/* How a change of `key` applies: the class's answer (qnn_model_key_use),
+ * with η, σ_θ and γ applied to the running instances where they can be. */
+apply_kind qnn_ses_key_kind(const qnn_params *p, const char *key);
+/* The status line of the next snapshot (error: shown as a refusal). */
+void qnn_ses_set_message(qnn_session *s, int error, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void qnn_ses_free_instances(qnn_instance **inst, int R);
+/* Frees the frozen-kernel segment of every instance. */
+void qnn_ses_free_seg(qnn_session *s);
+/* Theory values of the current parameters from the instances' constants. */
+void qnn_ses_compute_theory(qnn_session *s);
+/* Builds R instances of np. keep_theta: copy the angles of the old
+ * instances (the first min(L_old, L_new)). 0, or -1 with the message set
+ * (the old instances are kept). */
+int qnn_ses_rebuild(qnn_session *s, const qnn_params *np, int R, int keep_theta);
+
+/* session_record.c */
+/* A marker at the current step with the text `what`. */
+void qnn_ses_add_mark(qnn_session *s, const char *what);
+/* Empties the history, the markers and the Hessian histograms and sets
+ * the step, the flow time and the rate measurement back to 0. */
+void qnn_ses_clear_history(qnn_session *s);
+/* One step of every live instance: evaluate (recording when due), step. */
+void qnn_ses_step_once(qnn_session *s);
+/* Publishes a snapshot (called by the worker, or by advance). */
+void qnn_ses_publish(qnn_session *s, int playing, int busy);
+
+/* session_cmd.c */
+/* Checks a parameter set for live use: its relations, the live models and
+ * the memory of R instances. */
+qnn_status qnn_ses_live_check(const qnn_params *p, int R, size_t mem_limit, char *err, size_t errlen);
+/* Takes the queued commands and applies them; 1 when one was applied. */
+int qnn_ses_drain(qnn_session *s);
+/* Replay: applies the logged changes due at the current step. */
+void qnn_ses_replay_due(qnn_session *s);
+/* Replay reached its step: the changes logged at that very step (made
+ * while paused, after the last step) are due too. Returns 1 when some
+ * were applied. */
+int qnn_ses_replay_tail(qnn_session *s);
+
+#endif
