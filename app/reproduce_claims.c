@@ -444,7 +444,7 @@ static void chk_ome_fig3a(const qnn_result *res, rep *r)
                  "green marks (bound)", v_tdist, t_tdist_bound, +1, NULL);
     rep_check_trend(r, res, "The visible state approaches I/D_v as hidden qubits are added",
                 "“close to the maximally mixed state”", v_tdist, 0, res->npoints, 1, -1, "falls");
-    ck_row *row = rep_check_points(r, res, "rep_sum(ρ_v) at t = 0 against Page's value", "not in the figure", v_entropy, t_page, 0, NULL);
+    ck_row *row = rep_check_points(r, res, "S(ρ_v) at t = 0 against Page's value", "not in the figure", v_entropy, t_page, 0, NULL);
     row->v = CK_INFO;
     rep_setf(row->note, sizeof row->note,
          "Page's value holds for Haar-random states; the unitary network of 2-local terms is not exactly Haar, so this is shown only.");
