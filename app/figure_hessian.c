@@ -48,32 +48,164 @@ static int event_marks(arena *a, const qnn_params *p, plot_panel *pn)
     return 0;
 }
 
-int fig_hessian(const qnn_result *res, builder *b, plot_figure *fig)
-{
-    arena *a = &b->a;
-    const qnn_point *pt0 = &res->points[0];
-    const qnn_params *p0 = &pt0->params;
-    const long P = res->npoints;
-    const int faint = fig_faint_readable(res);
-    long total_inst = 0;
-    for (long k = 0; k < P; k++)
-        total_inst += res->points[k].run->ninst;
-    enum { NPAN = 4, NREG = 4, NPRUNE = 2 };
-    plot_panel *pn = fig_alloc(a, NPAN * sizeof *pn);
-    b->cap = (size_t)(3 * total_inst + 6 * P + NREG + NPRUNE + 8);
-    if (!pn)
-        return -1;
-    for (int i = 0; i < NPAN; i++) {
-        if (!(pn[i].series = fig_alloc(a, b->cap * sizeof(plot_series))))
-            return -1;
-        pn[i].xlabel = "step t";
-        pn[i].xscale = PLOT_LINEAR;
-        pn[i].yscale = PLOT_LINEAR;
-        if (i > 0 && event_marks(a, p0, &pn[i]) != 0)
-            return -1;
-    }
+enum { NPAN = 4, NREG = 4, NPRUNE = 2 };
 
-    /* (a) spectra of instance 0 of the first point */
+/* What the parts of the Hessian figure share. */
+typedef struct hess_fig {
+    const qnn_result *res;
+    builder *b;
+    arena *a;
+    plot_panel *pn;        /* NPAN panels */
+    const qnn_params *p0;  /* the first point's */
+    long P;
+    long total_inst;
+    int faint;
+} hess_fig;
+
+/* The spectra to draw: those right after a pruning (the first and the
+ * last one) into pick_prune (-1: none), and up to NREG others spread over
+ * the run into pick_reg (*npick of them). ps: the np pruning steps.
+ * 0 or -1. */
+static int pick_spectra(const hess_fig *t, const qnn_run_instance *ri, const double *ps, long np,
+                        long pick_prune[NPRUNE], long pick_reg[NREG], int *npick)
+{
+    const size_t nspec = ri->nspec;
+    for (int j = 0; j < NPRUNE && np > 0; j++) {
+        const double want = ps[j == 0 ? 0 : np - 1];
+        /* the spectrum at the pruning step, else the first after it */
+        for (size_t q = 0; q < nspec; q++)
+            if ((double)ri->spec[q].step >= want) {
+                pick_prune[j] = (long)q;
+                break;
+            }
+    }
+    if (pick_prune[1] == pick_prune[0])
+        pick_prune[1] = -1;
+    char *is_post = fig_alloc(t->a, nspec);
+    if (!is_post)
+        return -1;
+    for (size_t q = 0; q < nspec; q++) {
+        /* right after a pruning: from the pruning step to its upload */
+        for (long j = 0; j < np; j++)
+            if ((double)ri->spec[q].step >= ps[j] && (double)ri->spec[q].step <= ps[j] + t->p0->prune_classical)
+                is_post[q] = 1;
+    }
+    size_t nreg = 0;
+    for (size_t q = 0; q < nspec; q++)
+        nreg += !is_post[q];
+    *npick = 0;
+    for (int j = 0; j < NREG && nreg > 0; j++) {
+        /* the j-th of NREG evenly spaced among the regular spectra */
+        size_t want = nreg == 1 ? 0 : (size_t)llround((double)j * (double)(nreg - 1) / (NREG - 1));
+        size_t c = 0;
+        for (size_t q = 0; q < nspec; q++)
+            if (!is_post[q] && c++ == want) {
+                if (*npick == 0 || pick_reg[*npick - 1] != (long)q)
+                    pick_reg[(*npick)++] = (long)q;
+                break;
+            }
+    }
+    return 0;
+}
+
+/* Spectrum sp as a step outline of p0->hessian_bins bins over [lo, hi)
+ * in panel 0, counting eigenvalues; widens [*cmin, *cmax] to its
+ * nonzero bins. NULL when memory runs out. */
+static plot_series *spectrum_series(hess_fig *t, const qnn_spectrum_rec *sp, double lo, double hi,
+                                    double *cmin, double *cmax)
+{
+    const int bins = t->p0->hessian_bins;
+    qnn_spectrum v = { sp->n, sp->x, sp->w, sp->exact, sp->dim };
+    gsl_histogram *h = gsl_histogram_alloc((size_t)bins);
+    double *x = fig_alloc(t->a, (size_t)bins * sizeof(double)), *y = fig_alloc(t->a, (size_t)bins * sizeof(double));
+    if (!h || !x || !y) {
+        if (h)
+            gsl_histogram_free(h);
+        return NULL;
+    }
+    gsl_histogram_set_ranges_uniform(h, lo, hi);
+    qnn_spectrum_histogram(&v, h, NULL);
+    for (int i = 0; i < bins; i++) {
+        double l, u;
+        gsl_histogram_get_range(h, (size_t)i, &l, &u);
+        x[i] = 0.5 * (l + u);
+        y[i] = gsl_histogram_get(h, (size_t)i);
+        if (y[i] > 0) {
+            *cmin = fmin(*cmin, y[i]);
+            *cmax = fmax(*cmax, y[i]);
+        }
+    }
+    gsl_histogram_free(h);
+    plot_series *sr = fig_add_series(t->b, &t->pn[0]);
+    if (!sr)
+        return NULL;
+    sr->x = x; sr->y = y; sr->n = (size_t)bins;
+    sr->style = PLOT_STEPS;
+    return sr;
+}
+
+/* Panel 0's y range over the counts [cmin, cmax] of the nhs outlines hs,
+ * with empty bins below the axis, so that an outline drops to the bottom
+ * instead of breaking. */
+static void spectra_yrange(plot_panel *pn, plot_series **hs, int nhs, double cmin, double cmax, int slq)
+{
+    if (!(cmax > 0))
+        return;
+    /* SLQ bins may hold a small fraction of an eigenvalue: below a
+     * tenth of one the estimate is noise */
+    double floor_ = fmax(fmax(cmin, cmax * 1e-7), slq ? 0.1 : 0.0);
+    pn->ymin = pow(10.0, floor(log10(floor_ * 0.5)));
+    /* the upper 40 % for the legend: the bulk peaks near λ = 0, the
+     * outliers on either side are single eigenvalues */
+    const double span = log10(cmax * 1.5) - log10(pn->ymin);
+    pn->ymax = pow(10.0, ceil(log10(pn->ymin) + span / 0.6));
+    for (int j = 0; j < nhs; j++)
+        for (size_t i = 0; i < hs[j]->n; i++)
+            if (!(hs[j]->y[i] >= pn->ymin))
+                ((double *)hs[j]->y)[i] = pn->ymin * 1e-3;
+}
+
+/* Panel 0's x range [lo, hi], the cut of the error proxy (|a| = cut at
+ * λ = ±cut/s) as dashed verticals, its title and x label. 0 or -1. */
+static int spectra_axes(hess_fig *t, const qnn_run_instance *ri, double lo, double hi, int slq)
+{
+    plot_panel *pn = &t->pn[0];
+    const qnn_params *p0 = t->p0;
+    pn->xmin = lo;
+    pn->xmax = hi;
+    /* the cut of the error proxy: |a| = cut at λ = ±cut/s */
+    const double sc = p0->proxy_scale == QNN_PROXY_ETA ? qnn_params_eta(p0) : 1.0;
+    double *vm = fig_alloc(t->a, 2 * sizeof(double));
+    if (!vm)
+        return -1;
+    size_t nv = 0;
+    if (sc > 0 && p0->proxy_cut > 0) {
+        const double c = p0->proxy_cut / sc;
+        if (-c > lo && -c < hi)
+            vm[nv++] = -c;
+        if (c > lo && c < hi)
+            vm[nv++] = c;
+    }
+    pn->vmarks = vm;
+    pn->nvmarks = nv;
+    char ti[160], xl[160];
+    snprintf(ti, sizeof ti, "Hessian spectra, %s (P = %zu%s)", t->P > 1 ? "instance 0 of the first point" : "instance 0",
+             ri->spec[0].dim, slq ? ", SLQ" : "");
+    pn->title = fig_strdup(t->a, ti);
+    snprintf(xl, sizeof xl, "Hessian eigenvalue λ%s", nv ? (sc == 1.0 && p0->proxy_scale != QNN_PROXY_ETA
+                                                               ? "  (dashed: |λ| = cut)" : "  (dashed: |ηλ| = cut)") : "");
+    pn->xlabel = fig_strdup(t->a, xl);
+    return 0;
+}
+
+/* (a) The spectra of instance 0 of the first point as histograms: right
+ * after a pruning in their own colours, the others early light, late
+ * dark. 0 or -1. */
+static int hess_spectra(hess_fig *t)
+{
+    const qnn_point *pt0 = &t->res->points[0];
+    const qnn_params *p0 = t->p0;
+    plot_panel *pn = t->pn;
     const qnn_run_instance *ri = pt0->run->ninst > 0 ? &pt0->run->inst[0] : NULL;
     const size_t nspec = ri ? ri->nspec : 0;
     int slq = 0;
@@ -84,219 +216,159 @@ int fig_hessian(const qnn_result *res, builder *b, plot_figure *fig)
     pn[0].ylabel = slq ? "eigenvalues per bin (SLQ estimate)" : "eigenvalues per bin";
     pn[0].yscale = PLOT_LOG;
     double lo, hi;
-    if (nspec > 0 && qnn_hessian_hist_range(pt0, &lo, &hi) == 0) {
-        /* the spectra right after a pruning (the first and the last one),
-         * and up to NREG others spread over the run, early light, late dark */
-        double *ps;
-        long np = prune_steps(a, p0, &ps);
-        if (np < 0)
-            return -1;
-        long pick_prune[NPRUNE] = { -1, -1 };
-        for (int j = 0; j < NPRUNE && np > 0; j++) {
-            const double want = ps[j == 0 ? 0 : np - 1];
-            /* the spectrum at the pruning step, else the first after it */
-            for (size_t q = 0; q < nspec; q++)
-                if ((double)ri->spec[q].step >= want) {
-                    pick_prune[j] = (long)q;
-                    break;
-                }
-        }
-        if (pick_prune[1] == pick_prune[0])
-            pick_prune[1] = -1;
-        char *is_post = fig_alloc(a, nspec);
-        if (!is_post)
-            return -1;
-        for (size_t q = 0; q < nspec; q++) {
-            /* right after a pruning: from the pruning step to its upload */
-            for (long j = 0; j < np; j++)
-                if ((double)ri->spec[q].step >= ps[j] && (double)ri->spec[q].step <= ps[j] + p0->prune_classical)
-                    is_post[q] = 1;
-        }
-        size_t nreg = 0;
-        for (size_t q = 0; q < nspec; q++)
-            nreg += !is_post[q];
-        long pick_reg[NREG];
-        int npick = 0;
-        for (int j = 0; j < NREG && nreg > 0; j++) {
-            /* the j-th of NREG evenly spaced among the regular spectra */
-            size_t want = nreg == 1 ? 0 : (size_t)llround((double)j * (double)(nreg - 1) / (NREG - 1));
-            size_t c = 0;
-            for (size_t q = 0; q < nspec; q++)
-                if (!is_post[q] && c++ == want) {
-                    if (npick == 0 || pick_reg[npick - 1] != (long)q)
-                        pick_reg[npick++] = (long)q;
-                    break;
-                }
-        }
-        /* light to dark: sky blue, bluish green, blue, black */
-        static const int reg_color[NREG] = { 5, 2, 0, 6 };
-        const int bins = p0->hessian_bins;
-        double cmin = INFINITY, cmax = 0.0;
-        plot_series *hs[NREG + NPRUNE];
-        int nhs = 0;
-        for (int j = 0; j < npick + NPRUNE; j++) {
-            long q = j < npick ? pick_reg[j] : pick_prune[j - npick];
-            if (q < 0)
-                continue;
-            const qnn_spectrum_rec *sp = &ri->spec[q];
-            qnn_spectrum v = { sp->n, sp->x, sp->w, sp->exact, sp->dim };
-            gsl_histogram *h = gsl_histogram_alloc((size_t)bins);
-            double *x = fig_alloc(a, (size_t)bins * sizeof(double)), *y = fig_alloc(a, (size_t)bins * sizeof(double));
-            if (!h || !x || !y) {
-                if (h)
-                    gsl_histogram_free(h);
-                return -1;
-            }
-            gsl_histogram_set_ranges_uniform(h, lo, hi);
-            qnn_spectrum_histogram(&v, h, NULL);
-            for (int i = 0; i < bins; i++) {
-                double l, u;
-                gsl_histogram_get_range(h, (size_t)i, &l, &u);
-                x[i] = 0.5 * (l + u);
-                y[i] = gsl_histogram_get(h, (size_t)i);
-                if (y[i] > 0) {
-                    cmin = fmin(cmin, y[i]);
-                    cmax = fmax(cmax, y[i]);
-                }
-            }
-            gsl_histogram_free(h);
-            plot_series *sr = fig_add_series(b, &pn[0]);
-            if (!sr)
-                return -1;
-            sr->x = x; sr->y = y; sr->n = (size_t)bins;
-            sr->style = PLOT_STEPS;
-            char lab[96];
-            if (j < npick) {
-                /* spread the four shades over the picks */
-                int shade = npick == 1 ? NREG - 1 : (int)llround((double)j * (NREG - 1) / (npick - 1));
-                sr->color = reg_color[shade];
-                snprintf(lab, sizeof lab, "t = %ld", sp->step);
-            } else {
-                sr->color = j == npick ? 1 : 3;
-                const long pstep = (long)ps[j == npick ? 0 : np - 1];
-                if (sp->step == pstep)
-                    snprintf(lab, sizeof lab, "t = %ld, just pruned", sp->step);
-                else
-                    snprintf(lab, sizeof lab, "t = %ld, pruned at %ld", sp->step, pstep);
-            }
-            sr->label = fig_strdup(a, lab);
-            hs[nhs++] = sr;
-        }
-        /* empty bins: below the axis, so that an outline drops to the
-         * bottom instead of breaking */
-        if (cmax > 0) {
-            /* SLQ bins may hold a small fraction of an eigenvalue: below a
-             * tenth of one the estimate is noise */
-            double floor_ = fmax(fmax(cmin, cmax * 1e-7), slq ? 0.1 : 0.0);
-            pn[0].ymin = pow(10.0, floor(log10(floor_ * 0.5)));
-            /* the upper 40 % for the legend: the bulk peaks near λ = 0, the
-             * outliers on either side are single eigenvalues */
-            const double span = log10(cmax * 1.5) - log10(pn[0].ymin);
-            pn[0].ymax = pow(10.0, ceil(log10(pn[0].ymin) + span / 0.6));
-            for (int j = 0; j < nhs; j++)
-                for (size_t i = 0; i < hs[j]->n; i++)
-                    if (!(hs[j]->y[i] >= pn[0].ymin))
-                        ((double *)hs[j]->y)[i] = pn[0].ymin * 1e-3;
-        }
-        pn[0].xmin = lo;
-        pn[0].xmax = hi;
-        /* the cut of the error proxy: |a| = cut at λ = ±cut/s */
-        const double sc = p0->proxy_scale == QNN_PROXY_ETA ? qnn_params_eta(p0) : 1.0;
-        double *vm = fig_alloc(a, 2 * sizeof(double));
-        if (!vm)
-            return -1;
-        size_t nv = 0;
-        if (sc > 0 && p0->proxy_cut > 0) {
-            const double c = p0->proxy_cut / sc;
-            if (-c > lo && -c < hi)
-                vm[nv++] = -c;
-            if (c > lo && c < hi)
-                vm[nv++] = c;
-        }
-        pn[0].vmarks = vm;
-        pn[0].nvmarks = nv;
-        char t[160], xl[160];
-        snprintf(t, sizeof t, "Hessian spectra, %s (P = %zu%s)", P > 1 ? "instance 0 of the first point" : "instance 0",
-                 ri->spec[0].dim, slq ? ", SLQ" : "");
-        pn[0].title = fig_strdup(a, t);
-        snprintf(xl, sizeof xl, "Hessian eigenvalue λ%s", nv ? (sc == 1.0 && p0->proxy_scale != QNN_PROXY_ETA
-                                                                   ? "  (dashed: |λ| = cut)" : "  (dashed: |ηλ| = cut)") : "");
-        pn[0].xlabel = fig_strdup(a, xl);
-    } else {
+    if (!(nspec > 0 && qnn_hessian_hist_range(pt0, &lo, &hi) == 0)) {
         pn[0].note = "no Hessian spectra recorded";
+        return 0;
     }
+    double *ps;
+    long np = prune_steps(t->a, p0, &ps);
+    if (np < 0)
+        return -1;
+    long pick_prune[NPRUNE] = { -1, -1 };
+    long pick_reg[NREG];
+    int npick;
+    if (pick_spectra(t, ri, ps, np, pick_prune, pick_reg, &npick) != 0)
+        return -1;
+    /* light to dark: sky blue, bluish green, blue, black */
+    static const int reg_color[NREG] = { 5, 2, 0, 6 };
+    double cmin = INFINITY, cmax = 0.0;
+    plot_series *hs[NREG + NPRUNE];
+    int nhs = 0;
+    for (int j = 0; j < npick + NPRUNE; j++) {
+        long q = j < npick ? pick_reg[j] : pick_prune[j - npick];
+        if (q < 0)
+            continue;
+        const qnn_spectrum_rec *sp = &ri->spec[q];
+        plot_series *sr = spectrum_series(t, sp, lo, hi, &cmin, &cmax);
+        if (!sr)
+            return -1;
+        char lab[96];
+        if (j < npick) {
+            /* spread the four shades over the picks */
+            int shade = npick == 1 ? NREG - 1 : (int)llround((double)j * (NREG - 1) / (npick - 1));
+            sr->color = reg_color[shade];
+            snprintf(lab, sizeof lab, "t = %ld", sp->step);
+        } else {
+            sr->color = j == npick ? 1 : 3;
+            const long pstep = (long)ps[j == npick ? 0 : np - 1];
+            if (sp->step == pstep)
+                snprintf(lab, sizeof lab, "t = %ld, just pruned", sp->step);
+            else
+                snprintf(lab, sizeof lab, "t = %ld, pruned at %ld", sp->step, pstep);
+        }
+        sr->label = fig_strdup(t->a, lab);
+        hs[nhs++] = sr;
+    }
+    spectra_yrange(&pn[0], hs, nhs, cmin, cmax, slq);
+    return spectra_axes(t, ri, lo, hi, slq);
+}
 
-    /* (b) the LIU24 error proxy */
-    pn[1].title = "LIU24 error proxy (Eq. III.12)";
-    pn[1].ylabel = "proxy(τ)";
-    pn[1].yscale = PLOT_LOG;
-    if (fig_curves(res, b, &pn[1], QNN_FIELD_PROXY, 1, faint, "geometric mean over instances", 1, 0) != 0)
+/* (b) The LIU24 error proxy, the reference line at 1 and a note on its
+ * reading. 0 or -1. */
+static int hess_proxy(hess_fig *t)
+{
+    const qnn_params *p0 = t->p0;
+    plot_panel *pn = &t->pn[1];
+    pn->title = "LIU24 error proxy (Eq. III.12)";
+    pn->ylabel = "proxy(τ)";
+    pn->yscale = PLOT_LOG;
+    if (fig_curves(t->res, t->b, pn, QNN_FIELD_PROXY, 1, t->faint, "geometric mean over instances", 1, 0) != 0)
         return -1;
     const int pruning = p0->prune_every > 0;   /* sparse training (the mlp's) */
-    {
-        double *hl = fig_alloc(a, sizeof(double));
-        const char **hll = fig_alloc(a, sizeof(char *));
-        if (!hl || !hll)
-            return -1;
-        hl[0] = 1.0;
-        hll[0] = NULL;
-        /* the reference line at 1: a dashed series across the run, so that
-         * it is in the legend */
-        double *lx = fig_alloc(a, 2 * sizeof(double)), *ly = fig_alloc(a, 2 * sizeof(double));
-        plot_series *s1 = fig_add_series(b, &pn[1]);
-        if (!lx || !ly || !s1)
-            return -1;
-        lx[0] = 0.0;
-        lx[1] = (double)p0->steps;
-        ly[0] = ly[1] = 1.0;
-        s1->x = lx; s1->y = ly; s1->n = 2;
-        s1->style = PLOT_DASHED;
-        s1->color = -1;
-        s1->label = pruning ? "1 (classical steps after a pruning)" : "1";
-        char note[300];
-        const int by_eta = p0->proxy_scale == QNN_PROXY_ETA;
-        snprintf(note, sizeof note, "a = −%sλ, modes with |a| ≥ %g kept;\nτ = steps since the last upload%s%s",
-                 by_eta ? "η" : "", p0->proxy_cut,
-                 pruning ? "\ndashed verticals: prunings, uploads" : " (step 0)",
-                 fig_have_field(res, QNN_FIELD_PROXY) ? "" : "\nno mode with |a| ≥ cut: no proxy");
-        pn[1].note = fig_strdup(a, note);
-    }
+    double *hl = fig_alloc(t->a, sizeof(double));
+    const char **hll = fig_alloc(t->a, sizeof(char *));
+    if (!hl || !hll)
+        return -1;
+    hl[0] = 1.0;
+    hll[0] = NULL;
+    /* the reference line at 1: a dashed series across the run, so that
+     * it is in the legend */
+    double *lx = fig_alloc(t->a, 2 * sizeof(double)), *ly = fig_alloc(t->a, 2 * sizeof(double));
+    plot_series *s1 = fig_add_series(t->b, pn);
+    if (!lx || !ly || !s1)
+        return -1;
+    lx[0] = 0.0;
+    lx[1] = (double)p0->steps;
+    ly[0] = ly[1] = 1.0;
+    s1->x = lx; s1->y = ly; s1->n = 2;
+    s1->style = PLOT_DASHED;
+    s1->color = -1;
+    s1->label = pruning ? "1 (classical steps after a pruning)" : "1";
+    char note[300];
+    const int by_eta = p0->proxy_scale == QNN_PROXY_ETA;
+    snprintf(note, sizeof note, "a = −%sλ, modes with |a| ≥ %g kept;\nτ = steps since the last upload%s%s",
+             by_eta ? "η" : "", p0->proxy_cut,
+             pruning ? "\ndashed verticals: prunings, uploads" : " (step 0)",
+             fig_have_field(t->res, QNN_FIELD_PROXY) ? "" : "\nno mode with |a| ≥ cut: no proxy");
+    pn->note = fig_strdup(t->a, note);
+    return 0;
+}
 
-    /* (c) accuracy, or the loss */
+/* (c) The training and test accuracy where recorded, else the loss or
+ * the error. 0 or -1. */
+static int hess_progress(hess_fig *t)
+{
+    const qnn_result *res = t->res;
+    const qnn_params *p0 = t->p0;
+    const long P = t->P;
+    plot_panel *pn = &t->pn[2];
     if (fig_have_field(res, QNN_FIELD_ACCURACY)) {
-        pn[2].title = "accuracy";
-        pn[2].ylabel = "fraction correct";
-        if (fig_curves(res, b, &pn[2], QNN_FIELD_ACCURACY, 1, faint && P == 1 && total_inst <= 20, "training", 0, 1) != 0)
+        pn->title = "accuracy";
+        pn->ylabel = "fraction correct";
+        if (fig_curves(res, t->b, pn, QNN_FIELD_ACCURACY, 1, t->faint && P == 1 && t->total_inst <= 20, "training", 0, 1) != 0)
             return -1;
         if (fig_have_field(res, QNN_FIELD_TEST_ACCURACY)) {
             /* the test accuracy in the next colour, no faint curves */
             for (long k = 0; k < P; k++) {
                 double *x, *y;
-                long n = fig_ens_xy(a, res->points[k].run, QNN_FIELD_TEST_ACCURACY, 1.0, 1.0, 1, &x, &y);
-                plot_series *sr = fig_add_curve(b, &pn[2], x, y, n, PLOT_DASHED, P == 1 ? 1 : fig_point_color(res, k));
+                long n = fig_ens_xy(t->a, res->points[k].run, QNN_FIELD_TEST_ACCURACY, 1.0, 1.0, 1, &x, &y);
+                plot_series *sr = fig_add_curve(t->b, pn, x, y, n, PLOT_DASHED, P == 1 ? 1 : fig_point_color(res, k));
                 if (!sr)
                     return -1;
                 sr->label = k == 0 ? (P == 1 ? "test (held out)" : "test (dashed)") : NULL;
             }
         }
-        pn[2].ymin = 0.0;
-        pn[2].ymax = 1.0;
-        pn[2].note_corner = PLOT_LOWER_RIGHT;
-    } else {
-        const int use_loss = p0->curve == QNN_CURVE_LOSS || !strcmp(p0->model->figure, "mlp");
-        const int rms = p0->m > 1 && (p0->task == QNN_TASK_SUPERVISED || p0->model->kernel_unit ||
-                                      qnn_model_has(p0->model, QNN_CAP_FLOW));
-        pn[2].title = use_loss ? "training loss" : rms ? "training error (rms residual)" : "training error";
-        pn[2].ylabel = use_loss ? "L(t)" : rms ? "ε_{rms}(t)" : "|ε(t)|";
-        pn[2].yscale = PLOT_LOG;
-        if (fig_curves(res, b, &pn[2], use_loss ? QNN_FIELD_LOSS : QNN_FIELD_ABS_EPS, 0, faint, "ensemble mean", 0, 1) != 0)
+        pn->ymin = 0.0;
+        pn->ymax = 1.0;
+        pn->note_corner = PLOT_LOWER_RIGHT;
+        return 0;
+    }
+    const int use_loss = p0->curve == QNN_CURVE_LOSS || !strcmp(p0->model->figure, "mlp");
+    const int rms = p0->m > 1 && (p0->task == QNN_TASK_SUPERVISED || p0->model->kernel_unit ||
+                                  qnn_model_has(p0->model, QNN_CAP_FLOW));
+    pn->title = use_loss ? "training loss" : rms ? "training error (rms residual)" : "training error";
+    pn->ylabel = use_loss ? "L(t)" : rms ? "ε_{rms}(t)" : "|ε(t)|";
+    pn->yscale = PLOT_LOG;
+    return fig_curves(res, t->b, pn, use_loss ? QNN_FIELD_LOSS : QNN_FIELD_ABS_EPS, 0, t->faint, "ensemble mean", 0, 1);
+}
+
+int fig_hessian(const qnn_result *res, builder *b, plot_figure *fig)
+{
+    hess_fig t = { .res = res, .b = b, .a = &b->a, .p0 = &res->points[0].params, .P = res->npoints };
+    t.faint = fig_faint_readable(res);
+    for (long k = 0; k < t.P; k++)
+        t.total_inst += res->points[k].run->ninst;
+    plot_panel *pn = fig_alloc(t.a, NPAN * sizeof *pn);
+    b->cap = (size_t)(3 * t.total_inst + 6 * t.P + NREG + NPRUNE + 8);
+    if (!pn)
+        return -1;
+    t.pn = pn;
+    for (int i = 0; i < NPAN; i++) {
+        if (!(pn[i].series = fig_alloc(t.a, b->cap * sizeof(plot_series))))
+            return -1;
+        pn[i].xlabel = "step t";
+        pn[i].xscale = PLOT_LINEAR;
+        pn[i].yscale = PLOT_LINEAR;
+        if (i > 0 && event_marks(t.a, t.p0, &pn[i]) != 0)
             return -1;
     }
+    if (hess_spectra(&t) != 0 || hess_proxy(&t) != 0 || hess_progress(&t) != 0)
+        return -1;
 
     /* (d) fraction of positive eigenvalues */
     pn[3].title = "positive (dissipative) Hessian eigenvalues";
     pn[3].ylabel = "fraction with λ > 0";
-    if (fig_curves(res, b, &pn[3], QNN_FIELD_H_FRAC_POS, 1, faint, "ensemble mean", 0, 0) != 0)
+    if (fig_curves(res, b, &pn[3], QNN_FIELD_H_FRAC_POS, 1, t.faint, "ensemble mean", 0, 0) != 0)
         return -1;
     fig->panels = pn;
     fig->npanels = NPAN;
@@ -305,4 +377,3 @@ int fig_hessian(const qnn_result *res, builder *b, plot_figure *fig)
     fig->height = 640;
     return 0;
 }
-
