@@ -88,14 +88,13 @@ static void run_hessian(const bench_opts *o, hess_result *res)
         r->repeats = R;
         double *b = malloc((size_t)R * sizeof *b), *e = malloc((size_t)R * sizeof *e), *t = malloc((size_t)R * sizeof *t);
         double *H = hc->slq ? NULL : malloc((size_t)P * (size_t)P * sizeof *H);
-        gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+        qnn_hess_rng *rng = qnn_hess_rng_new(1);
         if (!b || !e || !t || (!hc->slq && !H) || !rng) {
             free(b); free(e); free(t); free(H);
-            if (rng) gsl_rng_free(rng);
+            qnn_hess_rng_free(rng);
             qnn_instance_free(in);
             continue;
         }
-        gsl_rng_set(rng, 1);
         r->ok = 1;
         for (int k = 0; k < R && r->ok; k++) {
             qnn_spectrum sp;
@@ -129,7 +128,7 @@ static void run_hessian(const bench_opts *o, hess_result *res)
             }
         }
         free(b); free(e); free(t); free(H);
-        gsl_rng_free(rng);
+        qnn_hess_rng_free(rng);
         qnn_instance_free(in);
     }
 }

@@ -6,7 +6,6 @@
 #include "qnn/hessian.h"
 
 #include <math.h>
-#include <gsl/gsl_histogram.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -116,26 +115,18 @@ static plot_series *spectrum_series(hess_fig *t, const qnn_spectrum_rec *sp, dou
 {
     const int bins = t->p0->hessian_bins;
     qnn_spectrum v = { sp->n, sp->x, sp->w, sp->exact, sp->dim };
-    gsl_histogram *h = gsl_histogram_alloc((size_t)bins);
+    double *edge = fig_alloc(t->a, ((size_t)bins + 1) * sizeof(double));
     double *x = fig_alloc(t->a, (size_t)bins * sizeof(double)), *y = fig_alloc(t->a, (size_t)bins * sizeof(double));
-    if (!h || !x || !y) {
-        if (h)
-            gsl_histogram_free(h);
+    /* an empty spectrum: empty bins (EARGS, counts zero) */
+    if (!edge || !x || !y || qnn_spectrum_histogram(&v, lo, hi, (size_t)bins, edge, y, NULL) == QNN_HESS_ENOMEM)
         return NULL;
-    }
-    gsl_histogram_set_ranges_uniform(h, lo, hi);
-    qnn_spectrum_histogram(&v, h, NULL);
     for (int i = 0; i < bins; i++) {
-        double l, u;
-        gsl_histogram_get_range(h, (size_t)i, &l, &u);
-        x[i] = 0.5 * (l + u);
-        y[i] = gsl_histogram_get(h, (size_t)i);
+        x[i] = 0.5 * (edge[i] + edge[i + 1]);
         if (y[i] > 0) {
             *cmin = fmin(*cmin, y[i]);
             *cmax = fmax(*cmax, y[i]);
         }
     }
-    gsl_histogram_free(h);
     plot_series *sr = fig_add_series(t->b, &t->pn[0]);
     if (!sr)
         return NULL;

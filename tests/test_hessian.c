@@ -110,6 +110,14 @@ static double weight_sum(const qnn_spectrum *s)
     return t;
 }
 
+static double sum_of(const double *v, size_t n)
+{
+    double t = 0.0;
+    for (size_t i = 0; i < n; i++)
+        t += v[i];
+    return t;
+}
+
 /* ------------------------------------------------------------------ */
 
 /* Dense path on a matrix of known spectrum, P = 60: the eigenvalues are
@@ -252,10 +260,13 @@ static void test_slq_full_steps_is_exact(void **state)
     hessian_like(r, P, lam);
     double *H = build(P, Q, lam);
     dense_op op = { P, H, -1, 0 };
-    gsl_rng_set(r, 7);
+    /* the same generator as r seeded with 7: the probe is redrawn below */
+    qnn_hess_rng *hr = qnn_hess_rng_new(7);
+    assert_non_null(hr);
     qnn_spectrum s;
     qnn_slq_info info;
-    assert_int_equal(qnn_hess_slq(dense_hvp, &op, P, 1, P, r, &s, &info), QNN_HESS_OK);
+    assert_int_equal(qnn_hess_slq(dense_hvp, &op, P, 1, P, hr, &s, &info), QNN_HESS_OK);
+    qnn_hess_rng_free(hr);
     assert_int_equal((int)s.n, (int)P);
     assert_int_equal((int)info.min_steps, (int)P);
     /* the probe again, and its weights on the eigenvectors, sorted by λ */
@@ -356,8 +367,10 @@ static void test_slq_vs_exact(void **state)
     for (int rr = 0; rr < 2; rr++) {
         const size_t N = runs[rr][0], k = runs[rr][1];
         qnn_slq_info info;
-        gsl_rng_set(r, 1000 + (unsigned long)rr);
-        assert_int_equal(qnn_hess_slq(dense_hvp, &op, P, N, k, r, &s, &info), QNN_HESS_OK);
+        qnn_hess_rng *hr = qnn_hess_rng_new(1000 + (unsigned long)rr);
+        assert_non_null(hr);
+        assert_int_equal(qnn_hess_slq(dense_hvp, &op, P, N, k, hr, &s, &info), QNN_HESS_OK);
+        qnn_hess_rng_free(hr);
         assert_int_equal(s.exact, 0);
         assert_int_equal((int)s.dim, (int)P);
         assert_true(s.n <= N * k);
@@ -407,8 +420,9 @@ static void test_slq_breakdown(void **state)
     dense_op op = { P, H, -1, 0 };
     qnn_spectrum s;
     qnn_slq_info info;
-    gsl_rng_set(r, 8);
-    assert_int_equal(qnn_hess_slq(dense_hvp, &op, P, N, 30, r, &s, &info), QNN_HESS_OK);
+    qnn_hess_rng *hr = qnn_hess_rng_new(8);
+    assert_non_null(hr);
+    assert_int_equal(qnn_hess_slq(dense_hvp, &op, P, N, 30, hr, &s, &info), QNN_HESS_OK);
     assert_int_equal((int)info.min_steps, 3);
     assert_int_equal((int)info.max_steps, 3);
     assert_int_equal((int)s.n, (int)(3 * N));
@@ -438,7 +452,7 @@ static void test_slq_breakdown(void **state)
     qnn_spectrum_free(&s);
 
     memset(H, 0, P * P * sizeof(double));
-    assert_int_equal(qnn_hess_slq(dense_hvp, &op, P, 2, 10, r, &s, &info), QNN_HESS_OK);
+    assert_int_equal(qnn_hess_slq(dense_hvp, &op, P, 2, 10, hr, &s, &info), QNN_HESS_OK);
     assert_int_equal((int)s.n, 2);
     assert_true(s.x[0] == 0.0 && s.x[1] == 0.0);
     assert_true(fabs(weight_sum(&s) - 1.0) < 1e-15);
@@ -449,11 +463,14 @@ static void test_slq_breakdown(void **state)
     H = build(P, Q, lam);
     op.H = H;
     op.fail_at = op.calls + 4;
-    assert_int_equal(qnn_hess_slq(dense_hvp, &op, P, 2, 10, r, &s, NULL), QNN_HESS_EHVP);
+    assert_int_equal(qnn_hess_slq(dense_hvp, &op, P, 2, 10, hr, &s, NULL), QNN_HESS_EHVP);
     assert_null(s.x);
     op.fail_at = -1;
     H[3] = INFINITY;
-    assert_int_equal(qnn_hess_slq(dense_hvp, &op, P, 2, 10, r, &s, NULL), QNN_HESS_ENOTFINITE);
+    assert_int_equal(qnn_hess_slq(dense_hvp, &op, P, 2, 10, hr, &s, NULL), QNN_HESS_ENOTFINITE);
+    /* no generator */
+    assert_int_equal(qnn_hess_slq(dense_hvp, &op, P, 2, 10, NULL, &s, NULL), QNN_HESS_EARGS);
+    qnn_hess_rng_free(hr);
     free(H);
     free(Q);
     gsl_rng_free(r);
@@ -474,44 +491,56 @@ static void test_histogram(void **state)
     hessian_like(r, P, lam);
     qnn_spectrum s;
     assert_int_equal(qnn_spectrum_from_values(lam, P, &s), QNN_HESS_OK);
-    gsl_histogram *h = gsl_histogram_alloc(40);
-    gsl_histogram_set_ranges_uniform(h, -0.1, 1.2);
+    double edges[51], counts[50];
     double outside = -1.0;
-    assert_int_equal(qnn_spectrum_histogram(&s, h, &outside), QNN_HESS_OK);
+    assert_int_equal(qnn_spectrum_histogram(&s, -0.1, 1.2, 40, edges, counts, &outside), QNN_HESS_OK);
     size_t nout = 0;
     for (size_t i = 0; i < P; i++)
         nout += lam[i] < -0.1 || lam[i] >= 1.2;
     assert_true(fabs(outside - (double)nout) < 1e-12);
-    assert_true(fabs(gsl_histogram_sum(h) + outside - (double)P) < 1e-10);
+    assert_true(fabs(sum_of(counts, 40) + outside - (double)P) < 1e-10);
+    /* the edges: uniform, from lo to hi exactly, as GSL's ranges */
+    gsl_histogram *h = gsl_histogram_alloc(40);
+    gsl_histogram_set_ranges_uniform(h, -0.1, 1.2);
+    for (size_t i = 0; i <= 40; i++)
+        assert_true(edges[i] == h->range[i]);
+    gsl_histogram_free(h);
+    assert_true(edges[0] == -0.1 && edges[40] == 1.2);
     /* one bin by hand: [0, 0.0325) */
-    size_t bin;
-    assert_int_equal(gsl_histogram_find(h, 0.01, &bin), 0);
-    double lo, hi;
-    gsl_histogram_get_range(h, bin, &lo, &hi);
+    size_t bin = 0;
+    while (bin < 40 && !(edges[bin] <= 0.01 && 0.01 < edges[bin + 1]))
+        bin++;
+    assert_true(bin < 40);
+    const double lo = edges[bin], hi = edges[bin + 1];
     size_t cnt = 0;
     for (size_t i = 0; i < P; i++)
         cnt += lam[i] >= lo && lam[i] < hi;
-    assert_true(fabs(gsl_histogram_get(h, bin) - (double)cnt) < 1e-12);
-    gsl_histogram_free(h);
+    assert_true(fabs(counts[bin] - (double)cnt) < 1e-12);
+    /* counts are set, not added to; NULL edges are fine */
+    assert_int_equal(qnn_spectrum_histogram(&s, -0.1, 1.2, 40, NULL, counts, NULL), QNN_HESS_OK);
+    assert_true(fabs(counts[bin] - (double)cnt) < 1e-12);
+    /* refusals; an empty spectrum still gets its edges and empty bins */
+    assert_int_equal(qnn_spectrum_histogram(&s, 1.0, 1.0, 40, edges, counts, NULL), QNN_HESS_EARGS);
+    assert_int_equal(qnn_spectrum_histogram(&s, -0.1, 1.2, 0, edges, counts, NULL), QNN_HESS_EARGS);
+    assert_int_equal(qnn_spectrum_histogram(&s, -0.1, 1.2, 40, edges, NULL, NULL), QNN_HESS_EARGS);
+    qnn_spectrum none = { 0 };
+    counts[3] = 7.0;
+    assert_int_equal(qnn_spectrum_histogram(&none, -0.1, 1.2, 40, edges, counts, NULL), QNN_HESS_EARGS);
+    assert_true(counts[3] == 0.0 && edges[40] == 1.2);
 
-    h = qnn_spectrum_histogram_auto(&s, 25, &outside);
-    assert_non_null(h);
-    assert_int_equal((int)gsl_histogram_bins(h), 25);
+    assert_int_equal(qnn_spectrum_histogram_auto(&s, 25, edges, counts, &outside), QNN_HESS_OK);
     assert_true(outside == 0.0);
-    assert_true(gsl_histogram_min(h) < s.x[0] && gsl_histogram_max(h) > s.x[P - 1]);
-    assert_true(fabs(gsl_histogram_sum(h) - (double)P) < 1e-10);
-    gsl_histogram_free(h);
+    assert_true(edges[0] < s.x[0] && edges[25] > s.x[P - 1]);
+    assert_true(fabs(sum_of(counts, 25) - (double)P) < 1e-10);
 
     double same[5] = { 2.0, 2.0, 2.0, 2.0, 2.0 };
     qnn_spectrum one;
     assert_int_equal(qnn_spectrum_from_values(same, 5, &one), QNN_HESS_OK);
-    h = qnn_spectrum_histogram_auto(&one, 3, &outside);
-    assert_non_null(h);
-    assert_true(outside == 0.0 && gsl_histogram_min(h) < 2.0 && gsl_histogram_max(h) > 2.0);
-    assert_true(fabs(gsl_histogram_get(h, 1) - 5.0) < 1e-12);
-    gsl_histogram_free(h);
+    assert_int_equal(qnn_spectrum_histogram_auto(&one, 3, edges, counts, &outside), QNN_HESS_OK);
+    assert_true(outside == 0.0 && edges[0] < 2.0 && edges[3] > 2.0);
+    assert_true(fabs(counts[1] - 5.0) < 1e-12);
     qnn_spectrum_free(&one);
-    assert_null(qnn_spectrum_histogram_auto(&s, 0, NULL));
+    assert_int_equal(qnn_spectrum_histogram_auto(&s, 0, edges, counts, NULL), QNN_HESS_EARGS);
 
     /* SLQ spectrum of the same eigenvalues */
     double *Q = malloc(P * P * sizeof(double));
@@ -519,11 +548,12 @@ static void test_histogram(void **state)
     double *H = build(P, Q, lam);
     dense_op op = { P, H, -1, 0 };
     qnn_spectrum sq;
-    assert_int_equal(qnn_hess_slq(dense_hvp, &op, P, 5, 30, r, &sq, NULL), QNN_HESS_OK);
-    h = qnn_spectrum_histogram_auto(&sq, 50, &outside);
-    assert_non_null(h);
-    assert_true(fabs(gsl_histogram_sum(h) - (double)P) < 1e-9);
-    gsl_histogram_free(h);
+    qnn_hess_rng *hr = qnn_hess_rng_new(109);
+    assert_non_null(hr);
+    assert_int_equal(qnn_hess_slq(dense_hvp, &op, P, 5, 30, hr, &sq, NULL), QNN_HESS_OK);
+    qnn_hess_rng_free(hr);
+    assert_int_equal(qnn_spectrum_histogram_auto(&sq, 50, NULL, counts, &outside), QNN_HESS_OK);
+    assert_true(fabs(sum_of(counts, 50) - (double)P) < 1e-9);
 
     /* density: integrates to 1 (trapezoid over ±10σ, error << 1e-6) */
     const double sig = qnn_spectrum_sigma(&sq);

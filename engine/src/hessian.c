@@ -1,10 +1,13 @@
 /* Hessian spectra, SLQ, histograms and the LIU24 error proxy; see
  * qnn/hessian.h for the conventions. */
 #include "qnn/hessian.h"
+#include "qnn/hessian_gsl.h"
 
 #include <gsl/gsl_cblas.h>
 #include <gsl/gsl_eigen.h>
+#include <gsl/gsl_histogram.h>
 #include <gsl/gsl_matrix.h>
+#include <gsl/gsl_rng.h>
 #include <gsl/gsl_sort.h>
 #include <gsl/gsl_vector.h>
 #include <float.h>
@@ -213,8 +216,49 @@ static int node_cmp(const void *pa, const void *pb)
 /* Breakdown: β_j <= BREAKDOWN scale_j (qnn/hessian.h). */
 #define BREAKDOWN 1e-12
 
+struct qnn_hess_rng {
+    gsl_rng *r;
+};
+
+qnn_hess_rng *qnn_hess_rng_new(unsigned long seed)
+{
+    qnn_hess_rng *rng = malloc(sizeof *rng);
+    if (!rng)
+        return NULL;
+    rng->r = gsl_rng_alloc(gsl_rng_mt19937);
+    if (!rng->r) {
+        free(rng);
+        return NULL;
+    }
+    gsl_rng_set(rng->r, seed);
+    return rng;
+}
+
+void qnn_hess_rng_seed(qnn_hess_rng *rng, unsigned long seed)
+{
+    gsl_rng_set(rng->r, seed);
+}
+
+void qnn_hess_rng_free(qnn_hess_rng *rng)
+{
+    if (!rng)
+        return;
+    gsl_rng_free(rng->r);
+    free(rng);
+}
+
 int qnn_hess_slq(qnn_hvp_fn hvp, void *ctx, size_t P, size_t probes, size_t steps,
-                 gsl_rng *rng, qnn_spectrum *out, qnn_slq_info *info)
+                 qnn_hess_rng *rng, qnn_spectrum *out, qnn_slq_info *info)
+{
+    if (!rng) {
+        memset(out, 0, sizeof *out);
+        return QNN_HESS_EARGS;
+    }
+    return qnn_hess_slq_gsl(hvp, ctx, P, probes, steps, rng->r, out, info);
+}
+
+int qnn_hess_slq_gsl(qnn_hvp_fn hvp, void *ctx, size_t P, size_t probes, size_t steps,
+                     gsl_rng *rng, qnn_spectrum *out, qnn_slq_info *info)
 {
     memset(out, 0, sizeof *out);
     if (!hvp || !rng || P == 0 || probes == 0 || steps == 0 || P > (size_t)INT_MAX)
@@ -447,10 +491,10 @@ double qnn_spectrum_sigma(const qnn_spectrum *s)
     return sigma > 0.0 && isfinite(sigma) ? sigma : fallback;
 }
 
-int qnn_spectrum_histogram(const qnn_spectrum *s, gsl_histogram *h, double *outside)
+/* Adds the spectrum to h (ranges set): node k adds w_k dim to its bin;
+ * *outside (may be NULL) the mass outside [range[0], range[n]). */
+static void hist_fill(const qnn_spectrum *s, gsl_histogram *h, double *outside)
 {
-    if (!spectrum_ok(s) || !h || s->dim == 0)
-        return QNN_HESS_EARGS;
     const double lo = h->range[0], hi = h->range[h->n], scale = (double)s->dim;
     double out = 0.0;
     for (size_t k = 0; k < s->n; k++) {
@@ -461,31 +505,44 @@ int qnn_spectrum_histogram(const qnn_spectrum *s, gsl_histogram *h, double *outs
     }
     if (outside)
         *outside = out;
-    return QNN_HESS_OK;
 }
 
-gsl_histogram *qnn_spectrum_histogram_auto(const qnn_spectrum *s, size_t bins, double *outside)
+int qnn_spectrum_histogram(const qnn_spectrum *s, double lo, double hi, size_t bins, double *edges,
+                           double *counts, double *outside)
 {
-    if (!spectrum_ok(s) || bins == 0 || s->dim == 0)
-        return NULL;
+    if (bins == 0 || !counts || !isfinite(lo) || !isfinite(hi) || !(lo < hi))
+        return QNN_HESS_EARGS;
+    gsl_histogram *h = gsl_histogram_alloc(bins);
+    if (!h)
+        return QNN_HESS_ENOMEM;
+    gsl_histogram_set_ranges_uniform(h, lo, hi);
+    const int ok = spectrum_ok(s) && s->dim > 0;
+    if (ok)
+        hist_fill(s, h, outside);
+    for (size_t i = 0; i < bins; i++)
+        counts[i] = h->bin[i];
+    if (edges)
+        for (size_t i = 0; i <= bins; i++)
+            edges[i] = h->range[i];
+    gsl_histogram_free(h);
+    return ok ? QNN_HESS_OK : QNN_HESS_EARGS;
+}
+
+int qnn_spectrum_histogram_auto(const qnn_spectrum *s, size_t bins, double *edges, double *counts,
+                                double *outside)
+{
+    if (!spectrum_ok(s) || bins == 0 || s->dim == 0 || !counts)
+        return QNN_HESS_EARGS;
     const double mn = s->x[0], mx = s->x[s->n - 1];
     if (!isfinite(mn) || !isfinite(mx))
-        return NULL;
+        return QNN_HESS_EARGS;
     const double m = mx > mn ? 0.01 * (mx - mn) : 1e-3 * fmax(fabs(mn), 1.0);
     double lo = mn - m, hi = mx + m;
     if (!(lo < mn))
         lo = nextafter(mn, -HUGE_VAL);
     if (!(hi > mx))
         hi = nextafter(mx, HUGE_VAL);
-    gsl_histogram *h = gsl_histogram_alloc(bins);
-    if (!h)
-        return NULL;
-    gsl_histogram_set_ranges_uniform(h, lo, hi);
-    if (qnn_spectrum_histogram(s, h, outside) != QNN_HESS_OK) {
-        gsl_histogram_free(h);
-        return NULL;
-    }
-    return h;
+    return qnn_spectrum_histogram(s, lo, hi, bins, edges, counts, outside);
 }
 
 double qnn_spectrum_w1(const qnn_spectrum *a, const qnn_spectrum *b)

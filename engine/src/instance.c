@@ -5,6 +5,7 @@
  * runs: it asks the class. */
 #include "instance_impl.h"
 #include "rng.h"
+#include "qnn/hessian_gsl.h"
 
 #include <gsl/gsl_cblas.h>
 #include <math.h>
@@ -286,7 +287,7 @@ static int hessian_compute(qnn_instance *in)
             return -1;
         rc = qnn_hess_dense_spectrum(in->H, P, &in->spec, NULL);
     } else {
-        rc = qnn_hess_slq(hvp_cb, in, P, (size_t)in->p.slq_probes, (size_t)in->p.slq_steps, in->hrng, &in->spec, NULL);
+        rc = qnn_hess_slq_gsl(hvp_cb, in, P, (size_t)in->p.slq_probes, (size_t)in->p.slq_steps, in->hrng, &in->spec, NULL);
     }
     return rc == QNN_HESS_OK ? 0 : -1;
 }

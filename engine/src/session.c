@@ -7,6 +7,7 @@
 #include "session_impl.h"
 #include "qnn/entangle.h"
 
+#include <errno.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdarg.h>

@@ -23,8 +23,9 @@
  *
  * SLQ (Ubaru, Chen, Saad, SIAM J. Matrix Anal. Appl. 38, 1075 (2017)).
  * Each probe is a Rademacher vector v (v_i = ±1, so ‖v‖² = P exactly),
- * drawn as v_i = 2 gsl_rng_uniform_int(rng, 2) - 1 for i = 0 .. P-1, probe
- * after probe; nothing else is drawn. From q_1 = v/√P, `steps` Lanczos
+ * drawn from the generator (qnn_hess_rng: GSL's mt19937 inside) as
+ * v_i = 2 gsl_rng_uniform_int(rng, 2) - 1 for i = 0 .. P-1, probe after
+ * probe; nothing else is drawn. From q_1 = v/√P, `steps` Lanczos
  * iterations with full reorthogonalisation (classical Gram-Schmidt against
  * all previous Lanczos vectors, twice) build the tridiagonal T_m; the
  * iteration stops early (m < steps) on breakdown, β_j <= 1e-12 scale_j with
@@ -48,14 +49,14 @@
  * symmetric matrices everything here produces, the order is immaterial.
  * Nothing here prints; functions return a status (0 is success). No
  * global state: calls may run on different threads as long as they share
- * no spectrum, callback context or generator. */
+ * no spectrum, callback context or generator. No GSL type appears here:
+ * the generator is an opaque handle and histograms are plain arrays; the
+ * implementation is GSL's. */
 #ifndef QNN_HESSIAN_H
 #define QNN_HESSIAN_H
 
 #include <limits.h>
 #include <stddef.h>
-#include <gsl/gsl_histogram.h>
-#include <gsl/gsl_rng.h>
 
 /* Status codes; qnn_hess_strerror names each. */
 enum {
@@ -131,6 +132,18 @@ typedef struct qnn_slq_info {
     double trace_se;             /* its standard error: sample sd of vᵀHv / √probes (NaN for 1 probe) */
 } qnn_slq_info;
 
+/* The generator SLQ draws its probes from: GSL's mt19937, seeded as
+ * gsl_rng_set does (seed 0 gives the generator's default seed 4357). Its
+ * stream goes on from one qnn_hess_slq call to the next. One generator
+ * must not be used by two threads at once. */
+typedef struct qnn_hess_rng qnn_hess_rng;
+/* A new generator seeded with seed; NULL when memory runs out. */
+qnn_hess_rng *qnn_hess_rng_new(unsigned long seed);
+/* Starts rng's stream again from seed. */
+void qnn_hess_rng_seed(qnn_hess_rng *rng, unsigned long seed);
+/* Frees rng; NULL is fine. */
+void qnn_hess_rng_free(qnn_hess_rng *rng);
+
 /* SLQ spectrum (exact = 0, dim = P) of the symmetric operator hvp from
  * `probes` >= 1 Rademacher probes drawn from rng and at most
  * `steps` >= 1 Lanczos steps each (steps > P is reduced to P), as
@@ -138,7 +151,7 @@ typedef struct qnn_slq_info {
  * info may be NULL. EHVP, ENOTFINITE, EEIGEN, ENOMEM, EARGS; on failure
  * *out is zeroed. */
 int qnn_hess_slq(qnn_hvp_fn hvp, void *ctx, size_t P, size_t probes, size_t steps,
-                 gsl_rng *rng, qnn_spectrum *out, qnn_slq_info *info);
+                 qnn_hess_rng *rng, qnn_spectrum *out, qnn_slq_info *info);
 
 /* Exact or SLQ: exact when P <= exact_limit (0 means the default
  * QNN_HESS_EXACT_LIMIT), SLQ otherwise. */
@@ -179,18 +192,25 @@ void qnn_spectrum_density(const qnn_spectrum *s, double sigma, const double *x, 
  * spectrum with a single distinct node, 1e-3 max(|x|, 1). Always > 0. */
 double qnn_spectrum_sigma(const qnn_spectrum *s);
 
-/* Adds the spectrum to the caller's histogram h (ranges set by the
- * caller; h is not reset first): node k adds w_k dim to its bin, so the
- * bars count eigenvalues. GSL bins are [range[i], range[i+1]): a node at
- * or above the top edge, or below the bottom one, is outside. When outside
- * is not NULL it receives the outside mass in the same units (eigenvalue
- * counts), so Σ bins + *outside = dim (to rounding) on an empty h. */
-int qnn_spectrum_histogram(const qnn_spectrum *s, gsl_histogram *h, double *outside);
-/* A new histogram of `bins` >= 1 uniform bins over [min - m, max + m],
- * m = 1 % of the spread max - min (for min == max, m = 1e-3 max(|min|, 1)),
- * filled as above; every node lies inside, so *outside (may be NULL) is
- * 0. NULL for bad arguments or no memory. Free with gsl_histogram_free. */
-gsl_histogram *qnn_spectrum_histogram_auto(const qnn_spectrum *s, size_t bins, double *outside);
+/* The spectrum counted into `bins` >= 1 uniform bins over [lo, hi)
+ * (finite, lo < hi): counts[i] (bins entries, the caller's; set here, not
+ * added to) is Σ w_k dim over the nodes in bin i, so the bars count
+ * eigenvalues. Bin i is [edges[i], edges[i+1]), the edges as GSL's
+ * gsl_histogram_set_ranges_uniform computes them; edges (bins + 1
+ * entries) may be NULL. A node at or above hi, or below lo, is outside:
+ * when outside is not NULL it receives the outside mass in the same units
+ * (eigenvalue counts), so Σ counts + *outside = dim (to rounding).
+ * QNN_HESS_OK; ENOMEM; EARGS for bins = 0, counts NULL or a bad range,
+ * and for an empty spectrum (n = 0 or dim = 0), which still gets its
+ * edges and zero counts (*outside untouched). */
+int qnn_spectrum_histogram(const qnn_spectrum *s, double lo, double hi, size_t bins, double *edges,
+                           double *counts, double *outside);
+/* The same over [min - m, max + m], m = 1 % of the spread max - min (for
+ * min == max, m = 1e-3 max(|min|, 1)): every node lies inside, so
+ * *outside (may be NULL) is 0, and edges[0] and edges[bins] tell the
+ * range chosen. Statuses as above. */
+int qnn_spectrum_histogram_auto(const qnn_spectrum *s, size_t bins, double *edges, double *counts,
+                                double *outside);
 
 /* 1-Wasserstein distance ∫ |F_a(x) - F_b(x)| dx between the two measures
  * (F the cumulative weights), evaluated exactly over the merged sorted

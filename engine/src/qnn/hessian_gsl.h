@@ -1,0 +1,16 @@
+/* The engine's own entry to SLQ (qnn/hessian.h) with a GSL generator:
+ * the instances draw their probes from their own seeded stream
+ * (QNN_STREAM_HESSIAN), which goes on from one Hessian to the next.
+ * Engine and tests only. */
+#ifndef QNN_HESSIAN_GSL_H
+#define QNN_HESSIAN_GSL_H
+
+#include "qnn/hessian.h"
+
+#include <gsl/gsl_rng.h>
+
+/* qnn_hess_slq with the probes drawn from rng itself. */
+int qnn_hess_slq_gsl(qnn_hvp_fn hvp, void *ctx, size_t P, size_t probes, size_t steps,
+                     gsl_rng *rng, qnn_spectrum *out, qnn_slq_info *info);
+
+#endif
