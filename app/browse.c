@@ -63,7 +63,7 @@ int browse_init(browser *b, qnn_sweep *sw, const char *export_dir, void (*wake)(
         snprintf(b->stats[b->nstats++], sizeof b->stats[0], "%s", t);
     if (b->nstats == 0) {
         /* a sweep without a figure statistic: its final loss */
-        snprintf(b->stats[0], sizeof b->stats[0], "final_loss");
+        snprintf(b->stats[0], sizeof b->stats[0], "loss_final");
         b->nstats = 1;
     }
     return b->npoints > 0 ? 0 : -1;
@@ -236,7 +236,7 @@ int browse_value(const qnn_sweep *sw, long k, const char *name, double *mean, do
     } else if (!strcmp(name, "kernel_rel_var_t0")) {
         *mean = s->kernel_rel_var_t0;
         *se = s->kernel_rel_var_t0_se;
-    } else if (!strcmp(name, "final_eps_std")) {
+    } else if (!strcmp(name, "eps_std_final")) {
         *mean = s->eps_final.sd;
         *se = s->eps_final.n > 1 ? s->eps_final.sd / sqrt(2.0 * (double)(s->eps_final.n - 1)) : NAN;
     } else if (!strcmp(name, "grad_inf_var_t0")) {

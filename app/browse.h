@@ -94,7 +94,7 @@ int browse_value(const qnn_sweep *sw, long k, const char *name, double *mean, do
  * "0.5123" without an s.e., "n/a". */
 void browse_fmt_pm(char *buf, size_t len, double mean, double se);
 /* s with the plot markup characters (_ ^ { } \\) escaped: keys and
- * statistics hold '_' ("n_h", "final_loss"), which plot labels would set
+ * statistics hold '_' ("n_h", "loss_final"), which plot labels would set
  * as subscripts. */
 void browse_escape(const char *s, char *out, size_t cap);
 /* A number in 4 significant digits ("0.01234", "1.234e+05", "n/a"). */

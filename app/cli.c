@@ -62,7 +62,7 @@ static const qnn_command commands[] = {
                 "                       4 keys; replaces the preset's list for KEY)\n"
                 "    --instances R      instances per grid point (same as --set instances=R)\n"
                 "    --stat S1[,S2..]   statistics of figure.* (default: the preset's stats,\n"
-                "                       else final_loss)\n"
+                "                       else loss_final)\n"
                 "    --set, --steps, --seed, --quiet  as for run\n"
                 "    --threads T        worker threads per process (default: the CPUs it may\n"
                 "                       use, shared among the ranks on a node)\n",

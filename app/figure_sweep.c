@@ -37,9 +37,9 @@ static const stat_desc stat_table[] = {
     { "lambda_min_least", "least λ_{min} during training", NULL, "global_min_kernel", "Thm. 4.4 leading order" },
     { "kernel_change_final", "relative kernel change, ΔK = K(T) − K(0)", NULL, NULL, NULL },
     { "spectral_drift_final", "spectral drift of M (isospectral: 0)", "max_{i}|Δλ_{i}(M)| / ‖M(0)‖", NULL, NULL },
-    { "final_abs_eps", "residual error after training", "E|ε(T)|", "noise_abs_eps", "LLJ Eq. 38" },
-    { "final_eps_std", "spread of the final error", "σ_{ε}(T)", "noise_eps_std", "LLJ Eq. 34: √s" },
-    { "final_loss", "final loss", "L(T)", "sublinear_bound", "YOU23 Thm. 3.2 bound" },
+    { "abs_eps_final", "residual error after training", "E|ε(T)|", "noise_abs_eps", "LLJ Eq. 38" },
+    { "eps_std_final", "spread of the final error", "σ_{ε}(T)", "noise_eps_std", "LLJ Eq. 34: √s" },
+    { "loss_final", "final loss", "L(T)", "sublinear_bound", "YOU23 Thm. 3.2 bound" },
     { "entropy_t0", "entanglement entropy of the visible qubits", "S(ρ_{v})", "page_entropy", "Page value (Haar states)" },
     { "tdist_t0", "distance of ρ_{v} from I/D_{v}", "½‖ρ_{v} − I/D_{v}‖_{1}", "trace_distance_bound", "½√(D_{v}/D_{h}) (OME Prop. 2)" },
     { "grad_inf_var_t0", "variance of the gradient ∞-norm", "Var ‖∇L‖_{∞}", NULL, NULL },
@@ -100,8 +100,8 @@ static void stat_value(const stat_desc *sd, const qnn_point *pt, double *y, doub
     else if (!strcmp(nm, "lambda_min_least")) { *y = s->lambda_min_least.mean / kd; *e = s->lambda_min_least.se / kd; }
     else if (!strcmp(nm, "kernel_change_final")) { *y = s->kernel_change_final.mean; *e = s->kernel_change_final.se; }
     else if (!strcmp(nm, "spectral_drift_final")) { *y = s->spectral_drift_final.mean; *e = s->spectral_drift_final.se; }
-    else if (!strcmp(nm, "final_abs_eps")) { *y = s->abs_eps_final.mean; *e = s->abs_eps_final.se; }
-    else if (!strcmp(nm, "final_eps_std")) {
+    else if (!strcmp(nm, "abs_eps_final")) { *y = s->abs_eps_final.mean; *e = s->abs_eps_final.se; }
+    else if (!strcmp(nm, "eps_std_final")) {
         *y = s->eps_final.sd;
         *e = qnn_sd_se(s->eps_final.sd, s->eps_final.n);
     }
@@ -113,9 +113,9 @@ static void stat_value(const stat_desc *sd, const qnn_point *pt, double *y, doub
     else if (!strcmp(nm, "laziness_final")) { *y = s->laziness_final.mean; *e = s->laziness_final.se; }
     else if (!strcmp(nm, "accuracy_final")) { *y = s->accuracy_final.mean; *e = s->accuracy_final.se; }
     else if (!strcmp(nm, "test_accuracy_final")) { *y = s->test_accuracy_final.mean; *e = s->test_accuracy_final.se; }
-    else if (!strcmp(nm, "hessian_frac_pos_final")) { *y = s->h_frac_pos_final.mean; *e = s->h_frac_pos_final.se; }
-    else if (!strcmp(nm, "hessian_min_final")) { *y = s->h_min_final.mean; *e = s->h_min_final.se; }
-    else if (!strcmp(nm, "hessian_max_final")) { *y = s->h_max_final.mean; *e = s->h_max_final.se; }
+    else if (!strcmp(nm, "hessian_frac_pos_final")) { *y = s->hessian_frac_pos_final.mean; *e = s->hessian_frac_pos_final.se; }
+    else if (!strcmp(nm, "hessian_min_final")) { *y = s->hessian_min_final.mean; *e = s->hessian_min_final.se; }
+    else if (!strcmp(nm, "hessian_max_final")) { *y = s->hessian_max_final.mean; *e = s->hessian_max_final.se; }
     else { *y = s->loss_final.mean; *e = s->loss_final.se; }
 }
 

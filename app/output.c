@@ -449,12 +449,12 @@ static json_t *jpoint(const qnn_result *res, long k)
     jstat_if(ms, "laziness_final", s->laziness_final);
     jstat_if(ms, "accuracy_final", s->accuracy_final);
     jstat_if(ms, "test_accuracy_final", s->test_accuracy_final);
-    jstat_if(ms, "hessian_min_t0", s->h_min_t0);
-    jstat_if(ms, "hessian_max_t0", s->h_max_t0);
-    jstat_if(ms, "hessian_frac_pos_t0", s->h_frac_pos_t0);
-    jstat_if(ms, "hessian_min_final", s->h_min_final);
-    jstat_if(ms, "hessian_max_final", s->h_max_final);
-    jstat_if(ms, "hessian_frac_pos_final", s->h_frac_pos_final);
+    jstat_if(ms, "hessian_min_t0", s->hessian_min_t0);
+    jstat_if(ms, "hessian_max_t0", s->hessian_max_t0);
+    jstat_if(ms, "hessian_frac_pos_t0", s->hessian_frac_pos_t0);
+    jstat_if(ms, "hessian_min_final", s->hessian_min_final);
+    jstat_if(ms, "hessian_max_final", s->hessian_max_final);
+    jstat_if(ms, "hessian_frac_pos_final", s->hessian_frac_pos_final);
     if (isfinite(s->kernel_rel_var_t0)) {
         json_object_set_new(ms, "kernel_rel_var_t0", jnum(s->kernel_rel_var_t0));
         json_object_set_new(ms, "kernel_rel_var_t0_se", jnum(s->kernel_rel_var_t0_se));

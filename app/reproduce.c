@@ -386,7 +386,7 @@ int qnn_cmd_reproduce(const qnn_command *self, int argc, char **argv)
         return QNN_EXIT_USAGE;
     }
     FILE *f = a.f;
-    fprintf(f, "# Reproduced figures\n\nWritten by `qnnlab reproduce all%s`: every figure SPEC.md §5 lists, each with "
+    fprintf(f, "# Reproduced figures\n\nWritten by `qnnlab reproduce all%s`: every paper figure qnnlab reproduces (docs/PHYSICS.md), each with "
                "its report (the paper's setting, the paper's values beside ours with their statistical errors, and a "
                "verdict).\n\n| figure | paper | verdict | report |\n|---|---|---|---|\n", quick ? " --quick" : "");
     for (int i = 0; i < REP_NFIG; i++) {

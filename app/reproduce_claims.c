@@ -142,7 +142,7 @@ static void chk_liu23_fig3(const qnn_result *res, rep *r)
     row->v = CK_INFO;
     rep_setf(row->note, sizeof row->note,
          "Eq. 21 is the smallest eigenvalue of the instance-averaged kernel; the mean over instances of each "
-         "instance's smallest eigenvalue is lower (SPEC.md §4). Shown, not judged: the paper does not say which it plotted.");
+         "instance's smallest eigenvalue is lower (docs/PHYSICS.md, LIU23 Eq. 21). Shown, not judged: the paper does not say which it plotted.");
 }
 
 /* ------------------------------------------------------------------------ */
@@ -567,7 +567,7 @@ static void chk_liu24_fig2(const qnn_result *res, rep *r)
          rep_pm(b2, sizeof b2, s->accuracy_final.mean, s->accuracy_final.se), chance);
     rep_setf(row->rule, sizeof row->rule, "above chance by more than %g s.e.", ZTOL);
     row = rep_add_row(r, CK_INFO, "Scale", "ResNet-32 (7.45·10⁶ parameters) on CIFAR-100");
-    rep_setf(row->measured, sizeof row->measured, "a 2-24-24-3 MLP (747 parameters) on three spirals: an analogue, as SPEC.md §5 asks");
+    rep_setf(row->measured, sizeof row->measured, "a 2-24-24-3 MLP (747 parameters) on three spirals: an analogue (docs/PHYSICS.md, Reproducing the papers' figures)");
     rep_setf(row->rule, sizeof row->rule, "shown");
 }
 
@@ -731,7 +731,7 @@ const fig_def rep_figures[] = {
     { "liu24-fig2", "LIU24 (Liu et al., quantum algorithms for large-scale ML)",
       "Fig. 2 analogue: Hessian spectra in sparse training", "liu24-fig2-mlp",
       "ResNet on CIFAR-100 pruned by 90 % every 100 steps, 10 classical steps after each pruning, Hessian spectra every "
-      "10 steps, the error proxy of Eq. III.12 (cut 0.4), and the accuracy. Scaled down (SPEC.md §5): an MLP on "
+      "10 steps, the error proxy of Eq. III.12 (cut 0.4), and the accuracy. Scaled down (docs/PHYSICS.md, Reproducing the papers' figures): an MLP on "
       "generated spiral data.",
       "Paper: one ResNet run. Here: 4 MLP instances, 850 steps, exact Hessians.",
       { "instances=2", "steps=250", NULL }, chk_liu24_fig2 },

@@ -73,8 +73,9 @@ static int under_launcher(void)
     return getenv("OMPI_COMM_WORLD_SIZE") || getenv("PMIX_RANK") || getenv("PMI_RANK");
 }
 
-/* The statistics named in a comma list, checked. 0, or -1 with a message. */
-static int check_stats(const char *list, char *err, size_t errlen)
+/* The statistics named in a comma list (256 bytes), checked and written
+ * back in their one spelling (qnn_stat_name). 0, or -1 with a message. */
+static int check_stats(char *list, char *err, size_t errlen)
 {
     char buf[256];
     if (snprintf(buf, sizeof buf, "%s", list) >= (int)sizeof buf || !*list) {
@@ -86,7 +87,7 @@ static int check_stats(const char *list, char *err, size_t errlen)
     for (char *tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save), n++) {
         int ok = 0;
         for (size_t i = 0; qnn_figure_stat_name(i); i++)
-            ok |= !strcmp(qnn_figure_stat_name(i), tok);
+            ok |= !strcmp(qnn_figure_stat_name(i), qnn_stat_name(tok));
         if (!ok || n >= 8) {
             char allowed[1024] = "";
             size_t off = 0;
@@ -98,6 +99,11 @@ static int check_stats(const char *list, char *err, size_t errlen)
                 snprintf(err, errlen, "--stat: value '%s': unknown statistic '%s'; allowed: %s", list, tok, allowed);
             return -1;
         }
+    }
+    snprintf(buf, sizeof buf, "%s", list);
+    if (qnn_stats_canonical(buf, list, 256) != 0) {
+        snprintf(err, errlen, "--stat: value '%.40s' is too long; allowed: a comma list of statistics", buf);
+        return -1;
     }
     return 0;
 }
@@ -497,7 +503,7 @@ int qnn_cmd_sweep(const qnn_command *self, int argc, char **argv)
     int lockfd = -1;
     sweeper sw;
     memset(&sw, 0, sizeof sw);
-    char stats[256] = "final_loss";
+    char stats[256] = "loss_final";
     if (rc == QNN_EXIT_OK && !ps)
         rc = sweep_usage_fail(rank == 0, "out of memory");
     /* Rank 0 reads the preset and prepares DIR; the others learn the

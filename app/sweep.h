@@ -29,7 +29,7 @@
  * point that have it (finite; the final values only of instances that did
  * not diverge), reduced in instance order. */
 typedef struct qnn_sweep_stat {
-    const char *name;     /* e.g. "final_loss" (qnn_sweep_stat_names) */
+    const char *name;     /* e.g. "loss_final" (qnn_sweep_stat_names) */
     long n;
     double mean, se, sd, min, q05, q25, median, q75, q95, max;   /* NaN when n = 0 */
 } qnn_sweep_stat;

@@ -146,7 +146,7 @@ python3 - "$s" <<'EOF' || fail "no braille curve cells"
 import sys; s = sys.argv[1]
 assert sum(1 for c in s if 0x2801 <= ord(c) <= 0x28ff) > 30
 EOF
-grep -qE '│ *final_loss +4 ' <<<"$s" || fail "no statistics table row 'final_loss  4 ...'"
+grep -qE '│ *loss_final +4 ' <<<"$s" || fail "no statistics table row 'loss_final  4 ...'"
 # the table's row of the statistic: this point's value (summary.csv)
 table_has() { python3 - "$1" "$2" "$stat" <<'EOF'
 import re, sys

@@ -164,6 +164,14 @@ run_ok sweep_new default --set sweep.L=4,8 --steps 20 --instances 2
 check "outputs: --set sweep.L=4,8 adds a sweep to a preset without one (column L)" \
     trace_rows sweep_new 2 2 20 1 L
 
+# one spelling per statistic: the older ones are read and written anew
+run_ok stat_alias llj-fig1 --set stats=final_abs_eps,final_loss --set sweep.sigma_theta=0,0.01 --steps 20 --instances 2
+check "statistics: --set stats=final_abs_eps,final_loss is written as abs_eps_final, loss_final" \
+    py 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(d["parameters"]["stats"] != "abs_eps_final, loss_final")' "$TMP/stat_alias/summary.json"
+q stat_bad run llj-fig1 --set stats=final_nothing --out "$TMP/stat_bad" --quiet
+check "statistics: an unknown one is refused (status 2, naming key 'stats')" \
+    eval "test \"\$(rc_of stat_bad)\" = 2 && grep -q \"key 'stats'\" '$TMP/stat_bad.err'"
+
 VERSION=$("$QNNLAB" --version | awk '{print $2}')
 # summary_ok DIR SEED POINTS [M-SWEPT]
 summary_ok() {

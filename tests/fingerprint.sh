@@ -14,7 +14,7 @@
 # tests/fingerprints.txt, so a change of any number fails the suite. A
 # change that is meant to change numbers regenerates the file with
 #   bash tests/fingerprint.sh build/app/qnnlab presets full > tests/fingerprints.txt
-# and says why in its commit.
+# and says why in its commit (FP_KEEP=DIR keeps the files to diff).
 set -u
 if [ $# -lt 2 ]; then
     echo "usage: $0 QNNLAB PRESETS_DIR [full|quick] | check FILE [full|quick]" >&2
@@ -30,8 +30,15 @@ if [ "$mode" = check ]; then
 fi
 export QNNLAB_PRESETS=$PRESETS
 export OPENBLAS_NUM_THREADS=1
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/qnnlab-fp.XXXXXX") || exit 2
-trap 'rm -rf "$TMP"' EXIT
+# FP_KEEP=DIR keeps the outputs in DIR (to diff two builds' files when a
+# fingerprint changes on purpose)
+if [ -n "${FP_KEEP:-}" ]; then
+    TMP=$FP_KEEP
+    rm -rf "$TMP" && mkdir -p "$TMP" || exit 2
+else
+    TMP=$(mktemp -d "${TMPDIR:-/tmp}/qnnlab-fp.XXXXXX") || exit 2
+    trap 'rm -rf "$TMP"' EXIT
+fi
 
 # name, then the arguments of `qnnlab run` after PRESET --out DIR
 QUICK_RUNS="

@@ -122,7 +122,7 @@ for k in (0, 1):
         last[i] = r
     fl = [float(last[i]["loss"]) for i in sorted(last)]
     k0 = [float(first[i]["kernel"]) for i in sorted(first)]
-    for name, xs in (("final_loss", fl), ("kernel_t0", k0)):
+    for name, xs in (("loss_final", fl), ("kernel_t0", k0)):
         row = [r for r in rows if r["point"] == str(k) and r["statistic"] == name]
         if len(row) != 1:
             print("point", k, name, "rows:", len(row)); bad += 1; continue
@@ -137,7 +137,7 @@ for k in (0, 1):
                 print("point", k, name, what, "trace", want, "summary", got); bad += 1
 print("bad", bad)
 EOF
-check "summary.csv: n, mean, s.e., median, min, max of final_loss and kernel_t0 agree with the traces" grep -q "^bad 0$" "$TMP/stats.txt"
+check "summary.csv: n, mean, s.e., median, min, max of loss_final and kernel_t0 agree with the traces" grep -q "^bad 0$" "$TMP/stats.txt"
 
 # the same instances as `qnnlab run` of the same grid
 q run1 run default --set sweep.L=4,16 --instances 6 --steps 400 --out "$TMP/run1" --quiet

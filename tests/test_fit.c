@@ -426,11 +426,11 @@ static void test_instance_stats(void **state)
         ri->rec[k].lambda_min = lm[k];
     assert_true(qnn_instance_stat(stat_index("abs_eps_t0"), ri) == 0.5);
     assert_true(qnn_instance_stat(stat_index("loss_t0"), ri) == 1.0);
-    assert_true(qnn_instance_stat(stat_index("final_loss"), ri) == exp_loss(3.0));
+    assert_true(qnn_instance_stat(stat_index("loss_final"), ri) == exp_loss(3.0));
     assert_true(qnn_instance_stat(stat_index("lambda_min_least"), ri) == 0.5);
     assert_true(qnn_instance_stat(stat_index("lambda_min_final"), ri) == 1.0);
     ri->diverged_at = 3;
-    assert_true(isnan(qnn_instance_stat(stat_index("final_loss"), ri)));
+    assert_true(isnan(qnn_instance_stat(stat_index("loss_final"), ri)));
     assert_true(isnan(qnn_instance_stat(stat_index("lambda_min_least"), ri)));
     assert_true(qnn_instance_stat(stat_index("loss_t0"), ri) == 1.0);
     free_fake(r);

@@ -306,12 +306,12 @@ int qnn_analyse(const qnn_run *run, qnn_summary *s)
     s->laziness_final = ST(C_LAZT);
     s->accuracy_final = ST(C_ACCT);
     s->test_accuracy_final = ST(C_TACCT);
-    s->h_min_t0 = ST(C_HMIN0);
-    s->h_max_t0 = ST(C_HMAX0);
-    s->h_frac_pos_t0 = ST(C_HFP0);
-    s->h_min_final = ST(C_HMINT);
-    s->h_max_final = ST(C_HMAXT);
-    s->h_frac_pos_final = ST(C_HFPT);
+    s->hessian_min_t0 = ST(C_HMIN0);
+    s->hessian_max_t0 = ST(C_HMAX0);
+    s->hessian_frac_pos_t0 = ST(C_HFP0);
+    s->hessian_min_final = ST(C_HMINT);
+    s->hessian_max_final = ST(C_HMAXT);
+    s->hessian_frac_pos_final = ST(C_HFPT);
     qnn_stat eps2T = ST(C_EPS2T), vkv = ST(C_VKV), rate_eps = ST(C_RATEEPS);
     qnn_stat y2T = ST(C_Y2T), kTs = ST(C_KTS);
 #undef ST
@@ -345,7 +345,7 @@ int qnn_analyse(const qnn_run *run, qnn_summary *s)
         /* the QBM's state is mixed: Page's value and OME's bound, both
          * statements about pure (2-design) states, do not apply */
         const int pure = qnn_model_has(p->model, QNN_CAP_PURE_STATE);
-        v = !pure ? NULL : qnn_summary_add_theory(s, "page_entropy", "Page (1993); SPEC.md section 4",
+        v = !pure ? NULL : qnn_summary_add_theory(s, "page_entropy", "Page (1993); docs/PHYSICS.md, Entanglement of the visible qubits",
                        "sum_{k=n+1}^{mn} 1/k - (m-1)/(2n), m = min(D_v, D_h), n = max (times 1/ln 2 in bits)",
                        "mean over instances of S(rho_v) at t = 0 (Haar-random output states)",
                        qnn_page_entropy(Dv, Dh) * unit);

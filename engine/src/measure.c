@@ -275,10 +275,10 @@ typedef struct inst_stat {
 #define OBS(f) offsetof(qnn_obs, f)
 static const inst_stat inst_stats[QNN_INSTANCE_STATS] = {
     { "loss_t0", OBS(loss), AT_T0, 0 },
-    { "final_loss", OBS(loss), AT_FINAL, 0 },
+    { "loss_final", OBS(loss), AT_FINAL, 0 },
     { "abs_eps_t0", OBS(eps), AT_T0, 1 },
-    { "final_abs_eps", OBS(eps), AT_FINAL, 1 },
-    { "final_eps", OBS(eps), AT_FINAL, 0 },
+    { "abs_eps_final", OBS(eps), AT_FINAL, 1 },
+    { "eps_final", OBS(eps), AT_FINAL, 0 },
     { "kernel_t0", OBS(kernel), AT_T0, 0 },
     { "kernel_final", OBS(kernel), AT_FINAL, 0 },
     { "lambda_min_t0", OBS(lambda_min), AT_T0, 0 },

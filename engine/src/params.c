@@ -154,7 +154,7 @@ static const key_row rows[] = {
     {{"threads", QNN_KEY_INT, "0 .. 256", "worker threads over instances; 0 = all cores (results do not depend on it)", "run", 0}, OFF(threads), 0, 256, NULL, 0},
     {{"figure", QNN_KEY_ENUM, "training | sweep | compare | rate | histogram | hessian | carleman", "figure layout: curves against the step; statistics against the swept key; the periodic QNN beside its asymptotic dynamics and the frozen kernel on one time axis; YOU23 Fig. 2 (m = 1 training curves and the rate against 2(gamma^2 - yhat^2)); histograms at t = 0; Hessian spectra during training with the LIU24 error proxy and the accuracy (LIU24 Fig. 2); or the Carleman error against time (LIU24 Fig. 4)", "figure", 0}, OFF(figure), 0, 0, figure_names, 0},
     {{"curve", QNN_KEY_ENUM, "abs_eps | loss", "training figure: plot |eps(t)| or the loss L(t)", "figure", 0}, OFF(curve), 0, 0, curve_names, 0},
-    {{"stats", QNN_KEY_STRING, "comma list of: kernel_t0, kernel_rel_std_t0, kernel_rel_var_t0, lambda_min_t0, lambda_min_final, lambda_min_least, kernel_change_final, spectral_drift_final, final_abs_eps, final_eps_std, final_loss, entropy_t0, tdist_t0, grad_inf_var_t0, grad_var_t0, laziness_final, accuracy_final, test_accuracy_final, hessian_frac_pos_final, hessian_min_final, hessian_max_final", "sweep figure: one panel per statistic", "figure", 0}, OFF(stats), 0, 0, NULL, QNN_TEXT_MAX - 1},
+    {{"stats", QNN_KEY_STRING, "comma list of: kernel_t0, kernel_rel_std_t0, kernel_rel_var_t0, lambda_min_t0, lambda_min_final, lambda_min_least, kernel_change_final, spectral_drift_final, abs_eps_final, eps_std_final, loss_final, entropy_t0, tdist_t0, grad_inf_var_t0, grad_var_t0, laziness_final, accuracy_final, test_accuracy_final, hessian_frac_pos_final, hessian_min_final, hessian_max_final", "sweep figure: one panel per statistic", "figure", 0}, OFF(stats), 0, 0, NULL, QNN_TEXT_MAX - 1},
     {{"title", QNN_KEY_STRING, "text up to 255 bytes", "figure title", "figure", 0}, OFF(title), 0, 0, NULL, QNN_TEXT_MAX - 1},
 };
 
@@ -162,8 +162,8 @@ static const key_row rows[] = {
 
 static const char *const sweep_stats[] = { "kernel_t0", "kernel_rel_std_t0", "kernel_rel_var_t0", "lambda_min_t0",
                                            "lambda_min_final", "lambda_min_least", "kernel_change_final",
-                                           "spectral_drift_final", "final_abs_eps", "final_eps_std",
-                                           "final_loss", "entropy_t0", "tdist_t0", "grad_inf_var_t0",
+                                           "spectral_drift_final", "abs_eps_final", "eps_std_final",
+                                           "loss_final", "entropy_t0", "tdist_t0", "grad_inf_var_t0",
                                            "grad_var_t0", "laziness_final", "accuracy_final",
                                            "test_accuracy_final", "hessian_frac_pos_final",
                                            "hessian_min_final", "hessian_max_final", NULL };
@@ -357,6 +357,45 @@ static int parse_long(const char *s, long long *out)
     return -1;
 }
 
+/* The spellings statistics had before they took one ("final_loss" is
+ * "loss_final", as summary.json writes it): accepted on input. */
+static const struct { const char *old, *name; } stat_aliases[] = {
+    { "final_loss", "loss_final" }, { "final_abs_eps", "abs_eps_final" },
+    { "final_eps_std", "eps_std_final" }, { "final_eps", "eps_final" },
+};
+
+const char *qnn_stat_name(const char *name)
+{
+    for (size_t i = 0; i < sizeof stat_aliases / sizeof stat_aliases[0]; i++)
+        if (!strcmp(name, stat_aliases[i].old))
+            return stat_aliases[i].name;
+    return name;
+}
+
+int qnn_stats_canonical(const char *list, char *out, size_t len)
+{
+    char buf[QNN_TEXT_MAX + 64], t[64];
+    if (snprintf(buf, sizeof buf, "%s", list) >= (int)sizeof buf)
+        return -1;
+    int alias = 0;
+    char *save = NULL;
+    for (char *tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save))
+        alias |= qnn_stat_name(tok) != tok;
+    if (!alias)
+        return snprintf(out, len, "%s", list) < (int)len ? 0 : -1;
+    snprintf(buf, sizeof buf, "%s", list);
+    size_t k = 0;
+    out[0] = 0;
+    for (char *tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
+        snprintf(t, sizeof t, "%s", qnn_stat_name(tok));
+        int w = snprintf(out + k, len - k, "%s%s", k ? ", " : "", t);
+        if (w < 0 || (size_t)w >= len - k)
+            return -1;
+        k += (size_t)w;
+    }
+    return 0;
+}
+
 static int check_stats(const char *v)
 {
     char buf[QNN_TEXT_MAX + 64];
@@ -367,7 +406,7 @@ static int check_stats(const char *v)
         trim(tok, t, sizeof t);
         int ok = 0;
         for (const char *const *s = sweep_stats; *s; s++)
-            if (strcmp(*s, t) == 0)
+            if (strcmp(*s, qnn_stat_name(t)) == 0)
                 ok = 1;
         if (!ok)
             return -1;
@@ -703,8 +742,15 @@ static qnn_status set_raw(qnn_params *p, const char *key_in, const char *value_i
                 if (!strchr("IXYZixyz", *c))
                     return fail(err, errlen, QNN_E_KEY_TYPE, name, value, "is not a Pauli string", r->info.allowed);
         }
-        if (strcmp(name, "stats") == 0 && check_stats(value) != 0)
-            return fail(err, errlen, QNN_E_KEY_TYPE, name, value, "names an unknown statistic", r->info.allowed);
+        if (strcmp(name, "stats") == 0) {
+            char canon[QNN_TEXT_MAX];
+            if (check_stats(value) != 0)
+                return fail(err, errlen, QNN_E_KEY_TYPE, name, value, "names an unknown statistic", r->info.allowed);
+            if (qnn_stats_canonical(value, canon, sizeof canon) != 0)
+                return fail(err, errlen, QNN_E_KEY_RANGE, name, value, "is too long", r->info.allowed);
+            memcpy(base, canon, strlen(canon) + 1);
+            return 0;
+        }
         memcpy(base, value, strlen(value) + 1);
         return 0;
     }

@@ -52,7 +52,7 @@ typedef struct qnn_summary {
     qnn_stat grad_ms_t0;    /* mean square hidden-layer gradient at t = 0 (LLJ Eq. 12) */
     qnn_stat laziness_final;
     qnn_stat accuracy_final, test_accuracy_final;
-    qnn_stat h_min_t0, h_max_t0, h_frac_pos_t0, h_min_final, h_max_final, h_frac_pos_final;
+    qnn_stat hessian_min_t0, hessian_max_t0, hessian_frac_pos_t0, hessian_min_final, hessian_max_final, hessian_frac_pos_final;
     double kernel_rel_var_t0, kernel_rel_var_t0_se; /* Var K / mean² at t = 0 (LLJ Eq. 17) */
     double lambda_min_mean_kernel_t0;    /* smallest eigenvalue of the mean K(0) */
     double lambda_min_mean_kernel_t0_se; /* SE of vᵀK(0)v over instances, v its eigenvector */
@@ -213,7 +213,7 @@ void qnn_upload_proxy(const qnn_run *run, int *uploads, int *below);
  * field of the first record ("_t0", NaN when the instance has no step-0
  * record or diverged there), of the last ("final", NaN after a divergence),
  * or the smallest finite one ("least"; NaN after a divergence);
- * abs_eps_t0 and final_abs_eps take |ε|. qnn_instance_stat_name gives its name
+ * abs_eps_t0 and abs_eps_final take |ε|. qnn_instance_stat_name gives its name
  * (a literal; NULL past the last), qnn_instance_stat its value for one
  * instance (NaN when it has none or s is out of range). */
 #define QNN_INSTANCE_STATS 29

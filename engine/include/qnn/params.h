@@ -220,6 +220,14 @@ double qnn_params_n_params(const qnn_params *p);
 /* The learning rate a step actually uses: eta, or eta / L when eta_per_L. */
 double qnn_params_eta(const qnn_params *p);
 
+/* A statistic's one spelling: the name for an older one ("final_loss" ->
+ * "loss_final", as summary.json writes it), else `name` itself. */
+const char *qnn_stat_name(const char *name);
+/* A comma list of statistics with every older spelling replaced (", "
+ * between the items then; the list as it is when none was old). 0, or -1
+ * when out (len bytes) is too small. */
+int qnn_stats_canonical(const char *list, char *out, size_t len);
+
 /* The name of a class ("random"). */
 const char *qnn_model_name(const qnn_model_class *k);
 

@@ -58,7 +58,7 @@ static void random_analyse(qnn_summary *s, const qnn_run *run, const qnn_analysi
     qnn_theory_add_const(v, "D", s->D); qnn_theory_add_const(v, "L", s->L); qnn_theory_add_const(v, "gamma", g); qnn_theory_add_const(v, "trO2", s->trO2);
     qnn_theory_set_measured(v, s->kernel_t0);
 
-    v = qnn_summary_add_theory(s, "mean_qntk_spec_formula", "SPEC.md section 4 as printed; disagrees with the exact mean (see theory.h)",
+    v = qnn_summary_add_theory(s, "mean_qntk_spec_formula", "the starting conventions' formula as printed (docs/PHYSICS.md, The mean QNTK); disagrees with the exact mean (see theory.h)",
                    "2 L gamma^2 ((D^2-D-1) trO2 + trO^2) / (D (D+1) (D^2-1))",
                    "mean over instances of tr K(0)/m",
                    qnn_theory_mean_qntk_spec(s->D, s->L, g, s->trO, s->trO2));
