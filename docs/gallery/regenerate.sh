@@ -1,5 +1,5 @@
 #!/bin/sh
-# Regenerates docs/gallery/: every paper figure of SPEC.md section 5,
+# Regenerates docs/gallery/: every paper figure qnnlab reproduces,
 # reproduced at full size by `qnnlab reproduce all`, kept here as its
 # figure.png, report.md and report.json (the SVG, PDF, trace.csv and
 # summary.json are left out for size; `qnnlab reproduce FIGURE-ID` writes
