@@ -184,17 +184,18 @@ static const char *model_help(void)
 const qnn_key_info *qnn_params_keys(size_t *count)
 {
     static qnn_key_info infos[NROWS];
-    static int filled;
-    /* The table is constant; copying is idempotent, so a race only writes
-     * the same bytes twice. */
-    if (!filled) {
+    static size_t listed;   /* qnn_model_count() when infos was written, 0: never */
+    /* Written at the first call and again only after a class was
+     * registered (which qnn/model.h asks to happen before other threads
+     * use the registry), so the threads of a session only read it. The
+     * key `model` lists the registry's classes. */
+    if (listed != qnn_model_count()) {
         for (size_t i = 0; i < NROWS; i++)
             infos[i] = rows[i].info;
-        filled = 1;
+        infos[0].allowed = qnn_model_names();
+        infos[0].help = model_help();
+        listed = qnn_model_count();
     }
-    /* the key `model` lists the registry as it is now */
-    infos[0].allowed = qnn_model_names();
-    infos[0].help = model_help();
     if (count)
         *count = NROWS;
     return infos;
