@@ -186,7 +186,13 @@ rc=0; xvfb_window "$app" '^qnnlab — tour' 60 || rc=$?   # 60 s on a loaded mac
 [ -n "$W" ] || fail "no window appeared"
 name() { xdotool getwindowname "$W"; }
 wait_name() {
-  for i in $(seq 100); do name | grep -qF -- "$1" && return 0; sleep 0.1; done
+  for i in $(seq 100); do
+    # a window that went away (SDL may replace its first window on a slow,
+    # loaded machine): find the process's window again
+    xdotool getwindowname "$W" >/dev/null 2>&1 || xvfb_window "$app" '^qnnlab — tour' 5 || true
+    name 2>/dev/null | grep -qF -- "$1" && return 0
+    sleep 0.1
+  done
   fail "window title '$(name)', want '$1'"
 }
 exports() { ls -d "$work"/qnnlab-2* 2>/dev/null | sort; }
