@@ -23,8 +23,8 @@
  * err where it takes one; -1, QNN_E_FAIL, when no code fits), except eval
  * (0, or 1 when the instance has diverged). Methods marked optional may be NULL: the engine then uses
  * the default named beside them. */
-#ifndef QNN_MODEL_H
-#define QNN_MODEL_H
+#ifndef QNN_MODEL_CLASS_H
+#define QNN_MODEL_CLASS_H
 
 #include <stddef.h>
 #include "qnn/params.h"
