@@ -80,6 +80,7 @@ typedef struct qnn_live_theory {
 } qnn_live_theory;
 
 struct qnn_summary;
+struct qnn_qc;
 struct qnn_run;
 struct qnn_stat;
 
@@ -175,6 +176,12 @@ typedef struct qnn_model_class {
      * eta. */
     double (*flow_dt)(const qnn_instance *in, double eta);
 
+    /* The gate-level circuit of p's model (qnn/qcircuit.h), for a circuit
+     * diagram and `qnnlab circuit export`: a new circuit the caller frees
+     * with qnn_qc_free. Optional: models without one (dense Haar layers,
+     * matrices) leave it NULL. 0 or a negative qnn_status with a message. */
+    int (*circuit)(const qnn_params *p, struct qnn_qc **out, char *err, size_t errlen);
+
     /* --- theory ------------------------------------------------------ */
     /* The theory values of a finished ensemble, added to s with
      * qnn_summary_add_theory (the engine adds the entanglement ones).
@@ -206,6 +213,9 @@ const qnn_model_class *qnn_model_default(void);
  * live_theory with the mean constants `mean` of m training states): the
  * live panels and the headless figure both draw this one. */
 qnn_live_pred qnn_model_prediction(const qnn_params *p, const qnn_consts *mean, int m);
+/* The gate-level circuit of p's model (its class's `circuit`), or
+ * QNN_E_UNSUPPORTED with a message when the class has none. */
+int qnn_model_circuit(const qnn_params *p, struct qnn_qc **out, char *err, size_t errlen);
 /* 1 when the class lists `figure` in its figures. */
 int qnn_model_offers(const qnn_model_class *cls, const char *figure);
 /* 1 when the class has every bit of caps. */

@@ -85,6 +85,15 @@ qnn_live_pred qnn_model_prediction(const qnn_params *p, const qnn_consts *mean, 
     return t.pred;
 }
 
+int qnn_model_circuit(const qnn_params *p, struct qnn_qc **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    if (!p->model->circuit)
+        return qnn_fail(err, errlen, QNN_E_UNSUPPORTED, "model '%s' has no gate-level circuit; allowed: model = circuit (a QASM file or an ansatz)",
+                        p->model->name);
+    return p->model->circuit(p, out, err, errlen);
+}
+
 int qnn_model_offers(const qnn_model_class *cls, const char *figure)
 {
     size_t n = strlen(figure);
