@@ -267,12 +267,18 @@ static void column_list(const reader *r, char *out, size_t outlen)
     }
 }
 
-static int find_column(const reader *r, const char *s, size_t n)
+/* The column among the first `upto` named s (n bytes), or -1. */
+static int find_column_in(const reader *r, int upto, const char *s, size_t n)
 {
-    for (int c = 0; c < r->ncols; c++)
+    for (int c = 0; c < upto; c++)
         if (strlen(r->hdr[c]) == n && memcmp(r->hdr[c], s, n) == 0)
             return c;
     return -1;
+}
+
+static int find_column(const reader *r, const char *s, size_t n)
+{
+    return find_column_in(r, r->ncols, s, n);
 }
 
 /* The header row is in r->cells: names, label and features. */
@@ -297,11 +303,12 @@ static void take_header(reader *r)
                  r->name, r->cells[c].line, c + 1, e, why);
             return;
         }
-        if (find_column(r, s, n) >= 0) {
+        const int twin = find_column_in(r, c, s, n);
+        if (twin >= 0) {
             char e[SHOW_VALUE * 4 + 16];
             escape(s, n, SHOW_VALUE, e, sizeof e);
             fail(r, QNN_E_FORMAT, "%s:%d:%d: the header names column '%s' twice (column %d too); allowed: distinct column names",
-                 r->name, r->cells[c].line, c + 1, e, find_column(r, s, n) + 1);
+                 r->name, r->cells[c].line, c + 1, e, twin + 1);
             return;
         }
         r->hdr[c] = strdup(s);
@@ -577,10 +584,15 @@ static int cmp_text(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The shortest text that reads back as v ("-1", "2.5"). */
+/* The name of a numeric class: an integer below 10^15 in full ("-1",
+ * "10"), otherwise the shortest %g text that reads back as v ("2.5"). */
 static void number_name(double v, char *out, size_t outlen)
 {
     v += 0.0; /* -0 is 0 */
+    if (v == floor(v) && fabs(v) < 1e15) {
+        snprintf(out, outlen, "%.0f", v);
+        return;
+    }
     for (int p = 1; p <= 17; p++) {
         snprintf(out, outlen, "%.*g", p, v);
         if (strtod(out, NULL) == v)
@@ -787,7 +799,7 @@ int qnn_dataset_parse(const char *text, size_t len, const char *name, const qnn_
             have_parser = 1;
     }
     size_t pos = 0;
-    if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
+    if (!r->rc && len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
         pos = 3; /* a UTF-8 byte order mark */
     while (!r->rc && pos < len) {
         size_t end = pos;

@@ -51,7 +51,10 @@ typedef struct qnn_dataset {
 } qnn_dataset;
 
 typedef struct qnn_dataset_opts {
-    const char *features; /* NULL or "": every column but the label */
+    const char *features; /* NULL or "": every column but the label, in
+                             the header's order; else a comma list of
+                             column names (spaces around them allowed),
+                             the features in the list's order */
     const char *label;    /* NULL or "": the last column */
     qnn_problem problem;
 } qnn_dataset_opts;
