@@ -16,6 +16,13 @@
  *     rz(2 c_k gamma_l), the ladder undone); then the mixer rx(2 beta_l) on
  *     every qubit. Parameters gamma_0, beta_0, gamma_1, beta_1, ...
  *     (2 · layers), each shared by the gates of its layer.
+ *     In detail: a term of weight 1 is one rx, ry or rz(2 c_k gamma_l) on
+ *     its qubit; for weight w >= 2 on qubits q_0 < .. < q_{w-1}, the basis
+ *     change is h for X and sdg then h for Y (undone by h, and h then s),
+ *     the ladder cx(q_{w-1}, q_{w-2}) .. cx(q_1, q_0), undone in reverse;
+ *     identity terms (a global phase) make no gate. The terms follow the
+ *     sum's order (for terms that do not commute, the product of their
+ *     exponentials in that order). The h layer has qnn_gate.layer 0.
  *
  * Every gate records its layer (qnn_gate.layer) for diagrams. Builders
  * return 0 or a negative qnn_status with one line in err. */

@@ -6,7 +6,9 @@
  * A term is [sign] [coefficient '*'] string; a coefficient is a decimal
  * number (1 when omitted); terms are joined by + or -; spaces anywhere
  * between tokens. Repeated strings are merged; the identity string is
- * allowed (a constant offset). A list of observables (one per output of a
+ * allowed (a constant offset), and so is a number alone ("ZZ + 0.5").
+ * Sparse factors are joined by '*' ("Z0*Z1", not "Z0 Z1"), each qubit at
+ * most once in a term; |coefficient| <= 1e12. A list of observables (one per output of a
  * multi-class task) separates the sums by ';'.
  *
  * Nothing here prints; errors come back as one line naming the column of
@@ -41,8 +43,9 @@ int qnn_pauli_sum_read(const char *path, int n, qnn_pauli_sum **out, int *count,
                        char *err, size_t errlen);
 void qnn_pauli_sum_free(qnn_pauli_sum *s);          /* the arrays; s itself not */
 void qnn_pauli_sum_free_list(qnn_pauli_sum *s, int count);
-/* The dense text form ("0.5*ZZII - 0.2*XIII"), numbers with %.17g. 0, or
- * -1 when len is too small. */
+/* The dense text form ("0.5*ZZII - 0.2*XIII"), numbers with the shortest
+ * %.Ng (N <= 17) that reads back to the same double; parsing it gives the
+ * same terms and coefficients. 0, or -1 when len is too small. */
 int qnn_pauli_sum_format(const qnn_pauli_sum *s, char *buf, size_t len);
 /* <ψ|O|ψ>, and out = O ψ (out must not alias psi). */
 double qnn_pauli_sum_expect(const qnn_pauli_sum *s, const qnn_cplx *psi);
