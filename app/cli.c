@@ -69,6 +69,21 @@ static const qnn_command commands[] = {
         .main = qnn_cmd_sweep,
     },
     {
+        .name = "circuit",
+        .summary = "write a preset's gate-level circuit as OpenQASM 3, or list its gates",
+        .usage = "qnnlab circuit export|show [PRESET] [--set KEY=VALUE]... [--out FILE]",
+        .help = "  circuit export [PRESET]  Write the circuit of model = circuit (PRESET, default\n"
+                "               `circuit`, with the overrides) as OpenQASM 3: the built-in\n"
+                "               families (ansatz = hea, qaoa) and the angle encoding of the\n"
+                "               data become a file that key circuit reads back to the same\n"
+                "               gates and gradients (docs/CIRCUITS.md, docs/QASM.md).\n"
+                "  circuit show [PRESET]    List the variables (parameters, data features) and\n"
+                "               the gates one per line.\n"
+                "    --set KEY=VALUE    override a preset key (repeatable)\n"
+                "    --out FILE         write FILE (whole or not at all) instead of stdout\n",
+        .main = qnn_cmd_circuit,
+    },
+    {
         .name = "reproduce",
         .summary = "reproduce a paper figure and report each claim beside its measured value",
         .usage = "qnnlab reproduce FIGURE-ID [--out DIR] [--quick] [--threads T] [--quiet]\n"

@@ -37,6 +37,7 @@ int qnn_cmd_gui(const qnn_command *self, int argc, char **argv);         /* app/
 int qnn_cmd_tui(const qnn_command *self, int argc, char **argv);         /* app/gui.c */
 int qnn_cmd_tour(const qnn_command *self, int argc, char **argv);        /* app/gui.c */
 int qnn_cmd_bench(const qnn_command *self, int argc, char **argv);       /* app/bench.c */
+int qnn_cmd_circuit(const qnn_command *self, int argc, char **argv);     /* app/circuit_cmd.c */
 /* `qnnlab bench --gui|--tui` (app/bench_gui.c) and `qnnlab bench --soak`
  * (app/soak.c): argv as qnn_cmd_bench received it. */
 int qnn_bench_gui(const qnn_command *self, int argc, char **argv);

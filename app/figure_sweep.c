@@ -48,6 +48,7 @@ static const stat_desc stat_table[] = {
     { "laziness_final", "parameter motion (laziness)", "‖θ(T) − θ(0)‖ / ‖θ(0)‖", NULL, NULL },
     { "accuracy_final", "training accuracy at the end", "accuracy", NULL, NULL },
     { "test_accuracy_final", "test accuracy at the end", "test accuracy", NULL, NULL },
+    { "test_loss_final", "loss on the held-out rows at the end", "test loss", NULL, NULL },
     { "hessian_frac_pos_final", "positive Hessian eigenvalues at the end", "fraction with λ > 0", NULL, NULL },
     { "hessian_min_final", "smallest Hessian eigenvalue at the end", "λ_{min}(∇^{2}L)", NULL, NULL },
     { "hessian_max_final", "largest Hessian eigenvalue at the end", "λ_{max}(∇^{2}L)", NULL, NULL },
@@ -113,6 +114,7 @@ static void stat_value(const stat_desc *sd, const qnn_point *pt, double *y, doub
     else if (!strcmp(nm, "laziness_final")) { *y = s->laziness_final.mean; *e = s->laziness_final.se; }
     else if (!strcmp(nm, "accuracy_final")) { *y = s->accuracy_final.mean; *e = s->accuracy_final.se; }
     else if (!strcmp(nm, "test_accuracy_final")) { *y = s->test_accuracy_final.mean; *e = s->test_accuracy_final.se; }
+    else if (!strcmp(nm, "test_loss_final")) { *y = s->test_loss_final.mean; *e = s->test_loss_final.se; }
     else if (!strcmp(nm, "hessian_frac_pos_final")) { *y = s->hessian_frac_pos_final.mean; *e = s->hessian_frac_pos_final.se; }
     else if (!strcmp(nm, "hessian_min_final")) { *y = s->hessian_min_final.mean; *e = s->hessian_min_final.se; }
     else if (!strcmp(nm, "hessian_max_final")) { *y = s->hessian_max_final.mean; *e = s->hessian_max_final.se; }

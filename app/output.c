@@ -50,6 +50,13 @@ int qnn_write_trace_csv(const qnn_result *res, FILE *f)
     fputs("step,instance,eps,loss,kernel,lambda_min,lambda_max,grad_norm,yhat,t,kernel_change,spectral_drift,"
           "entropy,trace_distance,grad_inf,grad_ms,laziness,accuracy,test_accuracy,hessian_min,hessian_max,"
           "hessian_trace,hessian_frac_pos,error_proxy,event,err_norm", f);
+    /* test_loss: only when a model of the run holds rows out (the column
+     * set of every other run stays as it was) */
+    int heldout = 0;
+    for (long k = 0; k < res->npoints; k++)
+        heldout |= qnn_model_has(res->points[k].params.model, QNN_CAP_HELDOUT);
+    if (heldout)
+        fputs(",test_loss", f);
     for (int i = 0; i < ps->nsweep; i++)
         fprintf(f, ",%s", ps->sweep[i].key);
     /* record_residuals: r_1 .. r_M, M the largest m of the points that keep them */
@@ -89,6 +96,8 @@ int qnn_write_trace_csv(const qnn_result *res, FILE *f)
                     else
                         csv_num(f, vals[c]);
                 }
+                if (heldout)
+                    csv_num(f, o->test_loss);
                 for (int s = 0; s < ps->nsweep; s++)
                     fprintf(f, ",%s", ps->sweep[s].values[pt->value_index[s]]);
                 for (int j = 0; j < M; j++) {
@@ -449,6 +458,7 @@ static json_t *jpoint(const qnn_result *res, long k)
     jstat_if(ms, "laziness_final", s->laziness_final);
     jstat_if(ms, "accuracy_final", s->accuracy_final);
     jstat_if(ms, "test_accuracy_final", s->test_accuracy_final);
+    jstat_if(ms, "test_loss_final", s->test_loss_final);
     jstat_if(ms, "hessian_min_t0", s->hessian_min_t0);
     jstat_if(ms, "hessian_max_t0", s->hessian_max_t0);
     jstat_if(ms, "hessian_frac_pos_t0", s->hessian_frac_pos_t0);

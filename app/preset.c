@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <ini.h>
 
 #ifndef QNN_PRESET_DIR
@@ -107,6 +108,25 @@ static int parse_sweep(parse_ctx *c, const char *key, const char *value)
     return 1;
 }
 
+/* A relative file name in a preset file (keys circuit, data, measure_file,
+ * m0_file) names the file beside the preset when one is there, so a preset
+ * and its files move together; else it stays relative to the working
+ * directory. The result goes into buf. */
+static const char *preset_path(const parse_ctx *c, const char *name, const char *value, char *buf, size_t len)
+{
+    static const char *const path_keys[] = { "circuit", "data", "measure_file", "m0_file", NULL };
+    int is_path = 0;
+    for (const char *const *k = path_keys; *k; k++)
+        is_path |= !strcmp(name, *k);
+    const char *slash = c->origin ? strrchr(c->origin, '/') : NULL;
+    if (!is_path || !slash || !*value || value[0] == '/')
+        return value;
+    int w = snprintf(buf, len, "%.*s/%s", (int)(slash - c->origin), c->origin, value);
+    if (w < 0 || (size_t)w >= len || access(buf, F_OK) != 0)
+        return value;
+    return buf;
+}
+
 static int handler(void *user, const char *section, const char *name, const char *value)
 {
     parse_ctx *c = user;
@@ -139,7 +159,8 @@ static int handler(void *user, const char *section, const char *name, const char
     if (strcmp(section, "model") && strcmp(section, "optimiser") && strcmp(section, "run") && strcmp(section, "figure"))
         return ctx_fail(c, "unknown section [%s] (key '%s'); allowed: %s", section, name,
                         "[preset], [model], [optimiser], [run], [figure], [sweep]");
-    char e[512];
+    char e[512], path[1024];
+    value = preset_path(c, name, value, path, sizeof path);
     if (qnn_params_set(&c->ps->params, name, value, e, sizeof e) != 0) {
         if (!c->failed)
             snprintf(c->err, c->errlen, "%s: [%s] %s", c->origin, section, e);

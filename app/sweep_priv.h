@@ -25,7 +25,7 @@
 #endif
 
 #define SWEEP_FORMAT "qnnlab sweep 1"
-#define INST_MAGIC "QNNSWI1\n"
+#define INST_MAGIC "QNNSWI2\n"   /* 2: qnn_obs.test_loss */
 
 #define FNV_SEED 14695981039346656037ULL
 

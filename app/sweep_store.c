@@ -21,7 +21,7 @@
 /* The serialiser writes qnn_obs and qnn_consts field by field (their
  * padding would otherwise make equal instances differ in bytes); a field
  * added to either struct must be added here too. */
-_Static_assert(sizeof(qnn_obs) == 200, "qnn_obs changed: serialise the new field in app/sweep_store.c");
+_Static_assert(sizeof(qnn_obs) == 208, "qnn_obs changed: serialise the new field in app/sweep_store.c");
 _Static_assert(sizeof(qnn_consts) == 96, "qnn_consts changed: serialise the new field in app/sweep_store.c");
 
 uint64_t sweep_fnv64(const void *data, size_t n, uint64_t h)
@@ -73,7 +73,7 @@ static const size_t obs_doubles[] = {
     OBS(time), OBS(eps), OBS(loss), OBS(kernel), OBS(lambda_min), OBS(lambda_max), OBS(grad_norm),
     OBS(yhat0), OBS(kchange), OBS(drift), OBS(entropy), OBS(tdist), OBS(grad_inf), OBS(grad_ms),
     OBS(laziness), OBS(accuracy), OBS(test_accuracy), OBS(h_min), OBS(h_max), OBS(h_trace),
-    OBS(h_frac_pos), OBS(proxy), OBS(err_norm),
+    OBS(h_frac_pos), OBS(proxy), OBS(err_norm), OBS(test_loss),
 };
 #define NOBSD (sizeof obs_doubles / sizeof obs_doubles[0])
 _Static_assert(NOBSD * 8 + 8 + 8 == sizeof(qnn_obs), "qnn_obs: a double field is not serialised");

@@ -184,7 +184,7 @@ int qnn_analyse(const qnn_run *run, qnn_summary *s)
     /* Per-instance columns, then statistics over them. */
     enum { C_EPS0, C_AEPS0, C_EPST, C_AEPST, C_L0, C_LT, C_K0, C_KT, C_LMIN0, C_LMAX0,
            C_LMINT, C_RATE, C_VKV, C_EPS2T, C_RATEEPS, C_YT, C_LMINLEAST, C_KCH, C_DRIFT,
-           C_Y2T, C_KTS, C_S0, C_ST, C_T0, C_TT, C_GI0, C_GMS0, C_LAZT, C_ACCT, C_TACCT,
+           C_Y2T, C_KTS, C_S0, C_ST, C_T0, C_TT, C_GI0, C_GMS0, C_LAZT, C_ACCT, C_TACCT, C_TLOSST,
            C_HMIN0, C_HMAX0, C_HFP0, C_HMINT, C_HMAXT, C_HFPT, NCOL };
     double *col = malloc((size_t)R * NCOL * sizeof(double));
     if (!col)
@@ -248,6 +248,7 @@ int qnn_analyse(const qnn_run *run, qnn_summary *s)
         c[C_LAZT] = oT->laziness;
         c[C_ACCT] = oT->accuracy;
         c[C_TACCT] = oT->test_accuracy;
+        c[C_TLOSST] = oT->test_loss;
         for (size_t k = ri->nrec; k-- > 0;)   /* the last record with a Hessian */
             if (isfinite(ri->rec[k].h_min)) {
                 c[C_HMINT] = ri->rec[k].h_min;
@@ -306,6 +307,7 @@ int qnn_analyse(const qnn_run *run, qnn_summary *s)
     s->laziness_final = ST(C_LAZT);
     s->accuracy_final = ST(C_ACCT);
     s->test_accuracy_final = ST(C_TACCT);
+    s->test_loss_final = ST(C_TLOSST);
     s->hessian_min_t0 = ST(C_HMIN0);
     s->hessian_max_t0 = ST(C_HMAX0);
     s->hessian_frac_pos_t0 = ST(C_HFP0);

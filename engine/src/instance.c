@@ -443,7 +443,7 @@ qnn_instance *qnn_instance_new(const qnn_params *p, int index,
 
 static void obs_clear_new(qnn_obs *o)
 {
-    o->grad_ms = o->laziness = o->accuracy = o->test_accuracy = NAN;
+    o->grad_ms = o->laziness = o->accuracy = o->test_accuracy = o->test_loss = NAN;
     o->h_min = o->h_max = o->h_trace = o->h_frac_pos = NAN;
     o->proxy = NAN;
     o->event = 0;

@@ -4,6 +4,7 @@
 #include "qnn/status.h"
 #include "qnn/model.h"
 #include "qnn/statevec.h"
+#include "qnn/qasm.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -21,8 +22,14 @@ typedef struct { const char *name; int value; } enum_entry;
 
 static const enum_entry act_names[] = { {"tanh", QNN_ACT_TANH}, {"relu", QNN_ACT_RELU}, {"linear", QNN_ACT_LINEAR},
                                         {"quadratic", QNN_ACT_QUADRATIC}, {NULL, 0} };
-static const enum_entry data_names[] = { {"teacher", QNN_DATA_TEACHER}, {"sin1d", QNN_DATA_SIN1D},
-                                         {"bump2d", QNN_DATA_BUMP2D}, {"spirals", QNN_DATA_SPIRALS}, {NULL, 0} };
+static const enum_entry data_kind_names[] = { {"teacher", QNN_DATA_TEACHER}, {"sin1d", QNN_DATA_SIN1D},
+                                              {"bump2d", QNN_DATA_BUMP2D}, {"spirals", QNN_DATA_SPIRALS},
+                                              {"none", QNN_DATA_NONE}, {NULL, 0} };
+static const enum_entry ansatz_names[] = { {"hea", QNN_ANSATZ_HEA}, {"qaoa", QNN_ANSATZ_QAOA}, {NULL, 0} };
+static const enum_entry entgate_names[] = { {"cz", 0}, {"cx", 1}, {NULL, 0} };
+static const enum_entry topology_names[] = { {"line", 0}, {"ring", 1}, {NULL, 0} };
+static const enum_entry problem_names[] = { {"auto", 0}, {"regression", 1}, {"classification", 2}, {NULL, 0} };
+static const enum_entry encoding_names[] = { {"ry", 0}, {"rx", 1}, {NULL, 0} };
 static const enum_entry lr_names[] = { {"ntk", QNN_LR_NTK}, {"standard", QNN_LR_STANDARD}, {NULL, 0} };
 static const enum_entry hess_names[] = { {"off", QNN_HESS_OFF}, {"auto", QNN_HESS_AUTO}, {"exact", QNN_HESS_EXACT},
                                          {"slq", QNN_HESS_SLQ}, {NULL, 0} };
@@ -94,7 +101,23 @@ static const key_row rows[] = {
     {{"activation", QNN_KEY_ENUM, "tanh | relu | linear | quadratic", "mlp: activation sigma of the hidden layers (quadratic: z^2)", "model", 1}, OFF(activation), 0, 0, act_names, 0},
     {{"c_w", QNN_KEY_DOUBLE, "0 .. 100", "mlp: LeCun weight variance, E W^2 = c_w / n_{l-1} (LLJ Eq. 2)", "model", 1}, OFF(c_w), 0, 100, NULL, 0},
     {{"c_b", QNN_KEY_DOUBLE, "0 .. 100", "mlp: bias variance, E b^2 = c_b", "model", 1}, OFF(c_b), 0, 100, NULL, 0},
-    {{"data", QNN_KEY_ENUM, "teacher | sin1d | bump2d | spirals", "mlp: training data: a random teacher network on N(0, I) inputs, sin(x) on U(-pi, pi), exp(-2|x|^2) cos(3 x_1) on U(-1, 1)^2, or interleaved spirals of `classes` classes (one-hot targets, accuracy)", "model", 1}, OFF(data), 0, 0, data_names, 0},
+    {{"data", QNN_KEY_ENUM, "teacher | sin1d | bump2d | spirals (mlp); none | a path to a CSV file (circuit)", "mlp: training data: a random teacher network on N(0, I) inputs, sin(x) on U(-pi, pi), exp(-2|x|^2) cos(3 x_1) on U(-1, 1)^2, or interleaved spirals of `classes` classes (one-hot targets, accuracy); circuit: none (optimise gamma <O> towards O0) or a CSV table of features and a label (docs/CIRCUITS.md)", "model", 1}, OFF(data), 0, 0, data_kind_names, 0},
+    {{"circuit", QNN_KEY_STRING, "empty, or a path to an OpenQASM 3 file (docs/QASM.md)", "circuit: the user's circuit; its inputs named like a data column are features, every other input a trainable parameter (empty: the ansatz)", "model", 0}, OFF(circuit), 0, 0, NULL, QNN_TEXT_MAX - 1},
+    {{"ansatz", QNN_KEY_ENUM, "hea | qaoa", "circuit without a file: the hardware-efficient ansatz (rotations, then an entangler, per layer) or a QAOA-style ansatz for the Pauli-sum cost", "model", 1}, OFF(ansatz), 0, 0, ansatz_names, 0},
+    {{"layers", QNN_KEY_INT, "1 .. 10000", "circuit: layers of the ansatz", "model", 1}, OFF(layers), 1, 10000, NULL, 0},
+    {{"rotations", QNN_KEY_STRING, "a comma list of 1 .. 3 of rx, ry, rz", "circuit, hea: the rotations of each layer on every qubit, in this order", "model", 0}, OFF(rotations), 0, 0, NULL, 31},
+    {{"entangling", QNN_KEY_ENUM, "cz | cx", "circuit, hea: the two-qubit gate of the entangler", "model", 1}, OFF(entangling), 0, 0, entgate_names, 0},
+    {{"topology", QNN_KEY_ENUM, "line | ring", "circuit, hea: the entangler on neighbours (0,1) .. (n-2,n-1), and (n-1,0) for a ring", "model", 1}, OFF(topology), 0, 0, topology_names, 0},
+    {{"cost", QNN_KEY_STRING, "empty, or a Pauli sum on n qubits (docs/CIRCUITS.md)", "circuit, qaoa: the cost C of exp(-i gamma_l C) (empty: the ring sum of Z_i Z_{i+1})", "model", 0}, OFF(cost), 0, 0, NULL, QNN_TEXT_MAX - 1},
+    {{"measure_file", QNN_KEY_STRING, "empty, or a path to a file of Pauli sums", "circuit: the observables from a file (one sum per output, separated by ';' or a blank line; '#' comments); overrides measure", "model", 0}, OFF(measure_file), 0, 0, NULL, QNN_TEXT_MAX - 1},
+    {{"features", QNN_KEY_STRING, "empty, or a comma list of column names", "circuit with a CSV file: the feature columns (empty: every column but the label)", "model", 0}, OFF(features), 0, 0, NULL, QNN_TEXT_MAX - 1},
+    {{"label", QNN_KEY_STRING, "empty, or a column name", "circuit with a CSV file: the label column (empty: the last)", "model", 0}, OFF(label), 0, 0, NULL, 63},
+    {{"problem", QNN_KEY_ENUM, "auto | regression | classification", "circuit with a CSV file: the label is a regression target or a class (auto: classes when it holds words or at most 16 distinct integers)", "model", 0}, OFF(problem), 0, 0, problem_names, 0},
+    {{"standardise", QNN_KEY_INT, "0 | 1", "circuit with a CSV file: 1 scales each feature to mean 0 and standard deviation 1 over the training rows", "model", 1}, OFF(standardise), 0, 1, NULL, 0},
+    {{"test_fraction", QNN_KEY_DOUBLE, "0 .. 0.9", "circuit with a CSV file: the fraction of rows held out for the test loss and accuracy (stratified by class)", "model", 1}, OFF(test_fraction), 0, 0.9, NULL, 0},
+    {{"split_seed", QNN_KEY_U64, "0 .. 18446744073709551615", "circuit with a CSV file: the seed of the train/test split (the same for every instance)", "model", 1}, OFF(split_seed), 0, 0, NULL, 0},
+    {{"batch", QNN_KEY_INT, "0 .. 1000000", "circuit: mini-batch size of each step, rows drawn without replacement (0: the full training set)", "optimiser", 1}, OFF(batch), 0, 1000000, NULL, 0},
+    {{"encoding", QNN_KEY_ENUM, "ry | rx", "circuit: the angle encoding ry(x_i) (or rx) on qubit i, used when the circuit has no data inputs of its own", "model", 1}, OFF(encoding), 0, 0, encoding_names, 0},
     {{"n_in", QNN_KEY_INT, "1 .. 1024", "mlp with data = teacher: input dimension n_0", "model", 1}, OFF(n_in), 1, 1024, NULL, 0},
     {{"teacher_width", QNN_KEY_INT, "1 .. 4096", "mlp with data = teacher: hidden width of the one-hidden-layer teacher", "model", 0}, OFF(teacher_width), 1, 4096, NULL, 0},
     {{"classes", QNN_KEY_INT, "2 .. 16", "mlp with data = spirals: number of classes (outputs)", "model", 1}, OFF(classes), 2, 16, NULL, 0},
@@ -132,7 +155,7 @@ static const key_row rows[] = {
     {{"qbm_normalise", QNN_KEY_INT, "0 | 1", "qbm: divide the initial coefficients by ||H(theta0)||_op (OME Fig. 3c, 4c)", "model", 1}, OFF(qbm_normalise), 0, 1, NULL, 0},
     {{"gue_time", QNN_KEY_DOUBLE, "0 .. 1e6", "gue: the evolution time t of exp(-iHt)|0..0> (OME Fig. 4a: 10); H has E|H_ij|^2 = 1/D (semicircle on [-2, 2])", "model", 1}, OFF(gue_time), 0, 1e6, NULL, 0},
     {{"integrator", QNN_KEY_ENUM, "cayley | midpoint | euler", "asymptotic: isospectral Cayley step (1st order), its 2nd-order midpoint version, or plain explicit Euler (not isospectral: shown only to see the spectral drift)", "optimiser", 1}, OFF(integrator), 0, 0, integ_names, 0},
-    {{"measure", QNN_KEY_STRING, "a Pauli string of n letters from IXYZ, not all I; empty = Z on qubit 0", "periodic: measured Pauli M0 (most significant qubit first)", "model", 0}, OFF(measure), 0, 0, NULL, QNN_PAULI_STR_MAX},
+    {{"measure", QNN_KEY_STRING, "a Pauli string of n letters from IXYZ, not all I; empty = Z on qubit 0 (periodic); Pauli sums separated by ';' (circuit)", "periodic: measured Pauli M0 (most significant qubit first); circuit: the observable of each output, e.g. 0.5*ZZII - 0.2*XIII (docs/CIRCUITS.md)", "model", 0}, OFF(measure), 0, 0, NULL, QNN_TEXT_MAX - 1},
     {{"resample", QNN_KEY_ENUM, "all | theta", "all: each instance draws its own circuit; theta: one shared circuit, instances differ in the angles only", "run", 0}, OFF(resample), 0, 0, resample_names, 0},
     {{"theta_init", QNN_KEY_ENUM, "uniform | zero | normal", "initial angles: U[0, 2 pi), all zero, or N(0, theta_scale^2)", "run", 0}, OFF(theta_init), 0, 0, init_names, 0},
     {{"theta_scale", QNN_KEY_DOUBLE, "0 .. 100", "standard deviation of the normal initial angles", "run", 0}, OFF(theta_scale), 0, 100, NULL, 0},
@@ -150,7 +173,7 @@ static const key_row rows[] = {
     {{"threads", QNN_KEY_INT, "0 .. 256", "worker threads over instances; 0 = all cores (results do not depend on it)", "run", 0}, OFF(threads), 0, 256, NULL, 0},
     {{"figure", QNN_KEY_ENUM, "training | sweep | compare | rate | histogram | hessian | carleman", "figure layout: curves against the step; statistics against the swept key; the periodic QNN beside its asymptotic dynamics and the frozen kernel on one time axis; YOU23 Fig. 2 (m = 1 training curves and the rate against 2(gamma^2 - yhat^2)); histograms at t = 0; Hessian spectra during training with the LIU24 error proxy and the accuracy (LIU24 Fig. 2); or the Carleman error against time (LIU24 Fig. 4)", "figure", 0}, OFF(figure), 0, 0, figure_names, 0},
     {{"curve", QNN_KEY_ENUM, "abs_eps | loss", "training figure: plot |eps(t)| or the loss L(t)", "figure", 0}, OFF(curve), 0, 0, curve_names, 0},
-    {{"stats", QNN_KEY_STRING, "comma list of: kernel_t0, kernel_rel_std_t0, kernel_rel_var_t0, lambda_min_t0, lambda_min_final, lambda_min_least, kernel_change_final, spectral_drift_final, abs_eps_final, eps_std_final, loss_final, entropy_t0, tdist_t0, grad_inf_var_t0, grad_var_t0, laziness_final, accuracy_final, test_accuracy_final, hessian_frac_pos_final, hessian_min_final, hessian_max_final", "sweep figure: one panel per statistic", "figure", 0}, OFF(stats), 0, 0, NULL, QNN_TEXT_MAX - 1},
+    {{"stats", QNN_KEY_STRING, "comma list of: kernel_t0, kernel_rel_std_t0, kernel_rel_var_t0, lambda_min_t0, lambda_min_final, lambda_min_least, kernel_change_final, spectral_drift_final, abs_eps_final, eps_std_final, loss_final, entropy_t0, tdist_t0, grad_inf_var_t0, grad_var_t0, laziness_final, accuracy_final, test_accuracy_final, test_loss_final, hessian_frac_pos_final, hessian_min_final, hessian_max_final", "sweep figure: one panel per statistic", "figure", 0}, OFF(stats), 0, 0, NULL, QNN_TEXT_MAX - 1},
     {{"title", QNN_KEY_STRING, "text up to 255 bytes", "figure title", "figure", 0}, OFF(title), 0, 0, NULL, QNN_TEXT_MAX - 1},
 };
 
@@ -161,7 +184,7 @@ static const char *const sweep_stats[] = { "kernel_t0", "kernel_rel_std_t0", "ke
                                            "spectral_drift_final", "abs_eps_final", "eps_std_final",
                                            "loss_final", "entropy_t0", "tdist_t0", "grad_inf_var_t0",
                                            "grad_var_t0", "laziness_final", "accuracy_final",
-                                           "test_accuracy_final", "hessian_frac_pos_final",
+                                           "test_accuracy_final", "test_loss_final", "hessian_frac_pos_final",
                                            "hessian_min_final", "hessian_max_final", NULL };
 
 /* "model: random (LIU23 random circuit), periodic (...), ...": the help of
@@ -255,6 +278,12 @@ void qnn_params_default(qnn_params *p)
     p->c_w = 1.0;
     p->c_b = 0.0;
     p->data = QNN_DATA_TEACHER;
+    p->ansatz = QNN_ANSATZ_HEA;
+    p->layers = 2;
+    snprintf(p->rotations, sizeof p->rotations, "ry");
+    p->standardise = 1;
+    p->test_fraction = 0.25;
+    p->split_seed = 1;
     p->n_in = 4;
     p->teacher_width = 16;
     p->classes = 2;
@@ -665,6 +694,21 @@ static qnn_status set_raw(qnn_params *p, const char *key_in, const char *value_i
         return set_label_list(p, value, err, errlen);
     if (strcmp(key, "widths") == 0)
         return set_widths(p, value, err, errlen);
+    if (strcmp(key, "data") == 0 && *value) {
+        int named = 0;
+        for (const enum_entry *e = data_kind_names; e->name; e++)
+            named |= strcmp(e->name, value) == 0;
+        if (!named) {   /* a CSV file (the circuit model reads it) */
+            for (const char *c = value; *c; c++)
+                if ((unsigned char)*c < 0x20 || *c == 0x7f)
+                    return fail(err, errlen, QNN_E_KEY_TYPE, "data", value, "holds a control character", "teacher | sin1d | bump2d | spirals (mlp); none | a path to a CSV file (circuit)");
+            if (strlen(value) >= sizeof p->data_file)
+                return fail(err, errlen, QNN_E_KEY_TYPE, "data", value, "is too long", "a path of at most 255 bytes");
+            p->data = QNN_DATA_FILE;
+            memcpy(p->data_file, value, strlen(value) + 1);
+            return 0;
+        }
+    }
     if (strcmp(key, "hessian_range") == 0)
         return set_hessian_range(p, value, err, errlen);
     if (strcmp(key, "prune") == 0) {
@@ -735,9 +779,11 @@ static qnn_status set_raw(qnn_params *p, const char *key_in, const char *value_i
         if (strlen(value) > r->maxlen)
             return fail(err, errlen, QNN_E_KEY_TYPE, name, value, "is too long", r->info.allowed);
         if (strcmp(name, "measure") == 0 && *value) {
+            /* the letters of a Pauli string or the tokens of a Pauli sum
+             * (the model's check parses it against n) */
             for (const char *c = value; *c; c++)
-                if (!strchr("IXYZixyz", *c))
-                    return fail(err, errlen, QNN_E_KEY_TYPE, name, value, "is not a Pauli string", r->info.allowed);
+                if (!strchr("IXYZixyz0123456789.+-*;eE ()", *c))
+                    return fail(err, errlen, QNN_E_KEY_TYPE, name, value, "is not a Pauli string or a sum of them", r->info.allowed);
         }
         if (strcmp(name, "stats") == 0) {
             char canon[QNN_TEXT_MAX];
@@ -747,6 +793,18 @@ static qnn_status set_raw(qnn_params *p, const char *key_in, const char *value_i
                 return fail(err, errlen, QNN_E_KEY_RANGE, name, value, "is too long", r->info.allowed);
             memcpy(base, canon, strlen(canon) + 1);
             return 0;
+        }
+        if (strcmp(name, "circuit") == 0 && *value) {
+            /* the file is read now: a malformed one is refused where it is
+             * named, and n follows its qubits (a later n must agree: the
+             * model's check) */
+            qnn_qc *qc = NULL;
+            int rc = qnn_qasm_read(value, &qc, err, errlen);
+            if (rc != 0)
+                return qnn_status_of(rc);
+            p->n = qc->n;
+            p->n_v = 0;
+            qnn_qc_free(qc);
         }
         memcpy(base, value, strlen(value) + 1);
         return 0;
@@ -786,6 +844,10 @@ int qnn_params_get(const qnn_params *p, const char *key, char *buf, size_t len)
                 break;
             off += (size_t)w;
         }
+        return 0;
+    }
+    if (strcmp(key, "data") == 0 && p->data == QNN_DATA_FILE) {
+        snprintf(buf, len, "%s", p->data_file);
         return 0;
     }
     const char *base = (const char *)p + r->offset;

@@ -22,6 +22,7 @@ int qnn_params_mlp_widths(const qnn_params *p, int *w)
     case QNN_DATA_SIN1D: w[k++] = 1; break;
     case QNN_DATA_BUMP2D: w[k++] = 2; break;
     case QNN_DATA_SPIRALS: w[k++] = 2; break;
+    case QNN_DATA_NONE: case QNN_DATA_FILE: w[k++] = 1; break;   /* not an mlp's (its check refuses) */
     }
     if (p->nwidths > 0) {
         for (int i = 0; i < p->nwidths; i++)

@@ -111,7 +111,7 @@ void qnn_ses_compute_theory(qnn_session *s)
     s->H_op2_sum = Hs;
     const double eta = qnn_params_eta(p);
     s->page = s->max_entropy = s->tdist_bound = NAN;
-    qnn_live_theory t = { NAN, NAN, NAN, NAN, NAN, QNN_LIVE_PRED_NONE, 0 };
+    qnn_live_theory t = { NAN, NAN, NAN, NAN, NAN, QNN_LIVE_PRED_NONE, 0, NULL };
     if (p->model->live_theory) {
         qnn_consts mean = { .D = D, .L = (int)L, .trO = trO, .trO2 = trO2, .trO4 = trO4, .H_op2_sum = Hs, .loss_scale = ls };
         p->model->live_theory(p, &mean, s->m, &t);
@@ -123,6 +123,7 @@ void qnn_ses_compute_theory(qnn_session *s)
     s->global_min_pred = t.global_min_pred;
     s->pred = t.pred;
     s->dqntk = t.dqntk;
+    s->theory_note = t.note;
     const int pure = qnn_model_has(p->model, QNN_CAP_PURE_STATE);
     if (pure || qnn_model_has(p->model, QNN_CAP_MIXED_STATE)) {
         const int nv = qnn_params_visible(p);

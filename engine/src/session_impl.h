@@ -96,6 +96,7 @@ struct qnn_session {
     /* theory */
     qnn_live_pred pred;             /* the class's prediction of the error curve */
     int dqntk;                      /* the LIU23 dQNTK ratio applies */
+    const char *theory_note;
     double Kbar, noise_abs_eps, lambda_min_pred, global_min_pred, page, max_entropy,
            tdist_bound, conc_kernel, trO2, D, H_op2_sum, loss_c, dt;
     /* Hessian */

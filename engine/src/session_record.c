@@ -393,6 +393,7 @@ static qnn_snapshot *snap_build(qnn_session *s)
     sn->hist_prev = s->hprev;
     sn->hessian_on = s->p.hessian != QNN_HESS_OFF;
     sn->Kbar = s->Kbar;
+    sn->theory_note = s->theory_note;
     sn->rate = qnn_params_eta(&s->p) * s->Kbar;
     sn->noise_abs_eps = s->noise_abs_eps;
     sn->lambda_min_pred = s->lambda_min_pred;

@@ -52,6 +52,7 @@ typedef struct qnn_summary {
     qnn_stat grad_ms_t0;    /* mean square hidden-layer gradient at t = 0 (LLJ Eq. 12) */
     qnn_stat laziness_final;
     qnn_stat accuracy_final, test_accuracy_final;
+    qnn_stat test_loss_final;    /* circuit with held-out rows */
     qnn_stat hessian_min_t0, hessian_max_t0, hessian_frac_pos_t0, hessian_min_final, hessian_max_final, hessian_frac_pos_final;
     double kernel_rel_var_t0, kernel_rel_var_t0_se; /* Var K / mean² at t = 0 (LLJ Eq. 17) */
     double lambda_min_mean_kernel_t0;    /* smallest eigenvalue of the mean K(0) */

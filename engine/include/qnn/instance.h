@@ -37,6 +37,8 @@ typedef struct qnn_obs {
     double laziness;   /* ‖θ(t) - θ(0)‖₂ / ‖θ(0)‖₂ (LLJ App. A); NaN without parameters */
     double accuracy;   /* mlp with data = spirals: training accuracy; else NaN */
     double test_accuracy; /* ... and on the n_test held-out samples; else NaN */
+    double test_loss;  /* circuit with a CSV file: the loss on the held-out
+                          rows (the training loss's convention); else NaN */
     /* Hessian of the loss, at the records where it was computed (else NaN):
      * extreme eigenvalues, trace, fraction of positive eigenvalues (for SLQ:
      * extreme Ritz values and the quadrature estimates) */

@@ -50,6 +50,8 @@
                                      something */
 #define QNN_CAP_GAMMA      0x100u /* γ can change live without a rebuild */
 #define QNN_CAP_DRIFT      0x200u /* records the spectral drift of M(t) */
+#define QNN_CAP_HELDOUT    0x400u /* records a test loss on held-out data
+                                     (trace.csv column test_loss) */
 
 /* How a live change of a key applies to the running instances of a class
  * (qnn_model_class.key_use); QNN_KEY_DEFAULT leaves it to the engine's
@@ -77,6 +79,8 @@ typedef struct qnn_live_theory {
     double global_min_pred;  /* YOU23 Thm. 4.4 (γ > 1) */
     qnn_live_pred pred;      /* the prediction of the error curve */
     int dqntk;               /* 1: the LIU23 dQNTK ratio (Eqs. 15-16) applies */
+    const char *note;        /* why no ensemble theory is drawn (a static
+                                string), or NULL */
 } qnn_live_theory;
 
 struct qnn_summary;

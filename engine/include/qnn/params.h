@@ -27,7 +27,10 @@ typedef enum { QNN_INTEG_CAYLEY = 0, QNN_INTEG_MIDPOINT = 1, QNN_INTEG_EULER = 2
 typedef enum { QNN_RESAMPLE_ALL = 0, QNN_RESAMPLE_THETA = 1 } qnn_resample;
 typedef enum { QNN_CURVE_ABS_EPS = 0, QNN_CURVE_LOSS = 1 } qnn_curve;
 typedef enum { QNN_ACT_TANH = 0, QNN_ACT_RELU = 1, QNN_ACT_LINEAR = 2, QNN_ACT_QUADRATIC = 3 } qnn_activation_kind;
-typedef enum { QNN_DATA_TEACHER = 0, QNN_DATA_SIN1D = 1, QNN_DATA_BUMP2D = 2, QNN_DATA_SPIRALS = 3 } qnn_data_kind;
+typedef enum { QNN_DATA_TEACHER = 0, QNN_DATA_SIN1D = 1, QNN_DATA_BUMP2D = 2, QNN_DATA_SPIRALS = 3,
+               QNN_DATA_NONE = 4,   /* circuit: no data (optimise one output) */
+               QNN_DATA_FILE = 5    /* circuit: the CSV file data_file */ } qnn_data_kind;
+typedef enum { QNN_ANSATZ_HEA = 0, QNN_ANSATZ_QAOA = 1 } qnn_ansatz_kind;
 typedef enum { QNN_LR_NTK = 0, QNN_LR_STANDARD = 1 } qnn_lr_scale;
 typedef enum { QNN_HESS_OFF = 0, QNN_HESS_AUTO = 1, QNN_HESS_EXACT = 2, QNN_HESS_SLQ = 3 } qnn_hessian_mode;
 typedef enum { QNN_PROXY_ETA = 0, QNN_PROXY_ONE = 1 } qnn_proxy_scale;
@@ -74,7 +77,27 @@ typedef struct qnn_params {
     double beta;              /* temperature-like scale, > 0 */
     int qbm_normalise;        /* divide θ(0) by ‖H(θ(0))‖_op */
     double gue_time;          /* gue: |ψ> = e^{-iHt}|0…0>, H from the GUE (OME Fig. 4a) */
-    char measure[QNN_PAULI_STR_MAX + 1]; /* periodic: Pauli string M0, "" = Z on qubit 0 */
+    char measure[QNN_TEXT_MAX]; /* periodic: Pauli string M0, "" = Z on qubit 0;
+                                   circuit: Pauli sums, one per output (';') */
+    /* circuit: a user's gate-level circuit (docs/CIRCUITS.md) */
+    char circuit[QNN_TEXT_MAX];   /* an OpenQASM 3 file; "" = the ansatz below */
+    qnn_ansatz_kind ansatz;       /* hea | qaoa */
+    int layers;                   /* ansatz layers */
+    char rotations[32];           /* hea: rotations per layer, "ry" or "ry,rz" */
+    int entangling;               /* hea: qnn_entgate (0 cz, 1 cx) */
+    int topology;                 /* hea: qnn_topology (0 line, 1 ring) */
+    char cost[QNN_TEXT_MAX];      /* qaoa: the Pauli-sum cost ("" = ring ZZ) */
+    char measure_file[QNN_TEXT_MAX]; /* circuit: observables from a file */
+    char data_file[QNN_TEXT_MAX]; /* data = a CSV file: its path */
+    char features[QNN_TEXT_MAX];  /* CSV columns used as features ("" = all
+                                     but the label) */
+    char label[64];               /* CSV label column ("" = the last) */
+    int problem;                  /* qnn_problem: auto, regression, classification */
+    int standardise;              /* 1: features to mean 0, sd 1 (training rows) */
+    double test_fraction;         /* rows held out for the test loss and accuracy */
+    uint64_t split_seed;          /* the train/test split */
+    int batch;                    /* mini-batch size (0 = the full training set) */
+    int encoding;                 /* angle encoding of the features: 0 ry, 1 rx */
     qnn_resample resample;    /* all: every instance draws its own circuit; theta:
                                  one circuit (W, P, O, data) shared by all
                                  instances, only the angles differ (LIU23) */

@@ -117,6 +117,8 @@ typedef struct qnn_snapshot {
     qnn_snap_mark *marks;
     /* theory values (NaN when they do not apply) */
     double Kbar;            /* random model: exact mean QNTK (LIU23 Eq. 9/17) */
+    const char *theory_note;/* why no ensemble theory is drawn (the class's
+                               static text), or NULL */
     double rate;            /* predicted rate ηK̄ per step */
     double noise_abs_eps;   /* LLJ Eq. 38 */
     double lambda_min_pred; /* LIU23 Eq. 21 (random, m > 1) */

@@ -71,6 +71,7 @@ static int mlp_data(const qnn_params *p, gsl_rng *r, const int *w, int L, size_t
     case QNN_DATA_SIN1D: return qnn_mlp_data_sin1d(r, N, X, Y, err, errlen);
     case QNN_DATA_BUMP2D: return qnn_mlp_data_bump2d(r, N, X, Y, err, errlen);
     case QNN_DATA_SPIRALS: return qnn_mlp_data_spirals(r, p->classes, 0.05, N, X, Y, lab, err, errlen);
+    case QNN_DATA_NONE: case QNN_DATA_FILE: break;   /* the circuit model's (mlp_check refuses them) */
     }
     return -1;
 }
@@ -311,6 +312,10 @@ static qnn_key_use mlp_key_use(const qnn_params *p, const char *key)
 
 static int mlp_check(const qnn_params *p, char *err, size_t errlen)
 {
+    if (p->data == QNN_DATA_NONE || p->data == QNN_DATA_FILE) {
+        return qnn_fail(err, errlen, QNN_E_RELATION, "key 'data': value '%s' is for model = circuit; allowed for model = mlp: teacher | sin1d | bump2d | spirals",
+                        p->data == QNN_DATA_NONE ? "none" : p->data_file);
+    }
     double r = p->model->n_residuals(p);
     if (p->nwidths == 0 && p->L > QNN_MLP_MAX_HIDDEN) {
         return qnn_fail(err, errlen, QNN_E_SIZE, "key 'L': value '%d' is too many hidden layers for model = mlp; allowed: 1 .. %d", p->L, QNN_MLP_MAX_HIDDEN);

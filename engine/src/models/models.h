@@ -26,7 +26,7 @@ typedef struct qnn_model_data {
 /* The built-in classes (registry.c lists them). */
 extern const qnn_model_class qnn_class_random, qnn_class_periodic, qnn_class_asymptotic,
     qnn_class_frozen, qnn_class_hidden, qnn_class_qbm, qnn_class_gue, qnn_class_mlp,
-    qnn_class_carleman;
+    qnn_class_carleman, qnn_class_circuit;
 
 /* Draws circuit and data of a circuit model (p->model: random, periodic or
  * hidden) from rng in a fixed order: the observable, the input states, the

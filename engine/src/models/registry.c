@@ -18,6 +18,7 @@ static const qnn_model_class *const builtin[] = {
     &qnn_class_mlp,
     &qnn_class_gue,
     &qnn_class_carleman,
+    &qnn_class_circuit,
 };
 #define NBUILTIN (sizeof builtin / sizeof builtin[0])
 #define QNN_MODEL_MAX 32
@@ -79,7 +80,7 @@ int qnn_model_has(const qnn_model_class *cls, unsigned caps)
 
 qnn_live_pred qnn_model_prediction(const qnn_params *p, const qnn_consts *mean, int m)
 {
-    qnn_live_theory t = { NAN, NAN, NAN, NAN, NAN, QNN_LIVE_PRED_NONE, 0 };
+    qnn_live_theory t = { NAN, NAN, NAN, NAN, NAN, QNN_LIVE_PRED_NONE, 0, NULL };
     if (p->model->live_theory)
         p->model->live_theory(p, mean, m, &t);
     return t.pred;
@@ -111,12 +112,15 @@ int qnn_model_offers(const qnn_model_class *cls, const char *figure)
 static int is(const char *key, const char *a) { return !strcmp(key, a); }
 
 /* Keys that belong to one kind of model: unused unless its class says it
- * uses them (mlp, carleman, the asymptotic dynamics, qbm, gue, periodic). */
+ * uses them (mlp, carleman, the asymptotic dynamics, qbm, gue, periodic,
+ * circuit). */
 static const char *const family_keys[] = {
     "prune", "prune_every", "prune_classical", "width", "widths", "activation", "c_w", "c_b", "data",
     "n_in", "teacher_width", "classes", "n_test", "lr_scale",
     "ode_n", "ode_f", "carleman_order", "ode_tmax", "ode_points", "ode_u0",
     "m0_init", "m0_file", "integrator", "beta", "qbm_normalise", "gue_time", "measure",
+    "circuit", "ansatz", "layers", "rotations", "entangling", "topology", "cost", "measure_file",
+    "features", "label", "problem", "standardise", "test_fraction", "split_seed", "batch", "encoding",
 };
 
 qnn_key_use qnn_model_key_use(const qnn_params *p, const char *key)
