@@ -138,7 +138,7 @@ int qnn_ansatz_hea(int n, int layers, const char *rotations, qnn_entgate ent,
     if ((rc = parse_rotations(rotations, rot, &nrot, err, errlen)) != 0)
         return rc;
     if (ent != QNN_ENTGATE_CZ && ent != QNN_ENTGATE_CX)
-        return qnn_fail(err, errlen, QNN_E_KEY_TYPE, "key 'entangler': value %d; allowed: cz, cx", (int)ent);
+        return qnn_fail(err, errlen, QNN_E_KEY_TYPE, "key 'entangling': value %d; allowed: cz, cx", (int)ent);
     if (topo != QNN_TOPO_LINE && topo != QNN_TOPO_RING)
         return qnn_fail(err, errlen, QNN_E_KEY_TYPE, "key 'topology': value %d; allowed: line, ring", (int)topo);
     int npairs = n < 2 ? 0 : (topo == QNN_TOPO_RING && n > 2) ? n : n - 1;
