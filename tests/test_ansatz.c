@@ -831,6 +831,89 @@ static void test_encode(void **st)
     qnn_qc_free(qc);
 }
 
+/* ---- the families through the simulator (engine/src/qsim.c) ------------- */
+
+/* <O> of the reference simulator. */
+static double ref_value(const qnn_qc *qc, const double *theta, const double *x, const qnn_pauli_sum *O)
+{
+    size_t D = (size_t)1 << qc->n;
+    qnn_cplx *psi = malloc(D * sizeof *psi);
+    ref_run_qc(qc, theta, x, psi);
+    double v = qnn_pauli_sum_expect(O, psi);
+    free(psi);
+    return v;
+}
+
+/* qnn_qsim_state against the reference simulator, and the adjoint
+ * gradient of <O> against central differences of the reference. */
+static void check_qsim(const qnn_qc *qc, const qnn_pauli_sum *O, const double *x, gsl_rng *r)
+{
+    size_t D = (size_t)1 << qc->n;
+    int P = qc->nparams;
+    double *theta = malloc((size_t)P * sizeof *theta), *grad = malloc((size_t)P * sizeof *grad);
+    for (int a = 0; a < P; a++)
+        theta[a] = 2 * M_PI * gsl_rng_uniform(r) - M_PI;
+    qnn_qsim *sim = qnn_qsim_new(qc);
+    assert_non_null(sim);
+    qnn_cplx *psi = malloc(D * sizeof *psi), *ref = malloc(D * sizeof *ref);
+    qnn_qsim_state(sim, theta, x, psi);
+    ref_run_qc(qc, theta, x, ref);
+    assert_true(ref_maxdiff(D, psi, ref) < 1e-12);
+    const qnn_pauli_sum *obs[1] = {O};
+    double f = 0;
+    assert_int_equal(qnn_qsim_run(sim, theta, x, 1, obs, &f, grad, NULL), 0);
+    assert_true(fabs(f - ref_value(qc, theta, x, O)) < 1e-12);
+    double scale = 0;
+    for (int k = 0; k < O->nterms; k++)
+        scale += fabs(O->c[k]);
+    for (int a = 0; a < P; a++) {
+        double h = 1e-5, keep = theta[a];
+        theta[a] = keep + h;
+        double fp = ref_value(qc, theta, x, O);
+        theta[a] = keep - h;
+        double fm = ref_value(qc, theta, x, O);
+        theta[a] = keep;
+        double fd = (fp - fm) / (2 * h);
+        if (!(fabs(fd - grad[a]) < 1e-7 * (1 + scale)))
+            fail_msg("parameter %d (%s): adjoint %.12g, differences %.12g", a, qc->vars[a].name, grad[a], fd);
+    }
+    qnn_qsim_free(sim);
+    free(psi);
+    free(ref);
+    free(theta);
+    free(grad);
+}
+
+static void test_families_qsim(void **st)
+{
+    (void)st;
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, 17);
+    char err[512];
+    qnn_pauli_sum O;
+    qnn_qc *qc = NULL;
+    parse_ok("0.5*ZZIZ - 0.2*XIII + 0.7*Y1*X2 + IIIZ", 4, &O);
+    assert_int_equal(qnn_ansatz_hea(4, 2, "ry,rz", QNN_ENTGATE_CX, QNN_TOPO_RING, &qc, err, sizeof err), 0);
+    check_qsim(qc, &O, NULL, r);
+    qnn_qc_free(qc);
+    assert_int_equal(qnn_ansatz_hea(4, 3, "rz,ry,rx", QNN_ENTGATE_CZ, QNN_TOPO_LINE, &qc, err, sizeof err), 0);
+    check_qsim(qc, &O, NULL, r);
+    /* with the encoding: features are not parameters */
+    assert_int_equal(qnn_ansatz_encode(qc, 3, QNN_G_RY, err, sizeof err), 0);
+    double x[3] = {0.4, -0.9, 1.7};
+    check_qsim(qc, &O, x, r);
+    qnn_qc_free(qc);
+    qnn_pauli_sum cost;
+    parse_ok("0.6*Y1 - 0.8*XYZI + 0.3*X0 + 1.1*Z2*Y0 - 0.45*YXIY + IIYI + 2", 4, &cost);
+    assert_int_equal(qnn_ansatz_qaoa(4, 2, &cost, &qc, err, sizeof err), 0);
+    check_qsim(qc, &O, NULL, r);
+    check_qsim(qc, &cost, NULL, r);
+    qnn_qc_free(qc);
+    qnn_pauli_sum_free(&cost);
+    qnn_pauli_sum_free(&O);
+    gsl_rng_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -849,6 +932,7 @@ int main(void)
         cmocka_unit_test(test_qaoa_state),
         cmocka_unit_test(test_qaoa_gates),
         cmocka_unit_test(test_encode),
+        cmocka_unit_test(test_families_qsim),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
