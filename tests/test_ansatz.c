@@ -74,15 +74,20 @@ static qnn_cplx *dense_sum(const qnn_pauli_sum *s)
  * eigen-decomposition (GSL). */
 static qnn_cplx *herm_exp(size_t D, const qnn_cplx *H, double t)
 {
-    gsl_matrix_complex *A = gsl_matrix_complex_alloc(D, D), *V = gsl_matrix_complex_alloc(D, D);
-    gsl_vector *ev = gsl_vector_alloc(D);
+    /* spare rows against OpenBLAS 0.3.21's zdot over-read (as ref_herm_eigs) */
+    gsl_matrix_complex *Ab = gsl_matrix_complex_alloc(D + 1, D), *Vb = gsl_matrix_complex_alloc(D + 1, D);
+    gsl_matrix_complex_view Av = gsl_matrix_complex_submatrix(Ab, 0, 0, D, D),
+                            Vv = gsl_matrix_complex_submatrix(Vb, 0, 0, D, D);
+    gsl_matrix_complex *A = &Av.matrix, *V = &Vv.matrix;
+    gsl_vector *ev = gsl_vector_alloc(D + 1);
+    gsl_vector_view evv = gsl_vector_subvector(ev, 0, D);
     gsl_eigen_hermv_workspace *w = gsl_eigen_hermv_alloc(D);
     for (size_t r = 0; r < D; r++)
         for (size_t c = 0; c < D; c++) {
             qnn_cplx v = H[r + c * D];
             gsl_matrix_complex_set(A, r, c, gsl_complex_rect(creal(v), cimag(v)));
         }
-    assert_int_equal(gsl_eigen_hermv(A, ev, V, w), 0);
+    assert_int_equal(gsl_eigen_hermv(A, &evv.vector, V, w), 0);
     qnn_cplx *E = calloc(D * D, sizeof *E);
     for (size_t r = 0; r < D; r++)
         for (size_t c = 0; c < D; c++) {
@@ -96,8 +101,8 @@ static qnn_cplx *herm_exp(size_t D, const qnn_cplx *H, double t)
         }
     gsl_eigen_hermv_free(w);
     gsl_vector_free(ev);
-    gsl_matrix_complex_free(V);
-    gsl_matrix_complex_free(A);
+    gsl_matrix_complex_free(Vb);
+    gsl_matrix_complex_free(Ab);
     return E;
 }
 
