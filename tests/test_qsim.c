@@ -87,7 +87,7 @@ static qnn_qc *build(const spec *sp)
 {
     qnn_qc *qc = qnn_qc_new(sp->n, "test");
     assert_non_null(qc);
-    char name[16];
+    char name[32];
     for (int i = 0; i < NP; i++) {
         snprintf(name, sizeof name, "theta_%d", i);
         assert_int_equal(qnn_qc_add_var(qc, name, 0, 0), i);

@@ -296,6 +296,88 @@ static void gate_matrices(sgate *sg, const double *a)
 
 /* ---- kernels ------------------------------------------------------------- */
 
+/* The bodies of the 2x2 kernels on one amplitude pair (i0, i1); c holds
+ * the matrix as (re, im) of m00, m01, m10, m11. Inline functions, so that
+ * the two loop shapes below share them. */
+static inline void m1_pair(double *restrict v, size_t i0, size_t i1, const double *c)
+{
+    const double xr = v[2 * i0], xi = v[2 * i0 + 1];
+    const double yr = v[2 * i1], yi = v[2 * i1 + 1];
+    v[2 * i0] = c[0] * xr - c[1] * xi + c[2] * yr - c[3] * yi;
+    v[2 * i0 + 1] = c[0] * xi + c[1] * xr + c[2] * yi + c[3] * yr;
+    v[2 * i1] = c[4] * xr - c[5] * xi + c[6] * yr - c[7] * yi;
+    v[2 * i1 + 1] = c[4] * xi + c[5] * xr + c[6] * yi + c[7] * yr;
+}
+
+static inline void d1_pair(double *restrict v, size_t i0, size_t i1, const double *c)
+{
+    const double xr = v[2 * i0], xi = v[2 * i0 + 1];
+    const double yr = v[2 * i1], yi = v[2 * i1 + 1];
+    v[2 * i0] = c[0] * xr - c[1] * xi;
+    v[2 * i0 + 1] = c[0] * xi + c[1] * xr;
+    v[2 * i1] = c[2] * yr - c[3] * yi;
+    v[2 * i1 + 1] = c[2] * yi + c[3] * yr;
+}
+
+static inline void d1_upper(double *restrict v, size_t i1, const double *c)
+{
+    const double yr = v[2 * i1], yi = v[2 * i1 + 1];
+    v[2 * i1] = c[2] * yr - c[3] * yi;
+    v[2 * i1 + 1] = c[2] * yi + c[3] * yr;
+}
+
+static inline void swap_pair(double *restrict v, size_t i0, size_t i1)
+{
+    const double r = v[2 * i0], i = v[2 * i0 + 1];
+    v[2 * i0] = v[2 * i1];
+    v[2 * i0 + 1] = v[2 * i1 + 1];
+    v[2 * i1] = r;
+    v[2 * i1 + 1] = i;
+}
+
+/* Re(<l0| (c00 x + c01 y)) + Re(<l1| (c10 x + c11 y)). */
+static inline double m1_inner(const double *restrict lam, const double *restrict psi, size_t i0,
+                              size_t i1, const double *c)
+{
+    const double xr = psi[2 * i0], xi = psi[2 * i0 + 1];
+    const double yr = psi[2 * i1], yi = psi[2 * i1 + 1];
+    const double ur = c[0] * xr - c[1] * xi + c[2] * yr - c[3] * yi;
+    const double ui = c[0] * xi + c[1] * xr + c[2] * yi + c[3] * yr;
+    const double wr = c[4] * xr - c[5] * xi + c[6] * yr - c[7] * yi;
+    const double wi = c[4] * xi + c[5] * xr + c[6] * yi + c[7] * yr;
+    return lam[2 * i0] * ur + lam[2 * i0 + 1] * ui + lam[2 * i1] * wr + lam[2 * i1 + 1] * wi;
+}
+
+/* The pairs of a 1-qubit op: without controls (nb = 1) as blocks of
+ * contiguous i0 that the compiler can vectorise; with controls by
+ * deposit. */
+#define FOR_PAIRS(sg, D, i0, i1, ...)                                             \
+    do {                                                                          \
+        const size_t s0_ = (size_t)1 << (sg)->t0;                                 \
+        if ((sg)->nb == 1) {                                                      \
+            for (size_t hi_ = 0; hi_ < (D); hi_ += 2 * s0_)                       \
+                for (size_t i0 = hi_; i0 < hi_ + s0_; i0++) {                     \
+                    const size_t i1 = i0 + s0_;                                   \
+                    __VA_ARGS__;                                                  \
+                }                                                                 \
+        } else {                                                                  \
+            const size_t K_ = (D) >> (sg)->nb;                                    \
+            for (size_t k_ = 0; k_ < K_; k_++) {                                  \
+                const size_t i0 = deposit(k_, (sg)->nb, (sg)->low) | (sg)->cmask; \
+                const size_t i1 = i0 | s0_;                                       \
+                __VA_ARGS__;                                                      \
+            }                                                                     \
+        }                                                                         \
+    } while (0)
+
+static void cplx_split(const qnn_cplx *m, int len, double *c)
+{
+    for (int j = 0; j < len; j++) {
+        c[2 * j] = creal(m[j]);
+        c[2 * j + 1] = cimag(m[j]);
+    }
+}
+
 /* v ← G v (adj = 0) or G† v (adj = 1). */
 static void gate_apply(const sgate *sg, double *restrict v, size_t D, int adj)
 {
@@ -307,53 +389,27 @@ static void gate_apply(const sgate *sg, double *restrict v, size_t D, int adj)
     case OP_ID:
         break;
     case OP_X:
-        for (size_t k = 0; k < K; k++) {
-            const size_t i0 = deposit(k, sg->nb, sg->low) | cm, i1 = i0 | s0;
-            const double r = v[2 * i0], i = v[2 * i0 + 1];
-            v[2 * i0] = v[2 * i1];
-            v[2 * i0 + 1] = v[2 * i1 + 1];
-            v[2 * i1] = r;
-            v[2 * i1 + 1] = i;
-        }
+        FOR_PAIRS(sg, D, i0, i1, swap_pair(v, i0, i1));
         break;
     case OP_SWAP:
         for (size_t k = 0; k < K; k++) {
-            const size_t b = deposit(k, sg->nb, sg->low) | cm, i0 = b | s0, i1 = b | s1;
-            const double r = v[2 * i0], i = v[2 * i0 + 1];
-            v[2 * i0] = v[2 * i1];
-            v[2 * i0 + 1] = v[2 * i1 + 1];
-            v[2 * i1] = r;
-            v[2 * i1 + 1] = i;
+            const size_t b = deposit(k, sg->nb, sg->low) | cm;
+            swap_pair(v, b | s0, b | s1);
         }
         break;
     case OP_D1: {
-        const double d0r = creal(m[0]), d0i = cimag(m[0]), d1r = creal(m[1]), d1i = cimag(m[1]);
-        const int skip0 = d0r == 1.0 && d0i == 0.0; /* z, s, t, p: only |1> moves */
-        for (size_t k = 0; k < K; k++) {
-            const size_t i0 = deposit(k, sg->nb, sg->low) | cm, i1 = i0 | s0;
-            if (!skip0) {
-                const double r = v[2 * i0], i = v[2 * i0 + 1];
-                v[2 * i0] = d0r * r - d0i * i;
-                v[2 * i0 + 1] = d0r * i + d0i * r;
-            }
-            const double r = v[2 * i1], i = v[2 * i1 + 1];
-            v[2 * i1] = d1r * r - d1i * i;
-            v[2 * i1 + 1] = d1r * i + d1i * r;
-        }
+        double c[4];
+        cplx_split(m, 2, c);
+        if (c[0] == 1.0 && c[1] == 0.0) /* z, s, t, p: only |1> moves */
+            FOR_PAIRS(sg, D, i0, i1, (void)i0, d1_upper(v, i1, c));
+        else
+            FOR_PAIRS(sg, D, i0, i1, d1_pair(v, i0, i1, c));
         break;
     }
     case OP_M1: {
-        const double ar = creal(m[0]), ai = cimag(m[0]), br = creal(m[1]), bi = cimag(m[1]);
-        const double cr = creal(m[2]), ci = cimag(m[2]), dr = creal(m[3]), di = cimag(m[3]);
-        for (size_t k = 0; k < K; k++) {
-            const size_t i0 = deposit(k, sg->nb, sg->low) | cm, i1 = i0 | s0;
-            const double xr = v[2 * i0], xi = v[2 * i0 + 1];
-            const double yr = v[2 * i1], yi = v[2 * i1 + 1];
-            v[2 * i0] = ar * xr - ai * xi + br * yr - bi * yi;
-            v[2 * i0 + 1] = ar * xi + ai * xr + br * yi + bi * yr;
-            v[2 * i1] = cr * xr - ci * xi + dr * yr - di * yi;
-            v[2 * i1 + 1] = cr * xi + ci * xr + dr * yi + di * yr;
-        }
+        double c[8];
+        cplx_split(m, 4, c);
+        FOR_PAIRS(sg, D, i0, i1, m1_pair(v, i0, i1, c));
         break;
     }
     case OP_D2: {
@@ -412,19 +468,9 @@ static double deriv_inner(const sgate *sg, const qnn_cplx *d, const double *rest
     const size_t s0 = (size_t)1 << sg->t0;
     double acc = 0;
     if (!sg->core2) {
-        const double ar = creal(d[0]), ai = cimag(d[0]), br = creal(d[1]), bi = cimag(d[1]);
-        const double cr = creal(d[2]), ci = cimag(d[2]), dr = creal(d[3]), di = cimag(d[3]);
-        for (size_t k = 0; k < K; k++) {
-            const size_t i0 = deposit(k, sg->nb, sg->low) | cm, i1 = i0 | s0;
-            const double xr = psi[2 * i0], xi = psi[2 * i0 + 1];
-            const double yr = psi[2 * i1], yi = psi[2 * i1 + 1];
-            const double ur = ar * xr - ai * xi + br * yr - bi * yi;
-            const double ui = ar * xi + ai * xr + br * yi + bi * yr;
-            const double wr = cr * xr - ci * xi + dr * yr - di * yi;
-            const double wi = cr * xi + ci * xr + dr * yi + di * yr;
-            /* Re(conj(l) u) = lr ur + li ui */
-            acc += lam[2 * i0] * ur + lam[2 * i0 + 1] * ui + lam[2 * i1] * wr + lam[2 * i1 + 1] * wi;
-        }
+        double c[8];
+        cplx_split(d, 4, c);
+        FOR_PAIRS(sg, D, i0, i1, acc += m1_inner(lam, psi, i0, i1, c));
         return acc;
     }
     const size_t s1 = (size_t)1 << sg->t1;
