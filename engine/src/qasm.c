@@ -460,13 +460,8 @@ static int check_new_name(P *p, const tok *t, const char *what)
         return fail_tok(p, t, QNN_E_FORMAT, "a name of at most %d bytes", MAX_NAME);
     if (in_list(p, t->s, t->len, keywords, sizeof keywords / sizeof keywords[0]))
         return fail_tok(p, t, QNN_E_FORMAT, "the name of the %s (not a keyword, constant or function)", what);
-    char nm[MAX_NAME + 1];
-    memcpy(nm, p->text + t->s, t->len);
-    nm[t->len] = '\0';
     if (lookup(p, t->s, t->len))
         return fail_tok(p, t, QNN_E_RELATION, "a name not declared before (for the %s)", what);
-    if (qnn_gate_kind_find(nm) >= 0 && strcmp(what, "gate") != 0)
-        return fail_tok(p, t, QNN_E_RELATION, "a name that is not a gate (for the %s)", what);
     return 0;
 }
 
@@ -1050,7 +1045,9 @@ static int gate_call(P *p, int ctx)
     int kind = -1, map = MAP_ID;
     if (g && g->native >= 0)
         kind = g->native;
-    if (!g && !y) {
+    /* an input or register may share a gate's name (x, t): a statement
+       starts with a gate */
+    if (!g) {
         kind = qnn_gate_kind_find(nm);
         for (size_t i = 0; kind < 0 && i < sizeof gate_aliases / sizeof gate_aliases[0]; i++)
             if (!strcmp(gate_aliases[i].name, nm)) {
@@ -1062,7 +1059,8 @@ static int gate_call(P *p, int ctx)
         if (p->defining_len && same_name(p, nt.s, nt.len, p->defining_s, p->defining_len))
             return fail_tok(p, &nt, QNN_E_RELATION, "a gate defined before this one (a gate cannot call itself)");
         if (y)
-            return fail_tok(p, &nt, QNN_E_RELATION, "a gate name (this name is not a gate)");
+            return fail_tok(p, &nt, QNN_E_RELATION, "%s (this name is not a gate)",
+                            ctx == CTX_BODY ? "gate calls, gphase, barrier" : STMT_ALLOWED);
         return fail_tok(p, &nt, QNN_E_RELATION,
                         "%s; gates: those of stdgates.inc, U, rxx, ryy, rzz, rzx, sxdg, or one defined before "
                         "with gate",
