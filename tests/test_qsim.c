@@ -36,7 +36,6 @@
 #define NP 4   /* parameters theta_0 .. theta_3 */
 #define NF 2   /* features x_0, x_1 */
 #define MAXG 64
-#define MAXN 5
 
 /* ---- circuits described in plain C --------------------------------------- */
 
@@ -533,14 +532,15 @@ static void test_parametric_kind_alone(void **st)
     gsl_rng_free(r);
 }
 
-/* A long random circuit of all kinds, four qubits, three observables. */
+/* A long random circuit of all kinds on four to six qubits (targets in
+ * high bits, blocks of several pairs), three observables. */
 static void test_mixed_multi_observable(void **st)
 {
     (void)st;
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
     gsl_rng_set(r, 23);
     for (int trial = 0; trial < 5; trial++) {
-        spec sp = {.n = 4};
+        spec sp = {.n = 4 + trial % 3};
         for (int j = 0; j < 48; j++)
             add_gate(r, &sp, (int)gsl_rng_uniform_int(r, QNN_G_COUNT), 0);
         double th[NP], x[NF];
