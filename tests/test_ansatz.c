@@ -919,6 +919,110 @@ static void test_families_qsim(void **st)
     gsl_rng_free(r);
 }
 
+/* ---- a family and its QASM export (qnn_qasm_write, qnn_qasm_parse) ------- */
+
+/* Writes qc as OpenQASM 3, reads it back, and checks the same gates,
+ * the same variables in the same order, and the same values and adjoint
+ * gradients for random angles, bit for bit. */
+static void check_qasm_equivalent(const qnn_qc *qc, const qnn_pauli_sum *O, const double *x, gsl_rng *r)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    assert_non_null(f);
+    assert_int_equal(qnn_qasm_write(qc, "test_ansatz: a family", f), 0);
+    assert_int_equal(fclose(f), 0);
+    char err[512] = "";
+    qnn_qc *back = NULL;
+    if (qnn_qasm_parse(text, len, "family.qasm", &back, err, sizeof err) != 0)
+        fail_msg("the export does not read back: %s\n%s", err, text);
+    for (int v = 0; v < back->nvars; v++)
+        if (qnn_qc_var_find(qc, back->vars[v].name) >= 0 &&
+            qc->vars[qnn_qc_var_find(qc, back->vars[v].name)].role == QNN_VAR_FEATURE)
+            qnn_qc_set_role(back, v, QNN_VAR_FEATURE);
+    assert_int_equal(back->n, qc->n);
+    assert_int_equal(back->ngates, qc->ngates);
+    assert_int_equal(back->nvars, qc->nvars);
+    assert_int_equal(back->nparams, qc->nparams);
+    assert_int_equal(back->nfeatures, qc->nfeatures);
+    for (int v = 0; v < qc->nvars; v++) {
+        assert_string_equal(back->vars[v].name, qc->vars[v].name);
+        assert_int_equal(back->vars[v].index, qc->vars[v].index);
+    }
+    for (int g = 0; g < qc->ngates; g++) {
+        assert_int_equal(back->gates[g].kind, qc->gates[g].kind);
+        for (int i = 0; i < QNN_GATE_MAX_QUBITS; i++)
+            assert_int_equal(back->gates[g].q[i], qc->gates[g].q[i]);
+    }
+    int P = qc->nparams;
+    double *theta = malloc((size_t)P * sizeof *theta), *g1 = malloc((size_t)P * sizeof *g1),
+           *g2 = malloc((size_t)P * sizeof *g2), f1 = 0, f2 = 0;
+    qnn_qsim *s1 = qnn_qsim_new(qc), *s2 = qnn_qsim_new(back);
+    assert_non_null(s1);
+    assert_non_null(s2);
+    const qnn_pauli_sum *obs[1] = {O};
+    for (int it = 0; it < 3; it++) {
+        for (int a = 0; a < P; a++)
+            theta[a] = 2 * M_PI * gsl_rng_uniform(r) - M_PI;
+        assert_int_equal(qnn_qsim_run(s1, theta, x, 1, obs, &f1, g1, NULL), 0);
+        assert_int_equal(qnn_qsim_run(s2, theta, x, 1, obs, &f2, g2, NULL), 0);
+        if (f1 != f2)
+            fail_msg("<O>: built %.17g, read back %.17g", f1, f2);
+        for (int a = 0; a < P; a++)
+            if (g1[a] != g2[a])
+                fail_msg("d<O>/d%s: built %.17g, read back %.17g", qc->vars[a].name, g1[a], g2[a]);
+    }
+    qnn_qsim_free(s1);
+    qnn_qsim_free(s2);
+    free(theta);
+    free(g1);
+    free(g2);
+    qnn_qc_free(back);
+    free(text);
+}
+
+static void test_families_qasm(void **st)
+{
+    (void)st;
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, 23);
+    char err[512];
+    static const char *rots[] = {"ry", "rx,rz", "rz,ry,rz"};
+    static const int ns[] = {1, 2, 5};
+    for (int ni = 0; ni < 3; ni++) {
+        int n = ns[ni];
+        qnn_pauli_sum O;
+        assert_int_equal(qnn_ansatz_default_cost(n, &O), 0);
+        for (int ri = 0; ri < 3; ri++)
+            for (int t = 0; t < 4; t++) {
+                qnn_qc *qc = NULL;
+                assert_int_equal(qnn_ansatz_hea(n, 2, rots[ri], (qnn_entgate)(t & 1), (qnn_topology)(t >> 1), &qc, err, sizeof err), 0);
+                check_qasm_equivalent(qc, &O, NULL, r);
+                qnn_qc_free(qc);
+            }
+        qnn_qc *qc = NULL;
+        assert_int_equal(qnn_ansatz_qaoa(n, 3, &O, &qc, err, sizeof err), 0);
+        check_qasm_equivalent(qc, &O, NULL, r);
+        qnn_qc_free(qc);
+        qnn_pauli_sum_free(&O);
+    }
+    /* a cost with X and Y letters and coefficients that are not short decimals */
+    qnn_pauli_sum cost;
+    parse_ok("0.1*Y1 - 0.3333333333333333*XYZI + 1e-7*X0 + 1.1*Z2*Y0 - 0.45*YXIY + 2", 4, &cost);
+    qnn_qc *qc = NULL;
+    assert_int_equal(qnn_ansatz_qaoa(4, 2, &cost, &qc, err, sizeof err), 0);
+    check_qasm_equivalent(qc, &cost, NULL, r);
+    qnn_qc_free(qc);
+    /* with the angle encoding (features read back by name) */
+    assert_int_equal(qnn_ansatz_hea(4, 2, "ry,rz", QNN_ENTGATE_CZ, QNN_TOPO_RING, &qc, err, sizeof err), 0);
+    assert_int_equal(qnn_ansatz_encode(qc, 3, QNN_G_RY, err, sizeof err), 0);
+    double x[3] = {0.25, -1.5, 2.75};
+    check_qasm_equivalent(qc, &cost, x, r);
+    qnn_qc_free(qc);
+    qnn_pauli_sum_free(&cost);
+    gsl_rng_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -938,6 +1042,7 @@ int main(void)
         cmocka_unit_test(test_qaoa_gates),
         cmocka_unit_test(test_encode),
         cmocka_unit_test(test_families_qsim),
+        cmocka_unit_test(test_families_qasm),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
