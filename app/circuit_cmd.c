@@ -123,8 +123,8 @@ int qnn_cmd_circuit(const qnn_command *self, int argc, char **argv)
         goto done;
     }
     char comment[600];
-    snprintf(comment, sizeof comment, "written by qnnlab circuit export from %s (%s)", ps->path[0] ? ps->path : "a preset",
-             qc->source ? qc->source : "circuit");
+    snprintf(comment, sizeof comment, "written by qnnlab circuit export from preset %s (%s)",
+             preset_name ? qnn_quote(preset_name, 120, q, sizeof q) : "circuit", qc->source ? qc->source : "circuit");
     if (!out) {
         if (!strcmp(action, "show"))
             show(qc, stdout);

@@ -300,9 +300,16 @@ static int group_kernel_leading(sweep_pan *t, long g, double *x, int color)
     double *lo = fig_alloc(t->a, (size_t)t->nx * sizeof(double));
     if (!lo)
         return -1;
+    int any = 0;
     for (int i = 0; i < t->nx; i++) {
         const qnn_theory_value *tv = qnn_summary_theory(&t->res->points[(long)i * t->ngroups + g].sum, "mean_qntk_leading");
         lo[i] = tv ? tv->value : NAN;
+        any |= isfinite(lo[i]);
+    }
+    if (!any) {   /* a model without the 2-design theory: say so, draw nothing */
+        if (g == 0 && !t->pn->note)
+            t->pn->note = "LIU23 Eqs. 9, 17: no 2-design";
+        return 0;
     }
     plot_series *s4 = fig_add_series(t->b, t->pn);
     if (!s4)
@@ -358,6 +365,8 @@ static int sweep_group(sweep_pan *t, long g)
     }
     if (have_th && group_theory(t, g, x, th, color) != 0)
         return -1;
+    if (!have_th && g == 0 && !strcmp(sd->name, "lambda_min_t0") && !t->pn->note)
+        t->pn->note = "LIU23 Eq. 21: no 2-design";
     if (!strcmp(sd->name, "grad_inf_var_t0") && t->xkey && group_exp_fit(t, g, x, color) != 0)
         return -1;
     const int wl = t->xkey && !strcmp(t->xkey, "width") ? qnn_width_law_of(sd->name) : -1;

@@ -114,7 +114,7 @@ static const key_row rows[] = {
     {{"label", QNN_KEY_STRING, "empty, or a column name", "circuit with a CSV file: the label column (empty: the last)", "model", 0}, OFF(label), 0, 0, NULL, 63},
     {{"problem", QNN_KEY_ENUM, "auto | regression | classification", "circuit with a CSV file: the label is a regression target or a class (auto: classes when it holds words or at most 16 distinct integers)", "model", 0}, OFF(problem), 0, 0, problem_names, 0},
     {{"standardise", QNN_KEY_INT, "0 | 1", "circuit with a CSV file: 1 scales each feature to mean 0 and standard deviation 1 over the training rows", "model", 1}, OFF(standardise), 0, 1, NULL, 0},
-    {{"test_fraction", QNN_KEY_DOUBLE, "0 .. 0.9", "circuit with a CSV file: the fraction of rows held out for the test loss and accuracy (stratified by class)", "model", 1}, OFF(test_fraction), 0, 0.9, NULL, 0},
+    {{"test_fraction", QNN_KEY_DOUBLE, "0 .. 0.99", "circuit with a CSV file: the fraction of rows held out for the test loss and accuracy (stratified by class)", "model", 1}, OFF(test_fraction), 0, 0.99, NULL, 0},
     {{"split_seed", QNN_KEY_U64, "0 .. 18446744073709551615", "circuit with a CSV file: the seed of the train/test split (the same for every instance)", "model", 1}, OFF(split_seed), 0, 0, NULL, 0},
     {{"batch", QNN_KEY_INT, "0 .. 1000000", "circuit: mini-batch size of each step, rows drawn without replacement (0: the full training set)", "optimiser", 1}, OFF(batch), 0, 1000000, NULL, 0},
     {{"encoding", QNN_KEY_ENUM, "ry | rx", "circuit: the angle encoding ry(x_i) (or rx) on qubit i, used when the circuit has no data inputs of its own", "model", 1}, OFF(encoding), 0, 0, encoding_names, 0},

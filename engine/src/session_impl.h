@@ -41,6 +41,7 @@ typedef struct rec {
     double th, frozen;
     int thkind;
     double hfp, proxy;
+    double acc, tacc, terr;         /* accuracies and the held-out error (means) */
 } rec;
 
 typedef struct frec { double err, k, s, d; } frec;

@@ -170,8 +170,8 @@ static void record(qnn_session *s)
         thin(s);
     rec *r = &s->hist[s->nrec];
     frec *f = &s->fhist[s->nrec * QNN_SESSION_MAX_FAINT];
-    double se = 0, sk = 0, skx = 0, ss = 0, sd = 0, sf = 0;
-    int ne = 0, nk = 0, nkx = 0, ns = 0, nd = 0, nf = 0;
+    double se = 0, sk = 0, skx = 0, ss = 0, sd = 0, sf = 0, sa = 0, sta = 0, ste = 0;
+    int ne = 0, nk = 0, nkx = 0, ns = 0, nd = 0, nf = 0, na = 0, nta = 0, nte = 0;
     for (int i = 0; i < s->R; i++) {
         const qnn_obs *o = &s->obs[i];
         double e = s->dead[i] ? NAN : err_of(s, o);
@@ -183,6 +183,9 @@ static void record(qnn_session *s)
         if (isfinite(kx)) { skx += kx; nkx++; }
         if (isfinite(S)) { ss += S; ns++; }
         if (isfinite(T)) { sd += T; nd++; }
+        if (!s->dead[i] && isfinite(o->accuracy)) { sa += o->accuracy; na++; }
+        if (!s->dead[i] && isfinite(o->test_accuracy)) { sta += o->test_accuracy; nta++; }
+        if (!s->dead[i] && isfinite(o->test_loss)) { ste += o->test_loss; nte++; }
         if (!s->dead[i] && s->seg[i].valid) {
             double fe = frozen_err(s, i, s->step - s->seg_step);
             if (isfinite(fe)) { sf += fe; nf++; }
@@ -201,6 +204,9 @@ static void record(qnn_session *s)
     r->s = ns ? ss / ns : NAN;
     r->d = nd ? sd / nd : NAN;
     r->frozen = nf ? sf / nf : NAN;
+    r->acc = na ? sa / na : NAN;
+    r->tacc = nta ? sta / nta : NAN;
+    r->terr = nte ? ste / nte : NAN;
     r->th = theory_err(s, s->step, &r->thkind);
     r->hfp = s->dead[0] ? NAN : s->obs[0].h_frac_pos;
     r->proxy = s->dead[0] ? NAN : s->obs[0].proxy;
@@ -334,7 +340,7 @@ static qnn_snapshot *snap_build(qnn_session *s)
     if (!sn)
         return NULL;
     const size_t n = s->nrec, F = (size_t)s->nfaint, E = (size_t)s->R * (size_t)s->m;
-    size_t nd = n * (1 + 4 + 2 + 2 + 2) + F * n * 4 + E;
+    size_t nd = n * (1 + 4 + 2 + 2 + 2 + 3) + F * n * 4 + E;
     size_t bytes = s->nmarks * sizeof(qnn_snap_mark) + nd * sizeof(double);
     sn->block = malloc(bytes ? bytes : 1);
     if (!sn->block) {
@@ -349,7 +355,7 @@ static qnn_snapshot *snap_build(qnn_session *s)
 #define TAKE(f, k) do { sn->f = d; d += (k); } while (0)
     TAKE(t, n); TAKE(err_mean, n); TAKE(err_theory, n); TAKE(err_frozen, n); TAKE(err_theory_kind, n);
     TAKE(k_mean, n); TAKE(kmax_mean, n); TAKE(s_mean, n); TAKE(d_mean, n);
-    TAKE(hfp, n); TAKE(proxy, n);
+    TAKE(hfp, n); TAKE(proxy, n); TAKE(acc_mean, n); TAKE(test_acc_mean, n); TAKE(test_err_mean, n);
     TAKE(err_inst, F * n); TAKE(k_inst, F * n); TAKE(s_inst, F * n); TAKE(d_inst, F * n);
     TAKE(eig_now, E);
 #undef TAKE
@@ -366,6 +372,9 @@ static qnn_snapshot *snap_build(qnn_session *s)
         sn->d_mean[k] = r->d;
         sn->hfp[k] = r->hfp;
         sn->proxy[k] = r->proxy;
+        sn->acc_mean[k] = r->acc;
+        sn->test_acc_mean[k] = r->tacc;
+        sn->test_err_mean[k] = r->terr;
         for (size_t f = 0; f < F; f++) {
             const frec *fr = &s->fhist[k * QNN_SESSION_MAX_FAINT + f];
             sn->err_inst[f * n + k] = fr->err;

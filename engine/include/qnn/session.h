@@ -107,6 +107,8 @@ typedef struct qnn_snapshot {
     double *s_mean, *s_inst;         /* S(ρ_v) */
     double *d_mean, *d_inst;         /* trace distance to I/D_v */
     double *hfp, *proxy;             /* instance 0: fraction of positive Hessian eigenvalues, error proxy */
+    double *acc_mean, *test_acc_mean; /* training and test accuracy (classification), else NaN */
+    double *test_err_mean;           /* the loss on held-out rows (models with QNN_CAP_HELDOUT), else NaN */
     /* kernel eigenvalues now: ninst rows of m (ascending, / kernel_div), NaN if none */
     double *eig_now;
     /* Hessian */

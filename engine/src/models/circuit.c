@@ -704,15 +704,3 @@ const qnn_model_class qnn_class_circuit = {
     .live_theory = cm_live_theory,
 };
 
-/* TEMPORARY (until engine/src/qasm.c lands): weak stand-ins so the engine links. */
-__attribute__((weak)) int qnn_qasm_read(const char *path, qnn_qc **out, char *err, size_t errlen)
-{
-    (void)path;
-    *out = NULL;
-    return qnn_fail(err, errlen, QNN_E_UNSUPPORTED, "the QASM reader is not built yet");
-}
-__attribute__((weak)) int qnn_qasm_write(const qnn_qc *qc, const char *comment, FILE *f)
-{
-    (void)qc; (void)comment; (void)f;
-    return -1;
-}
