@@ -1,7 +1,9 @@
 /* The layout of circuit diagrams (ui/plot/circuit_layout.c): columns for
  * parallel gates, the span of multi-qubit gates, folding to a width, layer
  * breaks, box texts; and the same circuits drawn with cairo (PNG, SVG,
- * PDF) and as text (ui/tui/circuit_text.c). */
+ * PDF) and as text (ui/tui/circuit_text.c); the live faces' diagram (key
+ * d: its cache, the window's overlay, the terminal's screen, scrolling,
+ * the export with circuit.qasm). */
 #ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 200809L
 #endif
@@ -23,6 +25,8 @@
 #include "circuit_draw.h"
 #include "circuit_text.h"
 #include "qnn/ansatz.h"
+#include "qnn/qasm.h"
+#include "tui.h"
 
 /* ------------------------------------------------------------------ */
 /* building circuits                                                   */
@@ -377,6 +381,155 @@ static void test_files(void **state)
     qnn_qc_free(qc);
 }
 
+/* ------------------------------------------------------------------ */
+/* the live faces                                                      */
+
+static qnn_session *session(const char *const *kv)
+{
+    qnn_params p;
+    qnn_params_default(&p);
+    char err[512];
+    for (int i = 0; kv[i]; i += 2)
+        if (qnn_params_set(&p, kv[i], kv[i + 1], err, sizeof err) != 0)
+            fail_msg("%s", err);
+    qnn_session_opts o;
+    qnn_session_opts_default(&o);
+    o.instances = 2;
+    o.playing = 0;
+    qnn_session *s = qnn_session_new(&p, &o, err, sizeof err);
+    if (!s)
+        fail_msg("%s", err);
+    assert_int_equal(qnn_session_advance(s, 2), 0);
+    return s;
+}
+
+static char *dump(const tg_grid *g)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    tg_dump(g, f);
+    fclose(f);
+    return buf;
+}
+
+static void test_live(void **state)
+{
+    (void)state;
+    const char *kv[] = {"model", "circuit", "data", "none", "ansatz", "hea", "n", "4", "layers", "8", "seed", "1", NULL};
+    qnn_session *s = session(kv);
+    live_ui u;
+    live_ui_init(&u, s, "test", NULL);
+    assert_int_equal(live_do(&u, LIVE_CIRCUIT), 1);
+    assert_int_equal(u.circuit_shown, 1);
+    const qnn_snapshot *sn = qnn_session_acquire(s);
+    assert_int_equal(live_circuit_sync(&u, sn, 0), 1);
+    assert_int_equal(live_circuit_sync(&u, sn, 0), 0);   /* the same parameters: kept */
+    assert_non_null(u.circuit);
+    assert_int_equal(u.circuit->status, 0);
+    assert_int_equal(u.circuit->L.n, 4);
+    assert_true(u.circuit->L.has_layers);
+
+    /* the window: the overlay over the panels, in larger type when small */
+    cairo_surface_t *sf = cairo_image_surface_create(CAIRO_FORMAT_RGB24, 1200, 800);
+    cairo_t *cr = cairo_create(sf);
+    live_layout L;
+    live_layout_for(&L, 1200, 800, 1.0, &u);
+    qnn_params req;
+    qnn_session_requested(s, &req);
+    live_draw(cr, &L, &u, sn, &req, NULL);
+    assert_int_equal(cairo_status(cr), CAIRO_STATUS_SUCCESS);
+    assert_true(u.circuit->fit_fs >= 12);
+    assert_true(u.circuit->page > 1);
+    if (getenv("KEEP"))
+        cairo_surface_write_to_png(sf, "/tmp/test_circuit_live.png");
+    cairo_destroy(cr);
+    cairo_surface_destroy(sf);
+
+    /* the terminal: the diagram in place of the panels, scrolled */
+    for (int ascii = 0; ascii < 2; ascii++) {
+        assert_int_equal(live_circuit_sync(&u, sn, ascii), ascii);   /* ASCII texts: rebuilt */
+        tui_view v;
+        memset(&v, 0, sizeof v);
+        v.cs = ascii ? TG_ASCII : TG_UTF8;
+        tui_layout tl;
+        tui_layout_compute(&tl, 80, 24, &v);
+        tg_grid g;
+        assert_int_equal(tg_init(&g, 80, 24, v.cs), 0);
+        assert_int_equal(tui_compose(&g, &tl, &u, &v, sn, &req), 0);
+        char *t = dump(&g);
+        if (getenv("SHOW"))
+            fputs(t, stdout);
+        assert_non_null(strstr(t, "circuit diagram"));
+        assert_non_null(strstr(t, "q3"));
+        assert_non_null(strstr(t, ascii ? "[Ry(theta0)]" : "┤Ry(θ0)├"));
+        assert_non_null(strstr(t, "lines 1-") ? strstr(t, "lines 1-") : strstr(t, "lines 1–"));
+        /* eight layers do not fit 80 x 24: it scrolls */
+        assert_true(u.circuit->max_scroll > 0);
+        assert_int_equal(live_circuit_key(&u, QNN_KEY_PGDN), 1);
+        assert_true(u.circuit->scroll > 0);
+        assert_int_equal(live_circuit_key(&u, QNN_KEY_END), 1);
+        assert_true(u.circuit->scroll == u.circuit->max_scroll);
+        assert_int_equal(tui_compose(&g, &tl, &u, &v, sn, &req), 0);
+        free(t);
+        t = dump(&g);
+        assert_non_null(strstr(t, "layer 7"));
+        assert_null(strstr(t, ascii ? "[Ry(theta0)]" : "┤Ry(θ0)├"));
+        assert_int_equal(live_circuit_key(&u, QNN_KEY_HOME), 1);
+        assert_true(u.circuit->scroll == 0);
+        assert_int_equal(live_circuit_key(&u, 'x'), 0);
+        free(t);
+        tg_free(&g);
+    }
+    assert_int_equal(live_do(&u, LIVE_CIRCUIT), 1);
+    assert_int_equal(u.circuit_shown, 0);
+    assert_int_equal(live_circuit_key(&u, QNN_KEY_DOWN), 0);   /* closed: the key is the slider's */
+
+    /* the export: the diagram and circuit.qasm, which reads back */
+    char dir[] = "/tmp/test_circuit_live_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    int written = 0;
+    char err[512];
+    assert_int_equal(live_circuit_export(&sn->params, dir, &written, err, sizeof err), 0);
+    assert_int_equal(written, 1);
+    static const char *const names[4] = {"circuit.png", "circuit.svg", "circuit.pdf", "circuit.qasm"};
+    for (int k = 0; k < 4; k++) {
+        char p[128];
+        snprintf(p, sizeof p, "%s/%s", dir, names[k]);
+        struct stat st;
+        assert_int_equal(stat(p, &st), 0);
+        assert_true(st.st_size > 100);
+        if (k == 3) {
+            qnn_qc *qc = NULL, *orig = NULL;
+            assert_int_equal(qnn_qasm_read(p, &qc, err, sizeof err), 0);
+            assert_int_equal(qnn_model_circuit(&sn->params, &orig, err, sizeof err), 0);
+            assert_int_equal(qc->ngates, orig->ngates);
+            assert_int_equal(qc->n, 4);
+            qnn_qc_free(qc);
+            qnn_qc_free(orig);
+        }
+        unlink(p);
+    }
+    rmdir(dir);
+    qnn_snapshot_release(sn);
+    live_circuit_free(&u);
+    assert_null(u.circuit);
+    qnn_session_free(s);
+
+    /* a model without a gate-level circuit: not offered, and said so */
+    const char *kr[] = {"model", "random", "n", "3", "L", "8", NULL};
+    s = session(kr);
+    live_ui_init(&u, s, "test", NULL);
+    assert_int_equal(live_do(&u, LIVE_CIRCUIT), 1);
+    assert_int_equal(u.circuit_shown, 0);
+    assert_non_null(strstr(u.status, "no circuit diagram"));
+    sn = qnn_session_acquire(s);
+    assert_int_equal(live_circuit_export(&sn->params, "/nonexistent", &written, err, sizeof err), 0);
+    assert_int_equal(written, 0);
+    qnn_snapshot_release(sn);
+    qnn_session_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -388,6 +541,7 @@ int main(void)
         cmocka_unit_test(test_texts),
         cmocka_unit_test(test_text_drawing),
         cmocka_unit_test(test_files),
+        cmocka_unit_test(test_live),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

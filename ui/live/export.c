@@ -213,6 +213,17 @@ int live_export(live_ui *u, const qnn_snapshot *sn, double w, double h, double u
         snprintf(p, sizeof p, "%s/state.json", tmp);
         rc = write_state(p, u, sn);
     }
+    /* the circuit diagram and circuit.qasm (models with a gate-level
+     * circuit); a failure there keeps the rest and says so */
+    int circ = 0;
+    char cerr[512] = "";
+    if (rc == 0 && live_circuit_export(&sn->params, tmp, &circ, cerr, sizeof cerr) != 0) {
+        static const char *const cx[4] = {"png", "svg", "pdf", "qasm"};
+        for (int k = 0; k < 4; k++) {
+            snprintf(p, sizeof p, "%s/circuit.%s", tmp, cx[k]);
+            unlink(p);
+        }
+    }
     if (rc == 0 && w > 0 && h > 0) {
         snprintf(p, sizeof p, "%s/dashboard.png", tmp);
         rc = live_screenshot(u, sn, p, w, h, ui_scale, err, sizeof err);
@@ -236,8 +247,11 @@ int live_export(live_ui *u, const qnn_snapshot *sn, double w, double h, double u
         return fail(u, "export: cannot rename the folder in '%s': %s", u->export_root, strerror(e));
     }
     snprintf(u->last_export, sizeof u->last_export, "%s", final);
-    snprintf(u->status, sizeof u->status, "exported to %s", final);
-    u->status_error = 0;
+    if (cerr[0])
+        snprintf(u->status, sizeof u->status, "exported to %s, without the circuit diagram: %s", final, cerr);
+    else
+        snprintf(u->status, sizeof u->status, "exported to %s%s", final, circ ? " (with the circuit diagram and circuit.qasm)" : "");
+    u->status_error = cerr[0] != 0;
     return 0;
 }
 

@@ -72,6 +72,8 @@ const live_key_doc live_key_docs[] = {
     {"g or 0", "back to the four panels (when the terminal is large enough)", T},
     {"t", "entropy panel: S(ρ_v) or the trace distance", WT},
     {"h", "Hessian spectra on / off", WT},
+    {"d", "circuit diagram of the running circuit (model circuit only: the other models have no gate-level circuit); ↑ ↓ PgUp PgDn Home End scroll, d or Esc closes; E exports it too", W},
+    {"d", "circuit diagram of the running circuit (model circuit only: the other models have no gate-level circuit); ↑ ↓ PgUp PgDn Home End scroll, d or Esc closes; e exports it too", T},
     {"e or E", "export panels (PNG, SVG, PDF) and data (CSV, JSON)", WT},
     {"s or S", "screenshot (PNG)", W},
     {"s or S", "save this screen as text", T},
@@ -460,6 +462,18 @@ int live_do(live_ui *u, live_action a)
     case LIVE_SCALE_UP: u->scale = fmin(3.0, u->scale * 1.25); return 1;
     case LIVE_SCALE_DOWN: u->scale = fmax(0.6, u->scale / 1.25); return 1;
     case LIVE_SHARE: return live_share(u) == 0;
+    case LIVE_CIRCUIT:
+        if (!u->circuit_shown && !live_circuit_offered(&req)) {
+            snprintf(u->status, sizeof u->status, "no circuit diagram: model %s has no gate-level circuit; allowed: model = circuit (a QASM file or an ansatz)",
+                     qnn_model_name(req.model));
+            u->status_error = 0;
+            return 1;
+        }
+        u->circuit_shown = !u->circuit_shown;
+        snprintf(u->status, sizeof u->status, "%s", u->circuit_shown ? "circuit diagram (↑ ↓ PgUp PgDn scroll, d or Esc closes)"
+                                                                     : "circuit diagram closed");
+        u->status_error = 0;
+        return 1;
     case LIVE_TOUR_NEXT: case LIVE_TOUR_PREV: case LIVE_TOUR_TOGGLE:
         if (!u->tour) {
             snprintf(u->status, sizeof u->status, "no tour here; allowed: start one with `qnnlab tour` (or --tour)");

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <cairo.h>
 #include "plot.h"
+#include "circuit_layout.h"
 #include "qnn/params.h"
 #include "qnn/model.h"
 #include "qnn/session.h"
@@ -42,7 +43,7 @@ typedef enum {
     LIVE_MODEL_NEXT, LIVE_MODEL_PREV, LIVE_FOCUS_NEXT, LIVE_FOCUS_PREV,
     LIVE_FINE_UP, LIVE_FINE_DOWN, LIVE_COARSE_UP, LIVE_COARSE_DOWN,
     LIVE_MIN, LIVE_MAX, LIVE_ENTRY, LIVE_SCALE_UP, LIVE_SCALE_DOWN,
-    LIVE_FULLSCREEN, LIVE_TOUR_NEXT, LIVE_TOUR_PREV, LIVE_TOUR_TOGGLE, LIVE_NACTIONS
+    LIVE_FULLSCREEN, LIVE_TOUR_NEXT, LIVE_TOUR_PREV, LIVE_TOUR_TOGGLE, LIVE_CIRCUIT, LIVE_NACTIONS
 } live_action;
 
 /* The one key table of both faces: the window's help overlay and the
@@ -166,6 +167,8 @@ typedef struct live_ui {
     char share[4096];           /* the last share string */
     live_help help_text;
     live_tour *tour;            /* the guided tour, or NULL */
+    int circuit_shown;          /* the circuit diagram is shown (key d) */
+    struct live_circuit *circuit; /* its cache (live_circuit_sync), or NULL */
 } live_ui;
 
 void live_ui_init(live_ui *u, qnn_session *s, const char *preset, const qnn_params *preset_params);
@@ -200,6 +203,43 @@ void live_entry_key(live_ui *u, const char *key);
 /* The share string of the current state (also kept in u->share). 0, or -1
  * with the reason in u->status. */
 int live_share(live_ui *u);
+
+/* ---------------------------------------------------------------------- */
+/* The circuit diagram (key d; models with a gate-level circuit)          */
+
+/* The diagram of the running parameters, rebuilt when they change. The
+ * faces scroll it in lines: wire distances in the window, text lines in
+ * the terminal. */
+typedef struct live_circuit {
+    qnn_params params;          /* the parameters it was built for */
+    int built;                  /* params holds a value */
+    int ascii;                  /* built with ASCII texts */
+    int status;                 /* 0: L holds the diagram; else a qnn_status, err says why */
+    char err[512];
+    char title[400];
+    cl_layout L;
+    double scroll;              /* the first line shown */
+    double page;                /* lines the last drawing showed */
+    double max_scroll;          /* the largest scroll of the last drawing */
+    double fit_w, fit_h, fit_s, fit_fs; /* the window's type size for that area and scale */
+} live_circuit;
+
+/* 1 when the model of p has a gate-level circuit (the diagram is offered). */
+int live_circuit_offered(const qnn_params *p);
+/* When u->circuit_shown: makes u->circuit the diagram of sn->params
+ * (allocated at the first call, rebuilt when the parameters or ascii
+ * changed). Returns 1 when it was rebuilt (redraw), 0 otherwise, -1 when
+ * out of memory (u->circuit_shown is then cleared). */
+int live_circuit_sync(live_ui *u, const qnn_snapshot *sn, int ascii);
+/* A key while the diagram is shown (keys.h: ↑ ↓ PgUp PgDn Home End):
+ * scrolls it; returns 1 when the key was used. */
+int live_circuit_key(live_ui *u, int key);
+/* Frees u->circuit (the faces call it when their loop ends). */
+void live_circuit_free(live_ui *u);
+/* Writes circuit.png, circuit.svg, circuit.pdf and circuit.qasm of the
+ * parameters p into dir. 0 (also when the model has no circuit: nothing
+ * written, *written = 0), or -1 with a message in err. */
+int live_circuit_export(const qnn_params *p, const char *dir, int *written, char *err, size_t errlen);
 
 /* ---------------------------------------------------------------------- */
 /* Panels                                                                 */
@@ -274,8 +314,9 @@ int live_status_items(const live_ui *u, const qnn_snapshot *sn, live_status_item
 
 /* Writes a new folder root/qnnlab-YYYYMMDD-HHMMSS[-k] with every panel as
  * PNG, SVG and PDF, the data behind each (CSV), state.json (parameters,
- * share string, theory values, markers) and the whole dashboard as
- * dashboard.png (w x h at scale u; skipped when w or h is 0). Written into
+ * share string, theory values, markers), the whole dashboard as
+ * dashboard.png (w x h at scale u; skipped when w or h is 0) and, for a
+ * model with a gate-level circuit, circuit.png, .svg, .pdf and .qasm. Written into
  * a hidden temporary folder and renamed when complete. 0 with the folder
  * in u->last_export, or -1 with the reason in u->status. */
 int live_export(live_ui *u, const qnn_snapshot *sn, double w, double h, double ui_scale);

@@ -123,9 +123,9 @@ static void draw_row(cairo_t *cr, const cl_layout *L, int r, double x0, double t
         cx[c - c0 + 1] = cx[c - c0] + L->colw[c];
     /* layer marks: where a layer starts (and at the row's start) */
     if (L->has_layers) {
-        int last_x = -1;
+        double last_x = -1;
         for (int c = c0; c < c1; c++) {
-            if (L->col_layer[c] < 0 || (c > c0 && L->col_layer[c] == L->col_layer[c - 1]))
+            if (c > c0 && L->col_layer[c] == L->col_layer[c - 1])
                 continue;
             const double x = cx[c - c0];
             if (c > c0) {
@@ -139,10 +139,9 @@ static void draw_row(cairo_t *cr, const cl_layout *L, int r, double x0, double t
                 cairo_set_dash(cr, NULL, 0, 0);
             }
             char t[48];
-            snprintf(t, sizeof t, "layer %d", L->col_layer[c]);
-            if (x > last_x) {
+            if (cl_col_mark(L, c, c0, t, sizeof t) && x > last_x) {
                 cairo_set_source_rgb(cr, 0.45, 0.45, 0.45);
-                last_x = (int)(x + 0.2 * fs + plot_text(cr, t, 0.78 * fs, x + 0.2 * fs, top + 0.9 * fs, 0, 0) + 0.5 * fs);
+                last_x = (x + 0.2 * fs + plot_text(cr, t, 0.78 * fs, x + 0.2 * fs, top + 0.9 * fs, 0, 0) + 0.5 * fs);
             }
         }
     }
@@ -222,6 +221,18 @@ static void draw_row(cairo_t *cr, const cl_layout *L, int r, double x0, double t
     free(cx);
 }
 
+double cl_cairo_width(const cl_layout *L, double fs)
+{
+    double wmax = 0;
+    for (int r = 0; L->row_start && L->colw && r < L->nrows; r++) {
+        double w = L->label_w;
+        for (int c = L->row_start[r]; c < L->row_start[r + 1]; c++)
+            w += L->colw[c];
+        wmax = w > wmax ? w : wmax;
+    }
+    return wmax + (L->nrows > 1 ? 1.2 * fs : 0);
+}
+
 void cl_cairo_draw(cairo_t *cr, const cl_layout *L, double x, double y, double w, double h,
                    double fs, double scroll)
 {
@@ -240,18 +251,9 @@ void cl_cairo_draw(cairo_t *cr, const cl_layout *L, double x, double y, double w
     cairo_restore(cr);
 }
 
-void cl_summary(const cl_layout *L, char *buf, size_t len)
-{
-    char feat[64] = "";
-    if (L->nfeatures > 0)
-        snprintf(feat, sizeof feat, " · %d data feature%s", L->nfeatures, L->nfeatures == 1 ? "" : "s");
-    snprintf(buf, len, "%d qubit%s · %d gate%s · %d parameter%s%s · q0 is bit 0 of the basis index (the least significant)",
-             L->n, L->n == 1 ? "" : "s", L->ngates, L->ngates == 1 ? "" : "s", L->nparams,
-             L->nparams == 1 ? "" : "s", feat);
-}
-
 /* Title, summary, legend of the colours, then the rows. */
-static double draw_page(cairo_t *cr, cl_layout *L, const char *title, double W, double fs, int draw, double maxh)
+static double draw_page(cairo_t *cr, cl_layout *L, const char *title, double W, double fs, int draw, double maxh,
+                        double *content_w)
 {
     const double m = 18;
     double y = m;
@@ -259,7 +261,9 @@ static double draw_page(cairo_t *cr, cl_layout *L, const char *title, double W, 
         cairo_set_source_rgb(cr, 1, 1, 1);
         cairo_paint(cr);
     }
+    double tw = 0;
     if (title && *title) {
+        tw = plot_text_width(cr, title, 1.35 * fs, 1);
         if (draw) {
             cairo_set_source_rgb(cr, 0.05, 0.05, 0.05);
             plot_text(cr, title, 1.35 * fs, m, y + 1.35 * fs, 0, 1);
@@ -268,12 +272,15 @@ static double draw_page(cairo_t *cr, cl_layout *L, const char *title, double W, 
     }
     char sum[512];
     cl_summary(L, sum, sizeof sum);
+    tw = fmax(tw, plot_text_width(cr, sum, 0.85 * fs, 0));
     if (draw) {
         cairo_set_source_rgb(cr, 0.35, 0.35, 0.35);
         plot_text(cr, sum, 0.85 * fs, m, y + 0.85 * fs, 0, 0);
     }
     y += 0.85 * fs + 0.9 * fs;
     const double h = cl_cairo_fold(cr, L, W - 2 * m, fs);
+    if (content_w)
+        *content_w = fmax(tw, cl_cairo_width(L, fs)) + 2 * m;
     double shown = h;
     if (maxh > 0 && y + h + m > maxh)
         shown = maxh - y - m - 1.5 * fs;
@@ -301,7 +308,11 @@ int cl_write(cl_layout *L, const char *title, plot_format fmt, const char *path,
     /* measure on a scratch surface */
     cairo_surface_t *ms = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, 1, 1);
     cairo_t *mc = cairo_create(ms);
-    double H = ceil(draw_page(mc, L, title, width, fs, 0, fmt == PLOT_PNG ? maxh / 2 : maxh));
+    double cw = width;
+    double H = ceil(draw_page(mc, L, title, width, fs, 0, fmt == PLOT_PNG ? maxh / 2 : maxh, &cw));
+    /* as wide as the rows need (the fold stays the same) */
+    if (cw < width)
+        width = fmax(100, ceil(cw));
     cairo_destroy(mc);
     cairo_surface_destroy(ms);
     if (fmt == PLOT_PNG && H > maxh / 2)
@@ -326,7 +337,7 @@ int cl_write(cl_layout *L, const char *title, plot_format fmt, const char *path,
     cairo_t *cr = cairo_create(sf);
     if (fmt == PLOT_PNG)
         cairo_scale(cr, 2, 2);
-    draw_page(cr, L, title, width, fs, 1, H);
+    draw_page(cr, L, title, width, fs, 1, H, NULL);
     cairo_status_t st = cairo_status(cr);
     cairo_destroy(cr);
     int rc = 0;

@@ -17,6 +17,9 @@
  * cr's font; returns the height of all rows. */
 double cl_cairo_fold(cairo_t *cr, cl_layout *L, double w, double fs);
 
+/* The width of the widest folded row (with its arrow when the rows go on). */
+double cl_cairo_width(const cl_layout *L, double fs);
+
 /* The distance of two wires at size fs: the unit of scrolling. */
 double cl_cairo_line(double fs);
 
@@ -25,10 +28,6 @@ double cl_cairo_line(double fs);
  * the rectangle. */
 void cl_cairo_draw(cairo_t *cr, const cl_layout *L, double x, double y, double w, double h,
                    double fs, double scroll);
-
-/* The line under a diagram's title: "4 qubits · 24 gates · 12 parameters
- * · q0 is bit 0 of the basis index (the least significant)". */
-void cl_summary(const cl_layout *L, char *buf, size_t len);
 
 /* Writes the diagram with a title (may be NULL) and the summary, folded to
  * `width` points, as tall as it needs (at most 16384 points: a longer

@@ -505,7 +505,30 @@ int cl_fold(cl_layout *L, const double *colw, double label_w, double width, int 
     return 0;
 }
 
+int cl_col_mark(const cl_layout *L, int c, int c0, char *buf, size_t len)
+{
+    if (len)
+        buf[0] = 0;
+    if (!L->has_layers || c < 0 || c >= L->ncols || (c > c0 && L->col_layer[c] == L->col_layer[c - 1]))
+        return 0;
+    if (L->col_layer[c] >= 0)
+        snprintf(buf, len, "layer %d", L->col_layer[c]);
+    else if (L->col_first[c] >= 0 && (L->g[L->col_first[c]].roles & CL_USES_FEATURE))
+        snprintf(buf, len, "encoding");
+    return len && buf[0] != 0;
+}
+
 void cl_wire_label(int k, char *buf, size_t len)
 {
     snprintf(buf, len, "q%d", k);
+}
+
+void cl_summary(const cl_layout *L, char *buf, size_t len)
+{
+    char feat[64] = "";
+    if (L->nfeatures > 0)
+        snprintf(feat, sizeof feat, " · %d data feature%s", L->nfeatures, L->nfeatures == 1 ? "" : "s");
+    snprintf(buf, len, "%d qubit%s · %d gate%s · %d parameter%s%s · q0 is bit 0 of the basis index (the least significant)",
+             L->n, L->n == 1 ? "" : "s", L->ngates, L->ngates == 1 ? "" : "s", L->nparams,
+             L->nparams == 1 ? "" : "s", feat);
 }

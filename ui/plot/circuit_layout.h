@@ -103,7 +103,16 @@ void cl_col_widths(const cl_layout *L, cl_measure_fn measure, void *ctx, double 
  * and label_w for the drawing. 0, or -1 when out of memory. */
 int cl_fold(cl_layout *L, const double *colw, double label_w, double width, int layer_breaks);
 
+/* The mark over column c of a row that starts at column c0: "layer 2"
+ * where a layer starts (or the row does), "encoding" over the gates before
+ * the first layer that read data features; 0 (buf "") where none. */
+int cl_col_mark(const cl_layout *L, int c, int c0, char *buf, size_t len);
+
 /* The wire label of qubit k ("q0"). */
 void cl_wire_label(int k, char *buf, size_t len);
+
+/* The line under a diagram's title: "4 qubits · 24 gates · 12 parameters
+ * · q0 is bit 0 of the basis index (the least significant)". */
+void cl_summary(const cl_layout *L, char *buf, size_t len);
 
 #endif

@@ -1,10 +1,12 @@
 /* The SDL2 window (window.h). */
 #include "window.h"
 #include "faceloop.h"
+#include "keys.h"
 
 #include <SDL.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -117,6 +119,7 @@ static int render(win *w)
     live_layout_for(&w->L, w->ww, w->wh, w->u->scale, w->u);
     qnn_params req;
     qnn_session_requested(w->u->s, &req);
+    live_circuit_sync(w->u, w->sn, 0);
     live_draw(cr, &w->L, w->u, w->sn, &req, NULL);
     cairo_destroy(cr);
     cairo_surface_flush(sf);
@@ -174,6 +177,7 @@ static live_action key_action(const SDL_KeyboardEvent *k, const live_ui *u)
     case SDLK_m: return shift ? LIVE_MODEL_PREV : LIVE_MODEL_NEXT;
     case SDLK_t: return LIVE_TDIST;
     case SDLK_h: return LIVE_HESSIAN;
+    case SDLK_d: return LIVE_CIRCUIT;
     case SDLK_e: return LIVE_EXPORT;
     case SDLK_s: return LIVE_SCREENSHOT;
     case SDLK_c: return LIVE_SHARE;
@@ -184,7 +188,7 @@ static live_action key_action(const SDL_KeyboardEvent *k, const live_ui *u)
     case SDLK_F1: case SDLK_QUESTION: return LIVE_HELP;
     case SDLK_SLASH: return shift ? LIVE_HELP : LIVE_NONE;
     case SDLK_q: return LIVE_QUIT;
-    case SDLK_ESCAPE: return u->help ? LIVE_HELP : LIVE_QUIT;
+    case SDLK_ESCAPE: return u->help ? LIVE_HELP : u->circuit_shown ? LIVE_CIRCUIT : LIVE_QUIT;
     default: return LIVE_NONE;
     }
 }
@@ -280,6 +284,17 @@ static int handle(win *w, const SDL_Event *e)
             w->dirty = 1;
             return 0;
         }
+        if (u->circuit_shown && !u->help) {
+            /* the arrows and pages scroll the circuit diagram */
+            static const struct { SDL_Keycode sym; int key; } scroll[] = {
+                {SDLK_UP, QNN_KEY_UP}, {SDLK_DOWN, QNN_KEY_DOWN}, {SDLK_PAGEUP, QNN_KEY_PGUP},
+                {SDLK_PAGEDOWN, QNN_KEY_PGDN}, {SDLK_HOME, QNN_KEY_HOME}, {SDLK_END, QNN_KEY_END}};
+            for (size_t k = 0; k < sizeof scroll / sizeof scroll[0]; k++)
+                if (e->key.keysym.sym == scroll[k].sym && live_circuit_key(u, scroll[k].key)) {
+                    w->dirty = 1;
+                    return 0;
+                }
+        }
         return act(w, key_action(&e->key, u));
     case SDL_MOUSEMOTION: {
         int hp = live_hit_panel(&w->L, e->motion.x, e->motion.y);
@@ -337,6 +352,13 @@ static int handle(win *w, const SDL_Event *e)
         int mx, my;
         SDL_GetMouseState(&mx, &my);
         int i = live_hit_slider(&w->L, mx, my);
+        if (i < 0 && u->circuit_shown && e->wheel.y != 0) {
+            int y = e->wheel.direction == SDL_MOUSEWHEEL_FLIPPED ? -e->wheel.y : e->wheel.y;
+            for (int k = 0; k < 2 * abs(y); k++)
+                live_circuit_key(u, y > 0 ? QNN_KEY_UP : QNN_KEY_DOWN);
+            w->dirty = 1;
+            return 0;
+        }
         if (i >= 0 && e->wheel.y != 0) {
             u->focus = i;
             live_do(u, e->wheel.y > 0 ? LIVE_FINE_UP : LIVE_FINE_DOWN);
@@ -447,6 +469,7 @@ static int gui_loop(live_ui *u, const qnn_gui_opts *o, char *err, size_t errlen)
         }
     }
     qnn_snapshot_release(w.sn);
+    live_circuit_free(u);
     window_close(w.w, w.r, w.tex);
     return 0;
 }

@@ -79,10 +79,10 @@ static void draw_row(const area *a, const cl_layout *L, int r)
     if (L->has_layers) {
         int free_from = 0;
         for (int c = c0; c < c1; c++) {
-            if (L->col_layer[c] < 0 || (c > c0 && L->col_layer[c] == L->col_layer[c - 1]))
+            char m[32], t[48];
+            if (!cl_col_mark(L, c, c0, m, sizeof m))
                 continue;
-            char t[32];
-            snprintf(t, sizeof t, "%slayer %d", c > c0 ? (ascii ? ":" : "┊") : "", L->col_layer[c]);
+            snprintf(t, sizeof t, "%s%s", c > c0 ? (ascii ? ":" : "┊") : "", m);
             if (cx[c - c0] >= free_from && cx[c - c0] + cl_char_width(t) <= a->w) {
                 text(a, cx[c - c0], base, t, TG_GREY, TG_DIM);
                 free_from = cx[c - c0] + (int)cl_char_width(t) + 1;

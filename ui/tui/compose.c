@@ -1,6 +1,7 @@
 /* The terminal face's screen as text cells: layout, panels, sliders,
  * status and help (tui.h). No terminal here. */
 #include "tui.h"
+#include "circuit_text.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -530,6 +531,50 @@ static void tour_box(tg_grid *g, const tui_layout *L, const live_ui *u)
 }
 
 /* ---------------------------------------------------------------------- */
+/* The circuit diagram (key d)                                            */
+
+/* The diagram in rows y0 .. y0 + h - 1 in place of the panels: a title
+ * line, a line of what it holds and where the view is, then the wires
+ * folded to the width and scrolled by u->circuit. */
+static void circuit_screen(tg_grid *g, const tui_layout *L, const live_ui *u, int y0, int h)
+{
+    tg_fill(g, 0, y0, L->W, h, TG_DEFAULT, 0);
+    if (h < 1)
+        return;
+    live_circuit *c = u->circuit;
+    const int utf = g->cs == TG_UTF8;
+    char t[512];
+    tg_fill(g, 0, y0, L->W, 1, 1, TG_REVERSE);
+    snprintf(t, sizeof t, " %s ", c ? c->title : "circuit diagram");
+    const char *keys = utf ? " ↑↓ PgUp PgDn scroll · d/Esc close " : " up/down PgUp PgDn scroll - d/Esc close ";
+    const int kw = tg_width(keys, g->cs);
+    const int tw = tg_text(g, 0, y0, L->W, t, 1, TG_REVERSE | TG_BOLD);
+    if (tw + kw <= L->W)
+        tg_text(g, L->W - kw, y0, kw, keys, 1, TG_REVERSE);
+    if (h < 2)
+        return;
+    if (!c || c->status != 0) {
+        tg_text(g, 1, y0 + 1, L->W - 2, c ? c->err : "the diagram is being built", 2, TG_BOLD);
+        return;
+    }
+    const int lines = cl_text_fold(&c->L, L->W);
+    const int dh = h - 2;
+    c->page = dh;
+    c->max_scroll = lines > dh ? lines - dh : 0;
+    c->scroll = c->scroll < 0 ? 0 : c->scroll > c->max_scroll ? c->max_scroll : c->scroll;
+    const int first = (int)c->scroll;
+    char sum[512];
+    cl_summary(&c->L, sum, sizeof sum);
+    if (lines > dh)
+        snprintf(t, sizeof t, "lines %d–%d of %d · %s", first + 1, first + dh < lines ? first + dh : lines, lines, sum);
+    else
+        snprintf(t, sizeof t, "%s", sum);
+    tg_text(g, 0, y0 + 1, L->W, t, TG_GREY, 0);
+    if (dh > 0)
+        cl_text_draw(g, &c->L, 0, y0 + 2, L->W, dh, first);
+}
+
+/* ---------------------------------------------------------------------- */
 /* The screen                                                             */
 
 int tui_compose(tg_grid *g, const tui_layout *L, const live_ui *u, tui_view *v,
@@ -558,11 +603,15 @@ int tui_compose(tg_grid *g, const tui_layout *L, const live_ui *u, tui_view *v,
         tg_text(g, 0, 1, L->W, "out of memory: the panels cannot be drawn", 2, TG_BOLD);
         rc = -1;
     } else {
-        for (int i = 0; i < L->npanels; i++)
+        for (int i = 0; i < L->npanels && !u->circuit_shown; i++)
             panel(g, &lp, L->pk[i], L->px[i], L->py[i], L->pw[i], L->ph[i]);
         live_panels_free(&lp);
     }
-    if (L->tour_h > 0 && u->tour && u->tour->nsteps > 0)
+    /* the circuit diagram in place of the panels (and of a tour page) */
+    const int page = L->tour_h > 0 && L->tour_mode == TUI_TOUR_PAGE;
+    if (u->circuit_shown)
+        circuit_screen(g, L, u, 1, (L->tour_h > 0 && !page ? L->tour_y : L->sl_y[0]) - 1);
+    if (L->tour_h > 0 && u->tour && u->tour->nsteps > 0 && !(page && u->circuit_shown))
         tour_box(g, L, u);
     sliders(g, L, u, req);
     detail(g, L, u, req);

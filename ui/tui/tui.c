@@ -227,6 +227,7 @@ static int draw(tui *t)
     tui_layout_compute(&t->L, W, H, &t->v);
     qnn_params req;
     qnn_session_requested(t->u->s, &req);
+    live_circuit_sync(t->u, t->sn, t->v.cs == TG_ASCII);
     tui_compose(&t->g, &t->L, t->u, &t->v, t->sn, &req);
     blit(&t->g);
     wnoutrefresh(stdscr);
@@ -298,6 +299,11 @@ static void mouse(tui *t)
     double frac;
     int i = tui_hit_slider(&t->L, me.x, me.y, &frac);
 #ifdef BUTTON5_PRESSED
+    if (i < 0 && u->circuit_shown && (me.bstate & (BUTTON4_PRESSED | BUTTON5_PRESSED))) {
+        for (int k = 0; k < 3; k++)
+            live_circuit_key(u, (me.bstate & BUTTON4_PRESSED) ? QNN_KEY_UP : QNN_KEY_DOWN);
+        return;
+    }
     if (i >= 0 && (me.bstate & (BUTTON4_PRESSED | BUTTON5_PRESSED))) {
         u->focus = i;
         live_do(u, (me.bstate & BUTTON4_PRESSED) ? LIVE_FINE_UP : LIVE_FINE_DOWN);
@@ -323,6 +329,7 @@ static void mouse(tui *t)
     if (k >= 0) {
         t->v.tab = k;
         t->v.zoom = 1;
+        u->circuit_shown = 0;   /* a panel asked for: the diagram makes way */
     }
 }
 
@@ -364,6 +371,19 @@ static int key(tui *t, int ch)
         default: u->help = 0; return 0;
         }
     }
+    if (u->circuit_shown) {
+        /* the arrows and pages scroll the circuit diagram, Esc closes it */
+        static const struct { int ch, key; } scroll[] = {
+            {KEY_UP, QNN_KEY_UP}, {KEY_DOWN, QNN_KEY_DOWN}, {KEY_PPAGE, QNN_KEY_PGUP},
+            {KEY_NPAGE, QNN_KEY_PGDN}, {KEY_HOME, QNN_KEY_HOME}, {KEY_END, QNN_KEY_END}};
+        for (size_t k = 0; k < sizeof scroll / sizeof scroll[0]; k++)
+            if (ch == scroll[k].ch && live_circuit_key(u, scroll[k].key))
+                return 0;
+        if (ch == 27) {
+            live_do(u, LIVE_CIRCUIT);
+            return 0;
+        }
+    }
     live_action a = LIVE_NONE;
     switch (ch) {
     case 'q': case 27: return 1;
@@ -384,6 +404,7 @@ static int key(tui *t, int ch)
     case 'M': a = LIVE_MODEL_PREV; break;
     case 't': a = LIVE_TDIST; break;
     case 'h': a = LIVE_HESSIAN; break;
+    case 'd': case 'D': a = LIVE_CIRCUIT; break;
     case KEY_F(1): case '?': a = LIVE_HELP; break;
     case 'e': case 'E':
         live_export(u, t->sn, 1600, 900, 1.0);
@@ -401,13 +422,16 @@ static int key(tui *t, int ch)
     case '1': case '2': case '3': case '4':
         t->v.tab = ch - '1';
         t->v.zoom = 1;
+        u->circuit_shown = 0;
         return 0;
     case '[': case ']':
         t->v.tab = (t->v.tab + (ch == ']' ? 1 : LIVE_NPANELS - 1)) % LIVE_NPANELS;
         t->v.zoom = 1;
+        u->circuit_shown = 0;
         return 0;
     case 'g': case '0':
         t->v.zoom = 0;
+        u->circuit_shown = 0;
         return 0;
     case '>': a = LIVE_TOUR_NEXT; break;
     case '<': a = LIVE_TOUR_PREV; break;
@@ -643,6 +667,7 @@ int qnn_tui_run(live_ui *u, const qnn_tui_opts *o, char *err, size_t errlen)
     }
     qnn_snapshot_release(t.sn);
 out_curses:
+    live_circuit_free(u);
     tg_free(&t.g);
     term_close(&ts);
     if (rc == 0 && live_stop_signal())
