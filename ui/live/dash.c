@@ -529,6 +529,129 @@ static void draw_circuit(cairo_t *cr, const live_layout *L, const live_ui *u)
     cairo_restore(cr);
 }
 
+/* The circuit diagram (key d) over the panels: title, summary, the
+ * colours, then the rows folded to the width and scrolled by u->circuit. */
+static void draw_circuit(cairo_t *cr, const live_layout *L, const live_ui *u)
+{
+    const double s = L->u;
+    double W = 0, H = 0;
+    for (int k = 0; k < LIVE_NPANELS; k++) {
+        W = fmax(W, L->panel[k].x + L->panel[k].w);
+        H = fmax(H, L->panel[k].y + L->panel[k].h);
+    }
+    const double x0 = 6 * s, w0 = W - 12 * s;
+    if (w0 < 60 * s || H < 80 * s)
+        return;
+    live_circuit *c = u->circuit;
+    /* the rows: folded to the width; a small circuit in larger type (up
+     * to 1.6 times, as long as it folds into no more rows and fits), the
+     * choice kept while the size stays */
+    const double x = x0 + 16 * s, w = w0 - 32 * s, head = 82 * s;
+    const double sb = 10 * s, aw = w - sb - 4 * s, ahmax = H - 12 * s - head - 8 * s;
+    const int ok = c && c->status == 0 && ahmax > 12 * s;
+    double fs = 12 * s, total = 0;
+    if (ok) {
+        if (c->fit_w != aw || c->fit_h != ahmax || c->fit_s != s) {
+            total = cl_cairo_fold(cr, &c->L, aw, fs);
+            const int rows = c->L.nrows;
+            c->fit_fs = fs;
+            for (double f = 1.6; f > 1.05; f -= 0.1) {
+                double t = cl_cairo_fold(cr, &c->L, aw, f * 12 * s);
+                if (c->L.nrows <= rows && t <= ahmax) {
+                    c->fit_fs = f * 12 * s;
+                    break;
+                }
+            }
+            c->fit_w = aw;
+            c->fit_h = ahmax;
+            c->fit_s = s;
+        }
+        fs = c->fit_fs;
+        /* a long circuit is measured once, not at every frame */
+        if (c->fold_id != c->L.folds || c->fold_w != aw || c->fold_fs != fs) {
+            c->fold_total = cl_cairo_fold(cr, &c->L, aw, fs);
+            c->fold_w = aw;
+            c->fold_fs = fs;
+            c->fold_id = c->L.folds;
+        }
+        total = c->fold_total;
+    }
+    /* the box as tall as the diagram: the panels below stay in sight */
+    const double bh = ok ? fmin(H - 12 * s, head + total + 24 * s) : fmin(H - 12 * s, 160 * s);
+    const plot_rect r = {x0, 6 * s, w0, bh};
+    double rgb[3];
+    plot_palette(0, rgb);
+    cairo_set_source_rgba(cr, 0, 0, 0, 0.25);
+    cairo_rectangle(cr, 0, 0, W, H);
+    cairo_fill(cr);
+    rounded(cr, r, 8 * s);
+    cairo_set_source_rgb(cr, 1, 1, 1);
+    cairo_fill_preserve(cr);
+    cairo_set_source_rgb(cr, rgb[0], rgb[1], rgb[2]);
+    cairo_set_line_width(cr, 1.5 * s);
+    cairo_stroke(cr);
+    cairo_save(cr);
+    cairo_rectangle(cr, r.x, r.y, r.w, r.h);
+    cairo_clip(cr);
+    double y = r.y + 12 * s;
+    cairo_set_source_rgb(cr, 0.05, 0.05, 0.05);
+    plot_text(cr, c ? c->title : "circuit diagram", 16 * s, x, y + 16 * s, 0, 1);
+    cairo_set_source_rgb(cr, 0.4, 0.4, 0.4);
+    plot_text(cr, "↑ ↓ PgUp PgDn Home End, wheel: scroll · d or Esc: close · E: export", 11 * s, x + w, y + 16 * s, 1, 0);
+    y += 26 * s;
+    if (!ok) {
+        cairo_set_source_rgb(cr, 0.7, 0.1, 0.1);
+        draw_par(cr, !c ? "the diagram is being built" : c->status ? c->err : "the window is too small for the diagram",
+                 13 * s, x, y, w, 1);
+        cairo_restore(cr);
+        return;
+    }
+    char sum[512];
+    cl_summary(&c->L, sum, sizeof sum);
+    cairo_set_source_rgb(cr, 0.3, 0.3, 0.3);
+    plot_text(cr, sum, 11.5 * s, x, y + 11.5 * s, 0, 0);
+    y += 18 * s;
+    /* what the colours of the boxes say */
+    static const struct { int color; const char *what; } key[] = {
+        {0, "trainable angle"}, {2, "data feature"}, {-1, "fixed gate"}};
+    double kx = x;
+    for (int i = 0; i < 3; i++) {
+        double k[3];
+        if (key[i].color >= 0)
+            plot_palette(key[i].color, k);
+        else
+            k[0] = k[1] = k[2] = 0.35;
+        rounded(cr, (plot_rect){kx, y + 2 * s, 14 * s, 10 * s}, 2 * s);
+        cairo_set_source_rgb(cr, 1 - 0.14 * (1 - k[0]), 1 - 0.14 * (1 - k[1]), 1 - 0.14 * (1 - k[2]));
+        cairo_fill_preserve(cr);
+        cairo_set_source_rgb(cr, k[0], k[1], k[2]);
+        cairo_set_line_width(cr, 1 * s);
+        cairo_stroke(cr);
+        cairo_set_source_rgb(cr, 0.3, 0.3, 0.3);
+        kx += 20 * s + plot_text(cr, key[i].what, 11 * s, kx + 19 * s, y + 11 * s, 0, 0) + 14 * s;
+    }
+    y = r.y + head;
+    const double ax = x, ay = y, ah = r.y + r.h - 12 * s - ay;
+    const double line = cl_cairo_line(fs);
+    c->page = ah / line;
+    c->max_scroll = total > ah ? ceil((total - ah) / line) : 0;
+    c->scroll = fmin(fmax(c->scroll, 0), c->max_scroll);
+    cl_cairo_draw(cr, &c->L, ax, ay, aw, ah, fs, c->scroll * line);
+    if (total > ah) {
+        /* the scroll bar */
+        const plot_rect tr = {ax + aw + 4 * s, ay, sb, ah};
+        rounded(cr, tr, 0.5 * sb);
+        cairo_set_source_rgb(cr, 0.92, 0.92, 0.92);
+        cairo_fill(cr);
+        const double th = fmax(2 * sb, ah * ah / total);
+        const double ty = ay + (ah - th) * (c->max_scroll > 0 ? c->scroll / c->max_scroll : 0);
+        rounded(cr, (plot_rect){tr.x, ty, sb, th}, 0.5 * sb);
+        cairo_set_source_rgb(cr, 0.6, 0.6, 0.6);
+        cairo_fill(cr);
+    }
+    cairo_restore(cr);
+}
+
 static void draw_help(cairo_t *cr, const live_layout *L, const live_ui *u)
 {
     const double s = L->u;

@@ -456,6 +456,7 @@ int cl_fold(cl_layout *L, const double *colw, double label_w, double width, int 
     free(L->colw);
     L->colw = keep;
     L->label_w = label_w;
+    L->folds++;
     int start = 0;
     while (start < L->ncols) {
         int end = start;

@@ -70,6 +70,7 @@ typedef struct cl_layout {
     int *row_start;         /* nrows + 1: first global column of each row, then ncols */
     double *colw;           /* ncols: the column widths it folded with */
     double label_w;         /* and the width of the wire labels */
+    int folds;              /* cl_fold calls since cl_build (a drawing may keep its fold) */
     char source[256];       /* qc->source */
     int nparams, nfeatures;
 } cl_layout;
