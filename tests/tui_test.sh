@@ -241,6 +241,24 @@ wait_for 'at least 80 x 24'
 T send-keys -t t q
 ended small 0
 
+# the circuit diagram (key d) of model circuit: drawn, scrolled, closed
+start circuit 100 30 LC_ALL=C.UTF-8 -- circuit --set layers=12
+wait_for 'steps/s'
+T send-keys -t t d
+wait_for '┤Ry\(θ0\)├'
+screen | grep -q 'circuit diagram — hea' || fail "circuit diagram: no title"
+screen | grep -qE '^q3 ─' || fail "circuit diagram: no wire q3"
+T send-keys -t t End
+wait_for "layer 11"
+screen | grep -q '┤Ry(θ0)├' && fail "circuit diagram: End did not scroll"
+T send-keys -t t Escape
+wait_for 'training loss'
+screen | grep -q 'circuit diagram —' && fail "circuit diagram: Esc did not close it"
+T send-keys -t t d
+wait_for 'circuit diagram —'
+T send-keys -t t q
+ended circuit 0
+
 # `qnnlab` alone without a display, in a terminal: the terminal face
 start noargs 100 30 LC_ALL=C.UTF-8 --
 wait_for '▶ step [1-9]'
