@@ -66,11 +66,12 @@ int qnn_gate_kind_find(const char *name)
     };
     if (!name)
         return -1;
+    /* the first byte first: the reader asks for every gate it expands */
     for (int k = 0; k < QNN_G_COUNT; k++)
-        if (!strcmp(gate_table[k].name, name))
+        if (gate_table[k].name[0] == name[0] && !strcmp(gate_table[k].name, name))
             return k;
     for (size_t i = 0; i < sizeof aliases / sizeof aliases[0]; i++)
-        if (!strcmp(aliases[i].alias, name))
+        if (aliases[i].alias[0] == name[0] && !strcmp(aliases[i].alias, name))
             return (int)aliases[i].k;
     return -1;
 }

@@ -1,0 +1,17 @@
+OPENQASM 3.0;
+include "stdgates.inc";
+input float[64] a;
+input angle b;
+const float c = 2*pi/3;
+qubit[3] q;
+U(a, b, c) q[0];
+cu(a, -b, c**2, ln(euler)) q[1], q[2];
+swap q[0], q[2];
+cswap q[0], q[1], q[2];
+rxx(a) q[0], q[1];
+ryy(b) q[1], q[2];
+rzz(a/b) q[0], q[2];
+rzx(sqrt(a)) q[2], q[0];
+sxdg q[1];
+sx q;
+id q[0]; t q[1]; tdg q[2]; s q[0]; sdg q[1]; y q[2]; z q[0]; ch q[0], q[1]; cy q[1], q[2]; cp(tau) q[0], q[2]; crz(arctan(a)) q[1], q[0]; cry(arccos(0.5)) q[2], q[1];

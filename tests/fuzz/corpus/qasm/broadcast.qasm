@@ -1,0 +1,3 @@
+qubit[2] q;
+qubit r;
+h q; cx q[1], r; barrier; reset r;

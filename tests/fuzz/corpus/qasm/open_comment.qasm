@@ -1,0 +1,2 @@
+qubit[1] q;
+h q[0]; /* never closed

@@ -1,0 +1,16 @@
+OPENQASM 3.0;
+include "stdgates.inc";
+input float x_0;
+input float x_1;
+input angle[32] w;
+qubit[4] q;
+bit[4] c;
+rx(x_0) q[0];
+rx(x_1) q[1];
+h q;
+cz q[0], q[1];
+cz q[2], q[3];
+rz(w) q[2];
+ry(sin(x_0) * w) q[3];
+cx q[3], q[0];
+c = measure q;

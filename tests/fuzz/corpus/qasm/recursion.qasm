@@ -1,0 +1,2 @@
+qubit[1] q;
+gate g a { g a; }
