@@ -125,4 +125,31 @@ for sig in INT TERM HUP; do
   grep -q "stopped by signal" "$work/err-$sig.txt" || fail "SIG$sig: no message on stderr"
 done
 ! ls -a "$work" | grep -q '\.tmp' || fail "a temporary file was left behind after the signals"
+# 7. the circuit diagram of model circuit (key d): E writes it with the
+#    rest (PNG, SVG, PDF and circuit.qasm); Esc closes it, then quits
+mkdir -p "$work/circ"
+"$QNNLAB" gui circuit --size 1280x800 --export-dir "$work/circ" >"$work/out-circ.txt" 2>"$work/err-circ.txt" &
+app=$!
+xvfb_window "$app" '^qnnlab' 30 || fail "circuit: no window appeared"
+sleep 1
+key d
+sleep 0.5
+key E
+for i in $(seq 50); do ls -d "$work"/circ/qnnlab-2* >/dev/null 2>&1 && break; sleep 0.1; done
+ec=$(ls -d "$work"/circ/qnnlab-2* 2>/dev/null | tail -1)
+[ -n "$ec" ] || fail "circuit: no export"
+[ "$(head -c 8 "$ec/circuit.png" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ] || fail "circuit.png is not a PNG"
+python3 -c "import xml.etree.ElementTree as E,sys; E.parse(sys.argv[1])" "$ec/circuit.svg" || fail "circuit.svg does not parse"
+[ "$(head -c 5 "$ec/circuit.pdf")" = "%PDF-" ] || fail "circuit.pdf has no PDF header"
+grep -q '^OPENQASM 3' "$ec/circuit.qasm" || fail "circuit.qasm is not OpenQASM 3"
+key Escape
+sleep 0.5
+kill -0 "$app" 2>/dev/null || fail "circuit: Esc with the diagram shown quit instead of closing it"
+xdotool key --window "$W" Escape 2>/dev/null || true
+xdotool keyup Escape 2>/dev/null || true
+for i in $(seq 100); do kill -0 "$app" 2>/dev/null || break; sleep 0.1; done
+rc=0
+wait "$app" || rc=$?
+app=
+[ "$rc" = 0 ] || fail "circuit: exit status $rc"
 echo "gui_test: OK ($(exports | wc -l) exports, steps $s2, share string $(wc -c < "$work/out.txt") bytes, signals 130/143/129)"
