@@ -425,6 +425,23 @@ static void test_live(void **state)
     const qnn_snapshot *sn = qnn_session_acquire(s);
     assert_int_equal(live_circuit_sync(&u, sn, 0), 1);
     assert_int_equal(live_circuit_sync(&u, sn, 0), 0);   /* the same parameters: kept */
+    /* steps do not rebuild it; a change of a key does */
+    assert_int_equal(qnn_session_advance(s, 3), 0);
+    qnn_snapshot_release(sn);
+    sn = qnn_session_acquire(s);
+    assert_int_equal(live_circuit_sync(&u, sn, 0), 0);
+    char e0[512];
+    assert_int_equal(qnn_session_set(s, "layers", "7", e0, sizeof e0), 0);
+    assert_int_equal(qnn_session_advance(s, 1), 0);
+    qnn_snapshot_release(sn);
+    sn = qnn_session_acquire(s);
+    assert_int_equal(live_circuit_sync(&u, sn, 0), 1);
+    assert_int_equal(u.circuit->L.col_layer[u.circuit->L.ncols - 1], 6);
+    assert_int_equal(qnn_session_set(s, "layers", "8", e0, sizeof e0), 0);
+    assert_int_equal(qnn_session_advance(s, 1), 0);
+    qnn_snapshot_release(sn);
+    sn = qnn_session_acquire(s);
+    assert_int_equal(live_circuit_sync(&u, sn, 0), 1);
     assert_non_null(u.circuit);
     assert_int_equal(u.circuit->status, 0);
     assert_int_equal(u.circuit->L.n, 4);
