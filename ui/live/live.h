@@ -222,43 +222,6 @@ typedef struct live_circuit {
     double page;                /* lines the last drawing showed */
     double max_scroll;          /* the largest scroll of the last drawing */
     double fit_w, fit_h, fit_s, fit_fs; /* the window's type size for that area and scale */
-} live_circuit;
-
-/* 1 when the model of p has a gate-level circuit (the diagram is offered). */
-int live_circuit_offered(const qnn_params *p);
-/* When u->circuit_shown: makes u->circuit the diagram of sn->params
- * (allocated at the first call, rebuilt when the parameters or ascii
- * changed). Returns 1 when it was rebuilt (redraw), 0 otherwise, -1 when
- * out of memory (u->circuit_shown is then cleared). */
-int live_circuit_sync(live_ui *u, const qnn_snapshot *sn, int ascii);
-/* A key while the diagram is shown (keys.h: ↑ ↓ PgUp PgDn Home End):
- * scrolls it; returns 1 when the key was used. */
-int live_circuit_key(live_ui *u, int key);
-/* Frees u->circuit (the faces call it when their loop ends). */
-void live_circuit_free(live_ui *u);
-/* Writes circuit.png, circuit.svg, circuit.pdf and circuit.qasm of the
- * parameters p into dir. 0 (also when the model has no circuit: nothing
- * written, *written = 0), or -1 with a message in err. */
-int live_circuit_export(const qnn_params *p, const char *dir, int *written, char *err, size_t errlen);
-
-/* ---------------------------------------------------------------------- */
-/* The circuit diagram (key d; models with a gate-level circuit)          */
-
-/* The diagram of the running parameters, rebuilt when they change. The
- * faces scroll it in lines: wire distances in the window, text lines in
- * the terminal. */
-typedef struct live_circuit {
-    qnn_params params;          /* the parameters it was built for */
-    int built;                  /* params holds a value */
-    int ascii;                  /* built with ASCII texts */
-    int status;                 /* 0: L holds the diagram; else a qnn_status, err says why */
-    char err[512];
-    char title[400];
-    cl_layout L;
-    double scroll;              /* the first line shown */
-    double page;                /* lines the last drawing showed */
-    double max_scroll;          /* the largest scroll of the last drawing */
-    double fit_w, fit_h, fit_s, fit_fs; /* the window's type size for that area and scale */
     double fold_w, fold_fs, fold_total; /* the window's last fold: kept while L.folds == fold_id */
     int fold_id;
 } live_circuit;
