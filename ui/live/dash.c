@@ -166,6 +166,18 @@ int live_status_items(const live_ui *u, const qnn_snapshot *sn, live_status_item
         snprintf(it[n - 1].brief, sizeof it[n - 1].brief, "Eq. 16: %.2g%s, %.2g%s", sn->conc_kernel,
                  mark(sn->conc_kernel), sn->conc_dqntk, mark(sn->conc_dqntk));
     }
+    if (sn->nrec > 0 && isfinite(sn->acc_mean[sn->nrec - 1])) {
+        double a = sn->acc_mean[sn->nrec - 1], ta = sn->test_acc_mean[sn->nrec - 1];
+        if (isfinite(ta))
+            ITEM(2, "accuracy %.3f, test %.3f", a, ta);
+        else
+            ITEM(2, "accuracy %.3f", a);
+        snprintf(it[n - 1].brief, sizeof it[n - 1].brief, "acc %.2f", isfinite(ta) ? ta : a);
+    }
+    if (sn->theory_note) {
+        ITEM(6, "%s", sn->theory_note);
+        snprintf(it[n - 1].brief, sizeof it[n - 1].brief, "no 2-design theory");
+    }
     ITEM(4, "R = %d", sn->ninst);
     if (sn->ndiverged > 0)
     {
@@ -224,7 +236,7 @@ static void draw_slider(cairo_t *cr, const live_layout *L, const live_ui *u, int
     if (u && u->entry && focus)
         snprintf(val, sizeof val, "%s▏", u->entry_buf);
     const live_slider_def *d = &live_sliders[i];
-    snprintf(lab, sizeof lab, "%s = %s", d->label, on ? val : "n/a");
+    snprintf(lab, sizeof lab, "%s = %s", live_slider_label(i, req), on ? val : "n/a");
     cairo_set_source_rgb(cr, on ? 0.05 : 0.55, on ? 0.05 : 0.55, on ? 0.05 : 0.55);
     plot_text(cr, lab, 12.5 * s, c.x + 8 * s, c.y + 16 * s, 0, focus);
     if (d->scale == LIVE_INT || d->scale == LIVE_LOGINT)

@@ -166,16 +166,35 @@ void live_ui_init(live_ui *u, qnn_session *s, const char *preset, const qnn_para
 
 static int is_key(int i, const char *k) { return !strcmp(live_sliders[i].key, k); }
 
+/* The L and m sliders of a model that has no use for L or m but for the
+ * ansatz's layers or the mini-batch (model circuit) move those instead. */
+const char *live_slider_key(int i, const qnn_params *p)
+{
+    if (p && is_key(i, "L") && qnn_model_key_use(p, "L") == QNN_KEY_UNUSED &&
+        qnn_model_key_use(p, "layers") != QNN_KEY_UNUSED)
+        return "layers";
+    if (p && is_key(i, "m") && qnn_model_key_use(p, "m") == QNN_KEY_UNUSED &&
+        qnn_model_key_use(p, "batch") != QNN_KEY_UNUSED)
+        return "batch";
+    return live_sliders[i].key;
+}
+
+const char *live_slider_label(int i, const qnn_params *p)
+{
+    const char *k = live_slider_key(i, p);
+    return k == live_sliders[i].key ? live_sliders[i].label : k;
+}
+
 double live_slider_value(const live_ui *u, int i, const qnn_params *req)
 {
     if (u && u->drag == i)
         return u->drag_value;
     if (is_key(i, "gamma")) return req->gamma;
     if (is_key(i, "eta")) return req->eta;
-    if (is_key(i, "L")) return req->L;
+    if (is_key(i, "L")) return !strcmp(live_slider_key(i, req), "layers") ? req->layers : req->L;
     if (is_key(i, "n_h")) return req->n_h;
     if (is_key(i, "sigma_theta")) return req->sigma_theta;
-    if (is_key(i, "m")) return req->m;
+    if (is_key(i, "m")) return !strcmp(live_slider_key(i, req), "batch") ? req->batch : req->m;
     if (is_key(i, "n_v")) return qnn_params_visible(req);
     if (is_key(i, "seed")) return (double)req->seed;
     if (is_key(i, "spf")) return u ? qnn_session_speed(u->s) : 1;
@@ -187,7 +206,7 @@ int live_slider_applies(int i, const qnn_params *p)
     /* seed and steps per frame are the session's, not the model's */
     if (is_key(i, "seed") || is_key(i, "spf"))
         return 1;
-    return qnn_model_key_use(p, live_sliders[i].key) != QNN_KEY_UNUSED;
+    return qnn_model_key_use(p, live_slider_key(i, p)) != QNN_KEY_UNUSED;
 }
 
 void live_slider_text(int i, double v, const qnn_params *req, char *buf, size_t len)
@@ -291,13 +310,14 @@ int live_slider_set(live_ui *u, int i, double v)
         v = strtod(six, NULL);
     }
     char val[64], err[512];
-    if (qnn_session_set_number(u->s, d->key, v, err, sizeof err) != QNN_OK) {
+    const char *key = live_slider_key(i, &req);
+    if (qnn_session_set_number(u->s, key, v, err, sizeof err) != QNN_OK) {
         snprintf(u->status, sizeof u->status, "%s", err);
         u->status_error = 1;
         return -1;
     }
-    qnn_params_number_text(d->key, v, val, sizeof val);
-    snprintf(u->status, sizeof u->status, "%s = %s", d->key, val);
+    qnn_params_number_text(key, v, val, sizeof val);
+    snprintf(u->status, sizeof u->status, "%s = %s", key, val);
     u->status_error = 0;
     return 0;
 }
@@ -675,6 +695,8 @@ int live_panels_build(const qnn_snapshot *sn, int show_tdist, live_panels *lp)
     if (any_finite(sn->err_frozen, n))
         add(lp, 0, sn->t, sn->err_frozen, n, PLOT_DOTTED, 2, "frozen kernel (I − ηK)^{t} r");
     hline(lp, 0, sn->noise_abs_eps, "E|ε(∞)| (LLJ Eq. 38)");
+    if (sn->use_loss && any_finite(sn->test_err_mean, n))
+        add(lp, 0, sn->t, sn->test_err_mean, n, PLOT_LINE, 3, "test loss (held-out rows)");
     floor_error_panel(p0, sn);
     if (isfinite(sn->rate) && sn->rate > 0) {
         snprintf(lp->note[0], sizeof lp->note[0], "ηK̄ = %.3g per step", sn->rate);

@@ -176,6 +176,10 @@ void live_ui_init(live_ui *u, qnn_session *s, const char *preset, const qnn_para
 /* Slider value as the slider shows it: the requested parameters (what the
  * queued commands will produce), or the dragged value. */
 double live_slider_value(const live_ui *u, int i, const qnn_params *req);
+/* The key slider i moves for p's model (L and m become layers and batch
+ * for a model that uses those instead) and the label to show for it. */
+const char *live_slider_key(int i, const qnn_params *p);
+const char *live_slider_label(int i, const qnn_params *p);
 /* 1 when the slider means something for the model. */
 int live_slider_applies(int i, const qnn_params *req);
 /* Text of a slider's value ("0.002", "3 (D_h = 8)"). */
@@ -301,9 +305,10 @@ int live_hit_panel(const live_layout *L, double x, double y);
 void live_status_text(const live_ui *u, const qnn_snapshot *sn, char *buf, size_t len);
 /* The items of the status line in their order, each with a priority (0
  * first: play state and step, a divergence; then steps/s, typing, the
- * predicted rate, R, the LIU23 Eq. 16 concentration): a narrow face keeps
+ * predicted rate, the accuracies, R, the LIU23 Eq. 16 concentration, why
+ * no ensemble theory is drawn): a narrow face keeps
  * the most important ones that fit. Returns the count. */
-#define LIVE_STATUS_ITEMS 8
+#define LIVE_STATUS_ITEMS 10
 typedef struct live_status_item {
     char text[200];
     char brief[80];     /* a shorter form, or "" */

@@ -174,14 +174,13 @@ static void track(tg_grid *g, int x, int y, int w, double f, int on, int focus)
 static void sliders(tg_grid *g, const tui_layout *L, const live_ui *u, const qnn_params *req)
 {
     for (int i = 0; i < LIVE_NSLIDERS; i++) {
-        const live_slider_def *d = &live_sliders[i];
         const int on = live_slider_applies(i, req), focus = u->focus == i;
         double v = live_slider_value(u, i, req);
         char val[64], lab[160];
         live_slider_text(i, v, req, val, sizeof val);
         if (u->entry && focus)
             snprintf(val, sizeof val, "%s_", u->entry_buf);
-        snprintf(lab, sizeof lab, "%s %s", d->label, on ? val : "n/a");
+        snprintf(lab, sizeof lab, "%s %s", live_slider_label(i, req), on ? val : "n/a");
         const int tw = L->tr_x[i] - L->sl_x[i] - 1;
         int attr = !on ? TG_DIM : focus ? TG_REVERSE | TG_BOLD : 0;
         if (focus)
@@ -201,14 +200,17 @@ static void detail(tg_grid *g, const tui_layout *L, const live_ui *u, const qnn_
         snprintf(rng, sizeof rng, "%.0f … %.0f%s", d->lo, d->hi, d->scale == LIVE_LOGINT ? " (log)" : "");
     else
         snprintf(rng, sizeof rng, "%.3g … %.3g%s", d->lo, d->hi, d->scale == LIVE_LOG ? " (log)" : "");
+    const char *lab = live_slider_label(i, req);
+    const char *help = strcmp(lab, "layers") == 0 ? "layers of the ansatz (rebuilds the instances)"
+                     : strcmp(lab, "batch") == 0 ? "mini-batch rows per step (0: all)" : d->help;
     if (u->entry)
         snprintf(t, sizeof t, "%s = %s_   type a value, Enter applies, Esc cancels (the engine's range may exceed the slider's)",
-                 d->label, u->entry_buf);
+                 lab, u->entry_buf);
     else if (!live_slider_applies(i, req))
-        snprintf(t, sizeof t, "%s: does not apply to model %s · %s", d->label, qnn_model_name(req->model), d->help);
+        snprintf(t, sizeof t, "%s: does not apply to model %s · %s", lab, qnn_model_name(req->model), help);
     else
         snprintf(t, sizeof t, "%s = %s · %s · %s · ←→ fine, PgUp/PgDn coarse, Enter types a value",
-                 d->label, val, rng, d->help);
+                 lab, val, rng, help);
     label(g, 0, L->detail_y, L->W, t, TG_DEFAULT, u->entry ? TG_BOLD : 0);
 }
 
