@@ -274,7 +274,8 @@ refuse "more features than qubits, no data inputs (iris on n = 2)" "key 'data'" 
 refuse "batch larger than the training rows" "key 'batch'" run circuit --set batch=151 --out OUT
 refuse "a bad Pauli sum in measure" "measure" run circuit --set "measure=0.5*ZZQI" --out OUT
 refuse "2 observables for 3 classes" "key 'measure'" run circuit --set "data=$IRIS" --set "measure=ZIII;IZII" --out OUT
-refuse "data = teacher with model = circuit" "key 'data'" run circuit --set data=teacher --out OUT
+refuse "8 spiral classes on 4 qubits (default observables)" "key 'data'" run circuit --set data=spirals --set classes=8 --set m=40 --out OUT
+refuse "the made data's 6 features on 4 qubits" "key 'data'" run circuit --set data=teacher --set n_in=6 --out OUT
 refuse "model = mlp with a CSV" "key 'data'" run default --set model=mlp --set "data=$MOONS" --out OUT
 refuse "circuit export --out /dev/null (not a regular file)" "/dev/null" circuit export --out /dev/null
 refuse "circuit frobnicate" "frobnicate" circuit frobnicate --out OUT

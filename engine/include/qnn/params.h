@@ -91,7 +91,8 @@ typedef struct qnn_params {
     char data_file[QNN_TEXT_MAX]; /* data = a CSV file: its path */
     char features[QNN_TEXT_MAX];  /* CSV columns used as features ("" = all
                                      but the label) */
-    char label[64];               /* CSV label column ("" = the last) */
+    char label[72];               /* CSV label column ("" = the last; a column
+                                     name has at most QNN_DATA_MAX_NAME bytes) */
     int problem;                  /* qnn_problem: auto, regression, classification */
     int standardise;              /* 1: features to mean 0, sd 1 (training rows) */
     double test_fraction;         /* rows held out for the test loss and accuracy */

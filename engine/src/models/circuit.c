@@ -33,6 +33,8 @@
 #include "qnn/pauli_sum.h"
 #include "qnn/qasm.h"
 #include "qnn/qcircuit.h"
+#include "qnn/mlp.h"
+#include "rng.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -122,7 +124,7 @@ static int bind_features(const qnn_params *p, qnn_qc *qc, const qnn_dataset *ds,
             if (qnn_qc_var_find(qc, ds->feat_names[c]) < 0)
                 return qnn_fail(err, errlen, QNN_E_RELATION,
                                 "key 'data': column '%s' of '%s' is no input of %s (it has %d data inputs); allowed: inputs named like every feature column, or key features listing the columns to use",
-                                ds->feat_names[c], p->data_file, cname, matched);
+                                ds->feat_names[c], p->data == QNN_DATA_FILE ? p->data_file : "the made data", cname, matched);
         for (int v = 0; v < qc->nvars; v++)
             if (qc->vars[v].role == QNN_VAR_FEATURE)
                 for (int c = 0; c < ds->nfeat; c++)
@@ -130,10 +132,32 @@ static int bind_features(const qnn_params *p, qnn_qc *qc, const qnn_dataset *ds,
                         col[qc->vars[v].index] = c;
         return 0;
     }
+    /* inputs x_0 .. x_{F-1} (the names the angle encoding gives, so what
+     * `qnnlab circuit export` writes reads back with the same data) are
+     * the features in column order */
+    int positional = ds->nfeat > 0;
+    for (int c = 0; c < ds->nfeat && positional; c++) {
+        char nm[32];
+        snprintf(nm, sizeof nm, "x_%d", c);
+        positional = qnn_qc_var_find(qc, nm) >= 0;
+    }
+    if (positional) {
+        for (int c = 0; c < ds->nfeat; c++) {
+            char nm[32];
+            snprintf(nm, sizeof nm, "x_%d", c);
+            qnn_qc_set_role(qc, qnn_qc_var_find(qc, nm), QNN_VAR_FEATURE);
+        }
+        for (int c = 0; c < ds->nfeat; c++) {
+            char nm[32];
+            snprintf(nm, sizeof nm, "x_%d", c);
+            col[qc->vars[qnn_qc_var_find(qc, nm)].index] = c;
+        }
+        return 0;
+    }
     if (ds->nfeat > qc->n)
         return qnn_fail(err, errlen, QNN_E_RELATION,
                         "key 'data': '%s' has %d feature columns but %s has no inputs named like them and only %d qubits for the angle encoding; allowed: at most %d features (key features), more qubits, or inputs named like the columns",
-                        p->data_file, ds->nfeat, cname, qc->n, qc->n);
+                        p->data == QNN_DATA_FILE ? p->data_file : "the made data", ds->nfeat, cname, qc->n, qc->n);
     for (int c = 0; c < ds->nfeat; c++) {
         char nm[32];
         snprintf(nm, sizeof nm, "x_%d", c);
@@ -150,6 +174,79 @@ static int bind_features(const qnn_params *p, qnn_qc *qc, const qnn_dataset *ds,
     return 0;
 }
 
+/* The data sets the program makes (the mlp's, qnn/mlp.h): m training rows
+ * then n_test held-out rows, drawn from a generator seeded with split_seed
+ * (the same for every instance), into a qnn_dataset: teacher (n_in
+ * features, a teacher network's output), sin1d (1), bump2d (2): regression;
+ * spirals (2 features, `classes` classes). */
+static int synthetic(const qnn_params *p, qnn_dataset *ds, int *n_train, char *err, size_t errlen)
+{
+    const int N = p->m + p->n_test;
+    const int nf = p->data == QNN_DATA_TEACHER ? p->n_in : p->data == QNN_DATA_SIN1D ? 1 : 2;
+    static const char *const names[] = { "x1", "x2" };
+    memset(ds, 0, sizeof *ds);
+    ds->rows = N;
+    ds->nfeat = nf;
+    ds->X = malloc((size_t)N * nf * sizeof(double));
+    ds->y = malloc((size_t)N * sizeof(double));
+    ds->feat_names = calloc((size_t)nf, sizeof(char *));
+    ds->label_name = strdup("y");
+    int *lab = malloc((size_t)N * sizeof(int));
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    int rc = 0;
+    if (!ds->X || !ds->y || !ds->feat_names || !ds->label_name || !lab || !r) {
+        rc = qnn_fail(err, errlen, QNN_E_NOMEM, "out of memory for %d rows of data", N);
+        goto done;
+    }
+    for (int i = 0; i < nf; i++) {
+        char nm[32];
+        snprintf(nm, sizeof nm, "x%d", i + 1);
+        ds->feat_names[i] = strdup(nf <= 2 ? names[i] : nm);
+        if (!ds->feat_names[i]) {
+            rc = qnn_fail(err, errlen, QNN_E_NOMEM, "out of memory for the data's names");
+            goto done;
+        }
+    }
+    gsl_rng_set(r, (unsigned long)p->split_seed);
+    switch (p->data) {
+    case QNN_DATA_TEACHER: {
+        qnn_mlp_act act = p->activation == QNN_ACT_RELU ? QNN_MLP_RELU : p->activation == QNN_ACT_LINEAR ? QNN_MLP_LINEAR
+                        : p->activation == QNN_ACT_QUADRATIC ? QNN_MLP_QUADRATIC : QNN_MLP_TANH;
+        rc = qnn_mlp_data_teacher(r, nf, 1, p->teacher_width, 2, act, p->c_w, p->c_b, (size_t)N, ds->X, ds->y, NULL, err, errlen);
+        break;
+    }
+    case QNN_DATA_SIN1D: rc = qnn_mlp_data_sin1d(r, (size_t)N, ds->X, ds->y, err, errlen); break;
+    case QNN_DATA_BUMP2D: rc = qnn_mlp_data_bump2d(r, (size_t)N, ds->X, ds->y, err, errlen); break;
+    default: {
+        double *Y = malloc((size_t)N * p->classes * sizeof(double));
+        if (!Y) {
+            rc = qnn_fail(err, errlen, QNN_E_NOMEM, "out of memory for %d rows of data", N);
+            goto done;
+        }
+        rc = qnn_mlp_data_spirals(r, p->classes, 0.05, (size_t)N, ds->X, Y, lab, err, errlen);
+        free(Y);
+        ds->classes = p->classes;
+        ds->class_names = calloc((size_t)p->classes, sizeof(char *));
+        for (int k = 0; rc == 0 && ds->class_names && k < p->classes; k++) {
+            char nm[16];
+            snprintf(nm, sizeof nm, "%d", k);
+            ds->class_names[k] = strdup(nm);
+        }
+        for (int j = 0; j < N; j++)
+            ds->y[j] = lab[j];
+        break;
+    }
+    }
+    *n_train = p->m;
+done:
+    free(lab);
+    if (r)
+        gsl_rng_free(r);
+    if (rc != 0)
+        qnn_dataset_free(ds);
+    return rc;
+}
+
 /* The setup of p: circuit, observables, data and targets. 0, or a
  * negative qnn_status with a message; *s is then empty. */
 static int setup_build(const qnn_params *p, cm_setup *s, char *err, size_t errlen)
@@ -163,15 +260,16 @@ static int setup_build(const qnn_params *p, cm_setup *s, char *err, size_t errle
     if ((rc = base_circuit(p, &s->qc, err, errlen)) != 0)
         goto fail;
     const int n = s->qc->n;
-    s->has_data = p->data == QNN_DATA_FILE;
-    if (p->data != QNN_DATA_FILE && p->data != QNN_DATA_NONE) {
-        rc = qnn_fail(err, errlen, QNN_E_RELATION, "key 'data': value '%s' is a data set of model = mlp; allowed for model = circuit: none, or a path to a CSV file",
-                      p->data == QNN_DATA_TEACHER ? "teacher" : p->data == QNN_DATA_SIN1D ? "sin1d" : p->data == QNN_DATA_BUMP2D ? "bump2d" : "spirals");
-        goto fail;
-    }
+    s->has_data = p->data != QNN_DATA_NONE;
+    const int made = s->has_data && p->data != QNN_DATA_FILE;
+    int made_train = 0;
     if (s->has_data) {
         qnn_dataset_opts o = { p->features, p->label, (qnn_problem)p->problem };
-        if ((rc = qnn_dataset_read(p->data_file, &o, &ds, err, errlen)) != 0)
+        if (made)
+            rc = synthetic(p, &ds, &made_train, err, errlen);
+        else
+            rc = qnn_dataset_read(p->data_file, &o, &ds, err, errlen);
+        if (rc != 0)
             goto fail;
         col = calloc((size_t)ds.nfeat + 1, sizeof *col);
         if (!col)
@@ -196,7 +294,7 @@ static int setup_build(const qnn_params *p, cm_setup *s, char *err, size_t errle
     else {
         if (outputs > n) {
             rc = qnn_fail(err, errlen, QNN_E_RELATION, "key 'data': '%s' has %d classes but the circuit has %d qubits for the default observables Z_0 .. Z_%d; allowed: at most %d classes, or one observable per class with key measure",
-                          p->data_file, outputs, n, outputs - 1, n);
+                          p->data == QNN_DATA_FILE ? p->data_file : "spirals", outputs, n, outputs - 1, n);
             goto fail;
         }
         s->obs = calloc((size_t)outputs, sizeof *s->obs);
@@ -233,7 +331,13 @@ static int setup_build(const qnn_params *p, cm_setup *s, char *err, size_t errle
     sd = malloc((size_t)ds.nfeat * sizeof *sd);
     if (!idx || !mean || !sd)
         goto oom;
-    qnn_dataset_split(&ds, p->test_fraction, p->split_seed, idx, &s->ntrain);
+    if (made) {   /* the first m rows train, the n_test after them test */
+        for (int r = 0; r < ds.rows; r++)
+            idx[r] = r;
+        s->ntrain = made_train;
+    } else {
+        qnn_dataset_split(&ds, p->test_fraction, p->split_seed, idx, &s->ntrain);
+    }
     s->ntest = ds.rows - s->ntrain;
     qnn_dataset_moments(&ds, idx, s->ntrain, mean, sd);
     const int K = s->nobs;
@@ -613,12 +717,12 @@ static int cm_check(const qnn_params *p, char *err, size_t errlen)
     const int N = s.ntrain, m = N * s.nobs;
     const int P = s.qc->nparams;
     setup_free(&s);
-    if (p->batch > 0 && p->data == QNN_DATA_FILE && p->batch > N)
+    if (p->batch > 0 && p->data != QNN_DATA_NONE && p->batch > N)
         return qnn_fail(err, errlen, QNN_E_RELATION, "key 'batch': value '%d' is more rows than the %d training rows; allowed: 0 (all rows) .. %d",
                         p->batch, N, N);
     if (m > 4096)
-        return qnn_fail(err, errlen, QNN_E_SIZE, "key 'data': '%s' gives %d residuals (training rows x outputs) for the %d x %d kernel; allowed: at most 4096 (raise test_fraction or use fewer rows)",
-                        p->data_file, m, m, m);
+        return qnn_fail(err, errlen, QNN_E_SIZE, "key '%s': %d training rows give %d residuals (rows x outputs) for the %d x %d kernel; allowed: at most 4096 (raise test_fraction, use fewer rows or fewer outputs)",
+                        p->data == QNN_DATA_FILE ? "data" : "m", N, m, m, m);
     (void)P;
     return 0;
 }
@@ -626,12 +730,22 @@ static int cm_check(const qnn_params *p, char *err, size_t errlen)
 static qnn_key_use cm_key_use(const qnn_params *p, const char *key)
 {
     static const char *const unused[] = { "task", "L", "p", "entangler", "depth", "n_obs", "objective", "inputs",
-                                          "labels", "m", "n_h", "n_v", "eta_per_L", NULL };
+                                          "labels", "n_h", "n_v", "eta_per_L", NULL };
     for (const char *const *k = unused; *k; k++)
         if (!strcmp(key, *k))
             return QNN_KEY_UNUSED;
     const int file = p->circuit[0] != 0, hea = !file && p->ansatz == QNN_ANSATZ_HEA, qaoa = !file && p->ansatz == QNN_ANSATZ_QAOA;
-    const int data = p->data == QNN_DATA_FILE;
+    const int csv = p->data == QNN_DATA_FILE, made = p->data != QNN_DATA_FILE && p->data != QNN_DATA_NONE;
+    const int data = csv || made;
+    if (!strcmp(key, "m") || !strcmp(key, "n_test"))
+        return made ? QNN_KEY_REBUILD : QNN_KEY_UNUSED;
+    if (!strcmp(key, "classes"))
+        return p->data == QNN_DATA_SPIRALS ? QNN_KEY_REBUILD : QNN_KEY_UNUSED;
+    if (!strcmp(key, "n_in") || !strcmp(key, "teacher_width") || !strcmp(key, "activation") || !strcmp(key, "c_w") ||
+        !strcmp(key, "c_b"))
+        return p->data == QNN_DATA_TEACHER ? QNN_KEY_REBUILD : QNN_KEY_UNUSED;
+    if (!strcmp(key, "features") || !strcmp(key, "label") || !strcmp(key, "problem") || !strcmp(key, "test_fraction"))
+        return csv ? QNN_KEY_REBUILD : QNN_KEY_UNUSED;
     if (!strcmp(key, "ansatz"))
         return file ? QNN_KEY_UNUSED : QNN_KEY_REBUILD;
     if (!strcmp(key, "layers"))
@@ -642,8 +756,7 @@ static qnn_key_use cm_key_use(const qnn_params *p, const char *key)
         return qaoa ? QNN_KEY_REBUILD : QNN_KEY_UNUSED;
     if (!strcmp(key, "n") || !strcmp(key, "d"))
         return file ? QNN_KEY_UNUSED : QNN_KEY_REBUILD;
-    if (!strcmp(key, "features") || !strcmp(key, "label") || !strcmp(key, "problem") || !strcmp(key, "standardise") ||
-        !strcmp(key, "test_fraction") || !strcmp(key, "split_seed") || !strcmp(key, "batch"))
+    if (!strcmp(key, "standardise") || !strcmp(key, "split_seed") || !strcmp(key, "batch"))
         return data ? (!strcmp(key, "batch") ? QNN_KEY_CONTINUE : QNN_KEY_REBUILD) : QNN_KEY_UNUSED;
     if (!strcmp(key, "O0"))
         return data ? QNN_KEY_UNUSED : QNN_KEY_REBUILD;

@@ -312,7 +312,7 @@ static qnn_key_use mlp_key_use(const qnn_params *p, const char *key)
 
 static int mlp_check(const qnn_params *p, char *err, size_t errlen)
 {
-    if (p->data == QNN_DATA_NONE || p->data == QNN_DATA_FILE) {
+    if (p->data == QNN_DATA_NONE || p->data == QNN_DATA_FILE) {   /* the circuit model's */
         return qnn_fail(err, errlen, QNN_E_RELATION, "key 'data': value '%s' is for model = circuit; allowed for model = mlp: teacher | sin1d | bump2d | spirals",
                         p->data == QNN_DATA_NONE ? "none" : p->data_file);
     }
