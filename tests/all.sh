@@ -38,7 +38,7 @@ ctest --test-dir build-tsan --output-on-failure -j "$jobs" -E "$long"
 
 stage "4/4 libFuzzer targets"
 CC=clang cmake -S . -B build-fuzz -DQNN_FUZZ=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
-cmake --build build-fuzz -j "$jobs" --target fuzz_preset fuzz_set fuzz_share fuzz_matrix fuzz_help fuzz_tour >/dev/null
+cmake --build build-fuzz -j "$jobs" --target fuzz_preset fuzz_set fuzz_share fuzz_matrix fuzz_help fuzz_tour fuzz_qasm fuzz_csv >/dev/null
 bash tests/fuzz/run.sh build-fuzz "${QNN_FUZZ_SECONDS:-20}"
 echo
 echo "all tests passed"

@@ -9,7 +9,7 @@
 #
 # BUILD_DIR was configured with CC=clang and -DQNN_FUZZ=ON and the targets
 # built (cmake --build BUILD_DIR --target fuzz_preset fuzz_set fuzz_share
-# fuzz_matrix fuzz_help fuzz_tour). Default: 20 seconds a target. New inputs libFuzzer finds go
+# fuzz_matrix fuzz_help fuzz_tour fuzz_qasm fuzz_csv). Default: 20 seconds a target. New inputs libFuzzer finds go
 # to a temporary directory and are never merged back into the committed
 # corpus; the directory is removed when nothing was found and kept (with
 # the logs and the crashing inputs) otherwise, or always with
@@ -38,7 +38,7 @@ export QNNLAB_PRESETS=${QNNLAB_PRESETS:-$root/presets}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
 found=0
-for t in ${QNN_FUZZ_TARGETS:-preset set share matrix help tour}; do
+for t in ${QNN_FUZZ_TARGETS:-preset set share matrix help tour qasm csv}; do
     bin=$build/tests/fuzz/fuzz_$t
     if [ ! -x "$bin" ] || [ ! -d "$here/corpus/$t" ]; then
         echo "fuzz_$t: no $bin or no corpus/$t; build with -DQNN_FUZZ=ON first" >&2
