@@ -518,34 +518,13 @@ static int cm_eval(qnn_instance *in, int want, qnn_obs *out)
 {
     cm_state *s = cst(in);
     const cm_setup *su = s->su;
-    const int m = in->m, P = in->L, K = su->nobs;
+    const int P = in->L, K = su->nobs;
     const double gamma = in->p.gamma, c = su->loss_scale;
     const int want_ent = (want & QNN_WANT_ENTROPY) && in->ent;
     int bad = forward(s, in->theta, gamma, in->r, in->J, want_ent ? in->psi_out : NULL);
 
-    double ss = 0.0;
-    for (int j = 0; j < m; j++)
-        ss += in->r[j] * in->r[j];
-    cblas_dgemv(CblasRowMajor, CblasTrans, m, P, c, in->J, P, in->r, 1, 0.0, in->grad, 1);
-    cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, m, P, 1.0, in->J, P, 0.0, in->K, m);
-    double tr = 0.0;
-    for (int i = 0; i < m; i++) {
-        tr += in->K[i * m + i];
-        for (int j = 0; j < i; j++)
-            in->K[i * m + j] = in->K[j * m + i];
-    }
-    out->step = in->step;
-    out->time = (double)in->step * in->dt;
-    out->kchange = qnn_model_kernel_change(in);
-    out->drift = NAN;
-    out->eps = m == 1 ? in->r[0] : sqrt(ss / m);
-    out->loss = 0.5 * c * ss;
-    out->kernel = tr / m;
-    out->grad_norm = cblas_dnrm2(P, in->grad, 1);
-    out->grad_inf = fabs(in->grad[cblas_idamax(P, in->grad, 1)]);
-    out->entropy = out->tdist = NAN;
-    if (want_ent)
-        qnn_instance_state_observers(in, out);
+    double ss, tr;
+    qnn_circ_observe(in, c, want_ent, out, &ss, &tr);
     out->yhat0 = in->r[0] + su->Ttr[0];
     out->lambda_min = out->lambda_max = NAN;
     if (su->classes) {

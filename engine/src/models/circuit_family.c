@@ -342,20 +342,12 @@ oom:
     return qnn_fail(err, errlen, QNN_E_NOMEM, "out of memory while building instance %d (n = %d, L = %d)", in->index, p->n, p->L);
 }
 
-int qnn_circ_eval(qnn_instance *in, int want_eigen, qnn_obs *out)
+void qnn_circ_observe(qnn_instance *in, double c, int want_ent, qnn_obs *out, double *ss_out, double *tr_out)
 {
-    circ_state *s = cst(in);
-    const qnn_model_data *md = s->md;
     const int m = in->m, L = in->L;
-    const int want_ent = (want_eigen & QNN_WANT_ENTROPY) && in->ent;
-    s->ws.psi0 = want_ent ? in->psi_out : NULL;
-    qnn_circuit_eval(md->circ, in->theta, (size_t)m, md->inputs, md->y, in->r, in->J, &s->ws);
-    s->ws.psi0 = NULL;
-
     double ss = 0.0;
     for (int j = 0; j < m; j++)
         ss += in->r[j] * in->r[j];
-    const double c = md->loss_scale;
     /* grad = c Jᵀ r */
     cblas_dgemv(CblasRowMajor, CblasTrans, m, L, c, in->J, L, in->r, 1, 0.0, in->grad, 1);
     /* K = J Jᵀ (upper triangle by DSYRK, then mirrored) */
@@ -379,6 +371,22 @@ int qnn_circ_eval(qnn_instance *in, int want_eigen, qnn_obs *out)
     out->entropy = out->tdist = NAN;
     if (want_ent)
         qnn_instance_state_observers(in, out);
+    *ss_out = ss;
+    *tr_out = tr;
+}
+
+int qnn_circ_eval(qnn_instance *in, int want_eigen, qnn_obs *out)
+{
+    circ_state *s = cst(in);
+    const qnn_model_data *md = s->md;
+    const int m = in->m, L = in->L;
+    const int want_ent = (want_eigen & QNN_WANT_ENTROPY) && in->ent;
+    s->ws.psi0 = want_ent ? in->psi_out : NULL;
+    qnn_circuit_eval(md->circ, in->theta, (size_t)m, md->inputs, md->y, in->r, in->J, &s->ws);
+    s->ws.psi0 = NULL;
+
+    double ss, tr;
+    qnn_circ_observe(in, md->loss_scale, want_ent, out, &ss, &tr);
     out->yhat0 = in->r[0] + md->y[0];
     out->lambda_min = out->lambda_max = NAN;
 

@@ -56,6 +56,12 @@ qnn_pauli qnn_pauli_random(gsl_rng *rng, int n);
 int qnn_circ_build(qnn_instance *in, const qnn_instance *lender, char *err, size_t errlen);
 void qnn_circ_free(qnn_instance *in);
 int qnn_circ_eval(qnn_instance *in, int want, qnn_obs *out);
+/* From the residuals r and the Jacobian J (m x P) of an evaluation:
+ * ∇loss = c Jᵀ r, the kernel K = J Jᵀ, and what every model with a
+ * Jacobian records of them (step, time, kernel change, ε, loss (c/2)Σr²,
+ * tr K/m, gradient norms; the visible state's entropy when want_ent); the
+ * caller sets ŷ_0 and the eigenvalues. Σ r² and tr K in *ss and *tr. */
+void qnn_circ_observe(qnn_instance *in, double c, int want_ent, qnn_obs *out, double *ss, double *tr);
 int qnn_circ_grad_at(qnn_instance *in, const double *theta, double *g);
 int qnn_circ_hessian(qnn_instance *in, double *H);
 void qnn_circ_residuals_at(qnn_instance *in, const double *theta, double *r);
