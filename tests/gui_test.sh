@@ -36,7 +36,13 @@ rc=0; xvfb_window "$app" '^qnnlab' 30 || rc=$?
 [ "$rc" = 2 ] && fail "qnnlab gui exited before its window appeared"
 [ -n "$W" ] || fail "no window appeared"
 sleep 1
-key() { xdotool key --window "$W" "$@"; }
+# a key to the window; a window that went away (see xvfb_window) is found
+# again and the keys go to it
+key() {
+  xdotool key --window "$W" "$@" 2>/dev/null && return 0
+  xvfb_window "$app" '^qnnlab' 10 || fail "the window went away"
+  xdotool key --window "$W" "$@"
+}
 exports() { ls -d "$work"/qnnlab-2* 2>/dev/null | sort; }
 last_export() { exports | tail -1; }
 json() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))" "$1/state.json" "$2"; }

@@ -35,16 +35,22 @@ xvfb_stop() {
 }
 # xvfb_window PID NAME-REGEX SECONDS: sets W to the window of process PID
 # (by _NET_WM_PID, else by a title matching NAME-REGEX). Returns 1 when
-# none appears in time, 2 when the process ended first.
+# none appears in time, 2 when the process ended first. The window must be
+# found twice, 0.3 s apart, and still answer: on a slow, loaded machine SDL
+# may replace the first window it creates, and a key sent to the first one
+# fails with BadWindow.
 xvfb_window() {
-  local pid=$1 re=$2 i
+  local pid=$1 re=$2 i prev=
   W=
-  for i in $(seq $(( $3 * 10 ))); do
+  for i in $(seq $(( $3 * 10 / 3 + 2 ))); do
     W=$(xdotool search --pid "$pid" 2>/dev/null | head -1 || true)
     [ -n "$W" ] || W=$(xdotool search --name "$re" 2>/dev/null | head -1 || true)
-    [ -n "$W" ] && return 0
+    if [ -n "$W" ] && [ "$W" = "$prev" ] && xdotool getwindowname "$W" >/dev/null 2>&1; then
+      return 0
+    fi
+    prev=$W
     kill -0 "$pid" 2>/dev/null || return 2
-    sleep 0.1
+    sleep 0.3
   done
   return 1
 }
