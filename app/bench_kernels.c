@@ -41,9 +41,9 @@ static const workload reference[] = {
      * gate): one residual on 10 qubits, 160 parameters; and a data set of
      * 128 rows through the angle encoding (128 forward and adjoint passes
      * per step, the 128 x 128 kernel) */
-    {"circuit_hea_n10_L8", "circuit hea n=10 8 layers (ry,rz; cz), no data",
+    {"circuit_hea_n10_L8", "circuit hea n=10 L=8, no data",
      {"model=circuit", "ansatz=hea", "n=10", "layers=8", "rotations=ry,rz", "data=none", NULL}, {"", ""}, 0},
-    {"circuit_spirals_n6_m128", "circuit hea n=6 4 layers, spirals m=128",
+    {"circuit_spirals_n6_m128", "circuit hea n=6 L=4, m=128",
      {"model=circuit", "ansatz=hea", "n=6", "layers=4", "rotations=ry,rz", "data=spirals", "classes=2", "m=128", NULL}, {"", ""}, 0},
 };
 #define NREF ((int)(sizeof reference / sizeof reference[0]))
