@@ -61,6 +61,11 @@ int qnn_params_visible(const qnn_params *p)
 {
     if (p->n_h > 0)
         return p->n - p->n_h;
+    /* a mixed state (qbm) is observed on its visible register n - n_h
+     * whole, not across a cut: with n_h = 0 that is all n qubits, and the
+     * entropy's bound is ln 2^n */
+    if (p->model && qnn_model_has(p->model, QNN_CAP_MIXED_STATE))
+        return p->n;
     if (p->cut > 0)
         return p->cut;
     return p->n / 2 < QNN_DEFAULT_CUT_MAX ? p->n / 2 : QNN_DEFAULT_CUT_MAX;

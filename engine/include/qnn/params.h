@@ -220,7 +220,8 @@ const qnn_key_info *qnn_params_keys(size_t *count);
 const qnn_key_info *qnn_params_key(const char *name);
 
 /* The visible side of the entanglement observers: n - n_h with hidden
- * qubits; else `cut`, or (cut = 0) n/2 but at most QNN_DEFAULT_CUT_MAX so
+ * qubits; n for a model with a mixed state (qbm: its visible register is
+ * the whole register); else `cut`, or (cut = 0) n/2 but at most QNN_DEFAULT_CUT_MAX so
  * that the default observer stays cheap on large registers (its eigensolve
  * is O(min(D_v, D_h)³)). 0 means no cut (n = 1). */
 #define QNN_DEFAULT_CUT_MAX 8

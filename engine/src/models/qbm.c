@@ -177,8 +177,8 @@ static qnn_key_use qbm_key_use(const qnn_params *p, const char *key)
     if (!strcmp(key, "beta") || !strcmp(key, "qbm_normalise"))
         return QNN_KEY_REBUILD;
     if (!strcmp(key, "m") || !strcmp(key, "labels") || !strcmp(key, "inputs") || !strcmp(key, "task") || !strcmp(key, "objective") || !strcmp(key, "L") ||
-        !strcmp(key, "p") || !strcmp(key, "entangler") || !strcmp(key, "depth"))
-        return QNN_KEY_UNUSED;
+        !strcmp(key, "p") || !strcmp(key, "entangler") || !strcmp(key, "depth") || !strcmp(key, "cut"))
+        return QNN_KEY_UNUSED;   /* cut: the visible register n - n_h is observed whole */
     return QNN_KEY_DEFAULT;
 }
 
