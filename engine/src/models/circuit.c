@@ -33,13 +33,13 @@
 #include "qnn/pauli_sum.h"
 #include "qnn/qasm.h"
 #include "qnn/qcircuit.h"
-#include "qnn/mlp.h"
-#include "rng.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <gsl/gsl_cblas.h>
 
 /* Everything an instance is built from: the same for every instance of
@@ -47,7 +47,8 @@
 typedef struct cm_setup {
     qnn_qc *qc;
     qnn_pauli_sum *obs;
-    int nobs;
+    int nobs;                /* at most QNN_DATA_MAX_CLASSES (one per output) */
+    const qnn_pauli_sum *obsp[QNN_DATA_MAX_CLASSES]; /* &obs[k], as qnn_qsim_run takes them */
     int has_data;
     int classes;             /* 0 regression or no data, 2 binary, K > 2 */
     int ntrain, ntest, nx;   /* rows, and features per row (qc->nfeatures) */
@@ -208,23 +209,14 @@ static int synthetic(const qnn_params *p, qnn_dataset *ds, int *n_train, char *e
         }
     }
     gsl_rng_set(r, (unsigned long)p->split_seed);
-    switch (p->data) {
-    case QNN_DATA_TEACHER: {
-        qnn_mlp_act act = p->activation == QNN_ACT_RELU ? QNN_MLP_RELU : p->activation == QNN_ACT_LINEAR ? QNN_MLP_LINEAR
-                        : p->activation == QNN_ACT_QUADRATIC ? QNN_MLP_QUADRATIC : QNN_MLP_TANH;
-        rc = qnn_mlp_data_teacher(r, nf, 1, p->teacher_width, 2, act, p->c_w, p->c_b, (size_t)N, ds->X, ds->y, NULL, err, errlen);
-        break;
+    const int nL = p->data == QNN_DATA_SPIRALS ? p->classes : 1;
+    double *Y = malloc((size_t)N * nL * sizeof(double));
+    if (!Y) {
+        rc = qnn_fail(err, errlen, QNN_E_NOMEM, "out of memory for %d rows of data", N);
+        goto done;
     }
-    case QNN_DATA_SIN1D: rc = qnn_mlp_data_sin1d(r, (size_t)N, ds->X, ds->y, err, errlen); break;
-    case QNN_DATA_BUMP2D: rc = qnn_mlp_data_bump2d(r, (size_t)N, ds->X, ds->y, err, errlen); break;
-    default: {
-        double *Y = malloc((size_t)N * p->classes * sizeof(double));
-        if (!Y) {
-            rc = qnn_fail(err, errlen, QNN_E_NOMEM, "out of memory for %d rows of data", N);
-            goto done;
-        }
-        rc = qnn_mlp_data_spirals(r, p->classes, 0.05, (size_t)N, ds->X, Y, lab, err, errlen);
-        free(Y);
+    rc = qnn_params_data(p, r, nf, nL, (size_t)N, ds->X, Y, lab, err, errlen);
+    if (p->data == QNN_DATA_SPIRALS) {
         ds->classes = p->classes;
         ds->class_names = calloc((size_t)p->classes, sizeof(char *));
         for (int k = 0; rc == 0 && ds->class_names && k < p->classes; k++) {
@@ -232,11 +224,10 @@ static int synthetic(const qnn_params *p, qnn_dataset *ds, int *n_train, char *e
             snprintf(nm, sizeof nm, "%d", k);
             ds->class_names[k] = strdup(nm);
         }
-        for (int j = 0; j < N; j++)
-            ds->y[j] = lab[j];
-        break;
     }
-    }
+    for (int j = 0; j < N; j++)
+        ds->y[j] = p->data == QNN_DATA_SPIRALS ? lab[j] : Y[j];
+    free(Y);
     *n_train = p->m;
 done:
     free(lab);
@@ -308,13 +299,15 @@ static int setup_build(const qnn_params *p, cm_setup *s, char *err, size_t errle
     }
     if (rc != 0)
         goto fail;
-    if (s->nobs != outputs) {
+    if (s->nobs != outputs) {   /* (so nobs <= QNN_DATA_MAX_CLASSES below) */
         rc = qnn_fail(err, errlen, QNN_E_RELATION, "key '%s': %d observables for %d outputs (%s); allowed: %d Pauli sums separated by ';'",
                       p->measure_file[0] ? "measure_file" : "measure", s->nobs, outputs,
                       s->classes > 2 ? "one per class" : s->classes == 2 ? "two classes: one output, its sign" : "one output", outputs);
         goto fail;
     }
 
+    for (int k = 0; k < s->nobs; k++)
+        s->obsp[k] = &s->obs[k];
     if (!s->has_data) {
         s->ntrain = 1;
         s->Ttr = malloc(sizeof *s->Ttr);
@@ -458,12 +451,9 @@ static int forward(cm_state *s, const double *theta, double gamma, double *r, do
     const cm_setup *su = s->su;
     const int K = su->nobs, P = su->qc->nparams;
     int bad = 0;
-    const qnn_pauli_sum *obs[QNN_DATA_MAX_CLASSES + 1];
-    for (int k = 0; k < K && k <= QNN_DATA_MAX_CLASSES; k++)
-        obs[k] = &su->obs[k];
     for (int j = 0; j < su->ntrain; j++) {
         const double *x = su->has_data ? su->Xtr + (size_t)j * su->nx : NULL;
-        bad |= qnn_qsim_run(s->sim, theta, x, K, obs, s->f, J ? s->g : NULL, j == 0 ? psi : NULL) != 0;
+        bad |= qnn_qsim_run(s->sim, theta, x, K, su->obsp, s->f, J ? s->g : NULL, j == 0 ? psi : NULL) != 0;
         for (int k = 0; k < K; k++) {
             r[j * K + k] = gamma * s->f[k] - su->Ttr[(size_t)j * K + k];
             if (J)
@@ -494,13 +484,10 @@ static void test_metrics(cm_state *s, const double *theta, double gamma, double 
     *loss = *acc = NAN;
     if (su->ntest == 0)
         return;
-    const qnn_pauli_sum *obs[QNN_DATA_MAX_CLASSES + 1];
-    for (int k = 0; k < K; k++)
-        obs[k] = &su->obs[k];
     double ss = 0.0;
     int right = 0;
     for (int j = 0; j < su->ntest; j++) {
-        qnn_qsim_run(s->sim, theta, su->Xte + (size_t)j * su->nx, K, obs, s->f, NULL, NULL);
+        qnn_qsim_run(s->sim, theta, su->Xte + (size_t)j * su->nx, K, su->obsp, s->f, NULL, NULL);
         for (int k = 0; k < K; k++) {
             s->f[k] *= gamma;
             double d = s->f[k] - su->Tte[(size_t)j * K + k];
@@ -578,13 +565,10 @@ static int cm_grad_at(qnn_instance *in, const double *theta, double *g)
     const cm_setup *su = s->su;
     const int P = in->L, K = su->nobs;
     const double gamma = in->p.gamma;
-    const qnn_pauli_sum *obs[QNN_DATA_MAX_CLASSES + 1];
-    for (int k = 0; k < K; k++)
-        obs[k] = &su->obs[k];
     memset(g, 0, (size_t)P * sizeof(double));
     for (int j = 0; j < su->ntrain; j++) {
         const double *x = su->has_data ? su->Xtr + (size_t)j * su->nx : NULL;
-        if (qnn_qsim_run(s->sim, theta, x, K, obs, s->f, s->g, NULL) != 0)
+        if (qnn_qsim_run(s->sim, theta, x, K, su->obsp, s->f, s->g, NULL) != 0)
             return -1;
         for (int k = 0; k < K; k++) {
             double r = gamma * s->f[k] - su->Ttr[(size_t)j * K + k];
@@ -629,21 +613,58 @@ static void cm_consts(const qnn_instance *in, qnn_consts *c)
 /* Parameters                                                               */
 /* ------------------------------------------------------------------------ */
 
-/* Sizes of p without building instances: the setup is read and dropped
- * (a QASM file and a CSV table: milliseconds). NAN when it fails (the
- * check says why). */
+/* The keys the setup is built from, and the files' identity (size and
+ * modification time), as one text: two parameter sets with the same text
+ * have the same sizes. */
+static void sizes_key(const qnn_params *p, char *buf, size_t len)
+{
+    struct stat a, b;
+    memset(&a, 0, sizeof a);
+    memset(&b, 0, sizeof b);
+    if (p->circuit[0])
+        stat(p->circuit, &a);
+    if (p->data == QNN_DATA_FILE)
+        stat(p->data_file, &b);
+    snprintf(buf, len, "%s|%lld|%lld|%s|%lld|%lld|%d|%d|%d|%s|%d|%d|%s|%s|%s|%s|%s|%d|%.17g|%llu|%d|%d|%d|%d|%d",
+             p->circuit, (long long)a.st_size, (long long)a.st_mtime, p->data_file, (long long)b.st_size,
+             (long long)b.st_mtime, (int)p->data, p->n, (int)p->ansatz, p->rotations, p->entangling, p->topology, p->cost,
+             p->measure, p->measure_file, p->features, p->label, p->problem, p->test_fraction,
+             (unsigned long long)p->split_seed, p->m, p->n_test, p->classes, p->n_in, p->layers);
+}
+
+/* Sizes of p without building instances. The setup (a QASM file and a CSV
+ * table: milliseconds) is built once per distinct key and the sizes kept:
+ * a check asks for them several times and the Hessian observer at every
+ * spectrum. NAN when it fails (the check says why). */
 static int sizes(const qnn_params *p, double *P, double *m)
 {
+    static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+    static char last[4 * QNN_TEXT_MAX + 1024];
+    static double lastP, lastm;
+    char key[sizeof last];
+    sizes_key(p, key, sizeof key);
+    pthread_mutex_lock(&lock);
+    int hit = !strcmp(key, last);
+    *P = lastP;
+    *m = lastm;
+    pthread_mutex_unlock(&lock);
+    if (hit)
+        return isfinite(*P) ? 0 : -1;
     cm_setup s;
     char err[512];
     if (setup_build(p, &s, err, sizeof err) != 0) {
         *P = *m = NAN;
-        return -1;
+    } else {
+        *P = s.qc->nparams;
+        *m = (double)s.ntrain * s.nobs;
+        setup_free(&s);
     }
-    *P = s.qc->nparams;
-    *m = (double)s.ntrain * s.nobs;
-    setup_free(&s);
-    return 0;
+    pthread_mutex_lock(&lock);
+    snprintf(last, sizeof last, "%s", key);
+    lastP = *P;
+    lastm = *m;
+    pthread_mutex_unlock(&lock);
+    return isfinite(*P) ? 0 : -1;
 }
 
 static double cm_n_params(const qnn_params *p)
@@ -660,19 +681,15 @@ static double cm_n_residuals(const qnn_params *p)
     return m;
 }
 
-static int qubits_of(const qnn_params *p)
-{
-    return p->n;   /* a file's count is set with the key circuit (params.c) */
-}
-
 static double cm_bytes(const qnn_params *p, double hessian_bytes)
 {
     double P, m;
     sizes(p, &P, &m);
     if (!isfinite(P))
         P = m = 1.0;
-    const double D = ldexp(1.0, qubits_of(p));
-    return hessian_bytes + qnn_qsim_bytes(qubits_of(p)) + D * 16.0 /* psi_out */ +
+    /* n is a file's qubit count too (the key circuit sets it) */
+    const double D = ldexp(1.0, p->n);
+    return hessian_bytes + qnn_qsim_bytes(p->n) + D * 16.0 /* psi_out */ +
            m * P * 8.0 * 2.0 + m * m * 8.0 * 3.0 + P * 8.0 * 8.0 + m * 8.0 * 4.0 + 65536.0;
 }
 
@@ -680,9 +697,6 @@ static int cm_check(const qnn_params *p, char *err, size_t errlen)
 {
     if (p->n_h != 0)
         return qnn_fail(err, errlen, QNN_E_RELATION, "key 'n_h': value '%d' but model = circuit has no hidden register; allowed: 0 (the entropy cut is key cut)", p->n_h);
-    if (p->ansatz == QNN_ANSATZ_HEA && !p->circuit[0] &&
-        qnn_ansatz_check_rotations(p->rotations, err, errlen) != 0)
-        return QNN_E_KEY_TYPE;
     cm_setup s;
     int rc = setup_build(p, &s, err, errlen);
     if (rc != 0)

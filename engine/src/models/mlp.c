@@ -60,13 +60,12 @@ static qnn_mlp_act mlp_act(qnn_activation_kind a)
     }
 }
 
-/* One data set of N samples from the circuit stream (qnn/mlp.h). */
-static int mlp_data(const qnn_params *p, gsl_rng *r, const int *w, int L, size_t N,
+int qnn_params_data(const qnn_params *p, gsl_rng *r, int n0, int nL, size_t N,
                     double *X, double *Y, int *lab, char *err, size_t errlen)
 {
     switch (p->data) {
     case QNN_DATA_TEACHER:
-        return qnn_mlp_data_teacher(r, w[0], w[L], p->teacher_width, 2, mlp_act(p->activation),
+        return qnn_mlp_data_teacher(r, n0, nL, p->teacher_width, 2, mlp_act(p->activation),
                                     p->c_w, p->c_b, N, X, Y, NULL, err, errlen);
     case QNN_DATA_SIN1D: return qnn_mlp_data_sin1d(r, N, X, Y, err, errlen);
     case QNN_DATA_BUMP2D: return qnn_mlp_data_bump2d(r, N, X, Y, err, errlen);
@@ -74,6 +73,13 @@ static int mlp_data(const qnn_params *p, gsl_rng *r, const int *w, int L, size_t
     case QNN_DATA_NONE: case QNN_DATA_FILE: break;   /* the circuit model's (mlp_check refuses them) */
     }
     return -1;
+}
+
+/* One data set of N samples from the circuit stream. */
+static int mlp_data(const qnn_params *p, gsl_rng *r, const int *w, int L, size_t N,
+                    double *X, double *Y, int *lab, char *err, size_t errlen)
+{
+    return qnn_params_data(p, r, w[0], w[L], N, X, Y, lab, err, errlen);
 }
 
 /* The network from the widths, the data from the circuit stream (shared by

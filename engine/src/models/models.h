@@ -87,6 +87,12 @@ int qnn_circ_check_task(const qnn_params *p, char *err, size_t errlen);
     .set_gamma = qnn_circ_set_gamma
 
 /* --- helpers of the other classes --------------------------------------- */
+/* The data sets the program makes (key data = teacher, sin1d, bump2d,
+ * spirals; qnn/mlp.h): N samples of n0 inputs and nL outputs (spirals:
+ * one-hot over p->classes, with the class in lab) drawn from r. The mlp and
+ * the circuit model train on them. 0 or -1 with a message. */
+int qnn_params_data(const qnn_params *p, gsl_rng *r, int n0, int nL, size_t N,
+                    double *X, double *Y, int *lab, char *err, size_t errlen);
 /* A Pauli string `measure` of n letters acting as I on the n_h hidden
  * qubits (hidden_too: checked), as periodic and asymptotic (m0 from the
  * circuit) take it. 0 or -1 with a message. */
