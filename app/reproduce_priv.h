@@ -92,6 +92,27 @@ typedef struct fig_def {
     void (*check)(const qnn_result *, rep *);
 } fig_def;
 
+/* The claims of each figure, one file per paper: they read the result's
+ * points and add their rows to the report. */
+void chk_liu23_fig1(const qnn_result *res, rep *r); /* reproduce_liu23.c */
+void chk_liu23_fig2(const qnn_result *res, rep *r);
+void chk_liu23_fig3(const qnn_result *res, rep *r);
+void chk_llj_fig1(const qnn_result *res, rep *r);   /* reproduce_llj.c */
+void chk_llj_fig2(const qnn_result *res, rep *r);
+void chk_you23_fig1(const qnn_result *res, rep *r); /* reproduce_you23.c */
+void chk_you23_fig2(const qnn_result *res, rep *r);
+void chk_you23_fig3(const qnn_result *res, rep *r);
+void chk_you23_fig4(const qnn_result *res, rep *r);
+void chk_you23_fig5(const qnn_result *res, rep *r);
+void chk_you23_fig6(const qnn_result *res, rep *r);
+void chk_ome_fig3a(const qnn_result *res, rep *r);  /* reproduce_ome.c */
+void chk_ome_fig3b(const qnn_result *res, rep *r);
+void chk_ome_fig3c(const qnn_result *res, rep *r);
+void chk_ome_fig4(const qnn_result *res, rep *r);
+void chk_liu24_fig2(const qnn_result *res, rep *r); /* reproduce_liu24.c */
+void chk_liu24_fig4a(const qnn_result *res, rep *r);
+void chk_liu24_fig4b(const qnn_result *res, rep *r);
+
 /* The paper figures `reproduce` knows, in the order `all` runs them
  * (reproduce_claims.c checks the count). */
 #define REP_NFIG 18
