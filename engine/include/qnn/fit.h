@@ -58,4 +58,71 @@ double qnn_zscore(double meas, double se, double pred, double pred_se);
  * approximation: sd / √(2(n − 1)); NaN when n < 2. */
 double qnn_sd_se(double sd, size_t n);
 
+/* ------------------------------------------------------------------------ */
+/* Errors of statistics that are not plain means (issue 21)                 */
+/* ------------------------------------------------------------------------ */
+
+/* Standard error of the unbiased sample variance s² of the finite values
+ * of x[0..n) (stride in doubles) from the fourth central moment m4:
+ *   Var(s²) ≈ (m4 − s⁴ (n − 3)/(n − 1)) / n,
+ * valid for any distribution with a finite fourth moment (the Gaussian
+ * formula s²√(2/(n − 1)) assumes kurtosis 3 and is ~2× too small at the
+ * kurtosis 7–14 the gradient variances show). NaN when fewer than 4
+ * finite values. */
+double qnn_var_se(const double *x, size_t stride, size_t n);
+
+/* Standard error of the sample standard deviation s of the finite values of
+ * x[0..n), by the delta method from qnn_var_se: se(s²)/(2s). NaN when
+ * fewer than 4 finite values or s = 0. */
+double qnn_sd_se_of(const double *x, size_t stride, size_t n);
+
+/* A statistic of the n items idx[0..n) (indices into the caller's data,
+ * repeats allowed): what qnn_bootstrap_se resamples. */
+typedef double (*qnn_resample_fn)(const size_t *idx, size_t n, void *ctx);
+
+/* Bootstrap standard error of stat over n independent items (instances):
+ * the standard deviation of stat over B resamples of n indices drawn with
+ * replacement (GSL's mt19937 seeded with seed, so the result is
+ * reproducible); resamples where stat is not finite are left out, and
+ * *used (when not NULL) counts the finite ones. NaN when n < 2, B < 2,
+ * fewer than 2 finite resamples, or memory runs out. */
+double qnn_bootstrap_se(size_t n, qnn_resample_fn stat, void *ctx, int B, unsigned long seed, int *used);
+
+/* ------------------------------------------------------------------------ */
+/* Fits that can tell laws apart (issue 21)                                 */
+/* ------------------------------------------------------------------------ */
+
+/* A weighted least-squares line y = c0 + c1 x over the points with finite
+ * x, y (and finite se > 0 when se is not NULL; weights 1/se², unweighted
+ * when se is NULL), by GSL's fit_wlinear / fit_linear. c0_se, c1_se: the
+ * parameters' standard errors (from the weights when se is given, else
+ * from the residual scatter); chi2: Σ w r² (the residual sum of squares
+ * when unweighted); dof = n − 2; p: P(χ²_dof ≥ chi2) when se is given
+ * (NaN otherwise); r2: the centred R² = 1 − Σw r²/Σw (y − ȳ_w)². */
+typedef struct qnn_line_fit {
+    size_t n;
+    double c0, c1, c0_se, c1_se, cov01;
+    double chi2, p, r2;
+} qnn_line_fit;
+/* Returns the points used; fewer than 3 (2 for the unweighted fit) leave
+ * every field NaN but n. */
+size_t qnn_fit_line(const double *x, const double *y, const double *se, size_t n, qnn_line_fit *out);
+
+/* A decaying y(t) > 0 fitted by both two-parameter laws it could follow:
+ * the power law y = A t^{−a} (a line of ln y against ln t) and the
+ * exponential y = A e^{−λt} (a line of ln y against t), each weighted by
+ * (y/se)² when se is given (unweighted otherwise), over the points with
+ * t > 0, y > 0 finite. Both have two parameters, so daic = chi2_pow −
+ * chi2_exp is their AIC difference (> 0 favours the exponential); with
+ * se given, p_pow and p_exp are each law's goodness of fit, P(χ²_{n−2} ≥
+ * chi2), and red_pow, red_exp the reduced χ². */
+typedef struct qnn_decay_laws {
+    size_t n;
+    double pow_a, pow_a_se, chi2_pow, red_pow, p_pow;
+    double exp_rate, exp_rate_se, chi2_exp, red_exp, p_exp;
+    double daic;
+} qnn_decay_laws;
+/* Returns the points used (fewer than 3: every field NaN but n). */
+size_t qnn_fit_decay_laws(const double *t, const double *y, const double *se, size_t n, qnn_decay_laws *out);
+
 #endif
