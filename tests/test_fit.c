@@ -181,7 +181,10 @@ static void test_small_statistics(void **state)
     assert_true(fabs(qnn_zscore(3, 0.6, 1, 0.8) - 2.0) < 1e-14);
     assert_true(fabs(qnn_zscore(3, 0.5, 1, NAN) - 4.0) < 1e-14);
     assert_true(qnn_zscore(1, NAN, 1, NAN) == 0.0);
-    assert_true(isinf(qnn_zscore(2, NAN, 1, 0)));
+    /* with no error at all the sign of the difference is kept */
+    assert_true(isinf(qnn_zscore(2, NAN, 1, 0)) && qnn_zscore(2, NAN, 1, 0) > 0);
+    assert_true(isinf(qnn_zscore(1, 0, 2, NAN)) && qnn_zscore(1, 0, 2, NAN) < 0);
+    assert_true(isnan(qnn_zscore(NAN, 0, 2, 0)));
     assert_true(fabs(qnn_sd_se(3.0, 9) - 0.75) < 1e-15);
     assert_true(isnan(qnn_sd_se(3.0, 1)));
 }
@@ -469,6 +472,218 @@ static void test_width_laws_and_theory(void **state)
     assert_true(fabs(2.0 * qnn_theory_mean_qntk_printed(16, 40, 16) - qnn_theory_mean_qntk_leading(16, 40, 1, 16)) < 1e-15);
 }
 
+
+/* ------------------------------------------------------------------------ */
+/* Errors of statistics that are not means; fits that tell laws apart        */
+/* ------------------------------------------------------------------------ */
+
+/* How often |s² − σ²| ≤ 2 se over many samples of n values drawn by draw:
+ * the coverage of the fourth-moment error and of the Gaussian formula
+ * s²√(2/(n − 1)). */
+static void var_coverage(double (*draw)(gsl_rng *), double var_true, int n, int reps,
+                         double *cover4, double *coverg)
+{
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, 2024);
+    double *x = malloc((size_t)n * sizeof(double));
+    int c4 = 0, cg = 0;
+    for (int k = 0; k < reps; k++) {
+        double m = 0, s2 = 0;
+        for (int i = 0; i < n; i++) {
+            x[i] = draw(r);
+            m += x[i];
+        }
+        m /= n;
+        for (int i = 0; i < n; i++)
+            s2 += (x[i] - m) * (x[i] - m);
+        s2 /= n - 1;
+        double se4 = qnn_var_se(x, 1, (size_t)n), seg = s2 * sqrt(2.0 / (n - 1));
+        c4 += fabs(s2 - var_true) <= 2.0 * se4;
+        cg += fabs(s2 - var_true) <= 2.0 * seg;
+    }
+    *cover4 = (double)c4 / reps;
+    *coverg = (double)cg / reps;
+    free(x);
+    gsl_rng_free(r);
+}
+
+static double draw_t5(gsl_rng *r) { return gsl_ran_tdist(r, 5.0); }
+static double draw_gauss(gsl_rng *r) { return gsl_ran_gaussian(r, 2.0); }
+static double draw_laplace(gsl_rng *r) { return gsl_ran_laplace(r, 1.0); }
+
+/* The fourth-moment error covers the true variance at close to the nominal
+ * 95 % on heavy tails (Laplace, kurtosis 6; Student-t with 5 dof, kurtosis
+ * 9), where the Gaussian formula undercovers clearly; on a Gaussian both
+ * agree. */
+static void test_var_se_coverage(void **state)
+{
+    (void)state;
+    double c4, cg;
+    var_coverage(draw_laplace, 2.0, 400, 2000, &c4, &cg);
+    print_message("Laplace n=400: fourth-moment %.3f, Gaussian %.3f\n", c4, cg);
+    assert_true(c4 > 0.92 && c4 < 0.98);
+    assert_true(cg < 0.85);
+    /* t5's fourth moment is barely finite (the sixth is not): the
+     * estimate of m4 is itself heavy-tailed, coverage falls short of 95 %
+     * but still far above the Gaussian formula's */
+    var_coverage(draw_t5, 5.0 / 3.0, 400, 2000, &c4, &cg);
+    print_message("t5 n=400: fourth-moment %.3f, Gaussian %.3f\n", c4, cg);
+    assert_true(c4 > 0.90);
+    assert_true(cg < 0.82);
+    assert_true(c4 - cg > 0.12);
+    var_coverage(draw_gauss, 4.0, 400, 2000, &c4, &cg);
+    print_message("Gaussian n=400: fourth-moment %.3f, Gaussian %.3f\n", c4, cg);
+    assert_true(c4 > 0.93 && c4 < 0.97);
+    assert_true(cg > 0.93 && cg < 0.97);
+    /* exact values: {0, 0, 2, 2} has s² = 4/3, m4 = 1 → Var ≈ (1 − 16/9 · 1/3)/4 */
+    const double v[] = { 0, 0, NAN, 2, 2 };
+    assert_true(fabs(qnn_var_se(v, 1, 5) - sqrt((1.0 - 16.0 / 27.0) / 4.0)) < 1e-15);
+    assert_true(fabs(qnn_sd_se_of(v, 1, 5) - sqrt((1.0 - 16.0 / 27.0) / 4.0) / (2.0 * sqrt(4.0 / 3.0))) < 1e-15);
+    /* stride: every other value */
+    const double w[] = { 0, 9, 0, 9, 2, 9, 2, 9 };
+    assert_true(qnn_var_se(w, 2, 4) == qnn_var_se(v, 1, 5));
+    assert_true(isnan(qnn_var_se(v, 1, 4)));   /* 3 finite values */
+    const double flat[] = { 1, 1, 1, 1 };
+    assert_true(isnan(qnn_sd_se_of(flat, 1, 4)));
+}
+
+typedef struct { const double *x; } mean_ctx;
+static double resampled_mean(const size_t *idx, size_t n, void *ctx)
+{
+    const mean_ctx *c = ctx;
+    double s = 0;
+    for (size_t i = 0; i < n; i++)
+        s += c->x[idx[i]];
+    return s / (double)n;
+}
+static double resampled_nan(const size_t *idx, size_t n, void *ctx)
+{
+    (void)ctx;
+    return idx[0] % 2 ? NAN : (double)idx[n - 1];
+}
+
+/* The bootstrap error of a mean is sd/√n (within the bootstrap's own
+ * scatter, ~1/√(2B)); reproducible under a seed; non-finite resamples left
+ * out and counted. */
+static void test_bootstrap(void **state)
+{
+    (void)state;
+    enum { N = 200 };
+    double x[N];
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, 7);
+    for (int i = 0; i < N; i++)
+        x[i] = gsl_ran_exponential(r, 3.0);
+    gsl_rng_free(r);
+    mean_ctx c = { x };
+    int used;
+    double se = qnn_bootstrap_se(N, resampled_mean, &c, 2000, 11, &used);
+    qnn_mean_se ms = qnn_mean_se_of(x, N);
+    /* the bootstrap's sd uses 1/n, the mean's se 1/(n − 1): ratio √((n−1)/n) */
+    double expect = ms.se * sqrt((N - 1.0) / N);
+    print_message("bootstrap se %.5f, sd/sqrt(n) %.5f\n", se, expect);
+    assert_int_equal(used, 2000);
+    assert_true(fabs(se / expect - 1.0) < 0.06);
+    assert_true(se == qnn_bootstrap_se(N, resampled_mean, &c, 2000, 11, NULL));
+    assert_true(se != qnn_bootstrap_se(N, resampled_mean, &c, 2000, 12, NULL));
+    double s2 = qnn_bootstrap_se(N, resampled_nan, &c, 400, 3, &used);
+    assert_true(used > 100 && used < 300 && isfinite(s2));
+    assert_true(isnan(qnn_bootstrap_se(1, resampled_mean, &c, 100, 3, &used)));
+    assert_true(isnan(qnn_bootstrap_se(N, resampled_mean, &c, 1, 3, &used)));
+}
+
+/* A line's slope error against the textbook formula σ/√Σ(x − x̄)², its
+ * p-value, and the centred R²: ≈ 0 for flat noise, where the uncentred R²
+ * of a line through the origin is ≈ 1. */
+static void test_line_fit(void **state)
+{
+    (void)state;
+    enum { N = 50 };
+    double x[N], y[N], se[N];
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, 5);
+    double sxx = 0, xm = (N - 1) / 2.0;
+    for (int i = 0; i < N; i++) {
+        x[i] = i;
+        se[i] = 0.5;
+        y[i] = 1.0 + 0.2 * i + gsl_ran_gaussian(r, 0.5);
+        sxx += (x[i] - xm) * (x[i] - xm);
+    }
+    qnn_line_fit f;
+    assert_int_equal((int)qnn_fit_line(x, y, se, N, &f), N);
+    assert_true(fabs(f.c1_se - 0.5 / sqrt(sxx)) < 1e-12);
+    assert_true(fabs(f.c1 - 0.2) < 4 * f.c1_se);
+    assert_true(f.p > 0.001 && f.r2 > 0.9);
+    /* errors 5× too small: the fit is rejected */
+    double small[N];
+    for (int i = 0; i < N; i++)
+        small[i] = 0.1;
+    qnn_line_fit g;
+    qnn_fit_line(x, y, small, N, &g);
+    assert_true(g.p < 1e-10 && fabs(g.c1 - f.c1) < 1e-12);
+    /* flat noise around 10: centred R² ≈ 0, uncentred ≈ 1 */
+    for (int i = 0; i < N; i++)
+        y[i] = 10.0 + gsl_ran_gaussian(r, 0.5);
+    double r2u;
+    qnn_fit_origin(x, y, N, &r2u);
+    qnn_fit_line(x, y, NULL, N, &f);
+    print_message("flat noise: centred R2 %.4f, uncentred %.4f\n", f.r2, r2u);
+    assert_true(f.r2 < 0.1 && r2u > 0.5);
+    assert_true(isnan(f.p) && fabs(f.c1) < 3 * f.c1_se);
+    /* points left out; too few → NaN */
+    x[3] = NAN;
+    se[4] = 0;
+    assert_int_equal((int)qnn_fit_line(x, y, se, N, &f), N - 2);
+    assert_int_equal((int)qnn_fit_line(x, y, se, 2, &f), 2);
+    assert_true(isnan(f.c1) && isnan(f.p));
+    gsl_rng_free(r);
+}
+
+/* A power law fed to the decay comparison favours the power law and
+ * rejects the exponential; an exponential the other way round. */
+static void test_decay_laws(void **state)
+{
+    (void)state;
+    enum { N = 20 };
+    double t[N], y[N], se[N];
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, 9);
+    for (int i = 0; i < N; i++) {
+        t[i] = 10.0 * (i + 1);
+        double v = 3.0 * pow(t[i], -1.5);
+        se[i] = 0.02 * v;
+        y[i] = v + gsl_ran_gaussian(r, se[i]);
+    }
+    qnn_decay_laws d;
+    assert_int_equal((int)qnn_fit_decay_laws(t, y, se, N, &d), N);
+    print_message("power law: a %.4f±%.4f p_pow %.3g p_exp %.3g dAIC %.1f\n", d.pow_a, d.pow_a_se,
+                  d.p_pow, d.p_exp, d.daic);
+    assert_true(fabs(d.pow_a - 1.5) < 4 * d.pow_a_se);
+    assert_true(d.p_pow > 0.001 && d.p_exp < 1e-10 && d.daic < -100);
+    assert_true(d.red_exp > 10 && d.red_pow < 3);
+    for (int i = 0; i < N; i++) {
+        t[i] = 0.5 * (i + 1);
+        double v = 3.0 * exp(-0.7 * t[i]);
+        se[i] = 0.02 * v;
+        y[i] = v + gsl_ran_gaussian(r, se[i]);
+    }
+    qnn_fit_decay_laws(t, y, se, N, &d);
+    print_message("exponential: rate %.4f±%.4f p_pow %.3g p_exp %.3g dAIC %.1f\n", d.exp_rate,
+                  d.exp_rate_se, d.p_pow, d.p_exp, d.daic);
+    assert_true(fabs(d.exp_rate - 0.7) < 4 * d.exp_rate_se);
+    assert_true(d.p_exp > 0.001 && d.p_pow < 1e-10 && d.daic > 100);
+    /* unweighted: the same verdict from the residuals alone, no p-value */
+    qnn_fit_decay_laws(t, y, NULL, N, &d);
+    assert_true(d.daic > 0 && isnan(d.p_exp) && fabs(d.exp_rate - 0.7) < 0.05);
+    /* points with t ≤ 0 or y ≤ 0 are left out; fewer than 3 → NaN */
+    y[0] = -1;
+    t[1] = 0;
+    assert_int_equal((int)qnn_fit_decay_laws(t, y, se, N, &d), N - 2);
+    assert_int_equal((int)qnn_fit_decay_laws(t, y, se, 4, &d), 2);
+    assert_true(isnan(d.daic) && isnan(d.pow_a));
+    gsl_rng_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -487,6 +702,10 @@ int main(void)
         cmocka_unit_test(test_geometric_curve),
         cmocka_unit_test(test_instance_stats),
         cmocka_unit_test(test_width_laws_and_theory),
+        cmocka_unit_test(test_var_se_coverage),
+        cmocka_unit_test(test_bootstrap),
+        cmocka_unit_test(test_line_fit),
+        cmocka_unit_test(test_decay_laws),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

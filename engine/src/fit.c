@@ -1,7 +1,10 @@
 /* Least-squares fits and small sample statistics (qnn/fit.h). */
 #include "qnn/fit.h"
 
+#include <gsl/gsl_cdf.h>
 #include <gsl/gsl_fit.h>
+#include <gsl/gsl_rng.h>
+#include <gsl/gsl_statistics_double.h>
 #include <math.h>
 #include <stdlib.h>
 
@@ -124,10 +127,203 @@ qnn_mean_se qnn_mean_se_of(const double *x, int n)
 double qnn_zscore(double meas, double se, double pred, double pred_se)
 {
     double e = sqrt((isfinite(se) ? se * se : 0) + (isfinite(pred_se) ? pred_se * pred_se : 0));
-    return e > 0 ? (meas - pred) / e : (meas == pred ? 0 : INFINITY);
+    double d = meas - pred;
+    if (e > 0)
+        return d / e;
+    /* no error at all: the sign of the difference is all that is known */
+    return d > 0 ? INFINITY : d < 0 ? -INFINITY : d == 0 ? 0.0 : NAN;
 }
 
 double qnn_sd_se(double sd, size_t n)
 {
     return n > 1 ? sd / sqrt(2.0 * (double)(n - 1)) : NAN;
+}
+
+/* Mean, unbiased variance and fourth central moment (over the count) of the
+ * finite values; returns the count. */
+static size_t moments(const double *x, size_t stride, size_t n, double *mean, double *var, double *m4)
+{
+    double s = 0;
+    size_t c = 0;
+    for (size_t i = 0; i < n; i++)
+        if (isfinite(x[i * stride])) {
+            s += x[i * stride];
+            c++;
+        }
+    *mean = *var = *m4 = NAN;
+    if (!c)
+        return 0;
+    double m = s / (double)c, s2 = 0, s4 = 0;
+    for (size_t i = 0; i < n; i++)
+        if (isfinite(x[i * stride])) {
+            double d = x[i * stride] - m, d2 = d * d;
+            s2 += d2;
+            s4 += d2 * d2;
+        }
+    *mean = m;
+    *var = c > 1 ? s2 / (double)(c - 1) : NAN;
+    *m4 = s4 / (double)c;
+    return c;
+}
+
+double qnn_var_se(const double *x, size_t stride, size_t n)
+{
+    double m, v, m4;
+    size_t c = moments(x, stride, n, &m, &v, &m4);
+    if (c < 4)
+        return NAN;
+    double cn = (double)c;
+    double var_s2 = (m4 - v * v * (cn - 3.0) / (cn - 1.0)) / cn;
+    /* the estimate of a variance can come out negative for a few values
+     * of a light-tailed law; its error is then no smaller than zero */
+    return sqrt(var_s2 > 0 ? var_s2 : 0.0);
+}
+
+double qnn_sd_se_of(const double *x, size_t stride, size_t n)
+{
+    double m, v, m4;
+    if (moments(x, stride, n, &m, &v, &m4) < 4 || !(v > 0))
+        return NAN;
+    return qnn_var_se(x, stride, n) / (2.0 * sqrt(v));
+}
+
+double qnn_bootstrap_se(size_t n, qnn_resample_fn stat, void *ctx, int B, unsigned long seed, int *used)
+{
+    if (used)
+        *used = 0;
+    if (n < 2 || B < 2)
+        return NAN;
+    size_t *idx = malloc(n * sizeof(size_t));
+    double *v = malloc((size_t)B * sizeof(double));
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    double se = NAN;
+    if (idx && v && r) {
+        gsl_rng_set(r, seed);
+        size_t k = 0;
+        for (int b = 0; b < B; b++) {
+            for (size_t i = 0; i < n; i++)
+                idx[i] = (size_t)gsl_rng_uniform_int(r, n);
+            double s = stat(idx, n, ctx);
+            if (isfinite(s))
+                v[k++] = s;
+        }
+        if (used)
+            *used = (int)k;
+        if (k >= 2)
+            se = gsl_stats_sd(v, 1, k);
+    }
+    if (r)
+        gsl_rng_free(r);
+    free(idx);
+    free(v);
+    return se;
+}
+
+static void line_nan(qnn_line_fit *o)
+{
+    o->c0 = o->c1 = o->c0_se = o->c1_se = o->cov01 = NAN;
+    o->chi2 = o->p = o->r2 = NAN;
+}
+
+/* The fit over k points already gathered (w NULL: unweighted). */
+static void line_on(const double *x, const double *y, const double *w, size_t k, qnn_line_fit *o)
+{
+    double c0, c1, cov00, cov01, cov11, chi2;
+    if (w)
+        gsl_fit_wlinear(x, 1, w, 1, y, 1, k, &c0, &c1, &cov00, &cov01, &cov11, &chi2);
+    else
+        gsl_fit_linear(x, 1, y, 1, k, &c0, &c1, &cov00, &cov01, &cov11, &chi2);
+    double sw = 0, swy = 0, sst = 0;
+    for (size_t i = 0; i < k; i++) {
+        double wi = w ? w[i] : 1.0;
+        sw += wi;
+        swy += wi * y[i];
+    }
+    double ym = swy / sw;
+    for (size_t i = 0; i < k; i++)
+        sst += (w ? w[i] : 1.0) * (y[i] - ym) * (y[i] - ym);
+    o->n = k;
+    o->c0 = c0;
+    o->c1 = c1;
+    o->c0_se = sqrt(cov00);
+    o->c1_se = sqrt(cov11);
+    o->cov01 = cov01;
+    o->chi2 = chi2;
+    o->p = w && k > 2 ? gsl_cdf_chisq_Q(chi2, (double)(k - 2)) : NAN;
+    o->r2 = sst > 0 ? 1.0 - chi2 / sst : NAN;
+}
+
+size_t qnn_fit_line(const double *x, const double *y, const double *se, size_t n, qnn_line_fit *out)
+{
+    double *lx = malloc((n + 1) * sizeof(double)), *ly = malloc((n + 1) * sizeof(double));
+    double *w = malloc((n + 1) * sizeof(double));
+    size_t k = 0;
+    line_nan(out);
+    out->n = 0;
+    if (!lx || !ly || !w) {
+        free(lx); free(ly); free(w);
+        return 0;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!isfinite(x[i]) || !isfinite(y[i]))
+            continue;
+        if (se && !(isfinite(se[i]) && se[i] > 0))
+            continue;
+        lx[k] = x[i];
+        ly[k] = y[i];
+        w[k] = se ? 1.0 / (se[i] * se[i]) : 1.0;
+        k++;
+    }
+    out->n = k;
+    if (k >= (se ? 3u : 2u))
+        line_on(lx, ly, se ? w : NULL, k, out);
+    free(lx); free(ly); free(w);
+    return k;
+}
+
+size_t qnn_fit_decay_laws(const double *t, const double *y, const double *se, size_t n, qnn_decay_laws *out)
+{
+    double *lt = malloc((n + 1) * sizeof(double)), *tt = malloc((n + 1) * sizeof(double));
+    double *ly = malloc((n + 1) * sizeof(double)), *w = malloc((n + 1) * sizeof(double));
+    size_t k = 0;
+    out->n = 0;
+    out->pow_a = out->pow_a_se = out->chi2_pow = out->red_pow = out->p_pow = NAN;
+    out->exp_rate = out->exp_rate_se = out->chi2_exp = out->red_exp = out->p_exp = NAN;
+    out->daic = NAN;
+    if (!lt || !tt || !ly || !w) {
+        free(lt); free(tt); free(ly); free(w);
+        return 0;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!(isfinite(t[i]) && t[i] > 0 && isfinite(y[i]) && y[i] > 0))
+            continue;
+        if (se && !(isfinite(se[i]) && se[i] > 0))
+            continue;
+        tt[k] = t[i];
+        lt[k] = log(t[i]);
+        ly[k] = log(y[i]);
+        double sl = se ? se[i] / y[i] : 1.0;   /* s.e. of ln y */
+        w[k] = 1.0 / (sl * sl);
+        k++;
+    }
+    out->n = k;
+    if (k >= 3) {
+        qnn_line_fit fp, fe;
+        line_on(lt, ly, se ? w : NULL, k, &fp);
+        line_on(tt, ly, se ? w : NULL, k, &fe);
+        double dof = (double)(k - 2);
+        out->pow_a = -fp.c1;
+        out->pow_a_se = fp.c1_se;
+        out->chi2_pow = fp.chi2;
+        out->red_pow = fp.chi2 / dof;
+        out->p_pow = fp.p;
+        out->exp_rate = -fe.c1;
+        out->exp_rate_se = fe.c1_se;
+        out->chi2_exp = fe.chi2;
+        out->red_exp = fe.chi2 / dof;
+        out->p_exp = fe.p;
+        out->daic = fp.chi2 - fe.chi2;
+    }
+    free(lt); free(tt); free(ly); free(w);
+    return k;
 }

@@ -50,8 +50,9 @@ typedef struct qnn_mean_se { double mean, se; int n; } qnn_mean_se;
 qnn_mean_se qnn_mean_se_of(const double *x, int n);
 
 /* (meas − pred) over the combined standard error √(se² + pred_se²),
- * either error left out when not finite; with no error at all 0 when
- * meas == pred, else +∞. */
+ * either error left out when not finite. With no error at all (both zero
+ * or absent) the sign of meas − pred is kept: 0 when meas == pred, +∞ when
+ * meas > pred, −∞ when meas < pred; NaN when either is NaN. */
 double qnn_zscore(double meas, double se, double pred, double pred_se);
 
 /* Standard error of a sample standard deviation sd of n values, normal
