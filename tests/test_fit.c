@@ -547,6 +547,45 @@ static void test_var_se_coverage(void **state)
     assert_true(isnan(qnn_sd_se_of(flat, 1, 4)));
 }
 
+/* The coefficient of variation's error covers the true cv = √k/(c + k) of
+ * a gamma law of shape k shifted by c (skewed, kurtosis 3 + 6/k) at close
+ * to 95 %; the normal approximation cv √((1/2 + cv²)/n) undercovers. */
+static void test_cv_se_coverage(void **state)
+{
+    (void)state;
+    enum { N = 1000, REPS = 2000 };
+    const double k = 0.5, c = 1.0;
+    double x[N];
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, 77);
+    int c3 = 0, cg = 0;
+    for (int rep = 0; rep < REPS; rep++) {
+        for (int i = 0; i < N; i++)
+            x[i] = c + gsl_ran_gamma(r, k, 1.0);
+        double m = 0, v = 0;
+        for (int i = 0; i < N; i++)
+            m += x[i];
+        m /= N;
+        for (int i = 0; i < N; i++)
+            v += (x[i] - m) * (x[i] - m);
+        double cv = sqrt(v / (N - 1)) / m, truth = sqrt(k) / (c + k);
+        double se = qnn_cv_se(x, 1, N), seg = cv * sqrt((0.5 + cv * cv) / N);
+        c3 += fabs(cv - truth) <= 2.0 * se;
+        cg += fabs(cv - truth) <= 2.0 * seg;
+    }
+    print_message("cv of 1 + gamma(0.5), n = 1000: moments %.3f, normal %.3f\n", (double)c3 / REPS, (double)cg / REPS);
+    assert_true(c3 > 0.92 * REPS && c3 < 0.975 * REPS);
+    assert_true(cg < 0.80 * REPS);
+    /* exact on a Gaussian's moments: {−1, 1} repeated around 10 has m3 = 0,
+     * m4 = s⁴ (n − 1)²/n² */
+    const double g[] = { 9, 11, 9, 11 };
+    double s2 = 4.0 / 3.0, vs2 = (1.0 - s2 * s2 / 3.0) / 4.0;
+    double want = sqrt(s2) / 10.0 * sqrt(vs2 / (4.0 * s2 * s2) + s2 / 400.0);
+    assert_true(fabs(qnn_cv_se(g, 1, 4) - want) < 1e-15);
+    assert_true(isnan(qnn_cv_se(g, 1, 3)));
+    gsl_rng_free(r);
+}
+
 typedef struct { const double *x; } mean_ctx;
 static double resampled_mean(const size_t *idx, size_t n, void *ctx)
 {
@@ -703,6 +742,7 @@ int main(void)
         cmocka_unit_test(test_instance_stats),
         cmocka_unit_test(test_width_laws_and_theory),
         cmocka_unit_test(test_var_se_coverage),
+        cmocka_unit_test(test_cv_se_coverage),
         cmocka_unit_test(test_bootstrap),
         cmocka_unit_test(test_line_fit),
         cmocka_unit_test(test_decay_laws),

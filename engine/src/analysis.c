@@ -317,14 +317,17 @@ int qnn_analyse(const qnn_run *run, qnn_summary *s)
     qnn_stat eps2T = ST(C_EPS2T), vkv = ST(C_VKV), rate_eps = ST(C_RATEEPS);
     qnn_stat y2T = ST(C_Y2T), kTs = ST(C_KTS);
 #undef ST
+    /* the spread's error from the instances' own moments (the kernels'
+     * kurtosis is far from a Gaussian's 3) */
+    const double cv_se = qnn_cv_se(col + C_K0, NCOL, (size_t)R);
     free(col);
 
     s->kernel_rel_std_t0 = s->kernel_t0.sd / s->kernel_t0.mean;
-    /* SE of a sample coefficient of variation, normal approximation:
-     * cv √((1/2 + cv²)/n). */
     {
-        double cv = s->kernel_rel_std_t0, nn = (double)s->kernel_t0.n;
-        s->kernel_rel_std_t0_se = nn > 1 ? cv * sqrt((0.5 + cv * cv) / nn) : NAN;
+        /* SE of the sample coefficient of variation from the instances'
+         * third and fourth moments (qnn_cv_se) */
+        double cv = s->kernel_rel_std_t0;
+        s->kernel_rel_std_t0_se = cv_se;
         /* cv² (LLJ Eq. 17: the NTK variance over its squared mean, ∝ 1/width),
          * SE by the delta method */
         s->kernel_rel_var_t0 = cv * cv;
@@ -375,9 +378,10 @@ int qnn_analyse(const qnn_run *run, qnn_summary *s)
 
 void qnn_grad_inf_variance(const qnn_summary *s, double *var, double *se)
 {
-    const double sd = s->grad_inf_t0.sd, n = (double)s->grad_inf_t0.n;
+    /* se(s²) = 2 s se(s), se(s) from the instances' fourth moment */
+    const double sd = s->grad_inf_t0.sd;
     *var = sd * sd;
-    *se = n > 1 ? sd * sd * sqrt(2.0 / (n - 1.0)) : NAN;
+    *se = 2.0 * sd * s->grad_inf_t0.sd_se;
 }
 
 const qnn_width_law qnn_width_laws[QNN_WIDTH_LAWS] = {

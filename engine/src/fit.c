@@ -187,6 +187,24 @@ double qnn_sd_se_of(const double *x, size_t stride, size_t n)
     return qnn_var_se(x, stride, n) / (2.0 * sqrt(v));
 }
 
+double qnn_cv_se(const double *x, size_t stride, size_t n)
+{
+    double m, v, m4;
+    size_t c = moments(x, stride, n, &m, &v, &m4);
+    if (c < 4 || !(v > 0) || m == 0)
+        return NAN;
+    double m3 = 0, cn = (double)c;
+    for (size_t i = 0; i < n; i++)
+        if (isfinite(x[i * stride])) {
+            double d = x[i * stride] - m;
+            m3 += d * d * d;
+        }
+    m3 /= cn;
+    double vs2 = qnn_var_se(x, stride, n);
+    double vl = vs2 * vs2 / (4.0 * v * v) + v / (cn * m * m) - m3 / (cn * m * v);
+    return fabs(sqrt(v) / m) * sqrt(vl > 0 ? vl : 0.0);
+}
+
 double qnn_bootstrap_se(size_t n, qnn_resample_fn stat, void *ctx, int B, unsigned long seed, int *used)
 {
     if (used)

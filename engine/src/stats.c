@@ -1,4 +1,5 @@
 #include "qnn/stats.h"
+#include "qnn/fit.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -21,7 +22,7 @@ static size_t finite_copy(const double *x, size_t stride, size_t len, double **o
 
 qnn_stat qnn_stat_of(const double *x, size_t stride, size_t len)
 {
-    qnn_stat s = { NAN, NAN, NAN, 0, 0 };
+    qnn_stat s = { NAN, NAN, NAN, NAN, 0, 0 };
     double *v;
     size_t n = finite_copy(x, stride, len, &v);
     if (!v)
@@ -33,6 +34,7 @@ qnn_stat qnn_stat_of(const double *x, size_t stride, size_t len)
     if (n >= 2) {
         s.sd = gsl_stats_sd_m(v, 1, n, s.mean);
         s.se = s.sd / sqrt((double)n);
+        s.sd_se = qnn_sd_se_of(v, 1, n);
     }
     free(v);
     return s;

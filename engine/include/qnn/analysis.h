@@ -47,7 +47,7 @@ typedef struct qnn_summary {
     qnn_stat entropy_t0, entropy_final, tdist_t0, tdist_final;
     qnn_stat grad_inf_t0;   /* ‖∇ loss‖_∞ at t = 0; its sd² is OME Fig. 3b's variance */
     double kernel_rel_std_t0;     /* sd/mean of the kernel at t = 0 */
-    double kernel_rel_std_t0_se;  /* its standard error (normal approximation) */
+    double kernel_rel_std_t0_se;  /* its standard error (qnn_cv_se over the instances) */
     /* mlp and the Hessian observer */
     qnn_stat grad_ms_t0;    /* mean square hidden-layer gradient at t = 0 (LLJ Eq. 12) */
     qnn_stat laziness_final;
@@ -112,7 +112,8 @@ size_t qnn_ensemble_len(const qnn_run *run);
 size_t qnn_ensemble_geo_curve(const qnn_run *run, qnn_field f, int use_time, double *x, double *y);
 
 /* Variance over instances of ‖∇loss‖_∞ at t = 0 and its standard error
- * (normal approximation: sd² √(2/(n-1))). */
+ * from the instances' fourth moment (2 sd · grad_inf_t0.sd_se, which is
+ * qnn_var_se of the per-instance values; NaN with fewer than 4). */
 void qnn_grad_inf_variance(const qnn_summary *s, double *var, double *se);
 
 /* The statistics of a width sweep (mlp) that follow a power law in the

@@ -77,6 +77,14 @@ double qnn_var_se(const double *x, size_t stride, size_t n);
  * fewer than 4 finite values or s = 0. */
 double qnn_sd_se_of(const double *x, size_t stride, size_t n);
 
+/* Standard error of the sample coefficient of variation cv = s/x̄ of the
+ * finite values of x[0..n), by the delta method with the sample's own
+ * third and fourth moments:
+ *   Var(ln cv) ≈ Var(s²)/(4 s⁴) + s²/(n x̄²) − m3/(n x̄ s²),
+ * Var(s²) as in qnn_var_se (for a Gaussian: cv √((1/2 + cv²)/n)). NaN
+ * when fewer than 4 finite values, x̄ = 0 or s = 0. */
+double qnn_cv_se(const double *x, size_t stride, size_t n);
+
 /* A statistic of the n items idx[0..n) (indices into the caller's data,
  * repeats allowed): what qnn_bootstrap_se resamples. */
 typedef double (*qnn_resample_fn)(const size_t *idx, size_t n, void *ctx);

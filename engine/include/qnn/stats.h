@@ -9,6 +9,8 @@ typedef struct qnn_stat {
     double mean;   /* NaN when n = 0 */
     double sd;     /* sample standard deviation (n - 1); NaN when n < 2 */
     double se;     /* sd / √n */
+    double sd_se;  /* standard error of sd from the fourth moment (qnn_sd_se_of);
+                    * NaN when n < 4 or sd = 0 */
     size_t n;      /* finite values used */
     size_t dropped;/* non-finite values left out */
 } qnn_stat;

@@ -109,7 +109,7 @@ static void random_analyse(qnn_summary *s, const qnn_run *run, const qnn_analysi
             qnn_theory_add_const(v, "eta", eta); qnn_theory_add_const(v, "K", K); qnn_theory_add_const(v, "sigma_theta", sg);
             if (v) {
                 v->measured = s->eps_final.sd;
-                v->measured_se = s->eps_final.n > 1 ? s->eps_final.sd / sqrt(2.0 * (s->eps_final.n - 1)) : NAN;
+                v->measured_se = s->eps_final.sd_se;
             }
             v = qnn_summary_add_theory(s, "noise_time", "LLJ Eq. 37",
                            "log(sigma / sqrt(2 eps0^2 eta - eps0^2 eta^2 K + sigma^2)) / log(1 - eta K)",
