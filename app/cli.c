@@ -86,8 +86,10 @@ static const qnn_command commands[] = {
     {
         .name = "reproduce",
         .summary = "reproduce a paper figure and report each claim beside its measured value",
-        .usage = "qnnlab reproduce FIGURE-ID [--out DIR] [--quick] [--threads T] [--quiet]\n"
-                 "qnnlab reproduce all [--out DIR] [--quick] [--threads T] [--quiet]\n"
+        .usage = "qnnlab reproduce FIGURE-ID [--out DIR] [--quick] [--set KEY=VALUE]... [--instances R]\n"
+                 "            [--seed S] [--threads T] [--quiet]\n"
+                 "qnnlab reproduce all [--out DIR] [--quick] [--set KEY=VALUE]... [--instances R] [--seed S]\n"
+                 "            [--threads T] [--quiet]\n"
                  "qnnlab reproduce --list",
         .help = "  reproduce FIGURE-ID  Reproduce one paper figure (docs/PHYSICS.md; list them\n"
                 "               with --list): runs its preset and writes, into DIR (default:\n"
@@ -99,8 +101,16 @@ static const qnn_command commands[] = {
                 "               when every claim holds, 4 when one does not (files written).\n"
                 "    --out DIR          output directory (created if missing)\n"
                 "    --quick            smaller ensembles (seconds a figure; larger errors)\n"
+                "    --set KEY=VALUE    change the paper's setting (repeatable, as for run) and\n"
+                "                       judge the claims there; the report says what changed.\n"
+                "                       A key the figure's preset sweeps (and sweep.KEY) is\n"
+                "                       refused: the claims are judged across that grid\n"
+                "    --instances R      same as --set instances=R (after --quick's)\n"
+                "    --seed S           same as --set seed=S\n"
                 "    --threads T        worker threads (results do not depend on T)\n"
-                "    --list             the figure ids; --quiet: no progress lines\n",
+                "    --list             the figure ids; --quiet: no progress lines\n"
+                "               With `all` the changes apply to every figure, and are refused\n"
+                "               before anything runs when one of them does not fit a figure.\n",
         .main = qnn_cmd_reproduce,
     },
     {

@@ -31,6 +31,17 @@
 #include <string.h>
 #include <time.h>
 
+/* What the command line asks of every figure: --quick, --threads, and the
+ * changes from the paper's preset (--set, --instances, --seed) in the
+ * order given, as KEY=VALUE and as typed. */
+typedef struct rep_opts {
+    int quick;
+    const char *threads;
+    int nset;
+    const char **set;    /* "gamma=1", "instances=3" */
+    const char **typed;  /* "--set gamma=1", "--instances 3" */
+} rep_opts;
+
 /* ------------------------------------------------------------------------ */
 /* Writing the report                                                        */
 /* ------------------------------------------------------------------------ */
@@ -61,28 +72,43 @@ static void md_cell(FILE *f, const char *s)
     }
 }
 
-static int write_report_md(FILE *f, const fig_def *fd, const qnn_result *res, const rep *r, int quick,
+static int write_report_md(FILE *f, const fig_def *fd, const qnn_result *res, const rep *r, const rep_opts *o,
                            double seconds)
 {
     int pass, judged;
     const char *vw = verdict_word(r, &pass, &judged);
     fprintf(f, "# %s — %s\n\n", fd->paper, fd->title);
-    fprintf(f, "**Verdict: %s** — %d of %d judged claims hold%s.\n\n", vw, pass, judged,
-            quick ? " (`--quick`: smaller ensembles, larger errors)" : "");
+    fprintf(f, "**Verdict: %s** — %d of %d judged claims hold", vw, pass, judged);
+    if (o->nset) {
+        fputs(", on a setting changed from the paper's preset:", f);
+        for (int i = 0; i < o->nset; i++)
+            fprintf(f, "%s `%s`", i ? "," : "", o->set[i]);
+    }
+    fprintf(f, "%s.\n\n", o->quick ? " (`--quick`: smaller ensembles, larger errors)" : "");
     fprintf(f, "![%s](figure.png)\n\n", fd->id);
     fprintf(f, "## Setting\n\n- **Paper:** %s\n- **Ensemble:** %s\n", fd->setting, fd->ensemble);
     fprintf(f, "- **This run:** preset `%s`", fd->preset);
-    if (res->noverrides) {
-        fputs(" with", f);
-        for (int i = 0; i < res->noverrides; i++)
-            fprintf(f, " `--set %s`", res->overrides[i]);
+    if (o->quick && fd->quick[0]) {
+        fputs(", `--quick` (", f);
+        for (int i = 0; fd->quick[i]; i++)
+            fprintf(f, "%s`%s`", i ? ", " : "", fd->quick[i]);
+        fputs(")", f);
+    }
+    if (o->nset) {
+        fputs("; **changed from the paper's preset:**", f);
+        for (int i = 0; i < o->nset; i++)
+            fprintf(f, "%s `%s`", i ? "," : "", o->set[i]);
+        fputs(" (the claims are judged on this setting)", f);
     }
     long inst = 0;
     for (long k = 0; k < res->npoints; k++)
         inst += res->points[k].params.instances;
     fprintf(f, "; %ld grid point%s, %ld instances in all, seed %llu; %.1f s on this machine.\n",
             res->npoints, res->npoints == 1 ? "" : "s", inst, (unsigned long long)res->preset->params.seed, seconds);
-    fprintf(f, "- **Command:** `qnnlab reproduce %s%s`\n\n", fd->id, quick ? " --quick" : "");
+    fprintf(f, "- **Command:** `qnnlab reproduce %s%s", fd->id, o->quick ? " --quick" : "");
+    for (int i = 0; i < o->nset; i++)
+        fprintf(f, " %s", o->typed[i]);
+    fputs("`\n\n", f);
     fputs("## Claims\n\n| # | claim | paper | measured here | rule | verdict |\n|---|---|---|---|---|---|\n", f);
     for (int i = 0; i < r->n; i++) {
         const ck_row *c = &r->rows[i];
@@ -122,7 +148,7 @@ static int write_report_md(FILE *f, const fig_def *fd, const qnn_result *res, co
     return ferror(f) ? -1 : 0;
 }
 
-static int write_report_json(FILE *f, const fig_def *fd, const qnn_result *res, const rep *r, int quick,
+static int write_report_json(FILE *f, const fig_def *fd, const qnn_result *res, const rep *r, const rep_opts *o,
                              double seconds)
 {
     int pass, judged;
@@ -132,10 +158,15 @@ static int write_report_json(FILE *f, const fig_def *fd, const qnn_result *res, 
     json_object_set_new(root, "paper", json_string(fd->paper));
     json_object_set_new(root, "title", json_string(fd->title));
     json_object_set_new(root, "preset", json_string(fd->preset));
-    json_object_set_new(root, "quick", json_boolean(quick));
+    json_object_set_new(root, "quick", json_boolean(o->quick));
+    /* what --quick changes, and what the user changed (judged on it) */
+    json_t *qv = json_array();
+    for (int i = 0; o->quick && fd->quick[i]; i++)
+        json_array_append_new(qv, json_string(fd->quick[i]));
+    json_object_set_new(root, "quick_overrides", qv);
     json_t *ov = json_array();
-    for (int i = 0; i < res->noverrides; i++)
-        json_array_append_new(ov, json_string(res->overrides[i]));
+    for (int i = 0; i < o->nset; i++)
+        json_array_append_new(ov, json_string(o->set[i]));
     json_object_set_new(root, "overrides", ov);
     json_object_set_new(root, "verdict", json_string(vw));
     json_object_set_new(root, "claims_judged", json_integer(judged));
@@ -145,15 +176,15 @@ static int write_report_json(FILE *f, const fig_def *fd, const qnn_result *res, 
     json_t *arr = json_array();
     for (int i = 0; i < r->n; i++) {
         const ck_row *c = &r->rows[i];
-        json_t *o = json_object();
-        json_object_set_new(o, "claim", json_string(c->claim));
-        json_object_set_new(o, "paper", json_string(c->paper));
-        json_object_set_new(o, "measured", json_string(c->measured));
-        json_object_set_new(o, "rule", json_string(c->rule));
-        json_object_set_new(o, "verdict", json_string(c->v == CK_PASS ? "pass" : c->v == CK_FAIL ? "fail" : "info"));
+        json_t *row = json_object();
+        json_object_set_new(row, "claim", json_string(c->claim));
+        json_object_set_new(row, "paper", json_string(c->paper));
+        json_object_set_new(row, "measured", json_string(c->measured));
+        json_object_set_new(row, "rule", json_string(c->rule));
+        json_object_set_new(row, "verdict", json_string(c->v == CK_PASS ? "pass" : c->v == CK_FAIL ? "fail" : "info"));
         if (c->note[0])
-            json_object_set_new(o, "note", json_string(c->note));
-        json_array_append_new(arr, o);
+            json_object_set_new(row, "note", json_string(c->note));
+        json_array_append_new(arr, row);
     }
     json_object_set_new(root, "claims", arr);
     int rc = json_dumpf(root, f, JSON_INDENT(1) | JSON_ENSURE_ASCII) == 0 && fputc('\n', f) != EOF ? 0 : -1;
@@ -163,8 +194,8 @@ static int write_report_json(FILE *f, const fig_def *fd, const qnn_result *res, 
 
 /* writes dir/name through a temporary file renamed when complete */
 static int write_atomic(const char *dir, const char *name, int (*fn)(FILE *, const fig_def *, const qnn_result *,
-                        const rep *, int, double),
-                        const fig_def *fd, const qnn_result *res, const rep *r, int quick, double secs,
+                        const rep *, const rep_opts *, double),
+                        const fig_def *fd, const qnn_result *res, const rep *r, const rep_opts *o, double secs,
                         char *err, size_t errlen)
 {
     char fin[PATH_MAX + 64], why[PATH_MAX + 256];
@@ -175,7 +206,7 @@ static int write_atomic(const char *dir, const char *name, int (*fn)(FILE *, con
         return -1;
     }
     errno = 0;
-    if (fn(a.f, fd, res, r, quick, secs) != 0) {
+    if (fn(a.f, fd, res, r, o, secs) != 0) {
         snprintf(why, sizeof why, "%s", strerror(errno ? errno : EIO));
         afile_abort(&a);
     } else if (afile_commit(&a, why, sizeof why) == AFILE_OK)
@@ -195,29 +226,163 @@ static double now_s(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* One figure into dir. Returns an exit status; *verdict_ok is 1 when every
- * judged claim holds. */
-static int reproduce_one(const fig_def *fd, const char *dir, int quick, const char *threads, int quiet,
-                         int *all_hold, const char **verdict_out)
+/* The overrides of one figure's run in order: --quick's, threads=T, then
+ * the user's. *n is their count; NULL when memory runs out. */
+static const char **run_overrides(const fig_def *fd, const rep_opts *o, char *tbuf, size_t tlen, int *n)
 {
-    const char *over[10];
-    int nover = 0;
-    char tbuf[64];
-    if (quick)
-        for (int i = 0; fd->quick[i] && nover < 8; i++)
-            over[nover++] = fd->quick[i];
-    if (threads) {
-        snprintf(tbuf, sizeof tbuf, "threads=%s", threads);
-        over[nover++] = tbuf;
+    const char **over = calloc((size_t)o->nset + 8, sizeof *over);
+    int k = 0;
+    if (!over)
+        return NULL;
+    for (int i = 0; o->quick && fd->quick[i] && k < 6; i++)
+        over[k++] = fd->quick[i];
+    if (o->threads) {
+        snprintf(tbuf, tlen, "threads=%s", o->threads);
+        over[k++] = tbuf;
     }
+    for (int i = 0; i < o->nset; i++)
+        over[k++] = o->set[i];
+    *n = k;
+    return over;
+}
+
+/* 1 when a and b run the same grid (the same swept keys and values). */
+static int same_grid(const qnn_preset *a, const qnn_preset *b)
+{
+    if (a->nsweep != b->nsweep)
+        return 0;
+    for (int i = 0; i < a->nsweep; i++) {
+        const qnn_sweep_key *x = &a->sweep[i], *y = &b->sweep[i];
+        if (strcmp(x->key, y->key) || x->nvalues != y->nvalues)
+            return 0;
+        for (int j = 0; j < x->nvalues; j++)
+            if (strcmp(x->values[j], y->values[j]))
+                return 0;
+    }
+    return 1;
+}
+
+/* "d = 32, 64; p = 10, 20, 40, 80" into buf. */
+static void grid_text(const qnn_preset *ps, char *buf, size_t n)
+{
+    buf[0] = 0;
+    for (int i = 0; i < ps->nsweep; i++) {
+        rep_catf(buf, n, "%s%s = ", i ? "; " : "", ps->sweep[i].key);
+        for (int j = 0; j < ps->sweep[i].nvalues; j++)
+            rep_catf(buf, n, "%s%s", j ? ", " : "", ps->sweep[i].values[j]);
+    }
+}
+
+/* Checks the user's changes against one figure before anything runs: each
+ * must be a valid KEY=VALUE (the refusals of `qnnlab run --set`) and must
+ * leave the figure's grid alone (its claims are judged across that grid,
+ * point by point: a --set of a swept key, or a sweep.KEY, is refused);
+ * then the whole run (--quick's overrides, threads, the user's) must
+ * prepare (relations between keys, memory). QNN_EXIT_OK, or the refusal
+ * printed and QNN_EXIT_USAGE (QNN_EXIT_FAILURE when memory runs out). */
+static int check_changes(const fig_def *fd, const rep_opts *o, int all)
+{
+    char err[1200], msg[1600], who[64], grid[900];
+    snprintf(who, sizeof who, "reproduce %s%s", all ? "all: " : "", fd->id);
+    qnn_preset *base = malloc(sizeof *base), *a = malloc(sizeof *a), *b = malloc(sizeof *b);
+    int rc = QNN_EXIT_OK;
+    if (!base || !a || !b) {
+        fprintf(stderr, "qnnlab: out of memory\n");
+        rc = QNN_EXIT_FAILURE;
+        goto done;
+    }
+    if (qnn_preset_load(fd->preset, base, err, sizeof err) != 0) {
+        snprintf(msg, sizeof msg, "%s: %s", who, err);
+        rc = qnn_refuse("qnnlab", msg);
+        goto done;
+    }
+    *a = *base;
+    for (int i = 0; i < o->nset; i++) {
+        /* b: the preset with the changes up to i-1, a: with i as well */
+        *b = *a;
+        if (qnn_preset_override(a, o->set[i], err, sizeof err) != 0) {
+            snprintf(msg, sizeof msg, "%s: %s: %s", who, o->typed[i], err);
+            rc = qnn_refuse("qnnlab", msg);
+            goto done;
+        }
+        int grid_changed = !same_grid(a, b), by_figure = 0;
+        if (!grid_changed && a->params.figure != b->params.figure) {
+            /* figure = compare adds a sweep over the model */
+            qnn_preset *fa = malloc(sizeof *fa), *fb = malloc(sizeof *fb);
+            if (fa && fb) {
+                *fa = *a;
+                *fb = *b;
+                grid_changed = by_figure = qnn_preset_finalise(fa, err, sizeof err) != 0 ||
+                                           qnn_preset_finalise(fb, err, sizeof err) != 0 || !same_grid(fa, fb);
+            }
+            free(fa);
+            free(fb);
+        }
+        if (grid_changed) {
+            grid_text(base, grid, sizeof grid);
+            const char *eq = strchr(o->set[i], '=');
+            int kl = eq ? (int)(eq - o->set[i]) : (int)strlen(o->set[i]);
+            if (!base->nsweep)
+                snprintf(msg, sizeof msg,
+                         "%s: %s: key '%.*s' makes a grid of the figure, whose claims are judged on one point; "
+                         "allowed: KEY=VALUE with one value (no sweep.KEY)", who, o->typed[i], kl, o->set[i]);
+            else
+                snprintf(msg, sizeof msg,
+                         "%s: %s: key '%.*s' %s the figure's grid (%s), across which its claims are judged; "
+                         "allowed: a key the preset does not sweep (no sweep.KEY)",
+                         who, o->typed[i], kl, o->set[i], by_figure ? "adds a swept key to" : strncmp(o->set[i], "sweep.", 6) ? "is swept in" : "changes",
+                         grid);
+            rc = qnn_refuse("qnnlab", msg);
+            goto done;
+        }
+    }
+    /* the whole run, as reproduce_one will prepare it */
+    if (o->nset) {
+        char tbuf[64];
+        int nover = 0;
+        const char **over = run_overrides(fd, o, tbuf, sizeof tbuf, &nover);
+        qnn_result res;
+        if (!over) {
+            fprintf(stderr, "qnnlab: out of memory\n");
+            rc = QNN_EXIT_FAILURE;
+            goto done;
+        }
+        rc = qnn_result_prepare(fd->preset, over, nover, a, &res, err, sizeof err);
+        qnn_result_release(&res);
+        free(over);
+        if (rc != QNN_EXIT_OK) {
+            snprintf(msg, sizeof msg, "%s: %s", who, err);
+            if (rc == QNN_EXIT_USAGE)
+                qnn_refuse("qnnlab", msg);
+            else
+                fprintf(stderr, "qnnlab: %s\n", msg);
+        }
+    }
+done:
+    free(base);
+    free(a);
+    free(b);
+    return rc;
+}
+
+/* One figure into dir. Returns an exit status; *all_hold is 1 when every
+ * judged claim holds. */
+static int reproduce_one(const fig_def *fd, const char *dir, const rep_opts *o, int quiet, int *all_hold,
+                         const char **verdict_out)
+{
+    char tbuf[64];
+    int nover = 0;
+    const char **over = run_overrides(fd, o, tbuf, sizeof tbuf, &nover);
     char err[1200];
     qnn_preset *ps = calloc(1, sizeof *ps);
     qnn_result res;
     memset(&res, 0, sizeof res);
     rep r = { 0 };
     int rc;
-    if (!ps) {
+    if (!ps || !over) {
         fprintf(stderr, "qnnlab: out of memory\n");
+        free(ps);
+        free(over);
         return QNN_EXIT_FAILURE;
     }
     rc = qnn_result_prepare(fd->preset, over, nover, ps, &res, err, sizeof err);
@@ -231,7 +396,8 @@ static int reproduce_one(const fig_def *fd, const char *dir, int quick, const ch
         goto done;
     }
     if (!quiet)
-        fprintf(stderr, "reproduce %s (%s%s)\n", fd->id, fd->preset, quick ? ", quick" : "");
+        fprintf(stderr, "reproduce %s (%s%s%s)\n", fd->id, fd->preset, o->quick ? ", quick" : "",
+                o->nset ? ", changed from the paper's preset" : "");
     double t0 = now_s();
     int diverged = 0;
     rc = qnn_result_execute(&res, quiet, &diverged);
@@ -251,8 +417,8 @@ static int reproduce_one(const fig_def *fd, const char *dir, int quick, const ch
     }
     qnn_result_writing(1);
     if (qnn_write_outputs(&res, dir, err, sizeof err) != 0 ||
-        write_atomic(dir, "report.json", write_report_json, fd, &res, &r, quick, secs, err, sizeof err) != 0 ||
-        write_atomic(dir, "report.md", write_report_md, fd, &res, &r, quick, secs, err, sizeof err) != 0) {
+        write_atomic(dir, "report.json", write_report_json, fd, &res, &r, o, secs, err, sizeof err) != 0 ||
+        write_atomic(dir, "report.md", write_report_md, fd, &res, &r, o, secs, err, sizeof err) != 0) {
         qnn_result_writing(0);
         fprintf(stderr, "qnnlab: %s\n", err);
         rc = QNN_EXIT_USAGE;
@@ -271,67 +437,124 @@ done:
     qnn_result_release(&res);
     free(r.rows);
     free(ps);
+    free(over);
     return rc;
 }
 
-enum { REP_OUT = 256, REP_QUICK, REP_LIST, REP_THREADS };
+enum { REP_OUT = 256, REP_QUICK, REP_LIST, REP_THREADS, REP_SET, REP_INSTANCES, REP_SEED };
 static const qnn_opt reproduce_opts[] = {
     { "out", REP_OUT, "a directory path", 0 },
     { "quick", REP_QUICK, NULL, 0 },
+    { "set", REP_SET, "KEY=VALUE with a key of `qnnlab --help` that the figure does not sweep", 0 },
+    { "instances", REP_INSTANCES, "a number of instances (as --set instances=R)", 0 },
+    { "seed", REP_SEED, "a seed (as --set seed=S)", 0 },
     { "threads", REP_THREADS, "a number of threads, 1 .. 256", 0 },
     { "quiet", 'q', NULL, 0 },
     { "list", REP_LIST, NULL, 0 },
 };
 
+/* the command with its options parsed; o's arrays are the caller's */
+static int reproduce_cmd(const char *id, const char *out, int quiet, const rep_opts *o);
+
 int qnn_cmd_reproduce(const qnn_command *self, int argc, char **argv)
 {
-    const char *id = NULL, *out = NULL, *threads = NULL;
-    int quick = 0, quiet = 0, list = 0;
+    const char *id = NULL, *out = NULL;
+    int quiet = 0, list = 0, rc = QNN_EXIT_USAGE;
     char q[200];
+    rep_opts o = { 0 };
+    /* --instances R and --seed S become "instances=R", "seed=S", owned here */
+    char **owned = calloc((size_t)argc + 1, sizeof *owned);
+    int nowned = 0;
+    o.set = calloc((size_t)argc + 1, sizeof *o.set);
+    o.typed = calloc((size_t)argc + 1, sizeof *o.typed);
+    if (!owned || !o.set || !o.typed) {
+        fprintf(stderr, "qnnlab: out of memory\n");
+        rc = QNN_EXIT_FAILURE;
+        goto done;
+    }
     qnn_optparser op;
     qnn_opt_init(&op, reproduce_opts, sizeof reproduce_opts / sizeof reproduce_opts[0], argc, argv);
     for (int c; (c = qnn_opt_next(&op)) != QNN_OPT_END;) {
+        const char *sugar = NULL;
         switch (c) {
         case QNN_OPT_HELP:
             qnn_command_help(self, stdout);
-            return QNN_EXIT_OK;
+            rc = QNN_EXIT_OK;
+            goto done;
         case QNN_OPT_ERROR:
             fprintf(stderr, "qnnlab: reproduce: %s\n", op.msg);
-            return QNN_EXIT_USAGE;
+            goto done;
         case QNN_OPT_OPERAND:
             if (id) {
                 fprintf(stderr, "qnnlab: reproduce: unexpected argument '%s'; allowed: one FIGURE-ID (see qnnlab reproduce --list)\n",
                         qnn_quote(op.arg, 80, q, sizeof q));
-                return QNN_EXIT_USAGE;
+                goto done;
             }
             id = op.arg;
             break;
         case REP_OUT: out = op.arg; break;
-        case REP_QUICK: quick = 1; break;
-        case REP_THREADS: threads = op.arg; break;
+        case REP_QUICK: o.quick = 1; break;
+        case REP_THREADS: o.threads = op.arg; break;
         case 'q': quiet = 1; break;
         case REP_LIST: list = 1; break;
+        case REP_SET: sugar = ""; break;
+        case REP_INSTANCES: sugar = "instances"; break;
+        case REP_SEED: sugar = "seed"; break;
+        }
+        if (sugar) {
+            /* "--set KEY=VALUE" / "--instances R" as typed, and KEY=VALUE */
+            size_t l = strlen(op.name) + strlen(op.arg) + strlen(sugar) + 4;
+            char *typed = malloc(l), *kv = *sugar ? malloc(l) : NULL;
+            if (!typed || (*sugar && !kv)) {
+                free(typed);
+                free(kv);
+                fprintf(stderr, "qnnlab: out of memory\n");
+                rc = QNN_EXIT_FAILURE;
+                goto done;
+            }
+            snprintf(typed, l, "%s %s", op.name, op.arg);
+            owned[nowned++] = typed;
+            if (kv) {
+                snprintf(kv, l, "%s=%s", sugar, op.arg);
+                owned[nowned++] = kv;
+            }
+            o.typed[o.nset] = typed;
+            o.set[o.nset++] = kv ? kv : op.arg;
         }
     }
     if (list) {
         for (int i = 0; i < REP_NFIG; i++)
             printf("%-12s %s — %s (preset %s)\n", rep_figures[i].id, rep_figures[i].paper, rep_figures[i].title, rep_figures[i].preset);
-        return QNN_EXIT_OK;
+        rc = QNN_EXIT_OK;
+        goto done;
     }
     if (!id) {
         fputs("qnnlab: reproduce: missing FIGURE-ID; allowed: all, or one of", stderr);
         for (int i = 0; i < REP_NFIG; i++)
             fprintf(stderr, " %s", rep_figures[i].id);
         fputc('\n', stderr);
-        return QNN_EXIT_USAGE;
+        goto done;
     }
-    if (threads) {
+    rc = reproduce_cmd(id, out, quiet, &o);
+done:
+    for (int i = 0; i < nowned; i++)
+        free(owned[i]);
+    free(owned);
+    free(o.set);
+    free(o.typed);
+    return rc;
+}
+
+static int reproduce_cmd(const char *id, const char *out, int quiet, const rep_opts *o)
+{
+    char q[200];
+    if (o->threads) {
         char *end;
         errno = 0;
-        long t = strtol(threads, &end, 10);
-        if (errno || *end || end == threads || t < 1 || t > 256) {
+        long t = strtol(o->threads, &end, 10);
+        if (errno || *end || end == o->threads || t < 1 || t > 256) {
             fprintf(stderr, "qnnlab: reproduce: --threads: value '%s' is not allowed; allowed: 1 .. 256\n",
-                    qnn_quote(threads, 80, q, sizeof q));
+                    qnn_quote(o->threads, 80, q, sizeof q));
             return QNN_EXIT_USAGE;
         }
     }
@@ -344,6 +567,15 @@ int qnn_cmd_reproduce(const qnn_command *self, int argc, char **argv)
         fputc('\n', stderr);
         return QNN_EXIT_USAGE;
     }
+    /* every change is checked against every figure it applies to before
+     * anything runs or is written */
+    for (int i = 0; i < REP_NFIG; i++) {
+        if (!all && &rep_figures[i] != fd)
+            continue;
+        int rc = check_changes(&rep_figures[i], o, all);
+        if (rc != QNN_EXIT_OK)
+            return rc;
+    }
     char dir[PATH_MAX];
     if (!all) {
         if (snprintf(dir, sizeof dir, "%s", out ? out : fd->id) >= (int)sizeof dir) {
@@ -351,7 +583,7 @@ int qnn_cmd_reproduce(const qnn_command *self, int argc, char **argv)
             return QNN_EXIT_USAGE;
         }
         int hold = 0;
-        int rc = reproduce_one(fd, dir, quick, threads, quiet, &hold, NULL);
+        int rc = reproduce_one(fd, dir, o, quiet, &hold, NULL);
         if (rc != QNN_EXIT_OK)
             return rc;
         return hold ? QNN_EXIT_OK : QNN_EXIT_NOT_REPRODUCED;
@@ -372,7 +604,7 @@ int qnn_cmd_reproduce(const qnn_command *self, int argc, char **argv)
         }
         int hold = 0;
         verdicts[i] = NULL;
-        int rc = reproduce_one(&rep_figures[i], dir, quick, threads, quiet, &hold, &verdicts[i]);
+        int rc = reproduce_one(&rep_figures[i], dir, o, quiet, &hold, &verdicts[i]);
         if (rc != QNN_EXIT_OK)
             return rc;
         holds += hold;
@@ -386,9 +618,13 @@ int qnn_cmd_reproduce(const qnn_command *self, int argc, char **argv)
         return QNN_EXIT_USAGE;
     }
     FILE *f = a.f;
-    fprintf(f, "# Reproduced figures\n\nWritten by `qnnlab reproduce all%s`: every paper figure qnnlab reproduces (docs/PHYSICS.md), each with "
-               "its report (the paper's setting, the paper's values beside ours with their statistical errors, and a "
-               "verdict).\n\n| figure | paper | verdict | report |\n|---|---|---|---|\n", quick ? " --quick" : "");
+    fprintf(f, "# Reproduced figures\n\nWritten by `qnnlab reproduce all%s", o->quick ? " --quick" : "");
+    for (int i = 0; i < o->nset; i++)
+        fprintf(f, " %s", o->typed[i]);
+    fprintf(f, "`: every paper figure qnnlab reproduces (docs/PHYSICS.md), each with its report (the paper's setting, "
+               "the paper's values beside ours with their statistical errors, and a verdict)%s.\n\n"
+               "| figure | paper | verdict | report |\n|---|---|---|---|\n",
+            o->nset ? ", judged on a setting changed from the papers' presets" : "");
     for (int i = 0; i < REP_NFIG; i++) {
         fprintf(f, "| [%s](%s/figure.png) | ", rep_figures[i].id, rep_figures[i].id);
         md_cell(f, rep_figures[i].paper);
@@ -404,4 +640,3 @@ int qnn_cmd_reproduce(const qnn_command *self, int argc, char **argv)
     printf("%d of %d figures reproduced in full; index %s/README.md\n", holds, REP_NFIG, base);
     return holds == REP_NFIG ? QNN_EXIT_OK : QNN_EXIT_NOT_REPRODUCED;
 }
-
