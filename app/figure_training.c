@@ -132,13 +132,34 @@ static int train_instances(train_fig *t, long k, qnn_field f, double xs, double 
     return 0;
 }
 
-/* Point k's theory curve in panel 0 on the n times tt (the prediction the
- * class offers, as the live panels draw it), or the note that its YOU23
- * bound is off the scale; mean is the ensemble mean drawn. 0 or -1. */
-static int train_theory(train_fig *t, long k, double *tt, const double *mean, size_t n, double xs, int color)
+/* The prediction the class offers for point k's error curve, as the live
+ * panels draw it. */
+static qnn_live_pred train_pred(const train_fig *t, long k)
 {
     const qnn_point *pt = &t->res->points[k];
-    const qnn_run *run = pt->run;
+    const qnn_summary *s = &pt->sum;
+    const qnn_consts mc = { .D = s->D, .L = (int)s->L, .trO = s->trO, .trO2 = s->trO2,
+                            .trO4 = s->trO4, .H_op2_sum = s->H_op2_sum };
+    return qnn_model_prediction(&pt->params, &mc, pt->run->m);
+}
+
+/* 1 when point k draws LIU23's rate line ε(0)e^{−ηK̄t}; then its bold
+ * curve is the geometric mean over the instances, the statistic that line
+ * predicts: for ε_i(t) = ε_i(0) e^{−ηK_i t} with E K_i = K̄, ln|ε| averages
+ * to ln|ε(0)|_geo − ηK̄t, while the mean of |ε| lies above it (Jensen),
+ * ruled by the slowest instances. */
+static int train_rate(const train_fig *t, long k)
+{
+    return train_pred(t, k) == QNN_LIVE_PRED_RATE && qnn_summary_theory(&t->res->points[k].sum, "mean_qntk");
+}
+
+/* Point k's theory curve in panel 0 on the n times tt (the prediction the
+ * class offers, as the live panels draw it), or the note that its YOU23
+ * bound is off the scale; y is the bold curve drawn (the geometric mean
+ * where train_rate, else the mean). 0 or -1. */
+static int train_theory(train_fig *t, long k, double *tt, const double *y, size_t n, double xs, int color)
+{
+    const qnn_point *pt = &t->res->points[k];
     const qnn_summary *s = &pt->sum;
     plot_panel *pn = t->pn;
     const int use_loss = t->use_loss;
@@ -147,20 +168,16 @@ static int train_theory(train_fig *t, long k, double *tt, const double *mean, si
         return -1;
     const char *thl = NULL;
     int thstyle = PLOT_DASHED;
-    const qnn_theory_value *kbar = qnn_summary_theory(s, "mean_qntk");
-    /* the prediction the class offers, as the live panels draw it */
-    const qnn_consts mc = { .D = s->D, .L = (int)s->L, .trO = s->trO, .trO2 = s->trO2,
-                            .trO4 = s->trO4, .H_op2_sum = s->H_op2_sum };
-    const qnn_live_pred pred = qnn_model_prediction(&pt->params, &mc, run->m);
-    if (pred == QNN_LIVE_PRED_RATE && kbar) {
-        const qnn_theory_value *kb = kbar;
-        double Kbar = kb ? kb->value : NAN;
+    const qnn_live_pred pred = train_pred(t, k);
+    if (train_rate(t, k)) {
+        /* from the geometric mean at t = 0 (record 0), as the bold curve */
+        const double Kbar = qnn_summary_theory(s, "mean_qntk")->value;
+        const double e0 = n > 0 ? y[0] : NAN;
         for (size_t r = 0; r < n; r++) {
-            double e0 = use_loss ? s->loss_t0.mean : s->abs_eps_t0.mean;
             double e = qnn_theory_eps_exp(1.0, s->eta, Kbar, tt[r]);
             th[r] = use_loss ? qnn_theory_loss_exp(e0, e) : e0 * e;
         }
-        thl = use_loss ? "L(0) e^{−2ηK̄t} (LIU23)" : "|ε(0)| e^{−ηK̄t} (LIU23 Eq. 10)";
+        thl = use_loss ? "L(0)_{geo} e^{−2ηK̄t} (LIU23 Eq. 10)" : "|ε(0)|_{geo} e^{−ηK̄t} (LIU23 Eq. 10)";
         const qnn_theory_value *na = qnn_summary_theory(s, "noise_abs_eps");
         if (na && !use_loss) {
             t->hl0[pn[0].nhlines] = na->value;
@@ -169,7 +186,7 @@ static int train_theory(train_fig *t, long k, double *tt, const double *mean, si
         }
     } else if (pred == QNN_LIVE_PRED_BOUND) {
         const qnn_theory_value *sb = qnn_summary_theory(s, "sublinear_bound");
-        if (sb && n > 0 && sb->value < 1e-2 * mean[n - 1]) {
+        if (sb && n > 0 && sb->value < 1e-2 * y[n - 1]) {
             /* A bound two decades below the data would squash the
              * curves into the top of the panel: say it in a note. */
             char note[160], tend[32];
@@ -291,9 +308,11 @@ static int train_point(train_fig *t, long k)
     if (t->faint && train_instances(t, k, f, xs, pl, color) != 0)
         return -1;
 
-    /* Ensemble means. */
+    /* The bold curve: the statistic the theory line predicts (train_rate:
+     * the geometric mean), else the mean. */
+    const int rate = train_rate(t, k);
     double *tt, *mean;
-    long nl = fig_ens_xy(t->a, run, f, xs, 1.0, 0, &tt, &mean);
+    long nl = rate ? fig_geo_xy(t->a, run, f, t->asym, &tt, &mean) : fig_ens_xy(t->a, run, f, xs, 1.0, 0, &tt, &mean);
     if (nl < 0)
         return -1;
     const size_t n = (size_t)nl;
@@ -305,7 +324,18 @@ static int train_point(train_fig *t, long k)
     sm->n = n;
     sm->style = mstyle;
     sm->color = color;
-    sm->label = P == 1 ? "ensemble mean" : fig_strdup(t->a, lab);
+    sm->label = P > 1 ? fig_strdup(t->a, lab)
+              : !rate ? "ensemble mean"
+              : t->use_loss ? "geometric mean L" : "geometric mean |ε|";
+    /* Beside LLJ's noise floor E|ε(∞)|, a mean, the mean is drawn thin. */
+    if (rate && !t->use_loss && qnn_summary_theory(&pt->sum, "noise_abs_eps")) {
+        double *ta, *ya;
+        long na = fig_ens_xy(t->a, run, f, xs, 1.0, 0, &ta, &ya);
+        plot_series *sa = fig_add_curve(t->b, &t->pn[0], ta, ya, na, PLOT_LINE, P == 1 ? 3 : color);
+        if (!sa)
+            return -1;
+        sa->label = k == 0 ? "mean |ε|" : NULL;
+    }
 
     /* Theory curve for panel 0 (computed on the step axis). */
     if (train_theory(t, k, tt, mean, n, xs, color) != 0)
@@ -374,6 +404,12 @@ int fig_training(const qnn_result *res, builder *b, plot_figure *fig)
             return -1;
     if (t.hidden && train_entropy(&t) != 0)
         return -1;
+    /* several points: the legend names them, the title the statistic */
+    for (long k = 0; t.P > 1 && k < t.P; k++)
+        if (train_rate(&t, k)) {
+            t.pn[0].title = t.use_loss ? "training loss (bold: geometric means)" : "training error (bold: geometric means)";
+            break;
+        }
     if (t.asym && t.P > 1 && res->preset->nsweep < 2) {
         /* the colours are named on the left: say which line is which */
         for (int which = 0; which < 2; which++) {

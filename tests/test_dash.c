@@ -236,7 +236,12 @@ static void test_export(void **state)
     snprintf(p, sizeof p, "%s/dashboard.png", u.last_export);
     assert_true(file_starts(p, "\x89PNG\r\n\x1a\n", 8));
     snprintf(p, sizeof p, "%s/error.csv", u.last_export);
-    assert_true(file_starts(p, "step,error_mean,theory,frozen_kernel,instance_1", 46));
+    FILE *fe = fopen(p, "r");
+    char head[256] = "";
+    assert_non_null(fe);
+    assert_non_null(fgets(head, sizeof head, fe));
+    fclose(fe);
+    assert_true(!strncmp(head, "step,error_mean,error_geo_mean,theory,theory_kind,frozen_kernel,frozen_kernel_geo_mean,instance_1,", 97));
     snprintf(p, sizeof p, "%s/state.json", u.last_export);
     json_error_t je;
     json_t *j = json_load_file(p, 0, &je);
@@ -267,6 +272,107 @@ static void test_export(void **state)
     char cmd[2100];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
     assert_int_equal(system(cmd), 0);
+}
+
+/* The series of panel p labelled `label`, or NULL. */
+static const plot_series *labelled(const plot_panel *p, const char *label)
+{
+    for (size_t i = 0; i < p->nseries; i++)
+        if (p->series[i].label && !strcmp(p->series[i].label, label))
+            return &p->series[i];
+    return NULL;
+}
+
+/* Beside LIU23's rate line the error panel draws the statistic it predicts
+ * (issue 21): the geometric mean of |ε| over the instances, recomputed here
+ * from the instances' curves, and the line restarts at a change from the
+ * geometric mean there. The mean of |ε| (Jensen: above it, ruled by the
+ * slowest instances) is not the bold curve; it is drawn, thin, only beside
+ * the noise floor E|ε(∞)|, a mean. A model without the rate line keeps
+ * the mean. */
+static void test_rate_statistic(void **state)
+{
+    (void)state;
+    static const char *const kv[] = {"model", "random", "task", "optimise", "n", "4", "L", "64", "eta", "0.002",
+                                     "resample", "theta", "seed", "1", NULL};
+    qnn_session *s = session(kv, 12, 120);
+    char err[512];
+    assert_int_equal(qnn_session_set(s, "eta", "0.004", err, sizeof err), 0);
+    assert_int_equal(qnn_session_advance(s, 80), 0);
+    const qnn_snapshot *sn = qnn_session_acquire(s);
+    assert_int_equal(sn->nfaint, 12);   /* every instance is drawn: the means can be checked */
+    live_panels lp;
+    assert_int_equal(live_panels_build(sn, 0, &lp), 0);
+    const plot_panel *p0 = &lp.p[0];
+    const plot_series *g = labelled(p0, "geometric mean |ε|");
+    const plot_series *th = labelled(p0, "|ε|_{geo} e^{−ηK̄t} (LIU23 Eq. 10)");
+    assert_non_null(g);
+    assert_non_null(th);
+    assert_null(labelled(p0, "ensemble mean"));
+    assert_null(labelled(p0, "mean |ε|"));
+    const size_t n = sn->nrec, F = (size_t)sn->nfaint;
+    assert_int_equal(g->n, n);
+    size_t kc = n;   /* the record of the change */
+    double last_mean = NAN;
+    for (size_t k = 0; k < n; k++) {
+        double sl = 0.0, sa = 0.0;
+        for (size_t f = 0; f < F; f++) {
+            sl += log(sn->err_inst[f * n + k]);
+            sa += sn->err_inst[f * n + k];
+        }
+        const double geo = exp(sl / (double)F);
+        assert_true(fabs(g->y[k] - geo) <= 1e-12 * geo);
+        last_mean = sa / (double)F;
+        if (kc == n && sn->t[k] == 120.0)
+            kc = k;
+    }
+    assert_true(kc < n);
+    /* the line: from the geometric mean at step 0 with η = 0.002, from the
+     * geometric mean at the change with η = 0.004 (rate = ηK̄ now) */
+    const double Kbar = sn->Kbar;
+    assert_true(fabs(th->y[0] - g->y[0]) <= 1e-12 * g->y[0]);
+    const double before = g->y[0] * exp(-0.002 * Kbar * sn->t[kc - 1]);
+    assert_true(fabs(th->y[kc - 1] - before) <= 1e-9 * before);
+    assert_true(fabs(th->y[kc] - g->y[kc]) <= 1e-12 * g->y[kc]);
+    const double end = g->y[kc] * exp(-0.004 * Kbar * (sn->t[n - 1] - sn->t[kc]));
+    assert_true(fabs(th->y[n - 1] - end) <= 1e-9 * end);
+    /* the two statistics part: the mean of |ε| ends far above the line */
+    assert_true(last_mean > 3.0 * th->y[n - 1]);
+    assert_true(g->y[n - 1] < 3.0 * th->y[n - 1] && g->y[n - 1] > th->y[n - 1] / 3.0);
+    live_panels_free(&lp);
+    qnn_snapshot_release(sn);
+    qnn_session_free(s);
+
+    /* with σ_θ > 0 the mean of |ε| beside the floor E|ε(∞)| */
+    static const char *const noisy[] = {"model", "random", "task", "optimise", "n", "4", "L", "16",
+                                        "sigma_theta", "0.005", "seed", "2", NULL};
+    s = session(noisy, 4, 30);
+    sn = qnn_session_acquire(s);
+    assert_int_equal(live_panels_build(sn, 0, &lp), 0);
+    const plot_series *a = labelled(&lp.p[0], "mean |ε|");
+    assert_non_null(labelled(&lp.p[0], "geometric mean |ε|"));
+    assert_non_null(a);
+    for (size_t k = 0; k < sn->nrec; k++)
+        assert_true(a->y[k] == sn->err_mean[k]);
+    assert_int_equal(lp.p[0].nhlines, 1);
+    live_panels_free(&lp);
+    qnn_snapshot_release(sn);
+    qnn_session_free(s);
+
+    /* the periodic model's YOU23 bound is a bound on the mean: unchanged */
+    static const char *const per[] = {"model", "periodic", "n", "3", "L", "6", "m", "2", "seed", "1", NULL};
+    s = session(per, 3, 10);
+    sn = qnn_session_acquire(s);
+    assert_int_equal(live_panels_build(sn, 0, &lp), 0);
+    const plot_series *m = labelled(&lp.p[0], "ensemble mean");
+    assert_non_null(m);
+    assert_null(labelled(&lp.p[0], "geometric mean |ε|"));
+    assert_null(labelled(&lp.p[0], "geometric mean ε_{rms}"));
+    for (size_t k = 0; k < sn->nrec; k++)
+        assert_true(m->y[k] == sn->err_mean[k] || (isnan(m->y[k]) && isnan(sn->err_mean[k])));
+    live_panels_free(&lp);
+    qnn_snapshot_release(sn);
+    qnn_session_free(s);
 }
 
 /* Sliders: steps, ranges and the values they send. */
@@ -341,6 +447,7 @@ int main(void)
         cmocka_unit_test(test_model_switch),
         cmocka_unit_test(test_export),
         cmocka_unit_test(test_sliders),
+        cmocka_unit_test(test_rate_statistic),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

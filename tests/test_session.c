@@ -192,7 +192,8 @@ static void test_degenerate_numbers(void **state)
 
 /* η continues the run: records are kept, the step counter goes on, the
  * error has no jump at the change, and the theory line restarts from the
- * ensemble mean at the change with the new rate. */
+ * geometric mean at the change (the statistic LIU23's rate predicts,
+ * session.h) with the new rate. */
 static void test_eta_continues(void **state)
 {
     (void)state;
@@ -204,7 +205,9 @@ static void test_eta_continues(void **state)
     assert_int_equal(sn->nrec, 60);
     assert_true(sn->err_mean[30] / sn->err_mean[29] > 0.8);
     assert_true(sn->err_mean[30] / sn->err_mean[29] < 1.0);
-    assert_near(sn->err_theory[30], sn->err_mean[30], 1e-15);
+    assert_int_equal((int)sn->err_theory_kind[30], QNN_THEORY_RATE);
+    assert_true(fabs(sn->err_theory[30] - sn->err_geo[30]) <= 1e-14 * sn->err_geo[30]);
+    assert_true(sn->err_geo[30] < sn->err_mean[30]);
     /* after the change the line decays with the new rate ηK̄ */
     double r = log(sn->err_theory[31] / sn->err_theory[40]) / 9.0;
     assert_near(r, 0.02 * sn->Kbar, 1e-12);

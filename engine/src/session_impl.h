@@ -38,7 +38,8 @@ typedef enum { APPLY_RATES, APPLY_GAMMA, APPLY_CONTINUE, APPLY_VIEW, APPLY_REBUI
 typedef struct rec {
     long step;
     double err, k, kmax, s, d;      /* means over live instances */
-    double th, frozen;
+    double gerr;                    /* geometric mean of err */
+    double th, frozen, gfrozen;     /* gfrozen: geometric mean of the frozen predictions */
     int thkind;
     double hfp, proxy;
     double acc, tacc, terr;         /* accuracies and the held-out error (means) */
@@ -91,7 +92,7 @@ struct qnn_session {
     /* segment */
     int seg_pending;
     long seg_step;
-    double seg_err, seg_loss, seg_abs_eps;
+    double seg_err, seg_loss, seg_abs_eps, seg_err_geo;
     seg_inst *seg;
     double lin_factor;              /* μ = 1 − lin_factor λ */
     /* theory */

@@ -102,14 +102,16 @@ static void start_segment(qnn_session *s)
     gsl_matrix *V = gsl_matrix_alloc((size_t)m, (size_t)m);
     gsl_vector *ev = gsl_vector_alloc((size_t)m);
     gsl_eigen_symmv_workspace *w = gsl_eigen_symmv_alloc((size_t)m);
-    double se = 0, sl = 0, sa = 0;
-    int n = 0;
+    double se = 0, sl = 0, sa = 0, sg = 0;
+    int n = 0, ng = 0;
     for (int i = 0; i < s->R; i++) {
         seg_inst *g = &s->seg[i];
         g->valid = 0;
         if (s->dead[i])
             continue;
-        se += err_of(s, &s->obs[i]);
+        const double e = err_of(s, &s->obs[i]);
+        se += e;
+        if (e > 0 && isfinite(e)) { sg += log(e); ng++; }
         sl += s->obs[i].loss;
         sa += fabs(s->obs[i].eps);
         n++;
@@ -144,6 +146,7 @@ static void start_segment(qnn_session *s)
     s->seg_err = n ? se / n : NAN;
     s->seg_loss = n ? sl / n : NAN;
     s->seg_abs_eps = n ? sa / n : NAN;
+    s->seg_err_geo = ng ? exp(sg / ng) : NAN;
     s->seg_pending = 0;
 }
 
@@ -153,9 +156,11 @@ static double theory_err(const qnn_session *s, long step, int *kind)
     const qnn_params *p = &s->p;
     const double k = (double)(step - s->seg_step), eta = qnn_params_eta(p);
     if (s->pred == QNN_LIVE_PRED_RATE) {
+        /* from the geometric mean at the segment start: the statistic the
+         * rate predicts (session.h, err_geo); the loss ∝ ε² decays as e² */
         double e = qnn_theory_eps_exp(1.0, eta, s->Kbar, k);
         *kind = QNN_THEORY_RATE;
-        return p->curve == QNN_CURVE_LOSS ? s->seg_loss * e * e : s->seg_err * e;
+        return p->curve == QNN_CURVE_LOSS ? s->seg_err_geo * e * e : s->seg_err_geo * e;
     }
     if (s->pred == QNN_LIVE_PRED_BOUND) {
         *kind = QNN_THEORY_BOUND;
@@ -170,8 +175,8 @@ static void record(qnn_session *s)
         thin(s);
     rec *r = &s->hist[s->nrec];
     frec *f = &s->fhist[s->nrec * QNN_SESSION_MAX_FAINT];
-    double se = 0, sk = 0, skx = 0, ss = 0, sd = 0, sf = 0, sa = 0, sta = 0, ste = 0;
-    int ne = 0, nk = 0, nkx = 0, ns = 0, nd = 0, nf = 0, na = 0, nta = 0, nte = 0;
+    double se = 0, sk = 0, skx = 0, ss = 0, sd = 0, sf = 0, sa = 0, sta = 0, ste = 0, sge = 0, sgf = 0;
+    int ne = 0, nk = 0, nkx = 0, ns = 0, nd = 0, nf = 0, na = 0, nta = 0, nte = 0, nge = 0, ngf = 0;
     for (int i = 0; i < s->R; i++) {
         const qnn_obs *o = &s->obs[i];
         double e = s->dead[i] ? NAN : err_of(s, o);
@@ -179,6 +184,7 @@ static void record(qnn_session *s)
         double kx = s->dead[i] || s->m < 2 ? NAN : o->lambda_max / kern_div(&s->p);
         double S = s->dead[i] ? NAN : o->entropy, T = s->dead[i] ? NAN : o->tdist;
         if (isfinite(e)) { se += e; ne++; }
+        if (isfinite(e) && e > 0) { sge += log(e); nge++; }
         if (isfinite(kk)) { sk += kk; nk++; }
         if (isfinite(kx)) { skx += kx; nkx++; }
         if (isfinite(S)) { ss += S; ns++; }
@@ -189,6 +195,7 @@ static void record(qnn_session *s)
         if (!s->dead[i] && s->seg[i].valid) {
             double fe = frozen_err(s, i, s->step - s->seg_step);
             if (isfinite(fe)) { sf += fe; nf++; }
+            if (isfinite(fe) && fe > 0) { sgf += log(fe); ngf++; }
         }
         if (i < QNN_SESSION_MAX_FAINT) {
             f[i].err = e;
@@ -199,11 +206,13 @@ static void record(qnn_session *s)
     }
     r->step = s->step;
     r->err = ne ? se / ne : NAN;
+    r->gerr = nge ? exp(sge / nge) : NAN;
     r->k = nk ? sk / nk : NAN;
     r->kmax = nkx ? skx / nkx : NAN;
     r->s = ns ? ss / ns : NAN;
     r->d = nd ? sd / nd : NAN;
     r->frozen = nf ? sf / nf : NAN;
+    r->gfrozen = ngf ? exp(sgf / ngf) : NAN;
     r->acc = na ? sa / na : NAN;
     r->tacc = nta ? sta / nta : NAN;
     r->terr = nte ? ste / nte : NAN;
@@ -340,7 +349,7 @@ static qnn_snapshot *snap_build(qnn_session *s)
     if (!sn)
         return NULL;
     const size_t n = s->nrec, F = (size_t)s->nfaint, E = (size_t)s->R * (size_t)s->m;
-    size_t nd = n * (1 + 4 + 2 + 2 + 2 + 3) + F * n * 4 + E;
+    size_t nd = n * (1 + 6 + 2 + 2 + 2 + 3) + F * n * 4 + E;
     size_t bytes = s->nmarks * sizeof(qnn_snap_mark) + nd * sizeof(double);
     sn->block = malloc(bytes ? bytes : 1);
     if (!sn->block) {
@@ -353,7 +362,8 @@ static qnn_snapshot *snap_build(qnn_session *s)
     sn->nmarks = s->nmarks;
     double *d = (double *)((char *)sn->block + s->nmarks * sizeof(qnn_snap_mark));
 #define TAKE(f, k) do { sn->f = d; d += (k); } while (0)
-    TAKE(t, n); TAKE(err_mean, n); TAKE(err_theory, n); TAKE(err_frozen, n); TAKE(err_theory_kind, n);
+    TAKE(t, n); TAKE(err_mean, n); TAKE(err_geo, n); TAKE(err_theory, n); TAKE(err_frozen, n);
+    TAKE(err_frozen_geo, n); TAKE(err_theory_kind, n);
     TAKE(k_mean, n); TAKE(kmax_mean, n); TAKE(s_mean, n); TAKE(d_mean, n);
     TAKE(hfp, n); TAKE(proxy, n); TAKE(acc_mean, n); TAKE(test_acc_mean, n); TAKE(test_err_mean, n);
     TAKE(err_inst, F * n); TAKE(k_inst, F * n); TAKE(s_inst, F * n); TAKE(d_inst, F * n);
@@ -363,8 +373,10 @@ static qnn_snapshot *snap_build(qnn_session *s)
         const rec *r = &s->hist[k];
         sn->t[k] = (double)r->step;
         sn->err_mean[k] = r->err;
+        sn->err_geo[k] = r->gerr;
         sn->err_theory[k] = r->th;
         sn->err_frozen[k] = r->frozen;
+        sn->err_frozen_geo[k] = r->gfrozen;
         sn->err_theory_kind[k] = r->thkind;
         sn->k_mean[k] = r->k;
         sn->kmax_mean[k] = r->kmax;

@@ -64,9 +64,13 @@ static int write_data(const char *dir, const qnn_snapshot *sn)
 {
     char p[1400];
     snprintf(p, sizeof p, "%s/error.csv", dir);
-    const char *en[] = {sn->use_loss ? "loss_mean" : "error_mean", "theory", "frozen_kernel"};
-    const double *ec[] = {sn->err_mean, sn->err_theory, sn->err_frozen};
-    if (write_series(p, sn, en, ec, 3, sn->err_inst, "instance") != 0)
+    /* theory: of the geometric mean where the LIU23 rate is drawn
+     * (QNN_THEORY_RATE, session.h), else of the mean */
+    const char *en[] = {sn->use_loss ? "loss_mean" : "error_mean", sn->use_loss ? "loss_geo_mean" : "error_geo_mean",
+                        "theory", "theory_kind", "frozen_kernel", "frozen_kernel_geo_mean"};
+    const double *ec[] = {sn->err_mean, sn->err_geo, sn->err_theory, sn->err_theory_kind, sn->err_frozen,
+                          sn->err_frozen_geo};
+    if (write_series(p, sn, en, ec, 6, sn->err_inst, "instance") != 0)
         return -1;
     snprintf(p, sizeof p, "%s/kernel_t.csv", dir);
     const char *kn[] = {sn->m > 1 ? "lambda_min_mean" : "kernel_mean", "lambda_max_mean"};

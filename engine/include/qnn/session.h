@@ -57,7 +57,8 @@ typedef struct qnn_change {
     char value[64];
 } qnn_change;
 
-#define QNN_THEORY_RATE 1   /* LIU23 Eq. 10: ε̄(t0) e^{−ηK̄(t − t0)} */
+#define QNN_THEORY_RATE 1   /* LIU23 Eq. 10: ε_geo(t0) e^{−ηK̄(t − t0)}, ε_geo the
+                               geometric mean of |ε| (err_geo) */
 #define QNN_THEORY_BOUND 2  /* YOU23 Thm. 3.2: 1/(c0 + c1 (t − t0))² */
 
 /* One Hessian histogram (instance 0). */
@@ -99,9 +100,18 @@ typedef struct qnn_snapshot {
     size_t nrec;
     double *t;              /* step of each record */
     double *err_mean, *err_inst;     /* |ε| (rms for m > 1) or the loss */
+    double *err_geo;        /* its geometric mean over the instances (those
+                               with a value > 0), NaN if none: the statistic
+                               of QNN_THEORY_RATE (for ε_i = ε_i(0)e^{−ηK_i t},
+                               ln|ε| averages to ln ε_geo(0) − ηK̄t when
+                               E K_i = K̄; the mean of |ε| lies above it by
+                               Jensen, ruled by the slowest instances) */
     double *err_theory;     /* segment-wise theory (rate or sublinear bound) */
-    double *err_theory_kind; /* which: QNN_THEORY_RATE, QNN_THEORY_BOUND, 0 none */
-    double *err_frozen;     /* frozen-kernel prediction from each segment start */
+    double *err_theory_kind; /* which: QNN_THEORY_RATE (compare with err_geo),
+                                QNN_THEORY_BOUND (err_mean), 0 none */
+    double *err_frozen;     /* frozen-kernel prediction from each segment start,
+                               mean over the instances of each one's */
+    double *err_frozen_geo; /* the same, geometric mean (beside err_geo) */
     double *k_mean, *k_inst;         /* K (m = 1) or λ_min (m > 1), divided by kernel_div */
     double *kmax_mean;               /* λ_max (m > 1), else NaN */
     double *s_mean, *s_inst;         /* S(ρ_v) */
