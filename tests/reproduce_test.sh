@@ -3,7 +3,9 @@
 #   bash reproduce_test.sh PATH/TO/qnnlab PATH/TO/presets
 # Runs `qnnlab reproduce all --quick` (every figure of docs/PHYSICS.md,
 # "Reproducing the papers' figures", with smaller ensembles) and checks, per figure, the files, the report and the
-# verdict against the one expected below; then the refusals of bad input.
+# verdict against the one expected below; then a changed setting (--set,
+# --instances, --seed: the report says what changed, and a claim that does
+# not belong to the new setting fails), and the refusals of bad input.
 # Prints "ok - ..." / "not ok - ..." per check and "N passed, M failed".
 #
 # The expected verdicts are those of the fixed seeds. A figure whose
@@ -45,7 +47,7 @@ ome-fig3a REPRODUCED
 ome-fig3b REPRODUCED
 ome-fig3c REPRODUCED
 ome-fig4 REPRODUCED
-liu24-fig2 REPRODUCED
+liu24-fig2 PARTLY
 liu24-fig4a REPRODUCED
 liu24-fig4b REPRODUCED
 "
@@ -124,6 +126,54 @@ if [ "$rc" -eq 0 ] && grep -q "REPRODUCED" "$TMP/one.out" && [ -s "$TMP/one/repo
 rc=$?
 if [ "$rc" -eq 4 ] && [ -s "$TMP/part/report.md" ]; then ok "a claim that fails: status 4, files written"; else notok "partly reproduced: status $rc"; fi
 
+# a changed setting (--set, --instances, --seed): the report says what changed
+"$QNNLAB" reproduce you23-fig4 --quick --quiet --instances 3 --seed 5 --out "$TMP/chg" >"$TMP/chg.out" 2>&1
+rc=$?
+out=$(python3 - "$TMP/chg" <<'EOF'
+import json, sys
+d = sys.argv[1]
+errs = []
+r = json.load(open(d + "/report.json"))
+if r["overrides"] != ["instances=3", "seed=5"]: errs.append("report.json overrides %r" % r["overrides"])
+md = open(d + "/report.md", encoding="utf-8").read()
+run = [l for l in md.splitlines() if l.startswith("- **This run:**")]
+if len(run) != 1: errs.append("report.md has no This run line")
+else:
+    for s in ("changed from the paper's preset", "`instances=3`", "`seed=5`", "seed 5;"):
+        if s not in run[0]: errs.append("This run line lacks %r: %s" % (s, run[0]))
+if "`qnnlab reproduce you23-fig4 --quick --instances 3 --seed 5`" not in md: errs.append("report.md: Command line")
+s = json.load(open(d + "/summary.json"))
+if any(p["parameters"]["instances"] != 3 or p["parameters"]["seed"] != 5 for p in s["points"]):
+    errs.append("summary.json: the run did not use instances 3, seed 5")
+print("; ".join(errs))
+EOF
+)
+if { [ "$rc" -eq 0 ] || [ "$rc" -eq 4 ]; } && [ -z "$out" ]; then ok "--instances 3 --seed 5: run with them, This run line and report.json overrides say so"; else notok "--instances 3 --seed 5: status $rc: $out $(head -c 300 "$TMP/chg.out")"; fi
+
+# a claim that does not belong to the changed setting fails: status 4 and
+# the claim's row in report.json says fail (claims named by their text)
+at_risk() {
+    local desc=$1 pattern=$2
+    shift 2
+    "$QNNLAB" reproduce "$@" --quick --quiet --out "$TMP/risk" >"$TMP/risk.out" 2>&1
+    local rc=$?
+    local out
+    out=$(python3 - "$TMP/risk" "$pattern" <<'EOF'
+import json, re, sys
+r = json.load(open(sys.argv[1] + "/report.json"))
+rows = [c for c in r["claims"] if re.search(sys.argv[2], c["claim"], re.I) and c["verdict"] != "info"]
+if not rows: print("no judged claim matches %r" % sys.argv[2])
+for c in rows:
+    if c["verdict"] != "fail": print("%r: %s (%s)" % (c["claim"], c["verdict"], c["measured"][:200]))
+if r["verdict"] == "REPRODUCED": print("verdict REPRODUCED")
+EOF
+)
+    if [ "$rc" -eq 4 ] && [ -z "$out" ]; then ok "$desc"; else notok "$desc: status $rc: $out"; fi
+    rm -rf "${TMP:?}/risk"
+}
+at_risk "you23-fig4 --set gamma=1: linear convergence is not reported" '(?<!sub)linear' you23-fig4 --set gamma=1
+at_risk "you23-fig1 --set gamma=4: sublinear convergence is not reported" 'sublinear' you23-fig1 --set gamma=4
+
 # bad input: one message naming the value and what is allowed, status 2, nothing written
 bad() {
     local desc=$1 needle=$2
@@ -137,13 +187,21 @@ bad "unknown figure refused" "fig9" reproduce liu23-fig9 --out "$TMP/x1"
 bad "unknown option refused" "--fast" reproduce liu23-fig1 --fast
 bad "--threads 0 refused" "threads" reproduce liu23-fig1 --threads 0 --out "$TMP/x2"
 bad "missing FIGURE-ID refused" "FIGURE-ID" reproduce --quick
+bad "--set of an unknown key refused" "foo" reproduce you23-fig4 --set foo=1 --out "$TMP/x3"
+bad "--set of a bad value refused" "gamma" reproduce you23-fig4 --set gamma=abc --out "$TMP/x4"
+bad "--instances 0 refused" "instances" reproduce you23-fig4 --instances 0 --out "$TMP/x5"
+bad "--seed -1 refused" "seed" reproduce you23-fig4 --seed -1 --out "$TMP/x6"
+bad "--seed that is not a number refused" "seed" reproduce you23-fig4 --seed five --out "$TMP/x7"
+bad "--set of a key the figure sweeps refused" "you23-fig1: --set d=64: key 'd' is swept" reproduce you23-fig1 --set d=64 --out "$TMP/x8"
+bad "--set sweep.KEY refused" "sweep.gamma" reproduce you23-fig4 --set sweep.gamma=1,4 --out "$TMP/x9"
+bad "all: a key one figure sweeps refused, naming it" "you23-fig2: --set gamma=1" reproduce all --quick --set gamma=1 --out "$TMP/x10"
 mkdir -p "$TMP/ro" && chmod a-w "$TMP/ro"
 if [ -w "$TMP/ro" ]; then
     ok "unwritable --out (skipped: running as root)"
 else
     bad "unwritable --out refused" "ro" reproduce liu23-fig2 --out "$TMP/ro/sub"
 fi
-for d in x1 x2; do [ -e "$TMP/$d" ] && notok "refused run created $d"; done
+for d in x1 x2 x3 x4 x5 x6 x7 x8 x9 x10; do [ -e "$TMP/$d" ] && notok "refused run created $d"; done
 
 echo "$PASS passed, $FAIL failed"
 [ "$FAIL" -eq 0 ]
