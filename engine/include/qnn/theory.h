@@ -45,12 +45,13 @@ double qnn_theory_lambda_min_mean_kernel(double D, double L, double A, double ga
 double qnn_theory_lambda_bulk_mean_kernel(double D, double L, double gamma, double trO, double trO2);
 
 /* The curve ε(0) e^{−ηK̄t} of the predicted rate ηK̄ (LIU23 Eq. 10).
- * Statistic: the instance mean of ε(t) (|ε(t)| when the signs of ε(0)
- * differ). */
+ * Statistic: the geometric mean of |ε(t)| over the instances, from that of
+ * |ε(0)| (each decays at its own ηK_i; ln|ε| averages to ln|ε(0)| − ηK̄t
+ * when E K_i = K̄, while the mean of |ε| lies above it by Jensen). */
 double qnn_theory_eps_exp(double eps0, double eta, double Kbar, double t);
 /* The loss along the same decay, L(0) e^{−2ηK̄t}, from the factor
  * decay = qnn_theory_eps_exp(1, η, K̄, t): L(0) · decay². Statistic: the
- * instance mean of L(t). */
+ * geometric mean of L(t) over the instances, from that of L(0). */
 double qnn_theory_loss_exp(double loss0, double decay);
 
 /* LLJ Eqs. 34-38, parameter noise σ_θ with frozen K: the floor
