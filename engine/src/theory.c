@@ -71,6 +71,38 @@ double qnn_theory_noise_time(double eps0, double eta, double K, double sigma)
     return log(sigma / sqrt(2.0 * e2 * eta - e2 * eta * eta * K + sigma * sigma)) / log(1.0 - eta * K);
 }
 
+double qnn_theory_noise_drift_rate(double sigma, double L, double D)
+{
+    return sigma * sigma * L * D * D / (D * D - 1.0);
+}
+
+double qnn_theory_noise_drift_target(double gamma, double trO, double D, double O0)
+{
+    return gamma * trO / D - O0;
+}
+
+void qnn_theory_noise_moments_step(double *m, double *v, double eta, double K, double Kn, double sigma,
+                                   double c, double Delta)
+{
+    double f = 1.0 - eta * K - c;
+    *m = f * *m + c * Delta;
+    *v = f * f * *v + sigma * sigma * Kn;
+}
+
+double qnn_theory_abs_normal_mean(double m, double v)
+{
+    if (!(v > 0.0))
+        return fabs(m);
+    double s = sqrt(v);
+    return s * sqrt(2.0 / M_PI) * exp(-m * m / (2.0 * v)) + m * erf(m / (s * sqrt(2.0)));
+}
+
+double qnn_theory_noise_abs_eps_drift(double eta, double K, double sigma, double c, double Delta)
+{
+    double a = eta * K + c;
+    return qnn_theory_abs_normal_mean(c * Delta / a, sigma * sigma * K / (a * (2.0 - a)));
+}
+
 double qnn_theory_sublinear_bound(double loss0, double eta, double H_op2_sum, double t)
 {
     double c0 = 1.0 / sqrt(loss0), c1 = 12.0 * eta * H_op2_sum;

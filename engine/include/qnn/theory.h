@@ -61,6 +61,34 @@ double qnn_theory_noise_floor(double eta, double K, double sigma);
 double qnn_theory_noise_abs_eps(double eta, double K, double sigma);
 double qnn_theory_noise_time(double eps0, double eta, double K, double sigma);
 
+/* The second-order drift Eq. 34 leaves out (docs/PHYSICS.md, Noise). A kick
+ * N(0, σ²) on the angle of a rotation e^{iθP} dephases the state in P's
+ * eigenbasis and moves ε on average by ½σ² ∂²ε/∂θ² = σ²γ(⟨PÕP⟩ − ⟨Õ⟩). For
+ * a 2-design state, E[⟨PÕP⟩ | ⟨Õ⟩ = y] = tr O/D − (y − tr O/D)/(D² − 1), so
+ * over the L rotations of the random model (‖P‖ = 1) a step of noise moves
+ * ε on average by c (Δ − ε) with
+ *     c = σ² L D²/(D² − 1)   (qnn_theory_noise_drift_rate),
+ *     Δ = γ tr O/D − O0      (qnn_theory_noise_drift_target):
+ * the noise pulls ⟨O⟩ towards the centre of its spectrum. */
+double qnn_theory_noise_drift_rate(double sigma, double L, double D);
+double qnn_theory_noise_drift_target(double gamma, double trO, double D, double O0);
+
+/* One step of the mean m and variance v of ε under LLJ's linear recursion
+ * (Eqs. 31-33) with that drift, the kernel K before the step and Kn after:
+ *     m ← (1 − ηK − c) m + c Δ,   v ← (1 − ηK − c)² v + σ² Kn.
+ * With c = 0 it is LLJ's first-order recursion (Eq. 34 when K is frozen). */
+void qnn_theory_noise_moments_step(double *m, double *v, double eta, double K, double Kn, double sigma,
+                                   double c, double Delta);
+
+/* Its stationary point for a frozen K: ε ~ N(μ, s') with a = ηK + c,
+ * μ = cΔ/a, s' = σ²K/(a(2 − a)); returns E|ε| (qnn_theory_abs_normal_mean),
+ * which is LLJ Eq. 38 when c = 0. */
+double qnn_theory_noise_abs_eps_drift(double eta, double K, double sigma, double c, double Delta);
+
+/* E|X| for X ~ N(m, v): √v √(2/π) e^{−m²/2v} + m (1 − 2Φ(−m/√v)); |m|
+ * when v <= 0. */
+double qnn_theory_abs_normal_mean(double m, double v);
+
 /* YOU23 Thm. 3.2 (γ = 1, ±1 labels and measurement eigenvalues): the loss
  * obeys L(t) ≥ 1/(c0 + c1 t)², c0 = L(0)^{−1/2}, c1 = 12 η Σ_l ‖H_l‖²_op,
  * t in gradient steps. Statistic: every instance's loss, at every step. */
