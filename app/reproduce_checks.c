@@ -4,6 +4,7 @@
  * predicted exponent, every point against its prediction, a trend along
  * the points), each within ZTOL standard errors. */
 #include "reproduce_priv.h"
+#include "reproduce_rules.h"
 #include "qnn/fit.h"
 #include "qnn/theory.h"
 
@@ -209,3 +210,24 @@ ck_row *rep_check_trend(rep *r, const qnn_result *res, const char *claim, const 
     return row;
 }
 
+
+/* ------------------------------------------------------------------------ */
+/* Rules on arrays (reproduce_rules.h)                                       */
+/* ------------------------------------------------------------------------ */
+
+ck_verdict rep_rule_exponential(const double *t, const double *y, const double *se, size_t n,
+                                qnn_decay_laws *d)
+{
+    size_t used = qnn_fit_decay_laws(t, y, se, n, d);
+    return used >= 3 && d->p_exp >= REP_P_REJECT ? CK_PASS : CK_FAIL;
+}
+
+void rep_step_factor(const double *y, const double *se, size_t j, double *f, double *f_se)
+{
+    const double a = y[j], b = y[j + 1];
+    *f = *f_se = NAN;
+    if (!(isfinite(a) && a > 0 && isfinite(b) && b > 0))
+        return;
+    *f = a / b;
+    *f_se = *f * sqrt(pow(se[j] / a, 2) + pow(se[j + 1] / b, 2));
+}
