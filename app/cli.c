@@ -88,8 +88,8 @@ static const qnn_command commands[] = {
         .summary = "reproduce a paper figure and report each claim beside its measured value",
         .usage = "qnnlab reproduce FIGURE-ID [--out DIR] [--quick] [--set KEY=VALUE]... [--instances R]\n"
                  "            [--seed S] [--threads T] [--quiet]\n"
-                 "qnnlab reproduce all [--out DIR] [--quick] [--set KEY=VALUE]... [--instances R] [--seed S]\n"
-                 "            [--threads T] [--quiet]\n"
+                 "qnnlab reproduce all [--out DIR] [--quick] [--set KEY=VALUE]... [--instances R]\n"
+                 "            [--seed S] [--threads T] [--quiet]\n"
                  "qnnlab reproduce --list",
         .help = "  reproduce FIGURE-ID  Reproduce one paper figure (docs/PHYSICS.md; list them\n"
                 "               with --list): runs its preset and writes, into DIR (default:\n"

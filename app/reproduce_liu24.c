@@ -144,7 +144,7 @@ static void proxy_row(rep *r, const qnn_params *p, const proxy_conv *pc, const p
                  "With a = −λ the cut keeps every mode with |λ| ≥ %g (%.2g–%.2g %% here, against %.2g–%.2g %% for "
                  "a = −ηλ at η = %g), and every kept mode with λ > 2 or λ < 0 has |1 + a| > 1: the proxy explodes "
                  "(up to %s by the next pruning) instead of first falling. The paper's Fig. 2(c), which first falls, "
-                 "fits a = −ηλ, the convention of its own Eq. II.65; qnnlab's proxy uses it (proxy_scale = eta).",
+                 "fits a = −ηλ, the convention of its own Eq. II.65, which qnnlab's proxy uses unless proxy_scale = one.",
                  p->proxy_cut, 100 * pc->kept_lo, 100 * pc->kept_hi, 100 * other->kept_lo, 100 * other->kept_hi, eta,
                  pow10_text(b1, sizeof b1, pc->last_hi));
     else if (!pass)
