@@ -81,6 +81,54 @@ ck_row *rep_check_trend(rep *r, const qnn_result *res, const char *claim, const 
                         pt_value vf, long first, long count, long stride, int dir, const char *what);
 
 /* ------------------------------------------------------------------------ */
+/* YOU23 decay rule (reproduce_you23.c)                                      */
+/* ------------------------------------------------------------------------ */
+
+/* Sublinear or linear convergence (YOU23 Figs. 1 and 4, Thms. 3.2 and 4.4),
+ * judged from how the rate −d ln L/dt changes as the loss falls, over the
+ * late window [T/REP_DECAY_FROM, T] of the geometric-mean loss L̄ (T: the
+ * last record before any instance's loss reaches the floor). With r0, r1
+ * the rates at the window's two ends and E = ln L̄(start) − ln L̄(end) the
+ * e-folds fallen between them, κ = ln(r0/r1)/E is the power of the loss
+ * the rate follows: 1/α for a power law t^{−α} (Thm. 3.2's bound: ½), → 0
+ * when the rate tends to a positive constant, even one it falls towards.
+ * The judged number is the angle atan2(ln(r0/r1), E), which stays defined
+ * when the loss has stopped falling (90°) or the rate stopped changing
+ * (0°); its error is a bootstrap over instances (consecutive records are
+ * not independent, instances are). Sublinear: the angle lies above
+ * atan(REP_DECAY_KAPPA) by more than ZTOL errors; linear: below it by more
+ * than ZTOL errors, and the loss falls at least REP_DECAY_MIN_EFOLDS in the
+ * window (L → 0 must be seen); otherwise undecided, which fails both. */
+#define REP_DECAY_FROM 3
+#define REP_DECAY_KAPPA 0.25
+#define REP_DECAY_MIN_EFOLDS 1.0
+#define REP_DECAY_MIN_RECORDS 10
+
+typedef enum { REP_DECAY_UNDECIDED, REP_DECAY_SUBLINEAR, REP_DECAY_LINEAR } rep_decay_regime;
+
+typedef struct rep_decay {
+    rep_decay_regime regime;
+    size_t nwin;            /* records in the window */
+    double t0, t1;          /* the window */
+    double rate0, rate1;    /* −d ln L̄/dt over its first and last fifth */
+    double efolds;          /* E: ln L̄ between those fifths */
+    double kappa;           /* ln(rate0/rate1)/E */
+    double angle, angle_se; /* atan2(ln(rate0/rate1), E) in degrees, bootstrap error */
+    double z;               /* (angle − atan(REP_DECAY_KAPPA))/angle_se */
+    int used, boot;         /* finite resamples out of boot */
+    char why[200];          /* what left it undecided ("" when decided) */
+} rep_decay;
+
+/* Judges n records at times t[0..n) (increasing, shared by the instances)
+ * of ninst instances' losses, loss[i·n + q] for instance i, record q;
+ * records from the first where any loss is ≤ floor or not finite on are
+ * left out. Fills *out and returns its regime. */
+rep_decay_regime rep_decay_judge(const double *t, const double *loss, size_t n, size_t ninst, double floor,
+                                 rep_decay *out);
+/* "sublinear", "linear" or "undecided" */
+const char *rep_decay_name(rep_decay_regime g);
+
+/* ------------------------------------------------------------------------ */
 /* The figures (reproduce_claims.c)                                          */
 /* ------------------------------------------------------------------------ */
 
