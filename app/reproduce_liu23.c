@@ -307,8 +307,6 @@ void chk_liu23_fig2(const qnn_result *res, rep *r)
     const qnn_run *run = res->points[0].run;
     const qnn_params *p = rep_params(res, 0);
     const double eta = s->eta, kbar = rep_theory(res, 0, "mean_qntk");
-    const qnn_theory_value *pr = qnn_summary_theory(s, "predicted_rate");
-    const double rate = pr ? pr->measured : NAN, rate_se = pr ? pr->measured_se : NAN;
     char b1[64], b2[64], err[400] = "";
     const int R = run ? run->ninst : 0;
 
@@ -335,6 +333,10 @@ void chk_liu23_fig2(const qnn_result *res, rep *r)
     const double T = (double)p->steps;
     const double kavg = qnn_mean_se_of(ka, n).mean, k0m = s->kernel_t0.mean, kT = s->kernel_final.mean;
     const qnn_mean_se own = qnn_mean_se_of(dk, n);
+    /* summary.json's predicted_rate over the whole run, read up to the
+     * round-off floor (the same when no instance reaches it) */
+    const qnn_mean_se rms = qnn_mean_se_of(rr, n);
+    const double rate = rms.mean, rate_se = rms.se;
     qnn_line_fit lf;
     qnn_fit_line(e02, k0, NULL, (size_t)n, &lf);
 
@@ -452,11 +454,11 @@ void chk_liu23_fig2(const qnn_result *res, rep *r)
         const double disc = -log1p(-eta * kavg) / (eta * kavg);
         rep_setf(row->measured, sizeof row->measured,
                  "rate/ηK̄ = %.3f = K(0)/K̄ %.3f × ⟨K⟩_t/K(0) %.3f × step factor −ln(1 − η⟨K⟩)/(η⟨K⟩) %.4f × rest %.4f. "
-                 "K(0) = %.4g, K averaged over the %ld steps %.4g, K(T) = %.4g. Each instance's rate against the one its "
+                 "K(0) = %.4g, K averaged over training (to the last record above the floor) %.4g, K(T) = %.4g. Each instance's rate against the one its "
                  "own K(t) predicts, (1/T)Σ −ln(1 − ηK_t): %s per step. K(0) = %.4g %+.4g ε(0)² over the "
                  "initialisations (K where ε = 0: %s). ΔK/K̄: %.3f over the angles, Eq. 12 %.3f. The mean |ε| "
                  "decays at %.4g per step against the mean rate %.4g",
-                 rate / (eta * kbar), k0m / kbar, kavg / k0m, disc, rate / (eta * kavg * disc), k0m, p->steps, kavg, kT,
+                 rate / (eta * kbar), k0m / kbar, kavg / k0m, disc, rate / (eta * kavg * disc), k0m, kavg, kT,
                  rep_pm(b1, sizeof b1, own.mean, own.se), lf.c0, lf.c1, rep_pm(b2, sizeof b2, lf.c0, lf.c0_se),
                  s->kernel_rel_std_t0, rep_theory(res, 0, "qntk_rel_std"),
                  n ? -log(absT / abs0) / T : NAN, rate);
