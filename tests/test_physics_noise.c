@@ -109,11 +109,64 @@ static void test_noise_transient(void **state)
     qnn_run_free(run);
 }
 
+/* The second-order drift (docs/PHYSICS.md, Noise). At O0 = −1 the noise
+ * pulls ⟨O⟩ towards the centre of its spectrum: each step moves ε on
+ * average by c(Δ − ε), c = σ²LD²/(D² − 1), Δ = γ tr O/D − O0, so the
+ * recursion for the mean becomes m ← (1 − ηK_t − c) m + cΔ. Over the
+ * stationary steps the measured ε must follow it, and must not follow the
+ * first-order recursion (c = 0, mean → 0): the test can tell them apart. */
+static void test_noise_drift(void **state)
+{
+    (void)state;
+    const char *kv[] = { "model", "random", "n", "4", "L", "64", "eta", "0.005", "sigma_theta", "0.02",
+                         "O0", "-1", "steps", "300", "instances", "40", "seed", "707", NULL };
+    const qnn_params p = ref_params(kv);
+    qnn_run *run = ref_run(kv);
+    const long burn = 150; /* (1 − ηK − c)^150 < 1e-8 for ηK + c ≈ 0.14 */
+    double *d = malloc((size_t)run->ninst * sizeof *d), *d1 = malloc((size_t)run->ninst * sizeof *d1);
+    double *mu = malloc((size_t)run->ninst * sizeof *mu);
+    for (int i = 0; i < run->ninst; i++) {
+        const qnn_run_instance *ri = &run->inst[i];
+        assert_int_equal(ri->diverged_at, -1);
+        const qnn_consts *cs = &ri->consts;
+        const double c = qnn_theory_noise_drift_rate(p.sigma_theta, cs->L, cs->D);
+        const double Delta = qnn_theory_noise_drift_target(cs->gamma, cs->trO, cs->D, p.O0);
+        double m = ri->rec[0].eps, v = 0, m1 = m, v1 = 0, s = 0, s1 = 0, sm = 0;
+        long cnt = 0;
+        for (size_t r = 1; r < ri->nrec; r++) {
+            qnn_theory_noise_moments_step(&m, &v, p.eta, ri->rec[r - 1].kernel, ri->rec[r].kernel, p.sigma_theta, c, Delta);
+            qnn_theory_noise_moments_step(&m1, &v1, p.eta, ri->rec[r - 1].kernel, ri->rec[r].kernel, p.sigma_theta, 0.0, Delta);
+            if (ri->rec[r].step < burn)
+                continue;
+            s += ri->rec[r].eps - m;
+            s1 += ri->rec[r].eps - m1;
+            sm += m;
+            cnt++;
+        }
+        d[i] = s / cnt;
+        d1[i] = s1 / cnt;
+        mu[i] = sm / cnt;
+    }
+    qnn_stat a = qnn_stat_of(d, 1, (size_t)run->ninst), b = qnn_stat_of(d1, 1, (size_t)run->ninst);
+    qnn_stat m = qnn_stat_of(mu, 1, (size_t)run->ninst);
+    print_message("stationary <eps - m>: with the drift %.4f ± %.4f, first order %.4f ± %.4f (predicted mean %.4f)\n",
+                  a.mean, a.se, b.mean, b.se, m.mean);
+    if (fabs(a.mean) > 3.0 * a.se)
+        fail_msg("stationary eps differs from the recursion with the drift by %.4f, more than 3 s.e. (%.4f)", a.mean, a.se);
+    if (!(b.mean > 5.0 * b.se))
+        fail_msg("the first-order recursion is not rejected: <eps - m1> = %.4f ± %.4f", b.mean, b.se);
+    free(d);
+    free(d1);
+    free(mu);
+    qnn_run_free(run);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_noise_plateau),
         cmocka_unit_test(test_noise_transient),
+        cmocka_unit_test(test_noise_drift),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
