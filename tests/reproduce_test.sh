@@ -33,7 +33,7 @@ notok() { echo "not ok - $*"; FAIL=$((FAIL + 1)); }
 # figure id, expected verdict with --quick
 EXPECTED="
 liu23-fig1 PARTLY
-liu23-fig2 REPRODUCED
+liu23-fig2 PARTLY
 liu23-fig3 REPRODUCED
 llj-fig1 REPRODUCED
 llj-fig2 REPRODUCED
