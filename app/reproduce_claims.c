@@ -16,12 +16,14 @@ const fig_def rep_figures[] = {
     { "liu23-fig1", "LIU23 (Liu et al., PRL 130, 150601)", "Fig. 1: concentration of the QNTK", "liu23-fig1",
       "Random ansatz of Eq. 20 on 4 qubits, L up to 40; 1000 angle sets uniform in [0, 2π) per L; "
       "ΔK/K̄ against L with the L^{−1/2} scaling of Eq. 12, and K̄ against L with Eq. 9 in the inset.",
-      "Paper: 1000 angle samples per L. Here: the same (one frozen circuit per L, as in the paper).",
+      "Paper: 1000 angle samples per L. Here: the same (one frozen circuit per L, as in the paper), and 16 further "
+      "circuits per L with the same angle sets for one circuit's scatter (no files).",
       { NULL }, chk_liu23_fig1 },
     { "liu23-fig2", "LIU23 (Liu et al., PRL 130, 150601)", "Fig. 2: residual training error", "liu23-fig2",
       "2 qubits, L = 64, random initial angles in [0, 2π), gradient descent with η = 10⁻⁴ for 1000 steps, 50 "
       "initialisations; ε(t), its average and the prediction ε(0)e^{−ηK̄t}.",
-      "Paper: 50 initialisations. Here: the same.",
+      "Paper: 50 initialisations. Here: the same; besides, 20 further circuits (K(0) only) and 200 independent "
+      "circuits trained once, for the rate over circuits (no files).",
       { NULL }, chk_liu23_fig2 },
     { "liu23-fig3", "LIU23 (Liu et al., PRL 130, 150601)", "Fig. 3: smallest kernel eigenvalue against |A|", "liu23-fig3",
       "Supervised task on 4 qubits, L = 64, |A| = 2 … 10 orthogonal inputs, 50 independent instances of the ansatz; "
