@@ -238,7 +238,7 @@ int browse_value(const qnn_sweep *sw, long k, const char *name, double *mean, do
         *se = s->kernel_rel_var_t0_se;
     } else if (!strcmp(name, "eps_std_final")) {
         *mean = s->eps_final.sd;
-        *se = s->eps_final.n > 1 ? s->eps_final.sd / sqrt(2.0 * (double)(s->eps_final.n - 1)) : NAN;
+        *se = s->eps_final.sd_se; /* from the fourth moment */
     } else if (!strcmp(name, "grad_inf_var_t0")) {
         qnn_grad_inf_variance(s, mean, se);
     } else

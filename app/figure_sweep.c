@@ -104,7 +104,7 @@ static void stat_value(const stat_desc *sd, const qnn_point *pt, double *y, doub
     else if (!strcmp(nm, "abs_eps_final")) { *y = s->abs_eps_final.mean; *e = s->abs_eps_final.se; }
     else if (!strcmp(nm, "eps_std_final")) {
         *y = s->eps_final.sd;
-        *e = qnn_sd_se(s->eps_final.sd, s->eps_final.n);
+        *e = s->eps_final.sd_se; /* from the fourth moment */
     }
     else if (!strcmp(nm, "entropy_t0")) { *y = s->entropy_t0.mean; *e = s->entropy_t0.se; }
     else if (!strcmp(nm, "tdist_t0")) { *y = s->tdist_t0.mean; *e = s->tdist_t0.se; }

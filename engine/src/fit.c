@@ -134,11 +134,6 @@ double qnn_zscore(double meas, double se, double pred, double pred_se)
     return d > 0 ? INFINITY : d < 0 ? -INFINITY : d == 0 ? 0.0 : NAN;
 }
 
-double qnn_sd_se(double sd, size_t n)
-{
-    return n > 1 ? sd / sqrt(2.0 * (double)(n - 1)) : NAN;
-}
-
 /* Mean, unbiased variance and fourth central moment (over the count) of the
  * finite values; returns the count. */
 static size_t moments(const double *x, size_t stride, size_t n, double *mean, double *var, double *m4)

@@ -55,12 +55,6 @@ qnn_mean_se qnn_mean_se_of(const double *x, int n);
  * meas > pred, −∞ when meas < pred; NaN when either is NaN. */
 double qnn_zscore(double meas, double se, double pred, double pred_se);
 
-/* Standard error of a sample standard deviation sd of n values, normal
- * approximation: sd / √(2(n − 1)); NaN when n < 2. Too small for heavy
- * tails (about half the true error at kurtosis 10): with the values at
- * hand use qnn_sd_se_of, or a qnn_stat's sd_se. */
-double qnn_sd_se(double sd, size_t n);
-
 /* ------------------------------------------------------------------------ */
 /* Errors of statistics that are not plain means (issue 21)                 */
 /* ------------------------------------------------------------------------ */
