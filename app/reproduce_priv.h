@@ -112,6 +112,7 @@ typedef struct rep_decay {
     double t0, t1;          /* the window */
     double rate0, rate1;    /* −d ln L̄/dt over its first and last fifth */
     double efolds;          /* E: ln L̄ between those fifths */
+    double loss1;           /* L̄ at the window's end */
     double kappa;           /* ln(rate0/rate1)/E */
     double angle, angle_se; /* atan2(ln(rate0/rate1), E) in degrees, bootstrap error */
     double z;               /* (angle − atan(REP_DECAY_KAPPA))/angle_se */

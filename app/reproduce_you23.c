@@ -104,7 +104,7 @@ rep_decay_regime rep_decay_judge(const double *t, const double *loss, size_t n, 
 {
     memset(out, 0, sizeof *out);
     out->regime = REP_DECAY_UNDECIDED;
-    out->t0 = out->t1 = out->rate0 = out->rate1 = out->efolds = out->kappa = NAN;
+    out->t0 = out->t1 = out->rate0 = out->rate1 = out->efolds = out->loss1 = out->kappa = NAN;
     out->angle = out->angle_se = out->z = NAN;
     out->boot = DECAY_BOOT;
     /* the usable records: before the first loss at the floor */
@@ -147,6 +147,7 @@ rep_decay_regime rep_decay_judge(const double *t, const double *loss, size_t n, 
     }
     decay_win w = { t + first, lnl, out->nwin, ninst, g };
     out->angle = decay_angle(&w, all, ninst, &out->rate0, &out->rate1, &out->efolds);
+    out->loss1 = exp(g[out->nwin - 1]);
     if (isfinite(out->angle)) {
         out->kappa = log(out->rate0 / out->rate1) / out->efolds;
         out->angle_se = qnn_bootstrap_se(ninst, decay_resample, &w, DECAY_BOOT, DECAY_SEED, &out->used);
@@ -221,9 +222,10 @@ static ck_row *decay_row(const qnn_result *res, rep *r, rep_decay_regime want, c
         rep_label(res, k, lab, sizeof lab);
         rep_catf(meas, sizeof meas, "%s%s: ", meas[0] ? "; " : "", lab);
         if (isfinite(d.angle))
-            rep_catf(meas, sizeof meas, "T = %.3g, rate %.3g → %.3g, L falls %.2f e-folds, κ = %.2f, %.1f ± %.1f° "
-                     "(z = %+.1f) %s",
-                     d.t1, d.rate0, d.rate1, d.efolds, d.kappa, d.angle, d.angle_se, d.z, rep_decay_name(d.regime));
+            rep_catf(meas, sizeof meas, "T = %.3g, L̄(T) = %.2g, rate %.3g → %.3g, L falls %.2f e-folds, κ = %.2f, "
+                     "%.1f ± %.1f° (z = %+.1f) %s",
+                     d.t1, d.loss1, d.rate0, d.rate1, d.efolds, d.kappa, d.angle, d.angle_se, d.z,
+                     rep_decay_name(d.regime));
         else
             rep_catf(meas, sizeof meas, "%s", rep_decay_name(d.regime));
         if (d.regime != want && d.why[0])
@@ -243,15 +245,14 @@ static ck_row *decay_row(const qnn_result *res, rep *r, rep_decay_regime want, c
 static void decay_note(ck_row *row, rep_decay_regime want)
 {
     rep_setf(row->note, sizeof row->note,
-             "One rule for Figs. 1 and 4 (rep_decay_judge). Sublinear convergence means −d ln L/dt → 0 as L → 0 "
-             "(Thm. 3.2: the rate is at most ∝ √L), linear that it tends to a positive constant λ_g (Thm. 4.4), "
-             "possibly from above. κ = ln(r0/r1)/ΔlnL is the power of L the rate follows: 1/α for L ∝ t^{−α} (½ "
-             "for Thm. 3.2's bound), ∞ for a loss that stops falling, → 0 for a rate that settles. The boundary κ = ¼ "
-             "calls power laws steeper than t^{−4} linear. Laws in t cannot decide here: early in training every "
-             "curve falls at a nearly constant rate, so a short γ = 1 run fits an exponential better than a power "
-             "law. Undecided means the window does not show the rate settle or vanish beyond the errors%s",
-             want == REP_DECAY_LINEAR ? "; a run stopped before the rate settles (few e-folds of L) is undecided, "
-                                        "not linear." : ".");
+             "One rule for Figs. 1 and 4 (rep_decay_judge). Sublinear: −d ln L/dt → 0 as L → 0 (Thm. 3.2: at most ∝ √L); "
+             "linear: it tends to a constant λ_g > 0 (Thm. 4.4), possibly from above. κ = ln(r0/r1)/ΔlnL, with L̄ the "
+             "geometric mean over instances, is the power of L the rate follows: 1/α for L ∝ t^{−α}, ∞ for a loss that "
+             "stops falling, → 0 for a rate that settles; κ = ¼ is the boundary. Laws in t cannot decide: early on every "
+             "curve falls at a nearly constant rate, so a short γ = 1 run looks exponential in t. Undecided: the window "
+             "shows the rate neither settle nor vanish beyond the errors%s",
+             want == REP_DECAY_LINEAR ? "; a run stopped before the rate settles is undecided, not linear (a longer run "
+                                        "decides: --set steps=N)." : ".");
 }
 
 void chk_you23_fig1(const qnn_result *res, rep *r)
