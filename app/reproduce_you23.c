@@ -728,17 +728,25 @@ void chk_you23_fig3(const qnn_result *res, rep *r)
 
 void chk_you23_fig4(const qnn_result *res, rep *r)
 {
+    /* the paper's 1000 iterations: each instance's last record at or before
+     * that step (the run may be longer, --set steps=N) */
+    const long at = 1000;
     char meas[1400] = "";
     int below = 0, tot = 0;
+    long last = -1;
     for (long k = 0; k < res->npoints; k++) {
         const qnn_run *run = res->points[k].run;
         int b = 0, t = 0;
         for (int i = 0; i < run->ninst; i++) {
             const qnn_run_instance *ri = &run->inst[i];
-            if (!ri->nrec)
+            size_t q = 0;
+            while (q < ri->nrec && ri->rec[q].step <= at)
+                q++;
+            if (!q)
                 continue;
             t++;
-            b += ri->rec[ri->nrec - 1].loss < 1e-2;
+            b += ri->rec[q - 1].loss < 1e-2;
+            last = last < 0 || ri->rec[q - 1].step < last ? ri->rec[q - 1].step : last;
         }
         below += b;
         tot += t;
@@ -746,11 +754,11 @@ void chk_you23_fig4(const qnn_result *res, rep *r)
         rep_label(res, k, lab, sizeof lab);
         rep_catf(meas, sizeof meas, "%s%s: %d/%d", meas[0] ? "; " : "", lab, b, t);
     }
-    ck_row *row = rep_add_row(r, 2 * below > tot ? CK_PASS : CK_FAIL, "Most instances reach L < 10⁻² within 1000 iterations",
-                          "“less than 1000 iterations … in most of the instances”");
-    rep_setf(row->measured, sizeof row->measured, "%d of %d instances below 10⁻² at step %ld (%s)", below, tot,
-         rep_params(res, 0)->steps, meas);
-    rep_setf(row->rule, sizeof row->rule, "more than half of all the figure's instances");
+    ck_row *row = rep_add_row(r, 2 * below > tot && last == at ? CK_PASS : CK_FAIL,
+                              "Most instances reach L < 10⁻² within 1000 iterations",
+                              "“less than 1000 iterations … in most of the instances”");
+    rep_setf(row->measured, sizeof row->measured, "%d of %d instances below 10⁻² at step %ld (%s)", below, tot, last, meas);
+    rep_setf(row->rule, sizeof row->rule, "more than half of all the figure's instances, at step %ld", at);
     row = decay_row(res, r, REP_DECAY_LINEAR, "The rate stays above 0 as L → 0: linear convergence (Thm. 4.4)",
                     "“greater than 0 as L → 0”");
     decay_note(row, REP_DECAY_LINEAR);
