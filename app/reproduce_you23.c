@@ -454,33 +454,20 @@ void chk_you23_fig2(const qnn_result *res, rep *r)
  * this are "sufficiently large d" for the fits below. */
 #define YOU23_M2D_MAX 1.0
 
-/* A weighted line y = c0 + c1 x over n ≥ 2 points (weights 1/se²), the
- * parameters' errors from the weights (exact propagation when n = 2).
- * Returns 0 when the points do not fix a line. */
+/* A weighted line y = c0 + c1 x over n ≥ 2 points (weights 1/se²; GSL's
+ * fit_wlinear through qnn_fit_line), the parameters' errors from the
+ * weights. Returns 0 when a point is left out or the line has no error. */
 static int wline(const double *x, const double *y, const double *se, int n, double *c0, double *s0, double *c1,
                  double *s1, double *chi2)
 {
-    double S = 0, Sx = 0, Sy = 0, Sxx = 0, Sxy = 0;
-    for (int i = 0; i < n; i++) {
-        double w = 1.0 / (se[i] * se[i]);
-        S += w;
-        Sx += w * x[i];
-        Sy += w * y[i];
-        Sxx += w * x[i] * x[i];
-        Sxy += w * x[i] * y[i];
-    }
-    double D = S * Sxx - Sx * Sx;
-    if (n < 2 || !(D > 0) || !isfinite(D))
+    qnn_line_fit f;
+    if (n < 2 || qnn_fit_line(x, y, se, (size_t)n, &f) != (size_t)n || !isfinite(f.c1_se))
         return 0;
-    *c0 = (Sxx * Sy - Sx * Sxy) / D;
-    *c1 = (S * Sxy - Sx * Sy) / D;
-    *s0 = sqrt(Sxx / D);
-    *s1 = sqrt(S / D);
-    *chi2 = 0;
-    for (int i = 0; i < n; i++) {
-        double e = (y[i] - *c0 - *c1 * x[i]) / se[i];
-        *chi2 += e * e;
-    }
+    *c0 = f.c0;
+    *s0 = f.c0_se;
+    *c1 = f.c1;
+    *s1 = f.c1_se;
+    *chi2 = f.chi2;
     return 1;
 }
 

@@ -667,12 +667,22 @@ static void test_line_fit(void **state)
     print_message("flat noise: centred R2 %.4f, uncentred %.4f\n", f.r2, r2u);
     assert_true(f.r2 < 0.1 && r2u > 0.5);
     assert_true(isnan(f.p) && fabs(f.c1) < 3 * f.c1_se);
-    /* points left out; too few → NaN */
+    /* points left out; two weighted points fix a line with errors from the
+     * weights and no goodness of fit; unweighted they give no errors; one
+     * point gives nothing */
     x[3] = NAN;
     se[4] = 0;
     assert_int_equal((int)qnn_fit_line(x, y, se, N, &f), N - 2);
-    assert_int_equal((int)qnn_fit_line(x, y, se, 2, &f), 2);
-    assert_true(isnan(f.c1) && isnan(f.p));
+    {
+        const double x2[2] = { 0.0, 2.0 }, y2[2] = { 1.0, 5.0 }, e2[2] = { 1.0, 1.0 };
+        assert_int_equal((int)qnn_fit_line(x2, y2, e2, 2, &f), 2);
+        /* slope 2, its error √(1/Σw(x − x̄)²) = √(1/2) */
+        assert_true(fabs(f.c1 - 2.0) < 1e-12 && fabs(f.c1_se - sqrt(0.5)) < 1e-12 && isnan(f.p));
+        assert_int_equal((int)qnn_fit_line(x2, y2, NULL, 2, &f), 2);
+        assert_true(fabs(f.c1 - 2.0) < 1e-12 && isnan(f.c1_se));
+        assert_int_equal((int)qnn_fit_line(x2, y2, e2, 1, &f), 1);
+        assert_true(isnan(f.c1) && isnan(f.p));
+    }
     gsl_rng_free(r);
 }
 

@@ -258,8 +258,9 @@ static void line_on(const double *x, const double *y, const double *w, size_t k,
     o->n = k;
     o->c0 = c0;
     o->c1 = c1;
-    o->c0_se = sqrt(cov00);
-    o->c1_se = sqrt(cov11);
+    /* the unweighted fit's errors come from the residuals: none with 2 points */
+    o->c0_se = w || k > 2 ? sqrt(cov00) : NAN;
+    o->c1_se = w || k > 2 ? sqrt(cov11) : NAN;
     o->cov01 = cov01;
     o->chi2 = chi2;
     o->p = w && k > 2 ? gsl_cdf_chisq_Q(chi2, (double)(k - 2)) : NAN;
@@ -288,7 +289,7 @@ size_t qnn_fit_line(const double *x, const double *y, const double *se, size_t n
         k++;
     }
     out->n = k;
-    if (k >= (se ? 3u : 2u))
+    if (k >= 2)
         line_on(lx, ly, se ? w : NULL, k, out);
     free(lx); free(ly); free(w);
     return k;

@@ -109,8 +109,9 @@ typedef struct qnn_line_fit {
     double c0, c1, c0_se, c1_se, cov01;
     double chi2, p, r2;
 } qnn_line_fit;
-/* Returns the points used; fewer than 3 (2 for the unweighted fit) leave
- * every field NaN but n. */
+/* Returns the points used; fewer than 2 leave every field NaN but n
+ * (with 2 points the weighted fit's errors come from the weights and p is
+ * NaN; the unweighted fit's errors need 3). */
 size_t qnn_fit_line(const double *x, const double *y, const double *se, size_t n, qnn_line_fit *out);
 
 /* A decaying y(t) > 0 fitted by both two-parameter laws it could follow:
