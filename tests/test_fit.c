@@ -231,30 +231,20 @@ static void free_fake(qnn_run *run)
     free(run);
 }
 
-/* L = e^{−λt}: every rate is λ and the local exponent λt doubles from T/2
- * to T; L = 1/t²: the local exponent stays 2. The YOU23 checks tell the two
- * apart with these: a swapped log (ln t for t) or sign breaks either. */
+/* L = e^{−λt}: every rate is λ; L = 1/t²: the late rate is 2/t. A swapped
+ * log (ln t for t) or sign breaks either. */
 static void test_rates_and_exponents(void **state)
 {
     (void)state;
     qnn_run *e = fake_run(3, 201, 0.0, 0.1, exp_loss);   /* T = 20 */
     assert_true(fabs(qnn_run_final_time(e) - 20.0) < 1e-12);
     assert_int_equal((int)qnn_rec_near_time(&e->inst[0], 7.04), 70);
-    assert_true(fabs(qnn_mean_loss_rate(e, 5.0, 10.0) - 0.8) < 1e-12);
     assert_true(fabs(qnn_late_rate(&e->inst[1]) - 0.8) < 1e-12);
-    double mid = qnn_local_exponent(e, 0.45, 0.5), late = qnn_local_exponent(e, 0.9, 1.0);
-    /* from t = 9 to 10 and from 18 to 20: λ Δt / Δ ln t */
-    assert_true(fabs(mid - 0.8 / log(10.0 / 9.0)) < 1e-9);
-    assert_true(fabs(late - 1.6 / log(20.0 / 18.0)) < 1e-9);
-    assert_true(late > 2.0);   /* linear convergence fails YOU23 Fig. 1's "late ≤ 2" */
     qnn_mean_se mr = qnn_min_rate(e, 1e-20);
     assert_int_equal(mr.n, 3);
     assert_true(fabs(mr.mean - 0.8) < 1e-9);
 
     qnn_run *p = fake_run(3, 200, 1.0, 0.1, pow_loss);
-    mid = qnn_local_exponent(p, 0.45, 0.5);
-    late = qnn_local_exponent(p, 0.9, 1.0);
-    assert_true(fabs(mid - 2.0) < 1e-9 && fabs(late - 2.0) < 1e-9);   /* fails "late > mid" */
     /* −d ln L/dt of 1/t² is 2/t: its late value over the last tenth */
     const double t1 = p->inst[0].rec[199].time, t0 = p->inst[0].rec[199 - 19].time;
     assert_true(fabs(qnn_late_rate(&p->inst[0]) - 2.0 * log(t1 / t0) / (t1 - t0)) < 1e-12);

@@ -1,4 +1,4 @@
-/* Measures of a run's records: rates, local exponents, distances between
+/* Measures of a run's records: rates, distances between
  * trajectories, errors at a time (qnn/analysis.h). The figures, summary.json
  * and the paper checks of qnnlab reproduce call these. */
 #include "qnn/analysis.h"
@@ -31,42 +31,6 @@ double qnn_run_final_time(const qnn_run *run)
         if (run->inst[i].nrec)
             t = fmax(t, run->inst[i].rec[run->inst[i].nrec - 1].time);
     return t;
-}
-
-double qnn_mean_loss_rate(const qnn_run *run, double t0, double t1)
-{
-    double l0 = 0, l1 = 0, a = NAN, b = NAN;
-    int c = 0;
-    for (int i = 0; i < run->ninst; i++) {
-        const qnn_run_instance *ri = &run->inst[i];
-        if (!ri->nrec || ri->diverged_at >= 0)
-            continue;
-        size_t r0 = qnn_rec_near_time(ri, t0), r1 = qnn_rec_near_time(ri, t1);
-        l0 += ri->rec[r0].loss;
-        l1 += ri->rec[r1].loss;
-        a = ri->rec[r0].time;
-        b = ri->rec[r1].time;
-        c++;
-    }
-    if (!c || !(b > a) || !(l0 > 0) || !(l1 > 0))
-        return NAN;
-    return -(log(l1) - log(l0)) / (b - a);
-}
-
-double qnn_local_exponent(const qnn_run *run, double a, double b)
-{
-    double T = qnn_run_final_time(run);
-    double rate = qnn_mean_loss_rate(run, a * T, b * T);   /* per unit flow time */
-    double ta = NAN, tb = NAN;
-    for (int i = 0; i < run->ninst; i++)
-        if (run->inst[i].nrec) {
-            ta = run->inst[i].rec[qnn_rec_near_time(&run->inst[i], a * T)].time;
-            tb = run->inst[i].rec[qnn_rec_near_time(&run->inst[i], b * T)].time;
-            break;
-        }
-    if (!(ta > 0 && tb > ta))
-        return NAN;
-    return rate * (tb - ta) / (log(tb) - log(ta));
 }
 
 double qnn_late_rate(const qnn_run_instance *ri)

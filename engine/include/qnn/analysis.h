@@ -147,18 +147,6 @@ size_t qnn_rec_near_time(const qnn_run_instance *ri, double t);
 /* The latest flow time any instance recorded (0 when none did). */
 double qnn_run_final_time(const qnn_run *run);
 
-/* −d ln L/dt of the ensemble-mean loss between flow times t0 and t1, from
- * the records nearest them of the instances that did not diverge. NaN when
- * no instance counts, the times do not advance or a mean loss is not > 0. */
-double qnn_mean_loss_rate(const qnn_run *run, double t0, double t1);
-
-/* The local exponent −d ln L/d ln t of the ensemble-mean loss between the
- * flow times a·T and b·T (T = qnn_run_final_time): constant for a power law
- * L ∝ t^{−α} (sublinear convergence, YOU23 Thm. 3.2), growing in proportion
- * to t for L ∝ e^{−λt} (linear, Thm. 4.4). NaN when the two records are
- * not at 0 < t_a < t_b. */
-double qnn_local_exponent(const qnn_run *run, double a, double b);
-
 /* −d ln L/dt of instance ri over the last tenth of its records (at least
  * the last interval). NaN with fewer than 3 records, after a divergence,
  * or when a loss is not > 0 or the time does not advance. */
