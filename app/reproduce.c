@@ -403,8 +403,9 @@ static int reproduce_one(const fig_def *fd, const char *dir, const rep_opts *o, 
     rc = qnn_result_execute(&res, quiet, &diverged);
     if (rc != QNN_EXIT_OK)
         goto done;
-    double secs = now_s() - t0;
     fd->check(&res, &r);
+    /* the judging counts: liu23-fig1 and -fig2 run companion circuits */
+    double secs = now_s() - t0;
     if (diverged) {
         ck_row *row = rep_add_row(&r, CK_FAIL, "Every instance stays finite", "—");
         rep_setf(row->measured, sizeof row->measured, "%d instance(s) diverged (summary.json lists them)", diverged);
