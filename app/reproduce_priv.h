@@ -85,20 +85,23 @@ ck_row *rep_check_trend(rep *r, const qnn_result *res, const char *claim, const 
 /* ------------------------------------------------------------------------ */
 
 /* Sublinear or linear convergence (YOU23 Figs. 1 and 4, Thms. 3.2 and 4.4),
- * judged from how the rate −d ln L/dt changes as the loss falls, over the
- * late window [T/REP_DECAY_FROM, T] of the geometric-mean loss L̄ (T: the
- * last record before any instance's loss reaches the floor). With r0, r1
- * the rates at the window's two ends and E = ln L̄(start) − ln L̄(end) the
- * e-folds fallen between them, κ = ln(r0/r1)/E is the power of the loss
- * the rate follows: 1/α for a power law t^{−α} (Thm. 3.2's bound: ½), → 0
- * when the rate tends to a positive constant, even one it falls towards.
- * The judged number is the angle atan2(ln(r0/r1), E), which stays defined
- * when the loss has stopped falling (90°) or the rate stopped changing
- * (0°); its error is a bootstrap over instances (consecutive records are
- * not independent, instances are). Sublinear: the angle lies above
- * atan(REP_DECAY_KAPPA) by more than ZTOL errors; linear: below it by more
- * than ZTOL errors, and the loss falls at least REP_DECAY_MIN_EFOLDS in the
- * window (L → 0 must be seen); otherwise undecided, which fails both. */
+ * judged from how the rate −d ln L/dt changes as the loss falls. Each
+ * instance is read over its own late window [T_i/REP_DECAY_FROM, T_i]
+ * (T_i: its last record above the loss floor, so a fast instance does not
+ * cut a slow one's window short): its rates r0, r1 over the window's first
+ * and last fifth and the e-folds E ln L fell between them. With R0, R1, Ē
+ * their means over the instances (the rates of the geometric-mean loss),
+ * κ = ln(R0/R1)/Ē is the power of the loss the rate follows: 1/α for a
+ * power law t^{−α} (Thm. 3.2's bound: ½), → 0 when the rate tends to a
+ * positive constant, even one it falls towards. The judged number is the
+ * angle atan2(ln(R0/R1), Ē), defined when the loss has stopped falling
+ * (90°) or the rate stopped changing (0°); its error is a bootstrap over
+ * instances (consecutive records are not independent, instances are).
+ * Sublinear: the angle lies above atan(REP_DECAY_KAPPA) by more than ZTOL
+ * errors; linear: below it by more than ZTOL errors, and the loss falls at
+ * least REP_DECAY_MIN_EFOLDS in the window (L → 0 must be seen);
+ * otherwise, or when more than a tenth of the instances have too short a
+ * window, undecided, which fails both. */
 #define REP_DECAY_FROM 3
 #define REP_DECAY_KAPPA 0.25
 #define REP_DECAY_MIN_EFOLDS 1.0
@@ -108,21 +111,21 @@ typedef enum { REP_DECAY_UNDECIDED, REP_DECAY_SUBLINEAR, REP_DECAY_LINEAR } rep_
 
 typedef struct rep_decay {
     rep_decay_regime regime;
-    size_t nwin;            /* records in the window */
-    double t0, t1;          /* the window */
-    double rate0, rate1;    /* −d ln L̄/dt over its first and last fifth */
-    double efolds;          /* E: ln L̄ between those fifths */
-    double loss1;           /* L̄ at the window's end */
-    double kappa;           /* ln(rate0/rate1)/E */
-    double angle, angle_se; /* atan2(ln(rate0/rate1), E) in degrees, bootstrap error */
+    size_t nwin;            /* records in the shortest instance window */
+    double t0, t1;          /* the earliest window start, the latest end */
+    double rate0, rate1;    /* R0, R1: −d ln L/dt over the first and last fifth, mean over instances */
+    double efolds;          /* Ē: e-folds of ln L between those fifths, mean */
+    double loss1;           /* L at each window's end (geometric mean) */
+    double kappa;           /* ln(R0/R1)/Ē */
+    double angle, angle_se; /* atan2(ln(R0/R1), Ē) in degrees, its bootstrap error over instances */
     double z;               /* (angle − atan(REP_DECAY_KAPPA))/angle_se */
-    int used, boot;         /* finite resamples out of boot */
+    int used, ninst;        /* instances with a usable window, out of ninst */
     char why[200];          /* what left it undecided ("" when decided) */
 } rep_decay;
 
 /* Judges n records at times t[0..n) (increasing, shared by the instances)
- * of ninst instances' losses, loss[i·n + q] for instance i, record q;
- * records from the first where any loss is ≤ floor or not finite on are
+ * of ninst instances' losses, loss[i·n + q] for instance i, record q; an
+ * instance's records from its first loss ≤ floor or not finite on are
  * left out. Fills *out and returns its regime. */
 rep_decay_regime rep_decay_judge(const double *t, const double *loss, size_t n, size_t ninst, double floor,
                                  rep_decay *out);

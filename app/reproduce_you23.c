@@ -53,14 +53,6 @@ const char *rep_decay_name(rep_decay_regime g)
     return g == REP_DECAY_SUBLINEAR ? "sublinear" : g == REP_DECAY_LINEAR ? "linear" : "undecided";
 }
 
-/* The window's ln L of every instance (ninst × nwin) and a scratch curve. */
-typedef struct decay_win {
-    const double *t;
-    const double *lnl;
-    size_t nwin, ninst;
-    double *g;
-} decay_win;
-
 /* −slope of g against t over k records, and the mean of g there. */
 static double end_rate(const double *t, const double *g, size_t k, double *gmean)
 {
@@ -73,30 +65,65 @@ static double end_rate(const double *t, const double *g, size_t k, double *gmean
     return -f.c1;
 }
 
-/* The geometric-mean curve of the instances idx[0..n) and its end rates,
- * e-folds and angle (degrees); NaN when a rate is not positive. */
-static double decay_angle(const decay_win *w, const size_t *idx, size_t n, double *r0, double *r1, double *E)
+/* One instance's decay over its own window [T_i/REP_DECAY_FROM, T_i], T_i
+ * its last record above the floor: the rates r0, r1 over the window's
+ * first and last fifth, the e-folds E of ln L between them, L at T_i and
+ * the window. Returns 0 when the window holds fewer than
+ * REP_DECAY_MIN_RECORDS records. g: scratch for n values. */
+static int inst_decay(const double *t, const double *l, size_t n, double floor, double *g, double *r0, double *r1,
+                      double *E, double *lend, double *T0, double *T1, size_t *nwin)
 {
-    for (size_t q = 0; q < w->nwin; q++) {
-        double s = 0;
-        for (size_t j = 0; j < n; j++)
-            s += w->lnl[idx[j] * w->nwin + q];
-        w->g[q] = s / (double)n;
-    }
-    size_t k = w->nwin / 5 < 2 ? 2 : w->nwin / 5;
+    size_t end = 0;
+    while (end < n && isfinite(t[end]) && isfinite(l[end]) && l[end] > floor)
+        end++;
+    if (end < 2)
+        return 0;
+    *T1 = t[end - 1];
+    *lend = l[end - 1];
+    size_t first = 0;
+    while (first < end && !(t[first] > 0 && t[first] >= *T1 / REP_DECAY_FROM))
+        first++;
+    *nwin = end - first;
+    if (*nwin < REP_DECAY_MIN_RECORDS)
+        return 0;
+    *T0 = t[first];
+    for (size_t q = 0; q < *nwin; q++)
+        g[q] = log(l[first + q]);
+    const size_t k = *nwin / 5 < 2 ? 2 : *nwin / 5;
     double g0, g1;
-    *r0 = end_rate(w->t, w->g, k, &g0);
-    *r1 = end_rate(w->t + w->nwin - k, w->g + w->nwin - k, k, &g1);
+    *r0 = end_rate(t + first, g, k, &g0);
+    *r1 = end_rate(t + first + *nwin - k, g + *nwin - k, k, &g1);
     *E = g0 - g1;
-    if (!(*r0 > 0 && *r1 > 0 && isfinite(*E)))
-        return NAN;
-    return atan2(log(*r0 / *r1), *E) * DEG;
+    return isfinite(*r0) && isfinite(*r1) && isfinite(*E);
 }
 
-static double decay_resample(const size_t *idx, size_t n, void *ctx)
+/* The instances' (r0, r1, E), three per instance. */
+typedef struct decay_set { const double *v; } decay_set;
+
+/* The ensemble's angle over the instances idx[0..n): atan2(ln(R0/R1), Ē)
+ * in degrees with R0, R1 the mean rates (the rates of the geometric-mean
+ * loss, each instance on its own window) and Ē the mean e-folds; NaN when a
+ * mean rate is not positive. */
+static double set_angle(const decay_set *d, const size_t *idx, size_t n, double *R0, double *R1, double *E)
 {
-    double r0, r1, E;
-    return decay_angle(ctx, idx, n, &r0, &r1, &E);
+    double a = 0, b = 0, e = 0;
+    for (size_t j = 0; j < n; j++) {
+        a += d->v[3 * idx[j]];
+        b += d->v[3 * idx[j] + 1];
+        e += d->v[3 * idx[j] + 2];
+    }
+    *R0 = a / (double)n;
+    *R1 = b / (double)n;
+    *E = e / (double)n;
+    if (!(*R0 > 0 && *R1 > 0))
+        return NAN;
+    return atan2(log(*R0 / *R1), *E) * DEG;
+}
+
+static double set_resample(const size_t *idx, size_t n, void *ctx)
+{
+    double R0, R1, E;
+    return set_angle(ctx, idx, n, &R0, &R1, &E);
 }
 
 rep_decay_regime rep_decay_judge(const double *t, const double *loss, size_t n, size_t ninst, double floor,
@@ -106,61 +133,61 @@ rep_decay_regime rep_decay_judge(const double *t, const double *loss, size_t n, 
     out->regime = REP_DECAY_UNDECIDED;
     out->t0 = out->t1 = out->rate0 = out->rate1 = out->efolds = out->loss1 = out->kappa = NAN;
     out->angle = out->angle_se = out->z = NAN;
-    out->boot = DECAY_BOOT;
-    /* the usable records: before the first loss at the floor */
-    size_t end = 0;
-    while (end < n && isfinite(t[end])) {
-        int ok = 1;
-        for (size_t i = 0; i < ninst && ok; i++)
-            ok = isfinite(loss[i * n + end]) && loss[i * n + end] > floor;
-        if (!ok)
-            break;
-        end++;
-    }
-    if (end < 2 || ninst < 1) {
-        rep_setf(out->why, sizeof out->why, "fewer than 2 records above the loss floor %.0e", floor);
-        return out->regime;
-    }
-    double T = t[end - 1];
-    size_t first = 0;
-    while (first < end && !(t[first] > 0 && t[first] >= T / REP_DECAY_FROM))
-        first++;
-    out->nwin = end - first;
-    out->t0 = first < end ? t[first] : NAN;
-    out->t1 = T;
-    if (out->nwin < REP_DECAY_MIN_RECORDS) {
-        rep_setf(out->why, sizeof out->why, "%zu records in the window (at least %d needed)", out->nwin,
-                 REP_DECAY_MIN_RECORDS);
-        return out->regime;
-    }
-    double *lnl = malloc(ninst * out->nwin * sizeof *lnl), *g = malloc(out->nwin * sizeof *g);
-    size_t *all = malloc(ninst * sizeof *all);
-    if (!lnl || !g || !all) {
-        free(lnl); free(g); free(all);
+    out->ninst = (int)ninst;
+    double *v = malloc((3 * ninst + 1) * sizeof *v), *g = malloc((n + 1) * sizeof *g);
+    size_t *all = malloc((ninst + 1) * sizeof *all);
+    if (!v || !g || !all) {
+        free(v); free(g); free(all);
         rep_setf(out->why, sizeof out->why, "out of memory");
         return out->regime;
     }
+    double sl = 0, t0 = INFINITY, t1 = -INFINITY;
+    size_t m = 0, minwin = SIZE_MAX;
     for (size_t i = 0; i < ninst; i++) {
-        all[i] = i;
-        for (size_t q = 0; q < out->nwin; q++)
-            lnl[i * out->nwin + q] = log(loss[i * n + first + q]);
+        double r0, r1, E, lend, T0, T1;
+        size_t nw;
+        if (!inst_decay(t, loss + i * n, n, floor, g, &r0, &r1, &E, &lend, &T0, &T1, &nw))
+            continue;
+        v[3 * m] = r0;
+        v[3 * m + 1] = r1;
+        v[3 * m + 2] = E;
+        all[m] = m;
+        m++;
+        sl += log(lend);
+        t0 = fmin(t0, T0);
+        t1 = fmax(t1, T1);
+        minwin = nw < minwin ? nw : minwin;
     }
-    decay_win w = { t + first, lnl, out->nwin, ninst, g };
-    out->angle = decay_angle(&w, all, ninst, &out->rate0, &out->rate1, &out->efolds);
-    out->loss1 = exp(g[out->nwin - 1]);
+    out->used = (int)m;
+    if (m == 0) {
+        rep_setf(out->why, sizeof out->why, "no instance has %d records above the loss floor %.0e in its window",
+                 REP_DECAY_MIN_RECORDS, floor);
+        free(v); free(g); free(all);
+        return out->regime;
+    }
+    out->nwin = minwin;
+    out->t0 = t0;
+    out->t1 = t1;
+    out->loss1 = exp(sl / (double)m);
+    decay_set d = { v };
+    out->angle = set_angle(&d, all, m, &out->rate0, &out->rate1, &out->efolds);
+    int used = 0;
     if (isfinite(out->angle)) {
         out->kappa = log(out->rate0 / out->rate1) / out->efolds;
-        out->angle_se = qnn_bootstrap_se(ninst, decay_resample, &w, DECAY_BOOT, DECAY_SEED, &out->used);
+        out->angle_se = qnn_bootstrap_se(m, set_resample, &d, DECAY_BOOT, DECAY_SEED, &used);
     }
-    free(lnl); free(g); free(all);
+    free(v); free(g); free(all);
     const double bound = atan(REP_DECAY_KAPPA) * DEG;
-    if (!isfinite(out->angle)) {
-        rep_setf(out->why, sizeof out->why, "the mean ln L does not fall at an end of the window");
-    } else if (ninst < 2 || !isfinite(out->angle_se)) {
-        rep_setf(out->why, sizeof out->why, "no ensemble error (%zu instance%s)", ninst, ninst == 1 ? "" : "s");
-    } else if (10 * out->used < 9 * out->boot) {
-        rep_setf(out->why, sizeof out->why, "the rate is not positive at an end of the window in %d of %d resamples",
-                 out->boot - out->used, out->boot);
+    if (10 * m < 9 * ninst) {
+        rep_setf(out->why, sizeof out->why, "%zu of %zu instances have fewer than %d records above the loss floor in "
+                 "their window", ninst - m, ninst, REP_DECAY_MIN_RECORDS);
+    } else if (!isfinite(out->angle)) {
+        rep_setf(out->why, sizeof out->why, "the mean rate is not positive at an end of the window");
+    } else if (m < 2 || !isfinite(out->angle_se)) {
+        rep_setf(out->why, sizeof out->why, "no ensemble error (%zu instance%s)", m, m == 1 ? "" : "s");
+    } else if (10 * used < 9 * DECAY_BOOT) {
+        rep_setf(out->why, sizeof out->why, "the mean rate is not positive at an end of the window in %d of %d resamples",
+                 DECAY_BOOT - used, DECAY_BOOT);
     } else {
         out->z = out->angle_se > 0 ? (out->angle - bound) / out->angle_se : (out->angle > bound ? INFINITY : -INFINITY);
         if (out->z > ZTOL)
@@ -222,7 +249,7 @@ static ck_row *decay_row(const qnn_result *res, rep *r, rep_decay_regime want, c
         rep_label(res, k, lab, sizeof lab);
         rep_catf(meas, sizeof meas, "%s%s: ", meas[0] ? "; " : "", lab);
         if (isfinite(d.angle))
-            rep_catf(meas, sizeof meas, "T = %.3g, L̄(T) = %.2g, rate %.3g → %.3g, L falls %.2f e-folds, κ = %.2f, "
+            rep_catf(meas, sizeof meas, "T_i ≤ %.3g, L̄(T_i) = %.2g, rate %.3g → %.3g, L falls %.2f e-folds, κ = %.2f, "
                      "%.1f ± %.1f° (z = %+.1f) %s",
                      d.t1, d.loss1, d.rate0, d.rate1, d.efolds, d.kappa, d.angle, d.angle_se, d.z,
                      rep_decay_name(d.regime));
@@ -234,8 +261,8 @@ static ck_row *decay_row(const qnn_result *res, rep *r, rep_decay_regime want, c
     ck_row *row = rep_add_row(r, ok == res->npoints && res->npoints > 0 ? CK_PASS : CK_FAIL, claim, paper);
     rep_setf(row->measured, sizeof row->measured, "%s", meas);
     rep_setf(row->rule, sizeof row->rule,
-             "%s at every point: the angle atan2(ln(r0/r1), e-folds of L) of the geometric-mean loss over [T/%d, T] "
-             "%s atan(%g) = %.1f° by more than %g bootstrap errors%s",
+             "%s at every point: the angle atan2(ln(r0/r1), e-folds of L) of the instances' mean rates, each instance over "
+             "its own [T_i/%d, T_i], %s atan(%g) = %.1f° by more than %g bootstrap errors%s",
              rep_decay_name(want), REP_DECAY_FROM, want == REP_DECAY_SUBLINEAR ? "above" : "below", REP_DECAY_KAPPA,
              atan(REP_DECAY_KAPPA) * DEG, ZTOL, want == REP_DECAY_LINEAR ? ", L falling ≥ 1 e-fold" : "");
     return row;
@@ -246,8 +273,8 @@ static void decay_note(ck_row *row, rep_decay_regime want)
 {
     rep_setf(row->note, sizeof row->note,
              "One rule for Figs. 1 and 4 (rep_decay_judge). Sublinear: −d ln L/dt → 0 as L → 0 (Thm. 3.2: at most ∝ √L); "
-             "linear: it tends to a constant λ_g > 0 (Thm. 4.4), possibly from above. κ = ln(r0/r1)/ΔlnL, with L̄ the "
-             "geometric mean over instances, is the power of L the rate follows: 1/α for L ∝ t^{−α}, ∞ for a loss that "
+             "linear: it tends to a constant λ_g > 0 (Thm. 4.4), possibly from above. κ = ln(r0/r1)/ΔlnL, per instance "
+             "(L̄, the rates: geometric means over the instances), is the power of L the rate follows: 1/α for L ∝ t^{−α}, ∞ for a loss that "
              "stops falling, → 0 for a rate that settles; κ = ¼ is the boundary. Laws in t cannot decide: early on every "
              "curve falls at a nearly constant rate, so a short γ = 1 run looks exponential in t. Undecided: the window "
              "shows the rate neither settle nor vanish beyond the errors%s",

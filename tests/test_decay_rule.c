@@ -111,8 +111,8 @@ static void noise_decides_nothing(void **state)
      * rate is not even positive at an end */
     assert_int_equal(judge(inverse_t, 10, NT, NI, 0.02, 0.05, 0.3, 10, &d), REP_DECAY_UNDECIDED);
     assert_int_equal(judge(expo, 5, NT, NI, 0.02, 0.05, 0.3, 11, &d), REP_DECAY_UNDECIDED);
-    /* noise of 0.3 in ln L per record: the angle is found, its bootstrap
-     * error leaves it undecided (the same laws with 0.02 decide, above) */
+    /* noise of 0.3 in ln L per record: the angle is found, its error over
+     * the instances leaves it undecided (the same laws with 0.02 decide, above) */
     assert_int_equal(judge(bound_law, 10, NT, NI, 5, 15, 0.3, 23, &d), REP_DECAY_UNDECIDED);
     assert_true(isfinite(d.angle) && fabs(d.z) <= ZTOL);
     assert_int_equal(judge(expo, 5, NT, NI, 0.3, 0.5, 0.3, 43, &d), REP_DECAY_UNDECIDED);
@@ -134,18 +134,39 @@ static void too_little_data_decides_nothing(void **state)
     assert_int_equal(judge(expo, 5, NT, 1, 2, 4, 0, 16, &d), REP_DECAY_UNDECIDED);
 }
 
-/* records from the first loss at the floor on are left out: a fast
- * exponential reaches 10⁻²⁰ at t ≈ 6–12 of 20 and is still linear */
+/* an instance's records from its first loss at the floor on are left out:
+ * a fast exponential reaches 10⁻²⁰ at t ≈ 6–12 of 20 and is still linear,
+ * each instance read up to its own floor (the latest end is the slowest
+ * instance's last record above it) */
 static void the_floor_ends_the_window(void **state)
 {
     (void)state;
     rep_decay d;
     assert_int_equal(judge(expo, 20, NT, NI, 4, 8, 0, 17, &d), REP_DECAY_LINEAR);
-    assert_true(d.t1 < 12.0);
-    for (size_t q = 0; q < NT; q++)
-        if (T_[q] <= d.t1)
-            for (int i = 0; i < NI; i++)
-                assert_true(L_[(size_t)i * NT + q] > 1e-20);
+    double last = -1, first_end = INFINITY;
+    for (int i = 0; i < NI; i++) {
+        size_t q = 0;
+        while (q < NT && L_[(size_t)i * NT + q] > 1e-20)
+            q++;
+        last = fmax(last, T_[q - 1]);
+        first_end = fmin(first_end, T_[q - 1]);
+    }
+    assert_true(d.t1 == last && d.t1 < 12.0);
+    assert_true(first_end < 0.9 * last);   /* the windows differ */
+    assert_int_equal(d.used, NI);
+}
+
+/* a slow instance is not cut short by a fast one: nine instances reach the
+ * floor by t ≈ 7 while one decays ten times slower; judged on a common
+ * window ending at the first floor, the slow one would have fallen a
+ * fraction of an e-fold; on its own window it decays linearly too */
+static double two_speeds(double t, double c, double u) { return (0.5 + u) * exp(-(c > 5.5 ? 0.6 : 6.0) * t); }
+static void slow_instances_keep_their_window(void **state)
+{
+    (void)state;
+    rep_decay d;
+    assert_int_equal(judge(two_speeds, 40, NT, NI, 5, 6, 0, 18, &d), REP_DECAY_LINEAR);
+    assert_true(d.t1 > 30.0);
 }
 
 int main(void)
@@ -157,6 +178,7 @@ int main(void)
         cmocka_unit_test(noise_decides_nothing),
         cmocka_unit_test(too_little_data_decides_nothing),
         cmocka_unit_test(the_floor_ends_the_window),
+        cmocka_unit_test(slow_instances_keep_their_window),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
