@@ -97,15 +97,21 @@ ck_row *rep_check_trend(rep *r, const qnn_result *res, const char *claim, const 
  * angle atan2(ln(R0/R1), Ē), defined when the loss has stopped falling
  * (90°) or the rate stopped changing (0°); its error is a bootstrap over
  * instances (consecutive records are not independent, instances are).
- * Sublinear: the angle lies above atan(REP_DECAY_KAPPA) by more than ZTOL
- * errors; linear: below it by more than ZTOL errors, and the loss falls at
- * least REP_DECAY_MIN_EFOLDS in the window (L → 0 must be seen);
- * otherwise, or when more than a tenth of the instances have too short a
- * window, undecided, which fails both. */
+ * Linear: over the instances whose loss ends its window below
+ * REP_DECAY_CONVERGED (L → 0 seen; at least REP_DECAY_MIN_CONVERGED of
+ * them: Thm. 4.4 speaks of the rate near a global minimum, and an instance
+ * held at a local minimum is outside it), the angle lies below
+ * atan(REP_DECAY_KAPPA) by more than ZTOL errors and the loss falls at
+ * least REP_DECAY_MIN_EFOLDS in the window. Sublinear: over every
+ * instance, the angle lies above atan(REP_DECAY_KAPPA) by more than ZTOL
+ * errors. Otherwise, or when more than a tenth of the instances have too
+ * short a window, undecided, which fails both. */
 #define REP_DECAY_FROM 3
 #define REP_DECAY_KAPPA 0.25
 #define REP_DECAY_MIN_EFOLDS 1.0
 #define REP_DECAY_MIN_RECORDS 10
+#define REP_DECAY_CONVERGED 1e-6
+#define REP_DECAY_MIN_CONVERGED 3
 
 typedef enum { REP_DECAY_UNDECIDED, REP_DECAY_SUBLINEAR, REP_DECAY_LINEAR } rep_decay_regime;
 
@@ -120,6 +126,8 @@ typedef struct rep_decay {
     double angle, angle_se; /* atan2(ln(R0/R1), Ē) in degrees, its bootstrap error over instances */
     double z;               /* (angle − atan(REP_DECAY_KAPPA))/angle_se */
     int used, ninst;        /* instances with a usable window, out of ninst */
+    int nconv;              /* of them, those whose loss ends below REP_DECAY_CONVERGED */
+    enum { REP_DECAY_SET_ALL, REP_DECAY_SET_CONVERGED } set; /* the instances the angle is over */
     char why[200];          /* what left it undecided ("" when decided) */
 } rep_decay;
 

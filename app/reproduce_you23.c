@@ -126,6 +126,32 @@ static double set_resample(const size_t *idx, size_t n, void *ctx)
     return set_angle(ctx, idx, n, &R0, &R1, &E);
 }
 
+/* The angle of the instances idx[0..n) of d with its bootstrap error and
+ * z against the boundary; 0 when the angle is not defined. */
+static int set_judge(decay_set *d, size_t *idx, size_t n, double *angle, double *se, double *z, double *R0,
+                     double *R1, double *E, int *used)
+{
+    *angle = set_angle(d, idx, n, R0, R1, E);
+    *se = *z = NAN;
+    *used = 0;
+    if (!isfinite(*angle))
+        return 0;
+    /* resample among idx: the bootstrap draws positions 0..n-1 of idx */
+    double *sub = malloc((3 * n + 1) * sizeof *sub);
+    if (!sub)
+        return 0;
+    for (size_t j = 0; j < n; j++)
+        for (int c = 0; c < 3; c++)
+            sub[3 * j + c] = d->v[3 * idx[j] + c];
+    decay_set ds = { sub };
+    *se = n >= 2 ? qnn_bootstrap_se(n, set_resample, &ds, DECAY_BOOT, DECAY_SEED, used) : NAN;
+    free(sub);
+    const double bound = atan(REP_DECAY_KAPPA) * DEG;
+    if (isfinite(*se))
+        *z = *se > 0 ? (*angle - bound) / *se : (*angle > bound ? INFINITY : -INFINITY);
+    return 1;
+}
+
 rep_decay_regime rep_decay_judge(const double *t, const double *loss, size_t n, size_t ninst, double floor,
                                  rep_decay *out)
 {
@@ -135,14 +161,14 @@ rep_decay_regime rep_decay_judge(const double *t, const double *loss, size_t n, 
     out->angle = out->angle_se = out->z = NAN;
     out->ninst = (int)ninst;
     double *v = malloc((3 * ninst + 1) * sizeof *v), *g = malloc((n + 1) * sizeof *g);
-    size_t *all = malloc((ninst + 1) * sizeof *all);
-    if (!v || !g || !all) {
-        free(v); free(g); free(all);
+    size_t *all = malloc((ninst + 1) * sizeof *all), *conv = malloc((ninst + 1) * sizeof *conv);
+    if (!v || !g || !all || !conv) {
+        free(v); free(g); free(all); free(conv);
         rep_setf(out->why, sizeof out->why, "out of memory");
         return out->regime;
     }
     double sl = 0, t0 = INFINITY, t1 = -INFINITY;
-    size_t m = 0, minwin = SIZE_MAX;
+    size_t m = 0, nc = 0, minwin = SIZE_MAX;
     for (size_t i = 0; i < ninst; i++) {
         double r0, r1, E, lend, T0, T1;
         size_t nw;
@@ -151,6 +177,8 @@ rep_decay_regime rep_decay_judge(const double *t, const double *loss, size_t n, 
         v[3 * m] = r0;
         v[3 * m + 1] = r1;
         v[3 * m + 2] = E;
+        if (lend < REP_DECAY_CONVERGED)
+            conv[nc++] = m;
         all[m] = m;
         m++;
         sl += log(lend);
@@ -159,10 +187,11 @@ rep_decay_regime rep_decay_judge(const double *t, const double *loss, size_t n, 
         minwin = nw < minwin ? nw : minwin;
     }
     out->used = (int)m;
+    out->nconv = (int)nc;
     if (m == 0) {
         rep_setf(out->why, sizeof out->why, "no instance has %d records above the loss floor %.0e in its window",
                  REP_DECAY_MIN_RECORDS, floor);
-        free(v); free(g); free(all);
+        free(v); free(g); free(all); free(conv);
         return out->regime;
     }
     out->nwin = minwin;
@@ -170,35 +199,46 @@ rep_decay_regime rep_decay_judge(const double *t, const double *loss, size_t n, 
     out->t1 = t1;
     out->loss1 = exp(sl / (double)m);
     decay_set d = { v };
-    out->angle = set_angle(&d, all, m, &out->rate0, &out->rate1, &out->efolds);
     int used = 0;
-    if (isfinite(out->angle)) {
+    /* linear: judged on the instances that reach L → 0 (Thm. 4.4 is about
+     * the rate near a global minimum; an instance held at a local minimum
+     * is outside it, and the figure's "most instances reach 10⁻²" row
+     * judges how many get there) */
+    if (nc >= REP_DECAY_MIN_CONVERGED && 10 * m >= 9 * ninst &&
+        set_judge(&d, conv, nc, &out->angle, &out->angle_se, &out->z, &out->rate0, &out->rate1, &out->efolds, &used) &&
+        10 * used >= 9 * DECAY_BOOT && out->z < -ZTOL && out->efolds >= REP_DECAY_MIN_EFOLDS) {
+        out->set = REP_DECAY_SET_CONVERGED;
         out->kappa = log(out->rate0 / out->rate1) / out->efolds;
-        out->angle_se = qnn_bootstrap_se(m, set_resample, &d, DECAY_BOOT, DECAY_SEED, &used);
+        out->regime = REP_DECAY_LINEAR;
+        free(v); free(g); free(all); free(conv);
+        return out->regime;
     }
-    free(v); free(g); free(all);
+    /* otherwise every instance: sublinear, or undecided */
+    out->set = REP_DECAY_SET_ALL;
+    int ok = set_judge(&d, all, m, &out->angle, &out->angle_se, &out->z, &out->rate0, &out->rate1, &out->efolds, &used);
+    free(v); free(g); free(all); free(conv);
+    if (ok)
+        out->kappa = log(out->rate0 / out->rate1) / out->efolds;
     const double bound = atan(REP_DECAY_KAPPA) * DEG;
     if (10 * m < 9 * ninst) {
         rep_setf(out->why, sizeof out->why, "%zu of %zu instances have fewer than %d records above the loss floor in "
                  "their window", ninst - m, ninst, REP_DECAY_MIN_RECORDS);
-    } else if (!isfinite(out->angle)) {
+    } else if (!ok) {
         rep_setf(out->why, sizeof out->why, "the mean rate is not positive at an end of the window");
     } else if (m < 2 || !isfinite(out->angle_se)) {
         rep_setf(out->why, sizeof out->why, "no ensemble error (%zu instance%s)", m, m == 1 ? "" : "s");
     } else if (10 * used < 9 * DECAY_BOOT) {
         rep_setf(out->why, sizeof out->why, "the mean rate is not positive at an end of the window in %d of %d resamples",
                  DECAY_BOOT - used, DECAY_BOOT);
+    } else if (out->z > ZTOL) {
+        out->regime = REP_DECAY_SUBLINEAR;
+    } else if (nc < REP_DECAY_MIN_CONVERGED) {
+        rep_setf(out->why, sizeof out->why, "%zu of %zu instances reach L < %.0e (at least %d needed to see L → 0)%s", nc,
+                 ninst, REP_DECAY_CONVERGED, REP_DECAY_MIN_CONVERGED,
+                 out->z < -ZTOL ? "" : "; over all, the angle is within the errors of the boundary");
     } else {
-        out->z = out->angle_se > 0 ? (out->angle - bound) / out->angle_se : (out->angle > bound ? INFINITY : -INFINITY);
-        if (out->z > ZTOL)
-            out->regime = REP_DECAY_SUBLINEAR;
-        else if (out->z < -ZTOL && out->efolds >= REP_DECAY_MIN_EFOLDS)
-            out->regime = REP_DECAY_LINEAR;
-        else if (out->z < -ZTOL)
-            rep_setf(out->why, sizeof out->why, "the loss falls only %.2f e-folds in the window (L → 0 not seen)",
-                     out->efolds);
-        else
-            rep_setf(out->why, sizeof out->why, "the angle is within %g errors of %.1f°", ZTOL, bound);
+        rep_setf(out->why, sizeof out->why, "the angle is within %g errors of %.1f° (all instances; those reaching "
+                 "L < %.0e do not decide either)", ZTOL, bound, REP_DECAY_CONVERGED);
     }
     return out->regime;
 }
@@ -249,10 +289,11 @@ static ck_row *decay_row(const qnn_result *res, rep *r, rep_decay_regime want, c
         rep_label(res, k, lab, sizeof lab);
         rep_catf(meas, sizeof meas, "%s%s: ", meas[0] ? "; " : "", lab);
         if (isfinite(d.angle))
-            rep_catf(meas, sizeof meas, "T_i ≤ %.3g, L̄(T_i) = %.2g, rate %.3g → %.3g, L falls %.2f e-folds, κ = %.2f, "
-                     "%.1f ± %.1f° (z = %+.1f) %s",
-                     d.t1, d.loss1, d.rate0, d.rate1, d.efolds, d.kappa, d.angle, d.angle_se, d.z,
-                     rep_decay_name(d.regime));
+            rep_catf(meas, sizeof meas, "T_i ≤ %.3g, L̄(T_i) = %.2g, %d of %d reach L < %.0e; %s: rate %.3g → %.3g, "
+                     "L falls %.2f e-folds, κ = %.2f, %.1f ± %.1f° (z = %+.1f) %s",
+                     d.t1, d.loss1, d.nconv, d.ninst, REP_DECAY_CONVERGED,
+                     d.set == REP_DECAY_SET_CONVERGED ? "those" : "all", d.rate0, d.rate1, d.efolds, d.kappa, d.angle,
+                     d.angle_se, d.z, rep_decay_name(d.regime));
         else
             rep_catf(meas, sizeof meas, "%s", rep_decay_name(d.regime));
         if (d.regime != want && d.why[0])
@@ -264,7 +305,8 @@ static ck_row *decay_row(const qnn_result *res, rep *r, rep_decay_regime want, c
              "%s at every point: the angle atan2(ln(r0/r1), e-folds of L) of the instances' mean rates, each instance over "
              "its own [T_i/%d, T_i], %s atan(%g) = %.1f° by more than %g bootstrap errors%s",
              rep_decay_name(want), REP_DECAY_FROM, want == REP_DECAY_SUBLINEAR ? "above" : "below", REP_DECAY_KAPPA,
-             atan(REP_DECAY_KAPPA) * DEG, ZTOL, want == REP_DECAY_LINEAR ? ", L falling ≥ 1 e-fold" : "");
+             atan(REP_DECAY_KAPPA) * DEG, ZTOL,
+             want == REP_DECAY_LINEAR ? ", over the instances that reach L < 1e-6 (at least 3), L falling ≥ 1 e-fold" : "");
     return row;
 }
 

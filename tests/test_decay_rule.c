@@ -169,6 +169,29 @@ static void slow_instances_keep_their_window(void **state)
     assert_true(d.t1 > 30.0);
 }
 
+/* linear convergence is judged on the instances that reach L → 0: four of
+ * ten held at a local minimum (a plateau at 10⁻³) do not hide the six that
+ * converge exponentially; with two converging the claim is not decided */
+static double mixed(double t, double c, double u)
+{
+    (void)u;
+    return c > 5.4 ? 1e-3 + 0.1 * exp(-3.0 * t) : 0.5 * exp(-6.0 * t);
+}
+static double mostly_stuck(double t, double c, double u)
+{
+    (void)u;
+    return c > 5.2 ? 1e-3 + 0.1 * exp(-3.0 * t) : 0.5 * exp(-6.0 * t);
+}
+static void stuck_instances_are_left_out(void **state)
+{
+    (void)state;
+    rep_decay d;
+    assert_int_equal(judge(mixed, 8, NT, NI, 5, 6, 0, 19, &d), REP_DECAY_LINEAR);
+    assert_true(d.nconv >= 3 && d.nconv < NI && d.set == REP_DECAY_SET_CONVERGED);
+    assert_int_not_equal(judge(mostly_stuck, 8, NT, NI, 5, 6, 0, 20, &d), REP_DECAY_LINEAR);
+    assert_true(d.nconv < 3);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -179,6 +202,7 @@ int main(void)
         cmocka_unit_test(too_little_data_decides_nothing),
         cmocka_unit_test(the_floor_ends_the_window),
         cmocka_unit_test(slow_instances_keep_their_window),
+        cmocka_unit_test(stuck_instances_are_left_out),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
