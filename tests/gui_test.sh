@@ -46,12 +46,17 @@ key() {
 exports() { ls -d "$work"/qnnlab-2* 2>/dev/null | sort; }
 last_export() { exports | tail -1; }
 json() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))" "$1/state.json" "$2"; }
-wait_exports() { for i in $(seq 50); do [ "$(exports | wc -l)" -ge "$1" ] && return 0; sleep 0.1; done; fail "export $1 did not appear"; }
+wait_exports() { for i in $(seq 200); do [ "$(exports | wc -l)" -ge "$1" ] && return 0; sleep 0.1; done; fail "export $1 did not appear"; }
+
+# the window answers keys: a first export. Keys sent before the window's
+# first frames can be lost, and under ThreadSanitizer on a busy machine the
+# start takes seconds (three Rights were lost once, the E after them not)
+key E; wait_exports 1
 
 # 1. keys: eta is the focused slider; three fine steps up (x1.1 each)
 key Right Right Right
-sleep 0.5
-key E; wait_exports 1
+sleep 1.1   # and a new second for the export folder's name
+key E; wait_exports 2
 e1=$(last_export)
 eta=$(json "$e1" "d['params']['eta']")
 python3 -c "import sys; assert abs(float('$eta') - 0.002*1.1**3) < 1e-9, '$eta'" || fail "eta after 3 x Right is $eta, want 0.002662"
@@ -61,10 +66,10 @@ python3 -c "import sys; assert abs(float('$eta') - 0.002*1.1**3) < 1e-9, '$eta'"
 key space
 sleep 0.5
 sleep 1.1   # a second export folder needs a new second in its name (or gets -2)
-key E; wait_exports 2
+key E; wait_exports 3
 e2=$(last_export)
 sleep 1.1
-key E; wait_exports 3
+key E; wait_exports 4
 e3=$(last_export)
 s2=$(json "$e2" "d['step']"); s3=$(json "$e3" "d['step']")
 [ "$s2" -gt 0 ] || fail "no steps were taken"
@@ -79,7 +84,7 @@ xdotool mousemove --window "$W" 274 633 click 1
 sleep 0.3
 xdotool mousemove --window "$W" 240 747 click 1
 sleep 1.5
-key E; wait_exports 4
+key E; wait_exports 5
 e4=$(last_export)
 eta=$(json "$e4" "d['params']['eta']")
 python3 -c "import sys; v=float('$eta'); assert 1.5e-4 < v < 2.1e-4, v" || fail "eta after the click is $eta, want about 1.78e-4"
