@@ -45,6 +45,27 @@ static void run_preset(const char *preset, const char *const *over, int nover, q
     assert_int_equal(qnn_result_execute(res, 1, NULL), QNN_EXIT_OK);
 }
 
+/* A preset run and its training figure, built; fixture_free releases both. */
+typedef struct fixture {
+    qnn_preset ps;
+    qnn_result res;
+    builder b;
+    plot_figure fig;
+} fixture;
+
+static void figure_of(const char *const *over, int n, fixture *fx)
+{
+    memset(fx, 0, sizeof *fx);
+    run_preset("default", over, n, &fx->ps, &fx->res);
+    assert_int_equal(fig_training(&fx->res, &fx->b, &fx->fig), 0);
+}
+
+static void fixture_free(fixture *fx)
+{
+    fig_arena_free(&fx->b.a);
+    qnn_result_release(&fx->res);
+}
+
 /* The geometric and the arithmetic mean of |ε| over the instances at
  * record r of run (every instance has it: none diverges here). */
 static void means_at(const qnn_run *run, size_t r, double *geo, double *mean)
@@ -64,17 +85,11 @@ static void test_rate_line_geometric(void **state)
 {
     (void)state;
     static const char *const over[] = {"instances=12", "steps=200"};
-    qnn_preset ps;
-    qnn_result res;
-    run_preset("default", over, 2, &ps, &res);
-    builder b;
-    plot_figure fig;
-    memset(&b, 0, sizeof b);
-    memset(&fig, 0, sizeof fig);
-    assert_int_equal(fig_training(&res, &b, &fig), 0);
-    const plot_panel *pn = &fig.panels[0];
-    const qnn_run *run = res.points[0].run;
-    const qnn_summary *s = &res.points[0].sum;
+    fixture fx;
+    figure_of(over, 2, &fx);
+    const plot_panel *pn = &fx.fig.panels[0];
+    const qnn_run *run = fx.res.points[0].run;
+    const qnn_summary *s = &fx.res.points[0].sum;
     const qnn_theory_value *kb = qnn_summary_theory(s, "mean_qntk");
     assert_non_null(kb);
 
@@ -112,8 +127,7 @@ static void test_rate_line_geometric(void **state)
     assert_true(last_mean > 3.0 * th->y[th->n - 1]);
     assert_true(last_geo < 3.0 * th->y[th->n - 1] && last_geo > th->y[th->n - 1] / 3.0);
 
-    fig_arena_free(&b.a);
-    qnn_result_release(&res);
+    fixture_free(&fx);
 }
 
 /* The loss: the geometric mean of L against L(0)_geo e^{−2ηK̄t}. */
@@ -121,16 +135,10 @@ static void test_rate_line_loss(void **state)
 {
     (void)state;
     static const char *const over[] = {"instances=6", "steps=60", "curve=loss"};
-    qnn_preset ps;
-    qnn_result res;
-    run_preset("default", over, 3, &ps, &res);
-    builder b;
-    plot_figure fig;
-    memset(&b, 0, sizeof b);
-    memset(&fig, 0, sizeof fig);
-    assert_int_equal(fig_training(&res, &b, &fig), 0);
-    const plot_panel *pn = &fig.panels[0];
-    const qnn_run *run = res.points[0].run;
+    fixture fx;
+    figure_of(over, 3, &fx);
+    const plot_panel *pn = &fx.fig.panels[0];
+    const qnn_run *run = fx.res.points[0].run;
     const plot_series *g = labelled(pn, "geometric mean L");
     const plot_series *th = dashed(pn);
     assert_non_null(g);
@@ -143,8 +151,7 @@ static void test_rate_line_loss(void **state)
         assert_true(fabs(g->y[r] - geo) <= 1e-12 * geo);
     }
     assert_true(fabs(th->y[0] - g->y[0]) <= 1e-12 * g->y[0]);
-    fig_arena_free(&b.a);
-    qnn_result_release(&res);
+    fixture_free(&fx);
 }
 
 /* With parameter noise the floor E|ε(∞)| (LLJ Eq. 38) is a mean: the mean
@@ -153,27 +160,20 @@ static void test_noise_floor_mean(void **state)
 {
     (void)state;
     static const char *const over[] = {"instances=6", "steps=40", "sigma_theta=0.005"};
-    qnn_preset ps;
-    qnn_result res;
-    run_preset("default", over, 3, &ps, &res);
-    builder b;
-    plot_figure fig;
-    memset(&b, 0, sizeof b);
-    memset(&fig, 0, sizeof fig);
-    assert_int_equal(fig_training(&res, &b, &fig), 0);
-    const plot_panel *pn = &fig.panels[0];
+    fixture fx;
+    figure_of(over, 3, &fx);
+    const plot_panel *pn = &fx.fig.panels[0];
     const plot_series *a = labelled(pn, "mean |ε|");
     assert_non_null(labelled(pn, "geometric mean |ε|"));
     assert_non_null(a);
     assert_int_equal(pn->nhlines, 1);
-    const qnn_run *run = res.points[0].run;
+    const qnn_run *run = fx.res.points[0].run;
     for (size_t r = 0; r < a->n; r++) {
         double geo, mean;
         means_at(run, r, &geo, &mean);
         assert_true(fabs(a->y[r] - mean) <= 1e-12 * mean);
     }
-    fig_arena_free(&b.a);
-    qnn_result_release(&res);
+    fixture_free(&fx);
 }
 
 /* No rate line (a supervised task): the bold curve is the mean, as before. */
@@ -181,20 +181,13 @@ static void test_no_rate_line(void **state)
 {
     (void)state;
     static const char *const over[] = {"instances=4", "steps=20", "task=supervised", "m=3"};
-    qnn_preset ps;
-    qnn_result res;
-    run_preset("default", over, 4, &ps, &res);
-    builder b;
-    plot_figure fig;
-    memset(&b, 0, sizeof b);
-    memset(&fig, 0, sizeof fig);
-    assert_int_equal(fig_training(&res, &b, &fig), 0);
-    const plot_panel *pn = &fig.panels[0];
+    fixture fx;
+    figure_of(over, 4, &fx);
+    const plot_panel *pn = &fx.fig.panels[0];
     assert_non_null(labelled(pn, "ensemble mean"));
     assert_null(labelled(pn, "geometric mean |ε|"));
     assert_null(dashed(pn));
-    fig_arena_free(&b.a);
-    qnn_result_release(&res);
+    fixture_free(&fx);
 }
 
 int main(void)
