@@ -9,6 +9,7 @@
  * ncols + 1 of them) until the row ends, so that a ragged row is reported
  * as ragged before any of its cells is parsed. */
 #include "qnn/dataset.h"
+#include "qnn/text.h"
 
 #include <csv.h>
 #include <errno.h>
@@ -35,64 +36,10 @@
 
 /* ---- messages ----------------------------------------------------------- */
 
-/* Length of the UTF-8 sequence at s (n bytes left), 0 when it is not a
- * well-formed one (overlong forms, surrogates and values above U+10FFFF
- * included). */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-    unsigned c = s[0];
-    if (c < 0x80)
-        return 1;
-    size_t k;
-    unsigned lo = 0x80, hi = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF)
-        k = 2;
-    else if (c >= 0xE0 && c <= 0xEF) {
-        k = 3;
-        if (c == 0xE0)
-            lo = 0xA0;
-        else if (c == 0xED)
-            hi = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        k = 4;
-        if (c == 0xF0)
-            lo = 0x90;
-        else if (c == 0xF4)
-            hi = 0x8F;
-    } else
-        return 0;
-    if (n < k || s[1] < lo || s[1] > hi)
-        return 0;
-    for (size_t i = 2; i < k; i++)
-        if (s[i] < 0x80 || s[i] > 0xBF)
-            return 0;
-    return k;
-}
-
-/* s (len bytes) as it appears in a message: control characters, DEL and
- * bytes that are not UTF-8 as \xNN, cut after about `show` bytes with "…".
- * out gets at most outlen bytes (outlen >= 16). */
+/* s (len bytes) as it appears in a message (qnn/text.h). */
 static void escape(const char *s, size_t len, size_t show, char *out, size_t outlen)
 {
-    size_t o = 0;
-    const unsigned char *u = (const unsigned char *)s;
-    for (size_t i = 0; i < len;) {
-        if (i >= show || o + 8 >= outlen) {
-            memcpy(out + o, "\xE2\x80\xA6", 3); /* … */
-            o += 3;
-            break;
-        }
-        size_t k = utf8_len(u + i, len - i);
-        if (k == 0 || u[i] < 0x20 || u[i] == 0x7F) {
-            o += (size_t)snprintf(out + o, outlen - o, "\\x%02X", u[i]);
-            i++;
-        } else {
-            memcpy(out + o, u + i, k);
-            o += k;
-            i += k;
-        }
-    }
-    out[o] = '\0';
+    qnn_text_quote(s, len, show, out, outlen);
 }
 
 /* ---- the reader's state ------------------------------------------------- */
@@ -238,7 +185,7 @@ static const char *check_name(const char *s, size_t n)
         return "is too long";
     const unsigned char *u = (const unsigned char *)s;
     for (size_t i = 0; i < n;) {
-        size_t k = utf8_len(u + i, n - i);
+        size_t k = qnn_utf8_seq(u + i, n - i);
         if (k == 0)
             return "is not UTF-8";
         if (u[i] < 0x20 || u[i] == 0x7F || (k == 2 && u[i] == 0xC2 && u[i + 1] < 0xA0))
