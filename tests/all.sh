@@ -19,11 +19,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
-stage() { printf '\n== %s ==\n' "$*"; }
+t0=$SECONDS
+stage() { printf '\n== %s == (%s s so far)\n' "$*" "$((SECONDS - t0))"; }
 
 stage "1/4 Release build: every test"
-ctest --test-dir build --output-on-failure
-[ "${QNN_QUICK:-0}" = 1 ] && exit 0
+ctest --test-dir build --output-on-failure -j "$jobs"
+[ "${QNN_QUICK:-0}" = 1 ] && { echo "stage 1 passed in $((SECONDS - t0)) s"; exit 0; }
 
 long="physics_asym|reproduce"
 stage "2/4 AddressSanitizer + UndefinedBehaviorSanitizer"
@@ -41,4 +42,4 @@ CC=clang cmake -S . -B build-fuzz -DQNN_FUZZ=ON -DCMAKE_BUILD_TYPE=Debug >/dev/n
 cmake --build build-fuzz -j "$jobs" --target fuzz_preset fuzz_set fuzz_share fuzz_matrix fuzz_help fuzz_tour fuzz_qasm fuzz_csv >/dev/null
 bash tests/fuzz/run.sh build-fuzz "${QNN_FUZZ_SECONDS:-20}"
 echo
-echo "all tests passed"
+echo "all tests passed in $((SECONDS - t0)) s"
