@@ -11,6 +11,7 @@
 #include <gsl/gsl_sort.h>
 #include <gsl/gsl_vector.h>
 #include <float.h>
+#include <lapacke.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -26,6 +27,7 @@ const char *qnn_hess_strerror(int status)
     case QNN_HESS_ENOTFINITE: return "the Hessian is not finite";
     case QNN_HESS_EEIGEN: return "the eigensolver failed";
     case QNN_HESS_EMPTYCUT: return "no eigenvalue survives the cut";
+    case QNN_HESS_ECANCEL: return "cancelled";
     default: return "unknown status";
     }
 }
@@ -164,7 +166,130 @@ done:
     return rc;
 }
 
+/* The caller's cancel flag is up. */
+static int cancelled(const atomic_int *cancel)
+{
+    return cancel && atomic_load_explicit(cancel, memory_order_relaxed) != 0;
+}
+
+/* Eigenvalues per dstebz call: ~60 bisection steps of O(P) each per
+ * eigenvalue, so 256 of them at P = 4096 are ~6e7 operations (~20 ms). */
+#define BISECT_BLOCK 256
+
+/* The eigenvalues of the symmetric A (P x P, row-major, lda = P; its lower
+ * triangle is overwritten) into ev, ascending: Householder reflections
+ * Q_k = I - β v vᵀ take column k below the diagonal to (α, 0, ..., 0), the
+ * trailing block becoming A22 - v wᵀ - w vᵀ with p = β A22 v and
+ * w = p - (β/2)(pᵀv) v (Golub and Van Loan, Matrix Computations, §8.3.1),
+ * one column per cancel check; then LAPACK's dstebz bisects the
+ * tridiagonal (d, e) for BISECT_BLOCK eigenvalues at a time. */
+static int tridiag_eigenvalues(double *A, size_t P, double *ev, const atomic_int *cancel)
+{
+    const int n = (int)P;
+    double *d = malloc(P * sizeof(double)), *e = malloc(P * sizeof(double));
+    double *v = malloc(P * sizeof(double)), *w = malloc(P * sizeof(double));
+    double *wb = malloc(P * sizeof(double));   /* dstebz may use all P entries */
+    lapack_int *iblock = malloc(P * sizeof(lapack_int)), *isplit = malloc(P * sizeof(lapack_int));
+    int rc = QNN_HESS_ENOMEM;
+    if (!d || !e || !v || !w || !wb || !iblock || !isplit)
+        goto done;
+    rc = QNN_HESS_OK;
+    for (int k = 0; k + 2 < n && rc == QNN_HESS_OK; k++) {
+        if (cancelled(cancel)) {
+            rc = QNN_HESS_ECANCEL;
+            break;
+        }
+        const int r = n - k - 1;            /* rows below the diagonal */
+        double *x = v;
+        for (int i = 0; i < r; i++)
+            x[i] = A[(size_t)(k + 1 + i) * P + (size_t)k];
+        d[k] = A[(size_t)k * P + (size_t)k];
+        const double tail = r > 1 ? cblas_dnrm2(r - 1, x + 1, 1) : 0.0;
+        if (tail == 0.0) {                  /* already in tridiagonal form */
+            e[k] = x[0];
+            continue;
+        }
+        const double norm = hypot(x[0], tail);
+        const double alpha = x[0] >= 0.0 ? -norm : norm;
+        x[0] -= alpha;                      /* v = x - α e_1, no cancellation */
+        const double vv = x[0] * x[0] + tail * tail;
+        const double beta = 2.0 / vv;
+        double *A22 = A + (size_t)(k + 1) * P + (size_t)(k + 1);
+        cblas_dsymv(CblasRowMajor, CblasLower, r, beta, A22, n, v, 1, 0.0, w, 1);
+        const double c = -0.5 * beta * cblas_ddot(r, w, 1, v, 1);
+        cblas_daxpy(r, c, v, 1, w, 1);
+        cblas_dsyr2(CblasRowMajor, CblasLower, r, -1.0, v, 1, w, 1, A22, n);
+        e[k] = alpha;
+    }
+    if (rc == QNN_HESS_OK) {
+        if (n >= 2) {
+            d[n - 2] = A[(size_t)(n - 2) * P + (size_t)(n - 2)];
+            e[n - 2] = A[(size_t)(n - 1) * P + (size_t)(n - 2)];
+        }
+        d[n - 1] = A[(size_t)(n - 1) * P + (size_t)(n - 1)];
+        for (int il = 1; il <= n && rc == QNN_HESS_OK; il += BISECT_BLOCK) {
+            if (cancelled(cancel)) {
+                rc = QNN_HESS_ECANCEL;
+                break;
+            }
+            const int iu = il + BISECT_BLOCK - 1 < n ? il + BISECT_BLOCK - 1 : n;
+            lapack_int m = 0, nsplit = 0;
+            /* abstol 2 DBL_MIN: as accurate as bisection gets (LAPACK) */
+            lapack_int info = LAPACKE_dstebz('I', 'E', n, 0.0, 0.0, il, iu, 2.0 * DBL_MIN, d, e, &m, &nsplit,
+                                             wb, iblock, isplit);
+            if (info != 0 || m != iu - il + 1)
+                rc = QNN_HESS_EEIGEN;
+            else
+                memcpy(ev + (il - 1), wb, (size_t)m * sizeof(double));
+        }
+    }
+done:
+    free(d);
+    free(e);
+    free(v);
+    free(w);
+    free(wb);
+    free(iblock);
+    free(isplit);
+    return rc;
+}
+
+int qnn_hess_dense_spectrum_cancel(const double *H, size_t P, qnn_spectrum *out, double *asym,
+                                   const atomic_int *cancel)
+{
+    if (!cancel)
+        return qnn_hess_dense_spectrum(H, P, out, asym);
+    memset(out, 0, sizeof *out);
+    if (!H || P == 0 || qnn_hess_dense_bytes(P) == SIZE_MAX || P > (size_t)INT_MAX)
+        return QNN_HESS_EARGS;
+    for (size_t k = 0; k < P * P; k++)
+        if (!isfinite(H[k]))
+            return QNN_HESS_ENOTFINITE;
+    /* one spare row behind the copy, as in qnn_hess_dense_spectrum */
+    double *A = malloc((P + 1) * P * sizeof(double));
+    double *ev = malloc(P * sizeof(double));
+    int rc = QNN_HESS_ENOMEM;
+    if (A && ev) {
+        memcpy(A, H, P * P * sizeof(double));
+        qnn_hess_symmetrise(A, P, asym);
+        rc = tridiag_eigenvalues(A, P, ev, cancel);
+        if (rc == QNN_HESS_OK) {
+            rc = qnn_spectrum_from_values(ev, P, out);
+            if (rc == QNN_HESS_EARGS)
+                rc = QNN_HESS_EEIGEN; /* a non-finite eigenvalue */
+        }
+    }
+    free(A);
+    free(ev);
+    return rc;
+}
+
 int qnn_hess_assemble(qnn_hvp_fn hvp, void *ctx, size_t P, double *H)
+{
+    return qnn_hess_assemble_cancel(hvp, ctx, P, H, NULL);
+}
+
+int qnn_hess_assemble_cancel(qnn_hvp_fn hvp, void *ctx, size_t P, double *H, const atomic_int *cancel)
 {
     if (!hvp || !H || P == 0 || P > SIZE_MAX / sizeof(double) / P)
         return QNN_HESS_EARGS;
@@ -174,6 +299,10 @@ int qnn_hess_assemble(qnn_hvp_fn hvp, void *ctx, size_t P, double *H)
         goto done;
     rc = QNN_HESS_OK;
     for (size_t j = 0; j < P && rc == QNN_HESS_OK; j++) {
+        if (cancelled(cancel)) {
+            rc = QNN_HESS_ECANCEL;
+            break;
+        }
         e[j] = 1.0;
         if (hvp(ctx, e, col) != 0) {
             rc = QNN_HESS_EHVP;
@@ -260,6 +389,13 @@ int qnn_hess_slq(qnn_hvp_fn hvp, void *ctx, size_t P, size_t probes, size_t step
 int qnn_hess_slq_gsl(qnn_hvp_fn hvp, void *ctx, size_t P, size_t probes, size_t steps,
                      gsl_rng *rng, qnn_spectrum *out, qnn_slq_info *info)
 {
+    return qnn_hess_slq_gsl_cancel(hvp, ctx, P, probes, steps, rng, out, info, NULL);
+}
+
+int qnn_hess_slq_gsl_cancel(qnn_hvp_fn hvp, void *ctx, size_t P, size_t probes, size_t steps,
+                            gsl_rng *rng, qnn_spectrum *out, qnn_slq_info *info,
+                            const atomic_int *cancel)
+{
     memset(out, 0, sizeof *out);
     if (!hvp || !rng || P == 0 || probes == 0 || steps == 0 || P > (size_t)INT_MAX)
         return QNN_HESS_EARGS;
@@ -290,6 +426,10 @@ int qnn_hess_slq_gsl(qnn_hvp_fn hvp, void *ctx, size_t P, size_t probes, size_t 
         double scale = 0.0, beta_prev = 0.0;
         for (size_t j = 0; j < steps; j++) {
             const double *qj = Q + j * P;
+            if (cancelled(cancel)) {
+                rc = QNN_HESS_ECANCEL;
+                goto done;
+            }
             if (hvp(ctx, qj, w) != 0) {
                 rc = QNN_HESS_EHVP;
                 goto done;

@@ -248,13 +248,23 @@ static int hvp_cb(void *ctx, const double *v, double *Hv)
     return 0;
 }
 
+int qnn_instance_cancelled(const qnn_instance *in)
+{
+    return in->cancel && atomic_load_explicit(in->cancel, memory_order_relaxed) != 0;
+}
+
+void qnn_instance_set_cancel(qnn_instance *in, const atomic_int *cancel)
+{
+    in->cancel = cancel;
+}
+
 /* The P x P Hessian into H: the class's exact one, or assembled from P
  * products. */
 static int full_hessian(qnn_instance *in, double *H)
 {
     if (in->cls->hessian)
         return in->cls->hessian(in, H);
-    return qnn_hess_assemble(hvp_cb, in, (size_t)in->L, H) == QNN_HESS_OK ? 0 : -1;
+    return qnn_hess_assemble_cancel(hvp_cb, in, (size_t)in->L, H, in->cancel) == QNN_HESS_OK ? 0 : -1;
 }
 
 static int hessian_setup(qnn_instance *in)
@@ -276,7 +286,9 @@ static int hessian_setup(qnn_instance *in)
     return 0;
 }
 
-/* The spectrum at the current θ (after an evaluation) into in->spec. */
+/* The spectrum at the current θ (after an evaluation) into in->spec. 0,
+ * -1 on failure, or QNN_INSTANCE_INTERRUPTED when the cancel flag came up
+ * (the probes' generator is then put back as it was). */
 static int hessian_compute(qnn_instance *in)
 {
     const size_t P = (size_t)in->L;
@@ -284,11 +296,24 @@ static int hessian_compute(qnn_instance *in)
     int rc;
     if (qnn_params_hessian_exact(&in->p)) {
         if (full_hessian(in, in->H) != 0)
-            return -1;
-        rc = qnn_hess_dense_spectrum(in->H, P, &in->spec, NULL);
+            return qnn_instance_cancelled(in) ? QNN_INSTANCE_INTERRUPTED : -1;
+        rc = qnn_hess_dense_spectrum_cancel(in->H, P, &in->spec, NULL, in->cancel);
     } else {
-        rc = qnn_hess_slq_gsl(hvp_cb, in, P, (size_t)in->p.slq_probes, (size_t)in->p.slq_steps, in->hrng, &in->spec, NULL);
+        /* a cancelled SLQ has drawn some probes: the retry must draw the
+         * same ones */
+        gsl_rng *saved = in->cancel ? gsl_rng_clone(in->hrng) : NULL;
+        if (in->cancel && !saved)
+            return -1;
+        rc = qnn_hess_slq_gsl_cancel(hvp_cb, in, P, (size_t)in->p.slq_probes, (size_t)in->p.slq_steps, in->hrng,
+                                     &in->spec, NULL, in->cancel);
+        if (saved) {
+            if (rc == QNN_HESS_ECANCEL || (rc != QNN_HESS_OK && qnn_instance_cancelled(in)))
+                gsl_rng_memcpy(in->hrng, saved);
+            gsl_rng_free(saved);
+        }
     }
+    if (rc != QNN_HESS_OK && (rc == QNN_HESS_ECANCEL || qnn_instance_cancelled(in)))
+        return QNN_INSTANCE_INTERRUPTED;
     return rc == QNN_HESS_OK ? 0 : -1;
 }
 
@@ -343,7 +368,12 @@ static int observe_common(qnn_instance *in, int want, int bad, qnn_obs *out)
         return bad;
     const int up = upload_due(in);
     if ((want & QNN_WANT_HESSIAN) || up) {
-        if (hessian_compute(in) != 0)
+        const int hc = hessian_compute(in);
+        if (hc == QNN_INSTANCE_INTERRUPTED) {
+            in->pending_event = out->event;   /* reported by the retry */
+            return QNN_INSTANCE_INTERRUPTED;
+        }
+        if (hc != 0)
             return 1;
         /* eigenvalues within 1e-8 of the largest magnitude are zero to
          * rounding (a Hessian of rank < P has many): they count as neither
@@ -413,20 +443,30 @@ qnn_instance *qnn_instance_new(const qnn_params *p, int index,
                                const qnn_instance *shared,
                                char *err, size_t errlen)
 {
+    return qnn_instance_new_cancel(p, index, shared, NULL, err, errlen);
+}
+
+qnn_instance *qnn_instance_new_cancel(const qnn_params *p, int index, const qnn_instance *shared,
+                                      const atomic_int *cancel, char *err, size_t errlen)
+{
     const qnn_model_class *cls = p->model;
     qnn_instance *in = calloc(1, sizeof *in);
     if (!in) {
         qnn_fail(err, errlen, QNN_E_NOMEM, "out of memory while building instance %d of model %s", index, cls->name);
         return NULL;
     }
+    in->cancel = cancel;
     in->cls = cls;
     in->p = *p;
     in->index = index;
     in->rng = qnn_instance_stream(p, QNN_STREAM_ANGLES, index);
     char e[512] = "";
     if (!in->rng || cls->build(in, shared, e, sizeof e) != 0) {
+        const int stopped = qnn_instance_cancelled(in);
         qnn_instance_free(in);
-        if (e[0])
+        if (stopped)
+            qnn_fail(err, errlen, QNN_E_INTERRUPTED, "interrupted");
+        else if (e[0])
             snprintf(err, errlen, "%s", e);
         else
             qnn_fail(err, errlen, QNN_E_NOMEM, "out of memory while building instance %d of model %s", index, cls->name);

@@ -51,6 +51,7 @@ struct qnn_instance {
     qnn_spectrum up;             /* the spectrum of the last upload (proxy) */
     long up_step;
     gsl_rng *hrng;               /* SLQ probes */
+    const atomic_int *cancel;    /* qnn_instance_set_cancel; NULL: never */
 };
 
 /* Two independent streams per instance: one draws the circuit and the data,
@@ -59,6 +60,10 @@ struct qnn_instance {
 #define QNN_STREAM_CIRCUIT 0x43495243ull /* "CIRC" */
 #define QNN_STREAM_ANGLES  0x414E474Cull /* "ANGL" */
 #define QNN_STREAM_HESSIAN 0x48455353ull /* "HESS" */
+
+/* 1 when the instance's cancel flag is up (long computations poll it:
+ * the class's Hessian between columns, SLQ between Lanczos steps). */
+int qnn_instance_cancelled(const qnn_instance *in);
 
 /* A new generator on stream `stream` of instance `index` (NULL: memory). */
 gsl_rng *qnn_instance_stream(const qnn_params *p, uint64_t stream, int index);

@@ -160,9 +160,11 @@ int qnn_ses_rebuild(qnn_session *s, const qnn_params *np, int R, int keep_theta)
         if (i > 0)
             pi.hessian = QNN_HESS_OFF;   /* the live Hessian is instance 0's */
         const qnn_instance *lender = pp.resample == QNN_RESAMPLE_THETA && i > 0 ? inst[0] : NULL;
-        inst[i] = qnn_instance_new(&pi, i, lender, err, sizeof err);
+        inst[i] = qnn_instance_new_cancel(&pi, i, lender, &s->cancel, err, sizeof err);
         if (!inst[i]) {
             qnn_ses_free_instances(inst, i);
+            if (atomic_load_explicit(&s->cancel, memory_order_relaxed))
+                return QNN_SES_CANCELLED;
             qnn_ses_set_message(s, 1, "%s", err);
             return -1;
         }
@@ -213,6 +215,7 @@ int qnn_ses_rebuild(qnn_session *s, const qnn_params *np, int R, int keep_theta)
     s->m = m;
     s->nfaint = R < QNN_SESSION_MAX_FAINT ? R : QNN_SESSION_MAX_FAINT;
     s->p = pp;
+    s->stale = 0;
     s->ndiverged = 0;
     s->seg_pending = 1;
     qnn_hess_sched_init(&s->sched, pp.hessian_every > 0 ? pp.hessian_every : 1, pp.hessian_budget);
@@ -262,6 +265,7 @@ qnn_session *qnn_session_new(const qnn_params *p, const qnn_session_opts *o, cha
     }
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->cv, NULL);
+    atomic_init(&s->cancel, 0);
     s->o = oo;
     qnn_ses_live_params(&q, oo.instances);
     s->p = q;
@@ -290,13 +294,38 @@ qnn_session *qnn_session_new(const qnn_params *p, const qnn_session_opts *o, cha
     return s;
 }
 
-/* Builds the instances at the first use. */
-static int ensure_built(qnn_session *s)
+void qnn_ses_mark_stale(qnn_session *s, const qnn_params *np, int keep_theta)
 {
+    if (!s->stale) {
+        s->stale_old = s->p;
+        s->stale_keep = keep_theta;
+    } else {
+        s->stale_keep = s->stale_keep && keep_theta;
+    }
+    s->stale = 1;
+    s->p = *np;
+    qnn_ses_live_params(&s->p, np->instances);
+}
+
+int qnn_ses_ensure_built(qnn_session *s)
+{
+    if (s->inst && s->stale) {
+        int rc = qnn_ses_rebuild(s, &s->p, s->p.instances, s->stale_keep);
+        if (rc == -1) {
+            /* the message says why; the instances' parameters stay */
+            s->p = s->stale_old;
+            s->stale = 0;
+            pthread_mutex_lock(&s->mu);
+            s->requested = s->p;
+            pthread_mutex_unlock(&s->mu);
+        }
+        return rc;
+    }
     if (s->inst)
         return 0;
-    if (qnn_ses_rebuild(s, &s->p, s->p.instances, 0) != 0)
-        return -1;
+    int rc = qnn_ses_rebuild(s, &s->p, s->p.instances, 0);
+    if (rc != 0)
+        return rc;
     qnn_ses_clear_history(s);
     s->t_start = qnn_ses_now_s();
     if (!s->message[0])
@@ -342,15 +371,14 @@ qnn_status qnn_session_replay(qnn_session *s, const qnn_change *log, size_t n, l
 int qnn_session_advance(qnn_session *s, long n)
 {
     qnn_ses_drain(s);
-    if (ensure_built(s) != 0) {
+    if (qnn_ses_ensure_built(s) != 0) {
         qnn_ses_publish(s, 0, 0);
         return -1;
     }
     for (long k = 0; k < n; k++) {
         qnn_ses_replay_due(s);
-        if (s->ndiverged == s->R)
+        if (s->ndiverged == s->R || qnn_ses_step_once(s))
             break;
-        qnn_ses_step_once(s);
     }
     qnn_ses_replay_tail(s);
     if (s->target >= 0 && s->step >= s->target && s->ireplay >= s->nreplay)
@@ -362,9 +390,11 @@ int qnn_session_advance(qnn_session *s, long n)
 static void *worker(void *arg)
 {
     qnn_session *s = arg;
-    if (ensure_built(s) != 0) {
+    const int built = qnn_ses_ensure_built(s);
+    if (built != 0) {
         qnn_ses_publish(s, 0, 0);
-        s->playing = 0;
+        if (built != QNN_SES_CANCELLED)
+            s->playing = 0;
     } else {
         qnn_ses_publish(s, s->playing, 0);
     }
@@ -376,17 +406,21 @@ static void *worker(void *arg)
         if (quit)
             break;
         int changed = qnn_ses_drain(s);
-        if (changed && !s->inst)
-            ensure_built(s);
-        if (s->inst && qnn_ses_replay_tail(s))
+        if (!s->inst ? changed : s->stale)
+            qnn_ses_ensure_built(s);
+        if (s->inst && !s->stale && qnn_ses_replay_tail(s))
             changed = 1;
         const int replaying = s->target >= 0 && s->step < s->target;
-        int run = s->inst && s->ndiverged < s->R && (s->playing || s->single > 0 || replaying);
+        int run = s->inst && !s->stale && s->ndiverged < s->R && (s->playing || s->single > 0 || replaying);
         if (s->target >= 0 && s->step >= s->target && s->ireplay >= s->nreplay) {
             s->target = -1;
             qnn_ses_set_message(s, 0, "restored the shared state at step %ld (paused)", s->step);
             changed = 1;
         }
+        if (changed && run)
+            /* what a command did shows at once, before a batch that may
+             * be long (a Hessian) */
+            qnn_ses_publish(s, s->playing && s->ndiverged < s->R, replaying);
         if (!run) {
             if (changed || s->steps_per_s != 0.0)
                 qnn_ses_publish(s, 0, 0);
@@ -405,9 +439,8 @@ static void *worker(void *arg)
         while (done < todo) {
             if (replaying)
                 qnn_ses_replay_due(s);
-            if (s->ndiverged == s->R)
-                break;
-            qnn_ses_step_once(s);
+            if (s->ndiverged == s->R || qnn_ses_step_once(s))
+                break;   /* all diverged, or a command cancelled the step */
             done++;
             double el = qnn_ses_now_s() - t0;
             if (el > (replaying ? 0.03 : 0.05))
@@ -473,6 +506,7 @@ void qnn_session_free(qnn_session *s)
     if (s->started) {
         pthread_mutex_lock(&s->mu);
         s->quit = 1;
+        atomic_store_explicit(&s->cancel, 1, memory_order_relaxed);   /* a Hessian under way gives up */
         pthread_cond_broadcast(&s->cv);
         pthread_mutex_unlock(&s->mu);
         pthread_join(s->th, NULL);

@@ -99,11 +99,27 @@ static qnn_status queue_set(qnn_session *s, cmd *c, qnn_params *q, char *err, si
 {
     qnn_status st = qnn_ses_live_check(q, clamp_instances(q->instances), s->o.mem_limit, err, errlen);
     if (st == QNN_OK) {
-        s->requested = *q;
         if (push(s, c) != 0)
-            st = qnn_fail(err, errlen, QNN_E_NOMEM, "out of memory for the command queue");
+            return qnn_fail(err, errlen, QNN_E_NOMEM, "out of memory for the command queue");
+        qnn_ses_cancel_for(s, CMD_SET, &s->requested, c->key);
+        s->requested = *q;
     }
     return st;
+}
+
+/* Raises the cancel flag when the command rebuilds the instances: what it
+ * would wait for is thrown away. A SET is judged on the parameters the
+ * queue has produced before it (the worker judges on the same ones). */
+void qnn_ses_cancel_for(qnn_session *s, cmd_kind k, const qnn_params *p, const char *key)
+{
+    int rebuild = k == CMD_RESET;
+    if (k == CMD_SET) {
+        const apply_kind a = qnn_ses_key_kind(p, key);
+        rebuild = a == APPLY_REBUILD || a == APPLY_CONTINUE || !strcmp(key, "instances") ||
+                  (a == APPLY_GAMMA && !qnn_model_has(p->model, QNN_CAP_GAMMA));
+    }
+    if (rebuild)
+        atomic_store_explicit(&s->cancel, 1, memory_order_relaxed);
 }
 
 qnn_status qnn_session_set(qnn_session *s, const char *key, const char *value, char *err, size_t errlen)
@@ -144,7 +160,8 @@ static void push_simple(qnn_session *s, cmd_kind k, int arg)
 {
     cmd c = { .kind = k, .arg = arg };
     pthread_mutex_lock(&s->mu);
-    push(s, &c);
+    if (push(s, &c) == 0)
+        qnn_ses_cancel_for(s, k, &s->requested, "");
     pthread_mutex_unlock(&s->mu);
 }
 
@@ -248,6 +265,11 @@ static void apply_set(qnn_session *s, const char *key, const char *value, const 
     }
     int rc = 0;
     const char *how = "";
+    if (k == APPLY_CONTINUE || k == APPLY_REBUILD) {
+        /* the change shows at once; the build may take seconds */
+        qnn_ses_set_message(s, 0, "%s = %s at step %ld: building %d instances", key, shown, s->step, R);
+        qnn_ses_publish(s, s->playing, 1);
+    }
     if (k == APPLY_RATES) {
         for (int i = 0; i < s->R; i++)
             qnn_instance_set_rates(s->inst[i], q.eta, q.eta_per_L, q.sigma_theta);
@@ -265,13 +287,19 @@ static void apply_set(qnn_session *s, const char *key, const char *value, const 
         qnn_ses_live_params(&s->p, s->R);
     } else if (k == APPLY_CONTINUE) {
         rc = qnn_ses_rebuild(s, &q, R, 1);
+        if (rc == QNN_SES_CANCELLED)
+            qnn_ses_mark_stale(s, &q, 1);
         how = " (circuit extended, angles kept)";
         if (strcmp(key, "L") && strcmp(key, "p"))
             how = "";
     } else {
         rc = qnn_ses_rebuild(s, &q, R, 0);
+        if (rc == QNN_SES_CANCELLED)
+            qnn_ses_mark_stale(s, &q, 0);
         how = " (instances rebuilt)";
     }
+    if (rc == QNN_SES_CANCELLED)
+        rc = 0;   /* in force; built before the next step */
     if (rc != 0) {
         /* the message says why; the parameters in force stay */
         pthread_mutex_lock(&s->mu);
@@ -288,8 +316,16 @@ static void apply_set(qnn_session *s, const char *key, const char *value, const 
 
 static void do_reset(qnn_session *s)
 {
-    if (qnn_ses_rebuild(s, &s->p, s->R, 0) != 0)
-        return;
+    if (s->inst) {   /* none yet: the worker builds them */
+        const qnn_params np = s->p;
+        qnn_ses_set_message(s, 0, "reset: building %d instances", np.instances);
+        qnn_ses_publish(s, s->playing, 1);
+        int rc = qnn_ses_rebuild(s, &np, np.instances, 0);
+        if (rc == QNN_SES_CANCELLED)
+            qnn_ses_mark_stale(s, &np, 0);
+        else if (rc != 0)
+            return;
+    }
     qnn_ses_clear_history(s);
     pthread_mutex_lock(&s->mu);
     s->base = s->p;
@@ -303,6 +339,8 @@ static void do_reset(qnn_session *s)
 int qnn_ses_drain(qnn_session *s)
 {
     pthread_mutex_lock(&s->mu);
+    /* the commands the flag was raised for are taken now (a quit keeps it) */
+    atomic_store_explicit(&s->cancel, s->quit, memory_order_relaxed);
     size_t n = s->qn;
     cmd *q = NULL;
     if (n) {

@@ -14,6 +14,7 @@
 #include "qnn/model.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -60,6 +61,11 @@ struct qnn_session {
     pthread_cond_t cv;
     pthread_t th;
     int started, quit;
+    /* raised (under mu) with quit and with every queued command that
+     * rebuilds (reset, a key the class rebuilds for, the model): the
+     * instances' long computations poll it and give up; cleared by the
+     * worker when it takes the queue */
+    atomic_int cancel;
     cmd *q;
     size_t qn, qcap;
     qnn_params requested;
@@ -73,6 +79,11 @@ struct qnn_session {
     qnn_params p;
     int R, m, nfaint;
     qnn_instance **inst;
+    /* stale: a rebuild was cancelled by a newer command; p holds the
+     * parameters in force, inst those of stale_old: no step until a
+     * rebuild (keep the angles: stale_keep) succeeds */
+    int stale, stale_keep;
+    qnn_params stale_old;
     int *dead;
     qnn_obs *obs;                   /* R, the last evaluation */
     long step;
@@ -137,9 +148,18 @@ void qnn_ses_free_seg(qnn_session *s);
 /* Theory values of the current parameters from the instances' constants. */
 void qnn_ses_compute_theory(qnn_session *s);
 /* Builds R instances of np. keep_theta: copy the angles of the old
- * instances (the first min(L_old, L_new)). 0, or -1 with the message set
- * (the old instances are kept). */
+ * instances (the first min(L_old, L_new)). 0, -1 with the message set
+ * (the old instances are kept), or QNN_SES_CANCELLED: the cancel flag came
+ * up (a newer command or quit; the old instances are kept, nothing set). */
 int qnn_ses_rebuild(qnn_session *s, const qnn_params *np, int R, int keep_theta);
+#define QNN_SES_CANCELLED (-2)
+/* A rebuild to np (R = np->instances) was cancelled: np is in force from
+ * now on and the instances are rebuilt before the next step. */
+void qnn_ses_mark_stale(qnn_session *s, const qnn_params *np, int keep_theta);
+/* Builds the instances when there are none or they are stale. 0, -1 with
+ * the message set (a stale change is undone: the parameters of the
+ * instances are in force again), or QNN_SES_CANCELLED. */
+int qnn_ses_ensure_built(qnn_session *s);
 
 /* session_record.c */
 /* A marker at the current step with the text `what`. */
@@ -147,8 +167,10 @@ void qnn_ses_add_mark(qnn_session *s, const char *what);
 /* Empties the history, the markers and the Hessian histograms and sets
  * the step, the flow time and the rate measurement back to 0. */
 void qnn_ses_clear_history(qnn_session *s);
-/* One step of every live instance: evaluate (recording when due), step. */
-void qnn_ses_step_once(qnn_session *s);
+/* One step of every live instance: evaluate (recording when due), step.
+ * 0, or 1 when the cancel flag interrupted an evaluation: then nothing
+ * changed (no record, no step; the next call does the step again). */
+int qnn_ses_step_once(qnn_session *s);
 /* Publishes a snapshot (called by the worker, or by advance). */
 void qnn_ses_publish(qnn_session *s, int playing, int busy);
 
@@ -156,6 +178,10 @@ void qnn_ses_publish(qnn_session *s, int playing, int busy);
 /* Checks a parameter set for live use: its relations, the live models and
  * the memory of R instances. */
 qnn_status qnn_ses_live_check(const qnn_params *p, int R, size_t mem_limit, char *err, size_t errlen);
+/* Raises the cancel flag when a command of kind k (a SET of key `key`,
+ * checked against the parameters p it applies to) will rebuild the
+ * instances. Call with mu held, after queueing it. */
+void qnn_ses_cancel_for(qnn_session *s, cmd_kind k, const qnn_params *p, const char *key);
 /* Takes the queued commands and applies them; 1 when one was applied. */
 int qnn_ses_drain(qnn_session *s);
 /* Replay: applies the logged changes due at the current step. */

@@ -266,9 +266,13 @@ static void take_hist(qnn_session *s, const qnn_spectrum *sp, long step)
     s->hnow = h;
 }
 
-/* One step of every live instance: evaluate (recording when due), step. */
-void qnn_ses_step_once(qnn_session *s)
+/* One step of every live instance: evaluate (recording when due), step.
+ * 0, or 1 when the cancel flag interrupted an evaluation (nothing changed:
+ * only instance 0 computes Hessians, and it is evaluated first). */
+int qnn_ses_step_once(qnn_session *s)
 {
+    if (s->stale)
+        return 1;   /* a cancelled rebuild: rebuilt first (qnn_ses_ensure_built) */
     const int rec_due = s->step % s->interval == 0 || s->seg_pending;
     int want = rec_due ? (QNN_WANT_EIGEN | QNN_WANT_ENTROPY) : 0;
     if (s->seg_pending)
@@ -280,6 +284,8 @@ void qnn_ses_step_once(qnn_session *s)
             continue;
         double t0 = i == 0 && hess ? qnn_ses_now_s() : 0.0;
         int rc = qnn_instance_eval(s->inst[i], want | (i == 0 && hess ? QNN_WANT_HESSIAN : 0), &s->obs[i]);
+        if (rc == QNN_INSTANCE_INTERRUPTED)
+            return 1;
         if (rc != 0) {
             s->dead[i] = 1;
             s->ndiverged++;
@@ -323,6 +329,7 @@ void qnn_ses_step_once(qnn_session *s)
             qnn_instance_step(s->inst[i]);
     s->flow_time += s->dt;
     s->step++;
+    return 0;
 }
 
 /* ------------------------------------------------------------------------ */

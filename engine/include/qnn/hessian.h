@@ -56,6 +56,7 @@
 #define QNN_HESSIAN_H
 
 #include <limits.h>
+#include <stdatomic.h>
 #include <stddef.h>
 
 /* Status codes; qnn_hess_strerror names each. */
@@ -66,7 +67,8 @@ enum {
     QNN_HESS_EHVP = 3,       /* the Hessian-vector callback returned non-zero */
     QNN_HESS_ENOTFINITE = 4, /* a matrix entry or H v is NaN or infinite */
     QNN_HESS_EEIGEN = 5,     /* the GSL eigensolver failed */
-    QNN_HESS_EMPTYCUT = 6    /* error proxy: no mass survives the cut (N_c = 0) */
+    QNN_HESS_EMPTYCUT = 6,   /* error proxy: no mass survives the cut (N_c = 0) */
+    QNN_HESS_ECANCEL = 7     /* the caller's cancel flag was raised (the *_cancel functions) */
 };
 
 /* A static string naming a status (never NULL). */
@@ -120,6 +122,21 @@ int qnn_hess_dense_spectrum(const double *H, size_t P, qnn_spectrum *out, double
  * unit vectors: H[i*P + j] = (H e_j)_i. Exact when the callback is; not
  * symmetrised. EHVP (callback failed), ENOTFINITE, ENOMEM, EARGS. */
 int qnn_hess_assemble(qnn_hvp_fn hvp, void *ctx, size_t P, double *H);
+
+/* Cancellable forms for a live view (qnn_session): `cancel`, when not
+ * NULL, is read (relaxed) between units of work of a few milliseconds at
+ * most; once it is non-zero the call frees what it allocated and returns
+ * QNN_HESS_ECANCEL (*out zeroed, H's contents unspecified). With cancel
+ * NULL they are the functions above, bit for bit. With a cancel flag, the
+ * dense spectrum takes another route than GSL's gsl_eigen_symm (which
+ * cannot be interrupted): a Householder reduction to tridiagonal form,
+ * one column at a time, then LAPACK's bisection (dstebz) over blocks of
+ * eigenvalues; the eigenvalues agree with gsl_eigen_symm's to rounding
+ * (|Δλ| ~ 1e-13 max |λ| at P = 1024, where both are within that of
+ * LAPACK's dsyevd), not bit for bit. */
+int qnn_hess_dense_spectrum_cancel(const double *H, size_t P, qnn_spectrum *out, double *asym,
+                                   const atomic_int *cancel);
+int qnn_hess_assemble_cancel(qnn_hvp_fn hvp, void *ctx, size_t P, double *H, const atomic_int *cancel);
 
 /* ------------------------------------------------------------------ */
 /* Stochastic Lanczos quadrature                                        */

@@ -5,6 +5,7 @@
 #ifndef QNN_INSTANCE_H
 #define QNN_INSTANCE_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include "qnn/params.h"
 
@@ -72,6 +73,12 @@ typedef struct qnn_consts {
 qnn_instance *qnn_instance_new(const qnn_params *p, int index,
                                const qnn_instance *shared,
                                char *err, size_t errlen);
+/* The same with the instance's cancel flag (qnn_instance_set_cancel) set
+ * from the start: a class that builds layer by layer (random, periodic,
+ * hidden) polls it between layers and the build gives up, NULL with the
+ * message "interrupted", once it is non-zero. */
+qnn_instance *qnn_instance_new_cancel(const qnn_params *p, int index, const qnn_instance *shared,
+                                      const atomic_int *cancel, char *err, size_t errlen);
 void qnn_instance_free(qnn_instance *in);
 
 /* What qnn_instance_eval computes beyond residuals, Jacobian and kernel
@@ -89,8 +96,25 @@ void qnn_instance_free(qnn_instance *in);
  * n_h = 0 the cut puts qubits 0 .. cut - 1 on the visible side). Returns
  * 0, or 1 when the instance has diverged: a value is not finite, or an
  * angle has grown beyond 1e15 rad where a double no longer resolves it (do
- * not step it further). */
+ * not step it further), or QNN_INSTANCE_INTERRUPTED (below). */
 int qnn_instance_eval(qnn_instance *in, int want_eigen, qnn_obs *out);
+
+/* qnn_instance_eval's answer when the instance's cancel flag was raised
+ * during a Hessian (QNN_WANT_HESSIAN, or an upload step): the evaluation
+ * was given up within milliseconds, *out is not valid, and the instance
+ * is as it was before the call (its angles, its pending events and the
+ * SLQ probes' generator): evaluating again gives what an uninterrupted
+ * call would have. */
+#define QNN_INSTANCE_INTERRUPTED 2
+
+/* Makes the instance's long computations (the Hessian: a class's exact
+ * Hessian, the assembly from products, the dense eigenvalues, SLQ) poll
+ * *cancel and give up once it is non-zero (QNN_INSTANCE_INTERRUPTED). NULL
+ * (the default) never cancels and keeps the headless results bit for bit;
+ * with a flag the dense spectrum takes the cancellable route of
+ * qnn_hess_dense_spectrum_cancel (equal to rounding). The flag must
+ * outlive the instance or be replaced first. */
+void qnn_instance_set_cancel(qnn_instance *in, const atomic_int *cancel);
 
 /* One gradient-descent step from the last evaluation (plus the parameter
  * noise). Call qnn_instance_eval before each step. */

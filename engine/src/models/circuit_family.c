@@ -104,6 +104,18 @@ static void make_labels(const qnn_params *p, gsl_rng *rng, size_t m, double *y)
 int qnn_model_build(const qnn_params *p, gsl_rng *rng, qnn_model_data *out,
                     char *err, size_t errlen)
 {
+    return qnn_model_build_cancel(p, rng, out, NULL, err, errlen);
+}
+
+/* The caller's cancel flag is up (checked between layers). */
+static int build_cancelled(const atomic_int *cancel)
+{
+    return cancel && atomic_load_explicit(cancel, memory_order_relaxed) != 0;
+}
+
+int qnn_model_build_cancel(const qnn_params *p, gsl_rng *rng, qnn_model_data *out,
+                           const atomic_int *cancel, char *err, size_t errlen)
+{
     memset(out, 0, sizeof *out);
     const int n = p->n;
     const size_t D = (size_t)1 << n;
@@ -140,6 +152,8 @@ int qnn_model_build(const qnn_params *p, gsl_rng *rng, qnn_model_data *out,
             goto oom;
         make_labels(p, rng, m, out->y);
         for (int l = 0; l <= p->L; l++) {
+            if (build_cancelled(cancel))
+                goto interrupted;
             if (l > 0) {
                 c->gen[l - 1].x = 0;
                 c->gen[l - 1].z = (uint32_t)1u << (n - 1);
@@ -206,13 +220,18 @@ int qnn_model_build(const qnn_params *p, gsl_rng *rng, qnn_model_data *out,
         }
         free(terms);
         free(perm);
-        for (int l = 1; l <= p->L; l++)
+        for (int l = 1; l <= p->L; l++) {
+            if (build_cancelled(cancel))
+                goto interrupted;
             if (qnn_circuit_sample_entangler(c, l, rng, 0) != 0)
                 goto oom;
+        }
         out->loss_scale = 1.0;
         return 0;
     }
     for (int l = 1; l <= p->L; l++) {
+        if (build_cancelled(cancel))
+            goto interrupted;
         c->gen[l - 1] = qnn_pauli_random(rng, n);
         if (qnn_circuit_sample_entangler(c, l, rng, p->depth) != 0)
             goto oom;
@@ -223,6 +242,10 @@ oom:
     qnn_model_data_free(out);
     return qnn_fail(err, errlen, QNN_E_NOMEM, "out of memory while building the %s model (n = %d, L = %d)",
              periodic ? "periodic" : "random", n, p->L);
+interrupted:
+    qnn_model_data_free(out);
+    qnn_fail(err, errlen, QNN_E_INTERRUPTED, "interrupted");
+    return -1;
 }
 
 int qnn_model_build_asym(const qnn_params *p, gsl_rng *rng, qnn_cplx **M, qnn_cplx **V,
@@ -313,7 +336,7 @@ int qnn_circ_build(qnn_instance *in, const qnn_instance *lender, char *err, size
         gsl_rng *crng = qnn_instance_stream(p, QNN_STREAM_CIRCUIT, circ_index);
         if (!crng)
             goto oom;
-        int rc = qnn_model_build(p, crng, &s->own, err, errlen);
+        int rc = qnn_model_build_cancel(p, crng, &s->own, in->cancel, err, errlen);
         gsl_rng_free(crng);
         if (rc != 0)
             return -1;
@@ -411,7 +434,8 @@ int qnn_circ_grad_at(qnn_instance *in, const double *theta, double *g)
  * A + B cos 2h_aθ_a + C sin 2h_aθ_a in θ_a and
  *     ∂_a ∇r_j = h_a [∇r_j(θ + π/(4h_a) e_a) - ∇r_j(θ - π/(4h_a) e_a)]
  * exactly. With loss (c/2) Σ r², column a of H = c (JᵀJ e_a + Σ_j r_j ∂_a ∇r_j):
- * 2P Jacobians, exact to rounding. */
+ * 2P Jacobians, exact to rounding. -1 when the instance's cancel flag
+ * comes up (checked before each column). */
 int qnn_circ_hessian(qnn_instance *in, double *H)
 {
     circ_state *s = cst(in);
@@ -425,6 +449,8 @@ int qnn_circ_hessian(qnn_instance *in, double *H)
             H[(size_t)a * L + b] = H[(size_t)b * L + a];
     memcpy(in->hv_a, in->theta, (size_t)L * sizeof(double));
     for (int a = 0; a < L; a++) {
+        if (qnn_instance_cancelled(in))
+            return -1;   /* two Jacobians per column: a few ms at most */
         double sa = circ->gen_coef ? circ->gen_scale * circ->gen_coef[a] : circ->gen_scale;
         double h = fabs(sa);
         if (h == 0.0)

@@ -36,6 +36,11 @@ extern const qnn_model_class qnn_class_random, qnn_class_periodic, qnn_class_asy
  * compares nested circuits. Returns 0, or -1 with a message. */
 int qnn_model_build(const qnn_params *p, gsl_rng *rng, qnn_model_data *out,
                     char *err, size_t errlen);
+/* The same, giving up between layers (a Haar entangler of D x D each)
+ * once *cancel (not NULL) is non-zero: -1 with status QNN_E_INTERRUPTED
+ * in the message ("interrupted") and *out freed. */
+int qnn_model_build_cancel(const qnn_params *p, gsl_rng *rng, qnn_model_data *out,
+                           const atomic_int *cancel, char *err, size_t errlen);
 void qnn_model_data_free(qnn_model_data *md);
 
 /* Data and M(0) of the asymptotic model for m0_init = haar or file, in this
