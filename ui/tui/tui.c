@@ -65,8 +65,9 @@ int qnn_tui_available(void)
     return f != NULL;
 }
 
-/* A crash: put the terminal back with what is safe in a signal handler
- * (write and tcsetattr), then die of the same signal. */
+/* A crash or a signal that ends the process (fatal_sigs): put the
+ * terminal back with what is safe in a signal handler (write and
+ * tcsetattr), then die of the same signal. */
 static void on_fatal(int sig)
 {
     if (curses_on) {
@@ -483,20 +484,41 @@ static int wake_pipe(char *err, size_t errlen)
     return 0;
 }
 
+/* The signals that end the process by default, other than the stop
+ * signals (SIGINT, SIGTERM, SIGHUP: faceloop.h ends the face properly):
+ * the crashes first (always caught), then those a user or the system
+ * sends (Ctrl+\ gives SIGQUIT: cbreak mode keeps ISIG, and a binary paste
+ * can carry 0x1c), caught unless the process ignores them. on_fatal puts
+ * the terminal back and dies of the same signal (status 128 + signo, a
+ * core where the default makes one). */
+static const int fatal_sigs[] = {
+    SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT,
+    SIGQUIT, SIGPIPE, SIGALRM, SIGUSR1, SIGUSR2, SIGVTALRM, SIGPROF, SIGXCPU, SIGXFSZ, SIGSYS, SIGTRAP,
+#ifdef SIGIO
+    SIGIO,
+#endif
+#ifdef SIGPWR
+    SIGPWR,
+#endif
+#ifdef SIGSTKFLT
+    SIGSTKFLT,
+#endif
+};
+#define NFATAL (sizeof fatal_sigs / sizeof fatal_sigs[0])
+#define NCRASH 5    /* the first NCRASH of fatal_sigs */
+
 /* The terminal in the face's modes, and everything to put it back. */
 typedef struct term_state {
     live_stop stop;
-    struct sigaction oldf[5];
+    struct sigaction oldf[NFATAL];
     FILE *screen_out;
     SCREEN *scr;
 } term_state;
 
-static const int fatal_sigs[5] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
-
 /* The handlers term_open replaced, back in place. */
 static void restore_signals(const term_state *ts)
 {
-    for (int i = 0; i < 5; i++)
+    for (size_t i = 0; i < NFATAL; i++)
         sigaction(fatal_sigs[i], &ts->oldf[i], NULL);
     live_stop_restore(&ts->stop);
 }
@@ -513,8 +535,11 @@ static int term_open(term_state *ts, int mono, char *err, size_t errlen)
     memset(&fa, 0, sizeof fa);
     fa.sa_handler = on_fatal;
     sigemptyset(&fa.sa_mask);
-    for (int i = 0; i < 5; i++)
-        sigaction(fatal_sigs[i], &fa, &ts->oldf[i]);
+    for (size_t i = 0; i < NFATAL; i++) {
+        sigaction(fatal_sigs[i], NULL, &ts->oldf[i]);
+        if (i < NCRASH || ts->oldf[i].sa_handler == SIG_DFL)
+            sigaction(fatal_sigs[i], &fa, NULL);
+    }
     have_tio = tcgetattr(STDIN_FILENO, &saved_tio) == 0;
 
     ts->screen_out = open_screen();
