@@ -39,6 +39,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -231,6 +232,42 @@ static int parse_args(int argc, char **argv, sweep_args *a, int print)
     return QNN_EXIT_OK;
 }
 
+/* The grid of ps fits in memory (sweep_grid_bytes against
+ * qnn_memory_limit), checked before its points are made. 0, or -1 with
+ * the refusal: the grid, the key with the most values, the bytes needed
+ * and available. */
+static int check_grid_size(const qnn_preset *ps, char *err, size_t errlen)
+{
+    long P = 1, R = ps->params.instances;
+    int big = -1;
+    for (int s = 0; s < ps->nsweep; s++) {
+        P *= ps->sweep[s].nvalues;
+        if (big < 0 || ps->sweep[s].nvalues > ps->sweep[big].nvalues)
+            big = s;
+        if (!strcmp(ps->sweep[s].key, "instances"))
+            for (int v = 0; v < ps->sweep[s].nvalues; v++)
+                if (atol(ps->sweep[s].values[v]) > R)
+                    R = atol(ps->sweep[s].values[v]);
+    }
+    /* figure = compare adds a sweep over 3 models (qnn_preset_finalise) */
+    if (ps->params.figure == QNN_FIG_COMPARE)
+        P *= 3;
+    const size_t need = sweep_grid_bytes(P, R), lim = qnn_memory_limit();
+    if (big < 0 || need <= lim)
+        return 0;
+    char grid[512] = "";
+    size_t off = 0;
+    for (int s = 0; s < ps->nsweep && off < sizeof grid; s++)
+        off += (size_t)snprintf(grid + off, sizeof grid - off, "%s%s (%d)", s ? " x " : "", ps->sweep[s].key,
+                                ps->sweep[s].nvalues);
+    const long fit = (long)((double)lim / ((double)need / (double)P));
+    /* "of memory": qnn_refuse adds why the limit is what it is */
+    snprintf(err, errlen, "sweep: key 'sweep.%s': %ld grid points (%s) x %ld instances need about %.1f GiB of memory before the first instance, and %.1f GiB are available; allowed: at most about %ld points here (fewer values of '%s')",
+             ps->sweep[big].key, P, grid, R, (double)need / 1073741824.0, (double)lim / 1073741824.0, fit,
+             ps->sweep[big].key);
+    return -1;
+}
+
 int sweep_prepare(const sweep_args *a, const char *name, const char *path, const char *text, size_t len,
                   qnn_preset *ps, qnn_result *res, char *err, size_t errlen)
 {
@@ -250,6 +287,8 @@ int sweep_prepare(const sweep_args *a, const char *name, const char *path, const
             return QNN_EXIT_USAGE;
         }
     }
+    if (check_grid_size(ps, err, errlen) != 0)
+        return QNN_EXIT_USAGE;
     int rc = qnn_result_prepare_loaded(NULL, 0, ps, res, err, errlen);
     res->overrides = a->over;
     res->noverrides = a->nover;
@@ -284,9 +323,17 @@ static void append_log(const char *dir, int ranks, int threads, long computed, l
 {
     char path[PATH_MAX + 32];
     snprintf(path, sizeof path, "%s/sweep.log", dir);
-    FILE *f = fopen(path, "a");
-    if (!f)
+    /* O_NONBLOCK and a regular file only: a FIFO put there must not hang
+     * the end of the sweep (the log is not part of the result) */
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NONBLOCK | O_CLOEXEC, 0666);
+    struct stat st;
+    if (fd < 0)
         return;
+    FILE *f = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? fdopen(fd, "a") : NULL;
+    if (!f) {
+        close(fd);
+        return;
+    }
     time_t t = time(NULL);
     struct tm tm;
     char when[64];
@@ -353,6 +400,8 @@ static int prepare_root(const sweep_args *a, qnn_preset *ps, qnn_result *res, un
             rc = sweep_usage_fail(1, "out of memory");
     }
     if (rc == QNN_EXIT_OK)
+        rc = sweep_check_targets(a->out, res);
+    if (rc == QNN_EXIT_OK)
         rc = sweep_check_dir(a->out, *man);
     if (rc == QNN_EXIT_OK)
         rc = sweep_write_dir(a->out, *text, *tlen, *man, res->npoints);
@@ -418,6 +467,25 @@ static int share_preset(MPI_Comm comm, int rank, int rc, const sweep_args *a, qn
 }
 #endif
 
+#ifdef QNN_HAVE_MPI
+/* After the work: rank 0's status (rc there) on every rank. The others
+ * wait for it in short naps (rank 0 may reduce for a while; a blocking
+ * broadcast would keep a core busy on every rank). */
+static int share_status(MPI_Comm comm, int rank, int rc)
+{
+    int v = rank == 0 ? rc : 0;
+    MPI_Request rq;
+    MPI_Ibcast(&v, 1, MPI_INT, 0, comm, &rq);
+    for (int done = 0;;) {
+        MPI_Test(&rq, &done, MPI_STATUS_IGNORE);
+        if (done)
+            break;
+        sweep_nap();
+    }
+    return v;
+}
+#endif
+
 /* Rank 0, after the work: what became of it (stopped, or the results
  * reduced and written), and the command's status. sig: the signal that
  * stopped the sweep, or 0. */
@@ -431,19 +499,24 @@ static int finish_root(sweeper *sw, int sig, const sweep_args *a, qnn_result *re
             fputc('\n', stderr);
         if (sw->failed)
             fprintf(stderr, "qnnlab: sweep: %s\n", sw->err);
-        fprintf(stderr, "qnnlab: sweep %s: %ld of %ld instances are in %s; the same command goes on from there\n",
-                sig ? "interrupted" : "stopped", sw->done, sw->total, a->out);
-        return sig ? 128 + sig : QNN_EXIT_FAILURE;
+        /* a path that is not a regular file stays in the way until it is
+         * removed: the message (above) says so, and no resume is promised */
+        if (!sw->blocked || sig)
+            fprintf(stderr, "qnnlab: sweep %s: %ld of %ld instances are in %s; %s\n", sig ? "interrupted" : "stopped",
+                    sw->done, sw->total, a->out,
+                    sw->blocked ? "once that path is removed, the same command goes on from there" : "the same command goes on from there");
+        return sig ? 128 + sig : sw->blocked ? QNN_EXIT_USAGE : QNN_EXIT_FAILURE;
     }
     int diverged = 0;
-    if (sweep_reduce(res, a->out, fp, stats, a->quiet, &sw->stop, &diverged, err, sizeof err) != 0) {
-        const int s2 = atomic_load(&sw->stop);
-        if (s2 > 1)
+    const int red = sweep_reduce(res, a->out, fp, stats, a->quiet, &sw->stop, &diverged, err, sizeof err);
+    if (red != 0) {
+        const int s2 = sweep_stop_signal(sw);
+        if (s2)
             fprintf(stderr, "qnnlab: sweep interrupted while writing the results; all %ld instances are in %s, and the same command writes the results\n",
                     sw->total, a->out);
         else
             fprintf(stderr, "qnnlab: sweep: %s\n", err);
-        return s2 > 1 ? 128 + s2 : QNN_EXIT_FAILURE;
+        return s2 ? 128 + s2 : red == -2 ? QNN_EXIT_USAGE : QNN_EXIT_FAILURE;
     }
     printf("wrote %s/figure.png (and figure.svg, figure.pdf, summary.csv, summary.json; points/*/trace.csv, summary.json, figure.*): %ld points x %d instances, %ld computed now, %ld kept\n",
            a->out, res->npoints, res->points[0].params.instances, (long)sw->nqueue, sw->kept);
@@ -475,7 +548,10 @@ int qnn_cmd_sweep(const qnn_command *self, int argc, char **argv)
             MPI_Comm_free(&node);
         }
     }
-#define LEAVE(code) do { if (launched) { if (size > 1 && (code) != 0 && (code) != QNN_EXIT_USAGE && (code) != QNN_EXIT_DIVERGED) MPI_Abort(comm, (code)); MPI_Finalize(); } return (code); } while (0)
+    /* every rank leaves through MPI_Finalize with the status rank 0 decided
+     * (they agree on it: share_preset, share_status), so a signal gives
+     * 128 + its number on every rank, as in a single process */
+#define LEAVE(code) do { if (launched) MPI_Finalize(); return (code); } while (0)
 #else
     if (launched && launcher_ranks() > 1) {
         fprintf(stderr, "qnnlab: sweep: started as one of %d ranks, but this qnnlab was built without MPI; allowed: build with -DQNN_MPI=ON (libopenmpi-dev), or run one process without mpirun (it uses all cores)\n",
@@ -567,18 +643,14 @@ int qnn_cmd_sweep(const qnn_command *self, int argc, char **argv)
         if (sw.nqueue > 0)
             sweep_work_local(&sw);
     }
-    const int sig = atomic_load(&sw.stop) > 1 ? atomic_load(&sw.stop) : 0;
     if (rank == 0) {
-        rc = finish_root(&sw, sig, &a, &res, fp, stats);
+        rc = finish_root(&sw, sweep_stop_signal(&sw), &a, &res, fp, stats);
         append_log(a.out, size, sw.threads, sw.done - sw.kept, sw.kept, sw.by_rank, sweep_now_s() - t_start, rc);
-    } else {
-        rc = sig ? 128 + sig : sw.failed ? QNN_EXIT_FAILURE : QNN_EXIT_OK;
-        if (sw.failed) {
-            /* rank 0 has the message and ends the job; leave if it does not */
-            for (int w = 0; w < 20000; w++)
-                sweep_nap();
-        }
     }
+#ifdef QNN_HAVE_MPI
+    if (size > 1)
+        rc = share_status(comm, rank, rc);
+#endif
     sweep_signals_off(old_sig);
     pthread_mutex_destroy(&sw.lock);
     pthread_cond_destroy(&sw.cond);

@@ -82,12 +82,16 @@ int sweep_load_point(const char *dir, qnn_point *pt, long k, uint64_t fp, qnn_sw
         if (rc != 0) {
             char path[PATH_MAX + 64];
             sweep_inst_path(dir, k, i, path, sizeof path);
-            snprintf(err, errlen, "'%s': %s; allowed: a complete sweep (run `qnnlab sweep` with the same arguments to finish it)",
-                     path, rc > 0 ? "missing" : why);
+            if (rc == -2)   /* no resume gets past it */
+                snprintf(err, errlen, "'%s': %s; allowed: only instance files in points/K/inst/ (remove it, and `qnnlab sweep` with the same arguments computes the instance again)",
+                         path, why);
+            else
+                snprintf(err, errlen, "'%s': %s; allowed: a complete sweep (run `qnnlab sweep` with the same arguments to finish it)",
+                         path, rc > 0 ? "missing" : why);
             for (int j = 0; j < i; j++)
                 qnn_run_instance_clear(&inst[j]);
             free(inst);
-            return -1;
+            return rc == -2 ? -2 : -1;
         }
     }
     qnn_run *run = NULL;
@@ -160,7 +164,7 @@ static int write_stream(const char *path, stream_writer fn, const void *ctx, con
     }
     rc = sweep_write_atomic(path, mem, n, err, errlen);
     free(mem);
-    return rc;
+    return rc == AFILE_ENOTREG ? -2 : rc != 0 ? -1 : 0;
 }
 
 static int w_summary_csv(const void *a, const void *b, FILE *f) { return write_summary_csv(a, b, f); }
@@ -170,13 +174,15 @@ static int w_summary_json(const void *a, const void *b, FILE *f) { (void)b; retu
 static int write_figure_atomic(const qnn_result *res, int format, const char *path, char *err, size_t errlen)
 {
     afile a;
-    if (afile_reserve(&a, path, err, errlen) != AFILE_OK)
-        return -1;
+    const int r = afile_reserve(&a, path, err, errlen);
+    if (r != AFILE_OK)
+        return r == AFILE_ENOTREG ? -2 : -1;
     if (qnn_write_figure(res, format, a.tmp, err, errlen) != 0) {
         afile_abort(&a);
         return -1;
     }
-    return afile_commit(&a, err, errlen) == AFILE_OK ? 0 : -1;
+    const int c = afile_commit(&a, err, errlen);
+    return c == AFILE_ENOTREG ? -2 : c != AFILE_OK ? -1 : 0;
 }
 
 void sweep_one_point(const qnn_result *res, long k, qnn_point *pt, qnn_result *one)
@@ -270,5 +276,9 @@ int sweep_reduce(qnn_result *res, const char *dir, const uint64_t *fp, const cha
         rc = write_figure_atomic(res, f, path, err, errlen);
     }
     free(stat);
+    if (rc == -2 && !strstr(err, "allowed:")) {
+        size_t l = strlen(err);
+        snprintf(err + l, errlen - l, "; allowed: a regular file or nothing at that path (remove it, and the same command writes the results)");
+    }
     return rc;
 }

@@ -309,22 +309,51 @@ int sweep_mkdir_p(const char *path)
 int sweep_write_atomic(const char *path, const void *data, size_t n, char *err, size_t errlen)
 {
     afile a;
-    if (afile_open(&a, path, err, errlen) != AFILE_OK)
-        return -1;
+    int rc = afile_open(&a, path, err, errlen);
+    if (rc != AFILE_OK)
+        return rc;
     errno = 0;
     if (n > 0 && fwrite(data, 1, n, a.f) != n) {
         snprintf(err, errlen, "cannot write '%s': %s", a.tmp, strerror(errno ? errno : EIO));
         afile_abort(&a);
-        return -1;
+        return AFILE_EIO;
     }
-    return afile_commit(&a, err, errlen) == AFILE_OK ? 0 : -1;
+    return afile_commit(&a, err, errlen);
+}
+
+const char *sweep_file_kind(unsigned mode)
+{
+    switch (mode & S_IFMT) {
+    case S_IFREG: return "a regular file";
+    case S_IFDIR: return "a directory";
+    case S_IFIFO: return "a FIFO";
+    case S_IFCHR: return "a character device";
+    case S_IFBLK: return "a block device";
+    case S_IFSOCK: return "a socket";
+    case S_IFLNK: return "a symbolic link";
+    default: return "not a regular file";
+    }
+}
+
+int sweep_check_kind(const char *path, int dir, char *err, size_t errlen)
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return 0;   /* absent (or a dangling link: the writer replaces it) */
+    if (dir ? S_ISDIR(st.st_mode) : S_ISREG(st.st_mode))
+        return 0;
+    snprintf(err, errlen, "'%s' is %s, not %s", path, sweep_file_kind((unsigned)st.st_mode),
+             dir ? "a directory" : "a regular file");
+    return -1;
 }
 
 int sweep_read_all(const char *path, size_t max, unsigned char **data, size_t *n)
 {
     *data = NULL;
     *n = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: a FIFO put in the place of the file opens without a
+     * writer (and is refused below) instead of hanging here */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0)
         return -1;
     struct stat st;
@@ -365,11 +394,25 @@ int sweep_load_instance(const char *dir, long k, int i, uint64_t fp, const qnn_p
 {
     char path[PATH_MAX + 64];
     sweep_inst_path(dir, k, i, path, sizeof path);
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        if (errno == ENOENT)
+            return 1;
+    } else if (!S_ISREG(st.st_mode)) {
+        static _Thread_local char kind[64];
+        snprintf(kind, sizeof kind, "it is %s, not a regular file", sweep_file_kind((unsigned)st.st_mode));
+        *why = kind;
+        return -2;
+    }
     unsigned char *data;
     size_t n;
     if (sweep_read_all(path, INST_MAX_BYTES, &data, &n) != 0) {
         if (errno == ENOENT)
             return 1;
+        if (errno == EINVAL) {   /* replaced by something else since the stat */
+            *why = "it is not a regular file";
+            return -2;
+        }
         *why = errno == EFBIG ? "it is too large to be an instance file" : "it cannot be read";
         return -1;
     }

@@ -3,6 +3,7 @@
  * with MPI rank 0's server of the queue and the other ranks' clients. */
 #define _GNU_SOURCE 1   /* sched_getaffinity, CPU_COUNT */
 #include "sweep_priv.h"
+#include "afile.h"
 #include "runner.h"
 #include "qnn/pool.h"
 
@@ -75,15 +76,32 @@ void sweep_signals_off(const struct sigaction old[3])
     sigaction(SIGHUP, &old[2], NULL);
 }
 
-static void sweep_fail(sweeper *s, const char *msg)
+int sweep_stop_signal(const sweeper *s)
+{
+    const int v = atomic_load(&s->stop);
+    return v > 0 ? v : 0;
+}
+
+/* Records the sweep's first failure (msg; blocked: a path in DIR that is
+ * not a regular file) and stops the work. A signal that came first stays
+ * the stop flag's value. */
+static void sweep_fail_as(sweeper *s, const char *msg, int blocked)
 {
     pthread_mutex_lock(&s->lock);
-    if (!s->failed)
+    if (!s->failed) {
         snprintf(s->err, sizeof s->err, "%s", msg);
+        s->blocked = blocked;
+    }
     s->failed = 1;
-    atomic_store(&s->stop, 1);
+    int zero = 0;
+    atomic_compare_exchange_strong(&s->stop, &zero, SWEEP_STOP_FAILED);
     pthread_cond_broadcast(&s->cond);
     pthread_mutex_unlock(&s->lock);
+}
+
+static void sweep_fail(sweeper *s, const char *msg)
+{
+    sweep_fail_as(s, msg, 0);
 }
 
 /* Under s->lock: one more instance is in DIR. */
@@ -114,10 +132,15 @@ static int store(sweeper *s, item it, const bytes *b, int from)
 {
     char path[PATH_MAX + 64], err[PATH_MAX + 256];
     sweep_inst_path(s->dir, it.point, it.inst, path, sizeof path);
-    if (sweep_write_atomic(path, b->p, b->n, err, sizeof err) != 0) {
-        char msg[sizeof err + 128];
-        snprintf(msg, sizeof msg, "--out: value '%s': %s; allowed: a writable directory with free space", s->dir, err);
-        sweep_fail(s, msg);
+    const int wrc = sweep_write_atomic(path, b->p, b->n, err, sizeof err);
+    if (wrc != 0) {
+        char msg[sizeof err + 256];
+        if (wrc == AFILE_ENOTREG)
+            snprintf(msg, sizeof msg, "--out: value '%s': %s; allowed: only instance files in points/K/inst/ (remove it, and the same command goes on)",
+                     s->dir, err);
+        else
+            snprintf(msg, sizeof msg, "--out: value '%s': %s; allowed: a writable directory with free space", s->dir, err);
+        sweep_fail_as(s, msg, wrc == AFILE_ENOTREG);
         return -1;
     }
     pthread_mutex_lock(&s->lock);
@@ -224,22 +247,57 @@ void sweep_work_local(sweeper *s)
 }
 
 #ifdef QNN_HAVE_MPI
-enum { TAG_REQ = 11, TAG_ITEM = 12, TAG_DONE = 13, TAG_RESULT = 14, TAG_FAIL = 15 };
+/* The messages between rank 0 and the others (int32 payloads):
+ *   REQ    rank r -> 0  an item, please (one outstanding per rank)
+ *   ITEM   0 -> r       {point, instance}
+ *   DONE   0 -> r       no more items
+ *   RESULT r -> 0       a finished instance file
+ *   FAIL   r -> 0       rank r failed: the message
+ *   STOP   0 -> r       {v}: stop now (v: the signal, or SWEEP_STOP_FAILED)
+ *   BYE    r -> 0       {reason}: r sends nothing more (reason: its signal,
+ *                       SWEEP_STOP_FAILED, or 0 when it ran out of items)
+ *   FIN    0 -> r       the answer to BYE: 0 sends nothing more to r
+ * Messages between two ranks arrive in order, so when rank 0 has every BYE
+ * it has every result, and when rank r has its FIN it has every message
+ * rank 0 sent it: no message is left unreceived at MPI_Finalize, and an
+ * interrupted sweep ends every rank through MPI_Finalize (no MPI_Abort). */
+enum { TAG_REQ = 11, TAG_ITEM = 12, TAG_DONE = 13, TAG_RESULT = 14, TAG_FAIL = 15, TAG_STOP = 16, TAG_BYE = 17,
+       TAG_FIN = 18 };
+
+/* Sets the stop flag to v (a signal, or SWEEP_STOP_FAILED) unless it is set. */
+static void stop_as(sweeper *s, int v)
+{
+    int zero = 0;
+    if (v != 0 && atomic_compare_exchange_strong(&s->stop, &zero, v)) {
+        pthread_mutex_lock(&s->lock);
+        pthread_cond_broadcast(&s->cond);
+        pthread_mutex_unlock(&s->lock);
+    }
+}
 
 void sweep_work_mpi_root(sweeper *s, MPI_Comm comm, int size)
 {
     qnn_pool *pool = qnn_pool_start(s->threads, (long)s->nqueue, &s->stop, sweep_worker, s);
-    if (!pool) {
+    if (!pool)
         sweep_fail(s, "out of memory");
-        return;
-    }
-    int active = size - 1;    /* ranks that have not been told DONE */
-    long outstanding = 0;     /* items out on other ranks */
+    char *gone = calloc((size_t)size, 1);   /* ranks that said BYE */
+    if (!gone)
+        MPI_Abort(comm, QNN_EXIT_FAILURE);  /* cannot even track the ranks */
+    int byes = 0, told = 0;
     unsigned char *rbuf = NULL;
     int idle = 0;
-    while (active > 0 || outstanding > 0) {
-        if (atomic_load(&s->stop))
-            break;            /* a signal or a failure: the caller ends the job (MPI_Abort) */
+    /* the other ranks are served until each has said BYE, also after a
+     * signal or a failure (they are told to STOP, and their results so far
+     * are kept) */
+    while (byes < size - 1) {
+        const int v = atomic_load(&s->stop);
+        if (v != 0 && !told) {
+            int32_t msg[2] = { v, 0 };
+            for (int r = 1; r < size; r++)
+                if (!gone[r])
+                    MPI_Send(msg, 2, MPI_INT32_T, r, TAG_STOP, comm);
+            told = 1;
+        }
         int flag = 0;
         MPI_Status st;
         MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, comm, &flag, &st);
@@ -249,20 +307,14 @@ void sweep_work_mpi_root(sweeper *s, MPI_Comm comm, int size)
         }
         idle = 0;
         if (st.MPI_TAG == TAG_REQ) {
-            int32_t dummy;
-            MPI_Recv(&dummy, 1, MPI_INT32_T, st.MPI_SOURCE, TAG_REQ, comm, MPI_STATUS_IGNORE);
-            item it;
-            long k = qnn_pool_next(pool);   /* the same queue as the workers' */
-            int have = k >= 0;
-            if (have)
-                it = s->queue[k];
-            if (have) {
-                int32_t msg[2] = { it.point, it.inst };
+            int32_t dummy[2] = { 0, 0 };
+            MPI_Recv(dummy, 2, MPI_INT32_T, st.MPI_SOURCE, TAG_REQ, comm, MPI_STATUS_IGNORE);
+            long k = pool && !atomic_load(&s->stop) ? qnn_pool_next(pool) : -1;   /* the workers' queue */
+            if (k >= 0) {
+                int32_t msg[2] = { s->queue[k].point, s->queue[k].inst };
                 MPI_Send(msg, 2, MPI_INT32_T, st.MPI_SOURCE, TAG_ITEM, comm);
-                outstanding++;
             } else {
-                MPI_Send(&dummy, 0, MPI_INT32_T, st.MPI_SOURCE, TAG_DONE, comm);
-                active--;
+                MPI_Send(dummy, 0, MPI_INT32_T, st.MPI_SOURCE, TAG_DONE, comm);
             }
         } else if (st.MPI_TAG == TAG_RESULT || st.MPI_TAG == TAG_FAIL) {
             int cnt = 0;
@@ -271,16 +323,16 @@ void sweep_work_mpi_root(sweeper *s, MPI_Comm comm, int size)
             rbuf = malloc((size_t)cnt + 1);
             if (!rbuf) {
                 sweep_fail(s, "out of memory for a result from another rank");
-                break;
+                MPI_Recv(NULL, 0, MPI_BYTE, st.MPI_SOURCE, st.MPI_TAG, comm, MPI_STATUS_IGNORE);   /* truncated: dropped */
+                continue;
             }
             MPI_Recv(rbuf, cnt, MPI_BYTE, st.MPI_SOURCE, st.MPI_TAG, comm, MPI_STATUS_IGNORE);
-            outstanding--;
             if (st.MPI_TAG == TAG_FAIL) {
                 rbuf[cnt] = 0;
                 char msg[1200];
                 snprintf(msg, sizeof msg, "rank %d: %s", st.MPI_SOURCE, (char *)rbuf);
                 sweep_fail(s, msg);
-                break;
+                continue;
             }
             uint64_t fp;
             long k;
@@ -296,13 +348,50 @@ void sweep_work_mpi_root(sweeper *s, MPI_Comm comm, int size)
             bytes b = { rbuf, (size_t)cnt, (size_t)cnt, 0 };
             item it = { (int32_t)k, i };
             store(s, it, &b, st.MPI_SOURCE);
+        } else if (st.MPI_TAG == TAG_BYE) {
+            int32_t msg[2] = { 0, 0 };
+            MPI_Recv(msg, 2, MPI_INT32_T, st.MPI_SOURCE, TAG_BYE, comm, MPI_STATUS_IGNORE);
+            if (!gone[st.MPI_SOURCE]) {
+                gone[st.MPI_SOURCE] = 1;
+                byes++;
+            }
+            if (msg[0] > 0)
+                stop_as(s, msg[0]);   /* a signal on one rank stops them all */
+            MPI_Send(msg, 0, MPI_INT32_T, st.MPI_SOURCE, TAG_FIN, comm);
         } else {
             /* not ours: take it off the queue so the loop cannot spin */
             MPI_Recv(NULL, 0, MPI_BYTE, st.MPI_SOURCE, st.MPI_TAG, comm, MPI_STATUS_IGNORE);
         }
     }
     free(rbuf);
-    qnn_pool_join(pool);
+    free(gone);
+    if (pool)
+        qnn_pool_join(pool);
+}
+
+/* Rank > 0: the results the workers finished, sent to rank 0. 1 when any
+ * was sent. */
+static int send_results(sweeper *s, MPI_Comm comm)
+{
+    pthread_mutex_lock(&s->lock);
+    outmsg *send = NULL;
+    size_t nsend = s->nout;
+    if (nsend) {
+        send = malloc(nsend * sizeof *send);
+        if (send) {
+            memcpy(send, s->out, nsend * sizeof *send);
+            s->nout = 0;
+        } else {
+            nsend = 0;
+        }
+    }
+    pthread_mutex_unlock(&s->lock);
+    for (size_t j = 0; j < nsend; j++) {
+        MPI_Send(send[j].b.p, (int)send[j].b.n, MPI_BYTE, 0, TAG_RESULT, comm);
+        free(send[j].b.p);
+    }
+    free(send);
+    return nsend > 0;
 }
 
 void sweep_work_mpi_worker(sweeper *s, MPI_Comm comm)
@@ -311,63 +400,41 @@ void sweep_work_mpi_worker(sweeper *s, MPI_Comm comm)
     s->mailcap = (size_t)s->threads + 1;
     /* the workers take items from the mailbox, not from the pool */
     qnn_pool *pool = s->mail ? qnn_pool_start(s->threads, 0, &s->stop, sweep_worker, s) : NULL;
-    if (s->mail && !pool) {
-        const char *msg = "out of memory";
-        MPI_Send(msg, (int)strlen(msg), MPI_BYTE, 0, TAG_FAIL, comm);
-        return;
-    }
     int n = pool ? qnn_pool_workers(pool) : 0;
-    int asked = 0, polls = 0;
+    if (n == 0)
+        sweep_fail(s, s->mail ? "cannot start a worker thread" : "out of memory");
+    int asked = 0, polls = 0, reported = 0;
     for (;;) {
-        int did = 0;
         /* results first: they free rank 0's bookkeeping */
+        int did = send_results(s, comm);
         pthread_mutex_lock(&s->lock);
-        outmsg *send = NULL;
-        size_t nsend = s->nout;
-        if (nsend) {
-            send = malloc(nsend * sizeof *send);
-            if (send) {
-                memcpy(send, s->out, nsend * sizeof *send);
-                s->nout = 0;
-            } else {
-                nsend = 0;
-            }
-        }
         int failed = s->failed, idle = s->threads - s->busy - (int)s->nmail;
         int finished = s->nomore && s->busy == 0 && s->nmail == 0 && s->nout == 0;
         char err[1024];
         snprintf(err, sizeof err, "%s", s->err);
         pthread_mutex_unlock(&s->lock);
-        for (size_t j = 0; j < nsend; j++) {
-            MPI_Send(send[j].b.p, (int)send[j].b.n, MPI_BYTE, 0, TAG_RESULT, comm);
-            free(send[j].b.p);
-            did = 1;
-        }
-        free(send);
-        if (n == 0 && !failed) {
-            snprintf(err, sizeof err, "cannot start a worker thread");
-            failed = 1;
-        }
-        if (failed) {
-            /* rank 0 prints it and ends the job (MPI_Abort) */
+        if (failed && !reported) {
+            /* rank 0 prints it and stops the others */
             MPI_Send(err, (int)strlen(err), MPI_BYTE, 0, TAG_FAIL, comm);
-            break;
+            reported = 1;
         }
-        if (finished || atomic_load(&s->stop) > 1)
+        if (finished || atomic_load(&s->stop))
             break;
-        if (!asked && !s->nomore && !failed && idle > 0) {
-            int32_t dummy = 0;
-            MPI_Send(&dummy, 1, MPI_INT32_T, 0, TAG_REQ, comm);
+        if (!asked && !s->nomore && idle > 0) {
+            int32_t dummy[2] = { 0, 0 };
+            MPI_Send(dummy, 2, MPI_INT32_T, 0, TAG_REQ, comm);
             asked = 1;
             did = 1;
         }
-        if (asked) {
-            int flag = 0;
-            MPI_Status st;
-            MPI_Iprobe(0, MPI_ANY_TAG, comm, &flag, &st);
-            if (flag) {
-                int32_t msg[2] = { 0, 0 };
-                MPI_Recv(msg, 2, MPI_INT32_T, 0, st.MPI_TAG, comm, MPI_STATUS_IGNORE);
+        int flag = 0;
+        MPI_Status st;
+        MPI_Iprobe(0, MPI_ANY_TAG, comm, &flag, &st);
+        if (flag) {
+            int32_t msg[2] = { 0, 0 };
+            MPI_Recv(msg, 2, MPI_INT32_T, 0, st.MPI_TAG, comm, MPI_STATUS_IGNORE);
+            if (st.MPI_TAG == TAG_STOP) {
+                stop_as(s, msg[0]);
+            } else {
                 pthread_mutex_lock(&s->lock);
                 if (st.MPI_TAG == TAG_ITEM && s->nmail < s->mailcap)
                     s->mail[s->nmail++] = (item){ msg[0], msg[1] };
@@ -376,8 +443,8 @@ void sweep_work_mpi_worker(sweeper *s, MPI_Comm comm)
                 pthread_cond_broadcast(&s->cond);
                 pthread_mutex_unlock(&s->lock);
                 asked = 0;
-                did = 1;
             }
+            did = 1;
         }
         if (!did)
             nap_idle(&polls);
@@ -388,9 +455,33 @@ void sweep_work_mpi_worker(sweeper *s, MPI_Comm comm)
     s->nomore = 1;
     pthread_cond_broadcast(&s->cond);
     pthread_mutex_unlock(&s->lock);
-    qnn_pool_join(pool);
+    if (pool)
+        qnn_pool_join(pool);   /* a stop ends the instances under way within 64 steps */
+    send_results(s, comm);      /* those finished before the stop are kept */
+    if (s->failed && !reported) {
+        MPI_Send(s->err, (int)strlen(s->err), MPI_BYTE, 0, TAG_FAIL, comm);
+        reported = 1;
+    }
+    const int v = atomic_load(&s->stop);
+    int32_t bye[2] = { v, 0 };
+    MPI_Send(bye, 2, MPI_INT32_T, 0, TAG_BYE, comm);
+    /* until FIN: an answer to the last REQ, a STOP (both moot now) */
+    for (;;) {
+        int flag = 0;
+        MPI_Status st;
+        MPI_Iprobe(0, MPI_ANY_TAG, comm, &flag, &st);
+        if (!flag) {
+            nap_idle(&polls);
+            continue;
+        }
+        int32_t msg[2];
+        MPI_Recv(msg, 2, MPI_INT32_T, 0, st.MPI_TAG, comm, MPI_STATUS_IGNORE);
+        if (st.MPI_TAG == TAG_FIN)
+            break;
+    }
     for (size_t j = 0; j < s->nout; j++)
         free(s->out[j].b.p);
+    s->nout = 0;
 }
 #endif
 
