@@ -456,10 +456,8 @@ int qnn_cli_run(int argc, char **argv)
             char *av[] = { name, NULL };
             return face->main(face, 1, av);
         }
-        usage_short(stderr);
-        fputs("(no display and no terminal: `qnnlab gui` needs a display, `qnnlab tui` a terminal; headless runs use `qnnlab run`)\n", stderr);
-        fputs("(`qnnlab --help` explains every command and key)\n", stderr);
-        return QNN_EXIT_USAGE;
+        return qnn_refuse("qnnlab", "no display and no terminal: `qnnlab gui` needs a display, `qnnlab tui` a terminal; "
+                                    "allowed: `qnnlab run PRESET --out DIR` headless, or `qnnlab --help` for every command");
     }
     const char *name = argv[1];
     if (!strcmp(name, "--help") || !strcmp(name, "-h") || !strcmp(name, "help")) {

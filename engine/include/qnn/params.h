@@ -211,9 +211,21 @@ int qnn_params_get(const qnn_params *p, const char *key, char *buf, size_t len);
 qnn_status qnn_params_check(const qnn_params *p, size_t mem_limit, char *err, size_t errlen);
 
 /* Bytes one instance needs (circuit, states, Jacobian), and a whole run
- * with `threads` instances alive at once plus the recorded traces. */
+ * with `threads` instances alive at once plus what every instance keeps
+ * until the files are written: its records (sizeof(qnn_obs) each, steps /
+ * record_every + 2 of them), residuals, Hessian spectra and kernel at
+ * step 0, and the analysis' arrays. SIZE_MAX when it does not fit a
+ * size_t. qnn_params_check refuses a run past its limit naming the key
+ * that drives the size (steps for the records, n or L for a circuit, width
+ * for an mlp, hessian for its observer, ...). */
 size_t qnn_params_instance_bytes(const qnn_params *p);
 size_t qnn_params_run_bytes(const qnn_params *p, int threads_alive);
+
+/* The memory of `live` live instances of p (a session: the instances, no
+ * records) against mem_limit bytes (0 = no limit): QNN_OK, or QNN_E_SIZE
+ * with the refusal naming the key that drives the size, the need and the
+ * limit in binary units, and what to lower. */
+qnn_status qnn_params_check_live_memory(const qnn_params *p, int live, size_t mem_limit, char *err, size_t errlen);
 
 /* The key table, for help texts and the faces. */
 const qnn_key_info *qnn_params_keys(size_t *count);

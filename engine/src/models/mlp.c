@@ -373,8 +373,13 @@ static double mlp_bytes(const qnn_params *p, double hessian_bytes)
     return 8.0 * P * 8.0 + 8.0 * N * units * 8.0 + 4.0 * r * r * 8.0 + hessian_bytes + 65536.0;
 }
 
+/* the samples when the NTK and its eigen work (m outputs squared) hold
+ * most of an instance, else the hidden layers' widths */
 static const char *mlp_memory_key(const qnn_params *p)
 {
+    double r = mlp_n_residuals(p);
+    if (4.0 * r * r * 8.0 > 0.5 * mlp_bytes(p, 0.0))
+        return "m";
     return p->nwidths > 0 ? "widths" : "width";
 }
 
