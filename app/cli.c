@@ -187,7 +187,7 @@ static const qnn_command commands[] = {
                  "qnnlab bench --gui [--frames N] [--size WxH] [--preset P]   (the window's frame time)\n"
                  "qnnlab bench --tui [--frames N] [--size WxH] [--preset P] [--ascii]   (the terminal face's)\n"
                  "qnnlab bench --soak [--preset P] [--steps N] [--every K] [--instances R] [--allow MIB]\n"
-                 "             (a long live session: resident memory every K steps must stay flat)",
+                 "             (a long live session: heap and resident memory sampled every K steps must not grow with the steps)",
         .help = "  bench        Print steps/s of the engine's reference workloads (median of\n"
                 "               several runs, single-threaded), the cost of a gradient against a\n"
                 "               forward pass and the bandwidth of the Pauli rotation; see\n"
@@ -200,7 +200,7 @@ static const qnn_command commands[] = {
                 "    --scaling          also time the scaling with D and L (asym-scaling)\n"
                 "    --only IDS         comma list of workload ids (`qnnlab bench --help`)\n"
                 "    --gui, --tui       the frame time of the window or the terminal face instead\n"
-                "    --soak             a long live session instead (resident memory must stay flat)\n",
+                "    --soak             a long live session instead (memory must not grow with the steps)\n",
         .more = "Workloads\n"
                 "  --only IDS   comma list of workload ids (random_n4_L64_haar, random_n10_L200_haar,\n"
                 "               random_n16_L200_bw2, random_n20_L200_bw2, periodic_d64_p80_m4,\n"

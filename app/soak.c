@@ -14,7 +14,9 @@
  * one jump allowed for, and a leak only when the growth with the steps
  * beyond the allowance (default 1 MiB; a leak of one byte per instance
  * step of 16 instances over 10^6 steps would be 15 MiB) is significant in
- * both fits. */
+ * both fits. The resident size is judged only where it is steady enough
+ * to resolve the allowance (the standard error of its growth at most a
+ * quarter of it); the report says which measures were judged. */
 #include "soak.h"
 #include "command.h"
 #include "preset.h"
@@ -85,6 +87,28 @@ static int least_squares(const gsl_matrix *X, const gsl_vector *y, size_t j, gsl
     return rc;
 }
 
+/* 1 when r[i] = α + β t[i] for all i (a constant record count, or one
+ * that grows with the steps, as before the history first fills): the
+ * records cannot be told from the steps then, and are left out. */
+static int affine_in_steps(const double *t, const double *r, size_t m)
+{
+    double mt = 0, mr = 0, stt = 0, str = 0, scale = 1.0;
+    for (size_t i = 0; i < m; i++) {
+        mt += t[i] / (double)m;
+        mr += r[i] / (double)m;
+        scale = fabs(r[i]) > scale ? fabs(r[i]) : scale;
+    }
+    for (size_t i = 0; i < m; i++) {
+        stt += (t[i] - mt) * (t[i] - mt);
+        str += (t[i] - mt) * (r[i] - mr);
+    }
+    const double beta = stt > 0 ? str / stt : 0.0;
+    for (size_t i = 0; i < m; i++)
+        if (fabs(r[i] - mr - beta * (t[i] - mt)) > 1e-9 * scale)
+            return 0;
+    return 1;
+}
+
 int qnn_soak_judge(const double *steps, const double *records, const double *y, size_t n, size_t warm,
                    double allow, qnn_soak_fit *out)
 {
@@ -100,9 +124,7 @@ int qnn_soak_judge(const double *steps, const double *records, const double *y, 
     out->span = t[m - 1] - t[0];
     /* columns: 1, the steps scaled to 0 .. 1 (its coefficient is the
      * growth over the span), the records when they vary, the jump */
-    int use_rec = 0;
-    for (size_t i = 1; r && i < m; i++)
-        use_rec |= r[i] != r[0];
+    int use_rec = r && !affine_in_steps(t, r, m);
     const size_t p = 2 + (size_t)use_rec, RC = 2, GC = 1;
     gsl_matrix *X = gsl_matrix_alloc(m, p), *XJ = gsl_matrix_alloc(m, p + 1);
     gsl_vector *Y = gsl_vector_alloc(m), *c = gsl_vector_alloc(p), *cj = gsl_vector_alloc(p + 1),
@@ -152,6 +174,7 @@ int qnn_soak_judge(const double *steps, const double *records, const double *y, 
         sig_jump = out->jump_growth - 2.0 * out->jump_se > allow;
     }
     out->leak = sig_line && sig_jump;
+    out->noisy = !(out->se <= 0.25 * allow);
     rc = 0;
 done:
     if (X) gsl_matrix_free(X);
@@ -163,17 +186,18 @@ done:
     return rc;
 }
 
-/* One measure's fit, two lines of the report. */
-static void report_fit(const char *what, const qnn_soak_fit *f)
+/* One measure's fit, two lines of the report (with its verdict when
+ * judged). */
+static void report_fit(const char *what, const qnn_soak_fit *f, int judged)
 {
+    const char *verdict = !judged ? "not judged" : f->leak ? "grows" : "flat";
     printf("  %s: %.3f MiB + %.1f B per record; growth with the steps %+.4f MiB (standard error %.4f MiB)\n", what,
            f->base / 1048576.0, f->per_record, f->growth / 1048576.0, f->se / 1048576.0);
     if (isfinite(f->jump_at))
         printf("    with one jump allowed for (%+.4f MiB at step %.0f): %+.4f MiB (standard error %.4f MiB): %s\n",
-               f->jump / 1048576.0, f->jump_at, f->jump_growth / 1048576.0, f->jump_se / 1048576.0,
-               f->leak ? "grows" : "flat");
+               f->jump / 1048576.0, f->jump_at, f->jump_growth / 1048576.0, f->jump_se / 1048576.0, verdict);
     else
-        printf("    (too few samples to allow for a jump): %s\n", f->leak ? "grows" : "flat");
+        printf("    (too few samples to allow for a jump): %s\n", verdict);
 }
 
 /* The refusal, one line; QNN_EXIT_USAGE. */
@@ -305,18 +329,24 @@ int qnn_bench_soak(const qnn_command *self, int argc, char **argv)
             fprintf(stderr, "qnnlab: bench --soak: out of memory\n");
             rc = QNN_EXIT_FAILURE;
         } else {
-            printf("  judged on the %zu samples from step %.0f (the first %zu are the warm-up), allowed %ld MiB of growth with the steps:\n",
+            printf("  judged on the %zu samples from step %.0f (after %zu of warm-up), allowed %ld MiB of growth with the steps:\n",
                    fh.n, fh.first, warm, allow_mib);
-            report_fit("heap in use (mallinfo2, the verdict's main measure)", &fh);
-            report_fit("resident size (also memory outside malloc)", &fr);
-            if (fh.leak || fr.leak) {
+            /* the resident size follows the allocator's high-water mark:
+             * judged where it is steady enough to resolve the allowance */
+            const int rss_judged = !fr.noisy;
+            report_fit("heap in use (mallinfo2), judged", &fh, 1);
+            report_fit(rss_judged ? "resident size (also memory outside malloc), judged"
+                                  : "resident size, not judged: too noisy (a standard error over a quarter of the allowance)",
+                       &fr, rss_judged);
+            if (fh.leak || (rss_judged && fr.leak)) {
                 const qnn_soak_fit *f = fh.leak ? &fh : &fr;
                 fprintf(stderr, "qnnlab: bench --soak: the %s grows with the steps: %.3f ± %.3f MiB over %.0f steps (%.3f ± %.3f MiB with one jump allowed for); allowed: %ld MiB\n",
                         fh.leak ? "heap in use" : "resident size", f->growth / 1048576.0, f->se / 1048576.0, f->span,
                         f->jump_growth / 1048576.0, f->jump_se / 1048576.0, allow_mib);
                 rc = QNN_EXIT_FAILURE;
             } else {
-                printf("  flat: ok (neither grows with the steps beyond the allowance by more than two standard errors)\n");
+                printf("  flat: ok (%s with the steps beyond the allowance by more than two standard errors)\n",
+                       rss_judged ? "neither grows" : "the heap in use does not grow");
             }
         }
     }

@@ -19,12 +19,17 @@ typedef struct qnn_soak_fit {
     double jump;         /* that jump's size, and the step of the first */
     double jump_at;      /*   sample after it (NaN: no jump fitted) */
     int leak;            /* 1: a steady growth beyond the allowance */
+    int noisy;           /* 1: the growth's standard error exceeds a quarter
+                            of the allowance (or is unknown): the samples
+                            cannot resolve growth at the allowance's scale */
 } qnn_soak_fit;
 
 /* Judges samples i = warm .. n-1 of a measure y[i] taken at steps[i] with
  * records[i] records in the history (NULL: none), against `allow` (same
  * unit as y). The measure is fitted by least squares as
  *     y = a + b records + c steps                          (the line)
+ * (records left out where they are a line in the steps themselves: the
+ * history filling up cannot be told from a leak then)
  * and once more with one jump d [steps >= s] added at the s that fits
  * best (an allocator that grows its arena once, a high-water mark).
  * A leak grows steadily, so it is called one only when the growth c span
