@@ -16,6 +16,9 @@
 #define QNN_MAX_SWEEP_KEYS 4
 #define QNN_MAX_SWEEP_VALUES 64
 #define QNN_PRESET_MAX_BYTES (256 * 1024)
+/* The longest line of a preset, in bytes without its line break (a
+ * 1024-entry label list written with 17 digits is ~25 KiB). */
+#define QNN_PRESET_MAX_LINE (64 * 1024)
 
 typedef struct qnn_sweep_key {
     char key[32];
@@ -64,7 +67,9 @@ long qnn_preset_points(const qnn_preset *ps);
 int qnn_preset_point(const qnn_preset *ps, long k, qnn_params *out, int *value_index,
                      char *err, size_t errlen);
 
-/* Calls fn for each preset file in qnn_preset_dir(), in name order. */
+/* Calls fn for each preset file in qnn_preset_dir(), in name order, with
+ * its name and description (or the reason it does not load) made safe to
+ * print (control characters and bytes that are not UTF-8 as \xNN). */
 typedef void (*qnn_preset_visit)(void *ctx, const char *name, const char *description);
 int qnn_preset_list(qnn_preset_visit fn, void *ctx, char *err, size_t errlen);
 

@@ -1,6 +1,7 @@
 /* The guided tour's steps as live sessions (tour.h). */
 #include "tour.h"
 #include "preset.h"
+#include "qnn/text.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -24,6 +25,14 @@ int qnn_live_default_instances(const qnn_params *p)
     return o.instances;
 }
 
+#define QQ(n) QNN_QUOTE_CAP(n)
+
+/* s quoted for a message (qnn_text_quote), at most show bytes of it. */
+static const char *quote(const char *s, size_t show, char *buf, size_t len)
+{
+    return qnn_text_quote(s, strlen(s), show, buf, len);
+}
+
 int qnn_tour_params(const qnn_tour_ctx *c, int k, qnn_params *preset_params, qnn_params *p,
                     char *name, size_t namelen, char *err, size_t errlen)
 {
@@ -36,26 +45,31 @@ int qnn_tour_params(const qnn_tour_ctx *c, int k, qnn_params *preset_params, qnn
         return -1;
     }
     int rc = -1;
+    /* the tour file, its titles and values, and --set are input: quoted */
+    char path[QQ(200)], title[QQ(80)], pre[QQ(200)], v[QQ(200)];
+    quote(t->path, 200, path, sizeof path);
+    quote(st->title, 80, title, sizeof title);
+    quote(st->preset, 200, pre, sizeof pre);
     if (qnn_preset_load(st->preset, ps, e, sizeof e) != 0) {
-        snprintf(err, errlen, "tour file '%s', line %d (step %d, '%s'): key 'preset': value '%s': %s", t->path,
-                 st->preset_line, k + 1, st->title, st->preset, e);
+        snprintf(err, errlen, "tour file '%s', line %d (step %d, '%s'): key 'preset': value '%s': %s", path,
+                 st->preset_line, k + 1, title, pre, e);
         goto out;
     }
     *preset_params = ps->params;
     for (int i = 0; i < st->nset; i++)
         if (qnn_preset_override(ps, st->set[i], e, sizeof e) != 0) {
-            snprintf(err, errlen, "tour file '%s', line %d (step %d, '%s'): key 'set': value '%s': %s", t->path,
-                     st->set_line[i], k + 1, st->title, st->set[i], e);
+            snprintf(err, errlen, "tour file '%s', line %d (step %d, '%s'): key 'set': value '%s': %s", path,
+                     st->set_line[i], k + 1, title, quote(st->set[i], 200, v, sizeof v), e);
             goto out;
         }
     for (int i = 0; i < c->nover; i++)
         if (qnn_preset_override(ps, c->over[i], e, sizeof e) != 0) {
-            snprintf(err, errlen, "--set %s (tour step %d, '%s'): %s", c->over[i], k + 1, st->title, e);
+            snprintf(err, errlen, "--set %s (tour step %d, '%s'): %s", quote(c->over[i], 200, v, sizeof v), k + 1, title, e);
             goto out;
         }
     if (qnn_preset_finalise(ps, e, sizeof e) != 0 || qnn_preset_point(ps, 0, p, NULL, e, sizeof e) != 0) {
-        snprintf(err, errlen, "tour file '%s', line %d (step %d, '%s'): preset '%s' with its set lines: %s", t->path,
-                 st->line, k + 1, st->title, st->preset, e);
+        snprintf(err, errlen, "tour file '%s', line %d (step %d, '%s'): preset '%s' with its set lines: %s", path,
+                 st->line, k + 1, title, pre, e);
         goto out;
     }
     if (name)
@@ -79,8 +93,10 @@ qnn_session *qnn_tour_open(void *ctx, int k, qnn_params *preset_params, char *na
     qnn_session *s = qnn_session_new(&p, &o, e, sizeof e);
     if (!s) {
         const live_tour_step *st = &c->tour->step[k];
-        snprintf(err, errlen, "tour file '%s', line %d (step %d, '%s'): preset '%s' cannot run live: %s", c->tour->path,
-                 st->line, k + 1, st->title, st->preset, e);
+        char path[QQ(200)], title[QQ(80)], pre[QQ(200)];
+        snprintf(err, errlen, "tour file '%s', line %d (step %d, '%s'): preset '%s' cannot run live: %s",
+                 quote(c->tour->path, 200, path, sizeof path), st->line, k + 1, quote(st->title, 80, title, sizeof title),
+                 quote(st->preset, 200, pre, sizeof pre), e);
     }
     return s;
 }

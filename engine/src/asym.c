@@ -3,6 +3,8 @@
 #include "gslpad.h"
 #include "qnn/asym.h"
 #include "qnn/haar.h"
+#include "qnn/file.h"
+#include "qnn/text.h"
 
 #include <gsl/gsl_cblas.h>
 #include <gsl/gsl_eigen.h>
@@ -14,6 +16,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
 
 struct qnn_asym {
@@ -412,10 +415,24 @@ int qnn_asym_read_matrix(const char *path, size_t *dout, qnn_cplx **Mout, char *
 {
     json_error_t je;
     *Mout = NULL;
-    json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+    char show[QNN_QUOTE_CAP(200)];
+    qnn_text_quote(path, strlen(path), 200, show, sizeof show);
+    /* a FIFO or a device would block json_load_file or never end */
+    const char *kind;
+    FILE *f = qnn_file_open_read(path, &kind);
+    if (!f && kind)
+        return qnn_fail(err, errlen, QNN_E_FILE, "key 'm0_file': value '%s' is %s, not a regular file; allowed: a regular file, JSON {\"re\": [[...]], \"im\": [[...]]} holding a Hermitian d x d matrix",
+                        show, kind);
+    if (!f)
+        return qnn_fail(err, errlen, QNN_E_FILE, "key 'm0_file': value '%s' cannot be read (%s); allowed: a readable JSON file {\"re\": [[...]], \"im\": [[...]]} holding a Hermitian d x d matrix",
+                        show, strerror(errno));
+    json_t *root = json_loadf(f, JSON_REJECT_DUPLICATES, &je);
+    fclose(f);
     if (!root) {
+        char why[QNN_QUOTE_CAP(sizeof je.text)];
+        qnn_text_quote(je.text, strlen(je.text), 0, why, sizeof why);
         return qnn_fail(err, errlen, QNN_E_FILE, "key 'm0_file': value '%s' cannot be read as JSON (%s, line %d); allowed: a JSON file {\"re\": [[...]], \"im\": [[...]]} holding a Hermitian d x d matrix",
-                 path, je.text, je.line);
+                 show, why, je.line);
     }
     const json_t *re = json_object_get(root, "re"), *im = json_object_get(root, "im");
     size_t d = json_is_array(re) ? json_array_size(re) : 0;
@@ -467,7 +484,7 @@ int qnn_asym_read_matrix(const char *path, size_t *dout, qnn_cplx **Mout, char *
             what = "has an entry whose modulus |re + i im| overflows a double (above 1.8e308)";
         else if (dev > 1e-10 * mx) {
             qnn_fail(err, errlen, QNN_E_FILE, "key 'm0_file': value '%s' is not Hermitian (max |M - M†| = %.3g against max |M| = %.3g); allowed: a Hermitian matrix, |M_ij - conj(M_ji)| <= 1e-10 max |M|",
-                     path, dev, mx);
+                     show, dev, mx);
             json_decref(root);
             free(M);
             free(row);
@@ -478,7 +495,7 @@ int qnn_asym_read_matrix(const char *path, size_t *dout, qnn_cplx **Mout, char *
     free(row);
     if (what) {
         qnn_fail(err, errlen, QNN_E_FILE, "key 'm0_file': value '%s' %s; allowed: a JSON file {\"re\": [[...]], \"im\": [[...]]} holding a Hermitian d x d matrix, d = 2 .. 1024 a power of two",
-                 path, what);
+                 show, what);
         free(M);
         return -1;
     }

@@ -9,6 +9,7 @@
  * ncols + 1 of them) until the row ends, so that a ragged row is reported
  * as ragged before any of its cells is parsed. */
 #include "qnn/dataset.h"
+#include "qnn/file.h"
 #include "qnn/text.h"
 
 #include <csv.h>
@@ -821,17 +822,20 @@ int qnn_dataset_read(const char *path, const qnn_dataset_opts *o, qnn_dataset *d
     memset(ds, 0, sizeof *ds);
     char show[SHOW_NAME * 4 + 16];
     escape(path, strlen(path), SHOW_NAME, show, sizeof show);
-    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    const char *kind;
+    int fd = qnn_file_open_fd(path, &kind);
+    if (fd < 0 && kind)
+        return qnn_fail(err, errlen, QNN_E_FILE, "%s: is %s, not a regular file; allowed: a readable CSV file",
+                        show, kind);
     if (fd < 0)
         return qnn_fail(err, errlen, QNN_E_FILE, "%s: cannot be opened (%s); allowed: a readable CSV file",
                         show, strerror(errno));
     struct stat sb;
-    if (fstat(fd, &sb) != 0)
-        sb.st_mode = 0;
-    if (!S_ISREG(sb.st_mode)) {
+    if (fstat(fd, &sb) != 0) {
+        int e = errno;
         close(fd);
-        return qnn_fail(err, errlen, QNN_E_FILE, "%s: not a regular file%s; allowed: a readable CSV file",
-                        show, S_ISDIR(sb.st_mode) ? " (a directory)" : "");
+        return qnn_fail(err, errlen, QNN_E_FILE, "%s: cannot be read (%s); allowed: a readable CSV file",
+                        show, strerror(e));
     }
     if (sb.st_size > QNN_DATA_MAX_BYTES) {
         close(fd);

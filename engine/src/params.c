@@ -5,6 +5,7 @@
 #include "qnn/model.h"
 #include "qnn/statevec.h"
 #include "qnn/qasm.h"
+#include "qnn/text.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -346,13 +347,23 @@ static size_t trimmed_len(const char *s)
  * so that what is allowed still fits the message). */
 #define VALUE_QUOTE (QNN_TEXT_MAX + 63)
 
-/* The refusal of one key's value: "key 'K': value 'V' WHAT; allowed: ...". */
+/* s as a message quotes it (qnn_text_quote): control characters, C1 and
+ * bytes that are not UTF-8 as \xNN, so a value holding ESC ] 0 ; ... BEL
+ * cannot set the terminal's title when the message reaches stderr. */
+#define QUOTE_CAP QNN_QUOTE_CAP(VALUE_QUOTE)
+static const char *quoted(const char *s, size_t show, char *buf, size_t len)
+{
+    return qnn_text_quote(s ? s : "", s ? strlen(s) : 0, show, buf, len);
+}
+
+/* The refusal of one key's value: "key 'K': value 'V' WHAT; allowed: ...",
+ * the key and the value quoted. */
 static qnn_status fail(char *err, size_t errlen, qnn_status code, const char *key, const char *value,
                        const char *what, const char *allowed)
 {
-    size_t vl = strlen(value);
-    return qnn_fail(err, errlen, code, "key '%s': value '%.*s%s' %s; allowed: %s", key,
-                    (int)(vl > VALUE_QUOTE ? VALUE_QUOTE : vl), value, vl > VALUE_QUOTE ? "..." : "", what, allowed);
+    char k[QNN_QUOTE_CAP(64)], v[QUOTE_CAP];
+    return qnn_fail(err, errlen, code, "key '%s': value '%s' %s; allowed: %s", quoted(key, 64, k, sizeof k),
+                    quoted(value, VALUE_QUOTE, v, sizeof v), what, allowed);
 }
 
 static int parse_double(const char *s, double *out)
@@ -368,6 +379,9 @@ static int parse_double(const char *s, double *out)
     return 0;
 }
 
+/* An integer: 0, -1 when s is not one, -2 when it is one (decimal
+ * digits, or an integral number such as 1e5) beyond what any key allows
+ * (|v| >= 9e18: the caller says "out of range", not "not an integer"). */
 static int parse_long(const char *s, long long *out)
 {
     if (!*s)
@@ -379,13 +393,22 @@ static int parse_long(const char *s, long long *out)
         *out = v;
         return 0;
     }
+    if (*end == '\0' && errno == ERANGE)
+        return -2;
     /* Accept integral values written in floating point, e.g. 1e5. */
-    double d;
-    if (parse_double(s, &d) == 0 && d == floor(d) && fabs(d) < 9e18) {
-        *out = (long long)d;
-        return 0;
-    }
-    return -1;
+    char *dend;
+    errno = 0;
+    double d = strtod(s, &dend);
+    if (*dend || dend == s)
+        return -1;
+    if (errno == ERANGE && fabs(d) > 1.0)   /* 1e400: a whole number, too large */
+        return -2;
+    if (errno == ERANGE || !isfinite(d) || d != floor(d))
+        return -1;
+    if (fabs(d) >= 9e18)
+        return -2;
+    *out = (long long)d;
+    return 0;
 }
 
 /* The spellings statistics had before they took one ("final_loss" is
@@ -496,6 +519,58 @@ static int set_label_list(qnn_params *p, const char *value, char *err, size_t er
 static qnn_status set_raw(qnn_params *p, const char *key_in, const char *value_in,
                           char *err, size_t errlen);
 
+/* The keys whose values are comma lists (labels as a vector). */
+static int is_list_key(const char *key)
+{
+    static const char *const lists[] = { "labels", "widths", "stats", "rotations", "features", "hessian_range", NULL };
+    for (const char *const *k = lists; *k; k++)
+        if (!strcmp(key, *k))
+            return 1;
+    return 0;
+}
+
+/* What every value of a known key must be before it is parsed: UTF-8
+ * text (summary.json and the share string store it; jansson refuses a
+ * string that is not UTF-8 and the key would be lost), and, for a comma
+ * list, no empty entry (two commas in a row, one at the start or the end:
+ * sweep lists and --grid refuse them alike). Unknown keys pass: their
+ * refusal comes later. */
+static qnn_status check_text(const char *key, const char *value, char *err, size_t errlen)
+{
+    const key_row *r = find_row(!strcmp(key, "p") ? "L" : !strcmp(key, "d") ? "n" : key);
+    if (!r)
+        return QNN_OK;
+    const char *allowed = !strcmp(key, "d") ? "2, 4, 8, ... 16777216 (d = 2^n)" : r->info.allowed;
+    size_t len = strlen(value), bad;
+    if (!qnn_utf8_valid(value, len, &bad)) {
+        char what[160], al[1024];
+        snprintf(what, sizeof what, "is not UTF-8 text (byte %zu of %zu, \\x%02X, is not part of a UTF-8 character)",
+                 bad + 1, len, (unsigned char)value[bad]);
+        snprintf(al, sizeof al, "%s, in UTF-8", allowed);
+        return fail(err, errlen, QNN_E_KEY_TYPE, key, value, what, al);
+    }
+    if (!is_list_key(key) || trimmed_len(value) == 0)
+        return QNN_OK;
+    int entry = 1;
+    const char *s = value;
+    for (;;) {
+        const char *comma = strchr(s, ',');
+        size_t n = comma ? (size_t)(comma - s) : strlen(s);
+        int blank = 1;
+        for (size_t i = 0; i < n; i++)
+            blank &= isspace((unsigned char)s[i]) != 0;
+        if (blank) {
+            char what[160];
+            snprintf(what, sizeof what, "has an empty entry (entry %d: two commas in a row, or one at the start or the end)", entry);
+            return fail(err, errlen, QNN_E_KEY_TYPE, key, value, what, allowed);
+        }
+        if (!comma)
+            return QNN_OK;
+        s = comma + 1;
+        entry++;
+    }
+}
+
 /* widths = n_1, n_2, ...: the hidden widths of model mlp ("" clears). */
 static int set_widths(qnn_params *p, const char *value, char *err, size_t errlen)
 {
@@ -510,9 +585,10 @@ static int set_widths(qnn_params *p, const char *value, char *err, size_t errlen
     char t[64];
     while ((rc = next_item(&s, &done, t, sizeof t)) != 0) {
         long long x;
-        if (rc < 0 || parse_long(t, &x) != 0)
+        int pr = rc < 0 ? -1 : parse_long(t, &x);
+        if (pr == -1)
             return fail(err, errlen, QNN_E_KEY_TYPE, "widths", value, "has an entry that is not an integer", allowed);
-        if (x < 1 || x > 65536)
+        if (pr == -2 || x < 1 || x > 65536)
             return fail(err, errlen, QNN_E_KEY_RANGE, "widths", value, "has a width out of range (a layer needs at least one unit)", allowed);
         if (n >= QNN_MLP_MAX_HIDDEN)
             return fail(err, errlen, QNN_E_KEY_RANGE, "widths", value, "has too many layers", allowed);
@@ -562,8 +638,8 @@ static qnn_status set_register(qnn_params *q, const char *key, const char *shown
         q->n_v = 0;
     if (q->n_v > 0 && (!strcmp(key, "n_v") || !strcmp(key, "n_h"))) {
         if (q->n_v + q->n_h > QNN_MAX_QUBITS) {
-            char v[64];
-            snprintf(v, sizeof v, "%s", shown);
+            char v[QNN_QUOTE_CAP(64)];
+            quoted(shown, 60, v, sizeof v);
             return qnn_fail(err, errlen, QNN_E_RELATION, "key '%s': value '%s' makes n_v + n_h = %d + %d qubits; allowed: n_v + n_h <= %d",
                             key, v, q->n_v, q->n_h, QNN_MAX_QUBITS);
         }
@@ -575,9 +651,11 @@ static qnn_status set_register(qnn_params *q, const char *key, const char *shown
 /* The key, trimmed into key[64]; QNN_E_KEY_UNKNOWN when it is longer. */
 static qnn_status trim_key(const char *key_in, char key[64], char *err, size_t errlen)
 {
-    if (trimmed_len(key_in ? key_in : "") >= 64)   /* cut short, it could read as a key */
-        return qnn_fail(err, errlen, QNN_E_KEY_UNKNOWN, "unknown key '%.40s...' (%zu bytes); allowed: a key listed by `qnnlab --help`",
-                        key_in, trimmed_len(key_in));
+    if (trimmed_len(key_in ? key_in : "") >= 64) {   /* cut short, it could read as a key */
+        char k[QNN_QUOTE_CAP(40)];
+        return qnn_fail(err, errlen, QNN_E_KEY_UNKNOWN, "unknown key '%s' (%zu bytes); allowed: a key listed by `qnnlab --help`",
+                        quoted(key_in, 40, k, sizeof k), trimmed_len(key_in));
+    }
     trim(key_in ? key_in : "", key, 64);
     return QNN_OK;
 }
@@ -633,9 +711,9 @@ qnn_status qnn_params_set_number(qnn_params *p, const char *key_in, double v, ch
     switch (r->info.type) {
     case QNN_KEY_INT:
     case QNN_KEY_LONG:
-        if (!whole || fabs(v) >= 9e18)
+        if (!whole)
             return fail(err, errlen, QNN_E_KEY_TYPE, key, text, "is not an integer", r->info.allowed);
-        if (v < r->lo || v > r->hi)
+        if (fabs(v) >= 9e18 || v < r->lo || v > r->hi)
             return fail(err, errlen, QNN_E_KEY_RANGE, key, text, "is out of range", r->info.allowed);
         if (r->info.type == QNN_KEY_INT)
             *(int *)base = (int)v;
@@ -643,8 +721,10 @@ qnn_status qnn_params_set_number(qnn_params *p, const char *key_in, double v, ch
             *(long *)base = (long)v;
         break;
     case QNN_KEY_U64:
-        if (!whole || v < 0 || v >= 18446744073709551616.0)
+        if (!whole || v < 0)
             return fail(err, errlen, QNN_E_KEY_TYPE, key, text, "is not an unsigned integer", r->info.allowed);
+        if (v >= 18446744073709551616.0)
+            return fail(err, errlen, QNN_E_KEY_RANGE, key, text, "is out of range", r->info.allowed);
         *(uint64_t *)base = (uint64_t)v;
         break;
     default:   /* QNN_KEY_DOUBLE */
@@ -667,6 +747,9 @@ static qnn_status set_raw(qnn_params *p, const char *key_in, const char *value_i
     char key[64], value[QNN_TEXT_MAX + 64];
     trim(key_in ? key_in : "", key, sizeof key);
     trim(value_in ? value_in : "", value, sizeof value);
+    qnn_status st = check_text(key, value_in ? value_in : "", err, errlen);
+    if (st != QNN_OK)
+        return st;
     if (trimmed_len(value_in ? value_in : "") >= sizeof value) {
         /* a label list may be longer (1024 numbers; qnn_params_get writes
          * them so); any other value would be cut short: refused */
@@ -674,7 +757,9 @@ static qnn_status set_raw(qnn_params *p, const char *key_in, const char *value_i
             return set_label_list(p, value_in, err, errlen);
         const key_row *r = find_row(strcmp(key, "p") == 0 ? "L" : key);
         if (!r && strcmp(key, "d") != 0) {
-            return qnn_fail(err, errlen, QNN_E_KEY_UNKNOWN, "unknown key '%s' (value '%.40s...'); allowed: a key listed by `qnnlab --help`", key, value);
+            char k[QNN_QUOTE_CAP(64)], v[QNN_QUOTE_CAP(40)];
+            return qnn_fail(err, errlen, QNN_E_KEY_UNKNOWN, "unknown key '%s' (value '%s'); allowed: a key listed by `qnnlab --help`",
+                            quoted(key, 64, k, sizeof k), quoted(value, 40, v, sizeof v));
         }
         char what[64];
         snprintf(what, sizeof what, "is longer than %zu bytes", sizeof value - 1);
@@ -684,7 +769,10 @@ static qnn_status set_raw(qnn_params *p, const char *key_in, const char *value_i
     /* Aliases from the papers' notation. */
     if (strcmp(key, "d") == 0) {
         long long v;
-        if (parse_long(value, &v) != 0 || v < 2 || v > (1LL << QNN_MAX_QUBITS) || (v & (v - 1)) != 0)
+        int pr = parse_long(value, &v);
+        if (pr == -1)
+            return fail(err, errlen, QNN_E_KEY_TYPE, "d", value, "is not an integer", "2, 4, 8, ... 16777216 (d = 2^n)");
+        if (pr == -2 || v < 2 || v > (1LL << QNN_MAX_QUBITS) || (v & (v - 1)) != 0)
             return fail(err, errlen, QNN_E_KEY_RANGE, "d", value, "is not a power of two in range", "2, 4, 8, ... 16777216 (d = 2^n)");
         int n = 0;
         while ((1LL << n) < v)
@@ -728,7 +816,9 @@ static qnn_status set_raw(qnn_params *p, const char *key_in, const char *value_i
 
     const key_row *r = find_row(key);
     if (!r) {
-        return qnn_fail(err, errlen, QNN_E_KEY_UNKNOWN, "unknown key '%s' (value '%s'); allowed: a key listed by `qnnlab --help`", key, value);
+        char k[QNN_QUOTE_CAP(64)], v[QUOTE_CAP];
+        return qnn_fail(err, errlen, QNN_E_KEY_UNKNOWN, "unknown key '%s' (value '%s'); allowed: a key listed by `qnnlab --help`",
+                        quoted(key, 64, k, sizeof k), quoted(value, VALUE_QUOTE, v, sizeof v));
     }
     char *base = (char *)p + r->offset;
     const char *name = r->info.name;
@@ -736,9 +826,10 @@ static qnn_status set_raw(qnn_params *p, const char *key_in, const char *value_i
     case QNN_KEY_INT:
     case QNN_KEY_LONG: {
         long long v;
-        if (parse_long(value, &v) != 0)
+        int pr = parse_long(value, &v);
+        if (pr == -1)
             return fail(err, errlen, QNN_E_KEY_TYPE, name, value, "is not an integer", r->info.allowed);
-        if ((double)v < r->lo || (double)v > r->hi)
+        if (pr == -2 || (double)v < r->lo || (double)v > r->hi)
             return fail(err, errlen, QNN_E_KEY_RANGE, name, value, "is out of range", r->info.allowed);
         if (r->info.type == QNN_KEY_INT)
             *(int *)base = (int)v;
@@ -752,6 +843,8 @@ static qnn_status set_raw(qnn_params *p, const char *key_in, const char *value_i
         char *end;
         errno = 0;
         unsigned long long v = strtoull(value, &end, 10);
+        if (!*end && errno == ERANGE && isdigit((unsigned char)value[0]))
+            return fail(err, errlen, QNN_E_KEY_RANGE, name, value, "is out of range", r->info.allowed);
         if (*end || errno)
             return fail(err, errlen, QNN_E_KEY_TYPE, name, value, "is not an unsigned integer", r->info.allowed);
         *(uint64_t *)base = (uint64_t)v;

@@ -15,6 +15,8 @@
  * coefficient is then exactly 0 are dropped; the terms keep the order in
  * which their string first appears. */
 #include "qnn/pauli_sum.h"
+#include "qnn/file.h"
+#include "qnn/text.h"
 
 #include <errno.h>
 #include <math.h>
@@ -76,34 +78,11 @@ static int utf8_len(const unsigned char *p, const unsigned char *stop)
 }
 
 /* The text of a token [p, p+len) as a message shows it: at most 32 bytes,
- * control characters and bytes that are not UTF-8 as \xNN. */
+ * control characters (C0, DEL, C1) and bytes that are not UTF-8 as \xNN
+ * (qnn_text_quote). */
 static void ps_show(const char *p, size_t len, char *buf, size_t cap)
 {
-    size_t o = 0;
-    const unsigned char *u = (const unsigned char *)p, *stop = u + len;
-    if (len > 32)
-        stop = u + 32;
-    while (u < stop && o + 8 < cap) {
-        if (*u >= 0x80) {
-            int l = utf8_len(u, (const unsigned char *)p + len);
-            if (l > 0 && u + l <= stop) {
-                memcpy(buf + o, u, (size_t)l);
-                o += (size_t)l;
-                u += l;
-                continue;
-            }
-        }
-        if (*u < 0x20 || *u >= 0x7f)
-            o += (size_t)snprintf(buf + o, cap - o, "\\x%02X", *u);
-        else
-            buf[o++] = (char)*u;
-        u++;
-    }
-    if (len > 32 && o + 4 < cap) {
-        memcpy(buf + o, "...", 3);
-        o += 3;
-    }
-    buf[o] = '\0';
+    qnn_text_quote(p, len, 32, buf, cap);
 }
 
 static int is_word(char ch)
@@ -553,25 +532,31 @@ int qnn_pauli_sum_read(const char *path, int n, qnn_pauli_sum **out, int *count,
     int rc = ps_check_n(n, err, errlen);
     if (rc)
         return rc;
-    FILE *f = fopen(path, "rb");
+    char show[QNN_QUOTE_CAP(200)];
+    qnn_text_quote(path, strlen(path), 200, show, sizeof show);
+    const char *kind;
+    FILE *f = qnn_file_open_read(path, &kind);
+    if (!f && kind)
+        return qnn_fail(err, errlen, QNN_E_FILE, "%s: is %s, not a regular file; allowed: a text file of Pauli sums", show, kind);
     if (!f)
         return qnn_fail(err, errlen, QNN_E_FILE, "%s: cannot be read (%s); allowed: a readable text file of Pauli sums",
-                        path, strerror(errno));
+                        show, strerror(errno));
     struct stat st;
-    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+    if (fstat(fileno(f), &st) != 0) {
         fclose(f);
-        return qnn_fail(err, errlen, QNN_E_FILE, "%s: not a regular file; allowed: a text file of Pauli sums", path);
+        return qnn_fail(err, errlen, QNN_E_FILE, "%s: cannot be read (%s); allowed: a text file of Pauli sums", show,
+                        strerror(errno));
     }
     if (st.st_size > PS_MAX_FILE) {
         fclose(f);
-        return qnn_fail(err, errlen, QNN_E_FILE, "%s: %lld bytes; allowed: at most %d bytes", path,
+        return qnn_fail(err, errlen, QNN_E_FILE, "%s: %lld bytes; allowed: at most %d bytes", show,
                         (long long)st.st_size, PS_MAX_FILE);
     }
     size_t cap = (size_t)st.st_size + 1, len = 0;
     char *text = malloc(cap);
     if (!text) {
         fclose(f);
-        return qnn_fail(err, errlen, QNN_E_NOMEM, "%s: out of memory", path);
+        return qnn_fail(err, errlen, QNN_E_NOMEM, "%s: out of memory", show);
     }
     /* read to the end even when the size changed under us (never past cap) */
     size_t got;
@@ -581,7 +566,7 @@ int qnn_pauli_sum_read(const char *path, int n, qnn_pauli_sum **out, int *count,
     fclose(f);
     if (bad) {
         free(text);
-        return qnn_fail(err, errlen, QNN_E_FILE, "%s: read error", path);
+        return qnn_fail(err, errlen, QNN_E_FILE, "%s: read error", show);
     }
     text[len] = '\0';
     /* comments become spaces (columns keep their place); a blank line
@@ -589,7 +574,7 @@ int qnn_pauli_sum_read(const char *path, int n, qnn_pauli_sum **out, int *count,
     char *work = malloc(len + 1);
     if (!work) {
         free(text);
-        return qnn_fail(err, errlen, QNN_E_NOMEM, "%s: out of memory", path);
+        return qnn_fail(err, errlen, QNN_E_NOMEM, "%s: out of memory", show);
     }
     memcpy(work, text, len + 1);
     size_t ls = 0;
@@ -611,7 +596,7 @@ int qnn_pauli_sum_read(const char *path, int n, qnn_pauli_sum **out, int *count,
         if (in_comment)
             work[i] = ' ';
     }
-    ps_ctx c = {work, path, 1, n, text};
+    ps_ctx c = {work, show, 1, n, text};
     const char *p = work, *stop = work + len;
     qnn_pauli_sum *list = NULL;
     int cnt = 0, lcap = 0;
@@ -630,13 +615,13 @@ int qnn_pauli_sum_read(const char *path, int n, qnn_pauli_sum **out, int *count,
             break;
         if (ps_list_push(&list, &cnt, &lcap, &s) != 0) {
             qnn_pauli_sum_free(&s);
-            rc = qnn_fail(err, errlen, QNN_E_NOMEM, "%s: out of memory", path);
+            rc = qnn_fail(err, errlen, QNN_E_NOMEM, "%s: out of memory", show);
             break;
         }
         p = e < stop ? e + 1 : stop;
     }
     if (rc == 0 && cnt == 0)
-        rc = qnn_fail(err, errlen, QNN_E_KEY_TYPE, "%s: holds no observable; allowed: Pauli sums like 0.5*ZZII - 0.2*XIII, separated by ';' or blank lines", path);
+        rc = qnn_fail(err, errlen, QNN_E_KEY_TYPE, "%s: holds no observable; allowed: Pauli sums like 0.5*ZZII - 0.2*XIII, separated by ';' or blank lines", show);
     free(work);
     free(text);
     if (rc) {

@@ -16,6 +16,8 @@
  * expression tree after substitution (shared nodes could otherwise make a
  * tree exponential in the text), the expression pool. */
 #include "qnn/qasm.h"
+#include "qnn/file.h"
+#include "qnn/text.h"
 
 #include <errno.h>
 #include <math.h>
@@ -145,36 +147,15 @@ typedef struct {
 /* --- messages ----------------------------------------------------------- */
 
 /* The token as the user wrote it, escaped for one line: control bytes,
- * DEL and bytes that are not UTF-8 as \xNN, cut after 40 bytes. */
+ * DEL, C1 and bytes that are not UTF-8 as \xNN, cut after 40 bytes
+ * (qnn_text_quote). */
 static void tok_text(const P *p, const tok *t, char *buf, size_t n)
 {
     if (t->t == T_EOF) {
         snprintf(buf, n, "end of file");
         return;
     }
-    size_t o = 0, lim = t->len < 40 ? t->len : 40;
-    const unsigned char *s = (const unsigned char *)p->text + t->s;
-    for (size_t i = 0; i < lim && o + 8 < n; i++) {
-        unsigned char c = s[i];
-        int ulen = c >= 0xF0 && c <= 0xF4 ? 4 : c >= 0xE0 && c < 0xF0 ? 3 : c >= 0xC2 && c < 0xE0 ? 2 : 0;
-        int ok = ulen > 0 && i + (size_t)ulen <= t->len;
-        for (int j = 1; ok && j < ulen; j++)
-            ok = (s[i + (size_t)j] & 0xC0) == 0x80;
-        if (ok && o + (size_t)ulen + 8 < n) {
-            memcpy(buf + o, s + i, (size_t)ulen);
-            o += (size_t)ulen;
-            i += (size_t)ulen - 1;
-        } else if (c < 0x20 || c >= 0x7F) {
-            o += (size_t)snprintf(buf + o, n - o, "\\x%02X", c);
-        } else {
-            buf[o++] = (char)c;
-        }
-    }
-    if (lim < t->len && o + 4 < n) {
-        memcpy(buf + o, "...", 3);
-        o += 3;
-    }
-    buf[o] = '\0';
+    qnn_text_quote(p->text + t->s, t->len, 40, buf, n);
 }
 
 /* "name:line:col: " and the rest; the first failure wins. Returns -1 so
@@ -193,7 +174,9 @@ static int failf(P *p, int line, int col, qnn_status code, const char *fmt, ...)
         va_start(ap, fmt);
         vsnprintf(msg, sizeof msg, fmt, ap);
         va_end(ap);
-        qnn_fail(p->err, p->errlen, code, "%s:%d:%d: %s", p->name, line, col, msg);
+        char name[QNN_QUOTE_CAP(200)];
+        qnn_text_quote(p->name, strlen(p->name), 200, name, sizeof name);
+        qnn_fail(p->err, p->errlen, code, "%s:%d:%d: %s", name, line, col, msg);
     }
     return -1;
 }
@@ -1841,25 +1824,31 @@ int qnn_qasm_read(const char *path, qnn_qc **out, char *err, size_t errlen)
         *out = NULL;
     if (!path || !out)
         return qnn_fail(err, errlen, QNN_E_ARGS, "qnn_qasm_read: no file; allowed: a path");
-    FILE *f = fopen(path, "rb");
+    char show[QNN_QUOTE_CAP(200)];
+    qnn_text_quote(path, strlen(path), 200, show, sizeof show);
+    const char *kind;
+    FILE *f = qnn_file_open_read(path, &kind);
+    if (!f && kind)
+        return qnn_fail(err, errlen, QNN_E_FILE, "%s: is %s, not a regular file; allowed: a readable OpenQASM file", show, kind);
     if (!f)
-        return qnn_fail(err, errlen, QNN_E_FILE, "%s: cannot be read (%s); allowed: a readable OpenQASM file", path,
+        return qnn_fail(err, errlen, QNN_E_FILE, "%s: cannot be read (%s); allowed: a readable OpenQASM file", show,
                         strerror(errno));
     struct stat st;
-    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+    if (fstat(fileno(f), &st) != 0) {
         fclose(f);
-        return qnn_fail(err, errlen, QNN_E_FILE, "%s: not a regular file; allowed: a readable OpenQASM file", path);
+        return qnn_fail(err, errlen, QNN_E_FILE, "%s: cannot be read (%s); allowed: a readable OpenQASM file", show,
+                        strerror(errno));
     }
     if (st.st_size > QNN_QASM_MAX_BYTES) {
         fclose(f);
         return qnn_fail(err, errlen, QNN_E_FILE, "%s: %lld bytes; allowed: an OpenQASM file of at most %d bytes",
-                        path, (long long)st.st_size, QNN_QASM_MAX_BYTES);
+                        show, (long long)st.st_size, QNN_QASM_MAX_BYTES);
     }
     size_t cap = (size_t)st.st_size + 1;
     char *buf = malloc(cap);
     if (!buf) {
         fclose(f);
-        return qnn_fail(err, errlen, QNN_E_NOMEM, "%s: out of memory; allowed: a smaller file", path);
+        return qnn_fail(err, errlen, QNN_E_NOMEM, "%s: out of memory; allowed: a smaller file", show);
     }
     size_t n = fread(buf, 1, cap, f);
     int bad = ferror(f) || n > (size_t)st.st_size;   /* it grew while read */
@@ -1867,7 +1856,7 @@ int qnn_qasm_read(const char *path, qnn_qc **out, char *err, size_t errlen)
     if (bad) {
         free(buf);
         return qnn_fail(err, errlen, QNN_E_FILE, "%s: cannot be read whole; allowed: a file that is not being written",
-                        path);
+                        show);
     }
     int rc = qnn_qasm_parse(buf, n, path, out, err, errlen);
     free(buf);

@@ -2,6 +2,10 @@
  * to step in a running explorer (live.h). */
 #include "live.h"
 
+#include "qnn/file.h"
+#include "qnn/text.h"
+
+#include <errno.h>
 #include <ini.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -34,13 +38,18 @@ static void fail(parse *ps, const char *fmt, ...)
     if (ps->failed)
         return;     /* the first error is the one to fix */
     ps->failed = 1;
-    int n = snprintf(ps->err, ps->errlen, "tour file '%s', line %d: ", ps->origin, ps->line);
-    if (n < 0 || (size_t)n >= ps->errlen)
-        return;
+    /* the message quotes the file's text: made safe to print whole
+     * (control characters, C1 and bytes that are not UTF-8 as \xNN) */
+    char msg[2048];
+    int n = snprintf(msg, sizeof msg, "tour file '%s', line %d: ", ps->origin, ps->line);
+    if (n < 0 || (size_t)n >= sizeof msg)
+        n = 0;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(ps->err + n, ps->errlen - (size_t)n, fmt, ap);
+    vsnprintf(msg + n, sizeof msg - (size_t)n, fmt, ap);
     va_end(ap);
+    if (ps->errlen)
+        qnn_text_quote(msg, strlen(msg), 0, ps->err, ps->errlen);
 }
 
 static const char *lskip(const char *s, const char *end)
@@ -263,21 +272,25 @@ int live_tour_parse(live_tour *t, const char *text, size_t len, const char *orig
         fail(&ps, "the line is not '[step]', 'key = value' or an indented continuation line; allowed: those, blank lines and comments (; or #)");
         return -1;
     }
+    char oq[QNN_QUOTE_CAP(200)];
+    qnn_text_quote(origin, strlen(origin), 200, oq, sizeof oq);
     if (rc < 0) {
-        snprintf(err, errlen, "tour file '%s': out of memory while parsing it", origin);
+        snprintf(err, errlen, "tour file '%s': out of memory while parsing it", oq);
         return -1;
     }
     if (t->nsteps == 0) {
         snprintf(err, errlen, "tour file '%s': no [step] section (the file is empty or holds only comments); allowed: one [step] section per step, each with title, preset, text and try",
-                 origin);
+                 oq);
         return -1;
     }
     for (int k = 0; k < t->nsteps; k++) {
         const live_tour_step *st = &t->step[k];
         const char *miss = !st->title[0] ? "title" : !st->preset[0] ? "preset" : !st->text[0] ? "text" : !st->try_[0] ? "try" : NULL;
         if (miss) {
-            snprintf(err, errlen, "tour file '%s', line %d: the step that starts there (step %d%s%.60s%s) has no key '%s'; allowed: every [step] has title, preset, text and try (set, slider, panel and formula are optional)",
-                     origin, st->line, k + 1, st->title[0] ? ", '" : "", st->title, st->title[0] ? "'" : "", miss);
+            char tq[QNN_QUOTE_CAP(60)];
+            qnn_text_quote(st->title, strlen(st->title), 60, tq, sizeof tq);
+            snprintf(err, errlen, "tour file '%s', line %d: the step that starts there (step %d%s%s%s) has no key '%s'; allowed: every [step] has title, preset, text and try (set, slider, panel and formula are optional)",
+                     oq, st->line, k + 1, st->title[0] ? ", '" : "", tq, st->title[0] ? "'" : "", miss);
             return -1;
         }
     }
@@ -291,16 +304,24 @@ int live_tour_load(live_tour *t, const char *path, char *err, size_t errlen)
         snprintf(def, sizeof def, "%s/tour.ini", live_asset_dir());
         path = def;
     }
-    FILE *f = fopen(path, "rb");
+    char pq[QNN_QUOTE_CAP(200)];
+    qnn_text_quote(path, strlen(path), 200, pq, sizeof pq);
+    const char *kind;
+    FILE *f = qnn_file_open_read(path, &kind);   /* a FIFO would block */
+    if (!f && kind) {
+        snprintf(err, errlen, "tour file '%s' is %s, not a regular file; allowed: a regular text file (assets/tour.ini, or one named with --tour-file)",
+                 pq, kind);
+        return -1;
+    }
     if (!f) {
-        snprintf(err, errlen, "tour file '%s' cannot be read; allowed: set QNNLAB_ASSETS to the assets/ folder that holds tour.ini, or name a file with --tour-file",
-                 path);
+        snprintf(err, errlen, "tour file '%s' cannot be read (%s); allowed: set QNNLAB_ASSETS to the assets/ folder that holds tour.ini, or name a file with --tour-file",
+                 pq, strerror(errno));
         return -1;
     }
     char *buf = malloc(TOUR_MAX_BYTES + 1);
     if (!buf) {
         fclose(f);
-        snprintf(err, errlen, "tour file '%s': out of memory", path);
+        snprintf(err, errlen, "tour file '%s': out of memory", pq);
         return -1;
     }
     size_t n = fread(buf, 1, TOUR_MAX_BYTES + 1, f);
@@ -309,7 +330,7 @@ int live_tour_load(live_tour *t, const char *path, char *err, size_t errlen)
     if (bad || n > TOUR_MAX_BYTES) {
         snprintf(err, errlen, bad ? "tour file '%s' cannot be read; allowed: a readable text file"
                                   : "tour file '%s' is larger than 256 KiB; allowed: at most 256 KiB",
-                 path);
+                 pq);
         free(buf);
         return -1;
     }

@@ -8,6 +8,7 @@
 #include "models.h"
 #include "instance_impl.h"
 #include "qnn/asym.h"
+#include "qnn/text.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -174,8 +175,10 @@ int qnn_asym_class_check(const qnn_params *p, char *err, size_t errlen)
             return -1;
         free(M);
         if ((long long)d != D) {
+            char show[QNN_QUOTE_CAP(200)];
+            qnn_text_quote(p->m0_file, strlen(p->m0_file), 200, show, sizeof show);
             return qnn_fail(err, errlen, QNN_E_FILE, "key 'm0_file': value '%s' holds a %zu x %zu matrix but n = %d needs d = %lld; allowed: a %lld x %lld Hermitian matrix (or set d = %zu)",
-                     p->m0_file, d, d, p->n, D, D, D, d);
+                     show, d, d, p->n, D, D, D, d);
         }
     }
     if (p->m0_init == QNN_M0_CIRCUIT)
