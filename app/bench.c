@@ -129,9 +129,11 @@ int qnn_cmd_bench(const qnn_command *self, int argc, char **argv)
 
     rc = QNN_EXIT_OK;
     json_t *root = json_object();
-    json_t *jm = json_pack("{s:s, s:i, s:f, s:f, s:s}", "cpu", mc.cpu, "cores", (int)mc.cores,
+    /* the CPU's and BLAS's names as the system gives them: kept even when
+     * they are not UTF-8 (qnn_json_text) */
+    json_t *jm = json_pack("{s:o, s:i, s:f, s:f, s:o}", "cpu", qnn_json_text(mc.cpu), "cores", (int)mc.cores,
                            "mem_total_bytes", mc.mem_total, "mem_available_bytes", mc.mem_avail,
-                           "blas", mc.blas);
+                           "blas", qnn_json_text(mc.blas));
     json_object_set_new(root, "machine", jm);
     json_object_set_new(root, "settings",
                         json_pack("{s:b, s:i, s:f, s:f, s:i}", "quick", o.quick, "repeats", o.repeats,

@@ -3,6 +3,7 @@
  * timing, written whole or not at all). */
 #include "bench_priv.h"
 #include "afile.h"
+#include "results.h"
 
 #include <jansson.h>
 #include <limits.h>
@@ -27,18 +28,18 @@ json_t *bench_jstat(stat3 s)
 json_t *bench_jworkload(const wl_result *r)
 {
     json_t *o = json_object();
-    json_object_set_new(o, "id", json_string(r->w->id));
-    json_object_set_new(o, "label", json_string(r->w->label));
+    json_object_set_new(o, "id", qnn_json_text(r->w->id));
+    json_object_set_new(o, "label", qnn_json_text(r->w->label));
     json_t *sets = json_array();
     for (int i = 0; i < MAX_SETS && r->w->sets[i]; i++)
-        json_array_append_new(sets, json_string(r->w->sets[i]));
+        json_array_append_new(sets, qnn_json_text(r->w->sets[i]));
     for (int i = 0; i < 2; i++)
         if (r->w->extra[i][0])
-            json_array_append_new(sets, json_string(r->w->extra[i]));
+            json_array_append_new(sets, qnn_json_text(r->w->extra[i]));
     json_object_set_new(o, "settings", sets);
-    json_object_set_new(o, "status", json_string(r->status == 0 ? "measured" : r->status > 0 ? "skipped" : "failed"));
+    json_object_set_new(o, "status", qnn_json_text(r->status == 0 ? "measured" : r->status > 0 ? "skipped" : "failed"));
     if (r->note[0])
-        json_object_set_new(o, "note", json_string(r->note));
+        json_object_set_new(o, "note", qnn_json_text(r->note));
     json_object_set_new(o, "instance_bytes", bench_jnum(r->bytes));
     if (r->status != 0)
         return o;

@@ -11,6 +11,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <jansson.h>
+#include <signal.h>
+
+#include "afile.h"
+#include "qnn/text.h"
 
 #ifndef QNN_VERSION
 #define QNN_VERSION "0.0.0"
@@ -154,6 +158,27 @@ int qnn_write_spectra_csv(const qnn_result *res, FILE *f)
 /* summary.json                                                             */
 /* ------------------------------------------------------------------------ */
 
+json_t *qnn_json_text(const char *s)
+{
+    if (!s)
+        s = "";
+    size_t n = strlen(s);
+    if (qnn_utf8_valid(s, n, NULL))
+        return json_string(s);
+    char *q = malloc(QNN_QUOTE_CAP(n));
+    json_t *j = q ? json_string(qnn_text_quote(s, n, 0, q, QNN_QUOTE_CAP(n))) : NULL;
+    free(q);
+    return j ? j : json_string("");
+}
+
+/* 1 for the keys summary.json leaves out: the thread count changes how a
+ * run is computed, never its numbers, and the files of a run are the same
+ * bytes at every --threads (the count is in the run's log line) */
+static int unrecorded_key(const char *kv)
+{
+    return !strncmp(kv, "threads", 7) && (kv[7] == '\0' || kv[7] == '=' || kv[7] == ' ');
+}
+
 static json_t *jnum(double v)
 {
     return isfinite(v) ? json_real(v) : json_null();
@@ -203,8 +228,8 @@ static json_t *jhessian(const qnn_point *pt)
                 nslq++;
             dim = sp->dim;
         }
-    json_object_set_new(o, "requested", json_string(param_text(p, "hessian", buf, sizeof buf)));
-    json_object_set_new(o, "method", json_string(nexact && nslq ? "exact and slq" : nslq ? "slq" : nexact ? "exact" : "none"));
+    json_object_set_new(o, "requested", qnn_json_text(param_text(p, "hessian", buf, sizeof buf)));
+    json_object_set_new(o, "method", qnn_json_text(nexact && nslq ? "exact and slq" : nslq ? "slq" : nexact ? "exact" : "none"));
     json_object_set_new(o, "parameters", json_integer((json_int_t)(dim ? (double)dim : qnn_params_n_params(p))));
     json_object_set_new(o, "every", json_integer(p->hessian_every));
     json_object_set_new(o, "spectra", json_integer((json_int_t)(nexact + nslq)));
@@ -212,27 +237,27 @@ static json_t *jhessian(const qnn_point *pt)
         json_object_set_new(o, "slq_probes", json_integer(p->slq_probes));
         json_object_set_new(o, "slq_steps", json_integer(p->slq_steps));
     }
-    json_object_set_new(o, "weights", json_string(nslq ? "SLQ: Gauss quadrature weights of the Ritz values over all probes, summing to 1 (weight x P estimates the eigenvalues near a node)"
+    json_object_set_new(o, "weights", qnn_json_text(nslq ? "SLQ: Gauss quadrature weights of the Ritz values over all probes, summing to 1 (weight x P estimates the eigenvalues near a node)"
                                                        : "exact: every eigenvalue with weight 1/P"));
-    json_object_set_new(o, "matrix", json_string(p->model->hessian_matrix ? p->model->hessian_matrix
+    json_object_set_new(o, "matrix", qnn_json_text(p->model->hessian_matrix ? p->model->hessian_matrix
         : "H, the Hessian of the loss with respect to the parameters"));
     json_object_set_new(o, "bins", json_integer(p->hessian_bins));
     double lo, hi;
     if (p->hessian_lo < p->hessian_hi)
         json_object_set_new(o, "range", json_pack("[f, f]", p->hessian_lo, p->hessian_hi));
     else
-        json_object_set_new(o, "range", json_string("auto"));
+        json_object_set_new(o, "range", qnn_json_text("auto"));
     if (qnn_hessian_hist_range(pt, &lo, &hi) == 0)
         json_object_set_new(o, "range_used", json_pack("[f, f]", lo, hi));
     json_t *px = json_object();
     const double eta = qnn_params_eta(p);
     const int by_eta = p->proxy_scale == QNN_PROXY_ETA;
-    json_object_set_new(px, "definition", json_string(
+    json_object_set_new(px, "definition", qnn_json_text(
         "LIU24 Eqs. III.12-13: proxy(tau) = (1/N_c) sum_{|a_k| >= cut} w_k |1 + a_k|^tau over the spectrum of the last upload, "
         "tau = steps since that upload (step 0, or a pruning step + prune_classical); exactly 1 during the classical steps after a pruning"));
-    json_object_set_new(px, "a", json_string(by_eta ? "a = -eta lambda: 1 + a = 1 - eta lambda is the multiplier of the linearised step theta <- theta - eta H theta (spec F1 = -eta spec H, LIU24 Eq. II.65); lambda > 0 dissipative"
+    json_object_set_new(px, "a", qnn_json_text(by_eta ? "a = -eta lambda: 1 + a = 1 - eta lambda is the multiplier of the linearised step theta <- theta - eta H theta (spec F1 = -eta spec H, LIU24 Eq. II.65); lambda > 0 dissipative"
                                                     : "a = -lambda (LIU24 Fig. 2's words, 'the negative of the Hessian eigenvalues'); lambda > 0 dissipative"));
-    json_object_set_new(px, "scale", json_string(by_eta ? "eta" : "one"));
+    json_object_set_new(px, "scale", qnn_json_text(by_eta ? "eta" : "one"));
     json_object_set_new(px, "s", jnum(by_eta ? eta : 1.0));
     json_object_set_new(px, "cut", jnum(p->proxy_cut));
     char lam[160];
@@ -240,8 +265,8 @@ static json_t *jhessian(const qnn_point *pt)
         snprintf(lam, sizeof lam, "|a| >= %g keeps the eigenvalues with |lambda| >= %.6g", p->proxy_cut, p->proxy_cut / eta);
     else
         snprintf(lam, sizeof lam, "|a| >= %g keeps the eigenvalues with |lambda| >= %g", p->proxy_cut, p->proxy_cut);
-    json_object_set_new(px, "kept", json_string(lam));
-    json_object_set_new(px, "N_c", json_string("the spectral weight that survives the cut (the fraction of eigenvalues kept); dividing by it makes proxy(0) = 1"));
+    json_object_set_new(px, "kept", qnn_json_text(lam));
+    json_object_set_new(px, "N_c", qnn_json_text("the spectral weight that survives the cut (the fraction of eigenvalues kept); dividing by it makes proxy(0) = 1"));
     json_object_set_new(o, "error_proxy", px);
     json_t *arr = json_array();
     if (run->ninst > 0) {
@@ -280,13 +305,13 @@ static json_t *jmlp(const qnn_params *p)
     json_object_set_new(o, "widths", wa);
     json_object_set_new(o, "weight_layers", json_integer(L));
     json_object_set_new(o, "parameters", json_integer((json_int_t)qnn_params_n_params(p)));
-    json_object_set_new(o, "activation", json_string(param_text(p, "activation", buf, sizeof buf)));
+    json_object_set_new(o, "activation", qnn_json_text(param_text(p, "activation", buf, sizeof buf)));
     json_object_set_new(o, "init", json_pack("{s:f, s:f, s:s}", "c_w", p->c_w, "c_b", p->c_b,
                                              "rule", "W ~ N(0, c_w / n_{l-1}), b ~ N(0, c_b) (LeCun, LLJ Eq. 2)"));
-    json_object_set_new(o, "lr_scale", json_string(param_text(p, "lr_scale", buf, sizeof buf)));
-    json_object_set_new(o, "lr_rule", json_string(p->lr_scale == QNN_LR_NTK ? "W^(l) steps with eta / n_{l-1}, b^(l) with eta"
+    json_object_set_new(o, "lr_scale", qnn_json_text(param_text(p, "lr_scale", buf, sizeof buf)));
+    json_object_set_new(o, "lr_rule", qnn_json_text(p->lr_scale == QNN_LR_NTK ? "W^(l) steps with eta / n_{l-1}, b^(l) with eta"
                                                                              : "every parameter steps with eta"));
-    json_object_set_new(o, "data", json_string(param_text(p, "data", buf, sizeof buf)));
+    json_object_set_new(o, "data", qnn_json_text(param_text(p, "data", buf, sizeof buf)));
     json_object_set_new(o, "samples", json_integer(p->m));
     if (p->data == QNN_DATA_SPIRALS) {
         json_object_set_new(o, "classes", json_integer(p->classes));
@@ -319,6 +344,8 @@ static json_t *jparams(const qnn_params *p)
     const qnn_key_info *keys = qnn_params_keys(&nk);
     for (size_t i = 0; i < nk; i++) {
         char buf[512];
+        if (unrecorded_key(keys[i].name))
+            continue;
         qnn_params_get(p, keys[i].name, buf, sizeof buf);
         switch (keys[i].type) {
         case QNN_KEY_INT:
@@ -326,13 +353,13 @@ static json_t *jparams(const qnn_params *p)
             json_object_set_new(o, keys[i].name, json_integer(strtoll(buf, NULL, 10)));
             break;
         case QNN_KEY_U64: /* may exceed JSON integers: keep the digits */
-            json_object_set_new(o, keys[i].name, json_string(buf));
+            json_object_set_new(o, keys[i].name, qnn_json_text(buf));
             break;
         case QNN_KEY_DOUBLE:
             json_object_set_new(o, keys[i].name, jnum(strtod(buf, NULL)));
             break;
         default:
-            json_object_set_new(o, keys[i].name, json_string(buf));
+            json_object_set_new(o, keys[i].name, qnn_json_text(buf));
         }
     }
     json_object_set_new(o, "D", json_integer((json_int_t)1 << p->n));
@@ -391,7 +418,7 @@ static json_t *jpoint(const qnn_result *res, long k)
     json_t *sw = json_object();
     for (int i = 0; i < res->preset->nsweep; i++)
         json_object_set_new(sw, res->preset->sweep[i].key,
-                            json_string(res->preset->sweep[i].values[pt->value_index[i]]));
+                            qnn_json_text(res->preset->sweep[i].values[pt->value_index[i]]));
     json_object_set_new(o, "sweep", sw);
 
     json_t *c = json_object();
@@ -417,7 +444,7 @@ static json_t *jpoint(const qnn_result *res, long k)
             snprintf(msg, sizeof msg, "diverged at step %ld", run->inst[i].diverged_at);
             json_object_set_new(d, "instance", json_integer(run->inst[i].index));
             json_object_set_new(d, "step", json_integer(run->inst[i].diverged_at));
-            json_object_set_new(d, "status", json_string(msg));
+            json_object_set_new(d, "status", qnn_json_text(msg));
             json_array_append_new(dv, d);
         }
     json_object_set_new(o, "diverged", dv);
@@ -446,7 +473,7 @@ static json_t *jpoint(const qnn_result *res, long k)
         json_t *en = json_object();
         json_object_set_new(en, "n_v", json_integer(s->n_v_obs));
         json_object_set_new(en, "n_h", json_integer(s->n_h_obs));
-        json_object_set_new(en, "unit", json_string(pt->params.entropy_bits ? "bits" : "nats"));
+        json_object_set_new(en, "unit", qnn_json_text(pt->params.entropy_bits ? "bits" : "nats"));
         json_object_set_new(en, "entropy_t0", jstat(s->entropy_t0));
         json_object_set_new(en, "entropy_final", jstat(s->entropy_final));
         json_object_set_new(en, "trace_distance_t0", jstat(s->tdist_t0));
@@ -492,9 +519,9 @@ static json_t *jpoint(const qnn_result *res, long k)
         const qnn_theory_value *v = &s->theory[i];
         json_t *t = json_object();
         json_object_set_new(t, "value", jnum(v->value));
-        json_object_set_new(t, "formula", json_string(v->formula));
-        json_object_set_new(t, "source", json_string(v->source));
-        json_object_set_new(t, "statistic", json_string(v->statistic));
+        json_object_set_new(t, "formula", qnn_json_text(v->formula));
+        json_object_set_new(t, "source", qnn_json_text(v->source));
+        json_object_set_new(t, "statistic", qnn_json_text(v->statistic));
         json_t *cc = json_object();
         for (size_t j = 0; j < v->nconsts; j++)
             json_object_set_new(cc, v->consts[j].name, jnum(v->consts[j].value));
@@ -548,7 +575,7 @@ static json_t *jcomparison(const qnn_result *res)
         json_t *sw = json_object();
         for (int i = 0; i < ps->nsweep; i++)
             if (i != mk)
-                json_object_set_new(sw, ps->sweep[i].key, json_string(ps->sweep[i].values[q->value_index[i]]));
+                json_object_set_new(sw, ps->sweep[i].key, qnn_json_text(ps->sweep[i].values[q->value_index[i]]));
         json_object_set_new(o, "sweep", sw);
         json_object_set_new(o, "time_final", jnum(q->sum.time_final));
         const int R = q->run->ninst < comp[0]->run->ninst ? q->run->ninst : comp[0]->run->ninst;
@@ -649,20 +676,20 @@ static json_t *jwidth_fit(const qnn_result *res, int which)
         json_t *sw = json_object();
         const qnn_point *pt = &res->points[g];
         for (int i = 1; i < ps->nsweep; i++)
-            json_object_set_new(sw, ps->sweep[i].key, json_string(ps->sweep[i].values[pt->value_index[i]]));
-        json_object_set_new(fo, "key", json_string(ps->sweep[0].key));
+            json_object_set_new(sw, ps->sweep[i].key, qnn_json_text(ps->sweep[i].values[pt->value_index[i]]));
+        json_object_set_new(fo, "key", qnn_json_text(ps->sweep[0].key));
         json_object_set_new(fo, "sweep", sw);
-        json_object_set_new(fo, "statistic", json_string(law->summary));
+        json_object_set_new(fo, "statistic", qnn_json_text(law->summary));
         char model[160];
         snprintf(model, sizeof model, "%s = A width^slope, weighted least squares on ln y against ln width (weights (y/se)^2)", law->summary);
-        json_object_set_new(fo, "model", json_string(model));
+        json_object_set_new(fo, "model", qnn_json_text(model));
         json_object_set_new(fo, "points", json_integer((json_int_t)used));
         json_object_set_new(fo, "A", jnum(A));
         json_object_set_new(fo, "slope", jnum(b));
         json_object_set_new(fo, "slope_se", jnum(bse));
         if (isfinite(law->prediction)) {
             json_object_set_new(fo, "prediction", jnum(law->prediction));
-            json_object_set_new(fo, "prediction_source", json_string(law->source));
+            json_object_set_new(fo, "prediction_source", qnn_json_text(law->source));
             if (isfinite(b) && isfinite(bse) && bse > 0)
                 json_object_set_new(fo, "z", jnum((b - law->prediction) / bse));
         }
@@ -678,44 +705,45 @@ int qnn_write_summary_json(const qnn_result *res, FILE *f)
 {
     const qnn_preset *ps = res->preset;
     json_t *root = json_object();
-    json_object_set_new(root, "program", json_string("qnnlab"));
-    json_object_set_new(root, "version", json_string(QNN_VERSION));
-    json_object_set_new(root, "preset", json_string(ps->name));
-    json_object_set_new(root, "description", json_string(ps->description));
+    json_object_set_new(root, "program", qnn_json_text("qnnlab"));
+    json_object_set_new(root, "version", qnn_json_text(QNN_VERSION));
+    json_object_set_new(root, "preset", qnn_json_text(ps->name));
+    json_object_set_new(root, "description", qnn_json_text(ps->description));
     json_t *ov = json_array();
     for (int i = 0; i < res->noverrides; i++)
-        json_array_append_new(ov, json_string(res->overrides[i]));
+        if (!unrecorded_key(res->overrides[i]))
+            json_array_append_new(ov, qnn_json_text(res->overrides[i]));
     json_object_set_new(root, "overrides", ov);
     char seed[32];
     qnn_params_get(&ps->params, "seed", seed, sizeof seed);
-    json_object_set_new(root, "seed", json_string(seed));
+    json_object_set_new(root, "seed", qnn_json_text(seed));
     json_object_set_new(root, "parameters", jparams(&ps->params));
     json_t *sw = json_array();
     for (int i = 0; i < ps->nsweep; i++) {
         json_t *k = json_object();
-        json_object_set_new(k, "key", json_string(ps->sweep[i].key));
+        json_object_set_new(k, "key", qnn_json_text(ps->sweep[i].key));
         json_t *vals = json_array();
         for (int j = 0; j < ps->sweep[i].nvalues; j++)
-            json_array_append_new(vals, json_string(ps->sweep[i].values[j]));
+            json_array_append_new(vals, qnn_json_text(ps->sweep[i].values[j]));
         json_object_set_new(k, "values", vals);
         json_array_append_new(sw, k);
     }
     json_object_set_new(root, "sweep", sw);
     json_t *conv = json_object();
-    json_object_set_new(conv, "qubit_order", json_string("basis index b = sum_k b_k 2^k; Pauli strings most significant qubit first"));
-    json_object_set_new(conv, "eps", json_string("m = 1: signed residual yhat - y; m > 1: sqrt(sum r^2 / m)"));
-    json_object_set_new(conv, "kernel", json_string("tr K / m with K = J J^T, J the Jacobian of the residuals; "
+    json_object_set_new(conv, "qubit_order", qnn_json_text("basis index b = sum_k b_k 2^k; Pauli strings most significant qubit first"));
+    json_object_set_new(conv, "eps", qnn_json_text("m = 1: signed residual yhat - y; m > 1: sqrt(sum r^2 / m)"));
+    json_object_set_new(conv, "kernel", qnn_json_text("tr K / m with K = J J^T, J the Jacobian of the residuals; "
                                                     "asymptotic/frozen: K_asym,ij = tr(i[M,rho_i] i[M,rho_j]) (YOU23 Eq. 7)"));
-    json_object_set_new(conv, "loss", json_string(ps->params.model->loss_text ? ps->params.model->loss_text
+    json_object_set_new(conv, "loss", qnn_json_text(ps->params.model->loss_text ? ps->params.model->loss_text
                                                       : "(1/2m) sum (yhat - y)^2, theta -= eta grad (YOU23); asymptotic: dM/dt = -eta sum r_j [M,[M,rho_j]] (Eq. 119)"));
-    json_object_set_new(conv, "time", json_string("step counts steps; t is the time of the gradient flow the model approximates: "
+    json_object_set_new(conv, "time", qnn_json_text("step counts steps; t is the time of the gradient flow the model approximates: "
                                                   "random eta*step, periodic eta*step*p/m (YOU23 Thm. 4.2, tr H^2/(d^2-1) = 1), "
                                                   "asymptotic/frozen eta*step"));
-    json_object_set_new(conv, "kernel_change", json_string("||K(t) - K(0)||_F / ||K(0)||_F (YOU23 Fig. 5)"));
-    json_object_set_new(conv, "visible_qubits", json_string("qubits 0 .. n_v - 1 (least significant) are visible, n_v = n - n_h; "
+    json_object_set_new(conv, "kernel_change", qnn_json_text("||K(t) - K(0)||_F / ||K(0)||_F (YOU23 Fig. 5)"));
+    json_object_set_new(conv, "visible_qubits", qnn_json_text("qubits 0 .. n_v - 1 (least significant) are visible, n_v = n - n_h; "
                                                             "with n_h = 0 the entropy cut puts qubits 0 .. cut - 1 (cut = 0: n/2) on the visible side; "
                                                             "entropy and trace_distance are those of the output state of the first input"));
-    json_object_set_new(conv, "spectral_drift", json_string("asymptotic: max_i |lambda_i(M(t)) - lambda_i(M(0))| / max_i |lambda_i(M(0))|, at the kernel_every records"));
+    json_object_set_new(conv, "spectral_drift", qnn_json_text("asymptotic: max_i |lambda_i(M(t)) - lambda_i(M(0))| / max_i |lambda_i(M(0))|, at the kernel_every records"));
     json_object_set_new(root, "conventions", conv);
     json_t *pts = json_array();
     for (long k = 0; k < res->npoints; k++)
@@ -743,8 +771,8 @@ int qnn_write_summary_json(const qnn_result *res, FILE *f)
             double A, b, bse;
             size_t used = qnn_fit_exponential(x, y, e, (size_t)nx, &A, &b, &bse);
             json_t *fo = json_object();
-            json_object_set_new(fo, "key", json_string(ps->sweep[0].key));
-            json_object_set_new(fo, "model", json_string("Var ||grad L||_inf = A exp(b x), weighted least squares on ln Var"));
+            json_object_set_new(fo, "key", qnn_json_text(ps->sweep[0].key));
+            json_object_set_new(fo, "model", qnn_json_text("Var ||grad L||_inf = A exp(b x), weighted least squares on ln Var"));
             json_object_set_new(fo, "points", json_integer((json_int_t)used));
             json_object_set_new(fo, "A", jnum(A));
             json_object_set_new(fo, "b", jnum(b));
@@ -763,7 +791,7 @@ int qnn_write_summary_json(const qnn_result *res, FILE *f)
     json_t *cmp = jcomparison(res);
     if (cmp) {
         json_t *c = json_object();
-        json_object_set_new(c, "definition", json_string(
+        json_object_set_new(c, "definition", qnn_json_text(
             "per instance: max over the common records of ||r_X(t) - r_asym(t)|| / ||r_asym(0)|| with the residual "
             "vectors when record_residuals = 1, else of |eps_X(t) - eps_asym(t)| / |eps_asym(0)| "
             "(eps: the residual for m = 1, the rms residual for m > 1); X = the periodic QNN or the frozen kernel, "
@@ -782,7 +810,44 @@ int qnn_write_summary_json(const qnn_result *res, FILE *f)
 /* Files                                                                    */
 /* ------------------------------------------------------------------------ */
 
-int qnn_prepare_outdir(const char *dir, char *err, size_t errlen)
+/* The folders qnn_prepare_outdir made (deepest last), so that an
+ * interrupted or failed run can take them away again while they are empty
+ * (qnn_outdir_remove_created). Each entry is complete before the count
+ * covers it: a signal handler reads them. */
+#define CREATED_MAX 64
+static char *created[CREATED_MAX];
+static volatile sig_atomic_t ncreated;
+
+void qnn_outdir_remove_created(void)
+{
+    /* async-signal-safe: rmdir removes only an empty folder */
+    for (int k = ncreated; k-- > 0;)
+        rmdir(created[k]);
+}
+
+static void forget_created(int from)
+{
+    for (int k = ncreated; k-- > from;) {
+        rmdir(created[k]);
+        ncreated = k;
+        free(created[k]);
+        created[k] = NULL;
+    }
+}
+
+/* What path is when it exists and is not a directory ("a FIFO" ...), or
+ * NULL (a directory, or absent: *exists says which). */
+static const char *not_dir(const char *path, int *exists)
+{
+    struct stat st;
+    *exists = stat(path, &st) == 0;
+    return *exists && !S_ISDIR(st.st_mode) ? afile_kind(st.st_mode) : NULL;
+}
+
+/* The checks of qnn_prepare_outdir that come before anything is made: a
+ * path that fits, and every part of it that exists a directory. 0, or -1
+ * with a message; *exists (may be NULL) says whether dir exists. */
+static int check_path_ex(const char *dir, int *exists_out, char *err, size_t errlen)
 {
     if (!dir || !*dir) {
         snprintf(err, errlen, "--out: value '' is empty; allowed: a directory path");
@@ -793,24 +858,68 @@ int qnn_prepare_outdir(const char *dir, char *err, size_t errlen)
         snprintf(err, errlen, "--out: value '%.64s...' is too long; allowed: a path shorter than %d bytes", dir, PATH_MAX);
         return -1;
     }
-    /* mkdir -p */
-    for (char *s = path + 1; *s; s++) {
-        if (*s == '/') {
+    int exists;
+    const char *kind;
+    for (char *s = path + 1; *s; s++)
+        if (*s == '/' && s[-1] != '/') {
             *s = '\0';
-            if (mkdir(path, 0777) != 0 && errno != EEXIST) {
-                snprintf(err, errlen, "--out: value '%s': cannot create '%s': %s; allowed: a writable directory", dir, path, strerror(errno));
+            kind = not_dir(path, &exists);
+            if (kind) {
+                snprintf(err, errlen, "--out: value '%s': '%s' is %s, not a directory; allowed: a directory path", dir,
+                         path, kind);
                 return -1;
             }
             *s = '/';
         }
-    }
-    if (mkdir(path, 0777) != 0 && errno != EEXIST) {
-        snprintf(err, errlen, "--out: value '%s': cannot create it: %s; allowed: a writable directory", dir, strerror(errno));
+    if ((kind = not_dir(path, &exists)) != NULL) {
+        snprintf(err, errlen, "--out: value '%s' is %s, not a directory; allowed: a directory path", dir, kind);
         return -1;
     }
-    struct stat st;
-    if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)) {
+    if (exists_out)
+        *exists_out = exists;
+    return 0;
+}
+
+static int check_path(const char *dir, char *err, size_t errlen)
+{
+    return check_path_ex(dir, NULL, err, errlen);
+}
+
+int qnn_prepare_outdir(const char *dir, char *err, size_t errlen)
+{
+    /* every folder on the way that exists must be one, before anything is
+     * made (a refusal leaves nothing behind) */
+    if (check_path(dir, err, errlen) != 0)
+        return -1;
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s", dir);
+    int exists;
+    /* mkdir -p, remembering what was made */
+    const int first = ncreated;
+    for (char *s = path + 1;; s++) {
+        const int end = *s == '\0';
+        if (!end && !(*s == '/' && s[-1] != '/'))
+            continue;
+        *s = '\0';
+        if (mkdir(path, 0777) == 0) {
+            char *c = ncreated < CREATED_MAX ? strdup(path) : NULL;
+            if (c) {
+                created[ncreated] = c;
+                ncreated = ncreated + 1;
+            }
+        } else if (errno != EEXIST) {
+            snprintf(err, errlen, "--out: value '%s': cannot create '%s': %s; allowed: a writable directory", dir, path,
+                     strerror(errno));
+            forget_created(first);
+            return -1;
+        }
+        if (end)
+            break;
+        *s = '/';
+    }
+    if (not_dir(path, &exists) || !exists) {
         snprintf(err, errlen, "--out: value '%s' is not a directory; allowed: a writable directory", dir);
+        forget_created(first);
         return -1;
     }
     char probe[PATH_MAX + 32];
@@ -818,6 +927,7 @@ int qnn_prepare_outdir(const char *dir, char *err, size_t errlen)
     int fd = mkstemp(probe);
     if (fd < 0) {
         snprintf(err, errlen, "--out: value '%s': cannot write there: %s; allowed: a writable directory", dir, strerror(errno));
+        forget_created(first);
         return -1;
     }
     close(fd);
@@ -829,63 +939,164 @@ typedef enum { OUT_CSV, OUT_JSON, OUT_PNG, OUT_SVG, OUT_PDF, OUT_SPECTRA, NOUT }
 static const char *const out_names[NOUT] = { "trace.csv", "summary.json", "figure.png", "figure.svg", "figure.pdf",
                                              "spectra.csv" };
 
-static int write_one(const qnn_result *res, out_kind k, const char *tmp, char *err, size_t errlen)
+/* The sweep whose folder dir is, or NULL: "it holds sweep.json", ... */
+static const char *sweep_marker(const char *dir, int point_too)
 {
-    if (k >= OUT_PNG && k <= OUT_PDF)
-        return qnn_write_figure(res, (int)(k - OUT_PNG), tmp, err, errlen);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0666);
-    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
-    if (!f) {
-        snprintf(err, errlen, "cannot create '%s': %s", tmp, strerror(errno));
-        if (fd >= 0)
-            close(fd);
+    char p[PATH_MAX + 64];
+    struct stat st;
+    snprintf(p, sizeof p, "%s/sweep.json", dir);
+    if (lstat(p, &st) == 0)
+        return "it holds sweep.json";
+    snprintf(p, sizeof p, "%s/points", dir);
+    if (stat(p, &st) == 0 && S_ISDIR(st.st_mode))
+        return "it holds points/";
+    snprintf(p, sizeof p, "%s/.lock", dir);
+    if (lstat(p, &st) == 0)
+        return "it holds a sweep's .lock";
+    if (point_too) {
+        /* DIR/points/NNNN of a sweep: its inst/ beside, sweep.json two up */
+        snprintf(p, sizeof p, "%s/inst", dir);
+        if (stat(p, &st) == 0 && S_ISDIR(st.st_mode)) {
+            snprintf(p, sizeof p, "%s/../../sweep.json", dir);
+            if (lstat(p, &st) == 0)
+                return "it is a point of a sweep (inst/ in it, sweep.json two folders up)";
+        }
+    }
+    return NULL;
+}
+
+/* The names a run writes into its folder, then the caller's extra ones. */
+static int run_names(const char **names, const char *const *extra, int nextra)
+{
+    int n = 0;
+    for (int k = 0; k < NOUT; k++)
+        names[n++] = out_names[k];
+    for (int k = 0; k < nextra && n < NOUT + QNN_EXTRA_MAX; k++)
+        names[n++] = extra[k];
+    return n;
+}
+
+int qnn_check_outdir(const char *dir, const char *const *names, int n, char *err, size_t errlen)
+{
+    int exists;
+    if (check_path_ex(dir, &exists, err, errlen) != 0)
+        return -1;
+    if (!exists)
+        return 0;
+    const char *why = sweep_marker(dir, 1);
+    if (why) {
+        snprintf(err, errlen, "--out: value '%s' is a sweep's directory (%s), whose files a run would replace; "
+                 "allowed: a directory that no sweep writes", dir, why);
         return -1;
     }
-    int rc = k == OUT_CSV ? qnn_write_trace_csv(res, f)
-           : k == OUT_SPECTRA ? qnn_write_spectra_csv(res, f) : qnn_write_summary_json(res, f);
-    if (fflush(f) != 0)
-        rc = -1;
-    if (rc == 0 && fsync(fileno(f)) != 0 && errno != EINVAL)
-        rc = -1;
-    int e = errno;
-    if (fclose(f) != 0)
-        rc = -1;
-    if (rc != 0)
-        snprintf(err, errlen, "cannot write '%s': %s", tmp, strerror(e ? e : EIO));
-    return rc;
+    for (int k = 0; k < n; k++) {
+        char p[PATH_MAX + 64], why2[PATH_MAX + 160];
+        snprintf(p, sizeof p, "%s/%s", dir, names[k]);
+        if (afile_check(p, why2, sizeof why2) != AFILE_OK) {
+            snprintf(err, errlen, "--out: value '%s': %s; allowed: a directory where %s is a regular file or absent",
+                     dir, why2, names[k]);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int qnn_check_run_outdir(const char *dir, const char *const *extra, int nextra, char *err, size_t errlen)
+{
+    const char *names[NOUT + QNN_EXTRA_MAX];
+    return qnn_check_outdir(dir, names, run_names(names, extra, nextra), err, errlen);
+}
+
+int qnn_prepare_run_outdir(const char *dir, const char *const *extra, int nextra, char *err, size_t errlen)
+{
+    if (qnn_check_run_outdir(dir, extra, nextra, err, errlen) != 0 || qnn_prepare_outdir(dir, err, errlen) != 0)
+        return -1;
+    const char *names[NOUT + QNN_EXTRA_MAX];
+    afile_clean_stale(dir, names, run_names(names, extra, nextra));
+    return 0;
+}
+
+static int write_stream(FILE *f, const qnn_result *res, out_kind k)
+{
+    return k == OUT_CSV ? qnn_write_trace_csv(res, f)
+         : k == OUT_SPECTRA ? qnn_write_spectra_csv(res, f) : qnn_write_summary_json(res, f);
+}
+
+int qnn_write_outputs_with(const qnn_result *res, const char *dir, const qnn_extra_output *extra, int nextra,
+                           char *err, size_t errlen)
+{
+    if (nextra < 0 || nextra > QNN_EXTRA_MAX) {
+        snprintf(err, errlen, "--out: value '%s': %d extra files; allowed: 0 .. %d", dir, nextra, QNN_EXTRA_MAX);
+        return -1;
+    }
+    const char *why = sweep_marker(dir, 0);
+    if (why) {
+        snprintf(err, errlen, "--out: value '%s' is a sweep's directory (%s), whose files a run would replace; "
+                 "allowed: a directory that no sweep writes", dir, why);
+        return -1;
+    }
+    const char *xnames[QNN_EXTRA_MAX], *names[NOUT + QNN_EXTRA_MAX];
+    for (int k = 0; k < nextra; k++)
+        xnames[k] = extra[k].name;
+    const int nn = run_names(names, xnames, nextra);
+    /* spectra.csv only when a point computed Hessians; else a spectra.csv
+     * of an earlier run in dir goes with the commit (it would not belong
+     * to the new files) */
+    const int hess = qnn_result_has_hessian(res);
+    afile m[NOUT + QNN_EXTRA_MAX];
+    char e[PATH_MAX + 512] = "";
+    int n = 0, rc = AFILE_OK;
+    /* every target checked and every temporary made before anything is
+     * written */
+    for (int k = 0; k < nn && rc == AFILE_OK; k++) {
+        char p[PATH_MAX + 64];
+        if (snprintf(p, sizeof p, "%s/%s", dir, names[k]) >= (int)sizeof p) {
+            snprintf(e, sizeof e, "the path '%s/%s' is too long", dir, names[k]);
+            rc = AFILE_EIO;
+            break;
+        }
+        if (k == OUT_SPECTRA && !hess)
+            rc = afile_drop(&m[n], p, e, sizeof e);
+        else if (k >= OUT_PNG && k <= OUT_PDF)
+            rc = afile_reserve(&m[n], p, e, sizeof e);
+        else
+            rc = afile_open(&m[n], p, e, sizeof e);
+        if (rc == AFILE_OK)
+            n++;
+    }
+    for (int k = 0; k < nn && rc == AFILE_OK; k++) {
+        afile *a = &m[k];
+        errno = 0;
+        if (a->drop)
+            continue;
+        if (k >= OUT_PNG && k <= OUT_PDF) {
+            if (qnn_write_figure(res, (int)(k - OUT_PNG), a->tmp, e, sizeof e) != 0)
+                rc = AFILE_EIO;
+            continue;
+        }
+        int w = k < NOUT ? write_stream(a->f, res, (out_kind)k) : extra[k - NOUT].write(a->f, extra[k - NOUT].ctx);
+        if (w != 0 || ferror(a->f)) {
+            snprintf(e, sizeof e, "cannot write '%s': %s", a->tmp, strerror(errno ? errno : EIO));
+            rc = AFILE_EIO;
+        }
+    }
+    if (rc == AFILE_OK)
+        rc = afile_commit_set(m, n, e, sizeof e); /* all replace their targets, or none */
+    else
+        afile_abort_set(m, n);
+    if (rc == AFILE_ENOTREG) {
+        snprintf(err, errlen, "--out: value '%s': %s; allowed: a directory where the run's files are regular files or absent", dir, e);
+        return -1;
+    }
+    if (rc != AFILE_OK) {
+        snprintf(err, errlen, "--out: value '%s': %s; nothing was replaced; allowed: a writable directory with free space", dir, e);
+        return -1;
+    }
+    afile_clean_stale(dir, names, nn);
+    return 0;
 }
 
 int qnn_write_outputs(const qnn_result *res, const char *dir, char *err, size_t errlen)
 {
-    char tmp[NOUT][PATH_MAX + 64];
-    char fin[NOUT][PATH_MAX + 64];
-    /* spectra.csv only when a point computed Hessians */
-    const int nout = qnn_result_has_hessian(res) ? NOUT : OUT_SPECTRA;
-    int written = 0, rc = 0;
-    for (int k = 0; k < nout; k++) {
-        snprintf(tmp[k], sizeof tmp[k], "%s/.%s.tmp.%ld", dir, out_names[k], (long)getpid());
-        snprintf(fin[k], sizeof fin[k], "%s/%s", dir, out_names[k]);
-    }
-    for (int k = 0; k < nout && rc == 0; k++) {
-        unlink(tmp[k]);
-        char e[512] = "";
-        rc = write_one(res, (out_kind)k, tmp[k], e, sizeof e);
-        written = k + 1;
-        if (rc != 0)
-            snprintf(err, errlen, "--out: value '%s': %s; allowed: a writable directory with free space", dir, e);
-    }
-    if (rc == 0)
-        for (int k = 0; k < nout; k++)
-            if (rename(tmp[k], fin[k]) != 0) {
-                snprintf(err, errlen, "--out: value '%s': cannot rename '%s' to '%s': %s; allowed: a writable directory",
-                         dir, tmp[k], fin[k], strerror(errno));
-                for (int j = 0; j < k; j++)
-                    unlink(fin[j]);
-                rc = -1;
-                break;
-            }
-    if (rc != 0)
-        for (int k = 0; k < written || k < nout; k++)
-            unlink(tmp[k]);
-    return rc;
+    return qnn_write_outputs_with(res, dir, NULL, 0, err, errlen);
 }

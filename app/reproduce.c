@@ -154,21 +154,21 @@ static int write_report_json(FILE *f, const fig_def *fd, const qnn_result *res, 
     int pass, judged;
     const char *vw = verdict_word(r, &pass, &judged);
     json_t *root = json_object();
-    json_object_set_new(root, "figure", json_string(fd->id));
-    json_object_set_new(root, "paper", json_string(fd->paper));
-    json_object_set_new(root, "title", json_string(fd->title));
-    json_object_set_new(root, "preset", json_string(fd->preset));
+    json_object_set_new(root, "figure", qnn_json_text(fd->id));
+    json_object_set_new(root, "paper", qnn_json_text(fd->paper));
+    json_object_set_new(root, "title", qnn_json_text(fd->title));
+    json_object_set_new(root, "preset", qnn_json_text(fd->preset));
     json_object_set_new(root, "quick", json_boolean(o->quick));
     /* what --quick changes, and what the user changed (judged on it) */
     json_t *qv = json_array();
     for (int i = 0; o->quick && fd->quick[i]; i++)
-        json_array_append_new(qv, json_string(fd->quick[i]));
+        json_array_append_new(qv, qnn_json_text(fd->quick[i]));
     json_object_set_new(root, "quick_overrides", qv);
     json_t *ov = json_array();
     for (int i = 0; i < o->nset; i++)
-        json_array_append_new(ov, json_string(o->set[i]));
+        json_array_append_new(ov, qnn_json_text(o->set[i]));
     json_object_set_new(root, "overrides", ov);
-    json_object_set_new(root, "verdict", json_string(vw));
+    json_object_set_new(root, "verdict", qnn_json_text(vw));
     json_object_set_new(root, "claims_judged", json_integer(judged));
     json_object_set_new(root, "claims_holding", json_integer(pass));
     json_object_set_new(root, "z_tolerance", json_real(ZTOL));
@@ -177,13 +177,13 @@ static int write_report_json(FILE *f, const fig_def *fd, const qnn_result *res, 
     for (int i = 0; i < r->n; i++) {
         const ck_row *c = &r->rows[i];
         json_t *row = json_object();
-        json_object_set_new(row, "claim", json_string(c->claim));
-        json_object_set_new(row, "paper", json_string(c->paper));
-        json_object_set_new(row, "measured", json_string(c->measured));
-        json_object_set_new(row, "rule", json_string(c->rule));
-        json_object_set_new(row, "verdict", json_string(c->v == CK_PASS ? "pass" : c->v == CK_FAIL ? "fail" : "info"));
+        json_object_set_new(row, "claim", qnn_json_text(c->claim));
+        json_object_set_new(row, "paper", qnn_json_text(c->paper));
+        json_object_set_new(row, "measured", qnn_json_text(c->measured));
+        json_object_set_new(row, "rule", qnn_json_text(c->rule));
+        json_object_set_new(row, "verdict", qnn_json_text(c->v == CK_PASS ? "pass" : c->v == CK_FAIL ? "fail" : "info"));
         if (c->note[0])
-            json_object_set_new(row, "note", json_string(c->note));
+            json_object_set_new(row, "note", qnn_json_text(c->note));
         json_array_append_new(arr, row);
     }
     json_object_set_new(root, "claims", arr);
@@ -192,28 +192,29 @@ static int write_report_json(FILE *f, const fig_def *fd, const qnn_result *res, 
     return rc;
 }
 
-/* writes dir/name through a temporary file renamed when complete */
-static int write_atomic(const char *dir, const char *name, int (*fn)(FILE *, const fig_def *, const qnn_result *,
-                        const rep *, const rep_opts *, double),
-                        const fig_def *fd, const qnn_result *res, const rep *r, const rep_opts *o, double secs,
-                        char *err, size_t errlen)
+/* report.json and report.md as extra files of the figure's set
+ * (qnn_write_outputs_with): all of the folder's files are replaced, or none */
+typedef struct report_ctx {
+    const fig_def *fd;
+    const qnn_result *res;
+    const rep *r;
+    const rep_opts *o;
+    double secs;
+} report_ctx;
+
+static int report_json_to(FILE *f, void *vc)
 {
-    char fin[PATH_MAX + 64], why[PATH_MAX + 256];
-    snprintf(fin, sizeof fin, "%s/%s", dir, name);
-    afile a;
-    if (afile_open(&a, fin, why, sizeof why) != AFILE_OK) {
-        snprintf(err, errlen, "--out: value '%s': cannot write %s: %s; allowed: a writable directory", dir, name, why);
-        return -1;
-    }
-    errno = 0;
-    if (fn(a.f, fd, res, r, o, secs) != 0) {
-        snprintf(why, sizeof why, "%s", strerror(errno ? errno : EIO));
-        afile_abort(&a);
-    } else if (afile_commit(&a, why, sizeof why) == AFILE_OK)
-        return 0;
-    snprintf(err, errlen, "--out: value '%s': writing %s failed: %s; allowed: a writable directory with space", dir, name, why);
-    return -1;
+    const report_ctx *c = vc;
+    return write_report_json(f, c->fd, c->res, c->r, c->o, c->secs);
 }
+
+static int report_md_to(FILE *f, void *vc)
+{
+    const report_ctx *c = vc;
+    return write_report_md(f, c->fd, c->res, c->r, c->o, c->secs);
+}
+
+static const char *const report_names[2] = { "report.json", "report.md" };
 
 /* ------------------------------------------------------------------------ */
 /* The command                                                               */
@@ -390,9 +391,8 @@ static int reproduce_one(const fig_def *fd, const char *dir, const rep_opts *o, 
         fprintf(stderr, "qnnlab: reproduce %s: %s\n", fd->id, err);
         goto done;
     }
-    if (qnn_prepare_outdir(dir, err, sizeof err) != 0) {
-        fprintf(stderr, "qnnlab: %s\n", err);
-        rc = QNN_EXIT_USAGE;
+    if (qnn_prepare_run_outdir(dir, report_names, 2, err, sizeof err) != 0) {
+        rc = qnn_refuse("qnnlab", err);
         goto done;
     }
     if (!quiet)
@@ -417,12 +417,11 @@ static int reproduce_one(const fig_def *fd, const char *dir, const rep_opts *o, 
         goto done;
     }
     qnn_result_writing(1);
-    if (qnn_write_outputs(&res, dir, err, sizeof err) != 0 ||
-        write_atomic(dir, "report.json", write_report_json, fd, &res, &r, o, secs, err, sizeof err) != 0 ||
-        write_atomic(dir, "report.md", write_report_md, fd, &res, &r, o, secs, err, sizeof err) != 0) {
+    report_ctx rc_ = { fd, &res, &r, o, secs };
+    const qnn_extra_output rx[2] = { { report_names[0], report_json_to, &rc_ }, { report_names[1], report_md_to, &rc_ } };
+    if (qnn_write_outputs_with(&res, dir, rx, 2, err, sizeof err) != 0) {
         qnn_result_writing(0);
-        fprintf(stderr, "qnnlab: %s\n", err);
-        rc = QNN_EXIT_USAGE;
+        rc = qnn_refuse("qnnlab", err);
         goto done;
     }
     qnn_result_writing(0);
@@ -589,26 +588,51 @@ static int reproduce_cmd(const char *id, const char *out, int quiet, const rep_o
             return rc;
         return hold ? QNN_EXIT_OK : QNN_EXIT_NOT_REPRODUCED;
     }
-    /* all: DIR/<id> for each, and DIR/README.md with the verdicts */
+    /* all: DIR/<id> for each, and DIR/README.md with the verdicts; every
+     * folder checked before the first figure runs */
     const char *base = out ? out : "reproduce";
     char err[1200];
-    if (qnn_prepare_outdir(base, err, sizeof err) != 0) {
-        fprintf(stderr, "qnnlab: %s\n", err);
-        return QNN_EXIT_USAGE;
-    }
-    const char *verdicts[REP_NFIG];
-    int holds = 0;
+    static const char *const index_name[1] = { "README.md" };
+    if (qnn_check_outdir(base, index_name, 1, err, sizeof err) != 0)
+        return qnn_refuse("qnnlab", err);
     for (int i = 0; i < REP_NFIG; i++) {
         if (snprintf(dir, sizeof dir, "%s/%s", base, rep_figures[i].id) >= (int)sizeof dir) {
             fprintf(stderr, "qnnlab: --out: value too long; allowed: a path shorter than %d bytes\n", PATH_MAX - 16);
             return QNN_EXIT_USAGE;
         }
+        if (qnn_check_run_outdir(dir, report_names, 2, err, sizeof err) != 0)
+            return qnn_refuse("qnnlab", err);
+    }
+    if (qnn_prepare_outdir(base, err, sizeof err) != 0)
+        return qnn_refuse("qnnlab", err);
+    const char *verdicts[REP_NFIG];
+    int holds = 0;
+    /* what an interruption reports as written: the figures done so far */
+    char done_text[4096] = "";
+    int ndone = 0;
+    for (int i = 0; i < REP_NFIG; i++) {
+        snprintf(dir, sizeof dir, "%s/%s", base, rep_figures[i].id);
         int hold = 0;
         verdicts[i] = NULL;
         int rc = reproduce_one(&rep_figures[i], dir, o, quiet, &hold, &verdicts[i]);
-        if (rc != QNN_EXIT_OK)
+        if (rc != QNN_EXIT_OK) {
+            qnn_outdir_remove_created();
             return rc;
+        }
         holds += hold;
+        ndone++;
+        size_t l = strlen(done_text);
+        if (l < sizeof done_text - 1)
+            snprintf(done_text + l, sizeof done_text - l, "%s%s", ndone > 1 ? ", " : "", dir);
+        char note[4400];
+        snprintf(note, sizeof note, "wrote %d of %d figure folders (%s); %s/README.md not written", ndone, REP_NFIG,
+                 done_text, base);
+        qnn_result_note_written(note);
+        /* a signal that came while the figure was written: stop here */
+        if (qnn_result_interrupted()) {
+            fprintf(stderr, "qnnlab: interrupted; %s\n", note);
+            return qnn_result_interrupted();
+        }
     }
     /* the index */
     char fin[PATH_MAX + 64], why[PATH_MAX + 256];
@@ -638,6 +662,7 @@ static int reproduce_cmd(const char *id, const char *out, int quiet, const rep_o
                 base, why);
         return QNN_EXIT_USAGE;
     }
+    qnn_result_note_written(NULL);
     printf("%d of %d figures reproduced in full; index %s/README.md\n", holds, REP_NFIG, base);
     return holds == REP_NFIG ? QNN_EXIT_OK : QNN_EXIT_NOT_REPRODUCED;
 }

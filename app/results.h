@@ -31,14 +31,67 @@ int qnn_write_trace_csv(const qnn_result *res, FILE *f);
 int qnn_write_summary_json(const qnn_result *res, FILE *f);
 
 /* trace.csv, summary.json, figure.png, figure.svg, figure.pdf (and, when a
- * point has hessian != off, spectra.csv) into dir: each written to a hidden
- * temporary name first and renamed only when all of them are complete, so
- * dir never holds a partial file. 0, or -1 with a message. */
+ * point has hessian != off, spectra.csv) into the existing folder dir,
+ * committed as one set (ui/base/afile.h): either every new file replaces
+ * its old one or none does. A spectra.csv of an earlier run is removed with
+ * the commit when no point computed Hessians. Refused, with nothing
+ * touched: a target that exists and is not a regular file, and a sweep's
+ * folder (sweep.json, points/ or .lock in it). After the commit the stale
+ * temporaries of killed writers of these names are removed
+ * (afile_clean_stale). 0, or -1 with a message ("--out: value 'DIR': ..."). */
 int qnn_write_outputs(const qnn_result *res, const char *dir, char *err, size_t errlen);
 
-/* Checks that dir exists or can be created and that a file can be written
- * in it (before any work starts). 0, or -1 with a message. */
+/* A further file written and committed in the same set as the run's
+ * (reproduce's report.json and report.md): write(f, ctx) returns 0, or -1
+ * with errno set. */
+#define QNN_EXTRA_MAX 4
+typedef struct qnn_extra_output {
+    const char *name; /* a plain file name in the folder */
+    int (*write)(FILE *f, void *ctx);
+    void *ctx;
+} qnn_extra_output;
+
+/* qnn_write_outputs with nextra (0 .. QNN_EXTRA_MAX) further files. */
+int qnn_write_outputs_with(const qnn_result *res, const char *dir, const qnn_extra_output *extra, int nextra,
+                           char *err, size_t errlen);
+
+/* Checks that dir is a directory or can be created as one (every part of
+ * the path that exists is a directory) and that a file can be written in
+ * it, before any work starts; then creates what is missing (mkdir -p). A
+ * refusal creates nothing. 0, or -1 with a message. */
 int qnn_prepare_outdir(const char *dir, char *err, size_t errlen);
+
+/* The checks before a command writes the files names[0 .. n-1] into dir,
+ * nothing created or removed: every part of the path that exists is a
+ * directory, dir is not a sweep's folder (sweep.json, points/, .lock, or a
+ * point of a sweep), and each name is a regular file or absent. A dir that
+ * does not exist passes. 0, or -1 with a message. */
+int qnn_check_outdir(const char *dir, const char *const *names, int n, char *err, size_t errlen);
+
+/* qnn_check_outdir with the run's file names and extra[0 .. nextra-1]: the
+ * checks of qnn_prepare_run_outdir alone (reproduce all checks every
+ * figure's folder before the first figure runs). */
+int qnn_check_run_outdir(const char *dir, const char *const *extra, int nextra, char *err, size_t errlen);
+
+/* qnn_prepare_outdir for a run's folder, checking first, so that a run
+ * that could not write its files is refused before it computes: not a
+ * sweep's folder (or a point folder of one), and each of the run's file
+ * names (and extra[0 .. nextra-1], nextra <= QNN_EXTRA_MAX) a regular file
+ * or absent. Then removes the stale temporaries of those names
+ * (afile_clean_stale). 0, or -1 with a message and nothing touched. */
+int qnn_prepare_run_outdir(const char *dir, const char *const *extra, int nextra, char *err, size_t errlen);
+
+/* Removes the folders qnn_prepare_outdir created in this process while
+ * they are empty (deepest first): an interrupted or failed run leaves no
+ * empty folder behind. Async-signal-safe. */
+void qnn_outdir_remove_created(void);
+
+/* A JSON string of s that is never NULL (jansson refuses text that is not
+ * UTF-8, and json_object_set_new would then drop the key): s itself when
+ * it is UTF-8, else s with its control characters and bad bytes written as
+ * \xNN (qnn_text_quote). NULL s gives "". */
+struct json_t;
+struct json_t *qnn_json_text(const char *s);
 
 /* Draws the run's figure (layout from the preset's figure keys) into
  * path in the given format (0 PNG, 1 SVG, 2 PDF). */

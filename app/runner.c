@@ -15,10 +15,35 @@
 
 static volatile sig_atomic_t interrupted, writing, mid_line;
 
+/* What the program has written so far, for the interruption message: two
+ * buffers, the one `shown` names complete (the handler reads it while the
+ * other is rewritten). */
+#define WRITTEN_MAX 8192
+static char written_text[2][WRITTEN_MAX] = { "no output written", "no output written" };
+static volatile sig_atomic_t shown;
+
+void qnn_result_note_written(const char *text)
+{
+    const int next = !shown;
+    snprintf(written_text[next], WRITTEN_MAX, "%s", text && *text ? text : "no output written");
+    shown = next;
+}
+
+static void say_interrupted(int newline)
+{
+    /* async-signal-safe: write(2) of text prepared beforehand */
+    const char *t = written_text[shown];
+    ssize_t w = write(STDERR_FILENO, "\nqnnlab: interrupted; " + !newline, 22 - !newline);
+    w = write(STDERR_FILENO, t, strlen(t));
+    w = write(STDERR_FILENO, "\n", 1);
+    (void)w;
+}
+
 /* SIGINT, SIGTERM, SIGHUP: nothing is written before a run ends, so the
- * program leaves at once with 128 + the signal's number; while the files
- * are written (each to a temporary name, renamed when complete) it lets
- * that finish and exits with the run's own status. */
+ * program leaves at once with 128 + the signal's number, taking away the
+ * folders it made that are still empty; while the files are written (a set
+ * committed whole, ui/base/afile.h) it lets that finish and exits with the
+ * run's own status. */
 static void on_signal(int sig)
 {
     interrupted = sig;
@@ -26,11 +51,15 @@ static void on_signal(int sig)
         /* The engine looks for a stop request only between instances, which
          * can be minutes apart; nothing is written before the run ends, so
          * leave now. While the files are written, let that finish. */
-        static const char msg[] = "\nqnnlab: interrupted; no output written\n";
-        ssize_t w = write(STDERR_FILENO, msg + !mid_line, sizeof msg - 1 - !mid_line);
-        (void)w;
+        say_interrupted(mid_line);
+        qnn_outdir_remove_created();
         _exit(128 + sig);
     }
+}
+
+int qnn_result_interrupted(void)
+{
+    return interrupted ? 128 + interrupted : 0;
 }
 
 int qnn_refuse(const char *who, const char *msg)
@@ -179,14 +208,17 @@ int qnn_result_execute(qnn_result *res, int quiet, int *diverged_out)
             if (!quiet && isatty(STDERR_FILENO))
                 fputc('\n', stderr);
             if (interrupted) {
-                fprintf(stderr, "qnnlab: interrupted; no output written\n");
+                say_interrupted(0);
+                qnn_outdir_remove_created();
                 return 128 + interrupted;
             }
             fprintf(stderr, "qnnlab: %s\n", err);
+            qnn_outdir_remove_created();
             return QNN_EXIT_FAILURE;
         }
         if (qnn_analyse(pt->run, &pt->sum) != 0) {
             fprintf(stderr, "qnnlab: out of memory while analysing the run\n");
+            qnn_outdir_remove_created();
             return QNN_EXIT_FAILURE;
         }
         diverged += pt->sum.diverged;
@@ -194,8 +226,11 @@ int qnn_result_execute(qnn_result *res, int quiet, int *diverged_out)
             if (isatty(STDERR_FILENO))
                 fputc('\r', stderr);
             const qnn_summary *s = &pt->sum;
-            fprintf(stderr, "  point %ld/%ld%s%s: %d instances, K(0) = %.4g ± %.2g", k + 1, P,
-                    pc.label[0] ? " " : "", pc.label, s->instances, s->kernel_t0.mean, s->kernel_t0.se);
+            /* the thread count is here, not in the files (the same bytes
+             * at every --threads) */
+            fprintf(stderr, "  point %ld/%ld%s%s: %d instances on %d thread%s, K(0) = %.4g ± %.2g", k + 1, P,
+                    pc.label[0] ? " " : "", pc.label, s->instances, pt->params.threads,
+                    pt->params.threads == 1 ? "" : "s", s->kernel_t0.mean, s->kernel_t0.se);
             const qnn_theory_value *tv = qnn_summary_theory(s, "mean_qntk");
             if (tv)
                 fprintf(stderr, " (theory %.4g)", tv->value);
@@ -207,7 +242,8 @@ int qnn_result_execute(qnn_result *res, int quiet, int *diverged_out)
         }
     }
     if (interrupted) {
-        fprintf(stderr, "qnnlab: interrupted; no output written\n");
+        say_interrupted(0);
+        qnn_outdir_remove_created();
         return 128 + interrupted;
     }
     if (diverged_out)

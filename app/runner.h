@@ -58,6 +58,13 @@ int qnn_result_prepare_loaded(const char *const *over, int nover, qnn_preset *ps
 int qnn_result_execute(qnn_result *res, int quiet, int *diverged);
 /* While on, a signal lets the files being written finish. */
 void qnn_result_writing(int on);
+/* 128 + the signal that asked the program to stop (while the files were
+ * written, or between a run's end and the next), or 0. */
+int qnn_result_interrupted(void);
+/* What an interruption reports as written ("qnnlab: interrupted; TEXT"):
+ * "no output written" until a command that writes in steps (reproduce all)
+ * says what is done; NULL or "" sets that again. Copied. */
+void qnn_result_note_written(const char *text);
 /* Frees the runs of res (not the preset or the overrides it points to);
  * res is then empty. Safe on a zeroed or failed res. */
 void qnn_result_release(qnn_result *res);

@@ -1,7 +1,8 @@
 /* Tests of the atomic file writer (ui/base/afile): new and replaced files,
  * no temporary left on any path, the refusal of targets that are not
- * regular files (nothing touched), writers by name, and sets committed
- * together. */
+ * regular files (nothing touched), writers by name, sets committed
+ * together, the removal of a killed writer's temporaries (and only those),
+ * and names that stay apart within one second. */
 #ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 200809L
 #endif
@@ -17,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "afile.h"
@@ -212,6 +214,94 @@ static void test_set(void **state)
     assert_int_equal(afile_drop(&s[0], at("z.json"), err, sizeof err), AFILE_ENOTREG);
 }
 
+/* A process id that no process has: a child that has ended and been
+ * reaped. */
+static long dead_pid(void)
+{
+    pid_t c = fork();
+    assert_true(c >= 0);
+    if (c == 0)
+        _exit(0);
+    assert_int_equal(waitpid(c, NULL, 0), c);
+    return (long)c;
+}
+
+static void test_clean_stale(void **state)
+{
+    (void)state;
+    char n[128];
+    const long dead = dead_pid(), live = (long)getppid(), self = (long)getpid();
+    /* a killed writer's temporaries and kept old file (removed) */
+    snprintf(n, sizeof n, ".trace.csv.tmp.%ld", dead);
+    put(at(n), "x");
+    snprintf(n, sizeof n, ".summary.json.tmp.%ld.3", dead);
+    put(at(n), "x");
+    snprintf(n, sizeof n, ".trace.csv.old.%ld.0", dead);
+    put(at(n), "x");
+    /* a live process's and this one's, another name, a folder, a name that
+     * only looks similar (kept) */
+    snprintf(n, sizeof n, ".trace.csv.tmp.%ld", live);
+    put(at(n), "x");
+    snprintf(n, sizeof n, ".trace.csv.tmp.%ld.1", self);
+    put(at(n), "x");
+    snprintf(n, sizeof n, ".notes.txt.tmp.%ld", dead);
+    put(at(n), "x");
+    snprintf(n, sizeof n, ".trace.csv.tmp.%ldx", dead);
+    put(at(n), "x");
+    snprintf(n, sizeof n, ".summary.json.tmp.%ld.9", dead);
+    assert_int_equal(mkdir(at(n), 0777), 0);
+    put(at("trace.csv"), "data");
+    static const char *const names[] = { "trace.csv", "summary.json" };
+    assert_int_equal(afile_clean_stale(dir, names, 2), 3);
+    char want[1024];
+    snprintf(want, sizeof want, ".notes.txt.tmp.%ld .summary.json.tmp.%ld.9 .trace.csv.tmp.%ld .trace.csv.tmp.%ld.1 "
+             ".trace.csv.tmp.%ldx trace.csv", dead, dead, live, self, dead);
+    /* listing() sorts with alphasort: compare as sets of words */
+    const char *got = listing();
+    for (char *w = strtok(want, " "); w; w = strtok(NULL, " ")) {
+        char pat[160];
+        snprintf(pat, sizeof pat, " %s ", w);
+        char padded[1100];
+        snprintf(padded, sizeof padded, " %s ", got);
+        assert_non_null(strstr(padded, pat));
+    }
+    int words = 1;
+    for (const char *c = got; *c; c++)
+        words += *c == ' ';
+    assert_int_equal(words, 6);
+    /* a folder that cannot be read: nothing */
+    assert_int_equal(afile_clean_stale(at("none"), names, 2), 0);
+}
+
+static void test_unique_and_check(void **state)
+{
+    (void)state;
+    char p[512], err[512];
+    /* three names in one second stay apart (screenshots, saved screens) */
+    assert_int_equal(afile_unique_path(dir, "qnnlab-screen-20260101-120000", "txt", p, sizeof p), 0);
+    assert_string_equal(p, at("qnnlab-screen-20260101-120000.txt"));
+    put(p, "1");
+    assert_int_equal(afile_unique_path(dir, "qnnlab-screen-20260101-120000", "txt", p, sizeof p), 0);
+    assert_string_equal(p, at("qnnlab-screen-20260101-120000-2.txt"));
+    put(p, "2");
+    /* a dangling link and a FIFO count as taken */
+    assert_int_equal(symlink("nowhere", at("qnnlab-screen-20260101-120000-3.txt")), 0);
+    assert_int_equal(mkfifo(at("qnnlab-screen-20260101-120000-4.txt"), 0666), 0);
+    assert_int_equal(afile_unique_path(dir, "qnnlab-screen-20260101-120000", "txt", p, sizeof p), 0);
+    assert_string_equal(p, at("qnnlab-screen-20260101-120000-5.txt"));
+    /* too long for the buffer */
+    char small[16];
+    assert_int_equal(afile_unique_path(dir, "qnnlab-screen", "txt", small, sizeof small), -1);
+    /* afile_check: absent and regular pass, the rest named */
+    assert_int_equal(afile_check(at("absent"), err, sizeof err), AFILE_OK);
+    assert_int_equal(afile_check(at("qnnlab-screen-20260101-120000.txt"), err, sizeof err), AFILE_OK);
+    assert_int_equal(afile_check(at("qnnlab-screen-20260101-120000-4.txt"), err, sizeof err), AFILE_ENOTREG);
+    assert_non_null(strstr(err, "is a FIFO, not a regular file"));
+    assert_int_equal(afile_check(dir, err, sizeof err), AFILE_ENOTREG);
+    assert_non_null(strstr(err, "is a directory"));
+    assert_string_equal(afile_kind(S_IFCHR), "a character device");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -219,6 +309,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_by_name, setup, teardown),
         cmocka_unit_test_setup_teardown(test_not_regular, setup, teardown),
         cmocka_unit_test_setup_teardown(test_set, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_clean_stale, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unique_and_check, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,8 +1,11 @@
 /* Files written whole or not at all (contracts in afile.h). */
 #include "afile.h"
 
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -26,9 +29,10 @@ static int fail(char *err, size_t errlen, int code, const char *fmt, ...)
     return code;
 }
 
-static const char *kind_of(mode_t m)
+const char *afile_kind(unsigned mode)
 {
-    return S_ISDIR(m) ? "a directory" : S_ISFIFO(m) ? "a FIFO" : S_ISCHR(m) ? "a character device"
+    const mode_t m = (mode_t)mode;
+    return S_ISREG(m) ? "a regular file" : S_ISDIR(m) ? "a directory" : S_ISFIFO(m) ? "a FIFO" : S_ISCHR(m) ? "a character device"
          : S_ISBLK(m) ? "a block device" : S_ISSOCK(m) ? "a socket" : "something else";
 }
 
@@ -44,7 +48,7 @@ static int check_target(const char *path, int *exists, char *err, size_t errlen)
     *exists = 1;
     if (!S_ISREG(st.st_mode))
         return fail(err, errlen, AFILE_ENOTREG, "'%s' exists and is %s, not a regular file", path,
-                    kind_of(st.st_mode));
+                    afile_kind(st.st_mode));
     return AFILE_OK;
 }
 
@@ -246,4 +250,85 @@ int afile_commit_set(afile *a, int n, char *err, size_t errlen)
     if (ms != &one)
         free(ms);
     return rc;
+}
+
+int afile_check(const char *path, char *err, size_t errlen)
+{
+    int exists;
+    return check_target(path, &exists, err, errlen);
+}
+
+/* 1 when s is "PID" or "PID.N" (need_counter: only "PID.N"), digits
+ * only, with PID in *pid. */
+static int pid_suffix(const char *s, int need_counter, long *pid)
+{
+    if (!isdigit((unsigned char)*s))
+        return 0;
+    char *end;
+    errno = 0;
+    long p = strtol(s, &end, 10);
+    if (errno || p <= 0)
+        return 0;
+    if (*end == '.') {
+        const char *c = end + 1;
+        if (!isdigit((unsigned char)*c))
+            return 0;
+        while (isdigit((unsigned char)*c))
+            c++;
+        if (*c)
+            return 0;
+    } else if (*end || need_counter)
+        return 0;
+    *pid = p;
+    return 1;
+}
+
+int afile_clean_stale(const char *dir, const char *const *names, int n)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    int removed = 0;
+    const long self = (long)getpid();
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        const char *s = e->d_name;
+        if (s[0] != '.')
+            continue;
+        for (int k = 0; k < n; k++) {
+            size_t l = strlen(names[k]);
+            if (strncmp(s + 1, names[k], l) != 0 || s[1 + l] != '.')
+                continue;
+            const char *rest = s + 2 + l;
+            long pid = 0;
+            int ours = (!strncmp(rest, "tmp.", 4) && pid_suffix(rest + 4, 0, &pid)) ||
+                       (!strncmp(rest, "old.", 4) && pid_suffix(rest + 4, 1, &pid));
+            if (!ours || pid == self || (pid_t)pid != pid)
+                break;
+            if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+                break; /* alive (or not ours to judge) */
+            char p[AFILE_PATH];
+            struct stat st;
+            if (snprintf(p, sizeof p, "%s/%s", dir, s) < (int)sizeof p && lstat(p, &st) == 0 &&
+                S_ISREG(st.st_mode) && unlink(p) == 0)
+                removed++;
+            break;
+        }
+    }
+    closedir(d);
+    return removed;
+}
+
+int afile_unique_path(const char *dir, const char *stem, const char *ext, char *out, size_t len)
+{
+    for (int k = 1; k < 10000; k++) {
+        int w = k == 1 ? snprintf(out, len, "%s/%s.%s", dir, stem, ext)
+                       : snprintf(out, len, "%s/%s-%d.%s", dir, stem, k, ext);
+        if (w < 0 || (size_t)w >= len)
+            return -1;
+        struct stat st;
+        if (lstat(out, &st) != 0 && errno == ENOENT)
+            return 0;
+    }
+    return -1;
 }

@@ -87,4 +87,30 @@ int afile_commit_set(afile *a, int n, char *err, size_t errlen);
 /* afile_abort on each of n members. */
 void afile_abort_set(afile *a, int n);
 
+/* ---- Checks and names ------------------------------------------------ */
+
+/* AFILE_ENOTREG with the message above when path exists and is not a
+ * regular file (links followed), else AFILE_OK (absent, or a regular
+ * file). Nothing is created. */
+int afile_check(const char *path, char *err, size_t errlen);
+
+/* "a directory", "a FIFO", "a character device" ... for a st_mode. */
+const char *afile_kind(unsigned mode);
+
+/* The temporaries and kept old files that afile writers of a process that
+ * no longer runs left in dir for the given file names (".NAME.tmp.PID",
+ * ".NAME.tmp.PID.N", ".NAME.old.PID.N": a writer killed with SIGKILL
+ * between creating and renaming them): removed when they are regular files
+ * and no process PID exists (kill(PID, 0) fails with ESRCH). Those of this
+ * process and of live processes, and every other name, are left alone.
+ * Returns how many were removed (0 when dir cannot be read). */
+int afile_clean_stale(const char *dir, const char *const *names, int n);
+
+/* A name for a new file in dir that no file has yet: "DIR/STEM.EXT", else
+ * "DIR/STEM-2.EXT", "DIR/STEM-3.EXT" ... (the first that does not exist;
+ * a dangling link counts as existing), so that names made from the clock
+ * in one second stay apart. 0, or -1 when the path does not fit in len or
+ * 9999 names are taken (out then holds the last one tried). */
+int afile_unique_path(const char *dir, const char *stem, const char *ext, char *out, size_t len);
+
 #endif

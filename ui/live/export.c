@@ -3,6 +3,8 @@
  * temporary folder (or name) and renamed when complete. */
 #include "live.h"
 #include "qnn/share.h"
+#include "qnn/text.h"
+#include "afile.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -109,6 +111,22 @@ static int write_data(const char *dir, const qnn_snapshot *sn)
 
 static json_t *jnum(double v) { return isfinite(v) ? json_real(v) : json_null(); }
 
+/* A JSON string that is never NULL: jansson refuses text that is not
+ * UTF-8 (a Latin-1 preset or tour file name), and json_object_set_new
+ * would then drop the key; such text is kept with its bad bytes as \xNN. */
+static json_t *jstr(const char *s)
+{
+    if (!s)
+        s = "";
+    size_t n = strlen(s);
+    if (qnn_utf8_valid(s, n, NULL))
+        return json_string(s);
+    char *q = malloc(QNN_QUOTE_CAP(n));
+    json_t *j = q ? json_string(qnn_text_quote(s, n, 0, q, QNN_QUOTE_CAP(n))) : NULL;
+    free(q);
+    return j ? j : json_string("");
+}
+
 static int write_state(const char *path, const live_ui *u, const qnn_snapshot *sn)
 {
     json_t *o = json_object(), *par = json_object(), *th = json_object(), *mk = json_array();
@@ -117,7 +135,7 @@ static int write_state(const char *path, const live_ui *u, const qnn_snapshot *s
     for (size_t k = 0; k < nk; k++) {
         char buf[4096];
         if (qnn_params_get(&sn->params, keys[k].name, buf, sizeof buf) == 0)
-            json_object_set_new(par, keys[k].name, json_string(buf));
+            json_object_set_new(par, keys[k].name, jstr(buf));
     }
     json_object_set_new(th, "mean_qntk", jnum(sn->Kbar));
     json_object_set_new(th, "predicted_rate", jnum(sn->rate));
@@ -132,21 +150,21 @@ static int write_state(const char *path, const live_ui *u, const qnn_snapshot *s
     for (size_t k = 0; k < sn->nmarks; k++) {
         json_t *m = json_object();
         json_object_set_new(m, "step", json_integer(sn->marks[k].step));
-        json_object_set_new(m, "change", json_string(sn->marks[k].what));
+        json_object_set_new(m, "change", jstr(sn->marks[k].what));
         json_array_append_new(mk, m);
     }
-    json_object_set_new(o, "program", json_string("qnnlab gui"));
-    json_object_set_new(o, "preset", json_string(u->preset));
+    json_object_set_new(o, "program", jstr("qnnlab gui"));
+    json_object_set_new(o, "preset", jstr(u->preset));
     if (u->tour && u->tour->nsteps > 0) {
         json_t *tj = json_object();
-        json_object_set_new(tj, "file", json_string(u->tour->path));
+        json_object_set_new(tj, "file", jstr(u->tour->path));
         json_object_set_new(tj, "step", json_integer(u->tour->cur + 1));
         json_object_set_new(tj, "steps", json_integer(u->tour->nsteps));
-        json_object_set_new(tj, "title", json_string(u->tour->step[u->tour->cur].title));
+        json_object_set_new(tj, "title", jstr(u->tour->step[u->tour->cur].title));
         json_object_set_new(tj, "shown", json_boolean(u->tour->shown));
         json_object_set_new(o, "tour", tj);
     }
-    json_object_set_new(o, "share", json_string(u->share));
+    json_object_set_new(o, "share", jstr(u->share));
     json_object_set_new(o, "step", json_integer(sn->step));
     json_object_set_new(o, "instances", json_integer(sn->ninst));
     json_object_set_new(o, "diverged", json_integer(sn->ndiverged));
@@ -264,9 +282,12 @@ void live_stamped_path(const live_ui *u, const char *prefix, const char *ext, ch
     time_t now = time(NULL);
     struct tm tm;
     localtime_r(&now, &tm);
-    char stamp[32];
+    char stamp[32], stem[96];
     strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
-    snprintf(path, len, "%s/%s-%s.%s", u->export_root, prefix, stamp, ext);
+    snprintf(stem, sizeof stem, "%s-%s", prefix, stamp);
+    /* several presses in one second: -2, -3 ... (afile_unique_path) */
+    if (afile_unique_path(u->export_root, stem, ext, path, len) != 0)
+        snprintf(path, len, "%s/%s.%s", u->export_root, stem, ext);
 }
 
 int live_screenshot(live_ui *u, const qnn_snapshot *sn, const char *path, double w, double h,
