@@ -52,7 +52,8 @@ int qnn_result_prepare_loaded(const char *const *over, int nover, qnn_preset *ps
                               char *err, size_t errlen);
 /* Runs and analyses every point (progress lines on stderr unless quiet;
  * SIGINT/TERM/HUP end the program with 128 + the signal unless
- * qnn_result_writing(1) is in force). QNN_EXIT_OK, QNN_EXIT_FAILURE (message
+ * qnn_result_writing(1) is in force; an interruption or a failure takes
+ * away the folders qnn_prepare_outdir made that are still empty). QNN_EXIT_OK, QNN_EXIT_FAILURE (message
  * printed) or 128 + a signal; *diverged (may be NULL) counts the diverged
  * instances. */
 int qnn_result_execute(qnn_result *res, int quiet, int *diverged);
