@@ -1043,9 +1043,14 @@ int qnn_write_outputs_with(const qnn_result *res, const char *dir, const qnn_ext
      * of an earlier run in dir goes with the commit (it would not belong
      * to the new files) */
     const int hess = qnn_result_has_hessian(res);
-    afile m[NOUT + QNN_EXTRA_MAX];
+    /* ~8 KiB each: on the heap, not on a caller's (perhaps a thread's) stack */
+    afile *m = calloc(NOUT + QNN_EXTRA_MAX, sizeof *m);
     char e[PATH_MAX + 512] = "";
     int n = 0, rc = AFILE_OK;
+    if (!m) {
+        snprintf(err, errlen, "--out: value '%s': out of memory", dir);
+        return -1;
+    }
     /* every target checked and every temporary made before anything is
      * written */
     for (int k = 0; k < nn && rc == AFILE_OK; k++) {
@@ -1084,6 +1089,7 @@ int qnn_write_outputs_with(const qnn_result *res, const char *dir, const qnn_ext
         rc = afile_commit_set(m, n, e, sizeof e); /* all replace their targets, or none */
     else
         afile_abort_set(m, n);
+    free(m);
     if (rc == AFILE_ENOTREG) {
         snprintf(err, errlen, "--out: value '%s': %s; allowed: a directory where the run's files are regular files or absent", dir, e);
         return -1;
