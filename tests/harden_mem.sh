@@ -113,6 +113,12 @@ q spec run default --set hessian=exact --set L=2000 --set hessian_every=1 --step
 check "Hessian spectra: refused naming key 'hessian_every'" \
     sh -c "test \"\$(cat '$TMP/spec.rc')\" = 2 && grep -q \"key 'hessian_every': value '1'\" '$TMP/spec.err' && grep -q 'Hessian spectra' '$TMP/spec.err'"
 
+# carleman counts its records in ode_points, not steps
+q carl run default --set model=carleman --set resample=all --set ode_points=100000 --set instances=100000 \
+    --out "$TMP/carl" --quiet
+check "carleman, 10^5 ode_points x 10^5 instances: refused naming key 'ode_points'" \
+    sh -c "test \"\$(cat '$TMP/carl.rc')\" = 2 && grep -q \"key 'ode_points': value '100000'\" '$TMP/carl.err'"
+
 # a large instance still names what makes the instance large
 q haar run default --set n=14 --set L=200 --out "$TMP/haar" --quiet
 check "dense Haar n = 14, L = 200: names key 'n', suggests brickwork" \

@@ -255,11 +255,8 @@ static qnn_status refuse_memory(const qnn_params *p, const mem_parts *b, int ali
     human_bytes(part[big], size, sizeof size);
     const int R = live ? live : p->instances;
     const char *key = "instances";
-    long T;
-    int every;
-    qnn_params_records(p, &T, &every);
     /* a class that counts its own records (carleman: ode_points) */
-    const int own_records = T != p->steps && qnn_model_key_use(p, "ode_points") != QNN_KEY_UNUSED;
+    const int own_records = p->model->records && qnn_model_key_use(p, "ode_points") != QNN_KEY_UNUSED;
     switch (big) {
     case P_INST: {
         key = instance_key(p);
@@ -283,7 +280,7 @@ static qnn_status refuse_memory(const qnn_params *p, const mem_parts *b, int ali
         break;
     }
     case P_REC:
-        key = own_records ? "ode_points" : (double)R > b->nrec ? "instances" : "steps";
+        key = (double)R > b->nrec ? "instances" : own_records ? "ode_points" : "steps";
         snprintf(what, sizeof what, "%d instance(s) x %.0f records of %zu bytes = %s for the records", R, b->nrec,
                  sizeof(qnn_obs), size);
         snprintf(remedy, sizeof remedy, "%s or fewer instances",
