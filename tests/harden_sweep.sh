@@ -96,7 +96,7 @@ m0 -1 1 m0.json
 M0=(you23-fig3 --set d=4 --set m=2 --set m0_init=file --set inputs=basis --set labels=1,-1 --steps 5 --instances 2
     --grid gamma=1,2 --quiet)
 q f0 sweep "${M0[@]}" --set m0_file=m0.json --out fsw
-check "m0_file sweep: status 0 ($(head -c 200 f0.err))" test "$(rc f0)" = 0
+check "m0_file sweep: status 0" test "$(rc f0)" = 0
 sums fsw >fsw.sums
 m0 1 -1 m0.json      # the same size, other contents
 q f1 sweep "${M0[@]}" --set m0_file=m0.json --out fsw
@@ -115,7 +115,7 @@ cp "$QNNLAB_PRESETS/circuits/reupload2.qasm" cp/circuits/
 cp "$QNNLAB_PRESETS/data/circles.csv" cp/data/
 CP=(cp/qasm-example.ini --steps 2 --instances 1 --grid eta=0.1,0.2 --quiet --out csw)
 q c0 sweep "${CP[@]}"
-check "circuit sweep (a QASM file and a CSV file): status 0 ($(head -c 200 c0.err))" test "$(rc c0)" = 0
+check "circuit sweep (a QASM file and a CSV file): status 0" test "$(rc c0)" = 0
 echo "// a comment" >>cp/circuits/reupload2.qasm
 q c1 sweep "${CP[@]}"
 refused c1 "resume after the circuit file changed: refused" "key 'circuit'" "reupload2.qasm' changed"
@@ -198,11 +198,12 @@ refused o6 "--out a regular file: refused" "'plain'" "not a directory"
 # 4 keys x 64 values (16.7 M points) is within the documented limits but
 # not within memory: refused up front with the key and the amounts. Under
 # a ulimit, so that a qnnlab without the check fails fast instead of
-# taking the machine's memory.
+# taking the machine's memory (not under the sanitizers: their shadow
+# memory needs the address space).
 V64=$(seq -s, 1 64)
 E64=$(python3 -c "print(','.join('%g' % (0.001 * i) for i in range(1, 65)))")
 G64=$(python3 -c "print(','.join('%g' % (0.1 * i) for i in range(1, 65)))")
-(ulimit -v 8000000; q g1 sweep default --grid "L=$V64" --grid "eta=$E64" --grid "gamma=$G64" --grid "seed=$V64" \
+(if [ -z "${QNN_SANITIZED:-}" ]; then ulimit -v 8000000; fi; q g1 sweep default --grid "L=$V64" --grid "eta=$E64" --grid "gamma=$G64" --grid "seed=$V64" \
     --instances 1 --steps 1 --out grid)
 refused g1 "a 4 x 64 grid: refused up front with the key and the memory" "key 'sweep.L'" "16777216 grid points" "GiB of memory"
 check "... nothing written" test ! -e grid/points
