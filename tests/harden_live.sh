@@ -152,8 +152,9 @@ if command -v Xvfb >/dev/null && command -v xdotool >/dev/null; then
   gcleanup() { [ -n "${app:-}" ] && kill "$app" 2>/dev/null || true; xvfb_stop; cleanup; }
   trap gcleanup EXIT
   xvfb_start "$work" || fail "Xvfb did not start (30 s)"
-  # gui: starts the window, 6 s into the replay (the build of 1024
-  # entanglers takes ~1 s); sets app and W
+  # gui: starts the window, 8 s into the replay (the build of 1024
+  # entanglers takes ~1 s quiet, seconds on a loaded machine, and the
+  # step-0 Hessian ~30 s: q lands in the Hessian); sets app and W
   gui() {
     # (a background job of a script starts with SIGINT and SIGQUIT ignored)
     env --default-signal=INT,QUIT "$QNNLAB" gui --state 'qnnlab:1:hessian-live,L=1024,@1' --size 1024x700 --export-dir "$work" \
@@ -161,7 +162,7 @@ if command -v Xvfb >/dev/null && command -v xdotool >/dev/null; then
     app=$!
     local rc=0; xvfb_window "$app" '^qnnlab' 60 || rc=$?
     [ "$rc" = 0 ] && [ -n "$W" ] || fail "gui: no window appeared (status $rc)"
-    sleep 6
+    sleep 8
   }
   # gone LIMIT T0: the window's process ended within LIMIT s; sets took, rc
   gone() {
