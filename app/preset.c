@@ -48,8 +48,10 @@ static void trim_copy(const char *s, char *out, size_t len)
 }
 
 /* s as a message quotes it (qnn_text_quote: control characters, C1 and
- * bytes that are not UTF-8 as \xNN), at most `show` bytes of it. */
-#define Q(n) QNN_QUOTE_CAP(n)
+ * bytes that are not UTF-8 as \xNN), at most `show` bytes of it and at
+ * most Q(show) bytes written (escapes take four bytes for one: the quote
+ * is cut sooner then, so the message keeps its "allowed" part). */
+#define Q(n) ((n) + 16)
 static const char *quote(const char *s, size_t show, char *buf, size_t len)
 {
     return qnn_text_quote(s ? s : "", s ? strlen(s) : 0, show, buf, len);

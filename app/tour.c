@@ -25,7 +25,7 @@ int qnn_live_default_instances(const qnn_params *p)
     return o.instances;
 }
 
-#define QQ(n) QNN_QUOTE_CAP(n)
+#define QQ(n) ((n) + 16)   /* quoted bytes at most: a quote is cut to fit */
 
 /* s quoted for a message (qnn_text_quote), at most show bytes of it. */
 static const char *quote(const char *s, size_t show, char *buf, size_t len)

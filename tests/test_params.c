@@ -9,6 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "qnn/file.h"
 #include "qnn/params.h"
 
 static void expect_fail(const char *key, const char *value, const char *must_contain)
@@ -214,6 +218,92 @@ static void test_status_table(void **state)
 /* Found by tests/fuzz: a run of exactly 2^64 bytes (the instance estimate
  * saturated, the rest too small to show) was converted to size_t out of
  * range, which gave 0 with GCC on x86-64 and passed the memory check. */
+/* Issue 22: input that is not UTF-8, empty list entries, integers beyond
+ * any range, and values quoted with their control characters escaped. */
+static void test_input_hardening(void **state)
+{
+    (void)state;
+    /* not UTF-8: refused with the key, the value escaped, the byte */
+    expect_fail("title", "a\xff", "key 'title': value 'a\\xFF' is not UTF-8 text (byte 2 of 2");
+    expect_fail("circuit", "c\xe9.qasm", "not UTF-8");
+    expect_fail("label", "\xc3", "byte 1 of 1");
+    expect_fail("eta", "1\xed\xa0\x80", "not UTF-8");   /* a surrogate */
+    qnn_params p;
+    char err[1024];
+    qnn_params_default(&p);
+    assert_int_equal(qnn_params_set(&p, "title", "θ → 0", err, sizeof err), 0);
+    assert_string_equal(p.title, "θ → 0");
+    /* empty entries in every comma list */
+    expect_fail("labels", "1,,2", "empty entry (entry 2");
+    expect_fail("labels", "1,2,", "empty entry (entry 3");
+    expect_fail("widths", ",8", "empty entry (entry 1");
+    expect_fail("stats", "loss_final, ,kernel_t0", "empty entry (entry 2");
+    expect_fail("rotations", "ry,", "empty entry");
+    expect_fail("features", "a,,b", "empty entry");
+    expect_fail("hessian_range", ",1", "empty entry");
+    assert_int_equal(qnn_params_set(&p, "widths", "", err, sizeof err), 0);   /* empty clears */
+    /* integers beyond every range are out of range, not "not an integer" */
+    expect_fail("steps", "12345678901234567890123", "is out of range; allowed: 0 .. 100000000");
+    expect_fail("steps", "-12345678901234567890123", "is out of range");
+    expect_fail("steps", "1e30", "is out of range");
+    expect_fail("steps", "1e400", "is out of range");
+    expect_fail("seed", "18446744073709551616", "is out of range");
+    expect_fail("widths", "8, 99999999999999999999", "out of range");
+    expect_fail("d", "99999999999999999999999", "not a power of two in range");
+    expect_fail("steps", "1.5", "is not an integer");
+    expect_fail("steps", "1e-400", "is not an integer");
+    assert_int_equal(qnn_params_set_number(&p, "steps", 1e30, err, sizeof err), QNN_E_KEY_RANGE);
+    /* control characters and C1 quoted */
+    qnn_params_default(&p);
+    assert_int_not_equal(qnn_params_set(&p, "eta", "\x1b]0;x\x07\xc2\x9b", err, sizeof err), 0);
+    assert_non_null(strstr(err, "'\\x1B]0;x\\x07\\xC2\\x9B'"));
+    assert_int_not_equal(qnn_params_set(&p, "\x1bkey", "1", err, sizeof err), 0);
+    assert_non_null(strstr(err, "'\\x1Bkey'"));
+    for (const char *c = err; *c; c++)
+        assert_true((unsigned char)*c >= 0x20 && *c != 0x7f);
+    /* a long quoted value still leaves room for what is allowed */
+    char v[320];
+    memset(v, 0xff, sizeof v - 1);
+    v[sizeof v - 1] = '\0';
+    assert_int_not_equal(qnn_params_set(&p, "stats", v, err, sizeof err), 0);
+    assert_non_null(strstr(err, "allowed: comma list of: kernel_t0"));
+}
+
+/* qnn_file_open_read: a regular file opens; a FIFO and a folder are
+ * refused by what they are, at once (a FIFO without a writer would block
+ * open(2)). */
+static void test_file_open_read(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/qnn-test-file.XXXXXX", path[64];
+    assert_non_null(mkdtemp(dir));
+    const char *kind = "x";
+    snprintf(path, sizeof path, "%s/fifo", dir);
+    assert_int_equal(mkfifo(path, 0600), 0);
+    assert_null(qnn_file_open_read(path, &kind));
+    assert_string_equal(kind, "a FIFO");
+    unlink(path);
+    assert_null(qnn_file_open_read(dir, &kind));
+    assert_string_equal(kind, "a directory");
+    assert_null(qnn_file_open_read("/dev/null", &kind));
+    assert_string_equal(kind, "a character device");
+    snprintf(path, sizeof path, "%s/none", dir);
+    assert_null(qnn_file_open_read(path, &kind));
+    assert_null(kind);
+    FILE *w = fopen(path, "w");
+    assert_non_null(w);
+    fputs("abc", w);
+    fclose(w);
+    FILE *f = qnn_file_open_read(path, &kind);
+    assert_non_null(f);
+    char buf[8] = "";
+    assert_non_null(fgets(buf, sizeof buf, f));
+    assert_string_equal(buf, "abc");
+    fclose(f);
+    unlink(path);
+    rmdir(dir);
+}
+
 static void test_memory_saturates(void **state)
 {
     (void)state;
@@ -240,6 +330,8 @@ int main(void)
         cmocka_unit_test(test_relations_and_memory),
         cmocka_unit_test(test_long_keys_and_values),
         cmocka_unit_test(test_memory_saturates),
+        cmocka_unit_test(test_input_hardening),
+        cmocka_unit_test(test_file_open_read),
         cmocka_unit_test(test_status_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

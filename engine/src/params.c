@@ -349,8 +349,10 @@ static size_t trimmed_len(const char *s)
 
 /* s as a message quotes it (qnn_text_quote): control characters, C1 and
  * bytes that are not UTF-8 as \xNN, so a value holding ESC ] 0 ; ... BEL
- * cannot set the terminal's title when the message reaches stderr. */
-#define QUOTE_CAP QNN_QUOTE_CAP(VALUE_QUOTE)
+ * cannot set the terminal's title when the message reaches stderr. A
+ * quoted value takes at most QUOTE_CAP bytes (escapes take four for one),
+ * as much as a plain one did, so that what is allowed still fits. */
+#define QUOTE_CAP (VALUE_QUOTE + 16)
 static const char *quoted(const char *s, size_t show, char *buf, size_t len)
 {
     return qnn_text_quote(s ? s : "", s ? strlen(s) : 0, show, buf, len);
