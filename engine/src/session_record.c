@@ -402,7 +402,8 @@ static qnn_snapshot *snap_build(qnn_session *s)
             sn->d_inst[f * n + k] = fr->d;
         }
     }
-    memcpy(sn->eig_now, s->eig_now, E * sizeof(double));
+    if (E)   /* none before the first build (a cancelled one publishes) */
+        memcpy(sn->eig_now, s->eig_now, E * sizeof(double));
     sn->nrec = n;
     sn->params = s->p;
     sn->step = s->step;
