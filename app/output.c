@@ -1090,6 +1090,8 @@ int qnn_write_outputs_with(const qnn_result *res, const char *dir, const qnn_ext
     else
         afile_abort_set(m, n);
     free(m);
+    if (rc != AFILE_OK)
+        qnn_outdir_remove_created(); /* a folder made for these files, still empty */
     if (rc == AFILE_ENOTREG) {
         snprintf(err, errlen, "--out: value '%s': %s; allowed: a directory where the run's files are regular files or absent", dir, e);
         return -1;
