@@ -181,6 +181,13 @@ refused e8 "C1 in a preset key escaped" 'n\xC2\x9B'
 printf '[sweep]\neta = 0.1, \302\2332J\n' >i4.ini
 q e9 run ./i4.ini --out e9d
 refused e9 "C1 in a [sweep] value escaped" "key 'eta'" '\xC2\x9B2J'
+# a control character is refused in every value at input (a title or a
+# file name holding ESC ... would reach the terminal wherever it is shown)
+q e12 run default --set $'title=a\x1b]0;pwned\x07' "${SMALL[@]}" --out e12d
+refused e12 "ESC in a title: refused at input" "key 'title'" "holds a control character (byte 2, \\x1B)"
+no_out e12d "a title with ESC"
+q e13 tui --state 'qnnlab:1:default,circuit=a%C2%9B.qasm,@0'
+refused e13 "C1 in a file name (share string): refused at input" "key 'circuit'" "control character" 'a\xC2\x9B.qasm'
 cp i1.ini $'\x1b]0;x\x07.ini'
 q e10 run $'./\x1b]0;x\x07.ini' --out e10d
 refused e10 "ESC in a preset file's name escaped" '\x1B]0;x\x07.ini'

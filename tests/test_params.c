@@ -261,6 +261,11 @@ static void test_input_hardening(void **state)
     assert_non_null(strstr(err, "'\\x1Bkey'"));
     for (const char *c = err; *c; c++)
         assert_true((unsigned char)*c >= 0x20 && *c != 0x7f);
+    /* control characters are refused in every value, blanks around it trimmed */
+    expect_fail("title", "a\x1b[2J", "holds a control character (byte 2, \\x1B)");
+    expect_fail("m0_file", "m\xc2\x9b.json", "holds a control character (byte 2, \\xC2");
+    expect_fail("cost", "Z\x7f", "control character");
+    assert_int_equal(qnn_params_set(&p, "eta", " 0.5\t\n", err, sizeof err), 0);
     /* a long quoted value still leaves room for what is allowed */
     char v[320];
     memset(v, 0xff, sizeof v - 1);

@@ -535,7 +535,8 @@ static int is_list_key(const char *key)
  * text (summary.json and the share string store it; jansson refuses a
  * string that is not UTF-8 and the key would be lost), and, for a comma
  * list, no empty entry (two commas in a row, one at the start or the end:
- * sweep lists and --grid refuse them alike). Unknown keys pass: their
+ * sweep lists and --grid refuse them alike), and no control character.
+ * Unknown keys pass: their
  * refusal comes later. */
 static qnn_status check_text(const char *key, const char *value, char *err, size_t errlen)
 {
@@ -550,6 +551,25 @@ static qnn_status check_text(const char *key, const char *value, char *err, size
                  bad + 1, len, (unsigned char)value[bad]);
         snprintf(al, sizeof al, "%s, in UTF-8", allowed);
         return fail(err, errlen, QNN_E_KEY_TYPE, key, value, what, al);
+    }
+    /* no control characters either (C0, DEL, C1): no value needs one, and
+     * every message, title and file name that shows a value later is
+     * then safe to print as it is (the blanks around a value are trimmed,
+     * not refused) */
+    size_t lo = 0, hi = len;
+    while (lo < hi && isspace((unsigned char)value[lo]))
+        lo++;
+    while (hi > lo && isspace((unsigned char)value[hi - 1]))
+        hi--;
+    for (size_t i = lo; i < hi; i++) {
+        const unsigned char *u = (const unsigned char *)value + i;
+        if (*u < 0x20 || *u == 0x7f || (*u == 0xc2 && i + 1 < hi && u[1] >= 0x80 && u[1] <= 0x9f)) {
+            char what[160], al[1024];
+            snprintf(what, sizeof what, "holds a control character (byte %zu, \\x%02X%s)", i + 1, *u,
+                     *u == 0xc2 ? " starts the C1 control" : "");
+            snprintf(al, sizeof al, "%s, without control characters", allowed);
+            return fail(err, errlen, QNN_E_KEY_TYPE, key, value, what, al);
+        }
     }
     if (!is_list_key(key) || trimmed_len(value) == 0)
         return QNN_OK;
