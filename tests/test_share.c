@@ -412,6 +412,32 @@ static void test_apply_refusal(void **state)
     qnn_share_free(&sh);
 }
 
+/* Issue 22: decoded values that would drive the terminal (ESC ] 0 ; ...
+ * BEL, ESC [ 2 J, the C1 CSI) or are not UTF-8 decode, then are refused
+ * when applied, with the value escaped in the message. */
+static void test_apply_hostile(void **state)
+{
+    (void)state;
+    static const char *const cases[][2] = {
+        { "qnnlab:1:default,eta=%1B%5D0%3Bpwned%07%1B%5B2J,@0", "\\x1B]0;pwned\\x07\\x1B[2J" },
+        { "qnnlab:1:default,title=a%C2%9B2J,@0", "a\\xC2\\x9B2J" },
+        { "qnnlab:1:default,title=caf%E9,@0", "caf\\xE9" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        qnn_share sh;
+        char err[512];
+        assert_int_equal(qnn_share_decode(cases[i][0], &sh, err, sizeof err), 0);
+        qnn_params p;
+        qnn_params_default(&p);
+        assert_int_not_equal(qnn_share_apply_overrides(&sh, &p, err, sizeof err), 0);
+        if (!strstr(err, cases[i][1]) || !strstr(err, "allowed"))
+            fail_msg("%s: message '%s' lacks '%s'", cases[i][0], err, cases[i][1]);
+        for (const unsigned char *c = (const unsigned char *)err; *c; c++)
+            assert_true(*c >= 0x20 && *c != 0x7f && !(c[0] == 0xc2 && c[1] >= 0x80 && c[1] <= 0x9f));
+        qnn_share_free(&sh);
+    }
+}
+
 /* Prefixes and byte mutations of a valid string: accepted or refused with a
  * message, never a read past the end (run under the sanitizers). */
 static void test_mutations(void **state)
@@ -460,6 +486,7 @@ int main(void)
         cmocka_unit_test(test_decode_refusals),
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_apply_refusal),
+        cmocka_unit_test(test_apply_hostile),
         cmocka_unit_test(test_mutations),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
