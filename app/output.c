@@ -959,7 +959,7 @@ static const char *sweep_marker(const char *dir, int point_too)
         if (stat(p, &st) == 0 && S_ISDIR(st.st_mode)) {
             snprintf(p, sizeof p, "%s/../../sweep.json", dir);
             if (lstat(p, &st) == 0)
-                return "it is a point of a sweep (inst/ in it, sweep.json two folders up)";
+                return "one of its points: inst/ in it, sweep.json two folders up";
         }
     }
     return NULL;

@@ -151,6 +151,11 @@ if [ "$(rc_of s4)" = 0 ]; then
     check "sweep folder: the message names it a sweep's" err_has s5 "is a sweep's directory"
     check "sweep folder: its summary.json untouched" cmp -s sw/summary.json sw-summary.json
     check "sweep folder: no trace.csv written into it" [ ! -e sw/trace.csv ]
+    cp sw/points/0000/summary.json sw-p0.json
+    q s6 reproduce liu23-fig1 --quick --instances 2 --out sw/points/0000 --quiet
+    check "sweep point folder: reproduce --out refused before it runs (status 2, named)" \
+        bash -c "[ \$(cat '$TMP/s6.rc') = 2 ] && grep -q 'sweep.json two folders up' '$TMP/s6.err' && [ ! -s '$TMP/s6.out' ]"
+    check "sweep point folder: its summary.json untouched" cmp -s sw/points/0000/summary.json sw-p0.json
 else
     notok "sweep folder: the sweep to test with failed: $(head -c 300 "$TMP/s4.err")"
 fi
