@@ -133,6 +133,14 @@ check "mlp: names key 'width' and narrower layers" \
     sh -c "grep -q \"key 'width': value '65536'\" '$TMP/mlp.err' && grep -q 'narrower hidden layers' '$TMP/mlp.err'"
 check "mlp: no qubits, no entanglers" sh -c "! grep -qi 'qubit' '$TMP/mlp.err' && ! grep -qi 'entangler' '$TMP/mlp.err'"
 
+# the live faces' refusal names its key in binary units (was "4.83e+09 GB")
+if command -v script >/dev/null; then
+    timeout 30 script -qec "'$QNNLAB' tui --set model=periodic --set n=24 --set L=100000" /dev/null </dev/null >"$TMP/tuimem.out" 2>&1
+    echo $? >"$TMP/tuimem.rc"
+    check "tui memory refusal: status 2, names key 'n', binary units (not e+ GB)" \
+        sh -c "test \"\$(cat '$TMP/tuimem.rc')\" = 2 && grep -q \"key 'n': value '24'\" '$TMP/tuimem.out' && grep -q 'EiB' '$TMP/tuimem.out' && ! grep -q 'e+[0-9]* GB' '$TMP/tuimem.out'"
+fi
+
 # `qnnlab` alone with neither display nor terminal: one line, status 2
 DISPLAY= WAYLAND_DISPLAY= q noargs
 check "no arguments, no display, no terminal: status 2" rc_is noargs 2

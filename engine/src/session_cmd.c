@@ -71,12 +71,7 @@ qnn_status qnn_ses_live_check(const qnn_params *p, int R, size_t mem_limit, char
     qnn_status st = qnn_params_check(&q, 0, err, errlen);
     if (st != QNN_OK)
         return st;
-    double need = (double)qnn_params_instance_bytes(&q) * R;
-    if (mem_limit > 0 && need > (double)mem_limit) {
-        return qnn_fail(err, errlen, QNN_E_SIZE, "%d live instances of this model need %.3g GB but %.3g GB is available; allowed: a smaller n, L or m, or fewer instances",
-                 R, need / 1e9, (double)mem_limit / 1e9);
-    }
-    return 0;
+    return qnn_params_check_live_memory(&q, R, mem_limit, err, errlen);
 }
 
 qnn_status qnn_session_check(qnn_session *s, const qnn_params *q, char *err, size_t errlen)

@@ -131,7 +131,8 @@ typedef struct qnn_model_class {
      * `hessian_bytes`. */
     double (*instance_bytes)(const qnn_params *p, double hessian_bytes);
     /* The key a memory refusal names (the one that makes it large).
-     * Optional: "n" for dense Haar entanglers from n = 9, else "L". */
+     * Optional: "n" for dense Haar entanglers from n = 9 and for other
+     * circuits whose 2^n states outgrow L, else "L". */
     const char *(*memory_key)(const qnn_params *p);
     /* Records of a run: *T steps, one record every *every (the last step
      * always). Optional: steps and record_every. */
