@@ -5,7 +5,6 @@
 #include "qnn/file.h"
 #include "qnn/text.h"
 
-#include <errno.h>
 #include <ini.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -314,8 +313,8 @@ int live_tour_load(live_tour *t, const char *path, char *err, size_t errlen)
         return -1;
     }
     if (!f) {
-        snprintf(err, errlen, "tour file '%s' cannot be read (%s); allowed: set QNNLAB_ASSETS to the assets/ folder that holds tour.ini, or name a file with --tour-file",
-                 pq, strerror(errno));
+        snprintf(err, errlen, "tour file '%s' cannot be read; allowed: set QNNLAB_ASSETS to the assets/ folder that holds tour.ini, or name a file with --tour-file",
+                 pq);
         return -1;
     }
     char *buf = malloc(TOUR_MAX_BYTES + 1);
