@@ -381,7 +381,9 @@ int qnn_cmd_run(const qnn_command *self, int argc, char **argv)
             fprintf(stderr, "qnnlab: %s\n", err);
         goto done;
     }
-    if (qnn_prepare_outdir(out, err, sizeof err) != 0) {
+    /* before any work: the folder, its files (regular files or absent), not
+     * a sweep's folder; stale temporaries of dead runs removed */
+    if (qnn_prepare_run_outdir(out, NULL, 0, err, sizeof err) != 0) {
         rc = qnn_refuse("qnnlab", err);
         goto done;
     }

@@ -1,6 +1,7 @@
 /* A command's help and its option parser (getopt_long with the refusals
  * written as one line each). */
 #include "command.h"
+#include "qnn/text.h"
 
 #include <assert.h>
 #include <string.h>
@@ -27,34 +28,9 @@ void qnn_command_help(const qnn_command *cmd, FILE *f)
 
 const char *qnn_quote(const char *s, size_t max, char *buf, size_t len)
 {
-    static const char ell[] = "...";
-    size_t o = 0, i = 0;
-    if (!len)
-        return buf;
-    for (; s[i]; i++) {
-        unsigned char c = (unsigned char)s[i];
-        /* room for this byte's form and, after it, "..." and the NUL */
-        size_t w = c < 0x20 || c == 0x7f ? 4 : 1;
-        int cut = (max && i >= max && (c & 0xc0) != 0x80) || o + w + sizeof ell > len;
-        if (cut) {
-            /* not inside a UTF-8 character */
-            while (o > 0 && ((unsigned char)buf[o - 1] & 0xc0) == 0x80)
-                o--;
-            if (o > 0 && ((unsigned char)buf[o - 1] & 0xc0) == 0xc0)
-                o--;
-            if (o + sizeof ell <= len) {
-                memcpy(buf + o, ell, sizeof ell);
-                return buf;
-            }
-            break;
-        }
-        if (w == 4)
-            o += (size_t)snprintf(buf + o, len - o, "\\x%02X", c);
-        else
-            buf[o++] = (char)c;
-    }
-    buf[o < len ? o : len - 1] = 0;
-    return buf;
+    /* the engine's quoting: C0, DEL, C1 and bytes that are not UTF-8 as
+     * \xNN, cut at a character with "…" */
+    return qnn_text_quote(s, s ? strlen(s) : 0, max, buf, len);
 }
 
 void qnn_opt_init(qnn_optparser *p, const qnn_opt *opts, size_t nopts, int argc, char **argv)

@@ -106,10 +106,11 @@ void qnn_opt_init(qnn_optparser *p, const qnn_opt *opts, size_t nopts, int argc,
  * to a flag). */
 int qnn_opt_next(qnn_optparser *p);
 
-/* s made safe to print inside quotes in a message: control characters
- * (0x00-0x1f, 0x7f) written as \xNN, everything else as it is; cut after
- * about max bytes of s (not inside a UTF-8 character) with "..." (max 0:
- * as much as fits). Returns buf, of len bytes, always terminated. */
+/* s made safe to print inside quotes in a message (qnn_text_quote,
+ * qnn/text.h): control characters (C0, DEL, C1) and bytes that are not
+ * UTF-8 written as \xNN, everything else as it is; cut after about max
+ * bytes of s (not inside a UTF-8 character) with "…" (max 0: as much as
+ * fits). Returns buf, of len bytes, always terminated. */
 const char *qnn_quote(const char *s, size_t max, char *buf, size_t len);
 
 #endif

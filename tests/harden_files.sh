@@ -133,6 +133,10 @@ q s1 run default --out o2 "${SMALL[@]}"
 check "set: a directory summary.json: status 2" [ "$(rc_of s1)" = 2 ]
 check "set: the old trace.csv is kept as it was" [ "$(cat o2/trace.csv 2>/dev/null)" = "old results" ]
 check "set: nothing else in the folder (no temporary, no figure)" [ "$(names o2)" = "summary.json trace.csv " ]
+# ... refused before it computes: no progress line, only the refusal
+q s1b run default --out o2 --steps 2000 --instances 2
+check "set: refused before the run starts (one line on stderr, no 'point 1/1')" \
+    bash -c "[ \$(cat '$TMP/s1b.rc') = 2 ] && [ \$(wc -l <'$TMP/s1b.err') = 1 ] && ! grep -q 'point 1/1' '$TMP/s1b.err'"
 
 # a stale spectra.csv of a Hessian run goes with the next run's files
 q s2 run hessian-live --out o3 --steps 6 --instances 1 --quiet
@@ -156,6 +160,10 @@ if [ "$(rc_of s4)" = 0 ]; then
     check "sweep point folder: reproduce --out refused before it runs (status 2, named)" \
         bash -c "[ \$(cat '$TMP/s6.rc') = 2 ] && grep -q 'sweep.json two folders up' '$TMP/s6.err' && [ ! -s '$TMP/s6.out' ]"
     check "sweep point folder: its summary.json untouched" cmp -s sw/points/0000/summary.json sw-p0.json
+    q s7 run default --out sw/points/0000 "${SMALL[@]}"
+    check "sweep point folder: run --out refused (status 2, named)" \
+        bash -c "[ \$(cat '$TMP/s7.rc') = 2 ] && grep -q 'sweep.json two folders up' '$TMP/s7.err'"
+    check "sweep point folder: ... its summary.json untouched" cmp -s sw/points/0000/summary.json sw-p0.json
 else
     notok "sweep folder: the sweep to test with failed: $(head -c 300 "$TMP/s4.err")"
 fi

@@ -260,5 +260,27 @@ else
     notok "indented keys: exit $(cat m5.rc): $(head -c 300 m5.err)"
 fi
 
+# ---- item 14: the command line's own quoting (app qnn_quote) ---------------
+q c1 run default --set $'eta\xC2\x9B2J=1' --out c1d
+refused c1 "--set with a C1 CSI in the key: escaped" "\\xC2\\x9B2J"
+q c2 run default --set $'title\xFF' --out c2d
+refused c2 "--set KEY with a byte that is not UTF-8: escaped" "\\xFF"
+
+# ---- item 10: the faces' help file (assets/help.ini) as a FIFO -----------
+# The terminal face loads it at start: a FIFO there used to block it before
+# its first frame. Now the face starts, shows the refusal where help goes,
+# and `q` ends it.
+if command -v script >/dev/null; then
+    mkdir -p assets-fifo
+    for f in "$(dirname "$QNNLAB_PRESETS")"/assets/*; do ln -s "$f" assets-fifo/; done
+    rm -f assets-fifo/help.ini
+    mkfifo assets-fifo/help.ini
+    (sleep 4; printf q) | QNNLAB_ASSETS=$PWD/assets-fifo TERM=xterm timeout "$LIMIT" \
+        script -qec "'$QNNLAB' tui default --set instances=1" /dev/null >h1.out 2>&1
+    rc=$?
+    if [ "$rc" = 0 ]; then ok "help.ini a FIFO: the terminal face starts and quits (status 0)"
+    else notok "help.ini a FIFO: status $rc (124: it hung)"; fi
+fi
+
 echo "$PASS passed, $FAIL failed"
 [ "$FAIL" = 0 ]

@@ -2,6 +2,7 @@
  * play, step, reset, speed), the checks a change must pass first, the log
  * of changes (and the replay of one), and how the worker applies each key
  * as the model class's key_use says. */
+#include "qnn/text.h"
 #include "session_impl.h"
 
 #include <math.h>
@@ -121,8 +122,12 @@ qnn_status qnn_session_set(qnn_session *s, const char *key, const char *value, c
 {
     cmd c = { .kind = CMD_SET };
     if (strlen(key) >= sizeof c.key || strlen(value) >= sizeof c.value)
-        return qnn_fail(err, errlen, QNN_E_KEY_TYPE, "key '%.40s': value '%.40s' is too long; allowed: keys of %zu and values of %zu characters at most",
-                        key, value, sizeof c.key - 1, sizeof c.value - 1);
+    {
+        char qk[QNN_QUOTE_CAP(40)], qv[QNN_QUOTE_CAP(40)];
+        return qnn_fail(err, errlen, QNN_E_KEY_TYPE, "key '%s': value '%s' is too long; allowed: keys of %zu and values of %zu characters at most",
+                        qnn_text_quote(key, strlen(key), 40, qk, sizeof qk), qnn_text_quote(value, strlen(value), 40, qv, sizeof qv),
+                        sizeof c.key - 1, sizeof c.value - 1);
+    }
     snprintf(c.key, sizeof c.key, "%s", key);
     snprintf(c.value, sizeof c.value, "%s", value);
     pthread_mutex_lock(&s->mu);
@@ -139,8 +144,11 @@ qnn_status qnn_session_set_number(qnn_session *s, const char *key, double v, cha
     cmd c = { .kind = CMD_SET, .typed = 1, .number = v };
     qnn_params_number_text(key, v, c.value, sizeof c.value);
     if (strlen(key) >= sizeof c.key)
-        return qnn_fail(err, errlen, QNN_E_KEY_TYPE, "key '%.40s': value '%.40s' is too long; allowed: keys of %zu and values of %zu characters at most",
-                        key, c.value, sizeof c.key - 1, sizeof c.value - 1);
+    {
+        char qk[QNN_QUOTE_CAP(40)];
+        return qnn_fail(err, errlen, QNN_E_KEY_TYPE, "key '%s': value '%s' is too long; allowed: keys of %zu and values of %zu characters at most",
+                        qnn_text_quote(key, strlen(key), 40, qk, sizeof qk), c.value, sizeof c.key - 1, sizeof c.value - 1);
+    }
     snprintf(c.key, sizeof c.key, "%s", key);
     pthread_mutex_lock(&s->mu);
     qnn_params q = s->requested;

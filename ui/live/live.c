@@ -1,7 +1,10 @@
 /* Controls, panels, share string and help texts of the live faces. */
 #include "live.h"
+#include "qnn/file.h"
 #include "qnn/share.h"
+#include "qnn/text.h"
 
+#include <errno.h>
 #include <ini.h>
 #include <math.h>
 #include <stdio.h>
@@ -133,7 +136,20 @@ int live_help_load(live_help *h)
 {
     memset(h, 0, sizeof *h);
     snprintf(h->path, sizeof h->path, "%s/help.ini", live_asset_dir());
-    int rc = ini_parse(h->path, help_entry, h);
+    /* never opened when it is not a regular file (a FIFO would block) */
+    const char *kind = NULL;
+    FILE *f = qnn_file_open_read(h->path, &kind);
+    if (!f) {
+        char q[QNN_QUOTE_CAP(200)];
+        qnn_text_quote(h->path, strlen(h->path), 200, q, sizeof q);
+        if (kind)
+            snprintf(h->error, sizeof h->error, "help file '%s' is %s, not a regular file; allowed: set QNNLAB_ASSETS to the assets/ folder", q, kind);
+        else
+            snprintf(h->error, sizeof h->error, "help file '%s' cannot be read: %s; allowed: set QNNLAB_ASSETS to the assets/ folder", q, strerror(errno));
+        return -1;
+    }
+    int rc = ini_parse_file(f, help_entry, h);
+    fclose(f);
     if (rc < 0) {
         snprintf(h->error, sizeof h->error, "help file '%s' cannot be read; allowed: set QNNLAB_ASSETS to the assets/ folder", h->path);
         return -1;

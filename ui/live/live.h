@@ -328,7 +328,8 @@ int live_status_items(const live_ui *u, const qnn_snapshot *sn, live_status_item
  * in u->last_export, or -1 with the reason in u->status. */
 int live_export(live_ui *u, const qnn_snapshot *sn, double w, double h, double ui_scale);
 /* root/PREFIX-YYYYMMDD-HHMMSS.EXT under u->export_root, local time now:
- * the name of a screenshot or a saved screen. */
+ * the name of a screenshot or a saved screen; when that name exists,
+ * PREFIX-YYYYMMDD-HHMMSS-2.EXT, -3 ... (afile_unique_path). */
 void live_stamped_path(const live_ui *u, const char *prefix, const char *ext, char *path, size_t len);
 /* The dashboard as a PNG (the window's screenshot); atomically written. */
 int live_screenshot(live_ui *u, const qnn_snapshot *sn, const char *path, double w, double h,

@@ -15,6 +15,7 @@
  *   orthonormal states, labels half +1 / half -1 in random order.
  *   ŷ_j = γ tr(ρ_j U† M0 U), loss (1/2m) Σ (ŷ_j - y_j)², θ <- θ - η ∇loss,
  *   so dr/dt = -(η/m) K r with K = J Jᵀ (YOU23 Eq. 3). */
+#include "qnn/text.h"
 #include "gslpad.h"
 #include "models.h"
 #include "instance_impl.h"
@@ -271,8 +272,10 @@ int qnn_model_build_asym(const qnn_params *p, gsl_rng *rng, qnn_cplx **M, qnn_cp
             goto fail;
         if (fd != d) {
             free(F);
+            char q[QNN_QUOTE_CAP(120)];
+            qnn_text_quote(p->m0_file, strlen(p->m0_file), 120, q, sizeof q);
             qnn_fail(err, errlen, QNN_E_FILE, "key 'm0_file': value '%s' holds a %zu x %zu matrix but d = %zu; allowed: a %zu x %zu Hermitian matrix",
-                     p->m0_file, fd, fd, d, d, d);
+                     q, fd, fd, d, d, d);
             goto fail;
         }
         for (size_t k = 0; k < d * d; k++)
