@@ -342,11 +342,16 @@ static json_t *jparams(const qnn_params *p)
     json_t *o = json_object();
     size_t nk;
     const qnn_key_info *keys = qnn_params_keys(&nk);
+    /* a labels list of 1024 numbers is ~25 KiB: never cut */
+    char *buf = malloc(QNN_PARAMS_GET_MAX);
+    if (!buf) {
+        json_decref(o);
+        return NULL;
+    }
     for (size_t i = 0; i < nk; i++) {
-        char buf[512];
         if (unrecorded_key(keys[i].name))
             continue;
-        qnn_params_get(p, keys[i].name, buf, sizeof buf);
+        qnn_params_get(p, keys[i].name, buf, QNN_PARAMS_GET_MAX);
         switch (keys[i].type) {
         case QNN_KEY_INT:
         case QNN_KEY_LONG:
@@ -362,6 +367,7 @@ static json_t *jparams(const qnn_params *p)
             json_object_set_new(o, keys[i].name, qnn_json_text(buf));
         }
     }
+    free(buf);
     json_object_set_new(o, "D", json_integer((json_int_t)1 << p->n));
     return o;
 }

@@ -158,11 +158,18 @@ static json_t *point_params(const qnn_params *p, uint64_t *fp, file_cache *fc, j
     const qnn_key_info *keys = qnn_params_keys(&nk);
     uint64_t h = FNV_SEED;
     *files = NULL;
+    /* whole values: a 1024-entry labels list (~25 KiB) cut short would let
+     * two different lists share a fingerprint */
+    char *v = malloc(QNN_PARAMS_GET_MAX);
+    if (!v) {
+        *oom = 1;
+        *fp = h;
+        return o;
+    }
     for (size_t j = 0; j < nk; j++) {
         if (!strcmp(keys[j].name, "threads"))
             continue;
-        char v[QNN_TEXT_MAX + 64];
-        if (qnn_params_get(p, keys[j].name, v, sizeof v) != 0)
+        if (qnn_params_get(p, keys[j].name, v, QNN_PARAMS_GET_MAX) != 0)
             continue;
         json_object_set_new(o, keys[j].name, json_string(v));
         h = sweep_fnv64(keys[j].name, strlen(keys[j].name), h);
@@ -181,6 +188,7 @@ static json_t *point_params(const qnn_params *p, uint64_t *fp, file_cache *fc, j
         }
         h = sweep_fnv64("\n", 1, h);
     }
+    free(v);
     *fp = h;
     return o;
 }

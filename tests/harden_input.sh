@@ -232,6 +232,15 @@ if [ "$(cat g1.rc)" = 0 ] && [ "$(field g1d/summary.json title | tr -d '\n' | wc
 else
     notok "long lines: exit $(cat g1.rc): $(head -c 300 g1.err)"
 fi
+# ... and summary.json records the whole list (it was cut at 511 bytes)
+if [ "$(cat g1.rc)" = 0 ] && python3 -c "
+import json, sys
+v = json.load(open('g1d/summary.json'))['parameters']['labels']
+sys.exit(0 if len(v.split(',')) == 1024 and v.rstrip().endswith('1') else 1)"; then
+    ok "summary.json keeps all 1024 labels"
+else
+    notok "summary.json labels cut: $(python3 -c "import json; print(len(json.load(open('g1d/summary.json'))['parameters']['labels']))" 2>&1)"
+fi
 q g2 run ./sweep64.ini --quiet --out g2d
 if [ "$(cat g2.rc)" = 0 ] && grep -q 1000000000000 g2d/summary.json && grep -q 1000000000063 g2d/summary.json; then
     ok "a [sweep] list of 64 values on one line runs from the first to the last"

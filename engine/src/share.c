@@ -13,7 +13,7 @@
 #define PREFIX "qnnlab:"
 #define VERSION_PREFIX "qnnlab:1:"
 #define QUOTE_MAX 40
-#define GET_MAX 65536      /* qnn_params_get of the longest label list fits */
+#define GET_MAX QNN_PARAMS_GET_MAX /* qnn_params_get of the longest label list fits */
 #define MAX_PASSES 4
 
 #define VALUE_MAX (sizeof(((qnn_change *)0)->value) - 1)

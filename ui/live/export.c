@@ -132,11 +132,11 @@ static int write_state(const char *path, const live_ui *u, const qnn_snapshot *s
     json_t *o = json_object(), *par = json_object(), *th = json_object(), *mk = json_array();
     size_t nk;
     const qnn_key_info *keys = qnn_params_keys(&nk);
-    for (size_t k = 0; k < nk; k++) {
-        char buf[4096];
-        if (qnn_params_get(&sn->params, keys[k].name, buf, sizeof buf) == 0)
+    char *buf = malloc(QNN_PARAMS_GET_MAX); /* a 1024-entry labels list fits */
+    for (size_t k = 0; buf && k < nk; k++)
+        if (qnn_params_get(&sn->params, keys[k].name, buf, QNN_PARAMS_GET_MAX) == 0)
             json_object_set_new(par, keys[k].name, jstr(buf));
-    }
+    free(buf);
     json_object_set_new(th, "mean_qntk", jnum(sn->Kbar));
     json_object_set_new(th, "predicted_rate", jnum(sn->rate));
     json_object_set_new(th, "noise_abs_eps", jnum(sn->noise_abs_eps));

@@ -199,6 +199,10 @@ qnn_status qnn_params_set_number(qnn_params *p, const char *key, double v,
  * digits up to 17 that do. */
 void qnn_params_number_text(const char *key, double v, char *buf, size_t len);
 
+/* Bytes of buf that qnn_params_get needs for the longest value of any key
+ * (a labels list of QNN_MAX_LABELS numbers): a smaller buf cuts it. */
+#define QNN_PARAMS_GET_MAX 65536
+
 /* Writes the canonical text of a key's current value into buf. Returns 0, or
  * -1 for an unknown key. */
 int qnn_params_get(const qnn_params *p, const char *key, char *buf, size_t len);
