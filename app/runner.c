@@ -7,32 +7,38 @@
 #include "qnn/run.h"
 
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
-static volatile sig_atomic_t interrupted, writing, mid_line;
+/* Shared by the signal handler (which may run on any thread, a worker's
+ * too) and the threads that read them (on_progress runs on the workers):
+ * lock-free atomics, async-signal-safe and free of data races, where
+ * volatile sig_atomic_t is only the former. */
+_Static_assert(ATOMIC_INT_LOCK_FREE == 2, "the signal handler needs lock-free atomic ints");
+static atomic_int interrupted, writing, mid_line;
 
 /* What the program has written so far, for the interruption message: two
  * buffers, the one `shown` names complete (the handler reads it while the
  * other is rewritten). */
 #define WRITTEN_MAX 8192
 static char written_text[2][WRITTEN_MAX] = { "no output written", "no output written" };
-static volatile sig_atomic_t shown;
+static atomic_int shown;
 
 void qnn_result_note_written(const char *text)
 {
-    const int next = !shown;
+    const int next = !atomic_load(&shown);
     snprintf(written_text[next], WRITTEN_MAX, "%s", text && *text ? text : "no output written");
-    shown = next;
+    atomic_store(&shown, next);
 }
 
 static void say_interrupted(int newline)
 {
     /* async-signal-safe: write(2) of text prepared beforehand */
-    const char *t = written_text[shown];
+    const char *t = written_text[atomic_load(&shown)];
     ssize_t w = write(STDERR_FILENO, "\nqnnlab: interrupted; " + !newline, 22 - !newline);
     w = write(STDERR_FILENO, t, strlen(t));
     w = write(STDERR_FILENO, "\n", 1);
@@ -46,12 +52,12 @@ static void say_interrupted(int newline)
  * run's own status. */
 static void on_signal(int sig)
 {
-    interrupted = sig;
-    if (!writing) {
+    atomic_store(&interrupted, sig);
+    if (!atomic_load(&writing)) {
         /* The engine looks for a stop request only between instances, which
          * can be minutes apart; nothing is written before the run ends, so
          * leave now. While the files are written, let that finish. */
-        say_interrupted(mid_line);
+        say_interrupted(atomic_load(&mid_line));
         qnn_outdir_remove_created();
         _exit(128 + sig);
     }
@@ -59,7 +65,8 @@ static void on_signal(int sig)
 
 int qnn_result_interrupted(void)
 {
-    return interrupted ? 128 + interrupted : 0;
+    const int sig = atomic_load(&interrupted);
+    return sig ? 128 + sig : 0;
 }
 
 int qnn_refuse(const char *who, const char *msg)
@@ -128,7 +135,7 @@ static int on_progress(void *vctx, int done, int total)
                 c->label[0] ? " " : "", c->label, done, total);
         fflush(stderr);
     }
-    return interrupted != 0;
+    return atomic_load(&interrupted) != 0;
 }
 
 int qnn_result_prepare(const char *preset_name, const char *const *over, int nover,
@@ -190,7 +197,7 @@ int qnn_result_execute(qnn_result *res, int quiet, int *diverged_out)
 {
     char err[1024];
     const long P = res->npoints;
-    mid_line = !quiet && isatty(STDERR_FILENO);
+    atomic_store(&mid_line, !quiet && isatty(STDERR_FILENO));
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
@@ -207,10 +214,10 @@ int qnn_result_execute(qnn_result *res, int quiet, int *diverged_out)
         if (qnn_run_execute(&pt->params, on_progress, &pc, &pt->run, err, sizeof err) != 0) {
             if (!quiet && isatty(STDERR_FILENO))
                 fputc('\n', stderr);
-            if (interrupted) {
+            if (atomic_load(&interrupted)) {
                 say_interrupted(0);
                 qnn_outdir_remove_created();
-                return 128 + interrupted;
+                return 128 + atomic_load(&interrupted);
             }
             fprintf(stderr, "qnnlab: %s\n", err);
             qnn_outdir_remove_created();
@@ -241,10 +248,10 @@ int qnn_result_execute(qnn_result *res, int quiet, int *diverged_out)
             fputc('\n', stderr);
         }
     }
-    if (interrupted) {
+    if (atomic_load(&interrupted)) {
         say_interrupted(0);
         qnn_outdir_remove_created();
-        return 128 + interrupted;
+        return 128 + atomic_load(&interrupted);
     }
     if (diverged_out)
         *diverged_out = diverged;
@@ -253,7 +260,7 @@ int qnn_result_execute(qnn_result *res, int quiet, int *diverged_out)
 
 void qnn_result_writing(int on)
 {
-    writing = on != 0;
+    atomic_store(&writing, on != 0);
 }
 
 void qnn_result_release(qnn_result *res)
