@@ -367,7 +367,9 @@ done:
 }
 
 /* One figure into dir. Returns an exit status; *all_hold is 1 when every
- * judged claim holds. */
+ * judged claim holds. On success the files are written and
+ * qnn_result_writing is left on (a signal then no longer ends the program
+ * at once): the caller turns it off once it has noted what was written. */
 static int reproduce_one(const fig_def *fd, const char *dir, const rep_opts *o, int quiet, int *all_hold,
                          const char **verdict_out)
 {
@@ -424,7 +426,8 @@ static int reproduce_one(const fig_def *fd, const char *dir, const rep_opts *o, 
         rc = qnn_refuse("qnnlab", err);
         goto done;
     }
-    qnn_result_writing(0);
+    /* writing stays on: a signal now must not say "no output written"
+     * (reproduce all turns it off once it has noted this folder) */
     int pass, judged;
     const char *vw = verdict_word(&r, &pass, &judged);
     printf("%-12s %-18s %d/%d claims hold  %6.1f s  %s/report.md\n", fd->id, vw, pass, judged, secs, dir);
@@ -628,6 +631,7 @@ static int reproduce_cmd(const char *id, const char *out, int quiet, const rep_o
         snprintf(note, sizeof note, "wrote %d of %d figure folders (%s); %s/README.md not written", ndone, REP_NFIG,
                  done_text, base);
         qnn_result_note_written(note);
+        qnn_result_writing(0);
         /* a signal that came while the figure was written: stop here */
         if (qnn_result_interrupted()) {
             fprintf(stderr, "qnnlab: interrupted; %s\n", note);
@@ -638,6 +642,7 @@ static int reproduce_cmd(const char *id, const char *out, int quiet, const rep_o
     char fin[PATH_MAX + 64], why[PATH_MAX + 256];
     snprintf(fin, sizeof fin, "%s/README.md", base);
     afile a;
+    qnn_result_writing(1); /* the index is written whole: a signal waits for it */
     if (afile_open(&a, fin, why, sizeof why) != AFILE_OK) {
         fprintf(stderr, "qnnlab: --out: value '%s': cannot write README.md: %s; allowed: a writable directory\n", base, why);
         return QNN_EXIT_USAGE;
