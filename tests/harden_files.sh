@@ -15,6 +15,8 @@
 # Prints "ok - ..." / "not ok - ..." and "N passed, M failed"; exits 1 when
 # a check failed.
 set -u
+# ok, notok, check, tap_done
+. "$(dirname "${BASH_SOURCE[0]}")/tap.sh"
 if [ $# -lt 2 ]; then
     echo "usage: $0 QNNLAB PRESETS_DIR [MPIRUN]" >&2
     exit 2
@@ -37,15 +39,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-PASS=0
-FAIL=0
-ok() { echo "ok - $*"; PASS=$((PASS + 1)); }
-notok() { echo "not ok - $*"; FAIL=$((FAIL + 1)); }
-check() {
-    local d=$1
-    shift
-    if "$@"; then ok "$d"; else notok "$d"; fi
-}
 # q NAME ARGS...: runs qnnlab (at most 60 s x SLOW); $TMP/NAME.{out,err,rc}
 q() {
     local o=$1
@@ -269,5 +262,4 @@ else
     echo "ok - tui: three screen files (skipped: no tmux)"
 fi
 
-echo "$PASS passed, $FAIL failed"
-[ "$FAIL" = 0 ]
+tap_done

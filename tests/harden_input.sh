@@ -8,6 +8,8 @@
 # indented preset line). Prints "ok - ..." / "not ok - ..." per check and
 # "N passed, M failed" last; exits non-zero when a check failed.
 set -u
+# ok, notok, check, tap_done
+. "$(dirname "${BASH_SOURCE[0]}")/tap.sh"
 
 if [ $# -lt 2 ]; then
     echo "usage: $0 QNNLAB PRESETS [MPIRUN]" >&2
@@ -22,10 +24,6 @@ TMP=$(mktemp -d "${TMPDIR:-/tmp}/qnnlab-hinput.XXXXXX") || exit 2
 trap 'rm -rf "$TMP"' EXIT
 cd "$TMP" || exit 2
 
-PASS=0
-FAIL=0
-ok() { echo "ok - $*"; PASS=$((PASS + 1)); }
-notok() { echo "not ok - $*"; FAIL=$((FAIL + 1)); }
 
 # A FIFO named as input used to hang the process: every command runs under
 # a timeout far above its time on a busy machine (a refusal takes
@@ -291,5 +289,4 @@ if command -v script >/dev/null; then
     else notok "help.ini a FIFO: status $rc (124: it hung)"; fi
 fi
 
-echo "$PASS passed, $FAIL failed"
-[ "$FAIL" = 0 ]
+tap_done

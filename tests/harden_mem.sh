@@ -16,6 +16,8 @@
 # Prints "ok - ..." / "not ok - ..." and "N passed, M failed"; exits 1 when
 # a check failed.
 set -u
+# ok, notok, check, tap_done
+. "$(dirname "${BASH_SOURCE[0]}")/tap.sh"
 if [ $# -lt 2 ]; then
     echo "usage: $0 QNNLAB PRESETS_DIR [MPIRUN]" >&2
     exit 2
@@ -30,15 +32,6 @@ SLOW=1
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/qnnlab-hmem.XXXXXX") || exit 2
 trap 'rm -rf "$TMP"' EXIT
 
-PASS=0
-FAIL=0
-ok() { echo "ok - $*"; PASS=$((PASS + 1)); }
-notok() { echo "not ok - $*"; FAIL=$((FAIL + 1)); }
-check() {
-    local d=$1
-    shift
-    if "$@"; then ok "$d"; else notok "$d"; fi
-}
 # q NAME ARGS...: runs qnnlab (at most 60 s x SLOW); $TMP/NAME.{out,err,rc}
 q() {
     local o=$1
@@ -155,5 +148,4 @@ check "bench --soak --steps 60: status 0 (flat)" rc_is soak 0
 check "bench --soak: reports the heap fit and the resident-size fit it judged" \
     sh -c "grep -q 'judged on the 5 samples from step 20' '$TMP/soak.out' && grep -q 'heap in use (mallinfo2), judged' '$TMP/soak.out' && grep -Eq 'resident size (\(also memory outside malloc\), judged|, not judged: too noisy)' '$TMP/soak.out' && grep -q 'one jump allowed for' '$TMP/soak.out'"
 
-echo "$PASS passed, $FAIL failed"
-[ "$FAIL" -eq 0 ]
+tap_done

@@ -9,6 +9,8 @@
 # "ok - ..." / "not ok - ..." per check and "N passed, M failed" last; exits
 # non-zero when a check failed.
 set -u
+# ok, notok, check, tap_done
+. "$(dirname "${BASH_SOURCE[0]}")/tap.sh"
 
 if [ $# -lt 2 ]; then
     echo "usage: $0 QNNLAB PRESETS [MPIRUN]" >&2
@@ -33,10 +35,6 @@ cleanup() {
 trap cleanup EXIT
 cd "$TMP" || exit 2
 
-PASS=0
-FAIL=0
-ok() { echo "ok - $*"; PASS=$((PASS + 1)); }
-notok() { echo "not ok - $*"; FAIL=$((FAIL + 1)); }
 
 # A FIFO in the sweep's directory used to hang it: every command runs under
 # a timeout far above its time on a busy machine (these sweeps take well
@@ -74,11 +72,6 @@ refused() {
         fi
     done
     ok "$d"
-}
-check() {
-    local d=$1
-    shift
-    if "$@"; then ok "$d"; else notok "$d"; fi
 }
 # the checksums of every file under DIR but the log (what "untouched" means)
 sums() { (cd "$1" && find . -type f ! -name sweep.log ! -name .lock -print0 | LC_ALL=C sort -z | xargs -0 md5sum); }
@@ -284,5 +277,4 @@ if [ -n "$MPIRUN" ]; then
         bash -c "[ $(rc mhup) = 129 ] && grep -qE 'sweep interrupted: [0-9]+ of 8 instances are in mhup' mhup.err"
 fi
 
-echo "$PASS passed, $FAIL failed"
-[ "$FAIL" = 0 ]
+tap_done
