@@ -204,7 +204,8 @@ check "stale: the dead process's temporaries are gone, the live one's and others
 # (checked above with the names a killed writer leaves)
 
 # an interrupted run into a new nested folder leaves no empty folder
-"$QNNLAB" run default --steps 3000000 --instances 1 --out n1/a/b --quiet >"$TMP/k2.out" 2>"$TMP/k2.err" &
+TSAN_OPTIONS="${TSAN_OPTIONS:+$TSAN_OPTIONS:}report_thread_leaks=0" \
+    "$QNNLAB" run default --steps 3000000 --instances 1 --out n1/a/b --quiet >"$TMP/k2.out" 2>"$TMP/k2.err" &
 BGPID=$!
 for _ in $(seq $((100 * SLOW))); do [ -d n1/a/b ] && break; sleep 0.05; done
 sleep 0.3
@@ -218,7 +219,11 @@ check "interrupted run: the folders it made are gone" [ ! -e n1 ]
 
 # an interrupted `reproduce all` says which figure folders it wrote and
 # leaves no empty folder (it used to say "no output written")
-"$QNNLAB" reproduce all --quick --instances 2 --out ri --quiet >"$TMP/k3.out" 2>"$TMP/k3.err" &
+# (an interrupted run leaves by _exit at once, by design, with its worker
+# threads unjoined: ThreadSanitizer's exit check would call a worker that
+# had finished its instances a leaked thread and change the status to 66)
+TSAN_OPTIONS="${TSAN_OPTIONS:+$TSAN_OPTIONS:}report_thread_leaks=0" \
+    "$QNNLAB" reproduce all --quick --instances 2 --out ri --quiet >"$TMP/k3.out" 2>"$TMP/k3.err" &
 BGPID=$!
 for _ in $(seq $((600 * SLOW))); do [ -e ri/liu23-fig1/report.md ] && break; sleep 0.05; done
 kill -INT "$BGPID"
