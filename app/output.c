@@ -158,19 +158,6 @@ int qnn_write_spectra_csv(const qnn_result *res, FILE *f)
 /* summary.json                                                             */
 /* ------------------------------------------------------------------------ */
 
-json_t *qnn_json_text(const char *s)
-{
-    if (!s)
-        s = "";
-    size_t n = strlen(s);
-    if (qnn_utf8_valid(s, n, NULL))
-        return json_string(s);
-    char *q = malloc(QNN_QUOTE_CAP(n));
-    json_t *j = q ? json_string(qnn_text_quote(s, n, 0, q, QNN_QUOTE_CAP(n))) : NULL;
-    free(q);
-    return j ? j : json_string("");
-}
-
 /* 1 for the keys summary.json leaves out: the thread count changes how a
  * run is computed, never its numbers, and the files of a run are the same
  * bytes at every --threads (the count is in the run's log line) */

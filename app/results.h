@@ -8,6 +8,7 @@
 #include "preset.h"
 #include "qnn/analysis.h"
 #include "qnn/run.h"
+#include "qnn/text.h" /* qnn_json_text, used by every JSON writer of app/ */
 
 typedef struct qnn_point {
     qnn_params params;
@@ -86,12 +87,7 @@ int qnn_prepare_run_outdir(const char *dir, const char *const *extra, int nextra
  * empty folder behind. Async-signal-safe. */
 void qnn_outdir_remove_created(void);
 
-/* A JSON string of s that is never NULL (jansson refuses text that is not
- * UTF-8, and json_object_set_new would then drop the key): s itself when
- * it is UTF-8, else s with its control characters and bad bytes written as
- * \xNN (qnn_text_quote). NULL s gives "". */
-struct json_t;
-struct json_t *qnn_json_text(const char *s);
+
 
 /* Draws the run's figure (layout from the preset's figure keys) into
  * path in the given format (0 PNG, 1 SVG, 2 PDF). */

@@ -1,7 +1,9 @@
 /* User text made safe to show (qnn/text.h). */
 #include "qnn/text.h"
 
+#include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 size_t qnn_utf8_seq(const unsigned char *s, size_t n)
@@ -86,4 +88,17 @@ char *qnn_text_quote(const char *s, size_t len, size_t show, char *out, size_t o
     }
     out[o < outlen ? o : outlen - 1] = '\0';
     return out;
+}
+
+json_t *qnn_json_text(const char *s)
+{
+    if (!s)
+        s = "";
+    size_t n = strlen(s);
+    if (qnn_utf8_valid(s, n, NULL))
+        return json_string(s);
+    char *q = malloc(QNN_QUOTE_CAP(n));
+    json_t *j = q ? json_string(qnn_text_quote(s, n, 0, q, QNN_QUOTE_CAP(n))) : NULL;
+    free(q);
+    return j ? j : json_string("");
 }

@@ -111,21 +111,8 @@ static int write_data(const char *dir, const qnn_snapshot *sn)
 
 static json_t *jnum(double v) { return isfinite(v) ? json_real(v) : json_null(); }
 
-/* A JSON string that is never NULL: jansson refuses text that is not
- * UTF-8 (a Latin-1 preset or tour file name), and json_object_set_new
- * would then drop the key; such text is kept with its bad bytes as \xNN. */
-static json_t *jstr(const char *s)
-{
-    if (!s)
-        s = "";
-    size_t n = strlen(s);
-    if (qnn_utf8_valid(s, n, NULL))
-        return json_string(s);
-    char *q = malloc(QNN_QUOTE_CAP(n));
-    json_t *j = q ? json_string(qnn_text_quote(s, n, 0, q, QNN_QUOTE_CAP(n))) : NULL;
-    free(q);
-    return j ? j : json_string("");
-}
+/* a JSON string that never drops its key (qnn/text.h) */
+static json_t *jstr(const char *s) { return qnn_json_text(s); }
 
 static int write_state(const char *path, const live_ui *u, const qnn_snapshot *sn)
 {

@@ -32,4 +32,10 @@ char *qnn_text_quote(const char *s, size_t len, size_t show, char *out, size_t o
 /* Bytes of out that qnn_text_quote needs for n bytes of input at most. */
 #define QNN_QUOTE_CAP(n) ((n) * 4 + 8)
 
+/* A JSON string of s that is never NULL and never drops a key: valid
+ * UTF-8 as it is (the same bytes), other text with its bad bytes written
+ * as \xNN (jansson refuses text that is not UTF-8, and json_object_set_new
+ * would then leave the key out). NULL s gives "". New reference. */
+struct json_t *qnn_json_text(const char *s);
+
 #endif
