@@ -302,7 +302,7 @@ static void test_rate_statistic(void **state)
     const qnn_snapshot *sn = qnn_session_acquire(s);
     assert_int_equal(sn->nfaint, 12);   /* every instance is drawn: the means can be checked */
     live_panels lp;
-    assert_int_equal(live_panels_build(sn, 0, &lp), 0);
+    assert_int_equal(live_panels_build(sn, NULL, &lp), 0);
     const plot_panel *p0 = &lp.p[0];
     const plot_series *g = labelled(p0, "geometric mean |ε|");
     const plot_series *th = labelled(p0, "|ε|_{geo} e^{−ηK̄t} (LIU23 Eq. 10)");
@@ -348,7 +348,7 @@ static void test_rate_statistic(void **state)
                                         "sigma_theta", "0.005", "seed", "2", NULL};
     s = session(noisy, 4, 30);
     sn = qnn_session_acquire(s);
-    assert_int_equal(live_panels_build(sn, 0, &lp), 0);
+    assert_int_equal(live_panels_build(sn, NULL, &lp), 0);
     const plot_series *a = labelled(&lp.p[0], "mean |ε|");
     assert_non_null(labelled(&lp.p[0], "geometric mean |ε|"));
     assert_non_null(a);
@@ -363,7 +363,7 @@ static void test_rate_statistic(void **state)
     static const char *const per[] = {"model", "periodic", "n", "3", "L", "6", "m", "2", "seed", "1", NULL};
     s = session(per, 3, 10);
     sn = qnn_session_acquire(s);
-    assert_int_equal(live_panels_build(sn, 0, &lp), 0);
+    assert_int_equal(live_panels_build(sn, NULL, &lp), 0);
     const plot_series *m = labelled(&lp.p[0], "ensemble mean");
     assert_non_null(m);
     assert_null(labelled(&lp.p[0], "geometric mean |ε|"));

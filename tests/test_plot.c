@@ -4,6 +4,10 @@
 #define _POSIX_C_SOURCE 200809L
 #endif
 
+/* The tables below initialise plot_series and plot_figure by position up to
+ * the fields they need; the later fields (alpha, ghost, dpi, font_size) are
+ * zero on purpose. */
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>

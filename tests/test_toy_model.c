@@ -203,7 +203,7 @@ static void test_session_and_faces(void **state)
     assert_true(sn->err_mean[sn->nrec - 1] < sn->err_mean[0]);
     /* the window's panels */
     live_panels lp;
-    assert_int_equal(live_panels_build(sn, 0, &lp), 0);
+    assert_int_equal(live_panels_build(sn, NULL, &lp), 0);
     assert_non_null(strstr(lp.p[0].title, "toy"));
     assert_true(lp.p[0].nseries > 0);
     live_panels_free(&lp);

@@ -604,7 +604,9 @@ void live_draw(cairo_t *cr, const live_layout *L, const live_ui *u, const qnn_sn
     cairo_paint(cr);
 
     live_panels lp;
-    if (live_panels_build(sn, u ? u->show_tdist : 0, &lp) == 0) {
+    live_view vw;
+    live_view_of(u, &vw);
+    if (live_panels_build(sn, &vw, &lp) == 0) {
         for (int k = 0; k < LIVE_NPLOTS; k++) {
             plot_rect r = L->plot[k];
             plot_draw_panel(cr, &lp.p[k], r.x, r.y, r.w, r.h, 11.0 * s, g ? &g[k] : NULL);

@@ -163,17 +163,18 @@ static int write_state(const char *path, const live_ui *u, const qnn_snapshot *s
     return rc;
 }
 
-static int write_panels(const char *dir, const qnn_snapshot *sn, int tdist)
+static int write_panels(const char *dir, const qnn_snapshot *sn, const live_view *vw)
 {
     live_panels lp;
-    if (live_panels_build(sn, tdist, &lp) != 0)
+    if (live_panels_build(sn, vw, &lp) != 0)
         return -1;
     static const char *const ext[3] = {"png", "svg", "pdf"};
     int rc = 0;
     for (int k = 0; k < LIVE_NPANELS && rc == 0; k++) {
         int first, count;
         live_panel_plots(k, &first, &count);
-        plot_figure fig = {NULL, &lp.p[first], (size_t)count, count, count == 2 ? 760 : 480, 320};
+        plot_figure fig = {.panels = &lp.p[first], .npanels = (size_t)count, .columns = count,
+                           .width = count == 2 ? 760 : 480, .height = 320};
         for (int e = 0; e < 3 && rc == 0; e++) {
             char p[1400], err[512];
             snprintf(p, sizeof p, "%s/%s.%s", dir, live_panel_names[k], ext[e]);
@@ -215,7 +216,9 @@ int live_export(live_ui *u, const qnn_snapshot *sn, double w, double h, double u
     live_share(u);   /* state.json carries it (an empty string if it failed) */
     char err[512] = "";
     char p[1400];
-    int rc = write_panels(tmp, sn, u->show_tdist);
+    live_view vw;
+    live_view_of(u, &vw);
+    int rc = write_panels(tmp, sn, &vw);
     if (rc == 0)
         rc = write_data(tmp, sn);
     if (rc == 0) {

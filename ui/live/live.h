@@ -43,7 +43,15 @@ typedef enum {
     LIVE_MODEL_NEXT, LIVE_MODEL_PREV, LIVE_FOCUS_NEXT, LIVE_FOCUS_PREV,
     LIVE_FINE_UP, LIVE_FINE_DOWN, LIVE_COARSE_UP, LIVE_COARSE_DOWN,
     LIVE_MIN, LIVE_MAX, LIVE_ENTRY, LIVE_SCALE_UP, LIVE_SCALE_DOWN,
-    LIVE_FULLSCREEN, LIVE_TOUR_NEXT, LIVE_TOUR_PREV, LIVE_TOUR_TOGGLE, LIVE_CIRCUIT, LIVE_NACTIONS
+    LIVE_FULLSCREEN, LIVE_TOUR_NEXT, LIVE_TOUR_PREV, LIVE_TOUR_TOGGLE, LIVE_CIRCUIT,
+    LIVE_PIN,               /* p: pin the current run as a ghost reference */
+    LIVE_UNPIN,             /* P: remove the pins */
+    LIVE_SEGMENTS,          /* o: earlier segments dimmed / hidden / shown */
+    LIVE_WINDOW,            /* w: time window: the last LIVE_WINDOW_STEPS steps / everything */
+    LIVE_CONVERGE_PAUSE,    /* u: pause when the run converges, on / off */
+    LIVE_RECORD,            /* v: start / stop recording the dashboard (MP4) */
+    LIVE_RECORD_PANEL,      /* V: start / stop recording the panel under the pointer (or the error panel) */
+    LIVE_NACTIONS
 } live_action;
 
 /* The one key table of both faces: the window's help overlay and the
@@ -146,6 +154,30 @@ int live_tour_load(live_tour *t, const char *path, char *err, size_t errlen);
  * old session stays). */
 int live_tour_go(struct live_ui *u, int k);
 
+/* A pinned run (key p): a held snapshot drawn as a ghost reference on
+ * every panel, its label, and what replays it (the share string carries
+ * the pins: preset, base parameters, the log of changes, the step). */
+#define LIVE_MAX_PINS 4
+typedef struct live_pin {
+    const qnn_snapshot *sn;     /* a held reference (qnn_snapshot_release) */
+    char label[160];            /* "η = 0.002, L = 64" : what differs, in plot markup */
+    qnn_params base;            /* the parameters at its last reset */
+    qnn_change *log;            /* malloc'd, nlog entries */
+    size_t nlog;
+    long step;
+} live_pin;
+
+/* What the panels show of a snapshot (besides the snapshot itself). */
+enum { LIVE_OLD_DIM = 0, LIVE_OLD_HIDE, LIVE_OLD_SHOW, LIVE_OLD_NMODES };
+#define LIVE_WINDOW_STEPS 500   /* key w: the last this many steps */
+typedef struct live_view {
+    int show_tdist;             /* panel 3: the trace distance instead of S(ρ_v) */
+    int old_segments;           /* LIVE_OLD_*: segments before the last rebuild */
+    long window;                /* > 0: the time axes show the last `window` steps; 0: all */
+    const live_pin *pins;       /* npins ghost references */
+    int npins;
+} live_view;
+
 /* The state of the controls, shared by both faces. */
 typedef struct live_ui {
     qnn_session *s;
@@ -169,7 +201,16 @@ typedef struct live_ui {
     live_tour *tour;            /* the guided tour, or NULL */
     int circuit_shown;          /* the circuit diagram is shown (key d) */
     struct live_circuit *circuit; /* its cache (live_circuit_sync), or NULL */
+    live_pin pins[LIVE_MAX_PINS]; /* pinned runs (key p), oldest first */
+    int npins;
+    int old_segments;           /* LIVE_OLD_* (key o) */
+    long window;                /* time window in steps, 0: all (key w) */
+    int pause_converged;        /* pause when the run converges (key u) */
+    struct live_record *record; /* the recording under way (keys v, V), or NULL */
 } live_ui;
+
+/* The view of u (its toggles and pins) for live_panels_build. */
+void live_view_of(const live_ui *u, live_view *v);
 
 void live_ui_init(live_ui *u, qnn_session *s, const char *preset, const qnn_params *preset_params);
 
@@ -266,7 +307,9 @@ typedef struct live_panels {
     double *buf;                /* derived arrays (eigen points, marks) */
 } live_panels;
 
-int live_panels_build(const qnn_snapshot *sn, int show_tdist, live_panels *lp);
+/* Builds the panels of sn as the view v shows them (v may be NULL: the
+ * defaults). 0, or -1 when out of memory. */
+int live_panels_build(const qnn_snapshot *sn, const live_view *v, live_panels *lp);
 void live_panels_free(live_panels *lp);
 /* Which plots make up panel k (0..3): first index and count. */
 void live_panel_plots(int k, int *first, int *count);

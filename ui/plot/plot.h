@@ -17,7 +17,10 @@
 #include <stddef.h>
 #include <cairo.h>
 
-typedef enum { PLOT_LINEAR = 0, PLOT_LOG = 1 } plot_scale;
+/* PLOT_SYMLOG: symmetric logarithm, linear within ±linthresh (the panel's
+ * linthresh), logarithmic in |x| beyond: bulk and outliers of a spectrum
+ * of both signs on one axis. */
+typedef enum { PLOT_LINEAR = 0, PLOT_LOG = 1, PLOT_SYMLOG = 2 } plot_scale;
 
 typedef enum {
     PLOT_LINE = 0,      /* solid line, normal width */
@@ -44,6 +47,8 @@ typedef struct plot_series {
     plot_style style;
     int color;            /* index into the palette; -1 = grey */
     const char *label;    /* NULL: not in the legend */
+    double alpha;         /* 0: the style's opacity; else a factor (0 < alpha < 1 dims: earlier segments, pins) */
+    int ghost;            /* a pinned run: drawn behind the others, dashed grey-blue unless color says */
 } plot_series;
 
 typedef struct plot_panel {
@@ -58,6 +63,8 @@ typedef struct plot_panel {
     size_t nseries;
     const double *vmarks; /* x positions of vertical event markers */
     size_t nvmarks;
+    const char *const *vmark_labels; /* NULL or nvmarks labels ("η 0.002 → 0.005") */
+    double linthresh;     /* PLOT_SYMLOG axes: the linear half-width (> 0) */
     const double *hlines; /* y positions of horizontal reference lines */
     const char *const *hline_labels; /* NULL or nhlines labels */
     size_t nhlines;
@@ -71,6 +78,8 @@ typedef struct plot_figure {
     size_t npanels;
     int columns;          /* panels per row (>= 1) */
     double width, height; /* in points (1/72 in); PNG uses 2 px per point */
+    double dpi;           /* PNG pixels per inch (0: 144, i.e. 2 px per point) */
+    double font_size;     /* tick-label size in points (0: the default) */
 } plot_figure;
 
 typedef enum { PLOT_PNG = 0, PLOT_SVG, PLOT_PDF } plot_format;

@@ -601,7 +601,9 @@ int tui_compose(tg_grid *g, const tui_layout *L, const live_ui *u, tui_view *v,
     header(g, L, v, u, sn);
     live_panels lp;
     int rc = 0;
-    if (live_panels_build(sn, u->show_tdist, &lp) != 0) {
+    live_view vw;
+    live_view_of(u, &vw);
+    if (live_panels_build(sn, &vw, &lp) != 0) {
         tg_text(g, 0, 1, L->W, "out of memory: the panels cannot be drawn", 2, TG_BOLD);
         rc = -1;
     } else {

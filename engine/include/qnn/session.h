@@ -71,14 +71,40 @@ typedef struct qnn_snap_hist {
     double centre[QNN_SESSION_HIST_BINS];
     double density[QNN_SESSION_HIST_BINS]; /* weight / bin width */
     double frac_pos, h_min, h_max, proxy;
+    /* issue 23: eigenvalues with |λ| <= zero_tol · max|λ| count as zero
+     * (n_zero of them, weight w_zero); frac_pos is the positive fraction
+     * of the rest. proxy is NaN where it is not defined. The spectrum
+     * itself (neig nodes x with weights w, ascending) lets a face bin it
+     * on its own axis (symmetric-log); the pointers point into the
+     * snapshot's block. */
+    double zero_tol, w_zero;
+    size_t n_zero;
+    size_t neig;
+    const double *eig, *eig_w;
 } qnn_snap_hist;
 
 /* A marker on the time axes: a change took effect before this step. */
 typedef struct qnn_snap_mark {
     long step;
     double time;
-    char what[96];          /* "eta = 0.01", "L = 80 (rebuilt)" */
+    char what[96];          /* the change: "η 0.002 → 0.005", "L 64 → 80 (rebuilt)" */
+    int rebuilt;            /* the change rebuilt the instances (a new run) */
 } qnn_snap_mark;
+
+/* A segment of the history: from step 0 or a marker to the next marker,
+ * with the values its reference lines and labels take (those in force in
+ * it, not the current ones). seg[0] starts at step 0; seg[k] (k >= 1) at
+ * marks[k - 1]. rec0 .. rec1 - 1 are its records. */
+typedef struct qnn_snap_segment {
+    long step0;
+    size_t rec0, rec1;
+    int rebuilt;            /* begun by a rebuild (seg[0]: 1) */
+    char model[32];         /* the model's name */
+    int m, use_loss, has_params;
+    double kernel_div;
+    double Kbar, rate, noise_abs_eps, lambda_min_pred, global_min_pred,
+           page, max_entropy, tdist_bound;
+} qnn_snap_segment;
 
 /* An immutable snapshot. Arrays have nrec entries (per instance: nfaint
  * rows of nrec); NaN where a value was not measured. Times are steps. */
@@ -127,6 +153,13 @@ typedef struct qnn_snapshot {
     /* markers */
     size_t nmarks;
     qnn_snap_mark *marks;
+    /* segments: nmarks + 1 of them (issue 23) */
+    size_t nseg;
+    qnn_snap_segment *seg;
+    /* convergence: the first step at which the error reached its floor
+     * (converge_rel of its value at the segment's start), -1: not yet */
+    long converged_step;
+    double converge_rel;
     /* theory values (NaN when they do not apply) */
     double Kbar;            /* random model: exact mean QNTK (LIU23 Eq. 9/17) */
     const char *theory_note;/* why no ensemble theory is drawn (the class's

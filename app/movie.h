@@ -1,0 +1,18 @@
+/* `qnnlab run ... --movie FILE.mp4|FILE.gif`: the run's figure growing step
+ * by step, written after the run's outputs (issue 23). Implemented in
+ * app/movie.c on ui/base/movie.h. */
+#ifndef QNN_APP_MOVIE_H
+#define QNN_APP_MOVIE_H
+
+#include <stddef.h>
+#include "results.h"
+
+/* Checks a --movie path before the run computes: the extension (.mp4 or
+ * .gif), the folder exists and is writable, the target is absent or a
+ * regular file. 0, or -1 with one line in err naming the path. */
+int qnn_movie_check_path(const char *path, char *err, size_t errlen);
+/* Writes the movie of res to path (whole or not at all). 0, or -1 with one
+ * line in err. */
+int qnn_run_movie(const qnn_result *res, const char *path, char *err, size_t errlen);
+
+#endif
