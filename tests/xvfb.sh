@@ -1,6 +1,7 @@
 # Sourced by the window tests: a private Xvfb that is ready before any
 # client connects.
-#   xvfb_start WORKDIR   starts it, sets DISPLAY and XVFB_PID, or returns 1
+#   xvfb_start WORKDIR [WxH]  starts it (a WxH screen, 1600x1000 when not
+#                        given), sets DISPLAY and XVFB_PID, or returns 1
 #                        (its log is WORKDIR/xvfb.log)
 #   xvfb_stop            ends it and waits until it has gone
 # The server picks a free display itself (-displayfd) and writes its
@@ -12,9 +13,9 @@
 # refuses: "no display answers"). Without the reset the server also keeps
 # its key state: a test that quits a window with a key must release it.
 xvfb_start() {
-  local work=$1 i
+  local work=$1 size=${2:-1600x1000} i
   : >"$work/xvfb.display"
-  Xvfb -displayfd 9 -screen 0 1600x1000x24 -nolisten tcp -noreset \
+  Xvfb -displayfd 9 -screen 0 "${size}x24" -nolisten tcp -noreset \
     9>"$work/xvfb.display" >"$work/xvfb.log" 2>&1 &
   XVFB_PID=$!
   for i in $(seq 300); do

@@ -2,6 +2,7 @@
 #include "window.h"
 #include "faceloop.h"
 #include "keys.h"
+#include "record.h"
 
 #include <SDL.h>
 #include <math.h>
@@ -57,14 +58,19 @@ typedef struct win {
     int tw, th;
     live_ui *u;
     live_layout L;
-    int ww, wh;          /* logical size */
+    int ww, wh;          /* logical size (the window's size as SDL gives it) */
+    int pw, ph;          /* the drawable's size last drawn */
     double dpi;          /* drawable pixels per logical pixel */
+    double sys;          /* the display's own scale (HiDPI without a larger drawable): text and controls x sys */
     const qnn_snapshot *sn;
     uint64_t drawn_seq;
     int dirty;
     Uint32 last_drag_set;
     qnn_session *shown_s;   /* the session w->sn comes from */
     int tour_seen;          /* the tour step the title names, -1 */
+    SDL_Rect windowed;      /* the window's place before full screen */
+    Uint32 rec_t0;          /* when the recording started (SDL ticks) */
+    uint64_t rec_seq;       /* the last snapshot handed to the recording */
 } win;
 
 /* The session's newest snapshot (after a tour step, the new session's),
@@ -100,6 +106,41 @@ static int fit_texture(SDL_Renderer *r, SDL_Texture **tex, int *tw, int *th, int
     return 0;
 }
 
+/* The scale of text and controls: the user's (+, -, --large) times the
+ * display's (HiDPI). */
+static double ui_scale(const win *w)
+{
+    return w->u->scale * w->sys;
+}
+
+/* While recording: a red "● REC 12 s" in the top middle of the window
+ * (drawn over the dashboard here, so that it is not in the movie). */
+static void draw_rec(cairo_t *cr, const win *w)
+{
+    if (!live_recording(w->u))
+        return;
+    const double s = ui_scale(w);
+    char t[96];
+    const Uint32 ms = SDL_GetTicks() - w->rec_t0;
+    snprintf(t, sizeof t, "REC %u s · %ld frames", (unsigned)(ms / 1000), live_record_frames(w->u));
+    const double fs = 13 * s, tw = plot_text_width(cr, t, fs, 1);
+    const double bw = tw + 2.4 * fs, bh = 1.7 * fs, x = 0.5 * (w->ww - bw), y = 4 * s;
+    cairo_save(cr);
+    cairo_new_sub_path(cr);
+    cairo_arc(cr, x + bw - 0.5 * bh, y + 0.5 * bh, 0.5 * bh, -M_PI / 2, M_PI / 2);
+    cairo_arc(cr, x + 0.5 * bh, y + 0.5 * bh, 0.5 * bh, M_PI / 2, 1.5 * M_PI);
+    cairo_close_path(cr);
+    cairo_set_source_rgba(cr, 1, 1, 1, 0.92);
+    cairo_fill_preserve(cr);
+    cairo_set_source_rgb(cr, 0.8, 0.1, 0.1);
+    cairo_set_line_width(cr, 1.5 * s);
+    cairo_stroke(cr);
+    cairo_arc(cr, x + 0.75 * fs, y + 0.5 * bh, 0.36 * fs, 0, 2 * M_PI);
+    cairo_fill(cr);
+    plot_text(cr, t, fs, x + 1.4 * fs, y + 0.5 * bh + 0.36 * fs, 0, 1);
+    cairo_restore(cr);
+}
+
 static int render(win *w)
 {
     int pw, ph;
@@ -107,6 +148,8 @@ static int render(win *w)
         return -1;
     SDL_GetWindowSize(w->w, &w->ww, &w->wh);
     w->dpi = w->ww > 0 ? (double)pw / w->ww : 1.0;
+    w->pw = pw;
+    w->ph = ph;
     if (fit_texture(w->r, &w->tex, &w->tw, &w->th, pw, ph) != 0)
         return -1;
     void *pix;
@@ -116,11 +159,12 @@ static int render(win *w)
     cairo_surface_t *sf = cairo_image_surface_create_for_data(pix, CAIRO_FORMAT_ARGB32, pw, ph, pitch);
     cairo_t *cr = cairo_create(sf);
     cairo_scale(cr, w->dpi, w->dpi);
-    live_layout_for(&w->L, w->ww, w->wh, w->u->scale, w->u);
+    live_layout_for(&w->L, w->ww, w->wh, ui_scale(w), w->u);
     qnn_params req;
     qnn_session_requested(w->u->s, &req);
     live_circuit_sync(w->u, w->sn, 0);
     live_draw(cr, &w->L, w->u, w->sn, &req, NULL);
+    draw_rec(cr, w);
     cairo_destroy(cr);
     cairo_surface_flush(sf);
     cairo_surface_destroy(sf);
@@ -133,19 +177,90 @@ static int render(win *w)
     return 0;
 }
 
+/* The window's size changed without an event reaching us (full screen
+ * without a window manager, a renderer that reports late): 1 when the
+ * last frame was drawn at another size. */
+static int size_changed(win *w)
+{
+    int ww, wh, pw, ph;
+    SDL_GetWindowSize(w->w, &ww, &wh);
+    if (SDL_GetRendererOutputSize(w->r, &pw, &ph) != 0)
+        return 0;
+    return ww != w->ww || wh != w->wh || pw != w->pw || ph != w->ph;
+}
+
+/* Starts (panel -1: the dashboard; else that panel) or stops recording. */
+static void record_toggle(win *w, int panel)
+{
+    live_ui *u = w->u;
+    if (live_recording(u)) {
+        live_record_stop(u);
+        return;
+    }
+    if (live_record_start(u, panel, 0, w->ww * w->dpi, w->wh * w->dpi, ui_scale(w) * w->dpi) == 0) {
+        w->rec_t0 = SDL_GetTicks();
+        w->rec_seq = 0;
+        if (live_record_frame(u, w->sn) > 0)
+            w->rec_seq = w->sn->seq;
+    }
+}
+
 static void screenshot(win *w)
 {
     live_ui *u = w->u;
     char path[1200], err[512];
     live_stamped_path(u, "qnnlab-screenshot", "png", path, sizeof path);
     /* the window's pixels: the same drawing at the drawable size */
-    if (live_screenshot(u, w->sn, path, w->ww * w->dpi, w->wh * w->dpi, u->scale * w->dpi, err, sizeof err) != 0) {
+    if (live_screenshot(u, w->sn, path, w->ww * w->dpi, w->wh * w->dpi, ui_scale(w) * w->dpi, err, sizeof err) != 0) {
         snprintf(u->status, sizeof u->status, "screenshot failed: %s", err);
         u->status_error = 1;
     } else {
         snprintf(u->status, sizeof u->status, "screenshot saved to %s", path);
         u->status_error = 0;
     }
+}
+
+/* The display the window is on (0 when SDL cannot say). */
+static int window_display(SDL_Window *wp)
+{
+    int d = SDL_GetWindowDisplayIndex(wp);
+    return d >= 0 ? d : 0;
+}
+
+/* Full screen on and off (F11, f, --fullscreen). The window is first
+ * moved and sized to the whole display, then made full screen: a window
+ * manager then has nothing to change, and without one (a bare X server,
+ * Xvfb) SDL's full screen flag alone would leave the window at its size
+ * while SDL reports the display's, and the layout drawn for the display
+ * would be cut off. Leaving full screen puts the window back where it
+ * was. The next frames take the new size from SDL (size_changed). */
+static void set_fullscreen(SDL_Window *wp, SDL_Rect *windowed, int on)
+{
+    const int is = (SDL_GetWindowFlags(wp) & SDL_WINDOW_FULLSCREEN) != 0;
+    if (on == is)
+        return;
+    if (on) {
+        SDL_Rect b;
+        SDL_GetWindowPosition(wp, &windowed->x, &windowed->y);
+        SDL_GetWindowSize(wp, &windowed->w, &windowed->h);
+        if (SDL_GetDisplayBounds(window_display(wp), &b) == 0) {
+            SDL_SetWindowPosition(wp, b.x, b.y);
+            SDL_SetWindowSize(wp, b.w, b.h);
+        }
+        SDL_SetWindowFullscreen(wp, SDL_WINDOW_FULLSCREEN_DESKTOP);
+    } else {
+        SDL_SetWindowFullscreen(wp, 0);
+        if (windowed->w > 0 && windowed->h > 0) {
+            SDL_SetWindowSize(wp, windowed->w, windowed->h);
+            SDL_SetWindowPosition(wp, windowed->x, windowed->y);
+        }
+    }
+}
+
+static void toggle_fullscreen(win *w)
+{
+    set_fullscreen(w->w, &w->windowed, !(SDL_GetWindowFlags(w->w) & SDL_WINDOW_FULLSCREEN));
+    w->dirty = 1;
 }
 
 /* Key → action; returns LIVE_NONE for keys without one. */
@@ -187,6 +302,11 @@ static live_action key_action(const SDL_KeyboardEvent *k, const live_ui *u)
     case SDLK_F11: case SDLK_f: return LIVE_FULLSCREEN;
     case SDLK_F1: case SDLK_QUESTION: return LIVE_HELP;
     case SDLK_SLASH: return shift ? LIVE_HELP : LIVE_NONE;
+    case SDLK_p: return shift ? LIVE_UNPIN : LIVE_PIN;
+    case SDLK_o: return LIVE_SEGMENTS;
+    case SDLK_w: return LIVE_WINDOW;
+    case SDLK_u: return LIVE_CONVERGE_PAUSE;
+    case SDLK_v: return shift ? LIVE_RECORD_PANEL : LIVE_RECORD;
     case SDLK_q: return LIVE_QUIT;
     case SDLK_ESCAPE: return u->help ? LIVE_HELP : u->circuit_shown ? LIVE_CIRCUIT : LIVE_QUIT;
     default: return LIVE_NONE;
@@ -204,7 +324,7 @@ static int act(win *w, live_action a)
         screenshot(w);
         break;
     case LIVE_EXPORT:
-        live_export(u, w->sn, w->ww * w->dpi, w->wh * w->dpi, u->scale * w->dpi);
+        live_export(u, w->sn, w->ww * w->dpi, w->wh * w->dpi, ui_scale(w) * w->dpi);
         break;
     case LIVE_SHARE:
         if (live_share(u) == 0) {
@@ -214,11 +334,15 @@ static int act(win *w, live_action a)
             fflush(stdout);
         }
         break;
-    case LIVE_FULLSCREEN: {
-        Uint32 fl = SDL_GetWindowFlags(w->w);
-        SDL_SetWindowFullscreen(w->w, (fl & SDL_WINDOW_FULLSCREEN_DESKTOP) ? 0 : SDL_WINDOW_FULLSCREEN_DESKTOP);
+    case LIVE_FULLSCREEN:
+        toggle_fullscreen(w);
         break;
-    }
+    case LIVE_RECORD:
+        record_toggle(w, -1);
+        break;
+    case LIVE_RECORD_PANEL:
+        record_toggle(w, u->hover_panel >= 0 && u->hover_panel < LIVE_NPANELS ? u->hover_panel : 0);
+        break;
     case LIVE_ENTRY:
         live_do(u, a);
         SDL_StartTextInput();
@@ -387,9 +511,89 @@ int qnn_gui_run(live_ui *u, const qnn_gui_opts *o, char *err, size_t errlen)
     return rc == 0 && live_stop_signal() ? live_stop_signal() : rc;
 }
 
-/* SDL, the window and its renderer (both faces drawn here). 0, or -1 with
- * a message and SDL shut down again. */
-static int window_open(SDL_Window **wp, SDL_Renderer **rp, const qnn_gui_opts *o, char *err, size_t errlen)
+/* The display the window opens on: the one under the mouse pointer (a
+ * laptop beside a projector: where the user looks), else the first. */
+static int open_display(void)
+{
+    int mx, my, n = SDL_GetNumVideoDisplays();
+    SDL_GetGlobalMouseState(&mx, &my);
+    for (int d = 0; d < n; d++) {
+        SDL_Rect b;
+        if (SDL_GetDisplayBounds(d, &b) == 0 && mx >= b.x && mx < b.x + b.w && my >= b.y && my < b.y + b.h)
+            return d;
+    }
+    return 0;
+}
+
+/* The display's scale for text and controls where SDL's drawable is no
+ * larger than the window (X11, Windows): QNNLAB_UI_SCALE (0.5 .. 4) when
+ * set; else 2 (1.5, 2.5, 3) on a display of 168 dpi or more and at least
+ * 1200 pixels tall (the HiDPI rule of the desktops), else 1. */
+static double display_scale(int d)
+{
+    const char *e = SDL_getenv("QNNLAB_UI_SCALE");
+    if (e && *e) {
+        char *end;
+        double v = strtod(e, &end);
+        if (!*end && v >= 0.5 && v <= 4)
+            return v;
+        fprintf(stderr, "qnnlab gui: QNNLAB_UI_SCALE: value '%.40s' is ignored; allowed: 0.5 .. 4\n", e);
+    }
+    const char *drv = SDL_GetCurrentVideoDriver();
+    if (!drv || (strcmp(drv, "x11") != 0 && strcmp(drv, "windows") != 0))
+        return 1;
+    float dd = 0, hd = 0, vd = 0;
+    SDL_Rect b;
+    if (SDL_GetDisplayDPI(d, &dd, &hd, &vd) != 0 || !(hd > 0) || SDL_GetDisplayBounds(d, &b) != 0)
+        return 1;
+    if (hd < 168 || b.h < 1200)
+        return 1;
+    return fmin(3.0, floor(hd / 96.0 * 2 + 0.5) / 2);
+}
+
+/* Where the window opens on display d, with sys the display's scale:
+ * --size (o->width, o->height) as asked, said on stderr when larger than
+ * the display's usable area; else the preset size (1600 x 900 at scale 1)
+ * when it fits with a margin, or scaled down to fit, keeping its shape
+ * (not below 640 x 480 unless the display is smaller); centred in the
+ * usable area, never above or left of it. */
+static SDL_Rect open_place(const qnn_gui_opts *o, int d, double sys)
+{
+    SDL_Rect ub;
+    if (SDL_GetDisplayUsableBounds(d, &ub) != 0 || ub.w < 1 || ub.h < 1)
+        if (SDL_GetDisplayBounds(d, &ub) != 0 || ub.w < 1 || ub.h < 1)
+            ub = (SDL_Rect){0, 0, 1600, 900};
+    SDL_Rect r;
+    if (o && o->width > 0 && o->height > 0) {
+        r.w = o->width;
+        r.h = o->height;
+        if (r.w > ub.w || r.h > ub.h)
+            fprintf(stderr, "qnnlab gui: --size %dx%d is larger than the display (%dx%d usable): the window is cut off; allowed: up to %dx%d, or no --size to fit the display\n",
+                    r.w, r.h, ub.w, ub.h, ub.w, ub.h);
+    } else {
+        const double W = 1600 * sys, H = 900 * sys;
+        /* a margin of 4 % (at least 24 px) for the frame and title bar */
+        const double m = fmax(24.0, 0.04 * fmin(ub.w, ub.h));
+        double f = fmin(1.0, fmin((ub.w - 2 * m) / W, (ub.h - 2 * m) / H));
+        r.w = (int)floor(W * f);
+        r.h = (int)floor(H * f);
+        const int minw = ub.w < 640 ? ub.w : 640, minh = ub.h < 480 ? ub.h : 480;
+        r.w = r.w < minw ? minw : r.w;
+        r.h = r.h < minh ? minh : r.h;
+    }
+    r.x = ub.x + (ub.w - r.w) / 2;
+    r.y = ub.y + (ub.h - r.h) / 2;
+    r.x = r.x < ub.x ? ub.x : r.x;
+    r.y = r.y < ub.y ? ub.y : r.y;
+    return r;
+}
+
+/* SDL, the window and its renderer (both faces drawn here), placed by
+ * open_place and full screen when asked (its windowed place then in
+ * *windowed); *sys the display's scale. 0, or -1 with a message and SDL
+ * shut down again. */
+static int window_open(SDL_Window **wp, SDL_Renderer **rp, SDL_Rect *windowed, double *sys,
+                       const qnn_gui_opts *o, char *err, size_t errlen)
 {
     if (SDL_Init(SDL_INIT_VIDEO) != 0) {
         snprintf(err, errlen, "cannot open a window: %s; allowed: run with a display (DISPLAY or WAYLAND_DISPLAY), or use `qnnlab run` headless", SDL_GetError());
@@ -404,17 +608,18 @@ static int window_open(SDL_Window **wp, SDL_Renderer **rp, const qnn_gui_opts *o
     }
     wake_event = SDL_RegisterEvents(1);
     SDL_AtomicSet(&video_up, 1);
-    int W = o && o->width > 0 ? o->width : 1600, H = o && o->height > 0 ? o->height : 900;
-    *wp = SDL_CreateWindow(o && o->title ? o->title : "qnnlab", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED,
-                           W, H, SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI |
-                                     (o && o->fullscreen ? SDL_WINDOW_FULLSCREEN_DESKTOP : 0));
+    const int d = open_display();
+    *sys = display_scale(d);
+    const SDL_Rect at = open_place(o, d, *sys);
+    *wp = SDL_CreateWindow(o && o->title ? o->title : "qnnlab", at.x, at.y, at.w, at.h,
+                           SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI);
     if (!*wp) {
         snprintf(err, errlen, "cannot create a window: %s", SDL_GetError());
         SDL_AtomicSet(&video_up, 0);
         SDL_Quit();
         return -1;
     }
-    SDL_SetWindowMinimumSize(*wp, 640, 480);
+    SDL_SetWindowMinimumSize(*wp, at.w < 640 ? at.w : 640, at.h < 480 ? at.h : 480);
     *rp = SDL_CreateRenderer(*wp, -1, SDL_RENDERER_ACCELERATED | SDL_RENDERER_PRESENTVSYNC);
     if (!*rp)
         *rp = SDL_CreateRenderer(*wp, -1, SDL_RENDERER_SOFTWARE);
@@ -425,6 +630,15 @@ static int window_open(SDL_Window **wp, SDL_Renderer **rp, const qnn_gui_opts *o
         SDL_Quit();
         return -1;
     }
+    /* a drawable larger than the window (Wayland, macOS) is HiDPI already:
+     * the drawing scales by it, not by the display's dpi as well */
+    int pw = 0, ph = 0, ww = 0, wh = 0;
+    SDL_GetWindowSize(*wp, &ww, &wh);
+    if (SDL_GetRendererOutputSize(*rp, &pw, &ph) == 0 && ww > 0 && pw > ww && !(SDL_getenv("QNNLAB_UI_SCALE") && *SDL_getenv("QNNLAB_UI_SCALE")))
+        *sys = 1;
+    *windowed = at;
+    if (o && o->fullscreen)
+        set_fullscreen(*wp, windowed, 1);
     SDL_StopTextInput();
     return 0;
 }
@@ -444,7 +658,7 @@ static int gui_loop(live_ui *u, const qnn_gui_opts *o, char *err, size_t errlen)
     win w;
     memset(&w, 0, sizeof w);
     w.u = u;
-    if (window_open(&w.w, &w.r, o, err, errlen) != 0)
+    if (window_open(&w.w, &w.r, &w.windowed, &w.sys, o, err, errlen) != 0)
         return -1;
     if (qnn_session_start(u->s, err, errlen) != 0) {
         window_close(w.w, w.r, NULL);
@@ -463,12 +677,32 @@ static int gui_loop(live_ui *u, const qnn_gui_opts *o, char *err, size_t errlen)
                 quit |= handle(&w, &e);
         }
         sync_session(&w);
+        /* full screen without a window manager sends no event: the size
+         * is asked for at every turn */
+        if (size_changed(&w))
+            w.dirty = 1;
+        if (live_recording(u)) {
+            /* a frame of each new snapshot; the indicator's seconds tick */
+            if (w.sn->seq != w.rec_seq) {
+                live_record_frame(u, w.sn);
+                w.rec_seq = w.sn->seq;
+            }
+            w.dirty = 1;
+        }
         if (w.dirty && !quit && render(&w) != 0) {
             snprintf(u->status, sizeof u->status, "drawing failed: %s", SDL_GetError());
             u->status_error = 1;
         }
     }
+    /* a recording under way is finished (q, the window closed, a signal):
+     * the movie so far is kept */
+    if (live_recording(u)) {
+        live_record_stop(u);
+        if (u->status[0])
+            fprintf(stderr, "qnnlab gui: %s\n", u->status);
+    }
     qnn_snapshot_release(w.sn);
+    live_pins_free(u);
     live_circuit_free(u);
     window_close(w.w, w.r, w.tex);
     return 0;
@@ -482,6 +716,9 @@ typedef struct canvas_win {
     SDL_Renderer *r;
     SDL_Texture *tex;
     int tw, th;
+    SDL_Rect windowed;          /* the window's place before full screen */
+    int ww, wh, pw, ph;         /* the sizes last drawn */
+    double sys;                 /* the display's scale (window_open): the client draws in window pixels / sys */
 } canvas_win;
 
 static int canvas_render(canvas_win *cw, const qnn_gui_canvas *c)
@@ -499,8 +736,8 @@ static int canvas_render(canvas_win *cw, const qnn_gui_canvas *c)
         return -1;
     cairo_surface_t *sf = cairo_image_surface_create_for_data(pix, CAIRO_FORMAT_ARGB32, pw, ph, pitch);
     cairo_t *cr = cairo_create(sf);
-    cairo_scale(cr, dpi, dpi);
-    c->draw(c->ctx, cr, ww, wh);
+    cairo_scale(cr, dpi * cw->sys, dpi * cw->sys);
+    c->draw(c->ctx, cr, ww / cw->sys, wh / cw->sys);
     cairo_destroy(cr);
     cairo_surface_flush(sf);
     cairo_surface_destroy(sf);
@@ -508,7 +745,21 @@ static int canvas_render(canvas_win *cw, const qnn_gui_canvas *c)
     SDL_RenderClear(cw->r);
     SDL_RenderCopy(cw->r, cw->tex, NULL, NULL);
     SDL_RenderPresent(cw->r);
+    cw->ww = ww;
+    cw->wh = wh;
+    cw->pw = pw;
+    cw->ph = ph;
     return 0;
+}
+
+/* 1 when the window's size is not the one last drawn (see size_changed). */
+static int canvas_resized(const canvas_win *cw)
+{
+    int ww, wh, pw, ph;
+    SDL_GetWindowSize(cw->w, &ww, &wh);
+    if (SDL_GetRendererOutputSize(cw->r, &pw, &ph) != 0)
+        return 0;
+    return ww != cw->ww || wh != cw->wh || pw != cw->pw || ph != cw->ph;
 }
 
 /* An SDL key as a keys.h code, or 0. Characters by their keysym, so that
@@ -551,7 +802,7 @@ static int canvas_loop(const qnn_gui_canvas *c, const qnn_gui_opts *o, char *err
 {
     canvas_win cw;
     memset(&cw, 0, sizeof cw);
-    if (window_open(&cw.w, &cw.r, o, err, errlen) != 0)
+    if (window_open(&cw.w, &cw.r, &cw.windowed, &cw.sys, o, err, errlen) != 0)
         return -1;
     int quit = 0, dirty = 1;
     while (!quit && !live_stop_signal()) {
@@ -568,8 +819,7 @@ static int canvas_loop(const qnn_gui_canvas *c, const qnn_gui_opts *o, char *err
                 break;
             case SDL_KEYDOWN:
                 if (e.key.keysym.sym == SDLK_F11) {
-                    Uint32 fl = SDL_GetWindowFlags(cw.w);
-                    SDL_SetWindowFullscreen(cw.w, (fl & SDL_WINDOW_FULLSCREEN_DESKTOP) ? 0 : SDL_WINDOW_FULLSCREEN_DESKTOP);
+                    set_fullscreen(cw.w, &cw.windowed, !(SDL_GetWindowFlags(cw.w) & SDL_WINDOW_FULLSCREEN));
                 } else {
                     int k = canvas_key(&e.key);
                     if (k)
@@ -579,7 +829,7 @@ static int canvas_loop(const qnn_gui_canvas *c, const qnn_gui_opts *o, char *err
                 break;
             case SDL_MOUSEBUTTONDOWN:
                 if (c->pointer && e.button.button == SDL_BUTTON_LEFT) {
-                    c->pointer(c->ctx, e.button.x, e.button.y, QNN_POINTER_CLICK);
+                    c->pointer(c->ctx, e.button.x / cw.sys, e.button.y / cw.sys, QNN_POINTER_CLICK);
                     dirty = 1;
                 }
                 break;
@@ -589,7 +839,7 @@ static int canvas_loop(const qnn_gui_canvas *c, const qnn_gui_opts *o, char *err
                     SDL_GetMouseState(&mx, &my);
                     int y = e.wheel.direction == SDL_MOUSEWHEEL_FLIPPED ? -e.wheel.y : e.wheel.y;
                     for (int i = 0; i < (y > 0 ? y : -y); i++)
-                        c->pointer(c->ctx, mx, my, y > 0 ? QNN_POINTER_WHEEL_UP : QNN_POINTER_WHEEL_DOWN);
+                        c->pointer(c->ctx, mx / cw.sys, my / cw.sys, y > 0 ? QNN_POINTER_WHEEL_UP : QNN_POINTER_WHEEL_DOWN);
                     dirty = 1;
                 }
                 break;
@@ -598,7 +848,7 @@ static int canvas_loop(const qnn_gui_canvas *c, const qnn_gui_opts *o, char *err
             }
             have = SDL_PollEvent(&e);
         }
-        if (c->poll && c->poll(c->ctx))
+        if ((c->poll && c->poll(c->ctx)) || canvas_resized(&cw))
             dirty = 1;
         if (dirty && !quit && !live_stop_signal()) {
             if (canvas_render(&cw, c) != 0) {
