@@ -266,6 +266,7 @@ qnn_session *qnn_session_new(const qnn_params *p, const qnn_session_opts *o, cha
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->cv, NULL);
     atomic_init(&s->cancel, 0);
+    atomic_init(&s->pause_conv, oo.pause_converged != 0);
     s->o = oo;
     qnn_ses_live_params(&q, oo.instances);
     s->p = q;

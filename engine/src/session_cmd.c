@@ -185,6 +185,11 @@ void qnn_session_set_speed(qnn_session *s, int spf)
     pthread_mutex_unlock(&s->mu);
 }
 
+void qnn_session_set_pause_converged(qnn_session *s, int on)
+{
+    atomic_store_explicit(&s->pause_conv, on != 0, memory_order_relaxed);
+}
+
 int qnn_session_speed(const qnn_session *s)
 {
     qnn_session *w = (qnn_session *)s;

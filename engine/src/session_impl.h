@@ -66,6 +66,8 @@ struct qnn_session {
      * instances' long computations poll it and give up; cleared by the
      * worker when it takes the queue */
     atomic_int cancel;
+    /* pause when the run converges (qnn_session_set_pause_converged) */
+    atomic_int pause_conv;
     cmd *q;
     size_t qn, qcap;
     qnn_params requested;

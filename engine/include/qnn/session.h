@@ -46,7 +46,15 @@ typedef struct qnn_session_opts {
      * thread-safe and quick (e.g. push an event to the UI loop) */
     void (*on_publish)(void *ctx);
     void *ctx;
+    /* convergence (issue 23; see qnn_snapshot.converged_step): the
+     * relative floor (0: QNN_SESSION_CONVERGE_REL), and whether the worker
+     * pauses when the run converges (qnn_session_set_pause_converged
+     * changes it later) */
+    double converge_rel;
+    int pause_converged;
 } qnn_session_opts;
+
+#define QNN_SESSION_CONVERGE_REL 1e-14
 
 void qnn_session_opts_default(qnn_session_opts *o);
 
@@ -222,6 +230,10 @@ void qnn_session_single_step(qnn_session *s);
 /* Restart from step 0 with the current parameters; history is cleared. */
 void qnn_session_reset(qnn_session *s);
 void qnn_session_set_speed(qnn_session *s, int steps_per_frame);
+/* Whether the worker pauses when the run converges (key u of the faces):
+ * it takes effect at the next convergence event (a run that converged
+ * already is not paused by turning it on). Any thread. */
+void qnn_session_set_pause_converged(qnn_session *s, int on);
 int qnn_session_speed(const qnn_session *s);
 /* Replay: run (as fast as possible) to `step`, applying each logged change
  * at its step, then pause. Call before qnn_session_start. QNN_OK, or the
