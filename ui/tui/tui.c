@@ -338,8 +338,11 @@ static void mouse(tui *t)
 static int key(tui *t, int ch)
 {
     live_ui *u = t->u;
-    if (ch == KEY_RESIZE)
+    if (ch == KEY_RESIZE) {
+        /* the terminal may have moved or cut what it showed: all again */
+        clearok(curscr, TRUE);
         return 0;
+    }
     if (ch == KEY_MOUSE) {
         mouse(t);
         return 0;
@@ -566,6 +569,7 @@ static int term_open(term_state *ts, int mono, char *err, size_t errlen)
     add_cap("sgr0");
     add_cap("cnorm");
     add_cap("rmkx");
+    add_cap("clear");       /* no plot fragments left behind (term_close) */
     add_cap("rmcup");
     cbreak();
     noecho();
@@ -591,10 +595,17 @@ static int term_open(term_state *ts, int mono, char *err, size_t errlen)
     return 0;
 }
 
-/* The terminal as it was, and the signal handlers. */
+/* The terminal as it was, and the signal handlers. The screen is
+ * cleared before curses leaves it: a terminal that keeps the alternate
+ * screen's lines when it was resized (tmux copies them into the main
+ * screen's history when it grows back) then has only blank lines to
+ * keep, not fragments of plots. */
 static void term_close(term_state *ts)
 {
     mousemask(0, NULL);
+    attrset(A_NORMAL);
+    clear();
+    refresh();
     curs_set(1);
     endwin();
     curses_on = 0;
@@ -790,9 +801,9 @@ int qnn_tui_run_canvas(const qnn_tui_canvas *c, const qnn_tui_opts *o, char *err
                         c->pointer(c->ctx, me.x, me.y, QNN_POINTER_WHEEL_DOWN);
 #endif
                 }
-            } else if (ch == 12) {      /* Ctrl+L */
+            } else if (ch == 12 || ch == KEY_RESIZE) {  /* Ctrl+L, a resize: all again */
                 clearok(curscr, TRUE);
-            } else if (ch != KEY_RESIZE) {
+            } else {
                 int k = canvas_key(ch);
                 if (k)
                     quit = c->key(c->ctx, k);
