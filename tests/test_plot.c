@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <cairo.h>
 
 #include "plot.h"
 #include "plot_ticks.h"
@@ -602,6 +603,300 @@ const char *__lsan_default_suppressions(void)
     return "leak:libfontconfig.so\n";
 }
 
+
+/* ------------------------------------------------------------------ */
+/* issue 23: symlog axes, legend and label placement, ghosts, text size */
+
+static void test_symlog(void **state)
+{
+    (void)state;
+    /* the transform: linear within +-lt, a decade per unit beyond */
+    assert_true(plot_symlog(0, 0.1) == 0);
+    assert_true(fabs(plot_symlog(0.05, 0.1) - 0.5) < 1e-12);
+    assert_true(fabs(plot_symlog(0.1, 0.1) - 1) < 1e-12);
+    assert_true(fabs(plot_symlog(1, 0.1) - 2) < 1e-12);
+    assert_true(fabs(plot_symlog(-100, 0.1) + 4) < 1e-12);
+    double prev = -INFINITY;
+    for (double v = -1e4; v <= 1e4; v += 7.3) {
+        double t = plot_symlog(v, 0.5);
+        assert_true(t > prev);
+        prev = t;
+        assert_true(fabs(plot_symlog_inv(t, 0.5) - v) <= 1e-9 * fmax(1, fabs(v)));
+    }
+    /* ticks: 0 and the powers of ten beyond lt, both signs */
+    double t[40];
+    size_t n = plot_symlog_ticks(-100, 1000, 1, t, 40);
+    const double want[] = {-100, -10, -1, 0, 1, 10, 100, 1000};
+    assert_int_equal(n, 8);
+    for (size_t i = 0; i < n; i++)
+        assert_true(t[i] == want[i]);
+    /* at most max, 0 kept, every other decade */
+    n = plot_symlog_ticks(-1e6, 1e6, 1, t, 8);
+    assert_true(n <= 8 && n >= 5);
+    int zero = 0;
+    for (size_t i = 0; i < n; i++) {
+        zero |= t[i] == 0;
+        if (i > 0)
+            assert_true(t[i] > t[i - 1]);
+    }
+    assert_true(zero);
+    /* no tick inside the linear part but 0 (and +-lt when a power of ten) */
+    n = plot_symlog_ticks(-0.5, 50, 0.01, t, 40);
+    for (size_t i = 0; i < n; i++)
+        assert_true(t[i] == 0 || fabs(t[i]) >= 0.01 * (1 - 1e-12));
+    /* labels */
+    char lb[8][PLOT_TICK_LABEL_MAX];
+    n = plot_symlog_ticks(-100, 1000, 1, t, 40);
+    plot_symlog_labels(t, 3, &lb[0][0], PLOT_TICK_LABEL_MAX);
+    assert_string_equal(lb[0], "\xE2\x88\x92" "10^{2}");
+    assert_string_equal(lb[2], "\xE2\x88\x92" "10^{0}");
+    double t2[3] = {-1, 0, 1000};
+    plot_symlog_labels(t2, 3, &lb[0][0], PLOT_TICK_LABEL_MAX);
+    assert_string_equal(lb[1], "0");
+    assert_string_equal(lb[2], "10^{3}");
+    /* range: outwards to +-lt and powers of ten */
+    double lo, hi;
+    plot_symlog_range(-0.5, 300, 1, 1, &lo, &hi);
+    assert_true(lo == -1 && hi == 1000);
+    plot_symlog_range(2e-3, 0.3, 1, 1e-2, &lo, &hi);
+    assert_true(lo == 0 && hi == 1);
+    plot_symlog_range(0, 0, 1, 1, &lo, &hi);
+    assert_true(lo < 0 && hi > 0);
+    plot_symlog_range(0, 0, 0, 2, &lo, &hi);
+    assert_true(lo == -2 && hi == 2);
+    /* a panel on a symlog axis draws and keeps its limits */
+    double x[5] = {-50, -0.01, 0, 0.02, 400}, y[5] = {1, 2, 3, 2, 1};
+    plot_series se = {x, y, NULL, 5, PLOT_LINE, 0, NULL};
+    plot_panel p = {.xscale = PLOT_SYMLOG, .linthresh = 0.1, .series = &se, .nseries = 1};
+    double xlo, xhi, ylo, yhi;
+    plot_panel_limits(&p, &xlo, &xhi, &ylo, &yhi);
+    assert_true(xlo <= -50 && xlo >= -1000 && xhi >= 400 && xhi <= 1e4);
+    cairo_surface_t *sf = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, 400, 300);
+    cairo_t *cr = cairo_create(sf);
+    plot_geom g;
+    plot_draw_panel(cr, &p, 0, 0, 400, 300, 10, &g);
+    assert_true(g.drawn);
+    assert_true(g.xlo == xlo && g.xhi == xhi);
+    assert_int_equal(cairo_status(cr), CAIRO_STATUS_SUCCESS);
+    cairo_destroy(cr);
+    cairo_surface_destroy(sf);
+}
+
+/* Pixels within 40 of rgb (0..255) inside the rectangle. */
+static long count_rgb(cairo_surface_t *sf, double x0, double y0, double x1, double y1,
+                      int r, int gg, int b, int tol)
+{
+    cairo_surface_flush(sf);
+    const int W = cairo_image_surface_get_width(sf), H = cairo_image_surface_get_height(sf);
+    const int st = cairo_image_surface_get_stride(sf);
+    const unsigned char *d = cairo_image_surface_get_data(sf);
+    long n = 0;
+    for (int y = (int)fmax(0, y0); y < (int)y1 && y < H; y++)
+        for (int x = (int)fmax(0, x0); x < (int)x1 && x < W; x++) {
+            const unsigned char *p = d + (size_t)y * st + 4 * (size_t)x;
+            if (abs(p[2] - r) <= tol && abs(p[1] - gg) <= tol && abs(p[0] - b) <= tol)
+                n++;
+        }
+    return n;
+}
+
+static int in_box(const plot_rect *r, double x, double y)
+{
+    return x >= r->x && x <= r->x + r->w && y >= r->y && y <= r->y + r->h;
+}
+
+/* The legend goes where it hides no data: here every corner holds points
+ * and only the middle of the top side is free (the old rule kept a
+ * corner); with data everywhere it goes outside the plot area. */
+static void test_legend_placement(void **state)
+{
+    (void)state;
+    double x[64], y[64];
+    size_t n = 0;
+    /* clusters in the four corners and along the bottom */
+    for (int c = 0; c < 4; c++)
+        for (int k = 0; k < 5; k++) {
+            x[n] = (c % 2 ? 10.0 : 0.0) + (c % 2 ? -0.25 : 0.25) * k;
+            y[n++] = (c / 2 ? 10.0 : 0.0) + (c / 2 ? -0.3 : 0.3) * (k % 3);
+        }
+    for (int k = 0; k < 11; k++) {
+        x[n] = k;
+        y[n++] = 5 + (k % 2 ? 0.4 : -0.4);
+    }
+    plot_series se[2] = {{x, y, NULL, n, PLOT_POINTS, 0, "points"},
+                         {x, y, NULL, 0, PLOT_LINE, 1, "a second entry"}};
+    plot_panel p = {.series = se, .nseries = 2, .xmin = -0.5, .xmax = 10.5, .ymin = -0.5, .ymax = 10.5};
+    cairo_surface_t *sf = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, 600, 400);
+    cairo_t *cr = cairo_create(sf);
+    plot_geom g;
+    plot_draw_panel(cr, &p, 0, 0, 600, 400, 10, &g);
+    assert_true(g.drawn && g.has_legend);
+    /* inside the area, covering no point */
+    assert_true(g.legend.x >= g.area.x && g.legend.x + g.legend.w <= g.area.x + g.area.w);
+    for (size_t i = 0; i < n; i++) {
+        double px = g.area.x + (x[i] - g.xlo) / (g.xhi - g.xlo) * g.area.w;
+        double py = g.area.y + g.area.h - (y[i] - g.ylo) / (g.yhi - g.ylo) * g.area.h;
+        assert_false(in_box(&g.legend, px, py));
+    }
+    /* a grid of points everywhere: outside, right of the area */
+    double gx[400], gy[400];
+    size_t m = 0;
+    for (int i = 0; i < 20; i++)
+        for (int j = 0; j < 20; j++) {
+            gx[m] = i;
+            gy[m++] = j;
+        }
+    se[0].x = gx;
+    se[0].y = gy;
+    se[0].n = m;
+    p.xmax = p.ymax = 19.5;
+    plot_draw_panel(cr, &p, 0, 0, 600, 400, 10, &g);
+    assert_true(g.has_legend);
+    assert_true(g.legend.x >= g.area.x + g.area.w);
+    assert_true(g.legend.x + g.legend.w <= 600);
+    cairo_destroy(cr);
+    cairo_surface_destroy(sf);
+}
+
+/* A reference line's label does not cover the points near the line's
+ * right end (the K̄ label on the kernel panel's scatter): the points'
+ * pixels are the same with and without the label. */
+static void test_ref_label_avoids_points(void **state)
+{
+    (void)state;
+    double x[6] = {7, 7.5, 8, 7.2, 7.8, 1}, y[6] = {21, 21.6, 22, 20.5, 21.2, 12};
+    double hl = 20.8;
+    const char *hll[1] = {"K̄ exact mean (LIU23 Eq. 9)"};
+    plot_series se = {x, y, NULL, 6, PLOT_POINTS, 0, NULL};
+    plot_panel p = {.series = &se, .nseries = 1, .xmin = 0.5, .xmax = 8.5, .ymin = 0, .ymax = 40,
+                    .hlines = &hl, .nhlines = 1};
+    long cnt[2];
+    for (int k = 0; k < 2; k++) {
+        p.hline_labels = k ? hll : NULL;
+        cairo_surface_t *sf = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, 360, 260);
+        cairo_t *cr = cairo_create(sf);
+        plot_geom g;
+        plot_draw_panel(cr, &p, 0, 0, 360, 260, 10, &g);
+        double rgb[3];
+        plot_palette(0, rgb);
+        cnt[k] = count_rgb(sf, g.area.x, g.area.y, g.area.x + g.area.w, g.area.y + g.area.h,
+                           (int)(255 * rgb[0]), (int)(255 * rgb[1]), (int)(255 * rgb[2]), 40);
+        cairo_destroy(cr);
+        cairo_surface_destroy(sf);
+    }
+    assert_true(cnt[0] > 50);
+    assert_true(cnt[1] >= cnt[0] - 2);
+}
+
+/* Series alpha dims, a ghost is drawn lighter and behind the others. */
+static void test_alpha_ghost(void **state)
+{
+    (void)state;
+    double x[2] = {0, 1}, y[2] = {0.5, 0.5};
+    long cnt[3];
+    for (int k = 0; k < 3; k++) {
+        plot_series se = {x, y, NULL, 2, PLOT_BOLD, 0, NULL};
+        if (k == 1)
+            se.alpha = 0.35;
+        if (k == 2)
+            se.ghost = 1;
+        plot_panel p = {.series = &se, .nseries = 1, .xmin = 0, .xmax = 1, .ymin = 0, .ymax = 1};
+        cairo_surface_t *sf = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, 300, 200);
+        cairo_t *cr = cairo_create(sf);
+        plot_geom g;
+        plot_draw_panel(cr, &p, 0, 0, 300, 200, 10, &g);
+        double rgb[3];
+        plot_palette(0, rgb);
+        /* the full colour */
+        cnt[k] = count_rgb(sf, g.area.x, g.area.y, g.area.x + g.area.w, g.area.y + g.area.h,
+                           (int)(255 * rgb[0]), (int)(255 * rgb[1]), (int)(255 * rgb[2]), 20);
+        cairo_destroy(cr);
+        cairo_surface_destroy(sf);
+    }
+    assert_true(cnt[0] > 200);
+    assert_true(cnt[1] < cnt[0] / 10);
+    assert_true(cnt[2] < cnt[0] / 10);
+    /* a ghost listed first is drawn behind a normal series: where they
+     * cross the normal one's colour is on top */
+    double x2[2] = {0.5, 0.5}, y2[2] = {0, 1};
+    plot_series two[2] = {{x, y, NULL, 2, PLOT_BOLD, 0, NULL}, {x2, y2, NULL, 2, PLOT_BOLD, 1, NULL}};
+    two[0].ghost = 0;
+    two[1].ghost = 1;
+    plot_panel p = {.series = two, .nseries = 2, .xmin = 0, .xmax = 1, .ymin = 0, .ymax = 1};
+    cairo_surface_t *sf = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, 300, 200);
+    cairo_t *cr = cairo_create(sf);
+    plot_geom g;
+    plot_draw_panel(cr, &p, 0, 0, 300, 200, 10, &g);
+    double rgb[3];
+    plot_palette(0, rgb);
+    double cx = g.area.x + 0.5 * g.area.w, cy = g.area.y + 0.5 * g.area.h;
+    assert_true(count_rgb(sf, cx - 3, cy - 2, cx + 3, cy + 2, (int)(255 * rgb[0]), (int)(255 * rgb[1]),
+                          (int)(255 * rgb[2]), 25) >= 4);
+    cairo_destroy(cr);
+    cairo_surface_destroy(sf);
+}
+
+/* Ink (sum of darkness, 0..765 per pixel) inside the rectangle. */
+static double ink(cairo_surface_t *sf, const plot_geom *g)
+{
+    cairo_surface_flush(sf);
+    const int W = cairo_image_surface_get_width(sf), H = cairo_image_surface_get_height(sf);
+    const int st = cairo_image_surface_get_stride(sf);
+    const unsigned char *d = cairo_image_surface_get_data(sf);
+    double s = 0;
+    for (int y = (int)g->area.y + 1; y < (int)(g->area.y + g->area.h) - 1 && y < H; y++)
+        for (int x = (int)g->area.x + 1; x < (int)(g->area.x + g->area.w) - 1 && x < W; x++) {
+            const unsigned char *p = d + (size_t)y * st + 4 * (size_t)x;
+            s += 765 - p[0] - p[1] - p[2];
+        }
+    return s;
+}
+
+/* The ink of panel p's texts inside its area at size fs x f in a cell f
+ * times 400 x 300: the panel drawn with them less the panel without. */
+static double text_ink(plot_panel *p, double f, const char *const *hll, const char *const *vml, const char *note)
+{
+    double r[2];
+    for (int k = 0; k < 2; k++) {
+        p->hline_labels = k ? hll : NULL;
+        p->vmark_labels = k ? vml : NULL;
+        p->note = k ? note : NULL;
+        cairo_surface_t *sf = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, (int)(400 * f), (int)(300 * f));
+        cairo_t *cr = cairo_create(sf);
+        plot_geom g;
+        plot_draw_panel(cr, p, 0, 0, 400 * f, 300 * f, 10 * f, &g);
+        r[k] = ink(sf, &g);
+        cairo_destroy(cr);
+        cairo_surface_destroy(sf);
+    }
+    return r[1] - r[0];
+}
+
+/* Every text scales with fs: a reference-line label, a marker label and a
+ * note drawn at twice the size in a cell twice as large take four times
+ * the ink (a text of a fixed size: the same ink). */
+static void test_text_scales(void **state)
+{
+    (void)state;
+    double x[2] = {0, 10}, y[2] = {-5, -5};  /* off the range: no data drawn */
+    double hl = 0.5, vm = 5;
+    const char *hll[1] = {"ln D_{v}"}, *vml[1] = {"η 0.002 → 0.005"};
+    plot_series se = {x, y, NULL, 2, PLOT_LINE, 0, NULL};
+    plot_panel p = {.series = &se, .nseries = 1, .xmin = 0, .xmax = 10, .ymin = 0, .ymax = 1,
+                    .hlines = &hl, .nhlines = 1, .vmarks = &vm, .nvmarks = 1,
+                    .note_corner = PLOT_UPPER_LEFT};
+    /* the labels of the lines */
+    double a = text_ink(&p, 1, hll, vml, NULL), b = text_ink(&p, 2, hll, vml, NULL);
+    assert_true(a > 2000);
+    assert_true(b > 3.3 * a && b < 4.7 * a);
+    /* the note */
+    p.nhlines = p.nvmarks = 0;
+    a = text_ink(&p, 1, NULL, NULL, "ηK̄ = 0.044 per step\nconverged at step 120");
+    b = text_ink(&p, 2, NULL, NULL, "ηK̄ = 0.044 per step\nconverged at step 120");
+    assert_true(a > 2000);
+    assert_true(b > 3.3 * a && b < 4.7 * a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -616,6 +911,11 @@ int main(void)
         cmocka_unit_test(test_tick_labels),
         cmocka_unit_test(test_auto_range),
         cmocka_unit_test(test_palette),
+        cmocka_unit_test(test_symlog),
+        cmocka_unit_test(test_legend_placement),
+        cmocka_unit_test(test_ref_label_avoids_points),
+        cmocka_unit_test(test_alpha_ghost),
+        cmocka_unit_test(test_text_scales),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     cairo_debug_reset_static_data(); /* font caches: quiet leak checkers */

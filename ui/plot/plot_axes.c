@@ -31,7 +31,7 @@ static void ext_add(double *lo, double *hi, int *have, double v)
 /* outer edges of the histogram bins at the ends of a run of valid points
  * (PLOT_STEPS), so that auto ranges show the whole outer bins */
 static void step_edges(const plot_series *se, size_t i, int xl, int yl,
-                       double *lo, double *hi, int *have)
+                       double lt, double *lo, double *hi, int *have)
 {
     int pv = i > 0 && pl_valid_v(se->x[i - 1], xl) && pl_valid_v(se->y[i - 1], yl);
     int nx = i + 1 < se->n && pl_valid_v(se->x[i + 1], xl) &&
@@ -40,7 +40,10 @@ static void step_edges(const plot_series *se, size_t i, int xl, int yl,
     if (pv == nx)
         return; /* interior point, or a lone bin (fixed width in points) */
     o = pv ? se->x[i - 1] : se->x[i + 1];
-    edge = xl ? x * sqrt(x / o) : x + 0.5 * (x - o);
+    if (lt > 0) /* symlog: halfway on the axis scale */
+        edge = plot_symlog_inv(1.5 * plot_symlog(x, lt) - 0.5 * plot_symlog(o, lt), lt);
+    else
+        edge = xl ? x * sqrt(x / o) : x + 0.5 * (x - o);
     if (pl_valid_v(edge, xl))
         ext_add(lo, hi, have, edge);
 }
@@ -49,6 +52,7 @@ void pl_panel_extent(const plot_panel *p, extent *e)
 {
     memset(e, 0, sizeof *e);
     int xl = p->xscale == PLOT_LOG, yl = p->yscale == PLOT_LOG;
+    double xsym = p->xscale == PLOT_SYMLOG && p->linthresh > 0 ? p->linthresh : 0;
     for (size_t s = 0; p->series && s < p->nseries; s++) {
         const plot_series *se = &p->series[s];
         if (!se->x || !se->y)
@@ -60,7 +64,7 @@ void pl_panel_extent(const plot_panel *p, extent *e)
             e->npts++;
             ext_add(&e->xlo, &e->xhi, &e->hx, x);
             if (se->style == PLOT_STEPS)
-                step_edges(se, i, xl, yl, &e->xlo, &e->xhi, &e->hx);
+                step_edges(se, i, xl, yl, xsym, &e->xlo, &e->xhi, &e->hx);
             ext_add(&e->ylo, &e->yhi, &e->hy, y);
             int bars = se->style == PLOT_POINTS ||
                        se->style == PLOT_LINE_POINTS;
@@ -81,19 +85,46 @@ void pl_panel_extent(const plot_panel *p, extent *e)
             ext_add(&e->ylo, &e->yhi, &e->hy, p->hlines[i]);
 }
 
-void pl_axis_range(axis *a, double umin, double umax, int log, int have,
-                   double dlo, double dhi)
+double pl_axis_t(const axis *a, double v)
 {
+    if (a->log)
+        return v > 0 ? log10(v) : -INFINITY;
+    if (a->sym)
+        return plot_symlog(v, a->lt);
+    return v;
+}
+
+void pl_axis_range(axis *a, double umin, double umax, plot_scale sc, double lt,
+                   int have, double dlo, double dhi)
+{
+    int log = sc == PLOT_LOG;
     a->log = log;
+    a->sym = sc == PLOT_SYMLOG;
+    if (a->sym) {
+        if (!(lt > 0) || !isfinite(lt)) {
+            /* three decades of log below the largest magnitude */
+            double big = 0;
+            if (have)
+                big = fmax(fabs(dlo), fabs(dhi));
+            if (isfinite(umin) && isfinite(umax) && umin < umax)
+                big = fmax(fabs(umin), fabs(umax));
+            lt = big > 0 && isfinite(big) ? pow(10.0, floor(log10(big)) - 3.0) : 1.0;
+        }
+        a->lt = lt;
+    } else {
+        a->lt = 0;
+    }
     if (isfinite(umin) && isfinite(umax) && umin < umax &&
         (!log || umin > 0)) {
         a->lo = umin;
         a->hi = umax;
+    } else if (a->sym) {
+        plot_symlog_range(dlo, dhi, have, a->lt, &a->lo, &a->hi);
     } else {
         plot_auto_range(dlo, dhi, have, log, &a->lo, &a->hi);
     }
-    a->t0 = log ? log10(a->lo) : a->lo;
-    a->t1 = log ? log10(a->hi) : a->hi;
+    a->t0 = pl_axis_t(a, a->lo);
+    a->t1 = pl_axis_t(a, a->hi);
     if (!(a->t1 > a->t0) || !isfinite(a->t1 - a->t0)) {
         /* e.g. -DBL_MAX..DBL_MAX: keep mapping finite */
         a->t0 = log ? 0 : -1;
@@ -105,12 +136,19 @@ void pl_axis_ticks(cairo_t *cr, axis *a, const metrics *m, size_t max)
 {
     if (max > MAXMAJ)
         max = MAXMAJ;
-    a->nmaj = plot_nice_ticks(a->lo, a->hi, a->log, a->maj, max);
-    a->nmin = a->log ? plot_log_minor_ticks(a->lo, a->hi, a->maj, a->nmaj,
-                                            a->mnr, MAXMIN)
-                     : 0;
-    plot_tick_labels(a->maj, a->nmaj, a->log, &a->lbl[0][0],
-                     PLOT_TICK_LABEL_MAX);
+    if (a->sym) {
+        a->nmaj = plot_symlog_ticks(a->lo, a->hi, a->lt, a->maj, max);
+        a->nmin = plot_symlog_minor_ticks(a->lo, a->hi, a->lt, a->maj, a->nmaj,
+                                          a->mnr, MAXMIN);
+        plot_symlog_labels(a->maj, a->nmaj, &a->lbl[0][0], PLOT_TICK_LABEL_MAX);
+    } else {
+        a->nmaj = plot_nice_ticks(a->lo, a->hi, a->log, a->maj, max);
+        a->nmin = a->log ? plot_log_minor_ticks(a->lo, a->hi, a->maj, a->nmaj,
+                                                a->mnr, MAXMIN)
+                         : 0;
+        plot_tick_labels(a->maj, a->nmaj, a->log, &a->lbl[0][0],
+                         PLOT_TICK_LABEL_MAX);
+    }
     a->asc = ASC_H * m->fs;
     a->desc = DESC_H * m->fs;
     a->wmax = 0;
@@ -125,11 +163,7 @@ void pl_axis_ticks(cairo_t *cr, axis *a, const metrics *m, size_t max)
 
 double pl_axis_frac(const axis *a, double v)
 {
-    double t;
-    if (a->log)
-        t = v > 0 ? log10(v) : -INFINITY;
-    else
-        t = v;
+    double t = pl_axis_t(a, v);
     double f = (t - a->t0) / (a->t1 - a->t0);
     if (isnan(f))
         return -1e6;

@@ -33,7 +33,7 @@ static int legend_dup(const plot_panel *p, size_t s)
     for (size_t j = 0; j < s; j++) {
         const plot_series *b = &p->series[j];
         if (pl_nonempty(b->label) && strcmp(a->label, b->label) == 0 &&
-            a->style == b->style && a->color == b->color)
+            a->style == b->style && a->color == b->color && a->ghost == b->ghost)
             return 1;
     }
     return 0;
@@ -42,15 +42,19 @@ static int legend_dup(const plot_panel *p, size_t s)
 static void legend_sample(cairo_t *cr, const plot_series *se, double x,
                           double yc, double len, const metrics *m)
 {
-    stylespec st = pl_style_of(se->style, m->u);
+    stylespec st = pl_series_style(se, m->u);
     double alpha = se->style == PLOT_FAINT ? 0.55 : st.alpha;
+    if (se->style == PLOT_FAINT && se->alpha > 0 && se->alpha < 1)
+        alpha *= se->alpha;
+    double rgb[3];
+    pl_series_rgb(se, rgb);
     double mr = 0.32 * m->fs;
     if (st.line) {
         cairo_save(cr);
         pl_apply_stroke_style(cr, &st);
         if (se->style == PLOT_FAINT)
             cairo_set_line_width(cr, 1.0 * m->u);
-        pl_set_color(cr, se->color, alpha);
+        pl_set_series_color(cr, se, alpha);
         if (se->style == PLOT_STEPS) {
             double d = 0.3 * m->leg_fs;
             cairo_move_to(cr, x, yc + d);
@@ -67,7 +71,7 @@ static void legend_sample(cairo_t *cr, const plot_series *se, double x,
     if (st.markers) {
         double cx = x + 0.5 * len;
         if (se->yerr) {
-            pl_set_color(cr, se->color, alpha);
+            pl_set_series_color(cr, se, alpha);
             cairo_set_line_width(cr, 0.9 * m->u);
             cairo_set_dash(cr, NULL, 0, 0);
             cairo_set_line_cap(cr, CAIRO_LINE_CAP_BUTT);
@@ -80,9 +84,9 @@ static void legend_sample(cairo_t *cr, const plot_series *se, double x,
             cairo_line_to(cr, cx + c, yc + h);
             cairo_stroke(cr);
         }
-        pl_draw_marker(cr, cx, yc,
-                    se->style == PLOT_LINE_POINTS ? 0.8 * mr : mr,
-                    se->color, alpha, m->u);
+        pl_draw_marker_rgb(cr, cx, yc,
+                           se->style == PLOT_LINE_POINTS ? 0.8 * mr : mr,
+                           rgb, alpha, m->u);
     }
 }
 
@@ -116,7 +120,7 @@ static int note_size(cairo_t *cr, const char *note, const metrics *m,
     return 1;
 }
 
-static int note_rect(cairo_t *cr, const char *note, plot_corner corner,
+int pl_note_rect(cairo_t *cr, const char *note, plot_corner corner,
                      const rect *area, const metrics *m, rect *box)
 {
     double w, h;
@@ -137,7 +141,7 @@ void pl_draw_note(cairo_t *cr, const char *note, plot_corner corner,
                   const rect *area, const metrics *m)
 {
     rect b;
-    if (!note_rect(cr, note, corner, area, m, &b))
+    if (!pl_note_rect(cr, note, corner, area, m, &b))
         return;
     double fs = m->leg_fs, pad = 0.5 * fs, row = 1.3 * fs;
     char line[512];
@@ -160,24 +164,29 @@ void pl_draw_note(cairo_t *cr, const char *note, plot_corner corner,
     }
 }
 
-static int rects_meet(const rect *a, const rect *b)
+int pl_rects_meet(const rect *a, const rect *b)
 {
     return a->x0 < b->x1 && b->x0 < a->x1 && a->y0 < b->y1 && b->y0 < a->y1;
 }
 
-/* How much data a legend box at `box` would hide: line segments and
- * markers inside it (faint curves count a quarter). */
-static double legend_cover(const plot_panel *p, const axis *ax,
-                           const axis *ay, const rect *area, const rect *box,
-                           const metrics *m)
+double pl_data_cover(const plot_panel *p, const axis *ax, const axis *ay,
+                     const rect *area, const rect *box, const metrics *m)
 {
     double score = 0;
+    /* a marker or a line touches the box when its centre is within its
+     * radius (half width) of it */
+    double mr = 0.32 * m->fs + 0.5 * m->u;
+    rect bm = {box->x0 - mr, box->y0 - mr, box->x1 + mr, box->y1 + mr};
     for (size_t s = 0; p->series && s < p->nseries; s++) {
         const plot_series *se = &p->series[s];
         if (!se->x || !se->y)
             continue;
         stylespec st = pl_style_of(se->style, m->u);
+        rect bl = {box->x0 - 0.5 * st.lw, box->y0 - 0.5 * st.lw, box->x1 + 0.5 * st.lw,
+                   box->y1 + 0.5 * st.lw};
         double wgt = se->style == PLOT_FAINT ? 0.25 : 1;
+        if (se->ghost || (se->alpha > 0 && se->alpha < 1))
+            wgt *= 0.5;
         int have = 0;
         double px = 0, py = 0;
         for (size_t i = 0; i < se->n; i++) {
@@ -187,12 +196,14 @@ static double legend_cover(const plot_panel *p, const axis *ax,
             }
             double x = pl_map_x(ax, area, se->x[i]);
             double y = pl_map_y(ay, area, se->y[i]);
-            if (st.markers && pl_in_rect(box, x, y))
+            if (st.markers && pl_in_rect(&bm, x, y))
                 score += 3 * wgt;
             if (st.line && have) {
                 double a0 = px, a1 = py, b0 = x, b1 = y;
-                if (pl_clip_seg(box, &a0, &a1, &b0, &b1))
+                if (pl_clip_seg(&bl, &a0, &a1, &b0, &b1))
                     score += wgt;
+            } else if (st.line && pl_in_rect(&bl, x, y)) {
+                score += wgt;
             }
             px = x;
             py = y;
@@ -202,13 +213,12 @@ static double legend_cover(const plot_panel *p, const axis *ax,
     return score;
 }
 
-void pl_draw_legend(cairo_t *cr, const plot_panel *p, const axis *ax,
-                    const axis *ay, const rect *area, const metrics *m,
-                    rect *where)
+int pl_legend_dims(cairo_t *cr, const plot_panel *p, const rect *area,
+                   const metrics *m, legend_dims *d)
 {
+    memset(d, 0, sizeof *d);
     if (!p->series)
-        return;
-    size_t n = 0;
+        return 0;
     double tw = 0;
     pl_font(cr, 0, 0);
     for (size_t s = 0; s < p->nseries; s++) {
@@ -216,62 +226,88 @@ void pl_draw_legend(cairo_t *cr, const plot_panel *p, const axis *ax,
             continue;
         tbox b = pl_text_measure(cr, p->series[s].label, m->leg_fs);
         tw = fmax(tw, b.w);
-        n++;
+        d->n++;
     }
-    if (n == 0)
-        return;
+    if (d->n == 0)
+        return 0;
     double inset = m->tick + 0.35 * m->fs;
     double aw = area->x1 - area->x0 - 2 * inset;
     double ah = area->y1 - area->y0 - 2 * inset;
     double fs = m->leg_fs;
     double w = fs * (1.0 + 2.2 + 0.6) + tw;
-    double h = fs * (1.0 + 1.45 * (double)n - 0.45);
+    double h = fs * (1.0 + 1.45 * (double)d->n - 0.45);
     /* shrink (down to 75 %) when the panel is too small for it */
     double k = fmin(1, fmin(aw / w, ah / h));
     if (k < 0.75)
         k = 0.75;
-    fs *= k;
-    tw *= k;
-    double pad = 0.5 * fs, row = 1.45 * fs, len = 2.2 * fs, gap = 0.6 * fs;
-    w = 2 * pad + len + gap + tw;
-    h = 2 * pad + (double)n * row - (row - fs * (ASC_H + DESC_H));
+    d->k = k;
+    d->fs = fs * k;
+    d->tw = tw * k;
+    d->w = d->fs * (1.0 + 2.2 + 0.6) + d->tw;
+    d->h = d->fs * (1.0 + 1.45 * (double)d->n - 0.45);
+    return 1;
+}
 
-    rect cand[4] = {
-        {area->x1 - inset - w, area->y0 + inset, area->x1 - inset,
-         area->y0 + inset + h},
-        {area->x0 + inset, area->y0 + inset, area->x0 + inset + w,
-         area->y0 + inset + h},
-        {area->x1 - inset - w, area->y1 - inset - h, area->x1 - inset,
-         area->y1 - inset},
-        {area->x0 + inset, area->y1 - inset - h, area->x0 + inset + w,
-         area->y1 - inset},
-    };
+static int rect_inside(const rect *a, const rect *outer)
+{
+    return a->x0 >= outer->x0 - 1e-9 && a->x1 <= outer->x1 + 1e-9 &&
+           a->y0 >= outer->y0 - 1e-9 && a->y1 <= outer->y1 + 1e-9;
+}
+
+double pl_legend_place(cairo_t *cr, const plot_panel *p, const axis *ax,
+                       const axis *ay, const rect *area, const metrics *m,
+                       const legend_dims *d, rect *box)
+{
+    double inset = m->tick + 0.35 * m->fs;
+    double w = d->w, h = d->h;
+    double xl = area->x0 + inset, xr = area->x1 - inset - w,
+           xc = 0.5 * (area->x0 + area->x1 - w);
+    double yt = area->y0 + inset, yb = area->y1 - inset - h,
+           ym = 0.5 * (area->y0 + area->y1 - h);
+    /* in order of preference: the corners (upper right first), then the
+     * middles of the sides */
+    const double cx[8] = {xr, xl, xr, xl, xc, xc, xr, xl};
+    const double cy[8] = {yt, yt, yb, yb, yt, yb, ym, ym};
     rect nb;
-    int has_note = note_rect(cr, p->note, p->note_corner, area, m, &nb);
-    size_t best = 0;
-    /* the upper right unless the note sits there */
-    if (has_note && rects_meet(&cand[0], &nb))
-        for (size_t c = 1; c < 4; c++)
-            if (!rects_meet(&cand[c], &nb)) {
-                best = c;
-                break;
-            }
-    double best_score = legend_cover(p, ax, ay, area, &cand[best], m);
-    for (size_t c = 0; c < 4 && best_score > 0; c++) {
-        if (c == best || (has_note && rects_meet(&cand[c], &nb)))
+    int has_note = pl_note_rect(cr, p->note, p->note_corner, area, m, &nb);
+    double best_score = INFINITY;
+    int best = -1;
+    for (int c = 0; c < 8; c++) {
+        rect b = {cx[c], cy[c], cx[c] + w, cy[c] + h};
+        if (b.x0 < xl - 1e-9 && c != 1 && c != 3 && c != 7)
+            continue; /* wider than the area: only the left column */
+        if (has_note && pl_rects_meet(&b, &nb))
             continue;
-        double sc = legend_cover(p, ax, ay, area, &cand[c], m);
-        if (sc < best_score - 0.5 && sc < 0.6 * best_score) {
-            best = c;
+        double sc = pl_data_cover(p, ax, ay, area, &b, m);
+        /* a box that cannot fit inside the area counts as covering */
+        if (!rect_inside(&b, area))
+            sc += 1e6;
+        if (sc < best_score - 1e-9) {
             best_score = sc;
+            best = c;
         }
     }
-    double x = cand[best].x0, y = cand[best].y0;
-    if (x < area->x0 + inset && best != 1 && best != 3)
-        x = area->x0 + inset; /* wider than the panel: keep the left edge */
-    box_bg(cr, x, y, w, h, m);
-    if (where)
-        *where = (rect){x, y, x + w, y + h};
+    if (best < 0) {
+        best = 1;
+        best_score = INFINITY;
+    }
+    *box = (rect){cx[best], cy[best], cx[best] + w, cy[best] + h};
+    if (best == 0 || best == 2 || best == 6) {
+        if (box->x0 < xl) { /* wider than the panel: keep the left edge */
+            box->x0 = xl;
+            box->x1 = xl + w;
+        }
+    }
+    return best_score;
+}
+
+void pl_legend_draw(cairo_t *cr, const plot_panel *p, const rect *box,
+                    const metrics *m, const legend_dims *d)
+{
+    double fs = d->fs, k = d->k;
+    double pad = 0.5 * fs, row = 1.45 * fs, len = 2.2 * fs, gap = 0.6 * fs;
+    double x = box->x0, y = box->y0;
+    box_bg(cr, x, y, d->w, d->h, m);
     double yrow = y + pad;
     metrics ml = *m;
     ml.leg_fs = fs;

@@ -12,10 +12,10 @@
 static void panel_axes(const plot_panel *p, axis *ax, axis *ay, extent *e)
 {
     pl_panel_extent(p, e);
-    pl_axis_range(ax, p->xmin, p->xmax, p->xscale == PLOT_LOG, e->hx, e->xlo,
-               e->xhi);
-    pl_axis_range(ay, p->ymin, p->ymax, p->yscale == PLOT_LOG, e->hy, e->ylo,
-               e->yhi);
+    pl_axis_range(ax, p->xmin, p->xmax, p->xscale, p->linthresh, e->hx, e->xlo,
+                  e->xhi);
+    pl_axis_range(ay, p->ymin, p->ymax, p->yscale, p->linthresh, e->hy, e->ylo,
+                  e->yhi);
 }
 
 void plot_panel_limits(const plot_panel *p, double *xlo, double *xhi,
@@ -189,9 +189,33 @@ static void draw_refs(cairo_t *cr, const plot_panel *p, const axis *ax,
     cairo_restore(cr);
 }
 
-/* labels of the horizontal reference lines, on top of the data */
-static void draw_ref_labels(cairo_t *cr, const plot_panel *p, const axis *ay,
-                            const rect *r, const metrics *m)
+/* Boxes already taken by text over the plot area (the legend, the note,
+ * labels placed so far). */
+typedef struct {
+    rect r[16];
+    int n;
+} taken_t;
+
+static void take(taken_t *t, const rect *r)
+{
+    if (t->n < (int)(sizeof t->r / sizeof t->r[0]))
+        t->r[t->n++] = *r;
+}
+
+static int hits_taken(const taken_t *t, const rect *r)
+{
+    for (int i = 0; i < t->n; i++)
+        if (pl_rects_meet(&t->r[i], r))
+            return 1;
+    return 0;
+}
+
+/* labels of the horizontal reference lines, on top of the data: beside
+ * their line at the right end, the left end or the middle, above or below
+ * it, where they hide the least data and no other text */
+static void draw_ref_labels(cairo_t *cr, const plot_panel *p, const axis *ax,
+                            const axis *ay, const rect *r, const metrics *m,
+                            taken_t *tk)
 {
     cairo_save(cr);
     pl_font(cr, 0, 0);
@@ -205,17 +229,94 @@ static void draw_ref_labels(cairo_t *cr, const plot_panel *p, const axis *ay,
             continue;
         double y = pl_map_y(ay, r, v);
         tbox b = pl_text_measure(cr, p->hline_labels[i], fs);
-        double base = y - 0.3 * fs - b.desc;
-        if (base - b.asc < r->y0 + m->tick)
-            base = y + 0.3 * fs + b.asc;
-        double x = r->x1 - m->tick - 0.3 * m->fs;
+        double in = m->tick + 0.3 * m->fs, hp = 0.15 * fs;
+        double above = y - 0.3 * fs - b.desc, below = y + 0.3 * fs + b.asc;
+        /* anchor x (right edge of the text) and baseline */
+        const double xs[3] = {r->x1 - in, r->x0 + in + b.w, 0.5 * (r->x0 + r->x1 + b.w)};
+        double best = INFINITY, bx = xs[0], bb = above;
+        for (int c = 0; c < 6; c++) {
+            double x = xs[c / 2], base = c % 2 ? below : above;
+            rect box = {x - b.w - hp, base - b.asc, x + hp, base + b.desc};
+            double sc = pl_data_cover(p, ax, ay, r, &box, m);
+            if (box.y0 < r->y0 + 0.5 * m->tick || box.y1 > r->y1 - 0.5 * m->tick)
+                sc += 1e5;   /* would leave the area */
+            if (hits_taken(tk, &box))
+                sc += 1e4;
+            sc += 0.01 * c;  /* the order above on a tie */
+            if (sc < best) {
+                best = sc;
+                bx = x;
+                bb = base;
+            }
+        }
+        rect box = {bx - b.w - hp, bb - b.asc, bx + hp, bb + b.desc};
+        take(tk, &box);
         /* light halo so the label reads over curves */
         cairo_set_source_rgba(cr, 1, 1, 1, 0.75);
-        cairo_rectangle(cr, x - b.w - 0.15 * fs, base - b.asc,
-                        b.w + 0.3 * fs, b.asc + b.desc);
+        cairo_rectangle(cr, box.x0, box.y0, box.x1 - box.x0, box.y1 - box.y0);
         cairo_fill(cr);
         cairo_set_source_rgb(cr, 0.3, 0.3, 0.3);
-        pl_text_draw(cr, p->hline_labels[i], fs, x, base, 1);
+        pl_text_draw(cr, p->hline_labels[i], fs, bx, bb, 1);
+    }
+    cairo_restore(cr);
+}
+
+/* Labels of the vertical markers: rotated a quarter turn (reading
+ * upwards), ending at the top of the plot area (below the legend when it
+ * is there), left of their line, clipped to the area; a label that would
+ * overlap one already drawn (the later markers go first) is left out. */
+static void draw_vmark_labels(cairo_t *cr, const plot_panel *p, const axis *ax,
+                              const rect *r, const metrics *m, const taken_t *tk)
+{
+    if (!p->vmarks || !p->vmark_labels || p->nvmarks == 0)
+        return;
+    cairo_save(cr);
+    cairo_rectangle(cr, r->x0, r->y0, r->x1 - r->x0, r->y1 - r->y0);
+    cairo_clip(cr);
+    pl_font(cr, 0, 0);
+    double fs = 0.85 * m->leg_fs;
+    double placed[64];
+    int np = 0;
+    double hgt = (ASC_H + DESC_H) * fs;
+    for (size_t j = p->nvmarks; j-- > 0;) {
+        double v = p->vmarks[j];
+        const char *lab = p->vmark_labels[j];
+        if (!pl_valid_v(v, ax->log) || !pl_nonempty(lab))
+            continue;
+        double f = pl_axis_frac(ax, v);
+        if (f < 0 || f > 1)
+            continue;
+        double x = pl_map_x(ax, r, v);
+        /* the text's baseline runs vertically at xb, left of the line */
+        double xb = x - 0.3 * fs - DESC_H * fs;
+        if (xb - ASC_H * fs < r->x0)
+            xb = x + 0.3 * fs + ASC_H * fs;  /* no room left of it: right */
+        int clash = 0;
+        for (int k = 0; k < np; k++)
+            if (fabs(placed[k] - xb) < 1.05 * hgt)
+                clash = 1;
+        if (clash || np >= 64)
+            continue;
+        placed[np++] = xb;
+        tbox b = pl_text_measure(cr, lab, fs);
+        double top = r->y0 + m->tick + 0.2 * fs;
+        rect col = {xb - ASC_H * fs, top, xb + DESC_H * fs, top + b.w};
+        for (int i = 0; i < tk->n; i++)
+            if (pl_rects_meet(&tk->r[i], &col)) {
+                top = fmax(top, tk->r[i].y1 + 0.3 * fs);
+                col.y0 = top;
+                col.y1 = top + b.w;
+            }
+        cairo_save(cr);
+        cairo_translate(cr, xb, top);
+        cairo_rotate(cr, -PLOT_PI / 2);
+        /* reading upwards: the text runs from -b.w (bottom) to 0 (top) */
+        cairo_set_source_rgba(cr, 1, 1, 1, 0.7);
+        cairo_rectangle(cr, -b.w - 0.15 * fs, -b.asc, b.w + 0.3 * fs, b.asc + b.desc);
+        cairo_fill(cr);
+        cairo_set_source_rgb(cr, 0.3, 0.3, 0.3);
+        pl_text_draw(cr, lab, fs, 0, 0, 1);
+        cairo_restore(cr);
     }
     cairo_restore(cr);
 }
@@ -231,23 +332,43 @@ void pl_draw_panel(cairo_t *cr, const plot_panel *p, const rect *cell,
         memset(g, 0, sizeof *g);
     if (!(r.x1 - r.x0 > 2 * m->fs) || !(r.y1 - r.y0 > 2 * m->fs))
         return; /* no room */
-    if (g) {
-        g->area = (plot_rect){r.x0, r.y0, r.x1 - r.x0, r.y1 - r.y0};
-        g->drawn = 1;
-    }
     panel_axes(p, &ax, &ay, &e);
     fit_ticks(cr, &ax, &r, m, 0);
     fit_ticks(cr, &ay, &r, m, 1);
 
-    /* data, clipped to the area (plus half the frame width) */
+    /* the legend: where it hides the least data; when it would hide some
+     * wherever it goes inside and the area can spare its width, outside,
+     * right of the area */
+    legend_dims ld;
+    rect lg = {0, 0, 0, 0};
+    int has_legend = pl_legend_dims(cr, p, &r, m, &ld);
+    if (has_legend) {
+        double cover = pl_legend_place(cr, p, &ax, &ay, &r, m, &ld, &lg);
+        double half = ax.nmaj > 0 ? 0.5 * ax.lw[ax.nmaj - 1] : 0;
+        double x1 = cell->x1 - 0.3 * m->fs - ld.w - fmax(0.6 * m->fs, half + 0.3 * m->fs);
+        if (cover > 0 && x1 - r.x0 >= 0.55 * (r.x1 - r.x0) && ld.h <= r.y1 - r.y0) {
+            r.x1 = x1;
+            lg = (rect){cell->x1 - 0.3 * m->fs - ld.w, r.y0, cell->x1 - 0.3 * m->fs, r.y0 + ld.h};
+            fit_ticks(cr, &ax, &r, m, 0);
+        }
+    }
+    if (g) {
+        g->area = (plot_rect){r.x0, r.y0, r.x1 - r.x0, r.y1 - r.y0};
+        g->drawn = 1;
+    }
+
+    /* data, clipped to the area (plus half the frame width): the ghosts
+     * (pinned runs) behind the rest */
     cairo_save(cr);
     double fw = 0.4 * m->u;
     cairo_rectangle(cr, r.x0 - fw, r.y0 - fw, r.x1 - r.x0 + 2 * fw,
                     r.y1 - r.y0 + 2 * fw);
     cairo_clip(cr);
     draw_refs(cr, p, &ax, &ay, &r, m);
-    for (size_t s = 0; p->series && s < p->nseries; s++)
-        pl_draw_series(cr, &p->series[s], &ax, &ay, &r, m, 0);
+    for (int ghost = 1; ghost >= 0; ghost--)
+        for (size_t s = 0; p->series && s < p->nseries; s++)
+            if (!p->series[s].ghost == !ghost)
+                pl_draw_series(cr, &p->series[s], &ax, &ay, &r, m, 0);
     cairo_restore(cr);
     /* markers on the frame are drawn whole */
     cairo_save(cr);
@@ -255,10 +376,19 @@ void pl_draw_panel(cairo_t *cr, const plot_panel *p, const rect *cell,
     cairo_rectangle(cr, r.x0 - mr, r.y0 - mr, r.x1 - r.x0 + 2 * mr,
                     r.y1 - r.y0 + 2 * mr);
     cairo_clip(cr);
-    for (size_t s = 0; p->series && s < p->nseries; s++)
-        pl_draw_series(cr, &p->series[s], &ax, &ay, &r, m, 1);
+    for (int ghost = 1; ghost >= 0; ghost--)
+        for (size_t s = 0; p->series && s < p->nseries; s++)
+            if (!p->series[s].ghost == !ghost)
+                pl_draw_series(cr, &p->series[s], &ax, &ay, &r, m, 1);
     cairo_restore(cr);
-    draw_ref_labels(cr, p, &ay, &r, m);
+    taken_t tk = {.n = 0};
+    rect nb;
+    if (pl_note_rect(cr, p->note, p->note_corner, &r, m, &nb))
+        take(&tk, &nb);
+    if (has_legend)
+        take(&tk, &lg);
+    draw_ref_labels(cr, p, &ax, &ay, &r, m, &tk);
+    draw_vmark_labels(cr, p, &ax, &r, m, &tk);
 
     /* frame and ticks */
     cairo_save(cr);
@@ -314,11 +444,12 @@ void pl_draw_panel(cairo_t *cr, const plot_panel *p, const rect *cell,
 
     cairo_save(cr);
     pl_draw_note(cr, p->note, p->note_corner, &r, m);
-    rect lg = {0, 0, 0, 0};
-    pl_draw_legend(cr, p, &ax, &ay, &r, m, &lg);
-    if (g && lg.x1 > lg.x0) {
-        g->legend = (plot_rect){lg.x0, lg.y0, lg.x1 - lg.x0, lg.y1 - lg.y0};
-        g->has_legend = 1;
+    if (has_legend) {
+        pl_legend_draw(cr, p, &lg, m, &ld);
+        if (g) {
+            g->legend = (plot_rect){lg.x0, lg.y0, lg.x1 - lg.x0, lg.y1 - lg.y0};
+            g->has_legend = 1;
+        }
     }
     if (g) {
         g->xlo = ax.lo; g->xhi = ax.hi; g->ylo = ay.lo; g->yhi = ay.hi;

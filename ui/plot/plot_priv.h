@@ -29,6 +29,8 @@ typedef struct {
 
 typedef struct {
     int log;
+    int sym;       /* PLOT_SYMLOG (log = 0): linear within +-lt */
+    double lt;
     double lo, hi; /* limits in data units */
     double t0, t1; /* limits transformed (log10 on a log axis) */
     size_t nmaj, nmin;
@@ -96,9 +98,14 @@ int pl_valid_v(double v, int log);
 void pl_panel_extent(const plot_panel *p, extent *e);
 
 /* Sets a's limits: [umin, umax] when valid, else an automatic range
- * around the data [dlo, dhi] (have = 0: no data). */
-void pl_axis_range(axis *a, double umin, double umax, int log, int have,
-                   double dlo, double dhi);
+ * around the data [dlo, dhi] (have = 0: no data), on scale sc (lt: the
+ * linear half-width of PLOT_SYMLOG; <= 0: chosen from the data). */
+void pl_axis_range(axis *a, double umin, double umax, plot_scale sc, double lt,
+                   int have, double dlo, double dhi);
+
+/* The axis coordinate of v (log10 on a log axis, plot_symlog on a symlog
+ * axis). */
+double pl_axis_t(const axis *a, double v);
 
 /* Fills a's major (at most max) and minor ticks and their labels, measured
  * at m's tick label size. */
@@ -123,6 +130,17 @@ int pl_in_rect(const rect *r, double x, double y);
 /* Line width, dash, alpha and markers of style s at line width unit u. */
 stylespec pl_style_of(plot_style s, double u);
 
+/* The style of series se: its plot_style at u, with its alpha factor and,
+ * for a ghost (a pinned run), a long dash and a lighter opacity. */
+stylespec pl_series_style(const plot_series *se, double u);
+
+/* The colour of series se: its palette colour, or for a ghost without one
+ * (color < 0) a grey-blue. */
+void pl_series_rgb(const plot_series *se, double rgb[3]);
+
+/* Sets the source to series se's colour at alpha. */
+void pl_set_series_color(cairo_t *cr, const plot_series *se, double alpha);
+
 /* Sets the source to palette colour `color` (negative: grey) at alpha. */
 void pl_set_color(cairo_t *cr, int color, double alpha);
 
@@ -132,6 +150,9 @@ void pl_apply_stroke_style(cairo_t *cr, const stylespec *st);
 /* A filled disc of radius r in `color` with a thin white rim. */
 void pl_draw_marker(cairo_t *cr, double x, double y, double r, int color,
                     double alpha, double u);
+/* The same in rgb. */
+void pl_draw_marker_rgb(cairo_t *cr, double x, double y, double r,
+                        const double rgb[3], double alpha, double u);
 
 /* pass 0: error bars and lines (clipped to the area by the caller);
  * pass 1: markers (the caller clips to the area enlarged by a marker) */
@@ -144,11 +165,41 @@ void pl_draw_series(cairo_t *cr, const plot_series *se, const axis *ax,
 void pl_draw_note(cairo_t *cr, const char *note, plot_corner corner,
                   const rect *area, const metrics *m);
 
-/* Legend inside the panel, upper right; moved to another corner only when
- * that hides clearly less data (and not the note box). */
-void pl_draw_legend(cairo_t *cr, const plot_panel *p, const axis *ax,
-                    const axis *ay, const rect *area, const metrics *m,
-                    rect *where);
+/* 1 when the rectangles overlap (touching edges do not). */
+int pl_rects_meet(const rect *a, const rect *b);
+
+/* The note box's rectangle (0 when there is no note). */
+int pl_note_rect(cairo_t *cr, const char *note, plot_corner corner,
+                 const rect *area, const metrics *m, rect *box);
+
+/* How much data a box at `box` would hide: line segments and markers of
+ * p's series inside it (faint curves count a quarter, dimmed and ghost
+ * series half). */
+double pl_data_cover(const plot_panel *p, const axis *ax, const axis *ay,
+                     const rect *area, const rect *box, const metrics *m);
+
+/* The legend's entries (n, one per distinct label), its font size fs (the
+ * legend size shrunk by k, 0.75 <= k <= 1, to fit the area) and box size. */
+typedef struct {
+    size_t n;
+    double fs, k, tw, w, h;
+} legend_dims;
+
+/* Fills d for p's legend in area; 0 when p has no labelled series. */
+int pl_legend_dims(cairo_t *cr, const plot_panel *p, const rect *area,
+                   const metrics *m, legend_dims *d);
+
+/* Chooses the legend's box inside the area: the corner or side middle
+ * whose box hides the least data (pl_data_cover; upper right, upper left,
+ * lower right, lower left, top, bottom, right, left on a tie), never on
+ * the note. Returns the data it hides there (0: a free place). */
+double pl_legend_place(cairo_t *cr, const plot_panel *p, const axis *ax,
+                       const axis *ay, const rect *area, const metrics *m,
+                       const legend_dims *d, rect *box);
+
+/* Draws the legend into box (from pl_legend_place or outside the area). */
+void pl_legend_draw(cairo_t *cr, const plot_panel *p, const rect *box,
+                    const metrics *m, const legend_dims *d);
 
 /* plot_panel.c */
 /* Draws panel p in cell with margins mg; fills g (when not NULL) with

@@ -99,6 +99,44 @@ stylespec pl_style_of(plot_style s, double u)
     return st;
 }
 
+stylespec pl_series_style(const plot_series *se, double u)
+{
+    stylespec st = pl_style_of(se->style, u);
+    if (se->alpha > 0 && se->alpha < 1)
+        st.alpha *= se->alpha;
+    if (se->ghost) {
+        st.alpha *= 0.7;
+        if (st.line && se->style != PLOT_DOTTED) {
+            st.dash[0] = 7 * u;
+            st.dash[1] = 3.5 * u;
+            st.ndash = 2;
+            st.cap = CAIRO_LINE_CAP_BUTT;
+        }
+    }
+    return st;
+}
+
+void pl_series_rgb(const plot_series *se, double rgb[3])
+{
+    if (se->ghost && se->color < 0) {
+        rgb[0] = 0.42;
+        rgb[1] = 0.52;
+        rgb[2] = 0.68;
+        return;
+    }
+    plot_palette(se->color, rgb);
+    if (se->ghost) /* lighter: a third of the way to white */
+        for (int k = 0; k < 3; k++)
+            rgb[k] += (1 - rgb[k]) / 3;
+}
+
+void pl_set_series_color(cairo_t *cr, const plot_series *se, double alpha)
+{
+    double rgb[3];
+    pl_series_rgb(se, rgb);
+    cairo_set_source_rgba(cr, rgb[0], rgb[1], rgb[2], alpha);
+}
+
 void pl_set_color(cairo_t *cr, int color, double alpha)
 {
     double rgb[3];
@@ -237,8 +275,16 @@ static void marker_path(cairo_t *cr, double x, double y, double r)
 void pl_draw_marker(cairo_t *cr, double x, double y, double r, int color,
                     double alpha, double u)
 {
+    double rgb[3];
+    plot_palette(color, rgb);
+    pl_draw_marker_rgb(cr, x, y, r, rgb, alpha, u);
+}
+
+void pl_draw_marker_rgb(cairo_t *cr, double x, double y, double r,
+                        const double rgb[3], double alpha, double u)
+{
     marker_path(cr, x, y, r);
-    pl_set_color(cr, color, alpha);
+    cairo_set_source_rgba(cr, rgb[0], rgb[1], rgb[2], alpha);
     cairo_fill_preserve(cr);
     cairo_set_source_rgba(cr, 1, 1, 1, 0.9 * alpha);
     cairo_set_line_width(cr, 0.5 * u);
@@ -271,7 +317,9 @@ void pl_draw_series(cairo_t *cr, const plot_series *se, const axis *ax,
 {
     if (!se->x || !se->y || se->n == 0)
         return;
-    stylespec st = pl_style_of(se->style, m->u);
+    stylespec st = pl_series_style(se, m->u);
+    double rgb[3];
+    pl_series_rgb(se, rgb);
     double big = 20 * m->fs;
     rect cr_ = {area->x0 - big, area->y0 - big, area->x1 + big,
                 area->y1 + big};
@@ -279,7 +327,7 @@ void pl_draw_series(cairo_t *cr, const plot_series *se, const axis *ax,
 
     if (pass == 0 && se->yerr && st.markers) {
         cairo_save(cr);
-        pl_set_color(cr, se->color, st.alpha);
+        pl_set_series_color(cr, se, st.alpha);
         cairo_set_line_width(cr, 0.9 * m->u);
         cairo_set_line_cap(cr, CAIRO_LINE_CAP_BUTT);
         cairo_set_dash(cr, NULL, 0, 0);
@@ -302,7 +350,7 @@ void pl_draw_series(cairo_t *cr, const plot_series *se, const axis *ax,
     if (pass == 0 && st.line) {
         cairo_save(cr);
         pl_apply_stroke_style(cr, &st);
-        pl_set_color(cr, se->color, st.alpha);
+        pl_set_series_color(cr, se, st.alpha);
         cairo_new_path(cr);
         if (se->style == PLOT_STEPS) {
             draw_steps(cr, se, ax, ay, area, &cr_, 0.6 * m->fs);
@@ -327,7 +375,7 @@ void pl_draw_series(cairo_t *cr, const plot_series *se, const axis *ax,
             if (px < area->x0 - tol || px > area->x1 + tol ||
                 py < area->y0 - tol || py > area->y1 + tol)
                 continue;
-            pl_draw_marker(cr, px, py, r, se->color, st.alpha, m->u);
+            pl_draw_marker_rgb(cr, px, py, r, rgb, st.alpha, m->u);
         }
         cairo_restore(cr);
     }

@@ -415,3 +415,159 @@ void plot_auto_range(double lo, double hi, int have, int log, double *out_lo,
     *out_lo = a;
     *out_hi = b;
 }
+
+/* ------------------------------------------------------------------ */
+/* Symmetric logarithm                                                 */
+
+double plot_symlog(double v, double lt)
+{
+    double a = fabs(v);
+    if (a <= lt)
+        return v / lt;
+    return (v < 0 ? -1.0 : 1.0) * (1.0 + log10(a / lt));
+}
+
+double plot_symlog_inv(double t, double lt)
+{
+    double a = fabs(t);
+    if (a <= 1)
+        return t * lt;
+    return (t < 0 ? -1.0 : 1.0) * lt * pow(10.0, a - 1.0);
+}
+
+/* the smallest k with 10^k >= lt */
+static long sym_k0(double lt)
+{
+    return (long)ceil(log10(lt) - TICK_EPS);
+}
+
+size_t plot_symlog_ticks(double lo, double hi, double lt, double *out, size_t max)
+{
+    if (!out || max == 0 || !isfinite(lo) || !isfinite(hi) || !(lo < hi) || !(lt > 0) ||
+        !isfinite(lt))
+        return 0;
+    long k0 = sym_k0(lt);
+    /* decades inside on each side */
+    long kpos = hi >= pow10i(k0) * (1 - TICK_EPS) ? dec_floor(hi) : k0 - 1;
+    long kneg = -lo >= pow10i(k0) * (1 - TICK_EPS) ? dec_floor(-lo) : k0 - 1;
+    int zero = lo <= 0 && hi >= 0;
+    for (long d = 1;; d = d == 1 ? 2 : d == 2 ? 3 : d == 3 ? 5 : d * 2) {
+        /* k = k0 + j d (j >= 0) on each side */
+        long np = kpos >= k0 ? (kpos - k0) / d + 1 : 0;
+        long nn = kneg >= k0 ? (kneg - k0) / d + 1 : 0;
+        if (np + nn + zero <= (long)max || d > 2000) {
+            size_t n = 0;
+            for (long j = nn - 1; j >= 0 && n < max; j--)
+                out[n++] = -pow10i(k0 + j * d);
+            if (zero && n < max)
+                out[n++] = 0;
+            for (long j = 0; j < np && n < max; j++)
+                out[n++] = pow10i(k0 + j * d);
+            if (n >= 2)
+                return n;
+            return lin_ticks(lo, hi, out, max);
+        }
+    }
+}
+
+size_t plot_symlog_minor_ticks(double lo, double hi, double lt, const double *major,
+                               size_t n, double *out, size_t max)
+{
+    if (!out || max == 0 || !isfinite(lo) || !isfinite(hi) || !(lo < hi) || !(lt > 0))
+        return 0;
+    /* majors one decade apart (two consecutive powers of ten of a sign) */
+    int decade = 0;
+    for (size_t i = 1; i < n && major; i++)
+        if (major[i - 1] > 0 && major[i] > 0 && fabs(major[i] / major[i - 1] - 10) < 1e-6)
+            decade = 1;
+        else if (major[i - 1] < 0 && major[i] < 0 && fabs(major[i - 1] / major[i] - 10) < 1e-6)
+            decade = 1;
+    if (!decade)
+        return 0;
+    long k0 = sym_k0(lt);
+    size_t cnt = 0;
+    for (int sgn = -1; sgn <= 1; sgn += 2) {
+        double lim = sgn > 0 ? hi : -lo;
+        if (!(lim > 0))
+            continue;
+        long k1 = dec_floor(lim);
+        for (long k = k0; k <= k1 && k - k0 < 400; k++)
+            for (int m = 2; m <= 9; m++) {
+                double v = sgn * m * pow10i(k);
+                if (v < lo || v > hi)
+                    continue;
+                if (cnt >= max)
+                    return cnt;
+                out[cnt++] = v;
+            }
+    }
+    return cnt;
+}
+
+void plot_symlog_labels(const double *ticks, size_t n, char *out, size_t stride)
+{
+    if (!ticks || !out || stride == 0)
+        return;
+    size_t cap = stride < PLOT_TICK_LABEL_MAX ? stride : PLOT_TICK_LABEL_MAX;
+    int powers = 1;
+    for (size_t i = 0; i < n; i++) {
+        double a = fabs(ticks[i]);
+        if (a == 0)
+            continue;
+        double l = log10(a);
+        if (fabs(l - round(l)) > 1e-9)
+            powers = 0;
+    }
+    if (!powers) {
+        plot_tick_labels(ticks, n, 0, out, stride);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        char *o = out + i * stride;
+        if (ticks[i] == 0)
+            snprintf(o, cap, "0");
+        else {
+            snprintf(o, cap, "%s10^{%ld}", ticks[i] < 0 ? "-" : "", (long)round(log10(fabs(ticks[i]))));
+            unicode_minus(o, cap);
+        }
+    }
+}
+
+/* v rounded away from the axis' inside: up (dir > 0) or down (dir < 0) to
+ * 0, +-lt or a power of ten at least lt */
+static double sym_round(double v, double lt, int dir)
+{
+    double a = fabs(v);
+    int out = (v > 0) == (dir > 0);   /* moving away from zero */
+    if (v == 0)
+        return 0;
+    if (a <= lt * (1 + TICK_EPS))
+        return out ? (v > 0 ? lt : -lt) : 0;
+    double p = out ? pow10i((long)ceil(log10(a) - TICK_EPS)) : pow10i(dec_floor(a));
+    if (!out && p < lt * (1 - TICK_EPS))
+        p = lt;
+    return v > 0 ? p : -p;
+}
+
+void plot_symlog_range(double lo, double hi, int have, double lt, double *out_lo,
+                       double *out_hi)
+{
+    if (!(lt > 0) || !isfinite(lt))
+        lt = 1;
+    if (have && (!isfinite(lo) || !isfinite(hi) || lo > hi))
+        have = 0;
+    if (!have) {
+        *out_lo = -lt;
+        *out_hi = lt;
+        return;
+    }
+    lo = fmax(lo, -1e300);
+    hi = fmin(hi, 1e300);
+    double a = sym_round(lo, lt, -1), b = sym_round(hi, lt, 1);
+    if (!(a < b)) {
+        a = sym_round(a - lt, lt, -1);
+        b = sym_round(b + lt, lt, 1);
+    }
+    *out_lo = a;
+    *out_hi = b;
+}

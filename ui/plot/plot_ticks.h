@@ -47,4 +47,33 @@ void plot_auto_range(double lo, double hi, int have, int log,
 int plot_clip_segment(double x0, double y0, double x1, double y1, double *ax,
                       double *ay, double *bx, double *by);
 
+/* Symmetric logarithm (PLOT_SYMLOG) with linear half-width lt > 0: the
+ * transformed coordinate is v / lt within [-lt, lt] and
+ * sign(v) (1 + log10(|v| / lt)) beyond (continuous, increasing, odd). */
+double plot_symlog(double v, double lt);
+/* Its inverse. */
+double plot_symlog_inv(double t, double lt);
+
+/* Major ticks of a symlog axis inside [lo, hi]: 0 (when inside) and
+ * +-10^k with 10^k >= lt (every d decades, d = 1, 2, 3, 5, 10, 20 ... so that at
+ * most `max` fit; 0 is kept), increasing. When fewer than two fall inside,
+ * the linear nice ticks of [lo, hi]. Returns the count. */
+size_t plot_symlog_ticks(double lo, double hi, double lt, double *out, size_t max);
+
+/* Minor ticks of a symlog axis given its majors: m x 10^k (m = 2..9) beyond
+ * lt, both signs, when the majors are one decade apart; none otherwise. */
+size_t plot_symlog_minor_ticks(double lo, double hi, double lt, const double *major,
+                               size_t n, double *out, size_t max);
+
+/* Labels of symlog ticks: "0", "10^{k}", "−10^{k}" for powers of ten,
+ * plot_tick_labels' linear form otherwise (as plot_tick_labels: label i at
+ * out + i * stride). */
+void plot_symlog_labels(const double *ticks, size_t n, char *out, size_t stride);
+
+/* Axis range of a symlog axis around the data [lo, hi] (have = 0: no data):
+ * each end rounded outwards to 0, +-lt or a power of ten beyond lt; always
+ * lo < hi, finite. */
+void plot_symlog_range(double lo, double hi, int have, double lt, double *out_lo,
+                       double *out_hi);
+
 #endif
