@@ -174,12 +174,14 @@ static void test_model_switch(void **state)
         if (!strcmp(live_model_at(k)->name, "asymptotic")) {
             assert_int_equal(req.resample, QNN_RESAMPLE_ALL);
             assert_true(req.sigma_theta == 0.0);
-            assert_non_null(strstr(u.status, "resample = all"));
-            assert_non_null(strstr(u.status, "sigma_theta = 0"));
+            /* the message says which keys the switch forced */
+            if (!strstr(u.status, "resample theta → all") || !strstr(u.status, "sigma_theta 0.01 → 0"))
+                fail_msg("status: %s", u.status);
         }
         if (!strcmp(live_model_at(k)->name, "mlp")) {
             assert_int_equal(req.L, 32);
-            assert_non_null(strstr(u.status, "L = 32"));
+            if (!strstr(u.status, "L 64 → 32"))
+                fail_msg("status: %s", u.status);
         }
         assert_int_equal(qnn_session_advance(s, 1), 0);
     }
@@ -247,7 +249,9 @@ static void test_export(void **state)
     json_t *j = json_load_file(p, 0, &je);
     assert_non_null(j);
     assert_int_equal(json_integer_value(json_object_get(j, "step")), 20);
-    assert_string_equal(json_string_value(json_object_get(json_object_get(j, "params"), "m")), "3");
+    /* numbers as numbers (issue 23) */
+    assert_true(json_is_number(json_object_get(json_object_get(j, "params"), "m")));
+    assert_true(json_number_value(json_object_get(json_object_get(j, "params"), "m")) == 3);
     /* the share string in it decodes to the same step */
     qnn_share sh;
     char err[512];
@@ -283,6 +287,15 @@ static const plot_series *labelled(const plot_panel *p, const char *label)
     return NULL;
 }
 
+/* The y of series s at x == t (its first such point), NaN when none. */
+static double at_x(const plot_series *s, double t)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (s->x[i] == t)
+            return s->y[i];
+    return NAN;
+}
+
 /* Beside LIU23's rate line the error panel draws the statistic it predicts
  * (issue 21): the geometric mean of |ε| over the instances, recomputed here
  * from the instances' curves, and the line restarts at a change from the
@@ -311,7 +324,9 @@ static void test_rate_statistic(void **state)
     assert_null(labelled(p0, "ensemble mean"));
     assert_null(labelled(p0, "mean |ε|"));
     const size_t n = sn->nrec, F = (size_t)sn->nfaint;
-    assert_int_equal(g->n, n);
+    /* one gap (a NaN slot) at the marker: n records in n + 1 slots */
+    assert_int_equal(g->n, n + 1);
+    assert_int_equal(th->n, n + 1);
     size_t kc = n;   /* the record of the change */
     double last_mean = NAN;
     for (size_t k = 0; k < n; k++) {
@@ -321,24 +336,27 @@ static void test_rate_statistic(void **state)
             sa += sn->err_inst[f * n + k];
         }
         const double geo = exp(sl / (double)F);
-        assert_true(fabs(g->y[k] - geo) <= 1e-12 * geo);
+        const double gy = at_x(g, sn->t[k]);
+        assert_true(fabs(gy - geo) <= 1e-12 * geo);
         last_mean = sa / (double)F;
         if (kc == n && sn->t[k] == 120.0)
             kc = k;
     }
-    assert_true(kc < n);
+    assert_true(kc < n && kc > 0);
     /* the line: from the geometric mean at step 0 with η = 0.002, from the
      * geometric mean at the change with η = 0.004 (rate = ηK̄ now) */
     const double Kbar = sn->Kbar;
-    assert_true(fabs(th->y[0] - g->y[0]) <= 1e-12 * g->y[0]);
-    const double before = g->y[0] * exp(-0.002 * Kbar * sn->t[kc - 1]);
-    assert_true(fabs(th->y[kc - 1] - before) <= 1e-9 * before);
-    assert_true(fabs(th->y[kc] - g->y[kc]) <= 1e-12 * g->y[kc]);
-    const double end = g->y[kc] * exp(-0.004 * Kbar * (sn->t[n - 1] - sn->t[kc]));
-    assert_true(fabs(th->y[n - 1] - end) <= 1e-9 * end);
+    const double g0 = at_x(g, sn->t[0]), gc = at_x(g, sn->t[kc]), gn = at_x(g, sn->t[n - 1]);
+    assert_true(fabs(at_x(th, sn->t[0]) - g0) <= 1e-12 * g0);
+    const double before = g0 * exp(-0.002 * Kbar * sn->t[kc - 1]);
+    assert_true(fabs(at_x(th, sn->t[kc - 1]) - before) <= 1e-9 * before);
+    assert_true(fabs(at_x(th, sn->t[kc]) - gc) <= 1e-12 * gc);
+    const double end = gc * exp(-0.004 * Kbar * (sn->t[n - 1] - sn->t[kc]));
+    const double thn = at_x(th, sn->t[n - 1]);
+    assert_true(fabs(thn - end) <= 1e-9 * end);
     /* the two statistics part: the mean of |ε| ends far above the line */
-    assert_true(last_mean > 3.0 * th->y[n - 1]);
-    assert_true(g->y[n - 1] < 3.0 * th->y[n - 1] && g->y[n - 1] > th->y[n - 1] / 3.0);
+    assert_true(last_mean > 3.0 * thn);
+    assert_true(gn < 3.0 * thn && gn > thn / 3.0);
     live_panels_free(&lp);
     qnn_snapshot_release(sn);
     qnn_session_free(s);
@@ -439,6 +457,377 @@ static void test_sliders(void **state)
     qnn_session_free(s);
 }
 
+
+/* ---------------------------------------------------------------------- */
+/* issue 23: segments, pins, convergence, the Hessian panel (synthetic
+ * snapshots: the panels are a function of the snapshot and the view) */
+
+#define SN 30   /* records: steps 0 .. 29 */
+#define SF 3    /* instances */
+typedef struct fake {
+    qnn_snapshot sn;
+    double a[40][SN * SF];
+    qnn_snap_mark marks[2];
+    qnn_snap_segment seg[3];
+    double eig[64], eig_w[64], peig[8], peig_w[8];
+    double eig_now[SF];
+} fake;
+
+/* Three segments: steps 0-9, a change of η at step 10 (the same run),
+ * a rebuild at step 20 (L: K̄ 5 -> 9, the instances rebuilt); converged at
+ * step 25; an exact Hessian spectrum of 64 eigenvalues, 58 of them zero
+ * (|λ| <= 1e-14), -0.2, -0.01, 0.003, 0.5, 3 and 40. */
+static fake *fake_new(double scale)
+{
+    fake *f = calloc(1, sizeof *f);
+    assert_non_null(f);
+    qnn_snapshot *sn = &f->sn;
+    qnn_params_default(&sn->params);
+    sn->step = SN - 1;
+    sn->ninst = sn->nfaint = SF;
+    sn->m = 1;
+    sn->has_params = 1;
+    sn->kernel_div = 1;
+    sn->nrec = SN;
+    double **arr[] = {&sn->t, &sn->err_mean, &sn->err_inst, &sn->err_geo, &sn->err_theory, &sn->err_theory_kind,
+                      &sn->err_frozen, &sn->err_frozen_geo, &sn->k_mean, &sn->k_inst, &sn->kmax_mean,
+                      &sn->s_mean, &sn->s_inst, &sn->d_mean, &sn->d_inst, &sn->hfp, &sn->proxy,
+                      &sn->acc_mean, &sn->test_acc_mean, &sn->test_err_mean};
+    for (size_t k = 0; k < sizeof arr / sizeof arr[0]; k++)
+        *arr[k] = f->a[k];
+    for (int r = 0; r < SN; r++) {
+        const int seg = r < 10 ? 0 : r < 20 ? 1 : 2;
+        const double t0 = seg * 10.0;
+        sn->t[r] = r;
+        /* each segment starts high: a join across a marker would be a jump */
+        double e = scale * pow(10.0, -0.5 * (r - t0)) * (seg == 2 ? 1.0 : 0.1);
+        if (r >= 25)
+            e = scale * 1e-14;   /* the floor */
+        sn->err_mean[r] = 2 * e;
+        sn->err_geo[r] = e;
+        sn->err_theory_kind[r] = QNN_THEORY_RATE;
+        sn->err_theory[r] = e * 1.1;
+        sn->err_frozen[r] = sn->err_frozen_geo[r] = NAN;
+        sn->k_mean[r] = seg == 2 ? 9 * scale : 5 * scale;
+        sn->kmax_mean[r] = NAN;
+        sn->s_mean[r] = 0.5 + 0.01 * r;
+        sn->d_mean[r] = 0.1;
+        sn->hfp[r] = sn->proxy[r] = sn->acc_mean[r] = sn->test_acc_mean[r] = sn->test_err_mean[r] = NAN;
+        for (int i = 0; i < SF; i++) {
+            sn->err_inst[i * SN + r] = e * (1 + i);
+            sn->k_inst[i * SN + r] = sn->k_mean[r] + i - 1;
+            sn->s_inst[i * SN + r] = sn->s_mean[r] + 0.01 * (i - 1);
+            sn->d_inst[i * SN + r] = 0.1;
+        }
+    }
+    for (int i = 0; i < SF; i++)
+        f->eig_now[i] = 9 * scale + i - 1;
+    sn->eig_now = f->eig_now;
+    sn->nmarks = 2;
+    sn->marks = f->marks;
+    f->marks[0] = (qnn_snap_mark){.step = 10, .time = 10, .what = "η 0.002 → 0.005", .rebuilt = 0};
+    f->marks[1] = (qnn_snap_mark){.step = 20, .time = 20, .what = "L 64 → 16 (rebuilt)", .rebuilt = 1};
+    sn->nseg = 3;
+    sn->seg = f->seg;
+    for (int k = 0; k < 3; k++) {
+        qnn_snap_segment *g = &f->seg[k];
+        g->step0 = 10 * k;
+        g->rec0 = (size_t)(10 * k);
+        g->rec1 = (size_t)(10 * k + 10);
+        g->rebuilt = k != 1;
+        snprintf(g->model, sizeof g->model, "random");
+        g->m = 1;
+        g->has_params = 1;
+        g->kernel_div = 1;
+        g->Kbar = k == 2 ? 9 * scale : 5 * scale;
+        g->rate = 0.01;
+        g->noise_abs_eps = g->lambda_min_pred = g->global_min_pred = g->tdist_bound = NAN;
+        g->max_entropy = k == 2 ? 2.0 : 1.5;
+        g->page = k == 2 ? 1.2 : 0.9;
+    }
+    sn->converged_step = 25;
+    sn->converge_rel = 1e-14;
+    sn->Kbar = 9 * scale;
+    sn->rate = 0.01;
+    sn->noise_abs_eps = sn->lambda_min_pred = sn->global_min_pred = sn->tdist_bound = NAN;
+    sn->max_entropy = 2.0;
+    sn->page = 1.2;
+    /* the Hessian: 58 zeros and six outliers of both signs */
+    qnn_snap_hist *h = &sn->hist_now;
+    h->valid = 1;
+    h->step = 27;
+    h->exact = 1;
+    h->dim = 64;
+    h->neig = 64;
+    static const double nz[6] = {-0.2, -0.01, 0.003, 0.5, 3, 40};
+    for (int i = 0; i < 64; i++) {
+        f->eig[i] = i < 6 ? nz[i] * scale : (i % 2 ? 1e-14 : -1e-14);
+        f->eig_w[i] = 1;
+    }
+    h->eig = f->eig;
+    h->eig_w = f->eig_w;
+    h->zero_tol = 1e-8;
+    h->n_zero = 58;
+    h->w_zero = 58.0 / 64;
+    h->frac_pos = 4.0 / 6;
+    h->proxy = NAN;
+    h->hi = 40;
+    h->lo = -0.2;
+    /* the previous spectrum: 8 eigenvalues */
+    qnn_snap_hist *q = &sn->hist_prev;
+    q->valid = 1;
+    q->step = 24;
+    q->exact = 1;
+    q->dim = 8;
+    q->neig = 8;
+    for (int i = 0; i < 8; i++) {
+        f->peig[i] = (i - 3) * 2.0;
+        f->peig_w[i] = 1;
+    }
+    q->eig = f->peig;
+    q->eig_w = f->peig_w;
+    q->zero_tol = 1e-8;
+    q->proxy = NAN;
+    return f;
+}
+
+/* 1 when series s joins two finite points across step t (a marker). */
+static int joins_across(const plot_series *s, double t)
+{
+    for (size_t i = 1; i < s->n; i++)
+        if (isfinite(s->y[i - 1]) && isfinite(s->y[i]) && isfinite(s->x[i - 1]) && isfinite(s->x[i]) &&
+            s->x[i - 1] < t && s->x[i] >= t)
+            return 1;
+    return 0;
+}
+
+/* The two-point series at value v of panel p (a segment's reference
+ * line), or NULL. */
+static const plot_series *ref_at(const plot_panel *p, double v)
+{
+    for (size_t i = 0; i < p->nseries; i++)
+        if (p->series[i].n == 2 && p->series[i].y[0] == v && p->series[i].y[1] == v)
+            return &p->series[i];
+    return NULL;
+}
+
+static void test_segments(void **state)
+{
+    (void)state;
+    fake *f = fake_new(1);
+    live_panels lp;
+    live_view v;
+    memset(&v, 0, sizeof v);
+    v.old_segments = LIVE_OLD_DIM;
+    assert_int_equal(live_panels_build(&f->sn, &v, &lp), 0);
+    /* nothing joined across a marker, on every time panel */
+    static const int tp[3] = {0, 2, 3};
+    for (int k = 0; k < 3; k++) {
+        const plot_panel *p = &lp.p[tp[k]];
+        assert_true(p->nseries > 0);
+        for (size_t i = 0; i < p->nseries; i++) {
+            assert_false(joins_across(&p->series[i], 10));
+            assert_false(joins_across(&p->series[i], 20));
+        }
+        /* each marker labelled with its change */
+        assert_true(p->nvmarks >= 2);
+        assert_non_null(p->vmark_labels);
+        assert_true(p->vmarks[0] == 10 && p->vmarks[1] == 20);
+        assert_string_equal(p->vmark_labels[0], "η 0.002 → 0.005");
+        assert_string_equal(p->vmark_labels[1], "L 64 → 16 (rebuilt)");
+    }
+    /* the reference lines: each segment's own value over its own steps */
+    const plot_panel *p2 = &lp.p[2];
+    assert_int_equal(p2->nhlines, 0);
+    const plot_series *k0 = ref_at(p2, 5), *k2 = ref_at(p2, 9);
+    assert_non_null(k0);
+    assert_non_null(k2);
+    assert_true(k0->x[0] >= 0 && k0->x[1] < 20);
+    assert_true(k2->x[0] == 20 && k2->x[1] == 29);
+    assert_non_null(k2->label);          /* the current segment's in the legend */
+    assert_null(k0->label);
+    assert_true(k0->alpha > 0 && k0->alpha < 0.5);   /* before the rebuild: dimmed */
+    const plot_panel *p3 = &lp.p[3];
+    assert_non_null(ref_at(p3, 1.5));
+    assert_non_null(ref_at(p3, 2.0));
+    assert_non_null(ref_at(p3, 0.9));
+    assert_non_null(ref_at(p3, 1.2));
+    /* dimmed: every point before the rebuild is in a series with alpha
+     * ~0.35 and no label, every point after in one without */
+    for (size_t i = 0; i < lp.p[0].nseries; i++) {
+        const plot_series *s = &lp.p[0].series[i];
+        for (size_t j = 0; j < s->n; j++) {
+            if (!isfinite(s->y[j]) || s->ghost)
+                continue;
+            if (s->x[j] < 20) {
+                assert_true(s->alpha > 0.2 && s->alpha < 0.5);
+                assert_null(s->label);
+            } else {
+                assert_true(s->alpha == 0 || s->alpha >= 1);
+            }
+        }
+    }
+    /* convergence: marked, and the axis stops about a decade below the
+     * converged value (not at the floor 1e-14 six decades lower) */
+    const plot_panel *p0 = &lp.p[0];
+    int conv = 0;
+    for (size_t i = 0; i < p0->nvmarks; i++)
+        if (p0->vmarks[i] == 25 && strstr(p0->vmark_labels[i], "converged at step 25"))
+            conv = 1;
+    assert_true(conv);
+    double xlo, xhi, ylo, yhi;
+    plot_panel_limits(p0, &xlo, &xhi, &ylo, &yhi);
+    assert_true(ylo >= 1e-16 && ylo <= 1e-14);
+    live_panels_free(&lp);
+
+    /* hidden: nothing before the rebuild */
+    v.old_segments = LIVE_OLD_HIDE;
+    assert_int_equal(live_panels_build(&f->sn, &v, &lp), 0);
+    for (int k = 0; k < 3; k++) {
+        const plot_panel *p = &lp.p[tp[k]];
+        for (size_t i = 0; i < p->nseries; i++)
+            for (size_t j = 0; j < p->series[i].n; j++)
+                assert_false(isfinite(p->series[i].y[j]) && p->series[i].x[j] < 20);
+        for (size_t i = 0; i < p->nvmarks; i++)
+            assert_true(p->vmarks[i] >= 20);
+    }
+    assert_int_equal(lp.p[2].nhlines, 1);   /* one segment visible: its line, full width */
+    assert_true(lp.hl[2][0] == 9);
+    live_panels_free(&lp);
+
+    /* shown: nothing dimmed */
+    v.old_segments = LIVE_OLD_SHOW;
+    assert_int_equal(live_panels_build(&f->sn, &v, &lp), 0);
+    for (int k = 0; k < 3; k++)
+        for (size_t i = 0; i < lp.p[tp[k]].nseries; i++)
+            assert_true(lp.p[tp[k]].series[i].alpha == 0);
+    live_panels_free(&lp);
+
+    /* the time window: the last 8 steps */
+    v.old_segments = LIVE_OLD_DIM;
+    v.window = 8;
+    assert_int_equal(live_panels_build(&f->sn, &v, &lp), 0);
+    for (int k = 0; k < 3; k++) {
+        const plot_panel *p = &lp.p[tp[k]];
+        assert_true(p->xmin == 21 && p->xmax == 29);
+        for (size_t i = 0; i < p->nseries; i++)
+            for (size_t j = 0; j < p->series[i].n; j++)
+                assert_false(isfinite(p->series[i].y[j]) && p->series[i].x[j] < 21);
+    }
+    live_panels_free(&lp);
+
+    /* a first segment of the periodic model (K/p): its kernel is in other
+     * units, not drawn under the current segment's K axis, and said so */
+    f->seg[0].kernel_div = 4;
+    v.window = 0;
+    assert_int_equal(live_panels_build(&f->sn, &v, &lp), 0);
+    for (size_t i = 0; i < lp.p[2].nseries; i++)
+        for (size_t j = 0; j < lp.p[2].series[i].n; j++)
+            assert_false(isfinite(lp.p[2].series[i].y[j]) && lp.p[2].series[i].x[j] < 10);
+    assert_non_null(lp.p[2].note);
+    assert_non_null(strstr(lp.p[2].note, "other units"));
+    live_panels_free(&lp);
+    free(f);
+}
+
+/* Pins: each pinned run is a ghost series, labelled, on the error, kernel,
+ * entropy and Hessian panels; two pins get two colours. */
+static void test_pins(void **state)
+{
+    (void)state;
+    fake *f = fake_new(1), *a = fake_new(2), *b = fake_new(3);
+    live_pin pins[2];
+    memset(pins, 0, sizeof pins);
+    pins[0].sn = &a->sn;
+    snprintf(pins[0].label, sizeof pins[0].label, "η = 0.002");
+    pins[1].sn = &b->sn;
+    snprintf(pins[1].label, sizeof pins[1].label, "η = 0.02");
+    live_view v;
+    memset(&v, 0, sizeof v);
+    v.pins = pins;
+    v.npins = 2;
+    live_panels lp;
+    assert_int_equal(live_panels_build(&f->sn, &v, &lp), 0);
+    static const int panels[4] = {0, 2, 3, 4};
+    for (int k = 0; k < 4; k++) {
+        const plot_panel *p = &lp.p[panels[k]];
+        const plot_series *g0 = labelled(p, "η = 0.002"), *g1 = labelled(p, "η = 0.02");
+        assert_non_null(g0);
+        assert_non_null(g1);
+        assert_true(g0->ghost && g1->ghost);
+        assert_true(g0->color != g1->color);
+        /* the pin's own data: the error panel's ghost is its geometric mean */
+        if (panels[k] == 0) {
+            for (size_t j = 0; j < g1->n; j++)
+                if (isfinite(g1->x[j]) && g1->x[j] == 3)
+                    assert_true(g1->y[j] == b->sn.err_geo[3]);
+            assert_false(joins_across(g1, 20));
+        }
+        if (panels[k] == 2)
+            for (size_t j = 0; j < g0->n; j++)
+                if (isfinite(g0->y[j]))
+                    assert_true(g0->y[j] == 10 || g0->y[j] == 18);
+    }
+    live_panels_free(&lp);
+    free(f);
+    free(a);
+    free(b);
+}
+
+/* The Hessian panel: the spectrum binned on a symmetric-log axis (60 or
+ * more bins), the numerically zero eigenvalues counted apart and said,
+ * the positive fraction of the rest, the previous spectrum as an outline,
+ * the error proxy only when it is defined, with its convention. */
+static void test_hessian_panel(void **state)
+{
+    (void)state;
+    fake *f = fake_new(1);
+    live_panels lp;
+    assert_int_equal(live_panels_build(&f->sn, NULL, &lp), 0);
+    const plot_panel *p = &lp.p[4];
+    assert_int_equal(p->xscale, PLOT_SYMLOG);
+    assert_true(p->linthresh > 0 && p->linthresh <= 0.01);
+    const plot_series *now = labelled(p, "step 27 (now)"), *prev = labelled(p, "step 24");
+    assert_non_null(now);
+    assert_non_null(prev);
+    assert_int_equal(now->style, PLOT_STEPS);
+    assert_true(now->n >= 60);
+    /* the six nonzero eigenvalues, each in its own bin; no bin of zeros */
+    double tot = 0;
+    int nonempty = 0;
+    for (size_t i = 0; i < now->n; i++) {
+        tot += now->y[i];
+        nonempty += now->y[i] > 0;
+        assert_true(now->y[i] <= 1.0 + 1e-12);
+        if (now->y[i] > 0)
+            assert_true(fabs(now->x[i]) > 1e-3);
+    }
+    assert_true(fabs(tot - 6) < 1e-9);
+    assert_int_equal(nonempty, 6);
+    /* the limits hold every eigenvalue: -0.2 and 40 inside */
+    assert_true(p->xmin <= -0.2 && p->xmax >= 40);
+    /* the outlier 40 and the bulk 0.003 are several bins apart: both show */
+    double tot_prev = 0;
+    for (size_t i = 0; i < prev->n; i++)
+        tot_prev += prev->y[i];
+    assert_true(fabs(tot_prev - 7) < 1e-9);   /* 8 eigenvalues, one of them 0 */
+    assert_non_null(p->note);
+    assert_non_null(strstr(p->note, "58 of 64 are 0 within 1e-8"));
+    assert_non_null(strstr(p->note, "positive fraction of the nonzero: 0.67"));
+    assert_null(strstr(p->note, "proxy"));
+    assert_null(strstr(p->note, "nan"));
+    live_panels_free(&lp);
+    f->sn.hist_now.proxy = 3.2e-4;
+    assert_int_equal(live_panels_build(&f->sn, NULL, &lp), 0);
+    assert_non_null(strstr(lp.p[4].note, "error proxy (a = −ηλ): 0.00032"));
+    live_panels_free(&lp);
+    f->sn.hist_now.proxy = INFINITY;
+    assert_int_equal(live_panels_build(&f->sn, NULL, &lp), 0);
+    assert_null(strstr(lp.p[4].note, "proxy"));
+    live_panels_free(&lp);
+    free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -448,6 +837,9 @@ int main(void)
         cmocka_unit_test(test_export),
         cmocka_unit_test(test_sliders),
         cmocka_unit_test(test_rate_statistic),
+        cmocka_unit_test(test_segments),
+        cmocka_unit_test(test_pins),
+        cmocka_unit_test(test_hessian_panel),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
