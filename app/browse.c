@@ -334,3 +334,146 @@ int browse_write_png(browser *b, const char *path, double w, double h, double sc
     b->status_error = 0;
     return 0;
 }
+
+/* ---------------------------------------------------------------------- */
+/* Zero steps: histograms over the instances                              */
+
+const browse_field browse_fields[] = {
+    {QNN_FIELD_LOSS, "loss L(t)", NULL, 1},
+    {QNN_FIELD_ABS_EPS, "|ε(t)|", NULL, 1},
+    {QNN_FIELD_KERNEL, "kernel K(t) = tr K / m", "kernel K = tr K / m", 0},
+    {QNN_FIELD_LAMBDA_MIN, "λ_{min}(K(t))", "λ_{min}(K)", 0},
+    {QNN_FIELD_ENTROPY, "entanglement entropy S(ρ_{v})", "entanglement entropy S(ρ_{v})", 0},
+    {QNN_FIELD_TDIST, "trace distance ½‖ρ_{v} − I/D_{v}‖_{1}", "trace distance ½‖ρ_{v} − I/D_{v}‖_{1}", 0},
+    {QNN_FIELD_KCHANGE, "kernel change ‖ΔK‖_{F}/‖K(0)‖_{F}", NULL, 0},
+    {QNN_FIELD_ACCURACY, "training accuracy", "accuracy", 0},
+    {QNN_FIELD_TEST_ACCURACY, "test accuracy", "test accuracy", 0},
+    {QNN_FIELD_LAZINESS, "laziness ‖θ − θ_{0}‖/‖θ_{0}‖", NULL, 0},
+    {QNN_FIELD_H_FRAC_POS, "Hessian: fraction of λ > 0", "Hessian: fraction of λ > 0", 0},
+    {QNN_FIELD_ERR_NORM, "Carleman error ‖u − ŷ_{1}‖", NULL, 1},
+};
+const size_t browse_nfields = sizeof browse_fields / sizeof browse_fields[0];
+
+int browse_zero_steps(const qnn_run *run)
+{
+    for (int i = 0; i < run->ninst; i++)
+        if (run->inst[i].nrec > 1)
+            return 0;
+    return 1;
+}
+
+int browse_hist(const qnn_run *run, qnn_field f, double **x, double **y, size_t *nb, size_t *n, long *step)
+{
+    *x = *y = NULL;
+    double *v = malloc((size_t)(run->ninst > 0 ? run->ninst : 1) * sizeof *v);
+    if (!v)
+        return -1;
+    size_t k = 0;
+    double lo = INFINITY, hi = -INFINITY;
+    for (int i = 0; i < run->ninst; i++) {
+        const qnn_run_instance *ri = &run->inst[i];
+        if (ri->nrec == 0)
+            continue;
+        double u = qnn_obs_field(&ri->rec[ri->nrec - 1], f);
+        if (f == QNN_FIELD_ABS_EPS || f == QNN_FIELD_EPS)
+            u = fabs(u);
+        if (isfinite(u)) {
+            v[k++] = u;
+            lo = fmin(lo, u);
+            hi = fmax(hi, u);
+        }
+    }
+    if (k < 2 || !(hi > lo)) {
+        free(v);
+        return 0;
+    }
+    int bins = (int)ceil(sqrt((double)k));
+    bins = bins < 5 ? 5 : bins > 30 ? 30 : bins;
+    *x = calloc((size_t)bins, sizeof **x);
+    *y = calloc((size_t)bins, sizeof **y);
+    if (!*x || !*y) {
+        free(v);
+        free(*x);
+        free(*y);
+        *x = *y = NULL;
+        return -1;
+    }
+    const double w = (hi - lo) / bins;
+    for (int j = 0; j < bins; j++)
+        (*x)[j] = lo + (j + 0.5) * w;
+    for (size_t i = 0; i < k; i++) {
+        int j = (int)((v[i] - lo) / w);
+        (*y)[j < 0 ? 0 : j >= bins ? bins - 1 : j] += 1;
+    }
+    free(v);
+    *nb = (size_t)bins;
+    *n = k;
+    *step = run->ninst > 0 && run->inst[0].nrec ? run->inst[0].rec[run->inst[0].nrec - 1].step : 0;
+    return 1;
+}
+
+int browse_draw_step0(const qnn_result *res, cairo_t *cr, double w, double h, char *err, size_t errlen)
+{
+    const qnn_run *run = res->npoints > 0 ? res->points[0].run : NULL;
+    if (!run) {
+        snprintf(err, errlen, "the point has no run");
+        return -1;
+    }
+    enum { MAXP = 12 };
+    plot_panel pn[MAXP];
+    plot_series ser[MAXP];
+    double *bx[MAXP], *by[MAXP];
+    char titles[MAXP][200], title[400], lab[300];
+    size_t np = 0;
+    int rc = 0;
+    memset(pn, 0, sizeof pn);
+    for (size_t f = 0; f < browse_nfields && np < MAXP; f++) {
+        if (!browse_fields[f].name0)
+            continue;
+        size_t nb, n;
+        long step;
+        int r = browse_hist(run, browse_fields[f].f, &bx[np], &by[np], &nb, &n, &step);
+        if (r < 0) {
+            snprintf(err, errlen, "out of memory for the histograms");
+            rc = -1;
+            break;
+        }
+        if (r == 0)
+            continue;
+        snprintf(titles[np], sizeof titles[np], "%s: %zu instances", browse_fields[f].name0, n);
+        ser[np] = (plot_series){bx[np], by[np], NULL, nb, PLOT_STEPS, 0, NULL, 0, 0};
+        pn[np].title = titles[np];
+        pn[np].xlabel = browse_fields[f].name0;
+        pn[np].ylabel = "instances";
+        pn[np].series = &ser[np];
+        pn[np].nseries = 1;
+        double top = 0;
+        for (size_t j = 0; j < nb; j++)
+            top = fmax(top, by[np][j]);
+        pn[np].ymin = 0;   /* counts from zero */
+        pn[np].ymax = ceil(1.1 * top + 0.5);
+        np++;
+    }
+    if (rc == 0 && np == 0) {
+        snprintf(err, errlen, "no value with a spread over the instances at initialisation");
+        rc = -1;
+    }
+    if (rc == 0) {
+        qnn_point_label(res, 0, lab, sizeof lab);
+        snprintf(title, sizeof title, "%s, %d instances at initialisation (0 steps)", lab, run->ninst);
+        char esc[800];
+        browse_escape(title, esc, sizeof esc);
+        plot_figure fig;
+        memset(&fig, 0, sizeof fig);
+        fig.title = esc;
+        fig.panels = pn;
+        fig.npanels = np;
+        fig.columns = np <= 2 ? (int)np : np <= 4 ? 2 : 3;
+        plot_draw(cr, &fig, w, h);
+    }
+    for (size_t i = 0; i < np; i++) {
+        free(bx[i]);
+        free(by[i]);
+    }
+    return rc;
+}

@@ -100,6 +100,30 @@ void browse_escape(const char *s, char *out, size_t cap);
 /* A number in 4 significant digits ("0.01234", "1.234e+05", "n/a"). */
 void browse_fmt(char *buf, size_t len, double v);
 
+/* A point of a preset with zero steps recorded its instances at
+ * initialisation only: the faces show histograms over the instances of
+ * the fields below that have a spread, and no curves over time (no ε(t)
+ * or loss panel: nothing was trained). */
+typedef struct browse_field {
+    qnn_field f;
+    const char *name;           /* plot markup, over time ("|ε(t)|") */
+    const char *name0;          /* at initialisation ("K = tr K / m"), NULL: not shown then */
+    int logy;                   /* on a log axis when every value is > 0 */
+} browse_field;
+extern const browse_field browse_fields[];
+extern const size_t browse_nfields;
+/* 1 when no instance of run recorded more than one step. */
+int browse_zero_steps(const qnn_run *run);
+/* The histogram over the instances of field f at their last record:
+ * *nb bins at centres (*x)[j] with counts (*y)[j] (malloc'd), *n values,
+ * at *step. 1 made, 0 nothing to show (fewer than 2 finite values or no
+ * spread), -1 out of memory. */
+int browse_hist(const qnn_run *run, qnn_field f, double **x, double **y, size_t *nb, size_t *n, long *step);
+/* Draws the histograms of a zero-steps point (browse_zero_steps) of res
+ * as a figure w x h: title, one panel per field with a spread. 0, or -1
+ * with a message (out of memory, nothing to show). */
+int browse_draw_step0(const qnn_result *res, struct _cairo *cr, double w, double h, char *err, size_t errlen);
+
 /* The key list of the help screens. */
 typedef struct browse_key_doc { const char *keys, *what; } browse_key_doc;
 extern const browse_key_doc browse_key_docs[];

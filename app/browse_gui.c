@@ -16,12 +16,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A figure drawn into an image of device pixels. */
+/* A figure recorded as drawing operations (a cairo recording surface):
+ * replayed, not scaled as a bitmap, so that it is sharp at the window's
+ * pixels and HiDPI scale, and shown while the next point loads. */
 typedef struct fig_cache {
     cairo_surface_t *sf;
     long point;                 /* the point it shows (point view) */
     int stat;                   /* unused by the point figure */
-    int pw, ph;                 /* pixels */
+    double w, h;                /* the size it was recorded at (logical units) */
 } fig_cache;
 
 typedef struct gface {
@@ -73,10 +75,17 @@ static double text(cairo_t *cr, const char *s, double size, double x, double y, 
 
 typedef struct fig_job { const qnn_result *res; char *err; size_t errlen; int rc; } fig_job;
 
+/* The figure of a result: a point of a preset with zero steps as
+ * histograms over its instances (no curves over time), else the figure
+ * of `qnnlab run`. */
 static void draw_result(void *ctx, cairo_t *cr, double w, double h)
 {
     fig_job *j = ctx;
-    j->rc = qnn_draw_figure(j->res, cr, w, h, j->err, j->errlen);
+    const qnn_result *r = j->res;
+    if (r->npoints == 1 && r->points[0].run && browse_zero_steps(r->points[0].run))
+        j->rc = browse_draw_step0(r, cr, w, h, j->err, j->errlen);
+    else
+        j->rc = qnn_draw_figure(r, cr, w, h, j->err, j->errlen);
 }
 
 static void cache_drop(fig_cache *c)
@@ -87,47 +96,50 @@ static void cache_drop(fig_cache *c)
     c->point = -1;
 }
 
-/* Draws res into c at pw x ph pixels (w x h units). 0, or -1 with the
+/* Records the figure of res into c at w x h units. 0, or -1 with the
  * reason in err. */
-static int cache_render(fig_cache *c, const qnn_result *res, int pw, int ph, double w, double h,
-                        char *err, size_t errlen)
+static int cache_render(fig_cache *c, const qnn_result *res, double w, double h, char *err, size_t errlen)
 {
     cache_drop(c);
-    cairo_surface_t *sf = cairo_image_surface_create(CAIRO_FORMAT_RGB24, pw, ph);
+    cairo_surface_t *sf = cairo_recording_surface_create(CAIRO_CONTENT_COLOR, &(cairo_rectangle_t){0, 0, w, h});
     if (cairo_surface_status(sf) != CAIRO_STATUS_SUCCESS) {
         cairo_surface_destroy(sf);
-        snprintf(err, errlen, "out of memory for a %d x %d figure", pw, ph);
+        snprintf(err, errlen, "out of memory for a %.0f x %.0f figure", w, h);
         return -1;
     }
     cairo_t *cr = cairo_create(sf);
     cairo_set_source_rgb(cr, 1, 1, 1);
     cairo_paint(cr);
-    cairo_scale(cr, pw / w, ph / h);
     fig_job j = {res, err, errlen, 0};
     draw_result(&j, cr, w, h);
+    const cairo_status_t st = cairo_status(cr);
     cairo_destroy(cr);
-    cairo_surface_flush(sf);
+    if (j.rc == 0 && st != CAIRO_STATUS_SUCCESS) {
+        snprintf(err, errlen, "the figure cannot be drawn: %s", cairo_status_to_string(st));
+        j.rc = -1;
+    }
     if (j.rc != 0) {
         cairo_surface_destroy(sf);
         return -1;
     }
     c->sf = sf;
-    c->pw = pw;
-    c->ph = ph;
+    c->w = w;
+    c->h = h;
     return 0;
 }
 
-/* The cached image into the rectangle (scaled when the size changed
- * since it was drawn). */
+/* The recorded figure replayed into the rectangle (at its own size; a
+ * figure recorded at another size, shown while the next one is made, is
+ * scaled as a drawing). */
 static void cache_paint(cairo_t *cr, const fig_cache *c, double x, double y, double w, double h)
 {
     cairo_save(cr);
     cairo_rectangle(cr, x, y, w, h);
     cairo_clip(cr);
     cairo_translate(cr, x, y);
-    cairo_scale(cr, w / c->pw, h / c->ph);
+    if (c->w != w || c->h != h)
+        cairo_scale(cr, w / c->w, h / c->h);
     cairo_set_source_surface(cr, c->sf, 0, 0);
-    cairo_pattern_set_filter(cairo_get_source(cr), CAIRO_FILTER_GOOD);
     cairo_paint(cr);
     cairo_restore(cr);
 }
@@ -156,16 +168,15 @@ static void notice(cairo_t *cr, const gface *g, const char *l1, const char *l2, 
 static void figure(cairo_t *cr, gface *g)
 {
     browser *b = g->b;
-    const int pw = (int)lround(g->fw * g->dpi), ph = (int)lround(g->fh * g->dpi);
     cairo_set_source_rgb(cr, 1, 1, 1);
     cairo_rectangle(cr, g->fx, g->fy, g->fw, g->fh);
     cairo_fill(cr);
-    if (pw < 8 || ph < 8)
+    if (g->fw * g->dpi < 8 || g->fh * g->dpi < 8)
         return;
     if (b->view == BROWSE_SWEEP) {
         fig_cache *c = &g->sweep_fig;
-        if ((!c->sf || c->pw != pw || c->ph != ph) &&
-            cache_render(c, &b->sw->res, pw, ph, g->fw, g->fh, g->fig_err, sizeof g->fig_err) != 0) {
+        if ((!c->sf || c->w != g->fw || c->h != g->fh) &&
+            cache_render(c, &b->sw->res, g->fw, g->fh, g->fig_err, sizeof g->fig_err) != 0) {
             notice(cr, g, "the sweep figure cannot be drawn", g->fig_err, 0xc0392b);
             return;
         }
@@ -176,8 +187,8 @@ static void figure(cairo_t *cr, gface *g)
     /* sw->one is the loader's while it runs: draw it only when it holds
      * the selected point and no load is under way */
     const int current = !b->loading && b->shown == b->sel;
-    if (current && (!c->sf || c->point != b->sel || c->pw != pw || c->ph != ph)) {
-        if (cache_render(c, &b->sw->one, pw, ph, g->fw, g->fh, g->fig_err, sizeof g->fig_err) != 0) {
+    if (current && (!c->sf || c->point != b->sel || c->w != g->fw || c->h != g->fh)) {
+        if (cache_render(c, &b->sw->one, g->fw, g->fh, g->fig_err, sizeof g->fig_err) != 0) {
             notice(cr, g, "this point's figure cannot be drawn", g->fig_err, 0xc0392b);
             return;
         }

@@ -44,27 +44,7 @@ typedef struct tface {
     tcurve c[MAX_CURVES];
 } tface;
 
-typedef struct field_def {
-    qnn_field f;
-    const char *name;           /* plot markup */
-    int logy;                   /* on a log axis when every value is > 0 */
-} field_def;
-
-static const field_def fields[] = {
-    {QNN_FIELD_LOSS, "loss L(t)", 1},
-    {QNN_FIELD_ABS_EPS, "|ε(t)|", 1},
-    {QNN_FIELD_KERNEL, "kernel K(t) = tr K / m", 0},
-    {QNN_FIELD_LAMBDA_MIN, "λ_{min}(K(t))", 0},
-    {QNN_FIELD_ENTROPY, "entanglement entropy S(ρ_{v})", 0},
-    {QNN_FIELD_TDIST, "trace distance ½‖ρ_{v} − I/D_{v}‖_{1}", 0},
-    {QNN_FIELD_KCHANGE, "kernel change ‖ΔK‖_{F}/‖K(0)‖_{F}", 0},
-    {QNN_FIELD_ACCURACY, "training accuracy", 0},
-    {QNN_FIELD_TEST_ACCURACY, "test accuracy", 0},
-    {QNN_FIELD_LAZINESS, "laziness ‖θ − θ_{0}‖/‖θ_{0}‖", 0},
-    {QNN_FIELD_H_FRAC_POS, "Hessian: fraction of λ > 0", 0},
-    {QNN_FIELD_ERR_NORM, "Carleman error ‖u − ŷ_{1}‖", 1},
-};
-#define NFIELDS (sizeof fields / sizeof fields[0])
+typedef browse_field field_def;
 
 static void curve_free(tcurve *c)
 {
@@ -133,55 +113,23 @@ static int make_curve(const qnn_run *run, const field_def *fd, tcurve *c)
 }
 
 /* A run that recorded one step only (steps = 0: the statistics at
- * initialisation): the distribution of field fd over the instances. */
+ * initialisation): the distribution of field fd over the instances (none
+ * for the fields of training: loss, ε, kernel change). */
 static int make_hist(const qnn_run *run, const field_def *fd, tcurve *c)
 {
-    double *v = malloc((size_t)(run->ninst > 0 ? run->ninst : 1) * sizeof *v);
-    if (!v)
-        return -1;
-    size_t n = 0;
-    double lo = INFINITY, hi = -INFINITY;
-    for (int i = 0; i < run->ninst; i++) {
-        const qnn_run_instance *ri = &run->inst[i];
-        if (ri->nrec == 0)
-            continue;
-        double x = qnn_obs_field(&ri->rec[ri->nrec - 1], fd->f);
-        if (fd->f == QNN_FIELD_ABS_EPS || fd->f == QNN_FIELD_EPS)
-            x = fabs(x);
-        if (isfinite(x)) {
-            v[n++] = x;
-            lo = fmin(lo, x);
-            hi = fmax(hi, x);
-        }
-    }
-    if (n < 2 || !(hi > lo)) {
-        free(v);
+    if (!fd->name0)
         return 0;
-    }
-    int nb = (int)ceil(sqrt((double)n));
-    nb = nb < 5 ? 5 : nb > 30 ? 30 : nb;
     memset(c, 0, sizeof *c);
-    c->x = calloc((size_t)nb, sizeof *c->x);
-    c->y = calloc((size_t)nb, sizeof *c->y);
-    if (!c->x || !c->y) {
-        free(v);
-        curve_free(c);
-        return -1;
-    }
-    const double w = (hi - lo) / nb;
-    for (int j = 0; j < nb; j++)
-        c->x[j] = lo + (j + 0.5) * w;
-    for (size_t i = 0; i < n; i++) {
-        int j = (int)((v[i] - lo) / w);
-        c->y[j < 0 ? 0 : j >= nb ? nb - 1 : j] += 1;
-    }
-    free(v);
-    c->n = (size_t)nb;
+    size_t nb, n;
+    long step;
+    int r = browse_hist(run, fd->f, &c->x, &c->y, &nb, &n, &step);
+    if (r <= 0)
+        return r;
+    c->n = nb;
     c->hist = 1;
     c->yscale = PLOT_LINEAR;
-    const long step = run->inst[0].nrec ? run->inst[0].rec[run->inst[0].nrec - 1].step : 0;
-    snprintf(c->title, sizeof c->title, "%s at step %ld: %zu instances", fd->name, step, n);
-    snprintf(c->xlabel, sizeof c->xlabel, "%s", fd->name);
+    snprintf(c->title, sizeof c->title, "%s at step %ld: %zu instances", fd->name0, step, n);
+    snprintf(c->xlabel, sizeof c->xlabel, "%s", fd->name0);
     snprintf(c->ylabel, sizeof c->ylabel, "instances");
     return 1;
 }
@@ -197,8 +145,8 @@ static void adopt(browser *b, void *face)
     int many = 0;
     for (int i = 0; i < run->ninst; i++)
         many |= run->inst[i].nrec > 1;
-    for (size_t f = 0; f < NFIELDS && t->ncurves < MAX_CURVES; f++) {
-        int r = many ? make_curve(run, &fields[f], &t->c[t->ncurves]) : make_hist(run, &fields[f], &t->c[t->ncurves]);
+    for (size_t f = 0; f < browse_nfields && t->ncurves < MAX_CURVES; f++) {
+        int r = many ? make_curve(run, &browse_fields[f], &t->c[t->ncurves]) : make_hist(run, &browse_fields[f], &t->c[t->ncurves]);
         if (r < 0) {
             snprintf(b->status, sizeof b->status, "out of memory for the curves of point %ld", b->shown + 1);
             b->status_error = 1;
@@ -232,9 +180,9 @@ static void panel_of_curve(tg_grid *g, const tcurve *c, int x, int y, int w, int
     plot_series ser[MAX_FAINT + 1];
     size_t ns = 0;
     for (int i = 0; i < c->nfaint; i++)
-        ser[ns++] = (plot_series){c->fx[i], c->fy[i], NULL, c->fn[i], PLOT_FAINT, -1, NULL};
+        ser[ns++] = (plot_series){c->fx[i], c->fy[i], NULL, c->fn[i], PLOT_FAINT, -1, NULL, 0, 0};
     ser[ns++] = (plot_series){c->x, c->y, NULL, c->n, c->hist ? PLOT_STEPS : PLOT_BOLD, 0,
-                              c->hist ? NULL : c->nfaint ? "mean" : NULL};
+                              c->hist ? NULL : c->nfaint ? "mean" : NULL, 0, 0};
     plot_panel p;
     memset(&p, 0, sizeof p);
     p.title = c->title;
@@ -529,13 +477,13 @@ static int sweep_view(tg_grid *g, tface *t, int x, int y, int w, int h)
         browse_escape(labels[gi], e, sizeof e);
         snprintf(labels[gi], sizeof labels[0], "%s", e);
         ser[gi] = (plot_series){xs + (size_t)gi * nx, ys + (size_t)gi * nx, es + (size_t)gi * nx, (size_t)nx,
-                                PLOT_LINE_POINTS, (int)(gi % 7), ng > 1 && ng <= 6 ? labels[gi] : NULL};
+                                PLOT_LINE_POINTS, (int)(gi % 7), ng > 1 && ng <= 6 ? labels[gi] : NULL, 0, 0};
     }
     char sl[400], slab[300];
     qnn_point_label(&sw->res, b->sel, slab, sizeof slab);
     browse_escape(slab, sl, sizeof sl);
     snprintf(labels[ng], sizeof labels[0], "selected: %s", sl);
-    ser[ng] = (plot_series){sel, sel + 1, NULL, 1, PLOT_POINTS, 1, labels[ng]};
+    ser[ng] = (plot_series){sel, sel + 1, NULL, 1, PLOT_POINTS, 1, labels[ng], 0, 0};
     char title[300], xl[100], yl[100];
     char se_[100];
     browse_escape(stat, se_, sizeof se_);

@@ -35,6 +35,24 @@ static void place_panels(live_layout *L, double w, double ph)
     L->plot[4] = L->panel[3];
 }
 
+/* The control strip at level lv (0: everything; each level gives the
+ * panels more room): 1 packs the sliders into narrower columns, 2 drops
+ * the model selector row (m and M still cycle), 3 the buttons row (their
+ * keys stay). Returns the strip's height above the status bar, with the
+ * columns and whether each row is shown. */
+static double strip_plan(double w, double u, int lv, int *cols, int *buttons, int *models)
+{
+    const double pad = 6 * u;
+    const double sw = lv >= 1 ? 0.8 * SLIDER_W : SLIDER_W;
+    int c = (int)floor((w - pad) / (sw * u));
+    c = c < 1 ? 1 : c > LIVE_NSLIDERS ? LIVE_NSLIDERS : c;
+    *cols = c;
+    *models = lv < 2;
+    *buttons = lv < 3;
+    const int rows = (LIVE_NSLIDERS + c - 1) / c;
+    return rows * SLIDER_H * u + (*buttons + *models) * (BUTTON_H + 6) * u + pad;
+}
+
 void live_layout_compute(live_layout *L, double w, double h, double u)
 {
     memset(L, 0, sizeof *L);
@@ -44,14 +62,19 @@ void live_layout_compute(live_layout *L, double w, double h, double u)
     const double pad = 6 * u;
     /* status bar at the bottom, controls above it */
     L->status = (plot_rect){0, h - STATUS_H * u, w, STATUS_H * u};
-    int cols = (int)floor((w - pad) / (SLIDER_W * u));
-    if (cols < 1)
-        cols = 1;
-    if (cols > LIVE_NSLIDERS)
-        cols = LIVE_NSLIDERS;
-    int rows = (LIVE_NSLIDERS + cols - 1) / cols;
+    /* the panels keep 60 % of the height above the status bar, and rows
+     * of 200 units where that leaves the strip a third (legends and
+     * labels need room beside the data): the strip gives up its side
+     * items first */
+    int cols = 1, buttons = 1, models = 1;
+    double strip = 0;
+    const double need = fmax(0.6 * L->status.y, fmin(400 * u, 0.68 * L->status.y));
+    for (int lv = 0; lv <= 3; lv++) {
+        strip = strip_plan(w, u, lv, &cols, &buttons, &models);
+        if (L->status.y - strip - pad >= need)
+            break;
+    }
     const double cw = (w - pad) / cols;
-    const double strip = rows * SLIDER_H * u + 2 * (BUTTON_H + 6) * u + pad;
     double y0 = L->status.y - strip;
     for (int i = 0; i < LIVE_NSLIDERS; i++) {
         int r = i / cols, c = i % cols;
@@ -59,15 +82,19 @@ void live_layout_compute(live_layout *L, double w, double h, double u)
         L->slider[i] = cell;
         L->track[i] = (plot_rect){cell.x + 8 * u, cell.y + 24 * u, cell.w - 16 * u, 14 * u};
     }
-    /* buttons row, then the model selector row */
+    const int rows = (LIVE_NSLIDERS + cols - 1) / cols;
+    /* buttons row, then the model selector row (w = 0: not shown) */
     double yb = y0 + rows * SLIDER_H * u + 2 * u;
     double bw = (w - pad) / LIVE_NBUTTONS;
-    for (int i = 0; i < LIVE_NBUTTONS; i++)
-        L->button[i] = (plot_rect){pad + i * bw, yb, bw - pad, BUTTON_H * u};
-    double ym = yb + (BUTTON_H + 6) * u;
+    if (buttons) {
+        for (int i = 0; i < LIVE_NBUTTONS; i++)
+            L->button[i] = (plot_rect){pad + i * bw, yb, bw - pad, BUTTON_H * u};
+        yb += (BUTTON_H + 6) * u;
+    }
     double mw = (w - pad) / live_model_count();
-    for (int i = 0; i < live_model_count(); i++)
-        L->model[i] = (plot_rect){pad + i * mw, ym, mw - 2 * u, BUTTON_H * u};
+    if (models)
+        for (int i = 0; i < live_model_count(); i++)
+            L->model[i] = (plot_rect){pad + i * mw, yb, mw - 2 * u, BUTTON_H * u};
     /* panels: 2 x 2 above the strip (one column when narrow) */
     double ph = y0 - pad;
     if (ph < 100 * u)
@@ -145,26 +172,39 @@ int live_hit_panel(const live_layout *L, double x, double y)
 /* ---------------------------------------------------------------------- */
 /* Status                                                                 */
 
-static const char *mark(double v)
+/* What a number that must be ≪ 1 says about the theory's assumption. */
+static const char *verdict(double v)
 {
-    return !isfinite(v) ? "" : v < 0.1 ? " ✓" : v < 0.5 ? " ~" : " ✗";
+    return !isfinite(v) ? "" : v < 0.1 ? "holds" : v < 0.5 ? "holds roughly" : "fails: expect the curves off the theory lines";
 }
 
 int live_status_items(const live_ui *u, const qnn_snapshot *sn, live_status_item it[LIVE_STATUS_ITEMS])
 {
     int n = 0;
 #define ITEM(pr, ...) do { snprintf(it[n].text, sizeof it[n].text, __VA_ARGS__); it[n].brief[0] = 0; it[n++].prio = (pr); } while (0)
-    ITEM(0, "%s step %ld", sn->busy ? (sn->target_step >= 0 ? "replaying:" : "building:") : sn->playing ? "▶" : "paused:",
-         sn->step);
+#define BRIEF(...) snprintf(it[n - 1].brief, sizeof it[n - 1].brief, __VA_ARGS__)
+    if (sn->busy && sn->target_step >= 0) {
+        ITEM(0, "replaying: step %ld of %ld", sn->step, sn->target_step);
+        BRIEF("replaying: %ld/%ld", sn->step, sn->target_step);
+    } else {
+        ITEM(0, "%s step %ld", sn->busy ? "building:" : sn->playing ? "▶" : "paused:", sn->step);
+    }
     ITEM(1, "%.0f steps/s", sn->steps_per_s);
-    if (isfinite(sn->rate))
-        ITEM(3, "ηK̄ = %.3g/step", sn->rate);
-    if (isfinite(sn->conc_kernel))
-    {
-        ITEM(5, "LIU23 Eq. 16: ΔK/K̄ = %.2g%s, dQNTK %.2g%s", sn->conc_kernel, mark(sn->conc_kernel),
-             sn->conc_dqntk, mark(sn->conc_dqntk));
-        snprintf(it[n - 1].brief, sizeof it[n - 1].brief, "Eq. 16: %.2g%s, %.2g%s", sn->conc_kernel,
-                 mark(sn->conc_kernel), sn->conc_dqntk, mark(sn->conc_dqntk));
+    if (isfinite(sn->rate)) {
+        ITEM(3, "predicted rate ηK̄ = %.3g per step", sn->rate);
+        BRIEF("ηK̄ = %.2g/step", sn->rate);
+    }
+    if (isfinite(sn->conc_kernel)) {
+        /* LIU23 Eq. 16 (the help gives the formulas): the spread of the
+         * kernel over the instances and its change in training, relative
+         * to its mean, must both be ≪ 1 */
+        const double worst = isfinite(sn->conc_dqntk) ? fmax(sn->conc_kernel, sn->conc_dqntk) : sn->conc_kernel;
+        if (isfinite(sn->conc_dqntk))
+            ITEM(5, "kernel spread %.2g, drift %.2g (should be ≪ 1: the theory's assumption %s)", sn->conc_kernel,
+                 sn->conc_dqntk, verdict(worst));
+        else
+            ITEM(5, "kernel spread %.2g (should be ≪ 1: the theory's assumption %s)", sn->conc_kernel, verdict(worst));
+        BRIEF("spread %.2g: %s", worst, worst < 0.1 ? "theory holds" : worst < 0.5 ? "theory roughly" : "theory off");
     }
     if (sn->nrec > 0 && isfinite(sn->acc_mean[sn->nrec - 1])) {
         double a = sn->acc_mean[sn->nrec - 1], ta = sn->test_acc_mean[sn->nrec - 1];
@@ -172,20 +212,29 @@ int live_status_items(const live_ui *u, const qnn_snapshot *sn, live_status_item
             ITEM(2, "accuracy %.3f, test %.3f", a, ta);
         else
             ITEM(2, "accuracy %.3f", a);
-        snprintf(it[n - 1].brief, sizeof it[n - 1].brief, "acc %.2f", isfinite(ta) ? ta : a);
+        BRIEF("acc %.2f", isfinite(ta) ? ta : a);
+    }
+    if (sn->converged_step >= 0 && sn->ndiverged == 0) {
+        ITEM(2, "converged at step %ld", sn->converged_step);
+        BRIEF("conv. @%ld", sn->converged_step);
     }
     if (sn->theory_note) {
-        ITEM(6, "%s", sn->theory_note);
-        snprintf(it[n - 1].brief, sizeof it[n - 1].brief, "no 2-design theory");
+        /* the model's note names equations: here the gist, the note is in the help */
+        if (strstr(sn->theory_note, "2-design"))
+            ITEM(6, "no theory line: this circuit is not random enough for it; dotted: the kernel frozen at its start");
+        else
+            ITEM(6, "%s", sn->theory_note);
+        BRIEF("no theory line");
     }
-    ITEM(4, "R = %d", sn->ninst);
-    if (sn->ndiverged > 0)
-    {
-        ITEM(0, "DIVERGED: %d of %d (from step %ld)", sn->ndiverged, sn->ninst, sn->diverged_step);
-        snprintf(it[n - 1].brief, sizeof it[n - 1].brief, "DIVERGED %d/%d", sn->ndiverged, sn->ninst);
+    ITEM(4, "%d instances", sn->ninst);
+    BRIEF("%d inst.", sn->ninst);
+    if (sn->ndiverged > 0) {
+        ITEM(0, "DIVERGED: %d of %d instances (from step %ld)", sn->ndiverged, sn->ninst, sn->diverged_step);
+        BRIEF("DIVERGED %d/%d", sn->ndiverged, sn->ninst);
     }
     if (u && u->entry)
         ITEM(2, "typing");
+#undef BRIEF
 #undef ITEM
     return n;
 }
@@ -548,6 +597,60 @@ static void draw_circuit(cairo_t *cr, const live_layout *L, const live_ui *u)
     cairo_restore(cr);
 }
 
+/* The help's two columns at type factor f (draw 0: measured only): the
+ * panel's help on the left, the keys on the right. Returns the height
+ * the taller one needs. */
+static double help_content(cairo_t *cr, plot_rect r, const live_ui *u, double s, double f, int draw)
+{
+    const live_help *h = &u->help_text;
+    const int k = u->hover_panel >= 0 && u->hover_panel < LIVE_NPANELS ? u->hover_panel : 0;
+    const double x = r.x + 24 * s, y = r.y + 20 * s, w = 0.56 * r.w - 36 * s;
+    double hl;
+    if (draw)
+        cairo_set_source_rgb(cr, 0.05, 0.05, 0.05);
+    if (!h->loaded) {
+        if (draw) {
+            plot_text(cr, "help", 20 * s * f, x, y + 20 * s * f, 0, 1);
+            cairo_set_source_rgb(cr, 0.7, 0.1, 0.1);
+        }
+        hl = 34 * s * f + draw_par(cr, h->error, 13 * s * f, x, y + 34 * s * f, w, draw);
+    } else {
+        if (draw) {
+            plot_text(cr, h->title[k], 19 * s * f, x, y + 20 * s * f, 0, 1);
+            cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
+        }
+        hl = 34 * s * f + draw_par(cr, h->text[k], 13.5 * s * f, x, y + 34 * s * f, w, draw);
+    }
+    /* keys on the right: the key column as wide as its widest entry, at
+     * most 35 % of the column; a longer key has its text on the next line */
+    const double xk = r.x + 0.58 * r.w, colw = r.x + r.w - xk - 20 * s, fk = 12 * s * f;
+    double yk = r.y + 20 * s;
+    if (draw) {
+        cairo_set_source_rgb(cr, 0.05, 0.05, 0.05);
+        plot_text(cr, "keys", 17 * s * f, xk, yk + 18 * s * f, 0, 1);
+    }
+    yk += 30 * s * f;
+    double kw = 0;
+    for (size_t i = 0; i < live_nkey_docs; i++)
+        if (live_key_docs[i].faces & LIVE_FACE_WINDOW)
+            kw = fmax(kw, plot_text_width(cr, live_key_docs[i].keys, fk, 1));
+    kw = fmin(kw + 12 * s * f, 0.35 * colw);
+    for (size_t i = 0; i < live_nkey_docs; i++) {
+        if (!(live_key_docs[i].faces & LIVE_FACE_WINDOW))
+            continue;
+        if (draw) {
+            cairo_set_source_rgb(cr, 0.1, 0.2, 0.5);
+            plot_text(cr, live_key_docs[i].keys, fk, xk, yk + fk, 0, 1);
+        }
+        if (plot_text_width(cr, live_key_docs[i].keys, fk, 1) > kw - 6 * s * f)
+            yk += 1.35 * fk;
+        if (draw)
+            cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
+        yk += draw_par(cr, live_key_docs[i].what, fk, xk + kw, yk, colw - kw, draw);
+    }
+    return fmax(hl + 20 * s, yk - r.y);
+}
+
 static void draw_help(cairo_t *cr, const live_layout *L, const live_ui *u)
 {
     const double s = L->u;
@@ -558,41 +661,109 @@ static void draw_help(cairo_t *cr, const live_layout *L, const live_ui *u)
     rounded(cr, r, 10 * s);
     cairo_set_source_rgb(cr, 1, 1, 0.98);
     cairo_fill(cr);
-    const live_help *h = &u->help_text;
-    int k = u->hover_panel >= 0 && u->hover_panel < LIVE_NPANELS ? u->hover_panel : 0;
-    double x = r.x + 24 * s, y = r.y + 20 * s, w = 0.56 * r.w - 36 * s;
-    cairo_set_source_rgb(cr, 0.05, 0.05, 0.05);
-    if (!h->loaded) {
-        plot_text(cr, "help", 20 * s, x, y + 20 * s, 0, 1);
-        cairo_set_source_rgb(cr, 0.7, 0.1, 0.1);
-        draw_par(cr, h->error, 13 * s, x, y + 34 * s, w, 1);
-    } else {
-        plot_text(cr, h->title[k], 19 * s, x, y + 20 * s, 0, 1);
-        cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
-        draw_par(cr, h->text[k], 13.5 * s, x, y + 34 * s, w, 1);
-    }
-    /* keys on the right */
-    double xk = r.x + 0.58 * r.w, yk = r.y + 20 * s;
-    cairo_set_source_rgb(cr, 0.05, 0.05, 0.05);
-    plot_text(cr, "keys", 17 * s, xk, yk + 18 * s, 0, 1);
-    yk += 30 * s;
-    /* the key column as wide as its widest entry, at most 40 % of the column */
-    double kw = 0;
-    for (size_t i = 0; i < live_nkey_docs; i++)
-        if (live_key_docs[i].faces & LIVE_FACE_WINDOW)
-            kw = fmax(kw, plot_text_width(cr, live_key_docs[i].keys, 12 * s, 1));
-    kw = fmin(kw + 12 * s, 0.4 * (r.x + r.w - xk));
-    for (size_t i = 0; i < live_nkey_docs && yk < r.y + r.h - 40 * s; i++) {
-        if (!(live_key_docs[i].faces & LIVE_FACE_WINDOW))
-            continue;
-        cairo_set_source_rgb(cr, 0.1, 0.2, 0.5);
-        plot_text(cr, live_key_docs[i].keys, 12 * s, xk, yk + 12 * s, 0, 1);
-        cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
-        yk += draw_par(cr, live_key_docs[i].what, 12 * s, xk + kw, yk, r.x + r.w - xk - kw - 20 * s, 1);
-    }
+    /* the text as large as fits above the line at the bottom (100 % down
+     * to 55 %; then cut off) */
+    const double room = r.h - 34 * s;
+    double f = 1.0;
+    while (f > 0.55 && help_content(cr, r, u, s, f, 0) > room)
+        f *= 0.93;
+    cairo_save(cr);
+    cairo_rectangle(cr, r.x, r.y, r.w, room);
+    cairo_clip(cr);
+    help_content(cr, r, u, s, f, 1);
+    cairo_restore(cr);
     cairo_set_source_rgb(cr, 0.4, 0.4, 0.4);
     plot_text(cr, "point at a panel for its help · mouse: drag a slider, wheel for fine steps, click a button · F1 or ? closes",
-              11 * s, r.x + 0.5 * r.w, r.y + r.h - 14 * s, 0.5, 0);
+              fmin(11 * s, 11 * s * (r.w - 20 * s) / fmax(1, plot_text_width(cr, "point at a panel for its help · mouse: drag a slider, wheel for fine steps, click a button · F1 or ? closes", 11 * s, 0))),
+              r.x + 0.5 * r.w, r.y + r.h - 14 * s, 0.5, 0);
+}
+
+/* The status items (live_status_items) joined by " · " into at most
+ * maxw at size fs (bold): by priority, each in full or brief, as many as
+ * fit; the step is always there. */
+static void status_fit(cairo_t *cr, const live_ui *u, const qnn_snapshot *sn, double fs, double maxw, char *buf,
+                       size_t len)
+{
+    live_status_item it[LIVE_STATUS_ITEMS];
+    const int n = live_status_items(u, sn, it);
+    int form[LIVE_STATUS_ITEMS];   /* 0 dropped, 1 full, 2 brief */
+    for (int i = 0; i < n; i++)
+        form[i] = 1;
+    for (;;) {
+        size_t o = 0;
+        buf[0] = 0;
+        for (int i = 0; i < n && o < len; i++)
+            if (form[i]) {
+                int k = snprintf(buf + o, len - o, "%s%s", o ? " · " : "", form[i] == 2 ? it[i].brief : it[i].text);
+                if (k < 0)
+                    break;
+                o += (size_t)k;
+            }
+        if (plot_text_width(cr, buf, fs, 1) <= maxw)
+            return;
+        /* the least important item still shown in full with a brief form
+         * becomes brief; when none is left, the least important one goes */
+        int pick = -1;
+        for (int i = 0; i < n; i++)
+            if (form[i] == 1 && it[i].brief[0] && (pick < 0 || it[i].prio >= it[pick].prio))
+                pick = i;
+        if (pick >= 0 && it[pick].prio > 0) {
+            form[pick] = 2;
+            continue;
+        }
+        pick = -1;
+        for (int i = 1; i < n; i++)
+            if (form[i] && it[i].prio > 0 && (pick < 0 || it[i].prio >= it[pick].prio))
+                pick = i;
+        if (pick < 0)
+            return;
+        form[pick] = 0;
+    }
+}
+
+/* While a share string is replayed: a progress bar over the panels
+ * ("replaying step 800 of 1500"). */
+static void draw_replay(cairo_t *cr, const live_layout *L, const qnn_snapshot *sn)
+{
+    const double s = L->u;
+    double W = 0, H = 0;
+    for (int k = 0; k < LIVE_NPANELS; k++) {
+        W = fmax(W, L->panel[k].x + L->panel[k].w);
+        H = fmax(H, L->panel[k].y + L->panel[k].h);
+    }
+    cairo_set_source_rgba(cr, 0.97, 0.97, 0.97, 0.7);
+    cairo_rectangle(cr, 0, 0, W, H);
+    cairo_fill(cr);
+    const double bw = fmin(W - 40 * s, 560 * s), bh = 86 * s;
+    if (bw < 60 * s || H < bh)
+        return;
+    const plot_rect r = {0.5 * (W - bw), 0.5 * (H - bh), bw, bh};
+    double rgb[3];
+    plot_palette(0, rgb);
+    rounded(cr, r, 8 * s);
+    cairo_set_source_rgb(cr, 1, 1, 1);
+    cairo_fill_preserve(cr);
+    cairo_set_source_rgb(cr, rgb[0], rgb[1], rgb[2]);
+    cairo_set_line_width(cr, 1.5 * s);
+    cairo_stroke(cr);
+    char t[160];
+    snprintf(t, sizeof t, "replaying step %ld of %ld", sn->step, sn->target_step);
+    const double fs = 16 * s;
+    cairo_set_source_rgb(cr, 0.05, 0.05, 0.05);
+    plot_text(cr, t, fs, r.x + 0.5 * r.w, r.y + 14 * s + fs, 0.5, 1);
+    const plot_rect tr = {r.x + 20 * s, r.y + 46 * s, r.w - 40 * s, 14 * s};
+    const double f = sn->target_step > 0 ? fmin(1.0, fmax(0.0, (double)sn->step / (double)sn->target_step)) : 0;
+    rounded(cr, tr, 0.5 * tr.h);
+    cairo_set_source_rgb(cr, 0.88, 0.88, 0.88);
+    cairo_fill(cr);
+    if (f * tr.w >= tr.h) {
+        rounded(cr, (plot_rect){tr.x, tr.y, f * tr.w, tr.h}, 0.5 * tr.h);
+        cairo_set_source_rgb(cr, rgb[0], rgb[1], rgb[2]);
+        cairo_fill(cr);
+    }
+    cairo_set_source_rgb(cr, 0.4, 0.4, 0.4);
+    plot_text(cr, "the share string's run, headless at full speed; the controls follow when it is done", 10.5 * s,
+              r.x + 0.5 * r.w, r.y + r.h - 10 * s, 0.5, 0);
 }
 
 void live_draw(cairo_t *cr, const live_layout *L, const live_ui *u, const qnn_snapshot *sn,
@@ -633,9 +804,10 @@ void live_draw(cairo_t *cr, const live_layout *L, const live_ui *u, const qnn_sn
         } else {
             snprintf(lab, sizeof lab, "%s  [%s]", b->label, b->key);
         }
-        draw_button(cr, L->button[i], lab, active, s);
+        if (L->button[i].w > 0)
+            draw_button(cr, L->button[i], lab, active, s);
     }
-    for (int i = 0; i < live_model_count(); i++) {
+    for (int i = 0; i < live_model_count() && L->model[0].w > 0; i++) {
         char lab[64];
         snprintf(lab, sizeof lab, "%s", qnn_model_name(live_model_at(i)));
         draw_button(cr, L->model[i], lab, req->model == live_model_at(i), s);
@@ -647,8 +819,7 @@ void live_draw(cairo_t *cr, const live_layout *L, const live_ui *u, const qnn_sn
     cairo_set_source_rgb(cr, error ? 0.75 : 0.2, error ? 0.12 : 0.22, error ? 0.1 : 0.28);
     cairo_rectangle(cr, st.x, st.y, st.w, st.h);
     cairo_fill(cr);
-    char left[512], right[1200];
-    live_status_text(u, sn, left, sizeof left);
+    char left[1024], right[1200];
     const char *msg = u && u->status[0] ? u->status : sn->message;
     if (u && u->last_export[0] && !(u->status[0]))
         snprintf(right, sizeof right, "exported to %s", u->last_export);
@@ -656,6 +827,9 @@ void live_draw(cairo_t *cr, const live_layout *L, const live_ui *u, const qnn_sn
         snprintf(right, sizeof right, "%s", msg);
     cairo_set_source_rgb(cr, 1, 1, 1);
     double fs = 12.5 * s;
+    /* the items that fit in 60 % of the line when there is a message (all
+     * of it otherwise), the least important first brief, then dropped */
+    status_fit(cr, u, sn, fs, (right[0] ? 0.6 : 1.0) * st.w - 16 * s, left, sizeof left);
     double lw = plot_text(cr, left, fs, st.x + 8 * s, st.y + 0.5 * st.h + 0.36 * fs, 0, 1);
     double room = st.w - lw - 32 * s;
     double rw = plot_text_width(cr, right, fs, 0);
@@ -668,6 +842,8 @@ void live_draw(cairo_t *cr, const live_layout *L, const live_ui *u, const qnn_sn
     else
         plot_text(cr, right, rfs, st.x + st.w - 8 * s, st.y + 0.5 * st.h + 0.36 * rfs, 1, 0);
     cairo_restore(cr);
+    if (sn->busy && sn->target_step >= 0)
+        draw_replay(cr, L, sn);
     if (u && u->circuit_shown)
         draw_circuit(cr, L, u);
     if (u && u->tour && u->tour->shown && u->tour->nsteps > 0 && L->tour.w > 0)
