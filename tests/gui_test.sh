@@ -163,4 +163,123 @@ rc=0
 wait "$app" || rc=$?
 app=
 [ "$rc" = 0 ] || fail "circuit: exit status $rc"
-echo "gui_test: OK ($(exports | wc -l) exports, steps $s2, share string $(wc -c < "$work/out.txt") bytes, signals 130/143/129)"
+
+# 8. the window on a small and on a large display (private Xvfb servers of
+#    1280x720 and 1920x1080, no window manager): it opens inside the
+#    display, --size wins (said on stderr when too large), + makes the
+#    text and controls larger, full screen (--fullscreen, F11) covers the
+#    display with the layout drawn at its size
+xvfb_stop
+# png.py FILE: "W H BAND LEFT RIGHT": the size, the height of the status
+# bar (rows from the bottom of the colour of the bottom left pixel) and
+# the colours of the bottom corners (x = 2 and x = W - 3)
+cat >"$work/png.py" <<'EOF_PY'
+import struct, sys, zlib
+d = open(sys.argv[1], 'rb').read()
+assert d[:8] == b'\x89PNG\r\n\x1a\n', 'not a PNG'
+p, idat = 8, []
+while p < len(d):
+    n, t = struct.unpack('>I4s', d[p:p + 8]); c = d[p + 8:p + 8 + n]; p += 12 + n
+    if t == b'IHDR': w, h, bd, ct, _, _, il = struct.unpack('>IIBBBBB', c)
+    elif t == b'IDAT': idat.append(c)
+assert bd == 8 and il == 0 and ct in (2, 6), (bd, ct, il)
+bpp = 3 if ct == 2 else 4
+raw, s = zlib.decompress(b''.join(idat)), w * bpp
+# only the bottom 100 rows are looked at: decoding starts at the last row
+# above them that does not refer to the row before it (filter None or Sub)
+y0 = 0
+for y in range(max(0, h - 100), -1, -1):
+    if raw[y * (s + 1)] in (0, 1):
+        y0 = y
+        break
+prev, rows = bytearray(s), {}
+for y in range(y0, h):
+    f, r = raw[y * (s + 1)], bytearray(raw[y * (s + 1) + 1:(y + 1) * (s + 1)])
+    if f == 1:
+        for i in range(bpp, s): r[i] = (r[i] + r[i - bpp]) & 255
+    elif f == 2:
+        r = bytearray((a + b) & 255 for a, b in zip(r, prev))
+    elif f == 3:
+        for i in range(s): r[i] = (r[i] + ((r[i - bpp] if i >= bpp else 0) + prev[i]) // 2) & 255
+    elif f == 4:
+        for i in range(s):
+            a = r[i - bpp] if i >= bpp else 0; b = prev[i]; c = prev[i - bpp] if i >= bpp else 0
+            pa, pb, pc = abs(b - c), abs(a - c), abs(a + b - 2 * c)
+            r[i] = (r[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+    rows[y] = r; prev = r
+px = lambda x, y: tuple(rows[y][x * bpp:x * bpp + 3])
+band = 0
+while band < min(h, 99) and px(2, h - 1 - band) == px(2, h - 1): band += 1
+print(w, h, band, '%d,%d,%d' % px(2, h - 3), '%d,%d,%d' % px(w - 3, h - 3))
+EOF_PY
+# geom: "X Y W H" of window $W as the X server has it
+geom() { xdotool getwindowgeometry "$W" | awk '/Position/ {split($2, p, ","); x = p[1]; y = p[2]} /Geometry/ {split($2, g, "x"); print x, y, g[1], g[2]}'; }
+shots() { ls "$1"/qnnlab-screenshot-*.png 2>/dev/null | sort; }
+# shoot DIR N: key S, wait for the Nth screenshot in DIR, print its png.py line
+shoot() {
+  key S
+  for i in $(seq 100); do [ "$(shots "$1" | wc -l)" -ge "$2" ] && break; sleep 0.1; done
+  [ "$(shots "$1" | wc -l)" -ge "$2" ] || fail "screenshot $2 in $1 did not appear"
+  sleep 0.3
+  python3 "$work/png.py" "$(shots "$1" | tail -1)" || fail "screenshot $2 in $1 does not decode"
+}
+quit_app() {
+  xdotool key --window "$W" q 2>/dev/null || true
+  xdotool keyup q 2>/dev/null || true
+  for i in $(seq 100); do kill -0 "$app" 2>/dev/null || break; sleep 0.1; done
+  rc=0; wait "$app" || rc=$?; app=
+  [ "$rc" = 0 ] || fail "$1: exit status $rc"
+}
+xvfb_start "$work" 1280x720 || fail "Xvfb 1280x720 did not start"
+mkdir -p "$work/fit" "$work/big"
+"$QNNLAB" gui default --export-dir "$work/fit" >"$work/out-fit.txt" 2>"$work/err-fit.txt" &
+app=$!
+xvfb_window "$app" '^qnnlab' 30 || fail "fit: no window appeared"
+sleep 1
+read -r x y ww wh <<<"$(geom)"
+[ "$x" -ge 0 ] && [ "$y" -ge 0 ] && [ $((x + ww)) -le 1280 ] && [ $((y + wh)) -le 720 ] ||
+  fail "fit: the window at $x,$y, ${ww}x$wh is not inside the 1280x720 display"
+[ "$ww" -ge 1000 ] && [ "$ww" -le 1600 ] || fail "fit: the window is ${ww}x$wh: not the preset size scaled to fit"
+[ ! -s "$work/err-fit.txt" ] || fail "fit: stderr: $(cat "$work/err-fit.txt")"
+fit="${ww}x$wh at $x,$y"
+read -r pw ph band1 _ _ <<<"$(shoot "$work/fit" 1)"
+[ "$pw" = "$ww" ] && [ "$ph" = "$wh" ] || fail "fit: screenshot ${pw}x$ph, window ${ww}x$wh"
+key plus
+sleep 0.5
+read -r pw ph band2 _ _ <<<"$(shoot "$work/fit" 2)"
+[ "$band1" -ge 20 ] && [ "$band2" -ge $((band1 * 6 / 5)) ] ||
+  fail "fit: the status bar is $band1 px high, $band2 px after + (want 25 % taller)"
+quit_app fit
+# --size wins over the display, and says so
+"$QNNLAB" gui default --size 1400x900 --export-dir "$work/big" >"$work/out-big.txt" 2>"$work/err-big.txt" &
+app=$!
+xvfb_window "$app" '^qnnlab' 30 || fail "size: no window appeared"
+sleep 0.5
+read -r x y ww wh <<<"$(geom)"
+[ "$ww" = 1400 ] && [ "$wh" = 900 ] || fail "size: --size 1400x900 gave ${ww}x$wh"
+grep -q "^qnnlab gui: --size 1400x900 is larger than the display (1280x720 usable)" "$work/err-big.txt" ||
+  fail "size: no message on stderr: $(cat "$work/err-big.txt")"
+quit_app size
+xvfb_stop
+# full screen on a 1920x1080 display: --fullscreen, then F11 off and on
+xvfb_start "$work" 1920x1080 || fail "Xvfb 1920x1080 did not start"
+mkdir -p "$work/full"
+"$QNNLAB" gui default --fullscreen --export-dir "$work/full" >"$work/out-full.txt" 2>"$work/err-full.txt" &
+app=$!
+xvfb_window "$app" '^qnnlab' 30 || fail "fullscreen: no window appeared"
+sleep 1
+[ "$(geom)" = "0 0 1920 1080" ] || fail "--fullscreen: the window is at $(geom), want 0 0 1920 1080"
+key F11
+sleep 1
+read -r x y ww wh <<<"$(geom)"
+[ "$ww" -lt 1920 ] && [ "$x" -gt 0 ] || fail "F11 did not leave full screen: $x $y $ww $wh"
+key F11
+sleep 1
+[ "$(geom)" = "0 0 1920 1080" ] || fail "F11: the window is at $(geom), want 0 0 1920 1080"
+read -r pw ph band left right <<<"$(shoot "$work/full" 1)"
+[ "$pw" = 1920 ] && [ "$ph" = 1080 ] || fail "fullscreen: the screenshot is ${pw}x$ph, want 1920x1080"
+# the status bar spans the bottom of the screen (the background is 247 grey)
+[ "$band" -ge 20 ] && [ "$band" -le 60 ] && [ "$left" = "$right" ] && [ "$left" != 247,247,247 ] ||
+  fail "fullscreen: the bottom of the screenshot is not the status bar (band $band px, corners $left / $right)"
+quit_app fullscreen
+echo "gui_test: OK ($(exports | wc -l) exports, steps $s2, share string $(wc -c < "$work/out.txt") bytes, signals 130/143/129, 1280x720: ${fit}, status bar $band1 -> $band2 px)"

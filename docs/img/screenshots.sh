@@ -1,26 +1,33 @@
 #!/bin/sh
-# Retakes the README's screenshots: the window (docs/img/window.png) and
-# the terminal face inside xterm (docs/img/terminal.png), both on the
-# hessian-live preset after a few seconds of training, under a private Xvfb.
-# Needs Xvfb, xdotool, xterm, xwd and ImageMagick's convert (apt-get
-# install xvfb xdotool xterm x11-apps imagemagick).
+# Retakes the README's screenshots under private Xvfb servers (no window
+# manager):
+#   window.png              the window's own screenshot (key S) on the
+#                           hessian-live preset after 6 s of training
+#   fit-1280x720.png        a 1280x720 display with the window opened at
+#                           its default size (fitted to the display, centred)
+#   fullscreen-1920x1080.png  a 1920x1080 display with the window full screen
+#   terminal.png            the terminal face inside a 120x40 xterm
+# The two display shots capture the whole screen with FFmpeg's x11grab
+# (the window's own screenshot, placed where the X server has the window,
+# when FFmpeg or its x11grab are missing); the terminal shot needs xterm,
+# xwd and ImageMagick's convert and is skipped without them.
+# Needs Xvfb and xdotool (apt-get install xvfb xdotool ffmpeg xterm
+# x11-apps imagemagick).
 #   sh docs/img/screenshots.sh [PATH/TO/qnnlab]
 set -eu
 root=$(cd "$(dirname "$0")/../.." && pwd)
 qnnlab=${1:-$root/build/app/qnnlab}
 convert=/usr/bin/convert   # ImageMagick (not a stand-in earlier on PATH)
-for t in Xvfb xdotool xterm xwd $convert; do
+for t in Xvfb xdotool python3; do
     command -v "$t" >/dev/null || { echo "screenshots.sh: $t is missing" >&2; exit 2; }
 done
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/qnnlab-shots.XXXXXX")
 . "$root/tests/xvfb.sh"
-cleanup() { xvfb_stop; rm -rf "$tmp"; }
+app=
+cleanup() { [ -n "$app" ] && kill "$app" 2>/dev/null; xvfb_stop; rm -rf "$tmp"; }
 trap cleanup EXIT
-xvfb_start "$tmp" || { echo "screenshots.sh: Xvfb did not start" >&2; cat "$tmp/xvfb.log" >&2; exit 1; }
+export OPENBLAS_NUM_THREADS=1
 
-# the window: its own screenshot key (S) after 6 s of training
-OPENBLAS_NUM_THREADS=1 "$qnnlab" gui hessian-live --size 1280x720 --export-dir "$tmp" >/dev/null 2>&1 &
-app=$!
 win_of() {   # the window of process $1, waiting up to 20 s
     for i in $(seq 200); do
         w=$(xdotool search --pid "$1" 2>/dev/null | head -n 1)
@@ -30,16 +37,102 @@ win_of() {   # the window of process $1, waiting up to 20 s
     echo "screenshots.sh: no window for process $1" >&2
     return 1
 }
+# shot DIR: the window's own screenshot (key S) into DIR; prints its path
+shot() {
+    xdotool key --window "$W" S
+    for i in $(seq 100); do
+        f=$(ls "$1"/qnnlab-screenshot-*.png 2>/dev/null | head -n 1)
+        [ -n "$f" ] && { sleep 0.5; echo "$f"; return 0; }
+        sleep 0.1
+    done
+    echo "screenshots.sh: the screenshot did not appear" >&2
+    return 1
+}
+quit() { xdotool key --window "$W" q; xdotool keyup q; wait "$app" || true; app=; }
+# screen OUT WxH DIR: the whole screen into OUT (x11grab), else the
+# window's screenshot from DIR on a black screen at the window's place
+screen() {
+    if command -v ffmpeg >/dev/null && ffmpeg -hide_banner -devices 2>/dev/null | grep -q x11grab; then
+        ffmpeg -loglevel error -y -f x11grab -video_size "$2" -i "$DISPLAY" -frames:v 1 "$tmp/screen.png" &&
+            cp "$tmp/screen.png" "$1" && return 0
+    fi
+    s=$(shot "$3")
+    geo=$(xdotool getwindowgeometry "$W" | awk '/Position/ {split($2, p, ","); print p[1], p[2]}')
+    python3 - "$s" "$1" "$2" $geo <<'EOF'
+import struct, sys, zlib
+src, out, size, x0, y0 = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
+d = open(src, 'rb').read(); p, idat = 8, []
+while p < len(d):
+    n, t = struct.unpack('>I4s', d[p:p + 8]); c = d[p + 8:p + 8 + n]; p += 12 + n
+    if t == b'IHDR': w, h, bd, ct = struct.unpack('>IIBB', c[:10])
+    elif t == b'IDAT': idat.append(c)
+bpp = 3 if ct == 2 else 4; raw = zlib.decompress(b''.join(idat)); s = w * bpp
+prev, rows = bytearray(s), []
+for y in range(h):
+    f, r = raw[y * (s + 1)], bytearray(raw[y * (s + 1) + 1:(y + 1) * (s + 1)])
+    for i in range(s):
+        a = r[i - bpp] if i >= bpp else 0; b = prev[i]; c = prev[i - bpp] if i >= bpp else 0
+        if f == 1: r[i] = (r[i] + a) & 255
+        elif f == 2: r[i] = (r[i] + b) & 255
+        elif f == 3: r[i] = (r[i] + (a + b) // 2) & 255
+        elif f == 4:
+            pa, pb, pc = abs(b - c), abs(a - c), abs(a + b - 2 * c)
+            r[i] = (r[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+    rows.append(r); prev = r
+W, H = map(int, size.split('x'))
+lines = []
+for y in range(H):
+    line = bytearray(3 * W)
+    if 0 <= y - y0 < h:
+        r = rows[y - y0]
+        for x in range(max(0, x0), min(W, x0 + w)):
+            line[3 * x:3 * x + 3] = r[(x - x0) * bpp:(x - x0) * bpp + 3]
+    lines.append(b'\0' + bytes(line))
+chunk = lambda t, c: struct.pack('>I', len(c)) + t + c + struct.pack('>I', zlib.crc32(t + c))
+open(out, 'wb').write(b'\x89PNG\r\n\x1a\n' + chunk(b'IHDR', struct.pack('>IIBBBBB', W, H, 8, 2, 0, 0, 0)) +
+                      chunk(b'IDAT', zlib.compress(b''.join(lines), 9)) + chunk(b'IEND', b''))
+EOF
+}
+
+# 1. the window: its own screenshot (S) after 6 s of training
+xvfb_start "$tmp" || { echo "screenshots.sh: Xvfb did not start" >&2; cat "$tmp/xvfb.log" >&2; exit 1; }
+mkdir -p "$tmp/w"
+"$qnnlab" gui hessian-live --size 1280x720 --export-dir "$tmp/w" >/dev/null 2>&1 &
+app=$!
 W=$(win_of "$app")
 sleep 6
-xdotool key --window "$W" S
-sleep 1
-xdotool key --window "$W" q
-wait "$app" || true
-shot=$(ls "$tmp"/*.png | head -n 1)
-cp "$shot" "$root/docs/img/window.png"
+cp "$(shot "$tmp/w")" "$root/docs/img/window.png"
+quit
+xvfb_stop
 
-# the terminal face in a 120x40 xterm, after 6 s
+# 2. a 1280x720 display: the window opens fitted to it
+xvfb_start "$tmp" 1280x720 || { echo "screenshots.sh: Xvfb did not start" >&2; exit 1; }
+mkdir -p "$tmp/fit"
+"$qnnlab" gui default --export-dir "$tmp/fit" >/dev/null 2>&1 &
+app=$!
+W=$(win_of "$app")
+sleep 5
+screen "$root/docs/img/fit-1280x720.png" 1280x720 "$tmp/fit"
+quit
+xvfb_stop
+
+# 3. a 1920x1080 display, full screen
+xvfb_start "$tmp" 1920x1080 || { echo "screenshots.sh: Xvfb did not start" >&2; exit 1; }
+mkdir -p "$tmp/full"
+"$qnnlab" gui hessian-live --fullscreen --export-dir "$tmp/full" >/dev/null 2>&1 &
+app=$!
+W=$(win_of "$app")
+sleep 6
+screen "$root/docs/img/fullscreen-1920x1080.png" 1920x1080 "$tmp/full"
+quit
+xvfb_stop
+echo "wrote docs/img/window.png, fit-1280x720.png and fullscreen-1920x1080.png"
+
+# 4. the terminal face in a 120x40 xterm, after 6 s
+for t in xterm xwd $convert; do
+    command -v "$t" >/dev/null || { echo "screenshots.sh: $t is missing: docs/img/terminal.png not retaken" >&2; exit 0; }
+done
+xvfb_start "$tmp" || exit 1
 xterm -geometry 120x40+0+0 -fa 'DejaVu Sans Mono' -fs 10 -bg black -fg grey90 \
     -e env OPENBLAS_NUM_THREADS=1 TERM=xterm-256color LANG=C.UTF-8 "$qnnlab" tui hessian-live &
 xt=$!
@@ -48,4 +141,4 @@ sleep 7
 xwd -silent -id "$T" >"$tmp/term.xwd"
 kill "$xt" 2>/dev/null || true
 "$convert" "$tmp/term.xwd" -strip "$root/docs/img/terminal.png"
-echo "wrote docs/img/window.png and docs/img/terminal.png"
+echo "wrote docs/img/terminal.png"
