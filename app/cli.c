@@ -23,7 +23,8 @@ static const qnn_command commands[] = {
         .name = "run",
         .summary = "run a preset headless and write its trace, summary and figure",
         .usage = "qnnlab run PRESET --out DIR [--set KEY=VALUE]... [--steps N] [--instances R]\n"
-                 "            [--seed S] [--threads T] [--quiet]",
+                 "            [--seed S] [--threads T] [--quiet] [--fig-size WxH] [--dpi N]\n"
+                 "            [--font-size PT] [--title on|off] [--style onecolumn|twocolumn|slide]",
         .help = "  run PRESET   Run a preset headless and write, into DIR and nothing else:\n"
                 "               trace.csv (one row per recorded step and instance), summary.json\n"
                 "               (parameters, seed, version, theory values with their constants,\n"
@@ -37,7 +38,10 @@ static const qnn_command commands[] = {
                 "    --seed S           same as --set seed=S\n"
                 "    --threads T        same as --set threads=T (results do not depend on T)\n"
                 "    --quiet            no progress lines on stderr\n"
-                "               --set sweep.KEY=V1,V2,... sweeps KEY over these values instead.\n",
+                "               --set sweep.KEY=V1,V2,... sweeps KEY over these values instead.\n"
+                "               The figure for a paper or a slide (figure.* only; trace.csv and\n"
+                "               summary.json do not change):\n"
+                QNN_FIG_OPTS_HELP,
         .more = "The keys, what each allows and its default: `qnnlab --help` (Keys).\n",
         .main = qnn_cmd_run,
     },
@@ -87,7 +91,8 @@ static const qnn_command commands[] = {
         .name = "reproduce",
         .summary = "reproduce a paper figure and report each claim beside its measured value",
         .usage = "qnnlab reproduce FIGURE-ID [--out DIR] [--quick] [--set KEY=VALUE]... [--instances R]\n"
-                 "            [--seed S] [--threads T] [--quiet]\n"
+                 "            [--seed S] [--threads T] [--quiet] [--fig-size WxH] [--dpi N] [--font-size PT]\n"
+                 "            [--title on|off] [--style onecolumn|twocolumn|slide]\n"
                  "qnnlab reproduce all [--out DIR] [--quick] [--set KEY=VALUE]... [--instances R]\n"
                  "            [--seed S] [--threads T] [--quiet]\n"
                  "qnnlab reproduce --list",
@@ -109,6 +114,8 @@ static const qnn_command commands[] = {
                 "    --seed S           same as --set seed=S\n"
                 "    --threads T        worker threads (results do not depend on T)\n"
                 "    --list             the figure ids; --quiet: no progress lines\n"
+                "    --fig-size WxH, --dpi N, --font-size PT, --title on|off,\n"
+                "    --style onecolumn|twocolumn|slide  figure.* as for run\n"
                 "               With `all` the changes apply to every figure, and are refused\n"
                 "               before anything runs when one of them does not fit a figure.\n",
         .main = qnn_cmd_reproduce,
@@ -303,6 +310,7 @@ static const qnn_opt run_opts[] = {
     { "seed", RUN_SEED, "a seed (as --set seed=S)", 0 },
     { "threads", RUN_THREADS, "a number of threads (as --set threads=T)", 0 },
     { "quiet", 'q', NULL, 0 },
+    QNN_FIG_OPTS,
 };
 
 int qnn_cmd_run(const qnn_command *self, int argc, char **argv)
@@ -323,10 +331,16 @@ int qnn_cmd_run(const qnn_command *self, int argc, char **argv)
         rc = QNN_EXIT_FAILURE;
         goto done;
     }
+    live_fig_opts fo;
+    live_fig_opts_init(&fo);
     qnn_optparser op;
     qnn_opt_init(&op, run_opts, sizeof run_opts / sizeof run_opts[0], argc, argv);
     for (int c; (c = qnn_opt_next(&op)) != QNN_OPT_END;) {
         const char *sugar = NULL;
+        if (qnn_fig_opt(c, op.arg, &fo, err, sizeof err) < 0) {
+            rc = refuse_in("run", err);
+            goto done;
+        }
         switch (c) {
         case QNN_OPT_HELP:
             qnn_command_help(self, stdout);
@@ -373,6 +387,10 @@ int qnn_cmd_run(const qnn_command *self, int argc, char **argv)
         rc = refuse_in("run", "missing --out DIR; allowed: --out followed by a directory path");
         goto done;
     }
+    if (live_fig_opts_check(&fo, err, sizeof err) != 0) {
+        rc = refuse_in("run", err);
+        goto done;
+    }
     rc = qnn_result_prepare(preset_name, over, nover, ps, &res, err, sizeof err);
     if (rc != QNN_EXIT_OK) {
         if (rc == QNN_EXIT_USAGE)
@@ -387,6 +405,7 @@ int qnn_cmd_run(const qnn_command *self, int argc, char **argv)
         rc = qnn_refuse("qnnlab", err);
         goto done;
     }
+    res.figopts = &fo;
     int diverged = 0;
     rc = qnn_result_execute(&res, quiet, &diverged);
     if (rc != QNN_EXIT_OK)

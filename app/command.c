@@ -156,3 +156,11 @@ int qnn_opt_next(qnn_optparser *p)
     p->arg = optarg;
     return c;
 }
+
+int qnn_fig_opt(int c, const char *arg, live_fig_opts *o, char *err, size_t errlen)
+{
+    static const char *const names[] = {"fig-size", "dpi", "font-size", "title", "style"};
+    if (c < QNN_OPT_FIG_SIZE || c > QNN_OPT_STYLE)
+        return 0;
+    return live_fig_opts_set(o, names[c - QNN_OPT_FIG_SIZE], arg, err, errlen) == 0 ? 1 : -1;
+}

@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "figopts.h"
+
 typedef struct qnn_command qnn_command;
 struct qnn_command {
     const char *name;      /* the word after `qnnlab`: "run" */
@@ -105,6 +107,36 @@ void qnn_opt_init(qnn_optparser *p, const qnn_opt *opts, size_t nopts, int argc,
  * and what is allowed (an unknown option, a missing value, a value given
  * to a flag). */
 int qnn_opt_next(qnn_optparser *p);
+
+/* The figure options (ui/live/figopts.h) of `run`, `reproduce` and the
+ * live faces, as entries of a command's qnn_opt table:
+ *     static const qnn_opt opts[] = { ..., QNN_FIG_OPTS };
+ * and, in the loop over qnn_opt_next, qnn_fig_opt for every val. */
+enum { QNN_OPT_FIG_SIZE = 900, QNN_OPT_DPI, QNN_OPT_FONT_SIZE, QNN_OPT_TITLE, QNN_OPT_STYLE };
+#define QNN_FIG_OPTS                                                                             \
+    { "fig-size", QNN_OPT_FIG_SIZE, "WIDTHxHEIGHT with in, mm or cm (3.4x2.6in, 86x60mm)", 0 },  \
+    { "dpi", QNN_OPT_DPI, "PNG pixels per inch, 10 .. 1200", 0 },                               \
+    { "font-size", QNN_OPT_FONT_SIZE, "a size in points, 4 .. 72", 0 },                         \
+    { "title", QNN_OPT_TITLE, "on or off", 0 },                                                 \
+    { "style", QNN_OPT_STYLE, "onecolumn, twocolumn or slide", 0 }
+
+/* The options' lines of a command's help text (after its own options). */
+#define QNN_FIG_OPTS_HELP                                                                        \
+    "    --fig-size WxH     figure size with a unit: 3.4x2.6in, 86x60mm, 8.6x6cm (each\n"          \
+    "                       side 0.5 .. 40 in; default: the figure's own)\n"                      \
+    "    --dpi N            PNG pixels per inch, 10 .. 1200 (default 144); the PNG is\n"          \
+    "                       the size in inches times N pixels\n"                                  \
+    "    --font-size PT     tick labels in points (4 .. 72); labels, titles, legends\n"           \
+    "                       and line widths scale with it\n"                                      \
+    "    --title on|off     the figure's and the panels' titles (default on)\n"                   \
+    "    --style S          onecolumn (3.4 in wide, 8 pt, panels stacked, no title),\n"           \
+    "                       twocolumn (7 in, 9 pt, no title) or slide (10x5.6 in,\n"              \
+    "                       16 pt); the options above change a style's values\n"
+
+/* When c is a figure option's val: sets it in o from arg and returns 1,
+ * or returns -1 with the refusal in err ("--dpi: value '0' is out of
+ * range; allowed: 10 .. 1200"). Any other c: 0, o untouched. */
+int qnn_fig_opt(int c, const char *arg, live_fig_opts *o, char *err, size_t errlen);
 
 /* s made safe to print inside quotes in a message (qnn_text_quote,
  * qnn/text.h): control characters (C0, DEL, C1) and bytes that are not

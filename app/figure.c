@@ -298,12 +298,22 @@ static int build_figure(const qnn_result *res, builder *b, plot_figure *fig, cha
     }
 }
 
+/* build_figure, then the run's figure options (size, style, title ...):
+ * the panels are the arena's, so their titles may be cleared. */
+static int build_figure_opts(const qnn_result *res, builder *b, plot_figure *fig, char *title, size_t tlen)
+{
+    if (build_figure(res, b, fig, title, tlen) != 0)
+        return -1;
+    live_fig_opts_apply(res->figopts, fig, (plot_panel *)fig->panels);
+    return 0;
+}
+
 int qnn_write_figure(const qnn_result *res, int format, const char *path, char *err, size_t errlen)
 {
     builder b;
     plot_figure fig;
     char title[QNN_TEXT_MAX + 64];
-    if (build_figure(res, &b, &fig, title, sizeof title) != 0) {
+    if (build_figure_opts(res, &b, &fig, title, sizeof title) != 0) {
         snprintf(err, errlen, "out of memory while building the figure");
         fig_arena_free(&b.a);
         return -1;

@@ -40,6 +40,7 @@ typedef struct rep_opts {
     int nset;
     const char **set;    /* "gamma=1", "instances=3" */
     const char **typed;  /* "--set gamma=1", "--instances 3" */
+    live_fig_opts fig;   /* --fig-size, --style ... of figure.* (figopts.h) */
 } rep_opts;
 
 /* ------------------------------------------------------------------------ */
@@ -393,6 +394,7 @@ static int reproduce_one(const fig_def *fd, const char *dir, const rep_opts *o, 
         fprintf(stderr, "qnnlab: reproduce %s: %s\n", fd->id, err);
         goto done;
     }
+    res.figopts = &o->fig;
     if (qnn_prepare_run_outdir(dir, report_names, 2, err, sizeof err) != 0) {
         rc = qnn_refuse("qnnlab", err);
         goto done;
@@ -454,6 +456,7 @@ static const qnn_opt reproduce_opts[] = {
     { "threads", REP_THREADS, "a number of threads, 1 .. 256", 0 },
     { "quiet", 'q', NULL, 0 },
     { "list", REP_LIST, NULL, 0 },
+    QNN_FIG_OPTS,
 };
 
 /* the command with its options parsed; o's arrays are the caller's */
@@ -475,10 +478,16 @@ int qnn_cmd_reproduce(const qnn_command *self, int argc, char **argv)
         rc = QNN_EXIT_FAILURE;
         goto done;
     }
+    live_fig_opts_init(&o.fig);
     qnn_optparser op;
     qnn_opt_init(&op, reproduce_opts, sizeof reproduce_opts / sizeof reproduce_opts[0], argc, argv);
     for (int c; (c = qnn_opt_next(&op)) != QNN_OPT_END;) {
         const char *sugar = NULL;
+        char ferr[600];
+        if (qnn_fig_opt(c, op.arg, &o.fig, ferr, sizeof ferr) < 0) {
+            fprintf(stderr, "qnnlab: reproduce: %s\n", ferr);
+            goto done;
+        }
         switch (c) {
         case QNN_OPT_HELP:
             qnn_command_help(self, stdout);
@@ -560,6 +569,11 @@ static int reproduce_cmd(const char *id, const char *out, int quiet, const rep_o
                     qnn_quote(o->threads, 80, q, sizeof q));
             return QNN_EXIT_USAGE;
         }
+    }
+    char ferr[600];
+    if (live_fig_opts_check(&o->fig, ferr, sizeof ferr) != 0) {
+        fprintf(stderr, "qnnlab: reproduce: %s\n", ferr);
+        return QNN_EXIT_USAGE;
     }
     const int all = !strcmp(id, "all");
     const fig_def *fd = all ? NULL : rep_find_fig(id);

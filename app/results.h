@@ -9,6 +9,7 @@
 #include "qnn/analysis.h"
 #include "qnn/run.h"
 #include "qnn/text.h" /* qnn_json_text, used by every JSON writer of app/ */
+#include "figopts.h"
 
 typedef struct qnn_point {
     qnn_params params;
@@ -23,6 +24,9 @@ typedef struct qnn_result {
     int noverrides;
     long npoints;
     qnn_point *points;
+    /* the figure options of figure.* (--fig-size, --style ...: figopts.h);
+     * NULL: the figure as its kind lays it out */
+    const live_fig_opts *figopts;
 } qnn_result;
 
 /* Preparing and running a result: app/runner.h. */
@@ -89,8 +93,8 @@ void qnn_outdir_remove_created(void);
 
 
 
-/* Draws the run's figure (layout from the preset's figure keys) into
- * path in the given format (0 PNG, 1 SVG, 2 PDF). */
+/* Draws the run's figure (layout from the preset's figure keys, then
+ * res->figopts) into path in the given format (0 PNG, 1 SVG, 2 PDF). */
 int qnn_write_figure(const qnn_result *res, int format, const char *path, char *err, size_t errlen);
 
 /* spectra.csv (every Hessian spectrum of every instance; written only when

@@ -1,7 +1,10 @@
 /* Export of the live faces: every panel as PNG/SVG/PDF with the data
  * behind it, and the dashboard screenshot. Files are written into a hidden
- * temporary folder (or name) and renamed when complete. */
+ * temporary folder (or name) and renamed when complete. Also the figure
+ * options of figopts.h (parsed here, applied to every figure file of the
+ * program: the live panels and `qnnlab run`'s figure). */
 #include "live.h"
+#include "figopts.h"
 #include "qnn/share.h"
 #include "qnn/text.h"
 #include "afile.h"
@@ -17,8 +20,279 @@
 #include <unistd.h>
 #include <dirent.h>
 
-static int fail(live_ui *u, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 #include <stdarg.h>
+
+/* ------------------------------------------------------------------ */
+/* Figure options (figopts.h)                                          */
+
+static live_fig_opts fig_current = {0, 0, 0, 0, -1, LIVE_FIG_SCREEN};
+
+void live_fig_opts_init(live_fig_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->title = -1;
+    o->style = LIVE_FIG_SCREEN;
+}
+
+void live_fig_opts_use(const live_fig_opts *o)
+{
+    if (o)
+        fig_current = *o;
+    else
+        live_fig_opts_init(&fig_current);
+}
+
+const live_fig_opts *live_fig_opts_current(void)
+{
+    return &fig_current;
+}
+
+int live_fig_opts_is_default(const live_fig_opts *o)
+{
+    return !o || (!(o->width > 0) && !(o->height > 0) && !(o->dpi > 0) && !(o->font_size > 0) && o->title < 0 &&
+                  o->style == LIVE_FIG_SCREEN);
+}
+
+/* A plain decimal number at *p ("3", "3.4", ".5"; no sign, exponent,
+ * hex, NaN or infinity), *p moved past it; 0, or -1 when there is none. */
+static int fig_decimal(const char **p, double *v)
+{
+    const char *s = *p;
+    size_t n = 0, digits = 0;
+    while (s[n] >= '0' && s[n] <= '9')
+        n++, digits++;
+    if (s[n] == '.') {
+        n++;
+        while (s[n] >= '0' && s[n] <= '9')
+            n++, digits++;
+    }
+    if (digits == 0 || n > 30)
+        return -1;
+    char b[32];
+    memcpy(b, s, n);
+    b[n] = 0;
+    *v = strtod(b, NULL);
+    *p = s + n;
+    return isfinite(*v) ? 0 : -1;
+}
+
+/* WIDTHxHEIGHT followed by in, mm or cm ('x', 'X' or '×'), in points. */
+static int fig_parse_size(const char *v, double *w, double *h, double *unit_pt, const char **unit)
+{
+    const char *p = v;
+    double a, b;
+    if (fig_decimal(&p, &a) != 0)
+        return -1;
+    if (*p == 'x' || *p == 'X')
+        p++;
+    else if (!strncmp(p, "\xc3\x97", 2))
+        p += 2;
+    else
+        return -1;
+    if (fig_decimal(&p, &b) != 0)
+        return -1;
+    static const struct { const char *name; double pt; } units[] = {
+        {"in", 72.0}, {"mm", 72.0 / 25.4}, {"cm", 72.0 / 2.54},
+    };
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+        if (!strcmp(p, units[i].name)) {
+            *w = a * units[i].pt;
+            *h = b * units[i].pt;
+            *unit_pt = units[i].pt;
+            *unit = units[i].name;
+            return 0;
+        }
+    return -1;
+}
+
+int live_fig_opts_set(live_fig_opts *o, const char *name, const char *value, char *err, size_t errlen)
+{
+    char q[QNN_QUOTE_CAP(60)];
+    const char *v = value ? value : "";
+    qnn_text_quote(v, strlen(v), 60, q, sizeof q);
+    if (!strcmp(name, "fig-size")) {
+        double w, h, u;
+        const char *unit;
+        if (fig_parse_size(v, &w, &h, &u, &unit) != 0) {
+            snprintf(err, errlen, "--fig-size: value '%s' is not WIDTHxHEIGHT with a unit; allowed: positive numbers "
+                     "and in, mm or cm (3.4x2.6in, 86x60mm, 8.6x6cm)", q);
+            return -1;
+        }
+        if (!(w >= LIVE_FIG_MIN_IN * 72 - 1e-9) || !(h >= LIVE_FIG_MIN_IN * 72 - 1e-9) ||
+            !(w <= LIVE_FIG_MAX_IN * 72 + 1e-9) || !(h <= LIVE_FIG_MAX_IN * 72 + 1e-9)) {
+            snprintf(err, errlen, "--fig-size: value '%s' is out of range; allowed: each side %g .. %g in "
+                     "(%g .. %g mm)", q, LIVE_FIG_MIN_IN, LIVE_FIG_MAX_IN, LIVE_FIG_MIN_IN * 25.4,
+                     LIVE_FIG_MAX_IN * 25.4);
+            return -1;
+        }
+        o->width = w;
+        o->height = h;
+        return 0;
+    }
+    if (!strcmp(name, "dpi")) {
+        const char *p = v;
+        double d;
+        if (fig_decimal(&p, &d) != 0 || *p || strchr(v, '.')) {
+            snprintf(err, errlen, "--dpi: value '%s' is not a whole number; allowed: %d .. %d (PNG pixels per inch)",
+                     q, LIVE_FIG_MIN_DPI, LIVE_FIG_MAX_DPI);
+            return -1;
+        }
+        if (d < LIVE_FIG_MIN_DPI || d > LIVE_FIG_MAX_DPI) {
+            snprintf(err, errlen, "--dpi: value '%s' is out of range; allowed: %d .. %d (PNG pixels per inch)", q,
+                     LIVE_FIG_MIN_DPI, LIVE_FIG_MAX_DPI);
+            return -1;
+        }
+        o->dpi = d;
+        return 0;
+    }
+    if (!strcmp(name, "font-size")) {
+        const char *p = v;
+        double d;
+        if (fig_decimal(&p, &d) != 0 || (*p && strcmp(p, "pt"))) {
+            snprintf(err, errlen, "--font-size: value '%s' is not a number of points; allowed: %d .. %d (the tick "
+                     "labels; the rest scales with them)", q, LIVE_FIG_MIN_PT, LIVE_FIG_MAX_PT);
+            return -1;
+        }
+        if (d < LIVE_FIG_MIN_PT || d > LIVE_FIG_MAX_PT) {
+            snprintf(err, errlen, "--font-size: value '%s' is out of range; allowed: %d .. %d (points)", q,
+                     LIVE_FIG_MIN_PT, LIVE_FIG_MAX_PT);
+            return -1;
+        }
+        o->font_size = d;
+        return 0;
+    }
+    if (!strcmp(name, "title")) {
+        if (strcmp(v, "on") && strcmp(v, "off")) {
+            snprintf(err, errlen, "--title: value '%s' is not on or off; allowed: on, off", q);
+            return -1;
+        }
+        o->title = !strcmp(v, "on");
+        return 0;
+    }
+    if (!strcmp(name, "style")) {
+        static const char *const names[] = {"onecolumn", "twocolumn", "slide"};
+        for (int i = 0; i < 3; i++)
+            if (!strcmp(v, names[i])) {
+                o->style = (live_fig_style)(LIVE_FIG_ONECOLUMN + i);
+                return 0;
+            }
+        snprintf(err, errlen, "--style: value '%s' is not a style; allowed: onecolumn (3.4 in, 8 pt), "
+                 "twocolumn (7 in, 9 pt), slide (10 x 5.6 in, 16 pt)", q);
+        return -1;
+    }
+    snprintf(err, errlen, "unknown figure option '--%.40s'; allowed: --fig-size, --dpi, --font-size, --title, --style",
+             name);
+    return -1;
+}
+
+/* The style's page in points (0 x 0 for none). */
+static void fig_style_size(live_fig_style st, double *w, double *h)
+{
+    *w = *h = 0;
+    switch (st) {
+    case LIVE_FIG_ONECOLUMN: *w = 3.4 * 72; break;
+    case LIVE_FIG_TWOCOLUMN: *w = 7.0 * 72; break;
+    case LIVE_FIG_SLIDE: *w = 10.0 * 72; *h = 5.625 * 72; break;
+    default: break;
+    }
+}
+
+int live_fig_opts_check(const live_fig_opts *o, char *err, size_t errlen)
+{
+    if (!o || !(o->dpi > 0))
+        return 0;
+    double w, h;
+    fig_style_size(o->style, &w, &h);
+    const char *of = "the figure's size";
+    if (o->width > 0) {
+        w = o->width;
+        h = o->height;
+        of = "--fig-size";
+    } else if (w > 0) {
+        /* the journal styles' heights follow the panels: at most 9 in */
+        if (!(h > 0))
+            h = 9.0 * 72;
+        of = "--style";
+    } else {
+        w = LIVE_FIG_NATURAL_W_IN * 72;
+        h = LIVE_FIG_NATURAL_H_IN * 72;
+        of = "the largest figure without --fig-size";
+    }
+    double pw = w / 72 * o->dpi, ph = h / 72 * o->dpi;
+    if (pw > LIVE_FIG_MAX_PX || ph > LIVE_FIG_MAX_PX) {
+        snprintf(err, errlen, "--dpi: value '%g' gives a PNG of up to %.0f x %.0f pixels at %s (%.3g x %.3g in); "
+                 "allowed: at most %d pixels a side (inches x dpi)", o->dpi, ceil(pw), ceil(ph), of, w / 72, h / 72,
+                 LIVE_FIG_MAX_PX);
+        return -1;
+    }
+    return 0;
+}
+
+void live_fig_opts_apply(const live_fig_opts *o, plot_figure *fig, plot_panel *panels)
+{
+    if (live_fig_opts_is_default(o) || !fig)
+        return;
+    size_t n = fig->npanels;
+    int cols0 = fig->columns >= 1 ? fig->columns : 1;
+    if (n > 0 && (size_t)cols0 > n)
+        cols0 = (int)n;
+    size_t rows0 = n > 0 ? (n + (size_t)cols0 - 1) / (size_t)cols0 : 1;
+    /* a panel's height over its width in the figure as drawn */
+    double aspect = fig->width > 0 && fig->height > 0 ? (fig->height / (double)rows0) / (fig->width / cols0) : 0.75;
+    int cols = cols0;
+    double w = 0, h = 0, fs = 0;
+    int title = 1;
+    switch (o->style) {
+    case LIVE_FIG_ONECOLUMN:
+        /* a narrow column: panels stacked, two a row from four on */
+        cols = n >= 4 ? 2 : 1;
+        aspect = 0.7;
+        fs = 8;
+        title = 0;
+        break;
+    case LIVE_FIG_TWOCOLUMN:
+        aspect = fmin(fmax(aspect, 0.55), 1.0);
+        fs = 9;
+        title = 0;
+        break;
+    case LIVE_FIG_SLIDE:
+        fs = 16;
+        break;
+    default:
+        break;
+    }
+    fig_style_size(o->style, &w, &h);
+    size_t rows = n > 0 ? (n + (size_t)cols - 1) / (size_t)cols : 1;
+    if (w > 0 && !(h > 0))
+        h = fmin(9.0 * 72, (double)rows * (w / cols) * aspect);
+    if (o->width > 0 && o->height > 0) {
+        w = o->width;
+        h = o->height;
+    }
+    if (w > 0 && h > 0) {
+        fig->width = w;
+        fig->height = h;
+        fig->columns = cols;
+    }
+    if (o->font_size > 0)
+        fs = o->font_size;
+    if (fs > 0)
+        fig->font_size = fs;
+    if (o->dpi > 0)
+        fig->dpi = o->dpi;
+    if (o->title >= 0)
+        title = o->title;
+    if (!title) {
+        fig->title = NULL;
+        for (size_t i = 0; panels && i < n; i++)
+            panels[i].title = NULL;
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* Export                                                              */
+
+static int fail(live_ui *u, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int fail(live_ui *u, const char *fmt, ...)
 {
     va_list ap;
@@ -114,16 +388,109 @@ static json_t *jnum(double v) { return isfinite(v) ? json_real(v) : json_null();
 /* a JSON string that never drops its key (qnn/text.h) */
 static json_t *jstr(const char *s) { return qnn_json_text(s); }
 
-static int write_state(const char *path, const live_ui *u, const qnn_snapshot *sn)
+/* The text value v of a key of type t as JSON: whole numbers as integers
+ * (a 64-bit seed above 2^53, which a reader with doubles would round, as
+ * its decimal string), real numbers as numbers, choices and texts (and a
+ * number key's non-numeric value, "auto") as strings. */
+static json_t *jparam(qnn_key_type t, const char *v)
 {
-    json_t *o = json_object(), *par = json_object(), *th = json_object(), *mk = json_array();
+    char *end;
+    errno = 0;
+    switch (t) {
+    case QNN_KEY_INT:
+    case QNN_KEY_LONG: {
+        long long x = strtoll(v, &end, 10);
+        if (*v && !*end && !errno)
+            return json_integer(x);
+        break;
+    }
+    case QNN_KEY_U64: {
+        if (*v == '-')
+            break;
+        unsigned long long x = strtoull(v, &end, 10);
+        if (*v && !*end && !errno && x <= (1ULL << 53))
+            return json_integer((json_int_t)x);
+        break;
+    }
+    case QNN_KEY_DOUBLE: {
+        double x = strtod(v, &end);
+        if (*v && !*end && isfinite(x))
+            return json_real(x);
+        break;
+    }
+    default:
+        break;
+    }
+    return jstr(v);
+}
+
+/* Every key of p with its value (jparam), or NULL when memory runs out. */
+static json_t *jparams(const qnn_params *p)
+{
+    json_t *par = json_object();
     size_t nk;
     const qnn_key_info *keys = qnn_params_keys(&nk);
     char *buf = malloc(QNN_PARAMS_GET_MAX); /* a 1024-entry labels list fits */
-    for (size_t k = 0; buf && k < nk; k++)
-        if (qnn_params_get(&sn->params, keys[k].name, buf, QNN_PARAMS_GET_MAX) == 0)
-            json_object_set_new(par, keys[k].name, jstr(buf));
+    for (size_t k = 0; buf && par && k < nk; k++)
+        if (qnn_params_get(p, keys[k].name, buf, QNN_PARAMS_GET_MAX) == 0)
+            json_object_set_new(par, keys[k].name, jparam(keys[k].type, buf));
     free(buf);
+    return par;
+}
+
+/* The segments of sn (a model change or a rebuild starts one): where each
+ * starts, its records and the values its labels and reference lines take. */
+static json_t *jsegments(const qnn_snapshot *sn)
+{
+    json_t *a = json_array();
+    for (size_t k = 0; a && sn->seg && k < sn->nseg; k++) {
+        const qnn_snap_segment *g = &sn->seg[k];
+        json_t *o = json_object();
+        json_object_set_new(o, "step", json_integer(g->step0));
+        json_object_set_new(o, "first_record", json_integer((json_int_t)g->rec0));
+        json_object_set_new(o, "records", json_integer((json_int_t)(g->rec1 >= g->rec0 ? g->rec1 - g->rec0 : 0)));
+        json_object_set_new(o, "rebuilt", json_boolean(g->rebuilt));
+        json_object_set_new(o, "model", jstr(g->model));
+        json_object_set_new(o, "m", json_integer(g->m));
+        json_object_set_new(o, "curve", jstr(g->use_loss ? "loss" : "error"));
+        json_object_set_new(o, "has_params", json_boolean(g->has_params));
+        json_object_set_new(o, "kernel_unit", jnum(g->kernel_div));
+        json_t *th = json_object();
+        json_object_set_new(th, "mean_qntk", jnum(g->Kbar));
+        json_object_set_new(th, "predicted_rate", jnum(g->rate));
+        json_object_set_new(th, "noise_abs_eps", jnum(g->noise_abs_eps));
+        json_object_set_new(th, "lambda_min_mean_kernel", jnum(g->lambda_min_pred));
+        json_object_set_new(th, "global_min_kernel", jnum(g->global_min_pred));
+        json_object_set_new(th, "page_entropy", jnum(g->page));
+        json_object_set_new(th, "max_entropy", jnum(g->max_entropy));
+        json_object_set_new(th, "trace_distance_bound", jnum(g->tdist_bound));
+        json_object_set_new(o, "theory", th);
+        json_array_append_new(a, o);
+    }
+    return a;
+}
+
+/* The pinned runs (key p): label (plot markup), step, changes replayed
+ * and the parameters in force (the share string carries them too). */
+static json_t *jpins(const live_ui *u)
+{
+    json_t *a = json_array();
+    for (int i = 0; a && i < u->npins && i < LIVE_MAX_PINS; i++) {
+        const live_pin *pn = &u->pins[i];
+        json_t *o = json_object();
+        json_object_set_new(o, "label", jstr(pn->label));
+        json_object_set_new(o, "step", json_integer(pn->step));
+        json_object_set_new(o, "changes", json_integer((json_int_t)pn->nlog));
+        if (pn->sn)
+            json_object_set_new(o, "params", jparams(&pn->sn->params));
+        json_array_append_new(a, o);
+    }
+    return a;
+}
+
+static int write_state(const char *path, const live_ui *u, const qnn_snapshot *sn)
+{
+    json_t *o = json_object(), *par = jparams(&sn->params), *th = json_object(), *mk = json_array();
     json_object_set_new(th, "mean_qntk", jnum(sn->Kbar));
     json_object_set_new(th, "predicted_rate", jnum(sn->rate));
     json_object_set_new(th, "noise_abs_eps", jnum(sn->noise_abs_eps));
@@ -137,7 +504,9 @@ static int write_state(const char *path, const live_ui *u, const qnn_snapshot *s
     for (size_t k = 0; k < sn->nmarks; k++) {
         json_t *m = json_object();
         json_object_set_new(m, "step", json_integer(sn->marks[k].step));
+        json_object_set_new(m, "time", jnum(sn->marks[k].time));
         json_object_set_new(m, "change", jstr(sn->marks[k].what));
+        json_object_set_new(m, "rebuilt", json_boolean(sn->marks[k].rebuilt));
         json_array_append_new(mk, m);
     }
     json_object_set_new(o, "program", jstr("qnnlab gui"));
@@ -151,13 +520,27 @@ static int write_state(const char *path, const live_ui *u, const qnn_snapshot *s
         json_object_set_new(tj, "shown", json_boolean(u->tour->shown));
         json_object_set_new(o, "tour", tj);
     }
+    /* `qnnlab gui --state state.json` restores from this member */
     json_object_set_new(o, "share", jstr(u->share));
     json_object_set_new(o, "step", json_integer(sn->step));
+    json_object_set_new(o, "flow_time", jnum(sn->flow_time));
     json_object_set_new(o, "instances", json_integer(sn->ninst));
     json_object_set_new(o, "diverged", json_integer(sn->ndiverged));
+    json_object_set_new(o, "diverged_step", sn->diverged_step >= 0 ? json_integer(sn->diverged_step) : json_null());
+    json_object_set_new(o, "converged_step", sn->converged_step >= 0 ? json_integer(sn->converged_step) : json_null());
+    json_object_set_new(o, "converge_rel", jnum(sn->converge_rel));
     json_object_set_new(o, "params", par);
     json_object_set_new(o, "theory", th);
     json_object_set_new(o, "changes", mk);
+    json_object_set_new(o, "segments", jsegments(sn));
+    json_object_set_new(o, "pins", jpins(u));
+    json_t *vw = json_object();
+    static const char *const old_names[LIVE_OLD_NMODES] = {"dim", "hide", "show"};
+    json_object_set_new(vw, "old_segments",
+                        jstr(u->old_segments >= 0 && u->old_segments < LIVE_OLD_NMODES ? old_names[u->old_segments] : "dim"));
+    json_object_set_new(vw, "window_steps", json_integer(u->window));
+    json_object_set_new(vw, "pause_converged", json_boolean(u->pause_converged));
+    json_object_set_new(o, "view", vw);
     int rc = json_dump_file(o, path, JSON_INDENT(2) | JSON_ENSURE_ASCII);
     json_decref(o);
     return rc;
@@ -175,6 +558,8 @@ static int write_panels(const char *dir, const qnn_snapshot *sn, const live_view
         live_panel_plots(k, &first, &count);
         plot_figure fig = {.panels = &lp.p[first], .npanels = (size_t)count, .columns = count,
                            .width = count == 2 ? 760 : 480, .height = 320};
+        /* the faces' figure options (--fig-size, --style ...) */
+        live_fig_opts_apply(&fig_current, &fig, &lp.p[first]);
         for (int e = 0; e < 3 && rc == 0; e++) {
             char p[1400], err[512];
             snprintf(p, sizeof p, "%s/%s.%s", dir, live_panel_names[k], ext[e]);

@@ -14,6 +14,7 @@
  * and note boxes), plot_panel.c (margins, ticks, reference lines, one
  * panel); plot_priv.h holds what they share. */
 #include "plot_priv.h"
+#include "plot_svgtext.h"
 #include "afile.h"
 
 #include <cairo-pdf.h>
@@ -21,7 +22,11 @@
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+/* The largest PNG side in pixels (size in inches times the dpi). */
+#define PLOT_PNG_MAX_PX 16384
 
 /* ------------------------------------------------------------------ */
 /* Palette                                                             */
@@ -85,6 +90,10 @@ void plot_draw(cairo_t *cr, const plot_figure *fig, double w, double h)
     fs = fmax(fs, fmin(7, 0.045 * fmin(w, h)));
     if (fs < 2)
         fs = 2;
+    /* a font size asked for (--font-size, a journal style) is kept as it
+     * is: the tick labels at that size, the rest scaled from it */
+    if (isfinite(fig->font_size) && fig->font_size > 0)
+        fs = fig->font_size;
     pl_make_metrics(fs, &m);
 
     double top = 0;
@@ -135,6 +144,77 @@ static void set_err(char *err, size_t errlen, const char *what,
                  path ? " for '" : "", path ? path : "", path ? "'" : "");
 }
 
+/* An SVG file in memory (cairo's stream), so that the text recorded by
+ * plot_svgtext.h can be put in before its closing tag. */
+typedef struct {
+    char *buf;
+    size_t len, cap;
+    int oom;
+} svgbuf;
+
+static cairo_status_t svg_collect(void *closure, const unsigned char *data, unsigned int length)
+{
+    svgbuf *b = closure;
+    if (b->len + length + 1 > b->cap) {
+        size_t nc = 2 * b->cap + length + 4096;
+        char *nb = realloc(b->buf, nc);
+        if (!nb) {
+            b->oom = 1;
+            return CAIRO_STATUS_NO_MEMORY;
+        }
+        b->buf = nb;
+        b->cap = nc;
+    }
+    memcpy(b->buf + b->len, data, length);
+    b->len += length;
+    b->buf[b->len] = 0;
+    return CAIRO_STATUS_SUCCESS;
+}
+
+/* Writes the SVG of sb to path with the recorded text t (ends t) before
+ * its closing </svg>. 0, or -1 with a message. */
+static int svg_save(svgbuf *sb, pl_svgtext *t, const char *path, char *err, size_t errlen)
+{
+    const char *end = NULL;
+    for (const char *p = sb->buf ? strstr(sb->buf, "</svg>") : NULL; p; p = strstr(p + 1, "</svg>"))
+        end = p;
+    if (!end) {
+        pl_svgtext_discard(t);
+        if (err && errlen > 0)
+            snprintf(err, errlen, "cannot write SVG '%s': cairo wrote no closing </svg>", path);
+        return -1;
+    }
+    errno = 0;
+    FILE *f = fopen(path, "wb");
+    if (!f) {
+        int e = errno;
+        pl_svgtext_discard(t);
+        if (err && errlen > 0)
+            snprintf(err, errlen, "cannot create SVG '%s': %s", path, strerror(e));
+        return -1;
+    }
+    size_t head = (size_t)(end - sb->buf);
+    int bad = fwrite(sb->buf, 1, head, f) != head;
+    if (pl_svgtext_end(t, f) != 0)
+        bad = 1;
+    size_t tail = sb->len - head;
+    if (fwrite(end, 1, tail, f) != tail)
+        bad = 1;
+    int e = errno;
+    if (ferror(f))
+        bad = 1;
+    if (fclose(f) != 0) {
+        e = errno;
+        bad = 1;
+    }
+    if (bad) {
+        if (err && errlen > 0)
+            snprintf(err, errlen, "cannot write SVG '%s': %s", path, e ? strerror(e) : "write error");
+        return -1;
+    }
+    return 0;
+}
+
 int plot_write(const plot_figure *fig, plot_format fmt, const char *path,
                char *err, size_t errlen)
 {
@@ -153,16 +233,31 @@ int plot_write(const plot_figure *fig, plot_format fmt, const char *path,
     const char *kind = fmt == PLOT_PNG ? "PNG" : fmt == PLOT_SVG ? "SVG"
                                                                  : "PDF";
     cairo_surface_t *surf = NULL;
+    svgbuf sb = {NULL, 0, 0, 0};
     int pw = 0, ph = 0;
     errno = 0;
     switch (fmt) {
-    case PLOT_PNG:
-        pw = (int)ceil(2 * w - 1e-9);
-        ph = (int)ceil(2 * h - 1e-9);
+    case PLOT_PNG: {
+        /* the size in inches times the dpi (default 144: 2 px per point) */
+        double dpi = isfinite(fig->dpi) && fig->dpi > 0 ? fig->dpi : 144.0;
+        double fw = w / 72.0 * dpi, fh = h / 72.0 * dpi;
+        if (!(fw <= PLOT_PNG_MAX_PX) || !(fh <= PLOT_PNG_MAX_PX)) {
+            if (err && errlen > 0)
+                snprintf(err, errlen, "cannot create PNG '%s': %.0f x %.0f pixels (%g dpi); allowed: at most %d a side",
+                         path, ceil(fw), ceil(fh), dpi, PLOT_PNG_MAX_PX);
+            return -1;
+        }
+        pw = (int)ceil(fw - 1e-6);
+        ph = (int)ceil(fh - 1e-6);
+        if (pw < 1)
+            pw = 1;
+        if (ph < 1)
+            ph = 1;
         surf = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, pw, ph);
         break;
+    }
     case PLOT_SVG:
-        surf = cairo_svg_surface_create(path, w, h);
+        surf = cairo_svg_surface_create_for_stream(svg_collect, &sb, w, h);
         break;
     case PLOT_PDF:
         surf = cairo_pdf_surface_create(path, w, h);
@@ -183,11 +278,22 @@ int plot_write(const plot_figure *fig, plot_format fmt, const char *path,
                          path, cairo_status_to_string(st));
         }
         cairo_surface_destroy(surf);
+        free(sb.buf);
         return -1;
     }
     cairo_t *cr = cairo_create(surf);
     if (fmt == PLOT_PNG)
         cairo_scale(cr, (double)pw / w, (double)ph / h);
+    /* SVG: the text as <text> elements (selectable, editable), not as
+     * glyph outlines */
+    pl_svgtext *rec = NULL;
+    if (fmt == PLOT_SVG && !(rec = pl_svgtext_begin(cr, w, h))) {
+        cairo_destroy(cr);
+        cairo_surface_destroy(surf);
+        free(sb.buf);
+        set_err(err, errlen, "out of memory", path);
+        return -1;
+    }
     plot_draw(cr, fig, w, h);
     st = cairo_status(cr);
     cairo_destroy(cr);
@@ -214,11 +320,20 @@ int plot_write(const plot_figure *fig, plot_format fmt, const char *path,
     cairo_surface_destroy(surf);
     if (st == CAIRO_STATUS_SUCCESS)
         st = st2;
+    if (st == CAIRO_STATUS_SUCCESS && sb.oom)
+        st = CAIRO_STATUS_NO_MEMORY;
     if (st != CAIRO_STATUS_SUCCESS) {
+        pl_svgtext_discard(rec);
+        free(sb.buf);
         if (err && errlen > 0)
             snprintf(err, errlen, "cannot write %s '%s': %s", kind, path,
                      cairo_status_to_string(st));
         return -1;
+    }
+    if (fmt == PLOT_SVG) {
+        int rc = svg_save(&sb, rec, path, err, errlen);
+        free(sb.buf);
+        return rc;
     }
     return 0;
 }
