@@ -213,6 +213,9 @@ int qnn_ses_rebuild(qnn_session *s, const qnn_params *np, int R, int keep_theta)
         eig[k] = NAN;
     s->R = R;
     s->m = m;
+    /* new instances upload their spectrum at their first evaluation: the
+     * proxy waits for it */
+    qnn_spectrum_free(&s->up);
     s->nfaint = R < QNN_SESSION_MAX_FAINT ? R : QNN_SESSION_MAX_FAINT;
     s->p = pp;
     s->stale = 0;
@@ -283,10 +286,35 @@ qnn_session *qnn_session_new(const qnn_params *p, const qnn_session_opts *o, cha
         qnn_session_free(s);
         return NULL;
     }
+    s->conv_rel = oo.converge_rel > 0 ? oo.converge_rel : QNN_SESSION_CONVERGE_REL;
+    s->proxy_now = NAN;
     s->cur->refs = 1;
     s->cur->params = q;
     s->cur->diverged_step = -1;
     s->cur->target_step = -1;
+    s->cur->converged_step = -1;
+    s->cur->converge_rel = s->conv_rel;
+    s->cur->converged_err = NAN;
+    /* one segment, from step 0, before the first build too */
+    s->cur->block = calloc(1, sizeof(qnn_snap_segment));
+    if (!s->cur->block) {
+        qnn_fail(err, errlen, QNN_E_NOMEM, "out of memory");
+        qnn_session_free(s);
+        return NULL;
+    }
+    s->cur->seg = s->cur->block;
+    s->cur->nseg = 1;
+    s->cur->seg[0].rebuilt = 1;
+    snprintf(s->cur->seg[0].model, sizeof s->cur->seg[0].model, "%s", qnn_model_name(q.model));
+    {
+        const double nan = NAN;
+        qnn_snap_segment *g = &s->cur->seg[0];
+        g->Kbar = g->rate = g->noise_abs_eps = g->lambda_min_pred = g->global_min_pred = nan;
+        g->page = g->max_entropy = g->tdist_bound = nan;
+        g->kernel_div = 1.0;
+        g->has_params = qnn_ses_has_params(&q);
+        g->use_loss = q.curve == QNN_CURVE_LOSS;
+    }
     s->cur->busy = 1;
     s->cur->playing = oo.playing;
     s->R = 0;
@@ -432,19 +460,23 @@ static void *worker(void *arg)
             continue;
         }
         /* a batch: steps_per_frame steps (one when single-stepping), cut
-         * short after 50 ms so commands and frames keep flowing; replays
-         * run flat out in 30 ms slices */
+         * short after 50 ms so commands and frames keep flowing; a replay
+         * runs flat out, unpaced, in slices of 0.1 s (a snapshot after
+         * each: its progress) */
         const double t0 = qnn_ses_now_s();
         long todo = replaying ? s->target - s->step : s->playing ? s->spf : 1;
         long done = 0;
+        const int was_playing = s->playing;
         while (done < todo) {
             if (replaying)
                 qnn_ses_replay_due(s);
             if (s->ndiverged == s->R || qnn_ses_step_once(s))
                 break;   /* all diverged, or a command cancelled the step */
             done++;
+            if (was_playing && !s->playing)
+                break;   /* paused at convergence */
             double el = qnn_ses_now_s() - t0;
-            if (el > (replaying ? 0.03 : 0.05))
+            if (el > (replaying ? 0.1 : 0.05))
                 break;
             pthread_mutex_lock(&s->mu);
             int pending = s->qn > 0 || s->quit;
@@ -520,6 +552,12 @@ void qnn_session_free(qnn_session *s)
     free(s->hist);
     free(s->fhist);
     free(s->marks);
+    free(s->segv);
+    qnn_spectrum_free(&s->up);
+    for (int b = 0; b < 2; b++) {
+        free(s->spec[b].x);
+        free(s->spec[b].w);
+    }
     free(s->q);
     free(s->log);
     free(s->replay);

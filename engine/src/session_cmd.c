@@ -233,6 +233,47 @@ static void shown_number(const char *key, double v, char *buf, size_t len)
         snprintf(buf, len, "%.0f", v);
 }
 
+/* The keys a change set, as a marker lists them (session_impl.h): the
+ * named key first (its value as shown: `shown`), then every other key
+ * whose value differs between a and b (one key can move another: n_h
+ * moves n_v while n stays; a model without parameters turns the Hessian
+ * off), in the order of the key table; the ensemble size and the thread
+ * count are not keys of the run here. At most cap; the count (>= 1: the
+ * named key even when its value did not change). */
+static int changed_keys(const char *key, const char *shown, const qnn_params *a, const qnn_params *b,
+                        mark_item *it, int cap)
+{
+    char *va = malloc(QNN_PARAMS_GET_MAX), *vb = malloc(QNN_PARAMS_GET_MAX);
+    const qnn_key_info *named = qnn_params_key(key);
+    const char *canon = named ? named->name : key;
+    memset(&it[0], 0, sizeof it[0]);
+    snprintf(it[0].key, sizeof it[0].key, "%s", canon);
+    snprintf(it[0].to, sizeof it[0].to, "%s", shown);
+    if (va && qnn_params_get(a, canon, va, QNN_PARAMS_GET_MAX) == 0)
+        qnn_ses_shown_value(va, it[0].from, sizeof it[0].from);
+    else
+        snprintf(it[0].from, sizeof it[0].from, "?");
+    int n = 1;
+    size_t nk = 0;
+    const qnn_key_info *keys = qnn_params_keys(&nk);
+    for (size_t i = 0; va && vb && i < nk && n < cap; i++) {
+        const char *k = keys[i].name;
+        if (!strcmp(k, canon) || !strcmp(k, "instances") || !strcmp(k, "threads"))
+            continue;
+        if (qnn_params_get(a, k, va, QNN_PARAMS_GET_MAX) != 0 || qnn_params_get(b, k, vb, QNN_PARAMS_GET_MAX) != 0 ||
+            !strcmp(va, vb))
+            continue;
+        memset(&it[n], 0, sizeof it[n]);
+        snprintf(it[n].key, sizeof it[n].key, "%s", k);
+        qnn_ses_shown_value(va, it[n].from, sizeof it[n].from);
+        qnn_ses_shown_value(vb, it[n].to, sizeof it[n].to);
+        n++;
+    }
+    free(va);
+    free(vb);
+    return n;
+}
+
 /* Applies one SET in the worker: `value` is the text (logged), `number`
  * the typed value when not NULL (applied as it is, never parsed). */
 static void apply_set(qnn_session *s, const char *key, const char *value, const double *number)
@@ -258,7 +299,6 @@ static void apply_set(qnn_session *s, const char *key, const char *value, const 
     const int R = strcmp(key, "instances") ? s->R
                   : q.instances > QNN_SESSION_MAX_INSTANCES ? QNN_SESSION_MAX_INSTANCES : q.instances;
     q.instances = R;
-    char what[96];
     char shown[64];
     if (number)
         shown_number(key, *number, shown, sizeof shown);
@@ -271,8 +311,11 @@ static void apply_set(qnn_session *s, const char *key, const char *value, const 
         if (end != shown && !*end && isfinite(v) && strpbrk(shown, ".eE"))
             snprintf(shown, sizeof shown, "%.6g", v);
     }
-    int rc = 0;
+    int rc = 0, rebuilt = 0, fresh = 0;
     const char *how = "";
+    const qnn_params before = s->p;
+    qnn_snap_segment segb;
+    qnn_ses_seg_values(s, &segb);
     if (k == APPLY_CONTINUE || k == APPLY_REBUILD) {
         /* the change shows at once; the build may take seconds */
         qnn_ses_set_message(s, 0, "%s = %s at step %ld: building %d instances", key, shown, s->step, R);
@@ -300,11 +343,13 @@ static void apply_set(qnn_session *s, const char *key, const char *value, const 
         how = " (circuit extended, angles kept)";
         if (strcmp(key, "L") && strcmp(key, "p"))
             how = "";
+        rebuilt = 1;
     } else {
         rc = qnn_ses_rebuild(s, &q, R, 0);
         if (rc == QNN_SES_CANCELLED)
             qnn_ses_mark_stale(s, &q, 0);
         how = " (instances rebuilt)";
+        rebuilt = fresh = 1;
     }
     if (rc == QNN_SES_CANCELLED)
         rc = 0;   /* in force; built before the next step */
@@ -315,10 +360,18 @@ static void apply_set(qnn_session *s, const char *key, const char *value, const 
         pthread_mutex_unlock(&s->mu);
         return;
     }
-    snprintf(what, sizeof what, "%s = %s%s", key, shown, how);
+    mark_item items[QNN_SES_MARK_ITEMS];
+    const int n = changed_keys(key, shown, &before, &s->p, items, QNN_SES_MARK_ITEMS);
     if (k != APPLY_VIEW)
-        qnn_ses_add_mark(s, what);
-    qnn_ses_set_message(s, 0, "%s at step %ld", what, s->step);
+        qnn_ses_add_mark(s, &segb, items, n, rebuilt, fresh, NULL, 0);
+    /* the message: this change, plain key names; the keys it forced */
+    char msg[256];
+    size_t o = (size_t)snprintf(msg, sizeof msg, "%s %s → %s at step %ld%s", items[0].key, items[0].from, items[0].to,
+                                s->step, how);
+    for (int i = 1; i < n && o < sizeof msg; i++)
+        o += (size_t)snprintf(msg + o, sizeof msg - o, "%s%s %s → %s", i == 1 ? "; it also set " : ", ",
+                              items[i].key, items[i].from, items[i].to);
+    qnn_ses_set_message(s, 0, "%s", msg);
     log_change(s, key, value);
 }
 

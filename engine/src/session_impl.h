@@ -48,6 +48,14 @@ typedef struct rec {
 
 typedef struct frec { double err, k, s, d; } frec;
 
+/* One change a marker lists: key `from` → `to` (values as shown, 6
+ * digits), or, with key "", the free text `to` (a pruning). */
+#define QNN_SES_MARK_ITEMS 12
+typedef struct mark_item {
+    char key[32];
+    char from[48], to[64];
+} mark_item;
+
 /* Segment state of one instance for the frozen-kernel prediction:
  * r(s + k) = V diag(μ^k) Vᵀ r(s), μ = 1 − f λ. */
 typedef struct seg_inst {
@@ -102,6 +110,33 @@ struct qnn_session {
     double *eig_now;                /* R x m */
     qnn_snap_mark *marks;
     size_t nmarks, markcap;
+    /* the values of segment k (session.h, qnn_snap_segment) for k <
+     * nmarks, frozen when marker k was added; the last segment's are the
+     * current ones (taken when a snapshot is built). markcap + 1 */
+    qnn_snap_segment *segv;
+    /* the changes the last marker lists (a change at its step merges into
+     * it), and whether one of them rebuilt the instances from their seeds */
+    mark_item mitem[QNN_SES_MARK_ITEMS];
+    int nmitem, mfresh;
+    /* convergence of the current segment (session.h): the relative floor,
+     * the statistic at the segment's first step (NaN: not yet taken), the
+     * first step it converged at (-1) and the ratio there, the largest
+     * value since the instances were built (the rounding floor's scale),
+     * the last value it fell below half of and the step of that */
+    double conv_rel, conv_e0, conv_ratio, conv_run_max, conv_ref;
+    long conv_step, conv_ref_step;
+    /* the Hessian spectrum of instance 0 as the snapshots give it (hnow's
+     * and hprev's nodes and weights: spec[hcur] and spec[1 - hcur]), and
+     * the last uploaded one with its step: the live error proxy's
+     * (session.h) */
+    qnn_spectrum spec[2];
+    size_t spec_cap[2];
+    int hcur;
+    qnn_spectrum up;
+    long up_step;
+    double hfp_step;                /* the positive fraction taken at this step, else NaN */
+    double proxy_now;               /* the live proxy at this step (session.h) */
+    const char *proxy_note;         /* why it is NaN, or NULL */
     /* segment */
     int seg_pending;
     long seg_step;
@@ -164,8 +199,27 @@ void qnn_ses_mark_stale(qnn_session *s, const qnn_params *np, int keep_theta);
 int qnn_ses_ensure_built(qnn_session *s);
 
 /* session_record.c */
-/* A marker at the current step with the text `what`. */
-void qnn_ses_add_mark(qnn_session *s, const char *what);
+/* The values segment-wise reference lines and labels take, of the
+ * parameters and theory in force now (session.h, qnn_snap_segment; step0,
+ * rec0, rec1 and rebuilt are left 0). */
+void qnn_ses_seg_values(const qnn_session *s, qnn_snap_segment *g);
+/* A marker at the current step listing the n changes it (or, with a key
+ * "", the free text in .to); `before`: the values of the segment it ends
+ * (qnn_ses_seg_values before the change). rebuilt: the instances were
+ * rebuilt; fresh: from their seeds (the text says "(rebuilt)"). A marker
+ * at the step of the last one merges into it (one marker for the keys a
+ * change applied together: a model switch with its adapted keys; a key
+ * changed twice shows its first and last value); otherwise it begins a
+ * new segment, whose convergence starts anew. The marker's text is
+ * copied to `text` (may be NULL). */
+void qnn_ses_add_mark(qnn_session *s, const qnn_snap_segment *before, const mark_item *items, int n,
+                      int rebuilt, int fresh, char *text, size_t textlen);
+/* The shown form of a value's text: numbers with a fraction or an
+ * exponent to 6 digits ("0.0050000000000000001" → "0.005"), the rest as
+ * it is, cut (at a character) to fit len. */
+void qnn_ses_shown_value(const char *text, char *buf, size_t len);
+/* Forgets the Hessian spectra (the histograms and the proxy's upload). */
+void qnn_ses_clear_spectra(qnn_session *s);
 /* Empties the history, the markers and the Hessian histograms and sets
  * the step, the flow time and the rate measurement back to 0. */
 void qnn_ses_clear_history(qnn_session *s);

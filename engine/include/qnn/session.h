@@ -69,7 +69,27 @@ typedef struct qnn_change {
                                geometric mean of |ε| (err_geo) */
 #define QNN_THEORY_BOUND 2  /* YOU23 Thm. 3.2: 1/(c0 + c1 (t − t0))² */
 
-/* One Hessian histogram (instance 0). */
+/* One Hessian spectrum of instance 0 (the live Hessian is instance 0's).
+ *
+ * Zero eigenvalues: a Hessian of rank r < P has P − r directions that are
+ * zero in exact arithmetic and come out as ±1e-16·‖H‖ (times the
+ * eigensolver's small factor); counted by sign they make the positive
+ * fraction jump at random. Eigenvalues with |λ| <= zero_tol · max|λ|
+ * count as zero: zero_tol = 1e-8 for an exact Hessian (circuits, mlp),
+ * 1e-6 where it comes from differences (SLQ, the qbm).
+ *
+ * The error proxy (LIU24 Eqs. 4–5, docs/PHYSICS.md) is shown live in the
+ * convention a = −ηλ (1 + a = 1 − ηλ is the multiplier of a mode under
+ * one step), whatever the key proxy_scale says (it rules trace.csv):
+ * proxy(τ) = (1/N_c) Σ_{|a| ≥ proxy_cut} w |1 + a|^τ over the spectrum of
+ * the last upload (step 0 of the instances, or the end of a pruning's
+ * classical steps), τ = steps since. It is NaN where that definition does
+ * not give an error proxy, proxy_note saying why: before the first
+ * spectrum (or with the Hessian off), when no eigenvalue has |ηλ| >=
+ * proxy_cut (nothing to average), and when a kept mode grows, |1 − ηλ| >
+ * 1 (λ < 0, or ηλ > 2 — the average then grows without bound: 7.8e+179
+ * on hessian-live, a divergence, not an error); 1 on the classical steps
+ * after a pruning (the run's rule); so a shown proxy lies in [0, 1]. */
 typedef struct qnn_snap_hist {
     int valid;
     long step;
@@ -77,41 +97,70 @@ typedef struct qnn_snap_hist {
     size_t dim;             /* parameters P */
     double lo, hi;          /* bin range */
     double centre[QNN_SESSION_HIST_BINS];
-    double density[QNN_SESSION_HIST_BINS]; /* weight / bin width */
-    double frac_pos, h_min, h_max, proxy;
-    /* issue 23: eigenvalues with |λ| <= zero_tol · max|λ| count as zero
-     * (n_zero of them, weight w_zero); frac_pos is the positive fraction
-     * of the rest. proxy is NaN where it is not defined. The spectrum
-     * itself (neig nodes x with weights w, ascending) lets a face bin it
-     * on its own axis (symmetric-log); the pointers point into the
-     * snapshot's block. */
-    double zero_tol, w_zero;
-    size_t n_zero;
+    double density[QNN_SESSION_HIST_BINS]; /* weight / bin width (all
+                                              eigenvalues, zeros too) */
+    double frac_pos;        /* positive fraction of the nonzero
+                               eigenvalues (weights), NaN if all are zero */
+    double h_min, h_max;    /* smallest and largest eigenvalue (node) */
+    double proxy;           /* the live error proxy at `step` (above) */
+    const char *proxy_note; /* why proxy is NaN (static text), or NULL */
+    double zero_tol;        /* the relative zero tolerance (above) */
+    double w_zero;          /* weight of the zero eigenvalues */
+    size_t n_zero;          /* how many nodes are zero */
+    /* the spectrum itself: neig nodes eig (ascending; exact: the P
+     * eigenvalues) with weights eig_w (summing to 1; exact: 1/P each), so
+     * that a face can bin it on its own axis (symmetric-log); they point
+     * into the snapshot's block */
     size_t neig;
     const double *eig, *eig_w;
 } qnn_snap_hist;
 
-/* A marker on the time axes: a change took effect before this step. */
+/* A marker on the time axes: a change took effect before this step (or a
+ * pruning happened at it). Every marker begins a segment.
+ *
+ * what: "key from → to" for each key the change set, in plot markup with
+ * the sliders' names (γ, η, σ_{θ}, n_{h}, n_{v}; other keys by name),
+ * values as shown (6 digits), the model first, ", " between them:
+ * "η 0.002 → 0.005", "L 64 → 80", "model random → mlp, L 65 → 32
+ * (rebuilt)", "seed 3 → 4 (rebuilt)", "n_{h} 0 → 2, n_{v} 4 → 2
+ * (rebuilt)" (a key that moved another lists both). " (rebuilt)": the
+ * instances were built anew from their seeds. Changes applied at the
+ * same step make one marker (a model switch queues its adapted keys and
+ * the model together; a key set twice shows its first and last value).
+ * A text longer than what holds ends in " +N more" (the keys left off),
+ * cut at a character, never inside a UTF-8 sequence. A pruning: "pruned
+ * 50 % of the weights". */
 typedef struct qnn_snap_mark {
     long step;
     double time;
-    char what[96];          /* the change: "η 0.002 → 0.005", "L 64 → 80 (rebuilt)" */
-    int rebuilt;            /* the change rebuilt the instances (a new run) */
+    char what[96];          /* the change (above) */
+    int rebuilt;            /* 1: the change rebuilt the instances — the model,
+                               a key that rebuilds (seed, n, m...), γ where it
+                               restarts, L of a circuit model (rebuilt keeping
+                               the angles of the layers that remain); 0: it
+                               continues the run (η, σ_θ, γ on a circuit; a
+                               pruning) */
 } qnn_snap_mark;
 
 /* A segment of the history: from step 0 or a marker to the next marker,
  * with the values its reference lines and labels take (those in force in
- * it, not the current ones). seg[0] starts at step 0; seg[k] (k >= 1) at
- * marks[k - 1]. rec0 .. rec1 - 1 are its records. */
+ * it, not the current ones: stored with each marker when it is added; the
+ * last segment's are the current ones). seg[0] starts at step 0; seg[k]
+ * (k >= 1) at marks[k - 1]. rec0 .. rec1 - 1 are its records: those at
+ * steps >= step0 and before the next segment's step0 (the record at a
+ * marker's step is taken after the change: it belongs to the new
+ * segment). Thinning keeps the first record of each segment where it can
+ * (session.h, QNN_SESSION_HIST_CAP), so rec0 < rec1 unless a segment had
+ * no step; ranges stay right under thinning. */
 typedef struct qnn_snap_segment {
     long step0;
     size_t rec0, rec1;
-    int rebuilt;            /* begun by a rebuild (seg[0]: 1) */
+    int rebuilt;            /* begun by a rebuild (seg[0]: 1): its marker's */
     char model[32];         /* the model's name */
-    int m, use_loss, has_params;
+    int m, use_loss, has_params;  /* as the snapshot's fields of the same names */
     double kernel_div;
     double Kbar, rate, noise_abs_eps, lambda_min_pred, global_min_pred,
-           page, max_entropy, tdist_bound;
+           page, max_entropy, tdist_bound;   /* rate = η·K̄; as the snapshot's */
 } qnn_snap_segment;
 
 /* An immutable snapshot. Arrays have nrec entries (per instance: nfaint
@@ -123,7 +172,12 @@ typedef struct qnn_snapshot {
     double flow_time;       /* flow time of the model (qnn_obs.time convention) */
     double steps_per_s;     /* measured over the last second while playing */
     int playing, busy;      /* busy: a rebuild or a replay is under way */
-    long target_step;       /* replay: run to this step, then pause (-1: none) */
+    long target_step;       /* replay: run to this step, then pause (-1: none).
+                               While a replay runs (busy, target_step >= 0)
+                               the worker steps as fast as it can and
+                               publishes about every 0.1 s: step / target_step
+                               is its progress; the last snapshot has
+                               target_step -1, busy 0, playing 0 */
     int ninst, nfaint, m;
     int ndiverged;
     long diverged_step;     /* first step at which an instance diverged, -1 */
@@ -150,7 +204,10 @@ typedef struct qnn_snapshot {
     double *kmax_mean;               /* λ_max (m > 1), else NaN */
     double *s_mean, *s_inst;         /* S(ρ_v) */
     double *d_mean, *d_inst;         /* trace distance to I/D_v */
-    double *hfp, *proxy;             /* instance 0: fraction of positive Hessian eigenvalues, error proxy */
+    double *hfp, *proxy;             /* instance 0: the positive fraction of the nonzero Hessian
+                                        eigenvalues (at the steps a spectrum was taken, else NaN)
+                                        and the live error proxy (a = −ηλ, NaN where it is not
+                                        defined: qnn_snap_hist) */
     double *acc_mean, *test_acc_mean; /* training and test accuracy (classification), else NaN */
     double *test_err_mean;           /* the loss on held-out rows (models with QNN_CAP_HELDOUT), else NaN */
     /* kernel eigenvalues now: ninst rows of m (ascending, / kernel_div), NaN if none */
@@ -164,10 +221,25 @@ typedef struct qnn_snapshot {
     /* segments: nmarks + 1 of them (issue 23) */
     size_t nseg;
     qnn_snap_segment *seg;
-    /* convergence: the first step at which the error reached its floor
-     * (converge_rel of its value at the segment's start), -1: not yet */
-    long converged_step;
-    double converge_rel;
+    /* Convergence of the current segment (a new segment starts it anew).
+     * The error watched is the bold statistic of panel 1: the geometric
+     * mean of the instances' errors (err_geo) where the theory is the
+     * rate, else their mean (err_mean: |ε|, rms for m > 1, or the loss),
+     * taken at every step (not only at the records). With e0 its value at
+     * the segment's first step, the run has converged at the first step t
+     * of the segment where
+     *   e(t) <= converge_rel · e0                       (its floor), or
+     *   e(t) <= 1e-12 · the largest e since the instances were built, and
+     *   e has not fallen below half its last low for 100 steps
+     *                                    (stagnating at rounding precision;
+     *    a segment begun at the floor, e.g. η changed after convergence).
+     * The worker then says "converged at step t (error 1.2e-14 of its
+     * start)" in message, and pauses (adding ": paused") when
+     * pause_converged is on (qnn_session_set_pause_converged); a replay
+     * is never paused by it. */
+    long converged_step;    /* -1: not yet */
+    double converge_rel;    /* the relative floor in force */
+    double converged_err;   /* e(converged_step) / e0, NaN while not converged */
     /* theory values (NaN when they do not apply) */
     double Kbar;            /* random model: exact mean QNTK (LIU23 Eq. 9/17) */
     const char *theory_note;/* why no ensemble theory is drawn (the class's
