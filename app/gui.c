@@ -9,6 +9,7 @@
 #include "qnn/share.h"
 #include "tui.h"
 #include "window.h"
+#include "faceloop.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -95,7 +96,7 @@ enum {
 /* The options of gui, tui and tour: one table, as they share most. */
 static const qnn_opt live_opts[] = {
     { "set", L_SET, "KEY=VALUE with a key of `qnnlab --help`", 0 },
-    { "state", L_STATE, "a share string (key C in the explorer)", 0 },
+    { "state", L_STATE, "a share string (key C in the explorer) or a state.json written by export (key E)", 0 },
     { "instances", L_INSTANCES, "a number of live instances", 0 },
     { "export-dir", L_EXPORT, "a directory path", 0 },
     { "tour", L_TOUR, NULL, 0 },
@@ -297,12 +298,14 @@ static qnn_session *start_tour(const live_args *la, live_tour *tour, qnn_tour_ct
 }
 
 /* The session of a preset (default: "default") with the --set overrides,
- * or of a share string (--state, decoded into *sh: the caller frees it)
- * replayed to its step; *preset names the preset, note gets what the
- * status line should say. NULL with the exit status in *rc (the refusal
- * printed). */
+ * or of a share string (--state: the string, or a state.json holding it;
+ * decoded into *sh: the caller frees it) replayed to its step (the worker
+ * replays at full speed once started, the faces show its progress);
+ * *preset names the preset, note gets what the status line should say,
+ * *o the session's options (the pins replay with them). NULL with the
+ * exit status in *rc (the refusal printed). */
 static qnn_session *start_preset(const live_args *la, qnn_share *sh, qnn_preset *ps, qnn_params *pre,
-                                 const char **preset, char *note, size_t notelen, int *rc)
+                                 const char **preset, char *note, size_t notelen, qnn_session_opts *o, int *rc)
 {
     char err[1024];
     qnn_params p;
@@ -312,7 +315,14 @@ static qnn_session *start_preset(const live_args *la, qnn_share *sh, qnn_preset 
             *rc = usage("--state restores a whole state; allowed: no PRESET and no --set with it");
             return NULL;
         }
-        if (qnn_share_decode(la->state, sh, err, sizeof err) != 0) {
+        char *str = NULL;
+        if (live_state_read(la->state, &str, err, sizeof err) != 0) {
+            *rc = usage(err);
+            return NULL;
+        }
+        qnn_status st = qnn_share_decode(str, sh, err, sizeof err);
+        free(str);
+        if (st != QNN_OK) {
             *rc = usage(err);
             return NULL;
         }
@@ -328,9 +338,8 @@ static qnn_session *start_preset(const live_args *la, qnn_share *sh, qnn_preset 
         *rc = QNN_EXIT_FAILURE;
         return NULL;
     }
-    qnn_session_opts o;
-    qnn_live_session_opts(&p, la->instances, qnn_memory_limit(), face == FACE_TUI ? qnn_tui_wake : qnn_gui_wake, &o);
-    qnn_session *s = qnn_session_new(&p, &o, err, sizeof err);
+    qnn_live_session_opts(&p, la->instances, qnn_memory_limit(), face == FACE_TUI ? qnn_tui_wake : qnn_gui_wake, o);
+    qnn_session *s = qnn_session_new(&p, o, err, sizeof err);
     if (!s) {
         *rc = usage(err);
         return NULL;
@@ -359,7 +368,9 @@ static int run_face(live_ui *u, const live_args *la, const char *shown)
         qnn_gui_opts go = {la->W, la->H, la->fullscreen, title};
         r = qnn_gui_run(u, &go, err, sizeof err);
     }
-    /* a tour step may have replaced the session: free the one in use */
+    /* the pins hold snapshots; a tour step may have replaced the session:
+     * free the one in use */
+    live_pins_free(u);
     qnn_session_free(u->s);
     u->s = NULL;
     if (r < 0) {
@@ -401,8 +412,9 @@ static int live_main(const qnn_command *self, int argc, char **argv)
     qnn_params pre;
     char tour_name[256] = "";
     const char *preset = la.preset;
+    qnn_session_opts so;
     qnn_session *s = la.tour_on ? start_tour(&la, &tour, &tctx, &pre, tour_name, sizeof tour_name, &rc)
-                                : start_preset(&la, &sh, &ps, &pre, &preset, note, sizeof note, &rc);
+                                : start_preset(&la, &sh, &ps, &pre, &preset, note, sizeof note, &so, &rc);
     if (!s) {
         qnn_share_free(&sh);
         free(la.over);
@@ -411,6 +423,19 @@ static int live_main(const qnn_command *self, int argc, char **argv)
     if (la.tour_on)
         preset = tour_name;
     live_ui_init(&u, s, la.state ? sh.preset : preset, &pre);
+    if (la.state && sh.npins) {
+        /* the pinned runs replay here, headless, before the face opens */
+        char err[1200];
+        if (live_pins_restore(&u, &sh, &so, err, sizeof err) != 0) {
+            qnn_session_free(s);
+            u.s = NULL;
+            qnn_share_free(&sh);
+            free(la.over);
+            return usage(err);
+        }
+        snprintf(note, sizeof note, "restored %zu pinned run%s; replaying the shared state to step %ld", sh.npins,
+                 sh.npins == 1 ? "" : "s", sh.step);
+    }
     if (la.tour_on) {
         u.tour = &tour;
         if (tour.step[tour.cur].slider >= 0)

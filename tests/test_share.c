@@ -270,6 +270,8 @@ static void expect_refused(const char *s, const char *must_contain)
     assert_int_equal(sh.nlog, 0);
     assert_null(sh.over);
     assert_null(sh.log);
+    assert_int_equal(sh.npins, 0);
+    assert_null(sh.pins);
 }
 
 static void test_decode_refusals(void **state)
@@ -277,7 +279,7 @@ static void test_decode_refusals(void **state)
     (void)state;
     expect_refused("", "does not start with 'qnnlab:1:'");
     expect_refused("qnnlib:1:default,@0", "'qnnlib:1:default,@0'");
-    expect_refused("qnnlab:2:default,@0", "version '2'");
+    expect_refused("qnnlab:3:default,@0", "version '3'");
     expect_refused("qnnlab:1:default,eta=0.1", "'eta=0.1' is the last token");
     expect_refused("qnnlab:1:default", "preset 'default' is the last token");
     expect_refused("qnnlab:1:default,@10,@20", "'@20' is a second final step");
@@ -475,6 +477,112 @@ static void test_mutations(void **state)
     }
 }
 
+/* Pinned runs (version 2): two pins written after the main run, each as
+ * the main run is (overrides of the same preset, timed changes, its
+ * step), read back, and each pin's overrides give its base back; a state
+ * without pins is written as version 1 as before, and version-1 strings
+ * still load (without pins). */
+static void test_pins(void **state)
+{
+    (void)state;
+    qnn_params preset, base, b1, b2;
+    qnn_params_default(&preset);
+    set(&preset, "L", "64");
+    base = b1 = b2 = preset;
+    set(&base, "eta", "0.02");
+    set(&b1, "eta", "0.002");
+    set(&b2, "L", "16");
+    set(&b2, "n", "5");
+    const qnn_change log[] = { { 5, "gamma", "2" } };
+    const qnn_change log1[] = { { 3, "eta", "0.004" }, { 7, "L", "80" } };
+    const qnn_share_pin pins[] = { { &b1, log1, 2, 9 }, { &b2, NULL, 0, 1500 } };
+    char *s = NULL, err[512] = "";
+    assert_int_equal(qnn_share_encode_pins("default", &preset, &base, log, 1, 20, pins, 2, &s), 0);
+    assert_string_equal(s, "qnnlab:2:default,eta=0.02,@5:gamma=2,@20,"
+                           "pin,eta=0.002,@3:eta=0.004,@7:L=80,@9,"
+                           "pin,n=5,L=16,@1500");
+    assert_shell_safe(s);
+    qnn_share sh;
+    if (qnn_share_decode(s, &sh, err, sizeof err) != 0)
+        fail_msg("%s", err);
+    assert_int_equal(sh.step, 20);
+    assert_int_equal(sh.nlog, 1);
+    assert_int_equal(sh.npins, 2);
+    assert_int_equal(sh.pins[0].step, 9);
+    assert_int_equal(sh.pins[0].nlog, 2);
+    assert_int_equal(sh.pins[0].log[1].step, 7);
+    assert_string_equal(sh.pins[0].log[1].key, "L");
+    assert_string_equal(sh.pins[0].log[1].value, "80");
+    assert_int_equal(sh.pins[1].step, 1500);
+    assert_int_equal(sh.pins[1].nlog, 0);
+    qnn_params q = preset;
+    assert_int_equal(qnn_share_apply_overrides(&sh, &q, err, sizeof err), 0);
+    assert_same_keys(&q, &base);
+    for (int k = 0; k < 2; k++) {
+        q = preset;
+        assert_int_equal(qnn_share_apply_run_overrides(&sh.pins[k], &q, err, sizeof err), 0);
+        assert_same_keys(&q, k ? &b2 : &b1);
+    }
+    qnn_share_free(&sh);
+    assert_null(sh.pins);
+    assert_int_equal(sh.npins, 0);
+    free(s);
+    /* no pins: version 1, byte for byte what qnn_share_encode writes */
+    char *t = NULL;
+    assert_int_equal(qnn_share_encode_pins("default", &preset, &base, log, 1, 20, NULL, 0, &s), 0);
+    assert_int_equal(qnn_share_encode("default", &preset, &base, log, 1, 20, &t), 0);
+    assert_string_equal(s, "qnnlab:1:default,eta=0.02,@5:gamma=2,@20");
+    assert_string_equal(s, t);
+    free(s);
+    free(t);
+    /* an old string loads, without pins */
+    assert_int_equal(qnn_share_decode("qnnlab:1:default,L=80,@3:eta=0.1,@10", &sh, err, sizeof err), 0);
+    assert_int_equal(sh.npins, 0);
+    assert_null(sh.pins);
+    assert_int_equal(sh.step, 10);
+    qnn_share_free(&sh);
+    /* version 2 without a pin is a state too */
+    assert_int_equal(qnn_share_decode("qnnlab:2:default,@10", &sh, err, sizeof err), 0);
+    assert_int_equal(sh.npins, 0);
+    qnn_share_free(&sh);
+    /* a pin that cannot be written: out-of-order log, too many pins */
+    const qnn_change bad[] = { { 7, "eta", "0.1" }, { 3, "eta", "0.2" } };
+    const qnn_share_pin badpin[] = { { &b1, bad, 2, 9 } };
+    assert_int_equal(qnn_share_encode_pins("default", &preset, &base, NULL, 0, 20, badpin, 1, &s), -2);
+    assert_null(s);
+    qnn_share_pin many[QNN_SHARE_MAX_PINS + 1];
+    for (int k = 0; k <= QNN_SHARE_MAX_PINS; k++)
+        many[k] = (qnn_share_pin){ &b1, NULL, 0, 1 };
+    assert_int_equal(qnn_share_encode_pins("default", &preset, &base, NULL, 0, 20, many, QNN_SHARE_MAX_PINS + 1, &s), -2);
+    assert_int_equal(qnn_share_encode_pins("default", &preset, &base, NULL, 0, 20, many, QNN_SHARE_MAX_PINS, &s), 0);
+    assert_int_equal(qnn_share_decode(s, &sh, err, sizeof err), 0);
+    assert_int_equal(sh.npins, QNN_SHARE_MAX_PINS);
+    qnn_share_free(&sh);
+    /* one more pin in the string: refused */
+    size_t n = strlen(s);
+    char *more = malloc(n + 16);
+    assert_non_null(more);
+    snprintf(more, n + 16, "%s,pin,@1", s);
+    free(s);
+    char m[64];
+    snprintf(m, sizeof m, "one pin too many; allowed: at most %d", QNN_SHARE_MAX_PINS);
+    expect_refused(more, m);
+    free(more);
+
+    /* malformed pin parts: one line naming the pin */
+    expect_refused("qnnlab:1:default,@10,pin,@5", "'pin' comes after the final step");
+    expect_refused("qnnlab:2:default,@10,pin", "token 3 'pin' is the last token, but the pinned run must end with the final step");
+    expect_refused("qnnlab:2:default,@10,pin,eta=0.1", "pin 1: token 4 'eta=0.1' is the last token");
+    expect_refused("qnnlab:2:default,@10,pin,@5,pin,@3:eta=0.1,gamma=2,@5", "pin 2: token 7 'gamma=2' is an override after a timed change");
+    expect_refused("qnnlab:2:default,@10,pin,@5:eta=0.1,@4", "pin 1: token 5 '@4' is a final step 4 before the change at step 5");
+    expect_refused("qnnlab:2:default,@10,pin,nope=1,@4", "pin 1: token 4 'nope=1' has the unknown key 'nope'");
+    expect_refused("qnnlab:2:default,@10,pin,@5,@6", "is a second final step");
+    expect_refused("qnnlab:2:default,@10,pinn,@5", "'pinn' comes after the final step; allowed: nothing after the final @STEP but 'pin'");
+    expect_refused("qnnlab:2:default,@10,pin,,@5", "pin 1: token 4 '' is empty");
+    expect_refused("qnnlab:2:default,@10,pin,@5,", "pin 1: token 5 '' comes after");
+    expect_refused("qnnlab:2:default,@10,pin,title=a b,@5", "pin 1: token 4 'title=a b' has the character ' '");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -488,6 +596,7 @@ int main(void)
         cmocka_unit_test(test_apply_refusal),
         cmocka_unit_test(test_apply_hostile),
         cmocka_unit_test(test_mutations),
+        cmocka_unit_test(test_pins),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -12,6 +12,8 @@
 
 #define PREFIX "qnnlab:"
 #define VERSION_PREFIX "qnnlab:1:"
+#define VERSION2_PREFIX "qnnlab:2:"
+#define PIN_TOKEN "pin"
 #define QUOTE_MAX 40
 #define GET_MAX QNN_PARAMS_GET_MAX /* qnn_params_get of the longest label list fits */
 #define MAX_PASSES 4
@@ -302,13 +304,10 @@ static int canonical_change(const qnn_change *c, char *key, char *value)
     return qnn_params_key(key) ? 0 : -2;
 }
 
-int qnn_share_encode(const char *preset, const qnn_params *preset_params, const qnn_params *base,
-                     const qnn_change *log, size_t nlog, long step, char **out)
+/* Checks a run's log and step. 0, or -2. */
+static int run_ok(const qnn_change *log, size_t nlog, long step)
 {
-    *out = NULL;
-    if (!preset || !preset[0] || strnlen(preset, PRESET_MAX + 1) > PRESET_MAX)
-        return -2;
-    if (step < 0 || step > QNN_SHARE_MAX_STEP || nlog > QNN_SHARE_MAX_CHANGES)
+    if (step < 0 || step > QNN_SHARE_MAX_STEP || nlog > QNN_SHARE_MAX_CHANGES || (nlog && !log))
         return -2;
     long prev = 0;
     for (size_t i = 0; i < nlog; i++) {
@@ -316,42 +315,77 @@ int qnn_share_encode(const char *preset, const qnn_params *preset_params, const 
             return -2;
         prev = log[i].step;
     }
+    return 0;
+}
+
+/* Writes ",KEY=VALUE..." (the overrides of preset_params into base), the
+ * timed changes ",@S:KEY=VALUE" and the final ",@STEP" of one run into b.
+ * 0, -1 (memory) or -2 (not representable). */
+static int encode_run(sbuf *b, const qnn_params *preset_params, const qnn_params *base,
+                      const qnn_change *log, size_t nlog, long step)
+{
     qnn_change *over = NULL;
     size_t nover = 0;
     int rc = find_overrides(preset_params, base, &over, &nover);
     if (rc != 0)
         return rc;
-    sbuf b = { NULL, 0, 0, 0 };
-    sb_str(&b, VERSION_PREFIX);
-    sb_enc(&b, preset);
     for (size_t i = 0; i < nover; i++) {
-        sb_str(&b, ",");
-        sb_str(&b, over[i].key);
-        sb_str(&b, "=");
-        sb_enc(&b, over[i].value);
+        sb_str(b, ",");
+        sb_str(b, over[i].key);
+        sb_str(b, "=");
+        sb_enc(b, over[i].value);
     }
     free(over);
-    for (size_t i = 0; i < nlog && !b.rc; i++) {
+    for (size_t i = 0; i < nlog && !b->rc; i++) {
         char key[KEY_MAX + 1], value[VALUE_MAX + 1];
-        if (canonical_change(&log[i], key, value) != 0) {
-            b.rc = -2;
-            break;
-        }
-        sb_str(&b, ",");
-        sb_step(&b, log[i].step);
-        sb_str(&b, ":");
-        sb_str(&b, key);
-        sb_str(&b, "=");
-        sb_enc(&b, value);
+        if (canonical_change(&log[i], key, value) != 0)
+            return -2;
+        sb_str(b, ",");
+        sb_step(b, log[i].step);
+        sb_str(b, ":");
+        sb_str(b, key);
+        sb_str(b, "=");
+        sb_enc(b, value);
     }
-    sb_str(&b, ",");
-    sb_step(&b, step);
-    if (b.rc) {
+    sb_str(b, ",");
+    sb_step(b, step);
+    return b->rc;
+}
+
+int qnn_share_encode_pins(const char *preset, const qnn_params *preset_params, const qnn_params *base,
+                          const qnn_change *log, size_t nlog, long step,
+                          const qnn_share_pin *pins, size_t npins, char **out)
+{
+    *out = NULL;
+    if (!preset || !preset[0] || strnlen(preset, PRESET_MAX + 1) > PRESET_MAX)
+        return -2;
+    if (run_ok(log, nlog, step) != 0 || npins > QNN_SHARE_MAX_PINS || (npins && !pins))
+        return -2;
+    for (size_t k = 0; k < npins; k++)
+        if (!pins[k].base || run_ok(pins[k].log, pins[k].nlog, pins[k].step) != 0)
+            return -2;
+    sbuf b = { NULL, 0, 0, 0 };
+    sb_str(&b, npins ? VERSION2_PREFIX : VERSION_PREFIX);
+    sb_enc(&b, preset);
+    int rc = b.rc ? b.rc : encode_run(&b, preset_params, base, log, nlog, step);
+    for (size_t k = 0; k < npins && rc == 0; k++) {
+        sb_str(&b, "," PIN_TOKEN);
+        rc = b.rc ? b.rc : encode_run(&b, preset_params, pins[k].base, pins[k].log, pins[k].nlog, pins[k].step);
+    }
+    if (rc == 0)
+        rc = b.rc;
+    if (rc) {
         free(b.s);
-        return b.rc;
+        return rc;
     }
     *out = b.s;
     return 0;
+}
+
+int qnn_share_encode(const char *preset, const qnn_params *preset_params, const qnn_params *base,
+                     const qnn_change *log, size_t nlog, long step, char **out)
+{
+    return qnn_share_encode_pins(preset, preset_params, base, log, nlog, step, NULL, 0, out);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -364,6 +398,7 @@ typedef struct reader {
     size_t index;           /* token number, 1 = the preset */
     const char *tok;        /* the current token */
     size_t toklen;
+    size_t pin;             /* 0: the main run; k: the k-th pinned run */
 } reader;
 
 /* At most QUOTE_MAX bytes of t, printable ASCII as is, others as \xHH. */
@@ -396,6 +431,8 @@ static qnn_status refuse(const reader *r, const char *fmt, ...)
     quote(r->tok, r->toklen, q, sizeof q);
     if (r->index == 1)
         return qnn_fail(r->err, r->errlen, QNN_E_FORMAT, "share string: preset '%s' %s", q, what);
+    if (r->pin)
+        return qnn_fail(r->err, r->errlen, QNN_E_FORMAT, "share string: pin %zu: token %zu '%s' %s", r->pin, r->index, q, what);
     return qnn_fail(r->err, r->errlen, QNN_E_FORMAT, "share string: token %zu '%s' %s", r->index, q, what);
 }
 
@@ -492,15 +529,20 @@ static int grow(qnn_change **a, size_t n, size_t *cap)
 
 qnn_status qnn_share_decode(const char *s, qnn_share *out, char *err, size_t errlen)
 {
-    reader r = { err, errlen, 0, s, 0 };
+    reader r = { err, errlen, 0, s, 0, 0 };
     qnn_status st = QNN_E_FORMAT;
     enum { PRESET, OVERRIDES, CHANGES, DONE } state = PRESET;
     size_t capo = 0, capl = 0;
     size_t lastchange = 0, lastchange_len = 0;
     const char *lastchange_tok = NULL;
+    int version = 1;
     memset(out, 0, sizeof *out);
     if (err && errlen)
         err[0] = '\0';
+    /* the run being read: the main one, then each pin */
+    qnn_change **over = &out->over, **log = &out->log;
+    size_t *nover = &out->nover, *nlog = &out->nlog;
+    long *stepp = &out->step;
 
     size_t len = strnlen(s, (size_t)QNN_SHARE_MAX_LEN + 1);
     r.toklen = len;
@@ -514,15 +556,17 @@ qnn_status qnn_share_decode(const char *s, qnn_share *out, char *err, size_t err
             return qnn_fail(err, errlen, QNN_E_FORMAT, "share string '%s' does not start with '%s'; allowed: %sPRESET,KEY=VALUE,...,@STEP:KEY=VALUE,...,@STEP",
                          q, VERSION_PREFIX, VERSION_PREFIX);
         }
-        if (len < strlen(VERSION_PREFIX) || memcmp(s, VERSION_PREFIX, strlen(VERSION_PREFIX)) != 0) {
+        if (len >= strlen(VERSION2_PREFIX) && memcmp(s, VERSION2_PREFIX, strlen(VERSION2_PREFIX)) == 0) {
+            version = 2;
+        } else if (len < strlen(VERSION_PREFIX) || memcmp(s, VERSION_PREFIX, strlen(VERSION_PREFIX)) != 0) {
             const char *v = s + strlen(PREFIX);
             size_t vn = 0;
             while (v + vn < s + len && v[vn] != ':' && vn < 16)
                 vn++;
             char vq[4 * QUOTE_MAX + 8];
             quote(v, vn, vq, sizeof vq);
-            return qnn_fail(err, errlen, QNN_E_FORMAT, "share string '%s' has version '%s', which this qnnlab does not read; allowed: version 1 (%s...)",
-                         q, vq, VERSION_PREFIX);
+            return qnn_fail(err, errlen, QNN_E_FORMAT, "share string '%s' has version '%s', which this qnnlab does not read; allowed: version 1 (%s...) or 2 (%s..., with pinned runs)",
+                         q, vq, VERSION_PREFIX, VERSION2_PREFIX);
         }
     }
 
@@ -536,14 +580,39 @@ qnn_status qnn_share_decode(const char *s, qnn_share *out, char *err, size_t err
         r.toklen = (size_t)(tend - p);
         const char *t = p;
         size_t n = r.toklen;
-        if (state == DONE) {
+        if (state == DONE && version == 2 && n == strlen(PIN_TOKEN) && !memcmp(t, PIN_TOKEN, n)) {
+            /* a pinned run starts */
+            if (out->npins >= QNN_SHARE_MAX_PINS) {
+                refuse(&r, "is one pin too many; allowed: at most %d pinned runs", QNN_SHARE_MAX_PINS);
+                goto fail;
+            }
+            if (!out->pins && !(out->pins = calloc(QNN_SHARE_MAX_PINS, sizeof *out->pins))) {
+                refuse(&r, "could not be stored (out of memory); allowed: a shorter share string");
+                st = QNN_E_NOMEM;
+                goto fail;
+            }
+            qnn_share_run *pr = &out->pins[out->npins++];
+            r.pin = out->npins;
+            over = &pr->over;
+            log = &pr->log;
+            nover = &pr->nover;
+            nlog = &pr->nlog;
+            stepp = &pr->step;
+            capo = capl = 0;
+            prev_step = 0;
+            lastchange = lastchange_len = 0;
+            lastchange_tok = NULL;
+            state = OVERRIDES;
+        } else if (state == DONE) {
             if (n > 0 && t[0] == '@' && !memchr(t, ':', n))
-                refuse(&r, "is a second final step; allowed: exactly one final @STEP, the last token");
+                refuse(&r, "is a second final step; allowed: exactly one final @STEP, the last token%s",
+                       version == 2 ? " of its run (then 'pin' starts a pinned run)" : "");
+            else if (version == 2)
+                refuse(&r, "comes after the final step; allowed: nothing after the final @STEP but '%s' starting a pinned run", PIN_TOKEN);
             else
                 refuse(&r, "comes after the final step; allowed: nothing after the final @STEP");
             goto fail;
-        }
-        if (state == PRESET) {
+        } else if (state == PRESET) {
             if (n == 0) {
                 refuse(&r, "is empty; allowed: a preset name or path (1 .. %zu bytes, %%XX-encoded)", PRESET_MAX);
                 goto fail;
@@ -567,7 +636,7 @@ qnn_status qnn_share_decode(const char *s, qnn_share *out, char *err, size_t err
                            step, prev_step, lastchange, q, prev_step);
                     goto fail;
                 }
-                out->step = step;
+                *stepp = step;
                 state = DONE;
             } else {
                 if (read_step(&r, t + 1, (size_t)(colon - t - 1), &step) != 0)
@@ -576,21 +645,21 @@ qnn_status qnn_share_decode(const char *s, qnn_share *out, char *err, size_t err
                     refuse(&r, "has step %ld before the previous change's step %ld; allowed: non-decreasing steps", step, prev_step);
                     goto fail;
                 }
-                if (out->nlog >= QNN_SHARE_MAX_CHANGES) {
+                if (*nlog >= QNN_SHARE_MAX_CHANGES) {
                     refuse(&r, "is one timed change too many; allowed: at most %d timed changes", QNN_SHARE_MAX_CHANGES);
                     goto fail;
                 }
-                if (grow(&out->log, out->nlog, &capl) != 0) {
+                if (grow(log, *nlog, &capl) != 0) {
                     refuse(&r, "could not be stored (out of memory); allowed: a shorter share string");
                     st = QNN_E_NOMEM;
                     goto fail;
                 }
-                qnn_change *c = &out->log[out->nlog];
+                qnn_change *c = &(*log)[*nlog];
                 memset(c, 0, sizeof *c);
                 c->step = step;
                 if (read_assignment(&r, colon + 1, (size_t)(t + n - colon - 1), c) != 0)
                     goto fail;
-                out->nlog++;
+                (*nlog)++;
                 prev_step = step;
                 lastchange = r.index;
                 lastchange_tok = t;
@@ -602,28 +671,28 @@ qnn_status qnn_share_decode(const char *s, qnn_share *out, char *err, size_t err
                 refuse(&r, "is an override after a timed change; allowed: overrides (KEY=VALUE) before the first @STEP:KEY=VALUE");
                 goto fail;
             }
-            if (out->nover >= QNN_SHARE_MAX_CHANGES) {
+            if (*nover >= QNN_SHARE_MAX_CHANGES) {
                 refuse(&r, "is one override too many; allowed: at most %d overrides", QNN_SHARE_MAX_CHANGES);
                 goto fail;
             }
-            if (grow(&out->over, out->nover, &capo) != 0) {
+            if (grow(over, *nover, &capo) != 0) {
                 refuse(&r, "could not be stored (out of memory); allowed: a shorter share string");
                 st = QNN_E_NOMEM;
                 goto fail;
             }
-            qnn_change *c = &out->over[out->nover];
+            qnn_change *c = &(*over)[*nover];
             memset(c, 0, sizeof *c);
             if (read_assignment(&r, t, n, c) != 0)
                 goto fail;
-            out->nover++;
+            (*nover)++;
         }
         if (!comma)
             break;
         p = comma + 1;
     }
     if (state != DONE) {
-        refuse(&r, "is the last token, but the string must end with the final step; allowed: ...,@STEP (the step to run to, 0 .. %ld)",
-               QNN_SHARE_MAX_STEP);
+        refuse(&r, "is the last token, but the %s must end with the final step; allowed: ...,@STEP (the step to run to, 0 .. %ld)",
+               r.pin ? "pinned run" : "string", QNN_SHARE_MAX_STEP);
         goto fail;
     }
     return 0;
@@ -632,14 +701,14 @@ fail:
     return st;
 }
 
-qnn_status qnn_share_apply_overrides(const qnn_share *sh, qnn_params *p, char *err, size_t errlen)
+static qnn_status apply_changes(const qnn_change *over, size_t nover, qnn_params *p, char *err, size_t errlen)
 {
     qnn_params *q = malloc(sizeof *q);
     if (!q)
         return qnn_fail(err, errlen, QNN_E_NOMEM, "share string: out of memory applying the overrides");
     *q = *p;
-    for (size_t i = 0; i < sh->nover; i++) {
-        qnn_status st = qnn_params_set(q, sh->over[i].key, sh->over[i].value, err, errlen);
+    for (size_t i = 0; i < nover; i++) {
+        qnn_status st = qnn_params_set(q, over[i].key, over[i].value, err, errlen);
         if (st != QNN_OK) {
             free(q);
             return st;
@@ -650,11 +719,26 @@ qnn_status qnn_share_apply_overrides(const qnn_share *sh, qnn_params *p, char *e
     return 0;
 }
 
+qnn_status qnn_share_apply_run_overrides(const qnn_share_run *r, qnn_params *p, char *err, size_t errlen)
+{
+    return apply_changes(r->over, r->nover, p, err, errlen);
+}
+
+qnn_status qnn_share_apply_overrides(const qnn_share *sh, qnn_params *p, char *err, size_t errlen)
+{
+    return apply_changes(sh->over, sh->nover, p, err, errlen);
+}
+
 void qnn_share_free(qnn_share *sh)
 {
     if (!sh)
         return;
     free(sh->over);
     free(sh->log);
+    for (size_t k = 0; sh->pins && k < sh->npins; k++) {
+        free(sh->pins[k].over);
+        free(sh->pins[k].log);
+    }
+    free(sh->pins);
     memset(sh, 0, sizeof *sh);
 }

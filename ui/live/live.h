@@ -283,6 +283,8 @@ int live_circuit_sync(live_ui *u, const qnn_snapshot *sn, int ascii);
 int live_circuit_key(live_ui *u, int key);
 /* Frees u->circuit (the faces call it when their loop ends). */
 void live_circuit_free(live_ui *u);
+/* Releases the pins (key p) and empties u->pins (the faces call it when their loop ends; key P). */
+void live_pins_free(live_ui *u);
 /* Writes circuit.png, circuit.svg, circuit.pdf and circuit.qasm of the
  * parameters p into dir. 0 (also when the model has no circuit: nothing
  * written, *written = 0), or -1 with a message in err. */

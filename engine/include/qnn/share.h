@@ -12,7 +12,16 @@
  * The preset and the values are percent-encoded: bytes in [A-Za-z0-9_.+/-]
  * stand for themselves, every other byte is %XX (uppercase hex), so the
  * string needs no quoting in a shell. Keys are the names of the key table
- * (qnn_params_key); aliases (d, p) are not keys. Nothing here prints. */
+ * (qnn_params_key); aliases (d, p) are not keys. Nothing here prints.
+ *
+ * Version 2 adds pinned runs (key p of the explorer) after the main run:
+ *
+ *   qnnlab:2:PRESET,...,@STEP,pin,KEY=VALUE,...,@STEP:KEY=VALUE,...,@STEP,pin,...
+ *
+ * each `pin` token starts one pinned run, encoded as the main run is (its
+ * overrides relative to the same preset, its timed changes, its final
+ * step). A state without pins is written as version 1, as before; both
+ * versions are read (version 1 has no pins). */
 #ifndef QNN_SHARE_H
 #define QNN_SHARE_H
 
@@ -24,12 +33,31 @@
 #define QNN_SHARE_MAX_LEN (1 << 22)     /* refuse longer strings */
 #define QNN_SHARE_MAX_STEP 100000000L
 
+#define QNN_SHARE_MAX_PINS 16            /* pinned runs in one string */
+
+/* One run: overrides of the preset, timed changes, the step to run to. */
+typedef struct qnn_share_run {
+    size_t nover;  qnn_change *over;
+    size_t nlog;   qnn_change *log;
+    long step;
+} qnn_share_run;
+
 typedef struct qnn_share {
     char preset[256];
     size_t nover;  qnn_change *over;   /* step 0 (their .step is 0) */
     size_t nlog;   qnn_change *log;    /* timed */
     long step;                         /* run to this step */
+    size_t npins;  qnn_share_run *pins; /* pinned runs (version 2), oldest first */
 } qnn_share;
+
+/* A pinned run to encode: its parameters at its last reset, its log of
+ * changes since, its step (as qnn_session_log gives them). */
+typedef struct qnn_share_pin {
+    const qnn_params *base;
+    const qnn_change *log;
+    size_t nlog;
+    long step;
+} qnn_share_pin;
 
 /* Writes the share string of a state into *out (malloc'd, NUL-terminated).
  * The overrides turn preset_params into base: every key whose value
@@ -48,6 +76,14 @@ typedef struct qnn_share {
  * QNN_SHARE_MAX_LEN. *out is NULL unless 0 is returned. */
 int qnn_share_encode(const char *preset, const qnn_params *preset_params, const qnn_params *base,
                      const qnn_change *log, size_t nlog, long step, char **out);
+/* The same with npins pinned runs (at most QNN_SHARE_MAX_PINS), each
+ * written as the main run is, relative to the same preset_params; with
+ * npins = 0 exactly qnn_share_encode's version-1 string. Returns as
+ * qnn_share_encode (-2 also for too many pins or a pin that cannot be
+ * written). */
+int qnn_share_encode_pins(const char *preset, const qnn_params *preset_params, const qnn_params *base,
+                          const qnn_change *log, size_t nlog, long step,
+                          const qnn_share_pin *pins, size_t npins, char **out);
 
 /* Reads a share string into *out (free it with qnn_share_free). Returns
  * QNN_OK, or QNN_E_FORMAT (QNN_E_NOMEM) with one line in err naming the offending token (quoting at most 40
@@ -59,7 +95,9 @@ int qnn_share_encode(const char *preset, const qnn_params *preset_params, const 
  * bytes) preset, values over 63 bytes, overrides after a timed change,
  * steps that are not decimal integers in 0 .. 1e8, decreasing steps or
  * steps beyond the final step, a missing final @STEP, anything after it,
- * and more than QNN_SHARE_MAX_CHANGES overrides or timed changes. The
+ * and more than QNN_SHARE_MAX_CHANGES overrides or timed changes; in
+ * version 2 also a pin part that is empty or malformed as above, more
+ * than QNN_SHARE_MAX_PINS pins (the message names the pin). The
  * values themselves are checked when they are set (qnn_share_apply_overrides,
  * the session's replay). */
 qnn_status qnn_share_decode(const char *s, qnn_share *out, char *err, size_t errlen);
@@ -67,6 +105,10 @@ qnn_status qnn_share_decode(const char *s, qnn_share *out, char *err, size_t err
 /* Applies sh->over to p in order with qnn_params_set. Returns QNN_OK, or
  * qnn_params_set's status and message (QNN_E_NOMEM); p is then unchanged. */
 qnn_status qnn_share_apply_overrides(const qnn_share *sh, qnn_params *p, char *err, size_t errlen);
+
+/* The same for a pinned run: its overrides applied to p (start from the
+ * preset as loaded). */
+qnn_status qnn_share_apply_run_overrides(const qnn_share_run *r, qnn_params *p, char *err, size_t errlen);
 
 /* Frees the arrays of a decoded share and empties it (a zeroed or already
  * freed share is fine). */
