@@ -1011,17 +1011,17 @@ static void test_proxy_defined(void **state)
     static const char *const off[] = {"model", "random", "task", "supervised", "n", "4", "L", "16", "m", "2",
                                       "seed", "3", NULL};
     static const char *const grow[] = {"model", "random", "task", "supervised", "n", "6", "L", "64", "m", "4",
-                                       "inputs", "basis", "labels", "pm1", "hessian", "exact", "hessian_every", "5",
+                                       "inputs", "basis", "labels", "pm1", "hessian", "exact", "hessian_every", "100",
                                        "hessian_budget", "0", "eta", "0.05", "seed", "24", NULL};
     static const char *const empty[] = {"model", "random", "task", "supervised", "n", "6", "L", "64", "m", "4",
-                                        "inputs", "basis", "labels", "pm1", "hessian", "exact", "hessian_every", "5",
+                                        "inputs", "basis", "labels", "pm1", "hessian", "exact", "hessian_every", "100",
                                         "hessian_budget", "0", "eta", "0.002", "seed", "24", NULL};
     /* η = 0.04, cut 0.56: only λ >= 14 is kept (|1 − ηλ| ≈ 0.4): defined */
     static const char *const ok[] = {"model", "random", "task", "supervised", "n", "6", "L", "64", "m", "4",
-                                     "inputs", "basis", "labels", "pm1", "hessian", "exact", "hessian_every", "5",
+                                     "inputs", "basis", "labels", "pm1", "hessian", "exact", "hessian_every", "11",
                                      "hessian_budget", "0", "eta", "0.04", "proxy_cut", "0.56", "seed", "24", NULL};
     static const char *const ok_one[] = {"model", "random", "task", "supervised", "n", "6", "L", "64", "m", "4",
-                                         "inputs", "basis", "labels", "pm1", "hessian", "exact", "hessian_every", "5",
+                                         "inputs", "basis", "labels", "pm1", "hessian", "exact", "hessian_every", "11",
                                          "hessian_budget", "0", "eta", "0.04", "proxy_cut", "0.56",
                                          "proxy_scale", "one", "seed", "24", NULL};
     const char *const *nan_cases[3] = {off, grow, empty};
@@ -1045,7 +1045,7 @@ static void test_proxy_defined(void **state)
         qnn_session *s = mk(c ? ok_one : ok, 1);
         assert_int_equal(qnn_session_advance(s, 12), 0);
         const qnn_snapshot *sn = qnn_session_acquire(s);
-        assert_true(sn->hist_prev.valid && sn->hist_prev.step == 5);
+        assert_true(sn->hist_now.valid && sn->hist_now.step == 11 && sn->hist_prev.step == 0);
         for (size_t k = 0; k < 12; k++) {
             v[c][k] = sn->proxy[k];
             assert_true(v[c][k] >= 0 && v[c][k] <= 1);
@@ -1054,7 +1054,7 @@ static void test_proxy_defined(void **state)
         }
         assert_near(v[c][0], 1.0, 0);
         assert_null(sn->hist_now.proxy_note);
-        assert_near(sn->hist_now.proxy, v[c][10], 0);
+        assert_near(sn->hist_now.proxy, v[c][11], 0);
         qnn_snapshot_release(sn);
         qnn_session_free(s);
     }
