@@ -254,4 +254,39 @@ wait "$app" || rc=$?
 app=
 [ "$rc" = 0 ] || fail "window: exit status $rc"
 ! ls -a "$work" "$work/x" | grep -q '\.tmp' || fail "a temporary file was left behind"
+
+# ---------------------------------------------------------------------- 5
+# a preset with zero steps (liu23-fig1: the kernel at initialisation): the
+# point shows histograms over the instances, no curve over time and no
+# error or loss panel (nothing was trained); the window draws it and
+# exports it (e)
+sw0="$work/sw0"
+"$QNNLAB" sweep liu23-fig1 --grid L=2,4 --instances 8 --out "$sw0" --quiet >/dev/null 2>"$work/err-sweep0.txt" ||
+  fail "qnnlab sweep liu23-fig1 (zero steps) failed"
+sw=$sw0
+start zero 120 36 LC_ALL=C.UTF-8
+wait_for 'point 1/2: L = 2'
+wait_for 'kernel K = tr K / m at step 0'
+s=$(screen)
+grep -qE 'ε|loss L' <<<"$(sed -n '2,24p' <<<"$s" | awk -F'│' '{print $2}')" &&
+  fail "zero steps: an error or loss panel is shown: $(grep -E 'ε|loss L' <<<"$s" | head -2)"
+T send-keys -t t q
+ended zero
+ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+"$QNNLAB" gui --open "$sw0" --size 1200x760 --export-dir "$work/x0" >"$work/out-gui0.txt" 2>"$work/err-gui0.txt" &
+app=$!
+mkdir -p "$work/x0"
+rc=0; xvfb_window "$app" '^qnnlab — sweep' 30 || rc=$?
+[ "$rc" = 0 ] || fail "zero steps: no window (status $rc)"
+sleep 1
+key e
+for i in $(seq 50); do ls "$work"/x0/qnnlab-sw0-point1-*.png >/dev/null 2>&1 && break; sleep 0.1; done
+ls "$work"/x0/qnnlab-sw0-point1-*.png >/dev/null 2>&1 || fail "zero steps: e wrote no PNG of point 1: $(cat "$work/err-gui0.txt")"
+xdotool key --window "$W" q 2>/dev/null || true
+xdotool keyup q 2>/dev/null || true
+for i in $(seq 100); do kill -0 "$app" 2>/dev/null || break; sleep 0.1; done
+rc=0
+wait "$app" || rc=$?
+app=
+[ "$rc" = 0 ] || fail "zero steps: window exit status $rc"
 echo "browse_test: OK"
