@@ -3,7 +3,8 @@
  * ASCII transliteration, and panels: curves where their data are, ticks
  * at the rows of their values, dash patterns, histogram bars, notes,
  * legends, reference lines, colours, and nothing outside the rectangle
- * whatever the size or the data. */
+ * whatever the size or the data; symlog axes, dimmed and ghost series,
+ * gaps at NaN, marker labels and titles that are not cut (issue 23). */
 #ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 200809L
 #endif
@@ -1272,6 +1273,394 @@ static void test_utf8_decoder(void **state)
     tg_free(&g);
 }
 
+/* ------------------------------------------------------------------ */
+/* issue 23: symlog axes, dimmed and ghost series, gaps, marker labels, */
+/* titles that are not cut                                              */
+
+/* The column of the tick mark ('┬') nearest to area column c on the x
+ * axis row, or -1. */
+static int x_tick_near(tg_grid *g, const tg_geom *geo, int c)
+{
+    for (int d = 0; d <= 1; d++)
+        for (int sg = -1; sg <= 1; sg += 2) {
+            int x = geo->ax + c + sg * d;
+            if (x >= geo->ax && x < geo->ax + geo->aw && strcmp(ch(g, x, geo->ay + geo->ah), "┬") == 0)
+                return x - geo->ax;
+        }
+    return -1;
+}
+
+/* A symlog axis: the ticks and labels of plot_symlog_ticks at the columns
+ * plot_symlog maps them to, and data where the transform puts them (a
+ * linear axis would put x = 1 at the middle). */
+static void test_symlog_axis(void **state)
+{
+    (void)state;
+    const double lt = 0.01, L = 100;
+    const double px[1] = {1}, py[1] = {0.5};
+    plot_series s = series(px, py, 1, PLOT_POINTS, 0, NULL);
+    plot_panel p = panel(&s, 1);
+    p.xscale = PLOT_SYMLOG;
+    p.linthresh = lt;
+    p.xmin = -L; p.xmax = L; p.ymin = 0; p.ymax = 1;
+    tg_grid g = grid(100, 20, TG_UTF8);
+    tg_geom geo;
+    tg_panel(&g, &p, 0, 0, 100, 20, &geo);
+    assert_true(geo.drawn);
+    const double T = plot_symlog(L, lt);
+    const int nx = geo.aw * 2;
+    /* the point: at symlog(1) = 3 of T = 5 from the middle */
+    double f1 = (plot_symlog(1, lt) + T) / (2 * T);
+    assert_near(f1, 0.8, 1e-12);
+    int col = (int)floor(f1 * (nx - 1) + 0.5) / 2, hit = -1;
+    for (int r = 0; r < geo.ah; r++)
+        if (braille(&g, geo.ax + col, geo.ay + r))
+            hit = r;
+    if (hit < 0)
+        fail_msg("no point at column %d: row \"%s\"", col, row(&g, geo.ay + geo.ah / 2));
+    for (int c = 0; c < geo.aw; c++)
+        for (int r = 0; r < geo.ah; r++)
+            if (braille(&g, geo.ax + c, geo.ay + r) && abs(c - col) > 1)
+                fail_msg("a dot at column %d, the point is at %d", c, col);
+    /* every tick of the figures' symlog axis, its label under its mark */
+    double tk[16];
+    char lab[16][PLOT_TICK_LABEL_MAX];
+    size_t n = plot_symlog_ticks(-L, L, lt, tk, 8);
+    plot_symlog_labels(tk, n, &lab[0][0], PLOT_TICK_LABEL_MAX);
+    assert_true(n >= 3);
+    int zero_seen = 0;
+    for (size_t i = 0; i < n; i++) {
+        double f = (plot_symlog(tk[i], lt) + T) / (2 * T);
+        int c = (int)floor(f * (nx - 1) + 0.5) / 2;
+        int tc = x_tick_near(&g, &geo, c);
+        if (tc < 0)
+            fail_msg("no tick mark for %g near column %d: \"%s\"", tk[i], c, row(&g, geo.ay + geo.ah));
+        char m[64];
+        tg_markup(lab[i], m, sizeof m, TG_UTF8);
+        int lx = -1, w = tg_width(m, TG_UTF8);
+        /* the label under its mark (the "0" of "−10²" is not it) */
+        if (!find_in(&g, m, geo.ax + tc - w, geo.ay + geo.ah + 1, geo.ax + tc, geo.ay + geo.ah + 1, &lx, NULL))
+            fail_msg("no label %s under column %d: \"%s\"", m, tc, row(&g, geo.ay + geo.ah + 1));
+        zero_seen += tk[i] == 0;
+    }
+    assert_int_equal(zero_seen, 1);
+    assert_true(find(&g, "−10²", NULL, NULL) && find(&g, "10²", NULL, NULL));
+    tg_free(&g);
+
+    /* a symlog y axis: values of both signs, the bars of a histogram
+     * stand on 0 in the middle; the ASCII labels are plain */
+    const double hx[4] = {1, 2, 3, 4}, hy[4] = {-50, -0.005, 0.005, 50};
+    plot_series h = series(hx, hy, 4, PLOT_LINE, 1, NULL);
+    p = panel(&h, 1);
+    p.yscale = PLOT_SYMLOG;
+    p.linthresh = lt;
+    p.xmin = 1; p.xmax = 4;
+    g = grid(60, 24, TG_ASCII);
+    tg_panel(&g, &p, 0, 0, 60, 24, &geo);
+    assert_true(geo.ylo < -50 && geo.yhi > 50 && geo.ylo == -geo.yhi);
+    assert_true(find_in(&g, "-10^", 0, geo.ay, geo.ax - 1, geo.ay + geo.ah - 1, NULL, NULL));
+    int zx = -1, zy = -1;
+    assert_true(find_in(&g, " 0+", geo.ax - 3, geo.ay, geo.ax - 3, geo.ay + geo.ah - 1, &zx, &zy));
+    assert_true(abs(zy - (geo.ay + geo.ah / 2)) <= 1);
+    all_ascii(&g);
+    tg_free(&g);
+}
+
+/* Dimmed series (an earlier segment) and ghosts (a pinned run) differ
+ * from full ones: dim, a ghost dotted in grey-blue with a dotted legend
+ * sample; where a full curve shares a cell, the full one shows. */
+static void test_dim_and_ghost(void **state)
+{
+    (void)state;
+    const double x[2] = {0, 1}, hi[2] = {0.8, 0.8}, mid[2] = {0.5, 0.5}, lo[2] = {0.2, 0.2};
+    plot_series s[4] = {series(x, hi, 2, PLOT_BOLD, 0, "mean"),
+                        series(x, mid, 2, PLOT_BOLD, 0, NULL),
+                        series(x, lo, 2, PLOT_BOLD, -1, "η = 0.02"),
+                        series(x, hi, 2, PLOT_BOLD, 2, "pin 2")};
+    s[1].alpha = 0.35;
+    s[2].ghost = 1;
+    s[3].ghost = 1;     /* on the full curve: hidden by it */
+    plot_panel p = panel(s, 4);
+    p.xmin = 0; p.xmax = 1; p.ymin = 0; p.ymax = 1;
+    tg_grid g = grid(60, 20, TG_UTF8);
+    tg_geom geo;
+    tg_panel(&g, &p, 0, 0, 60, 20, &geo);
+    int rows[3] = {-1, -1, -1};
+    const double ys[3] = {0.8, 0.5, 0.2};
+    for (int k = 0; k < 3; k++)
+        rows[k] = (int)floor((1 - ys[k]) * (geo.ah * 4 - 1) + 0.5) / 4;
+    int lit[3] = {0}, gaps[3] = {0};
+    for (int c = 1; c < geo.aw - 1; c++)
+        for (int k = 0; k < 3; k++) {
+            tg_cell *cell = tg_at(&g, geo.ax + c, geo.ay + rows[k]);
+            if (!braille(&g, geo.ax + c, geo.ay + rows[k])) {
+                gaps[k]++;
+                continue;
+            }
+            lit[k]++;
+            switch (k) {
+            case 0:     /* full: colour 1, bold, not dim */
+                assert_int_equal(cell->color, 1);
+                assert_true(cell->attr & TG_BOLD);
+                assert_false(cell->attr & TG_DIM);
+                break;
+            case 1:     /* dimmed: its colour, dim, not bold */
+                assert_int_equal(cell->color, 1);
+                assert_true(cell->attr & TG_DIM);
+                assert_false(cell->attr & TG_BOLD);
+                break;
+            default:    /* ghost: grey-blue (palette 5), dim */
+                assert_int_equal(cell->color, 6);
+                assert_true(cell->attr & TG_DIM);
+                break;
+            }
+        }
+    assert_true(lit[0] >= geo.aw - 3 && gaps[0] == 0);
+    assert_true(lit[1] >= geo.aw - 3 && gaps[1] == 0);
+    /* dotted: every other cell */
+    if (!(gaps[2] >= geo.aw / 3 && lit[2] >= geo.aw / 3))
+        fail_msg("ghost row: %d lit, %d gaps: \"%s\"", lit[2], gaps[2], row(&g, geo.ay + rows[2]));
+    /* the full curve is not thinner where the ghost lies under it */
+    for (int c = 1; c < geo.aw - 1; c++)
+        assert_int_equal(tg_at(&g, geo.ax + c, geo.ay + rows[0])->color, 1);
+    /* legend: the ghost's sample dotted, grey-blue, dim */
+    int lx = -1, ly = -1;
+    assert_true(find(&g, "┈┈ η = 0.02", &lx, &ly));
+    assert_int_equal(tg_at(&g, lx, ly)->color, 6);
+    assert_true(tg_at(&g, lx, ly)->attr & TG_DIM);
+    assert_true(find(&g, "━━ mean", &lx, &ly));
+    assert_false(tg_at(&g, lx, ly)->attr & TG_DIM);
+    tg_free(&g);
+
+    /* ASCII: the same attributes */
+    g = grid(60, 20, TG_ASCII);
+    tg_panel(&g, &p, 0, 0, 60, 20, &geo);
+    int dim_cells = 0;
+    for (int r = 0; r < geo.ah; r++)
+        for (int c = 0; c < geo.aw; c++)
+            if (ascii_dot(&g, geo.ax + c, geo.ay + r) && (tg_at(&g, geo.ax + c, geo.ay + r)->attr & TG_DIM) &&
+                tg_at(&g, geo.ax + c, geo.ay + r)->color == 6)
+                dim_cells++;
+    assert_true(dim_cells >= geo.aw / 3);
+    all_ascii(&g);
+    tg_free(&g);
+
+    /* a dimmed histogram is an outline; the full one gets the bars */
+    const double hx[3] = {1, 2, 3}, ha[3] = {1, 3, 2}, hb[3] = {2, 1, 3};
+    plot_series hs[2] = {series(hx, ha, 3, PLOT_STEPS, 4, "now"), series(hx, hb, 3, PLOT_STEPS, -1, "pin")};
+    hs[1].ghost = 1;
+    p = panel(hs, 2);
+    p.ymin = 0;
+    g = grid(60, 20, TG_UTF8);
+    tg_panel(&g, &p, 0, 0, 60, 20, &geo);
+    int bars = 0, ghost_dots = 0;
+    for (int r = 0; r < geo.ah; r++)
+        for (int c = 0; c < geo.aw; c++) {
+            const char *t = ch(&g, geo.ax + c, geo.ay + r);
+            if (strncmp(t, "\xE2\x96", 2) == 0) {
+                bars++;
+                assert_int_equal(tg_at(&g, geo.ax + c, geo.ay + r)->color, 5);
+            } else if (braille(&g, geo.ax + c, geo.ay + r) && tg_at(&g, geo.ax + c, geo.ay + r)->color == 6) {
+                ghost_dots++;
+            }
+        }
+    assert_true(bars > geo.aw);
+    assert_true(ghost_dots > 0);
+    tg_free(&g);
+}
+
+/* NaN points break a series: nothing is drawn between the points on the
+ * two sides of a gap (NaN in y, or in x and y as the pins' gaps). */
+static void test_nan_gap(void **state)
+{
+    (void)state;
+    const double x[8] = {0, 1, 2, 3, 4, 5, 6, 7};
+    const double y[8] = {0.1, 0.1, 0.1, NAN, NAN, 0.9, 0.9, 0.9};
+    const double x2[7] = {0, 1, 2, NAN, 5, 6, 7};
+    const double y2[7] = {0.1, 0.1, 0.1, NAN, 0.9, 0.9, 0.9};
+    for (int variant = 0; variant < 2; variant++)
+        for (int cs = 0; cs < 2; cs++) {
+            plot_series s = variant ? series(x2, y2, 7, PLOT_BOLD, 0, NULL) : series(x, y, 8, PLOT_LINE, 0, NULL);
+            if (variant)
+                s.ghost = 1;
+            plot_panel p = panel(&s, 1);
+            p.xmin = 0; p.xmax = 7; p.ymin = 0; p.ymax = 1;
+            tg_grid g = grid(80, 20, cs ? TG_ASCII : TG_UTF8);
+            tg_geom geo;
+            tg_panel(&g, &p, 0, 0, 80, 20, &geo);
+            /* columns strictly between x = 2 and x = 5 stay empty */
+            int c2 = (int)ceil(2.0 / 7 * geo.aw) + 1, c5 = (int)floor(5.0 / 7 * geo.aw) - 1;
+            assert_true(c5 - c2 > 10);
+            for (int c = c2; c <= c5; c++)
+                for (int r = 0; r < geo.ah; r++)
+                    if (!blank(&g, geo.ax + c, geo.ay + r))
+                        fail_msg("%s %s: '%s' at column %d row %d, inside the gap", variant ? "ghost" : "line",
+                                 cs ? "ASCII" : "UTF-8", ch(&g, geo.ax + c, geo.ay + r), c, r);
+            /* and both sides are drawn */
+            int left = 0, right = 0;
+            for (int r = 0; r < geo.ah; r++)
+                for (int c = 1; c <= 4; c++) {
+                    left += !blank(&g, geo.ax + c, geo.ay + r);
+                    right += !blank(&g, geo.ax + geo.aw - 1 - c, geo.ay + r);
+                }
+            assert_true(left > 0 && right > 0);
+            tg_free(&g);
+        }
+}
+
+/* Is s well-formed UTF-8 throughout? */
+static int valid_utf8(const char *s)
+{
+    while (*s) {
+        unsigned long cp;
+        size_t n = utf8_decode(s, &cp);
+        if (n == 0)
+            return 0;
+        s += n;
+    }
+    return 1;
+}
+
+/* Marker labels: at the top of the area beside their marker, the later
+ * marker first; cut with "…" at a character where the room is short;
+ * left out where there is none; never over the note. */
+static void test_vmark_labels(void **state)
+{
+    (void)state;
+    const double x[2] = {0, 100}, y[2] = {0.1, 0.1};
+    plot_series s = series(x, y, 2, PLOT_LINE, 0, NULL);
+    const double vm[2] = {30, 60};
+    const char *const vl[2] = {"η 0.002 → 0.005", "model random → mlp (rebuilt)"};
+    plot_panel p = panel(&s, 1);
+    p.xmin = 0; p.xmax = 100; p.ymin = 0; p.ymax = 1;
+    p.vmarks = vm;
+    p.vmark_labels = vl;
+    p.nvmarks = 2;
+    tg_grid g = grid(100, 16, TG_UTF8);
+    tg_geom geo;
+    tg_panel(&g, &p, 0, 0, 100, 16, &geo);
+    const int nx = geo.aw * 2;
+    int col[2];
+    for (int k = 0; k < 2; k++)
+        col[k] = (int)floor(vm[k] / 100 * (nx - 1) + 0.5) / 2;
+    int lx = -1, ly = -1;
+    /* the later marker's label: right of its line, top row of the area
+     * (it fits: 28 columns right of column ~57 of 95) */
+    assert_true(find(&g, "model random → mlp (rebuilt)", &lx, &ly));
+    assert_int_equal(ly, geo.ay);
+    assert_int_equal(lx, geo.ax + col[1] + 1);
+    assert_int_equal(tg_at(&g, lx, ly)->color, TG_GREY);
+    assert_true(find(&g, "η 0.002 → 0.005", &lx, &ly));
+    assert_int_equal(ly, geo.ay);
+    assert_int_equal(lx, geo.ax + col[0] + 1);
+    tg_free(&g);
+
+    /* a narrow area: the label of the later marker is cut at a character
+     * with "…", the earlier one goes to the second row */
+    const char *const vl2[2] = {"η 0.002 → 0.005", "model random → mlp, L 65 → 32 (rebuilt)"};
+    const double vm2[2] = {40, 60};
+    p.vmarks = vm2;
+    p.vmark_labels = vl2;
+    g = grid(40, 16, TG_UTF8);
+    tg_panel(&g, &p, 0, 0, 40, 16, &geo);
+    char top[2048];
+    snprintf(top, sizeof top, "%s", row(&g, geo.ay));
+    const char *m = strstr(top, "model random");
+    if (!m)
+        fail_msg("no marker label on the top row: \"%s\"", top);
+    const char *e = strstr(m, "…");
+    assert_non_null(e);
+    /* what is before "…" is the label's beginning, whole characters */
+    assert_int_equal(strncmp(m, vl2[1], (size_t)(e - m)), 0);
+    assert_true(valid_utf8(top));
+    assert_true(find_in(&g, "η 0.002 → 0.005", 0, geo.ay + 1, 39, geo.ay + 1, NULL, NULL) ||
+                find_in(&g, "η 0.002 → 0.005", 0, geo.ay, 39, geo.ay, NULL, NULL));
+    tg_free(&g);
+
+    /* a small area (one row for labels): the later marker's label takes
+     * the room, the earlier one is left out */
+    const double vm4[2] = {45, 55};
+    p.vmarks = vm4;
+    g = grid(22, 7, TG_UTF8);
+    tg_panel(&g, &p, 0, 0, 22, 7, &geo);
+    assert_true(geo.ah < 6);
+    assert_true(find(&g, "model", NULL, NULL));
+    assert_false(find(&g, "η", NULL, NULL));
+    tg_free(&g);
+
+    /* the note box in the upper left is not written over */
+    const double vm3[1] = {5};
+    const char *const vl3[1] = {"converged at step 5"};
+    p.vmarks = vm3;
+    p.vmark_labels = vl3;
+    p.nvmarks = 1;
+    p.note = "a note of some width";
+    p.note_corner = PLOT_UPPER_LEFT;
+    g = grid(80, 16, TG_UTF8);
+    tg_panel(&g, &p, 0, 0, 80, 16, &geo);
+    assert_true(find(&g, "a note of some width", NULL, NULL));
+    assert_true(find(&g, "converged at step 5", &lx, &ly));
+    assert_true(ly == geo.ay + 1 || lx > geo.ax + 21);
+    tg_free(&g);
+}
+
+/* Titles at 120 columns: the live kernel panel's two plots side by side
+ * in a 59-column grid cell keep both titles whole (tg_pair_split); a
+ * title longer than its panel takes two rows where there are rows, cut
+ * only when there are not. */
+static void test_titles_not_cut(void **state)
+{
+    (void)state;
+    const double x[2] = {0, 1}, y[2] = {0.2, 0.8};
+    plot_series s = series(x, y, 2, PLOT_LINE, 0, NULL);
+    plot_panel a = panel(&s, 1), b = panel(&s, 1);
+    a.title = "kernel eigenvalues now";
+    a.ylabel = "λ_{k}(K)";
+    b.title = "smallest kernel eigenvalue λ_{min}(t)";
+    b.ylabel = "λ_{min}(K)";
+    /* the 2 x 2 grid at 120 columns: the right column is 60 wide, the
+     * left 59 (compose.c) */
+    for (int w = 59; w <= 60; w++) {
+        int w0 = tg_pair_split(&a, &b, w, TG_UTF8);
+        assert_true(w0 - 1 >= 20 && w - w0 >= 20);
+        tg_grid g = grid(w, 18, TG_UTF8);
+        tg_panel(&g, &a, 0, 0, w0 - 1, 18, NULL);
+        tg_panel(&g, &b, w0, 0, w - w0, 18, NULL);
+        if (!find_in(&g, "kernel eigenvalues now", 0, 0, w - 1, 0, NULL, NULL) ||
+            !find_in(&g, "smallest kernel eigenvalue λ_min(t)", 0, 0, w - 1, 0, NULL, NULL))
+            fail_msg("width %d: a title is cut: \"%s\"", w, row(&g, 0));
+        assert_null(strstr(row(&g, 0), "…"));
+        tg_free(&g);
+    }
+    /* titles that fit at half: half */
+    b.title = "QNTK K(t)";
+    assert_int_equal(tg_pair_split(&a, &b, 59, TG_UTF8), 29);
+    /* too wide for any split: half, and the title wraps */
+    b.title = "smallest kernel eigenvalue λ_{min}(t) of every instance of the ensemble";
+    assert_int_equal(tg_pair_split(&a, &b, 59, TG_UTF8), 29);
+    tg_grid g = grid(30, 18, TG_UTF8);
+    tg_geom geo;
+    tg_panel(&g, &b, 0, 0, 30, 18, &geo);
+    assert_true(match_at(&g, 0, 0, "smallest kernel eigenvalue"));
+    assert_true(match_at(&g, 0, 1, "λ_min(t) of every instance of…"));
+    assert_int_equal(geo.ay, 2);
+    assert_true(tg_at(&g, 0, 1)->attr & TG_BOLD);
+    tg_free(&g);
+    b.title = "smallest kernel eigenvalue λ_{min}(t)";
+    g = grid(30, 18, TG_UTF8);
+    tg_panel(&g, &b, 0, 0, 30, 18, &geo);
+    assert_true(match_at(&g, 0, 0, "smallest kernel eigenvalue "));
+    assert_true(match_at(&g, 0, 1, "λ_min(t)   [λ_min(K)]"));
+    assert_null(strstr(row(&g, 0), "…"));
+    tg_free(&g);
+    /* a short panel: one row, cut */
+    g = grid(30, 10, TG_UTF8);
+    tg_panel(&g, &b, 0, 0, 30, 10, &geo);
+    assert_int_equal(geo.ay, 1);
+    assert_non_null(strstr(row(&g, 0), "…"));
+    tg_free(&g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1297,6 +1686,11 @@ int main(void)
         cmocka_unit_test(test_live_like_panels_ascii),
         cmocka_unit_test(test_stays_inside),
         cmocka_unit_test(test_sizes),
+        cmocka_unit_test(test_symlog_axis),
+        cmocka_unit_test(test_dim_and_ghost),
+        cmocka_unit_test(test_nan_gap),
+        cmocka_unit_test(test_vmark_labels),
+        cmocka_unit_test(test_titles_not_cut),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,6 +2,7 @@
  * status and help (tui.h). No terminal here. */
 #include "tui.h"
 #include "circuit_text.h"
+#include "record.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -139,17 +140,60 @@ static int label(tg_grid *g, int x, int y, int maxw, const char *s, int color, i
     return tg_text(g, x, y, maxw, buf, color, attr);
 }
 
+/* What the header says besides the names: a replay under way with its
+ * progress bar ("replaying 800/1500 ▕████░░░░▏"), the convergence
+ * ("converged at step 412"), a recording ("● REC 120 frames"), joined by
+ * " · ". Empty when none. */
+static void header_events(char *t, size_t len, const live_ui *u, const qnn_snapshot *sn, tg_charset cs)
+{
+    const int utf = cs == TG_UTF8;
+    size_t o = 0;
+    t[0] = 0;
+    if (sn->busy && sn->target_step >= 0) {
+        enum { BAR = 12 };
+        const double f = sn->target_step > 0 ? (double)sn->step / (double)sn->target_step : 1.0;
+        const int full = (int)floor((f < 0 ? 0 : f > 1 ? 1 : f) * BAR);
+        char bar[BAR * 3 + 8];
+        size_t b = 0;
+        const char *on = utf ? "█" : "#", *off = utf ? "░" : "-";
+        b += (size_t)snprintf(bar + b, sizeof bar - b, "%s", utf ? "▕" : "[");
+        for (int i = 0; i < BAR; i++)
+            b += (size_t)snprintf(bar + b, sizeof bar - b, "%s", i < full ? on : off);
+        snprintf(bar + b, sizeof bar - b, "%s", utf ? "▏" : "]");
+        o += (size_t)snprintf(t + o, len - o, "replaying %ld/%ld %s", sn->step, sn->target_step, bar);
+    }
+    if (sn->converged_step >= 0 && o < len)
+        o += (size_t)snprintf(t + o, len - o, "%sconverged at step %ld", o ? " · " : "", sn->converged_step);
+    if (live_recording(u) && o < len)
+        snprintf(t + o, len - o, "%s%s REC %ld frames", o ? " · " : "", utf ? "●" : "*", live_record_frames(u));
+}
+
 static void header(tg_grid *g, const tui_layout *L, const tui_view *v, const live_ui *u,
                    const qnn_snapshot *sn)
 {
     tg_fill(g, 0, 0, L->W, 1, TG_DEFAULT, TG_REVERSE);
-    char t[512];
+    char t[512], ev[256];
+    header_events(ev, sizeof ev, u, sn, g->cs);
     if (u->tour && u->tour->nsteps > 0)
         snprintf(t, sizeof t, " qnnlab · tour %d/%d · %s · %s ", u->tour->cur + 1, u->tour->nsteps, u->preset,
                  qnn_model_name(sn->params.model));
     else
         snprintf(t, sizeof t, " qnnlab · %s · %s ", u->preset, qnn_model_name(sn->params.model));
-    tg_text(g, 0, 0, L->tab_x[0] - 1, t, TG_DEFAULT, TG_REVERSE | TG_BOLD);
+    const int room = L->tab_x[0] - 1;
+    int tw;
+    if (!ev[0]) {
+        tw = tg_text(g, 0, 0, room, t, TG_DEFAULT, TG_REVERSE | TG_BOLD);
+    } else {
+        /* the events first where both do not fit: they are news */
+        const int ew = tg_width(ev, g->cs);
+        if (tg_width(t, g->cs) + ew + 1 > room)
+            snprintf(t, sizeof t, " qnnlab · ");
+        tw = tg_text(g, 0, 0, room, t, TG_DEFAULT, TG_REVERSE | TG_BOLD);
+        if (tw + ew > room)
+            tw = 0;
+        tg_text(g, tw ? tw : 1, 0, room - (tw ? tw : 1), ev, sn->converged_step >= 0 && !sn->busy ? 3 : TG_DEFAULT,
+                TG_REVERSE | TG_BOLD);
+    }
     const int active = L->grid ? -1 : v->tab;
     for (int k = 0; k < LIVE_NPANELS; k++) {
         char s[64];
@@ -277,7 +321,7 @@ static void panel(tg_grid *g, const live_panels *lp, int k, int x, int y, int w,
         return;
     }
     if (w >= 2 * 40 || h < 2 * 10) {
-        const int w0 = w / 2;
+        const int w0 = tg_pair_split(&lp->p[first], &lp->p[first + 1], w, g->cs);
         tg_panel(g, &lp->p[first], x, y, w0 - 1, h, NULL);
         tg_panel(g, &lp->p[first + 1], x + w0, y, w - w0, h, NULL);
     } else {
@@ -577,6 +621,52 @@ static void circuit_screen(tg_grid *g, const tui_layout *L, const live_ui *u, in
 }
 
 /* ---------------------------------------------------------------------- */
+/* The share screen (key c)                                               */
+
+/* u->share in full: a title row, how to use it, then the string wrapped
+ * at the width of the screen (it has no spaces: it breaks anywhere), from
+ * column 0 with nothing else on its rows, so that selecting those rows
+ * copies it (less the line ends); scrolled by v->share_scroll when it is
+ * taller than the screen. */
+static int share_screen(tg_grid *g, const tui_layout *L, const live_ui *u, tui_view *v)
+{
+    const int W = L->W, H = L->H;
+    const int utf = g->cs == TG_UTF8;
+    tg_fill(g, 0, 0, W, 1, 1, TG_REVERSE);
+    tg_text(g, 0, 0, W, " share string: the state, its changes and its pins in one line", 1, TG_REVERSE | TG_BOLD);
+    hbuf b = {0};
+    int nl = 0;
+    if (hwrap(&b, "", "Restore it with `qnnlab gui --state STRING` (or tui --state). Select the rows below (the string "
+                      "wraps at the screen's edge: join them), or paste it: c copied it to the clipboard where the "
+                      "terminal allows (OSC 52). It is printed on exit too.", W - 1, "", g->cs) == 0)
+        for (; nl < b.n && nl < H / 3; nl++)
+            tg_text(g, 0, 1 + nl, W, b.l[nl].text, TG_GREY, 0);
+    hfree(&b);
+    const char *s = u->share;
+    const size_t n = strlen(s);
+    const int top = 2 + nl, rows = H - top - 1;
+    const int lines = (int)((n + (size_t)W - 1) / (size_t)W);
+    int maxs = lines - rows;
+    maxs = maxs < 0 ? 0 : maxs;
+    v->share_scroll = v->share_scroll < 0 ? 0 : v->share_scroll > maxs ? maxs : v->share_scroll;
+    for (int r = 0; r < rows && v->share_scroll + r < lines; r++) {
+        char part[1024];
+        const size_t o = (size_t)(v->share_scroll + r) * (size_t)W;
+        snprintf(part, sizeof part, "%.*s", W < (int)sizeof part - 1 ? W : (int)sizeof part - 1, s + o);
+        tg_text(g, 0, top + r, W, part, TG_DEFAULT, TG_BOLD);
+    }
+    char t[256];
+    if (lines > rows)
+        snprintf(t, sizeof t, " %zu characters · rows %d–%d of %d · %s scroll · any other key closes ", n,
+                 v->share_scroll + 1, v->share_scroll + rows, lines, utf ? "↑ ↓" : "up/down");
+    else
+        snprintf(t, sizeof t, " %zu characters · any key closes ", n);
+    tg_fill(g, 0, H - 1, W, 1, TG_DEFAULT, TG_REVERSE);
+    tg_text(g, 0, H - 1, W, t, TG_DEFAULT, TG_REVERSE);
+    return 0;
+}
+
+/* ---------------------------------------------------------------------- */
 /* The screen                                                             */
 
 int tui_compose(tg_grid *g, const tui_layout *L, const live_ui *u, tui_view *v,
@@ -598,6 +688,8 @@ int tui_compose(tg_grid *g, const tui_layout *L, const live_ui *u, tui_view *v,
     }
     if (u->help)
         return help_screen(g, L, u, v);
+    if (v->share && u->share[0])
+        return share_screen(g, L, u, v);
     header(g, L, v, u, sn);
     live_panels lp;
     int rc = 0;

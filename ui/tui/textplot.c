@@ -1,9 +1,12 @@
 /* Plot panels drawn with text: the terminal face's version of
  * plot_draw_panel. Curves go to a canvas of dots (braille: 2 x 4 a cell;
- * ASCII: 1 x 3) in two layers, grey (faint instances and reference lines)
- * and main (everything else); histograms are bars of block elements. The
- * axis limits and ticks are the figures' own (plot_panel_limits,
- * plot_nice_ticks), so a panel reads the same in the window and here. */
+ * ASCII: 1 x 3) in three layers: grey (faint instances and reference
+ * lines), dim (dimmed series: earlier segments, alpha < 1, and the ghosts
+ * of pinned runs, dotted) and main (everything else); a cell shows the
+ * topmost layer that has dots there. Histograms are bars of block
+ * elements. The axis limits and ticks are the figures' own
+ * (plot_panel_limits, plot_nice_ticks, plot_symlog_ticks), so a panel
+ * reads the same in the window and here. */
 #include "tgrid.h"
 #include "plot_ticks.h"
 
@@ -19,20 +22,41 @@
 /* Axes                                                                */
 
 typedef struct {
-    int log;
+    int log, sym;       /* PLOT_LOG; PLOT_SYMLOG with linear half-width lt */
+    double lt;
     double lo, hi, t0, t1;
 } tax;
 
-static void tax_init(tax *a, double lo, double hi, int log)
+/* The value on the axis scale (log10 on a log axis, the symmetric
+ * logarithm of plot_ticks.h on a symlog axis). */
+static double tval(const tax *a, double v)
 {
-    a->log = log;
+    return a->log ? log10(v) : a->sym ? plot_symlog(v, a->lt) : v;
+}
+
+/* The linear half-width of a symlog axis: the panel's linthresh, or (as
+ * the figures choose it without one) three decades below the largest
+ * magnitude of the limits. */
+static double sym_lt(const plot_panel *p, double lo, double hi)
+{
+    if (p->linthresh > 0 && isfinite(p->linthresh))
+        return p->linthresh;
+    double big = fmax(fabs(lo), fabs(hi));
+    return big > 0 && isfinite(big) ? pow(10.0, floor(log10(big)) - 3.0) : 1.0;
+}
+
+static void tax_init(tax *a, double lo, double hi, plot_scale sc, double lt)
+{
+    a->log = sc == PLOT_LOG;
+    a->sym = sc == PLOT_SYMLOG;
+    a->lt = a->sym ? lt : 0;
     a->lo = lo;
     a->hi = hi;
-    a->t0 = log ? log10(lo) : lo;
-    a->t1 = log ? log10(hi) : hi;
+    a->t0 = tval(a, lo);
+    a->t1 = tval(a, hi);
     if (!(a->t1 > a->t0) || !isfinite(a->t1 - a->t0)) {
         /* e.g. -DBL_MAX .. DBL_MAX: keep the mapping finite */
-        a->t0 = log ? 0 : -1;
+        a->t0 = a->log ? 0 : -1;
         a->t1 = 1;
     }
 }
@@ -40,12 +64,6 @@ static void tax_init(tax *a, double lo, double hi, int log)
 static int valid_v(double v, int log)
 {
     return isfinite(v) && (!log || v > 0);
-}
-
-/* The value on the axis scale (log10 on a log axis). */
-static double tval(const tax *a, double v)
-{
-    return a->log ? log10(v) : v;
 }
 
 /* 0..1 inside the limits; far values clamped so that dot coordinates
@@ -72,9 +90,13 @@ typedef struct {
     int nx, ny;         /* dots */
     unsigned char *mainb, *greyb;   /* dot bits a cell */
     unsigned char *mcol, *mattr;    /* colour of the last main series there */
+    unsigned char *dimb, *dcol;     /* the dim layer and its last colour */
     unsigned char *mark, *markcol;  /* ASCII point markers */
     unsigned char *bar, *barcol;    /* histogram bar: eighths of the cell */
 } canvas;
+
+/* The layers of the canvas, bottom to top. */
+enum { L_GREY = 0, L_MAIN = 1, L_DIM = 2 };
 
 static const unsigned char braille_bit[4][2] = {
     {0x01, 0x08}, {0x02, 0x10}, {0x04, 0x20}, {0x40, 0x80}};
@@ -89,7 +111,7 @@ static int cv_init(canvas *cv, int aw, int ah, int utf)
     cv->nx = aw * cv->dpx;
     cv->ny = ah * cv->dpy;
     size_t n = (size_t)aw * (size_t)ah;
-    unsigned char *m = calloc(n, 8);
+    unsigned char *m = calloc(n, 10);
     if (!m)
         return -1;
     cv->mainb = m;
@@ -100,6 +122,8 @@ static int cv_init(canvas *cv, int aw, int ah, int utf)
     cv->markcol = m + 5 * n;
     cv->bar = m + 6 * n;
     cv->barcol = m + 7 * n;
+    cv->dimb = m + 8 * n;
+    cv->dcol = m + 9 * n;
     return 0;
 }
 
@@ -109,18 +133,21 @@ static void cv_free(canvas *cv)
     cv->mainb = NULL;
 }
 
-/* A dot of the grey (main = 0) or main layer. */
-static void cv_dot(canvas *cv, int x, int y, int main, int color, int attr)
+/* A dot of layer L_GREY, L_MAIN or L_DIM. */
+static void cv_dot(canvas *cv, int x, int y, int layer, int color, int attr)
 {
     if (x < 0 || y < 0 || x >= cv->nx || y >= cv->ny)
         return;
     size_t c = (size_t)(y / cv->dpy) * (size_t)cv->aw + (size_t)(x / cv->dpx);
     unsigned char bit = cv->dpx == 2 ? braille_bit[y % 4][x % 2]
                                      : (unsigned char)(1u << (y % 3));
-    if (main) {
+    if (layer == L_MAIN) {
         cv->mainb[c] |= bit;
         cv->mcol[c] = (unsigned char)color;
         cv->mattr[c] = (unsigned char)attr;
+    } else if (layer == L_DIM) {
+        cv->dimb[c] |= bit;
+        cv->dcol[c] = (unsigned char)color;
     } else {
         cv->greyb[c] |= bit;
     }
@@ -130,7 +157,7 @@ static void cv_dot(canvas *cv, int x, int y, int main, int color, int attr)
  * dots drawn ("1111000": 4 on, 3 off). */
 typedef struct {
     canvas *cv;
-    int main, color, attr;
+    int main, color, attr;  /* main: the layer (L_*) */
     const char *pat;    /* NULL: solid */
     size_t plen;
     unsigned long count;
@@ -228,7 +255,7 @@ static void draw_polyline(canvas *cv, const plot_series *se, const tax *ax,
 }
 
 static void draw_points(canvas *cv, const plot_series *se, const tax *ax,
-                        const tax *ay, int color, int attr)
+                        const tax *ay, int layer, int color, int attr)
 {
     for (size_t i = 0; i < se->n; i++) {
         if (!valid_pt(se, i, ax, ay))
@@ -240,7 +267,7 @@ static void draw_points(canvas *cv, const plot_series *se, const tax *ax,
             double yb = valid_v(y - e, ay->log) ? dot_y(cv, ay, y - e)
                                                 : cv->ny + 1.0;
             pen pn;
-            pen_init(&pn, cv, 1, color, attr, NULL, 0);
+            pen_init(&pn, cv, layer, color, attr, NULL, 0);
             pen_seg(&pn, X, yt, X, yb);
         }
         if (X < -0.5 || Y < -0.5 || X > cv->nx - 0.5 || Y > cv->ny - 0.5)
@@ -250,7 +277,9 @@ static void draw_points(canvas *cv, const plot_series *se, const tax *ax,
             /* a 2 x 2 blob inside one cell: crisp, never split */
             int x0 = dx & ~1, y0 = dy & ~1;
             for (int k = 0; k < 4; k++)
-                cv_dot(cv, x0 + (k & 1), y0 + (k >> 1), 1, color, attr);
+                cv_dot(cv, x0 + (k & 1), y0 + (k >> 1), layer, color, attr);
+        } else if (layer != L_MAIN) {
+            cv_dot(cv, dx, dy, layer, color, attr);   /* ASCII markers are the main ones' */
         } else if (dx >= 0 && dy >= 0 && dx < cv->nx && dy < cv->ny) {
             size_t c = (size_t)(dy / cv->dpy) * (size_t)cv->aw + (size_t)dx;
             cv->mark[c] = 1;
@@ -348,6 +377,19 @@ static int tg_color(int palette)
     return palette < 0 ? TG_GREY : palette % 7 + 1;
 }
 
+/* A series drawn dimmed: an earlier segment (alpha < 1) or a pinned run. */
+static int dimmed(const plot_series *se)
+{
+    return se->ghost || (se->alpha > 0 && se->alpha < 1);
+}
+
+/* The colour of a series: a ghost without its own colour is the
+ * figures' grey-blue (here palette entry 5, sky blue). */
+static int series_color(const plot_series *se)
+{
+    return se->ghost && se->color < 0 ? tg_color(5) : tg_color(se->color);
+}
+
 static const char *dot_glyph(const canvas *cv, unsigned bits, char buf[8])
 {
     if (cv->dpx == 2) {
@@ -361,8 +403,8 @@ static const char *dot_glyph(const canvas *cv, unsigned bits, char buf[8])
     return asc[bits & 7];
 }
 
-/* Copies the canvas to the grid at (ax, ay): bars over main dots over
- * grey dots. */
+/* Copies the canvas to the grid at (ax, ay): bars over markers over main
+ * dots over dim dots (dim) over grey dots (grey, dim). */
 static void cv_blit(const canvas *cv, tg_grid *g, int ax, int ay)
 {
     static const char *const blocks[8] = {
@@ -382,6 +424,9 @@ static void cv_blit(const canvas *cv, tg_grid *g, int ax, int ay)
             else if (cv->mainb[c])
                 tg_put(g, ax + k, ay + r, dot_glyph(cv, cv->mainb[c], buf),
                        cv->mcol[c], cv->mattr[c]);
+            else if (cv->dimb[c])
+                tg_put(g, ax + k, ay + r, dot_glyph(cv, cv->dimb[c], buf),
+                       cv->dcol[c], TG_DIM);
             else if (cv->greyb[c])
                 tg_put(g, ax + k, ay + r, dot_glyph(cv, cv->greyb[c], buf),
                        TG_GREY, TG_DIM);
@@ -407,8 +452,14 @@ static void make_ticks(ticks *t, const tax *a, size_t max, int ndots,
     char lab[MAXT][PLOT_TICK_LABEL_MAX];
     if (max > MAXT)
         max = MAXT;
-    size_t n = plot_nice_ticks(a->lo, a->hi, a->log, raw, max);
-    plot_tick_labels(raw, n, a->log, &lab[0][0], PLOT_TICK_LABEL_MAX);
+    size_t n;
+    if (a->sym) {
+        n = plot_symlog_ticks(a->lo, a->hi, a->lt, raw, max);
+        plot_symlog_labels(raw, n, &lab[0][0], PLOT_TICK_LABEL_MAX);
+    } else {
+        n = plot_nice_ticks(a->lo, a->hi, a->log, raw, max);
+        plot_tick_labels(raw, n, a->log, &lab[0][0], PLOT_TICK_LABEL_MAX);
+    }
     t->n = 0;
     for (size_t i = 0; i < n; i++) {
         double f = frac(a, raw[i]);
@@ -554,13 +605,16 @@ static int legend(tg_grid *g, const plot_panel *p, const size_t *idx,
             break;
         }
         if (draw) {
-            int color = tg_color(se->color);
-            int attr = se->style == PLOT_FAINT ? TG_DIM
+            int color = series_color(se);
+            int attr = se->style == PLOT_FAINT || dimmed(se) ? TG_DIM
                        : se->style == PLOT_BOLD ? TG_BOLD : 0;
             if (se->style == PLOT_FAINT)
                 color = TG_GREY;
             int sx = x + pos + gap;
-            tg_text(g, sx, y + row, 2, sample(se->style, utf), color, attr);
+            /* a ghost's sample is dotted, as its curve */
+            const char *smp = se->ghost ? (utf ? "\xE2\x94\x88\xE2\x94\x88" : ": ")
+                                        : sample(se->style, utf);
+            tg_text(g, sx, y + row, 2, smp, color, attr);
             tg_text(g, sx + 3, y + row, room - 3, lab, TG_DEFAULT, 0);
         }
         pos += gap + (ew < room ? ew : room);
@@ -574,6 +628,7 @@ static int legend(tg_grid *g, const plot_panel *p, const size_t *idx,
 /* The panel                                                           */
 
 typedef struct {
+    int T;              /* title rows (1, or 2 for a long title) */
     int L;              /* legend rows */
     int xlrow;          /* the x label has a row of its own */
     int ah, aw, ax, ay; /* the area, relative to the rectangle */
@@ -606,14 +661,15 @@ static int xlabel_spot(const layout *lo, int w, int xw)
     return -1;
 }
 
-static void do_layout(layout *lo, int w, int h, int L, int xlrow,
+static void do_layout(layout *lo, int w, int h, int T, int L, int xlrow,
                       const tax *ax, const tax *ay, int xw, tg_charset cs)
 {
     const int dpx = cs == TG_UTF8 ? 2 : 1, dpy = cs == TG_UTF8 ? 4 : 3;
+    lo->T = T;
     lo->L = L;
     lo->xlrow = xlrow;
-    lo->ay = 1;
-    lo->ah = h - 3 - L - xlrow;
+    lo->ay = T;
+    lo->ah = h - 2 - T - L - xlrow;
     y_ticks(&lo->yt, ay, lo->ah, dpy, cs);
     int yw = 0;
     for (size_t i = 0; i < lo->yt.n; i++)
@@ -628,13 +684,20 @@ static void do_layout(layout *lo, int w, int h, int L, int xlrow,
     lo->xl_at = xlrow ? -1 : xlabel_spot(lo, w, xw);
 }
 
-/* The note's lines, in its corner of the area, over cleared cells. */
-static void draw_note(tg_grid *g, const plot_panel *p, int ax, int ay,
-                      int aw, int ah)
+/* The note box: its lines and where it goes in the area (relative to
+ * the area; nl = 0: none). */
+typedef struct {
+    char lines[8][TXT];
+    int nl, bx, by, bw;
+} notebox;
+
+static void note_measure(notebox *nb, const plot_panel *p, int aw, int ah,
+                         tg_charset cs)
 {
+    nb->nl = 0;
     if (!nonempty(p->note) || aw < 4 || ah < 1)
         return;
-    char lines[8][TXT];
+    char (*lines)[TXT] = nb->lines;
     int nl = 0, wmax = 0;
     for (const char *s = p->note; nl < 8 && nl < ah;) {
         const char *e = strchr(s, '\n');
@@ -644,8 +707,8 @@ static void draw_note(tg_grid *g, const plot_panel *p, int ax, int ay,
             len = sizeof raw - 1;
         memcpy(raw, s, len);
         raw[len] = 0;
-        tg_markup(raw, lines[nl], TXT, g->cs);
-        int lw = tg_width(lines[nl], g->cs);
+        tg_markup(raw, lines[nl], TXT, cs);
+        int lw = tg_width(lines[nl], cs);
         if (lw > wmax)
             wmax = lw;
         nl++;
@@ -656,10 +719,84 @@ static void draw_note(tg_grid *g, const plot_panel *p, int ax, int ay,
     int bw = wmax + 2 > aw ? aw : wmax + 2;
     int right = p->note_corner == PLOT_UPPER_RIGHT || p->note_corner == PLOT_LOWER_RIGHT;
     int upper = p->note_corner == PLOT_UPPER_LEFT || p->note_corner == PLOT_UPPER_RIGHT;
-    int bx = right ? ax + aw - bw : ax, by = upper ? ay : ay + ah - nl;
-    tg_fill(g, bx, by, bw, nl, TG_DEFAULT, 0);
-    for (int i = 0; i < nl; i++)
-        tg_text(g, bx + 1, by + i, bw - 2 > 0 ? bw - 2 : 1, lines[i], TG_DEFAULT, 0);
+    nb->nl = nl;
+    nb->bw = bw;
+    nb->bx = right ? aw - bw : 0;
+    nb->by = upper ? 0 : ah - nl;
+}
+
+/* The note's lines, in its corner of the area (at ax, ay), over cleared
+ * cells. */
+static void draw_note(tg_grid *g, const notebox *nb, int ax, int ay)
+{
+    if (nb->nl <= 0)
+        return;
+    tg_fill(g, ax + nb->bx, ay + nb->by, nb->bw, nb->nl, TG_DEFAULT, 0);
+    for (int i = 0; i < nb->nl; i++)
+        tg_text(g, ax + nb->bx + 1, ay + nb->by + i, nb->bw - 2 > 0 ? nb->bw - 2 : 1,
+                nb->lines[i], TG_DEFAULT, 0);
+}
+
+/* Labels of the vertical markers ("η 0.002 → 0.005"): in the top rows of
+ * the area (the second row where the first is taken and the area has 6
+ * rows or more), right of the marker's column, or ending left of it
+ * where there is no room on the right. The later markers go first; a
+ * label stops short of one already placed and of the note box, cut with
+ * "…" at a character; one with fewer than 6 columns (or its whole text)
+ * left is left out. */
+static void vmark_labels(tg_grid *g, const plot_panel *p, const canvas *cv,
+                         const tax *ax, const notebox *nb, int AX, int AY)
+{
+    if (!p->vmarks || !p->vmark_labels || p->nvmarks == 0 || cv->aw < 8)
+        return;
+    const int rows = cv->ah >= 6 ? 2 : 1, aw = cv->aw;
+    unsigned char *occ = calloc((size_t)rows, (size_t)aw);   /* taken cells */
+    if (!occ)
+        return;
+    for (int r = 0; r < rows && nb->nl > 0; r++)
+        if (r >= nb->by && r < nb->by + nb->nl)
+            memset(occ + (size_t)r * aw + nb->bx, 1, (size_t)nb->bw);
+    for (size_t j = p->nvmarks; j-- > 0;) {
+        double v = p->vmarks[j];
+        if (!valid_v(v, ax->log) || !nonempty(p->vmark_labels[j]))
+            continue;
+        double f = frac(ax, v);
+        if (f < 0 || f > 1)
+            continue;
+        const int col = rnd(f * (cv->nx - 1)) / cv->dpx;
+        char lab[TXT];
+        tg_markup(p->vmark_labels[j], lab, sizeof lab, g->cs);
+        const int lw = tg_width(lab, g->cs);
+        if (lw < 1)
+            continue;
+        const int need = lw < 6 ? lw : 6;
+        /* in order: row 0 right, row 0 left, row 1 right, row 1 left; the
+         * first where it fits whole, else the widest */
+        int best_w = 0, best_s = 0, best_r = 0;
+        for (int r = 0; r < rows && best_w < lw; r++)
+            for (int side = 0; side < 2 && best_w < lw; side++) {
+                const unsigned char *o = occ + (size_t)r * aw;
+                int w = 0;
+                if (!side)
+                    while (w < lw && col + 1 + w < aw && !o[col + 1 + w])
+                        w++;
+                else
+                    while (w < lw && col - 1 - w >= 0 && !o[col - 1 - w])
+                        w++;
+                if (w >= need && w > best_w) {
+                    best_w = w;
+                    best_s = side ? col - w : col + 1;
+                    best_r = r;
+                }
+            }
+        if (best_w < need)
+            continue;
+        tg_text(g, AX + best_s, AY + best_r, best_w, lab, TG_GREY, 0);
+        /* taken, with a free column on each side */
+        int a = best_s - 1 < 0 ? 0 : best_s - 1, b = best_s + best_w + 1 > aw ? aw : best_s + best_w + 1;
+        memset(occ + (size_t)best_r * aw + a, 1, (size_t)(b - a));
+    }
+    free(occ);
 }
 
 /* Cells of curves (main layer, bars, markers) under columns x0 .. aw-1
@@ -669,7 +806,7 @@ static int covered(const canvas *cv, int r, int x0)
     int n = 0;
     for (int k = x0 < 0 ? 0 : x0; k < cv->aw; k++) {
         size_t c = (size_t)r * (size_t)cv->aw + (size_t)k;
-        n += cv->mainb[c] || cv->bar[c] || cv->mark[c];
+        n += cv->mainb[c] || cv->dimb[c] || cv->bar[c] || cv->mark[c];
     }
     return n;
 }
@@ -719,6 +856,48 @@ static void hline_labels(tg_grid *g, const plot_panel *p, const canvas *cv,
     }
 }
 
+/* One series into the canvas. Dimmed ones go to the dim layer, thin and
+ * without the bold's second row; a ghost is dotted whatever its style. */
+static void draw_series(canvas *cv, const plot_series *se, const tax *ax,
+                        const tax *ay, int bars)
+{
+    const int utf = cv->dpx == 2;
+    const int dim = dimmed(se), layer = dim ? L_DIM : L_MAIN;
+    const int color = series_color(se);
+    const int attr = dim ? TG_DIM : se->style == PLOT_BOLD ? TG_BOLD : 0;
+    const char *ghost_pat = utf ? "1100" : "10";
+    pen pn;
+    if (se->style == PLOT_FAINT) {
+        pen_init(&pn, cv, L_GREY, 0, 0, NULL, 0);
+        draw_polyline(cv, se, ax, ay, &pn);
+        return;
+    }
+    if (se->style == PLOT_POINTS || se->style == PLOT_LINE_POINTS) {
+        if (se->style == PLOT_LINE_POINTS) {
+            pen_init(&pn, cv, layer, color, attr, se->ghost ? ghost_pat : NULL, 0);
+            draw_polyline(cv, se, ax, ay, &pn);
+        }
+        draw_points(cv, se, ax, ay, layer, color, attr);
+        return;
+    }
+    if (se->style == PLOT_STEPS) {
+        if (bars) {
+            draw_bars(cv, se, ax, ay, color);
+        } else {
+            pen_init(&pn, cv, layer, color, attr, se->ghost ? ghost_pat : NULL, 0);
+            draw_step_outline(cv, se, ax, ay, &pn);
+        }
+        return;
+    }
+    const char *pat = NULL;
+    if (se->ghost || se->style == PLOT_DOTTED)
+        pat = se->style == PLOT_DOTTED ? (utf ? "100" : "10") : ghost_pat;
+    else if (se->style == PLOT_DASHED)
+        pat = utf ? "1111000" : "11100";
+    pen_init(&pn, cv, layer, color, attr, pat, se->style == PLOT_BOLD && !dim && utf);
+    draw_polyline(cv, se, ax, ay, &pn);
+}
+
 static void draw_data(canvas *cv, const plot_panel *p, const tax *ax,
                       const tax *ay)
 {
@@ -732,7 +911,7 @@ static void draw_data(canvas *cv, const plot_panel *p, const tax *ax,
         double f = frac(ax, v);
         if (f < 0 || f > 1)
             continue;
-        pen_init(&pn, cv, 0, 0, 0, utf ? "10" : "101", 0);
+        pen_init(&pn, cv, L_GREY, 0, 0, utf ? "10" : "101", 0);
         double X = f * (cv->nx - 1);
         pen_seg(&pn, X, 0, X, cv->ny - 1);
     }
@@ -743,61 +922,87 @@ static void draw_data(canvas *cv, const plot_panel *p, const tax *ax,
         double f = frac(ay, v);
         if (f < 0 || f > 1)
             continue;
-        pen_init(&pn, cv, 0, 0, 0, utf ? "1110" : "110", 0);
+        pen_init(&pn, cv, L_GREY, 0, 0, utf ? "1110" : "110", 0);
         double Y = (1 - f) * (cv->ny - 1);
         pen_seg(&pn, 0, Y, cv->nx - 1, Y);
     }
-    /* the last histogram gets the bars */
+    /* the last histogram drawn in full gets the bars (dimmed ones and
+     * ghosts are outlines) */
     long last_steps = -1;
     for (size_t s = 0; p->series && s < p->nseries; s++)
-        if (p->series[s].style == PLOT_STEPS && p->series[s].x && p->series[s].y)
+        if (p->series[s].style == PLOT_STEPS && p->series[s].x && p->series[s].y &&
+            !dimmed(&p->series[s]))
             last_steps = (long)s;
-    for (size_t s = 0; p->series && s < p->nseries; s++) {
-        const plot_series *se = &p->series[s];
-        if (!se->x || !se->y || se->n == 0)
+    /* ghosts first, then the dimmed series, then the others: a cell of
+     * several curves takes the colour of the last drawn */
+    for (int pass = 0; pass < 3; pass++)
+        for (size_t s = 0; p->series && s < p->nseries; s++) {
+            const plot_series *se = &p->series[s];
+            if (!se->x || !se->y || se->n == 0)
+                continue;
+            int want = se->ghost ? 0 : dimmed(se) ? 1 : 2;
+            if (want == pass)
+                draw_series(cv, se, ax, ay, (long)s == last_steps);
+        }
+}
+
+/* Where a title longer than w columns breaks: the byte offset of the last
+ * space at which the part before it fits in w columns (0: none). */
+static size_t title_break(const char *t, int w, tg_charset cs)
+{
+    size_t best = 0;
+    char part[TXT];
+    for (size_t i = 1; t[i] && i < sizeof part; i++) {
+        if (t[i] != ' ')
             continue;
-        int color = tg_color(se->color);
-        int attr = se->style == PLOT_BOLD ? TG_BOLD : 0;
-        switch (se->style) {
-        case PLOT_FAINT:
-            pen_init(&pn, cv, 0, 0, 0, NULL, 0);
-            draw_polyline(cv, se, ax, ay, &pn);
+        memcpy(part, t, i);
+        part[i] = 0;
+        if (tg_width(part, cs) > w)
             break;
-        case PLOT_POINTS:
-            draw_points(cv, se, ax, ay, color, attr);
-            break;
-        case PLOT_LINE_POINTS:
-            pen_init(&pn, cv, 1, color, attr, NULL, 0);
-            draw_polyline(cv, se, ax, ay, &pn);
-            draw_points(cv, se, ax, ay, color, attr);
-            break;
-        case PLOT_STEPS:
-            if ((long)s == last_steps) {
-                draw_bars(cv, se, ax, ay, color);
-            } else {
-                pen_init(&pn, cv, 1, color, attr, NULL, 0);
-                draw_step_outline(cv, se, ax, ay, &pn);
-            }
-            break;
-        case PLOT_DASHED:
-            pen_init(&pn, cv, 1, color, attr, utf ? "1111000" : "11100", 0);
-            draw_polyline(cv, se, ax, ay, &pn);
-            break;
-        case PLOT_DOTTED:
-            pen_init(&pn, cv, 1, color, attr, utf ? "100" : "10", 0);
-            draw_polyline(cv, se, ax, ay, &pn);
-            break;
-        case PLOT_BOLD:
-            pen_init(&pn, cv, 1, color, attr, NULL, utf);
-            draw_polyline(cv, se, ax, ay, &pn);
-            break;
-        case PLOT_LINE:
-        default:
-            pen_init(&pn, cv, 1, color, attr, NULL, 0);
-            draw_polyline(cv, se, ax, ay, &pn);
-            break;
+        best = i;
+    }
+    return best;
+}
+
+/* The title rows: the bold title (on two rows when it is longer than the
+ * panel is wide and the panel has the rows: broken at a space, the rest
+ * cut with "…" only when even two rows are too short), then the y label
+ * after it where it fits: "[|ε(t)|]", a label with its own brackets as
+ * it is, none when the title says it already. Returns the rows used. */
+static int title_rows(tg_grid *g, const char *title, const char *ylab, int x, int y,
+                      int w, int h, int draw)
+{
+    int rows = 1;
+    char first[TXT];
+    const char *last = title;   /* the row the y label follows */
+    size_t br = 0;
+    if (tg_width(title, g->cs) > w && w >= 20 && h >= 12)
+        br = title_break(title, w, g->cs);
+    if (br > 0) {
+        memcpy(first, title, br);
+        first[br] = 0;
+        last = title + br + 1;
+        rows = 2;
+        if (draw)
+            tg_text(g, x, y, w, first, TG_DEFAULT, TG_BOLD);
+    }
+    if (!draw)
+        return rows;
+    const int ty = y + rows - 1;
+    int tw = tg_text(g, x, ty, w, last, TG_DEFAULT, TG_BOLD);
+    if (w < 20 || h < 6)
+        return rows;
+    if (ylab[0] && !strstr(title, ylab)) {
+        int off = tw > 0 ? tw + 3 : 0, brk = strchr(ylab, '[') == NULL;
+        if (off + tg_width(ylab, g->cs) + 2 * brk <= w) {
+            if (brk)
+                tg_text(g, x + off, ty, 1, "[", TG_DEFAULT, TG_DIM);
+            int n = tg_text(g, x + off + brk, ty, w - off - brk, ylab, TG_DEFAULT, TG_DIM);
+            if (brk)
+                tg_text(g, x + off + 1 + n, ty, 1, "]", TG_DEFAULT, TG_DIM);
         }
     }
+    return rows;
 }
 
 void tg_panel(tg_grid *g, const plot_panel *p, int x, int y, int w, int h, tg_geom *geom)
@@ -815,40 +1020,29 @@ void tg_panel(tg_grid *g, const plot_panel *p, int x, int y, int w, int h, tg_ge
     tg_markup(p->ylabel, ylab, sizeof ylab, g->cs);
     tg_markup(p->xlabel, xlab, sizeof xlab, g->cs);
 
-    /* title row: the title, and the y label after it when it fits */
-    int tw = tg_text(g, x, y, w, title, TG_DEFAULT, TG_BOLD);
+    const int T = title_rows(g, title, ylab, x, y, w, h, 1);
     if (w < 20 || h < 6)
         return;
-    if (ylab[0] && !strstr(title, ylab)) {
-        /* "[|ε(t)|]"; a label with its own brackets ("S [nats]") as it is;
-         * none when the title says it already ("QNTK K(t)") */
-        int off = tw > 0 ? tw + 3 : 0, br = strchr(ylab, '[') == NULL;
-        if (off + tg_width(ylab, g->cs) + 2 * br <= w) {
-            if (br)
-                tg_text(g, x + off, y, 1, "[", TG_DEFAULT, TG_DIM);
-            int n = tg_text(g, x + off + br, y, w - off - br, ylab, TG_DEFAULT, TG_DIM);
-            if (br)
-                tg_text(g, x + off + 1 + n, y, 1, "]", TG_DEFAULT, TG_DIM);
-        }
-    }
 
     double xlo, xhi, ylo, yhi;
     plot_panel_limits(p, &xlo, &xhi, &ylo, &yhi);
     tax axx, axy;
-    tax_init(&axx, xlo, xhi, p->xscale == PLOT_LOG);
-    tax_init(&axy, ylo, yhi, p->yscale == PLOT_LOG);
+    tax_init(&axx, xlo, xhi, p->xscale, sym_lt(p, xlo, xhi));
+    tax_init(&axy, ylo, yhi, p->yscale, sym_lt(p, ylo, yhi));
 
     /* rows: title, area, axis, tick labels, [x label], legend */
     size_t idx[64];
     size_t nleg = legend_list(p, idx, 64);
     int L = legend(g, p, idx, nleg, 0, 0, w, 2, 0);
-    if (h - 3 - L < 2)
-        L = h - 3 - 2;
+    if (h - 2 - T - L < 2)
+        L = h - 2 - T - 2;
+    if (L < 0)
+        L = 0;
     int xw = tg_width(xlab, g->cs);
     layout lo;
-    do_layout(&lo, w, h, L, 0, &axx, &axy, xw, g->cs);
+    do_layout(&lo, w, h, T, L, 0, &axx, &axy, xw, g->cs);
     if (xw > 0 && lo.xl_at < 0 && lo.ah >= 10)
-        do_layout(&lo, w, h, L, 1, &axx, &axy, xw, g->cs);
+        do_layout(&lo, w, h, T, L, 1, &axx, &axy, xw, g->cs);
     const int AX = x + lo.ax, AY = y + lo.ay, AW = lo.aw, AH = lo.ah;
 
     /* axes and tick labels */
@@ -885,14 +1079,17 @@ void tg_panel(tg_grid *g, const plot_panel *p, int x, int y, int w, int h, tg_ge
     legend(g, p, idx, nleg, x, y + h - lo.L, w, lo.L, 1);
 
     /* the data */
+    notebox nb;
+    note_measure(&nb, p, AW, AH, g->cs);
     canvas cv;
     if (cv_init(&cv, AW, AH, utf) == 0) {
         draw_data(&cv, p, &axx, &axy);
         cv_blit(&cv, g, AX, AY);
         hline_labels(g, p, &cv, &axy, AX, AY);
+        vmark_labels(g, p, &cv, &axx, &nb, AX, AY);
         cv_free(&cv);
     }
-    draw_note(g, p, AX, AY, AW, AH);
+    draw_note(g, &nb, AX, AY);
 
     if (geom) {
         geom->drawn = 1;
@@ -905,4 +1102,23 @@ void tg_panel(tg_grid *g, const plot_panel *p, int x, int y, int w, int h, tg_ge
         geom->ylo = ylo;
         geom->yhi = yhi;
     }
+}
+
+int tg_pair_split(const plot_panel *a, const plot_panel *b, int w, tg_charset cs)
+{
+    const int half = w / 2;
+    char t[TXT];
+    tg_markup(a && a->title ? a->title : "", t, sizeof t, cs);
+    const int ta = tg_width(t, cs);
+    tg_markup(b && b->title ? b->title : "", t, sizeof t, cs);
+    const int tb = tg_width(t, cs);
+    if (ta <= half - 1 && tb <= w - half)
+        return half;
+    /* the first panel is w0 - 1 columns, the second w - w0 */
+    int lo = ta + 1, hi = w - tb;       /* w0 in [lo, hi]: both whole */
+    lo = lo < 21 ? 21 : lo;
+    hi = hi > w - 20 ? w - 20 : hi;
+    if (lo > hi)
+        return half;
+    return half < lo ? lo : half > hi ? hi : half;
 }

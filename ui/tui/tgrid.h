@@ -101,19 +101,36 @@ typedef struct tg_geom {
 
 /* Draws panel p into the rectangle (x, y, w, h) of the grid, clearing it
  * first, nothing outside it: the title row (bold title, then the y label
- * when it fits: "[|ε(t)|]", or as it is when it has brackets of its own),
+ * when it fits: "[|ε(t)|]", or as it is when it has brackets of its own;
+ * a title wider than the panel takes two rows, broken at a space, when
+ * w >= 20 and h >= 12, and is cut with "…" only when even that is short),
  * y tick labels and axis, the plot area, the x axis with its tick labels,
  * the x label (on the tick label row where there is room, on a row of its
  * own in tall panels, else left out), and one or two legend rows (a
  * 2-column sample of each labelled series' style and colour, and its
  * label). Reference lines are dashed grey with their labels at their right
  * end, vertical marks dotted grey; the note sits in its corner of the
- * area over cleared cells. Axis limits and ticks are those of the figures
- * (plot_panel_limits, plot_nice_ticks). Faint series are grey and dim and
- * show only in cells no other curve touches; a cell of several other
- * curves takes the colour of the last drawn. The last PLOT_STEPS series
- * is drawn as bars, earlier ones as outlines. Works from w >= 20, h >= 6;
- * smaller rectangles get the title only. p may be NULL (cleared only). */
+ * area over cleared cells. Vertical marks carry their labels
+ * (vmark_labels) in the top rows of the area, beside the mark, cut with
+ * "…" where another label or the note leaves less room, left out below
+ * 6 columns. Axis limits and ticks are those of the figures
+ * (plot_panel_limits, plot_nice_ticks; PLOT_SYMLOG axes: plot_symlog and
+ * plot_symlog_ticks with the panel's linthresh). Faint series are grey
+ * and dim and show only in cells no other curve touches. Dimmed series
+ * (0 < alpha < 1: earlier segments) and ghosts (pinned runs: dotted,
+ * grey-blue when they have no colour, a dotted legend sample) are drawn
+ * dim, behind the others: they show only in cells no full curve touches.
+ * A cell of several full curves takes the colour of the last drawn. A
+ * series is broken at NaN points (never joined across a gap). The last
+ * full PLOT_STEPS series is drawn as bars, earlier ones, dimmed ones and
+ * ghosts as outlines. Works from w >= 20, h >= 6; smaller rectangles get
+ * the title only. p may be NULL (cleared only). */
 void tg_panel(tg_grid *g, const plot_panel *p, int x, int y, int w, int h, tg_geom *geom);
+
+/* Two panels side by side in w columns (the kernel panel's two plots):
+ * the columns of the first, one of them the gap (the second gets the
+ * rest). Half of w, unless a title would be cut there and both fit whole
+ * with another split that leaves each panel 20 columns or more. */
+int tg_pair_split(const plot_panel *a, const plot_panel *b, int w, tg_charset cs);
 
 #endif

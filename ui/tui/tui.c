@@ -2,6 +2,7 @@
  * steady redraw, and a terminal that is restored whatever happens. */
 #include "tui.h"
 #include "faceloop.h"
+#include "record.h"
 
 #include <curses.h>
 #include <term.h>
@@ -280,6 +281,20 @@ static void osc52(const char *s)
     free(out);
 }
 
+/* Key v: starts recording the dashboard to MP4 (frames drawn offscreen
+ * with cairo at 1280 x 720, whatever the terminal's size: record.h), or
+ * stops it; the status line says where it goes and what was written. */
+static void record_key(tui *t)
+{
+    live_ui *u = t->u;
+    if (live_recording(u)) {
+        live_record_stop(u);
+        return;
+    }
+    if (live_record_start(u, -1, 0, TUI_RECORD_W, TUI_RECORD_H, 1.0) == 0 && t->sn)
+        live_record_frame(u, t->sn);
+}
+
 static int continuous(int i)
 {
     const char *k = live_sliders[i].key;
@@ -364,6 +379,16 @@ static int key(tui *t, int ch)
         }
         return 0;
     }
+    if (t->v.share) {
+        /* the share screen: arrows and pages scroll, any other key closes */
+        switch (ch) {
+        case KEY_UP: case 'k': t->v.share_scroll--; return 0;
+        case KEY_DOWN: case 'j': t->v.share_scroll++; return 0;
+        case KEY_PPAGE: t->v.share_scroll -= t->L.H / 2; return 0;
+        case KEY_NPAGE: case ' ': t->v.share_scroll += t->L.H / 2; return 0;
+        default: t->v.share = 0; return 0;
+        }
+    }
     if (u->help) {
         switch (ch) {
         case KEY_UP: case 'k': t->v.help_scroll--; return 0;
@@ -419,10 +444,21 @@ static int key(tui *t, int ch)
     case 'c': case 'C':
         if (live_share(u) == 0) {
             osc52(u->share);
-            snprintf(u->status, sizeof u->status, "share string (also printed on exit): qnnlab gui --state %s", u->share);
+            /* in full on a screen of its own: the message line cuts it */
+            t->v.share = 1;
+            t->v.share_scroll = 0;
+            snprintf(u->status, sizeof u->status, "share string (c shows it in full; printed on exit): qnnlab gui --state %s", u->share);
             u->status_error = 0;
         }
         return 0;
+    case 'v':
+        record_key(t);
+        return 0;
+    case 'p': a = LIVE_PIN; break;
+    case 'P': a = LIVE_UNPIN; break;
+    case 'o': a = LIVE_SEGMENTS; break;
+    case 'w': a = LIVE_WINDOW; break;
+    case 'u': a = LIVE_CONVERGE_PAUSE; break;
     case '1': case '2': case '3': case '4':
         t->v.tab = ch - '1';
         t->v.zoom = 1;
@@ -700,7 +736,14 @@ int qnn_tui_run(live_ui *u, const qnn_tui_opts *o, char *err, size_t errlen)
             next_draw = 0;      /* input shows at once */
         }
         sync_session(&t);
+        /* recording: a frame for each new snapshot */
+        if (live_recording(u) && t.sn && live_record_frame(u, t.sn) != 0)
+            t.dirty = 1;
     }
+    /* a recording under way is finished: q keeps it (a signal too: the
+     * file is complete up to the last frame) */
+    if (live_recording(u))
+        live_record_stop(u);
     qnn_snapshot_release(t.sn);
 out_curses:
     live_circuit_free(u);

@@ -26,6 +26,10 @@ typedef struct qnn_tui_opts {
 
 #define TUI_MIN_W 80
 #define TUI_MIN_H 24
+/* Key v records the dashboard at this size (pixels), whatever the
+ * terminal's: the movie is for slides, drawn with cairo. */
+#define TUI_RECORD_W 1280
+#define TUI_RECORD_H 720
 
 typedef struct tui_view {
     int tab;                /* the panel shown alone (0..3) */
@@ -36,6 +40,9 @@ typedef struct tui_view {
      * in brief (title and what to try), 0 without a tour box; tour_brief:
      * the user chose the brief box over a full page */
     int tour_full, tour_brief_rows, tour_brief;
+    /* the share screen (key c): u->share in full, wrapped, in place of
+     * everything; share_scroll its first row shown */
+    int share, share_scroll;
 } tui_view;
 
 typedef struct tui_layout {
@@ -65,7 +72,8 @@ enum { TUI_TOUR_NONE = 0, TUI_TOUR_BAND, TUI_TOUR_PAGE, TUI_TOUR_BRIEF };
  * before tui_layout_compute. */
 void tui_tour_prepare(tui_view *v, const live_ui *u, int W);
 void tui_layout_compute(tui_layout *L, int W, int H, const tui_view *v);
-/* Draws the whole screen (or the help screen when u->help) into g, which
+/* Draws the whole screen (or the help screen when u->help, the share
+ * screen when v->share) into g, which
  * must be W x H of the layout. Clamps v->help_scroll. 0, or -1 when out
  * of memory (a message is drawn instead). */
 int tui_compose(tg_grid *g, const tui_layout *L, const live_ui *u, tui_view *v,
