@@ -4,6 +4,7 @@
  * `qnnlab CMD --help` one. */
 #include "cli.h"
 #include "command.h"
+#include "movie.h"
 #include "preset.h"
 #include "runner.h"
 #include "tui.h"
@@ -24,7 +25,8 @@ static const qnn_command commands[] = {
         .summary = "run a preset headless and write its trace, summary and figure",
         .usage = "qnnlab run PRESET --out DIR [--set KEY=VALUE]... [--steps N] [--instances R]\n"
                  "            [--seed S] [--threads T] [--quiet] [--fig-size WxH] [--dpi N]\n"
-                 "            [--font-size PT] [--title on|off] [--style onecolumn|twocolumn|slide]",
+                 "            [--font-size PT] [--title on|off] [--style onecolumn|twocolumn|slide]\n"
+                 "            [--movie FILE.mp4|FILE.gif]",
         .help = "  run PRESET   Run a preset headless and write, into DIR and nothing else:\n"
                 "               trace.csv (one row per recorded step and instance), summary.json\n"
                 "               (parameters, seed, version, theory values with their constants,\n"
@@ -38,6 +40,10 @@ static const qnn_command commands[] = {
                 "    --seed S           same as --set seed=S\n"
                 "    --threads T        same as --set threads=T (results do not depend on T)\n"
                 "    --quiet            no progress lines on stderr\n"
+                "    --movie FILE       also write the figure growing step by step as a movie\n"
+                "                       (FILE.mp4: H.264, or FILE.gif; 1280x720, at most 150\n"
+                "                       frames at 30/s), after the files in DIR; FILE's folder\n"
+                "                       must exist\n"
                 "               --set sweep.KEY=V1,V2,... sweeps KEY over these values instead.\n"
                 "               The figure for a paper or a slide (figure.* only; trace.csv and\n"
                 "               summary.json do not change):\n"
@@ -300,7 +306,7 @@ static int refuse_in(const char *cmd, const char *msg)
     return qnn_refuse("qnnlab", m);
 }
 
-enum { RUN_SET = 256, RUN_STEPS, RUN_INSTANCES, RUN_SEED, RUN_THREADS };
+enum { RUN_SET = 256, RUN_STEPS, RUN_INSTANCES, RUN_SEED, RUN_THREADS, RUN_MOVIE };
 
 static const qnn_opt run_opts[] = {
     { "out", 'o', "a directory path", 0 },
@@ -311,11 +317,12 @@ static const qnn_opt run_opts[] = {
     { "threads", RUN_THREADS, "a number of threads (as --set threads=T)", 0 },
     { "quiet", 'q', NULL, 0 },
     QNN_FIG_OPTS,
+    { "movie", RUN_MOVIE, "a file name ending in .mp4 or .gif", 0 },
 };
 
 int qnn_cmd_run(const qnn_command *self, int argc, char **argv)
 {
-    const char *preset_name = NULL, *out = NULL;
+    const char *preset_name = NULL, *out = NULL, *movie = NULL;
     int quiet = 0;
     /* the overrides in the order given; --steps N and the like become
      * "steps=N", owned here */
@@ -360,6 +367,7 @@ int qnn_cmd_run(const qnn_command *self, int argc, char **argv)
             break;
         case 'o': out = op.arg; break;
         case 'q': quiet = 1; break;
+        case RUN_MOVIE: movie = op.arg; break;
         case RUN_SET: over[nover++] = op.arg; break;
         case RUN_STEPS: sugar = "steps"; break;
         case RUN_INSTANCES: sugar = "instances"; break;
@@ -391,6 +399,11 @@ int qnn_cmd_run(const qnn_command *self, int argc, char **argv)
         rc = refuse_in("run", err);
         goto done;
     }
+    /* the movie's name, folder and target before any work */
+    if (movie && qnn_movie_check_path(movie, err, sizeof err) != 0) {
+        rc = refuse_in("run", err);
+        goto done;
+    }
     rc = qnn_result_prepare(preset_name, over, nover, ps, &res, err, sizeof err);
     if (rc != QNN_EXIT_OK) {
         if (rc == QNN_EXIT_USAGE)
@@ -417,6 +430,14 @@ int qnn_cmd_run(const qnn_command *self, int argc, char **argv)
     }
     printf("wrote %s/figure.png (and figure.svg, figure.pdf, trace.csv, summary.json%s)\n", out,
            qnn_result_has_hessian(&res) ? ", spectra.csv" : "");
+    if (movie) {
+        if (qnn_run_movie(&res, movie, err, sizeof err) != 0) {
+            fprintf(stderr, "qnnlab: run: %s (the files in %s are written)\n", err, out);
+            rc = QNN_EXIT_FAILURE;
+            goto done;
+        }
+        printf("wrote %s\n", movie);
+    }
     if (diverged) {
         fprintf(stderr, "qnnlab: %d instance(s) diverged; see %s/summary.json\n", diverged, out);
         rc = QNN_EXIT_DIVERGED;

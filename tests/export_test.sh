@@ -8,6 +8,7 @@
 # bad values refused with one line and status 2 before anything is
 # computed; the PDF embeds its fonts with a ToUnicode map; the SVG is XML
 # with its text as <text>; trace.csv and summary.json do not change.
+# `run --movie` refuses a bad name before it computes and writes a GIF.
 # Prints "ok - ..." / "not ok - ..." per check and "N passed, M failed".
 set -u
 
@@ -53,7 +54,8 @@ png_size() {
     python3 -c 'import struct,sys; b=open(sys.argv[1],"rb").read(24); print(*struct.unpack(">II", b[16:24]))' "$1"
 }
 # svg PYTHON-EXPR FILE: evaluates the expression with r (the root), texts
-# (the <text> elements' strings) and sizes (their tspans' font sizes)
+# (the <text> elements' strings) and sizes (their tspans' font sizes);
+# status 0 when true, and prints a value that is not a truth value
 svg() {
     python3 - "$2" "$1" <<'EOF'
 import sys, xml.etree.ElementTree as ET
@@ -62,7 +64,8 @@ r = ET.parse(sys.argv[1]).getroot()
 texts = [''.join(t.itertext()) for t in r.iter(NS + 'text')]
 sizes = [float(s.get('font-size')) for s in r.iter(NS + 'tspan')]
 v = eval(sys.argv[2])
-
+if not isinstance(v, bool):
+    print(v)
 sys.exit(0 if v else 1)
 EOF
 }
@@ -210,6 +213,16 @@ else
 fi
 check "run --help and reproduce --help name the options" \
     sh -c "'$QNNLAB' run --help | grep -q -- '--fig-size WxH' && '$QNNLAB' reproduce --help | grep -q -- '--style onecolumn'"
+
+# ----------------------------------------------------------------------------
+# 7. run --movie: checked before the run, written after its files
+# ----------------------------------------------------------------------------
+refused m1 "qnnlab: run: --movie: value '$TMP/m1.avi': the extension is not .mp4 or .gif; allowed: FILE.mp4 or FILE.gif in an existing, writable folder" \
+    run default --out "$TMP/m1" --movie "$TMP/m1.avi"
+run_ok m2 --steps 6 --movie "$TMP/m2.gif"
+check "run --movie FILE.gif: a GIF beside the run's files" \
+    sh -c "head -c 6 '$TMP/m2.gif' | grep -q GIF89a && test -f '$TMP/m2/figure.png'"
+check "run --movie: stdout names the movie" grep -q "^wrote $TMP/m2.gif\$" "$TMP/m2.out"
 
 echo "$PASS passed, $FAIL failed"
 [ "$FAIL" -eq 0 ]

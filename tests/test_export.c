@@ -148,8 +148,15 @@ static void test_apply(void **state)
     f = base;
     f.npanels = 4;
     live_fig_opts_apply(&o, &f, pn);
-    assert_int_equal(f.columns, 2);                      /* four panels: two a row */
-    assert_true(fabs(f.height - 2 * 122.4 * 0.7) < 1e-9);
+    assert_int_equal(f.columns, 1);                      /* four panels: stacked, flatter */
+    assert_true(fabs(f.height - 4 * 244.8 * 0.6) < 1e-9);
+    f = base;
+    f.npanels = 4;
+    f.columns = 4;
+    set_ok(&o, "style", "twocolumn");
+    live_fig_opts_apply(&o, &f, pn);
+    assert_int_equal(f.columns, 4);                      /* the figure's grid */
+    assert_true(f.width == 504 && f.font_size == 9);
 
     pn[0].title = pn[1].title = pn[2].title = pn[3].title = "panel";
     f = base;

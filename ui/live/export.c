@@ -244,9 +244,10 @@ void live_fig_opts_apply(const live_fig_opts *o, plot_figure *fig, plot_panel *p
     int title = 1;
     switch (o->style) {
     case LIVE_FIG_ONECOLUMN:
-        /* a narrow column: panels stacked, two a row from four on */
-        cols = n >= 4 ? 2 : 1;
-        aspect = 0.7;
+        /* a narrow column: panels stacked (two a row leave 1.7 in a
+         * panel, too narrow for 8 pt labels), flatter from three on */
+        cols = 1;
+        aspect = n <= 2 ? 0.7 : 0.6;
         fs = 8;
         title = 0;
         break;

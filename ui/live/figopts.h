@@ -7,8 +7,7 @@
  * live_fig_opts_use before the loop starts.
  *
  * The styles: onecolumn is a journal's column (3.4 in, as APS's 8.6 cm),
- * tick labels 8 pt, panels stacked (two columns from four panels on), no
- * title; twocolumn the page width (7 in, 17.8 cm), 9 pt, the figure's own
+ * tick labels 8 pt, panels stacked (at most 9 in tall), no title; twocolumn the page width (7 in, 17.8 cm), 9 pt, the figure's own
  * grid, no title; slide 10 x 5.625 in (16:9) with 16 pt tick labels and
  * the title. Everything not asked for stays as the figure has it, so the
  * default options change nothing. Implemented in ui/live/export.c. */
