@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "live.h"
@@ -50,6 +51,12 @@ static qnn_session *session(const char *const *kv, int R, long steps)
         fail_msg("%s", err);
     assert_int_equal(qnn_session_advance(s, steps), 0);
     return s;
+}
+
+static void nap(void)
+{
+    struct timespec ts = {0, 10000000};
+    nanosleep(&ts, NULL);
 }
 
 static int slider(const char *key)
@@ -289,6 +296,51 @@ static void test_view_toggles(void **state)
     qnn_session_free(s);
 }
 
+/* Key u reaches the session: with it on, the worker pauses when the run
+ * converges; without it, the run goes on. */
+static void test_converge_pause(void **state)
+{
+    (void)state;
+    for (int on = 1; on >= 0; on--) {
+        qnn_params p;
+        params_of(RUN, &p);
+        qnn_session_opts o;
+        opts_of(2, &o);
+        o.converge_rel = 0.5;       /* converged at half the start's error: soon */
+        o.playing = 1;
+        o.steps_per_frame = 5;
+        char err[512];
+        qnn_session *s = qnn_session_new(&p, &o, err, sizeof err);
+        assert_non_null(s);
+        live_ui u;
+        live_ui_init(&u, s, "test", &p);
+        if (on)
+            live_do(&u, LIVE_CONVERGE_PAUSE);
+        assert_int_equal(u.pause_converged, on);
+        assert_int_equal(qnn_session_start(s, err, sizeof err), 0);
+        long conv_step = -1, last = -1;
+        int paused = 0;
+        for (int k = 0; k < 3000; k++) {
+            const qnn_snapshot *sn = qnn_session_acquire(s);
+            if (sn->converged_step >= 0 && conv_step < 0)
+                conv_step = sn->converged_step;
+            paused = conv_step >= 0 && !sn->playing;
+            last = sn->step;
+            qnn_snapshot_release(sn);
+            if (paused || (conv_step >= 0 && last > conv_step + 50))
+                break;
+            nap();
+        }
+        if (conv_step < 0)
+            fail_msg("the run did not converge (step %ld)", last);
+        if (on && !paused)
+            fail_msg("u on: still playing at step %ld after converging at %ld", last, conv_step);
+        if (!on && paused)
+            fail_msg("u off: paused after converging at %ld", conv_step);
+        qnn_session_free(s);
+    }
+}
+
 /* The last error of a snapshot's ensemble mean, and its step. */
 static double last_err(const qnn_snapshot *sn)
 {
@@ -380,6 +432,54 @@ static void test_share_pins(void **state)
     qnn_session_free(s);
 }
 
+/* While a shared state replays (busy, target_step >= 0) the sliders show
+ * the values of the step reached, not those the replay will end with;
+ * when it is done they show the requested ones. */
+static void test_replay_sliders(void **state)
+{
+    (void)state;
+    qnn_params p;
+    params_of(RUN, &p);
+    qnn_session_opts o;
+    opts_of(2, &o);
+    char err[512];
+    qnn_session *s = qnn_session_new(&p, &o, err, sizeof err);
+    assert_non_null(s);
+    /* the change comes late: the replay runs well before it */
+    const qnn_change log[] = { { 90000000, "eta", "0.05" } };
+    assert_int_equal(qnn_session_replay(s, log, 1, 90000001, err, sizeof err), QNN_OK);
+    live_ui u;
+    live_ui_init(&u, s, "test", &p);
+    const int eta = slider("eta");
+    qnn_params req;
+    qnn_session_requested(s, &req);
+    assert_true(req.eta == 0.05);
+    assert_int_equal(qnn_session_start(s, err, sizeof err), 0);
+    int seen = 0;
+    for (int k = 0; k < 3000 && !seen; k++) {
+        const qnn_snapshot *sn = qnn_session_acquire(s);
+        if (sn->busy && sn->target_step >= 0 && sn->step > 0) {
+            seen = 1;
+            assert_true(sn->params.eta == 0.02);
+            /* the slider shows where the replay is */
+            assert_true(live_slider_value(&u, eta, &req) == 0.02);
+        }
+        qnn_snapshot_release(sn);
+        if (!seen)
+            nap();
+    }
+    assert_true(seen);
+    qnn_session_free(s);
+    /* no replay: the requested value */
+    qnn_session *t = session(RUN, 2, 1);
+    live_ui w;
+    live_ui_init(&w, t, "test", &p);
+    assert_int_equal(live_slider_set(&w, eta, 0.03), 0);
+    qnn_session_requested(t, &req);
+    assert_true(live_slider_value(&w, eta, &req) == 0.03);
+    qnn_session_free(t);
+}
+
 static void write_file(const char *path, const char *text)
 {
     FILE *f = fopen(path, "w");
@@ -448,6 +548,31 @@ static void test_state_file(void **state)
     rmdir(dir);
 }
 
+/* The help texts as the code computes them: hessian_budget is no
+ * subscript, the proxy is |1 + a|^τ with a = −ηλ (not (1 + a)^{2t}), the
+ * status line's equations and R are explained; nothing is cut. */
+static void test_help_texts(void **state)
+{
+    (void)state;
+    live_help h;
+    if (live_help_load(&h) != 0)
+        fail_msg("%s", h.error);
+    const char *hess = h.text[3], *ctl = h.text[LIVE_NPANELS];
+    assert_non_null(strstr(hess, "hessian\\_budget"));
+    assert_null(strstr(hess, " hessian_budget"));
+    assert_non_null(strstr(hess, "proxy(τ) = Σ_{c} w_{c}|1 + a_{c}|^{τ}/N_{c}"));
+    assert_non_null(strstr(hess, "a_{c} = −ηλ_{c}"));
+    assert_null(strstr(hess, "^{2t}"));
+    assert_non_null(strstr(ctl, "LIU23 Eq. 16's ΔK/K̄ = √((2 + 3 tr O^{4}/tr^{2}O^{2})/L)"));
+    assert_non_null(strstr(ctl, "dQNTK ratio 2√2 η|ε(0)|γ√(tr O^{2})/D"));
+    assert_non_null(strstr(ctl, "R in the papers"));
+    for (int k = 0; k <= LIVE_NPANELS; k++) {
+        /* a text that filled its buffer was cut */
+        assert_true(strlen(h.text[k]) < sizeof h.text[k] - 1);
+        assert_true(strlen(h.text[k]) > 100);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -455,8 +580,11 @@ int main(void)
         cmocka_unit_test(test_whole_numbers),
         cmocka_unit_test(test_pins),
         cmocka_unit_test(test_view_toggles),
+        cmocka_unit_test(test_converge_pause),
         cmocka_unit_test(test_share_pins),
         cmocka_unit_test(test_state_file),
+        cmocka_unit_test(test_replay_sliders),
+        cmocka_unit_test(test_help_texts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "live.h"
+#include "preset.h"
 #include "tour.h"
 #include "tui.h"
 
@@ -261,6 +262,105 @@ static void navigate(void **state)
     qnn_session_free(u.s);
 }
 
+/* No step sets a slider outside its track (step 9 once showed m = 150 on
+ * a 1 .. 64 slider); a step of another tour that does is told on the
+ * status line with the value and the track. */
+static void slider_ranges(void **state)
+{
+    (void)state;
+    char err[1024], name[256];
+    load_shipped();
+    for (int k = 0; k < tour.nsteps; k++) {
+        qnn_params pre, p;
+        if (qnn_tour_params(&ctx, k, &pre, &p, name, sizeof name, err, sizeof err) != 0)
+            fail_msg("%s", err);
+        for (int i = 0; i < LIVE_NSLIDERS; i++) {
+            const live_slider_def *d = &live_sliders[i];
+            if (!strcmp(d->key, "spf") || !live_slider_applies(i, &p))
+                continue;
+            const double v = live_slider_value(NULL, i, &p);
+            /* batch 0 (the full training set) reads as such at the left end */
+            if (v == 0 && !strcmp(live_slider_key(i, &p), "batch")) {
+                char t[64];
+                live_slider_text(i, v, &p, t, sizeof t);
+                assert_string_equal(t, "0 (all rows)");
+                continue;
+            }
+            if (v < d->lo || v > d->hi)
+                fail_msg("tour step %d (%s): %s = %g outside its slider %g .. %g", k + 1, tour.step[k].title,
+                         live_slider_key(i, &p), v, d->lo, d->hi);
+        }
+    }
+    assert_int_equal(parse("[step]\ntitle = a\npreset = default\nset = n=3\ntext = x\ntry = y\n"
+                           "[step]\ntitle = b\npreset = default\nset = n=3\nset = L=2000\ntext = x\ntry = y\n", err, sizeof err), 0);
+    setup_ctx();
+    qnn_params pre;
+    qnn_session *s = qnn_tour_open(&ctx, 0, &pre, name, sizeof name, err, sizeof err);
+    assert_non_null(s);
+    static live_ui u;
+    live_ui_init(&u, s, name, &pre);
+    u.tour = &tour;
+    assert_int_equal(live_tour_go(&u, 1), 0);
+    assert_non_null(strstr(u.status, "tour step 2/2"));
+    assert_non_null(strstr(u.status, "; L = 2000 lies beyond its slider (1 .. 1024): Enter types a value"));
+    assert_int_equal(live_tour_go(&u, 0), 0);
+    assert_null(strstr(u.status, "beyond"));
+    qnn_session_free(u.s);
+}
+
+/* Formulas as the code computes them: Page's value with m = min and
+ * n = max of D_v and D_h (the step starts at D_h = 2 < D_v = 4), the
+ * LIU24 proxy as |1 + a|^τ with a = −ηλ. */
+static void formulas(void **state)
+{
+    (void)state;
+    load_shipped();
+    int page = 0, proxy = 0;
+    for (int k = 0; k < tour.nsteps; k++) {
+        const char *f = tour.step[k].formula;
+        if (strstr(f, "⟨S⟩")) {
+            page = 1;
+            assert_non_null(strstr(f, "Σ_{k=n+1}^{mn} 1/k − (m − 1)/(2n)"));
+            assert_non_null(strstr(f, "m = min(D_{v},D_{h}), n = max(D_{v},D_{h})"));
+        }
+        if (strstr(f, "proxy")) {
+            proxy = 1;
+            assert_non_null(strstr(f, "|1 + a_{c}|^{τ}"));
+            assert_non_null(strstr(f, "a_{c} = −ηλ_{c}"));
+            assert_null(strstr(f, "2t"));
+        }
+    }
+    assert_true(page && proxy);
+}
+
+/* The presets about the Hessian open with the Hessian panel on in the
+ * explorer (their hessian key survives the live view's adjustments). */
+static void hessian_presets(void **state)
+{
+    (void)state;
+    static const char *const names[] = {"hessian-live", "liu24-fig2-mlp"};
+    char err[1024];
+    for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
+        static qnn_preset ps;
+        qnn_params p;
+        if (qnn_preset_load(names[k], &ps, err, sizeof err) != 0 || qnn_preset_finalise(&ps, err, sizeof err) != 0 ||
+            qnn_preset_point(&ps, 0, &p, NULL, err, sizeof err) != 0)
+            fail_msg("%s: %s", names[k], err);
+        qnn_session_opts o;
+        qnn_live_session_opts(&p, 1, 0, NULL, &o);
+        o.playing = 0;
+        qnn_session *s = qnn_session_new(&p, &o, err, sizeof err);
+        if (!s)
+            fail_msg("%s: %s", names[k], err);
+        assert_int_equal(qnn_session_advance(s, 1), 0);
+        const qnn_snapshot *sn = qnn_session_acquire(s);
+        if (!sn->hessian_on || !sn->hist_now.valid)
+            fail_msg("%s opens with the Hessian off", names[k]);
+        qnn_snapshot_release(sn);
+        qnn_session_free(s);
+    }
+}
+
 /* The text of the box, row by row. */
 static int rows_with(const tg_grid *g, int y0, int y1, const char *needle)
 {
@@ -405,6 +505,9 @@ int main(void)
         cmocka_unit_test(bad_presets),
         cmocka_unit_test(shipped),
         cmocka_unit_test(navigate),
+        cmocka_unit_test(slider_ranges),
+        cmocka_unit_test(hessian_presets),
+        cmocka_unit_test(formulas),
         cmocka_unit_test(terminal_box),
         cmocka_unit_test(window_box),
     };

@@ -251,9 +251,10 @@ int live_slider_applies(int i, const qnn_params *p)
 
 void live_slider_text(int i, double v, const qnn_params *req, char *buf, size_t len)
 {
-    (void)req;
     const live_slider_def *d = &live_sliders[i];
-    if (is_key(i, "n_h"))
+    if (req && v == 0 && !strcmp(live_slider_key(i, req), "batch"))
+        snprintf(buf, len, "0 (all rows)");     /* batch 0: the full training set */
+    else if (is_key(i, "n_h"))
         snprintf(buf, len, "%.0f (D_h = %.0f)", v, ldexp(1.0, (int)v));
     else if (d->scale == LIVE_INT || d->scale == LIVE_LOGINT)
         snprintf(buf, len, "%.0f", v);

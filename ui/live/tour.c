@@ -369,9 +369,30 @@ int live_tour_go(live_ui *u, int k)
     } else {
         snprintf(u->status, sizeof u->status, "tour step %d/%d: preset %s", k + 1, t->nsteps, name);
         u->status_error = 0;
+        /* a value beyond its slider's track is said, not hidden at an end */
+        qnn_params req;
+        qnn_session_requested(s, &req);
+        for (int i = 0; i < LIVE_NSLIDERS; i++) {
+            const live_slider_def *d = &live_sliders[i];
+            if (!strcmp(d->key, "spf") || !live_slider_applies(i, &req))
+                continue;
+            double v = live_slider_value(NULL, i, &req);
+            const char *key = live_slider_key(i, &req);
+            /* batch 0 is the full training set, shown as such at the left end */
+            if (!(v < d->lo || v > d->hi) || (v == 0 && !strcmp(key, "batch")))
+                continue;
+            char vt[32], lo[32], hi[32];
+            qnn_params_number_text(key, v, vt, sizeof vt);
+            qnn_params_number_text(key, d->lo, lo, sizeof lo);
+            qnn_params_number_text(key, d->hi, hi, sizeof hi);
+            size_t o = strlen(u->status);
+            snprintf(u->status + o, sizeof u->status - o, "; %s = %s lies beyond its slider (%s .. %s): Enter types a value",
+                     key, vt, lo, hi);
+        }
     }
     snprintf(u->preset, sizeof u->preset, "%s", name);
     u->preset_params = pre;
+    live_pins_free(u);          /* the pins were of another step's runs */
     u->entry = 0;
     u->drag = -1;
     u->share[0] = 0;
