@@ -249,7 +249,13 @@ sleep 0.5
 read -r pw ph band2 _ _ <<<"$(shoot "$work/fit" 2)"
 [ "$band1" -ge 20 ] && [ "$band2" -ge $((band1 * 6 / 5)) ] ||
   fail "fit: the status bar is $band1 px high, $band2 px after + (want 25 % taller)"
+# v records the dashboard; q while recording finishes the movie
+key v
+sleep 1.5
 quit_app fit
+mp4=$(ls "$work"/fit/qnnlab-*.mp4 2>/dev/null | head -1)
+[ -n "$mp4" ] && [ "$(head -c 8 "$mp4" | tail -c 4)" = ftyp ] || fail "fit: v then q left no MP4: $(cat "$work/err-fit.txt")"
+grep -q "^qnnlab gui: recorded $mp4: [0-9]* frames" "$work/err-fit.txt" || fail "fit: q while recording did not say so: $(cat "$work/err-fit.txt")"
 # --size wins over the display, and says so
 "$QNNLAB" gui default --size 1400x900 --export-dir "$work/big" >"$work/out-big.txt" 2>"$work/err-big.txt" &
 app=$!

@@ -113,8 +113,9 @@ static double ui_scale(const win *w)
     return w->u->scale * w->sys;
 }
 
-/* While recording: a red "● REC 12 s" in the top middle of the window
- * (drawn over the dashboard here, so that it is not in the movie). */
+/* While recording: a red "● REC 12 s" in the top right corner of the
+ * window, in the panels' title row (drawn over the dashboard here, so
+ * that it is not in the movie). */
 static void draw_rec(cairo_t *cr, const win *w)
 {
     if (!live_recording(w->u))
@@ -123,8 +124,8 @@ static void draw_rec(cairo_t *cr, const win *w)
     char t[96];
     const Uint32 ms = SDL_GetTicks() - w->rec_t0;
     snprintf(t, sizeof t, "REC %u s · %ld frames", (unsigned)(ms / 1000), live_record_frames(w->u));
-    const double fs = 13 * s, tw = plot_text_width(cr, t, fs, 1);
-    const double bw = tw + 2.4 * fs, bh = 1.7 * fs, x = 0.5 * (w->ww - bw), y = 4 * s;
+    const double fs = 11 * s, tw = plot_text_width(cr, t, fs, 1);
+    const double bw = tw + 2.4 * fs, bh = 1.55 * fs, x = w->ww - bw - 4 * s, y = 2 * s;
     cairo_save(cr);
     cairo_new_sub_path(cr);
     cairo_arc(cr, x + bw - 0.5 * bh, y + 0.5 * bh, 0.5 * bh, -M_PI / 2, M_PI / 2);
