@@ -317,6 +317,62 @@ static void test_replace(void **state)
     round_trip("old.mp4", 256, 200, 3, 12, "h264");
 }
 
+/* Transparent pixels are composed over white (cairo's premultiplied
+ * ARGB32), an RGB24 surface's fourth byte is ignored. */
+typedef struct alpha_ctx { double bg[2][3], sq[2][3]; } alpha_ctx;
+
+static void alpha_colours(void *ctx, int k, const uint8_t *rgb, int stride, int w, int h)
+{
+    alpha_ctx *a = ctx;
+    (void)w; (void)h;
+    if (k > 1)
+        return;
+    mean_rgb(rgb, stride, 4, 4, 8, a->bg[k]);
+    mean_rgb(rgb, stride, 40, 40, 16, a->sq[k]);
+}
+
+static void test_alpha(void **state)
+{
+    (void)state;
+    char path[512], err[1024];
+    snprintf(path, sizeof path, "%s/alpha.gif", tmpdir);
+    cairo_surface_t *sf = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, 64, 64);   /* all transparent */
+    cairo_t *cr = cairo_create(sf);
+    cairo_set_source_rgba(cr, 1, 0, 0, 0.5);
+    cairo_rectangle(cr, 32, 32, 32, 32);
+    cairo_fill(cr);
+    cairo_destroy(cr);
+    movie *m = movie_open(path, 64, 64, 10, err, sizeof err);
+    assert_non_null(m);
+    assert_int_equal(movie_frame_surface(m, sf, err, sizeof err), 0);
+    cairo_surface_destroy(sf);
+    /* RGB24 with 0 in the fourth byte: opaque all the same */
+    sf = cairo_image_surface_create(CAIRO_FORMAT_RGB24, 64, 64);
+    cairo_surface_flush(sf);
+    unsigned char *d = cairo_image_surface_get_data(sf);
+    const int st = cairo_image_surface_get_stride(sf);
+    for (int y = 0; y < 64; y++)
+        for (int x = 0; x < 64; x++) {
+            unsigned char *p = d + (size_t)y * st + 4 * x;
+            p[0] = 200, p[1] = 100, p[2] = 50, p[3] = 0;   /* B G R x */
+        }
+    cairo_surface_mark_dirty(sf);
+    assert_int_equal(movie_frame_surface(m, sf, err, sizeof err), 0);
+    cairo_surface_destroy(sf);
+    assert_int_equal(movie_close(m, err, sizeof err), 0);
+    alpha_ctx a;
+    memset(&a, 0, sizeof a);
+    decoded dd = decode(path, alpha_colours, &a);
+    assert_int_equal(dd.frames, 2);
+    /* white behind nothing; half red over white */
+    const double sq[3] = {255, 127.5, 127.5}, rgb24[3] = {50, 100, 200};
+    for (int c = 0; c < 3; c++) {
+        assert_true(fabs(a.bg[0][c] - 255) < 2);
+        assert_true(fabs(a.sq[0][c] - sq[c]) < 3);
+        assert_true(fabs(a.bg[1][c] - rgb24[c]) < 3);
+    }
+}
+
 /* Refusals: one line naming the path; nothing created, no temporary. */
 static void test_refusals(void **state)
 {
@@ -594,6 +650,7 @@ int main(void)
         cmocka_unit_test(test_gif),
         cmocka_unit_test(test_odd_size),
         cmocka_unit_test(test_replace),
+        cmocka_unit_test(test_alpha),
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_record),
         cmocka_unit_test(test_run_movie),

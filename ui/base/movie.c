@@ -404,14 +404,14 @@ static void gif_quantise(movie *m)
 
 /* Copies the frame into the staging buffer: alpha composed over white,
  * an odd last column or row repeated. */
-static void stage(movie *m, const unsigned char *src, int stride)
+static void stage(movie *m, const unsigned char *src, int stride, int opaque)
 {
     for (int y = 0; y < m->H; y++) {
         const unsigned char *s = src + (size_t)(y < m->h ? y : m->h - 1) * (size_t)stride;
         unsigned char *d = m->stage + (size_t)y * m->W * 4;
         for (int x = 0; x < m->W; x++) {
             const unsigned char *p = s + 4 * (size_t)(x < m->w ? x : m->w - 1);
-            const int a = p[3];
+            const int a = opaque ? 255 : p[3];
             d[4 * x] = (unsigned char)(p[0] + 255 - a > 255 ? 255 : p[0] + 255 - a);
             d[4 * x + 1] = (unsigned char)(p[1] + 255 - a > 255 ? 255 : p[1] + 255 - a);
             d[4 * x + 2] = (unsigned char)(p[2] + 255 - a > 255 ? 255 : p[2] + 255 - a);
@@ -420,7 +420,9 @@ static void stage(movie *m, const unsigned char *src, int stride)
     }
 }
 
-int movie_frame(movie *m, const unsigned char *bgra, int w, int h, int stride, char *err, size_t errlen)
+/* movie_frame; opaque: the fourth byte is not alpha (cairo's RGB24). */
+static int put_frame(movie *m, const unsigned char *bgra, int w, int h, int stride, int opaque, char *err,
+                     size_t errlen)
 {
     if (!m || !bgra)
         return fail(err, errlen, "movie: no movie or no frame");
@@ -430,7 +432,7 @@ int movie_frame(movie *m, const unsigned char *bgra, int w, int h, int stride, c
     int rc = av_frame_make_writable(m->frame);
     if (rc < 0)
         return av_fail(m, rc, "cannot allocate a frame", err, errlen);
-    stage(m, bgra, stride);
+    stage(m, bgra, stride, opaque);
     if (m->fmt == MOVIE_GIF)
         gif_quantise(m);
     else {
@@ -449,6 +451,11 @@ int movie_frame(movie *m, const unsigned char *bgra, int w, int h, int stride, c
     return 0;
 }
 
+int movie_frame(movie *m, const unsigned char *bgra, int w, int h, int stride, char *err, size_t errlen)
+{
+    return put_frame(m, bgra, w, h, stride, 0, err, errlen);
+}
+
 int movie_frame_surface(movie *m, cairo_surface_t *sf, char *err, size_t errlen)
 {
     if (!sf || cairo_surface_status(sf) != CAIRO_STATUS_SUCCESS ||
@@ -458,18 +465,9 @@ int movie_frame_surface(movie *m, cairo_surface_t *sf, char *err, size_t errlen)
     if (f != CAIRO_FORMAT_ARGB32 && f != CAIRO_FORMAT_RGB24)
         return fail(err, errlen, "'%s': the frame is not an ARGB32 or RGB24 surface", m ? m->a.path : "");
     cairo_surface_flush(sf);
-    if (f == CAIRO_FORMAT_RGB24 && m) {
-        /* RGB24 leaves the fourth byte undefined: opaque */
-        const int W = cairo_image_surface_get_width(sf), H = cairo_image_surface_get_height(sf);
-        const int st = cairo_image_surface_get_stride(sf);
-        unsigned char *d = cairo_image_surface_get_data(sf);
-        for (int y = 0; d && y < H; y++)
-            for (int x = 0; x < W; x++)
-                d[(size_t)y * st + 4 * (size_t)x + 3] = 255;
-        cairo_surface_mark_dirty(sf);
-    }
-    return movie_frame(m, cairo_image_surface_get_data(sf), cairo_image_surface_get_width(sf),
-                       cairo_image_surface_get_height(sf), cairo_image_surface_get_stride(sf), err, errlen);
+    return put_frame(m, cairo_image_surface_get_data(sf), cairo_image_surface_get_width(sf),
+                     cairo_image_surface_get_height(sf), cairo_image_surface_get_stride(sf), f == CAIRO_FORMAT_RGB24, err,
+                     errlen);
 }
 
 int movie_close(movie *m, char *err, size_t errlen)
