@@ -268,6 +268,32 @@ static void test_live_export(void **state)
     assert_non_null(strstr(svg, ">step t</tspan>"));
     assert_non_null(strstr(svg, "font-size=\"8\""));
     assert_null(strstr(svg, "<symbol"));    /* no glyph outlines */
+    /* the marker's label: rotated, clipped to the plot area; the clip is
+     * in the text's own (rotated) user space, so it has no transform of
+     * its own, and it holds the text's anchor */
+    const char *lab = strstr(svg, "L 16 \xe2\x86\x92 20</tspan>");
+    assert_non_null(lab);
+    const char *txt = lab;
+    while (txt > svg && strncmp(txt, "<text ", 6))
+        txt--;
+    double a, b, c, d, e, f2, ax, ay;
+    assert_int_equal(sscanf(txt, "<text transform=\"matrix(%lf %lf %lf %lf %lf %lf)\"", &a, &b, &c, &d, &e, &f2), 6);
+    assert_true(a == 0 && d == 0 && fabs(b) == 1 && fabs(c) == 1);   /* a quarter turn */
+    const char *cp = strstr(txt, "clip-path=\"url(#");
+    assert_non_null(cp);
+    char id[64], want[96];
+    assert_int_equal(sscanf(cp, "clip-path=\"url(#%63[^)])", id), 1);
+    snprintf(want, sizeof want, "<clipPath id=\"%s\"><rect ", id);
+    const char *clip = strstr(svg, want);
+    assert_non_null(clip);
+    double rx, ry, rw, rh;
+    assert_int_equal(sscanf(clip + strlen(want), "x=\"%lf\" y=\"%lf\" width=\"%lf\" height=\"%lf\"", &rx, &ry, &rw, &rh), 4);
+    assert_non_null(strstr(txt, "<tspan x=\""));
+    assert_int_equal(sscanf(strstr(txt, "<tspan x=\""), "<tspan x=\"%lf\" y=\"%lf\"", &ax, &ay), 2);
+    assert_true(ax >= rx && ax <= rx + rw && ay >= ry && ay <= ry + rh);
+    /* on the page: the anchor through the text's matrix */
+    double px = a * ax + c * ay + e, py = b * ax + d * ay + f2;
+    assert_true(px > 0 && px < 244.8 && py > 0 && py < 171.36);
     free(svg);
     snprintf(p, sizeof p, "%s/error.pdf", u.last_export);
     size_t npdf;

@@ -160,13 +160,10 @@ static void sv_label_begin(pl_svgtext *t)
     int clip = dx0 > 0.01 || dy0 > 0.01 || dx1 < t->w - 0.01 || dy1 < t->h - 0.01;
     if (clip) {
         t->nclip++;
-        sv_printf(t, "<clipPath id=\"qnnlab-tc%ld\"", t->nclip);
-        if (m.xx != 1 || m.yx != 0 || m.xy != 0 || m.yy != 1 || m.x0 != 0 || m.y0 != 0)
-            sv_printf(t, " transform=\"matrix(%s %s %s %s %s %s)\"", sv_num(m.xx, a[0], 32),
-                      sv_num(m.yx, a[1], 32), sv_num(m.xy, a[2], 32), sv_num(m.yy, a[3], 32),
-                      sv_num(m.x0, a[4], 32), sv_num(m.y0, a[5], 32));
-        sv_printf(t, "><rect x=\"%s\" y=\"%s\" width=\"%s\" height=\"%s\"/></clipPath>\n",
-                  sv_num(cx0, a[0], 32), sv_num(cy0, a[1], 32), sv_num(cx1 - cx0, a[2], 32),
+        /* in the user space of the <text> that uses it (its transform
+         * applies: clipPathUnits = userSpaceOnUse) */
+        sv_printf(t, "<clipPath id=\"qnnlab-tc%ld\"><rect x=\"%s\" y=\"%s\" width=\"%s\" height=\"%s\"/></clipPath>\n",
+                  t->nclip, sv_num(cx0, a[0], 32), sv_num(cy0, a[1], 32), sv_num(cx1 - cx0, a[2], 32),
                   sv_num(cy1 - cy0, a[3], 32));
     }
     sv_printf(t, "<text");
