@@ -38,12 +38,14 @@ static void place_panels(live_layout *L, double w, double ph)
 /* The control strip at level lv (0: everything; each level gives the
  * panels more room): 1 packs the sliders into narrower columns, 2 drops
  * the model selector row (m and M still cycle), 3 the buttons row (their
- * keys stay). Returns the strip's height above the status bar, with the
- * columns and whether each row is shown. */
+ * keys stay), 4 packs the sliders tighter still. Returns the strip's
+ * height above the status bar, with the columns and whether each row is
+ * shown. */
+#define STRIP_LEVELS 5
 static double strip_plan(double w, double u, int lv, int *cols, int *buttons, int *models)
 {
     const double pad = 6 * u;
-    const double sw = lv >= 1 ? 0.8 * SLIDER_W : SLIDER_W;
+    const double sw = (lv >= 4 ? 0.65 : lv >= 1 ? 0.8 : 1.0) * SLIDER_W;
     int c = (int)floor((w - pad) / (sw * u));
     c = c < 1 ? 1 : c > LIVE_NSLIDERS ? LIVE_NSLIDERS : c;
     *cols = c;
@@ -69,7 +71,7 @@ void live_layout_compute(live_layout *L, double w, double h, double u)
     int cols = 1, buttons = 1, models = 1;
     double strip = 0;
     const double need = fmax(0.6 * L->status.y, fmin(400 * u, 0.68 * L->status.y));
-    for (int lv = 0; lv <= 3; lv++) {
+    for (int lv = 0; lv < STRIP_LEVELS; lv++) {
         strip = strip_plan(w, u, lv, &cols, &buttons, &models);
         if (L->status.y - strip - pad >= need)
             break;
@@ -287,13 +289,15 @@ static void draw_slider(cairo_t *cr, const live_layout *L, const live_ui *u, int
     const live_slider_def *d = &live_sliders[i];
     snprintf(lab, sizeof lab, "%s = %s", live_slider_label(i, req), on ? val : "n/a");
     cairo_set_source_rgb(cr, on ? 0.05 : 0.55, on ? 0.05 : 0.55, on ? 0.05 : 0.55);
-    plot_text(cr, lab, 12.5 * s, c.x + 8 * s, c.y + 16 * s, 0, focus);
+    const double lw = plot_text(cr, lab, 12.5 * s, c.x + 8 * s, c.y + 16 * s, 0, focus);
     if (d->scale == LIVE_INT || d->scale == LIVE_LOGINT)
         snprintf(rng, sizeof rng, "%.0f … %.0f", d->lo, d->hi);
     else
         snprintf(rng, sizeof rng, "%.3g … %.3g%s", d->lo, d->hi, d->scale == LIVE_LOG ? " (log)" : "");
+    /* the range where it fits beside the label (narrow cells drop it) */
     cairo_set_source_rgb(cr, 0.45, 0.45, 0.45);
-    plot_text(cr, rng, 9 * s, c.x + c.w - 6 * s, c.y + 16 * s, 1, 0);
+    if (lw + plot_text_width(cr, rng, 9 * s, 0) + 22 * s <= c.w)
+        plot_text(cr, rng, 9 * s, c.x + c.w - 6 * s, c.y + 16 * s, 1, 0);
     /* track and thumb */
     cairo_set_source_rgb(cr, 0.8, 0.8, 0.8);
     rounded(cr, (plot_rect){t.x, t.y + 0.35 * t.h, t.w, 0.3 * t.h}, 0.15 * t.h);
