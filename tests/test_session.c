@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include <math.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -923,8 +924,10 @@ static void test_pause_converged(void **state)
         assert_non_null(s);
         qnn_session_set_pause_converged(s, pause);
         assert_int_equal(qnn_session_start(s, err, sizeof err), 0);
+        double took;
         if (pause) {
-            const qnn_snapshot *sn = wait_for(s, conv_paused);
+            const qnn_snapshot *sn = wait_within(s, conv_paused, 60.0, &took);
+            assert_non_null(sn);
             assert_int_equal(sn->step, sn->converged_step + 1);
             char want[96];
             snprintf(want, sizeof want, "converged at step %ld (error ", sn->converged_step);
@@ -939,7 +942,9 @@ static void test_pause_converged(void **state)
             /* play on: it does not pause again */
             qnn_session_play(s, 1);
         }
-        qnn_snapshot_release(wait_for(s, conv_seen));
+        const qnn_snapshot *sn = wait_within(s, conv_seen, 60.0, &took);
+        assert_non_null(sn);
+        qnn_snapshot_release(sn);
         qnn_session_free(s);
     }
 }
@@ -1063,21 +1068,20 @@ static void test_proxy_defined(void **state)
     assert_true(v[0][1] > 0.3 && v[0][1] < 0.5);
 }
 
+/* Counted on the worker (on_publish), read by the test: atomics. */
 typedef struct pubs {
     qnn_session *s;
     long target;
-    int n, progress;
+    atomic_int n, progress;
 } pubs;
 
 static void on_pub(void *ctx)
 {
     pubs *p = ctx;
-    p->n++;
-    if (!p->s)
-        return;
+    atomic_fetch_add(&p->n, 1);
     const qnn_snapshot *sn = qnn_session_acquire(p->s);
     if (sn->busy && sn->target_step == p->target && sn->step > 0 && sn->step < p->target)
-        p->progress++;
+        atomic_fetch_add(&p->progress, 1);
     qnn_snapshot_release(sn);
 }
 
@@ -1114,8 +1118,9 @@ static void test_replay_full_speed(void **state)
     o.steps_per_frame = 1;
     o.playing = 0;
     static pubs pb;
-    memset(&pb, 0, sizeof pb);
     pb.target = step;
+    atomic_init(&pb.n, 0);
+    atomic_init(&pb.progress, 0);
     o.on_publish = on_pub;
     o.ctx = &pb;
     char err[512];
@@ -1129,11 +1134,12 @@ static void test_replay_full_speed(void **state)
     const qnn_snapshot *sb = wait_within(b, replay_done, 120.0, &took);
     assert_non_null(sb);
     took = now_s() - t0;
-    print_message("  replay of 2000 steps: %.2f s, %d snapshots (%d with progress)\n", took, pb.n, pb.progress);
+    const int npub = atomic_load(&pb.n), nprog = atomic_load(&pb.progress);
+    print_message("  replay of 2000 steps: %.2f s, %d snapshots (%d with progress)\n", took, npub, nprog);
     assert_true(took < 100.0);   /* paced: 2000 s */
-    assert_true(pb.n <= 10 + (int)(took / 0.1 * 1.5));
+    assert_true(npub <= 10 + (int)(took / 0.1 * 1.5));
     if (took > 0.5)
-        assert_true(pb.progress >= 1);
+        assert_true(nprog >= 1);
     assert_false(sb->playing);
     assert_non_null(strstr(sb->message, "restored the shared state at step 2000"));
     const qnn_snapshot *sa = qnn_session_acquire(a);
