@@ -11,6 +11,12 @@
 #  3. NO_COLOR: no colour escapes; Ctrl+C ends it with 130, restored.
 #  4. SIGHUP: 129, restored. A crash (SIGSEGV): the last-resort handler
 #     restores the terminal. Smaller than 80x24: a message, q quits.
+#  5. (issue 23) 120x40, hessian-live: every panel title whole; p pins the
+#     run (a dotted ghost entry in the legends); c shows a long share
+#     string in full (the rows of the share screen joined are the string
+#     printed on exit); after growing the window, q leaves no plot
+#     fragments on the terminal (nor in its history) and valid UTF-8; the
+#     same after the shrinking resize of 1.
 # Usage: tui_test.sh path/to/qnnlab
 set -euo pipefail
 QNNLAB=$1
@@ -80,6 +86,17 @@ ended() {
   [ "$flags" = "0 1 0 0" ] || fail "$name: terminal state after exit (alternate cursor mouse keypad) = $flags, want 0 1 0 0"
   screen | grep -q 'steps/s' && fail "$name: the explorer is still on the screen after exit"
   return 0
+}
+# after exit: nothing of the plots on the terminal or in its history
+# (braille, box drawing, blocks, U+FFFD), and the bytes are valid UTF-8
+no_debris() {
+  T capture-pane -p -S - -t t >"$work/after-$1.txt"
+  python3 - "$work/after-$1.txt" <<'EOF' || { cat "$work/after-$1.txt"; fail "$1: debris on the terminal after exit"; }
+import sys
+t = open(sys.argv[1], 'rb').read().decode('utf-8')   # strict: broken UTF-8 fails
+bad = [c for c in t if 0x2500 <= ord(c) <= 0x28ff or c == '\ufffd']
+assert not bad, ''.join(bad[:40])
+EOF
 }
 
 # ---------------------------------------------------------------------- 1
@@ -178,11 +195,16 @@ T send-keys -t t End
 wait_for 'help texts from'
 T send-keys -t t x
 wait_for 'steps/s'
-# share string, printed on exit
+# share string: c shows it on a screen of its own (any key closes it, q
+# too, as the help), printed on exit
 T send-keys -t t c
-wait_for 'share string'
+wait_for 'share string: the state'
+T send-keys -t t q
+wait_for 'steps/s'
+screen | grep -q 'share string (c shows it in full' || fail "no share message after the share screen"
 T send-keys -t t q
 ended main 0
+no_debris main
 st=$(T capture-pane -p -J -t t | sed -n 's/.*share: qnnlab gui --state //p')
 [ -n "$st" ] || fail "the share string was not printed on exit"
 # the share string restores the state: eta, the step, paused
@@ -258,6 +280,53 @@ T send-keys -t t d
 wait_for 'circuit diagram —'
 T send-keys -t t q
 ended circuit 0
+
+# ---------------------------------------------------------------------- 5
+start titles 120 40 LC_ALL=C.UTF-8 -- hessian-live
+wait_for '▶ step [1-9]'
+s=$(screen)
+for t in 'training error — random, R = 10' 'kernel eigenvalues now' 'smallest kernel eigenvalue λ_min(t)' \
+         'entanglement entropy of the visible qubits' 'Hessian spectrum of the loss'; do
+  grep -qF "$t" <<<"$s" || fail "120x40: the panel title '$t' is not shown whole"
+done
+# the title rows (the first of each row of panels) have nothing cut
+for r in 2 $(grep -n 'entanglement entropy' <<<"$s" | cut -d: -f1); do
+  sed -n "${r}p" <<<"$s" | grep -q '…' && fail "120x40: a cut title on row $r: $(sed -n "${r}p" <<<"$s")"
+done
+# p: the run pinned, a dotted ghost entry in the legends
+T send-keys -t t p
+wait_for 'pinned run 1'
+wait_for '┈┈ '
+# changes at several steps make a share string longer than a row
+for i in 1 2 3 4 5 6; do T send-keys -t t Right; sleep 0.3; done
+T send-keys -t t c
+wait_for 'share string: the state'
+screen >"$work/share-screen.txt"
+python3 - "$work/share-screen.txt" "$work/share-shown.txt" <<'EOF' || fail "the share screen does not show the string whole"
+import re, sys
+rows = open(sys.argv[1], encoding='utf-8').read().split('\n')
+i = next(k for k, r in enumerate(rows) if r.startswith('qnnlab:'))
+parts = []
+for r in rows[i:]:
+    if not r or r.startswith(' '):
+        break
+    parts.append(r)
+shown = ''.join(parts)
+n = int(re.search(r' (\d+) characters', '\n'.join(rows)).group(1))
+assert len(shown) == n > 120, (len(shown), n)
+open(sys.argv[2], 'w').write(shown)
+EOF
+T send-keys -t t x
+wait_for 'steps/s'
+# grown, then q: no debris
+T resize-window -t t -x 160 -y 50
+sleep 0.5
+wait_for '▶ step'
+T send-keys -t t q
+ended titles 0
+st=$(T capture-pane -p -J -t t | sed -n 's/.*share: qnnlab gui --state //p')
+[ "$st" = "$(cat "$work/share-shown.txt")" ] || fail "the share screen showed '$(cat "$work/share-shown.txt")', exit printed '$st'"
+no_debris titles
 
 # `qnnlab` alone without a display, in a terminal: the terminal face
 start noargs 100 30 LC_ALL=C.UTF-8 --
