@@ -104,6 +104,23 @@ check "--fig-size 3.4x2.6in: the SVG is 244.8 x 187.2 pt" \
     svg "r.get('width') == '244.8pt' and r.get('height') == '187.2pt'" "$TMP/in300/figure.svg"
 check "--fig-size 3.4x2.6in: the PDF page is 244.8 x 187.2 pt" \
     grep -aq 'MediaBox \[ *0 0 244.8 187.2 *\]' "$TMP/in300/figure.pdf"
+# png_dpi FILE: the pHYs chunk's pixels per inch (x = y, unit metre), or 0
+png_dpi() {
+    python3 - "$1" <<'EOF'
+import struct, sys
+b = open(sys.argv[1], 'rb').read()
+pos, dpi = 8, 0
+while pos < len(b):
+    n, t = struct.unpack('>I4s', b[pos:pos + 8])
+    if t == b'pHYs':
+        x, y, u = struct.unpack('>IIB', b[pos + 8:pos + 17])
+        dpi = round(x * 0.0254) if x == y and u == 1 else -1
+    pos += 12 + n
+print(dpi)
+EOF
+}
+check "--dpi 300: the PNG says 300 dpi (pHYs), so it is placed at 3.4 in" test "$(png_dpi "$TMP/in300/figure.png")" = 300
+check "default: the PNG says 144 dpi (2 px per point)" test "$(png_dpi "$TMP/plain/figure.png")" = 144
 run_ok mm254 --fig-size 86x60mm --dpi 254
 read -r W H <<<"$(png_size "$TMP/mm254/figure.png")"
 check "--fig-size 86x60mm --dpi 254: 860 x 600 pixels (got $W x $H)" test "$W x $H" = "860 x 600"

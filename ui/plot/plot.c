@@ -144,17 +144,18 @@ static void set_err(char *err, size_t errlen, const char *what,
                  path ? " for '" : "", path ? path : "", path ? "'" : "");
 }
 
-/* An SVG file in memory (cairo's stream), so that the text recorded by
- * plot_svgtext.h can be put in before its closing tag. */
+/* An SVG or PNG file in memory (cairo's stream): the text recorded by
+ * plot_svgtext.h goes in before the SVG's closing tag, the resolution
+ * after the PNG's header. */
 typedef struct {
     char *buf;
     size_t len, cap;
     int oom;
-} svgbuf;
+} membuf;
 
-static cairo_status_t svg_collect(void *closure, const unsigned char *data, unsigned int length)
+static cairo_status_t mem_collect(void *closure, const unsigned char *data, unsigned int length)
 {
-    svgbuf *b = closure;
+    membuf *b = closure;
     if (b->len + length + 1 > b->cap) {
         size_t nc = 2 * b->cap + length + 4096;
         char *nb = realloc(b->buf, nc);
@@ -173,7 +174,7 @@ static cairo_status_t svg_collect(void *closure, const unsigned char *data, unsi
 
 /* Writes the SVG of sb to path with the recorded text t (ends t) before
  * its closing </svg>. 0, or -1 with a message. */
-static int svg_save(svgbuf *sb, pl_svgtext *t, const char *path, char *err, size_t errlen)
+static int svg_save(membuf *sb, pl_svgtext *t, const char *path, char *err, size_t errlen)
 {
     const char *end = NULL;
     for (const char *p = sb->buf ? strstr(sb->buf, "</svg>") : NULL; p; p = strstr(p + 1, "</svg>"))
@@ -215,6 +216,70 @@ static int svg_save(svgbuf *sb, pl_svgtext *t, const char *path, char *err, size
     return 0;
 }
 
+/* CRC-32 of PNG chunks (ISO 3309, as zlib's crc32). */
+static unsigned long png_crc(const unsigned char *b, size_t n)
+{
+    unsigned long c = 0xffffffffUL;
+    for (size_t i = 0; i < n; i++) {
+        c ^= b[i];
+        for (int k = 0; k < 8; k++)
+            c = c & 1 ? 0xedb88320UL ^ (c >> 1) : c >> 1;
+    }
+    return c ^ 0xffffffffUL;
+}
+
+static void put_be32(unsigned char *p, unsigned long v)
+{
+    p[0] = (unsigned char)(v >> 24);
+    p[1] = (unsigned char)(v >> 16);
+    p[2] = (unsigned char)(v >> 8);
+    p[3] = (unsigned char)v;
+}
+
+/* Writes the PNG cairo encoded into sb to path with a pHYs chunk after
+ * its header: the resolution (dpi as pixels per metre), so that a page
+ * setter (LaTeX's \includegraphics, a word processor) places it at the
+ * figure's size. 0, or -1 with a message. */
+static int png_save(const membuf *sb, double dpi, const char *path, char *err, size_t errlen)
+{
+    static const unsigned char sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+    const size_t ihdr_end = 8 + 8 + 13 + 4;
+    if (!sb->buf || sb->len < ihdr_end || memcmp(sb->buf, sig, 8) != 0 || memcmp(sb->buf + 12, "IHDR", 4) != 0) {
+        if (err && errlen > 0)
+            snprintf(err, errlen, "cannot write PNG '%s': cairo wrote no PNG header", path);
+        return -1;
+    }
+    unsigned char phys[4 + 4 + 9 + 4];
+    unsigned long ppm = (unsigned long)lround(dpi / 0.0254);
+    put_be32(phys, 9);
+    memcpy(phys + 4, "pHYs", 4);
+    put_be32(phys + 8, ppm);
+    put_be32(phys + 12, ppm);
+    phys[16] = 1; /* the unit is the metre */
+    put_be32(phys + 17, png_crc(phys + 4, 4 + 9));
+    errno = 0;
+    FILE *f = fopen(path, "wb");
+    if (!f) {
+        int e = errno;
+        if (err && errlen > 0)
+            snprintf(err, errlen, "cannot create PNG '%s': %s", path, strerror(e));
+        return -1;
+    }
+    int bad = fwrite(sb->buf, 1, ihdr_end, f) != ihdr_end || fwrite(phys, 1, sizeof phys, f) != sizeof phys ||
+              fwrite(sb->buf + ihdr_end, 1, sb->len - ihdr_end, f) != sb->len - ihdr_end;
+    int e = errno;
+    if (fclose(f) != 0) {
+        e = errno;
+        bad = 1;
+    }
+    if (bad) {
+        if (err && errlen > 0)
+            snprintf(err, errlen, "cannot write PNG '%s': %s", path, e ? strerror(e) : "write error");
+        return -1;
+    }
+    return 0;
+}
+
 int plot_write(const plot_figure *fig, plot_format fmt, const char *path,
                char *err, size_t errlen)
 {
@@ -233,13 +298,13 @@ int plot_write(const plot_figure *fig, plot_format fmt, const char *path,
     const char *kind = fmt == PLOT_PNG ? "PNG" : fmt == PLOT_SVG ? "SVG"
                                                                  : "PDF";
     cairo_surface_t *surf = NULL;
-    svgbuf sb = {NULL, 0, 0, 0};
+    membuf sb = {NULL, 0, 0, 0};   /* the SVG or the PNG in memory */
     int pw = 0, ph = 0;
+    const double dpi = isfinite(fig->dpi) && fig->dpi > 0 ? fig->dpi : 144.0;
     errno = 0;
     switch (fmt) {
     case PLOT_PNG: {
         /* the size in inches times the dpi (default 144: 2 px per point) */
-        double dpi = isfinite(fig->dpi) && fig->dpi > 0 ? fig->dpi : 144.0;
         double fw = w / 72.0 * dpi, fh = h / 72.0 * dpi;
         if (!(fw <= PLOT_PNG_MAX_PX) || !(fh <= PLOT_PNG_MAX_PX)) {
             if (err && errlen > 0)
@@ -257,7 +322,7 @@ int plot_write(const plot_figure *fig, plot_format fmt, const char *path,
         break;
     }
     case PLOT_SVG:
-        surf = cairo_svg_surface_create_for_stream(svg_collect, &sb, w, h);
+        surf = cairo_svg_surface_create_for_stream(mem_collect, &sb, w, h);
         break;
     case PLOT_PDF:
         surf = cairo_pdf_surface_create(path, w, h);
@@ -299,19 +364,14 @@ int plot_write(const plot_figure *fig, plot_format fmt, const char *path,
     cairo_destroy(cr);
     if (st == CAIRO_STATUS_SUCCESS && fmt == PLOT_PNG) {
         cairo_surface_flush(surf);
-        errno = 0;
-        st = cairo_surface_write_to_png(surf, path);
+        st = cairo_surface_write_to_png_stream(surf, mem_collect, &sb);
+        if (st == CAIRO_STATUS_SUCCESS && sb.oom)
+            st = CAIRO_STATUS_NO_MEMORY;
         if (st != CAIRO_STATUS_SUCCESS) {
-            int e = errno;
-            if (err && errlen > 0) {
-                if (e != 0)
-                    snprintf(err, errlen, "cannot write PNG '%s': %s (%s)",
-                             path, cairo_status_to_string(st), strerror(e));
-                else
-                    snprintf(err, errlen, "cannot write PNG '%s': %s", path,
-                             cairo_status_to_string(st));
-            }
+            if (err && errlen > 0)
+                snprintf(err, errlen, "cannot write PNG '%s': %s", path, cairo_status_to_string(st));
             cairo_surface_destroy(surf);
+            free(sb.buf);
             return -1;
         }
     }
@@ -330,8 +390,8 @@ int plot_write(const plot_figure *fig, plot_format fmt, const char *path,
                      cairo_status_to_string(st));
         return -1;
     }
-    if (fmt == PLOT_SVG) {
-        int rc = svg_save(&sb, rec, path, err, errlen);
+    if (fmt == PLOT_SVG || fmt == PLOT_PNG) {
+        int rc = fmt == PLOT_SVG ? svg_save(&sb, rec, path, err, errlen) : png_save(&sb, dpi, path, err, errlen);
         free(sb.buf);
         return rc;
     }
