@@ -53,7 +53,7 @@ quit() { xdotool key --window "$W" q; xdotool keyup q; wait "$app" || true; app=
 # window's screenshot from DIR on a black screen at the window's place
 screen() {
     if command -v ffmpeg >/dev/null && ffmpeg -hide_banner -devices 2>/dev/null | grep -q x11grab; then
-        ffmpeg -loglevel error -y -f x11grab -video_size "$2" -i "$DISPLAY" -frames:v 1 "$tmp/screen.png" &&
+        ffmpeg -loglevel error -y -f x11grab -draw_mouse 0 -video_size "$2" -i "$DISPLAY" -frames:v 1 "$tmp/screen.png" &&
             cp "$tmp/screen.png" "$1" && return 0
     fi
     s=$(shot "$3")
