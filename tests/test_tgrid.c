@@ -1347,6 +1347,22 @@ static void test_symlog_axis(void **state)
     assert_true(find(&g, "−10²", NULL, NULL) && find(&g, "10²", NULL, NULL));
     tg_free(&g);
 
+    /* narrow, with the ±linthresh ticks crowding 0: the labels of 0 and of
+     * the outer ticks stay (those beside 0 give way), the tick marks all */
+    p.linthresh = 1e-4;
+    g = grid(50, 12, TG_UTF8);
+    tg_panel(&g, &p, 0, 0, 50, 12, &geo);
+    const char *lr = row(&g, geo.ay + geo.ah + 1);
+    char lrow[1024];
+    snprintf(lrow, sizeof lrow, "%s", lr);
+    if (!strstr(lrow, "−10") || !strstr(lrow, " 0 ") || !strstr(lrow, " 10"))
+        fail_msg("narrow symlog axis labels: \"%s\"", lrow);
+    int marks = 0;
+    for (int c = 0; c < geo.aw; c++)
+        marks += strcmp(ch(&g, geo.ax + c, geo.ay + geo.ah), "┬") == 0;
+    assert_true(marks >= 5);
+    tg_free(&g);
+
     /* a symlog y axis: values of both signs, the bars of a histogram
      * stand on 0 in the middle; the ASCII labels are plain */
     const double hx[4] = {1, 2, 3, 4}, hy[4] = {-50, -0.005, 0.005, 50};

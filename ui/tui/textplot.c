@@ -488,11 +488,45 @@ static int y_fits(const ticks *t, int mind)
     return 1;
 }
 
+/* The order in which the labels of a symlog axis claim their place: 0,
+ * then from the ends inwards (the ±linthresh ticks beside 0 give way
+ * first: fewer ticks would not drop them, plot_symlog_ticks keeps them). */
+static size_t sym_order(const ticks *t, size_t *ord)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < t->n; i++)
+        if (t->v[i] == 0)
+            ord[n++] = i;
+    for (size_t a = 0, b = t->n; a < b;) {
+        if (t->v[a] != 0)
+            ord[n++] = a;
+        a++;
+        if (a < b && t->v[b - 1] != 0)
+            ord[n++] = b - 1;
+        b--;
+    }
+    return n;
+}
+
 static void y_ticks(ticks *t, const tax *a, int ah, int dpy, tg_charset cs)
 {
     int mind = ah >= 8 ? 2 : 1;
     size_t max = 8;
     make_ticks(t, a, max, ah * dpy, dpy, 1, cs);
+    if (a->sym) {
+        /* every tick mark; the labels that have room, in sym_order */
+        size_t ord[MAXT], n = sym_order(t, ord);
+        for (size_t i = 0; i < t->n; i++)
+            t->show[i] = 0;
+        for (size_t k = 0; k < n; k++) {
+            size_t i = ord[k];
+            int ok = 1;
+            for (size_t j = 0; j < t->n && ok; j++)
+                ok = !t->show[j] || abs(t->pos[j] - t->pos[i]) >= mind;
+            t->show[i] = ok;
+        }
+        return;
+    }
     while (t->n > 2 && !y_fits(t, mind)) {
         max = t->n - 1;
         make_ticks(t, a, max, ah * dpy, dpy, 1, cs);
@@ -531,6 +565,24 @@ static void x_ticks(ticks *t, const tax *a, int ax, int aw, int dpx, int w,
                     int *st, tg_charset cs)
 {
     size_t max = 8;
+    if (a->sym) {
+        /* about one label in 7 columns; the labels that have room, in
+         * sym_order, the tick marks all */
+        max = (size_t)(aw / 7 < 3 ? 3 : aw / 7 > 8 ? 8 : aw / 7);
+        make_ticks(t, a, max, aw * dpx, dpx, 0, cs);
+        x_place(t, ax, w, st);
+        size_t ord[MAXT], n = sym_order(t, ord);
+        for (size_t i = 0; i < t->n; i++)
+            t->show[i] = 0;
+        for (size_t k = 0; k < n; k++) {
+            size_t i = ord[k];
+            int ok = t->lw[i] <= w;
+            for (size_t j = 0; j < t->n && ok; j++)
+                ok = !t->show[j] || st[i] + t->lw[i] + 2 <= st[j] || st[j] + t->lw[j] + 2 <= st[i];
+            t->show[i] = ok;
+        }
+        return;
+    }
     make_ticks(t, a, max, aw * dpx, dpx, 0, cs);
     while (t->n > 2 && !x_place(t, ax, w, st)) {
         max = t->n - 1;
