@@ -267,10 +267,12 @@ grep -q "^qnnlab gui: --size 1400x900 is larger than the display (1280x720 usabl
   fail "size: no message on stderr: $(cat "$work/err-big.txt")"
 quit_app size
 xvfb_stop
-# full screen on a 1920x1080 display: --fullscreen, then F11 off and on
+# full screen on a 1920x1080 display: --fullscreen, then F11 off and on;
+# a HiDPI desktop (GDK_SCALE=2 where SDL knows no dpi, as on Xvfb) doubles
+# text and controls
 xvfb_start "$work" 1920x1080 || fail "Xvfb 1920x1080 did not start"
 mkdir -p "$work/full"
-"$QNNLAB" gui default --fullscreen --export-dir "$work/full" >"$work/out-full.txt" 2>"$work/err-full.txt" &
+GDK_SCALE=2 "$QNNLAB" gui default --fullscreen --export-dir "$work/full" >"$work/out-full.txt" 2>"$work/err-full.txt" &
 app=$!
 xvfb_window "$app" '^qnnlab' 30 || fail "fullscreen: no window appeared"
 sleep 1
@@ -284,8 +286,9 @@ sleep 1
 [ "$(geom)" = "0 0 1920 1080" ] || fail "F11: the window is at $(geom), want 0 0 1920 1080"
 read -r pw ph band left right <<<"$(shoot "$work/full" 1)"
 [ "$pw" = 1920 ] && [ "$ph" = 1080 ] || fail "fullscreen: the screenshot is ${pw}x$ph, want 1920x1080"
-# the status bar spans the bottom of the screen (the background is 247 grey)
-[ "$band" -ge 20 ] && [ "$band" -le 60 ] && [ "$left" = "$right" ] && [ "$left" != 247,247,247 ] ||
-  fail "fullscreen: the bottom of the screenshot is not the status bar (band $band px, corners $left / $right)"
+# the status bar spans the bottom of the screen (the background is 247
+# grey), twice as high as at scale 1 ($band1 px)
+[ "$band" -ge $((band1 * 17 / 10)) ] && [ "$band" -le $((band1 * 23 / 10)) ] && [ "$left" = "$right" ] && [ "$left" != 247,247,247 ] ||
+  fail "fullscreen: the bottom of the screenshot is not the status bar at scale 2 (band $band px, $band1 at scale 1; corners $left / $right)"
 quit_app fullscreen
-echo "gui_test: OK ($(exports | wc -l) exports, steps $s2, share string $(wc -c < "$work/out.txt") bytes, signals 130/143/129, 1280x720: ${fit}, status bar $band1 -> $band2 px)"
+echo "gui_test: OK ($(exports | wc -l) exports, steps $s2, share string $(wc -c < "$work/out.txt") bytes, signals 130/143/129, 1280x720: ${fit}, status bar $band1 -> $band2 px, $band px at GDK_SCALE=2)"

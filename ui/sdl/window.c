@@ -526,30 +526,42 @@ static int open_display(void)
     return 0;
 }
 
+/* A scale from the environment variable name (0.5 .. 4), or 0 when it is
+ * not set (said on stderr when it is set to something else). */
+static double env_scale(const char *name)
+{
+    const char *e = SDL_getenv(name);
+    if (!e || !*e)
+        return 0;
+    char *end;
+    double v = strtod(e, &end);
+    if (!*end && v >= 0.5 && v <= 4)
+        return v;
+    fprintf(stderr, "qnnlab gui: %s: value '%.40s' is ignored; allowed: 0.5 .. 4\n", name, e);
+    return 0;
+}
+
 /* The display's scale for text and controls where SDL's drawable is no
- * larger than the window (X11, Windows): QNNLAB_UI_SCALE (0.5 .. 4) when
- * set; else 2 (1.5, 2.5, 3) on a display of 168 dpi or more and at least
- * 1200 pixels tall (the HiDPI rule of the desktops), else 1. */
+ * larger than the window (X11, Windows): QNNLAB_UI_SCALE when set; else 2
+ * (1.5, 2.5, 3) on a display of 168 dpi or more and at least 1200 pixels
+ * tall (the HiDPI rule of the desktops); else, where SDL knows no dpi,
+ * the scale the desktop gives its toolkits (GDK_SCALE, QT_SCALE_FACTOR);
+ * else 1. */
 static double display_scale(int d)
 {
-    const char *e = SDL_getenv("QNNLAB_UI_SCALE");
-    if (e && *e) {
-        char *end;
-        double v = strtod(e, &end);
-        if (!*end && v >= 0.5 && v <= 4)
-            return v;
-        fprintf(stderr, "qnnlab gui: QNNLAB_UI_SCALE: value '%.40s' is ignored; allowed: 0.5 .. 4\n", e);
-    }
+    double v = env_scale("QNNLAB_UI_SCALE");
+    if (v > 0)
+        return v;
     const char *drv = SDL_GetCurrentVideoDriver();
     if (!drv || (strcmp(drv, "x11") != 0 && strcmp(drv, "windows") != 0))
         return 1;
     float dd = 0, hd = 0, vd = 0;
     SDL_Rect b;
-    if (SDL_GetDisplayDPI(d, &dd, &hd, &vd) != 0 || !(hd > 0) || SDL_GetDisplayBounds(d, &b) != 0)
-        return 1;
-    if (hd < 168 || b.h < 1200)
-        return 1;
-    return fmin(3.0, floor(hd / 96.0 * 2 + 0.5) / 2);
+    if (SDL_GetDisplayDPI(d, &dd, &hd, &vd) == 0 && hd > 0 && SDL_GetDisplayBounds(d, &b) == 0)
+        return hd < 168 || b.h < 1200 ? 1 : fmin(3.0, floor(hd / 96.0 * 2 + 0.5) / 2);
+    if ((v = env_scale("GDK_SCALE")) > 0 || (v = env_scale("QT_SCALE_FACTOR")) > 0)
+        return v;
+    return 1;
 }
 
 /* Where the window opens on display d, with sys the display's scale:
