@@ -112,6 +112,11 @@ static void test_model_cycle(void **state)
             assert_non_null(strstr(u.status, "model mlp: "));
             assert_non_null(strstr(u.status, "model mlp: L 65 → 32 (mlp allows"));
         }
+        if (!strcmp(qnn_model_name(req.model), "asymptotic")) {
+            /* no angles: resample and σ_θ are forced, and said so */
+            assert_non_null(strstr(u.status, "resample theta → all (asymptotic allows "));
+            assert_non_null(strstr(u.status, "sigma_theta 0.01 → 0 (asymptotic allows "));
+        }
         assert_int_equal(qnn_session_advance(s, 1), 0);
     }
     assert_true(saw_mlp);

@@ -528,7 +528,7 @@ int live_set_model(live_ui *u, int i)
         u->status_error = 1;
         return -1;
     }
-    if (to >= 0 && mm->have[to]) {
+    if (to >= 0 && to != from && mm->have[to]) {
         qnn_params trial;
         for (size_t k = 0; k < NADAPT; k++) {
             if (qnn_params_get(&q, model_adapt[k].key, tv, QNN_PARAMS_GET_MAX) != 0 ||
@@ -761,7 +761,8 @@ static void pin_current(live_ui *u)
     const qnn_snapshot *sn = qnn_session_acquire(u->s);
     if (sn->nrec == 0 || sn->busy) {
         snprintf(u->status, sizeof u->status, "nothing to pin yet (%s); allowed: p once the run has taken steps",
-                 sn->busy ? "the instances are being built" : "no step taken");
+                 sn->busy ? (sn->target_step >= 0 ? "the shared state is still replaying" : "the instances are being built")
+                          : "no step taken");
         u->status_error = 0;
         qnn_snapshot_release(sn);
         return;
