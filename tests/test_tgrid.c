@@ -1572,7 +1572,7 @@ static void test_vmark_labels(void **state)
     tg_free(&g);
 
     /* a narrow area: the label of the later marker is cut at a character
-     * with "…", the earlier one goes to the second row */
+     * with "…", so is the earlier one; neither crosses the other's line */
     const char *const vl2[2] = {"η 0.002 → 0.005", "model random → mlp, L 65 → 32 (rebuilt)"};
     const double vm2[2] = {40, 60};
     p.vmarks = vm2;
@@ -1589,13 +1589,20 @@ static void test_vmark_labels(void **state)
     /* what is before "…" is the label's beginning, whole characters */
     assert_int_equal(strncmp(m, vl2[1], (size_t)(e - m)), 0);
     assert_true(valid_utf8(top));
-    assert_true(find_in(&g, "η 0.002 → 0.005", 0, geo.ay + 1, 39, geo.ay + 1, NULL, NULL) ||
-                find_in(&g, "η 0.002 → 0.005", 0, geo.ay, 39, geo.ay, NULL, NULL));
+    assert_true(find_in(&g, "η 0.00", 0, geo.ay, 39, geo.ay + 1, NULL, NULL));
+    /* no label crosses a marker's line: it would read as that marker's */
+    for (int k = 0; k < 2; k++) {
+        int c = (int)floor(vm2[k] / 100 * (geo.aw * 2 - 1) + 0.5) / 2;
+        for (int r = 0; r < 2; r++)
+            if (!braille(&g, geo.ax + c, geo.ay + r) && !blank(&g, geo.ax + c, geo.ay + r))
+                fail_msg("a label over the line of marker %d: \"%s\"", k, row(&g, geo.ay + r));
+    }
     tg_free(&g);
 
     /* a small area (one row for labels): the later marker's label takes
-     * the room, the earlier one is left out */
-    const double vm4[2] = {45, 55};
+     * the room right of it, the earlier one has less than 6 columns on
+     * either side and is left out */
+    const double vm4[2] = {20, 55};
     p.vmarks = vm4;
     g = grid(22, 7, TG_UTF8);
     tg_panel(&g, &p, 0, 0, 22, 7, &geo);

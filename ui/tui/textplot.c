@@ -793,9 +793,9 @@ static void draw_note(tg_grid *g, const notebox *nb, int ax, int ay)
  * the area (the second row where the first is taken and the area has 6
  * rows or more), right of the marker's column, or ending left of it
  * where there is no room on the right. The later markers go first; a
- * label stops short of one already placed and of the note box, cut with
- * "…" at a character; one with fewer than 6 columns (or its whole text)
- * left is left out. */
+ * label stops short of one already placed, of another marker's line and
+ * of the note box, cut with "…" at a character; one with fewer than 6
+ * columns (or its whole text) left is left out. */
 static void vmark_labels(tg_grid *g, const plot_panel *p, const canvas *cv,
                          const tax *ax, const notebox *nb, int AX, int AY)
 {
@@ -808,6 +808,17 @@ static void vmark_labels(tg_grid *g, const plot_panel *p, const canvas *cv,
     for (int r = 0; r < rows && nb->nl > 0; r++)
         if (r >= nb->by && r < nb->by + nb->nl)
             memset(occ + (size_t)r * aw + nb->bx, 1, (size_t)nb->bw);
+    /* no label crosses another marker's line: it would read as that
+     * marker's */
+    for (size_t j = 0; j < p->nvmarks; j++) {
+        double v = p->vmarks[j];
+        double f = valid_v(v, ax->log) ? frac(ax, v) : -1;
+        if (f < 0 || f > 1)
+            continue;
+        const int col = rnd(f * (cv->nx - 1)) / cv->dpx;
+        for (int r = 0; r < rows; r++)
+            occ[(size_t)r * aw + col] = 1;
+    }
     for (size_t j = p->nvmarks; j-- > 0;) {
         double v = p->vmarks[j];
         if (!valid_v(v, ax->log) || !nonempty(p->vmark_labels[j]))
