@@ -16,7 +16,10 @@
  *    periodic, hidden) rebuilds the circuit, whose first layers are the same
  *    (the generators are drawn layer by layer), and keeps the current angles
  *    of the layers that remain; every other key rebuilds the instances from
- *    their seeds. History is kept and the change is marked.
+ *    their seeds. History is kept and the change is marked: every marker
+ *    begins a segment (qnn_snap_segment) with its own values.
+ *  - The worker watches the error for convergence and can pause there
+ *    (qnn_snapshot.converged_step); a replay runs unpaced.
  *
  * Deterministic: given the parameters and the log of changes with their
  * steps, the records are the same whatever the timing of the UI.
@@ -122,11 +125,13 @@ typedef struct qnn_snap_hist {
  * the sliders' names (γ, η, σ_{θ}, n_{h}, n_{v}; other keys by name),
  * values as shown (6 digits), the model first, ", " between them:
  * "η 0.002 → 0.005", "L 64 → 80", "model random → mlp, L 65 → 32
- * (rebuilt)", "seed 3 → 4 (rebuilt)", "n_{h} 0 → 2, n_{v} 4 → 2
- * (rebuilt)" (a key that moved another lists both). " (rebuilt)": the
- * instances were built anew from their seeds. Changes applied at the
- * same step make one marker (a model switch queues its adapted keys and
- * the model together; a key set twice shows its first and last value).
+ * (rebuilt)", "seed 3 → 4 (rebuilt)", "model random → asymptotic,
+ * hessian exact → off (rebuilt)" (a key the change forced is listed
+ * too, and the message says "it also set hessian exact → off").
+ * " (rebuilt)": the instances were built anew from their seeds. Changes
+ * applied before the same step make one marker (a model switch queues its
+ * adapted keys and the model together; a key set twice shows its first
+ * and last value).
  * A text longer than what holds ends in " +N more" (the keys left off),
  * cut at a character, never inside a UTF-8 sequence. A pruning: "pruned
  * 50 % of the weights". */
@@ -149,9 +154,9 @@ typedef struct qnn_snap_mark {
  * (k >= 1) at marks[k - 1]. rec0 .. rec1 - 1 are its records: those at
  * steps >= step0 and before the next segment's step0 (the record at a
  * marker's step is taken after the change: it belongs to the new
- * segment). Thinning keeps the first record of each segment where it can
- * (session.h, QNN_SESSION_HIST_CAP), so rec0 < rec1 unless a segment had
- * no step; ranges stay right under thinning. */
+ * segment). Thinning (QNN_SESSION_HIST_CAP) keeps the first record of
+ * each segment where it can, so rec0 < rec1 unless a segment had no step;
+ * the ranges stay right under thinning. */
 typedef struct qnn_snap_segment {
     long step0;
     size_t rec0, rec1;
