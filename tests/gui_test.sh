@@ -60,7 +60,9 @@ key E; wait_exports 2
 e1=$(last_export)
 eta=$(json "$e1" "d['params']['eta']")
 python3 -c "import sys; assert abs(float('$eta') - 0.002*1.1**3) < 1e-9, '$eta'" || fail "eta after 3 x Right is $eta, want 0.002662"
-[ "$(json "$e1" "d['changes'][-1]['change'].startswith('eta = ')")" = True ] || fail "the eta change is not marked"
+# the marker names the change: "η 0.002 → 0.002662" (or "eta = ...")
+[ "$(json "$e1" "d['changes'][-1]['change'].split()[0] in ('eta', '\\u03b7')")" = True ] ||
+  fail "the eta change is not marked: $(json "$e1" "d['changes'][-1]['change']")"
 
 # 2. pause: the step count stops
 key space
