@@ -418,6 +418,27 @@ static void test_share_pins(void **state)
     assert_string_equal(w.share, u.share);
     qnn_share_free(&sh);
 
+    /* export (E) writes it, pins included, into state.json, which
+     * --state reads back */
+    char root[] = "/tmp/qnn_controls_exp_XXXXXX";
+    assert_non_null(mkdtemp(root));
+    snprintf(u.export_root, sizeof u.export_root, "%s", root);
+    const qnn_snapshot *now = qnn_session_acquire(s);
+    assert_int_equal(live_export(&u, now, 0, 0, 1.0), 0);
+    qnn_snapshot_release(now);
+    char sj[1200], *back = NULL;
+    snprintf(sj, sizeof sj, "%s/state.json", u.last_export);
+    if (live_state_read(sj, &back, err, sizeof err) != 0)
+        fail_msg("%s", err);
+    assert_string_equal(back, u.share);
+    assert_int_equal(qnn_share_decode(back, &sh, err, sizeof err), QNN_OK);
+    assert_int_equal(sh.npins, 2);
+    qnn_share_free(&sh);
+    free(back);
+    char cmd[1300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
+    assert_int_equal(system(cmd), 0);
+
     /* a pin whose value the engine refuses: one line naming the pin */
     char bad[512];
     snprintf(bad, sizeof bad, "qnnlab:2:test,@3,pin,L=0,@2");
