@@ -270,28 +270,37 @@ static int hess_proxy(hess_fig *t)
     const char **hll = fig_alloc(t->a, sizeof(char *));
     if (!hl || !hll)
         return -1;
+    /* the reference line at 1, labelled on the line (placed off the
+     * curves): the legend keeps one entry and fits above the curves */
     hl[0] = 1.0;
-    hll[0] = NULL;
-    /* the reference line at 1: a dashed series across the run, so that
-     * it is in the legend */
-    double *lx = fig_alloc(t->a, 2 * sizeof(double)), *ly = fig_alloc(t->a, 2 * sizeof(double));
-    plot_series *s1 = fig_add_series(t->b, pn);
-    if (!lx || !ly || !s1)
-        return -1;
-    lx[0] = 0.0;
-    lx[1] = (double)p0->steps;
-    ly[0] = ly[1] = 1.0;
-    s1->x = lx; s1->y = ly; s1->n = 2;
-    s1->style = PLOT_DASHED;
-    s1->color = -1;
-    s1->label = pruning ? "1 (classical steps after a pruning)" : "1";
+    hll[0] = pruning ? "1: classical steps after a pruning" : "1";
+    pn->hlines = hl;
+    pn->hline_labels = hll;
+    pn->nhlines = 1;
     char note[300];
     const int by_eta = p0->proxy_scale == QNN_PROXY_ETA;
     snprintf(note, sizeof note, "a = −%sλ, modes with |a| ≥ %g kept;\nτ = steps since the last upload%s%s",
-             by_eta ? "η" : "", p0->proxy_cut,
-             pruning ? "\ndashed verticals: prunings, uploads" : " (step 0)",
+             by_eta ? "η" : "", p0->proxy_cut, pruning ? "" : " (step 0)",
              fig_have_field(t->res, QNN_FIELD_PROXY) ? "" : "\nno mode with |a| ≥ cut: no proxy");
+    if (pruning)
+        pn->xlabel = "step t  (dashed: prunings, uploads)";
     pn->note = fig_strdup(t->a, note);
+    /* a band above the curves for the legend and one below for the note:
+     * neither covers a curve */
+    double ylo = INFINITY, yhi = 0.0;
+    for (size_t s = 0; s < pn->nseries; s++)
+        for (size_t i = 0; i < pn->series[s].n; i++) {
+            double v = pn->series[s].y[i];
+            if (isfinite(v) && v > 0) {
+                ylo = fmin(ylo, v);
+                yhi = fmax(yhi, v);
+            }
+        }
+    if (yhi > 0 && isfinite(ylo) && yhi > ylo) {
+        const double l0 = floor(log10(ylo)), l1 = ceil(log10(yhi));
+        pn->ymin = pow(10.0, l0 - ceil(0.45 * (l1 - l0)));
+        pn->ymax = pow(10.0, l1 + ceil(0.3 * (l1 - l0)));
+    }
     return 0;
 }
 

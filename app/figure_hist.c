@@ -111,8 +111,28 @@ int fig_histogram(const qnn_result *res, builder *b, plot_figure *fig)
             if (tb)
                 vm[pp->nvmarks++] = tb->value;
         }
-        if (which == 0 && pp->nvmarks)
-            pp->note = "vertical lines: ½√(D_{v}/D_{h}) (OME Prop. 2)";
+        /* the vertical lines in the legend (a series without points) */
+        if (which == 0 && pp->nvmarks) {
+            plot_series *sr = fig_add_series(b, pp);
+            if (!sr)
+                return -1;
+            sr->x = sr->y = vm;
+            sr->n = 0;
+            sr->style = PLOT_DASHED;
+            sr->color = -1;
+            sr->label = "½√(D_{v}/D_{h}) (OME Prop. 2)";
+        }
+        /* headroom above the tallest bin: the legend goes there, not over
+         * the outlines */
+        double top = 0.0;
+        for (size_t s = 0; s < pp->nseries; s++)
+            for (size_t j = 0; j < pp->series[s].n; j++)
+                if (isfinite(pp->series[s].y[j]) && pp->series[s].y[j] > top)
+                    top = pp->series[s].y[j];
+        if (top > 0.0) {
+            pp->ymin = 0.0;
+            pp->ymax = 1.6 * top;
+        }
     }
     fig->panels = pn;
     fig->npanels = (size_t)npan;

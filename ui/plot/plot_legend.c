@@ -137,11 +137,43 @@ int pl_note_rect(cairo_t *cr, const char *note, plot_corner corner,
     return 1;
 }
 
-void pl_draw_note(cairo_t *cr, const char *note, plot_corner corner,
-                  const rect *area, const metrics *m)
+int pl_note_place(cairo_t *cr, const plot_panel *p, const axis *ax,
+                  const axis *ay, const rect *area, const metrics *m, rect *box)
 {
-    rect b;
-    if (!pl_note_rect(cr, note, corner, area, m, &b))
+    if (!pl_note_rect(cr, p->note, p->note_corner, area, m, box))
+        return 0;
+    double best = pl_data_cover(p, ax, ay, area, box, m);
+    if (best <= 0)
+        return 1;
+    /* the other corners, then the middles of the sides */
+    double w = box->x1 - box->x0, h = box->y1 - box->y0;
+    double inset = m->tick + 0.35 * m->fs;
+    double xl = area->x0 + inset, xr = area->x1 - inset - w,
+           xc = 0.5 * (area->x0 + area->x1 - w);
+    double yt = area->y0 + inset, yb = area->y1 - inset - h,
+           ym = 0.5 * (area->y0 + area->y1 - h);
+    const double cx[8] = {xl, xl, xr, xr, xc, xc, xl, xr};
+    const double cy[8] = {yb, yt, yt, yb, yt, yb, ym, ym};
+    rect keep = *box;
+    for (int c = 0; c < 8; c++) {
+        rect b = {cx[c], cy[c], cx[c] + w, cy[c] + h};
+        if (b.x0 < area->x0 || b.y0 < area->y0)
+            continue;
+        double sc = pl_data_cover(p, ax, ay, area, &b, m);
+        if (sc < best - 1e-9) {
+            best = sc;
+            keep = b;
+        }
+    }
+    *box = keep;
+    return 1;
+}
+
+void pl_draw_note(cairo_t *cr, const char *note, const rect *box,
+                  const metrics *m)
+{
+    rect b = *box;
+    if (!pl_nonempty(note))
         return;
     double fs = m->leg_fs, pad = 0.5 * fs, row = 1.3 * fs;
     char line[512];
@@ -254,9 +286,9 @@ static int rect_inside(const rect *a, const rect *outer)
            a->y0 >= outer->y0 - 1e-9 && a->y1 <= outer->y1 + 1e-9;
 }
 
-double pl_legend_place(cairo_t *cr, const plot_panel *p, const axis *ax,
+double pl_legend_place(const plot_panel *p, const axis *ax,
                        const axis *ay, const rect *area, const metrics *m,
-                       const legend_dims *d, rect *box)
+                       const legend_dims *d, const rect *note, rect *box)
 {
     double inset = m->tick + 0.35 * m->fs;
     double w = d->w, h = d->h;
@@ -268,15 +300,13 @@ double pl_legend_place(cairo_t *cr, const plot_panel *p, const axis *ax,
      * middles of the sides */
     const double cx[8] = {xr, xl, xr, xl, xc, xc, xr, xl};
     const double cy[8] = {yt, yt, yb, yb, yt, yb, ym, ym};
-    rect nb;
-    int has_note = pl_note_rect(cr, p->note, p->note_corner, area, m, &nb);
     double best_score = INFINITY;
     int best = -1;
     for (int c = 0; c < 8; c++) {
         rect b = {cx[c], cy[c], cx[c] + w, cy[c] + h};
         if (b.x0 < xl - 1e-9 && c != 1 && c != 3 && c != 7)
             continue; /* wider than the area: only the left column */
-        if (has_note && pl_rects_meet(&b, &nb))
+        if (note && pl_rects_meet(&b, note))
             continue;
         double sc = pl_data_cover(p, ax, ay, area, &b, m);
         /* a box that cannot fit inside the area counts as covering */

@@ -340,16 +340,18 @@ void pl_draw_panel(cairo_t *cr, const plot_panel *p, const rect *cell,
      * wherever it goes inside and the area can spare its width, outside,
      * right of the area */
     legend_dims ld;
-    rect lg = {0, 0, 0, 0};
+    rect lg = {0, 0, 0, 0}, nb;
+    int has_note = pl_note_place(cr, p, &ax, &ay, &r, m, &nb);
     int has_legend = pl_legend_dims(cr, p, &r, m, &ld);
     if (has_legend) {
-        double cover = pl_legend_place(cr, p, &ax, &ay, &r, m, &ld, &lg);
+        double cover = pl_legend_place(p, &ax, &ay, &r, m, &ld, has_note ? &nb : NULL, &lg);
         double half = ax.nmaj > 0 ? 0.5 * ax.lw[ax.nmaj - 1] : 0;
         double x1 = cell->x1 - 0.3 * m->fs - ld.w - fmax(0.6 * m->fs, half + 0.3 * m->fs);
         if (cover > 0 && x1 - r.x0 >= 0.55 * (r.x1 - r.x0) && ld.h <= r.y1 - r.y0) {
             r.x1 = x1;
             lg = (rect){cell->x1 - 0.3 * m->fs - ld.w, r.y0, cell->x1 - 0.3 * m->fs, r.y0 + ld.h};
             fit_ticks(cr, &ax, &r, m, 0);
+            has_note = pl_note_place(cr, p, &ax, &ay, &r, m, &nb);
         }
     }
     if (g) {
@@ -382,8 +384,7 @@ void pl_draw_panel(cairo_t *cr, const plot_panel *p, const rect *cell,
                 pl_draw_series(cr, &p->series[s], &ax, &ay, &r, m, 1);
     cairo_restore(cr);
     taken_t tk = {.n = 0};
-    rect nb;
-    if (pl_note_rect(cr, p->note, p->note_corner, &r, m, &nb))
+    if (has_note)
         take(&tk, &nb);
     if (has_legend)
         take(&tk, &lg);
@@ -443,7 +444,8 @@ void pl_draw_panel(cairo_t *cr, const plot_panel *p, const rect *cell,
     cairo_restore(cr);
 
     cairo_save(cr);
-    pl_draw_note(cr, p->note, p->note_corner, &r, m);
+    if (has_note)
+        pl_draw_note(cr, p->note, &nb, m);
     if (has_legend) {
         pl_legend_draw(cr, p, &lg, m, &ld);
         if (g) {

@@ -161,9 +161,15 @@ void pl_draw_series(cairo_t *cr, const plot_series *se, const axis *ax,
                     int pass);
 
 /* plot_legend.c */
-/* The note box (lines split at '\n') in `corner` of the plot area. */
-void pl_draw_note(cairo_t *cr, const char *note, plot_corner corner,
-                  const rect *area, const metrics *m);
+/* The note box of p (lines split at '\n'): at its corner of the plot area
+ * when it hides no data there, else at the corner or side middle where it
+ * hides the least. 0 when p has no note. */
+int pl_note_place(cairo_t *cr, const plot_panel *p, const axis *ax,
+                  const axis *ay, const rect *area, const metrics *m, rect *box);
+
+/* Draws the note box at box (from pl_note_place). */
+void pl_draw_note(cairo_t *cr, const char *note, const rect *box,
+                  const metrics *m);
 
 /* 1 when the rectangles overlap (touching edges do not). */
 int pl_rects_meet(const rect *a, const rect *b);
@@ -192,10 +198,11 @@ int pl_legend_dims(cairo_t *cr, const plot_panel *p, const rect *area,
 /* Chooses the legend's box inside the area: the corner or side middle
  * whose box hides the least data (pl_data_cover; upper right, upper left,
  * lower right, lower left, top, bottom, right, left on a tie), never on
- * the note. Returns the data it hides there (0: a free place). */
-double pl_legend_place(cairo_t *cr, const plot_panel *p, const axis *ax,
+ * the note box (NULL: none). Returns the data it hides there (0: a free
+ * place). */
+double pl_legend_place(const plot_panel *p, const axis *ax,
                        const axis *ay, const rect *area, const metrics *m,
-                       const legend_dims *d, rect *box);
+                       const legend_dims *d, const rect *note, rect *box);
 
 /* Draws the legend into box (from pl_legend_place or outside the area). */
 void pl_legend_draw(cairo_t *cr, const plot_panel *p, const rect *box,
