@@ -904,6 +904,41 @@ static void test_convergence(void **state)
     qnn_session_free(s);
 }
 
+/* With no reachable relative floor (converge_rel = 1e-300) the run
+ * converges by stagnation: at the first step where the error, below
+ * 1e-12 of its largest value, has not halved for 100 steps — not while it
+ * still falls. */
+static void test_convergence_stagnation(void **state)
+{
+    (void)state;
+    qnn_params p = ref_params(CONV);
+    qnn_session_opts o;
+    qnn_session_opts_default(&o);
+    o.instances = 4;
+    o.playing = 0;
+    o.converge_rel = 1e-300;
+    char err[256];
+    qnn_session *s = qnn_session_new(&p, &o, err, sizeof err);
+    assert_non_null(s);
+    assert_int_equal(qnn_session_advance(s, 500), 0);
+    const qnn_snapshot *sn = qnn_session_acquire(s);
+    const long c = sn->converged_step;
+    print_message("  stagnation: converged at step %ld (%.3g of its start)\n", c, sn->converged_err);
+    assert_near(sn->converge_rel, 1e-300, 0);
+    assert_true(c >= 100 && c < 500);
+    assert_non_null(strstr(sn->message, "no longer falling"));
+    double lo = INFINITY, hi = 0;
+    for (long k = 0; k <= c; k++) {
+        if (k <= c - 100)
+            lo = fmin(lo, sn->err_geo[k]);
+        hi = fmax(hi, sn->err_geo[k]);
+    }
+    assert_true(sn->err_geo[c] <= 1e-12 * hi);
+    assert_true(sn->err_geo[c] >= 0.5 * lo);    /* it had stopped falling */
+    qnn_snapshot_release(sn);
+    qnn_session_free(s);
+}
+
 static int conv_paused(const qnn_snapshot *sn) { return !sn->playing && sn->converged_step >= 0; }
 static int conv_seen(const qnn_snapshot *sn) { return sn->converged_step >= 0 && sn->step > sn->converged_step + 50; }
 
@@ -1180,6 +1215,7 @@ int main(void)
         cmocka_unit_test(test_marker_text_fits),
         cmocka_unit_test(test_segments_thinning),
         cmocka_unit_test(test_convergence),
+        cmocka_unit_test(test_convergence_stagnation),
         cmocka_unit_test(test_pause_converged),
         cmocka_unit_test(test_hessian_zeros),
         cmocka_unit_test(test_proxy_defined),
