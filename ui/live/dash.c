@@ -16,11 +16,12 @@
 #define STATUS_H 28.0
 
 /* The four panels in a w x ph area from the top left: 2 x 2 (one column
- * when narrow); the kernel panel holds two plots side by side. */
+ * when narrow and tall enough for four rows of 150 units); the kernel
+ * panel holds two plots side by side. */
 static void place_panels(live_layout *L, double w, double ph)
 {
     const double u = L->u;
-    int pc = w >= 500 * u ? 2 : 1;
+    int pc = w >= 500 * u || ph < 4 * 150 * u ? 2 : 1;
     int pr = pc == 2 ? 2 : 4;
     double pw = w / pc, pht = ph / pr;
     for (int k = 0; k < LIVE_NPANELS; k++) {
