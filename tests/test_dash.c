@@ -828,6 +828,45 @@ static void test_hessian_panel(void **state)
     free(f);
 }
 
+
+/* The same on a live session: a change of η (the same run) and of L (a
+ * rebuild): no series joins across either marker; the kernel panel draws
+ * K̄ of each segment, from the snapshot's segments, over its own steps. */
+static void test_segments_live(void **state)
+{
+    (void)state;
+    static const char *const kv[] = {"model", "random", "task", "optimise", "n", "4", "L", "64", "eta", "0.002",
+                                      "seed", "1", NULL};
+    qnn_session *s = session(kv, 4, 30);
+    char err[512];
+    assert_int_equal(qnn_session_set(s, "eta", "0.005", err, sizeof err), 0);
+    assert_int_equal(qnn_session_advance(s, 30), 0);
+    assert_int_equal(qnn_session_set(s, "L", "16", err, sizeof err), 0);
+    assert_int_equal(qnn_session_advance(s, 30), 0);
+    const qnn_snapshot *sn = qnn_session_acquire(s);
+    assert_int_equal(sn->nmarks, 2);
+    assert_int_equal(sn->nseg, 3);
+    live_panels lp;
+    assert_int_equal(live_panels_build(sn, NULL, &lp), 0);
+    static const int tp[3] = {0, 2, 3};
+    for (int k = 0; k < 3; k++)
+        for (size_t i = 0; i < lp.p[tp[k]].nseries; i++)
+            for (size_t j = 0; j < sn->nmarks; j++)
+                assert_false(joins_across(&lp.p[tp[k]].series[i], (double)sn->marks[j].step));
+    /* K̄ per segment: L = 64 twice, then L = 16 */
+    assert_true(isfinite(sn->seg[0].Kbar) && isfinite(sn->seg[2].Kbar));
+    assert_true(sn->seg[0].Kbar != sn->seg[2].Kbar);
+    const plot_series *a = ref_at(&lp.p[2], sn->seg[0].Kbar), *c = ref_at(&lp.p[2], sn->seg[2].Kbar);
+    assert_non_null(a);
+    assert_non_null(c);
+    assert_true(a->x[1] < (double)sn->marks[0].step);
+    assert_true(c->x[0] >= (double)sn->marks[1].step);
+    assert_int_equal(lp.p[2].nhlines, 0);
+    live_panels_free(&lp);
+    qnn_snapshot_release(sn);
+    qnn_session_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -838,6 +877,7 @@ int main(void)
         cmocka_unit_test(test_sliders),
         cmocka_unit_test(test_rate_statistic),
         cmocka_unit_test(test_segments),
+        cmocka_unit_test(test_segments_live),
         cmocka_unit_test(test_pins),
         cmocka_unit_test(test_hessian_panel),
     };

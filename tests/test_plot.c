@@ -759,8 +759,9 @@ static void test_legend_placement(void **state)
 }
 
 /* A reference line's label does not cover the points near the line's
- * right end (the K̄ label on the kernel panel's scatter): the points'
- * pixels are the same with and without the label. */
+ * right end (the K̄ label on the kernel panel's scatter), a note not the
+ * points in its corner: the points' pixels are the same with and without
+ * the text. */
 static void test_ref_label_avoids_points(void **state)
 {
     (void)state;
@@ -773,6 +774,27 @@ static void test_ref_label_avoids_points(void **state)
     long cnt[2];
     for (int k = 0; k < 2; k++) {
         p.hline_labels = k ? hll : NULL;
+        cairo_surface_t *sf = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, 360, 260);
+        cairo_t *cr = cairo_create(sf);
+        plot_geom g;
+        plot_draw_panel(cr, &p, 0, 0, 360, 260, 10, &g);
+        double rgb[3];
+        plot_palette(0, rgb);
+        cnt[k] = count_rgb(sf, g.area.x, g.area.y, g.area.x + g.area.w, g.area.y + g.area.h,
+                           (int)(255 * rgb[0]), (int)(255 * rgb[1]), (int)(255 * rgb[2]), 40);
+        cairo_destroy(cr);
+        cairo_surface_destroy(sf);
+    }
+    assert_true(cnt[0] > 50);
+    assert_true(cnt[1] >= cnt[0] - 2);
+    /* a note whose corner (lower left) holds points goes where it hides none */
+    double nx[6] = {1, 1.3, 1.6, 1.2, 1.5, 8}, ny[6] = {2, 3, 4, 5, 1.5, 38};
+    se.x = nx;
+    se.y = ny;
+    p.nhlines = 0;
+    for (int k = 0; k < 2; k++) {
+        p.note = k ? "a note of two lines\nover the lower left corner" : NULL;
+        p.note_corner = PLOT_LOWER_LEFT;
         cairo_surface_t *sf = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, 360, 260);
         cairo_t *cr = cairo_create(sf);
         plot_geom g;

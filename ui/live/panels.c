@@ -362,12 +362,17 @@ static void time_marks(build *b, int k, int converged)
     p->nvmarks = c;
 }
 
-/* The x range of the time panels: the window, when one is set. */
+/* The x range of the time panels: the visible steps (the window when one
+ * is set), the same on every time panel whatever each one draws. */
 static void time_range(build *b, plot_panel *p)
 {
+    const qnn_snapshot *sn = b->sn;
     if (b->tlo <= b->thi && b->thi > b->tlo) {
         p->xmin = b->tlo;
         p->xmax = b->thi;
+    } else if (b->v0 < b->n && sn->t[b->n - 1] > sn->t[b->v0]) {
+        p->xmin = sn->t[b->v0];
+        p->xmax = sn->t[b->n - 1];
     }
 }
 
@@ -829,7 +834,7 @@ int live_panels_build(const qnn_snapshot *sn, const live_view *view, live_panels
         if (isfinite(sn->rate) && sn->rate > 0)
             snprintf(a, sizeof a, "ηK̄ = %.3g per step", sn->rate);
         if (ehidden)
-            snprintf(c, sizeof c, "%searlier segments: another quantity (not drawn)", a[0] ? "\n" : "");
+            snprintf(c, sizeof c, "%searlier: another quantity, not drawn", a[0] ? "\n" : "");
         if (a[0] || c[0]) {
             snprintf(lp->note[0], sizeof lp->note[0], "%s%s", a, c);
             p0->note = lp->note[0];
@@ -874,7 +879,7 @@ int live_panels_build(const qnn_snapshot *sn, const live_view *view, live_panels
     if (sn->m > 1) {
         add(&b, 1, mx, my, m, PLOT_LINE_POINTS, 0, "mean over instances");
         add(&b, 1, lx, ly, nl, PLOT_POINTS, 5, "λ_{min}");
-        hline(lp, 1, sn->lambda_min_pred, "λ_{min} of the mean kernel (LIU23 Eq. 21)");
+        hline(lp, 1, sn->lambda_min_pred, "λ_{min} (LIU23 Eq. 21)");
         hline(lp, 1, sn->global_min_pred, "2γ^{2}(1 − 1/γ^{2}) (YOU23 Thm. 4.4)");
         p1->xmin = 0.5;
         p1->xmax = (double)m + 0.5;
@@ -917,7 +922,7 @@ int live_panels_build(const qnn_snapshot *sn, const live_view *view, live_panels
         seg_refs(&b, 2, REF_KBAR, ksegok, PLOT_DASHED, "K̄ (LIU23 Eq. 9)");
     }
     if (khidden) {
-        snprintf(lp->note[2], sizeof lp->note[2], "earlier segments: kernel in other units (not drawn)");
+        snprintf(lp->note[2], sizeof lp->note[2], "earlier K: other units, not drawn");
         p2->note = lp->note[2];
     }
 

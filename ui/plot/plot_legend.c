@@ -91,12 +91,12 @@ static void legend_sample(cairo_t *cr, const plot_series *se, double x,
 }
 
 /* Size of the note box (0 when there is none). */
-static int note_size(cairo_t *cr, const char *note, const metrics *m,
+static int note_size(cairo_t *cr, const char *note, double fs,
                      double *w, double *h, size_t *nlines)
 {
     if (!pl_nonempty(note))
         return 0;
-    double fs = m->leg_fs, tw = 0;
+    double tw = 0;
     char line[512];
     size_t nl = 0;
     pl_font(cr, 0, 0);
@@ -120,14 +120,27 @@ static int note_size(cairo_t *cr, const char *note, const metrics *m,
     return 1;
 }
 
+/* The note's font size: the legend's, shrunk (down to 70 %) when the
+ * note is wider than the plot area. */
+static double note_fs(cairo_t *cr, const char *note, const rect *area, const metrics *m)
+{
+    double w, h;
+    size_t nl;
+    if (!note_size(cr, note, m->leg_fs, &w, &h, &nl))
+        return m->leg_fs;
+    double room = area->x1 - area->x0 - 2 * (m->tick + 0.35 * m->fs);
+    double k = w > room && room > 0 ? room / w : 1;
+    return m->leg_fs * fmax(0.7, k);
+}
+
 int pl_note_rect(cairo_t *cr, const char *note, plot_corner corner,
                      const rect *area, const metrics *m, rect *box)
 {
     double w, h;
     size_t nl;
-    if (!note_size(cr, note, m, &w, &h, &nl))
-        return 0;
     double inset = m->tick + 0.35 * m->fs;
+    if (!note_size(cr, note, note_fs(cr, note, area, m), &w, &h, &nl))
+        return 0;
     int right = corner == PLOT_UPPER_RIGHT || corner == PLOT_LOWER_RIGHT;
     int upper = corner == PLOT_UPPER_LEFT || corner == PLOT_UPPER_RIGHT;
     box->x0 = right ? area->x1 - inset - w : area->x0 + inset;
@@ -175,7 +188,13 @@ void pl_draw_note(cairo_t *cr, const char *note, const rect *box,
     rect b = *box;
     if (!pl_nonempty(note))
         return;
-    double fs = m->leg_fs, pad = 0.5 * fs, row = 1.3 * fs;
+    /* the size pl_note_rect chose: the box's width over the note's at
+     * the legend size */
+    double fs = m->leg_fs, w0, h0;
+    size_t nl0;
+    if (note_size(cr, note, fs, &w0, &h0, &nl0) && w0 > 0 && b.x1 - b.x0 < w0)
+        fs *= (b.x1 - b.x0) / w0;
+    double pad = 0.5 * fs, row = 1.3 * fs;
     char line[512];
     box_bg(cr, b.x0, b.y0, b.x1 - b.x0, b.y1 - b.y0, m);
     cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);

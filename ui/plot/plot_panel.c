@@ -262,8 +262,9 @@ static void draw_ref_labels(cairo_t *cr, const plot_panel *p, const axis *ax,
 }
 
 /* Labels of the vertical markers: rotated a quarter turn (reading
- * upwards), ending at the top of the plot area (below the legend when it
- * is there), left of their line, clipped to the area; a label that would
+ * downwards), beginning at the top of the plot area (below a box of text
+ * that sits there), right of their line (left at the right edge), clipped
+ * at the area's bottom or the next box of text below; a label that would
  * overlap one already drawn (the later markers go first) is left out. */
 static void draw_vmark_labels(cairo_t *cr, const plot_panel *p, const axis *ax,
                               const rect *r, const metrics *m, const taken_t *tk)
@@ -271,8 +272,6 @@ static void draw_vmark_labels(cairo_t *cr, const plot_panel *p, const axis *ax,
     if (!p->vmarks || !p->vmark_labels || p->nvmarks == 0)
         return;
     cairo_save(cr);
-    cairo_rectangle(cr, r->x0, r->y0, r->x1 - r->x0, r->y1 - r->y0);
-    cairo_clip(cr);
     pl_font(cr, 0, 0);
     double fs = 0.85 * m->leg_fs;
     double placed[64];
@@ -287,35 +286,47 @@ static void draw_vmark_labels(cairo_t *cr, const plot_panel *p, const axis *ax,
         if (f < 0 || f > 1)
             continue;
         double x = pl_map_x(ax, r, v);
-        /* the text's baseline runs vertically at xb, left of the line */
-        double xb = x - 0.3 * fs - DESC_H * fs;
-        if (xb - ASC_H * fs < r->x0)
-            xb = x + 0.3 * fs + ASC_H * fs;  /* no room left of it: right */
+        /* reading downwards the glyphs lie right of the baseline
+         * (ascent) and left of it (descent): the baseline xb */
+        double xb = x + 0.3 * fs + DESC_H * fs;
+        if (xb + ASC_H * fs > r->x1)
+            xb = x - 0.3 * fs - ASC_H * fs;   /* no room right of it: left */
         int clash = 0;
         for (int k = 0; k < np; k++)
             if (fabs(placed[k] - xb) < 1.05 * hgt)
                 clash = 1;
         if (clash || np >= 64)
             continue;
-        placed[np++] = xb;
         tbox b = pl_text_measure(cr, lab, fs);
-        double top = r->y0 + m->tick + 0.2 * fs;
-        rect col = {xb - ASC_H * fs, top, xb + DESC_H * fs, top + b.w};
-        for (int i = 0; i < tk->n; i++)
-            if (pl_rects_meet(&tk->r[i], &col)) {
-                top = fmax(top, tk->r[i].y1 + 0.3 * fs);
-                col.y0 = top;
-                col.y1 = top + b.w;
+        double top = r->y0 + m->tick + 0.2 * fs, bot = r->y1 - 0.2 * fs;
+        double cx0 = xb - DESC_H * fs, cx1 = xb + ASC_H * fs;
+        /* a box at the top pushes the label below it; the first box below
+         * ends it */
+        for (int pass = 0; pass < 2; pass++)
+            for (int i = 0; i < tk->n; i++) {
+                const rect *t = &tk->r[i];
+                if (t->x1 <= cx0 || t->x0 >= cx1)
+                    continue;
+                if (t->y0 <= top + 2 * fs && t->y1 > top)
+                    top = t->y1 + 0.3 * fs;
+                else if (t->y0 > top && t->y0 < bot)
+                    bot = t->y0 - 0.2 * fs;
             }
+        if (bot - top < 3 * fs)
+            continue;
+        placed[np++] = xb;
+        double len = fmin(b.w, bot - top);
         cairo_save(cr);
-        cairo_translate(cr, xb, top);
-        cairo_rotate(cr, -PLOT_PI / 2);
-        /* reading upwards: the text runs from -b.w (bottom) to 0 (top) */
+        cairo_rectangle(cr, fmax(r->x0, cx0 - 0.1 * fs), top - 0.1 * fs,
+                        fmin(r->x1, cx1 + 0.1 * fs) - fmax(r->x0, cx0 - 0.1 * fs), bot - top + 0.2 * fs);
+        cairo_clip(cr);
         cairo_set_source_rgba(cr, 1, 1, 1, 0.7);
-        cairo_rectangle(cr, -b.w - 0.15 * fs, -b.asc, b.w + 0.3 * fs, b.asc + b.desc);
+        cairo_rectangle(cr, cx0, top - 0.1 * fs, cx1 - cx0, len + 0.2 * fs);
         cairo_fill(cr);
+        cairo_translate(cr, xb, top);
+        cairo_rotate(cr, PLOT_PI / 2);
         cairo_set_source_rgb(cr, 0.3, 0.3, 0.3);
-        pl_text_draw(cr, lab, fs, 0, 0, 1);
+        pl_text_draw(cr, lab, fs, 0, 0, 0);
         cairo_restore(cr);
     }
     cairo_restore(cr);
