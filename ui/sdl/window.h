@@ -9,8 +9,10 @@
 #include "live.h"
 
 typedef struct qnn_gui_opts {
-    int width, height;      /* initial window size in logical pixels */
-    int fullscreen;
+    int width, height;      /* initial window size (--size; said on stderr when larger than
+                               the display), or 0: 1600 x 900 (times the display's HiDPI
+                               scale) fitted to the display's usable area, centred */
+    int fullscreen;         /* full screen at the display's size (also without a window manager) */
     const char *title;
 } qnn_gui_opts;
 
