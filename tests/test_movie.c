@@ -494,6 +494,8 @@ static void record_n(live_ui *u, qnn_session *s, int n, char *path, size_t len)
         qnn_snapshot_release(sn);
     }
     assert_int_equal(live_record_frames(u), n);
+    /* the frames are drawn without the announcement; the line keeps it */
+    assert_non_null(strstr(u->status, "recording"));
     assert_int_equal(live_record_stop(u), 0);
     assert_false(live_recording(u));
 }

@@ -20,6 +20,8 @@ struct live_record {
     cairo_surface_t *sf;
     uint64_t last_seq;
     int have_seq;
+    char started[512];      /* the status line that announced it */
+    live_ui *shown;         /* a copy of the controls for drawing frames */
 };
 
 static int fail(live_ui *u, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -40,6 +42,7 @@ static void record_free(live_record_t *r)
         return;
     if (r->sf)
         cairo_surface_destroy(r->sf);
+    free(r->shown);
     free(r);
 }
 
@@ -74,8 +77,9 @@ int live_record_start(live_ui *u, int panel, int gif, double w, double h, double
         r->H = LIVE_RECORD_PANEL_H;
         r->scale = isfinite(ui_scale) && ui_scale > 0 ? ui_scale : 1.0;
     }
+    r->shown = malloc(sizeof *r->shown);
     r->sf = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, r->W, r->H);
-    if (cairo_surface_status(r->sf) != CAIRO_STATUS_SUCCESS) {
+    if (!r->shown || cairo_surface_status(r->sf) != CAIRO_STATUS_SUCCESS) {
         int W = r->W, H = r->H;
         record_free(r);
         return fail(u, "record: cannot allocate a %d x %d image", W, H);
@@ -95,6 +99,7 @@ int live_record_start(live_ui *u, int panel, int gif, double w, double h, double
         snprintf(u->status, sizeof u->status, "recording the %s panel to %s (%d x %d, %d frames/s, one per update); V stops",
                  live_panel_names[r->panel], r->path, r->W, r->H, r->fps);
     u->status_error = 0;
+    snprintf(r->started, sizeof r->started, "%s", u->status);
     return 0;
 }
 
@@ -130,11 +135,20 @@ int live_record_frame(live_ui *u, const qnn_snapshot *sn)
     r->last_seq = sn->seq;
     cairo_t *cr = cairo_create(r->sf);
     if (r->panel < 0) {
+        /* the controls as they are, less the line that announced the
+         * recording: it would stand in every frame of the movie */
+        const live_ui *shown = u;
+        if (!strcmp(u->status, r->started)) {
+            *r->shown = *u;
+            r->shown->status[0] = 0;
+            r->shown->last_export[0] = 0;
+            shown = r->shown;
+        }
         live_layout L;
-        live_layout_for(&L, r->W, r->H, r->scale, u);
+        live_layout_for(&L, r->W, r->H, r->scale, shown);
         qnn_params req;
         qnn_session_requested(u->s, &req);
-        live_draw(cr, &L, u, sn, &req, NULL);
+        live_draw(cr, &L, shown, sn, &req, NULL);
     } else
         draw_panel(cr, r, u, sn);
     cairo_destroy(cr);
