@@ -184,8 +184,11 @@ static void header(tg_grid *g, const tui_layout *L, const tui_view *v, const liv
     if (!ev[0]) {
         tw = tg_text(g, 0, 0, room, t, TG_DEFAULT, TG_REVERSE | TG_BOLD);
     } else {
-        /* the events first where both do not fit: they are news */
+        /* " · " between; the events first where both do not fit: they
+         * are news */
         const int ew = tg_width(ev, g->cs);
+        size_t tl = strlen(t);
+        snprintf(t + tl, sizeof t - tl, "· ");
         if (tg_width(t, g->cs) + ew + 1 > room)
             snprintf(t, sizeof t, " qnnlab · ");
         tw = tg_text(g, 0, 0, room, t, TG_DEFAULT, TG_REVERSE | TG_BOLD);
