@@ -7,6 +7,7 @@
 #include "movie.h"
 #include "command.h"
 #include "sweep.h"   /* qnn_draw_figure */
+#include "runner.h"  /* qnn_result_interrupted */
 #include "../ui/base/movie.h" /* movie_open ...: the encoder (app/movie.h is the header above) */
 #include "afile.h"
 
@@ -211,6 +212,12 @@ int qnn_run_movie(const qnn_result *res, const char *path, char *err, size_t err
     if (!m)
         goto done;
     for (long k = 0; k < nf; k++) {
+        /* a signal while the outputs are written lets them finish: the
+         * movie, which may take minutes, stops between frames */
+        if (qnn_result_interrupted()) {
+            snprintf(e, sizeof e, "interrupted after %ld of %ld frames; the movie was not written", k, nf);
+            goto done;
+        }
         const int last = k == nf - 1;
         if (!last)
             view_cut(&v, res, steps[k]);

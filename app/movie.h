@@ -12,7 +12,9 @@
  * regular file. 0, or -1 with one line in err naming the path. */
 int qnn_movie_check_path(const char *path, char *err, size_t errlen);
 /* Writes the movie of res to path (whole or not at all). 0, or -1 with one
- * line in err. */
+ * line in err. A signal that interrupts the program while it writes
+ * (qnn_result_interrupted, app/runner.h) stops it between two frames:
+ * -1, nothing written. */
 int qnn_run_movie(const qnn_result *res, const char *path, char *err, size_t errlen);
 
 #endif

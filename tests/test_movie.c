@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <signal.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -645,6 +646,33 @@ static void test_run_movie(void **state)
         run_movie_of("400", "long.gif", 150);
 }
 
+/* A signal while the files are written (as `run` writes them) stops the
+ * movie between frames: nothing left, no temporary. Last: the program
+ * counts as interrupted from here on. */
+static void test_run_movie_interrupted(void **state)
+{
+    (void)state;
+    const char *ov[2] = {"steps=20", "instances=2"};
+    qnn_preset ps;
+    qnn_result res;
+    char err[1024], dir[512], path[600], ls[1024];
+    memset(&res, 0, sizeof res);
+    if (qnn_result_prepare("default", ov, 2, &ps, &res, err, sizeof err) != QNN_EXIT_OK)
+        fail_msg("%s", err);
+    assert_int_equal(qnn_result_execute(&res, 1, NULL), QNN_EXIT_OK);   /* installs the handler */
+    snprintf(dir, sizeof dir, "%s/intr", tmpdir);
+    assert_int_equal(mkdir(dir, 0755), 0);
+    snprintf(path, sizeof path, "%s/x.mp4", dir);
+    qnn_result_writing(1);
+    raise(SIGINT);
+    assert_int_equal(qnn_result_interrupted(), 128 + SIGINT);
+    assert_int_equal(qnn_run_movie(&res, path, err, sizeof err), -1);
+    assert_non_null(strstr(err, "interrupted"));
+    listing(dir, ls, sizeof ls);
+    assert_string_equal(ls, "");
+    qnn_result_release(&res);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -656,6 +684,7 @@ int main(void)
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_record),
         cmocka_unit_test(test_run_movie),
+        cmocka_unit_test(test_run_movie_interrupted),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
