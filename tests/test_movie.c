@@ -243,16 +243,18 @@ static void check_pattern(void *ctx, int k, const uint8_t *rgb, int stride, int 
 }
 
 /* Encodes n pattern frames of w x h into name and checks the decoded file. */
-static void round_trip(const char *name, int w, int h, int n, double tol, const char *codec)
+static void round_trip_with(const char *name, int w, int h, int n, double tol, const char *codec, const char *encoder)
 {
     char path[512], err[1024];
     snprintf(path, sizeof path, "%s/%s", tmpdir, name);
     struct stat st0;
     const long old_size = stat(path, &st0) == 0 ? (long)st0.st_size : -1L;
     cairo_surface_t *sf = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, w, h);
-    movie *m = movie_open(path, w, h, 30, err, sizeof err);
+    movie *m = movie_open_encoder(path, w, h, 30, encoder, err, sizeof err);
     if (!m)
         fail_msg("%s", err);
+    if (encoder)
+        assert_string_equal(movie_encoder(m), encoder);
     for (int k = 0; k < n; k++) {
         draw_pattern(sf, k);
         if (movie_frame_surface(m, sf, err, sizeof err) != 0)
@@ -273,6 +275,7 @@ static void round_trip(const char *name, int w, int h, int n, double tol, const 
     assert_int_equal(d.frames, n);
     assert_int_equal(d.w, (w + 1) & ~1);
     assert_int_equal(d.h, (h + 1) & ~1);
+    /* h264 where libx264 is there, else mpeg4 */
     if (codec && strcmp(d.codec, codec) && !(strcmp(codec, "h264") == 0 && strcmp(d.codec, "mpeg4") == 0))
         fail_msg("%s decodes as %s, expected %s", name, d.codec, codec);
     char ls[1024];
@@ -282,10 +285,26 @@ static void round_trip(const char *name, int w, int h, int n, double tol, const 
                   (long)st.st_size, pc.worst);
 }
 
+static void round_trip(const char *name, int w, int h, int n, double tol, const char *codec)
+{
+    round_trip_with(name, w, h, n, tol, codec, NULL);
+}
+
 static void test_mp4(void **state)
 {
     (void)state;
     round_trip("pattern.mp4", 320, 240, sanitized() ? 8 : 30, 12, "h264");
+}
+
+/* FFmpeg's own MPEG-4 encoder, where a libavcodec has no libx264. */
+static void test_mp4_fallback(void **state)
+{
+    (void)state;
+    round_trip_with("fallback.mp4", 320, 240, sanitized() ? 6 : 20, 12, "mpeg4", "mpeg4");
+    char err[512], path[512];
+    snprintf(path, sizeof path, "%s/none.mp4", tmpdir);
+    assert_null(movie_open_encoder(path, 64, 64, 30, "vp9", err, sizeof err));
+    assert_non_null(strstr(err, "allowed: libx264, mpeg4"));
 }
 
 static void test_gif(void **state)
@@ -677,6 +696,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_mp4),
+        cmocka_unit_test(test_mp4_fallback),
         cmocka_unit_test(test_gif),
         cmocka_unit_test(test_odd_size),
         cmocka_unit_test(test_replace),

@@ -155,6 +155,11 @@ static int setup_codec(movie *m, const AVCodec *codec, AVDictionary **opts)
 
 movie *movie_open(const char *path, int w, int h, int fps, char *err, size_t errlen)
 {
+    return movie_open_encoder(path, w, h, fps, NULL, err, errlen);
+}
+
+movie *movie_open_encoder(const char *path, int w, int h, int fps, const char *encoder, char *err, size_t errlen)
+{
     int fmt = movie_format_of(path);
     if (fmt < 0) {
         fail(err, errlen, "'%s': the extension is not .mp4 or .gif", path ? path : "");
@@ -171,7 +176,17 @@ movie *movie_open(const char *path, int w, int h, int fps, char *err, size_t err
     /* the messages are ours, one line each: libav's own log stays quiet */
     av_log_set_level(AV_LOG_QUIET);
     const AVCodec *codec = NULL;
-    if (fmt == MOVIE_MP4) {
+    if (fmt == MOVIE_MP4 && encoder) {
+        if (strcmp(encoder, "libx264") && strcmp(encoder, "mpeg4")) {
+            fail(err, errlen, "'%s': encoder '%s'; allowed: libx264, mpeg4", path, encoder);
+            return NULL;
+        }
+        codec = avcodec_find_encoder_by_name(encoder);
+        if (!codec) {
+            fail(err, errlen, "'%s': this libavcodec has no %s encoder", path, encoder);
+            return NULL;
+        }
+    } else if (fmt == MOVIE_MP4) {
         codec = avcodec_find_encoder_by_name("libx264");
         if (!codec)
             codec = avcodec_find_encoder(AV_CODEC_ID_MPEG4);

@@ -38,6 +38,10 @@ int movie_format_of(const char *path);
  * and nothing created. */
 movie *movie_open(const char *path, int w, int h, int fps, char *err, size_t errlen);
 
+/* movie_open with a named encoder for an MP4 ("libx264" or "mpeg4"; NULL:
+ * the choice above); NULL with a message when this libavcodec lacks it. */
+movie *movie_open_encoder(const char *path, int w, int h, int fps, const char *encoder, char *err, size_t errlen);
+
 /* Encodes one frame: w x h pixels (the size given to movie_open) of B G R A
  * bytes, rows stride bytes apart. 0, or -1 with a message (the movie is
  * then unusable: movie_abort it). */
