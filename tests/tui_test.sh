@@ -298,7 +298,7 @@ T send-keys -t t p
 wait_for 'pinned run 1'
 wait_for '┈┈ '
 # changes at several steps make a share string longer than a row
-for i in 1 2 3 4 5 6; do T send-keys -t t Right; sleep 0.3; done
+for i in 1 2 3 4 5 6 7 8; do T send-keys -t t Right; sleep 0.3; done
 T send-keys -t t c
 wait_for 'share string: the state'
 screen >"$work/share-screen.txt"
