@@ -746,8 +746,11 @@ static void test_pins(void **state)
     memset(&v, 0, sizeof v);
     v.pins = pins;
     v.npins = 2;
+    /* the first pin ran longer: the time axes show it whole */
+    a->sn.t[SN - 1] = 45;
     live_panels lp;
     assert_int_equal(live_panels_build(&f->sn, &v, &lp), 0);
+    assert_true(lp.p[0].xmax == 45 && lp.p[2].xmax == 45 && lp.p[3].xmax == 45);
     static const int panels[4] = {0, 2, 3, 4};
     for (int k = 0; k < 4; k++) {
         const plot_panel *p = &lp.p[panels[k]];

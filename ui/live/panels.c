@@ -363,16 +363,27 @@ static void time_marks(build *b, int k, int converged)
 }
 
 /* The x range of the time panels: the visible steps (the window when one
- * is set), the same on every time panel whatever each one draws. */
-static void time_range(build *b, plot_panel *p)
+ * is set), the same on every time panel whatever each one draws; a pinned
+ * run longer than the current one widens it (the comparison is whole). */
+static void time_range(build *b, plot_panel *p, const live_view *view)
 {
     const qnn_snapshot *sn = b->sn;
     if (b->tlo <= b->thi && b->thi > b->tlo) {
         p->xmin = b->tlo;
         p->xmax = b->thi;
-    } else if (b->v0 < b->n && sn->t[b->n - 1] > sn->t[b->v0]) {
+        return;
+    }
+    if (b->v0 >= b->n)
+        return;
+    double hi = sn->t[b->n - 1];
+    for (int i = 0; view && view->pins && i < view->npins && i < LIVE_MAX_PINS; i++) {
+        const qnn_snapshot *ps = view->pins[i].sn;
+        if (ps && ps->nrec > 0 && ps->t && isfinite(ps->t[ps->nrec - 1]))
+            hi = fmax(hi, ps->t[ps->nrec - 1]);
+    }
+    if (hi > sn->t[b->v0]) {
         p->xmin = sn->t[b->v0];
-        p->xmax = sn->t[b->n - 1];
+        p->xmax = hi;
     }
 }
 
@@ -752,7 +763,7 @@ int live_panels_build(const qnn_snapshot *sn, const live_view *view, live_panels
     p0->ylabel = sn->use_loss ? "L(t)" : sn->m > 1 ? "ε_{rms}(t)" : "|ε(t)|";
     p0->yscale = PLOT_LOG;
     time_marks(&b, 0, 1);
-    time_range(&b, p0);
+    time_range(&b, p0, view);
     for (int i = 0; i < npins; i++) {
         const qnn_snapshot *ps = view->pins[i].sn;
         if (!ps || ps->use_loss != sn->use_loss || ps->nrec == 0)
@@ -903,7 +914,7 @@ int live_panels_build(const qnn_snapshot *sn, const live_view *view, live_panels
     p2->xlabel = "step t";
     p2->ylabel = periodic ? (sn->m > 1 ? "λ_{min}/p" : "K/p") : sn->m > 1 ? "λ_{min}(K)" : "K(t)";
     time_marks(&b, 2, 0);
-    time_range(&b, p2);
+    time_range(&b, p2, view);
     for (int i = 0; i < npins; i++) {
         const qnn_snapshot *ps = view->pins[i].sn;
         if (!ps || (ps->m > 1) != (sn->m > 1) || ps->kernel_div != sn->kernel_div)
@@ -930,7 +941,7 @@ int live_panels_build(const qnn_snapshot *sn, const live_view *view, live_panels
     plot_panel *p3 = &lp->p[3];
     p3->xlabel = "step t";
     time_marks(&b, 3, 0);
-    time_range(&b, p3);
+    time_range(&b, p3, view);
     const double *mean = show_tdist ? sn->d_mean : sn->s_mean, *inst = show_tdist ? sn->d_inst : sn->s_inst;
     if (show_tdist) {
         p3->title = "trace distance to I/D_{v}";
