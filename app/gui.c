@@ -109,6 +109,7 @@ static const qnn_opt live_opts[] = {
     { "ascii", L_ASCII, NULL, 0 },
     { "mono", L_MONO, NULL, 0 },
     { "fps", L_FPS, "redraws per second, 1 .. 60", 0 },
+    QNN_FIG_OPTS,   /* the panels that E exports (ui/live/figopts.h) */
 };
 enum { NLIVE = (int)(sizeof live_opts / sizeof live_opts[0]) };
 
@@ -127,6 +128,7 @@ typedef struct live_args {
     const char **over;      /* the --set values, in order */
     int nover, instances, large, fullscreen, W, H, ascii, mono, tour_on;
     double fps;
+    live_fig_opts fig;      /* --fig-size, --dpi, --font-size, --title, --style */
     char nwo[48];           /* not_with_open's option name */
 } live_args;
 
@@ -138,6 +140,7 @@ typedef struct live_args {
 static int parse_live(const qnn_command *self, int argc, char **argv, live_args *la)
 {
     memset(la, 0, sizeof *la);
+    live_fig_opts_init(&la->fig);
     la->tour_on = !strcmp(cmd, "tour");
     la->over = calloc((size_t)argc + 1, sizeof *la->over);
     if (!la->over)
@@ -168,6 +171,11 @@ static int parse_live(const qnn_command *self, int argc, char **argv, live_args 
         }
         if (opt_face(c) >= 0 && opt_face(c) != face) {
             rc = face_only(op.name, opt_face(c));
+            break;
+        }
+        char fe[600];
+        if (qnn_fig_opt(c, v, &la->fig, fe, sizeof fe) < 0) {
+            rc = usage(fe);
             break;
         }
         switch (c) {
@@ -222,6 +230,13 @@ static int parse_live(const qnn_command *self, int argc, char **argv, live_args 
             break;
         }
         }
+    }
+    if (rc == 0) {
+        char fe[600];
+        if (live_fig_opts_check(&la->fig, fe, sizeof fe) != 0)
+            return usage(fe);
+        /* the live export (E) draws its panels with them */
+        live_fig_opts_use(&la->fig);
     }
     return rc ? rc : LIVE_GO;
 }
