@@ -109,7 +109,7 @@ python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) < float(sys.argv[2]) el
 # the issue's state: L = 4096 (a build of 4096 Haar entanglers, the
 # replay to step 3 with the step-0 Hessian: minutes); q while that runs
 start big --state 'qnnlab:1:hessian-live,hessian=exact,L=4096,@3'
-wait_for 'R = 10 ' $(( bound * 12 ))   # built: the replay's step-0 Hessian runs
+wait_for '10 inst' $(( bound * 12 ))   # built: the replay's step-0 Hessian runs
 sleep 1
 t0=$(now)
 T send-keys -t t q
