@@ -14,7 +14,8 @@
 #  5. (issue 23) 120x40, hessian-live: every panel title whole; p pins the
 #     run (a dotted ghost entry in the legends); c shows a long share
 #     string in full (the rows of the share screen joined are the string
-#     printed on exit); after growing the window, q leaves no plot
+#     printed on exit); v records an MP4 and v ends it; after growing
+#     the window, q leaves no plot
 #     fragments on the terminal (nor in its history) and valid UTF-8; the
 #     same after the shrinking resize of 1.
 # Usage: tui_test.sh path/to/qnnlab
@@ -318,6 +319,15 @@ open(sys.argv[2], 'w').write(shown)
 EOF
 T send-keys -t t x
 wait_for 'steps/s'
+# v records the dashboard to MP4 (drawn with cairo, not the terminal's
+# cells), v again ends it: the header counts the frames, the file is an MP4
+T send-keys -t t v
+wait_for '● REC [0-9]+ frames' 30
+sleep 1
+T send-keys -t t v
+wait_for 'recorded .*\.mp4: [1-9][0-9]* frame' 30
+mp4=$(ls "$work"/qnnlab-*.mp4 | tail -1)
+[ "$(head -c 8 "$mp4" | tail -c 4)" = ftyp ] || fail "the recording $mp4 is not an MP4"
 # grown, then q: no debris
 T resize-window -t t -x 160 -y 50
 sleep 0.5
