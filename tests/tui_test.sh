@@ -284,7 +284,7 @@ ended circuit 0
 
 # ---------------------------------------------------------------------- 5
 start titles 120 40 LC_ALL=C.UTF-8 -- hessian-live
-wait_for '▶ step [1-9]'
+wait_for '▶ step [1-9]' 60    # ten instances and an exact Hessian: slow under sanitizers
 s=$(screen)
 for t in 'training error — random, R = 10' 'kernel eigenvalues now' 'smallest kernel eigenvalue λ_min(t)' \
          'entanglement entropy of the visible qubits' 'Hessian spectrum of the loss'; do
