@@ -142,7 +142,10 @@ static int setup_codec(movie *m, const AVCodec *codec, AVDictionary **opts)
         av_dict_set(opts, "crf", "20", 0);
         av_dict_set(opts, "profile", "high", 0);
     } else {
-        /* MPEG-4 part 2: a fixed, fine quantiser */
+        /* MPEG-4 part 2: a fixed, fine quantiser; one thread (its slice
+         * threads share the encoder's context without locks: a data race
+         * ThreadSanitizer reports inside libavcodec) */
+        cc->thread_count = 1;
         cc->flags |= AV_CODEC_FLAG_QSCALE;
         cc->global_quality = FF_QP2LAMBDA * 3;
         cc->max_b_frames = 0;
