@@ -569,6 +569,12 @@ static void hessian_panel(build *b, const live_view *view)
         double xlo, xhi;
         plot_symlog_range(fmin(lo, -lt), fmax(hi, lt), 1, lt, &xlo, &xhi);
         double T0 = plot_symlog(xlo, lt), T1 = plot_symlog(xhi, lt);
+        /* a margin of 3 % each side: the outer bins do not end on the frame */
+        const double pad = 0.03 * (T1 - T0);
+        T0 -= pad;
+        T1 += pad;
+        xlo = plot_symlog_inv(T0, lt);
+        xhi = plot_symlog_inv(T1, lt);
         double *c = dalloc(b, HESS_BINS), *y = dalloc(b, HESS_BINS);
         if (!c || !y)
             return;
