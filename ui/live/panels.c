@@ -189,7 +189,6 @@ static void seg_refs(build *b, int k, int ref, const unsigned char *segok, plot_
                      const char *label)
 {
     const qnn_snapshot *sn = b->sn;
-    const qnn_snap_segment *cur = &b->seg[b->nseg - 1];
     size_t first = b->nseg, nvis = 0;
     for (size_t j = 0; j < b->nseg; j++)
         if (b->seg[j].rec1 > b->v0 && b->seg[j].rec1 > b->seg[j].rec0) {
@@ -198,7 +197,11 @@ static void seg_refs(build *b, int k, int ref, const unsigned char *segok, plot_
             nvis++;
         }
     if (nvis <= 1) {
-        hline(b->lp, k, ref_value(cur, ref), label);
+        /* the one segment drawn (right after a change the new segment has
+         * no record yet: the one before it) */
+        size_t j = nvis ? first : b->nseg - 1;
+        if (!segok || segok[j])
+            hline(b->lp, k, ref_value(&b->seg[j], ref), label);
         return;
     }
     for (size_t j = first; j < b->nseg; j++) {
