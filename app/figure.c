@@ -338,3 +338,48 @@ int qnn_draw_figure(const qnn_result *res, cairo_t *cr, double w, double h, char
     return 0;
 }
 
+int qnn_figure_limits(const qnn_result *res, double (*lim)[4], int max, double *wpt, double *hpt, char *err,
+                      size_t errlen)
+{
+    builder b;
+    plot_figure fig;
+    char title[QNN_TEXT_MAX + 64];
+    if (build_figure_opts(res, &b, &fig, title, sizeof title) != 0) {
+        snprintf(err, errlen, "out of memory while building the figure");
+        fig_arena_free(&b.a);
+        return -1;
+    }
+    int n = (int)fig.npanels;
+    for (int i = 0; i < n && i < max; i++)
+        plot_panel_limits(&fig.panels[i], &lim[i][0], &lim[i][1], &lim[i][2], &lim[i][3]);
+    if (wpt)
+        *wpt = fig.width;
+    if (hpt)
+        *hpt = fig.height;
+    fig_arena_free(&b.a);
+    return n;
+}
+
+int qnn_draw_figure_with(const qnn_result *res, const double (*lim)[4], int nlim, cairo_t *cr, double w, double h,
+                         char *err, size_t errlen)
+{
+    builder b;
+    plot_figure fig;
+    char title[QNN_TEXT_MAX + 64];
+    if (build_figure_opts(res, &b, &fig, title, sizeof title) != 0) {
+        snprintf(err, errlen, "out of memory while building the figure");
+        fig_arena_free(&b.a);
+        return -1;
+    }
+    if (lim && nlim == (int)fig.npanels)
+        for (int i = 0; i < nlim; i++) {
+            plot_panel *pn = (plot_panel *)&fig.panels[i];
+            pn->xmin = lim[i][0];
+            pn->xmax = lim[i][1];
+            pn->ymin = lim[i][2];
+            pn->ymax = lim[i][3];
+        }
+    plot_draw(cr, &fig, w, h);
+    fig_arena_free(&b.a);
+    return 0;
+}

@@ -6,21 +6,24 @@
  * whole run, as figure.png draws it. */
 #include "movie.h"
 #include "command.h"
-#include "sweep.h"   /* qnn_draw_figure */
+#include "sweep.h"   /* qnn_figure_limits, qnn_draw_figure_with */
 #include "runner.h"  /* qnn_result_interrupted */
 #include "../ui/base/movie.h" /* movie_open ...: the encoder (app/movie.h is the header above) */
 #include "afile.h"
 
 #include <cairo.h>
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
-/* The movie: 1280 x 720 (a 16:9 slide), 30 frames a second, at most
- * QNN_MOVIE_FRAMES frames (5 s), one per record when there are fewer. */
+/* The movie: the figure's shape within 1280 x 720 (a 16:9 slide), 30
+ * frames a second (GIF 25), at most QNN_MOVIE_FRAMES frames (5 s), one per
+ * record when there are fewer. */
 #define MOVIE_PX_W 1280
 #define MOVIE_PX_H 720
+#define MOVIE_MAX_PANELS 64
 #define QNN_MOVIE_FPS 30
 #define QNN_MOVIE_FRAMES 150
 #define QNN_MOVIE_GIF_FPS 25
@@ -196,19 +199,36 @@ int qnn_run_movie(const qnn_result *res, const char *path, char *err, size_t err
     trunc_view v;
     cairo_surface_t *sf = NULL;
     movie *m = NULL;
+    double (*lim)[4] = NULL;
     char e[AFILE_PATH + 400] = "";
     int rc = -1;
     if (view_init(&v, res) != 0) {
         snprintf(e, sizeof e, "out of memory");
         goto done;
     }
-    sf = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, MOVIE_PX_W, MOVIE_PX_H);
+    /* the final figure's axes and shape for every frame: the curves grow
+     * into it, nothing jumps */
+    lim = malloc(MOVIE_MAX_PANELS * sizeof *lim);
+    double wpt = 0, hpt = 0;
+    int npan = lim ? qnn_figure_limits(res, lim, MOVIE_MAX_PANELS, &wpt, &hpt, e, sizeof e) : -1;
+    if (npan < 0) {
+        if (!lim)
+            snprintf(e, sizeof e, "out of memory");
+        goto done;
+    }
+    if (npan > MOVIE_MAX_PANELS)
+        npan = 0;   /* too many to hold: each frame's own axes */
+    if (!(wpt > 0) || !(hpt > 0))
+        wpt = 640, hpt = 360;
+    const double s = fmin(MOVIE_PX_W / wpt, MOVIE_PX_H / hpt);
+    const int W = (int)fmax(2, floor(wpt * s)) & ~1, H = (int)fmax(2, floor(hpt * s)) & ~1;
+    sf = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, W, H);
     if (cairo_surface_status(sf) != CAIRO_STATUS_SUCCESS) {
-        snprintf(e, sizeof e, "cannot allocate a %d x %d image", MOVIE_PX_W, MOVIE_PX_H);
+        snprintf(e, sizeof e, "cannot allocate a %d x %d image", W, H);
         goto done;
     }
     const int gif = movie_format_of(path) == MOVIE_GIF;
-    m = movie_open(path, MOVIE_PX_W, MOVIE_PX_H, gif ? QNN_MOVIE_GIF_FPS : QNN_MOVIE_FPS, e, sizeof e);
+    m = movie_open(path, W, H, gif ? QNN_MOVIE_GIF_FPS : QNN_MOVIE_FPS, e, sizeof e);
     if (!m)
         goto done;
     for (long k = 0; k < nf; k++) {
@@ -222,7 +242,9 @@ int qnn_run_movie(const qnn_result *res, const char *path, char *err, size_t err
         if (!last)
             view_cut(&v, res, steps[k]);
         cairo_t *cr = cairo_create(sf);
-        int dr = qnn_draw_figure(last ? res : &v.res, cr, MOVIE_PX_W, MOVIE_PX_H, e, sizeof e);
+        /* in the figure's points, as figure.png is drawn */
+        cairo_scale(cr, W / wpt, H / hpt);
+        int dr = qnn_draw_figure_with(last ? res : &v.res, lim, npan, cr, wpt, hpt, e, sizeof e);
         cairo_destroy(cr);
         if (dr != 0 || movie_frame_surface(m, sf, e, sizeof e) != 0)
             goto done;
@@ -237,6 +259,7 @@ done:
     if (sf)
         cairo_surface_destroy(sf);
     view_free(&v);
+    free(lim);
     free(steps);
     return rc;
 }

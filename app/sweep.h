@@ -73,5 +73,16 @@ const qnn_sweep_stat *qnn_sweep_point_stat(const qnn_sweep *sw, long k, const ch
 struct _cairo;
 int qnn_draw_figure(const qnn_result *res, struct _cairo *cr, double w, double h,
                     char *err, size_t errlen);
+/* The axis limits (x0, x1, y0, y1) of each panel of res's figure, with
+ * its figure options, into lim[0 .. max-1], and the figure's size in
+ * points (wpt, hpt may be NULL): the count of panels, or -1 with a
+ * message. */
+int qnn_figure_limits(const qnn_result *res, double (*lim)[4], int max, double *wpt, double *hpt, char *err,
+                      size_t errlen);
+/* qnn_draw_figure with the run's figure options and, when lim holds one
+ * row per panel (nlim = the figure's panel count), those axis limits: the
+ * frames of a movie that grows into a figure keep its axes. */
+int qnn_draw_figure_with(const qnn_result *res, const double (*lim)[4], int nlim, struct _cairo *cr, double w,
+                         double h, char *err, size_t errlen);
 
 #endif
