@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <sys/stat.h>
 
 #ifndef QNN_VERSION
 #define QNN_VERSION "0.0.0"
@@ -129,7 +131,7 @@ static const qnn_command commands[] = {
     {
         .name = "gui",
         .summary = "the explorer window: the ensemble trains live under sliders",
-        .usage = "qnnlab gui [PRESET] [--set KEY=VALUE]... [--state STRING] [--instances R]\n"
+        .usage = "qnnlab gui [PRESET] [--set KEY=VALUE]... [--state S] [--instances R]\n"
                  "           [--large] [--size WxH] [--fullscreen] [--export-dir DIR]\n"
                  "           [--tour] [--tour-step N] [--tour-file FILE]\n"
                  "           [--fig-size WxH] [--dpi N] [--font-size PT] [--title on|off] [--style S]\n"
@@ -137,7 +139,8 @@ static const qnn_command commands[] = {
         .help = "  gui [PRESET] The explorer window (SDL2): the ensemble trains live while\n"
                 "               sliders change gamma, eta, L, n_h ...; F1 lists the keys.\n"
                 "    --set KEY=VALUE    override a preset key (repeatable)\n"
-                "    --state STRING     restore a shared state (the share string, key C)\n"
+                "    --state S          restore a shared state: the share string (key C) or a\n"
+                "                       state.json written by export (E)\n"
                 "    --instances R      live ensemble size (default: the preset's, at most 16)\n"
                 "    --export-dir DIR   where E (export) and S (screenshot) write (default .)\n"
                 "    --large            larger text (projectors); --size WxH; --fullscreen\n"
@@ -153,7 +156,7 @@ static const qnn_command commands[] = {
     {
         .name = "tui",
         .summary = "the same explorer in a terminal (ncurses), also over ssh",
-        .usage = "qnnlab tui [PRESET] [--set KEY=VALUE]... [--state STRING] [--instances R]\n"
+        .usage = "qnnlab tui [PRESET] [--set KEY=VALUE]... [--state S] [--instances R]\n"
                  "           [--ascii] [--mono] [--fps F] [--export-dir DIR]\n"
                  "           [--tour] [--tour-step N] [--tour-file FILE]\n"
                  "qnnlab tui --open DIR [--ascii] [--mono] [--export-dir DIR]",
@@ -323,6 +326,25 @@ static const qnn_opt run_opts[] = {
     { "movie", RUN_MOVIE, "a file name ending in .mp4 or .gif", 0 },
 };
 
+/* 1 when the folder of the movie path is `out` (the same text, trailing
+ * slashes aside) and does not exist yet: run makes it before the movie's
+ * check. */
+static int movie_folder_is_new_out(const char *movie, const char *out)
+{
+    const char *slash = strrchr(movie, '/');
+    if (!slash)
+        return 0;
+    size_t nd = (size_t)(slash - movie), no = strlen(out);
+    while (nd > 1 && movie[nd - 1] == '/')
+        nd--;
+    while (no > 1 && out[no - 1] == '/')
+        no--;
+    if (nd != no || strncmp(movie, out, nd) != 0)
+        return 0;
+    struct stat st;
+    return stat(out, &st) != 0 && errno == ENOENT;
+}
+
 int qnn_cmd_run(const qnn_command *self, int argc, char **argv)
 {
     const char *preset_name = NULL, *out = NULL, *movie = NULL;
@@ -402,8 +424,11 @@ int qnn_cmd_run(const qnn_command *self, int argc, char **argv)
         rc = refuse_in("run", err);
         goto done;
     }
-    /* the movie's name, folder and target before any work */
-    if (movie && qnn_movie_check_path(movie, err, sizeof err) != 0) {
+    /* the movie's name, folder and target before any work; when its folder
+     * is the --out folder, which does not exist yet, once that is made */
+    const int movie_in_out = movie && movie_folder_is_new_out(movie, out);
+    if (movie && (movie_in_out ? qnn_movie_check_name(movie, err, sizeof err)
+                               : qnn_movie_check_path(movie, err, sizeof err)) != 0) {
         rc = refuse_in("run", err);
         goto done;
     }
@@ -421,6 +446,11 @@ int qnn_cmd_run(const qnn_command *self, int argc, char **argv)
         rc = qnn_refuse("qnnlab", err);
         goto done;
     }
+    /* a movie inside the --out folder this run has just made */
+    if (movie_in_out && qnn_movie_check_path(movie, err, sizeof err) != 0) {
+        rc = refuse_in("run", err);
+        goto done;
+    }
     res.figopts = &fo;
     int diverged = 0;
     rc = qnn_result_execute(&res, quiet, &diverged);
@@ -436,7 +466,7 @@ int qnn_cmd_run(const qnn_command *self, int argc, char **argv)
     if (movie) {
         if (qnn_run_movie(&res, movie, err, sizeof err) != 0) {
             fprintf(stderr, "qnnlab: run: %s (the files in %s are written)\n", err, out);
-            rc = QNN_EXIT_FAILURE;
+            rc = qnn_result_interrupted() ? qnn_result_interrupted() : QNN_EXIT_FAILURE;
             goto done;
         }
         printf("wrote %s\n", movie);

@@ -28,19 +28,30 @@
 #define QNN_MOVIE_FRAMES 150
 #define QNN_MOVIE_GIF_FPS 25
 
+#define MOVIE_ALLOWED "allowed: FILE.mp4 or FILE.gif in an existing, writable folder"
+
+int qnn_movie_check_name(const char *path, char *err, size_t errlen)
+{
+    char q[600];
+    if (!path || !path[0]) {
+        snprintf(err, errlen, "--movie: value '' is empty; %s", MOVIE_ALLOWED);
+        return -1;
+    }
+    if (movie_format_of(path) < 0) {
+        snprintf(err, errlen, "--movie: value '%s': the extension is not .mp4 or .gif; %s",
+                 qnn_quote(path, 400, q, sizeof q), MOVIE_ALLOWED);
+        return -1;
+    }
+    return 0;
+}
+
 int qnn_movie_check_path(const char *path, char *err, size_t errlen)
 {
     char q[600];
-    const char *allowed = "allowed: FILE.mp4 or FILE.gif in an existing, writable folder";
-    if (!path || !path[0]) {
-        snprintf(err, errlen, "--movie: value '' is empty; %s", allowed);
+    const char *allowed = MOVIE_ALLOWED;
+    if (qnn_movie_check_name(path, err, errlen) != 0)
         return -1;
-    }
     qnn_quote(path, 400, q, sizeof q);
-    if (movie_format_of(path) < 0) {
-        snprintf(err, errlen, "--movie: value '%s': the extension is not .mp4 or .gif; %s", q, allowed);
-        return -1;
-    }
     /* the folder: it must exist (the run does not create it) */
     char dir[AFILE_PATH];
     const char *slash = strrchr(path, '/');

@@ -7,6 +7,9 @@
 #include <stddef.h>
 #include "results.h"
 
+/* Checks a --movie path's name only: not empty, the extension .mp4 or
+ * .gif. 0, or -1 with one line in err. */
+int qnn_movie_check_name(const char *path, char *err, size_t errlen);
 /* Checks a --movie path before the run computes: the extension (.mp4 or
  * .gif), the folder exists and is writable, the target is absent or a
  * regular file. 0, or -1 with one line in err naming the path. */

@@ -240,6 +240,13 @@ run_ok m2 --steps 6 --movie "$TMP/m2.gif"
 check "run --movie FILE.gif: a GIF beside the run's files" \
     sh -c "head -c 6 '$TMP/m2.gif' | grep -q GIF89a && test -f '$TMP/m2/figure.png'"
 check "run --movie: stdout names the movie" grep -q "^wrote $TMP/m2.gif\$" "$TMP/m2.out"
+# a movie inside the --out folder the run makes: checked once it exists
+run_ok m3 --steps 6 --movie "$TMP/m3/m3.mp4"
+check "run --out NEW --movie NEW/FILE.mp4: the movie in the new folder" \
+    sh -c "head -c 12 '$TMP/m3/m3.mp4' | grep -q ftyp && test -f '$TMP/m3/figure.png'"
+# ... whose bad name is refused before that folder is made
+refused m4 "qnnlab: run: --movie: value '$TMP/m4/m4.avi': the extension is not .mp4 or .gif; allowed: FILE.mp4 or FILE.gif in an existing, writable folder" \
+    run default --out "$TMP/m4" --movie "$TMP/m4/m4.avi"
 
 echo "$PASS passed, $FAIL failed"
 [ "$FAIL" -eq 0 ]

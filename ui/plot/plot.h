@@ -77,7 +77,7 @@ typedef struct plot_figure {
     const plot_panel *panels;
     size_t npanels;
     int columns;          /* panels per row (>= 1) */
-    double width, height; /* in points (1/72 in); PNG uses 2 px per point */
+    double width, height; /* in points (1/72 in); PNG: dpi/72 px per point (default 2) */
     double dpi;           /* PNG pixels per inch (0: 144, i.e. 2 px per point) */
     double font_size;     /* tick-label size in points (0: the default) */
 } plot_figure;
@@ -120,7 +120,9 @@ double plot_text(cairo_t *cr, const char *s, double size, double x, double y,
                  double ha, int bold);
 double plot_text_width(cairo_t *cr, const char *s, double size, int bold);
 
-/* Renders to `path` in the given format. Returns 0, or -1 with a message in
+/* Renders to `path` in the given format: PNG carries its dpi (a pHYs
+ * chunk), SVG text is written as <text> elements (selectable), PDF embeds
+ * its font subsets with a Unicode map. Returns 0, or -1 with a message in
  * err (errlen bytes) when cairo cannot create or write the file; on failure
  * the file may exist partially: callers write to a temporary name and
  * rename. */
