@@ -1,10 +1,13 @@
 /* Movies of drawn frames through libavformat/libavcodec/libswscale
- * (contracts in movie.h). */
+ * (contracts in movie.h), loaded with dlopen on the first movie_open. */
 #include "movie.h"
 #include "afile.h"
 
 #include <ctype.h>
+#include <dlfcn.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,8 +17,123 @@
 #include <libavformat/avformat.h>
 #include <libavutil/error.h>
 #include <libavutil/imgutils.h>
+#include <libavutil/macros.h>
 #include <libavutil/opt.h>
 #include <libswscale/swscale.h>
+
+/* ---- FFmpeg, loaded on first use ---------------------------------------
+ * The program is not linked with FFmpeg's libraries: through them it would
+ * load about a hundred more (x265, rav1e, librsvg, gnutls, ...) at every
+ * start of every command, which costs time and address space (a run under
+ * a small ulimit -v could not even start) for a feature used only when
+ * recording. The first movie_open loads them with dlopen, by the sonames
+ * of the headers compiled against (so the loaded ABI is the one the
+ * structures here were laid out for), and looks up every function used
+ * below into one table, lav. */
+
+enum { LIB_AVUTIL, LIB_SWSCALE, LIB_AVCODEC, LIB_AVFORMAT, NLIB };
+
+/* in load order: each after the ones it needs */
+static const struct { const char *soname, *package; } libav_libs[NLIB] = {
+    [LIB_AVUTIL] = {"libavutil.so." AV_STRINGIFY(LIBAVUTIL_VERSION_MAJOR),
+                    "libavutil" AV_STRINGIFY(LIBAVUTIL_VERSION_MAJOR)},
+    [LIB_SWSCALE] = {"libswscale.so." AV_STRINGIFY(LIBSWSCALE_VERSION_MAJOR),
+                     "libswscale" AV_STRINGIFY(LIBSWSCALE_VERSION_MAJOR)},
+    [LIB_AVCODEC] = {"libavcodec.so." AV_STRINGIFY(LIBAVCODEC_VERSION_MAJOR),
+                     "libavcodec" AV_STRINGIFY(LIBAVCODEC_VERSION_MAJOR)},
+    [LIB_AVFORMAT] = {"libavformat.so." AV_STRINGIFY(LIBAVFORMAT_VERSION_MAJOR),
+                      "libavformat" AV_STRINGIFY(LIBAVFORMAT_VERSION_MAJOR)},
+};
+
+/* Every FFmpeg function this file calls, with the library that has it. */
+#define LIBAV_FUNCTIONS(X)                                                                                          \
+    X(AVUTIL, av_strerror) X(AVUTIL, av_log_set_level) X(AVUTIL, av_dict_set) X(AVUTIL, av_dict_free)                \
+    X(AVUTIL, av_frame_alloc) X(AVUTIL, av_frame_free) X(AVUTIL, av_frame_get_buffer)                                \
+    X(AVUTIL, av_frame_make_writable)                                                                               \
+    X(SWSCALE, sws_getContext) X(SWSCALE, sws_freeContext) X(SWSCALE, sws_setColorspaceDetails)                      \
+    X(SWSCALE, sws_getCoefficients) X(SWSCALE, sws_scale)                                                           \
+    X(AVCODEC, avcodec_find_encoder_by_name) X(AVCODEC, avcodec_find_encoder) X(AVCODEC, avcodec_alloc_context3)      \
+    X(AVCODEC, avcodec_free_context) X(AVCODEC, avcodec_open2) X(AVCODEC, avcodec_parameters_from_context)            \
+    X(AVCODEC, avcodec_send_frame) X(AVCODEC, avcodec_receive_packet) X(AVCODEC, av_packet_alloc)                    \
+    X(AVCODEC, av_packet_free) X(AVCODEC, av_packet_unref) X(AVCODEC, av_packet_rescale_ts)                         \
+    X(AVFORMAT, avformat_alloc_output_context2) X(AVFORMAT, avformat_free_context) X(AVFORMAT, avformat_new_stream)   \
+    X(AVFORMAT, avformat_write_header) X(AVFORMAT, av_interleaved_write_frame) X(AVFORMAT, av_write_trailer)          \
+    X(AVFORMAT, avio_open) X(AVFORMAT, avio_closep)
+
+/* The table: each pointer has the type of the header's declaration. */
+struct libav_table {
+#define LIBAV_FIELD(lib, f) __typeof__(f) *f;
+    LIBAV_FUNCTIONS(LIBAV_FIELD)
+#undef LIBAV_FIELD
+};
+
+static struct libav_table lav;          /* filled once by libav_load_once */
+static int lav_ok;                      /* 1: every pointer in lav is set */
+static char lav_err[512];               /* else: why not (one line) */
+static pthread_once_t lav_once = PTHREAD_ONCE_INIT;
+
+/* av_err2str is a macro over an inline function calling av_strerror
+ * directly: routed to the loaded one. */
+#undef av_err2str
+#define av_err2str(code) libav_err_text((char[AV_ERROR_MAX_STRING_SIZE]){0}, (code))
+
+static const char *libav_err_text(char *buf, int code)
+{
+    lav.av_strerror(code, buf, AV_ERROR_MAX_STRING_SIZE);
+    return buf;
+}
+
+static void libav_load_once(void)
+{
+    static const struct { int lib; const char *name; size_t off; } fns[] = {
+#define LIBAV_ENTRY(lib, f) {LIB_##lib, #f, offsetof(struct libav_table, f)},
+        LIBAV_FUNCTIONS(LIBAV_ENTRY)
+#undef LIBAV_ENTRY
+    };
+    void *h[NLIB] = {NULL};
+    int l;
+    for (l = 0; l < NLIB; l++) {
+        dlerror();
+        h[l] = dlopen(libav_libs[l].soname, RTLD_NOW | RTLD_LOCAL);
+        if (!h[l])
+            goto bad;
+        for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
+            if (fns[i].lib != l)
+                continue;
+            dlerror();
+            void *p = dlsym(h[l], fns[i].name);
+            if (!p)
+                goto bad;
+            memcpy((char *)&lav + fns[i].off, &p, sizeof p);   /* object to function pointer, as POSIX allows */
+        }
+    }
+    lav_ok = 1;
+    return;
+bad:;
+    const char *why = dlerror();
+    snprintf(lav_err, sizeof lav_err, "recording needs %s (Debian package %s): %s", libav_libs[l].soname,
+             libav_libs[l].package, why ? why : "not found");
+    for (char *c = lav_err; *c; c++)
+        if (*c == '\n' || *c == '\r')
+            *c = ' ';
+    /* nothing half loaded stays behind */
+    memset(&lav, 0, sizeof lav);
+    for (int k = NLIB - 1; k >= 0; k--)
+        if (h[k])
+            dlclose(h[k]);
+}
+
+/* 0 once FFmpeg is loaded (the first call loads it), else -1 with the
+ * reason in err. Safe from any thread. */
+static int libav_load(const char *path, char *err, size_t errlen)
+{
+    pthread_once(&lav_once, libav_load_once);
+    if (lav_ok)
+        return 0;
+    if (err && errlen)
+        snprintf(err, errlen, "'%s': %s", path, lav_err);
+    return -1;
+}
 
 #define GIF_BINS 32768      /* 5 bits per channel */
 #define GIF_POPULAR 120     /* palette entries for the first frame's most frequent colours */
@@ -63,7 +181,7 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
 static int av_fail(const movie *m, int code, const char *what, char *err, size_t errlen)
 {
     char buf[AV_ERROR_MAX_STRING_SIZE];
-    av_strerror(code, buf, sizeof buf);
+    lav.av_strerror(code, buf, sizeof buf);
     return fail(err, errlen, "'%s': %s: %s", m->a.path, what, buf);
 }
 
@@ -85,13 +203,13 @@ static void release(movie *m)
 {
     if (m->oc) {
         if (m->oc->pb)
-            avio_closep(&m->oc->pb);
-        avformat_free_context(m->oc);
+            lav.avio_closep(&m->oc->pb);
+        lav.avformat_free_context(m->oc);
     }
-    avcodec_free_context(&m->cc);
-    sws_freeContext(m->sws);
-    av_frame_free(&m->frame);
-    av_packet_free(&m->pkt);
+    lav.avcodec_free_context(&m->cc);
+    lav.sws_freeContext(m->sws);
+    lav.av_frame_free(&m->frame);
+    lav.av_packet_free(&m->pkt);
     free(m->stage);
     free(m->lut);
     free(m->cnt);
@@ -106,7 +224,7 @@ void movie_abort(movie *m)
         return;
     /* close the stream before the temporary goes */
     if (m->oc && m->oc->pb)
-        avio_closep(&m->oc->pb);
+        lav.avio_closep(&m->oc->pb);
     afile_abort(&m->a);
     release(m);
 }
@@ -137,10 +255,10 @@ static int setup_codec(movie *m, const AVCodec *codec, AVDictionary **opts)
     if (!strcmp(codec->name, "libx264")) {
         /* flat colours and thin lines: the animation tuning at a
          * constant quality where antialiased lines stay clean */
-        av_dict_set(opts, "preset", "veryfast", 0);
-        av_dict_set(opts, "tune", "animation", 0);
-        av_dict_set(opts, "crf", "20", 0);
-        av_dict_set(opts, "profile", "high", 0);
+        lav.av_dict_set(opts, "preset", "veryfast", 0);
+        lav.av_dict_set(opts, "tune", "animation", 0);
+        lav.av_dict_set(opts, "crf", "20", 0);
+        lav.av_dict_set(opts, "profile", "high", 0);
     } else {
         /* MPEG-4 part 2: a fixed, fine quantiser; one thread (its slice
          * threads share the encoder's context without locks: a data race
@@ -149,7 +267,7 @@ static int setup_codec(movie *m, const AVCodec *codec, AVDictionary **opts)
         cc->flags |= AV_CODEC_FLAG_QSCALE;
         cc->global_quality = FF_QP2LAMBDA * 3;
         cc->max_b_frames = 0;
-        av_dict_set(opts, "mbd", "rd", 0);
+        lav.av_dict_set(opts, "mbd", "rd", 0);
     }
     if (m->oc->oformat->flags & AVFMT_GLOBALHEADER)
         cc->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
@@ -176,25 +294,27 @@ movie *movie_open_encoder(const char *path, int w, int h, int fps, const char *e
         fail(err, errlen, "'%s': %d frames per second; allowed: 1 .. 120", path, fps);
         return NULL;
     }
+    if (libav_load(path, err, errlen) < 0)
+        return NULL;
     /* the messages are ours, one line each: libav's own log stays quiet */
-    av_log_set_level(AV_LOG_QUIET);
+    lav.av_log_set_level(AV_LOG_QUIET);
     const AVCodec *codec = NULL;
     if (fmt == MOVIE_MP4 && encoder) {
         if (strcmp(encoder, "libx264") && strcmp(encoder, "mpeg4")) {
             fail(err, errlen, "'%s': encoder '%s'; allowed: libx264, mpeg4", path, encoder);
             return NULL;
         }
-        codec = avcodec_find_encoder_by_name(encoder);
+        codec = lav.avcodec_find_encoder_by_name(encoder);
         if (!codec) {
             fail(err, errlen, "'%s': this libavcodec has no %s encoder", path, encoder);
             return NULL;
         }
     } else if (fmt == MOVIE_MP4) {
-        codec = avcodec_find_encoder_by_name("libx264");
+        codec = lav.avcodec_find_encoder_by_name("libx264");
         if (!codec)
-            codec = avcodec_find_encoder(AV_CODEC_ID_MPEG4);
+            codec = lav.avcodec_find_encoder(AV_CODEC_ID_MPEG4);
     } else
-        codec = avcodec_find_encoder(AV_CODEC_ID_GIF);
+        codec = lav.avcodec_find_encoder(AV_CODEC_ID_GIF);
     if (!codec) {
         fail(err, errlen, "'%s': this libavcodec has no %s encoder", path, fmt == MOVIE_MP4 ? "H.264 or MPEG-4" : "GIF");
         return NULL;
@@ -216,15 +336,15 @@ movie *movie_open_encoder(const char *path, int w, int h, int fps, const char *e
         return NULL;
     }
     AVDictionary *opts = NULL, *mux = NULL;
-    int rc = avformat_alloc_output_context2(&m->oc, NULL, fmt == MOVIE_MP4 ? "mp4" : "gif", m->a.tmp);
+    int rc = lav.avformat_alloc_output_context2(&m->oc, NULL, fmt == MOVIE_MP4 ? "mp4" : "gif", m->a.tmp);
     if (rc < 0 || !m->oc) {
         av_fail(m, rc < 0 ? rc : AVERROR(ENOMEM), "cannot set up the muxer", err, errlen);
         goto bad;
     }
-    m->st = avformat_new_stream(m->oc, NULL);
-    m->cc = avcodec_alloc_context3(codec);
-    m->frame = av_frame_alloc();
-    m->pkt = av_packet_alloc();
+    m->st = lav.avformat_new_stream(m->oc, NULL);
+    m->cc = lav.avcodec_alloc_context3(codec);
+    m->frame = lav.av_frame_alloc();
+    m->pkt = lav.av_packet_alloc();
     m->stage = malloc((size_t)m->W * (size_t)m->H * 4);
     if (fmt == MOVIE_GIF) {
         m->lut = malloc(GIF_BINS * sizeof *m->lut);
@@ -238,13 +358,13 @@ movie *movie_open_encoder(const char *path, int w, int h, int fps, const char *e
         goto bad;
     }
     setup_codec(m, codec, &opts);
-    rc = avcodec_open2(m->cc, codec, &opts);
-    av_dict_free(&opts);
+    rc = lav.avcodec_open2(m->cc, codec, &opts);
+    lav.av_dict_free(&opts);
     if (rc < 0) {
         av_fail(m, rc, m->encoder, err, errlen);
         goto bad;
     }
-    rc = avcodec_parameters_from_context(m->st->codecpar, m->cc);
+    rc = lav.avcodec_parameters_from_context(m->st->codecpar, m->cc);
     if (rc < 0) {
         av_fail(m, rc, "cannot set up the stream", err, errlen);
         goto bad;
@@ -254,38 +374,38 @@ movie *movie_open_encoder(const char *path, int w, int h, int fps, const char *e
     m->frame->format = m->cc->pix_fmt;
     m->frame->width = m->W;
     m->frame->height = m->H;
-    rc = av_frame_get_buffer(m->frame, 0);
+    rc = lav.av_frame_get_buffer(m->frame, 0);
     if (rc < 0) {
         av_fail(m, rc, "cannot allocate a frame", err, errlen);
         goto bad;
     }
     if (fmt == MOVIE_MP4) {
-        m->sws = sws_getContext(m->W, m->H, AV_PIX_FMT_BGRA, m->W, m->H, AV_PIX_FMT_YUV420P,
+        m->sws = lav.sws_getContext(m->W, m->H, AV_PIX_FMT_BGRA, m->W, m->H, AV_PIX_FMT_YUV420P,
                                 SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INP, NULL, NULL, NULL);
         if (!m->sws) {
             fail(err, errlen, "'%s': cannot set up the colour conversion (swscale)", path);
             goto bad;
         }
         /* full-range RGB to limited-range BT.709, as tagged */
-        sws_setColorspaceDetails(m->sws, sws_getCoefficients(SWS_CS_ITU709), 1, sws_getCoefficients(SWS_CS_ITU709), 0,
+        lav.sws_setColorspaceDetails(m->sws, lav.sws_getCoefficients(SWS_CS_ITU709), 1, lav.sws_getCoefficients(SWS_CS_ITU709), 0,
                                  0, 1 << 16, 1 << 16);
     }
-    rc = avio_open(&m->oc->pb, m->a.tmp, AVIO_FLAG_WRITE);
+    rc = lav.avio_open(&m->oc->pb, m->a.tmp, AVIO_FLAG_WRITE);
     if (rc < 0) {
         fail(err, errlen, "'%s': cannot open the temporary '%s': %s", path, m->a.tmp, av_err2str(rc));
         goto bad;
     }
     if (fmt == MOVIE_MP4)
-        av_dict_set(&mux, "movflags", "+faststart", 0);   /* playable while it downloads */
-    rc = avformat_write_header(m->oc, &mux);
-    av_dict_free(&mux);
+        lav.av_dict_set(&mux, "movflags", "+faststart", 0);   /* playable while it downloads */
+    rc = lav.avformat_write_header(m->oc, &mux);
+    lav.av_dict_free(&mux);
     if (rc < 0) {
         av_fail(m, rc, "cannot write the header", err, errlen);
         goto bad;
     }
     return m;
 bad:
-    av_dict_free(&opts);
+    lav.av_dict_free(&opts);
     movie_abort(m);
     return NULL;
 }
@@ -294,15 +414,15 @@ bad:
 static int drain(movie *m)
 {
     for (;;) {
-        int rc = avcodec_receive_packet(m->cc, m->pkt);
+        int rc = lav.avcodec_receive_packet(m->cc, m->pkt);
         if (rc == AVERROR(EAGAIN) || rc == AVERROR_EOF)
             return 0;
         if (rc < 0)
             return rc;
-        av_packet_rescale_ts(m->pkt, m->cc->time_base, m->st->time_base);
+        lav.av_packet_rescale_ts(m->pkt, m->cc->time_base, m->st->time_base);
         m->pkt->stream_index = m->st->index;
-        rc = av_interleaved_write_frame(m->oc, m->pkt);
-        av_packet_unref(m->pkt);
+        rc = lav.av_interleaved_write_frame(m->oc, m->pkt);
+        lav.av_packet_unref(m->pkt);
         if (rc < 0)
             return rc;
     }
@@ -447,7 +567,7 @@ static int put_frame(movie *m, const unsigned char *bgra, int w, int h, int stri
     if (w != m->w || h != m->h || stride < 4 * w)
         return fail(err, errlen, "'%s': a frame of %d x %d pixels (stride %d) in a movie of %d x %d", m->a.path, w, h,
                     stride, m->w, m->h);
-    int rc = av_frame_make_writable(m->frame);
+    int rc = lav.av_frame_make_writable(m->frame);
     if (rc < 0)
         return av_fail(m, rc, "cannot allocate a frame", err, errlen);
     stage(m, bgra, stride, opaque);
@@ -456,10 +576,10 @@ static int put_frame(movie *m, const unsigned char *bgra, int w, int h, int stri
     else {
         const uint8_t *const src[1] = {m->stage};
         const int sst[1] = {m->W * 4};
-        sws_scale(m->sws, src, sst, 0, m->H, m->frame->data, m->frame->linesize);
+        lav.sws_scale(m->sws, src, sst, 0, m->H, m->frame->data, m->frame->linesize);
     }
     m->frame->pts = m->nframes;
-    rc = avcodec_send_frame(m->cc, m->frame);
+    rc = lav.avcodec_send_frame(m->cc, m->frame);
     if (rc < 0)
         return av_fail(m, rc, "cannot encode a frame", err, errlen);
     m->nframes++;
@@ -497,7 +617,7 @@ int movie_close(movie *m, char *err, size_t errlen)
         movie_abort(m);
         return -1;
     }
-    int rc = avcodec_send_frame(m->cc, NULL);
+    int rc = lav.avcodec_send_frame(m->cc, NULL);
     if (rc >= 0)
         rc = drain(m);
     if (rc < 0) {
@@ -505,7 +625,7 @@ int movie_close(movie *m, char *err, size_t errlen)
         movie_abort(m);
         return -1;
     }
-    rc = av_write_trailer(m->oc);
+    rc = lav.av_write_trailer(m->oc);
     if (rc >= 0 && m->oc->pb->error < 0)
         rc = m->oc->pb->error;
     if (rc < 0) {
@@ -513,7 +633,7 @@ int movie_close(movie *m, char *err, size_t errlen)
         movie_abort(m);
         return -1;
     }
-    rc = avio_closep(&m->oc->pb);
+    rc = lav.avio_closep(&m->oc->pb);
     if (rc < 0) {
         av_fail(m, rc, "cannot close the file", err, errlen);
         movie_abort(m);
