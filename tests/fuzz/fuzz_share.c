@@ -11,7 +11,10 @@
  * and final step; qnn_share_decode of that string gives the same preset,
  * log and step, and its overrides give the same value of every key but
  * threads. The encoder may refuse (-2) only where its documented limit
- * applies: a label or width list whose canonical text is over 63 bytes. */
+ * applies: a label or width list whose canonical text is over 63 bytes.
+ * A version-2 string's pins take the same round trip: each pin's
+ * overrides onto the defaults, qnn_share_encode_pins, decode, the same
+ * logs and steps, and the same value of every key. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -22,7 +25,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static qnn_params def, base, q, q2;
+static qnn_params def, base, q, q2, pb[QNN_SHARE_MAX_PINS];
 
 static void same_keys(const char *s, const qnn_params *a, const qnn_params *b)
 {
@@ -79,6 +82,63 @@ static void round_trip(const qnn_share *sh, int applied)
     free(s);
 }
 
+/* The pins of an accepted string through qnn_share_encode_pins and back
+ * (the main run as round_trip checks it). */
+static void round_trip_pins(const qnn_share *sh, int applied)
+{
+    char err[FUZZ_ERR] = "";
+    if (!applied || sh->npins == 0)
+        return;
+    if (sh->npins > QNN_SHARE_MAX_PINS) {
+        fprintf(stderr, "fuzz_share: %zu pins accepted (at most %d)\n", sh->npins, QNN_SHARE_MAX_PINS);
+        abort();
+    }
+    qnn_share_pin pins[QNN_SHARE_MAX_PINS];
+    for (size_t k = 0; k < sh->npins; k++) {
+        pb[k] = def;
+        if (qnn_share_apply_run_overrides(&sh->pins[k], &pb[k], err, sizeof err) != 0) {
+            fuzz_check_msg("qnn_share_apply_run_overrides", err);
+            return;
+        }
+        pins[k] = (qnn_share_pin){&pb[k], sh->pins[k].log, sh->pins[k].nlog, sh->pins[k].step};
+    }
+    char *s = NULL;
+    int rc = qnn_share_encode_pins(sh->preset, &def, &base, sh->log, sh->nlog, sh->step, pins, sh->npins, &s);
+    if (rc == -2)
+        return;   /* a documented limit (round_trip checks the main run's) */
+    if (rc != 0 || !s) {
+        fprintf(stderr, "fuzz_share: qnn_share_encode_pins of a decoded share string returned %d\n", rc);
+        abort();
+    }
+    qnn_share sh2;
+    if (qnn_share_decode(s, &sh2, err, sizeof err) != 0) {
+        fprintf(stderr, "fuzz_share: the encoder wrote '%s', which the decoder refuses: %s\n", s, err);
+        abort();
+    }
+    int ok = sh2.npins == sh->npins;
+    for (size_t k = 0; ok && k < sh->npins; k++) {
+        const qnn_share_run *a = &sh->pins[k], *b = &sh2.pins[k];
+        ok = a->step == b->step && a->nlog == b->nlog;
+        for (size_t i = 0; ok && i < a->nlog; i++)
+            ok = a->log[i].step == b->log[i].step && !strcmp(a->log[i].key, b->log[i].key) &&
+                 !strcmp(a->log[i].value, b->log[i].value);
+        if (ok) {
+            q2 = def;
+            if (qnn_share_apply_run_overrides(b, &q2, err, sizeof err) != 0) {
+                fprintf(stderr, "fuzz_share: pin %zu of the encoder's '%s' is refused: %s\n", k + 1, s, err);
+                abort();
+            }
+            same_keys(s, &pb[k], &q2);
+        }
+    }
+    if (!ok) {
+        fprintf(stderr, "fuzz_share: '%s' does not decode to the pins it was encoded from\n", s);
+        abort();
+    }
+    qnn_share_free(&sh2);
+    free(s);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char err[FUZZ_ERR] = "";
@@ -93,7 +153,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     free(s);
     if (rc != 0) {
         fuzz_check_msg("qnn_share_decode", err);
-        if (sh.over || sh.log || sh.nover || sh.nlog || sh.preset[0]) {
+        if (sh.over || sh.log || sh.nover || sh.nlog || sh.preset[0] || sh.npins || sh.pins) {
             fprintf(stderr, "fuzz_share: a refused share string left a non-empty share\n");
             abort();
         }
@@ -124,6 +184,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             fuzz_check_msg("qnn_params_set (timed change)", err);
     }
     round_trip(&sh, applied);
+    round_trip_pins(&sh, applied);
     qnn_share_free(&sh);
     return 0;
 }
