@@ -2,6 +2,11 @@
  * own MPEG-4 part 2 encoder when the libavcodec at hand has no libx264;
  * yuv420p) and GIF (FFmpeg's GIF encoder, 8-bit palette), through Debian's
  * FFmpeg libraries (libavformat, libavcodec, libswscale); nothing is run.
+ * The program is not linked with them: the first movie_open loads them
+ * (dlopen, the sonames of the headers built against, once for the
+ * process); where one or a function in it is missing, every movie_open
+ * refuses with "'PATH': recording needs libavcodec.so.59 (Debian package
+ * libavcodec59): <the loader's reason>".
  *
  * Contract. The format comes from the path's extension (.mp4 or .gif,
  * any case). The movie is written whole or not at all (ui/base/afile.h):
