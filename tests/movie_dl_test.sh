@@ -19,6 +19,9 @@ QNNLAB=$1
 export QNNLAB_PRESETS=$2
 CC=$3
 export OPENBLAS_NUM_THREADS=1
+# (sanitizer builds: the leak checker's list of suppressions used stays off
+# stderr, which must hold one line)
+[ -n "${LSAN_OPTIONS:-}" ] && export LSAN_OPTIONS="$LSAN_OPTIONS:print_suppressions=0"
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/qnnlab-moviedl.XXXXXX") || exit 2
 trap 'rm -rf "$TMP"' EXIT
@@ -53,8 +56,12 @@ fi
 
 # --- loaded when recording ---------------------------------------------------
 "$QNNLAB" run default --steps 5 --instances 2 --out "$TMP/mp4" --movie "$TMP/mp4/m.mp4" --quiet >/dev/null 2>"$TMP/mp4.err"
+st=$?
+check "run --movie m.mp4: status 0 (got $st)" test "$st" = 0
 check "run --movie m.mp4: written (an MP4: ftyp box)" sh -c "head -c 12 '$TMP/mp4/m.mp4' | grep -q ftyp"
 "$QNNLAB" run default --steps 5 --instances 2 --out "$TMP/gif" --movie "$TMP/gif/m.gif" --quiet >/dev/null 2>"$TMP/gif.err"
+st=$?
+check "run --movie m.gif: status 0 (got $st)" test "$st" = 0
 check "run --movie m.gif: written (GIF89a)" sh -c "head -c 6 '$TMP/gif/m.gif' | grep -q GIF89a"
 
 # --- a library without its functions -------------------------------------------
@@ -68,7 +75,14 @@ for so in "$avutil" "$avformat"; do
     mkdir -p "$TMP/stub"
     "$CC" -shared -o "$TMP/stub/$so" -x c /dev/null
     pkg=${so%%.so.*}${so##*.so.}
-    LD_LIBRARY_PATH="$TMP/stub${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
+    # (libavformat's stub comes after the real libavutil, libswscale and
+    # libavcodec with the libraries they need, unloaded again: what one of
+    # those allocated in its constructor and held in its own data is then
+    # unreachable, a leak LeakSanitizer reports in an "<unknown module>",
+    # not ours: leak checks off for that run)
+    leaks=
+    [ "$so" = "$avformat" ] && leaks="ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+    env $leaks LD_LIBRARY_PATH="$TMP/stub${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
         "$QNNLAB" run default --steps 5 --instances 2 --out "$TMP/out" --movie "$TMP/out/m.mp4" --quiet \
         >/dev/null 2>"$TMP/stub.err"
     st=$?
