@@ -828,6 +828,13 @@ static void test_hessian_panel(void **state)
     assert_int_equal(live_panels_build(&f->sn, NULL, &lp), 0);
     assert_null(strstr(lp.p[4].note, "proxy"));
     live_panels_free(&lp);
+    /* undefined: the session's reason, with the convention, never a number */
+    f->sn.hist_now.proxy = NAN;
+    f->sn.hist_now.proxy_note = "a kept mode grows (|1 − ηλ| > 1)";
+    assert_int_equal(live_panels_build(&f->sn, NULL, &lp), 0);
+    assert_non_null(strstr(lp.p[4].note, "no error proxy (a = −ηλ): a kept mode grows (|1 − ηλ| > 1)"));
+    assert_null(strstr(lp.p[4].note, "nan"));
+    live_panels_free(&lp);
     free(f);
 }
 

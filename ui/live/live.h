@@ -300,7 +300,6 @@ int live_circuit_export(const qnn_params *p, const char *dir, int *written, char
 #define LIVE_NPLOTS 5
 typedef struct live_panels {
     plot_panel p[LIVE_NPLOTS];
-    plot_series ser[LIVE_NPLOTS][QNN_SESSION_MAX_FAINT + 8];
     double hl[LIVE_NPLOTS][4];
     const char *hll[LIVE_NPLOTS][4];
     char note[LIVE_NPLOTS][256];

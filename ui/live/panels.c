@@ -617,7 +617,7 @@ static void hessian_panel(build *b, const live_view *view)
         /* the zeros: a marker at 0 and a line of the note */
         double rel;
         (void)hess_tol(hn, &rel);
-        char zl[112], fl[48], el[48], rt[24];
+        char zl[112], fl[48], el[112], rt[24];
         int rk = (int)lround(log10(rel));
         if (fabs(rel - pow(10.0, rk)) <= 1e-9 * rel)
             snprintf(rt, sizeof rt, "1e%d", rk);
@@ -648,6 +648,8 @@ static void hessian_panel(build *b, const live_view *view)
             fl[0] = 0;
         if (isfinite(hn->proxy))
             snprintf(el, sizeof el, "\nerror proxy (a = −ηλ): %.2g", hn->proxy);
+        else if (hn->proxy_note)
+            snprintf(el, sizeof el, "\nno error proxy (a = −ηλ): %s", hn->proxy_note);
         else
             el[0] = 0;
         snprintf(lp->note[4], sizeof lp->note[4], "P = %zu, %s%s%s%s", hn->dim, hn->exact ? "exact" : "SLQ", zl, fl, el);
@@ -660,9 +662,11 @@ static void hessian_panel(build *b, const live_view *view)
     if (hn->valid) {
         snprintf(lp->label[4][1], sizeof lp->label[4][1], "step %ld (now)", hn->step);
         add(b, 4, hn->centre, hn->density, QNN_SESSION_HIST_BINS, PLOT_STEPS, 4, lp->label[4][1]);
-        char el[96] = "";
+        char el[112] = "";
         if (isfinite(hn->proxy))
             snprintf(el, sizeof el, "\nerror proxy (a = −ηλ): %.2g", hn->proxy);
+        else if (hn->proxy_note)
+            snprintf(el, sizeof el, "\nno error proxy (a = −ηλ): %s", hn->proxy_note);
         snprintf(lp->note[4], sizeof lp->note[4], "P = %zu, %s\npositive fraction: %.2f%s",
                  hn->dim, hn->exact ? "exact" : "SLQ", hn->frac_pos, el);
         p4->ymin = 0;
