@@ -6,6 +6,9 @@
 #   fit-1280x720.png        a 1280x720 display with the window opened at
 #                           its default size (fitted to the display, centred)
 #   fullscreen-1920x1080.png  a 1920x1080 display with the window full screen
+#   segments.png            a model cycle: markers, earlier segments dimmed
+#   pins.png                a pinned run (η = 0.002) against η = 0.008
+#   hessian-panel.png       hessian-live's Hessian panel (symmetric-log axis)
 #   terminal.png            the terminal face inside a 120x40 xterm
 # The two display shots capture the whole screen with FFmpeg's x11grab
 # (the window's own screenshot, placed where the X server has the window,
@@ -126,7 +129,43 @@ sleep 6
 screen "$root/docs/img/fullscreen-1920x1080.png" 1920x1080 "$tmp/full"
 quit
 xvfb_stop
-echo "wrote docs/img/window.png, fit-1280x720.png and fullscreen-1920x1080.png"
+# 3b. segments.png: the default preset, a few steps, m twice, each segment played
+xvfb_start "$tmp" 1280x720
+mkdir -p "$tmp/seg"
+"$qnnlab" gui default --size 1280x720 --export-dir "$tmp/seg" >/dev/null 2>&1 &
+app=$!; W=$(win_of "$app"); sleep 1
+for k in space 6 space m space 6 space m space 12 space; do
+    case $k in [0-9]*) sleep "$k" ;; *) xdotool key --window "$W" "$k"; sleep 0.4 ;; esac
+done
+cp "$(shot "$tmp/seg")" "$root/docs/img/segments.png"; quit
+
+# pins.png: run, p (pin), η up two coarse steps (0.002 -> 0.008), r, run
+mkdir -p "$tmp/pin"
+"$qnnlab" gui default --size 1280x720 --export-dir "$tmp/pin" >/dev/null 2>&1 &
+app=$!; W=$(win_of "$app"); sleep 1
+for k in space 6 space p shift+Right shift+Right r space 6 space; do
+    case $k in [0-9]*) sleep "$k" ;; *) xdotool key --window "$W" "$k"; sleep 0.4 ;; esac
+done
+cp "$(shot "$tmp/pin")" "$root/docs/img/pins.png"; quit
+xvfb_stop
+
+# hessian-panel.png: hessian-live replayed to step 150, 2 s of play, the
+# Hessian panel cut from the 1920x1080 window (its lower right quarter)
+xvfb_start "$tmp" 1920x1080
+mkdir -p "$tmp/hess"
+"$qnnlab" gui --state 'qnnlab:1:hessian-live,@150' --size 1920x1080 --export-dir "$tmp/hess" >/dev/null 2>&1 &
+app=$!; W=$(win_of "$app"); sleep 90     # the replay (about 60 s on 2 loaded cores)
+xdotool key --window "$W" space; sleep 2; xdotool key --window "$W" space; sleep 3
+h=$(shot "$tmp/hess")
+if command -v "$convert" >/dev/null; then
+    "$convert" "$h" -crop 960x460+960+460 +repage "$root/docs/img/hessian-panel.png"
+else
+    echo "screenshots.sh: $convert is missing: hessian-panel.png is the whole window" >&2
+    cp "$h" "$root/docs/img/hessian-panel.png"
+fi
+quit
+xvfb_stop
+echo "wrote docs/img/window.png, fit-1280x720.png, fullscreen-1920x1080.png, segments.png, pins.png and hessian-panel.png"
 
 # 4. the terminal face in a 120x40 xterm, after 6 s
 for t in xterm xwd $convert; do
