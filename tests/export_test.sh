@@ -24,15 +24,7 @@ command -v python3 >/dev/null || { echo "python3 is needed" >&2; exit 2; }
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/qnnlab-export.XXXXXX") || exit 2
 trap 'rm -rf "$TMP"' EXIT
 
-PASS=0
-FAIL=0
-ok() { echo "ok - $*"; PASS=$((PASS + 1)); }
-notok() { echo "not ok - $*"; FAIL=$((FAIL + 1)); }
-check() {
-    local d=$1
-    shift
-    if "$@"; then ok "$d"; else notok "$d"; fi
-}
+. "$(dirname "$0")/tap.sh"
 # q NAME ARGS...: qnnlab's stdout, stderr and status in $TMP/NAME.{out,err,rc}
 q() {
     local o=$1
@@ -248,5 +240,4 @@ check "run --out NEW --movie NEW/FILE.mp4: the movie in the new folder" \
 refused m4 "qnnlab: run: --movie: value '$TMP/m4/m4.avi': the extension is not .mp4 or .gif; allowed: FILE.mp4 or FILE.gif in an existing, writable folder" \
     run default --out "$TMP/m4" --movie "$TMP/m4/m4.avi"
 
-echo "$PASS passed, $FAIL failed"
-[ "$FAIL" -eq 0 ]
+tap_done

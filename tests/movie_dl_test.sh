@@ -26,48 +26,42 @@ export OPENBLAS_NUM_THREADS=1
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/qnnlab-moviedl.XXXXXX") || exit 2
 trap 'rm -rf "$TMP"' EXIT
 
-PASS=0
-FAIL=0
-check() {
+. "$(dirname "$0")/tap.sh"
+# quiet WHAT CMD ARGS...: check, with the command's output dropped
+quiet() {
     local what=$1
     shift
-    if "$@" >/dev/null 2>&1; then
-        echo "ok - $what"
-        PASS=$((PASS + 1))
-    else
-        echo "not ok - $what"
-        FAIL=$((FAIL + 1))
-    fi
+    check "$what" sh -c '"$@" >/dev/null 2>&1' sh "$@"
 }
 libav='lib(avutil|avcodec|avformat|avdevice|avfilter|swscale|swresample|postproc)\.so'
 
 # --- not linked --------------------------------------------------------------
 readelf -d "$QNNLAB" >"$TMP/dyn" 2>&1
-check "readelf reads qnnlab's dynamic section" grep -q NEEDED "$TMP/dyn"
-check "no FFmpeg library among qnnlab's NEEDED entries" sh -c "! grep NEEDED '$TMP/dyn' | grep -Eq '$libav'"
+quiet "readelf reads qnnlab's dynamic section" grep -q NEEDED "$TMP/dyn"
+quiet "no FFmpeg library among qnnlab's NEEDED entries" sh -c "! grep NEEDED '$TMP/dyn' | grep -Eq '$libav'"
 ldd "$QNNLAB" >"$TMP/ldd" 2>&1
-check "no FFmpeg library loaded at start (ldd)" sh -c "! grep -Eq '$libav' '$TMP/ldd'"
+quiet "no FFmpeg library loaded at start (ldd)" sh -c "! grep -Eq '$libav' '$TMP/ldd'"
 
 if [ -z "${QNN_SANITIZED:-}" ]; then
     # (sanitizer builds reserve terabytes of shadow memory: skipped there)
     (ulimit -v 150000; "$QNNLAB" presets) >"$TMP/presets.out" 2>"$TMP/presets.err"
-    check "qnnlab presets starts under ulimit -v 150000 (status $?)" grep -q '^default ' "$TMP/presets.out"
+    quiet "qnnlab presets starts under ulimit -v 150000 (status $?)" grep -q '^default ' "$TMP/presets.out"
 fi
 
 # --- loaded when recording ---------------------------------------------------
 "$QNNLAB" run default --steps 5 --instances 2 --out "$TMP/mp4" --movie "$TMP/mp4/m.mp4" --quiet >/dev/null 2>"$TMP/mp4.err"
 st=$?
-check "run --movie m.mp4: status 0 (got $st)" test "$st" = 0
-check "run --movie m.mp4: written (an MP4: ftyp box)" sh -c "head -c 12 '$TMP/mp4/m.mp4' | grep -q ftyp"
+quiet "run --movie m.mp4: status 0 (got $st)" test "$st" = 0
+quiet "run --movie m.mp4: written (an MP4: ftyp box)" sh -c "head -c 12 '$TMP/mp4/m.mp4' | grep -q ftyp"
 "$QNNLAB" run default --steps 5 --instances 2 --out "$TMP/gif" --movie "$TMP/gif/m.gif" --quiet >/dev/null 2>"$TMP/gif.err"
 st=$?
-check "run --movie m.gif: status 0 (got $st)" test "$st" = 0
-check "run --movie m.gif: written (GIF89a)" sh -c "head -c 6 '$TMP/gif/m.gif' | grep -q GIF89a"
+quiet "run --movie m.gif: status 0 (got $st)" test "$st" = 0
+quiet "run --movie m.gif: written (GIF89a)" sh -c "head -c 6 '$TMP/gif/m.gif' | grep -q GIF89a"
 
 # --- a library without its functions -------------------------------------------
 # the sonames qnnlab asks for come from the FFmpeg headers it was built with
 avutil=$(strings -a "$QNNLAB" | grep -Em1 '^libavutil\.so\.[0-9]+$')
-check "qnnlab names libavutil by its soname ($avutil)" test -n "$avutil"
+quiet "qnnlab names libavutil by its soname ($avutil)" test -n "$avutil"
 avformat=$(strings -a "$QNNLAB" | grep -Em1 '^libavformat\.so\.[0-9]+$')
 for so in "$avutil" "$avformat"; do
     [ -n "$so" ] || continue
@@ -86,13 +80,12 @@ for so in "$avutil" "$avformat"; do
         "$QNNLAB" run default --steps 5 --instances 2 --out "$TMP/out" --movie "$TMP/out/m.mp4" --quiet \
         >/dev/null 2>"$TMP/stub.err"
     st=$?
-    check "$so without functions: status 1 (got $st)" test "$st" = 1
-    check "$so without functions: one line naming it and its package $pkg" \
+    quiet "$so without functions: status 1 (got $st)" test "$st" = 1
+    quiet "$so without functions: one line naming it and its package $pkg" \
         sh -c "test \$(wc -l <'$TMP/stub.err') = 1 && grep -q 'recording needs $so (Debian package $pkg): .*undefined symbol' '$TMP/stub.err'"
-    check "$so without functions: no movie, no temporary" \
+    quiet "$so without functions: no movie, no temporary" \
         sh -c "! ls -A '$TMP/out' | grep -q m\\.mp4"
-    check "$so without functions: the run's own files are written" test -s "$TMP/out/summary.json"
+    quiet "$so without functions: the run's own files are written" test -s "$TMP/out/summary.json"
 done
 
-echo "$PASS passed, $FAIL failed"
-[ "$FAIL" = 0 ]
+tap_done
