@@ -293,16 +293,6 @@ void live_fig_opts_apply(const live_fig_opts *o, plot_figure *fig, plot_panel *p
 /* ------------------------------------------------------------------ */
 /* Export                                                              */
 
-static int fail(live_ui *u, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int fail(live_ui *u, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(u->status, sizeof u->status, fmt, ap);
-    va_end(ap);
-    u->status_error = 1;
-    return -1;
-}
 
 static void num(FILE *f, double v)
 {
@@ -597,7 +587,7 @@ int live_export(live_ui *u, const qnn_snapshot *sn, double w, double h, double u
     strftime(stamp, sizeof stamp, "qnnlab-%Y%m%d-%H%M%S", &tm);
     snprintf(tmp, sizeof tmp, "%s/.%s.%ld.tmp", u->export_root, stamp, (long)getpid());
     if (mkdir(tmp, 0777) != 0)
-        return fail(u, "export: cannot create a folder in '%s': %s; allowed: a writable directory (--export-dir)",
+        return live_refuse(u, "export: cannot create a folder in '%s': %s; allowed: a writable directory (--export-dir)",
                     u->export_root, strerror(errno));
     live_share(u);   /* state.json carries it (an empty string if it failed) */
     char err[512] = "";
@@ -629,7 +619,7 @@ int live_export(live_ui *u, const qnn_snapshot *sn, double w, double h, double u
     if (rc != 0) {
         int e = errno;
         remove_tree(tmp);
-        return fail(u, "export to '%s' failed (%s); nothing was kept", u->export_root, err[0] ? err : strerror(e));
+        return live_refuse(u, "export to '%s' failed (%s); nothing was kept", u->export_root, err[0] ? err : strerror(e));
     }
     /* a unique final name: -2, -3 ... when a folder of that second exists */
     snprintf(final, sizeof final, "%s/%s", u->export_root, stamp);
@@ -642,7 +632,7 @@ int live_export(live_ui *u, const qnn_snapshot *sn, double w, double h, double u
     if (rename(tmp, final) != 0) {
         int e = errno;
         remove_tree(tmp);
-        return fail(u, "export: cannot rename the folder in '%s': %s", u->export_root, strerror(e));
+        return live_refuse(u, "export: cannot rename the folder in '%s': %s", u->export_root, strerror(e));
     }
     snprintf(u->last_export, sizeof u->last_export, "%s", final);
     if (cerr[0])

@@ -6,6 +6,7 @@
 #include "qnn/text.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <ini.h>
 #include <math.h>
 #include <stdio.h>
@@ -1037,4 +1038,14 @@ void live_view_of(const live_ui *u, live_view *v)
     v->window = u->window;
     v->pins = u->pins;
     v->npins = u->npins;
+}
+
+int live_refuse(live_ui *u, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(u->status, sizeof u->status, fmt, ap);
+    va_end(ap);
+    u->status_error = 1;
+    return -1;
 }

@@ -209,6 +209,10 @@ typedef struct live_ui {
     struct live_record *record; /* the recording under way (keys v, V), or NULL */
 } live_ui;
 
+/* Puts a refusal (printf format) in u->status, marked as an error; returns
+ * -1 (what the live functions return when they refuse). */
+int live_refuse(live_ui *u, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* The view of u (its toggles and pins) for live_panels_build. */
 void live_view_of(const live_ui *u, live_view *v);
 

@@ -24,17 +24,7 @@ struct live_record {
     live_ui *shown;         /* a copy of the controls for drawing frames */
 };
 
-static int fail(live_ui *u, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-static int fail(live_ui *u, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(u->status, sizeof u->status, fmt, ap);
-    va_end(ap);
-    u->status_error = 1;
-    return -1;
-}
 
 static void record_free(live_record_t *r)
 {
@@ -54,12 +44,12 @@ int live_recording(const live_ui *u)
 int live_record_start(live_ui *u, int panel, int gif, double w, double h, double ui_scale)
 {
     if (u->record)
-        return fail(u, "already recording to %s; %s stops it", u->record->path, u->record->panel < 0 ? "v" : "V");
+        return live_refuse(u, "already recording to %s; %s stops it", u->record->path, u->record->panel < 0 ? "v" : "V");
     if (panel >= LIVE_NPANELS)
-        return fail(u, "record: panel %d; allowed: 0 .. %d, or the dashboard", panel, LIVE_NPANELS - 1);
+        return live_refuse(u, "record: panel %d; allowed: 0 .. %d, or the dashboard", panel, LIVE_NPANELS - 1);
     live_record_t *r = calloc(1, sizeof *r);
     if (!r)
-        return fail(u, "record: out of memory");
+        return live_refuse(u, "record: out of memory");
     r->panel = panel < 0 ? -1 : panel;
     r->fps = gif ? LIVE_RECORD_GIF_FPS : LIVE_RECORD_FPS;
     if (r->panel < 0) {
@@ -67,7 +57,7 @@ int live_record_start(live_ui *u, int panel, int gif, double w, double h, double
         double W = isfinite(w) ? floor(w) : 0, H = isfinite(h) ? floor(h) : 0;
         if (W < 64 || H < 64 || W > 8192 || H > 8192) {
             record_free(r);
-            return fail(u, "record: the dashboard is %.0f x %.0f pixels; allowed: 64 .. 8192 each", w, h);
+            return live_refuse(u, "record: the dashboard is %.0f x %.0f pixels; allowed: 64 .. 8192 each", w, h);
         }
         r->W = (int)W & ~1;
         r->H = (int)H & ~1;
@@ -82,14 +72,14 @@ int live_record_start(live_ui *u, int panel, int gif, double w, double h, double
     if (!r->shown || cairo_surface_status(r->sf) != CAIRO_STATUS_SUCCESS) {
         int W = r->W, H = r->H;
         record_free(r);
-        return fail(u, "record: cannot allocate a %d x %d image", W, H);
+        return live_refuse(u, "record: cannot allocate a %d x %d image", W, H);
     }
     live_stamped_path(u, "qnnlab", gif ? "gif" : "mp4", r->path, sizeof r->path);
     char err[1400];
     r->m = movie_open(r->path, r->W, r->H, r->fps, err, sizeof err);
     if (!r->m) {
         record_free(r);
-        return fail(u, "record: %s", err);
+        return live_refuse(u, "record: %s", err);
     }
     u->record = r;
     if (r->panel < 0)
@@ -157,7 +147,7 @@ int live_record_frame(live_ui *u, const qnn_snapshot *sn)
         movie_abort(r->m);
         u->record = NULL;
         record_free(r);
-        return fail(u, "recording stopped, nothing kept: %s", err);
+        return live_refuse(u, "recording stopped, nothing kept: %s", err);
     }
     return 1;
 }
@@ -166,7 +156,7 @@ int live_record_stop(live_ui *u)
 {
     live_record_t *r = u->record;
     if (!r)
-        return fail(u, "not recording");
+        return live_refuse(u, "not recording");
     u->record = NULL;
     const long n = movie_frames(r->m);
     const int fps = r->fps;
@@ -175,7 +165,7 @@ int live_record_stop(live_ui *u)
     int rc = movie_close(r->m, err, sizeof err);
     record_free(r);
     if (rc != 0)
-        return fail(u, "recording failed, nothing kept: %s", err);
+        return live_refuse(u, "recording failed, nothing kept: %s", err);
     snprintf(u->status, sizeof u->status, "recorded %s: %ld frame%s, %.1f s", path, n, n == 1 ? "" : "s",
              (double)n / fps);
     u->status_error = 0;
