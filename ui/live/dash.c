@@ -270,6 +270,20 @@ static void rounded(cairo_t *cr, plot_rect r, double rad)
     cairo_close_path(cr);
 }
 
+/* A box of the overlays (tour, circuit, replay): rounded, filled with
+ * the colour (fr, fg, fb), framed in the first palette colour. */
+static void framed_box(cairo_t *cr, plot_rect r, double s, double fr, double fg, double fb)
+{
+    double rgb[3];
+    plot_palette(0, rgb);
+    rounded(cr, r, 8 * s);
+    cairo_set_source_rgb(cr, fr, fg, fb);
+    cairo_fill_preserve(cr);
+    cairo_set_source_rgb(cr, rgb[0], rgb[1], rgb[2]);
+    cairo_set_line_width(cr, 1.5 * s);
+    cairo_stroke(cr);
+}
+
 static void draw_slider(cairo_t *cr, const live_layout *L, const live_ui *u, int i,
                         const qnn_params *req)
 {
@@ -461,14 +475,7 @@ static void draw_tour(cairo_t *cr, const live_layout *L, const live_ui *u)
     const live_tour *t = u->tour;
     const double s = L->u;
     const plot_rect r = L->tour;
-    double rgb[3];
-    plot_palette(0, rgb);
-    rounded(cr, r, 8 * s);
-    cairo_set_source_rgb(cr, 1.0, 0.99, 0.95);
-    cairo_fill_preserve(cr);
-    cairo_set_source_rgb(cr, rgb[0], rgb[1], rgb[2]);
-    cairo_set_line_width(cr, 1.5 * s);
-    cairo_stroke(cr);
+    framed_box(cr, r, s, 1.0, 0.99, 0.95);
     double f = 1.3;
     while (f > 0.6 && tour_content(cr, t, r, s, f, 0) > r.h)
         f *= 0.93;
@@ -534,12 +541,7 @@ static void draw_circuit(cairo_t *cr, const live_layout *L, const live_ui *u)
     cairo_set_source_rgba(cr, 0, 0, 0, 0.25);
     cairo_rectangle(cr, 0, 0, W, H);
     cairo_fill(cr);
-    rounded(cr, r, 8 * s);
-    cairo_set_source_rgb(cr, 1, 1, 1);
-    cairo_fill_preserve(cr);
-    cairo_set_source_rgb(cr, rgb[0], rgb[1], rgb[2]);
-    cairo_set_line_width(cr, 1.5 * s);
-    cairo_stroke(cr);
+    framed_box(cr, r, s, 1, 1, 1);
     cairo_save(cr);
     cairo_rectangle(cr, r.x, r.y, r.w, r.h);
     cairo_clip(cr);
@@ -743,14 +745,9 @@ static void draw_replay(cairo_t *cr, const live_layout *L, const qnn_snapshot *s
     if (bw < 60 * s || H < bh)
         return;
     const plot_rect r = {0.5 * (W - bw), 0.5 * (H - bh), bw, bh};
+    framed_box(cr, r, s, 1, 1, 1);
     double rgb[3];
     plot_palette(0, rgb);
-    rounded(cr, r, 8 * s);
-    cairo_set_source_rgb(cr, 1, 1, 1);
-    cairo_fill_preserve(cr);
-    cairo_set_source_rgb(cr, rgb[0], rgb[1], rgb[2]);
-    cairo_set_line_width(cr, 1.5 * s);
-    cairo_stroke(cr);
     char t[160];
     snprintf(t, sizeof t, "replaying step %ld of %ld", sn->step, sn->target_step);
     const double fs = 16 * s;
