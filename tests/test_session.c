@@ -996,20 +996,26 @@ static const char *const HLIVE[] = {"model", "random", "task", "supervised", "n"
 static void test_hessian_zeros(void **state)
 {
     (void)state;
+    /* The sanitizer stages (QNN_SANITIZED) check the same bookkeeping on the
+     * first two spectra (steps 0 and 60: 421 steps take a minute there);
+     * the zero count of the trained circuit is checked by the Release
+     * stage. */
+    const int full = getenv("QNN_SANITIZED") == NULL;
+    const long last = full ? 420 : 60;
     qnn_session *s = mk(HLIVE, 1);
-    assert_int_equal(qnn_session_advance(s, 421), 0);
+    assert_int_equal(qnn_session_advance(s, last + 1), 0);
     const qnn_snapshot *sn = qnn_session_acquire(s);
     const qnn_snap_hist *h = &sn->hist_now, *hp = &sn->hist_prev;
     assert_true(h->valid && hp->valid);
-    assert_int_equal(h->step, 420);
-    assert_int_equal(hp->step, 360);
+    assert_int_equal(h->step, last);
+    assert_int_equal(hp->step, last - 60);
     assert_int_equal(h->neig, 64);
     assert_int_equal(hp->neig, 64);
     assert_near(h->zero_tol, 1e-8, 0);
     const qnn_snap_hist *hs[2] = {h, hp};
     for (int j = 0; j < 2; j++) {
         const qnn_snap_hist *x = hs[j];
-        double amax = fmax(fabs(x->eig[0]), fabs(x->eig[x->neig - 1])), w = 0, wz = 0;
+        double amax = fmax(fabs(x->eig[0]), fabs(x->eig[x->neig - 1])), w = 0, wz = 0, wp = 0;
         size_t nz = 0, npos = 0;
         for (size_t k = 0; k < x->neig; k++) {
             if (k)
@@ -1018,6 +1024,8 @@ static void test_hessian_zeros(void **state)
             if (fabs(x->eig[k]) <= x->zero_tol * amax) {
                 nz++;
                 wz += x->eig_w[k];
+            } else if (x->eig[k] > 0) {
+                wp += x->eig_w[k];
             }
             npos += x->eig[k] > 0;
         }
@@ -1027,15 +1035,21 @@ static void test_hessian_zeros(void **state)
         assert_near(x->h_min, x->eig[0], 0);
         print_message("  step %ld: %zu zero, positive fraction %.3f of the rest (%.3f by sign)\n", x->step, nz,
                       x->frac_pos, (double)npos / x->neig);
-        assert_int_equal(nz, 60);
-        assert_near(x->frac_pos, 1.0, 0);
-        assert_true((double)npos / x->neig < 0.95);   /* the zeros' signs are noise */
+        /* the positive fraction of the nonzero rest, by weight */
+        assert_near(x->frac_pos, wp / (w - wz), 1e-12);
+        if (full) {
+            assert_int_equal(nz, 60);
+            assert_near(x->frac_pos, 1.0, 0);
+            assert_true((double)npos / x->neig < 0.95);   /* the zeros' signs are noise */
+        }
     }
     assert_true(h->eig != hp->eig);
     assert_true(memcmp(h->eig, hp->eig, 64 * sizeof(double)) != 0);
     /* the records' positive fraction is the same count, at the spectra's steps */
-    assert_near(sn->hfp[420], 1.0, 0);
-    assert_true(isnan(sn->hfp[419]));
+    if (full)
+        assert_near(sn->hfp[last], 1.0, 0);
+    assert_near(sn->hfp[last], h->frac_pos, 0);
+    assert_true(isnan(sn->hfp[last - 1]));
     qnn_snapshot_release(sn);
     qnn_session_free(s);
 }
