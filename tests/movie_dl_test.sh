@@ -60,9 +60,11 @@ quiet "run --movie m.gif: written (GIF89a)" sh -c "head -c 6 '$TMP/gif/m.gif' | 
 
 # --- a library without its functions -------------------------------------------
 # the sonames qnnlab asks for come from the FFmpeg headers it was built with
-avutil=$(strings -a "$QNNLAB" | grep -Em1 '^libavutil\.so\.[0-9]+$')
+# (not anchored at the start: a sanitizer build may put a printable byte of
+# its own just before the string, which `strings` then joins to it)
+avutil=$(strings -a "$QNNLAB" | grep -Eo 'libavutil\.so\.[0-9]+$' | head -n 1)
 quiet "qnnlab names libavutil by its soname ($avutil)" test -n "$avutil"
-avformat=$(strings -a "$QNNLAB" | grep -Em1 '^libavformat\.so\.[0-9]+$')
+avformat=$(strings -a "$QNNLAB" | grep -Eo 'libavformat\.so\.[0-9]+$' | head -n 1)
 for so in "$avutil" "$avformat"; do
     [ -n "$so" ] || continue
     rm -rf "$TMP/stub" "$TMP/out"
