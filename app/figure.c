@@ -308,78 +308,78 @@ static int build_figure_opts(const qnn_result *res, builder *b, plot_figure *fig
     return 0;
 }
 
-int qnn_write_figure(const qnn_result *res, int format, const char *path, char *err, size_t errlen)
-{
+/* A figure built for one call: build_figure (with the run's figure
+ * options when opts), or the message "out of memory ..." in err and -1
+ * (nothing to free then). Free with fig_arena_free(&x->b.a). */
+typedef struct built {
     builder b;
     plot_figure fig;
     char title[QNN_TEXT_MAX + 64];
-    if (build_figure_opts(res, &b, &fig, title, sizeof title) != 0) {
+} built;
+
+static int built_open(built *x, const qnn_result *res, int opts, char *err, size_t errlen)
+{
+    if ((opts ? build_figure_opts(res, &x->b, &x->fig, x->title, sizeof x->title)
+              : build_figure(res, &x->b, &x->fig, x->title, sizeof x->title)) != 0) {
         snprintf(err, errlen, "out of memory while building the figure");
-        fig_arena_free(&b.a);
+        fig_arena_free(&x->b.a);
         return -1;
     }
-    int rc = plot_write(&fig, (plot_format)format, path, err, errlen);
-    fig_arena_free(&b.a);
+    return 0;
+}
+
+int qnn_write_figure(const qnn_result *res, int format, const char *path, char *err, size_t errlen)
+{
+    built x;
+    if (built_open(&x, res, 1, err, errlen) != 0)
+        return -1;
+    int rc = plot_write(&x.fig, (plot_format)format, path, err, errlen);
+    fig_arena_free(&x.b.a);
     return rc;
 }
 
 int qnn_draw_figure(const qnn_result *res, cairo_t *cr, double w, double h, char *err, size_t errlen)
 {
-    builder b;
-    plot_figure fig;
-    char title[QNN_TEXT_MAX + 64];
-    if (build_figure(res, &b, &fig, title, sizeof title) != 0) {
-        snprintf(err, errlen, "out of memory while building the figure");
-        fig_arena_free(&b.a);
+    built x;
+    if (built_open(&x, res, 0, err, errlen) != 0)
         return -1;
-    }
-    plot_draw(cr, &fig, w, h);
-    fig_arena_free(&b.a);
+    plot_draw(cr, &x.fig, w, h);
+    fig_arena_free(&x.b.a);
     return 0;
 }
 
 int qnn_figure_limits(const qnn_result *res, double (*lim)[4], int max, double *wpt, double *hpt, char *err,
                       size_t errlen)
 {
-    builder b;
-    plot_figure fig;
-    char title[QNN_TEXT_MAX + 64];
-    if (build_figure_opts(res, &b, &fig, title, sizeof title) != 0) {
-        snprintf(err, errlen, "out of memory while building the figure");
-        fig_arena_free(&b.a);
+    built x;
+    if (built_open(&x, res, 1, err, errlen) != 0)
         return -1;
-    }
-    int n = (int)fig.npanels;
+    int n = (int)x.fig.npanels;
     for (int i = 0; i < n && i < max; i++)
-        plot_panel_limits(&fig.panels[i], &lim[i][0], &lim[i][1], &lim[i][2], &lim[i][3]);
+        plot_panel_limits(&x.fig.panels[i], &lim[i][0], &lim[i][1], &lim[i][2], &lim[i][3]);
     if (wpt)
-        *wpt = fig.width;
+        *wpt = x.fig.width;
     if (hpt)
-        *hpt = fig.height;
-    fig_arena_free(&b.a);
+        *hpt = x.fig.height;
+    fig_arena_free(&x.b.a);
     return n;
 }
 
 int qnn_draw_figure_with(const qnn_result *res, const double (*lim)[4], int nlim, cairo_t *cr, double w, double h,
                          char *err, size_t errlen)
 {
-    builder b;
-    plot_figure fig;
-    char title[QNN_TEXT_MAX + 64];
-    if (build_figure_opts(res, &b, &fig, title, sizeof title) != 0) {
-        snprintf(err, errlen, "out of memory while building the figure");
-        fig_arena_free(&b.a);
+    built x;
+    if (built_open(&x, res, 1, err, errlen) != 0)
         return -1;
-    }
-    if (lim && nlim == (int)fig.npanels)
+    if (lim && nlim == (int)x.fig.npanels)
         for (int i = 0; i < nlim; i++) {
-            plot_panel *pn = (plot_panel *)&fig.panels[i];
+            plot_panel *pn = (plot_panel *)&x.fig.panels[i];
             pn->xmin = lim[i][0];
             pn->xmax = lim[i][1];
             pn->ymin = lim[i][2];
             pn->ymax = lim[i][3];
         }
-    plot_draw(cr, &fig, w, h);
-    fig_arena_free(&b.a);
+    plot_draw(cr, &x.fig, w, h);
+    fig_arena_free(&x.b.a);
     return 0;
 }
