@@ -277,14 +277,25 @@ mkdir -p "$work/full"
 GDK_SCALE=2 "$QNNLAB" gui default --fullscreen --export-dir "$work/full" >"$work/out-full.txt" 2>"$work/err-full.txt" &
 app=$!
 xvfb_window "$app" '^qnnlab' 30 || fail "fullscreen: no window appeared"
-sleep 1
+for i in $(seq 150); do   # polled, up to 30 s (see below)
+  [ "$(geom)" = "0 0 1920 1080" ] && break
+  sleep 0.2
+done
 [ "$(geom)" = "0 0 1920 1080" ] || fail "--fullscreen: the window is at $(geom), want 0 0 1920 1080"
+# (the window answers between two frames: under a sanitizer on a loaded
+# machine that can take seconds, so the geometry is polled, up to 30 s)
 key F11
-sleep 1
-read -r x y ww wh <<<"$(geom)"
+for i in $(seq 150); do
+  read -r x y ww wh <<<"$(geom)"
+  [ "$ww" -lt 1920 ] && [ "$x" -gt 0 ] && break
+  sleep 0.2
+done
 [ "$ww" -lt 1920 ] && [ "$x" -gt 0 ] || fail "F11 did not leave full screen: $x $y $ww $wh"
 key F11
-sleep 1
+for i in $(seq 150); do
+  [ "$(geom)" = "0 0 1920 1080" ] && break
+  sleep 0.2
+done
 [ "$(geom)" = "0 0 1920 1080" ] || fail "F11: the window is at $(geom), want 0 0 1920 1080"
 read -r pw ph band left right <<<"$(shoot "$work/full" 1)"
 [ "$pw" = 1920 ] && [ "$ph" = 1080 ] || fail "fullscreen: the screenshot is ${pw}x$ph, want 1920x1080"
