@@ -234,12 +234,14 @@ pngs() { ls "$work"/x/qnnlab-sw-"$1"-*.png 2>/dev/null | head -1; }
 key Down
 sleep 0.5
 key e
-for i in $(seq 50); do [ -n "$(pngs point2)" ] && break; sleep 0.1; done
+# (up to 30 s: the export draws and writes three figures; under a sanitizer
+# on a loaded machine that took more than the 5 s this waited before)
+for i in $(seq 300); do [ -n "$(pngs point2)" ] && break; sleep 0.1; done
 [ -n "$(pngs point2)" ] || fail "e after Down: no PNG of point 2's figure"
 key Tab
 sleep 0.3
 key e
-for i in $(seq 50); do [ -n "$(pngs sweep)" ] && break; sleep 0.1; done
+for i in $(seq 300); do [ -n "$(pngs sweep)" ] && break; sleep 0.1; done
 [ -n "$(pngs sweep)" ] || fail "e after Tab: no PNG of the sweep's figure"
 for f in "$(pngs point2)" "$(pngs sweep)"; do
   [ "$(head -c 8 "$f" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ] || fail "$f is not a PNG"
@@ -280,7 +282,7 @@ rc=0; xvfb_window "$app" '^qnnlab — sweep' 30 || rc=$?
 [ "$rc" = 0 ] || fail "zero steps: no window (status $rc)"
 sleep 1
 key e
-for i in $(seq 50); do ls "$work"/x0/qnnlab-sw0-point1-*.png >/dev/null 2>&1 && break; sleep 0.1; done
+for i in $(seq 300); do ls "$work"/x0/qnnlab-sw0-point1-*.png >/dev/null 2>&1 && break; sleep 0.1; done
 ls "$work"/x0/qnnlab-sw0-point1-*.png >/dev/null 2>&1 || fail "zero steps: e wrote no PNG of point 1: $(cat "$work/err-gui0.txt")"
 xdotool key --window "$W" q 2>/dev/null || true
 xdotool keyup q 2>/dev/null || true
