@@ -23,7 +23,7 @@
 #   2 ASan+UBSan    357 s    616 s
 #   3 TSan          533 s    795 s
 #   4 fuzz          8 x 20 s of fuzzing, about 3 minutes with its build
-# Issue 23 (58 tests, machine shared): Release 432 s, ASan 618 s.
+# Issue 23 (58 tests, machine shared): Release 432 s, ASan 618 s, TSan 742 s.
 # Whole run about 30 minutes, with the builds. Every ctest timeout is
 # at least three times the test's loaded time (tests/CMakeLists.txt).
 set -euo pipefail
