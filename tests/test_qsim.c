@@ -28,6 +28,7 @@
 
 #include "qnn/qcircuit.h"
 #include "qnn/pauli_sum.h"
+#include "qnn/simd.h"
 #include "reference.h"
 
 #define TOL 1e-12
@@ -569,6 +570,49 @@ static void test_mixed_multi_observable(void **st)
     gsl_rng_free(r);
 }
 
+/* The two-qubit rotations (rxx, ryy, rzx: the dense 4x4 kernels of
+ * qnn/gate2.h) and the uncontrolled 1-qubit rotations on wider states, on
+ * every SIMD path: operands low (both in one vector register), mixed and
+ * high, in both orders, n = 6, 8 (10 on the highest path); states
+ * against the dense product, gradients against finite differences. */
+static void test_two_qubit_rotations_wide(void **st)
+{
+    (void)st;
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, 24);
+    for (int level = QNN_SIMD_SCALAR; level <= qnn_simd_max(); level++) {
+        qnn_simd_set(level);
+        /* n = 10 (a 1024 x 1024 dense reference per gate) on the top path only */
+        for (int n = 6; n <= (level == qnn_simd_max() ? 10 : 8); n += 2) {
+            const int pairs[][2] = {{0, 1}, {1, 0}, {0, n - 1}, {n - 2, 1}, {1, 4},
+                                    {n - 1, n - 3}, {3, 2}, {2, n - 1}};
+            const int kinds[3] = {QNN_G_RXX, QNN_G_RYY, QNN_G_RZX};
+            spec sp = {.n = n};
+            for (int q = 0; q < n; q++) {
+                add_gate(r, &sp, QNN_G_U, 1);
+                sp.q[sp.ng - 1][0] = q;
+            }
+            for (int k = 0; k < 8; k++) {
+                add_gate(r, &sp, kinds[k % 3], 0);
+                sp.q[sp.ng - 1][0] = pairs[k][0];
+                sp.q[sp.ng - 1][1] = pairs[k][1];
+                add_gate(r, &sp, k % 2 ? QNN_G_RX : QNN_G_RY, 0);
+                sp.q[sp.ng - 1][0] = (int[]){0, 1, 2, n - 1}[k % 4];
+            }
+            double th[NP], x[NF];
+            random_theta(r, th, x);
+            obs_buf o[2];
+            random_obs(r, n, 3, &o[0]);
+            random_obs(r, n, 2, &o[1]);
+            const qnn_pauli_sum *obs[2] = {&o[0].s, &o[1].s};
+            check_values(&sp, th, x, 2, obs);
+            assert_true(check_grad(&sp, th, x, 2, obs, "two-qubit rotations") > 1e-6);
+        }
+    }
+    qnn_simd_set(-1);
+    gsl_rng_free(r);
+}
+
 /* A feature moves the state (x matters) but has no entry in grad; the
  * parameters' gradient at fixed x still matches finite differences; a
  * parameter shared by four gates sums its uses. */
@@ -861,6 +905,7 @@ int main(void)
         cmocka_unit_test(test_every_kind_grad),
         cmocka_unit_test(test_parametric_kind_alone),
         cmocka_unit_test(test_mixed_multi_observable),
+        cmocka_unit_test(test_two_qubit_rotations_wide),
         cmocka_unit_test(test_features_and_sharing),
         cmocka_unit_test(test_empty),
         cmocka_unit_test(test_one_qubit),

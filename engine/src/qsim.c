@@ -53,7 +53,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "qnn/gate2.h"
 #include "qnn/qcircuit.h"
+
+#ifndef M1_VECTOR
+#define M1_VECTOR 1
+#endif
 
 enum { OP_ID = 0, OP_X, OP_SWAP, OP_D1, OP_M1, OP_D2, OP_M2 };
 
@@ -390,6 +395,7 @@ static void gate_apply(const sgate *sg, double *restrict v, size_t D, int adj)
     const size_t s0 = (size_t)1 << sg->t0;
     const size_t s1 = sg->t1 >= 0 ? (size_t)1 << sg->t1 : 0;
     const qnn_cplx *m = adj ? sg->ma : sg->m;
+    const int n = (int)__builtin_ctzll((unsigned long long)D);
     switch (sg->op) {
     case OP_ID:
         break;
@@ -412,6 +418,10 @@ static void gate_apply(const sgate *sg, double *restrict v, size_t D, int adj)
         break;
     }
     case OP_M1: {
+        if (sg->nb == 1 && M1_VECTOR) {
+            qnn_gate1_apply((qnn_cplx *)v, n, sg->t0, m, 0);
+            break;
+        }
         double c[8];
         cplx_split(m, 4, c);
         FOR_PAIRS(sg, D, i0, i1, m1_pair(v, i0, i1, c));
@@ -435,6 +445,10 @@ static void gate_apply(const sgate *sg, double *restrict v, size_t D, int adj)
         break;
     }
     case OP_M2: {
+        if (cm == 0 && sg->nb == 2) { /* uncontrolled: the vector kernels */
+            qnn_gate2_apply((qnn_cplx *)v, n, sg->t0, sg->t1, m, 0);
+            break;
+        }
         double mr[16], mi[16];
         for (int j = 0; j < 16; j++) {
             mr[j] = creal(m[j]);
