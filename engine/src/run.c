@@ -1,6 +1,7 @@
 #include "qnn/run.h"
 #include "qnn/hessian.h"
 #include "qnn/model.h"
+#include "qnn/par.h"
 #include "qnn/pool.h"
 
 #include <gsl/gsl_cblas.h>
@@ -61,6 +62,7 @@ typedef struct job {
     char err[512];
     qnn_progress_fn progress;
     void *ctx;
+    int kernel_threads;       /* each worker's kernel threads (qnn/par.h) */
 } job;
 
 static int record_due(long t, long T, int every) { return t % every == 0 || t == T; }
@@ -196,6 +198,9 @@ static void worker(qnn_pool *pool, int w, void *arg)
 {
     (void)w;
     job *jb = arg;
+    /* worker 0 is the caller's thread: its own count is given back */
+    const int had = qnn_par_threads();
+    qnn_par_set_threads(jb->kernel_threads);
     for (long i; (i = qnn_pool_next(pool)) >= 0;) {
         if (run_one(jb, (int)i) != 0) {
             qnn_pool_stop(pool);
@@ -207,6 +212,7 @@ static void worker(qnn_pool *pool, int w, void *arg)
             atomic_store(&jb->stop, 1);
         pthread_mutex_unlock(&jb->lock);
     }
+    qnn_par_set_threads(had);
 }
 
 static int mean_kernel(qnn_run *run)
@@ -311,6 +317,9 @@ int qnn_run_execute(const qnn_params *p, qnn_progress_fn progress, void *ctx,
         return qnn_fail(err, errlen, QNN_E_NOMEM, "out of memory for %d instances", p->instances);
     }
     int threads = p->threads > 0 ? p->threads : qnn_run_default_threads();
+    /* fewer instances than threads: the spare threads split the state-
+     * vector kernels of each instance (bit-identical for any split) */
+    const int kernel_threads = threads > p->instances ? threads / p->instances : 1;
     if (threads > p->instances)
         threads = p->instances;
     run->threads_used = threads;
@@ -322,6 +331,7 @@ int qnn_run_execute(const qnn_params *p, qnn_progress_fn progress, void *ctx,
     jb.run = run;
     jb.progress = progress;
     jb.ctx = ctx;
+    jb.kernel_threads = kernel_threads;
     pthread_mutex_init(&jb.lock, NULL);
     qnn_instance *lender = NULL;
     if (p->resample == QNN_RESAMPLE_THETA) {

@@ -6,6 +6,8 @@
  * (session_impl.h). */
 #include "session_impl.h"
 #include "qnn/entangle.h"
+#include "qnn/par.h"
+#include "qnn/run.h"
 
 #include <errno.h>
 #include <math.h>
@@ -419,6 +421,10 @@ int qnn_session_advance(qnn_session *s, long n)
 static void *worker(void *arg)
 {
     qnn_session *s = arg;
+    /* this one thread steps every instance in turn: each instance's
+     * kernels may use every core (they split from n = 14 on; the results
+     * do not depend on it) */
+    qnn_par_set_threads(qnn_run_default_threads());
     const int built = qnn_ses_ensure_built(s);
     if (built != 0) {
         qnn_ses_publish(s, 0, 0);

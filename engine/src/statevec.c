@@ -14,12 +14,17 @@
  */
 #include "qnn/statevec.h"
 
+#include "qnn/par.h"
+
 #include <cblas.h>
 #include <math.h>
 
 /* Low index bits whose signs come from the table: 2^10 doubles (8 KiB). */
 #define SIGN_TABLE_BITS 10
 #define SIGN_TABLE_LEN ((size_t)1 << SIGN_TABLE_BITS)
+/* States of at least this many amplitudes split their work over the
+ * calling thread's kernel threads (qnn/par.h). */
+#define PAR_MIN ((size_t)1 << 14)
 
 static inline double sign_of(uint32_t b, uint32_t z)
 {
@@ -85,21 +90,38 @@ void qnn_pauli_format(qnn_pauli p, int n, char *buf)
     buf[n] = '\0';
 }
 
-void qnn_pauli_apply(qnn_pauli p, int n, const qnn_cplx *in, qnn_cplx *out)
-{
-    const size_t D = (size_t)1 << n;
-    const double *a = (const double *)in;
-    double *o = (double *)out;
+typedef struct apply_job {
+    qnn_pauli p;
+    const double *a;
+    double *o;
     double pr, pi;
-    ipow(qnn_pauli_ny(p), &pr, &pi);
-    for (size_t b = 0; b < D; b++) {
-        const double sg = sign_of((uint32_t)b, p.z);
-        const double fr = sg * pr, fi = sg * pi;
+} apply_job;
+
+/* out[b ^ x] for b in [b0, b1): each output written by one b. */
+static void apply_range(void *ctx, size_t b0, size_t b1)
+{
+    const apply_job *j = ctx;
+    const double *a = j->a;
+    double *o = j->o;
+    for (size_t b = b0; b < b1; b++) {
+        const double sg = sign_of((uint32_t)b, j->p.z);
+        const double fr = sg * j->pr, fi = sg * j->pi;
         const double ar = a[2 * b], ai = a[2 * b + 1];
-        const size_t t = b ^ p.x;
+        const size_t t = b ^ j->p.x;
         o[2 * t] = fr * ar - fi * ai;
         o[2 * t + 1] = fr * ai + fi * ar;
     }
+}
+
+void qnn_pauli_apply(qnn_pauli p, int n, const qnn_cplx *in, qnn_cplx *out)
+{
+    const size_t D = (size_t)1 << n;
+    apply_job j = {p, (const double *)in, (double *)out, 0.0, 0.0};
+    ipow(qnn_pauli_ny(p), &j.pr, &j.pi);
+    if (D >= PAR_MIN)
+        qnn_par_for(D, SIGN_TABLE_LEN, apply_range, &j);
+    else
+        apply_range(&j, 0, D);
 }
 
 /* ---- exp(i theta P) ------------------------------------------------------
@@ -276,12 +298,16 @@ static inline void touch(const double *p, size_t len)
         (void)q[k];
 }
 
+/* Tiles [k0, k1) of the walk: with pairs inside tiles (half < W) tile k
+ * starts at k W; otherwise tile k is the k-th tile of lower ends (bit h
+ * clear), paired with the tile at w0 ^ xhi. */
 static inline __attribute__((always_inline)) void
-rotate_pairs(const rot_plan *pl, double *v, size_t D, int imag)
+rotate_pairs(const rot_plan *pl, double *v, size_t k0, size_t k1, int imag)
 {
     const size_t W = pl->W, half = pl->half;
     if (half < W) {
-        for (size_t w0 = 0; w0 < D; w0 += W) {
+        for (size_t k = k0; k < k1; k++) {
+            const size_t w0 = k * W;
             const double sbk = sign_of((uint32_t)w0, pl->z) * pl->kappa;
             double *win = v + 2 * w0;
             if (pl->touched)
@@ -290,16 +316,43 @@ rotate_pairs(const rot_plan *pl, double *v, size_t D, int imag)
         }
         return;
     }
-    const size_t xhi = pl->x & ~(W - 1);
-    for (size_t base = 0; base < D; base += 2 * half) {
-        for (size_t w0 = base; w0 < base + half; w0 += W) {
-            const double sbk = sign_of((uint32_t)w0, pl->z) * pl->kappa;
-            double *A = v + 2 * w0, *B = v + 2 * (w0 ^ xhi);
-            if (pl->touched)
-                touch(B, W);
-            tile_cross(pl, A, B, sbk, imag);
-        }
+    const size_t xhi = pl->x & ~(W - 1), per = half / W;
+    for (size_t k = k0; k < k1; k++) {
+        const size_t w0 = (k / per) * 2 * half + (k % per) * W;
+        const double sbk = sign_of((uint32_t)w0, pl->z) * pl->kappa;
+        double *A = v + 2 * w0, *B = v + 2 * (w0 ^ xhi);
+        if (pl->touched)
+            touch(B, W);
+        tile_cross(pl, A, B, sbk, imag);
     }
+}
+
+typedef struct rot_job {
+    const rot_plan *pl;
+    double *v;
+    double s, c;    /* diagonal: sin, cos */
+} rot_job;
+
+static void rot_diag_tiles(void *ctx, size_t k0, size_t k1)
+{
+    const rot_job *j = ctx;
+    const rot_plan *pl = j->pl;
+    for (size_t k = k0; k < k1; k++) {
+        const size_t w0 = k * pl->W;
+        diag_run(j->v + 2 * w0, pl->W, pl->tab, sign_of((uint32_t)w0, pl->z) * j->s, j->c);
+    }
+}
+
+static void rot_imag_tiles(void *ctx, size_t k0, size_t k1)
+{
+    const rot_job *j = ctx;
+    rotate_pairs(j->pl, j->v, k0, k1, 1);
+}
+
+static void rot_real_tiles(void *ctx, size_t k0, size_t k1)
+{
+    const rot_job *j = ctx;
+    rotate_pairs(j->pl, j->v, k0, k1, 0);
 }
 
 void qnn_pauli_rotate(qnn_pauli p, int n, double theta, qnn_cplx *psi)
@@ -310,21 +363,28 @@ void qnn_pauli_rotate(qnn_pauli p, int n, double theta, qnn_cplx *psi)
     const size_t W = D < SIGN_TABLE_LEN ? D : SIGN_TABLE_LEN;
     double tab[SIGN_TABLE_LEN];
     fill_signs(tab, W, p.z);
+    rot_plan pl;
+    pl.x = p.x;
+    pl.z = p.z;
+    pl.W = W;
+    pl.tab = tab;
+    rot_job job = {&pl, v, s, c};
+    /* tiles are split over the kernel threads from PAR_MIN amplitudes on;
+     * each tile is updated by one thread, the same way for any count */
+    const int par = D >= PAR_MIN;
 
     if (p.x == 0) {
-        for (size_t w0 = 0; w0 < D; w0 += W)
-            diag_run(v + 2 * w0, W, tab, sign_of((uint32_t)w0, p.z) * s, c);
+        if (par)
+            qnn_par_for(D / W, 1, rot_diag_tiles, &job);
+        else
+            rot_diag_tiles(&job, 0, D / W);
         return;
     }
 
     const int ny = qnn_pauli_ny(p);
     static const double sgn4[4] = {1.0, -1.0, -1.0, 1.0};
-    rot_plan pl;
-    pl.x = p.x;
-    pl.z = p.z;
     pl.h = 31 - __builtin_clz(p.x);
     pl.half = (size_t)1 << pl.h;
-    pl.W = W;
     pl.rest = (p.x & (W - 1)) & ~pl.half;
     int t;
     if (pl.rest)
@@ -346,28 +406,51 @@ void qnn_pauli_rotate(qnn_pauli p, int n, double theta, qnn_cplx *psi)
     }
     pl.c = c;
     pl.kappa = sgn4[ny & 3] * s;
-    pl.tab = tab;
 
-    if ((ny & 1) == 0)
-        rotate_pairs(&pl, v, D, 1);
+    const size_t tiles = pl.half < W ? D / W : D / (2 * W);
+    qnn_par_fn fn = (ny & 1) == 0 ? rot_imag_tiles : rot_real_tiles;
+    if (par)
+        qnn_par_for(tiles, 1, fn, &job);
     else
-        rotate_pairs(&pl, v, D, 0);
+        fn(&job, 0, tiles);
+}
+
+/* Reductions go through qnn_par_sum: sums over chunks of QNN_PAR_CHUNK
+ * amplitudes, added in chunk order, so the bits do not depend on the
+ * thread count; up to one chunk (n <= 14) this is the plain serial loop. */
+typedef struct inner_job {
+    qnn_pauli p;
+    const double *A, *B;
+} inner_job;
+
+static void inner_chunk(void *ctx, size_t j0, size_t j1, double *acc)
+{
+    const inner_job *jb = ctx;
+    const double *A = jb->A, *B = jb->B;
+    double sr = acc[0], si = acc[1];
+    for (size_t j = j0; j < j1; j++) {
+        const size_t t = j ^ jb->p.x;
+        const double sg = sign_of((uint32_t)j, jb->p.z);
+        const double ar = A[2 * t], ai = A[2 * t + 1];
+        const double br = B[2 * j], bi = B[2 * j + 1];
+        sr += sg * (ar * br + ai * bi);
+        si += sg * (ar * bi - ai * br);
+    }
+    acc[0] = sr;
+    acc[1] = si;
 }
 
 qnn_cplx qnn_pauli_inner(qnn_pauli p, int n, const qnn_cplx *a, const qnn_cplx *b)
 {
     /* <a|P|b> = i^ny sum_j sigma(j) conj(a_{j^x}) b_j. */
     const size_t D = (size_t)1 << n;
-    const double *A = (const double *)a, *B = (const double *)b;
-    double sr = 0.0, si = 0.0;
-    for (size_t j = 0; j < D; j++) {
-        const size_t t = j ^ p.x;
-        const double sg = sign_of((uint32_t)j, p.z);
-        const double ar = A[2 * t], ai = A[2 * t + 1];
-        const double br = B[2 * j], bi = B[2 * j + 1];
-        sr += sg * (ar * br + ai * bi);
-        si += sg * (ar * bi - ai * br);
-    }
+    inner_job jb = {p, (const double *)a, (const double *)b};
+    double acc[2] = {0.0, 0.0};
+    if (D <= QNN_PAR_CHUNK)
+        inner_chunk(&jb, 0, D, acc);
+    else
+        qnn_par_sum(D, 2, inner_chunk, &jb, acc);
+    const double sr = acc[0], si = acc[1];
     double pr, pi;
     ipow(qnn_pauli_ny(p), &pr, &pi);
     return CMPLX(pr * sr - pi * si, pr * si + pi * sr);
@@ -378,26 +461,53 @@ double qnn_pauli_expect(qnn_pauli p, int n, const qnn_cplx *psi)
     return creal(qnn_pauli_inner(p, n, psi, psi));
 }
 
-qnn_cplx qnn_vec_dot(size_t len, const qnn_cplx *a, const qnn_cplx *b)
+typedef struct dot_job {
+    const double *A, *B;
+} dot_job;
+
+static void dot_chunk(void *ctx, size_t j0, size_t j1, double *acc)
 {
-    const double *A = (const double *)a, *B = (const double *)b;
-    double sr = 0.0, si = 0.0;
-    for (size_t j = 0; j < len; j++) {
+    const dot_job *jb = ctx;
+    const double *A = jb->A, *B = jb->B;
+    double sr = acc[0], si = acc[1];
+    for (size_t j = j0; j < j1; j++) {
         const double ar = A[2 * j], ai = A[2 * j + 1];
         const double br = B[2 * j], bi = B[2 * j + 1];
         sr += ar * br + ai * bi;
         si += ar * bi - ai * br;
     }
-    return CMPLX(sr, si);
+    acc[0] = sr;
+    acc[1] = si;
+}
+
+qnn_cplx qnn_vec_dot(size_t len, const qnn_cplx *a, const qnn_cplx *b)
+{
+    dot_job jb = {(const double *)a, (const double *)b};
+    double acc[2] = {0.0, 0.0};
+    if (len <= QNN_PAR_CHUNK)
+        dot_chunk(&jb, 0, len, acc);
+    else
+        qnn_par_sum(len, 2, dot_chunk, &jb, acc);
+    return CMPLX(acc[0], acc[1]);
+}
+
+static void norm2_chunk(void *ctx, size_t j0, size_t j1, double *acc)
+{
+    const double *A = ctx;
+    double s = acc[0];
+    for (size_t j = 2 * j0; j < 2 * j1; j++)
+        s += A[j] * A[j];
+    acc[0] = s;
 }
 
 double qnn_vec_norm2(size_t len, const qnn_cplx *a)
 {
-    const double *A = (const double *)a;
-    double s = 0.0;
-    for (size_t j = 0; j < 2 * len; j++)
-        s += A[j] * A[j];
-    return s;
+    double acc[1] = {0.0};
+    if (len <= QNN_PAR_CHUNK)
+        norm2_chunk((void *)a, 0, len, acc);
+    else
+        qnn_par_sum(len, 1, norm2_chunk, (void *)a, acc);
+    return acc[0];
 }
 
 void qnn_dense_apply(size_t D, const qnn_cplx *A, int adjoint, size_t m,

@@ -1,6 +1,13 @@
 /* An ensemble run: R instances of one parameter set, stepped on worker
  * threads (each instance on one thread from start to end, so results do not
- * depend on the number of threads), with their records kept in memory. */
+ * depend on the number of threads), with their records kept in memory.
+ *
+ * Threads: the `threads` key is the number of worker threads; with fewer
+ * instances than that, min(threads, R) workers step the instances and each
+ * gets threads / R kernel threads (qnn/par.h) that split its state-vector
+ * kernels (a single large circuit uses every core). Kernel threads use a
+ * fixed partition and chunk-ordered sums, so the results stay bit for bit
+ * those of one thread. */
 #ifndef QNN_RUN_H
 #define QNN_RUN_H
 
