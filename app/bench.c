@@ -147,6 +147,7 @@ int qnn_cmd_bench(const qnn_command *self, int argc, char **argv)
         rc = QNN_EXIT_FAILURE;
     json_object_set_new(root, "workloads", jw);
     bench_section_bandwidth(&o, root);
+    bench_section_kernels(&o, root);
     if (bench_section_entropy(&o, root))
         rc = QNN_EXIT_FAILURE;
     bench_section_hessian(&o, root);

@@ -454,7 +454,8 @@ int bench_check_only(const char *only)
         int ok = (k == 9 && !strncmp(t, "bandwidth", 9)) ||
                  (k == strlen(ENTROPY_ID) && !strncmp(t, ENTROPY_ID, k)) ||
                  (k == strlen(HESSIAN_ID) && !strncmp(t, HESSIAN_ID, k)) ||
-                 (k == strlen(ASYM_SCALING_ID) && !strncmp(t, ASYM_SCALING_ID, k));
+                 (k == strlen(ASYM_SCALING_ID) && !strncmp(t, ASYM_SCALING_ID, k)) ||
+                 bench_kernel_id(t, k);
         for (int i = 0; i < NREF && !ok; i++)
             ok = strlen(reference[i].id) == k && !strncmp(t, reference[i].id, k);
         for (int i = 0; i < NASYM && !ok; i++)

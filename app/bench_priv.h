@@ -135,6 +135,17 @@ void bench_section_asym_scaling(const bench_opts *o, const machine *mc, json_t *
  * "bandwidth"). */
 void bench_section_bandwidth(const bench_opts *o, json_t *root);
 
+/* bench_gates.c */
+/* 1 when the k characters at t name one of its sections (gates, fusion,
+ * threads, window). */
+int bench_kernel_id(const char *t, size_t k);
+
+/* The state-vector kernels: the dense 2-qubit gate per pair and SIMD level
+ * (root's "gates"), a brickwork layer gate by gate and fused ("fusion"), a
+ * brickwork step on 1 and 2 kernel threads ("threads") and the live
+ * window's engine rate ("window"), each when selected. */
+void bench_section_kernels(const bench_opts *o, json_t *root);
+
 /* bench_observers.c */
 /* The entanglement observer and its parts (root's "entropy"). 1 when a
  * case failed, else 0. */
