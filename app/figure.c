@@ -293,9 +293,25 @@ static int build_figure(const qnn_result *res, builder *b, plot_figure *fig, cha
     default:
         /* the training figure of the models whose records are not steps
          * of a QNN */
-        return !strcmp(p0->model->figure, "carleman") ? fig_carleman(res, b, fig)
-             : !strcmp(p0->model->figure, "mlp") ? fig_mlp(res, b, fig) : fig_training(res, b, fig);
+        return fig_kind_of(p0->model)->draw(res, b, fig);
     }
+}
+
+/* The training figures a model class can name in its `figure` field
+ * (qnn_model_class.figure, engine/include/qnn/model.h): the drawing, and
+ * whether the error panel shows the loss. The first is the default. */
+static const fig_kind fig_kinds[] = {
+    {"training", fig_training, 0},
+    {"mlp", fig_mlp, 1},
+    {"carleman", fig_carleman, 0},
+};
+
+const fig_kind *fig_kind_of(const qnn_model_class *cls)
+{
+    for (size_t i = 0; cls && cls->figure && i < sizeof fig_kinds / sizeof fig_kinds[0]; i++)
+        if (!strcmp(cls->figure, fig_kinds[i].name))
+            return &fig_kinds[i];
+    return &fig_kinds[0];
 }
 
 /* build_figure, then the run's figure options (size, style, title ...):

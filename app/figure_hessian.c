@@ -333,7 +333,7 @@ static int hess_progress(hess_fig *t)
         pn->note_corner = PLOT_LOWER_RIGHT;
         return 0;
     }
-    const int use_loss = p0->curve == QNN_CURVE_LOSS || !strcmp(p0->model->figure, "mlp");
+    const int use_loss = p0->curve == QNN_CURVE_LOSS || fig_kind_of(p0->model)->loss;
     const int rms = p0->m > 1 && (p0->task == QNN_TASK_SUPERVISED || p0->model->kernel_unit ||
                                   qnn_model_has(p0->model, QNN_CAP_FLOW));
     pn->title = use_loss ? "training loss" : rms ? "training error (rms residual)" : "training error";

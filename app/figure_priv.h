@@ -86,5 +86,14 @@ int fig_histogram(const qnn_result *res, builder *b, plot_figure *fig);  /* figu
 int fig_mlp(const qnn_result *res, builder *b, plot_figure *fig);        /* figure_mlp.c */
 int fig_hessian(const qnn_result *res, builder *b, plot_figure *fig);    /* figure_hessian.c */
 int fig_carleman(const qnn_result *res, builder *b, plot_figure *fig);   /* figure_carleman.c */
+/* A training figure a model class names (qnn_model_class.figure): its
+ * drawing and whether its error panel shows the loss; fig_kind_of gives
+ * the class's, "training" when it names none or one not drawn here. */
+typedef struct fig_kind {
+    const char *name;
+    int (*draw)(const qnn_result *res, builder *b, plot_figure *fig);
+    int loss;
+} fig_kind;
+const fig_kind *fig_kind_of(const qnn_model_class *cls);             /* figure.c */
 
 #endif

@@ -324,6 +324,16 @@ static json_t *jcarleman(const qnn_params *p)
                      "err_norm", "||u(t) - yhat_1(t)||_2 of the order-N Carleman linearisation against the exact solution");
 }
 
+/* summary.json's extra section per training figure (qnn_model_class.figure):
+ * the figure's parameters under the figure's name. */
+static const struct {
+    const char *figure;
+    json_t *(*section)(const qnn_params *p);
+} fig_sections[] = {
+    {"mlp", jmlp},
+    {"carleman", jcarleman},
+};
+
 static json_t *jparams(const qnn_params *p)
 {
     json_t *o = json_object();
@@ -498,11 +508,10 @@ static json_t *jpoint(const qnn_result *res, long k)
         json_object_set_new(ms, "lambda_min_mean_kernel_t0_se", jnum(s->lambda_min_mean_kernel_t0_se));
     }
     json_object_set_new(o, "measured", ms);
-    /* the sections of the classes drawn in the mlp and carleman figures */
-    if (!strcmp(pt->params.model->figure, "mlp"))
-        json_object_set_new(o, "mlp", jmlp(&pt->params));
-    if (!strcmp(pt->params.model->figure, "carleman"))
-        json_object_set_new(o, "carleman", jcarleman(&pt->params));
+    /* the section of the figure the class is drawn in, if it has one */
+    for (size_t i = 0; i < sizeof fig_sections / sizeof fig_sections[0]; i++)
+        if (pt->params.model->figure && !strcmp(pt->params.model->figure, fig_sections[i].figure))
+            json_object_set_new(o, fig_sections[i].figure, fig_sections[i].section(&pt->params));
     if (pt->params.hessian != QNN_HESS_OFF)
         json_object_set_new(o, "hessian", jhessian(pt));
     json_object_set_new(o, "ensemble_curve", jcurve(run));
