@@ -1,6 +1,13 @@
 /* The layered circuit and both models against a dense reference (the full
  * unitary multiplied out matrix by matrix), and the adjoint Jacobian against
- * central finite differences. */
+ * central finite differences (through the instances, which keep the forward
+ * states where they fit: the state-keeping sweep for dense entanglers). The
+ * state-keeping sweep against the O(1)-state sweep (residuals bit for bit,
+ * Jacobian 1e-13), and the second-order adjoint (qnn_circuit_hessian)
+ * against the parameter-shift rule applied to the adjoint Jacobian (1e-10
+ * of max |S|) for dense and brickwork entanglers, m = 1 and 4, the
+ * periodic model (W_0, s ≠ 1) and OME's network (c_l, projector
+ * observable). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -300,6 +307,233 @@ static void test_dense_kernels(void **state)
     gsl_rng_free(rng);
 }
 
+
+/* ---- the state-keeping sweep ---------------------------------------------- */
+
+/* Model of kv at random θ: residuals and Jacobian of the O(1)-state sweep
+ * and of the state-keeping one. */
+static void check_keep(const char *const *kv)
+{
+    qnn_params p = ref_params(kv);
+    gsl_rng *rng = qnn_rng_new(31);
+    qnn_model_data md;
+    char err[256];
+    assert_int_equal(qnn_model_build(&p, rng, &md, err, sizeof err), 0);
+    const int L = p.L;
+    const size_t m = md.m;
+    double *theta = malloc((size_t)L * sizeof *theta);
+    for (int l = 0; l < L; l++)
+        theta[l] = gsl_rng_uniform(rng) * 6.283185307179586;
+    double *r1 = malloc(m * sizeof *r1), *r2 = malloc(m * sizeof *r2);
+    double *J1 = malloc(m * (size_t)L * sizeof *J1), *J2 = malloc(m * (size_t)L * sizeof *J2);
+    qnn_workspace w1, w2;
+    assert_int_equal(qnn_workspace_init(&w1, md.circ->D, m), 0);
+    assert_int_equal(qnn_workspace_init(&w2, md.circ->D, m), 0);
+    /* over budget: no states kept */
+    assert_int_equal(qnn_workspace_keep(&w2, md.circ, 16), 0);
+    assert_null(w2.keep);
+    assert_int_equal(qnn_workspace_keep(&w2, md.circ, QNN_CIRCUIT_KEEP_BUDGET), 1);
+    assert_non_null(w2.keep);
+    for (int rep = 0; rep < 2; rep++) {   /* the second call reuses the swapped blocks */
+        qnn_circuit_eval(md.circ, theta, m, md.inputs, md.y, r1, J1, &w1);
+        qnn_circuit_eval(md.circ, theta, m, md.inputs, md.y, r2, J2, &w2);
+        double jmax = 0.0, dmax = 0.0;
+        for (size_t i = 0; i < m * (size_t)L; i++) {
+            jmax = fmax(jmax, fabs(J1[i]));
+            dmax = fmax(dmax, fabs(J1[i] - J2[i]));
+        }
+        for (size_t j = 0; j < m; j++)
+            assert_true(r1[j] == r2[j]);   /* the same forward pass */
+        if (dmax > 1e-13 * jmax)
+            fail_msg("%s n = %d L = %d m = %zu: max |J_keep - J| = %.3g > 1e-13 max |J| = %.3g", kv[1], p.n, L, m,
+                     dmax, 1e-13 * jmax);
+    }
+    /* residuals alone (J = NULL) do not touch the kept states */
+    qnn_circuit_eval(md.circ, theta, m, md.inputs, md.y, r2, NULL, &w2);
+    for (size_t j = 0; j < m; j++)
+        assert_true(r1[j] == r2[j]);
+    qnn_workspace_free(&w1);
+    qnn_workspace_free(&w2);
+    qnn_model_data_free(&md);
+    gsl_rng_free(rng);
+    free(theta);
+    free(r1);
+    free(r2);
+    free(J1);
+    free(J2);
+}
+
+static void test_keep_sweep(void **state)
+{
+    (void)state;
+    const char *ns[] = { "2", "3", "4", "5", "6" };
+    const char *ms[] = { "1", "2", "4" };
+    for (int i = 0; i < 5; i++)
+        for (int k = 0; k < 3; k++) {
+            const char *per[] = { "model", "periodic", "n", ns[i], "L", "9", "m", ms[k], "gamma", "1.3", NULL };
+            check_keep(per);
+        }
+    const char *opt[] = { "model", "random", "n", "4", "L", "12", "O0", "0.2", NULL };
+    check_keep(opt);
+    const char *sup[] = { "model", "random", "task", "supervised", "n", "4", "L", "20", "m", "5",
+                          "inputs", "random", "labels", "uniform", NULL };
+    check_keep(sup);
+    /* brickwork entanglers: never kept */
+    const char *bw[] = { "model", "random", "n", "4", "L", "5", "entangler", "brickwork", "depth", "2", NULL };
+    qnn_params p = ref_params(bw);
+    gsl_rng *rng = qnn_rng_new(3);
+    qnn_model_data md;
+    char err[256];
+    assert_int_equal(qnn_model_build(&p, rng, &md, err, sizeof err), 0);
+    qnn_workspace w;
+    assert_int_equal(qnn_workspace_init(&w, md.circ->D, md.m), 0);
+    assert_int_equal(qnn_workspace_keep(&w, md.circ, QNN_CIRCUIT_KEEP_BUDGET), 0);
+    qnn_workspace_free(&w);
+    qnn_model_data_free(&md);
+    gsl_rng_free(rng);
+}
+
+/* ---- the second-order adjoint ------------------------------------------- */
+
+/* S = Σ_j r_j ∇²r_j by the parameter-shift rule on the adjoint Jacobian:
+ * ∂_a ∂_b r_j = h_a [J_jb(θ + π/(4h_a) e_a) - J_jb(θ - π/(4h_a) e_a)],
+ * h_a = |s_a| (exact: r_j is A + B cos 2h_aθ_a + C sin 2h_aθ_a in θ_a). */
+static void shift_S(const qnn_model_data *md, const double *theta, const double *r, double *S)
+{
+    const qnn_circuit *c = md->circ;
+    const int L = c->L;
+    const size_t m = md->m;
+    double *th = malloc((size_t)L * sizeof *th), *rr = malloc(m * sizeof *rr);
+    double *Jp = malloc(m * (size_t)L * sizeof *Jp), *Jm = malloc(m * (size_t)L * sizeof *Jm);
+    qnn_workspace w;
+    assert_int_equal(qnn_workspace_init(&w, c->D, m), 0);
+    memcpy(th, theta, (size_t)L * sizeof *th);
+    for (int a = 0; a < L; a++) {
+        const double h = fabs(c->gen_coef ? c->gen_scale * c->gen_coef[a] : c->gen_scale);
+        for (int b = 0; b < L; b++)
+            S[(size_t)b * L + a] = 0.0;
+        if (h == 0.0)
+            continue;
+        th[a] = theta[a] + M_PI / (4.0 * h);
+        qnn_circuit_eval(c, th, m, md->inputs, md->y, rr, Jp, &w);
+        th[a] = theta[a] - M_PI / (4.0 * h);
+        qnn_circuit_eval(c, th, m, md->inputs, md->y, rr, Jm, &w);
+        th[a] = theta[a];
+        for (int b = 0; b < L; b++)
+            for (size_t j = 0; j < m; j++)
+                S[(size_t)b * L + a] += r[j] * h * (Jp[j * (size_t)L + b] - Jm[j * (size_t)L + b]);
+    }
+    qnn_workspace_free(&w);
+    free(th);
+    free(rr);
+    free(Jp);
+    free(Jm);
+}
+
+static int never(void *ctx)
+{
+    (void)ctx;
+    return 0;
+}
+
+static int after_three(void *ctx)
+{
+    int *k = ctx;
+    return ++*k > 3;
+}
+
+/* qnn_circuit_hessian against shift_S at random θ (keep: with the states
+ * kept, as the instances run it). */
+static void check_circuit_hessian(const char *const *kv, int keep)
+{
+    qnn_params p = ref_params(kv);
+    gsl_rng *rng = qnn_rng_new(41);
+    qnn_model_data md;
+    char err[256];
+    assert_int_equal(qnn_model_build(&p, rng, &md, err, sizeof err), 0);
+    const qnn_circuit *c = md.circ;
+    const int L = p.L;
+    const size_t m = md.m, LL = (size_t)L * L;
+    double *theta = malloc((size_t)L * sizeof *theta);
+    for (int l = 0; l < L; l++)
+        theta[l] = gsl_rng_uniform(rng) * 6.283185307179586;
+    /* labels off the outputs so that every r_j weighs in */
+    for (size_t j = 0; j < m; j++)
+        md.y[j] = 0.3 + 0.1 * (double)j;
+    double *r = malloc(m * sizeof *r), *r0 = malloc(m * sizeof *r0);
+    double *J = malloc(m * (size_t)L * sizeof *J), *J0 = malloc(m * (size_t)L * sizeof *J0);
+    double *S = malloc(LL * sizeof *S), *Sref = malloc(LL * sizeof *Sref);
+    qnn_cplx *work = qnn_circuit_alloc_aligned(qnn_circuit_hessian_len(c) * sizeof(qnn_cplx));
+    assert_non_null(work);
+    qnn_workspace w;
+    assert_int_equal(qnn_workspace_init(&w, c->D, m), 0);
+    if (keep)
+        assert_int_equal(qnn_workspace_keep(&w, c, QNN_CIRCUIT_KEEP_BUDGET), c->ent == QNN_ENT_HAAR);
+    assert_int_equal(qnn_circuit_hessian(c, theta, m, md.inputs, md.y, r, J, S, work, &w, never, NULL), 0);
+    qnn_circuit_eval(c, theta, m, md.inputs, md.y, r0, J0, &w);
+    for (size_t j = 0; j < m; j++)
+        assert_true(r[j] == r0[j]);
+    for (size_t i = 0; i < m * (size_t)L; i++)
+        assert_true(J[i] == J0[i]);
+    shift_S(&md, theta, r, Sref);
+    double smax = 0.0, dmax = 0.0;
+    for (size_t i = 0; i < LL; i++) {
+        smax = fmax(smax, fabs(Sref[i]));
+        dmax = fmax(dmax, fabs(S[i] - Sref[i]));
+    }
+    for (int a = 0; a < L; a++)
+        for (int b = 0; b < a; b++)
+            assert_true(S[(size_t)a * L + b] == S[(size_t)b * L + a]);
+    if (!(smax > 0.0) || dmax > 1e-10 * smax)
+        fail_msg("%s n = %d L = %d m = %zu: max |S - S_shift| = %.3g, 1e-10 max |S| = %.3g", kv[1], p.n, L, m, dmax,
+                 1e-10 * smax);
+    /* a cancel flag that comes up stops it */
+    int k = 0;
+    assert_int_equal(qnn_circuit_hessian(c, theta, m, md.inputs, md.y, r, J, S, work, &w, after_three, &k), -1);
+    qnn_workspace_free(&w);
+    free(work);
+    qnn_model_data_free(&md);
+    gsl_rng_free(rng);
+    free(theta);
+    free(r);
+    free(r0);
+    free(J);
+    free(J0);
+    free(S);
+    free(Sref);
+}
+
+static void test_circuit_hessian(void **state)
+{
+    (void)state;
+    const char *ns[] = { "2", "3", "4", "5", "6" };
+    for (int i = 0; i < 5; i++) {
+        const char *opt[] = { "model", "random", "n", ns[i], "L", "7", "O0", "0.1", "n_obs", "2", NULL };
+        check_circuit_hessian(opt, 0);
+        const char *bw[] = { "model", "random", "n", ns[i], "L", "6", "entangler", "brickwork", "depth", "2", NULL };
+        check_circuit_hessian(bw, 0);
+    }
+    const char *sup[] = { "model", "random", "task", "supervised", "n", "4", "L", "16", "m", "4",
+                          "inputs", "random", "gamma", "1.4", NULL };
+    check_circuit_hessian(sup, 0);
+    check_circuit_hessian(sup, 1);
+    const char *bws[] = { "model", "random", "task", "supervised", "n", "5", "L", "12", "m", "4",
+                          "entangler", "brickwork", "depth", "3", NULL };
+    check_circuit_hessian(bws, 0);
+    const char *big[] = { "model", "random", "task", "supervised", "n", "6", "L", "64", "m", "4",
+                          "inputs", "basis", "labels", "pm1", NULL };
+    check_circuit_hessian(big, 1);
+    const char *per[] = { "model", "periodic", "n", "3", "L", "10", "m", "4", "gamma", "1.5", NULL };
+    check_circuit_hessian(per, 0);
+    check_circuit_hessian(per, 1);
+    const char *per1[] = { "model", "periodic", "n", "2", "L", "5", "m", "1", "measure", "XY", NULL };
+    check_circuit_hessian(per1, 1);
+    const char *hid[] = { "model", "hidden", "n", "4", "n_h", "2", "L", "20", NULL };
+    check_circuit_hessian(hid, 0);
+    const char *hidf[] = { "model", "hidden", "n", "3", "n_h", "1", "L", "15", "objective", "fidelity", NULL };
+    check_circuit_hessian(hidf, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -310,6 +544,8 @@ int main(void)
         cmocka_unit_test(test_gradient_random),
         cmocka_unit_test(test_gradient_periodic),
         cmocka_unit_test(test_dense_kernels),
+        cmocka_unit_test(test_keep_sweep),
+        cmocka_unit_test(test_circuit_hessian),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -218,6 +218,11 @@ static void *alloc_aligned(size_t bytes)
     return aligned_alloc(64, bytes ? bytes : 64);
 }
 
+void *qnn_circuit_alloc_aligned(size_t bytes)
+{
+    return alloc_aligned(bytes);
+}
+
 void qnn_circuit_free(qnn_circuit *c)
 {
     if (!c)
@@ -284,6 +289,8 @@ int qnn_workspace_init(qnn_workspace *w, size_t D, size_t m)
     w->D = D;
     w->m = m;
     w->psi0 = NULL;
+    w->keep = NULL;
+    w->keep_L = 0;
     w->pc = alloc_aligned(2 * D * m * sizeof(qnn_cplx));
     w->tmp = alloc_aligned(2 * D * m * sizeof(qnn_cplx));
     if (!w->pc || !w->tmp) {
@@ -297,7 +304,26 @@ void qnn_workspace_free(qnn_workspace *w)
 {
     free(w->pc);
     free(w->tmp);
-    w->pc = w->tmp = NULL;
+    free(w->keep);
+    w->pc = w->tmp = w->keep = NULL;
+    w->keep_L = 0;
+}
+
+int qnn_workspace_keep(qnn_workspace *w, const qnn_circuit *c, size_t budget)
+{
+    free(w->keep);
+    w->keep = NULL;
+    w->keep_L = 0;
+    if (c->ent != QNN_ENT_HAAR || c->L < 1)
+        return 0;
+    const size_t len = (size_t)c->L * w->D * w->m;
+    if (len > budget / sizeof(qnn_cplx))
+        return 0;
+    w->keep = alloc_aligned(len * sizeof(qnn_cplx));
+    if (!w->keep)
+        return 0;
+    w->keep_L = c->L;
+    return 1;
 }
 
 /* s c_l of layer l (1-based). */
@@ -323,9 +349,39 @@ static void apply_entangler(const qnn_circuit *c, int l, int adjoint, size_t m,
     }
 }
 
-void qnn_circuit_eval(const qnn_circuit *c, const double *theta, size_t m,
+/* out = O in for one state (tmp: D entries of scratch): the projector
+ * (|φ><φ| ⊗ I) and/or the Pauli sum Σ c_k Q_k. */
+static void apply_obs(const qnn_circuit *c, const qnn_cplx *in, qnn_cplx *out, qnn_cplx *tmp)
+{
+    const size_t D = c->D;
+    memset(out, 0, D * sizeof(qnn_cplx));
+    if (c->obs_proj) {
+        /* (|φ><φ| ⊗ I) ψ: ψ read as the D_v x D_h matrix Ψ (visible = low
+         * bits), Ψ' = φ (φ†Ψ), one pass over ψ per product */
+        const size_t Dv = (size_t)1 << c->obs_nv, Dh = D / Dv;
+        for (size_t h = 0; h < Dh; h++) {
+            qnn_cplx s = 0.0;
+            for (size_t v = 0; v < Dv; v++)
+                s += conj(c->obs_proj[v]) * in[v + Dv * h];
+            for (size_t v = 0; v < Dv; v++)
+                out[v + Dv * h] = c->obs_proj[v] * s;
+        }
+    }
+    for (int k = 0; k < c->nobs; k++) {
+        qnn_pauli_apply(c->obs[k], c->n, in, tmp);
+        const double ck = c->obs_c[k];
+        for (size_t b = 0; b < D; b++)
+            out[b] += ck * tmp[b];
+    }
+}
+
+/* qnn_circuit_eval; with J, *phi1 and *chi1 (when not NULL) point at the
+ * D x m blocks of φ_1 and χ_1 (frame 1: after R_1) the sweep ended with,
+ * valid until the workspace is used again. */
+static void eval_impl(const qnn_circuit *c, const double *theta, size_t m,
                       const qnn_cplx *inputs, const double *y,
-                      double *r, double *J, qnn_workspace *w)
+                      double *r, double *J, qnn_workspace *w,
+                      const qnn_cplx **phi1, const qnn_cplx **chi1)
 {
     const size_t D = c->D, Dm = D * m;
     const int n = c->n;
@@ -334,6 +390,8 @@ void qnn_circuit_eval(const qnn_circuit *c, const double *theta, size_t m,
      * O U ψ (columns m .. 2m-1): the backward sweep moves both through each
      * entangler in one call, so W_l is streamed once per layer there too. */
     qnn_cplx *pc = w->pc, *tmp = w->tmp;
+    /* the state-keeping sweep: φ_l stored after R_l in the forward pass */
+    qnn_cplx *keep = (J && w->keep && w->keep_L >= L && m <= w->m && c->ent == QNN_ENT_HAAR) ? w->keep : NULL;
 
     memcpy(pc, inputs, Dm * sizeof(qnn_cplx));
     if (c->has_w0)
@@ -342,6 +400,8 @@ void qnn_circuit_eval(const qnn_circuit *c, const double *theta, size_t m,
         double a = gen_s(c, l) * theta[l - 1];
         for (size_t j = 0; j < m; j++)
             qnn_pauli_rotate(c->gen[l - 1], n, a, pc + j * D);
+        if (keep)
+            memcpy(keep + (size_t)(l - 1) * Dm, pc, Dm * sizeof(qnn_cplx));
         apply_entangler(c, l, 0, m, &pc, &tmp);
     }
 
@@ -350,29 +410,31 @@ void qnn_circuit_eval(const qnn_circuit *c, const double *theta, size_t m,
     /* chi = O phi, and r_j = γ <phi_j|O|phi_j> - y_j. */
     qnn_cplx *phi = pc, *chi = pc + Dm;
     for (size_t j = 0; j < m; j++) {
-        qnn_cplx *pj = phi + j * D, *cj = chi + j * D, *tj = tmp + j * D;
-        memset(cj, 0, D * sizeof(qnn_cplx));
-        if (c->obs_proj) {
-            /* (|φ><φ| ⊗ I) ψ: ψ read as the D_v x D_h matrix Ψ (visible = low
-             * bits), Ψ' = φ (φ†Ψ), one pass over ψ per product */
-            const size_t Dv = (size_t)1 << c->obs_nv, Dh = D / Dv;
-            for (size_t h = 0; h < Dh; h++) {
-                qnn_cplx s = 0.0;
-                for (size_t v = 0; v < Dv; v++)
-                    s += conj(c->obs_proj[v]) * pj[v + Dv * h];
-                for (size_t v = 0; v < Dv; v++)
-                    cj[v + Dv * h] = c->obs_proj[v] * s;
-            }
-        }
-        for (int k = 0; k < c->nobs; k++) {
-            qnn_pauli_apply(c->obs[k], n, pj, tj);
-            const double ck = c->obs_c[k];
-            for (size_t b = 0; b < D; b++)
-                cj[b] += ck * tj[b];
-        }
+        qnn_cplx *pj = phi + j * D, *cj = chi + j * D;
+        apply_obs(c, pj, cj, tmp + j * D);
         r[j] = c->gamma * creal(qnn_vec_dot(D, pj, cj)) - y[j];
     }
-    if (J) {
+    if (J && keep) {
+        /* Backward sweep over the kept states: only χ is un-applied (m
+         * columns per product); φ_l is read back from the forward pass. */
+        qnn_cplx *cb = chi, *ct = tmp;
+        for (int l = L; l >= 1; l--) {
+            apply_entangler(c, l, 1, m, &cb, &ct);
+            const qnn_cplx *kl = keep + (size_t)(l - 1) * Dm;
+            const double sl = gen_s(c, l), a = -sl * theta[l - 1];
+            for (size_t j = 0; j < m; j++) {
+                qnn_cplx *cj = cb + j * D;
+                qnn_cplx g = qnn_pauli_inner(c->gen[l - 1], n, cj, kl + j * D);
+                J[j * (size_t)L + (size_t)(l - 1)] = -2.0 * c->gamma * sl * cimag(g);
+                if (l > 1)
+                    qnn_pauli_rotate(c->gen[l - 1], n, a, cj);
+            }
+        }
+        if (phi1)
+            *phi1 = keep;
+        if (chi1)
+            *chi1 = cb;
+    } else if (J) {
         /* Backward sweep. With phi_l the state right after R_l and
          * chi_l = (W_L R_L ⋯ W_l)^† O U ψ,
          * ∂ŷ/∂θ_l = γ 2 Re <chi_l| i s P_l |phi_l> = -2 γ s Im <chi_l|P_l|phi_l>;
@@ -392,11 +454,113 @@ void qnn_circuit_eval(const qnn_circuit *c, const double *theta, size_t m,
                 }
             }
         }
+        if (phi1)
+            *phi1 = pc;
+        if (chi1)
+            *chi1 = pc + Dm;
     }
     /* The swaps may have exchanged the two blocks: keep the workspace's
      * pointers a permutation of its allocations. */
     w->pc = pc;
     w->tmp = tmp;
+}
+
+void qnn_circuit_eval(const qnn_circuit *c, const double *theta, size_t m,
+                      const qnn_cplx *inputs, const double *y,
+                      double *r, double *J, qnn_workspace *w)
+{
+    eval_impl(c, theta, m, inputs, y, r, J, w, NULL, NULL);
+}
+
+/* ---- the exact Hessian: a second-order adjoint ---------------------------
+ *
+ * With G_a = i s_a P_a (∂R_a/∂θ_a = G_a R_a), φ_b the state after R_b,
+ * χ_b = (W_L R_L ⋯ W_b)^† O U ψ and T_{a→b} = R_b W_{b-1} ⋯ R_{a+1} W_a,
+ * the tangent of the frame-b state is v_a^(b) = ∂φ_b/∂θ_a = T_{a→b} G_a φ_a
+ * (a <= b), and differentiating ∂_b ŷ = 2γ Re <O U ψ|(W_L ⋯ W_b) G_b φ_b>
+ * by θ_a (a <= b: the operator W_L ⋯ W_b does not depend on θ_a) gives
+ *
+ *     ∂_a∂_b ŷ = 2γ Re[<χ_b|G_b v_a^(b)> + <u_a|O|u_b>],  u_a = W_L v_a^(L).
+ *
+ * One forward sweep per input from frame 1 (φ_1, χ_1 from the adjoint
+ * evaluation) carries the block [φ, χ, v_1 .. v_b] (D x (b+2)): at layer b
+ * it appends v_b = G_b φ_b, adds the first term for every a <= b as one
+ * real DGEMV (Re <g|v> is the real dot product of the interleaved (re, im)
+ * vectors, g = G_b^† χ_b), and moves the whole block through W_b and
+ * R_{b+1} (dense: one product of D x D by D x (b+2)); at the end u = W_L V
+ * and the second term is one DGEMM, Re(U^† O U) = Re(U)ᵀRe(OU) + Im(U)ᵀIm(OU).
+ * Cost: ~L²/2 column-layer products per input against the 6 m L² of 2L
+ * parameter-shift Jacobians, in products with many columns. */
+size_t qnn_circuit_hessian_len(const qnn_circuit *c)
+{
+    return 2 * c->D * ((size_t)c->L + 2) + c->D;
+}
+
+/* psi <- i s P psi-like: out = i s P in (the generator G = i s P). */
+static void apply_gen(const qnn_circuit *c, int l, double s, const qnn_cplx *in, qnn_cplx *out)
+{
+    qnn_pauli_apply(c->gen[l - 1], c->n, in, out);
+    double *o = (double *)out;
+    for (size_t k = 0; k < c->D; k++) {
+        const double re = o[2 * k], im = o[2 * k + 1];
+        o[2 * k] = -s * im;
+        o[2 * k + 1] = s * re;
+    }
+}
+
+int qnn_circuit_hessian(const qnn_circuit *c, const double *theta, size_t m,
+                        const qnn_cplx *inputs, const double *y, double *r, double *J,
+                        double *S, qnn_cplx *work, qnn_workspace *w,
+                        int (*cancelled)(void *ctx), void *ctx)
+{
+    const size_t D = c->D;
+    const int L = c->L;
+    const size_t Lz = (size_t)L;
+    const int D2 = (int)(2 * D);
+    const qnn_cplx *phi1 = NULL, *chi1 = NULL;
+    eval_impl(c, theta, m, inputs, y, r, J, w, &phi1, &chi1);
+    memset(S, 0, Lz * Lz * sizeof(double));
+    const size_t blk = D * (Lz + 2);
+    qnn_cplx *ovec = work + 2 * blk;
+    for (size_t j = 0; j < m; j++) {
+        const double wt = 2.0 * c->gamma * r[j];
+        qnn_cplx *B = work, *T = work + blk;
+        memcpy(B, phi1 + j * D, D * sizeof(qnn_cplx));
+        memcpy(B + D, chi1 + j * D, D * sizeof(qnn_cplx));
+        for (int b = 1; b <= L; b++) {
+            if (cancelled && cancelled(ctx))
+                return -1;
+            const double sb = gen_s(c, b);
+            qnn_cplx *V = B + 2 * D;
+            /* v_b = G_b φ_b; g = G_b^† χ_b = -G_b χ_b (into T, free until
+             * the product below) */
+            apply_gen(c, b, sb, B, V + (size_t)(b - 1) * D);
+            apply_gen(c, b, -sb, B + D, T);
+            /* S[a][b] += wt Re <g|v_a>, a = 1 .. b (column b - 1, stride L) */
+            cblas_dgemv(CblasColMajor, CblasTrans, D2, b, wt, (const double *)V, D2,
+                        (const double *)T, 1, 1.0, S + (b - 1), L);
+            if (b < L) {
+                /* [φ, χ, v_1 .. v_b] through W_b, then R_{b+1} */
+                const size_t cols = (size_t)b + 2;
+                apply_entangler(c, b, 0, cols, &B, &T);
+                const double a = gen_s(c, b + 1) * theta[b];
+                for (size_t k = 0; k < cols; k++)
+                    qnn_pauli_rotate(c->gen[b], c->n, a, B + k * D);
+            }
+        }
+        /* u_a = W_L v_a, then S += wt Re(U^† O U) */
+        qnn_cplx *U = B + 2 * D, *OU = T + 2 * D;
+        apply_entangler(c, L, 0, Lz, &U, &OU);
+        for (size_t a = 0; a < Lz; a++)
+            apply_obs(c, U + a * D, OU + a * D, ovec);
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, L, L, D2, wt, (const double *)U, D2,
+                    (const double *)OU, D2, 1.0, S, L);
+    }
+    /* the first term filled a <= b only: the upper triangle is the result */
+    for (size_t a = 0; a < Lz; a++)
+        for (size_t b = 0; b < a; b++)
+            S[a * Lz + b] = S[b * Lz + a];
+    return 0;
 }
 
 void qnn_circuit_obs_traces(const qnn_circuit *c, double *trO, double *trO2)

@@ -13,7 +13,15 @@
  * J_jl = ∂r_j/∂θ_l by the adjoint method: one forward pass, one backward
  * sweep that un-applies each gate to the state and to O U ψ together (one
  * product with W_l^† per layer for both), O(1) extra state vectors per
- * input. */
+ * input. With dense entanglers and a workspace that keeps the forward
+ * states (qnn_workspace_keep: L·D·m amplitudes within
+ * QNN_CIRCUIT_KEEP_BUDGET), the sweep reads φ_l back instead and un-applies
+ * W_l to O U ψ alone: m columns per product instead of 2m.
+ *
+ * qnn_circuit_hessian adds the second derivatives Σ_j r_j ∇²r_j by a
+ * second-order adjoint (forward-over-reverse): one forward sweep per input
+ * that carries the tangents v_a = ∂φ/∂θ_a of every earlier layer as the
+ * columns of a D x L block (see circuit.c). */
 #ifndef QNN_CIRCUIT_H
 #define QNN_CIRCUIT_H
 
@@ -51,7 +59,16 @@ typedef struct qnn_workspace {
     qnn_cplx *pc, *tmp;
     qnn_cplx *psi0;         /* when not NULL, qnn_circuit_eval copies the output
                                state U ψ_0 of the first input here (D entries) */
+    qnn_cplx *keep;         /* when not NULL: L blocks of D x m, the forward
+                               states φ_l the adjoint sweep reads back */
+    int keep_L;             /* the L that keep was sized for */
 } qnn_workspace;
+
+/* Bytes of forward states (L·D·m amplitudes) the state-keeping adjoint may
+ * hold: 8 MiB, a quarter of the L3 cache of the machines measured
+ * (docs/PERFORMANCE.md: at d = 256, p = 80, m = 4 the 1.3 MB it needs made
+ * the periodic step faster than the O(1)-state sweep). */
+#define QNN_CIRCUIT_KEEP_BUDGET ((size_t)8 << 20)
 
 /* Frees everything the circuit owns (NULL-safe). */
 void qnn_circuit_free(qnn_circuit *c);
@@ -61,7 +78,13 @@ qnn_circuit *qnn_circuit_alloc(int n, int L, qnn_entangler ent, int has_w0, int 
 /* Samples entangler l (dense Haar or brickwork of `depth`). 0 or -1. */
 int qnn_circuit_sample_entangler(qnn_circuit *c, int l, gsl_rng *rng, int depth);
 
+/* Two D x 2m blocks; keep = NULL. 0, or -1 when memory runs out. */
 int qnn_workspace_init(qnn_workspace *w, size_t D, size_t m);
+/* Lets qnn_circuit_eval keep the forward states of circuit c (dense
+ * entanglers only) when L·D·m·16 bytes <= budget: 1 when it will, 0 when
+ * not (brickwork, over budget, or no memory: the O(1)-state sweep then). */
+int qnn_workspace_keep(qnn_workspace *w, const qnn_circuit *c, size_t budget);
+/* Frees the blocks (and the kept states). */
 void qnn_workspace_free(qnn_workspace *w);
 
 /* out = A in (adjoint: A^† in) for a column-major D x D matrix and a D x m
@@ -77,6 +100,47 @@ int qnn_circuit_simd_active(size_t D, size_t m);
 void qnn_circuit_eval(const qnn_circuit *c, const double *theta, size_t m,
                       const qnn_cplx *inputs, const double *y,
                       double *r, double *J, qnn_workspace *w);
+
+/* Complex entries of the scratch qnn_circuit_hessian needs: two D x (L+2)
+ * blocks and one state (16 bytes each). */
+size_t qnn_circuit_hessian_len(const qnn_circuit *c);
+
+/* The residuals r[m], the Jacobian J[j*L + l] (as qnn_circuit_eval) and
+ * S = Σ_j r_j ∇²r_j into S (L x L, row-major, symmetric: both triangles),
+ * by the second-order adjoint:
+ *     ∂_a∂_b ŷ_j = 2γ Re[<χ_b|G_b v_a^(b)> + <u_a|O|u_b>]   (a <= b)
+ * with G_a = i s_a P_a, φ_b the state after R_b, χ_b the adjoint state of
+ * the sweep at frame b, v_a^(b) = ∂φ_b/∂θ_a and u_a = W_L v_a^(L).
+ * work: qnn_circuit_hessian_len(c) entries, 64-byte aligned. cancelled
+ * (may be NULL) is asked once per layer; 0, or -1 when it said yes (S is
+ * then incomplete). */
+int qnn_circuit_hessian(const qnn_circuit *c, const double *theta, size_t m,
+                        const qnn_cplx *inputs, const double *y, double *r, double *J,
+                        double *S, qnn_cplx *work, qnn_workspace *w,
+                        int (*cancelled)(void *ctx), void *ctx);
+
+/* 64-byte aligned memory of `bytes` bytes (free with free()); NULL when
+ * memory runs out. */
+void *qnn_circuit_alloc_aligned(size_t bytes);
+
+/* ---- the circuit models' exact Hessian (models/circuit_family.c) ----- */
+struct qnn_instance;
+/* Scratch bytes the second-order adjoint may take per instance (two
+ * D x (L+2) blocks and a state); above it the parameter shift. */
+#define QNN_CIRC_HESSIAN_BUDGET ((size_t)256 << 20)
+/* The budget in force (tests lower it to see the fallback chosen). */
+extern size_t qnn_circ_hessian_budget;
+/* The exact Hessian of a circuit instance's loss at its θ (after an
+ * evaluation: uses its r and J) into H (P x P, row-major):
+ *  - _shift: 2P Jacobians by the parameter-shift rule;
+ *  - _adjoint: the second-order adjoint (qnn_circuit_hessian); -1 when its
+ *    scratch cannot be allocated.
+ * Both: -1 when the instance's cancel flag comes up. */
+int qnn_circ_hessian_shift(struct qnn_instance *in, double *H);
+int qnn_circ_hessian_adjoint(struct qnn_instance *in, double *H);
+/* 1 when the instance takes the adjoint path (chosen when it was built:
+ * QNNLAB_HESSIAN_PATH = shift | adjoint and the budget), 0 the shift. */
+int qnn_circ_hessian_path(const struct qnn_instance *in);
 
 /* The measurement the outputs read at θ, M(θ) = γ U(θ)† O U(θ), as a
  * column-major D x D matrix (full storage): ŷ_j = <ψ_j|M(θ)|ψ_j>. O(L D²)

@@ -303,12 +303,30 @@ fail:
 #include <gsl/gsl_cblas.h>
 #include "qnn/entangle.h"
 
+/* The exact Hessian's two ways (qnn_circ_hessian): the second-order
+ * adjoint of circuit.c while its scratch (two D x (L+2) blocks) fits
+ * qnn_circ_hessian_budget, else 2L parameter-shift Jacobians. The
+ * environment variable QNNLAB_HESSIAN_PATH = shift | adjoint, read when an
+ * instance is built, forces one (adjoint still only within the budget):
+ * `qnnlab bench` times both. */
+enum { HESS_PATH_ADJOINT, HESS_PATH_SHIFT };
+
+size_t qnn_circ_hessian_budget = QNN_CIRC_HESSIAN_BUDGET;
+
 typedef struct circ_state {
     qnn_model_data own;
     const qnn_model_data *md;    /* own, or the lender's */
     qnn_workspace ws;
     double *hv_r, *hv_J;         /* Hessian scratch: residuals, Jacobian */
+    int hess_path;               /* HESS_PATH_* chosen at build */
+    qnn_cplx *hess_work;         /* the adjoint's scratch, allocated on first use */
 } circ_state;
+
+/* Bytes of the second-order adjoint's scratch for n qubits and L layers. */
+static double adjoint_bytes(int n, int L)
+{
+    return (2.0 * ((double)L + 2.0) + 1.0) * ldexp(1.0, n) * (double)sizeof(qnn_cplx);
+}
 
 static circ_state *cst(const qnn_instance *in) { return in->state; }
 
@@ -321,6 +339,7 @@ void qnn_circ_free(qnn_instance *in)
     qnn_workspace_free(&s->ws);
     free(s->hv_r);
     free(s->hv_J);
+    free(s->hess_work);
     free(s);
     in->state = NULL;
 }
@@ -356,6 +375,14 @@ int qnn_circ_build(qnn_instance *in, const qnn_instance *lender, char *err, size
         goto oom;
     if (qnn_workspace_init(&s->ws, s->md->circ->D, m) != 0)
         goto oom;
+    /* the state-keeping adjoint where its states fit (else the O(1) sweep) */
+    qnn_workspace_keep(&s->ws, s->md->circ, QNN_CIRCUIT_KEEP_BUDGET);
+    {
+        const char *hp = getenv("QNNLAB_HESSIAN_PATH");
+        const int shift = hp && !strcmp(hp, "shift");
+        s->hess_path = !shift && adjoint_bytes(p->n, p->L) <= (double)qnn_circ_hessian_budget
+                           ? HESS_PATH_ADJOINT : HESS_PATH_SHIFT;
+    }
     if (p->hessian != QNN_HESS_OFF && p->L > 0) {
         s->hv_r = malloc(m * sizeof(double));
         s->hv_J = malloc(m * (size_t)p->L * sizeof(double));
@@ -439,7 +466,7 @@ int qnn_circ_grad_at(qnn_instance *in, const double *theta, double *g)
  * exactly. With loss (c/2) Σ r², column a of H = c (JᵀJ e_a + Σ_j r_j ∂_a ∇r_j):
  * 2P Jacobians, exact to rounding. -1 when the instance's cancel flag
  * comes up (checked before each column). */
-int qnn_circ_hessian(qnn_instance *in, double *H)
+int qnn_circ_hessian_shift(qnn_instance *in, double *H)
 {
     circ_state *s = cst(in);
     const int L = in->L, m = in->m;
@@ -470,6 +497,59 @@ int qnn_circ_hessian(qnn_instance *in, double *H)
             H[(size_t)b * L + a] += c * h * (in->hv_b[b] - in->hv_c[b]);
     }
     return 0;
+}
+
+static int hess_cancelled(void *ctx)
+{
+    return qnn_instance_cancelled(ctx);
+}
+
+/* H = c (JᵀJ + Σ_j r_j ∇²r_j) with the second term from qnn_circuit_hessian
+ * (circuit.c: one forward sweep of L tangents per input). -1 when the
+ * cancel flag comes up (checked once per layer and input) or the scratch
+ * cannot be had (the caller then takes the parameter shift). */
+int qnn_circ_hessian_adjoint(qnn_instance *in, double *H)
+{
+    circ_state *s = cst(in);
+    const int L = in->L, m = in->m;
+    const qnn_circuit *circ = s->md->circ;
+    if (!s->hv_r || !s->hv_J)
+        return -1;
+    if (!s->hess_work) {
+        s->hess_work = qnn_circuit_alloc_aligned(qnn_circuit_hessian_len(circ) * sizeof(qnn_cplx));
+        if (!s->hess_work)
+            return -1;
+    }
+    if (qnn_circuit_hessian(circ, in->theta, (size_t)m, s->md->inputs, s->md->y, s->hv_r, s->hv_J, H,
+                            s->hess_work, &s->ws, hess_cancelled, in) != 0)
+        return -1;
+    /* upper triangle: c JᵀJ + c S, then mirrored */
+    const double c = s->md->loss_scale;
+    cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, L, m, c, in->J, L, c, H, L);
+    for (int a = 0; a < L; a++)
+        for (int b = 0; b < a; b++)
+            H[(size_t)a * L + b] = H[(size_t)b * L + a];
+    return 0;
+}
+
+/* The exact Hessian: the second-order adjoint where the instance chose it
+ * (budget, QNNLAB_HESSIAN_PATH), else, or when its scratch cannot be had,
+ * the parameter shift. */
+int qnn_circ_hessian(qnn_instance *in, double *H)
+{
+    circ_state *s = cst(in);
+    if (s->hess_path == HESS_PATH_ADJOINT && s->hv_r && s->hv_J) {
+        if (qnn_circ_hessian_adjoint(in, H) == 0)
+            return 0;
+        if (qnn_instance_cancelled(in))
+            return -1;
+    }
+    return qnn_circ_hessian_shift(in, H);
+}
+
+int qnn_circ_hessian_path(const qnn_instance *in)
+{
+    return cst(in)->hess_path == HESS_PATH_ADJOINT;
 }
 
 void qnn_circ_residuals_at(qnn_instance *in, const double *theta, double *r)
@@ -560,6 +640,13 @@ double qnn_circ_instance_bytes(const qnn_params *p, double layers, int haar_work
     double m = p->model->n_residuals(p);
     double c = sizeof(qnn_cplx);
     double bytes = hessian_bytes;
+    /* the exact Hessian's second-order adjoint (two D x (L+2) blocks) */
+    if (p->hessian != QNN_HESS_OFF && p->L > 0 && qnn_params_hessian_exact(p) &&
+        adjoint_bytes(p->n, p->L) <= (double)qnn_circ_hessian_budget)
+        bytes += adjoint_bytes(p->n, p->L);
+    /* the forward states the state-keeping adjoint holds */
+    if (layers > 0.0 && p->entangler == QNN_ENT_HAAR && (double)p->L * D * m * c <= (double)QNN_CIRCUIT_KEEP_BUDGET)
+        bytes += (double)p->L * D * m * c;
     if (p->entangler == QNN_ENT_HAAR)
         bytes += layers * D * D * c;
     else
