@@ -80,6 +80,7 @@ typedef struct plan {
     /* [out β][term t][lane doubles]: A = (re, re), B = (im, -im) per lane */
     _Alignas(64) double A[4 * 4 * 8];
     _Alignas(64) double B[4 * 4 * 8];
+    double cr[16], ci[16]; /* m's real and imaginary parts (|C| = 2) */
 } plan;
 
 /* Classifies the targets for a path with lb in-register bits and lays out
@@ -95,6 +96,10 @@ static void plan_init(plan *p, double *v, int lb, int nt, const int *tq, const q
     p->nc = 0;
     p->rmask = 0;
     load(g, dim, adjoint, p->m);
+    for (int j = 0; j < dim * dim; j++) {
+        p->cr[j] = creal(p->m[j]);
+        p->ci[j] = cimag(p->m[j]);
+    }
     for (int i = 0; i < nt; i++) {
         p->q[i] = tq[i];
         if (tq[i] < lb) {
@@ -224,11 +229,20 @@ INL T256 __m256d flip256(__m256d x, int f)
 INL T512 void run512(const plan *p, size_t k0, size_t k1, const int NC, const int NP, const int RM)
 {
     double *restrict v = p->v;
-    const double *restrict A = p->A, *restrict B = p->B;
+    const double *restrict A = p->A, *restrict B = p->B, *restrict ci = p->ci;
     const int NIN = 1 << NC, NT = NIN * NP, c0 = p->cb[0], c1 = p->cb[1];
     size_t off[4];
     for (int i = 0; i < NIN; i++)
         off[i] = 2 * p->off[i];
+    /* coefficients in registers: the lane vectors (|C| < 2, at most 16),
+     * or the 16 real parts as broadcasts (|C| = 2: uniform lanes; the
+     * imaginary parts stay in memory as embedded broadcasts) */
+    __m512d CA[16], CB[16];
+#pragma GCC unroll 16
+    for (int j = 0; j < 16; j++) {
+        CA[j] = NC == 2 ? _mm512_set1_pd(p->cr[j]) : j < NIN * NT ? _mm512_load_pd(A + j * 8) : _mm512_setzero_pd();
+        CB[j] = NC < 2 && j < NIN * NT ? _mm512_load_pd(B + j * 8) : _mm512_setzero_pd();
+    }
     for (size_t k = k0; k < k1; k++) {
         size_t b = k << 2;
         if (NC >= 1)
@@ -244,15 +258,33 @@ INL T512 void run512(const plan *p, size_t k0, size_t k1, const int NC, const in
             for (int j = 0; j < NP; j++)
                 X[i][j] = flip512(x, NP == 2 ? (j ? RM : 0) : j);
         }
+        if (NC == 2) {
+            /* c = Σ ci x: (ci xr, ci xi); swapped and its real lanes
+             * negated it is the imaginary parts' share (-ci xi, ci xr) */
+#pragma GCC unroll 4
+            for (int o = 0; o < 4; o++) {
+                __m512d a = _mm512_mul_pd(CA[4 * o], X[0][0]);
+                __m512d c = _mm512_mul_pd(_mm512_set1_pd(ci[4 * o]), X[0][0]);
+#pragma GCC unroll 4
+                for (int i = 1; i < 4; i++) {
+                    a = _mm512_fmadd_pd(CA[4 * o + i], X[i][0], a);
+                    c = _mm512_fmadd_pd(_mm512_set1_pd(ci[4 * o + i]), X[i][0], c);
+                }
+                c = _mm512_permute_pd(c, 0x55);
+                c = _mm512_mask_sub_pd(c, 0x55, _mm512_setzero_pd(), c);
+                _mm512_storeu_pd(base + off[o], _mm512_add_pd(a, c));
+            }
+            continue;
+        }
 #pragma GCC unroll 4
         for (int o = 0; o < NIN; o++) {
-            __m512d a = _mm512_mul_pd(_mm512_load_pd(A + o * NT * 8), X[0][0]);
-            __m512d c = _mm512_mul_pd(_mm512_load_pd(B + o * NT * 8), X[0][0]);
+            __m512d a = _mm512_mul_pd(CA[o * NT], X[0][0]);
+            __m512d c = _mm512_mul_pd(CB[o * NT], X[0][0]);
 #pragma GCC unroll 16
             for (int t = 1; t < NT; t++) {
                 const __m512d x = X[t / NP][t % NP];
-                a = _mm512_fmadd_pd(_mm512_load_pd(A + (o * NT + t) * 8), x, a);
-                c = _mm512_fmadd_pd(_mm512_load_pd(B + (o * NT + t) * 8), x, c);
+                a = _mm512_fmadd_pd(CA[o * NT + t], x, a);
+                c = _mm512_fmadd_pd(CB[o * NT + t], x, c);
             }
             _mm512_storeu_pd(base + off[o], _mm512_add_pd(a, _mm512_permute_pd(c, 0x55)));
         }
