@@ -18,6 +18,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "qnn/statevec.h"
+#include "qnn/simd.h"
 #include "reference.h"
 
 #define TOL 1e-12
@@ -369,9 +370,8 @@ static void test_large_n_sequential(void **state)
  * with or without the touch pass; pairs across tiles with full, permuted
  * or short runs, in order, descending or scrambled. Each with a few Z
  * masks (none, random, all). */
-static void test_rotate_walks(void **state)
+static void rotate_walks(void)
 {
-    (void)state;
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
     gsl_rng_set(r, 6);
     const uint32_t xs[] = {
@@ -397,6 +397,54 @@ static void test_rotate_walks(void **state)
             check_string_sequential(r, s, n);
         }
     }
+    gsl_rng_free(r);
+}
+
+static void test_rotate_walks(void **state)
+{
+    (void)state;
+    rotate_walks();
+}
+
+/* Every SIMD level (qnn_simd_set): the vector walks of qnn_pauli_rotate
+ * (partner lanes permuted inside a register, registers paired across the
+ * state) against the dense reference for every x/z pattern at n = 2..4,
+ * against the letter-by-letter reference for every x (z none, random, all,
+ * = x) at n = 5..7 (at n = 8 those below 32 and every 7th), and on every
+ * tile walk at n = 11..13. */
+static void test_rotate_simd_levels(void **state)
+{
+    (void)state;
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, 8);
+    char s[32];
+    for (int level = 0; level <= qnn_simd_max(); level++) {
+        qnn_simd_set(level);
+        assert_int_equal(qnn_simd_level(), level);
+        for (int n = 2; n <= 4; n++) {
+            const uint32_t full = ((uint32_t)1 << n) - 1;
+            for (uint32_t x = 0; x <= full; x++)
+                for (uint32_t z = 0; z <= full; z++) {
+                    qnn_pauli p = {x, z};
+                    qnn_pauli_format(p, n, s);
+                    check_string_dense(r, s, n);
+                }
+        }
+        for (int n = 5; n <= 8; n++) {
+            const uint32_t full = ((uint32_t)1 << n) - 1;
+            /* n = 8: every x below 32 (the low bits), then every 7th */
+            for (uint32_t x = 1; x <= full; x += n < 8 || x < 32 ? 1 : 7)
+                for (int zk = 0; zk < 4; zk++) {
+                    const uint32_t z = zk == 0 ? 0 : zk == 1 ? (uint32_t)gsl_rng_get(r) & full
+                                     : zk == 2 ? full : x;
+                    qnn_pauli p = {x, z};
+                    qnn_pauli_format(p, n, s);
+                    check_string_sequential(r, s, n);
+                }
+        }
+        rotate_walks();
+    }
+    qnn_simd_set(-1);
     gsl_rng_free(r);
 }
 
@@ -480,6 +528,7 @@ int main(void)
         cmocka_unit_test(test_random_strings_dense),
         cmocka_unit_test(test_large_n_sequential),
         cmocka_unit_test(test_rotate_walks),
+        cmocka_unit_test(test_rotate_simd_levels),
         cmocka_unit_test(test_vec_dot_norm),
         cmocka_unit_test(test_dense_apply),
     };
