@@ -1,4 +1,6 @@
-/* The observers' cost for `qnnlab bench`: Hessian spectra (exact and SLQ)
+/* The observers' cost for `qnnlab bench`: Hessian spectra (exact, its two
+ * ways for circuits, the second-order adjoint and the parameter shift,
+ * compared; and SLQ)
  * and the entanglement observer (spectrum of ρ_v, entropy, trace distance)
  * with its two parts, ZHERK and the eigensolve, timed on their own. */
 #include "bench_priv.h"
@@ -45,9 +47,85 @@ typedef struct hess_result {
     int ok, P, repeats;
     stat3 build_ms, eig_ms, total_ms;   /* exact: matrix, eigenvalues; SLQ: total only */
     double lmin, lmax, frac_pos;
+    /* exact circuit cases: the matrix is the second-order adjoint's; the
+     * parameter shift's is timed on an instance built alike, and compared */
+    int shift_ok, shift_repeats;
+    stat3 shift_ms;
+    double maxdiff, hmax;
 } hess_result;
 
 static int hvp_bench(void *ctx, const double *v, double *Hv) { return qnn_instance_hvp(ctx, v, Hv); }
+
+/* Case hc's instance, evaluated once. path (may be NULL): the circuit
+ * models' exact Hessian path, QNNLAB_HESSIAN_PATH while the instance is
+ * built (the engine reads it then); the caller's environment is restored. */
+static qnn_instance *hess_instance(const hess_case *hc, const char *path)
+{
+    qnn_params p;
+    qnn_params_default(&p);
+    char err[256];
+    for (int k = 0; hc->sets[k]; k++) {
+        char key[64];
+        const char *eq = strchr(hc->sets[k], '=');
+        snprintf(key, sizeof key, "%.*s", (int)(eq - hc->sets[k]), hc->sets[k]);
+        if (qnn_params_set(&p, key, eq + 1, err, sizeof err) != 0)
+            return NULL;
+    }
+    const char *was = getenv("QNNLAB_HESSIAN_PATH");
+    char *keep = was ? strdup(was) : NULL;
+    if (path)
+        setenv("QNNLAB_HESSIAN_PATH", path, 1);
+    qnn_instance *in = qnn_instance_new(&p, 0, NULL, err, sizeof err);
+    if (path) {
+        if (keep)
+            setenv("QNNLAB_HESSIAN_PATH", keep, 1);
+        else
+            unsetenv("QNNLAB_HESSIAN_PATH");
+    }
+    free(keep);
+    if (in) {
+        qnn_obs ob;
+        qnn_instance_eval(in, 0, &ob);
+    }
+    return in;
+}
+
+/* The parameter shift's matrix on an instance like the adjoint's (same
+ * parameters and seed, so the same θ): its time and the largest deviation
+ * from Ha (the adjoint's matrix). */
+static void run_hessian_shift(const hess_case *hc, const bench_opts *o, int P, const double *Ha, hess_result *r)
+{
+    qnn_instance *in = hess_instance(hc, "shift");
+    int R = o->repeats;
+    if (P >= 1024)
+        R = 1;   /* tens of seconds a matrix before issue 24 */
+    else if (P >= 256 && R > 3)
+        R = 3;
+    double *H = malloc((size_t)P * (size_t)P * sizeof *H), *t = malloc((size_t)R * sizeof *t);
+    if (in && H && t) {
+        r->shift_ok = 1;
+        for (int k = 0; k < R && r->shift_ok; k++) {
+            double t0 = bench_now_s();
+            r->shift_ok = qnn_instance_hessian(in, H) == 0;
+            t[k] = 1e3 * (bench_now_s() - t0);
+        }
+        if (r->shift_ok) {
+            r->shift_ms = bench_stat_of(t, R);
+            r->shift_repeats = R;
+            r->maxdiff = r->hmax = 0.0;
+            for (size_t i = 0; i < (size_t)P * (size_t)P; i++) {
+                double d = fabs(H[i] - Ha[i]);
+                if (d > r->maxdiff || d != d)
+                    r->maxdiff = d;
+                if (fabs(Ha[i]) > r->hmax)
+                    r->hmax = fabs(Ha[i]);
+            }
+        }
+    }
+    free(H);
+    free(t);
+    qnn_instance_free(in);
+}
 
 /* The exact mlp case (index 4) would need a 9889 x 9889 matrix: skipped,
  * it is there to say so in the table; the SLQ rows are the point. */
@@ -56,30 +134,18 @@ static void run_hessian(const bench_opts *o, hess_result *res)
     for (int c = 0; c < NHESS; c++) {
         hess_result *r = &res[c];
         memset(r, 0, sizeof *r);
-        r->build_ms = r->eig_ms = r->total_ms = (stat3){NAN, NAN, NAN, 0};
-        r->lmin = r->lmax = r->frac_pos = NAN;
+        r->build_ms = r->eig_ms = r->total_ms = r->shift_ms = (stat3){NAN, NAN, NAN, 0};
+        r->lmin = r->lmax = r->frac_pos = r->maxdiff = r->hmax = NAN;
         const hess_case *hc = &hess_cases[c];
         if (hc->slq && hc->probes == 0)
             continue;
-        qnn_params p;
-        qnn_params_default(&p);
-        char err[256];
-        int bad = 0;
-        for (int k = 0; hc->sets[k]; k++) {
-            char key[64];
-            const char *eq = strchr(hc->sets[k], '=');
-            snprintf(key, sizeof key, "%.*s", (int)(eq - hc->sets[k]), hc->sets[k]);
-            bad |= qnn_params_set(&p, key, eq + 1, err, sizeof err) != 0;
-        }
-        qnn_instance *in = bad ? NULL : qnn_instance_new(&p, 0, NULL, err, sizeof err);
+        qnn_instance *in = hess_instance(hc, hc->slq ? NULL : "adjoint");
         if (!in)
             continue;
-        qnn_obs ob;
-        qnn_instance_eval(in, 0, &ob);
         int P;
         qnn_instance_theta(in, &P);
         r->P = P;
-        /* an exact Hessian at L = 1024 takes tens of seconds: fewer repeats */
+        /* an exact Hessian at L = 1024 took tens of seconds: fewer repeats */
         int R = o->repeats;
         if (!hc->slq && P >= 1024 && R > 3)
             R = 3;
@@ -125,6 +191,8 @@ static void run_hessian(const bench_opts *o, hess_result *res)
             if (!hc->slq) {
                 r->build_ms = bench_stat_of(b, R);
                 r->eig_ms = bench_stat_of(e, R);
+                /* (qnn_hess_dense_spectrum works on a copy: H is the matrix) */
+                run_hessian_shift(hc, o, P, H, r);
             }
         }
         free(b); free(e); free(t); free(H);
@@ -136,7 +204,7 @@ static void run_hessian(const bench_opts *o, hess_result *res)
 static void print_hessian(const hess_result *res)
 {
     printf("Hessian of the loss (one instance after one evaluation): exact = the P x P matrix (circuit:\n"
-           "parameter shift on the Jacobian, 2P Jacobians; mlp: P R-operator products) + gsl_eigen_symm;\n"
+           "the second-order adjoint; mlp: P R-operator products) + gsl_eigen_symm;\n"
            "SLQ = probes x Lanczos steps of Hessian-vector products (circuit: central differences of the\n"
            "exact gradient, 2 gradients each; mlp: R-operator), full reorthogonalisation\n");
     printf("  %-32s %7s %11s %11s %11s %10s %10s %8s\n", "case", "P", "total ms", "matrix ms", "eigen ms",
@@ -153,6 +221,23 @@ static void print_hessian(const hess_result *res)
         printf("  %-32s %7d %11.4g %11.4g %11.4g %10.4g %10.4g %8.3f\n", hess_cases[c].label, r->P,
                r->total_ms.med, r->build_ms.med, r->eig_ms.med, r->lmin, r->lmax, r->frac_pos);
     }
+    printf("\nExact circuit Hessian: the second-order adjoint (QNNLAB_HESSIAN_PATH=adjoint, the matrix above)\n"
+           "against the parameter shift (=shift, 2P Jacobians) on an instance built alike (same theta);\n"
+           "medians (repeats); target: >= 5x at L = 256, max |dH| <= 1e-10\n");
+    printf("  %-32s %7s %15s %15s %8s %10s %10s\n", "case", "P", "adjoint ms", "shift ms", "ratio", "max |dH|",
+           "max |H|");
+    for (int c = 0; c < NHESS; c++) {
+        const hess_result *r = &res[c];
+        if (!r->ok || hess_cases[c].slq)
+            continue;
+        if (!r->shift_ok) {
+            printf("  %-32s %7d %11.4g (%d)   shift failed\n", hess_cases[c].label, r->P, r->build_ms.med, r->repeats);
+            continue;
+        }
+        printf("  %-32s %7d %11.4g (%d) %11.4g (%d) %7.1fx %10.2e %10.3g\n", hess_cases[c].label, r->P,
+               r->build_ms.med, r->repeats, r->shift_ms.med, r->shift_repeats, r->shift_ms.med / r->build_ms.med,
+               r->maxdiff, r->hmax);
+    }
     printf("\n");
 }
 
@@ -168,6 +253,12 @@ static json_t *jhessian(const hess_result *res)
             if (!hess_cases[c].slq) {
                 json_object_set_new(j, "matrix_ms", bench_jstat(r->build_ms));
                 json_object_set_new(j, "eigen_ms", bench_jstat(r->eig_ms));
+                json_object_set_new(j, "path", json_string("adjoint"));
+                if (r->shift_ok) {
+                    json_object_set_new(j, "shift_matrix_ms", bench_jstat(r->shift_ms));
+                    json_object_set_new(j, "shift_over_adjoint", bench_jnum(r->shift_ms.med / r->build_ms.med));
+                    json_object_set_new(j, "max_abs_diff_shift", bench_jnum(r->maxdiff));
+                }
             } else {
                 json_object_set_new(j, "probes", json_integer(hess_cases[c].probes));
                 json_object_set_new(j, "lanczos_steps", json_integer(hess_cases[c].steps));
