@@ -4,8 +4,11 @@
  * dynamics dM/dt = [B, M] (YOU23 Eq. 119), the cost of the entanglement
  * observer (spectrum of ρ_v, entropy, trace distance), and (with
  * --scaling) the scaling of a random-circuit step with D and L and log-log
- * fits of the asymptotic step's cost against d and m. Single-threaded
- * throughout; see docs/PERFORMANCE.md.
+ * fits of the asymptotic step's cost against d and m; and (issue 24) the
+ * state-vector kernels: the dense 2-qubit gate per SIMD level, a brickwork
+ * layer gate by gate against fused, a step on 1 and 2 kernel threads and
+ * the live window's engine rate. Single-threaded throughout but where a
+ * table says 2 kernel threads; see docs/PERFORMANCE.md.
  *
  * Every number is the median (with min and max) of `repeats` timed
  * repeats; each repeat runs enough calls to last at least `min_time`
@@ -20,9 +23,10 @@
  * This file: the options and the command, which runs the sections in
  * order. bench_timing.c times calls and probes the machine;
  * bench_kernels.c holds the workloads (reference, asymptotic, scaling),
- * bench_bandwidth.c the Pauli rotation against a triad, bench_observers.c
- * the Hessian and entanglement observers, bench_report.c the JSON and the
- * table rows; bench_priv.h what they share. */
+ * bench_bandwidth.c the Pauli rotation against a triad, bench_gates.c the
+ * kernels of issue 24, bench_observers.c the Hessian and entanglement
+ * observers, bench_report.c the JSON and the table rows; bench_priv.h what
+ * they share. */
 #include "bench_priv.h"
 #include "command.h"
 #include "runner.h"
