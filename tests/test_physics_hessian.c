@@ -2,11 +2,14 @@
  * parameters, and the physics of the classical MLP (LLJ App. A) and of
  * sparse training (LIU24 §III.B).
  *
- * - circuit models: the parameter-shift Hessian against the Hessian
- *   assembled from central differences of the exact gradient (h = 1e-4:
- *   truncation h² |∂³g| ~ 1e-8, rounding ε|g|/h ~ 1e-12), and its symmetry
- *   (exact to rounding); a wrong shift (π/2 for every gate) or a missing
- *   Σ r_j ∇²r_j term fails by O(1);
+ * - circuit models: the exact Hessian (the second-order adjoint; the
+ *   parameter shift where it is chosen) against the Hessian assembled from
+ *   central differences of the exact gradient (h = 1e-4: truncation
+ *   h² |∂³g| ~ 1e-8, rounding ε|g|/h ~ 1e-12), and its symmetry (exact to
+ *   rounding); a wrong shift (π/2 for every gate) or a missing Σ r_j ∇²r_j
+ *   term fails by O(1); the adjoint against the parameter shift (1e-10 of
+ *   max |H|), the shift chosen over budget or by QNNLAB_HESSIAN_PATH, and
+ *   the cancel flag;
  * - mlp: the R-operator Hessian against central differences of the
  *   backpropagated gradient;
  * - SLQ on a real Hessian (mlp, P = 193) against its exact spectrum in the
@@ -34,6 +37,7 @@
 #include "qnn/run.h"
 #include "qnn/stats.h"
 #include "reference.h"
+#include "circuit.h"
 
 void openblas_set_num_threads(int);
 
@@ -113,9 +117,107 @@ static void test_circuit_hessians(void **state)
                           "hessian", "exact", "seed", "4", NULL };
     const char *hid[] = { "model", "hidden", "n", "4", "n_h", "2", "L", "12", "eta", "0.05",
                           "hessian", "exact", "seed", "5", NULL };
+    const char *opt[] = { "model", "random", "n", "4", "L", "14", "eta", "0.05", "O0", "0.4",
+                          "hessian", "exact", "seed", "6", NULL };
+    const char *bw[] = { "model", "random", "task", "supervised", "n", "5", "m", "4", "L", "12",
+                         "entangler", "brickwork", "depth", "2", "eta", "0.05", "hessian", "exact", "seed", "7", NULL };
     check_model_hessian(rnd, 1e-6);
     check_model_hessian(per, 1e-6);
     check_model_hessian(hid, 1e-6);
+    check_model_hessian(opt, 1e-6);
+    check_model_hessian(bw, 1e-6);
+}
+
+/* max |A - B| / max |B| over P x P */
+static double rel_max(size_t n, const double *A, const double *B)
+{
+    double d = 0.0, b = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        d = fmax(d, fabs(A[i] - B[i]));
+        b = fmax(b, fabs(B[i]));
+    }
+    return d / b;
+}
+
+/* The instance's Hessian (adjoint expected) against the parameter shift. */
+static void check_paths(const char *const *kv)
+{
+    qnn_instance *in = ref_instance(kv, 0);
+    assert_int_equal(qnn_circ_hessian_path(in), 1);
+    qnn_obs o;
+    for (int k = 0; k < 2; k++) {
+        assert_int_equal(qnn_instance_eval(in, 0, &o), 0);
+        qnn_instance_step(in);
+    }
+    assert_int_equal(qnn_instance_eval(in, 0, &o), 0);
+    int L;
+    qnn_instance_theta(in, &L);
+    const size_t LL = (size_t)L * L;
+    double *H = malloc(LL * sizeof *H), *Hs = malloc(LL * sizeof *Hs);
+    assert_int_equal(qnn_instance_hessian(in, H), 0);
+    assert_int_equal(qnn_circ_hessian_shift(in, Hs), 0);
+    double d = rel_max(LL, H, Hs);
+    printf("  %s: P = %d, max |H_adjoint - H_shift| / max |H| = %.2e\n", kv[1], L, d);
+    assert_true(d <= 1e-10);
+    /* the cancel flag stops the adjoint */
+    atomic_int flag = 1;
+    qnn_instance_set_cancel(in, &flag);
+    assert_int_equal(qnn_instance_hessian(in, H), -1);
+    qnn_instance_set_cancel(in, NULL);
+    free(H);
+    free(Hs);
+    qnn_instance_free(in);
+}
+
+static void test_hessian_paths(void **state)
+{
+    (void)state;
+    /* hessian-live's model (n = 6, L = 64, |A| = 4) */
+    const char *live[] = { "model", "random", "task", "supervised", "n", "6", "L", "64", "m", "4", "inputs", "basis",
+                           "labels", "pm1", "eta", "0.05", "hessian", "exact", "seed", "24", NULL };
+    const char *bw[] = { "model", "random", "task", "optimise", "n", "6", "L", "24", "entangler", "brickwork",
+                         "depth", "3", "eta", "0.05", "hessian", "exact", "seed", "2", NULL };
+    const char *per[] = { "model", "periodic", "n", "4", "m", "3", "L", "20", "eta", "0.01", "hessian", "exact",
+                          "seed", "3", NULL };
+    const char *hid[] = { "model", "hidden", "n", "5", "n_h", "2", "L", "30", "eta", "0.05", "hessian", "exact",
+                          "seed", "4", NULL };
+    check_paths(live);
+    check_paths(bw);
+    check_paths(per);
+    check_paths(hid);
+
+    /* over budget, or QNNLAB_HESSIAN_PATH = shift: the parameter shift, bit
+     * for bit (the adjoint rounds differently) */
+    for (int way = 0; way < 2; way++) {
+        const size_t saved = qnn_circ_hessian_budget;
+        if (way == 0)
+            qnn_circ_hessian_budget = 1000;
+        else
+            setenv("QNNLAB_HESSIAN_PATH", "shift", 1);
+        qnn_instance *in = ref_instance(per, 0);
+        qnn_circ_hessian_budget = saved;
+        unsetenv("QNNLAB_HESSIAN_PATH");
+        assert_int_equal(qnn_circ_hessian_path(in), 0);
+        qnn_obs o;
+        assert_int_equal(qnn_instance_eval(in, 0, &o), 0);
+        int L;
+        qnn_instance_theta(in, &L);
+        double *H = malloc((size_t)L * L * sizeof *H), *Hs = malloc((size_t)L * L * sizeof *Hs);
+        assert_int_equal(qnn_instance_hessian(in, H), 0);
+        assert_int_equal(qnn_circ_hessian_shift(in, Hs), 0);
+        assert_memory_equal(H, Hs, (size_t)L * L * sizeof *H);
+        assert_int_equal(qnn_circ_hessian_adjoint(in, Hs), 0);
+        assert_true(rel_max((size_t)L * L, Hs, H) <= 1e-10);
+        free(H);
+        free(Hs);
+        qnn_instance_free(in);
+    }
+    /* QNNLAB_HESSIAN_PATH = adjoint: the default */
+    setenv("QNNLAB_HESSIAN_PATH", "adjoint", 1);
+    qnn_instance *in = ref_instance(per, 0);
+    unsetenv("QNNLAB_HESSIAN_PATH");
+    assert_int_equal(qnn_circ_hessian_path(in), 1);
+    qnn_instance_free(in);
 }
 
 static void test_mlp_hessian(void **state)
@@ -290,6 +392,7 @@ int main(void)
     openblas_set_num_threads(1);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_circuit_hessians),
+        cmocka_unit_test(test_hessian_paths),
         cmocka_unit_test(test_mlp_hessian),
         cmocka_unit_test(test_slq_vs_exact),
         cmocka_unit_test(test_grad_variance_width),

@@ -314,7 +314,9 @@ int qnn_workspace_keep(qnn_workspace *w, const qnn_circuit *c, size_t budget)
     free(w->keep);
     w->keep = NULL;
     w->keep_L = 0;
-    if (c->ent != QNN_ENT_HAAR || c->L < 1)
+    /* one state: the O(1) sweep's two columns go through the AVX-512
+     * kernel, one column through ZGEMV, which measured slower than both */
+    if (c->ent != QNN_ENT_HAAR || c->L < 1 || w->m < 2)
         return 0;
     const size_t len = (size_t)c->L * w->D * w->m;
     if (len > budget / sizeof(qnn_cplx))

@@ -81,8 +81,9 @@ int qnn_circuit_sample_entangler(qnn_circuit *c, int l, gsl_rng *rng, int depth)
 /* Two D x 2m blocks; keep = NULL. 0, or -1 when memory runs out. */
 int qnn_workspace_init(qnn_workspace *w, size_t D, size_t m);
 /* Lets qnn_circuit_eval keep the forward states of circuit c (dense
- * entanglers only) when L·D·m·16 bytes <= budget: 1 when it will, 0 when
- * not (brickwork, over budget, or no memory: the O(1)-state sweep then). */
+ * entanglers, m >= 2 states) when L·D·m·16 bytes <= budget: 1 when it
+ * will, 0 when not (brickwork, one state, over budget, or no memory: the
+ * O(1)-state sweep then). */
 int qnn_workspace_keep(qnn_workspace *w, const qnn_circuit *c, size_t budget);
 /* Frees the blocks (and the kept states). */
 void qnn_workspace_free(qnn_workspace *w);

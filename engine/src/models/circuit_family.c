@@ -645,7 +645,7 @@ double qnn_circ_instance_bytes(const qnn_params *p, double layers, int haar_work
         adjoint_bytes(p->n, p->L) <= (double)qnn_circ_hessian_budget)
         bytes += adjoint_bytes(p->n, p->L);
     /* the forward states the state-keeping adjoint holds */
-    if (layers > 0.0 && p->entangler == QNN_ENT_HAAR && (double)p->L * D * m * c <= (double)QNN_CIRCUIT_KEEP_BUDGET)
+    if (layers > 0.0 && p->entangler == QNN_ENT_HAAR && m >= 2.0 && (double)p->L * D * m * c <= (double)QNN_CIRCUIT_KEEP_BUDGET)
         bytes += (double)p->L * D * m * c;
     if (p->entangler == QNN_ENT_HAAR)
         bytes += layers * D * D * c;
