@@ -8,21 +8,24 @@
  * with another count stops them at once). A helper only ever runs ranges
  * that its owner hands out, so teams of different owners never share work.
  *
- * Dispatch is one generation counter: the owner writes the job (fn, ctx,
- * count, grain, T), sets `pending` to the helper count and bumps `gen`;
- * helpers spin on `gen` for a short while (SPIN_NS) after each job, then
- * sleep on a condition variable (a `sleepers` count tells the owner whether
- * a broadcast is needed; both sides use sequentially consistent atomics,
- * so either the helper sees the new generation or the owner sees the
- * sleeper). The owner runs range 0 itself, then spins until `pending` is 0.
- * A dispatch to spinning helpers costs a few hundred ns; to sleeping ones
- * a futex wake.
+ * Dispatch is one atomic word: the job's generation, its number of ranges
+ * (T) and the next unclaimed range. The owner writes the job (fn, ctx,
+ * count, grain), publishes the word with range 0 already its own, runs
+ * range 0, then claims whatever ranges are left itself; helpers claim
+ * ranges of the current generation by compare-and-swap. So a helper that
+ * is asleep or preempted (the machine is shared) never holds the owner up
+ * unless it has claimed a range, and the owner can always finish alone.
+ * Helpers spin on the word for a short while (SPIN_NS, yielding now and
+ * then) after each job, then sleep on a condition variable (a `sleepers`
+ * count tells the owner whether a broadcast is needed; both sides use
+ * sequentially consistent atomics, so either the helper sees the new
+ * generation or the owner sees the sleeper). A dispatch to spinning
+ * helpers costs well under a microsecond; to sleeping ones a futex wake.
  *
  * Partition: the grains of [0, count) (ceil(count / grain) of them) are
  * split into T contiguous runs, the first G mod T one grain longer; range i
- * is run i. It depends on count, grain and T only, never on which helper
- * is awake, and a helper that could not be started has its range run by
- * the owner: the same ranges every call.
+ * is run i. It depends on count, grain and T only, never on which thread
+ * runs which range: the same ranges every call, the same bits.
  *
  * qnn_par_sum: the chunks [c·QNN_PAR_CHUNK, (c+1)·QNN_PAR_CHUNK) are the
  * items of a qnn_par_for (grain 1); each chunk's sums go to its own slot
@@ -36,6 +39,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -49,28 +53,29 @@
 
 typedef struct team team;
 
-typedef struct helper {
-    team *t;
-    int index;                 /* its range, 1 .. T - 1 */
-} helper;
-
 struct team {
     int T;                     /* kernel threads, the owner included */
     int started;               /* helpers running: 0 .. T - 1 */
-    atomic_uint gen;           /* bumped once per job and to quit */
-    atomic_int pending;        /* helpers still in the current job */
+    /* gen << 16 | ranges << 8 | next: the job's generation, its number of
+     * ranges and the next range to claim; one word, so that a claim (a
+     * compare-and-swap) can only succeed in the job it was meant for */
+    _Atomic uint64_t state;
+    atomic_int done;           /* ranges of the current job finished */
     atomic_int sleepers;       /* helpers in (or entering) the cond wait */
+    atomic_int quit;
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    /* the job: written by the owner before gen is bumped, read by helpers
-     * after they see the new gen */
-    int quit;
+    /* the job: written by the owner before the state is published, read by
+     * a helper only after it claimed a range of that job */
     size_t count, grain;
     qnn_par_fn fn;
     void *ctx;
     pthread_t tid[PAR_MAX - 1];
-    helper args[PAR_MAX - 1];
 };
+
+#define ST_GEN(s) ((uint32_t)((s) >> 16))
+#define ST_RANGES(s) ((int)(((s) >> 8) & 0xff))
+#define ST_NEXT(s) ((int)((s) & 0xff))
 
 static _Thread_local int tl_threads = 1;
 static _Thread_local team *tl_team;
@@ -113,13 +118,31 @@ static void run_range(const team *t, int i)
         t->fn(t->ctx, b, e);
 }
 
-/* Waits until gen differs from seen; returns the new value. */
-static unsigned wait_job(team *t, unsigned seen)
+/* Claims and runs ranges of job `gen` until none is left (or the job is
+ * no longer current: then nothing is claimed). */
+static void work(team *t, uint32_t gen)
 {
-    unsigned g;
+    uint64_t s = atomic_load(&t->state);
+    for (;;) {
+        if (ST_GEN(s) != gen || ST_NEXT(s) >= ST_RANGES(s))
+            return;
+        if (!atomic_compare_exchange_weak(&t->state, &s, s + 1))
+            continue; /* s reloaded */
+        run_range(t, ST_NEXT(s));
+        atomic_fetch_add_explicit(&t->done, 1, memory_order_release);
+        s = atomic_load(&t->state);
+    }
+}
+
+/* Waits until the job generation differs from seen; returns it. Spins
+ * (yielding now and then: on a loaded machine the owner may need this
+ * core) for SPIN_NS after the last job, then sleeps. */
+static uint32_t wait_job(team *t, uint32_t seen)
+{
+    uint32_t g;
     long deadline = 0;
     for (int k = 1;; k++) {
-        g = atomic_load_explicit(&t->gen, memory_order_acquire);
+        g = ST_GEN(atomic_load_explicit(&t->state, memory_order_acquire));
         if (g != seen)
             return g;
         cpu_relax();
@@ -129,11 +152,12 @@ static unsigned wait_job(team *t, unsigned seen)
                 deadline = now + SPIN_NS;
             else if (now > deadline)
                 break;
+            sched_yield();
         }
     }
     pthread_mutex_lock(&t->mu);
     atomic_fetch_add(&t->sleepers, 1);
-    while ((g = atomic_load(&t->gen)) == seen)
+    while ((g = ST_GEN(atomic_load(&t->state))) == seen)
         pthread_cond_wait(&t->cv, &t->mu);
     atomic_fetch_sub(&t->sleepers, 1);
     pthread_mutex_unlock(&t->mu);
@@ -142,37 +166,38 @@ static unsigned wait_job(team *t, unsigned seen)
 
 static void *helper_main(void *arg)
 {
-    helper *h = arg;
-    team *t = h->t;
+    team *t = arg;
     tl_busy = 1; /* anything a range calls runs serially here */
-    unsigned seen = 0;
+    uint32_t seen = 0;
     for (;;) {
         seen = wait_job(t, seen);
-        if (t->quit)
+        if (atomic_load(&t->quit))
             break;
-        run_range(t, h->index);
-        atomic_fetch_sub_explicit(&t->pending, 1, memory_order_release);
+        work(t, seen);
     }
     return NULL;
 }
 
-/* Publishes the job written into t (and quit) to the helpers. */
-static void publish(team *t)
+/* Publishes a new job of `ranges` ranges (range 0 already the owner's);
+ * returns its generation. */
+static uint32_t publish(team *t, int ranges)
 {
-    atomic_store_explicit(&t->pending, t->started, memory_order_relaxed);
-    atomic_fetch_add(&t->gen, 1);
+    const uint32_t gen = ST_GEN(atomic_load(&t->state)) + 1;
+    atomic_store_explicit(&t->done, 0, memory_order_relaxed);
+    atomic_store(&t->state, (uint64_t)(gen & 0xffffffffu) << 16 | (uint64_t)ranges << 8 | 1u);
     if (atomic_load(&t->sleepers) > 0) {
         pthread_mutex_lock(&t->mu);
         pthread_cond_broadcast(&t->cv);
         pthread_mutex_unlock(&t->mu);
     }
+    return gen;
 }
 
-static void await_helpers(team *t)
+static void await_ranges(team *t, int ranges)
 {
-    for (int k = 1; atomic_load_explicit(&t->pending, memory_order_acquire) != 0; k++) {
+    for (int k = 1; atomic_load_explicit(&t->done, memory_order_acquire) != ranges; k++) {
         cpu_relax();
-        if ((k & 4095) == 0)
+        if ((k & 1023) == 0)
             sched_yield(); /* a helper was preempted: let it run */
     }
 }
@@ -181,8 +206,11 @@ static void team_stop(team *t)
 {
     if (!t)
         return;
-    t->quit = 1;
-    publish(t);
+    atomic_store(&t->quit, 1);
+    publish(t, 0);
+    pthread_mutex_lock(&t->mu);
+    pthread_cond_broadcast(&t->cv);
+    pthread_mutex_unlock(&t->mu);
     for (int i = 0; i < t->started; i++)
         pthread_join(t->tid[i], NULL);
     pthread_cond_destroy(&t->cv);
@@ -201,7 +229,7 @@ static void make_key(void)
 }
 
 /* Starts the calling thread's team of T - 1 helpers (as many as the
- * system allows: the owner runs the ranges of those missing). NULL when
+ * system allows; the owner claims whatever ranges they do not). NULL when
  * out of memory. */
 static team *team_start(int T)
 {
@@ -210,9 +238,10 @@ static team *team_start(int T)
     if (!t)
         return NULL;
     t->T = T;
-    atomic_init(&t->gen, 0u);
-    atomic_init(&t->pending, 0);
+    atomic_init(&t->state, 0);
+    atomic_init(&t->done, 0);
     atomic_init(&t->sleepers, 0);
+    atomic_init(&t->quit, 0);
     pthread_mutex_init(&t->mu, NULL);
     pthread_cond_init(&t->cv, NULL);
     /* helpers take no signals: they belong to the process's threads */
@@ -220,9 +249,7 @@ static team *team_start(int T)
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
     for (int i = 0; i < T - 1; i++) {
-        t->args[i].t = t;
-        t->args[i].index = i + 1;
-        if (pthread_create(&t->tid[i], NULL, helper_main, &t->args[i]) != 0)
+        if (pthread_create(&t->tid[i], NULL, helper_main, t) != 0)
             break;
         t->started++;
     }
@@ -280,15 +307,13 @@ void qnn_par_for(size_t count, size_t grain, qnn_par_fn fn, void *ctx)
     t->grain = grain;
     t->fn = fn;
     t->ctx = ctx;
-    if (t->started)
-        publish(t);
+    const uint32_t gen = publish(t, T);
     tl_busy = 1;
     run_range(t, 0);
-    for (int i = t->started + 1; i < T; i++)
-        run_range(t, i);
+    atomic_fetch_add_explicit(&t->done, 1, memory_order_relaxed);
+    work(t, gen); /* ranges no helper has taken yet */
     tl_busy = 0;
-    if (t->started)
-        await_helpers(t);
+    await_ranges(t, T);
 }
 
 typedef struct sum_job {
