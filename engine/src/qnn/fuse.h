@@ -35,5 +35,8 @@ void qnn_fused_apply(const qnn_fused *f, qnn_cplx *psi, int adjoint);
 /* Blocks in the plan, and the number of qubits of block i. */
 size_t qnn_fused_blocks(const qnn_fused *f);
 int qnn_fused_block_qubits(const qnn_fused *f, size_t i);
+/* Bytes a plan of ngates gates holds (whatever its blocks), for memory
+ * estimates. */
+size_t qnn_fused_bytes(size_t ngates);
 
 #endif
