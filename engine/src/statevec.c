@@ -27,7 +27,8 @@
 
 #include <cblas.h>
 #include <math.h>
-#ifndef QNN_NO_SIMD_KERNELS
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(QNN_NO_SIMD_KERNELS)
+#define SV_SIMD 1
 #include <immintrin.h>
 #endif
 
@@ -337,7 +338,7 @@ static inline void touch(const double *p, size_t len)
  * with AVX-512; /work/notes/perf24_par.md).
  * Arithmetic: c psi_a rounded, then one FMA: the bits differ from the
  * scalar walk's in the last place, never with the thread count. */
-#ifndef QNN_NO_SIMD_KERNELS
+#ifdef SV_SIMD
 #define T512 __attribute__((target("avx512f,avx512dq")))
 #define T256 __attribute__((target("avx2,fma")))
 
@@ -618,6 +619,12 @@ void qnn_pauli_rotate(qnn_pauli p, int n, double theta, qnn_cplx *psi)
 typedef struct inner_job {
     qnn_pauli p;
     const double *A, *B;
+    int simd;           /* vector chunks at this QNN_SIMD_* level, or 0 */
+    const double *tab;  /* sigma(u), u < min(D, SIGN_TABLE_LEN) */
+    size_t W;
+    int64_t idx[8];     /* partner lanes: l ^ (x mod 4), AVX-512 */
+    int32_t idx32[8];   /* ... x mod 2, AVX2 (float lanes) */
+    double lsg[8];      /* sigma(l) per lane */
 } inner_job;
 
 static void inner_chunk(void *ctx, size_t j0, size_t j1, double *acc)
@@ -637,16 +644,113 @@ static void inner_chunk(void *ctx, size_t j0, size_t j1, double *acc)
     acc[1] = si;
 }
 
+/* Vector chunks of the inner product: registers of B at j, the partner
+ * register of A at j ^ xq with its lanes permuted (l ^ xl), signs
+ * sigma(j) sigma(l); two accumulators per sum (a.b lane-wise, and a.swap(b)
+ * with its im lanes subtracted at the end), reduced in a fixed lane order
+ * per chunk: the sums depend on the level, never on the thread count. */
+#ifdef SV_SIMD
+static T512 void inner_chunk_512(void *ctx, size_t j0, size_t j1, double *acc)
+{
+    const inner_job *jb = ctx;
+    const double *A = jb->A, *B = jb->B;
+    const size_t W = jb->W, xq = jb->p.x & ~(size_t)3;
+    const __m512i ix = _mm512_loadu_si512((const void *)jb->idx);
+    const __m512d lsg = _mm512_loadu_pd(jb->lsg);
+    __m512d s1 = _mm512_setzero_pd(), s2 = _mm512_setzero_pd();
+    __m512d t1 = _mm512_setzero_pd(), t2 = _mm512_setzero_pd();
+    for (size_t w0 = j0; w0 < j1; w0 += W) {
+        const double sb = sign_of((uint32_t)w0, jb->p.z);
+        for (size_t u = 0; u < W; u += 8) {
+            const size_t j = w0 + u;
+            const __m512d b0 = _mm512_loadu_pd(B + 2 * j), b1 = _mm512_loadu_pd(B + 2 * j + 8);
+            const __m512d a0 = _mm512_permutexvar_pd(ix, _mm512_loadu_pd(A + 2 * (j ^ xq)));
+            const __m512d a1 = _mm512_permutexvar_pd(ix, _mm512_loadu_pd(A + 2 * ((j + 4) ^ xq)));
+            const __m512d g0 = _mm512_mul_pd(_mm512_set1_pd(sb * jb->tab[u]), lsg);
+            const __m512d g1 = _mm512_mul_pd(_mm512_set1_pd(sb * jb->tab[u + 4]), lsg);
+            const __m512d sa0 = _mm512_mul_pd(g0, a0), sa1 = _mm512_mul_pd(g1, a1);
+            s1 = _mm512_fmadd_pd(sa0, b0, s1);
+            s2 = _mm512_fmadd_pd(sa1, b1, s2);
+            t1 = _mm512_fmadd_pd(sa0, _mm512_permute_pd(b0, 0x55), t1);
+            t2 = _mm512_fmadd_pd(sa1, _mm512_permute_pd(b1, 0x55), t2);
+        }
+    }
+    double x[8], y[8];
+    _mm512_storeu_pd(x, _mm512_add_pd(s1, s2));
+    _mm512_storeu_pd(y, _mm512_add_pd(t1, t2));
+    acc[0] += ((x[0] + x[1]) + (x[2] + x[3])) + ((x[4] + x[5]) + (x[6] + x[7]));
+    acc[1] += ((y[0] - y[1]) + (y[2] - y[3])) + ((y[4] - y[5]) + (y[6] - y[7]));
+}
+
+static T256 void inner_chunk_256(void *ctx, size_t j0, size_t j1, double *acc)
+{
+    const inner_job *jb = ctx;
+    const double *A = jb->A, *B = jb->B;
+    const size_t W = jb->W, xq = jb->p.x & ~(size_t)1;
+    const __m256i ix = _mm256_loadu_si256((const __m256i *)jb->idx32);
+    const __m256d lsg = _mm256_loadu_pd(jb->lsg);
+    __m256d s1 = _mm256_setzero_pd(), s2 = _mm256_setzero_pd();
+    __m256d t1 = _mm256_setzero_pd(), t2 = _mm256_setzero_pd();
+    for (size_t w0 = j0; w0 < j1; w0 += W) {
+        const double sb = sign_of((uint32_t)w0, jb->p.z);
+        for (size_t u = 0; u < W; u += 4) {
+            const size_t j = w0 + u;
+            const __m256d b0 = _mm256_loadu_pd(B + 2 * j), b1 = _mm256_loadu_pd(B + 2 * j + 4);
+            const __m256d a0 = perm_256(ix, _mm256_loadu_pd(A + 2 * (j ^ xq)));
+            const __m256d a1 = perm_256(ix, _mm256_loadu_pd(A + 2 * ((j + 2) ^ xq)));
+            const __m256d g0 = _mm256_mul_pd(_mm256_set1_pd(sb * jb->tab[u]), lsg);
+            const __m256d g1 = _mm256_mul_pd(_mm256_set1_pd(sb * jb->tab[u + 2]), lsg);
+            const __m256d sa0 = _mm256_mul_pd(g0, a0), sa1 = _mm256_mul_pd(g1, a1);
+            s1 = _mm256_fmadd_pd(sa0, b0, s1);
+            s2 = _mm256_fmadd_pd(sa1, b1, s2);
+            t1 = _mm256_fmadd_pd(sa0, _mm256_permute_pd(b0, 0x5), t1);
+            t2 = _mm256_fmadd_pd(sa1, _mm256_permute_pd(b1, 0x5), t2);
+        }
+    }
+    double x[4], y[4];
+    _mm256_storeu_pd(x, _mm256_add_pd(s1, s2));
+    _mm256_storeu_pd(y, _mm256_add_pd(t1, t2));
+    acc[0] += (x[0] + x[1]) + (x[2] + x[3]);
+    acc[1] += (y[0] - y[1]) + (y[2] - y[3]);
+}
+#endif
+
 qnn_cplx qnn_pauli_inner(qnn_pauli p, int n, const qnn_cplx *a, const qnn_cplx *b)
 {
     /* <a|P|b> = i^ny sum_j sigma(j) conj(a_{j^x}) b_j. */
     const size_t D = (size_t)1 << n;
-    inner_job jb = {p, (const double *)a, (const double *)b};
+    inner_job jb = {p, (const double *)a, (const double *)b, 0, NULL, 0, {0}, {0}, {0}};
+    qnn_par_sum_fn fn = inner_chunk;
+    double tab[SIGN_TABLE_LEN];
+#ifdef SV_SIMD
+    /* chunks are whole tiles of W >= 8 amplitudes (two registers a step) */
+    const int level = qnn_simd_level();
+    if (level >= QNN_SIMD_AVX2 && D >= 8) {
+        jb.simd = level;
+        jb.W = D < SIGN_TABLE_LEN ? D : SIGN_TABLE_LEN;
+        fill_signs(tab, jb.W, p.z);
+        jb.tab = tab;
+        const size_t unit = level == QNN_SIMD_AVX512 ? 4 : 2, xl = p.x & (unit - 1);
+        for (size_t l = 0; l < unit; l++)
+            for (size_t r = 0; r < 2; r++) {
+                const size_t lane = 2 * l + r, src = 2 * (l ^ xl) + r;
+                jb.lsg[lane] = sign_of((uint32_t)l, p.z);
+                jb.idx[lane] = (int64_t)src;
+                if (lane < 4) {
+                    jb.idx32[2 * lane] = (int32_t)(2 * src);
+                    jb.idx32[2 * lane + 1] = (int32_t)(2 * src + 1);
+                }
+            }
+        fn = level == QNN_SIMD_AVX512 ? inner_chunk_512 : inner_chunk_256;
+    }
+#else
+    (void)tab;
+#endif
     double acc[2] = {0.0, 0.0};
     if (D <= QNN_PAR_CHUNK)
-        inner_chunk(&jb, 0, D, acc);
+        fn(&jb, 0, D, acc);
     else
-        qnn_par_sum(D, 2, inner_chunk, &jb, acc);
+        qnn_par_sum(D, 2, fn, &jb, acc);
     const double sr = acc[0], si = acc[1];
     double pr, pi;
     ipow(qnn_pauli_ny(p), &pr, &pi);
