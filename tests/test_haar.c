@@ -1,7 +1,8 @@
 /* Tests for qnn/haar.h: unitarity, the documented draw order and phase fix
  * (U^dagger G upper triangular with a positive diagonal), low moments of
  * the Haar law at D = 4, and brickwork circuits against a dense reference
- * built here from Kronecker products of independently re-drawn gates. */
+ * built here from Kronecker products of independently re-drawn gates, and
+ * the fused brickwork path (qnn/fuse.h) against the gate-by-gate one. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -16,7 +17,9 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
+#include "qnn/fuse.h"
 #include "qnn/haar.h"
+#include "qnn/simd.h"
 #include "reference.h"
 
 /* ---- helpers ---------------------------------------------------------------- */
@@ -304,6 +307,12 @@ static void test_brickwork_vs_dense(void **state)
                              ref_maxdiff(D, psi, col));
                 memset(psi, 0, sizeof *psi * D);
                 psi[c] = 1;
+                qnn_brickwork_apply_path(bw, 0, psi, 1); /* the fused plan */
+                if (ref_maxdiff(D, psi, col) >= 1e-12)
+                    fail_msg("n=%d depth=%d column %zu fused: diff %g", n, depth, c,
+                             ref_maxdiff(D, psi, col));
+                memset(psi, 0, sizeof *psi * D);
+                psi[c] = 1;
                 qnn_brickwork_apply(bw, 1, psi);
                 for (size_t i = 0; i < D; i++)
                     col[i] = conj(U[c + i * D]);
@@ -359,6 +368,57 @@ static void test_brickwork_large_inverse(void **state)
     gsl_rng_free(r);
 }
 
+/* Fused and gate-by-gate paths agree to 1e-13 (forward and adjoint, every
+ * SIMD level), from n = 1 to 15 (n ≥ 13: the tiled block kernels), and
+ * the automatic choice is one of them. */
+static void test_brickwork_fused_vs_unfused(void **state)
+{
+    (void)state;
+    gsl_rng *r = new_rng(9);
+    const int depths[3] = {1, 2, 5};
+    for (int n = 1; n <= 15; n++) {
+        const size_t D = (size_t)1 << n;
+        qnn_cplx *v0 = malloc(sizeof *v0 * D), *a = malloc(sizeof *a * D);
+        qnn_cplx *b = malloc(sizeof *b * D), *c = malloc(sizeof *c * D);
+        for (int di = 0; di < 3; di++) {
+            if (n >= 13 && di == 1 && getenv("QNN_SANITIZED"))
+                continue;
+            qnn_brickwork *bw = qnn_brickwork_new(r, n, depths[di]);
+            assert_non_null(bw);
+            ref_random_state(r, D, v0);
+            for (int level = 0; level <= qnn_simd_max(); level++) {
+                qnn_simd_set(level);
+                for (int adjoint = 0; adjoint <= 1; adjoint++) {
+                    memcpy(a, v0, sizeof *a * D);
+                    memcpy(b, v0, sizeof *b * D);
+                    memcpy(c, v0, sizeof *c * D);
+                    qnn_brickwork_apply_path(bw, adjoint, a, 1);
+                    qnn_brickwork_apply_path(bw, adjoint, b, 0);
+                    qnn_brickwork_apply(bw, adjoint, c);
+                    const double d = ref_maxdiff(D, a, b);
+                    if (!(d <= 1e-13))
+                        fail_msg("n=%d depth=%d %s level %s: fused vs unfused %g", n,
+                                 depths[di], adjoint ? "adjoint" : "forward",
+                                 qnn_simd_name(level), d);
+                    assert_true(memcmp(c, a, sizeof *a * D) == 0 ||
+                                memcmp(c, b, sizeof *b * D) == 0);
+                }
+            }
+            qnn_simd_set(-1);
+            /* the plan is counted in the bytes */
+            assert_true(qnn_brickwork_bytes(n, depths[di]) >=
+                        qnn_brickwork_gate_count(bw) * (n == 1 ? 4 : 16) * sizeof(qnn_cplx) +
+                            (n >= 2 ? qnn_fused_bytes(qnn_brickwork_gate_count(bw)) : 0));
+            qnn_brickwork_free(bw);
+        }
+        free(v0);
+        free(a);
+        free(b);
+        free(c);
+    }
+    gsl_rng_free(r);
+}
+
 static void test_brickwork_invalid(void **state)
 {
     (void)state;
@@ -402,6 +462,7 @@ int main(void)
         cmocka_unit_test(test_two_design_moments),
         cmocka_unit_test(test_brickwork_vs_dense),
         cmocka_unit_test(test_brickwork_large_inverse),
+        cmocka_unit_test(test_brickwork_fused_vs_unfused),
         cmocka_unit_test(test_brickwork_invalid),
         cmocka_unit_test(test_brickwork_one_design),
     };

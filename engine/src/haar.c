@@ -9,8 +9,22 @@
  *  - qnn_brickwork_new draws nothing but its gates, each with one
  *    qnn_haar_unitary call (D = 4, or D = 2 when n = 1), in the order layer
  *    0, 1, ..., depth-1 and, within a layer, by increasing lower qubit k.
+ *
+ * Brickwork storage and application: the gates are kept row-major with the
+ * local index (bit_{k+1} << 1) | bit_k of qnn/gate2.h (q0 = k, q1 = k+1),
+ * transposed from qnn_haar_unitary's column-major output (same numbers,
+ * same draws). A brickwork on n ≥ 2 qubits also holds a fusion plan of all
+ * its gates (qnn/fuse.h, blocks of at most BW_KMAX qubits). The rule, from
+ * measurements on a Zen 5 core (docs/PERFORMANCE.md, issue 24): states of
+ * at least BW_FUSE_MIN_N qubits go through the fused plan, smaller ones
+ * gate by gate through qnn_gate2_apply (their state stays in L1/L2, where a
+ * tile copy costs more than it saves); n = 1 is one 2x2 gate per layer
+ * (qnn_gate1_apply). The adjoint applies the inverses in reverse order
+ * (the plan's blocks' inverses, or the gates' adjoints).
  */
 #include "gslpad.h"
+#include "qnn/fuse.h"
+#include "qnn/gate2.h"
 #include "qnn/haar.h"
 
 #include <gsl/gsl_linalg.h>
@@ -71,12 +85,17 @@ done:
 
 /* ------------------------------------------------------------------------ */
 
+/* Largest fused block (qubits) and the smallest state that is fused. */
+#define BW_KMAX 5
+#define BW_FUSE_MIN_N 20
+
 struct qnn_brickwork {
     int n;
     int depth;
     size_t ngates;
     size_t gdim;      /* 4, or 2 when n = 1 */
-    qnn_cplx gates[]; /* ngates column-major gdim x gdim blocks, sampling order */
+    qnn_fused *plan;  /* all gates in order; NULL when n = 1 */
+    qnn_cplx gates[]; /* ngates row-major gdim x gdim blocks, sampling order */
 };
 
 static size_t gates_in_layer(int n, int j)
@@ -94,30 +113,58 @@ static size_t total_gates(int n, int depth)
     return g;
 }
 
+static size_t struct_bytes(int n, int depth)
+{
+    const size_t gdim = n == 1 ? 2 : 4;
+    return sizeof(struct qnn_brickwork) + total_gates(n, depth) * gdim * gdim * sizeof(qnn_cplx);
+}
+
 size_t qnn_brickwork_bytes(int n, int depth)
 {
     if (n < 1 || n > QNN_MAX_QUBITS || depth < 0)
         return 0;
-    const size_t gdim = n == 1 ? 2 : 4;
-    return sizeof(struct qnn_brickwork)
-           + total_gates(n, depth) * gdim * gdim * sizeof(qnn_cplx);
+    return struct_bytes(n, depth) + (n >= 2 ? qnn_fused_bytes(total_gates(n, depth)) : 0);
 }
 
 qnn_brickwork *qnn_brickwork_new(gsl_rng *rng, int n, int depth)
 {
-    const size_t bytes = qnn_brickwork_bytes(n, depth);
-    if (bytes == 0)
+    if (qnn_brickwork_bytes(n, depth) == 0)
         return NULL;
-    qnn_brickwork *bw = malloc(bytes);
+    qnn_brickwork *bw = malloc(struct_bytes(n, depth));
     if (!bw)
         return NULL;
     bw->n = n;
     bw->depth = depth;
     bw->ngates = total_gates(n, depth);
     bw->gdim = n == 1 ? 2 : 4;
-    const size_t gsz = bw->gdim * bw->gdim;
+    bw->plan = NULL;
+    const size_t d = bw->gdim, gsz = d * d;
     for (size_t g = 0; g < bw->ngates; g++) {
-        if (qnn_haar_unitary(rng, bw->gdim, bw->gates + g * gsz) != 0) {
+        qnn_cplx U[16];
+        if (qnn_haar_unitary(rng, d, U) != 0) {
+            free(bw);
+            return NULL;
+        }
+        for (size_t r = 0; r < d; r++) /* column-major -> row-major */
+            for (size_t c = 0; c < d; c++)
+                bw->gates[g * gsz + r * d + c] = U[r + c * d];
+    }
+    if (n >= 2) {
+        qnn_gate_ref *refs = malloc((bw->ngates ? bw->ngates : 1) * sizeof *refs);
+        if (!refs) {
+            free(bw);
+            return NULL;
+        }
+        size_t g = 0;
+        for (int j = 0; j < depth; j++)
+            for (int k = j & 1; k + 1 < n; k += 2, g++) {
+                refs[g].q0 = k;
+                refs[g].q1 = k + 1;
+                refs[g].g = bw->gates + g * gsz;
+            }
+        bw->plan = qnn_fused_new(n, bw->ngates, refs, BW_KMAX);
+        free(refs);
+        if (!bw->plan) {
             free(bw);
             return NULL;
         }
@@ -127,6 +174,9 @@ qnn_brickwork *qnn_brickwork_new(gsl_rng *rng, int n, int depth)
 
 void qnn_brickwork_free(qnn_brickwork *bw)
 {
+    if (!bw)
+        return;
+    qnn_fused_free(bw->plan);
     free(bw);
 }
 
@@ -135,87 +185,38 @@ size_t qnn_brickwork_gate_count(const qnn_brickwork *bw)
     return bw ? bw->ngates : 0;
 }
 
-/* Row-major real/imaginary split of a gate (or of its adjoint):
- * m[r][c] multiplies local amplitude c into local amplitude r. */
-static void load_gate(const qnn_cplx *G, size_t d, int adjoint, double *mr, double *mi)
-{
-    for (size_t r = 0; r < d; r++) {
-        for (size_t c = 0; c < d; c++) {
-            const qnn_cplx g = adjoint ? conj(G[c + r * d]) : G[r + c * d];
-            mr[r * d + c] = creal(g);
-            mi[r * d + c] = cimag(g);
-        }
-    }
-}
-
-/* 2x2 gate on qubit 0 of a 1-qubit state. */
-static void apply_1q(double *v, const double *mr, const double *mi)
-{
-    const double ar = v[0], ai = v[1], br = v[2], bi = v[3];
-    v[0] = mr[0] * ar - mi[0] * ai + mr[1] * br - mi[1] * bi;
-    v[1] = mr[0] * ai + mi[0] * ar + mr[1] * bi + mi[1] * br;
-    v[2] = mr[2] * ar - mi[2] * ai + mr[3] * br - mi[3] * bi;
-    v[3] = mr[2] * ai + mi[2] * ar + mr[3] * bi + mi[3] * br;
-}
-
-/* 4x4 gate on qubits (k, k+1), local index (bit_{k+1} << 1) | bit_k: groups
- * of four amplitudes b0, b0 + s, b0 + 2s, b0 + 3s with s = 2^k, walked as
- * contiguous runs of length s. */
-static void apply_2q(double *v, size_t D, int k, const double *mr, const double *mi)
-{
-    const size_t s = (size_t)1 << k;
-    for (size_t base = 0; base < D; base += 4 * s) {
-        double *p0 = v + 2 * base;
-        double *p1 = p0 + 2 * s;
-        double *p2 = p1 + 2 * s;
-        double *p3 = p2 + 2 * s;
-        for (size_t u = 0; u < s; u++) {
-            double xr[4], xi[4];
-            xr[0] = p0[2 * u]; xi[0] = p0[2 * u + 1];
-            xr[1] = p1[2 * u]; xi[1] = p1[2 * u + 1];
-            xr[2] = p2[2 * u]; xi[2] = p2[2 * u + 1];
-            xr[3] = p3[2 * u]; xi[3] = p3[2 * u + 1];
-            double yr[4], yi[4];
-            for (int r = 0; r < 4; r++) {
-                double accr = 0.0, acci = 0.0;
-                for (int c = 0; c < 4; c++) {
-                    accr += mr[4 * r + c] * xr[c] - mi[4 * r + c] * xi[c];
-                    acci += mr[4 * r + c] * xi[c] + mi[4 * r + c] * xr[c];
-                }
-                yr[r] = accr;
-                yi[r] = acci;
-            }
-            p0[2 * u] = yr[0]; p0[2 * u + 1] = yi[0];
-            p1[2 * u] = yr[1]; p1[2 * u + 1] = yi[1];
-            p2[2 * u] = yr[2]; p2[2 * u + 1] = yi[2];
-            p3[2 * u] = yr[3]; p3[2 * u + 1] = yi[3];
-        }
-    }
-}
-
-void qnn_brickwork_apply(const qnn_brickwork *bw, int adjoint, qnn_cplx *psi)
+void qnn_brickwork_apply_path(const qnn_brickwork *bw, int adjoint, qnn_cplx *psi, int fused)
 {
     const int n = bw->n;
-    const size_t D = (size_t)1 << n;
-    const size_t d = bw->gdim, gsz = d * d;
-    double *v = (double *)psi;
-    double mr[16], mi[16];
-
-    /* Offset of the first gate of each layer, walked forwards or backwards. */
+    if (n == 1) {
+        for (size_t s = 0; s < bw->ngates; s++) {
+            const size_t g = adjoint ? bw->ngates - 1 - s : s;
+            qnn_gate1_apply(psi, 1, 0, bw->gates + 4 * g, adjoint);
+        }
+        return;
+    }
+    if (fused) {
+        qnn_fused_apply(bw->plan, psi, adjoint);
+        return;
+    }
+    /* gate by gate: layer j's gates sit on (k, k+1), k = j mod 2, +2, ... */
     size_t first = adjoint ? bw->ngates : 0;
     for (int step = 0; step < bw->depth; step++) {
         const int j = adjoint ? bw->depth - 1 - step : step;
         const size_t cnt = gates_in_layer(n, j);
         if (adjoint)
             first -= cnt;
-        for (size_t g = 0; g < cnt; g++) {
-            load_gate(bw->gates + (first + g) * gsz, d, adjoint, mr, mi);
-            if (n == 1)
-                apply_1q(v, mr, mi);
-            else
-                apply_2q(v, D, (j & 1) + 2 * (int)g, mr, mi);
+        for (size_t s = 0; s < cnt; s++) {
+            const size_t g = adjoint ? cnt - 1 - s : s;
+            const int k = (j & 1) + 2 * (int)g;
+            qnn_gate2_apply(psi, n, k, k + 1, bw->gates + (first + g) * 16, adjoint);
         }
         if (!adjoint)
             first += cnt;
     }
+}
+
+void qnn_brickwork_apply(const qnn_brickwork *bw, int adjoint, qnn_cplx *psi)
+{
+    qnn_brickwork_apply_path(bw, adjoint, psi, bw->n >= BW_FUSE_MIN_N);
 }

@@ -29,9 +29,14 @@ void qnn_brickwork_free(qnn_brickwork *bw);
 /* psi <- B psi (adjoint = 0) or B^dagger psi (adjoint = 1), in place,
  * O(D * gates). */
 void qnn_brickwork_apply(const qnn_brickwork *bw, int adjoint, qnn_cplx *psi);
+/* The same through a chosen path: fused = 1 applies the fusion plan's
+ * blocks (qnn/fuse.h), 0 the gates one by one (qnn/gate2.h); equal up to
+ * rounding. qnn_brickwork_apply picks the faster one for the state size
+ * (haar.c says the rule). For tests and benchmarks. */
+void qnn_brickwork_apply_path(const qnn_brickwork *bw, int adjoint, qnn_cplx *psi, int fused);
 /* Number of 2-qubit (or 1-qubit) gates. */
 size_t qnn_brickwork_gate_count(const qnn_brickwork *bw);
-/* Bytes it holds (0 for arguments qnn_brickwork_new rejects). */
+/* Bytes it holds, its fusion plan included (0 for arguments qnn_brickwork_new rejects). */
 size_t qnn_brickwork_bytes(int n, int depth);
 
 #endif
