@@ -4,7 +4,8 @@
  * pair and n = 2..12 (1-qubit: every qubit, n = 1..12), against the dense
  * D x D matrix of the gate (built from its definition, applied by
  * ref_matvec) for small n, G then G† back to the start for unitaries, a
- * few pairs at n = 13..16 (loop boundaries of the vector paths), and the
+ * few pairs at n = 13..17 (loop boundaries of the vector paths; the
+ * prefetching beyond n = 16), and the
  * same bits for one and two kernel threads. Random complex matrices (not
  * unitary) for the linearity checks. Tolerance: rounding of four-term sums
  * (1e-13 relative to the largest amplitude). */
@@ -90,15 +91,17 @@ static gsl_rng *rng(unsigned long seed)
     return r;
 }
 
-/* Kernel vs reference loop on one case, both directions. */
-static void one_gate2(gsl_rng *r, int level, int n, int q0, int q1, qnn_cplx *a, qnn_cplx *b)
+/* Kernel vs reference loop on one case (state x0, a random matrix), both
+ * directions. */
+static void one_gate2(gsl_rng *r, int level, int n, int q0, int q1, const qnn_cplx *x0, qnn_cplx *a,
+                      qnn_cplx *b)
 {
     const size_t D = (size_t)1 << n;
     qnn_cplx g[16];
     random_matrix(r, 4, g);
     for (int adj = 0; adj < 2; adj++) {
-        ref_random_state(r, D, a);
-        memcpy(b, a, D * sizeof *a);
+        memcpy(a, x0, D * sizeof *a);
+        memcpy(b, x0, D * sizeof *a);
         qnn_simd_set(level);
         qnn_gate2_apply(a, n, q0, q1, g, adj);
         qnn_gate2_apply_ref(b, n, q0, q1, g, adj);
@@ -106,14 +109,15 @@ static void one_gate2(gsl_rng *r, int level, int n, int q0, int q1, qnn_cplx *a,
     }
 }
 
-static void one_gate1(gsl_rng *r, int level, int n, int q, qnn_cplx *a, qnn_cplx *b)
+static void one_gate1(gsl_rng *r, int level, int n, int q, const qnn_cplx *x0, qnn_cplx *a,
+                      qnn_cplx *b)
 {
     const size_t D = (size_t)1 << n;
     qnn_cplx g[4];
     random_matrix(r, 2, g);
     for (int adj = 0; adj < 2; adj++) {
-        ref_random_state(r, D, a);
-        memcpy(b, a, D * sizeof *a);
+        memcpy(a, x0, D * sizeof *a);
+        memcpy(b, x0, D * sizeof *a);
         qnn_simd_set(level);
         qnn_gate1_apply(a, n, q, g, adj);
         qnn_gate1_apply_ref(b, n, q, g, adj);
@@ -127,24 +131,32 @@ static void test_gate2_vs_ref(void **state)
     gsl_rng *r = rng(24);
     int lv[3];
     const int nl = levels(lv);
-    qnn_cplx *a = malloc(sizeof(qnn_cplx) << 16), *b = malloc(sizeof(qnn_cplx) << 16);
+    qnn_cplx *a = malloc(sizeof(qnn_cplx) << 17), *b = malloc(sizeof(qnn_cplx) << 17);
+    qnn_cplx *x0 = malloc(sizeof(qnn_cplx) << 17);
     for (int l = 0; l < nl; l++)
-        for (int n = 2; n <= 12; n++)
+        for (int n = 2; n <= 12; n++) {
+            ref_random_state(r, (size_t)1 << n, x0);
             for (int q0 = 0; q0 < n; q0++)
                 for (int q1 = 0; q1 < n; q1++)
                     if (q0 != q1)
-                        one_gate2(r, lv[l], n, q0, q1, a, b);
-    /* loop boundaries of the vector paths at larger n */
+                        one_gate2(r, lv[l], n, q0, q1, x0, a, b);
+        }
+    /* loop boundaries of the vector paths at larger n; n = 17: with
+     * prefetches (states beyond L2) */
     for (int l = 0; l < nl; l++)
-        for (int n = 13; n <= 16; n++) {
-            const int pairs[][2] = {{0, 1}, {1, 0}, {0, n - 1}, {n - 1, 1}, {2, 3},
-                                    {n - 1, n - 2}, {5, n - 3}, {1, n - 1}};
-            for (size_t k = 0; k < sizeof pairs / sizeof pairs[0]; k++)
-                one_gate2(r, lv[l], n, pairs[k][0], pairs[k][1], a, b);
+        for (int n = 13; n <= 17; n++) {
+            ref_random_state(r, (size_t)1 << n, x0);
+            /* the first four: one of each case (both in-register, qubit 1
+             * or 0 in-register, both across) */
+            const int pairs[][2] = {{0, 1}, {n - 1, 1}, {5, n - 3}, {0, n - 1},
+                                    {1, 0}, {2, 3}, {n - 1, n - 2}, {1, n - 1}};
+            for (int k = 0; k < (n == 17 ? 4 : 8); k++)
+                one_gate2(r, lv[l], n, pairs[k][0], pairs[k][1], x0, a, b);
         }
     qnn_simd_set(-1);
     free(a);
     free(b);
+    free(x0);
     gsl_rng_free(r);
 }
 
@@ -154,20 +166,25 @@ static void test_gate1_vs_ref(void **state)
     gsl_rng *r = rng(241);
     int lv[3];
     const int nl = levels(lv);
-    qnn_cplx *a = malloc(sizeof(qnn_cplx) << 16), *b = malloc(sizeof(qnn_cplx) << 16);
+    qnn_cplx *a = malloc(sizeof(qnn_cplx) << 17), *b = malloc(sizeof(qnn_cplx) << 17);
+    qnn_cplx *x0 = malloc(sizeof(qnn_cplx) << 17);
     for (int l = 0; l < nl; l++) {
-        for (int n = 1; n <= 12; n++)
+        for (int n = 1; n <= 12; n++) {
+            ref_random_state(r, (size_t)1 << n, x0);
             for (int q = 0; q < n; q++)
-                one_gate1(r, lv[l], n, q, a, b);
-        for (int n = 13; n <= 16; n++) {
-            const int qs[] = {0, 1, 2, n - 1};
-            for (int k = 0; k < 4; k++)
-                one_gate1(r, lv[l], n, qs[k], a, b);
+                one_gate1(r, lv[l], n, q, x0, a, b);
+        }
+        for (int n = 13; n <= 17; n++) {
+            ref_random_state(r, (size_t)1 << n, x0);
+            const int qs[] = {0, n - 1, 1, 2};
+            for (int k = 0; k < (n == 17 ? 2 : 4); k++)
+                one_gate1(r, lv[l], n, qs[k], x0, a, b);
         }
     }
     qnn_simd_set(-1);
     free(a);
     free(b);
+    free(x0);
     gsl_rng_free(r);
 }
 

@@ -39,8 +39,9 @@
  * a target among qubits 3..9 took 1-3 ns per amplitude on every path (and
  * in Qulacs): the group's 2-4 interleaved streams, a few hundred bytes to
  * a few KiB apart, defeat the hardware prefetcher. Each group prefetches
- * its registers PFD = 32 groups ahead (2-8 KiB per stream); 0.4-0.6 ns
- * then, and no loss on the other pairs.
+ * its registers PFD = 32 groups ahead (2-8 KiB per stream) when the
+ * state is larger than L2 (n > 16); 0.35-0.5 ns then, and no loss on the
+ * other pairs.
  *
  * Each (|C|, flips) case is its own function with the loops over registers
  * and terms fully unrolled (always_inline template with constant
@@ -65,6 +66,9 @@
 #define GRAIN 256
 /* Groups the vector kernels prefetch ahead (see the header comment). */
 #define PFD 32
+/* ... for states of more qubits than this (> 1 MiB, beyond L2; in cache
+ * the prefetches cost ~5-10 %) */
+#define PF_MIN_QUBITS 16
 
 static void load(const qnn_cplx *g, int dim, int adjoint, qnn_cplx *m)
 {
@@ -90,6 +94,7 @@ typedef struct plan {
     size_t off[4];      /* amplitude offsets of a group's 2^nc registers */
     int rmask;          /* lane bits of the in-register targets */
     qnn_cplx m[16];     /* the matrix applied (adjoint taken), row-major */
+    int pf;             /* 1: prefetch (the state is larger than L2) */
     int nt;             /* gate qubits */
     int q[2];           /* target qubits, local order */
     /* [out β][term t][lane doubles]: A = (re, re), B = (im, -im) per lane */
@@ -265,7 +270,7 @@ INL T512 void run512(const plan *p, size_t k0, size_t k1, const int NC, const in
         if (NC >= 2)
             b = ins0(b, c1);
         double *base = v + 2 * b;
-        if (k + PFD < k1) {
+        if (p->pf && k + PFD < k1) {
             size_t bp = (k + PFD) << 2;
             if (NC >= 1)
                 bp = ins0(bp, c0);
@@ -331,7 +336,7 @@ INL T256 void run256(const plan *p, size_t k0, size_t k1, const int NC, const in
         if (NC >= 2)
             b = ins0(b, c1);
         double *base = v + 2 * b;
-        if (k + PFD < k1) {
+        if (p->pf && k + PFD < k1) {
             size_t bp = (k + PFD) << 1;
             if (NC >= 1)
                 bp = ins0(bp, c0);
@@ -422,6 +427,7 @@ static void run(double *v, int n, int nt, const int *tq, const qnn_cplx *g, int 
         plan_init(&p, v, lb, nt, tq, g, adjoint);
         fn = nt == 2 ? scalar2 : scalar1;
     }
+    p.pf = n > PF_MIN_QUBITS;
     const size_t groups = (size_t)1 << (n - lb - p.nc);
     qnn_par_for(groups, GRAIN, fn, &p);
 }
