@@ -34,7 +34,11 @@ typedef void (*qnn_par_fn)(void *ctx, size_t begin, size_t end);
  * multiple of grain long (but the last), at most one range per thread;
  * returns when all have returned. With one thread, or count < 2 * grain,
  * it is fn(ctx, 0, count) on the calling thread. fn must not call
- * qnn_par_for itself (it runs serially if it does). */
+ * qnn_par_for itself (it runs serially if it does).
+ * The ranges are fixed; which thread runs which is not: the calling thread
+ * runs range 0 and then every range no helper has claimed yet (a helper
+ * that sleeps or is preempted holds nothing up), so fn must not depend on
+ * the thread it runs on. */
 void qnn_par_for(size_t count, size_t grain, qnn_par_fn fn, void *ctx);
 
 typedef void (*qnn_par_sum_fn)(void *ctx, size_t begin, size_t end, double *acc);
