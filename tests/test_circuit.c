@@ -471,35 +471,42 @@ static void check_circuit_hessian(const char *const *kv, int keep)
     double *r = malloc(m * sizeof *r), *r0 = malloc(m * sizeof *r0);
     double *J = malloc(m * (size_t)L * sizeof *J), *J0 = malloc(m * (size_t)L * sizeof *J0);
     double *S = malloc(LL * sizeof *S), *Sref = malloc(LL * sizeof *Sref);
-    qnn_cplx *work = qnn_circuit_alloc_aligned(qnn_circuit_hessian_len(c) * sizeof(qnn_cplx));
-    assert_non_null(work);
     qnn_workspace w;
     assert_int_equal(qnn_workspace_init(&w, c->D, m), 0);
     if (keep)
         assert_int_equal(qnn_workspace_keep(&w, c, QNN_CIRCUIT_KEEP_BUDGET), c->ent == QNN_ENT_HAAR && m >= 2);
-    assert_int_equal(qnn_circuit_hessian(c, theta, m, md.inputs, md.y, r, J, S, work, &w, never, NULL), 0);
     qnn_circuit_eval(c, theta, m, md.inputs, md.y, r0, J0, &w);
-    for (size_t j = 0; j < m; j++)
-        assert_true(r[j] == r0[j]);
-    for (size_t i = 0; i < m * (size_t)L; i++)
-        assert_true(J[i] == J0[i]);
-    shift_S(&md, theta, r, Sref);
-    double smax = 0.0, dmax = 0.0;
-    for (size_t i = 0; i < LL; i++) {
+    shift_S(&md, theta, r0, Sref);
+    double smax = 0.0;
+    for (size_t i = 0; i < LL; i++)
         smax = fmax(smax, fabs(Sref[i]));
-        dmax = fmax(dmax, fabs(S[i] - Sref[i]));
+    assert_true(smax > 0.0);
+    /* both sweeps: the tangents (1) and, for dense entanglers, frame 1 (2) */
+    for (int f = 1; f <= (c->ent == QNN_ENT_HAAR ? 2 : 1); f++) {
+        qnn_circuit_hessian_force = f;
+        qnn_cplx *work = qnn_circuit_alloc_aligned(qnn_circuit_hessian_len(c, m) * sizeof(qnn_cplx));
+        assert_non_null(work);
+        assert_int_equal(qnn_circuit_hessian(c, theta, m, md.inputs, md.y, r, J, S, work, &w, never, NULL), 0);
+        for (size_t j = 0; j < m; j++)
+            assert_true(r[j] == r0[j]);
+        for (size_t i = 0; i < m * (size_t)L; i++)
+            assert_true(J[i] == J0[i]);
+        double dmax = 0.0;
+        for (size_t i = 0; i < LL; i++)
+            dmax = fmax(dmax, fabs(S[i] - Sref[i]));
+        for (int a = 0; a < L; a++)
+            for (int b = 0; b < a; b++)
+                assert_true(S[(size_t)a * L + b] == S[(size_t)b * L + a]);
+        if (dmax > 1e-10 * smax)
+            fail_msg("%s n = %d L = %d m = %zu sweep %d: max |S - S_shift| = %.3g, 1e-10 max |S| = %.3g", kv[1], p.n,
+                     L, m, f, dmax, 1e-10 * smax);
+        /* a cancel flag that comes up stops it */
+        int k = 0;
+        assert_int_equal(qnn_circuit_hessian(c, theta, m, md.inputs, md.y, r, J, S, work, &w, after_three, &k), -1);
+        free(work);
     }
-    for (int a = 0; a < L; a++)
-        for (int b = 0; b < a; b++)
-            assert_true(S[(size_t)a * L + b] == S[(size_t)b * L + a]);
-    if (!(smax > 0.0) || dmax > 1e-10 * smax)
-        fail_msg("%s n = %d L = %d m = %zu: max |S - S_shift| = %.3g, 1e-10 max |S| = %.3g", kv[1], p.n, L, m, dmax,
-                 1e-10 * smax);
-    /* a cancel flag that comes up stops it */
-    int k = 0;
-    assert_int_equal(qnn_circuit_hessian(c, theta, m, md.inputs, md.y, r, J, S, work, &w, after_three, &k), -1);
+    qnn_circuit_hessian_force = 0;
     qnn_workspace_free(&w);
-    free(work);
     qnn_model_data_free(&md);
     gsl_rng_free(rng);
     free(theta);
@@ -538,6 +545,9 @@ static void test_circuit_hessian(void **state)
     check_circuit_hessian(per1, 1);
     const char *hid[] = { "model", "hidden", "n", "4", "n_h", "2", "L", "20", NULL };
     check_circuit_hessian(hid, 0);
+    const char *longc[] = { "model", "random", "task", "supervised", "n", "2", "L", "60", "m", "3",
+                            "inputs", "random", NULL };
+    check_circuit_hessian(longc, 1);
     const char *hidf[] = { "model", "hidden", "n", "3", "n_h", "1", "L", "15", "objective", "fidelity", NULL };
     check_circuit_hessian(hidf, 0);
 }

@@ -124,8 +124,12 @@ static void test_circuit_hessians(void **state)
     check_model_hessian(rnd, 1e-6);
     check_model_hessian(per, 1e-6);
     check_model_hessian(hid, 1e-6);
+    /* L large against D/m: the frame-1 sweep */
+    const char *lng[] = { "model", "random", "task", "supervised", "n", "2", "m", "3", "L", "40", "inputs", "random",
+                          "eta", "0.05", "hessian", "exact", "seed", "8", NULL };
     check_model_hessian(opt, 1e-6);
     check_model_hessian(bw, 1e-6);
+    check_model_hessian(lng, 1e-6);
 }
 
 /* max |A - B| / max |B| over P x P */

@@ -493,9 +493,37 @@ void qnn_circuit_eval(const qnn_circuit *c, const double *theta, size_t m,
  * and the second term is one DGEMM, Re(U^† O U) = Re(U)ᵀRe(OU) + Im(U)ᵀIm(OU).
  * Cost: ~L²/2 column-layer products per input against the 6 m L² of 2L
  * parameter-shift Jacobians, in products with many columns. */
-size_t qnn_circuit_hessian_len(const qnn_circuit *c)
+int qnn_circuit_hessian_force = 0;
+
+/* The frame-1 (transfer-matrix) sweep instead of the tangents: dense
+ * entanglers, forced, or cheaper in column products (see above). */
+static int use_transfer(size_t D, int L, size_t m, int dense)
 {
-    return 2 * c->D * ((size_t)c->L + 2) + c->D;
+    if (!dense || qnn_circuit_hessian_force == 1)
+        return 0;
+    if (qnn_circuit_hessian_force == 2)
+        return 1;
+    const double d = (double)D, l = (double)L, mm = (double)m;
+    return l * (d + 4.0 * mm) + mm * l * l / d < 0.5 * mm * l * l;
+}
+
+static size_t hessian_len(size_t D, int L, size_t m, int dense)
+{
+    const size_t Lz = (size_t)L;
+    if (use_transfer(D, L, m, dense))
+        return 2 * D * (D + 2 * m) + D * D + D * Lz + 2 * m * D * Lz + D;
+    return 2 * D * (Lz + 2) + D;
+}
+
+size_t qnn_circuit_hessian_len(const qnn_circuit *c, size_t m)
+{
+    return hessian_len(c->D, c->L, m, c->ent == QNN_ENT_HAAR);
+}
+
+double qnn_circuit_hessian_bytes(int n, int L, size_t m, int dense)
+{
+    const size_t D = (size_t)1 << n;
+    return (double)hessian_len(D, L, m, dense) * (double)sizeof(qnn_cplx);
 }
 
 /* psi <- i s P psi-like: out = i s P in (the generator G = i s P). */
@@ -510,6 +538,80 @@ static void apply_gen(const qnn_circuit *c, int l, double s, const qnn_cplx *in,
     }
 }
 
+/* The upper triangle of S mirrored into the lower one. */
+static void mirror_upper(size_t L, double *S)
+{
+    for (size_t a = 0; a < L; a++)
+        for (size_t b = 0; b < a; b++)
+            S[a * L + b] = S[b * L + a];
+}
+
+/* The same in frame 1, for dense entanglers when L is large against D/m:
+ * with T_b = T_{1→b} kept as a D x D matrix (one product of W_b with D + 2m
+ * columns per layer), v_a^(b) = T_b c_a and χ_b = T_b χ_1 for
+ * c_a = T_a^† G_a φ_a, so <χ_b|G_b v_a^(b)> = <h_b|c_a> with
+ * h_b = T_b^† G_b^† χ_b, and <u_a|O|u_b> = <c_a|M|c_b> with
+ * M = (W_L T_L)^† O (W_L T_L). Per layer: the D + 2m columns [T, φ, χ]
+ * through W_b, R_{b+1} and 2m columns pulled back through T_b^†; at the end
+ * one D x D measurement M and per input three real products of L x L by 2D. */
+static int hessian_transfer(const qnn_circuit *c, const double *theta, size_t m,
+                            const qnn_cplx *phi1, const qnn_cplx *chi1, const double *r, double *S,
+                            qnn_cplx *work, int (*cancelled)(void *ctx), void *ctx)
+{
+    const size_t D = c->D, Dm = D * m, cols = D + 2 * m;
+    const int L = c->L;
+    const size_t Lz = (size_t)L;
+    const int D2 = (int)(2 * D), ldc = (int)(4 * Dm);   /* C's columns, in doubles */
+    qnn_cplx *X = work, *Y = X + D * cols, *M = Y + D * cols, *MC = M + D * D, *C = MC + D * Lz;
+    qnn_cplx *ovec = C + 2 * Dm * Lz;
+    /* X = [T_1 = I, φ_1, χ_1] */
+    memset(X, 0, D * D * sizeof(qnn_cplx));
+    for (size_t k = 0; k < D; k++)
+        X[k * D + k] = 1.0;
+    memcpy(X + D * D, phi1, Dm * sizeof(qnn_cplx));
+    memcpy(X + D * D + Dm, chi1, Dm * sizeof(qnn_cplx));
+    for (int b = 1; b <= L; b++) {
+        if (cancelled && cancelled(ctx))
+            return -1;
+        const double sb = gen_s(c, b);
+        /* [G_b φ, G_b^† χ] into Y, pulled back through T_b^† into C's
+         * columns (b-1)·2m .. : c_b for each input, then h_b */
+        for (size_t j = 0; j < m; j++) {
+            apply_gen(c, b, sb, X + D * D + j * D, Y + j * D);
+            apply_gen(c, b, -sb, X + D * D + Dm + j * D, Y + Dm + j * D);
+        }
+        qnn_circuit_dense_apply(D, X, 1, 2 * m, Y, C + (size_t)(b - 1) * 2 * Dm);
+        if (b < L) {
+            apply_entangler(c, b, 0, cols, &X, &Y);
+            const double a = gen_s(c, b + 1) * theta[b];
+            for (size_t k = 0; k < cols; k++)
+                qnn_pauli_rotate(c->gen[b], c->n, a, X + k * D);
+        }
+    }
+    /* M = U'^† O U' with U' = W_L T_L (D columns) */
+    apply_entangler(c, L, 0, D, &X, &Y);
+    for (size_t k = 0; k < D; k++)
+        apply_obs(c, X + k * D, Y + k * D, ovec);
+    const qnn_cplx one = 1.0, zero = 0.0;
+    const int Di = (int)D;
+    cblas_zgemm(CblasColMajor, CblasConjTrans, CblasNoTrans, Di, Di, Di, &one, X, Di, Y, Di, &zero, M, Di);
+    for (size_t j = 0; j < m; j++) {
+        const double wt = 2.0 * c->gamma * r[j];
+        const qnn_cplx *Cj = C + j * D, *Hj = C + Dm + j * D;   /* columns 2m·D apart */
+        /* S[a][b] += wt Re <h_b|c_a> (filled for every (a, b); a <= b is
+         * the first term, the lower triangle is overwritten by the mirror),
+         * S += wt Re(C^† M C) */
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, L, L, D2, wt, (const double *)Cj, ldc,
+                    (const double *)Hj, ldc, 1.0, S, L);
+        cblas_zgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, Di, L, Di, &one, M, Di, Cj, (int)(2 * Dm), &zero,
+                    MC, Di);
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, L, L, D2, wt, (const double *)Cj, ldc,
+                    (const double *)MC, D2, 1.0, S, L);
+    }
+    mirror_upper(Lz, S);
+    return 0;
+}
+
 int qnn_circuit_hessian(const qnn_circuit *c, const double *theta, size_t m,
                         const qnn_cplx *inputs, const double *y, double *r, double *J,
                         double *S, qnn_cplx *work, qnn_workspace *w,
@@ -522,6 +624,8 @@ int qnn_circuit_hessian(const qnn_circuit *c, const double *theta, size_t m,
     const qnn_cplx *phi1 = NULL, *chi1 = NULL;
     eval_impl(c, theta, m, inputs, y, r, J, w, &phi1, &chi1);
     memset(S, 0, Lz * Lz * sizeof(double));
+    if (use_transfer(D, L, m, c->ent == QNN_ENT_HAAR))
+        return hessian_transfer(c, theta, m, phi1, chi1, r, S, work, cancelled, ctx);
     const size_t blk = D * (Lz + 2);
     qnn_cplx *ovec = work + 2 * blk;
     for (size_t j = 0; j < m; j++) {
@@ -559,9 +663,7 @@ int qnn_circuit_hessian(const qnn_circuit *c, const double *theta, size_t m,
                     (const double *)OU, D2, 1.0, S, L);
     }
     /* the first term filled a <= b only: the upper triangle is the result */
-    for (size_t a = 0; a < Lz; a++)
-        for (size_t b = 0; b < a; b++)
-            S[a * Lz + b] = S[b * Lz + a];
+    mirror_upper(Lz, S);
     return 0;
 }
 

@@ -21,7 +21,9 @@
  * qnn_circuit_hessian adds the second derivatives Σ_j r_j ∇²r_j by a
  * second-order adjoint (forward-over-reverse): one forward sweep per input
  * that carries the tangents v_a = ∂φ/∂θ_a of every earlier layer as the
- * columns of a D x L block (see circuit.c). */
+ * columns of a D x L block, or, for dense entanglers with L large against
+ * D/m, one sweep that carries the D x D transfer matrix and pulls every
+ * tangent back to frame 1 (see circuit.c). */
 #ifndef QNN_CIRCUIT_H
 #define QNN_CIRCUIT_H
 
@@ -102,9 +104,17 @@ void qnn_circuit_eval(const qnn_circuit *c, const double *theta, size_t m,
                       const qnn_cplx *inputs, const double *y,
                       double *r, double *J, qnn_workspace *w);
 
-/* Complex entries of the scratch qnn_circuit_hessian needs: two D x (L+2)
- * blocks and one state (16 bytes each). */
-size_t qnn_circuit_hessian_len(const qnn_circuit *c);
+/* Complex entries of the scratch qnn_circuit_hessian needs for m inputs:
+ * tangents, two D x (L+2) blocks and a state; frame 1 (dense entanglers
+ * with L large against D/m), two D x (D+2m) blocks, D x D, D x L, 2m D x L
+ * and a state. */
+size_t qnn_circuit_hessian_len(const qnn_circuit *c, size_t m);
+/* The same in bytes for n qubits, L layers, m inputs, dense (1) or
+ * brickwork (0) entanglers, before a circuit exists (memory estimates). */
+double qnn_circuit_hessian_bytes(int n, int L, size_t m, int dense);
+/* Which sweep qnn_circuit_hessian takes: 0 by cost (default), 1 the
+ * tangents, 2 frame 1 (dense entanglers only). For the tests. */
+extern int qnn_circuit_hessian_force;
 
 /* The residuals r[m], the Jacobian J[j*L + l] (as qnn_circuit_eval) and
  * S = Σ_j r_j ∇²r_j into S (L x L, row-major, symmetric: both triangles),
@@ -112,7 +122,7 @@ size_t qnn_circuit_hessian_len(const qnn_circuit *c);
  *     ∂_a∂_b ŷ_j = 2γ Re[<χ_b|G_b v_a^(b)> + <u_a|O|u_b>]   (a <= b)
  * with G_a = i s_a P_a, φ_b the state after R_b, χ_b the adjoint state of
  * the sweep at frame b, v_a^(b) = ∂φ_b/∂θ_a and u_a = W_L v_a^(L).
- * work: qnn_circuit_hessian_len(c) entries, 64-byte aligned. cancelled
+ * work: qnn_circuit_hessian_len(c, m) entries, 64-byte aligned. cancelled
  * (may be NULL) is asked once per layer; 0, or -1 when it said yes (S is
  * then incomplete). */
 int qnn_circuit_hessian(const qnn_circuit *c, const double *theta, size_t m,

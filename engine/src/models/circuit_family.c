@@ -322,10 +322,10 @@ typedef struct circ_state {
     qnn_cplx *hess_work;         /* the adjoint's scratch, allocated on first use */
 } circ_state;
 
-/* Bytes of the second-order adjoint's scratch for n qubits and L layers. */
-static double adjoint_bytes(int n, int L)
+/* Bytes of the second-order adjoint's scratch (circuit.c). */
+static double adjoint_bytes(const qnn_params *p, double m, int dense)
 {
-    return (2.0 * ((double)L + 2.0) + 1.0) * ldexp(1.0, n) * (double)sizeof(qnn_cplx);
+    return qnn_circuit_hessian_bytes(p->n, p->L, (size_t)m, dense);
 }
 
 static circ_state *cst(const qnn_instance *in) { return in->state; }
@@ -380,7 +380,8 @@ int qnn_circ_build(qnn_instance *in, const qnn_instance *lender, char *err, size
     {
         const char *hp = getenv("QNNLAB_HESSIAN_PATH");
         const int shift = hp && !strcmp(hp, "shift");
-        s->hess_path = !shift && adjoint_bytes(p->n, p->L) <= (double)qnn_circ_hessian_budget
+        const double hb = (double)qnn_circuit_hessian_len(s->md->circ, m) * (double)sizeof(qnn_cplx);
+        s->hess_path = !shift && hb <= (double)qnn_circ_hessian_budget
                            ? HESS_PATH_ADJOINT : HESS_PATH_SHIFT;
     }
     if (p->hessian != QNN_HESS_OFF && p->L > 0) {
@@ -516,7 +517,7 @@ int qnn_circ_hessian_adjoint(qnn_instance *in, double *H)
     if (!s->hv_r || !s->hv_J)
         return -1;
     if (!s->hess_work) {
-        s->hess_work = qnn_circuit_alloc_aligned(qnn_circuit_hessian_len(circ) * sizeof(qnn_cplx));
+        s->hess_work = qnn_circuit_alloc_aligned(qnn_circuit_hessian_len(circ, (size_t)m) * sizeof(qnn_cplx));
         if (!s->hess_work)
             return -1;
     }
@@ -641,9 +642,10 @@ double qnn_circ_instance_bytes(const qnn_params *p, double layers, int haar_work
     double c = sizeof(qnn_cplx);
     double bytes = hessian_bytes;
     /* the exact Hessian's second-order adjoint (two D x (L+2) blocks) */
+    const int dense = layers > 0.0 && p->entangler == QNN_ENT_HAAR;
     if (p->hessian != QNN_HESS_OFF && p->L > 0 && qnn_params_hessian_exact(p) &&
-        adjoint_bytes(p->n, p->L) <= (double)qnn_circ_hessian_budget)
-        bytes += adjoint_bytes(p->n, p->L);
+        adjoint_bytes(p, m, dense) <= (double)qnn_circ_hessian_budget)
+        bytes += adjoint_bytes(p, m, dense);
     /* the forward states the state-keeping adjoint holds */
     if (layers > 0.0 && p->entangler == QNN_ENT_HAAR && m >= 2.0 && (double)p->L * D * m * c <= (double)QNN_CIRCUIT_KEEP_BUDGET)
         bytes += (double)p->L * D * m * c;
