@@ -19,6 +19,7 @@
 #include "qnn/gate2.h"
 #include "qnn/par.h"
 #include "qnn/params.h"
+#include "qnn/run.h"
 #include "qnn/session.h"
 #include "qnn/simd.h"
 #include "qnn/statevec.h"
@@ -608,11 +609,13 @@ static void section_window(const bench_opts *o, json_t *root)
             return;
         }
     }
+    const int wt = qnn_run_default_threads();
     printf("The live window's engine: a session of 8 instances of random n = 12, L = 64, brickwork(2)\n"
            "(the parameters' defaults otherwise), stepped by qnn_session_advance(s, 1) on this thread as the\n"
            "window's worker does (every instance one step, then a snapshot); ensemble steps per second,\n"
-           "best (median) of %d interleaved repeats, 1 and 2 kernel threads; target >= %.0f steps/s\n",
-           o->repeats, WINDOW_TARGET);
+           "best (median) of %d interleaved repeats, 1 and 2 kernel threads (the window's worker runs on\n"
+           "%d: qnn_run_default_threads); target >= %.0f steps/s at the window's thread count\n",
+           o->repeats, wt, WINDOW_TARGET);
     qnn_session_opts so;
     qnn_session_opts_default(&so);
     so.instances = 8;
@@ -637,11 +640,14 @@ static void section_window(const bench_opts *o, json_t *root)
     printf("  %-12s %12s %12s\n", "threads", "steps/s", "median");
     for (int i = 0; i < 2; i++)
         printf("  %-12d %12.4g %12.4g\n", v[i].threads, 1.0 / v[i].st.min, 1.0 / v[i].st.med);
-    const double best = fmax(1.0 / v[0].st.min, 1.0 / v[1].st.min);
-    printf("  target >= %.0f steps/s: %s (%.1f)\n\n", WINDOW_TARGET, best >= WINDOW_TARGET ? "met" : "missed", best);
+    /* the figure at the window's own thread count (1 or 2 here; more
+     * cores than 2 are not timed: the 2-thread row stands for them) */
+    const double at = 1.0 / v[wt >= 2 ? 1 : 0].st.min;
+    printf("  target >= %.0f steps/s on %d kernel thread(s), as the window runs: %s (%.1f)\n\n", WINDOW_TARGET,
+           wt >= 2 ? 2 : 1, at >= WINDOW_TARGET ? "met" : "missed", at);
     json_object_set_new(root, "window",
-                        json_pack("{s:s, s:i, s:o, s:o, s:o, s:o}", "workload", "random n=12 L=64 brickwork(2)",
-                                  "instances", 8, "steps_per_s_1_best", bench_jnum(1.0 / v[0].st.min),
+                        json_pack("{s:s, s:i, s:i, s:o, s:o, s:o, s:o}", "workload", "random n=12 L=64 brickwork(2)",
+                                  "instances", 8, "window_threads", wt, "steps_per_s_1_best", bench_jnum(1.0 / v[0].st.min),
                                   "steps_per_s_1_median", bench_jnum(1.0 / v[0].st.med),
                                   "steps_per_s_2_best", bench_jnum(1.0 / v[1].st.min),
                                   "steps_per_s_2_median", bench_jnum(1.0 / v[1].st.med)));
