@@ -141,7 +141,7 @@ static void plan_init(plan *p, double *v, int lb, int nt, const int *tq, const q
         for (int j = 0; j < p->nc; j++)
             p->off[b] |= (size_t)((b >> j) & 1) << cq[j];
     }
-    if (lb == 0)
+    if (lb == 0 || (lb == 2 && p->nc == 2)) /* scalar, AVX-512 both across: cr, ci */
         return;
     int perms[4], np = 0;
     for (int s = 0; s < lanes; s++)

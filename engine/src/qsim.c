@@ -34,7 +34,8 @@
  * pairs instead, which the compiler vectorises (FOR_PAIRS); the dense
  * uncontrolled ones (OP_M1 with no control, OP_M2) go to the AVX-512 /
  * AVX2 kernels of qnn/gate2.h (0.3 ns per amplitude for a 4x4 at n = 18
- * against 3-5 ns for the deposit loop; 1-qubit 0.25 against 1.2 ns).
+ * against 3-5 ns for the deposit loop; 1-qubit 0.25 against 1.2 ns, from
+ * n = 6 on: below, FOR_PAIRS is cheaper than the kernel's set-up).
  *
  * Arithmetic is on the (re, im) doubles of the amplitudes, not on
  * `double complex` values: GCC's complex multiply without -ffast-math
@@ -58,6 +59,10 @@
 
 #include "qnn/gate2.h"
 #include "qnn/qcircuit.h"
+
+/* Uncontrolled dense 1-qubit gates go to qnn_gate1_apply from this many
+ * qubits on: below, its set-up (~50 ns) costs more than the loop here. */
+#define M1_KERNEL_MIN 6
 
 enum { OP_ID = 0, OP_X, OP_SWAP, OP_D1, OP_M1, OP_D2, OP_M2 };
 
@@ -417,7 +422,7 @@ static void gate_apply(const sgate *sg, double *restrict v, size_t D, int adj)
         break;
     }
     case OP_M1: {
-        if (sg->nb == 1) { /* uncontrolled: the vector kernels */
+        if (sg->nb == 1 && n >= M1_KERNEL_MIN) { /* uncontrolled: the vector kernels */
             qnn_gate1_apply((qnn_cplx *)v, n, sg->t0, m, 0);
             break;
         }
