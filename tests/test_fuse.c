@@ -4,9 +4,10 @@
  * small n, against the dense product of the gates' full matrices
  * (tests/reference.c), forwards and adjoint, for random sequences of 1-
  * and 2-qubit gates on arbitrary (non-neighbour, reversed) pairs, kmax
- * 2 .. 5, n = 2 .. 15 (n ≥ 13 reaches the tiled kernels: contiguous
- * slices, in-place rows, copied rows), on every SIMD level; and the
- * result bit-identical for 1 and 2 kernel threads. */
+ * 2 .. 5, n = 1 .. 16 (n ≥ 15 reaches the block kernels: contiguous
+ * slices of 2^14 amplitudes, row tiles in place, and the gate-by-gate
+ * fallback), on every SIMD level; and the result bit-identical for 1 and
+ * 2 kernel threads. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -214,32 +215,33 @@ static void test_random_sequences(void **state)
 {
     (void)state;
     gsl_rng *r = new_rng(21);
-    for (int n = 1; n <= 15; n++)
+    for (int n = 1; n <= 16; n++)
         for (int kmax = 2; kmax <= 5; kmax++) {
-            if (n >= 13 && kmax != 3 && kmax != 5 && quiet_scale() == 1)
+            if (n >= 15 && kmax != 3 && kmax != 5 && quiet_scale() == 1)
                 continue;
             seq s;
-            seq_random(&s, r, n, n >= 13 ? 12 : 24);
+            seq_random(&s, r, n, n >= 15 ? 12 : 24);
             check_seq(&s, n, kmax, r, "random");
             seq_free(&s);
         }
     gsl_rng_free(r);
 }
 
-/* Hand-made blocks at n = 14 that reach each tiled path: all qubits below
- * the slice size (contiguous slices), high qubits only (rows in place),
- * qubit 0 or 1 with high ones (rows copied to the tile buffer; in place on
- * AVX2 for qubit 1), 1-qubit gates inside blocks, reversed pairs. */
+/* Hand-made blocks at n = 16 that reach each path: all qubits below the
+ * slice size (contiguous slices), high qubits only (rows in place, runs of
+ * 32), qubit 0 with high ones (gate by gate), qubit 1 with high ones (rows
+ * in place on AVX2 and scalar, gate by gate on AVX-512), qubit 2 with high
+ * ones (runs of 4), 1-qubit gates inside blocks, reversed pairs. */
 static void test_tiled_paths(void **state)
 {
     (void)state;
-    const int n = 14;
+    const int n = 16;
     static const int pairs[][10] = {
         {0, 1, 2, 3, 1, 2, 3, 4, 4, 0},            /* slices */
-        {13, 12, 10, 11, 12, 11, 9, 13, 10, -1},   /* rows in place */
-        {0, 13, 12, 1, 13, 12, 1, 0, 13, -1},      /* rows copied */
-        {1, 13, 12, 11, 13, 1, 11, -1, 12, 13},    /* qubit 1 and high */
-        {2, 13, 3, 12, 2, 3, 13, 12, 12, -1},      /* run of 4 */
+        {15, 14, 12, 13, 14, 13, 11, 15, 12, -1},  /* rows in place */
+        {0, 15, 14, 1, 15, 14, 1, 0, 15, -1},      /* qubit 0 and high */
+        {1, 15, 14, 13, 15, 1, 13, -1, 14, 15},    /* qubit 1 and high */
+        {2, 15, 3, 14, 2, 3, 15, 14, 14, -1},      /* runs of 4 */
     };
     gsl_rng *r = new_rng(31);
     for (size_t t = 0; t < sizeof pairs / sizeof pairs[0]; t++) {
@@ -313,7 +315,7 @@ static void test_threads_bitwise(void **state)
 {
     (void)state;
     gsl_rng *r = new_rng(51);
-    const int n = 15;
+    const int n = 16;
     const size_t D = (size_t)1 << n;
     seq s;
     seq_random(&s, r, n, 20);

@@ -12,28 +12,33 @@
  * blocks in order equals applying the gates in order (every moved gate
  * commutes with the blocks it was moved past).
  *
- * Block kernel ("sequence fusion" on an L1-resident tile). A block on the
- * k qubits C is applied tile by tile. A tile is the 2^m amplitudes (m =
- * TILE_QUBITS = 10: 16 KiB, a third of L1d) whose indices agree outside
- * C ∪ F, F the lowest m - k qubits not in C. It is copied into a local
- * buffer laid out as 2^k rows (C's bits, in C's order) of W = 2^(m-k) ≥ 32
- * amplitudes (F's bits): global runs of contiguous amplitudes (2^min(C)
- * long, at most W) are copied whole. Every gate of the block then acts on
- * row indices only, so one kernel covers every target pair: for each group
- * of 4 (2 for a 1-qubit gate) rows, Y_r = Σ_c G[r][c] X_c, vectorised
- * along the row (4 amplitudes per AVX-512 register, 2 per AVX2 register,
- * plain doubles on the scalar path) with the coefficients broadcast from
- * the plan: per term two FMAs (Σ Re G·x and Σ Im G·x) and per output one
- * re/im swap and one fmaddsub, i.e. 4 complex multiply-adds per amplitude
- * for a 2-qubit gate, the dense gate's FLOP bound. The buffer is copied
- * back and the next tile's lines are prefetched meanwhile. The state is
- * thus read and written once per block instead of once per gate, which is
- * what counts once it no longer fits the caches (n ≥ 21 on a 32 MiB L3).
+ * Block kernels ("sequence fusion": the block's gates one after another on
+ * a cache-resident part of the state, so that the state streams through
+ * memory once per block instead of once per gate, which is what counts
+ * once it no longer fits the caches, n ≥ 21 on a 32 MiB L3):
+ *  - slices: a block whose qubits are all below SLICE_QUBITS (14) is
+ *    applied slice by slice, a slice being 2^14 contiguous amplitudes
+ *    (256 KiB, in L2) on which the gates run as a 14-qubit state through
+ *    qnn/gate2.h's kernels (every SIMD level of those);
+ *  - row tiles: otherwise a tile is the 2^m amplitudes (m = TILE_QUBITS =
+ *    10) whose indices agree outside C ∪ F, C the block's k qubits and F
+ *    the lowest m - k qubits not in C. It is 2^k rows (C's bits) of runs
+ *    of 2^min(C) contiguous amplitudes; every gate acts on row indices
+ *    only, so one kernel covers every target pair: per group of 4 rows
+ *    (2 for a 1-qubit gate) Y_r = Σ_c G[r][c] X_c, vectorised along the
+ *    runs (4 amplitudes per AVX-512 register, 2 per AVX2 register, plain
+ *    doubles on the scalar path), coefficients broadcast from the plan:
+ *    per term two FMAs (Σ Re G·x, Σ Im G·x), per output one re/im swap
+ *    and one fmaddsub, i.e. the dense gate's 4 complex multiply-adds per
+ *    amplitude. The tiles are worked in place; the next tile's lines are
+ *    prefetched;
+ *  - gate by gate (qnn/gate2.h on the whole state): blocks of one gate,
+ *    states of at most SLICE_QUBITS qubits, and blocks mixing qubit 0 or 1
+ *    (runs shorter than a vector) with qubits ≥ SLICE_QUBITS (copying
+ *    those rows into a buffer measured 2x slower than the plain gates).
  * A dense 2^k x 2^k block matrix was the alternative: 16 (k = 4) to 32
- * (k = 5) multiply-adds per amplitude for the 3-6 gates a brickwork block
- * holds, no fewer flops, and a matrix product per block to build. Blocks
- * of one gate, and states of fewer than TILE_QUBITS qubits, go to
- * qnn/gate2.h's kernels directly.
+ * (k = 5) multiply-adds per amplitude for the 2-6 gates a brickwork block
+ * holds, no fewer flops than the gates themselves.
  *
  * The coefficients (real and imaginary parts of G and of G†, row-major)
  * are laid out at planning time, so a tile costs no set-up. SIMD level:
@@ -62,15 +67,16 @@
 #define T256 __attribute__((target("avx2,fma")))
 #endif
 
-/* Qubits of a tile: 2^10 amplitudes = 16 KiB. */
+/* Qubits of a row tile: 2^10 amplitudes = 16 KiB. */
 #ifndef TILE_QUBITS
 #define TILE_QUBITS 10
 #endif
 
-/* Qubits of a contiguous slice (blocks on low qubits): 2^12 amplitudes =
- * 64 KiB, in L2. */
+/* Qubits of a contiguous slice (blocks on qubits below it): 2^14
+ * amplitudes = 256 KiB, in L2 (measured: 12, 14, 15, 16 within noise,
+ * 14 best at n = 16 .. 24). */
 #ifndef SLICE_QUBITS
-#define SLICE_QUBITS 12
+#define SLICE_QUBITS 14
 #endif
 
 /* Coefficients of one gate: [direction][re 16, im 16], row-major 4x4 (2x2
@@ -219,10 +225,9 @@ void qnn_fused_free(qnn_fused *f)
 }
 
 /* ---- row kernels ----------------------------------------------------------
- * A tile is 2^k rows (the block's qubits); row r starts at p_r and holds
- * nrun runs of len amplitudes (interleaved doubles), run u at p_r + 2 foff[u]:
- * in place in the state when the runs are at least a vector long, else in
- * the tile buffer (one run of W amplitudes per row). */
+ * A tile is 2^k rows (the block's qubits); row r starts at p_r (in the
+ * state) and holds nrun runs of len amplitudes (interleaved doubles, len at
+ * least a vector), run u at p_r + 2 foff[u]. */
 
 /* Rows p[0..3] <- G (p[0..3]) for a 4x4 g (dim = 4), or rows p[0..1] for a
  * 2x2 one (dim = 2). cr, ci: row-major real and imaginary parts. */
@@ -402,7 +407,7 @@ typedef struct {
     int adjoint, level;
     int k;               /* block qubits: 2^k rows */
     size_t W;            /* amplitudes per row: 2^(m-k) */
-    size_t run;          /* contiguous amplitudes per copy: 2^t, t ≤ m-k */
+    size_t run;          /* contiguous amplitudes per run: 2^t, t ≤ m-k */
     int nout;            /* qubits outside the tile */
     int outpos[32];      /* their positions, ascending */
     size_t roff[32];     /* global offset of each row (C's bits) */
@@ -431,83 +436,18 @@ static void prefetch_tile(const tile_ctx *c, size_t base)
         }
 }
 
-/* One row of a tile: nrun runs of len amplitudes, from src + foff[u]
- * (gather) or back (scatter). Plain loops (not memcpy calls: the runs are
- * 1 to 32 amplitudes), compiled for AVX-512 too so long runs move 64
- * bytes at a time. */
-#define NOLIBCALL __attribute__((optimize("no-tree-loop-distribute-patterns")))
-static inline __attribute__((always_inline)) void
-copy_rows(qnn_cplx *restrict dst, const qnn_cplx *restrict src, const size_t *foff, size_t nrun,
-          size_t len, int to_state)
-{
-    if (len == 1) {
-        if (to_state)
-            for (size_t u = 0; u < nrun; u++)
-                dst[foff[u]] = src[u];
-        else
-            for (size_t u = 0; u < nrun; u++)
-                dst[u] = src[foff[u]];
-        return;
-    }
-    for (size_t u = 0; u < nrun; u++) {
-        qnn_cplx *restrict d = to_state ? dst + foff[u] : dst + u * len;
-        const qnn_cplx *restrict s = to_state ? src + u * len : src + foff[u];
-        for (size_t i = 0; i < len; i++)
-            d[i] = s[i];
-    }
-}
-
-static NOLIBCALL void copy_plain(qnn_cplx *restrict dst, const qnn_cplx *restrict src,
-                                 const size_t *foff, size_t nrun, size_t len, int to_state)
-{
-    copy_rows(dst, src, foff, nrun, len, to_state);
-}
-
-#ifdef FUSE_SIMD
-static NOLIBCALL T512 void copy_512(qnn_cplx *restrict dst, const qnn_cplx *restrict src,
-                                    const size_t *foff, size_t nrun, size_t len, int to_state)
-{
-    copy_rows(dst, src, foff, nrun, len, to_state);
-}
-#endif
-
-static void copy_row(const tile_ctx *c, qnn_cplx *dst, const qnn_cplx *src, size_t nrun,
-                     int to_state)
-{
-#ifdef FUSE_SIMD
-    if (c->level == QNN_SIMD_AVX512) {
-        copy_512(dst, src, c->foff, nrun, c->run, to_state);
-        return;
-    }
-#endif
-    copy_plain(dst, src, c->foff, nrun, c->run, to_state);
-}
-
 static void tile_range(void *vctx, size_t ob, size_t oe)
 {
     const tile_ctx *c = vctx;
-    _Alignas(64) qnn_cplx buf[(size_t)1 << TILE_QUBITS];
     const size_t R = (size_t)1 << c->k, nrun = c->W / c->run;
-    const int inplace = c->run >= lanes_of(c->level);
-    static const size_t zero = 0;
     double *rp[32];
     for (size_t o = ob; o < oe; o++) {
         const size_t base = tile_base(c, o);
         if (o + 1 < oe)
             prefetch_tile(c, tile_base(c, o + 1));
-        if (inplace) {
-            for (size_t r = 0; r < R; r++)
-                rp[r] = (double *)(c->psi + base + c->roff[r]);
-            tile_gates(c->f, c->b, c->e, c->k, rp, c->foff, nrun, c->run, c->adjoint, c->level);
-            continue;
-        }
-        for (size_t r = 0; r < R; r++) {
-            copy_row(c, buf + r * c->W, c->psi + base + c->roff[r], nrun, 0);
-            rp[r] = (double *)(buf + r * c->W);
-        }
-        tile_gates(c->f, c->b, c->e, c->k, rp, &zero, 1, c->W, c->adjoint, c->level);
         for (size_t r = 0; r < R; r++)
-            copy_row(c, c->psi + base + c->roff[r], buf + r * c->W, nrun, 1);
+            rp[r] = (double *)(c->psi + base + c->roff[r]);
+        tile_gates(c->f, c->b, c->e, c->k, rp, c->foff, nrun, c->run, c->adjoint, c->level);
     }
 }
 
@@ -546,6 +486,14 @@ static void apply_block(const qnn_fused *f, size_t blk, qnn_cplx *psi, int adjoi
             F |= (uint32_t)1 << q;
     const int t = __builtin_ctz(C) < m - c->k ? __builtin_ctz(C) : m - c->k;
     c->run = (size_t)1 << t;
+    if (c->run < lanes_of(c->level)) {
+        /* qubit 0 (or 1) with high ones: the rows' runs are shorter than a
+         * vector; copying them into a buffer measured 2x slower than the
+         * gates one by one, so they go one by one */
+        free(c);
+        direct_gates(f, b, e, psi, n, adjoint);
+        return;
+    }
     c->nout = 0;
     for (int q = 0; q < n; q++)
         if (!((C | F) >> q & 1))
