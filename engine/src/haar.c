@@ -14,12 +14,15 @@
  * local index (bit_{k+1} << 1) | bit_k of qnn/gate2.h (q0 = k, q1 = k+1),
  * transposed from qnn_haar_unitary's column-major output (same numbers,
  * same draws). A brickwork on n ≥ 2 qubits also holds a fusion plan of all
- * its gates (qnn/fuse.h, blocks of at most BW_KMAX qubits). The rule, from
- * measurements on a Zen 5 core (docs/PERFORMANCE.md, issue 24): states of
- * at least BW_FUSE_MIN_N qubits go through the fused plan, smaller ones
- * gate by gate through qnn_gate2_apply (their state stays in L1/L2, where a
- * tile copy costs more than it saves); n = 1 is one 2x2 gate per layer
- * (qnn_gate1_apply). The adjoint applies the inverses in reverse order
+ * its gates (qnn/fuse.h, blocks of at most BW_KMAX = 5 qubits: fewer blocks
+ * than 4, measured faster). The rule, from measurements on a Zen 5 core
+ * (issue 24; 1 thread, depth 1, 2, 4): states of at least BW_FUSE_MIN_N =
+ * 21 qubits (32 MiB, the L3's size) go through the fused plan, where one
+ * pass per block instead of per gate saves DRAM traffic (n = 22, 24:
+ * 0.50-0.62 vs 0.63-0.74 ns per amplitude per gate); smaller states go
+ * gate by gate through qnn_gate2_apply, which is faster while the state is
+ * cached (n = 20: 0.37-0.45 vs 0.44-0.60 fused); n = 1 is one 2x2 gate per
+ * layer (qnn_gate1_apply). The adjoint applies the inverses in reverse order
  * (the plan's blocks' inverses, or the gates' adjoints).
  */
 #include "gslpad.h"
@@ -87,7 +90,7 @@ done:
 
 /* Largest fused block (qubits) and the smallest state that is fused. */
 #define BW_KMAX 5
-#define BW_FUSE_MIN_N 20
+#define BW_FUSE_MIN_N 21
 
 struct qnn_brickwork {
     int n;
