@@ -2,7 +2,7 @@
  * qnn_par_sum's chunk-ordered sums (bit for bit the serial sum), the team
  * started and stopped again and again, nested calls; then the kernels that
  * split their work (Pauli rotation, inner product, 2-qubit gate) give the
- * same bits for 1, 2 and 3 threads, and so does a whole run of the random
+ * same bits for 1, 2 and 3 threads at every SIMD level, and so does a whole run of the random
  * model (one instance, n = 15, brickwork entangler, threads 1 vs 2). */
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +17,7 @@
 #include "qnn/gate2.h"
 #include "qnn/par.h"
 #include "qnn/run.h"
+#include "qnn/simd.h"
 #include "qnn/statevec.h"
 #include "reference.h"
 
@@ -203,10 +204,10 @@ static void test_nested_serial(void **state)
     free(v);
 }
 
-/* The kernels at n = 16 give the same bits for 1, 2 and 3 threads. */
-static void test_kernels_bits(void **state)
+/* The kernels at n = 16 give the same bits for 1, 2 and 3 threads (at
+ * the SIMD level in force). */
+static void kernels_bits(void)
 {
-    (void)state;
     const int n = 16;
     const size_t D = (size_t)1 << n;
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
@@ -260,6 +261,16 @@ static void test_kernels_bits(void **state)
     }
     free(psi0);
     gsl_rng_free(rng);
+}
+
+static void test_kernels_bits(void **state)
+{
+    (void)state;
+    for (int level = 0; level <= qnn_simd_max(); level++) {
+        qnn_simd_set(level);
+        kernels_bits();
+    }
+    qnn_simd_set(-1);
 }
 
 /* A whole run: one instance at n = 15 with a brickwork entangler, threads
