@@ -39,7 +39,7 @@
  * a target among qubits 3..9 took 1-3 ns per amplitude on every path (and
  * in Qulacs): the group's 2-4 interleaved streams, a few hundred bytes to
  * a few KiB apart, defeat the hardware prefetcher. Each group prefetches
- * its registers 2-4 KiB ahead per stream (PFD, PFD512) when the state
+ * its registers 1-4 KiB ahead per stream (PFD, PFD512) when the state
  * is larger than L2 (n > 16); 0.3-0.45 ns then, and no loss on the other
  * pairs.
  *
@@ -66,10 +66,10 @@
 #define GRAIN 256
 /* Groups the vector kernels prefetch ahead (see the header comment). */
 #define PFD 32
-/* AVX-512: 4 KiB ahead per stream with one or two registers per group,
- * 2 KiB with four (measured against 32 groups everywhere: (0,5) at n = 20
- * 0.36 against 0.37-0.52 ns, the others equal) */
-#define PFD512(NC) ((NC) == 2 ? 32 : 64)
+/* AVX-512: 64 groups, 4 KiB ahead per stream (measured against 32 at
+ * n = 20: (0,5) 0.36 against 0.37-0.52 ns, (7,3) 0.44-0.65 against
+ * 0.51-0.57, the others equal) */
+#define PFD512 64
 /* ... for states of more qubits than this (> 1 MiB, beyond L2; in cache
  * the prefetches cost ~5-10 %) */
 #define PF_MIN_QUBITS 16
@@ -274,8 +274,8 @@ INL T512 void run512(const plan *p, size_t k0, size_t k1, const int NC, const in
         if (NC >= 2)
             b = ins0(b, c1);
         double *base = v + 2 * b;
-        if (p->pf && k + PFD512(NC) < k1) {
-            size_t bp = (k + PFD512(NC)) << 2;
+        if (p->pf && k + PFD512 < k1) {
+            size_t bp = (k + PFD512) << 2;
             if (NC >= 1)
                 bp = ins0(bp, c0);
             if (NC >= 2)
