@@ -264,6 +264,34 @@ static void test_tiled_paths(void **state)
     gsl_rng_free(r);
 }
 
+/* Blocks of more gates than one pass takes (64): 150 gates on 3 qubits,
+ * high ones (row tiles) and low ones (slices). */
+static void test_long_blocks(void **state)
+{
+    (void)state;
+    const int n = quiet_scale() == 1 ? 15 : 16;
+    const int sets[2][3] = {{2, n - 2, n - 1}, {0, 1, 5}};
+    gsl_rng *r = new_rng(61);
+    for (int t = 0; t < 2; t++) {
+        seq s;
+        seq_random(&s, r, n, 150);
+        for (size_t i = 0; i < s.ng; i++) {
+            const int a = (int)gsl_rng_uniform_int(r, 3);
+            const int b = (a + 1 + (int)gsl_rng_uniform_int(r, 2)) % 3;
+            s.refs[i].q0 = sets[t][a];
+            s.refs[i].q1 = i % 4 == 3 ? -1 : sets[t][b];
+            assert_int_equal(qnn_haar_unitary(r, s.refs[i].q1 < 0 ? 2 : 4, s.mats + 16 * i), 0);
+        }
+        qnn_fused *f = qnn_fused_new(n, s.ng, s.refs, 3);
+        assert_non_null(f);
+        assert_int_equal(qnn_fused_blocks(f), 1);
+        qnn_fused_free(f);
+        check_seq(&s, n, 3, r, "long block");
+        seq_free(&s);
+    }
+    gsl_rng_free(r);
+}
+
 /* Dense reference: the product of the gates' full matrices, n = 2 .. 6. */
 static void test_dense_reference(void **state)
 {
@@ -350,6 +378,7 @@ int main(void)
         cmocka_unit_test(test_plan_brickwork),
         cmocka_unit_test(test_random_sequences),
         cmocka_unit_test(test_tiled_paths),
+        cmocka_unit_test(test_long_blocks),
         cmocka_unit_test(test_dense_reference),
         cmocka_unit_test(test_threads_bitwise),
     };

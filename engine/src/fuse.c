@@ -40,8 +40,10 @@
  * (k = 5) multiply-adds per amplitude for the 2-6 gates a brickwork block
  * holds, no fewer flops than the gates themselves.
  *
- * The coefficients (real and imaginary parts of G and of G†, row-major)
- * are laid out at planning time, so a tile costs no set-up. SIMD level:
+ * The row kernels' coefficients (real and imaginary parts of G, or of G†
+ * for the adjoint, row-major) are laid out once per pass, so a tile costs
+ * no set-up and the plan holds only the gates. A block of more than
+ * CHUNK_GATES (64) gates takes one pass per 64 gates. SIMD level:
  * qnn_simd_level() at each call; -DQNN_NO_SIMD_KERNELS leaves the scalar
  * path. Levels round differently (FMA), each reproducibly.
  *
@@ -67,6 +69,10 @@
 #define T256 __attribute__((target("avx2,fma")))
 #endif
 
+/* Gates of a block applied in one pass at most (longer blocks take several
+ * passes). */
+#define CHUNK_GATES 64
+
 /* Qubits of a row tile: 2^10 amplitudes = 16 KiB. */
 #ifndef TILE_QUBITS
 #define TILE_QUBITS 10
@@ -79,19 +85,12 @@
 #define SLICE_QUBITS 14
 #endif
 
-/* Coefficients of one gate: [direction][re 16, im 16], row-major 4x4 (2x2
- * gates use the first 4 of each). Direction 1 is the adjoint. */
-typedef struct {
-    double c[2][32];
-} gate_coef;
-
 struct qnn_fused {
     int n;
     size_t ngates, nblocks;
     qnn_cplx *g;      /* 16 per gate (2x2 gates use the first 4), in block order */
     int *q;           /* 2 per gate: global q0, q1 (q1 = -1 for 1-qubit gates) */
     int *lq;          /* 2 per gate: the same as row bits of the block's tile */
-    gate_coef *co;    /* per gate */
     size_t *bstart;   /* nblocks + 1: block i holds gates bstart[i] .. bstart[i+1]-1 */
     uint32_t *bmask;  /* qubits of each block */
 };
@@ -100,7 +99,7 @@ size_t qnn_fused_bytes(size_t ngates)
 {
     const size_t g = ngates ? ngates : 1;
     return sizeof(struct qnn_fused) + g * 16 * sizeof(qnn_cplx) + 2 * g * 2 * sizeof(int)
-           + g * sizeof(gate_coef) + (g + 1) * sizeof(size_t) + g * sizeof(uint32_t);
+           + (g + 1) * sizeof(size_t) + g * sizeof(uint32_t);
 }
 
 static int popcount32(uint32_t x)
@@ -119,16 +118,15 @@ static int rank_in(uint32_t c, int q)
     return popcount32(c & (((uint32_t)1 << q) - 1));
 }
 
-/* Real and imaginary parts of g (dim x dim, row-major) and of g†. */
-static void lay_coef(const qnn_cplx *g, int dim, gate_coef *co)
+/* Real (co[0..15]) and imaginary (co[16..31]) parts of g (dim x dim,
+ * row-major) or of g†. */
+static void lay_coef(const qnn_cplx *g, int dim, int adjoint, double *co)
 {
     for (int r = 0; r < dim; r++)
         for (int c = 0; c < dim; c++) {
-            const qnn_cplx f = g[r * dim + c], a = conj(g[c * dim + r]);
-            co->c[0][r * dim + c] = creal(f);
-            co->c[0][16 + r * dim + c] = cimag(f);
-            co->c[1][r * dim + c] = creal(a);
-            co->c[1][16 + r * dim + c] = cimag(a);
+            const qnn_cplx v = adjoint ? conj(g[c * dim + r]) : g[r * dim + c];
+            co[r * dim + c] = creal(v);
+            co[16 + r * dim + c] = cimag(v);
         }
 }
 
@@ -150,11 +148,10 @@ qnn_fused *qnn_fused_new(int n, size_t ngates, const qnn_gate_ref *gates, int km
     f->g = malloc(cap * 16 * sizeof(qnn_cplx));
     f->q = malloc(cap * 2 * sizeof(int));
     f->lq = malloc(cap * 2 * sizeof(int));
-    f->co = malloc(cap * sizeof(gate_coef));
     f->bstart = malloc((cap + 1) * sizeof(size_t));
     f->bmask = malloc(cap * sizeof(uint32_t));
     size_t *blk = malloc(cap * sizeof(size_t)); /* block of each gate */
-    if (!f->g || !f->q || !f->lq || !f->co || !f->bstart || !f->bmask || !blk) {
+    if (!f->g || !f->q || !f->lq || !f->bstart || !f->bmask || !blk) {
         free(blk);
         qnn_fused_free(f);
         return NULL;
@@ -201,7 +198,6 @@ qnn_fused *qnn_fused_new(int n, size_t ngates, const qnn_gate_ref *gates, int km
         f->lq[2 * pos] = rank_in(c, r->q0);
         f->lq[2 * pos + 1] = r->q1 < 0 ? -1 : rank_in(c, r->q1);
         memcpy(f->g + 16 * pos, r->g, (size_t)(dim * dim) * sizeof(qnn_cplx));
-        lay_coef(r->g, dim, &f->co[pos]);
     }
     /* the increments left bstart[j] at block j's end: shift back */
     for (size_t j = nb; j > 0; j--)
@@ -218,7 +214,6 @@ void qnn_fused_free(qnn_fused *f)
     free(f->g);
     free(f->q);
     free(f->lq);
-    free(f->co);
     free(f->bstart);
     free(f->bmask);
     free(f);
@@ -334,14 +329,16 @@ static size_t lanes_of(int level)
 }
 
 /* The gates b .. e-1 of a plan (reversed and adjoint when asked) on a tile
- * whose row r starts at rp[r]. */
-static void tile_gates(const qnn_fused *f, size_t b, size_t e, int k, double *const *rp,
-                       const size_t *foff, size_t nrun, size_t len, int adjoint, int level)
+ * whose row r starts at rp[r]; co: 32 coefficients per gate from b, laid
+ * out for the direction. */
+static void tile_gates(const qnn_fused *f, size_t b, size_t e, const double *co, int k,
+                       double *const *rp, const size_t *foff, size_t nrun, size_t len,
+                       int adjoint, int level)
 {
     const size_t R = (size_t)1 << k;
     for (size_t s = b; s < e; s++) {
         const size_t i = adjoint ? b + e - 1 - s : s;
-        const double *cr = f->co[i].c[adjoint], *ci = cr + 16;
+        const double *cr = co + 32 * (i - b), *ci = cr + 16;
         const int a0 = f->lq[2 * i], a1 = f->lq[2 * i + 1];
         const size_t s0 = (size_t)1 << a0, s1 = a1 < 0 ? 0 : (size_t)1 << a1;
         const int dim = a1 < 0 ? 2 : 4;
@@ -412,6 +409,7 @@ typedef struct {
     int outpos[32];      /* their positions, ascending */
     size_t roff[32];     /* global offset of each row (C's bits) */
     size_t foff[(size_t)1 << TILE_QUBITS]; /* offset of each run of a row (F's bits) */
+    double co[32 * CHUNK_GATES]; /* the gates' coefficients, 32 each */
 } tile_ctx;
 
 /* Index of the first amplitude of tile o: o's bits deposited on the
@@ -447,15 +445,17 @@ static void tile_range(void *vctx, size_t ob, size_t oe)
             prefetch_tile(c, tile_base(c, o + 1));
         for (size_t r = 0; r < R; r++)
             rp[r] = (double *)(c->psi + base + c->roff[r]);
-        tile_gates(c->f, c->b, c->e, c->k, rp, c->foff, nrun, c->run, c->adjoint, c->level);
+        tile_gates(c->f, c->b, c->e, c->co, c->k, rp, c->foff, nrun, c->run, c->adjoint,
+                   c->level);
     }
 }
 
-static void apply_block(const qnn_fused *f, size_t blk, qnn_cplx *psi, int adjoint)
+/* Gates b .. e-1 (at most CHUNK_GATES) of a block on the qubits C, in one
+ * pass. */
+static void apply_chunk(const qnn_fused *f, uint32_t C, size_t b, size_t e, qnn_cplx *psi,
+                        int adjoint)
 {
-    const size_t b = f->bstart[blk], e = f->bstart[blk + 1];
     const int n = f->n, m = TILE_QUBITS;
-    const uint32_t C = f->bmask[blk];
     if (e - b == 1 || n <= SLICE_QUBITS) {
         direct_gates(f, b, e, psi, n, adjoint);
         return;
@@ -477,6 +477,8 @@ static void apply_block(const qnn_fused *f, size_t blk, qnn_cplx *psi, int adjoi
     c->psi = psi;
     c->adjoint = adjoint;
     c->level = qnn_simd_level();
+    for (size_t i = b; i < e; i++)
+        lay_coef(f->g + 16 * i, f->q[2 * i + 1] < 0 ? 2 : 4, adjoint, c->co + 32 * (i - b));
     c->k = popcount32(C);
     c->W = (size_t)1 << (m - c->k);
     /* F: the lowest m - k qubits not in C; runs: F's qubits below min(C) */
@@ -514,6 +516,20 @@ static void apply_block(const qnn_fused *f, size_t blk, qnn_cplx *psi, int adjoi
     }
     qnn_par_for((size_t)1 << (n - m), 1, tile_range, c);
     free(c);
+}
+
+/* A block, in chunks of at most CHUNK_GATES gates (one pass each; the
+ * last chunk first for the adjoint). */
+static void apply_block(const qnn_fused *f, size_t blk, qnn_cplx *psi, int adjoint)
+{
+    const size_t b = f->bstart[blk], e = f->bstart[blk + 1];
+    const size_t nch = (e - b + CHUNK_GATES - 1) / CHUNK_GATES;
+    for (size_t s = 0; s < nch; s++) {
+        const size_t j = adjoint ? nch - 1 - s : s;
+        const size_t cb = b + j * CHUNK_GATES;
+        apply_chunk(f, f->bmask[blk], cb, cb + CHUNK_GATES < e ? cb + CHUNK_GATES : e, psi,
+                    adjoint);
+    }
 }
 
 void qnn_fused_apply(const qnn_fused *f, qnn_cplx *psi, int adjoint)
