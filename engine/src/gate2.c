@@ -57,14 +57,13 @@
  * reproducibly. The *_ref loops are the tests' plain reference. */
 #include "qnn/gate2.h"
 
-#include <string.h>
-
 #include "qnn/par.h"
 #include "qnn/simd.h"
 
 /* Groups per range handed to a kernel thread (at least). */
 #define GRAIN 256
-/* Groups the vector kernels prefetch ahead (see the header comment). */
+/* Groups the AVX2 kernels prefetch ahead, 1 KiB per stream (see the
+ * header comment). */
 #define PFD 32
 /* AVX-512: 64 groups, 4 KiB ahead per stream (measured against 32 at
  * n = 20: (0,5) 0.36 against 0.37-0.52 ns, (7,3) 0.44-0.65 against
