@@ -669,7 +669,10 @@ double qnn_circ_instance_bytes(const qnn_params *p, double layers, int haar_work
 
 int qnn_circ_hessian_auto_exact(const qnn_params *p, double P)
 {
-    /* circuit models: the exact matrix costs 2P Jacobians, O(P² D²) */
+    /* circuit models: the threshold dates from the parameter shift (2P
+     * Jacobians, O(P² D²)); the second-order adjoint is 10-100x cheaper,
+     * but the threshold is kept so that hessian = auto picks the same
+     * observer (exact or SLQ) for every preset as before */
     return P * P * ldexp(1.0, 2 * p->n) <= QNN_HESSIAN_AUTO_WORK;
 }
 
