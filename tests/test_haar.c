@@ -381,8 +381,8 @@ static void test_brickwork_fused_vs_unfused(void **state)
         qnn_cplx *v0 = malloc(sizeof *v0 * D), *a = malloc(sizeof *a * D);
         qnn_cplx *b = malloc(sizeof *b * D), *c = malloc(sizeof *c * D);
         for (int di = 0; di < 3; di++) {
-            if (n >= 11 && (di != 1 || n < 15) && getenv("QNN_SANITIZED"))
-                continue; /* sanitizers: depth 2 at n = 15, 16 only among the large */
+            if (n >= 9 && (di != 1 || n != 15) && getenv("QNN_SANITIZED"))
+                continue; /* sanitizers: depth 2 at n = 15 only among the large */
             qnn_brickwork *bw = qnn_brickwork_new(r, n, depths[di]);
             assert_non_null(bw);
             ref_random_state(r, D, v0);
