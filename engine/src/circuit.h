@@ -67,9 +67,10 @@ typedef struct qnn_workspace {
 } qnn_workspace;
 
 /* Bytes of forward states (L·D·m amplitudes) the state-keeping adjoint may
- * hold: 8 MiB, a quarter of the L3 cache of the machines measured
- * (docs/PERFORMANCE.md: at d = 256, p = 80, m = 4 the 1.3 MB it needs made
- * the periodic step faster than the O(1)-state sweep). */
+ * hold: 8 MiB, a quarter of the L3 cache of the machine measured. The
+ * periodic evaluation with the Jacobian was 1.3-1.5x faster with the states
+ * kept both at d = 64 (0.3 MiB, in L2) and d = 256, p = 80, m = 4 (1.25 MiB,
+ * past the 1 MiB L2). */
 #define QNN_CIRCUIT_KEEP_BUDGET ((size_t)8 << 20)
 
 /* Frees everything the circuit owns (NULL-safe). */
