@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "circuit.h"
+#include "qnn/simd.h"
 #include "models/models.h"
 #include "rng.h"
 #include "reference.h"
@@ -275,6 +276,10 @@ static void test_gradient_periodic(void **state)
 static void test_dense_kernels(void **state)
 {
     (void)state;
+    /* below AVX-512 (QNNLAB_SIMD, qnn_simd_set) the kernels stand aside */
+    qnn_simd_set(QNN_SIMD_AVX2);
+    assert_false(qnn_circuit_simd_active(256, 4));
+    qnn_simd_set(-1);
     gsl_rng *rng = qnn_rng_new(99);
     const size_t Ds[] = { 2, 4, 8, 16, 32, 64, 256 };
     int simd_seen = 0;

@@ -1,4 +1,5 @@
 #include "circuit.h"
+#include "qnn/simd.h"
 
 #include <gsl/gsl_cblas.h>
 #include <stdint.h>
@@ -188,7 +189,8 @@ static KTARGET void adj_avx512(size_t D, const double *W, size_t m, const double
 int qnn_circuit_simd_active(size_t D, size_t m)
 {
 #ifdef QNN_AVX512_KERNELS
-    return D >= 4 && m >= 2 && __builtin_cpu_supports("avx512f");
+    /* qnn_simd_level: the CPU's, lowered by QNNLAB_SIMD or qnn_simd_set */
+    return D >= 4 && m >= 2 && qnn_simd_level() >= QNN_SIMD_AVX512 && __builtin_cpu_supports("avx512f");
 #else
     (void)D;
     (void)m;
