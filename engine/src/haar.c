@@ -16,12 +16,13 @@
  * same draws). A brickwork on n ≥ 2 qubits also holds a fusion plan of all
  * its gates (qnn/fuse.h, blocks of at most BW_KMAX = 5 qubits: fewer blocks
  * than 4, measured faster). The rule, from measurements on a Zen 5 core
- * (issue 24; 1 thread, depth 1, 2, 4): states of at least BW_FUSE_MIN_N =
- * 21 qubits (32 MiB, the L3's size) go through the fused plan, where one
- * pass per block instead of per gate saves DRAM traffic (n = 22, 24:
- * 0.50-0.62 vs 0.63-0.74 ns per amplitude per gate); smaller states go
- * gate by gate through qnn_gate2_apply, which is faster while the state is
- * cached (n = 20: 0.37-0.45 vs 0.44-0.60 fused); n = 1 is one 2x2 gate per
+ * (issue 24; 1 thread, layers of depth 1, 2, 4, quiet machine): states of
+ * at least BW_FUSE_MIN_N = 23 qubits (128 MiB, 4x the L3) go through the
+ * fused plan, where one pass per block instead of per gate saves DRAM
+ * traffic (n = 23, 24: 0.49-0.64 vs 0.56-0.68 ns per amplitude per gate);
+ * smaller states go gate by gate through qnn_gate2_apply, which is faster
+ * or even while the state is cached or little beyond (n = 20: 0.36-0.40 vs
+ * 0.39-0.44 fused; n = 22: 0.42-0.54 vs 0.47-0.55); n = 1 is one 2x2 gate per
  * layer (qnn_gate1_apply). The adjoint applies the inverses in reverse order
  * (the plan's blocks' inverses, or the gates' adjoints).
  */
@@ -90,7 +91,7 @@ done:
 
 /* Largest fused block (qubits) and the smallest state that is fused. */
 #define BW_KMAX 5
-#define BW_FUSE_MIN_N 21
+#define BW_FUSE_MIN_N 23
 
 struct qnn_brickwork {
     int n;
