@@ -79,7 +79,9 @@ double qnn_circ_n_residuals(const qnn_params *p);
 /* Bytes of one instance with `layers` frozen entanglers (haar_work: the
  * Haar sampling work space). */
 double qnn_circ_instance_bytes(const qnn_params *p, double layers, int haar_work, double hessian_bytes);
-/* Exact Hessian under hessian = auto: 2P Jacobians, O(P² D²). */
+/* Exact Hessian under hessian = auto (P²D² ≤ 2^29): the threshold dates
+ * from the parameter shift (2P Jacobians, O(P² D²)) and is kept so that
+ * auto picks the same observer as before the second-order adjoint. */
 int qnn_circ_hessian_auto_exact(const qnn_params *p, double P);
 /* `m` of a supervised task within D; key use of the keys all three share. */
 int qnn_circ_check_task(const qnn_params *p, char *err, size_t errlen);
