@@ -652,7 +652,7 @@ double qnn_circ_instance_bytes(const qnn_params *p, double layers, int haar_work
     if (p->entangler == QNN_ENT_HAAR)
         bytes += layers * D * D * c;
     else
-        bytes += layers * (double)p->depth * (double)(p->n / 2 + 1) * 16.0 * c;
+        bytes += layers * (double)qnn_brickwork_bytes(p->n, p->depth); /* gates and fused plan */
     bytes += 5.0 * D * m * c;                /* inputs, two D x 2m work blocks */
     bytes += m * (double)p->L * 8.0 * 2.0;   /* Jacobian and its copy */
     bytes += m * m * 8.0 * 3.0;              /* kernel and eigen workspace */
