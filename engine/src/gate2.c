@@ -37,7 +37,7 @@
  * both targets are across registers (all lanes share a coefficient): then
  * two groups are done at once in split real/imaginary form, each matrix
  * element two broadcasts shared by both groups (y2p1; the lane-vector
- * form was load-bound there, 0.85 against 0.65 ns).
+ * form was load-bound there, 0.85 against 0.62-0.65 ns).
  *
  * Prefetch: at n = 20 (16 MiB, the L3 shared with other work) gates with
  * a target among qubits 3..9 took 1-3 ns per amplitude on every path (and
@@ -383,12 +383,16 @@ INL T256 void run256(const plan *p, size_t k0, size_t k1, const int NC, const in
  * no swap: 40 loads per 64 FMAs. The lane-vector form of run256 reads one
  * full coefficient vector per FMA (36 loads per 32) and was load-bound
  * here: 0.85-0.89 ns per amplitude at n = 20 against Qulacs' 0.67-0.86
- * (which splits the same way); now 0.63-0.68, ahead of it on every pair.
+ * (which splits the same way); now 0.61-0.66, at the FMA bound (0.62)
+ * and ahead of Qulacs on every pair.
  * Four accumulator chains per output (re = Σ cr xr - Σ ci xi, im =
  * Σ cr xi + Σ ci xr), 4 FMAs deep: measured 3-5 % faster than two chains
- * of 8. Prefetch as run256, PFD groups ahead, but one line per stream
- * for both groups when c0 >= 2 (they share it: group k + 1 is 32 bytes
- * on); prefetching both had cost 3-8 %.
+ * of 8. Prefetch as run256, PFD groups ahead, but each line once: for
+ * both groups when c0 >= 2 (group k + 1 is 32 bytes on), and with c0 = 1
+ * only the streams without the c0 bit (their partner is the line's other
+ * half); none when c1 <= 4 (the group's streams lie in one 256-byte block:
+ * a contiguous sweep the hardware follows). Prefetching every register
+ * had cost 3-10 % ((1,2): 0.68 against 0.62 ns).
  * An odd range's last group is paired with itself (stored twice, the
  * same values): every lane's arithmetic is the same whatever its partner,
  * hence the same bits for any partition of the groups. */
@@ -401,18 +405,22 @@ static T256 void y2p1(void *ctx, size_t k0, size_t k1)
     size_t off[4];
     for (int i = 0; i < 4; i++)
         off[i] = 2 * p->off[i];
+    const int pf = p->pf && c1 > 4;
     for (size_t k = k0; k < k1; k += 2) {
         const size_t kk = k + 1 < k1 ? k + 1 : k;
         double *b0 = v + 2 * ins0(ins0(k << 1, c0), c1);
         double *b1 = v + 2 * ins0(ins0(kk << 1, c0), c1);
-        if (p->pf && k + PFD + 1 < k1) {
+        if (pf && k + PFD + 1 < k1) {
             const double *p0 = v + 2 * ins0(ins0((k + PFD) << 1, c0), c1);
             const double *p1 = v + 2 * ins0(ins0((k + PFD + 1) << 1, c0), c1);
 #pragma GCC unroll 4
             for (int i = 0; i < 4; i++) {
-                __builtin_prefetch(p0 + off[i], 1, 3);
-                if (c0 < 2)
+                if (c0 >= 2) {
+                    __builtin_prefetch(p0 + off[i], 1, 3);
+                } else if (!(off[i] & 4)) {
+                    __builtin_prefetch(p0 + off[i], 1, 3);
                     __builtin_prefetch(p1 + off[i], 1, 3);
+                }
             }
         }
         __m256d xr[4], xi[4];
