@@ -66,6 +66,8 @@
 
 /* Groups per range handed to a kernel thread (at least). */
 #define GRAIN 256
+/* States from 2^14 amplitudes split over the kernel threads (qnn/par.h). */
+#define PAR_MIN_QUBITS 14
 /* Groups the AVX2 kernels prefetch ahead, 1 KiB per stream (see the
  * header comment). */
 #define PFD 32
@@ -510,7 +512,13 @@ static void run(double *v, int n, int nt, const int *tq, const qnn_cplx *g, int 
     }
     p.pf = n > PF_MIN_QUBITS;
     const size_t groups = (size_t)1 << (n - lb - p.nc);
-    qnn_par_for(groups, GRAIN, fn, &p);
+    /* below 2^PAR_MIN_QUBITS amplitudes one thread (the Pauli kernels'
+     * bound, statevec.c): the window's n = 12 ensemble ran at 25 steps/s
+     * split against 33 on one thread; element-wise, so the same bits */
+    if (n < PAR_MIN_QUBITS)
+        fn(&p, 0, groups);
+    else
+        qnn_par_for(groups, GRAIN, fn, &p);
 }
 
 void qnn_gate2_apply(qnn_cplx *psi, int n, int q0, int q1, const qnn_cplx *g, int adjoint)
