@@ -356,58 +356,28 @@ static void apply_entangler(const qnn_circuit *c, int l, int adjoint, size_t m,
 
 /* out = O in for one state (tmp: D entries of scratch): the projector
  * (|φ><φ| ⊗ I) and/or the Pauli sum Σ c_k Q_k. */
-/* The Pauli terms of O in one pass over the output: out[t] (+)= Σ_k c_k
- * (P_k in)[t], with (P in)[t] = i^ny σ(t ^ x) in[t ^ x] computed exactly as
- * qnn_pauli_apply does and added term by term in order, so the sums are
- * the bits of "P_k in into a scratch state, then out += c_k · scratch",
- * without the scratch state and split over the kernel threads (qnn/par.h)
- * in blocks of OBS_BLOCK amplitudes that stay in cache across the terms. */
-#define OBS_BLOCK ((size_t)1 << 12)
-
-typedef struct obs_job {
-    const qnn_circuit *c;
-    const double *in;
+/* out += c · t over amplitude ranges (element-wise: the same bits split
+ * over the kernel threads, qnn/par.h). */
+typedef struct axpy_job {
+    double c;
+    const double *t;
     double *out;
-    int zero;                 /* start from 0 (else add to out) */
-} obs_job;
+} axpy_job;
 
-static void obs_range(void *ctx, size_t t0, size_t t1)
+static void axpy_range(void *ctx, size_t b0, size_t b1)
 {
-    const obs_job *j = ctx;
-    const qnn_circuit *c = j->c;
-    const double *a = j->in;
-    double *o = j->out;
-    for (size_t b0 = t0; b0 < t1; b0 += OBS_BLOCK) {
-        const size_t b1 = t1 - b0 < OBS_BLOCK ? t1 : b0 + OBS_BLOCK;
-        if (j->zero)
-            memset(o + 2 * b0, 0, (b1 - b0) * 2 * sizeof(double));
-        for (int k = 0; k < c->nobs; k++) {
-            const qnn_pauli p = c->obs[k];
-            const double ck = c->obs_c[k];
-            /* i^ny */
-            static const double ipr[4] = {1.0, 0.0, -1.0, 0.0}, ipi[4] = {0.0, 1.0, 0.0, -1.0};
-            const int ny = qnn_pauli_ny(p) & 3;
-            const double pr = ipr[ny], pi = ipi[ny];
-            for (size_t t = b0; t < b1; t++) {
-                const size_t b = t ^ p.x;
-                const double sg = 1.0 - 2.0 * (double)__builtin_parity((uint32_t)b & p.z);
-                const double fr = sg * pr, fi = sg * pi;
-                const double ar = a[2 * b], ai = a[2 * b + 1];
-                const double tr = fr * ar - fi * ai, ti = fr * ai + fi * ar;
-                o[2 * t] += ck * tr;
-                o[2 * t + 1] += ck * ti;
-            }
-        }
-    }
+    const axpy_job *j = ctx;
+    for (size_t u = 2 * b0; u < 2 * b1; u++)
+        j->out[u] += j->c * j->t[u];
 }
 
+/* out = O in, tmp scratch (D entries): each term P_k in into tmp, then
+ * out += c_k tmp, in the terms' order. */
 static void apply_obs(const qnn_circuit *c, const qnn_cplx *in, qnn_cplx *out, qnn_cplx *tmp)
 {
-    (void)tmp;
     const size_t D = c->D;
-    obs_job j = {c, (const double *)in, (double *)out, 1};
+    memset(out, 0, D * sizeof(qnn_cplx));
     if (c->obs_proj) {
-        memset(out, 0, D * sizeof(qnn_cplx));
         /* (|φ><φ| ⊗ I) ψ: ψ read as the D_v x D_h matrix Ψ (visible = low
          * bits), Ψ' = φ (φ†Ψ), one pass over ψ per product */
         const size_t Dv = (size_t)1 << c->obs_nv, Dh = D / Dv;
@@ -418,12 +388,15 @@ static void apply_obs(const qnn_circuit *c, const qnn_cplx *in, qnn_cplx *out, q
             for (size_t v = 0; v < Dv; v++)
                 out[v + Dv * h] = c->obs_proj[v] * s;
         }
-        j.zero = 0;
     }
-    if (D >= ((size_t)1 << 14))
-        qnn_par_for(D, OBS_BLOCK, obs_range, &j);
-    else
-        obs_range(&j, 0, D);
+    for (int k = 0; k < c->nobs; k++) {
+        qnn_pauli_apply(c->obs[k], c->n, in, tmp);
+        axpy_job j = {c->obs_c[k], (const double *)tmp, (double *)out};
+        if (D >= ((size_t)1 << 14))
+            qnn_par_for(D, 4096, axpy_range, &j);
+        else
+            axpy_range(&j, 0, D);
+    }
 }
 
 /* qnn_circuit_eval; with J, *phi1 and *chi1 (when not NULL) point at the
