@@ -225,7 +225,8 @@ static const qnn_command commands[] = {
                 "               random_n16_L200_bw2, random_n20_L200_bw2, periodic_d64_p80_m4,\n"
                 "               periodic_d256_p80_m4, qbm_n10, circuit_hea_n10_L8,\n"
                 "               circuit_spirals_n6_m128, asym-d64, asym-d256, asym-d1024,\n"
-                "               asym-mid-d256, bandwidth, entropy, hessian, asym-scaling); default all but\n"
+                "               asym-mid-d256, bandwidth, entropy, hessian, gates, fusion,\n"
+                "               threads, window, asym-scaling); default all but\n"
                 "               asym-scaling, which runs with --scaling or when named here\n"
                 "  --scaling    also time random brickwork(2) at n = 12..20 (L = 50) and\n"
                 "               n = 10 at L = 25..200, and fit the asymptotic Cayley step's time\n"
@@ -236,8 +237,17 @@ static const qnn_command commands[] = {
                 "               qnn_trace_distance_mixed on a fixed random state, (n, n_v) = (20, 10),\n"
                 "               (20, 8), (20, 4), (20, 16), (16, 8), (12, 6); also its ZHERK and\n"
                 "               eigensolve alone\n"
-                "  hessian      Hessian of the loss: exact at L = 64, 256, 1024 (random, n = 6) and\n"
-                "               SLQ at L = 1024 and for an mlp with P = 9889 parameters\n",
+                "  hessian      Hessian of the loss: exact (second-order adjoint against the parameter\n"
+                "               shift) at L = 64, 256, 1024 (random, n = 6) and\n"
+                "               SLQ at L = 1024 and for an mlp with P = 9889 parameters\n"
+                "  gates        dense 2-qubit gate at n = 20 per target pair and SIMD level, and on\n"
+                "               2 kernel threads\n"
+                "  fusion       brickwork layer (depth 2) gate by gate against fused blocks,\n"
+                "               n = 16, 20, 22, 24\n"
+                "  threads      random n = 20, L = 8 brickwork(2) step on 1 and 2 kernel threads;\n"
+                "               bit-identity check\n"
+                "  window       live session of 8 x random n = 12, L = 64 brickwork(2): steps/s\n"
+                "               on 1 and 2 kernel threads\n",
         .main = qnn_cmd_bench,
     },
 };
